@@ -1,0 +1,31 @@
+/**
+ * The framework-free view of an HTTP request that every verifier works on. Adapters build one per request.
+ */
+export interface ShieldRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The URL path without the query string, still percent-encoded as received. */
+  path: string;
+  /** Request headers with lower-case names, as Node's `IncomingMessage.headers` holds them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The client IP as the framework resolved it (the core re-resolves it when `trustProxy` is configured). */
+  ip: string;
+  /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */
+  query?: string | Readonly<Record<string, unknown>>;
+  /** The parsed body when the framework has already parsed it; `undefined` when not (yet) available. */
+  body?: unknown;
+  /** Route parameters, when the framework has matched a route. */
+  params?: Readonly<Record<string, string>>;
+  /**
+   * Reads the body when a body-stage verifier needs it and `body` is undefined. Adapters supply it so the body
+   * is read once and handed back to the application (the stream is never consumed behind its back).
+   */
+  readBody?: () => Promise<unknown>;
+}
+
+/** Returns a header's value as one string (repeated headers joined with `, `), or undefined. */
+export function headerValue(request: ShieldRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.join(', ');
+}

@@ -1,0 +1,63 @@
+import type { ShieldCode } from './codes.js';
+import type { ShieldRequest } from './request.js';
+import type { Mode, ResolvedRouteOptions } from './route-options.js';
+
+/** What a verifier concluded about one request. */
+export type VerifierOutcome =
+  | { outcome: 'pass'; detail?: string }
+  | { outcome: 'skip'; detail?: string }
+  | {
+      outcome: 'deny';
+      code: ShieldCode;
+      /** Server-side reason (logged via onDecision, never sent to the client). Never a secret or a token. */
+      detail?: string;
+      /** Seconds, sent as `Retry-After` when the deny is enforced. */
+      retryAfter?: number;
+    };
+
+/** Verified attestation, shared with later verifiers and exposed on the Decision. */
+export interface Attestation {
+  provider: string;
+  claims: Readonly<Record<string, unknown>>;
+}
+
+/** Per-request context handed to each verifier. */
+export interface VerifierContext {
+  readonly request: ShieldRequest;
+  /** The route options in force for this request (route table and adapter options merged over the defaults). */
+  readonly route: ResolvedRouteOptions;
+  /** The client IP the shield resolved for this request. */
+  readonly ip: string;
+  /** Epoch milliseconds at the start of the check. */
+  readonly now: number;
+  /** Set by the token verifier once a token has verified; read by device-risk and credential-abuse. */
+  attestation?: Attestation;
+  /**
+   * Scratch space that survives between the stages and re-checks of one request (e.g. the token verifier records
+   * that it has consumed a single-use token, so a route-level re-check does not see its own use as a replay).
+   */
+  readonly memo: Map<string, unknown>;
+  /** Parsed body, loaded lazily through `request.readBody` when a body-stage verifier asks for it. */
+  body(): Promise<unknown>;
+}
+
+/**
+ * A verifier: a plain object built by a factory. `verify` may return synchronously to keep the hot path free of
+ * promise allocations. Throwing (or rejecting) means "cannot decide": the core turns it into `shield_unavailable`
+ * unless the verifier is configured to fail open.
+ */
+export interface Verifier {
+  /** Stable name, used in Decision results and in per-route/per-verifier mode settings. */
+  readonly name: string;
+  /** 'headers' verifiers run before the body is read; 'body' verifiers after. Default 'headers'. */
+  readonly stage?: 'headers' | 'body';
+  /** The verifier's configured mode; a route's mode for this verifier overrides it. */
+  readonly mode?: Mode;
+  /** When true, an error or timeout passes instead of denying. Default false (fail closed). */
+  readonly failOpen?: boolean;
+  /** Milliseconds after which a pending verify counts as an error. Default: the shield's `verifierTimeoutMs`. */
+  readonly timeoutMs?: number;
+  /** Whether this verifier applies to the request at all (e.g. the credential verifier only on login routes). */
+  appliesTo?(route: ResolvedRouteOptions, request: ShieldRequest): boolean;
+  verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome>;
+}

@@ -1,0 +1,18 @@
+/** Per-route token options: what a route may change of the global token configuration. */
+export interface TokenRouteOptions {
+  /** Token binding for this route, or `false` to not require binding here (e.g. a login route). */
+  binding?: TokenBindingOptions | false;
+  /** Require single-use tokens (`jti` replay protection) on this route. */
+  replay?: boolean;
+}
+
+/**
+ * Token binding as Approov does it: the claim (default `pay`) holds base64 SHA-256 of the UTF-8 concatenation of the
+ * listed headers' values (default `authorization`).
+ */
+export interface TokenBindingOptions {
+  /** Claim holding the binding hash. Default `pay`. */
+  claim?: string;
+  /** Lower-case header names whose values are concatenated, in order. Default `['authorization']`. */
+  headers?: readonly string[];
+}
