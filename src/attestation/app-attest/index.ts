@@ -1,0 +1,17 @@
+/**
+ * Apple App Attest: attestation (key registration) and assertion (per-request) verification.
+ */
+export { APPLE_APP_ATTESTATION_ROOT_CA_PEM, APPLE_APP_ATTESTATION_ROOT_CA_SHA256 } from './apple-root-ca.js';
+export { verifyAppAttestation, type AppAttestationInput, type VerifiedAppAttestation } from './attestation.js';
+export { verifyAppAssertion, type AppAssertionInput, type VerifiedAppAssertion } from './assertion.js';
+export {
+  createAppAttestRegistry,
+  type AppAttestRegistry,
+  type AppAttestRegistryOptions,
+  type AppAttestRegistrationInput,
+  type AppAttestAssertionCheck,
+  type StoredAppAttestKey,
+} from './registry.js';
+export { AppAttestError, type AppAttestFailureReason } from './errors.js';
+export { AAGUID, type AppAttestEnvironment } from './environment.js';
+export { parseAuthenticatorData, type AuthenticatorData } from './authenticator-data.js';

@@ -1,0 +1,161 @@
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Store } from '../../stores/store.js';
+import { verifyAppAssertion, toPublicKey } from './assertion.js';
+import { verifyAppAttestation, type VerifiedAppAttestation } from './attestation.js';
+import { toBytes } from './bytes.js';
+import type { AppAttestEnvironment } from './environment.js';
+import { AppAttestError } from './errors.js';
+
+/** Options of {@link createAppAttestRegistry}. */
+export interface AppAttestRegistryOptions {
+  store: Store;
+  teamId: string;
+  bundleId: string;
+  environment: AppAttestEnvironment;
+  /** Store key prefix. Default `appattest:`. */
+  keyPrefix?: string;
+  /** How long a registered key (and its counter) is kept. Default 400 days; re-attest before it lapses. */
+  keyTtlMs?: number;
+  /** How long a key read from the store is reused in-process, saving a store read and a key import. Default 60 s. */
+  keyCacheTtlMs?: number;
+  /** Maximum cached keys. Default 10 000. */
+  keyCacheSize?: number;
+  /** Trust anchor overriding Apple's root (tests, private CAs). */
+  trustAnchor?: X509Certificate | string;
+}
+
+/** What the registry stores per key (JSON). */
+export interface StoredAppAttestKey {
+  /** Format version. */
+  v: 1;
+  /** Base64 DER SubjectPublicKeyInfo. */
+  spki: string;
+  /** `TEAMID.bundleId` the key was attested for. */
+  appId: string;
+  environment: AppAttestEnvironment;
+  /** Epoch ms of registration. */
+  registeredAt: number;
+}
+
+/** Input to {@link AppAttestRegistry.register}. */
+export interface AppAttestRegistrationInput {
+  attestationObject: Uint8Array | string;
+  /** The one-time challenge the server issued and the app hashed (or `clientDataHash`). */
+  challenge?: Uint8Array | string;
+  clientDataHash?: Uint8Array | string;
+  keyId: Uint8Array | string;
+  now?: number | Date;
+}
+
+/** Input to {@link AppAttestRegistry.verifyAssertion}. */
+export interface AppAttestAssertionCheck {
+  keyId: Uint8Array | string;
+  assertion: Uint8Array | string;
+  clientData?: Uint8Array | string;
+  clientDataHash?: Uint8Array | string;
+}
+
+/** Registered App Attest keys in a {@link Store}, and the per-request assertion check against them. */
+export interface AppAttestRegistry {
+  /**
+   * Verifies an attestation and stores the key with counter 0. Fails with `key_already_registered` when the key id
+   * is already known (a key is attested exactly once).
+   */
+  register(input: AppAttestRegistrationInput): Promise<VerifiedAppAttestation>;
+  /**
+   * Verifies an assertion with the stored key and atomically raises the stored counter: of two concurrent requests
+   * carrying the same counter exactly one passes (`counter_not_increasing` for the other). `unknown_key` when the
+   * key id was never registered. Store errors reject (fail closed).
+   */
+  verifyAssertion(input: AppAttestAssertionCheck): Promise<{ keyId: string; counter: number; key: StoredAppAttestKey }>;
+  /** Forgets a key (e.g. a device reported lost); its cached copy is dropped too. */
+  revoke(keyId: Uint8Array | string): Promise<void>;
+}
+
+interface CachedKey {
+  record: StoredAppAttestKey;
+  publicKey: KeyObject;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Creates a store-backed registry for one app (team + bundle + environment). */
+export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppAttestRegistry {
+  const { store, teamId, bundleId, environment } = options;
+  const prefix = options.keyPrefix ?? 'appattest:';
+  const keyTtlMs = options.keyTtlMs ?? 400 * DAY_MS;
+  const cache = new LRUCache<string, CachedKey>({
+    max: options.keyCacheSize ?? 10_000,
+    ttl: options.keyCacheTtlMs ?? 60_000,
+  });
+  const recordKey = (id: string): string => `${prefix}key:${id}`;
+  const counterKey = (id: string): string => `${prefix}ctr:${id}`;
+
+  async function loadKey(keyId: string): Promise<CachedKey> {
+    const cached = cache.get(keyId);
+    if (cached !== undefined) return cached;
+    const raw = await store.get(recordKey(keyId));
+    if (raw === undefined) throw new AppAttestError('unknown_key');
+    let record: StoredAppAttestKey;
+    try {
+      record = JSON.parse(raw) as StoredAppAttestKey;
+    } catch {
+      // A corrupt record is our problem, not the client's: fail closed as "cannot decide".
+      throw new Error('App Attest key record is corrupt');
+    }
+    const entry = { record, publicKey: toPublicKey(record.spki) };
+    cache.set(keyId, entry);
+    return entry;
+  }
+
+  return {
+    async register(input) {
+      const verified = verifyAppAttestation({ ...input, teamId, bundleId, environment, trustAnchor: options.trustAnchor });
+      const record: StoredAppAttestKey = {
+        v: 1,
+        spki: verified.publicKeySpki,
+        appId: verified.appId,
+        environment,
+        registeredAt: input.now === undefined ? Date.now() : new Date(input.now).getTime(),
+      };
+      const stored = await store.setIfAbsent(recordKey(verified.keyId), JSON.stringify(record), keyTtlMs);
+      if (!stored) throw new AppAttestError('key_already_registered');
+      await store.setIfGreater(counterKey(verified.keyId), 0, keyTtlMs);
+      return verified;
+    },
+
+    async verifyAssertion(input) {
+      const keyId = normaliseKeyId(input.keyId);
+      const { record, publicKey } = await loadKey(keyId);
+      const { counter } = verifyAppAssertion({
+        assertion: input.assertion,
+        clientData: input.clientData,
+        clientDataHash: input.clientDataHash,
+        publicKey,
+        teamId,
+        bundleId,
+        registeredAppId: record.appId,
+      });
+      // Only a verified assertion may move the counter, and only the atomic store decides who wins a race.
+      if (!(await store.setIfGreater(counterKey(keyId), counter, keyTtlMs))) {
+        throw new AppAttestError('counter_not_increasing');
+      }
+      return { keyId, counter, key: record };
+    },
+
+    async revoke(keyIdInput) {
+      const keyId = normaliseKeyId(keyIdInput);
+      cache.delete(keyId);
+      await store.delete(recordKey(keyId));
+      await store.delete(counterKey(keyId));
+    },
+  };
+}
+
+/** Key ids are stored as standard base64 of the 32-byte hash, whatever encoding the app sent. */
+function normaliseKeyId(keyId: Uint8Array | string): string {
+  const bytes = toBytes(keyId);
+  if (bytes.length !== 32) throw new AppAttestError('malformed', 'key id must be 32 bytes');
+  return Buffer.from(bytes).toString('base64');
+}
