@@ -17,10 +17,10 @@ export interface ShieldRequest {
   /** Route parameters, when the framework has matched a route. */
   params?: Readonly<Record<string, string>>;
   /**
-   * Reads the body when a body-stage verifier needs it and `body` is undefined. Adapters supply it so the body
-   * is read once and handed back to the application (the stream is never consumed behind its back).
+   * Reads the raw body (at most `limitBytes`) when a body-stage verifier needs it and `body` is undefined. Adapters
+   * supply it so the body is read once and handed back to the application (never consumed behind its back).
    */
-  readBody?: () => Promise<unknown>;
+  readBody?: (limitBytes: number) => Promise<Buffer | undefined>;
 }
 
 /** Returns a header's value as one string (repeated headers joined with `, `), or undefined. */

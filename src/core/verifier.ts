@@ -60,4 +60,9 @@ export interface Verifier {
   /** Whether this verifier applies to the request at all (e.g. the credential verifier only on login routes). */
   appliesTo?(route: ResolvedRouteOptions, request: ShieldRequest): boolean;
   verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome>;
+  /**
+   * Called once the outcome of the request is known: the response status, or what the application reported with
+   * `reportLoginOutcome`. Only for verifiers that applied to the request. Errors are reported, never thrown.
+   */
+  onResponse?(ctx: VerifierContext, outcome: number | 'success' | 'failure'): void | Promise<void>;
 }

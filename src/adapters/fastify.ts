@@ -1,0 +1,128 @@
+import { parseRouteOptions } from '../core/config.js';
+import type { Decision } from '../core/decision.js';
+import type { ShieldRequest } from '../core/request.js';
+import type { RouteOptions } from '../core/route-options.js';
+import type { Shield } from '../core/shield.js';
+import { socketAddress, splitUrl } from './node-http.js';
+
+/** Options of the Fastify plugin. */
+export interface FastifyShieldOptions {
+  shield: Shield;
+}
+
+interface FastifyLikeRequest {
+  raw: import('node:http').IncomingMessage;
+  method: string;
+  url: string;
+  headers: ShieldRequest['headers'];
+  body?: unknown;
+  params?: unknown;
+  routeOptions?: { config?: { shield?: RouteOptions | false } };
+  routeConfig?: { shield?: RouteOptions | false };
+  shield?: Decision;
+}
+
+interface FastifyLikeReply {
+  statusCode: number;
+  code(status: number): FastifyLikeReply;
+  headers(values: Record<string, string>): FastifyLikeReply;
+  send(payload: string): FastifyLikeReply;
+}
+
+interface FastifyLikeInstance {
+  decorateRequest(name: string, value: unknown): unknown;
+  hasRequestDecorator(name: string): boolean;
+  addHook(name: string, hook: (...args: never[]) => unknown): unknown;
+}
+
+import type {} from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The mobile-api-shield decision for this request. */
+    shield?: Decision;
+  }
+  interface FastifyContextConfig {
+    /** Per-route shield options, or `false` to turn the shield off for the route. */
+    shield?: RouteOptions | false;
+  }
+}
+
+/**
+ * Fastify plugin (Fastify 4 and 5), registered with `app.register(fastifyShield, { shield })`. It follows the
+ * fastify-plugin conventions (not encapsulated), so it protects every route of the instance. Per-route options go in
+ * the route's `config: { shield: {...} }`; `config: { shield: false }` turns the shield off for that route. The
+ * token and other header checks run in `onRequest`, before Fastify reads the body; body checks run in
+ * `preValidation`, once the body is parsed. The decision is on `request.shield`.
+ */
+export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOptions, done: (error?: Error) => void): void {
+  const { shield } = options;
+  if (!shield || typeof shield.check !== 'function') {
+    done(new TypeError('fastifyShield: pass { shield } created by createShield()'));
+    return;
+  }
+  if (!app.hasRequestDecorator('shield')) app.decorateRequest('shield', undefined);
+
+  // Validate each route's options when the route is declared, so a typo fails at startup, not per request.
+  app.addHook('onRoute', ((routeOptions: { config?: { shield?: unknown }; method: unknown; url: string }) => {
+    const route = routeOptions.config?.shield;
+    if (route !== undefined) parseRouteOptions(route, `route ${String(routeOptions.method)} ${routeOptions.url} config.shield`);
+  }) as never);
+
+  function routeOf(req: FastifyLikeRequest): RouteOptions | false | undefined {
+    return (req.routeOptions?.config ?? req.routeConfig)?.shield;
+  }
+
+  function toRequest(req: FastifyLikeRequest, withBody: boolean): ShieldRequest {
+    const { path, query } = splitUrl(req.url);
+    return {
+      method: req.method,
+      path,
+      headers: req.headers,
+      ip: socketAddress(req.raw),
+      query,
+      body: withBody ? req.body : undefined,
+      params: req.params as Record<string, string> | undefined,
+    };
+  }
+
+  function deny(reply: FastifyLikeReply, decision: Decision, request: ShieldRequest): FastifyLikeReply {
+    const problem = shield.respond(decision, request);
+    return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body));
+  }
+
+  app.addHook('onRequest', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+    const request = toRequest(req, false);
+    const decision = await shield.check(request, routeOf(req), { stage: 'headers' });
+    req.shield = decision;
+    if (!decision.allowed) return deny(reply, decision, request);
+    return undefined;
+  }) as never);
+
+  app.addHook('preValidation', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+    const previous = req.shield;
+    if (previous === undefined || previous.complete) return undefined;
+    const request = toRequest(req, true);
+    const decision = await shield.check(request, routeOf(req), { stage: 'body', previous });
+    req.shield = decision;
+    if (!decision.allowed) return deny(reply, decision, request);
+    return undefined;
+  }) as never);
+
+  app.addHook('onResponse', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+    const decision = req.shield;
+    if (decision !== undefined && shield.wantsOutcome(decision)) await shield.reportOutcome(decision, reply.statusCode);
+  }) as never);
+
+  done();
+}
+
+// fastify-plugin conventions: skip encapsulation so the hooks cover the whole instance, and name the plugin.
+Object.assign(fastifyShield, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'mobile-api-shield',
+  [Symbol.for('plugin-meta')]: { name: 'mobile-api-shield', fastify: '4.x || 5.x' },
+});
+
+export default fastifyShield;
+export type { Decision, RouteOptions, Shield };

@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readRawBody } from '../core/body.js';
+import type { ProblemResponse } from '../core/problem.js';
+
+/** Splits a request URL into the path and the raw query string (without `?`). */
+export function splitUrl(url: string): { path: string; query: string } {
+  const q = url.indexOf('?');
+  return q === -1 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+}
+
+/** The address of the TCP peer; the core applies `trustProxy` to it. */
+export function socketAddress(req: IncomingMessage): string {
+  return req.socket?.remoteAddress ?? '';
+}
+
+/** True once something (a body parser) has read the request stream to its end. */
+export function bodyConsumed(req: IncomingMessage): boolean {
+  return req.complete && !req.readable;
+}
+
+/** A `readBody` for the ShieldRequest: reads the stream once, up to the shield's limit. */
+export function bodyReader(req: IncomingMessage): (limitBytes: number) => Promise<Buffer> {
+  return (limitBytes) => readRawBody(req, limitBytes);
+}
+
+/** Writes a problem response on a raw Node response (Express 4/5 and Koa's `ctx.res` alike). */
+export function writeProblem(res: ServerResponse, problem: ProblemResponse): void {
+  res.statusCode = problem.status;
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res.end(JSON.stringify(problem.body));
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { Store } from '../stores/store.js';
+import { tokenOptionsSchema, tokenRouteOptionsSchema } from '../verifiers/token/config.js';
+import type { Decision } from './decision.js';
+import { ShieldConfigError } from './errors.js';
+import type { ProblemResponse } from './problem.js';
+import type { ShieldRequest } from './request.js';
+import type { RouteOptions } from './route-options.js';
+import type { Verifier } from './verifier.js';
+
+const modeSchema = z.enum(['enforce', 'monitor']);
+const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
+
+/** Schema of per-route options, shared by the `routes` table and the adapters' route arguments. */
+export const routeOptionsSchema = z
+  .object({
+    mode: modeSchema.optional(),
+    verifiers: z.record(z.string().min(1), z.enum(['enforce', 'monitor', 'off'])).optional(),
+    token: z.union([tokenRouteOptionsSchema, z.literal(false)]).optional(),
+  })
+  .strict();
+
+const routePattern = z
+  .string()
+  .regex(
+    /^\s*(?:(?:[A-Za-z]+|\*)\s+)?\/[^\s]*\s*$/,
+    'must be "METHOD /path" or "/path" (":param" segments and a final "*" allowed)',
+  );
+
+const verifierSchema = z.custom<Verifier>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Verifier).name === 'string' &&
+    typeof (v as Verifier).verify === 'function',
+  'must be a verifier object { name, verify(ctx) }',
+);
+
+const storeSchema = z.custom<Store>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater'].every(
+      (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+    ),
+  'must implement the Store interface',
+);
+
+/** The shield configuration schema; `createShield` validates against it once, at construction. */
+export const shieldConfigSchema = z
+  .object({
+    /** Global mode; routes and verifiers may override it. */
+    mode: modeSchema.default('enforce'),
+    /** The attestation-token verifier. Omit it to run without token checks. */
+    token: tokenOptionsSchema.optional(),
+    /** Route table: `'METHOD /path/:param'` → route options, or `false` to exempt the route. */
+    routes: z
+      .record(routePattern, z.union([routeOptionsSchema, z.literal(false)]))
+      .optional(),
+    /** Shared state for replay, counters and lockouts. Default: an in-process MemoryStore. */
+    store: storeSchema.optional(),
+    /** Extra verifiers, run after the built-in ones in the given order. */
+    verifiers: z.array(verifierSchema).default([]),
+    /** A verifier still pending after this many ms counts as an error (fail closed unless it fails open). */
+    verifierTimeoutMs: z.number().int().positive().max(60_000).default(3_000),
+    /** Called with every completed decision (allowed or not); for logging and metrics. Never sees a token. */
+    onDecision: fn<(decision: Decision, request: ShieldRequest) => void>('onDecision').optional(),
+    /** Shapes the denial response; return undefined to keep the default problem+json. */
+    onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
+      'onDeny',
+    ).optional(),
+    /** Told about verifier errors and timeouts (which deny as `shield_unavailable` unless failing open). */
+    onError: fn<(error: unknown, info: { verifier: string; reference: string }) => void>('onError').optional(),
+  })
+  .strict();
+
+/** The shield configuration as users write it. */
+export type ShieldConfig = Omit<z.input<typeof shieldConfigSchema>, 'routes'> & {
+  routes?: Record<string, RouteOptions | false>;
+};
+/** The configuration after validation and defaults. */
+export type ResolvedShieldConfig = z.output<typeof shieldConfigSchema>;
+
+/** Validates a config, throwing `ShieldConfigError` that names every bad path. */
+export function parseShieldConfig(config: unknown): ResolvedShieldConfig {
+  const result = shieldConfigSchema.safeParse(config);
+  if (!result.success) throw new ShieldConfigError(formatIssues(result.error.issues));
+  return result.data;
+}
+
+/** Validates adapter-level route options (at middleware construction, not per request). */
+export function parseRouteOptions(route: unknown, where: string): RouteOptions | false {
+  if (route === false) return false;
+  const result = routeOptionsSchema.safeParse(route ?? {});
+  if (!result.success) {
+    throw new ShieldConfigError(
+      formatIssues(result.error.issues).map((i) => ({ path: i.path ? `${where}.${i.path}` : where, message: i.message })),
+    );
+  }
+  return route as RouteOptions;
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): { path: string; message: string }[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0) {
+      // Report the branch that got furthest rather than zod's generic "invalid input".
+      const best = [...issue.errors].sort((a, b) => maxDepth(b) - maxDepth(a))[0] ?? [];
+      const nested = formatIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+      if (nested.length > 0) return nested;
+    }
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => ({ path: [...issue.path, k].map(String).join('.'), message: 'unknown option' }));
+    }
+    return [{ path: issue.path.map(String).join('.'), message: issue.message }];
+  });
+}
+
+function maxDepth(issues: readonly z.core.$ZodIssue[]): number {
+  return issues.reduce((m, i) => Math.max(m, i.path.length + (i.code === 'invalid_type' ? 0 : 1)), 0);
+}

@@ -1,0 +1,38 @@
+import type { ShieldCode } from './codes.js';
+import type { Mode } from './route-options.js';
+import type { Attestation } from './verifier.js';
+
+/** What one verifier did for one request. `detail` is server-side only and never holds a secret or token. */
+export interface VerifierResult {
+  readonly verifier: string;
+  readonly outcome: 'pass' | 'deny' | 'skip' | 'error';
+  readonly code?: ShieldCode;
+  readonly detail?: string;
+  /** The mode the core applied to this verifier's result on this request. */
+  readonly mode: Mode;
+}
+
+/**
+ * The shield's verdict on one request, on `req.shield` (Express, Fastify) or `ctx.state.shield` (Koa).
+ *
+ * In monitor mode a deny is recorded but `allowed` stays true: `code` then names what *would* have been denied.
+ */
+export interface Decision {
+  readonly allowed: boolean;
+  /** HTTP status of the denial (or of the would-be denial in monitor mode). */
+  readonly status?: number;
+  readonly code?: ShieldCode;
+  /** Opaque id for support: appears in the problem body and in onDecision, never tells the client why. */
+  readonly reference: string;
+  /** The route's effective top-level mode. */
+  readonly mode: Mode;
+  /** The client IP the shield resolved. */
+  readonly ip: string;
+  readonly results: readonly VerifierResult[];
+  /** Seconds until a retry can succeed (sent as `Retry-After`), for rate and lockout denials. */
+  readonly retryAfter?: number;
+  /** The verified attestation token's claims and provider, when a token verified. */
+  readonly attestation?: Attestation;
+  /** False while a Fastify body-stage check is still to come. */
+  readonly complete: boolean;
+}

@@ -1,0 +1,25 @@
+/**
+ * mobile-api-shield: protect the API of a mobile app. Build a shield with `createShield(config)` and mount it with
+ * an adapter (`mobile-api-shield/express`, `/koa`, `/fastify`).
+ */
+export { createShield } from './core/shield.js';
+export type { Shield, CheckOptions, CheckStage } from './core/shield.js';
+export type { ShieldConfig, ResolvedShieldConfig } from './core/config.js';
+export { shieldConfigSchema } from './core/config.js';
+export type { Decision, VerifierResult } from './core/decision.js';
+export type { ShieldRequest } from './core/request.js';
+export type { Verifier, VerifierContext, VerifierOutcome, Attestation } from './core/verifier.js';
+export type { Mode, RouteOptions } from './core/route-options.js';
+export { SHIELD_CODES, PROBLEM_TYPE_BASE } from './core/codes.js';
+export type { ShieldCode } from './core/codes.js';
+export { ShieldConfigError, ShieldDenyError } from './core/errors.js';
+export { problemResponse } from './core/problem.js';
+export type { ProblemBody, ProblemResponse } from './core/problem.js';
+export type { TokenOptions } from './verifiers/token/config.js';
+export type { TokenRouteOptions, TokenBindingOptions } from './verifiers/token/options.js';
+export { approov } from './attestation/approov.js';
+export type { ApproovOptions } from './attestation/approov.js';
+export { firebaseAppCheck, FIREBASE_APP_CHECK_JWKS_URL } from './attestation/firebase-app-check.js';
+export type { FirebaseAppCheckOptions } from './attestation/firebase-app-check.js';
+export type { Store } from './stores/store.js';
+export { MemoryStore } from './stores/memory.js';

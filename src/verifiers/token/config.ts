@@ -1,0 +1,136 @@
+import { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import type { Store } from '../../stores/store.js';
+import type { TokenBindingOptions } from './options.js';
+
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+] as const;
+
+/** JWS algorithms the token verifier accepts; `none` is not among them and cannot be configured. */
+export type TokenAlgorithm = (typeof HMAC_ALGORITHMS)[number] | (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+/** True for the HMAC algorithms, which need a shared secret rather than a public key. */
+export function isHmacAlgorithm(alg: string): boolean {
+  return (HMAC_ALGORITHMS as readonly string[]).includes(alg);
+}
+
+/** A public JSON Web Key, as in a JWK set. */
+export interface PublicJwk {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  [parameter: string]: unknown;
+}
+
+const jwkSchema = z.custom<PublicJwk>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as { kty?: unknown }).kty === 'string',
+  'must be a JWK object with a "kty"',
+);
+const storeSchema = z.custom<Store>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater'].every(
+      (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+    ),
+  'must implement the Store interface (setIfAbsent, get, delete, increment, addToSet, setIfGreater)',
+);
+const headerName = z
+  .string()
+  .min(1)
+  .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case HTTP header name');
+
+const bindingSchema = z
+  .object({
+    claim: z.string().min(1).optional(),
+    headers: z.array(headerName).min(1).optional(),
+  })
+  .strict();
+
+/** Per-route token options (see `TokenRouteOptions`). */
+export const tokenRouteOptionsSchema = z
+  .object({
+    binding: z.union([bindingSchema, z.literal(false)]).optional(),
+    replay: z.boolean().optional(),
+  })
+  .strict();
+
+const secondsOrSpan = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days)$/i, 'must be a number of seconds or a span like "5m"')]);
+
+/**
+ * Options of the attestation-token verifier (`token: {...}` in the shield config). Exactly one key source:
+ * `secret`, `publicKey`, `jwks` or `jwksUrl`.
+ */
+export const tokenOptionsSchema = z
+  .object({
+    /** Name for the Decision's `attestation.provider`. */
+    provider: z.string().min(1).default('custom'),
+    header: headerName.default('x-attestation-token'),
+    scheme: z.string().min(1).regex(/^[A-Za-z][A-Za-z0-9._~+/-]*$/, 'must be an auth scheme token like "Bearer"').optional(),
+    secret: z.union([z.string().min(1), z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be a Uint8Array')]).optional(),
+    publicKey: z.union([z.string().min(1), jwkSchema, z.custom<KeyObject>((v) => v instanceof KeyObject, 'must be a KeyObject')]).optional(),
+    jwks: z.object({ keys: z.array(jwkSchema).min(1) }).optional(),
+    jwksUrl: z.union([z.url({ protocol: /^https?$/ }), z.instanceof(URL)]).optional(),
+    jwksTimeoutMs: z.number().int().positive().max(60_000).default(2_000),
+    jwksCooldownMs: z.number().int().nonnegative().max(3_600_000).default(30_000),
+    jwksCacheMaxAgeMs: z.number().int().positive().max(86_400_000).default(600_000),
+    algorithms: z.array(z.enum([...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS])).min(1).optional(),
+    issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    subject: z.string().min(1).optional(),
+    clockTolerance: secondsOrSpan.default(0),
+    maxTokenAge: secondsOrSpan.optional(),
+    requiredClaims: z.array(z.string().min(1)).default(['exp']),
+    /** Extra claim check run once per distinct token; return a reason string (or false) to reject. */
+    claimsCheck: z
+      .custom<(claims: Readonly<Record<string, unknown>>) => boolean | string | undefined>(
+        (v) => typeof v === 'function',
+        'must be a function',
+      )
+      .optional(),
+    binding: z.union([bindingSchema, z.literal(false)]).default(false),
+    replay: z
+      .union([z.boolean(), z.object({ store: storeSchema.optional(), maxEntries: z.number().int().positive().optional() }).strict()])
+      .default(false),
+    maxTokenBytes: z.number().int().positive().max(65_536).default(8_192),
+    verifiedCacheSize: z.number().int().nonnegative().max(10_000_000).default(10_000),
+    mode: z.enum(['enforce', 'monitor']).optional(),
+    failOpen: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    const sources = (['secret', 'publicKey', 'jwks', 'jwksUrl'] as const).filter((k) => o[k] !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message:
+          sources.length === 0
+            ? 'needs exactly one key source: secret, publicKey, jwks or jwksUrl'
+            : `needs exactly one key source, got ${sources.join(' and ')}`,
+      });
+      return;
+    }
+    if (o.algorithms) {
+      const hmac = o.secret !== undefined;
+      const wrong = o.algorithms.filter((a) => isHmacAlgorithm(a) !== hmac);
+      if (wrong.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['algorithms'],
+          message: hmac
+            ? `a secret only verifies HMAC algorithms (HS256/384/512), not ${wrong.join(', ')}`
+            : `a public key or JWK set never verifies HMAC algorithms (${wrong.join(', ')}): that would allow key confusion`,
+        });
+      }
+    }
+  });
+
+/** Token verifier options as the user writes them. */
+export type TokenOptions = z.input<typeof tokenOptionsSchema>;
+/** Token verifier options after validation and defaults. */
+export type ResolvedTokenOptions = z.output<typeof tokenOptionsSchema>;
+export type { TokenBindingOptions };

@@ -1,0 +1,113 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { ResolvedTokenOptions, TokenAlgorithm } from './config.js';
+
+/**
+ * The imported verification key(s) of a token verifier. Keys are imported once, at construction: jose caches the
+ * WebCrypto form of a `KeyObject` per algorithm, whereas a raw `Uint8Array` would be re-imported on every call.
+ */
+export interface KeySource {
+  /** What jose's `jwtVerify` takes: one key, or a function that picks a key from a JWK set by `kid`/`alg`. */
+  readonly key: KeyObject | JWTVerifyGetKey;
+  readonly algorithms: readonly TokenAlgorithm[];
+  /** True when keys are fetched over the network: fetch failures are then `shield_unavailable`, not invalid tokens. */
+  readonly remote: boolean;
+  /**
+   * Identity of the key material currently in use. A cached verification is only reused while this is unchanged,
+   * so a JWKS rotation (a key withdrawn) takes effect for tokens already seen.
+   */
+  generation(): unknown;
+}
+
+const ASYMMETRIC_DEFAULTS: readonly TokenAlgorithm[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+const STATIC_GENERATION = Symbol('static-keys');
+
+/** Imports the configured key source. Throws a descriptive Error for key material that cannot be imported. */
+export function importKeySource(options: ResolvedTokenOptions): KeySource {
+  if (options.secret !== undefined) {
+    const bytes = typeof options.secret === 'string' ? decodeBase64Secret(options.secret) : options.secret;
+    if (bytes.byteLength < 32) {
+      throw new Error(`secret: an HMAC secret needs at least 32 bytes (256 bits), got ${bytes.byteLength}`);
+    }
+    return {
+      key: createSecretKey(Buffer.from(bytes)),
+      algorithms: options.algorithms ?? ['HS256'],
+      remote: false,
+      generation: () => STATIC_GENERATION,
+    };
+  }
+  if (options.publicKey !== undefined) {
+    const key = importPublicKey(options.publicKey);
+    if (key.type !== 'public') throw new Error('publicKey: must be a public key');
+    return {
+      key,
+      algorithms: options.algorithms ?? algorithmsForKey(key),
+      remote: false,
+      generation: () => STATIC_GENERATION,
+    };
+  }
+  if (options.jwks !== undefined) {
+    for (const [i, jwk] of options.jwks.keys.entries()) {
+      if ('d' in jwk || 'k' in jwk) throw new Error(`jwks.keys.${i}: must be a public key (no "d" or "k" member)`);
+    }
+    return {
+      key: createLocalJWKSet(options.jwks as JSONWebKeySet),
+      algorithms: options.algorithms ?? ASYMMETRIC_DEFAULTS,
+      remote: false,
+      generation: () => STATIC_GENERATION,
+    };
+  }
+  if (options.jwksUrl !== undefined) {
+    const remote = createRemoteJWKSet(new URL(String(options.jwksUrl)), {
+      timeoutDuration: options.jwksTimeoutMs,
+      cooldownDuration: options.jwksCooldownMs,
+      cacheMaxAge: options.jwksCacheMaxAgeMs,
+    });
+    return {
+      key: remote,
+      algorithms: options.algorithms ?? ASYMMETRIC_DEFAULTS,
+      remote: true,
+      generation: () => remote.jwks(),
+    };
+  }
+  throw new Error('no key source');
+}
+
+function decodeBase64Secret(secret: string): Uint8Array {
+  const compact = secret.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) throw new Error('secret: a string secret must be base64');
+  return Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
+}
+
+function importPublicKey(input: NonNullable<ResolvedTokenOptions['publicKey']>): KeyObject {
+  try {
+    if (typeof input === 'string') return createPublicKey(input);
+    if ('kty' in input) {
+      if ('d' in input || input.kty === 'oct') throw new Error('must be a public JWK');
+      return createPublicKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' });
+    }
+    return input.type === 'private' ? createPublicKey(input) : input;
+  } catch (error) {
+    throw new Error(`publicKey: cannot be imported (${(error as Error).message})`);
+  }
+}
+
+function algorithmsForKey(key: KeyObject): TokenAlgorithm[] {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return ['RS256'];
+    case 'rsa-pss':
+      return ['PS256'];
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (curve === 'prime256v1') return ['ES256'];
+      if (curve === 'secp384r1') return ['ES384'];
+      if (curve === 'secp521r1') return ['ES512'];
+      throw new Error(`publicKey: unsupported EC curve ${String(curve)}`);
+    }
+    case 'ed25519':
+      return ['EdDSA', 'Ed25519'];
+    default:
+      throw new Error(`publicKey: unsupported key type ${String(key.asymmetricKeyType)}`);
+  }
+}

@@ -1,0 +1,233 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { headerValue, type ShieldRequest } from '../../core/request.js';
+import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import type { Store } from '../../stores/store.js';
+import type { ResolvedTokenOptions } from './config.js';
+import { importKeySource, type KeySource } from './key-source.js';
+import type { TokenBindingOptions, TokenRouteOptions } from './options.js';
+
+/** Name of the token verifier in Decision results and per-route `verifiers` modes. */
+export const TOKEN_VERIFIER = 'token';
+
+interface VerifiedToken {
+  readonly attestation: Attestation;
+  readonly jti: string | undefined;
+  /** Epoch ms after which the token must not be used (exp, or iat + maxTokenAge, plus tolerance). */
+  readonly usableUntil: number;
+  readonly generation: unknown;
+}
+
+const PASS: VerifierOutcome = Object.freeze({ outcome: 'pass' });
+const MISSING: VerifierOutcome = Object.freeze({ outcome: 'deny', code: 'token_missing' });
+const deny = (code: 'token_invalid' | 'token_expired' | 'token_replayed' | 'token_binding_mismatch', detail: string): VerifierOutcome =>
+  ({ outcome: 'deny', code, detail });
+
+/** A compact JWS: three base64url segments, nothing else (a JWE has five; whitespace or padding is malformed). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const MEMO_CONSUMED_JTI = 'token.consumedJti';
+
+/** jose error codes that mean "this token is not acceptable" rather than "could not check". */
+const INVALID_CODES = new Set([
+  'ERR_JWS_INVALID', 'ERR_JWT_INVALID', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JOSE_ALG_NOT_ALLOWED', 'ERR_JOSE_NOT_SUPPORTED', 'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JWE_INVALID',
+]);
+
+/** Dependencies the shield hands to the token verifier. */
+export interface TokenVerifierDeps {
+  /** Where single-use token ids are remembered; the shield's store (MemoryStore unless configured). */
+  store: Store;
+}
+
+/**
+ * Builds the attestation-token verifier: verifies a JWT an off-device attestation service issued (signature with
+ * the configured key source, `exp`/`nbf`/`iss`/`aud`/age), then per request the token binding and single-use rule.
+ *
+ * Each distinct token is verified once and cached (bounded LRU, until the token's expiry, and only while the key
+ * material is unchanged); binding and replay are checked on every request, cached or not.
+ */
+export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVerifierDeps): Verifier {
+  const keys: KeySource = importKeySource(options);
+  const clockToleranceSec = toSeconds(options.clockTolerance);
+  const maxTokenAgeSec = options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge);
+  const verifyOptions = {
+    algorithms: [...keys.algorithms],
+    issuer: options.issuer,
+    audience: options.audience,
+    subject: options.subject,
+    clockTolerance: clockToleranceSec,
+    maxTokenAge: maxTokenAgeSec,
+    requiredClaims: options.requiredClaims,
+  };
+  const cache =
+    options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
+  const replayStore = typeof options.replay === 'object' && options.replay.store ? options.replay.store : deps.store;
+  const globalBinding = compileBinding(options.binding);
+  const bindingByRoute = new WeakMap<TokenBindingOptions, CompiledBinding>();
+  const provider = options.provider;
+
+  function readToken(request: ShieldRequest): string | undefined | null {
+    const raw = request.headers[options.header];
+    if (raw === undefined || raw === '') return undefined;
+    if (typeof raw !== 'string') return null; // the header was sent twice: ambiguous, refuse
+    if (options.scheme === undefined) return raw.trim();
+    const space = raw.indexOf(' ');
+    if (space === -1 || raw.slice(0, space).toLowerCase() !== options.scheme.toLowerCase()) return null;
+    return raw.slice(space + 1).trim();
+  }
+
+  async function verifySignatureAndClaims(token: string, now: number): Promise<VerifiedToken | VerifierOutcome> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys.key as Parameters<typeof jwtVerify>[1], {
+        ...verifyOptions,
+        currentDate: new Date(now),
+      }));
+    } catch (error) {
+      return classifyJoseError(error, keys.remote);
+    }
+    if (options.claimsCheck) {
+      let verdict: boolean | string | undefined;
+      try {
+        verdict = options.claimsCheck(payload);
+      } catch {
+        verdict = 'claims check threw';
+      }
+      if (verdict === false || typeof verdict === 'string') {
+        return deny('token_invalid', typeof verdict === 'string' ? verdict : 'claims check failed');
+      }
+    }
+    const jti = typeof payload.jti === 'string' && payload.jti.length > 0 ? payload.jti : undefined;
+    let usableUntil = typeof payload.exp === 'number' ? (payload.exp + clockToleranceSec) * 1000 : Number.POSITIVE_INFINITY;
+    if (maxTokenAgeSec !== undefined && typeof payload.iat === 'number') {
+      usableUntil = Math.min(usableUntil, (payload.iat + maxTokenAgeSec + clockToleranceSec) * 1000);
+    }
+    const verified: VerifiedToken = {
+      attestation: Object.freeze({ provider, claims: Object.freeze(payload) }),
+      jti,
+      usableUntil,
+      generation: keys.generation(), // read after jwtVerify: a remote set may just have been (re)fetched
+    };
+    // A token with nbf in the future never reaches here; one without exp is cached only briefly.
+    if (cache) {
+      const ttl = Number.isFinite(usableUntil) ? Math.floor(usableUntil - now) : 60_000;
+      if (ttl > 0) cache.set(token, verified, { ttl: Math.min(ttl, 3_600_000) });
+    }
+    return verified;
+  }
+
+  function checkBinding(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | undefined {
+    const routeToken = ctx.route.token as TokenRouteOptions | undefined;
+    let binding = globalBinding;
+    if (routeToken && routeToken.binding !== undefined) {
+      if (routeToken.binding === false) binding = undefined;
+      else {
+        const routeBinding = routeToken.binding;
+        binding = bindingByRoute.get(routeBinding);
+        if (!binding) {
+          binding = compileBinding({ ...(options.binding || {}), ...routeBinding }) as CompiledBinding;
+          bindingByRoute.set(routeBinding, binding);
+        }
+      }
+    }
+    if (!binding) return undefined;
+    const claim = verified.attestation.claims[binding.claim];
+    if (typeof claim !== 'string' || claim.length === 0) return deny('token_binding_mismatch', `no "${binding.claim}" claim`);
+    let input = '';
+    for (const name of binding.headers) {
+      const value = headerValue(ctx.request, name);
+      if (value !== undefined) input += value;
+    }
+    if (input.length === 0) return deny('token_binding_mismatch', 'binding headers absent');
+    const expected = createHash('sha256').update(input, 'utf8').digest();
+    const actual = decodeBindingClaim(claim);
+    if (actual === undefined || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+      return deny('token_binding_mismatch', 'binding hash differs');
+    }
+    return undefined;
+  }
+
+  async function checkReplay(ctx: VerifierContext, verified: VerifiedToken): Promise<VerifierOutcome> {
+    if (!verified.jti) return deny('token_invalid', 'single-use token without jti');
+    if (ctx.memo.get(MEMO_CONSUMED_JTI) === verified.jti) return PASS; // this request already consumed it
+    const ttl = Number.isFinite(verified.usableUntil) ? Math.max(1_000, verified.usableUntil - ctx.now) : 86_400_000;
+    const fresh = await replayStore.setIfAbsent(`jti:${provider}:${verified.jti}`, '1', ttl);
+    if (!fresh) return deny('token_replayed', 'jti already used');
+    ctx.memo.set(MEMO_CONSUMED_JTI, verified.jti);
+    return PASS;
+  }
+
+  function afterVerification(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | Promise<VerifierOutcome> {
+    ctx.attestation = verified.attestation;
+    const bindingDenied = checkBinding(ctx, verified);
+    if (bindingDenied) return bindingDenied;
+    const routeToken = ctx.route.token as TokenRouteOptions | undefined;
+    const replay = routeToken?.replay ?? options.replay !== false;
+    return replay ? checkReplay(ctx, verified) : PASS;
+  }
+
+  return {
+    name: TOKEN_VERIFIER,
+    stage: 'headers',
+    mode: options.mode,
+    failOpen: options.failOpen,
+    timeoutMs: keys.remote ? options.jwksTimeoutMs + 1_000 : undefined,
+    verify(ctx) {
+      const token = readToken(ctx.request);
+      if (token === undefined) return MISSING;
+      if (token === null) return deny('token_invalid', 'malformed token header');
+      if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
+      if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
+      const cached = cache?.get(token);
+      if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
+        return afterVerification(ctx, cached);
+      }
+      return verifySignatureAndClaims(token, ctx.now).then((result) =>
+        'attestation' in result ? afterVerification(ctx, result) : result,
+      );
+    },
+  };
+}
+
+interface CompiledBinding {
+  readonly claim: string;
+  readonly headers: readonly string[];
+}
+
+function compileBinding(binding: TokenBindingOptions | false | undefined): CompiledBinding | undefined {
+  if (!binding) return undefined;
+  return { claim: binding.claim ?? 'pay', headers: binding.headers ?? ['authorization'] };
+}
+
+/** The binding claim is base64 (Approov) or base64url of the SHA-256 digest. */
+function decodeBindingClaim(claim: string): Buffer | undefined {
+  if (claim.length > 64 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(claim)) return undefined;
+  return Buffer.from(claim, claim.includes('-') || claim.includes('_') ? 'base64url' : 'base64');
+}
+
+function classifyJoseError(error: unknown, remote: boolean): VerifierOutcome {
+  if (error instanceof joseErrors.JWTExpired) return deny('token_expired', 'token expired');
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && INVALID_CODES.has(code)) {
+    const claim = (error as { claim?: unknown }).claim;
+    return deny('token_invalid', typeof claim === 'string' ? `claim "${claim}" check failed` : code);
+  }
+  // Key fetch failures, timeouts and anything unexpected: with remote keys we could not decide (fail closed via
+  // the core's error path); with local keys the token itself was malformed in a way jose reports differently.
+  if (remote) throw error instanceof Error ? error : new Error('key source failed');
+  return deny('token_invalid', typeof code === 'string' ? code : 'unverifiable token');
+}
+
+const SPAN_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Converts the config's seconds-or-span (`300`, `'5m'`) to seconds. */
+export function toSeconds(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(value.trim());
+  if (!match) return Number.NaN;
+  // The schema admits s/sec/seconds, m/min/minutes, h/hr/hours and d/day/days: the first letter decides.
+  const factor = SPAN_UNITS[(match[2] as string)[0]?.toLowerCase() ?? ''] ?? Number.NaN;
+  return Number(match[1]) * factor;
+}
