@@ -1,0 +1,161 @@
+import { LRUCache } from 'lru-cache';
+import type { Store } from './store.js';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most keys held at once; the least recently used key is evicted beyond it. Default 100,000 (about 25 MB of heap
+   * with counter-sized entries). Size it above the keys one window of your traffic creates: an evicted lockout
+   * is a forgotten lockout.
+   */
+  maxEntries?: number;
+  /** Most members one set keeps (see {@link MemoryStore.addToSet}). Default 1,024. */
+  maxSetMembers?: number;
+  /** Clock in epoch milliseconds; injectable so tests can move time. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** One stored thing. Classes, not object literals, so V8 keeps every entry monomorphic and small. */
+class ValueEntry {
+  constructor(
+    public value: string,
+    public expiresAt: number,
+  ) {}
+}
+class CounterEntry {
+  constructor(
+    public count: number,
+    public expiresAt: number,
+  ) {}
+}
+class SetEntry {
+  constructor(
+    public readonly members: Set<string>,
+    public expiresAt: number,
+  ) {}
+}
+type Entry = ValueEntry | CounterEntry | SetEntry;
+
+/** Thrown when an operation meets a key holding another kind of value (Redis answers WRONGTYPE then). */
+export class StoreTypeError extends Error {
+  constructor(operation: string) {
+    super(`${operation}: key holds another kind of value`);
+    this.name = 'StoreTypeError';
+  }
+}
+
+/**
+ * A {@link Store} in this process's memory, for a single instance (use `RedisStore` when several instances must
+ * share replay and lockout state). Bounded by entry count with lru-cache, so memory stays flat whatever the number of
+ * distinct keys (IPs, usernames, tokens) an attacker pushes through it. Every operation is synchronous inside, so it
+ * is atomic with respect to every other call on the same store.
+ *
+ * Expiry is checked against the injected clock on access; expired entries take a slot until read or evicted, which
+ * the entry bound already accounts for.
+ */
+export class MemoryStore implements Store {
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly maxSetMembers: number;
+  private readonly now: () => number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? 100_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
+    const maxSetMembers = options.maxSetMembers ?? 1024;
+    if (!Number.isInteger(maxSetMembers) || maxSetMembers < 1) {
+      throw new TypeError('maxSetMembers must be a positive integer');
+    }
+    this.entries = new LRUCache<string, Entry>({ max: maxEntries });
+    this.maxSetMembers = maxSetMembers;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Number of keys currently held (expired ones included until touched or evicted). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The live entry under `key`, dropping it when expired. */
+  private live(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    if (this.live(key, now) !== undefined) return Promise.resolve(false);
+    this.entries.set(key, new ValueEntry(value, now + ttlMs));
+    return Promise.resolve(true);
+  }
+
+  get(key: string): Promise<string | undefined> {
+    const entry = this.live(key, this.now());
+    if (entry === undefined) return Promise.resolve(undefined);
+    if (entry instanceof ValueEntry) return Promise.resolve(entry.value);
+    if (entry instanceof CounterEntry) return Promise.resolve(String(entry.count));
+    return Promise.reject(new StoreTypeError('get'));
+  }
+
+  delete(key: string): Promise<void> {
+    this.entries.delete(key);
+    return Promise.resolve();
+  }
+
+  increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry === undefined) {
+      this.entries.set(key, new CounterEntry(1, now + ttlMs));
+      return Promise.resolve({ count: 1, ttlMs });
+    }
+    if (entry instanceof CounterEntry) {
+      entry.count += 1;
+      return Promise.resolve({ count: entry.count, ttlMs: entry.expiresAt - now });
+    }
+    // A numeric value (e.g. written by setIfAbsent) counts on, as Redis INCR would.
+    if (entry instanceof ValueEntry && /^-?\d{1,15}$/.test(entry.value)) {
+      const counter = new CounterEntry(Number(entry.value) + 1, entry.expiresAt);
+      this.entries.set(key, counter);
+      return Promise.resolve({ count: counter.count, ttlMs: counter.expiresAt - now });
+    }
+    return Promise.reject(new StoreTypeError('increment'));
+  }
+
+  /**
+   * Adds `member` to the set at `key` and resolves its cardinality.
+   *
+   * A bounded exact set, not a HyperLogLog: the thresholds this feeds ("20 distinct usernames per IP per hour") are
+   * small, and at small cardinalities an estimate's ±1 decides whether a user is blocked. Exact sets up to
+   * `maxSetMembers` members cost at most that many short hashed members per key; once full, the set stops growing
+   * and reports its cap for any new member (saturating), which is far above every sensible threshold.
+   */
+  addToSet(key: string, member: string, ttlMs: number): Promise<number> {
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry === undefined) {
+      this.entries.set(key, new SetEntry(new Set([member]), now + ttlMs));
+      return Promise.resolve(1);
+    }
+    if (!(entry instanceof SetEntry)) return Promise.reject(new StoreTypeError('addToSet'));
+    if (entry.members.size < this.maxSetMembers) entry.members.add(member);
+    return Promise.resolve(entry.members.size);
+  }
+
+  setIfGreater(key: string, value: number, ttlMs: number): Promise<boolean> {
+    if (!Number.isFinite(value)) return Promise.reject(new TypeError('setIfGreater: value must be a finite number'));
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry !== undefined) {
+      const current = entry instanceof ValueEntry ? Number(entry.value) : entry instanceof CounterEntry ? entry.count : NaN;
+      if (Number.isNaN(current)) return Promise.reject(new StoreTypeError('setIfGreater'));
+      if (current >= value) return Promise.resolve(false);
+    }
+    this.entries.set(key, new ValueEntry(String(value), now + ttlMs));
+    return Promise.resolve(true);
+  }
+}

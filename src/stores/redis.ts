@@ -1,0 +1,148 @@
+import type { Cluster, Redis } from 'ioredis';
+import { ADD_TO_SET, INCREMENT, SET_IF_GREATER, type LuaScript } from './redis-scripts.js';
+import type { Store } from './store.js';
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** A connected ioredis client or cluster. The store never closes it: it belongs to the application. */
+  client: Redis | Cluster;
+  /** Prefix of every key, e.g. `myapp:shield:`. Default `mas:`. Must not contain `{` or `}` (see hash tags). */
+  prefix?: string;
+  /**
+   * Milliseconds after which an operation rejects with {@link StoreTimeoutError}, whatever ioredis does meanwhile
+   * (offline queue, reconnect retries). Default 500. A hung Redis therefore costs a request at most this long.
+   */
+  commandTimeoutMs?: number;
+  /** Most members one set keeps (bounded exact sets, see `MemoryStore.addToSet`). Default 1,024. */
+  maxSetMembers?: number;
+}
+
+/** An operation did not complete within `commandTimeoutMs`. The verifier that asked fails closed (or open). */
+export class StoreTimeoutError extends Error {
+  constructor(operation: string, timeoutMs: number) {
+    super(`store ${operation} timed out after ${timeoutMs} ms`);
+    this.name = 'StoreTimeoutError';
+  }
+}
+
+/** The few commands used, typed once: ioredis's overloads do not unify across `Redis | Cluster`. */
+interface Commands {
+  evalsha(sha1: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<'OK' | null>;
+  get(key: string): Promise<string | null>;
+  unlink(key: string): Promise<number>;
+}
+
+function ttlArgument(ttlMs: number): number {
+  // Redis wants a positive integer; a zero or fractional TTL would be an error or an immortal key.
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+/**
+ * A {@link Store} on Redis (`mobile-api-shield/redis`), shared by every instance of the API: a token used on one
+ * instance is refused on all, a lockout reached through one holds on all.
+ *
+ * Each operation is one round trip: a native command (`SET NX PX`, `GET`, `UNLINK`) or one Lua script run with
+ * EVALSHA (EVAL on NOSCRIPT), atomic on the server. Keys are written `<prefix>{<key>}`: the hash tag makes the slot
+ * depend on the verifier's key alone, and every script touches a single key, so all of it is Redis Cluster safe.
+ * When Redis is down or slow, every operation rejects within `commandTimeoutMs`; once ioredis reconnects, the next
+ * operation succeeds with no action from the application.
+ */
+export class RedisStore implements Store {
+  private readonly client: Commands;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly maxSetMembers: number;
+
+  constructor(options: RedisStoreOptions) {
+    if (options.client === undefined || options.client === null) throw new TypeError('RedisStore needs a client');
+    const prefix = options.prefix ?? 'mas:';
+    if (prefix.includes('{') || prefix.includes('}')) {
+      // A brace in the prefix would become the hash tag of every key and put all of them on one cluster slot.
+      throw new TypeError('RedisStore prefix must not contain { or }');
+    }
+    const timeoutMs = options.commandTimeoutMs ?? 500;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('commandTimeoutMs must be positive');
+    const maxSetMembers = options.maxSetMembers ?? 1024;
+    if (!Number.isInteger(maxSetMembers) || maxSetMembers < 1) {
+      throw new TypeError('maxSetMembers must be a positive integer');
+    }
+    this.client = options.client as unknown as Commands;
+    this.prefix = prefix;
+    this.timeoutMs = timeoutMs;
+    this.maxSetMembers = maxSetMembers;
+  }
+
+  private key(key: string): string {
+    return `${this.prefix}{${key}}`;
+  }
+
+  /** Races `work` against the command timeout; the timer never outlives the operation. */
+  private withTimeout<T>(operation: string, work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreTimeoutError(operation, this.timeoutMs)), this.timeoutMs);
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  private async run(script: LuaScript, key: string, args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.client.evalsha(script.sha1, 1, key, ...args);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+        return this.client.eval(script.source, 1, key, ...args);
+      }
+      throw error;
+    }
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.withTimeout(
+      'setIfAbsent',
+      this.client.set(this.key(key), value, 'PX', ttlArgument(ttlMs), 'NX'),
+    );
+    return reply === 'OK';
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const reply = await this.withTimeout('get', this.client.get(this.key(key)));
+    return reply ?? undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.withTimeout('delete', this.client.unlink(this.key(key)));
+  }
+
+  async increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
+    const reply = await this.withTimeout('increment', this.run(INCREMENT, this.key(key), [ttlArgument(ttlMs)]));
+    if (!Array.isArray(reply) || reply.length !== 2) throw new Error('increment: unexpected reply from Redis');
+    return { count: Number(reply[0]), ttlMs: Number(reply[1]) };
+  }
+
+  async addToSet(key: string, member: string, ttlMs: number): Promise<number> {
+    const reply = await this.withTimeout(
+      'addToSet',
+      this.run(ADD_TO_SET, this.key(key), [member, ttlArgument(ttlMs), this.maxSetMembers]),
+    );
+    return Number(reply);
+  }
+
+  async setIfGreater(key: string, value: number, ttlMs: number): Promise<boolean> {
+    if (!Number.isFinite(value)) throw new TypeError('setIfGreater: value must be a finite number');
+    const reply = await this.withTimeout(
+      'setIfGreater',
+      this.run(SET_IF_GREATER, this.key(key), [String(value), ttlArgument(ttlMs)]),
+    );
+    return Number(reply) === 1;
+  }
+}

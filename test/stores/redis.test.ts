@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore, StoreTimeoutError } from '../../src/stores/redis.js';
+import { ADD_TO_SET, INCREMENT } from '../../src/stores/redis-scripts.js';
+import { storeContract } from './store-contract.js';
+import { deletePrefix, freePort, startRedisServer, stopProcess } from './redis-helpers.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const prefix = `mas-test-stores-${randomUUID()}:`;
+const client = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+
+afterAll(async () => {
+  await deletePrefix(client, prefix);
+  client.disconnect();
+});
+
+describe('RedisStore on 127.0.0.1:6379: Store contract', () => {
+  let n = 0;
+  storeContract(
+    () => new RedisStore({ client, prefix, commandTimeoutMs: 2000 }),
+    (name) => `${name}-${n++}`,
+    sleep,
+  );
+});
+
+describe('RedisStore specifics', () => {
+  it('writes keys as <prefix>{<key>} so the slot depends on the key alone', async () => {
+    const store = new RedisStore({ client, prefix });
+    await store.setIfAbsent('jti:abc', '1', 10_000);
+    expect(await client.get(`${prefix}{jti:abc}`)).toBe('1');
+    const pttl = await client.pttl(`${prefix}{jti:abc}`);
+    expect(pttl).toBeGreaterThan(9_000);
+  });
+
+  it('rejects a prefix with braces and bad timeouts', () => {
+    expect(() => new RedisStore({ client, prefix: 'a{b}' })).toThrow(TypeError);
+    expect(() => new RedisStore({ client, commandTimeoutMs: 0 })).toThrow(TypeError);
+  });
+
+  it('surfaces WRONGTYPE as a rejection', async () => {
+    const store = new RedisStore({ client, prefix });
+    await store.addToSet('wrong', 'a', 10_000);
+    await expect(store.increment('wrong', 10_000)).rejects.toThrow(/WRONGTYPE/);
+    await expect(store.get('wrong')).rejects.toThrow(/WRONGTYPE/);
+  });
+});
+
+describe('RedisStore against a private redis-server that hangs, dies and comes back', () => {
+  let port = 0;
+  let server: ChildProcess | undefined;
+  let privateClient: Redis;
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = await startRedisServer(port);
+    privateClient = new Redis({ host: '127.0.0.1', port, retryStrategy: () => 50 });
+    // Connection errors while the server is down are expected here; the store reports them through its promises.
+    privateClient.on('error', () => {});
+  });
+  afterAll(async () => {
+    privateClient.disconnect();
+    if (server) {
+      server.kill('SIGCONT');
+      await stopProcess(server);
+    }
+  });
+
+  it('one round trip per operation: scripts run by SHA, one EVALSHA per call', async () => {
+    const store = new RedisStore({ client: privateClient });
+    await store.increment('rt', 10_000);
+    expect(await privateClient.script('EXISTS', INCREMENT.sha1, ADD_TO_SET.sha1)).toEqual([1, 0]);
+    await store.addToSet('rt-set', 'a', 10_000);
+    await store.setIfGreater('rt-sig', 1, 10_000);
+    const stats = async () => {
+      const info = await privateClient.info('commandstats');
+      const calls = (name: string) => Number(info.match(new RegExp(`cmdstat_${name}:calls=(\\d+)`))?.[1] ?? 0);
+      return { evalsha: calls('evalsha'), eval: calls('eval'), set: calls('set'), get: calls('get') };
+    };
+    const before = await stats();
+    await store.increment('rt', 10_000);
+    await store.addToSet('rt-set', 'b', 10_000);
+    await store.setIfGreater('rt-sig', 5, 10_000);
+    await store.setIfAbsent('rt-sia', 'x', 10_000);
+    await store.get('rt-sia');
+    const after = await stats();
+    expect(after.evalsha - before.evalsha).toBe(3);
+    expect(after.eval - before.eval).toBe(0);
+    // setIfAbsent is one SET NX PX; setIfGreater's script also issues one SET internally.
+    expect(after.set - before.set).toBe(2);
+    // get is one GET; setIfGreater's script also issues one GET internally.
+    expect(after.get - before.get).toBe(2);
+  });
+
+  it('falls back to EVAL on NOSCRIPT (after SCRIPT FLUSH)', async () => {
+    const store = new RedisStore({ client: privateClient, commandTimeoutMs: 1000 });
+    expect((await store.increment('flush', 10_000)).count).toBe(1);
+    await privateClient.script('FLUSH');
+    expect((await store.increment('flush', 10_000)).count).toBe(2);
+  });
+
+  it('a hung Redis (SIGSTOP) rejects every operation within the command timeout', async () => {
+    const store = new RedisStore({ client: privateClient, commandTimeoutMs: 300 });
+    await store.increment('hung', 60_000);
+    server!.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const results = await Promise.allSettled([
+        store.increment('hung', 60_000),
+        store.get('hung'),
+        store.setIfAbsent('hung2', 'x', 60_000),
+        store.addToSet('hung3', 'a', 60_000),
+        store.setIfGreater('hung4', 1, 60_000),
+        store.delete('hung'),
+      ]);
+      const elapsed = Date.now() - started;
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreTimeoutError);
+      }
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(600);
+    } finally {
+      server!.kill('SIGCONT');
+    }
+  });
+
+  it('a stopped Redis rejects within the timeout, and the store recovers when it restarts', async () => {
+    const store = new RedisStore({ client: privateClient, commandTimeoutMs: 300 });
+    // Let the replies queued during SIGSTOP drain.
+    await sleep(100);
+    expect((await store.increment('life', 60_000)).count).toBeGreaterThan(0);
+    await stopProcess(server!);
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      await expect(store.increment('life', 60_000)).rejects.toBeInstanceOf(Error);
+      expect(Date.now() - started).toBeLessThan(600);
+    }
+    server = await startRedisServer(port);
+    // ioredis reconnects on its own (retryStrategy 50 ms); the store needs nothing from the application. The new
+    // server has no scripts cached: this also exercises the NOSCRIPT fallback.
+    // Increments that timed out while it was down sit in ioredis's offline queue and run on reconnect, so the
+    // restarted (empty) server's counter starts at one or more; the next increment then adds exactly one.
+    let recovered: number | undefined;
+    for (let i = 0; i < 40 && recovered === undefined; i++) {
+      try {
+        recovered = (await store.increment('life', 60_000)).count;
+      } catch {
+        await sleep(100);
+      }
+    }
+    expect(recovered).toBeGreaterThanOrEqual(1);
+    expect((await store.increment('life', 60_000)).count).toBe(recovered! + 1);
+    expect(await store.setIfGreater('life-sig', 3, 60_000)).toBe(true);
+  });
+});
