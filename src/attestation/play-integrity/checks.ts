@@ -1,0 +1,148 @@
+import { PlayIntegrityError } from './errors.js';
+import { impliedLevels, meetsLevel, type DeviceLevel, type PlayIntegrityPayload } from './payload.js';
+
+/** What the verdict must show beyond its binding to the request. Each check is off unless stated. */
+export interface PlayIntegrityRequirements {
+  /** `appRecognitionVerdict` must be `PLAY_RECOGNIZED`. Default true. */
+  appRecognized?: boolean;
+  /** Minimum device level (`none` accepts any). Default `MEETS_DEVICE_INTEGRITY`. */
+  deviceLevel?: DeviceLevel | 'none';
+  /** Highest acceptable `recentDeviceActivity.deviceActivityLevel` (LEVEL_1 = fewest requests). */
+  maxDeviceActivityLevel?: 'LEVEL_1' | 'LEVEL_2' | 'LEVEL_3' | 'LEVEL_4';
+  /** `accountDetails.appLicensingVerdict` must be `LICENSED`. */
+  licensed?: boolean;
+  /** `playProtectVerdict` must be `NO_ISSUES` (or `NO_DATA` when `allowNoData`). */
+  playProtect?: boolean | { allowNoData: boolean };
+  /** Refuse when `appAccessRiskVerdict` reports unknown capturing, controlling or overlaying apps. */
+  noRiskyApps?: boolean;
+}
+
+/** Expected request binding and freshness. */
+export interface BindingExpectation {
+  packageName: string;
+  /** The nonce a classic request must carry. */
+  nonce?: string | undefined;
+  /** The request hash a standard request must carry. */
+  requestHash?: string | undefined;
+  now: number;
+  maxAgeMs: number;
+  clockSkewMs: number;
+}
+
+/** Checks `requestDetails`: package, nonce or request hash, and a fresh timestamp. Returns the timestamp. */
+export function checkRequestDetails(payload: PlayIntegrityPayload, expect: BindingExpectation): number {
+  const details = payload.requestDetails;
+  if (typeof details !== 'object' || details === null) throw new PlayIntegrityError('malformed_payload');
+  if (details.requestPackageName !== expect.packageName) throw new PlayIntegrityError('package_mismatch');
+
+  if (typeof details.requestHash === 'string') {
+    if (expect.requestHash === undefined || details.requestHash !== expect.requestHash) {
+      throw new PlayIntegrityError('request_hash_mismatch');
+    }
+  } else if (typeof details.nonce === 'string') {
+    if (expect.nonce === undefined || stripPadding(details.nonce) !== stripPadding(expect.nonce)) {
+      throw new PlayIntegrityError('nonce_mismatch');
+    }
+  } else {
+    throw new PlayIntegrityError('binding_missing');
+  }
+
+  const timestamp = toInteger(details.timestampMillis);
+  if (timestamp === undefined) throw new PlayIntegrityError('malformed_payload', 'timestampMillis missing');
+  if (expect.now - timestamp > expect.maxAgeMs) throw new PlayIntegrityError('stale_timestamp');
+  if (timestamp - expect.now > expect.clockSkewMs) throw new PlayIntegrityError('future_timestamp');
+  return timestamp;
+}
+
+/** What the app-side checks need beyond the requirements. */
+export interface AppExpectation {
+  packageName: string;
+  /** Allowed signing-certificate digests, normalised to base64url (see {@link normaliseDigest}). */
+  certificateDigests: ReadonlySet<string> | undefined;
+  minVersionCode: number | undefined;
+}
+
+/**
+ * Checks appIntegrity, deviceIntegrity, recentDeviceActivity, accountDetails and environmentDetails in that order,
+ * as configured. Returns the implied device levels.
+ */
+export function checkVerdict(
+  payload: PlayIntegrityPayload,
+  app: AppExpectation,
+  req: PlayIntegrityRequirements,
+): DeviceLevel[] {
+  const appIntegrity = payload.appIntegrity ?? {};
+  const recognized = appIntegrity.appRecognitionVerdict === 'PLAY_RECOGNIZED';
+  if ((req.appRecognized ?? true) && !recognized) throw new PlayIntegrityError('app_unrecognized');
+  // Package, certificates and version are only present for recognised apps; when present they must match.
+  if (appIntegrity.packageName !== undefined && appIntegrity.packageName !== app.packageName) {
+    throw new PlayIntegrityError('package_mismatch', 'appIntegrity.packageName differs');
+  }
+  if (app.certificateDigests !== undefined && recognized) {
+    const digests = appIntegrity.certificateSha256Digest;
+    if (!Array.isArray(digests) || !digests.some((d) => typeof d === 'string' && app.certificateDigests!.has(stripPadding(d)))) {
+      throw new PlayIntegrityError('certificate_digest_mismatch');
+    }
+  }
+  if (app.minVersionCode !== undefined) {
+    const version = toInteger(appIntegrity.versionCode);
+    if (version === undefined ? recognized : version < app.minVersionCode) {
+      throw new PlayIntegrityError('version_too_old');
+    }
+  }
+
+  const device = payload.deviceIntegrity ?? {};
+  const labels = Array.isArray(device.deviceRecognitionVerdict) ? device.deviceRecognitionVerdict : [];
+  const levels = impliedLevels(labels);
+  if (!meetsLevel(levels, req.deviceLevel ?? 'MEETS_DEVICE_INTEGRITY')) {
+    throw new PlayIntegrityError('device_integrity_insufficient');
+  }
+  if (req.maxDeviceActivityLevel !== undefined) {
+    const level = device.recentDeviceActivity?.deviceActivityLevel;
+    if (typeof level === 'string' && level.startsWith('LEVEL_') && level > req.maxDeviceActivityLevel) {
+      throw new PlayIntegrityError('device_activity_excessive');
+    }
+  }
+  if (req.licensed && payload.accountDetails?.appLicensingVerdict !== 'LICENSED') {
+    throw new PlayIntegrityError('app_unlicensed');
+  }
+  if (req.playProtect) {
+    const verdict = payload.environmentDetails?.playProtectVerdict;
+    const allowNoData = typeof req.playProtect === 'object' && req.playProtect.allowNoData;
+    if (!(verdict === 'NO_ISSUES' || (allowNoData && verdict === 'NO_DATA'))) {
+      throw new PlayIntegrityError('play_protect_risk');
+    }
+  }
+  if (req.noRiskyApps && riskyAppsDetected(payload)) throw new PlayIntegrityError('app_access_risk');
+  return levels;
+}
+
+/** Apps Google flags as able to capture the screen, control the device or draw overlays. */
+const RISKY_APP_VERDICTS = new Set(['UNKNOWN_CAPTURING', 'UNKNOWN_CONTROLLING', 'UNKNOWN_OVERLAYS']);
+
+/** Whether `appAccessRiskVerdict` reports unknown capturing, controlling or overlaying apps. */
+export function riskyAppsDetected(payload: PlayIntegrityPayload): boolean {
+  const apps = payload.environmentDetails?.appAccessRiskVerdict?.appsDetected;
+  return Array.isArray(apps) && apps.some((a) => RISKY_APP_VERDICTS.has(a));
+}
+
+/**
+ * Signing-certificate digests as Google reports them (base64url, no padding). Configuration may give them that way
+ * or as hex, with or without colons (`keytool`/Play Console style).
+ */
+export function normaliseDigest(digest: string): string {
+  const hex = digest.replace(/:/g, '');
+  if (/^[0-9a-fA-F]{64}$/.test(hex)) return Buffer.from(hex, 'hex').toString('base64url');
+  return stripPadding(digest.replace(/\+/g, '-').replace(/\//g, '_'));
+}
+
+function stripPadding(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 61 /* = */) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+function toInteger(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}

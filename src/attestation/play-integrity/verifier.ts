@@ -1,0 +1,205 @@
+import { createHash, createPublicKey, createSecretKey, webcrypto } from 'node:crypto';
+import { compactDecrypt, compactVerify, errors as joseErrors } from 'jose';
+import type { Store } from '../../stores/store.js';
+import {
+  checkRequestDetails,
+  checkVerdict,
+  normaliseDigest,
+  type PlayIntegrityRequirements,
+} from './checks.js';
+import { PlayIntegrityError } from './errors.js';
+import type { DeviceLevel, PlayIntegrityPayload } from './payload.js';
+
+/**
+ * Decodes a token through Google's `decodeIntegrityToken` endpoint (standard requests with Google-managed keys) and
+ * resolves its `tokenPayloadExternal`. Injected so the library never owns Google credentials and tests never reach
+ * the network. Rejecting means "cannot decide" (the shield fails closed).
+ */
+export type PlayIntegrityDecoder = (token: string) => Promise<unknown>;
+
+/** Options of {@link createPlayIntegrityVerifier}. */
+export interface PlayIntegrityOptions {
+  /** The app's package name; `requestPackageName` and `appIntegrity.packageName` must equal it. */
+  packageName: string;
+  /** Base64 AES-256 response-encryption key from the Play Console (local decryption). */
+  decryptionKey?: string;
+  /** Base64 DER (SubjectPublicKeyInfo) EC P-256 response-verification key from the Play Console. */
+  verificationKey?: string;
+  /** Used instead of local decryption when no keys are configured. */
+  decoder?: PlayIntegrityDecoder;
+  /** Allowed signing-certificate SHA-256 digests (base64url as Google reports them, or hex). */
+  certificateDigests?: readonly string[];
+  /** Minimum `appIntegrity.versionCode`. */
+  minVersionCode?: number;
+  /** Maximum age of `timestampMillis`. Default 120 000 ms. */
+  maxAgeMs?: number;
+  /** Tolerated clock difference for timestamps in the future. Default 30 000 ms. */
+  clockSkewMs?: number;
+  /** Verdict requirements; see {@link PlayIntegrityRequirements} for defaults. */
+  requirements?: PlayIntegrityRequirements;
+  /** When set, each token is accepted once (its SHA-256 kept for maxAge + skew). */
+  replay?: { store: Store; keyPrefix?: string };
+  /** Largest token accepted, in characters. Default 16 384. */
+  maxTokenLength?: number;
+}
+
+/** What the request must bind the token to. */
+export interface PlayIntegrityBinding {
+  /** Expected `requestDetails.nonce` (classic requests). */
+  nonce?: string;
+  /** Expected `requestDetails.requestHash` (standard requests). */
+  requestHash?: string;
+  /** Epoch ms to judge freshness against; default now. */
+  now?: number;
+}
+
+/** A verified verdict. */
+export interface VerifiedPlayIntegrity {
+  readonly payload: PlayIntegrityPayload;
+  /** Device levels, lower levels implied by higher ones. */
+  readonly levels: DeviceLevel[];
+  /** `requestDetails.timestampMillis`. */
+  readonly issuedAt: number;
+  /** How the token was opened. */
+  readonly via: 'local' | 'decoder';
+}
+
+/** A Play Integrity verifier with its keys imported once. */
+export interface PlayIntegrityVerifier {
+  /** Resolves once the keys are imported (verify awaits it too; call it to surface bad keys at startup). */
+  ready(): Promise<void>;
+  /** Verifies `token`; rejects with {@link PlayIntegrityError} for a bad verdict, another error when undecidable. */
+  verify(token: string, binding: PlayIntegrityBinding): Promise<VerifiedPlayIntegrity>;
+}
+
+type WebCryptoKey = webcrypto.CryptoKey;
+
+const DECRYPT_OPTIONS = { keyManagementAlgorithms: ['A256KW'], contentEncryptionAlgorithms: ['A256GCM'] };
+const VERIFY_OPTIONS = { algorithms: ['ES256'] };
+/** Compact serialisation alphabet (base64url and dots); anything else is rejected before any crypto. */
+const COMPACT_TOKEN = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Creates a Play Integrity verifier. Keys are validated synchronously (a wrong key length or curve throws here) and
+ * imported as WebCrypto keys once; each token is then decrypted (JWE A256KW + A256GCM), its inner JWS (ES256)
+ * verified, and the payload checked: requestDetails first, then the verdicts.
+ */
+export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): PlayIntegrityVerifier {
+  const maxAgeMs = options.maxAgeMs ?? 120_000;
+  const clockSkewMs = options.clockSkewMs ?? 30_000;
+  const maxTokenLength = options.maxTokenLength ?? 16_384;
+  const requirements = options.requirements ?? {};
+  const app = {
+    packageName: options.packageName,
+    certificateDigests: options.certificateDigests ? new Set(options.certificateDigests.map(normaliseDigest)) : undefined,
+    minVersionCode: options.minVersionCode,
+  };
+  const keys = importKeys(options);
+  if (keys === undefined && options.decoder === undefined) {
+    throw new TypeError('Play Integrity needs decryptionKey + verificationKey, or a decoder');
+  }
+  // Surface import failures on verify, but do not leave an unhandled rejection behind meanwhile.
+  keys?.catch(() => undefined);
+
+  async function open(token: string): Promise<{ payload: unknown; via: 'local' | 'decoder' }> {
+    if (keys === undefined) return { payload: await options.decoder!(token), via: 'decoder' };
+    if (token.length > maxTokenLength || !COMPACT_TOKEN.test(token)) throw new PlayIntegrityError('malformed_token');
+    const { aes, ec } = await keys;
+    let jws: Uint8Array;
+    try {
+      ({ plaintext: jws } = await compactDecrypt(token, aes, DECRYPT_OPTIONS));
+    } catch (error) {
+      throw classifyJoseError(error, 'decrypt_failed');
+    }
+    let payload: Uint8Array;
+    try {
+      ({ payload } = await compactVerify(jws, ec, VERIFY_OPTIONS));
+    } catch (error) {
+      throw classifyJoseError(error, 'bad_signature');
+    }
+    try {
+      return { payload: JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8')), via: 'local' };
+    } catch {
+      throw new PlayIntegrityError('malformed_payload');
+    }
+  }
+
+  return {
+    async ready() {
+      await keys;
+    },
+    async verify(token, binding) {
+      if (typeof token !== 'string' || token.length === 0) throw new PlayIntegrityError('malformed_token');
+      const { payload, via } = await open(token);
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        throw new PlayIntegrityError('malformed_payload');
+      }
+      const verdict = payload as PlayIntegrityPayload;
+      const now = binding.now ?? Date.now();
+      const issuedAt = checkRequestDetails(verdict, {
+        packageName: options.packageName,
+        nonce: binding.nonce,
+        requestHash: binding.requestHash,
+        now,
+        maxAgeMs,
+        clockSkewMs,
+      });
+      const levels = checkVerdict(verdict, app, requirements);
+      if (options.replay) {
+        const id = createHash('sha256').update(token).digest('base64url');
+        const first = await options.replay.store.setIfAbsent(
+          `${options.replay.keyPrefix ?? 'pi:seen:'}${id}`,
+          '1',
+          maxAgeMs + clockSkewMs,
+        );
+        if (!first) throw new PlayIntegrityError('replayed');
+      }
+      return { payload: verdict, levels, issuedAt, via };
+    },
+  };
+}
+
+/** One-shot convenience: builds a verifier (importing keys) and verifies one token. Prefer the factory per app. */
+export async function verifyPlayIntegrityToken(
+  token: string,
+  options: PlayIntegrityOptions & PlayIntegrityBinding,
+): Promise<VerifiedPlayIntegrity> {
+  return createPlayIntegrityVerifier(options).verify(token, options);
+}
+
+function importKeys(options: PlayIntegrityOptions): Promise<{ aes: WebCryptoKey; ec: WebCryptoKey }> | undefined {
+  if (options.decryptionKey === undefined && options.verificationKey === undefined) return undefined;
+  if (options.decryptionKey === undefined || options.verificationKey === undefined) {
+    throw new TypeError('Play Integrity needs both decryptionKey and verificationKey');
+  }
+  const aesBytes = Buffer.from(options.decryptionKey, 'base64');
+  // Validate synchronously so a misconfiguration fails at startup, not on the first request.
+  if (createSecretKey(aesBytes).symmetricKeySize !== 32) {
+    throw new TypeError('Play Integrity decryptionKey must be a base64 AES-256 key (32 bytes)');
+  }
+  const ecDer = Buffer.from(options.verificationKey, 'base64');
+  let curve: string | undefined;
+  try {
+    curve = createPublicKey({ key: ecDer, format: 'der', type: 'spki' }).asymmetricKeyDetails?.namedCurve;
+  } catch {
+    throw new TypeError('Play Integrity verificationKey must be base64 DER SubjectPublicKeyInfo');
+  }
+  if (curve !== 'prime256v1') throw new TypeError('Play Integrity verificationKey must be an EC P-256 key');
+  const subtle = webcrypto.subtle;
+  return Promise.all([
+    subtle.importKey('raw', aesBytes, 'AES-KW', false, ['unwrapKey']),
+    subtle.importKey('spki', ecDer, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']),
+  ]).then(([aes, ec]) => ({ aes: aes, ec }));
+}
+
+/** jose errors are verdicts about the token; anything else (a bug, a platform failure) propagates. */
+function classifyJoseError(error: unknown, reason: 'decrypt_failed' | 'bad_signature'): Error {
+  if (error instanceof joseErrors.JOSEError) {
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWEDecryptionFailed) {
+      return new PlayIntegrityError(reason);
+    }
+    return new PlayIntegrityError(reason === 'decrypt_failed' ? 'decrypt_failed' : 'bad_signature', error.code);
+  }
+  if (error instanceof TypeError || error instanceof SyntaxError) return new PlayIntegrityError('malformed_token');
+  return error instanceof Error ? error : new Error('Play Integrity verification failed');
+}
