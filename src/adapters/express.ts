@@ -4,13 +4,16 @@ import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
+import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { bodyConsumed, bodyReader, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 /** The parts of an Express request the adapter reads and writes. */
 export interface ExpressLikeRequest extends IncomingMessage {
   originalUrl?: string;
   body?: unknown;
   params?: Record<string, string>;
+  app?: unknown;
   shield?: Decision;
   _body?: boolean;
 }
@@ -31,17 +34,28 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** A global check that a route-level middleware will finish (kept off `req.shield` until then). */
+const PENDING = Symbol('mobile-api-shield.pending');
+type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision };
+
 /**
- * Express middleware: `app.use(expressShield(shield))` protects every route; `expressShield(shield, { ... })` on a
- * route sets per-route options (checked once: a route-level middleware after a global one re-runs only what its
- * options change). The decision is on `req.shield`. Mount it before body parsers: when a body-stage verifier needs
- * the body, the shield reads it (within its limit) and hands the parsed body to the app as `req.body`.
+ * Express middleware (Express 4 and 5). `app.use(expressShield(shield))` protects every route;
+ * `app.post('/orders', expressShield(shield, { ... }), handler)` sets per-route options. When both apply the
+ * request is checked once with the route options merged over the global ones: the global middleware leaves a
+ * denial to the route-level one when that route's first handler is the route-level middleware (so a route can
+ * relax an option, e.g. `token: { binding: false }` on a login route), and a route-level check after a passing
+ * global one re-runs only the verifiers whose options the route changes. The decision is on `req.shield`.
+ *
+ * Mount it before body parsers: when a body-stage verifier needs the body, the shield reads it (within its limit)
+ * and hands the parsed body to the app as `req.body`, which body-parser then leaves alone.
  */
 export function expressShield(shield: Shield, route?: RouteOptions | false): ExpressShieldMiddleware {
   const routeOptions = route === undefined ? undefined : parseRouteOptions(route, 'expressShield(route)');
-  return function mobileApiShield(req, res, next) {
-    const previous = req.shield;
-    if (previous !== undefined && routeOptions === undefined) {
+  const global = routeOptions === undefined;
+
+  const middleware: ExpressShieldMiddleware = function mobileApiShield(req: PendingRequest, res, next) {
+    const previous = req.shield ?? req[PENDING];
+    if (previous !== undefined && global) {
       next();
       return;
     }
@@ -56,23 +70,38 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
       params: req.params,
       readBody: bodyReader(req),
     };
-    shield.check(request, routeOptions, previous ? { previous } : undefined).then((decision) => {
-      req.shield = decision;
-      if (!decision.allowed) {
-        writeProblem(res, shield.respond(decision, request));
-        return;
-      }
-      const parsed = shield.parsedBody(decision);
-      if (parsed) {
-        req.body = parsed.value;
-        req._body = true; // body-parser 1.x skips a body already parsed; 2.x sees the stream finished
-      }
-      if (shield.wantsOutcome(decision)) {
-        res.once('finish', () => void shield.reportOutcome(decision, res.statusCode));
-      }
-      next();
-    }, next);
+    // A global check whose result a route-level check may still refine is not reported until the response ends.
+    const deferReport = global && hasRouteLevel(shield);
+    const reportedByGlobal = !global && previous !== undefined;
+    shield
+      .check(request, routeOptions, { ...(previous ? { previous } : {}), notify: !deferReport && !reportedByGlobal })
+      .then((decision) => {
+        if (!decision.allowed) {
+          if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
+            req[PENDING] = decision;
+            res.once('close', () => shield.notify(req.shield ?? decision, request));
+            next();
+            return;
+          }
+          req.shield = decision;
+          if (deferReport) shield.notify(decision, request);
+          writeProblem(res, shield.respond(decision, request));
+          return;
+        }
+        req.shield = decision;
+        if (deferReport) res.once('close', () => shield.notify(req.shield ?? decision, request));
+        const parsed = shield.parsedBody(decision);
+        if (parsed) {
+          req.body = parsed.value;
+          req._body = true; // body-parser 1.x skips a body already parsed; 2.x sees the stream finished
+        }
+        if (shield.wantsOutcome(decision)) {
+          res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
+        }
+        next();
+      }, next);
   };
+  return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
 }
 
 export type { Decision, RouteOptions, Shield };

@@ -4,19 +4,22 @@ import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
+import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { bodyConsumed, bodyReader, socketAddress, splitUrl } from './node-http.js';
+import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 /** The parts of a Koa context the adapter reads and writes (Koa 2 and 3). */
 export interface KoaLikeContext {
   req: IncomingMessage;
   res: ServerResponse;
+  app: { middleware?: unknown };
   method: string;
   url: string;
   originalUrl?: string;
   status: number;
   body: unknown;
   type: string;
-  state: Record<string, unknown> & { shield?: Decision };
+  state: Record<string | symbol, unknown> & { shield?: Decision };
   request: { body?: unknown; rawBody?: unknown };
   params?: Record<string, string>;
   set(field: Record<string, string>): void;
@@ -25,16 +28,21 @@ export interface KoaLikeContext {
 /** A Koa middleware. */
 export type KoaShieldMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>;
 
+const PENDING = Symbol('mobile-api-shield.pending');
+
 /**
- * Koa middleware: `app.use(koaShield(shield))`, or per route with options (checked once, like Express). The
- * decision is on `ctx.state.shield`. Mount it before a body parser; a body the shield had to read is handed on as
- * `ctx.request.body`, which @koa/bodyparser and koa-bodyparser then leave alone.
+ * Koa middleware (Koa 2 and 3): `app.use(koaShield(shield))` protects every route; `router.post('/orders',
+ * koaShield(shield, { ... }), handler)` with @koa/router sets per-route options, checked once with the route options
+ * merged over the global ones (as for Express). The decision is on `ctx.state.shield`. Mount it before a body
+ * parser; a body the shield had to read is handed on as `ctx.request.body`, which @koa/bodyparser leaves alone.
  */
 export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShieldMiddleware {
   const routeOptions = route === undefined ? undefined : parseRouteOptions(route, 'koaShield(route)');
-  return async function mobileApiShield(ctx, next) {
-    const previous = ctx.state.shield;
-    if (previous !== undefined && routeOptions === undefined) {
+  const global = routeOptions === undefined;
+
+  const middleware: KoaShieldMiddleware = async function mobileApiShield(ctx, next) {
+    const previous = ctx.state.shield ?? (ctx.state[PENDING] as Decision | undefined);
+    if (previous !== undefined && global) {
       await next();
       return;
     }
@@ -49,9 +57,24 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       params: ctx.params,
       readBody: bodyReader(ctx.req),
     };
-    const decision = await shield.check(request, routeOptions, previous ? { previous } : undefined);
-    ctx.state.shield = decision;
+    const deferReport = global && hasRouteLevel(shield);
+    const reportedByGlobal = !global && previous !== undefined;
+    const decision = await shield.check(request, routeOptions, {
+      ...(previous ? { previous } : {}),
+      notify: !deferReport && !reportedByGlobal,
+    });
     if (!decision.allowed) {
+      if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path)) {
+        ctx.state[PENDING] = decision;
+        try {
+          await next();
+        } finally {
+          shield.notify(ctx.state.shield ?? decision, request);
+        }
+        return;
+      }
+      ctx.state.shield = decision;
+      if (deferReport) shield.notify(decision, request);
       const problem = shield.respond(decision, request);
       ctx.status = problem.status;
       ctx.set(problem.headers);
@@ -59,9 +82,11 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       ctx.type = problem.headers['content-type'] ?? 'application/problem+json';
       return;
     }
+    ctx.state.shield = decision;
     const parsed = shield.parsedBody(decision);
     if (parsed) ctx.request.body = parsed.value;
-    if (!shield.wantsOutcome(decision)) {
+    const wantsOutcome = shield.wantsOutcome(decision);
+    if (!wantsOutcome && !deferReport) {
       await next();
       return;
     }
@@ -69,12 +94,15 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       await next();
     } catch (error) {
       // `ctx.throw(401)` reaches Koa's error handler after us: its status is the outcome.
-      const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
-      void shield.reportOutcome(decision, typeof status === 'number' ? status : 500);
+      const status = (error as { status?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+      if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, typeof status === 'number' ? status : 500);
       throw error;
+    } finally {
+      if (deferReport) shield.notify(ctx.state.shield ?? decision, request);
     }
-    void shield.reportOutcome(decision, ctx.status);
+    if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);
   };
+  return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
 }
 
 export type { Decision, RouteOptions, Shield };

@@ -21,6 +21,11 @@ export interface CheckOptions {
   /** A decision already made for this request (a global middleware ran first): only what changed is re-run. */
   previous?: Decision;
   stage?: CheckStage;
+  /**
+   * Call `onDecision` for a complete decision (default true). An adapter that may still hand the request to a
+   * route-level check passes false and calls `notify` itself once the decision is final.
+   */
+  notify?: boolean;
 }
 
 /** The shield: built once by `createShield`, asked about every request by the adapters. */
@@ -45,6 +50,8 @@ export interface Shield {
   reportOutcome(decision: Decision, outcome: number | 'success' | 'failure'): Promise<void>;
   /** True when some verifier that applied wants the outcome (adapters only listen for the response then). */
   wantsOutcome(decision: Decision): boolean;
+  /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
+  notify(decision: Decision, request: ShieldRequest): void;
   /** When the shield read and parsed the body itself: the parsed value, for the adapter to hand to the app. */
   parsedBody(decision: Decision): { value: unknown } | undefined;
 }
@@ -208,7 +215,7 @@ export function createShield(config: ShieldConfig): Shield {
     const routeOptions = resolveRoute(request, route);
     const ip = previous?.ctx.ip ?? request.ip;
     if (routeOptions === DISABLED) {
-      return finish(request, { allowed: true, reference, mode: resolved.mode, ip, results: [], complete: true }, undefined);
+      return finish(request, { allowed: true, reference, mode: resolved.mode, ip, results: [], complete: true }, undefined, options?.notify);
     }
     const session: Session = previous ?? {
       ctx: new Context(request, routeOptions, ip, Date.now()),
@@ -296,19 +303,22 @@ export function createShield(config: ShieldConfig): Shield {
     } else {
       decision = { allowed: true, ...base, ...attestationOf(ctx) };
     }
-    return finish(request, decision, session);
+    return finish(request, decision, session, options?.notify);
   }
 
-  function finish(request: ShieldRequest, decision: Decision, session: Session | undefined): Decision {
+  function finish(request: ShieldRequest, decision: Decision, session: Session | undefined, notify = true): Decision {
     if (session) Object.defineProperty(decision, SESSION, { value: session, enumerable: false });
-    if (decision.complete && resolved.onDecision) {
-      try {
-        resolved.onDecision(decision, request);
-      } catch {
-        // Logging must never break a request.
-      }
-    }
+    if (notify) notifyDecision(decision, request);
     return decision;
+  }
+
+  function notifyDecision(decision: Decision, request: ShieldRequest): void {
+    if (!decision.complete || !resolved.onDecision) return;
+    try {
+      resolved.onDecision(decision, request);
+    } catch {
+      // Logging must never break a request.
+    }
   }
 
   return {
@@ -316,6 +326,7 @@ export function createShield(config: ShieldConfig): Shield {
     store,
     bodyLimitBytes,
     check,
+    notify: notifyDecision,
     respond(decision, request) {
       const response = problemResponse(decision);
       if (!resolved.onDeny) return response;
