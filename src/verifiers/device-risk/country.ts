@@ -1,0 +1,41 @@
+import { headerValue, type ShieldRequest } from '../../core/request.js';
+
+/** Resolves a country from the client IP (e.g. a local GeoIP database lookup). */
+export type CountryResolver = (ip: string) => string | undefined;
+
+/** Where the request's country comes from. */
+export interface CountryOptions {
+  /**
+   * Headers a CDN sets with the viewer's country, read in order, and only when the request came through a trusted
+   * proxy (anyone can send `cf-ipcountry` directly). Default `['cf-ipcountry', 'cloudfront-viewer-country']`.
+   */
+  headers?: readonly string[];
+  /** Used when no trusted header gives a country. */
+  resolver?: CountryResolver;
+}
+
+/** ISO 3166-1 alpha-2, plus Cloudflare's `T1` (Tor); `XX` (unknown) is treated as absent. */
+const COUNTRY = /^[A-Z][A-Z0-9]$/;
+
+/** Builds the per-request country lookup. */
+export function createCountryLookup(
+  options: CountryOptions = {},
+): (request: ShieldRequest, ip: string, fromTrustedProxy: boolean) => string | undefined {
+  const headers = (options.headers ?? ['cf-ipcountry', 'cloudfront-viewer-country']).map((h) => h.toLowerCase());
+  const resolver = options.resolver;
+  return (request, ip, fromTrustedProxy) => {
+    if (fromTrustedProxy) {
+      for (const name of headers) {
+        const country = normalise(headerValue(request, name));
+        if (country !== undefined) return country;
+      }
+    }
+    return resolver ? normalise(resolver(ip)) : undefined;
+  };
+}
+
+function normalise(value: string | undefined): string | undefined {
+  if (value === undefined || value.length !== 2) return undefined;
+  const upper = value.toUpperCase();
+  return upper !== 'XX' && COUNTRY.test(upper) ? upper : undefined;
+}

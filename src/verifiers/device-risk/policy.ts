@@ -1,0 +1,251 @@
+import { meetsLevel, type DeviceLevel } from '../../attestation/play-integrity/payload.js';
+import { compareAppVersions } from './app-version.js';
+import { ACTION_RANK, ACTIONS, type Condition, type PolicyAction } from './signals.js';
+import type { DeviceVerdict } from './verdict.js';
+
+/** Score thresholds: a total score at or above `stepUp` steps up, at or above `deny` denies. */
+export interface PolicyThresholds {
+  stepUp?: number;
+  deny?: number;
+}
+
+/** Minimum app version per platform (Android: usually the Play `versionCode`; iOS: the marketing version). */
+export interface MinAppVersion {
+  android?: string | number;
+  ios?: string | number;
+}
+
+/** Settings a market, a sensitivity or a route can override. Omitted keys keep the layer below. */
+export interface PolicyOverride {
+  /** Action per condition. */
+  actions?: Partial<Record<Condition, PolicyAction>>;
+  /** Score weight per condition. */
+  weights?: Partial<Record<Condition, number>>;
+  thresholds?: PolicyThresholds;
+  /** Device level the attested sources must show (`none`: no requirement). */
+  requiredLevel?: DeviceLevel | 'none';
+  minAppVersion?: MinAppVersion;
+}
+
+/** The whole policy: a base layer, market and sensitivity layers, and device lists. */
+export interface PolicyOptions extends PolicyOverride {
+  /** Overrides per country (ISO 3166-1 alpha-2, upper-case). */
+  markets?: Readonly<Record<string, PolicyOverride>>;
+  /** Named route sensitivities (`payments`, `browsing`) that routes refer to. */
+  sensitivities?: Readonly<Record<string, PolicyOverride>>;
+  /** Device ids: `allow` (QA devices, attested ids only) skips the policy; `deny` always denies. */
+  devices?: { allow?: readonly string[]; deny?: readonly string[] };
+}
+
+/** Per-route device options: a named sensitivity plus inline overrides (applied last). */
+export interface DeviceRouteOptions extends PolicyOverride {
+  sensitivity?: string;
+}
+
+/**
+ * Defaults. Strong tamper evidence denies; environment signals are monitored and scored so that combinations
+ * (emulator + debugger + new device) step up while each alone passes. Signals known to misfire are allowed:
+ * `deviceBindingChanged` fires on every reinstall or backup restore, `passcodeNotSet` and `developerMode` describe
+ * many honest users.
+ */
+export const DEFAULT_ACTIONS: Readonly<Record<string, PolicyAction>> = {
+  rooted: 'monitor',
+  jailbroken: 'monitor',
+  emulator: 'monitor',
+  virtualDevice: 'monitor',
+  debugger: 'monitor',
+  hooked: 'deny',
+  tampered: 'deny',
+  unofficialStore: 'monitor',
+  mitm: 'monitor',
+  unrecognizedApp: 'deny',
+  unlicensed: 'monitor',
+  playProtectRisk: 'monitor',
+  riskyApps: 'monitor',
+  highActivity: 'monitor',
+  newDevice: 'monitor',
+  developerMode: 'allow',
+  deviceBindingChanged: 'allow',
+  passcodeNotSet: 'allow',
+  noAttestation: 'deny',
+  invalidProof: 'deny',
+  integrityBelowRequired: 'deny',
+  outdatedApp: 'deny',
+  unknownAppVersion: 'allow',
+  deviceDenied: 'deny',
+};
+
+/** Default score weights (see {@link DEFAULT_ACTIONS}). */
+export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
+  rooted: 30,
+  jailbroken: 30,
+  emulator: 30,
+  virtualDevice: 20,
+  debugger: 20,
+  hooked: 40,
+  tampered: 50,
+  unofficialStore: 15,
+  mitm: 30,
+  unrecognizedApp: 50,
+  unlicensed: 10,
+  playProtectRisk: 20,
+  riskyApps: 15,
+  highActivity: 20,
+  newDevice: 10,
+  developerMode: 5,
+  deviceBindingChanged: 5,
+  passcodeNotSet: 0,
+  noAttestation: 0,
+  invalidProof: 50,
+  integrityBelowRequired: 0,
+  outdatedApp: 0,
+  unknownAppVersion: 0,
+  deviceDenied: 100,
+};
+
+/** Default thresholds. */
+export const DEFAULT_THRESHOLDS: Required<PolicyThresholds> = { stepUp: 60, deny: 90 };
+
+/** A policy with every layer merged for one (route, market): evaluation does lookups only. */
+export interface CompiledPolicy {
+  readonly actions: ReadonlyMap<string, number>;
+  readonly weights: ReadonlyMap<string, number>;
+  readonly stepUp: number;
+  readonly deny: number;
+  readonly requiredLevel: DeviceLevel | 'none';
+  readonly minAppVersion: MinAppVersion;
+  readonly allowDevices: ReadonlySet<string>;
+  readonly denyDevices: ReadonlySet<string>;
+}
+
+/** One condition that counted. */
+export interface PolicyReason {
+  readonly condition: Condition | 'deviceAllowed';
+  readonly action: PolicyAction;
+  readonly weight: number;
+}
+
+/** The policy's conclusion. */
+export interface PolicyDecision {
+  readonly action: PolicyAction;
+  readonly score: number;
+  readonly reasons: readonly PolicyReason[];
+}
+
+/** Extra defaults from the IP lists' own `action`/`weight`. */
+export interface ListDefaults {
+  readonly actions: ReadonlyMap<string, PolicyAction>;
+  readonly weights: ReadonlyMap<string, number>;
+}
+
+/**
+ * Merges base → market → sensitivity → route. Throws for an unknown sensitivity name (a configuration error, which
+ * the verifier reports as "cannot decide": fail closed).
+ */
+export function compilePolicy(
+  policy: PolicyOptions,
+  lists: ListDefaults,
+  market: string | undefined,
+  route: DeviceRouteOptions | undefined,
+): CompiledPolicy {
+  const layers: PolicyOverride[] = [policy];
+  if (market !== undefined && policy.markets && Object.hasOwn(policy.markets, market)) layers.push(policy.markets[market]!);
+  if (route?.sensitivity !== undefined) {
+    const sensitivity = policy.sensitivities && Object.hasOwn(policy.sensitivities, route.sensitivity)
+      ? policy.sensitivities[route.sensitivity]
+      : undefined;
+    if (sensitivity === undefined) throw new Error(`device: unknown route sensitivity "${route.sensitivity}"`);
+    layers.push(sensitivity);
+  }
+  if (route) layers.push(route);
+
+  const actions = new Map<string, number>();
+  const weights = new Map<string, number>();
+  for (const [k, v] of Object.entries(DEFAULT_ACTIONS)) actions.set(k, ACTION_RANK[v]);
+  for (const [k, v] of Object.entries(DEFAULT_WEIGHTS)) weights.set(k, v);
+  for (const [k, v] of lists.actions) actions.set(k, ACTION_RANK[v]);
+  for (const [k, v] of lists.weights) weights.set(k, v);
+  let stepUp = DEFAULT_THRESHOLDS.stepUp;
+  let deny = DEFAULT_THRESHOLDS.deny;
+  let requiredLevel: DeviceLevel | 'none' = 'none';
+  let minAppVersion: MinAppVersion = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer.actions ?? {})) if (v !== undefined) actions.set(k, ACTION_RANK[v]);
+    for (const [k, v] of Object.entries(layer.weights ?? {})) if (v !== undefined) weights.set(k, v);
+    stepUp = layer.thresholds?.stepUp ?? stepUp;
+    deny = layer.thresholds?.deny ?? deny;
+    requiredLevel = layer.requiredLevel ?? requiredLevel;
+    if (layer.minAppVersion) minAppVersion = { ...minAppVersion, ...layer.minAppVersion };
+  }
+  return {
+    actions,
+    weights,
+    stepUp,
+    deny,
+    requiredLevel,
+    minAppVersion,
+    allowDevices: new Set(policy.devices?.allow ?? []),
+    denyDevices: new Set(policy.devices?.deny ?? []),
+  };
+}
+
+/**
+ * Judges a verdict: every present condition contributes its action and (unless allowed) its weight; the result is
+ * the strictest of the individual actions and the score's threshold action.
+ */
+export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): PolicyDecision {
+  const id = verdict.device.id;
+  if (id !== undefined && verdict.trust === 'attested' && verdict.failedProofs.length === 0 && policy.allowDevices.has(id)) {
+    return { action: 'allow', score: 0, reasons: [{ condition: 'deviceAllowed', action: 'allow', weight: 0 }] };
+  }
+  const reasons: PolicyReason[] = [];
+  let rank = 0;
+  let score = 0;
+  const hit = (condition: Condition): void => {
+    const action = policy.actions.get(condition) ?? ACTION_RANK.monitor;
+    if (action === ACTION_RANK.allow) return;
+    const weight = policy.weights.get(condition) ?? 0;
+    score += weight;
+    if (action > rank) rank = action;
+    reasons.push({ condition, action: ACTIONS[action]!, weight });
+  };
+
+  if (
+    policy.denyDevices.size > 0 &&
+    ((id !== undefined && policy.denyDevices.has(id)) ||
+      (verdict.device.reportedId !== undefined && policy.denyDevices.has(verdict.device.reportedId)))
+  ) {
+    hit('deviceDenied');
+  }
+  if (verdict.failedProofs.length > 0) hit('invalidProof');
+  if (verdict.trust !== 'attested') hit('noAttestation');
+  if (!meetsLevel(verdict.device.levels, policy.requiredLevel)) hit('integrityBelowRequired');
+  checkVersion(policy, verdict, hit);
+  for (const signal of Object.keys(verdict.device.signals) as Condition[]) hit(signal);
+  for (const list of verdict.ipLists) hit(`ip:${list}`);
+
+  if (score >= policy.deny) rank = ACTION_RANK.deny;
+  else if (score >= policy.stepUp && rank < ACTION_RANK['step-up']) rank = ACTION_RANK['step-up'];
+  return { action: ACTIONS[rank]!, score, reasons };
+}
+
+function checkVersion(policy: CompiledPolicy, verdict: DeviceVerdict, hit: (c: Condition) => void): void {
+  const platform = verdict.platform;
+  if (platform === 'unknown') return;
+  const min = policy.minAppVersion[platform];
+  if (min === undefined) return;
+  const known = [verdict.app.version, verdict.app.reportedVersion].filter((v) => v !== undefined);
+  if (known.length === 0) return hit('unknownAppVersion');
+  // Any source saying "older than the minimum" wins: a self-reported version can only make the app look older.
+  for (const version of known) {
+    const cmp = compareAppVersions(version, min);
+    if (cmp === undefined) return hit('unknownAppVersion');
+    if (cmp < 0) return hit('outdatedApp');
+  }
+}
+
+/** Names the decision for logs (`deny score=70 rooted:monitor/30 hooked:deny/40`); never holds a raw value. */
+export function describeDecision(decision: PolicyDecision): string {
+  const parts = decision.reasons.map((r) => `${r.condition}:${r.action}/${r.weight}`);
+  return `${decision.action} score=${decision.score}${parts.length ? ` ${parts.join(' ')}` : ''}`;
+}

@@ -1,0 +1,125 @@
+import type { DeviceLevel } from '../../attestation/play-integrity/payload.js';
+import type { DeviceSignal } from './signals.js';
+
+/** The platform a verdict describes. */
+export type DevicePlatform = 'android' | 'ios' | 'unknown';
+
+/**
+ * How far a verdict can be believed: `attested` when at least one source was signed off the device (a verified
+ * token, Play Integrity, App Attest); `self-reported` when only the app's own (unsigned) report exists; `none`.
+ */
+export type VerdictTrust = 'attested' | 'self-reported' | 'none';
+
+/** One source's contribution to a verdict. */
+export interface VerdictSource {
+  /** `token:<provider>`, `play-integrity`, `app-attest`, or `self-reported`. */
+  readonly provider: string;
+  readonly trust: 'attested' | 'self-reported';
+}
+
+/** The normalised verdict every source maps onto; the policy engine only ever sees this shape. */
+export interface DeviceVerdict {
+  /** The main provider (the first attested source), or `self-reported` / `none`. */
+  provider: string;
+  platform: DevicePlatform;
+  trust: VerdictTrust;
+  app: {
+    /** Package name / App ID. */
+    id?: string;
+    /** Attested app version (Play `versionCode`, or a mapped token claim). */
+    version?: string | number;
+    /** App version the app reported about itself; may only make the app look older, never newer. */
+    reportedVersion?: string;
+    /** Whether a signed source recognised the app as genuine. */
+    recognized?: boolean;
+  };
+  device: {
+    /** Attested device id (App Attest key id, or a mapped token claim). Only attested ids can be allowlisted. */
+    id?: string;
+    /** Self-reported device id; may only be matched against the denylist. */
+    reportedId?: string;
+    /** Device levels, lower ones implied by higher ones. */
+    levels: DeviceLevel[];
+    /** Observed signals. Self-reported sources can only add signals, never clear them. */
+    signals: Partial<Record<DeviceSignal, true>>;
+  };
+  /** When the freshest attested source was issued (epoch ms), if known. */
+  issuedAt?: number;
+  /** Country of the request, when known from a trusted header or the resolver. */
+  country?: string;
+  /** IP reputation lists the client IP is on. */
+  ipLists: string[];
+  /** Sources that contributed, in order. */
+  sources: VerdictSource[];
+  /** Proofs that were sent and failed, as `<source>:<reason>` (never a token or a raw value). */
+  failedProofs: string[];
+}
+
+/** An empty verdict to be filled by the sources. */
+export function emptyVerdict(): DeviceVerdict {
+  return {
+    provider: 'none',
+    platform: 'unknown',
+    trust: 'none',
+    app: {},
+    device: { levels: [], signals: {} },
+    ipLists: [],
+    sources: [],
+    failedProofs: [],
+  };
+}
+
+/** An attested source's contribution. */
+export interface AttestedContribution {
+  provider: string;
+  platform?: DevicePlatform;
+  appId?: string;
+  appVersion?: string | number;
+  recognized?: boolean;
+  deviceId?: string;
+  levels?: readonly DeviceLevel[];
+  signals?: Iterable<DeviceSignal>;
+  issuedAt?: number;
+}
+
+/**
+ * Folds an attested source into the verdict. Signals are OR-ed; levels are united (each attested source vouches for
+ * what it saw); `recognized` is AND-ed, so one source saying "not genuine" wins.
+ */
+export function addAttested(verdict: DeviceVerdict, c: AttestedContribution): void {
+  verdict.sources.push({ provider: c.provider, trust: 'attested' });
+  if (verdict.trust !== 'attested') {
+    verdict.trust = 'attested';
+    verdict.provider = c.provider;
+  }
+  if (c.platform !== undefined && c.platform !== 'unknown') verdict.platform = c.platform;
+  if (c.appId !== undefined) verdict.app.id ??= c.appId;
+  if (c.appVersion !== undefined) verdict.app.version ??= c.appVersion;
+  if (c.recognized !== undefined) verdict.app.recognized = (verdict.app.recognized ?? true) && c.recognized;
+  if (c.deviceId !== undefined) verdict.device.id ??= c.deviceId;
+  if (c.levels) for (const level of c.levels) if (!verdict.device.levels.includes(level)) verdict.device.levels.push(level);
+  if (c.signals) for (const s of c.signals) verdict.device.signals[s] = true;
+  if (c.issuedAt !== undefined) verdict.issuedAt = Math.max(verdict.issuedAt ?? 0, c.issuedAt);
+}
+
+/** A self-reported (unsigned) contribution: it can only add signals and an older-looking version. */
+export interface SelfReportedContribution {
+  signals: Iterable<DeviceSignal>;
+  appVersion?: string;
+  deviceId?: string;
+}
+
+/**
+ * Folds a self-reported source into the verdict. It never sets levels, recognition, an attested id or an attested
+ * version, and never clears a signal: an unsigned report can only lower trust.
+ */
+export function addSelfReported(verdict: DeviceVerdict, c: SelfReportedContribution): void {
+  verdict.sources.push({ provider: 'self-reported', trust: 'self-reported' });
+  if (verdict.trust === 'none') {
+    verdict.trust = 'self-reported';
+    verdict.provider = 'self-reported';
+  }
+  for (const s of c.signals) verdict.device.signals[s] = true;
+  if (c.appVersion !== undefined) verdict.app.reportedVersion = c.appVersion;
+  if (c.deviceId !== undefined) verdict.device.reportedId = c.deviceId;
+}

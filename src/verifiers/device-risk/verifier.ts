@@ -1,0 +1,234 @@
+import { AppAttestError } from '../../attestation/app-attest/errors.js';
+import { createAppAttestRegistry, type AppAttestRegistry } from '../../attestation/app-attest/registry.js';
+import { PlayIntegrityError } from '../../attestation/play-integrity/errors.js';
+import { createPlayIntegrityVerifier, type PlayIntegrityVerifier } from '../../attestation/play-integrity/verifier.js';
+import { headerValue } from '../../core/request.js';
+import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import type { Store } from '../../stores/store.js';
+import { createCountryLookup } from './country.js';
+import { compileIpReputation } from './ip-reputation.js';
+import { deviceRiskOptionsSchema, type DeviceRiskOptions } from './options.js';
+import {
+  compilePolicy,
+  describeDecision,
+  evaluatePolicy,
+  type CompiledPolicy,
+  type DeviceRouteOptions,
+  type PolicyDecision,
+  type PolicyOptions,
+} from './policy.js';
+import { requestBinding } from './request-binding.js';
+import type { PolicyAction } from './signals.js';
+import { appAttestContribution } from './sources/app-attest.js';
+import { playIntegrityContribution } from './sources/play-integrity.js';
+import { parseSelfReportedSignals } from './sources/self-reported.js';
+import { compileClaimMapping } from './sources/token-claims.js';
+import { addAttested, addSelfReported, emptyVerdict, type AttestedContribution, type DeviceVerdict } from './verdict.js';
+
+/** Key of the device-risk result on `ctx.memo`. */
+export const DEVICE_RISK_MEMO_KEY = 'device-risk';
+/** Key under which verified proofs are kept, so a re-check does not re-spend an App Attest counter. */
+const PROOFS_MEMO_KEY = 'device-risk:proofs';
+
+/** What the verifier leaves on `ctx.memo.get('device-risk')`. */
+export interface DeviceRiskMemo {
+  readonly verdict: DeviceVerdict;
+  readonly decision: PolicyDecision;
+}
+
+/** Default header names. */
+export const DEVICE_HEADERS = {
+  playIntegrity: 'x-play-integrity',
+  appAttestAssertion: 'x-app-attest-assertion',
+  appAttestKeyId: 'x-app-attest-key-id',
+  bodyHash: 'x-shield-body-sha256',
+  selfReported: 'x-device-signals',
+  appVersion: 'x-app-version',
+  deviceId: 'x-device-id',
+} as const;
+
+/** An App Attest assertion is ~150 bytes of CBOR; base64 and headroom give this bound. */
+const MAX_ASSERTION_HEADER = 2048;
+const MAX_KEY_ID_HEADER = 64;
+const MAX_REPORTED_VALUE = 128;
+
+interface VerifiedProofs {
+  contributions: AttestedContribution[];
+  failed: string[];
+}
+
+/**
+ * Creates the device-risk verifier (stage `headers`). It builds one normalised verdict from the verified token's
+ * claims, a Play Integrity token, an App Attest assertion and the app's self-reported signals, adds the country and
+ * IP reputation, and judges it with the policy merged for the route and market. Denials are 403 `device_untrusted`
+ * or `device_step_up`; the reasons go to `detail` (never a token or raw header value).
+ */
+export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { store: Store }): Verifier {
+  const o = deviceRiskOptionsSchema.parse(options);
+  const headers = { ...DEVICE_HEADERS, ...o.headers };
+
+  const play: PlayIntegrityVerifier | undefined = o.playIntegrity
+    ? createPlayIntegrityVerifier({
+        packageName: o.playIntegrity.packageName,
+        decryptionKey: o.playIntegrity.decryptionKey,
+        verificationKey: o.playIntegrity.verificationKey,
+        decoder: o.playIntegrity.decoder,
+        certificateDigests: o.playIntegrity.certificateDigests,
+        maxAgeMs: o.playIntegrity.maxAgeMs,
+        clockSkewMs: o.playIntegrity.clockSkewMs,
+        // Recognition and levels become signals judged by the policy, per route and market, not hard failures here.
+        requirements: { appRecognized: false, deviceLevel: 'none' },
+        replay: o.playIntegrity.replay ? { store: deps.store, keyPrefix: 'device:pi:' } : undefined,
+      })
+    : undefined;
+  const registry: AppAttestRegistry | undefined = o.appAttest
+    ? createAppAttestRegistry({
+        store: deps.store,
+        teamId: o.appAttest.teamId,
+        bundleId: o.appAttest.bundleId,
+        environment: o.appAttest.environment,
+        trustAnchor: o.appAttest.trustAnchor,
+        keyPrefix: o.appAttest.keyPrefix,
+        keyTtlMs: o.appAttest.keyTtlMs,
+      })
+    : undefined;
+  const appAttestLevel = o.appAttest?.level ?? 'MEETS_DEVICE_INTEGRITY';
+  const newDeviceWindowMs = o.appAttest?.newDeviceWindowMs ?? 86_400_000;
+  const claims = compileClaimMapping(o.tokenClaims);
+  const countryOf = createCountryLookup(o.country);
+  const reputation = compileIpReputation(o.ipReputation);
+  const listDefaults = {
+    actions: new Map<string, PolicyAction>([...reputation.lists].map(([n, l]) => [`ip:${n}`, l.action])),
+    weights: new Map<string, number>([...reputation.lists].map(([n, l]) => [`ip:${n}`, l.weight])),
+  };
+  const policy: PolicyOptions = o.policy ?? {};
+  // Validate the base policy (and every market) now, so a configuration error shows at startup.
+  for (const market of [undefined, ...Object.keys(policy.markets ?? {})]) compilePolicy(policy, listDefaults, market, undefined);
+  for (const name of Object.keys(policy.sensitivities ?? {})) compilePolicy(policy, listDefaults, undefined, { sensitivity: name });
+
+  // Compiled policies per (route options object, market). The maps are bounded: markets are two-character codes.
+  const globalPolicies = new Map<string, CompiledPolicy>();
+  const routePolicies = new WeakMap<DeviceRouteOptions, Map<string, CompiledPolicy>>();
+  function policyFor(route: DeviceRouteOptions | undefined, market: string | undefined): CompiledPolicy {
+    let byMarket = route === undefined ? globalPolicies : routePolicies.get(route);
+    if (byMarket === undefined) {
+      byMarket = new Map();
+      routePolicies.set(route!, byMarket);
+    }
+    const key = market ?? '';
+    let compiled = byMarket.get(key);
+    if (compiled === undefined) {
+      compiled = compilePolicy(policy, listDefaults, market, route);
+      byMarket.set(key, compiled);
+    }
+    return compiled;
+  }
+
+  async function verifyProofs(ctx: VerifierContext, token: string | undefined, assertion: string | undefined): Promise<VerifiedProofs> {
+    const proofs: VerifiedProofs = { contributions: [], failed: [] };
+    const binding = requestBinding(ctx.request, headers.bodyHash);
+    const tasks: Promise<void>[] = [];
+    if (token !== undefined && play !== undefined) {
+      tasks.push(
+        play
+          .verify(token, { nonce: binding.digestBase64Url, requestHash: binding.digestBase64Url, now: ctx.now })
+          .then(
+            (result) => void proofs.contributions.push(playIntegrityContribution(result)),
+            (error: unknown) => {
+              if (!(error instanceof PlayIntegrityError)) throw error;
+              proofs.failed.push(`play-integrity:${error.reason}`);
+            },
+          ),
+      );
+    }
+    if (assertion !== undefined && registry !== undefined) {
+      const keyId = headerValue(ctx.request, headers.appAttestKeyId);
+      if (keyId === undefined || keyId.length > MAX_KEY_ID_HEADER || assertion.length > MAX_ASSERTION_HEADER) {
+        proofs.failed.push('app-attest:malformed');
+      } else {
+        tasks.push(
+          registry.verifyAssertion({ keyId, assertion, clientDataHash: binding.digest }).then(
+            (result) =>
+              void proofs.contributions.push(
+                appAttestContribution(result, { level: appAttestLevel, newDeviceWindowMs, now: ctx.now }),
+              ),
+            (error: unknown) => {
+              if (!(error instanceof AppAttestError)) throw error;
+              proofs.failed.push(`app-attest:${error.reason}`);
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(tasks);
+    return proofs;
+  }
+
+  function judge(ctx: VerifierContext, proofs: VerifiedProofs | undefined, route: DeviceRouteOptions | undefined): VerifierOutcome {
+    const verdict = emptyVerdict();
+    if (ctx.attestation) addAttested(verdict, claims(ctx.attestation));
+    if (proofs) {
+      for (const c of proofs.contributions) addAttested(verdict, c);
+      verdict.failedProofs.push(...proofs.failed);
+    }
+    if (o.selfReported) {
+      const request = ctx.request;
+      const signals = parseSelfReportedSignals(headerValue(request, headers.selfReported));
+      const version = bounded(headerValue(request, headers.appVersion));
+      const deviceId = bounded(headerValue(request, headers.deviceId));
+      if (signals.length > 0 || version !== undefined || deviceId !== undefined) {
+        addSelfReported(verdict, { signals, appVersion: version, deviceId });
+      }
+    }
+    const fromTrustedProxy = (ctx as VerifierContext & { fromTrustedProxy?: boolean }).fromTrustedProxy === true;
+    const country = countryOf(ctx.request, ctx.ip, fromTrustedProxy);
+    if (country !== undefined) verdict.country = country;
+    verdict.ipLists = reputation.lookup(ctx.ip);
+
+    const decision = evaluatePolicy(policyFor(route, country), verdict);
+    ctx.memo.set(DEVICE_RISK_MEMO_KEY, { verdict, decision } satisfies DeviceRiskMemo);
+    return toOutcome(decision, verdict);
+  }
+
+  return {
+    name: 'device-risk',
+    stage: 'headers',
+    ...(o.mode !== undefined ? { mode: o.mode } : {}),
+    ...(o.failOpen !== undefined ? { failOpen: o.failOpen } : {}),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+    appliesTo(route) {
+      return (route as { device?: unknown }).device !== false;
+    },
+    verify(ctx) {
+      const routeOptions = (ctx.route as { device?: DeviceRouteOptions | false }).device;
+      if (routeOptions === false) return { outcome: 'skip' };
+      const route = routeOptions ?? undefined;
+      const cached = ctx.memo.get(PROOFS_MEMO_KEY) as VerifiedProofs | undefined;
+      if (cached !== undefined) return judge(ctx, cached, route);
+      const token = play ? headerValue(ctx.request, headers.playIntegrity) : undefined;
+      const assertion = registry ? headerValue(ctx.request, headers.appAttestAssertion) : undefined;
+      // No proof to verify: stay synchronous (no promise on the hot path).
+      if (token === undefined && assertion === undefined) return judge(ctx, undefined, route);
+      return verifyProofs(ctx, token, assertion).then((proofs) => {
+        ctx.memo.set(PROOFS_MEMO_KEY, proofs);
+        return judge(ctx, proofs, route);
+      });
+    },
+  };
+}
+
+function toOutcome(decision: PolicyDecision, verdict: DeviceVerdict): VerifierOutcome {
+  if (decision.action === 'allow' && decision.reasons.length === 0) return { outcome: 'pass' };
+  let detail = describeDecision(decision);
+  if (verdict.failedProofs.length > 0) detail += ` proofs=${verdict.failedProofs.join(',')}`;
+  if (verdict.country !== undefined) detail += ` country=${verdict.country}`;
+  if (decision.action === 'deny') return { outcome: 'deny', code: 'device_untrusted', detail };
+  if (decision.action === 'step-up') return { outcome: 'deny', code: 'device_step_up', detail };
+  return { outcome: 'pass', detail };
+}
+
+/** Self-reported free-text values are kept only when short and printable; they never reach `detail`. */
+function bounded(value: string | undefined): string | undefined {
+  if (value === undefined || value.length === 0 || value.length > MAX_REPORTED_VALUE) return undefined;
+  return /^[\x21-\x7e]+$/.test(value) ? value : undefined;
+}
