@@ -1,0 +1,69 @@
+import type { ShieldRequest } from '../../core/request.js';
+
+/**
+ * Where a login route's username (or another credential field) is read from: `'body.email'` (a dotted path into
+ * the parsed body), `'header.x-user'` (a lower-case header name), or a function of the request and parsed body.
+ */
+export type FieldSource = string | ((request: ShieldRequest, body: unknown) => string | undefined);
+
+/** A field source compiled once into a reader; reading never throws and yields only strings. */
+export type FieldReader = (request: ShieldRequest, body: unknown) => string | undefined;
+
+const MAX_PATH_SEGMENTS = 8;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/** Why a field source string is invalid, or undefined when it is valid. */
+export function fieldSourceProblem(source: string): string | undefined {
+  const dot = source.indexOf('.');
+  const kind = dot === -1 ? source : source.slice(0, dot);
+  const rest = dot === -1 ? '' : source.slice(dot + 1);
+  if (kind === 'body') {
+    const segments = rest.split('.');
+    if (rest.length === 0 || segments.some((s) => s.length === 0)) return 'must be "body.<field>[.<field>...]"';
+    if (segments.length > MAX_PATH_SEGMENTS) return `at most ${MAX_PATH_SEGMENTS} path segments`;
+    if (segments.some((s) => s === '__proto__' || s === 'constructor' || s === 'prototype')) {
+      return 'must not name __proto__, constructor or prototype';
+    }
+    return undefined;
+  }
+  if (kind === 'header') {
+    return HEADER_NAME.test(rest) ? undefined : 'must be "header.<lower-case header name>"';
+  }
+  return 'must start with "body." or "header." (or be a function)';
+}
+
+/** Compiles a field source once (at construction or first use of a route), so reading is a few property loads. */
+export function compileFieldSource(source: FieldSource): FieldReader {
+  if (typeof source === 'function') {
+    return (request, body) => {
+      try {
+        const value = source(request, body);
+        return typeof value === 'string' ? value : undefined;
+      } catch {
+        // A throwing user function reads as "no value": the login is then judged without that field.
+        return undefined;
+      }
+    };
+  }
+  const problem = fieldSourceProblem(source);
+  if (problem !== undefined) throw new TypeError(`field source ${JSON.stringify(source)} ${problem}`);
+  const dot = source.indexOf('.');
+  const rest = source.slice(dot + 1);
+  if (source.startsWith('header.')) {
+    return (request) => {
+      const value = request.headers[rest];
+      if (typeof value === 'string') return value;
+      return Array.isArray(value) ? value.join(', ') : undefined;
+    };
+  }
+  const path = rest.split('.');
+  return (_request, body) => {
+    let current: unknown = body;
+    for (const segment of path) {
+      // Own properties only: a body can never reach Object.prototype through the path.
+      if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+      current = (current as Record<string, unknown>)[segment];
+    }
+    return typeof current === 'string' ? current : undefined;
+  };
+}

@@ -1,0 +1,377 @@
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { ClientIpResolver } from '../../core/client-ip.js';
+import { SHIELD_CODES, type ShieldCode } from '../../core/codes.js';
+import type { ResolvedRouteOptions } from '../../core/route-options.js';
+import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import type { Store } from '../../stores/store.js';
+import { BreachedPasswordChecker } from './breached-password.js';
+import { compileFieldSource, type FieldReader, type FieldSource } from './field-source.js';
+import {
+  CREDENTIAL_DEFAULTS,
+  type ConsecutiveFailureLimit,
+  type CredentialAbuseOptions,
+  type CredentialRouteOptions,
+  type LoginBindingOptions,
+  type WindowLimit,
+} from './options.js';
+
+export {
+  CREDENTIAL_DEFAULTS,
+  credentialAbuseOptionsSchema,
+  credentialRouteOptionsSchema,
+  type BreachedPasswordOptions,
+  type ConsecutiveFailureLimit,
+  type CredentialAbuseOptions,
+  type CredentialRouteOptions,
+  type LoginBindingOptions,
+  type WindowLimit,
+} from './options.js';
+export { BreachedPasswordChecker, BreachedPasswordLookupError } from './breached-password.js';
+export type { FieldSource } from './field-source.js';
+
+/** What the verifier needs from the shield. */
+export interface CredentialAbuseDeps {
+  store: Store;
+  ipResolver: ClientIpResolver;
+  /** A breached-password checker to use instead of building one (tests, a shared instance). */
+  breachedPasswordChecker?: BreachedPasswordChecker;
+}
+
+/**
+ * Denial code for a breached password. `password_breached` (422) is proposed for SHIELD_CODES; until the core has
+ * it, the closest existing code, `payload_invalid` (422, "Request failed validation"), is used.
+ */
+const BREACHED_CODE: ShieldCode = (
+  Object.hasOwn(SHIELD_CODES, 'password_breached') ? 'password_breached' : 'payload_invalid'
+) as ShieldCode;
+
+const MEMO_KEY = 'credential-abuse:attempt';
+
+/**
+ * Store keys of one login attempt, computed once in `verify` and reused by `onResponse`. A class with every field
+ * always assigned: V8 keeps one shape for it, where a literal built from conditional spreads cost microseconds.
+ */
+class Attempt {
+  /** Consecutive-failure counter and lock for username + IP key; undefined when no username was found. */
+  readonly failKey: string | undefined;
+  readonly lockKey: string | undefined;
+  /** Hashed username, the member of the distinct-username sets. */
+  readonly userMember: string | undefined;
+  readonly ipFailKey: string;
+  readonly ipBlockKey: string;
+  readonly ipUsersKey: string;
+  readonly deviceFailKey: string | undefined;
+  readonly deviceBlockKey: string | undefined;
+  readonly deviceUsersKey: string | undefined;
+
+  constructor(prefix: string, user: string | undefined, ipKey: string, device: string | undefined) {
+    const userIp = user === undefined ? undefined : `${user}:${ipKey}`;
+    this.failKey = userIp === undefined ? undefined : `${prefix}fail:${userIp}`;
+    this.lockKey = userIp === undefined ? undefined : `${prefix}lock:${userIp}`;
+    this.userMember = user;
+    this.ipFailKey = `${prefix}ipfail:${ipKey}`;
+    this.ipBlockKey = `${prefix}ipblock:${ipKey}`;
+    this.ipUsersKey = `${prefix}ipusers:${ipKey}`;
+    this.deviceFailKey = device === undefined ? undefined : `${prefix}devfail:${device}`;
+    this.deviceBlockKey = device === undefined ? undefined : `${prefix}devblock:${device}`;
+    this.deviceUsersKey = device === undefined ? undefined : `${prefix}devusers:${device}`;
+  }
+}
+
+interface CompiledLogin {
+  username: FieldReader;
+  password?: FieldReader;
+  /** undefined = binding off on this route. */
+  binding?: { claim: string; fields: readonly FieldReader[] };
+}
+
+type Resolved<T> = T | undefined;
+
+function windowLimit(value: Partial<WindowLimit> | false | undefined, defaults: WindowLimit): Resolved<WindowLimit> {
+  if (value === false) return undefined;
+  return { limit: value?.limit ?? defaults.limit, windowSeconds: value?.windowSeconds ?? defaults.windowSeconds };
+}
+
+/**
+ * Short, fixed-length key part (128 bits of SHA-256): usernames and device ids never sit in the store raw. Cached,
+ * because one device or one account logs in again and again and a hash is the dearest step of a check.
+ */
+const digestCache = new LRUCache<string, string>({ max: 10_000 });
+function digestKey(value: string): string {
+  let digest = digestCache.get(value);
+  if (digest === undefined) {
+    digest = hash('sha256', value, 'base64url').slice(0, 22);
+    digestCache.set(value, digest);
+  }
+  return digest;
+}
+
+function loginOf(route: ResolvedRouteOptions): CredentialRouteOptions['login'] | undefined {
+  const credentials = (route as { credentials?: CredentialRouteOptions | false }).credentials;
+  if (typeof credentials !== 'object' || credentials === null) return undefined;
+  const login = credentials.login;
+  return typeof login === 'object' && login !== null ? login : undefined;
+}
+
+/**
+ * Builds the credential-abuse verifier: on login routes (`credentials.login` in the route options) it requires a
+ * verified attestation token, optionally checks the token is bound to the username, refuses locked usernames and
+ * abusive IP keys or devices, optionally refuses breached passwords, and learns from each attempt's outcome.
+ *
+ * Counters, in the spirit of the OWASP Credential Stuffing Prevention Cheat Sheet and rate-limiter-flexible's login
+ * recipe (defaults in {@link CREDENTIAL_DEFAULTS}):
+ * - consecutive failures per username + IP key → lock with exponential backoff (`login_locked`);
+ * - failures per IP key and per device per window → `credential_abuse`;
+ * - distinct usernames failing per IP key and per device per window (the stuffing signature) → `credential_abuse`;
+ * - a success resets only the username + IP counter, never a budget an attacker could reset with one owned account.
+ *
+ * `verify` only reads (one parallel round of `get`s); `onResponse` counts. Attempts in flight at the same time are
+ * judged before any of them has failed, so a burst can overshoot a threshold by its concurrency, never more.
+ */
+export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, deps: CredentialAbuseDeps): Verifier {
+  const { store, ipResolver } = deps;
+  const prefix = options.keyPrefix ?? CREDENTIAL_DEFAULTS.keyPrefix;
+  const failOpen = options.failOpen === true;
+  const caseSensitive = options.caseSensitiveUsernames === true;
+  const deviceClaims = options.deviceClaims ?? CREDENTIAL_DEFAULTS.deviceClaims;
+  const consecutive: Resolved<ConsecutiveFailureLimit> =
+    options.consecutiveFailures === false
+      ? undefined
+      : { ...CREDENTIAL_DEFAULTS.consecutiveFailures, ...stripUndefined(options.consecutiveFailures ?? {}) };
+  const ipFailures = windowLimit(options.ipFailures, CREDENTIAL_DEFAULTS.ipFailures);
+  const deviceFailures = windowLimit(options.deviceFailures, CREDENTIAL_DEFAULTS.deviceFailures);
+  const ipDistinct = windowLimit(options.ipDistinctUsernames, CREDENTIAL_DEFAULTS.ipDistinctUsernames);
+  const deviceDistinct = windowLimit(options.deviceDistinctUsernames, CREDENTIAL_DEFAULTS.deviceDistinctUsernames);
+  const successStatuses = options.successStatuses ? new Set(options.successStatuses) : undefined;
+  const failureStatuses = new Set(options.failureStatuses ?? CREDENTIAL_DEFAULTS.failureStatuses);
+  const checksIp = ipFailures !== undefined || ipDistinct !== undefined;
+  const checksDevice = deviceFailures !== undefined || deviceDistinct !== undefined;
+
+  let breached: { checker: BreachedPasswordChecker; failOpen: boolean; minCount: number } | undefined;
+  if (options.breachedPassword) {
+    const bp = options.breachedPassword === true ? {} : options.breachedPassword;
+    breached = {
+      checker: deps.breachedPasswordChecker ?? new BreachedPasswordChecker(bp),
+      failOpen: bp.failOpen ?? CREDENTIAL_DEFAULTS.breachedPassword.failOpen,
+      minCount: bp.minCount ?? CREDENTIAL_DEFAULTS.breachedPassword.minCount,
+    };
+  }
+
+  // Route options arrive per request, but each route's object is built once: compile it once too.
+  const compiled = new WeakMap<object, CompiledLogin>();
+  function compile(login: NonNullable<CredentialRouteOptions['login']>): CompiledLogin {
+    let result = compiled.get(login);
+    if (result !== undefined) return result;
+    const bindingOption = login.binding ?? options.binding ?? false;
+    let binding: CompiledLogin['binding'];
+    if (bindingOption !== false) {
+      const b: LoginBindingOptions = bindingOption === true ? {} : bindingOption;
+      const fields: readonly FieldSource[] = b.fields ?? [login.username];
+      binding = { claim: b.claim ?? CREDENTIAL_DEFAULTS.bindingClaim, fields: fields.map(compileFieldSource) };
+    }
+    result = {
+      username: compileFieldSource(login.username),
+      ...(login.password !== undefined ? { password: compileFieldSource(login.password) } : {}),
+      ...(binding ? { binding } : {}),
+    };
+    compiled.set(login, result);
+    return result;
+  }
+
+  function normaliseUsername(raw: string): string | undefined {
+    // Bounded before normalising: a megabyte "username" must not cost a megabyte of NFKC work.
+    let username = raw.length > 1024 ? raw.slice(0, 1024) : raw;
+    username = username.trim().normalize('NFKC');
+    if (!caseSensitive) username = username.toLowerCase();
+    return username.length > 0 ? username : undefined;
+  }
+
+  function deviceIdOf(claims: Readonly<Record<string, unknown>>): string | undefined {
+    for (const claim of deviceClaims) {
+      const value = claims[claim];
+      if (typeof value === 'string' && value.length > 0 && value.length <= 1024) return value;
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    }
+    return undefined;
+  }
+
+  function bindingHolds(binding: NonNullable<CompiledLogin['binding']>, ctx: VerifierContext, body: unknown): boolean {
+    const claim = ctx.attestation?.claims[binding.claim];
+    if (typeof claim !== 'string') return false;
+    let material = '';
+    for (const field of binding.fields) {
+      const value = field(ctx.request, body);
+      if (value === undefined) return false;
+      material += value;
+    }
+    const expected = createHash('sha256').update(material, 'utf8').digest();
+    // Compare digests, not strings: equal lengths for timingSafeEqual, and no early exit on the first differing byte.
+    const presented = Buffer.from(claim, 'base64');
+    if (presented.length !== expected.length || presented.toString('base64') !== claim) {
+      // Not canonical base64 of a 32-byte value: compare anyway (constant time), then fail.
+      timingSafeEqual(expected, expected);
+      return false;
+    }
+    return timingSafeEqual(presented, expected);
+  }
+
+  function untilOf(value: string | undefined): number {
+    if (value === undefined) return 0;
+    const n = Number(value);
+    return Number.isFinite(n) ? n : 0;
+  }
+
+  async function verify(ctx: VerifierContext): Promise<VerifierOutcome> {
+    const login = loginOf(ctx.route);
+    if (login === undefined) return { outcome: 'skip' };
+    if (ctx.attestation === undefined) {
+      return { outcome: 'deny', code: 'token_missing', detail: 'login requires a verified attestation token' };
+    }
+    const route = compile(login);
+    const body = await ctx.body();
+    const rawUsername = route.username(ctx.request, body);
+    if (route.binding && !bindingHolds(route.binding, ctx, body)) {
+      return { outcome: 'deny', code: 'token_binding_mismatch', detail: 'login token not bound to these credentials' };
+    }
+    const username = rawUsername === undefined ? undefined : normaliseUsername(rawUsername);
+    const ipKey = ipResolver.aggregationKey(ctx.ip);
+    const deviceId = deviceIdOf(ctx.attestation.claims);
+    const device = deviceId === undefined ? undefined : digestKey(deviceId);
+    const user = username === undefined ? undefined : digestKey(username);
+    const attempt = new Attempt(prefix, user, ipKey, device);
+    ctx.memo.set(MEMO_KEY, attempt);
+
+    let lockUntil = 0;
+    let ipUntil = 0;
+    let deviceUntil = 0;
+    try {
+      const [lock, ip, dev] = await Promise.all([
+        consecutive && attempt.lockKey ? store.get(attempt.lockKey) : undefined,
+        checksIp ? store.get(attempt.ipBlockKey) : undefined,
+        checksDevice && attempt.deviceBlockKey ? store.get(attempt.deviceBlockKey) : undefined,
+      ]);
+      lockUntil = untilOf(lock);
+      ipUntil = untilOf(ip);
+      deviceUntil = untilOf(dev);
+    } catch (error) {
+      if (!failOpen) throw error;
+      return { outcome: 'pass', detail: 'store unavailable; failing open' };
+    }
+    const now = ctx.now;
+    if (lockUntil > now) {
+      return {
+        outcome: 'deny',
+        code: 'login_locked',
+        detail: 'username locked on this ip key after consecutive failures',
+        retryAfter: Math.max(1, Math.ceil((lockUntil - now) / 1000)),
+      };
+    }
+    const abuseUntil = Math.max(ipUntil, deviceUntil);
+    if (abuseUntil > now) {
+      return {
+        outcome: 'deny',
+        code: 'credential_abuse',
+        detail: ipUntil >= deviceUntil ? 'ip key over its login budget' : 'device over its login budget',
+        retryAfter: Math.max(1, Math.ceil((abuseUntil - now) / 1000)),
+      };
+    }
+
+    if (breached && route.password) {
+      const password = route.password(ctx.request, body);
+      if (password !== undefined && password.length > 0) {
+        let count: number;
+        try {
+          count = await breached.checker.breachCount(password);
+        } catch (error) {
+          if (!breached.failOpen) throw error;
+          return { outcome: 'pass', detail: 'breached-password lookup unavailable; failing open' };
+        }
+        if (count >= breached.minCount) {
+          return { outcome: 'deny', code: BREACHED_CODE, detail: 'password appears in known breaches' };
+        }
+      }
+    }
+    return { outcome: 'pass' };
+  }
+
+  function classify(outcome: number | 'success' | 'failure'): 'success' | 'failure' | undefined {
+    if (outcome === 'success' || outcome === 'failure') return outcome;
+    if (successStatuses ? successStatuses.has(outcome) : outcome >= 200 && outcome < 300) return 'success';
+    if (failureStatuses.has(outcome)) return 'failure';
+    return undefined;
+  }
+
+  async function recordFailure(attempt: Attempt, now: number): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    if (consecutive && attempt.failKey && attempt.lockKey) {
+      const { failKey, lockKey } = attempt;
+      work.push(
+        store.increment(failKey, consecutive.windowSeconds * 1000).then(({ count }) => {
+          if (count < consecutive.limit) return;
+          // Exponential backoff: the limit-th failure locks for lockSeconds, each further one doubles it.
+          const exponent = Math.min(count - consecutive.limit, 30);
+          const lockMs = Math.min(consecutive.lockSeconds * 2 ** exponent, consecutive.maxLockSeconds) * 1000;
+          return store.setIfGreater(lockKey, now + lockMs, lockMs);
+        }),
+      );
+    }
+    const budget = (counterKey: string, blockKey: string, limit: WindowLimit) =>
+      store.increment(counterKey, limit.windowSeconds * 1000).then(({ count, ttlMs }) => {
+        // Blocked until the window that filled up ends.
+        if (count >= limit.limit) return store.setIfGreater(blockKey, now + ttlMs, ttlMs);
+        return undefined;
+      });
+    const distinct = (setKey: string, blockKey: string, member: string, limit: WindowLimit) =>
+      store.addToSet(setKey, member, limit.windowSeconds * 1000).then((size) => {
+        const blockMs = limit.windowSeconds * 1000;
+        if (size >= limit.limit) return store.setIfGreater(blockKey, now + blockMs, blockMs);
+        return undefined;
+      });
+    if (ipFailures) work.push(budget(attempt.ipFailKey, attempt.ipBlockKey, ipFailures));
+    if (ipDistinct && attempt.userMember) {
+      work.push(distinct(attempt.ipUsersKey, attempt.ipBlockKey, attempt.userMember, ipDistinct));
+    }
+    if (attempt.deviceFailKey && attempt.deviceBlockKey && attempt.deviceUsersKey) {
+      if (deviceFailures) work.push(budget(attempt.deviceFailKey, attempt.deviceBlockKey, deviceFailures));
+      if (deviceDistinct && attempt.userMember) {
+        work.push(distinct(attempt.deviceUsersKey, attempt.deviceBlockKey, attempt.userMember, deviceDistinct));
+      }
+    }
+    // allSettled, then report the first error: one failing counter must not stop the others from counting.
+    const results = await Promise.allSettled(work);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async function onResponse(ctx: VerifierContext, outcome: number | 'success' | 'failure'): Promise<void> {
+    const attempt = ctx.memo.get(MEMO_KEY) as Attempt | undefined;
+    if (attempt === undefined) return;
+    // Taken once per request whatever calls us (status and an explicit report).
+    ctx.memo.delete(MEMO_KEY);
+    const result = classify(outcome);
+    if (result === 'success') {
+      if (attempt.failKey && attempt.lockKey) {
+        await Promise.all([store.delete(attempt.failKey), store.delete(attempt.lockKey)]);
+      }
+    } else if (result === 'failure') {
+      await recordFailure(attempt, ctx.now);
+    }
+  }
+
+  return {
+    name: 'credential-abuse',
+    stage: 'body',
+    ...(options.mode !== undefined ? { mode: options.mode } : {}),
+    ...(failOpen ? { failOpen: true } : {}),
+    appliesTo: (route) => loginOf(route) !== undefined,
+    verify,
+    onResponse,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import type { Mode } from '../../core/route-options.js';
+import { fieldSourceProblem, type FieldSource } from './field-source.js';
+
+/** A counter threshold: reaching `limit` within `windowSeconds` blocks. `false` turns the counter off. */
+export interface WindowLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** Consecutive failures per username + IP key, and the exponential-backoff lock they trigger. */
+export interface ConsecutiveFailureLimit {
+  /** Failures in a row (no success between) that lock the username on that IP key. Default 5. */
+  limit: number;
+  /** Lock after the `limit`-th failure; doubled with every further failure. Default 60. */
+  lockSeconds: number;
+  /** The longest lock. Default 3600. */
+  maxLockSeconds: number;
+  /** How long failures are remembered without a new one (the counter's fixed window). Default 86400. */
+  windowSeconds: number;
+}
+
+/**
+ * Token binding for logins, where no Authorization header exists yet: the attestation claim (default `pay`) must be
+ * base64 SHA-256 of the UTF-8 concatenation of these fields (default: the route's username source), so a token
+ * minted for one account cannot be used to try another.
+ */
+export interface LoginBindingOptions {
+  claim?: string;
+  fields?: readonly FieldSource[];
+}
+
+/** Have I Been Pwned range-API check of the password a login submits. */
+export interface BreachedPasswordOptions {
+  /** Base URL of the range API. Default `https://api.pwnedpasswords.com`. */
+  baseUrl?: string;
+  /** Milliseconds before a lookup is abandoned. Default 1500. */
+  timeoutMs?: number;
+  /** When the API cannot be reached: `true` lets the login through (default), `false` denies 503. */
+  failOpen?: boolean;
+  /** Breach count from which a password is refused. Default 1. */
+  minCount?: number;
+  /** Prefix responses cached (each about 20-40 KB). Default 256. */
+  cacheEntries?: number;
+  /** How long a prefix response is cached. Default 3,600,000 (1 hour). */
+  cacheTtlMs?: number;
+}
+
+/** Options of the credential-abuse verifier, at the shield config key `credentials`. */
+export interface CredentialAbuseOptions {
+  /** This verifier's mode, over the shield's. */
+  mode?: Mode;
+  /** When the store cannot answer: `true` lets logins through unchecked; default `false` denies 503. */
+  failOpen?: boolean;
+  /** Prefix of every store key this verifier writes. Default `ca:`. */
+  keyPrefix?: string;
+  /** Treat `Alice@x` and `alice@x` as different accounts. Default false (trimmed, NFKC, lower-cased). */
+  caseSensitiveUsernames?: boolean;
+  /**
+   * Token claims naming the device, first present wins. Default `['did']`. Add `'sub'` only when your attestation
+   * service puts a per-device value there (Firebase App Check's `sub` is the app id, shared by every device).
+   */
+  deviceClaims?: readonly string[];
+  /** Login token binding (see {@link LoginBindingOptions}); `true` = defaults. Default false. */
+  binding?: boolean | LoginBindingOptions;
+  /** Consecutive failures per username + IP key → `login_locked`. */
+  consecutiveFailures?: Partial<ConsecutiveFailureLimit> | false;
+  /** Failures per IP key per window → `credential_abuse`. Default 100 per day. */
+  ipFailures?: Partial<WindowLimit> | false;
+  /** Failures per device per window → `credential_abuse`. Default 20 per day. */
+  deviceFailures?: Partial<WindowLimit> | false;
+  /** Distinct usernames failing per IP key per window → `credential_abuse`. Default 20 per hour. */
+  ipDistinctUsernames?: Partial<WindowLimit> | false;
+  /** Distinct usernames failing per device per window → `credential_abuse`. Default 5 per hour. */
+  deviceDistinctUsernames?: Partial<WindowLimit> | false;
+  /** Response statuses that count as a successful login. Default: every 2xx. */
+  successStatuses?: readonly number[];
+  /** Response statuses that count as a failed login. Default `[401, 403]`. */
+  failureStatuses?: readonly number[];
+  /** Check submitted passwords against Have I Been Pwned (needs `login.password` on the route). Default off. */
+  breachedPassword?: boolean | BreachedPasswordOptions;
+}
+
+/** Per-route options at `RouteOptions.credentials`. */
+export interface CredentialRouteOptions {
+  login?: {
+    /** Where the username is: `'body.email'`, `'header.x-user'` or a function. */
+    username: FieldSource;
+    /** Where the password is, for the breached-password check. */
+    password?: FieldSource;
+    /** Login binding for this route, over the global `binding`. */
+    binding?: boolean | LoginBindingOptions;
+  };
+}
+
+const fieldSourceSchema = z.union([
+  z.string().superRefine((value, ctx) => {
+    const problem = fieldSourceProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
+]);
+
+const seconds = z.number().int().positive().max(31_536_000);
+const windowLimitSchema = z.union([
+  z.literal(false),
+  z.object({ limit: z.number().int().positive().max(1_000_000).optional(), windowSeconds: seconds.optional() }).strict(),
+]);
+const bindingSchema = z.union([
+  z.boolean(),
+  z.object({ claim: z.string().min(1).optional(), fields: z.array(fieldSourceSchema).min(1).optional() }).strict(),
+]);
+const statusList = z.array(z.number().int().min(100).max(599));
+
+/** Zod schema of {@link CredentialAbuseOptions} (the shield config key `credentials`). */
+export const credentialAbuseOptionsSchema = z
+  .object({
+    mode: z.enum(['enforce', 'monitor']).optional(),
+    failOpen: z.boolean().optional(),
+    keyPrefix: z.string().max(64).optional(),
+    caseSensitiveUsernames: z.boolean().optional(),
+    deviceClaims: z.array(z.string().min(1)).optional(),
+    binding: bindingSchema.optional(),
+    consecutiveFailures: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            limit: z.number().int().positive().max(1000).optional(),
+            lockSeconds: seconds.optional(),
+            maxLockSeconds: seconds.optional(),
+            windowSeconds: seconds.optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    ipFailures: windowLimitSchema.optional(),
+    deviceFailures: windowLimitSchema.optional(),
+    ipDistinctUsernames: windowLimitSchema.optional(),
+    deviceDistinctUsernames: windowLimitSchema.optional(),
+    successStatuses: statusList.optional(),
+    failureStatuses: statusList.optional(),
+    breachedPassword: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+            timeoutMs: z.number().int().positive().max(30_000).optional(),
+            failOpen: z.boolean().optional(),
+            minCount: z.number().int().positive().optional(),
+            cacheEntries: z.number().int().min(1).max(100_000).optional(),
+            cacheTtlMs: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+  })
+  .strict();
+
+/** Zod schema of {@link CredentialRouteOptions} (route option key `credentials`, or `false`). */
+export const credentialRouteOptionsSchema = z.union([
+  z.literal(false),
+  z
+    .object({
+      login: z
+        .object({
+          username: fieldSourceSchema,
+          password: fieldSourceSchema.optional(),
+          binding: bindingSchema.optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+]);
+
+/** The documented defaults, in one place (the README's defaults table mirrors this). */
+export const CREDENTIAL_DEFAULTS = {
+  keyPrefix: 'ca:',
+  deviceClaims: ['did'] as readonly string[],
+  bindingClaim: 'pay',
+  consecutiveFailures: { limit: 5, lockSeconds: 60, maxLockSeconds: 3600, windowSeconds: 86_400 },
+  ipFailures: { limit: 100, windowSeconds: 86_400 },
+  deviceFailures: { limit: 20, windowSeconds: 86_400 },
+  ipDistinctUsernames: { limit: 20, windowSeconds: 3600 },
+  deviceDistinctUsernames: { limit: 5, windowSeconds: 3600 },
+  failureStatuses: [401, 403] as readonly number[],
+  breachedPassword: {
+    baseUrl: 'https://api.pwnedpasswords.com',
+    timeoutMs: 1500,
+    failOpen: true,
+    minCount: 1,
+    cacheEntries: 256,
+    cacheTtlMs: 3_600_000,
+  },
+} as const;
