@@ -30,12 +30,8 @@ export class CidrTrie<T> {
 
   /** Every value whose prefix covers `ip` (shortest prefix first). Unparseable input matches nothing. */
   lookup(ip: string): T[] {
-    let address: ipaddr.IPv4 | ipaddr.IPv6;
-    try {
-      address = ipaddr.process(ip);
-    } catch {
-      return [];
-    }
+    const address = parseAddress(ip);
+    if (address === undefined) return [];
     const bytes = address.toByteArray();
     const bits = bytes.length * 8;
     let node: TrieNode<T> | undefined = address.kind() === 'ipv4' ? this.v4 : this.v6;
@@ -57,11 +53,26 @@ class TrieNode<T> {
   values: T[] | undefined;
 }
 
+/**
+ * Strict address parsing: ipaddr.js also accepts classful IPv4 forms (`1.2.3`, `0x7f.1`), which no client IP should
+ * ever be, so IPv4 must be four decimal parts. IPv4-mapped IPv6 is unwrapped.
+ */
+function parseAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (ip.length > 64) return undefined;
+  if (!ip.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
+  try {
+    return ipaddr.process(ip);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses a CIDR or a bare address; IPv4-mapped IPv6 prefixes are stored as their IPv4 range. */
 function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   const trimmed = text.trim();
   if (!trimmed.includes('/')) {
-    const address = ipaddr.process(trimmed);
+    const address = parseAddress(trimmed);
+    if (address === undefined) throw new TypeError('not an IP address');
     return [address, address.kind() === 'ipv4' ? 32 : 128];
   }
   const [address, prefix] = ipaddr.parseCIDR(trimmed);
