@@ -1,0 +1,139 @@
+/**
+ * Body reading and parsing for the framework-free core. Adapters build `ShieldRequest.readBody(limit)` on
+ * `readRawBody`; the core's `ctx.body()` turns the raw bytes into a value with `parseBody`. Errors are `BodyError`s
+ * with a stable denial code, which the core turns into a deny (not into `shield_unavailable`).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { parseQueryString } from '../verifiers/payload-shield/query-parser.js';
+
+/** Why a body could not be read or parsed; `code` is the denial code the core answers with. */
+export class BodyError extends Error {
+  readonly code: 'payload_too_large' | 'payload_malformed' | 'unsupported_media_type';
+
+  constructor(code: BodyError['code'], message: string) {
+    super(message);
+    this.name = 'BodyError';
+    this.code = code;
+  }
+}
+
+function declaredLength(stream: Readable): number | undefined {
+  const headers = (stream as Partial<IncomingMessage>).headers;
+  const raw = headers?.['content-length'];
+  if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/**
+ * Reads a request stream completely. Rejects with `BodyError('payload_too_large')` when the declared
+ * Content-Length or the bytes actually received exceed `limitBytes` (it stops buffering at once), and rejects
+ * instead of hanging when the client aborts or the stream errors.
+ */
+export function readRawBody(stream: Readable, limitBytes: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const declared = declaredLength(stream);
+    if (declared !== undefined && declared > limitBytes) {
+      // Drain nothing: the caller answers 413 and the connection is closed or discarded by the framework.
+      stream.pause();
+      reject(new BodyError('payload_too_large', `declared body of ${declared} bytes exceeds ${limitBytes}`));
+      return;
+    }
+    if (stream.readableEnded) {
+      // Already consumed by someone else: nothing more will arrive.
+      resolve(Buffer.alloc(0));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let settled = false;
+    const cleanup = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('aborted', onAborted);
+      stream.off('close', onClose);
+    };
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      chunks.length = 0;
+      reject(error);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      received += buffer.length;
+      if (received > limitBytes) {
+        stream.pause();
+        fail(new BodyError('payload_too_large', `body exceeds ${limitBytes} bytes`));
+        return;
+      }
+      chunks.push(buffer);
+    };
+    const onEnd = (): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    };
+    const onError = (error: Error): void => fail(error);
+    const onAborted = (): void => fail(new Error('request aborted before the body was complete'));
+    // 'close' without 'end' means the peer went away; without this the promise could wait forever.
+    const onClose = (): void => fail(new Error('request closed before the body was complete'));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('aborted', onAborted);
+    stream.on('close', onClose);
+    if (stream.destroyed) onClose();
+    else stream.resume();
+  });
+}
+
+/** The media type of a Content-Type header: lower case, parameters dropped. */
+export function mediaType(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semi = contentType.indexOf(';');
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** True for `application/json` and any `+json` suffix type (`application/problem+json`). */
+export function isJsonType(type: string): boolean {
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+function isTextualType(type: string): boolean {
+  return (
+    type.startsWith('text/') ||
+    type === 'application/xml' ||
+    type.endsWith('+xml') ||
+    type === 'application/javascript' ||
+    type === 'application/graphql' ||
+    type === 'application/x-ndjson'
+  );
+}
+
+/**
+ * Parses raw body bytes by content type: empty → undefined; JSON (and `+json`) → the parsed value (bad JSON throws
+ * `BodyError('payload_malformed')`); `application/x-www-form-urlencoded` → a null-prototype object with bracket
+ * nesting (`a[b]=1`) and repeated keys as arrays, so `__proto__` can never pollute; other textual types → string;
+ * anything else → the Buffer itself.
+ */
+export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  const type = mediaType(contentType);
+  if (isJsonType(type)) {
+    const text = raw.toString('utf8');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new BodyError('payload_malformed', 'body is not valid JSON');
+    }
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    return parseQueryString(raw.toString('utf8')).value;
+  }
+  if (isTextualType(type)) return raw.toString('utf8');
+  return raw;
+}

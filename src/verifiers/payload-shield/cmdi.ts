@@ -1,0 +1,132 @@
+/**
+ * OS command injection: a shell separator or substitution (`;`, `|`, `&`, `&&`, `||`, newline, backticks, `$(`)
+ * followed by a command an attacker runs to probe or take over a host (`id`, `cat /etc/passwd`, `ping -n 30`,
+ * `powershell`, `nc -e`), and shell-only syntax (`${IFS}`, `$(...)` with a command). `Tom & Jerry` passes:
+ * a separator alone is not enough, the next word must be a command used as one.
+ */
+import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Rule ids of the command injection detector. */
+export const CMDI_RULES = {
+  chainedCommand: 'cmdi-chained-command',
+  substitution: 'cmdi-command-substitution',
+  shellSyntax: 'cmdi-shell-syntax',
+} as const;
+
+/** Commands whose appearance right after a shell separator is an attack. */
+const COMMANDS = new Set([
+  'id', 'whoami', 'uname', 'cat', 'ls', 'dir', 'pwd', 'ping', 'nslookup', 'dig', 'host', 'curl', 'wget', 'nc',
+  'ncat', 'netcat', 'telnet', 'bash', 'sh', 'zsh', 'ksh', 'csh', 'dash', 'tcsh', 'powershell', 'pwsh', 'cmd',
+  'cmd.exe', 'ipconfig', 'ifconfig', 'netstat', 'net', 'netsh', 'systeminfo', 'tasklist', 'taskkill', 'reg',
+  'sleep', 'timeout', 'echo', 'type', 'more', 'head', 'tail', 'less', 'chmod', 'chown', 'rm', 'mv', 'cp', 'touch',
+  'python', 'python3', 'perl', 'ruby', 'php', 'node', 'lua', 'java', 'env', 'printenv', 'set', 'export', 'uptime',
+  'hostname', 'ps', 'kill', 'killall', 'find', 'grep', 'awk', 'sed', 'xterm', 'xargs', 'base64', 'xxd', 'od',
+  'certutil', 'bitsadmin', 'wmic', 'rundll32', 'regsvr32', 'mshta', 'cscript', 'wscript', 'schtasks', 'at',
+  'crontab', 'useradd', 'adduser', 'passwd', 'sudo', 'su', 'mkfifo', 'mknod', 'socat', 'tftp', 'ftp', 'scp',
+  'ssh', 'shutdown', 'reboot', 'halt', 'init', 'systemctl', 'service', 'sysctl', 'ver', 'vol', 'arp', 'route',
+  'traceroute', 'tracert', 'lsof', 'last', 'w', 'who', 'users', 'groups', 'getent', 'nmap', 'nohup', 'exec',
+  'eval', 'expr', 'true', 'false', 'test', 'start', 'call', 'copy', 'del', 'erase', 'rmdir', 'mkdir', 'cd',
+  'attrib', 'icacls', 'cacls', 'net1', 'qwinsta', 'query', 'whoami.exe', 'ipconfig.exe',
+]);
+
+
+/** Commands that are also everyday words (used by the paranoia-2 weak signal). */
+export const AMBIGUOUS_COMMANDS: ReadonlySet<string> = new Set([
+  'type', 'more', 'set', 'export', 'find', 'last', 'w', 'who', 'users', 'groups', 'true', 'false', 'test', 'start',
+  'call', 'copy', 'query', 'at', 'host', 'head', 'tail', 'less', 'echo', 'service', 'route', 'init', 'cd', 'del',
+  'ver', 'vol', 'kill', 'sleep', 'timeout', 'cat', 'net', 'dir', 'cp', 'mv', 'rm', 'ps', 'su', 'reg', 'node',
+  'java', 'env', 'ruby', 'eval', 'exec', 'expr', 'ftp', 'ssh', 'id',
+]);
+
+/** Commands nobody names in prose right after a separator: any use counts. */
+const UNAMBIGUOUS = new Set([
+  'whoami', 'uname', 'ipconfig', 'ifconfig', 'netstat', 'netsh', 'systeminfo', 'tasklist', 'taskkill', 'powershell',
+  'pwsh', 'cmd.exe', 'nslookup', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'certutil', 'bitsadmin', 'wmic', 'mshta',
+  'rundll32', 'regsvr32', 'cscript', 'wscript', 'schtasks', 'mkfifo', 'socat', 'printenv', 'bash', 'sh', 'zsh',
+  'ksh', 'csh', 'dash', 'tcsh', 'xterm', 'icacls', 'cacls', 'qwinsta', 'whoami.exe', 'ipconfig.exe', 'telnet',
+]);
+
+function isSep(c: number): boolean {
+  // ; | & ` \n \r ( $(  and the start of the value
+  return c === 59 || c === 124 || c === 38 || c === 96 || c === 10 || c === 13;
+}
+
+function wordEnd(s: string, start: number): number {
+  let i = start;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45) i++;
+    else break;
+  }
+  return i;
+}
+
+/** What follows a command name looks like shell usage: end, another separator, a flag, a path, a variable. */
+function shellArgsFollow(s: string, at: number): boolean {
+  let i = at;
+  if (i >= s.length) return true;
+  const c0 = s.charCodeAt(i);
+  if (isSep(c0) || c0 === 0 || c0 === 62 /* > */ || c0 === 60 /* < */ || c0 === 36 /* $ */ || c0 === 39 || c0 === 34) return true;
+  if (c0 === 44 /* , (brace expansion {cat,/etc/passwd}) */) return true;
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  if (i >= s.length) return true;
+  const c = s.charCodeAt(i);
+  // -flag, /path, ./x, \\unc, $VAR, digits (ping -n 30 / sleep 5), quotes, separators, redirections
+  return (
+    c === 45 || c === 47 || c === 92 || c === 36 || c === 46 || c === 39 || c === 34 || c === 96 || c === 62 ||
+    c === 60 || c === 126 || isSep(c) || (c >= 48 && c <= 57) || c === 37 /* %VAR% */
+  );
+}
+
+/** Checks a command word starting at `start` (after a separator and optional spaces/path). */
+function commandAt(s: string, start: number): boolean {
+  let i = start;
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9 || s.charCodeAt(i) === 123 /* { */ || s.charCodeAt(i) === 40)) i++;
+  // /usr/bin/id, /bin/sh, c:\windows\system32\cmd.exe: keep the last path segment
+  let nameStart = i;
+  let j = i;
+  while (j < s.length && j - i < 80) {
+    const c = s.charCodeAt(j);
+    if (c === 47 || c === 92) nameStart = j + 1;
+    else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 58)) break;
+    j++;
+  }
+  const end = wordEnd(s, nameStart);
+  const name = s.slice(nameStart, end);
+  if (!COMMANDS.has(name)) return false;
+  const fromPath = nameStart > i;
+  if (fromPath) return true; // /usr/bin/id after a separator
+  if (UNAMBIGUOUS.has(name)) return true;
+  return shellArgsFollow(s, end);
+}
+
+const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
+
+/** Creates the command injection detector. */
+export function createCmdiDetector(): Detector {
+  return {
+    category: 'cmdi',
+    detect(value: InspectedValue): RuleHit | undefined {
+      const s = value.lower;
+      if (s.length < 2) return undefined;
+      const hit = (ruleId: string): RuleHit => ({ ruleId, category: 'cmdi', severity: SEVERITY.critical });
+      if ((s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
+        // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``).
+        const m = /(?:\$\(|`)\s*([\w\/.-]{1,40})/.exec(s);
+        if (m === null || commandAt(s, m.index + m[0].length - m[1]!.length)) return hit(CMDI_RULES.substitution);
+        if (/\$\{?ifs\}?|%(?:comspec|systemroot|windir)%/.test(s)) return hit(CMDI_RULES.shellSyntax);
+      }
+      let checked = 0;
+      for (let i = 0; i < s.length && checked < 64; i++) {
+        const c = s.charCodeAt(i);
+        if (!isSep(c)) continue;
+        checked++;
+        let j = i + 1;
+        while (j < s.length && isSep(s.charCodeAt(j))) j++;
+        if (commandAt(s, j)) return hit(CMDI_RULES.chainedCommand);
+        i = j - 1;
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Turns validated options into the structures the hot path uses: limits with defaults, the active detectors,
+ * category modes, compiled exclusions and patches, the header allow-list. Done once per distinct options object.
+ */
+import { createBuiltinDetectors } from './detectors.js';
+import { compileExclusions, type ExclusionSet } from './exclusions.js';
+import type { PayloadLimits } from './limits.js';
+import { resolveLimits, type CategoryMode, type PayloadShieldOptions } from './options.js';
+import type { z } from 'zod';
+import { CATEGORIES, type Category, type Detector } from './types.js';
+import { compilePatches, type CompiledPatch } from './virtual-patches.js';
+import { createWeakSignalDetector } from './weak-signals.js';
+import { DEFAULT_DECODE_ROUNDS } from './normalise.js';
+
+/** Headers inspected by every detector unless configured otherwise. */
+export const DEFAULT_INSPECTED_HEADERS: readonly string[] = ['user-agent', 'referer', 'x-forwarded-host'];
+
+/** Options in their run-time form. */
+export interface CompiledPayloadOptions {
+  readonly limits: PayloadLimits;
+  readonly paranoia: number;
+  readonly threshold: number;
+  readonly modes: Readonly<Record<Category, CategoryMode>>;
+  /** Detectors whose category is not `off`. */
+  readonly detectors: readonly Detector[];
+  readonly exclusions: ExclusionSet;
+  /** Patches with a target. */
+  readonly targetedPatches: readonly CompiledPatch[];
+  /** Patches without a target (custom rules on every string). */
+  readonly customRules: readonly CompiledPatch[];
+  readonly headers: ReadonlySet<string>;
+  readonly scanAllHeadersForLookups: boolean;
+  readonly cookies: boolean;
+  readonly contentTypes: readonly string[] | undefined;
+  readonly decodeRounds: number;
+  readonly prototypePollution: boolean;
+  readonly schemas: { readonly body?: z.ZodType; readonly query?: z.ZodType; readonly params?: z.ZodType };
+}
+
+const BUILTIN_DETECTORS = createBuiltinDetectors();
+const WEAK_SIGNALS = createWeakSignalDetector();
+
+/** Compiles options (already validated by `payloadShieldOptionsSchema`). */
+export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPayloadOptions {
+  const modes = {} as Record<Category, CategoryMode>;
+  for (const category of CATEGORIES) modes[category] = options.categories?.[category] ?? 'enforce';
+  const paranoia = options.paranoia ?? 1;
+  const detectors = BUILTIN_DETECTORS.filter((d) => modes[d.category] !== 'off');
+  if (paranoia >= 2) detectors.push(WEAK_SIGNALS);
+  const patches = compilePatches(options.virtualPatches);
+  const schemas: CompiledPayloadOptions['schemas'] = {
+    ...(options.body ? { body: options.body } : {}),
+    ...(options.query ? { query: options.query } : {}),
+    ...(options.params ? { params: options.params } : {}),
+  };
+  return {
+    limits: resolveLimits(options.limits),
+    paranoia,
+    threshold: options.threshold ?? 5,
+    modes,
+    detectors,
+    exclusions: compileExclusions(options.exclusions),
+    targetedPatches: patches.filter((p) => p.target !== undefined),
+    customRules: modes.custom === 'off' ? [] : patches.filter((p) => p.target === undefined),
+    headers: new Set([...DEFAULT_INSPECTED_HEADERS, ...(options.headers ?? [])]),
+    scanAllHeadersForLookups: options.scanAllHeadersForLookups ?? true,
+    cookies: options.cookies ?? true,
+    contentTypes: options.contentTypes?.map((t) => t.toLowerCase()),
+    decodeRounds: options.decodeRounds ?? DEFAULT_DECODE_ROUNDS,
+    prototypePollution: options.prototypePollution ?? true,
+    schemas,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * CRLF / header injection: a carriage return or line feed followed by a header line (`\r\nSet-Cookie: x`) in a
+ * value that may end up in a response header or a log line. Multi-line prose in a JSON body passes: only a header
+ * name right after the line break counts there; in the path, the query and headers any CR/LF before `name:` does.
+ */
+import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Rule ids of the CRLF detector. */
+export const CRLF_RULES = { headerInjection: 'crlf-header-injection', lineBreak: 'crlf-line-break' } as const;
+
+const KNOWN_HEADER_AFTER_BREAK =
+  /[\r\n]\s*(?:set-cookie|location|content-type|content-length|content-security-policy|refresh|x-forwarded-for|x-forwarded-host|x-xss-protection|access-control-allow-[a-z-]+|transfer-encoding|host|cache-control|link|x-[a-z-]{1,40}|http\/1\.[01])\s*:/;
+const ANY_HEADER_AFTER_BREAK = /[\r\n][a-z][a-z0-9-]{1,40}\s*:/;
+
+/** Creates the CRLF detector. */
+export function createCrlfDetector(): Detector {
+  return {
+    category: 'crlf',
+    detect(value: InspectedValue): RuleHit | undefined {
+      const s = value.lower;
+      if (s.indexOf('\n') === -1 && s.indexOf('\r') === -1) return undefined;
+      if (KNOWN_HEADER_AFTER_BREAK.test(s)) return { ruleId: CRLF_RULES.headerInjection, category: 'crlf', severity: SEVERITY.critical };
+      if ((value.kind === 'path' || value.kind === 'header' || value.kind === 'query') && ANY_HEADER_AFTER_BREAK.test(s)) {
+        return { ruleId: CRLF_RULES.lineBreak, category: 'crlf', severity: SEVERITY.critical };
+      }
+      return undefined;
+    },
+  };
+}

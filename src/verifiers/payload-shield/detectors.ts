@@ -1,0 +1,35 @@
+/**
+ * The built-in detector set, in the order they run (cheapest and most specific first), and the rule catalogue
+ * used by the README and by configuration validation.
+ */
+import { createCmdiDetector } from './cmdi.js';
+import { createCrlfDetector } from './crlf.js';
+import { createJndiDetector } from './jndi.js';
+import { createLdapiDetector } from './ldapi.js';
+import { createNosqliDetector } from './nosqli.js';
+import { createSqliDetector } from './sqli.js';
+import { createSsiDetector } from './ssi.js';
+import { createSsrfDetector } from './ssrf.js';
+import { createSstiDetector } from './ssti.js';
+import { createTraversalDetector } from './traversal.js';
+import type { Detector } from './types.js';
+import { createXssDetector } from './xss.js';
+import { createXxeDetector } from './xxe.js';
+
+/** Builds one instance of every built-in detector. Detectors are stateless; one set serves every request. */
+export function createBuiltinDetectors(): Detector[] {
+  return [
+    createNosqliDetector(),
+    createJndiDetector(),
+    createCrlfDetector(),
+    createSsiDetector(),
+    createXxeDetector(),
+    createTraversalDetector(),
+    createSsrfDetector(),
+    createXssDetector(),
+    createSqliDetector(),
+    createSstiDetector(),
+    createCmdiDetector(),
+    createLdapiDetector(),
+  ];
+}

@@ -1,0 +1,384 @@
+/**
+ * The framework-free inspection of one request: structural limits, prototype pollution, schemas, injection
+ * detectors with anomaly scoring, exclusions and virtual patches. The verifier and the detection benchmark both
+ * call `inspectPayload`; nothing here knows about a web framework.
+ */
+import { SHIELD_CODES, type ShieldCode } from '../../core/codes.js';
+import { isJsonType, mediaType } from '../../core/body.js';
+import type { CompiledPayloadOptions } from './compile.js';
+import { checkHeaderLimits, type LimitViolation, type PayloadLimits } from './limits.js';
+import { formatLocation, type PathSegment } from './location.js';
+import { normalise } from './normalise.js';
+import { detectPollutionKey } from './prototype-pollution.js';
+import { parseQueryString } from './query-parser.js';
+import { createJndiDetector } from './jndi.js';
+import { createCrlfDetector } from './crlf.js';
+import type { Detector, InspectedValue, LocatedHit, LocationKind, RuleHit, ValueRole } from './types.js';
+import { resolveTarget } from './virtual-patches.js';
+
+/** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
+export interface PayloadRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query?: string | Readonly<Record<string, unknown>>;
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */
+export type PayloadVerdict =
+  | { readonly action: 'allow'; readonly score: number; readonly hits: readonly LocatedHit[] }
+  | {
+      readonly action: 'deny';
+      readonly code: ShieldCode;
+      readonly detail: string;
+      readonly score: number;
+      readonly hits: readonly LocatedHit[];
+    };
+
+const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), createCrlfDetector()];
+const MAX_DETAIL_HITS = 10;
+const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
+
+// Values made only of these characters cannot carry any attack the detectors know (no quotes, brackets, slashes,
+// separators, schemes). Checked first so ordinary values cost one regex test.
+const PLAIN_VALUE = /^[\w ,.+-]*$/;
+const SQL_WORDS = /union|select/i;
+const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
+
+function limitDeny(v: LimitViolation): PayloadVerdict {
+  return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
+}
+
+function describeHits(hits: readonly LocatedHit[]): string {
+  const parts: string[] = [];
+  for (const h of hits) {
+    if (parts.length === MAX_DETAIL_HITS) {
+      parts.push(`+${hits.length - MAX_DETAIL_HITS} more`);
+      break;
+    }
+    parts.push(`${h.ruleId}@${h.location}${h.monitored ? '(monitor)' : ''}`);
+  }
+  return parts.join(',');
+}
+
+function contentTypeAllowed(type: string, allowed: readonly string[]): boolean {
+  for (const pattern of allowed) {
+    if (pattern === type || pattern === '*/*') return true;
+    const star = pattern.indexOf('*');
+    if (star !== -1 && type.startsWith(pattern.slice(0, star)) && type.endsWith(pattern.slice(star + 1))) return true;
+  }
+  return false;
+}
+
+function headerString(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+/** One request's inspection state: score, hits, the current location path and the byte budget. */
+class Inspection {
+  score = 0;
+  hits: LocatedHit[] | undefined;
+  violation: LimitViolation | undefined;
+  stopped = false;
+  private bytes = 0;
+  private readonly segments: PathSegment[] = [];
+  private root = '';
+  private readonly limits: PayloadLimits;
+
+  constructor(
+    private readonly options: CompiledPayloadOptions,
+    private readonly method: string,
+    private readonly path: string,
+  ) {
+    this.limits = options.limits;
+  }
+
+  get done(): boolean {
+    return this.stopped || this.violation !== undefined;
+  }
+
+  private location(): string {
+    return formatLocation(this.root, this.segments);
+  }
+
+  record(hit: RuleHit, location: string = this.location(), forceMonitor = false): void {
+    const mode = this.options.modes[hit.category];
+    if (mode === 'off') return;
+    if (this.options.exclusions.size > 0 && this.options.exclusions.excludes(this.method, this.path, hit.ruleId, hit.category, location)) {
+      return;
+    }
+    const monitored = forceMonitor || mode === 'monitor';
+    (this.hits ??= []).push({ ...hit, location, monitored });
+    if (!monitored) {
+      this.score += hit.severity;
+      if (this.score >= this.options.threshold) this.stopped = true;
+    }
+  }
+
+  private violate(limit: keyof PayloadLimits, code: LimitViolation['code'] = 'payload_too_large'): void {
+    this.violation ??= { limit, code, location: this.location() };
+  }
+
+  /** Runs the detectors (or `detectors`) on one string. */
+  inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors): void {
+    if (this.done) return;
+    this.bytes += raw.length;
+    if (this.bytes > this.limits.maxInspectBytes) return this.violate('maxInspectBytes');
+    if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
+    if (role === 'key' && this.options.prototypePollution) {
+      const pollution = detectPollutionKey(raw);
+      if (pollution) {
+        this.record(pollution);
+        if (this.done) return;
+      }
+    }
+    const custom = this.options.customRules;
+    const plain = PLAIN_VALUE.test(raw) && raw.indexOf('..') === -1 && !SQL_WORDS.test(raw) && !(kind !== 'path' && URL_PARAM.test(name));
+    if (plain && custom.length === 0) return;
+    const decoded = normalise(raw, this.options.decodeRounds);
+    if (!plain) {
+      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name };
+      const paranoia = this.options.paranoia;
+      for (const detector of detectors) {
+        const hit = detector.detect(value, paranoia);
+        if (hit) {
+          this.record(hit);
+          if (this.done) return;
+        }
+      }
+    }
+    for (const rule of custom) {
+      if (!rule.route(this.method, this.path)) continue;
+      if (rule.test(decoded) || (decoded !== raw && rule.test(raw))) {
+        this.record({ ruleId: rule.id, category: 'custom', severity: rule.severity }, this.location(), rule.monitor);
+        if (this.done) return;
+      }
+    }
+  }
+
+  /** Walks a parsed value (JSON, form, query object), checking limits, keys and every string. */
+  walk(value: unknown, kind: LocationKind, name: string, depth: number): void {
+    if (this.done) return;
+    if (typeof value === 'string') {
+      this.inspectString(value, kind, 'value', name);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    if (depth >= this.limits.maxDepth) return this.violate('maxDepth');
+    if (Array.isArray(value)) {
+      if (value.length > this.limits.maxArrayLength) return this.violate('maxArrayLength');
+      for (let i = 0; i < value.length && !this.done; i++) {
+        this.segments.push(i);
+        this.walk(value[i], kind, name, depth + 1);
+        this.segments.pop();
+      }
+      return;
+    }
+    if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return;
+    const record = value as Record<string, unknown>;
+    let keys = 0;
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+      if (++keys > this.limits.maxKeys) return this.violate('maxKeys');
+      this.segments.push(key);
+      this.inspectString(key, kind, 'key', key.toLowerCase());
+      if (!this.done) this.walk(record[key], kind, key.toLowerCase(), depth + 1);
+      this.segments.pop();
+      if (this.done) return;
+    }
+  }
+
+  /** Sets the location root (`body`, `query`...) for the values inspected next. */
+  at(root: string, segments: readonly PathSegment[] = []): this {
+    this.root = root;
+    this.segments.length = 0;
+    this.segments.push(...segments);
+    return this;
+  }
+}
+
+/** Checks that need no body: URL length, header limits, declared body size, content type. */
+export function inspectRequestHead(request: PayloadRequest, options: CompiledPayloadOptions): PayloadVerdict | undefined {
+  const limits = options.limits;
+  const queryLength = typeof request.query === 'string' ? request.query.length + 1 : 0;
+  if (request.path.length + queryLength > limits.maxUrlLength) {
+    return limitDeny({ limit: 'maxUrlLength', code: 'payload_too_large', location: 'path' });
+  }
+  const headerViolation = checkHeaderLimits(request.headers, limits);
+  if (headerViolation) return limitDeny(headerViolation);
+  const declared = headerString(request.headers['content-length']);
+  const length = declared !== undefined && /^\d{1,16}$/.test(declared.trim()) ? Number(declared) : undefined;
+  if (length !== undefined && length > limits.maxBodyBytes) {
+    return limitDeny({ limit: 'maxBodyBytes', code: 'payload_too_large', location: 'body' });
+  }
+  const hasBody = (length !== undefined && length > 0) || request.headers['transfer-encoding'] !== undefined;
+  if (hasBody && options.contentTypes) {
+    const type = mediaType(headerString(request.headers['content-type']));
+    if (!contentTypeAllowed(type, options.contentTypes)) {
+      return { action: 'deny', code: 'unsupported_media_type', detail: 'content type not allowed on this route', score: 0, hits: NO_HITS };
+    }
+  }
+  return undefined;
+}
+
+function schemaDeny(part: string, issues: readonly { path: readonly PropertyKey[] }[]): PayloadVerdict {
+  const paths = issues.slice(0, MAX_DETAIL_HITS).map((issue) =>
+    formatLocation(part, issue.path.map((p) => (typeof p === 'number' ? p : String(p)))),
+  );
+  return { action: 'deny', code: 'payload_invalid', detail: `schema failed at ${[...new Set(paths)].join(',')}`, score: 0, hits: NO_HITS };
+}
+
+function parseCookies(header: string): Record<string, string> {
+  const cookies = Object.create(null) as Record<string, string>;
+  let count = 0;
+  for (const part of header.split(';')) {
+    if (++count > 100) break;
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    const name = part.slice(0, eq).trim();
+    if (name) cookies[name] = part.slice(eq + 1).trim();
+  }
+  return cookies;
+}
+
+/**
+ * Inspects a request and its parsed body (undefined when there is none; a string for text/XML bodies; a Buffer for
+ * binary ones). Returns `deny` with the deny code and a value-free detail, or `allow` with any monitored matches.
+ * `skipHead` skips `inspectRequestHead` when the caller already ran it before reading the body.
+ */
+export function inspectPayload(
+  request: PayloadRequest,
+  body: unknown,
+  options: CompiledPayloadOptions,
+  skipHead = false,
+): PayloadVerdict {
+  if (!skipHead) {
+    const head = inspectRequestHead(request, options);
+    if (head) return head;
+  }
+  const limits = options.limits;
+  const method = request.method.toUpperCase();
+  const inspection = new Inspection(options, method, request.path);
+
+  // Body size when the body came already read (string or Buffer).
+  if ((typeof body === 'string' || Buffer.isBuffer(body)) && body.length > limits.maxBodyBytes) {
+    return limitDeny({ limit: 'maxBodyBytes', code: 'payload_too_large', location: 'body' });
+  }
+
+  // Query: parse a raw string here so bracket keys, repeats and pollution are seen exactly as sent.
+  let query: Readonly<Record<string, unknown>> | undefined;
+  if (typeof request.query === 'string') {
+    if (request.query.length > 0) {
+      const parsed = parseQueryString(request.query, { maxParams: limits.maxQueryParams, maxDepth: 5, maxArrayIndex: 20 });
+      if (parsed.truncated) return limitDeny({ limit: 'maxQueryParams', code: 'payload_too_large', location: 'query' });
+      if (parsed.maxRepeats > limits.maxParamRepeats) {
+        return limitDeny({ limit: 'maxParamRepeats', code: 'payload_malformed', location: 'query' });
+      }
+      query = parsed.value;
+    }
+  } else {
+    query = request.query;
+  }
+
+  // Schemas (422), before pattern matching: a request of the wrong shape is rejected whatever it contains.
+  const { schemas } = options;
+  if (schemas.body) {
+    const result = schemas.body.safeParse(body);
+    if (!result.success) return schemaDeny('body', result.error.issues);
+  }
+  if (schemas.query) {
+    const result = schemas.query.safeParse(query ?? {});
+    if (!result.success) return schemaDeny('query', result.error.issues);
+  }
+  if (schemas.params) {
+    const result = schemas.params.safeParse(request.params ?? {});
+    if (!result.success) return schemaDeny('params', result.error.issues);
+  }
+
+  inspection.at('path').inspectString(request.path, 'path', 'value', '');
+  if (query) inspection.at('query').walk(query, 'query', '', 0);
+  if (request.params) inspection.at('params').walk(request.params, 'params', '', 0);
+
+  // Headers: the configured ones with every detector, the rest only for Log4Shell lookups and CRLF.
+  let cookies: Record<string, string> | undefined;
+  for (const name in request.headers) {
+    if (inspection.done) break;
+    const value = headerString(request.headers[name]);
+    if (value === undefined) continue;
+    if (name === 'cookie') {
+      if (options.cookies) cookies = parseCookies(value);
+      continue;
+    }
+    if (options.headers.has(name)) {
+      inspection.at('header', [name]).inspectString(value, 'header', 'value', name);
+    } else if (options.scanAllHeadersForLookups && value.indexOf('${') !== -1) {
+      inspection.at('header', [name]).inspectString(value, 'header', 'value', name, HEADER_ONLY_DETECTORS);
+    }
+  }
+  if (cookies) {
+    for (const name in cookies) {
+      if (inspection.done) break;
+      inspection.at('cookie', [name]).inspectString(cookies[name]!, 'cookie', 'value', name.toLowerCase());
+    }
+  }
+
+  if (typeof body === 'string') inspection.at('body').inspectString(body, 'body', 'value', '');
+  else if (body !== undefined && !Buffer.isBuffer(body)) inspection.at('body').walk(body, 'body', '', 0);
+
+  if (inspection.violation) return limitDeny(inspection.violation);
+
+  // Virtual patches with a target read exactly that value.
+  if (!inspection.stopped && options.targetedPatches.length > 0 && options.modes.custom !== 'off') {
+    const roots: Record<string, unknown> = {
+      body,
+      query,
+      params: request.params,
+      header: request.headers,
+      cookie: cookies ?? (options.cookies ? undefined : undefined),
+      path: request.path,
+    };
+    for (const patch of options.targetedPatches) {
+      if (inspection.stopped) break;
+      if (!patch.route(method, request.path)) continue;
+      const target = patch.target!;
+      resolveTarget(roots[target.root], target.segments, (value, path) => {
+        if (inspection.stopped) return;
+        let matched = patch.test(value);
+        if (!matched && typeof value === 'string') {
+          const decoded = normalise(value, options.decodeRounds);
+          matched = decoded !== value && patch.test(decoded);
+        }
+        if (matched) {
+          inspection.record({ ruleId: patch.id, category: 'custom', severity: patch.severity }, formatLocation(target.root, path), patch.monitor);
+        }
+      });
+    }
+  }
+
+  const hits = inspection.hits ?? NO_HITS;
+  if (inspection.score >= options.threshold) {
+    return {
+      action: 'deny',
+      code: 'payload_attack',
+      detail: `score ${inspection.score}/${options.threshold}: ${describeHits(hits)}`,
+      score: inspection.score,
+      hits,
+    };
+  }
+  return { action: 'allow', score: inspection.score, hits };
+}
+
+/** A one-line, value-free description of the matches in a verdict (for monitor-mode pass details). */
+export function describeVerdict(verdict: PayloadVerdict): string {
+  return `score ${verdict.score}: ${describeHits(verdict.hits)}`;
+}
+
+/** True when `type` is JSON (re-exported for callers that decide how to parse). */
+export { isJsonType };
+
+/** The HTTP status of a deny code (handy for benchmarks and logs). */
+export function statusOf(code: ShieldCode): number {
+  return SHIELD_CODES[code].status;
+}

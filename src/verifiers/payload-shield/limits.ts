@@ -1,0 +1,77 @@
+/**
+ * Structural limits: the cheap checks that run before any pattern matching. Defaults suit a JSON API; every limit
+ * can be changed globally and per route.
+ */
+
+/** Size and shape limits of one request. */
+export interface PayloadLimits {
+  /** Body bytes (Content-Length or bytes read). Over → 413 `payload_too_large`. Default 1 MiB. */
+  maxBodyBytes: number;
+  /** Nesting depth of JSON / form objects and arrays. Over → 413. Default 32. */
+  maxDepth: number;
+  /** Keys in one object. Over → 413. Default 1000. */
+  maxKeys: number;
+  /** Elements in one array. Over → 413. Default 10000. */
+  maxArrayLength: number;
+  /** Characters in one string value or key. Over → 413. Default 100000. */
+  maxStringLength: number;
+  /** Characters inspected per request (keys and values of path, query, headers, cookies, body). Over → 413. Default 1 MiB. */
+  maxInspectBytes: number;
+  /** Length of the path plus query string. Over → 413. Default 8192. */
+  maxUrlLength: number;
+  /** Number of request headers. Over → 413. Default 100. */
+  maxHeaderCount: number;
+  /** Total bytes of header names and values. Over → 413. Default 16384. */
+  maxHeaderBytes: number;
+  /** Query parameters parsed at most. Over → 413. Default 1000. */
+  maxQueryParams: number;
+  /** Times one query parameter name may repeat (HTTP parameter pollution). Over → 400 `payload_malformed`. Default 10. */
+  maxParamRepeats: number;
+}
+
+/** The documented defaults. */
+export const DEFAULT_LIMITS: Readonly<PayloadLimits> = Object.freeze({
+  maxBodyBytes: 1024 * 1024,
+  maxDepth: 32,
+  maxKeys: 1000,
+  maxArrayLength: 10_000,
+  maxStringLength: 100_000,
+  maxInspectBytes: 1024 * 1024,
+  maxUrlLength: 8192,
+  maxHeaderCount: 100,
+  maxHeaderBytes: 16_384,
+  maxQueryParams: 1000,
+  maxParamRepeats: 10,
+});
+
+/** A limit that was exceeded: which one, and the deny code it maps to. Never the value. */
+export interface LimitViolation {
+  readonly limit: keyof PayloadLimits;
+  readonly code: 'payload_too_large' | 'payload_malformed';
+  readonly location: string;
+}
+
+/** Checks the header count and total size (names + values). */
+export function checkHeaderLimits(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  limits: PayloadLimits,
+): LimitViolation | undefined {
+  let count = 0;
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') {
+      count++;
+      bytes += name.length + value.length;
+    } else {
+      for (const v of value) {
+        count++;
+        bytes += name.length + v.length;
+      }
+    }
+  }
+  if (count > limits.maxHeaderCount) return { limit: 'maxHeaderCount', code: 'payload_too_large', location: 'header' };
+  if (bytes > limits.maxHeaderBytes) return { limit: 'maxHeaderBytes', code: 'payload_too_large', location: 'header' };
+  return undefined;
+}

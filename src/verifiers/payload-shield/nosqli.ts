@@ -1,0 +1,49 @@
+/**
+ * NoSQL (MongoDB) operator injection: operator keys (`{"$ne": ""}`, `user[$gt]=`) and server-side JavaScript
+ * (`$where`, `this.password.match(...)`, `;return true`). `$ref`, `$id`, `$schema` and other JSON-Schema / JSON-LD
+ * keys are not Mongo operators and pass.
+ */
+import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Rule ids of the NoSQL injection detector. */
+export const NOSQLI_RULES = {
+  operatorKey: 'nosqli-operator-key',
+  operatorInString: 'nosqli-operator-in-string',
+  serverJs: 'nosqli-server-javascript',
+} as const;
+
+/** MongoDB query and aggregation operators that change what a query matches or runs. */
+export const MONGO_OPERATORS: ReadonlySet<string> = new Set([
+  '$ne', '$eq', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$regex', '$options', '$where', '$exists', '$expr',
+  '$or', '$and', '$nor', '$not', '$elemmatch', '$size', '$type', '$mod', '$all', '$function', '$accumulator',
+  '$jsonschema', '$text', '$search', '$lookup', '$match', '$group', '$project', '$set', '$unset', '$push',
+  '$pull', '$inc', '$rename', '$merge', '$out', '$facet', '$graphlookup', '$unionwith', '$natural', '$slice',
+  '$bitsallset', '$bitsanyset', '$geowithin', '$near', '$comment_',
+]);
+
+const OPERATOR_IN_STRING = /(?:^|[{,\s"'])\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|or|and|nor|not|elemmatch|function|accumulator)\b\s*["']?\s*:/;
+const SERVER_JS =
+  /\bthis\s*\.\s*[a-z_$][\w$]*\s*(?:\.\s*(?:match|constructor|length|tostring|valueof)\b|[=!]=|\[)|;\s*return\s+(?:true|false|1|0|this|db)\b|\bdb\s*\.\s*[a-z_$][\w$]*\s*\.\s*(?:find|findone|insert|update|remove|drop|mapreduce|aggregate|count)\s*\(|\bsleep\s*\(\s*\d|\bfunction\s*\(\s*\)\s*\{[^}]{0,200}\breturn\b|^\s*(?:true|1|0)\s*,\s*\$where\b|['"]\s*(?:&&|\|\|)\s*this\b/;
+
+/** Creates the NoSQL injection detector. */
+export function createNosqliDetector(): Detector {
+  return {
+    category: 'nosqli',
+    detect(value: InspectedValue): RuleHit | undefined {
+      const s = value.lower;
+      if (value.role === 'key') {
+        if (s.charCodeAt(0) === 36 /* $ */ && MONGO_OPERATORS.has(s)) {
+          return { ruleId: NOSQLI_RULES.operatorKey, category: 'nosqli', severity: SEVERITY.critical };
+        }
+        return undefined;
+      }
+      if (s.indexOf('$') !== -1 && OPERATOR_IN_STRING.test(s)) {
+        return { ruleId: NOSQLI_RULES.operatorInString, category: 'nosqli', severity: SEVERITY.critical };
+      }
+      if ((s.indexOf('this') !== -1 || s.indexOf('return') !== -1 || s.indexOf('db') !== -1 || s.indexOf('sleep') !== -1) && SERVER_JS.test(s)) {
+        return { ruleId: NOSQLI_RULES.serverJs, category: 'nosqli', severity: SEVERITY.critical };
+      }
+      return undefined;
+    },
+  };
+}

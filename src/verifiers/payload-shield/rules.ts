@@ -1,0 +1,34 @@
+/** The catalogue of built-in rule ids by category: for documentation, exclusions and configuration checks. */
+import { CMDI_RULES } from './cmdi.js';
+import { CRLF_RULES } from './crlf.js';
+import { JNDI_RULES } from './jndi.js';
+import { LDAPI_RULES } from './ldapi.js';
+import { NOSQLI_RULES } from './nosqli.js';
+import { PROTO_RULE } from './prototype-pollution.js';
+import { SQLI_RULES } from './sqli.js';
+import { SSI_RULES } from './ssi.js';
+import { SSRF_RULES } from './ssrf.js';
+import { SSTI_RULES } from './ssti.js';
+import { TRAVERSAL_RULES } from './traversal.js';
+import type { Category } from './types.js';
+import { WEAK_SIGNAL_RULES } from './weak-signals.js';
+import { XSS_RULES } from './xss.js';
+import { XXE_RULES } from './xxe.js';
+
+/** Every built-in rule id, with its category and the paranoia level it starts at. */
+export const RULE_CATALOGUE: readonly { readonly id: string; readonly category: Category; readonly paranoia: number }[] = [
+  ...Object.values(SQLI_RULES).map((id) => ({ id, category: 'sqli' as const, paranoia: 1 })),
+  ...Object.values(XSS_RULES).map((id) => ({ id, category: 'xss' as const, paranoia: 1 })),
+  ...Object.values(NOSQLI_RULES).map((id) => ({ id, category: 'nosqli' as const, paranoia: 1 })),
+  ...Object.values(TRAVERSAL_RULES).map((id) => ({ id, category: 'traversal' as const, paranoia: 1 })),
+  ...Object.values(CMDI_RULES).map((id) => ({ id, category: 'cmdi' as const, paranoia: 1 })),
+  ...Object.values(SSTI_RULES).map((id) => ({ id, category: 'ssti' as const, paranoia: 1 })),
+  ...Object.values(SSRF_RULES).map((id) => ({ id, category: 'ssrf' as const, paranoia: 1 })),
+  ...Object.values(JNDI_RULES).map((id) => ({ id, category: 'jndi' as const, paranoia: 1 })),
+  ...Object.values(CRLF_RULES).map((id) => ({ id, category: 'crlf' as const, paranoia: 1 })),
+  ...Object.values(LDAPI_RULES).map((id) => ({ id, category: 'ldapi' as const, paranoia: 1 })),
+  ...Object.values(XXE_RULES).map((id) => ({ id, category: 'xxe' as const, paranoia: 1 })),
+  ...Object.values(SSI_RULES).map((id) => ({ id, category: 'ssi' as const, paranoia: 1 })),
+  { id: PROTO_RULE, category: 'proto', paranoia: 1 },
+  ...Object.values(WEAK_SIGNAL_RULES).map((r) => ({ id: r.id, category: r.category, paranoia: r.paranoia })),
+];

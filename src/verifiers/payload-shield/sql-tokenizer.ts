@@ -1,0 +1,342 @@
+/**
+ * A SQL tokenizer in the spirit of libinjection: it reads a string the way a SQL parser would if the string had been
+ * pasted into a query (as a bare value, or after an opening `'` or `"`), classifies each token, and returns a short
+ * fingerprint (one character per token) that the SQL injection detector matches against known injection shapes.
+ * Single pass, bounded token count: linear time.
+ */
+
+/**
+ * Token classes (one character each, so fingerprints are short strings):
+ * s string, 1 number/literal, n bareword, v @variable, f known function (followed by `(`), o operator, & logical
+ * operator (AND/OR/XOR/&&/||), c comment to end, U union/intersect/except, S select, E other statement keyword
+ * (insert, drop, exec...), F from, W where/having, B order/group (… by), I into, k other keyword, ( ) , ; .,
+ * X MySQL executable comment, x anything else.
+ */
+export type SqlTokenType = string;
+
+/** Tokens read at most per context: injections show themselves in the first few dozen tokens. */
+export const MAX_SQL_TOKENS = 48;
+
+const KEYWORDS: ReadonlyMap<string, SqlTokenType> = new Map<string, SqlTokenType>([
+  ['union', 'U'],
+  ['intersect', 'U'],
+  ['except', 'U'],
+  ['minus', 'U'],
+  ['select', 'S'],
+  ['insert', 'E'],
+  ['update', 'E'],
+  ['delete', 'E'],
+  ['drop', 'E'],
+  ['create', 'E'],
+  ['alter', 'E'],
+  ['truncate', 'E'],
+  ['exec', 'E'],
+  ['execute', 'E'],
+  ['declare', 'E'],
+  ['shutdown', 'E'],
+  ['grant', 'E'],
+  ['revoke', 'E'],
+  ['waitfor', 'E'],
+  ['merge', 'E'],
+  ['call', 'E'],
+  ['handler', 'E'],
+  ['load', 'E'],
+  ['from', 'F'],
+  ['where', 'W'],
+  ['having', 'W'],
+  ['order', 'B'],
+  ['group', 'B'],
+  ['into', 'I'],
+  ['and', '&'],
+  ['or', '&'],
+  ['xor', '&'],
+  ['like', 'o'],
+  ['rlike', 'o'],
+  ['regexp', 'o'],
+  ['is', 'o'],
+  ['in', 'o'],
+  ['between', 'o'],
+  ['div', 'o'],
+  ['mod', 'o'],
+  ['not', 'o'],
+  ['sounds', 'o'],
+  ['collate', 'o'],
+  ['escape', 'o'],
+  ['glob', 'o'],
+  ['binary', 'o'],
+  ['null', '1'],
+  ['true', '1'],
+  ['false', '1'],
+  ['unknown', '1'],
+  ['by', 'k'],
+  ['limit', 'k'],
+  ['offset', 'k'],
+  ['values', 'k'],
+  ['table', 'k'],
+  ['database', 'k'],
+  ['procedure', 'k'],
+  ['join', 'k'],
+  ['as', 'k'],
+  ['set', 'k'],
+  ['distinct', 'k'],
+  ['all', 'k'],
+  ['top', 'k'],
+  ['case', 'k'],
+  ['when', 'k'],
+  ['then', 'k'],
+  ['else', 'k'],
+  ['end', 'k'],
+  ['outfile', 'k'],
+  ['dumpfile', 'k'],
+  ['delay', 'k'],
+  ['asc', 'k'],
+  ['desc', 'k'],
+  ['begin', 'k'],
+  ['cast', 'k'],
+  ['convert', 'k'],
+  ['char', 'k'],
+  ['varchar', 'k'],
+  ['nvarchar', 'k'],
+  ['int', 'k'],
+  ['integer', 'k'],
+  ['signed', 'k'],
+  ['unsigned', 'k'],
+  ['dual', 'k'],
+  ['if', 'k'],
+  ['exists', 'k'],
+  ['any', 'k'],
+  ['some', 'k'],
+  ['on', 'k'],
+  ['using', 'k'],
+]);
+
+/**
+ * Function names: a bareword directly followed by `(` counts as a function call only when it is one of these,
+ * so `Reality check (2016)` stays prose.
+ */
+export const SQL_FUNCTIONS: ReadonlySet<string> = new Set([
+  'abs', 'acos', 'aes_decrypt', 'aes_encrypt', 'ascii', 'asin', 'atan', 'atan2', 'avg', 'benchmark', 'bin',
+  'bit_length', 'cast', 'ceil', 'ceiling', 'char', 'char_length', 'character_length', 'charindex', 'chr',
+  'coalesce', 'concat', 'concat_ws', 'connection_id', 'conv', 'convert', 'cos', 'cot', 'count', 'crc32',
+  'current_database', 'current_date', 'current_user', 'database', 'datalength', 'db_name', 'dbms_pipe',
+  'decode', 'degrees', 'elt', 'encode', 'exp', 'export_set', 'extractvalue', 'field', 'find_in_set', 'floor',
+  'format', 'found_rows', 'from_base64', 'geometrycollection', 'get_lock', 'greatest', 'group_concat',
+  'gtid_subset', 'hex', 'host_name', 'if', 'ifnull', 'iif', 'inet_aton', 'insert', 'instr', 'is_srvrolemember',
+  'isnull', 'json_extract', 'json_keys', 'last_insert_id', 'lcase', 'least', 'left', 'len', 'length', 'linestring',
+  'ln', 'load_extension', 'load_file', 'locate', 'log', 'lower', 'lpad', 'ltrim', 'make_set', 'master_pos_wait',
+  'max', 'md5', 'mid', 'min', 'mod', 'multipoint', 'multipolygon', 'name_const', 'nchar', 'now', 'nullif', 'oct',
+  'ord', 'openrowset', 'opendatasource', 'pg_read_file', 'pg_sleep', 'pi', 'polygon', 'position', 'pow', 'power',
+  'quote', 'quotename', 'radians', 'rand', 'randomblob', 'repeat', 'replace', 'reverse', 'right', 'round', 'row',
+  'row_count', 'rpad', 'rtrim', 'schema', 'session_user', 'sha', 'sha1', 'sha2', 'sign', 'sin', 'sleep', 'soundex',
+  'space', 'sqrt', 'st_latfromgeohash', 'str', 'strcmp', 'string_agg', 'substr', 'substring', 'substring_index',
+  'sum', 'sys_context', 'sysdate', 'system_user', 'tan', 'to_base64', 'to_char', 'trim', 'ucase', 'unhex',
+  'unicode', 'updatexml', 'upper', 'user', 'user_name', 'utl_http', 'utl_inaddr', 'uuid', 'version', 'xmltype',
+  'xp_cmdshell', 'xp_dirtree', 'sp_executesql', 'dblink', 'lo_import', 'query_to_xml', 'exists', 'values',
+  'in', 'count_big', 'checksum', 'dbms_xmlgen', 'ctxsys', 'json_object', 'randomblob', 'typeof', 'sqlite_version',
+]);
+
+/** Functions whose only use in user input is an attack (time delays, file access, error-based extraction). */
+export const DANGEROUS_SQL_FUNCTIONS: ReadonlySet<string> = new Set([
+  'sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml', 'utl_inaddr', 'utl_http',
+  'dbms_pipe', 'xp_cmdshell', 'xp_dirtree', 'sp_executesql', 'name_const', 'gtid_subset', 'load_extension',
+  'pg_read_file', 'dblink', 'lo_import', 'openrowset', 'opendatasource', 'get_lock', 'master_pos_wait',
+  'randomblob', 'geometrycollection', 'multipoint', 'multipolygon', 'linestring', 'polygon', 'dbms_xmlgen',
+  'query_to_xml', 'is_srvrolemember', 'xmltype', 'sys_context', 'st_latfromgeohash', 'json_keys',
+]);
+
+/** The tokenizer's result: a fingerprint and the lower-case word of each token (for keyword-specific rules). */
+export interface SqlFingerprint {
+  readonly fp: string;
+  readonly words: readonly string[];
+  /** True when the first token is the string that closed the assumed opening quote. */
+  readonly quoted: boolean;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0 || c === 160 || c === 0x2028 || c === 0x2029;
+}
+
+function isWordStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 127;
+}
+
+function isWordChar(c: number): boolean {
+  return isWordStart(c) || (c >= 48 && c <= 57);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Skips a quoted string starting after its opening quote; returns the index after the closing quote (or end). */
+function skipString(s: string, from: number, quote: number): number {
+  let i = from;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      i += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (s.charCodeAt(i + 1) === quote) {
+        i += 2; // doubled quote: escaped
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return s.length;
+}
+
+const TWO_CHAR_OPERATORS = new Set(['<=', '>=', '<>', '!=', ':=', '<<', '>>', '==', '=>', '!<', '!>', '->']);
+
+/**
+ * Tokenizes `s` (already lower-cased) as SQL. With `quote` set (39 `'` or 34 `"`), the text is read as if it
+ * followed an opening quote in the query, so the first token is the string the input closes.
+ */
+export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
+  let fp = '';
+  const words: string[] = [];
+  let i = 0;
+  const n = s.length;
+  if (quote !== 0) {
+    const end = s.indexOf(String.fromCharCode(quote));
+    if (end === -1) return { fp: 's', words: [''], quoted: true };
+    fp = 's';
+    words.push('');
+    i = end + 1;
+  }
+  const push = (type: string, word: string): void => {
+    fp += type;
+    words.push(word);
+  };
+  while (i < n && fp.length < MAX_SQL_TOKENS) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c === 39 || c === 34) {
+      i = skipString(s, i + 1, c);
+      push('s', '');
+      continue;
+    }
+    if (c === 96 /* ` */) {
+      const end = s.indexOf('`', i + 1);
+      i = end === -1 ? n : end + 1;
+      push('n', '');
+      continue;
+    }
+    if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
+      let j = i + 1;
+      if (c === 48 && (s.charCodeAt(j) === 120 || s.charCodeAt(j) === 98)) j++; // 0x / 0b
+      while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) {
+        const d = s.charCodeAt(j);
+        // 1e5, 0x1f, 1.5 stay one number; `1union` splits at the first letter that is not hex/exponent.
+        if (!isDigit(d) && d !== 46 && !(d >= 97 && d <= 102) && d !== 120) break;
+        j++;
+      }
+      push('1', s.slice(i, j));
+      i = j;
+      continue;
+    }
+    if (isWordStart(c)) {
+      let j = i + 1;
+      while (j < n && (isWordChar(s.charCodeAt(j)) || (s.charCodeAt(j) === 46 && isWordStart(s.charCodeAt(j + 1)) && s.slice(i, j) in DOTTED_PACKAGES))) j++;
+      const word = s.slice(i, j);
+      i = j;
+      // Oracle packages (`utl_inaddr.get_host_address`) read as one function name.
+      let k = i;
+      while (k < n && isSpace(s.charCodeAt(k))) k++;
+      const nextIsParen = s.charCodeAt(k) === 40;
+      const base = word.indexOf('.') === -1 ? word : word.slice(0, word.indexOf('.'));
+      if (nextIsParen && SQL_FUNCTIONS.has(base)) {
+        push('f', base);
+        continue;
+      }
+      const kw = KEYWORDS.get(word);
+      push(kw ?? 'n', word);
+      continue;
+    }
+    if (c === 64 /* @ */) {
+      let j = i + 1;
+      if (s.charCodeAt(j) === 64) j++;
+      while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
+      push('v', s.slice(i, j));
+      i = j;
+      continue;
+    }
+    if (c === 35 /* # */ || (c === 45 && s.charCodeAt(i + 1) === 45)) {
+      // A line comment ends the statement unless a newline follows; then it is whitespace (`-1#\nunion`).
+      const nl = s.indexOf('\n', i);
+      if (nl === -1) {
+        push('c', '');
+        break;
+      }
+      i = nl + 1;
+      continue;
+    }
+    if (c === 47 /* / */ && s.charCodeAt(i + 1) === 42 /* * */) {
+      if (s.charCodeAt(i + 2) === 33 /* ! */) {
+        // MySQL executable comment: its content is code. Mark it and keep reading inside.
+        push('X', '');
+        i += 3;
+        while (i < n && isDigit(s.charCodeAt(i))) i++;
+        continue;
+      }
+      const end = s.indexOf('*/', i + 2);
+      if (end === -1) {
+        push('c', '');
+        break;
+      }
+      i = end + 2; // an inline comment is whitespace to SQL
+      continue;
+    }
+    if (c === 42 && s.charCodeAt(i + 1) === 47) {
+      i += 2; // end of an executable comment
+      continue;
+    }
+    if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
+      push(String.fromCharCode(c), '');
+      i++;
+      continue;
+    }
+    const two = s.slice(i, i + 2);
+    if (two === '||' || two === '&&') {
+      push('&', two);
+      i += 2;
+      continue;
+    }
+    if (two === '<=' && s.charCodeAt(i + 2) === 62) {
+      push('o', '<=>');
+      i += 3;
+      continue;
+    }
+    if (TWO_CHAR_OPERATORS.has(two)) {
+      push('o', two);
+      i += 2;
+      continue;
+    }
+    if ('=<>+-*/%^|&~!'.indexOf(s[i]!) !== -1) {
+      push('o', s[i]!);
+      i++;
+      continue;
+    }
+    push('x', s[i]!);
+    i++;
+  }
+  return { fp, words, quoted: quote !== 0 };
+}
+
+/** Schemas whose members are called as `pkg.fn(...)`. */
+const DOTTED_PACKAGES: Readonly<Record<string, true>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, true>, {
+    utl_inaddr: true,
+    utl_http: true,
+    dbms_pipe: true,
+    dbms_xmlgen: true,
+    ctxsys: true,
+    sys: true,
+  }),
+);

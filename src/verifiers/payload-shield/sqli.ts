@@ -1,0 +1,215 @@
+/**
+ * SQL injection detector: tokenizes each value as SQL in three contexts (bare, after `'`, after `"`) and matches
+ * the token fingerprint against injection shapes: quote breaks followed by SQL, tautologies, UNION SELECT,
+ * stacked queries, sub-selects, time/file/error functions. Words alone never fire (`SELECT your plan` is prose).
+ */
+import { DANGEROUS_SQL_FUNCTIONS, sqlFingerprint, type SqlFingerprint } from './sql-tokenizer.js';
+import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Rule ids of the SQL injection detector. */
+export const SQLI_RULES = {
+  union: 'sqli-union-select',
+  stacked: 'sqli-stacked-query',
+  dangerousFunction: 'sqli-dangerous-function',
+  executableComment: 'sqli-mysql-executable-comment',
+  subquery: 'sqli-subquery',
+  selectFrom: 'sqli-select-from',
+  systemVariable: 'sqli-system-variable',
+  schemaProbe: 'sqli-schema-probe',
+  quoteBreak: 'sqli-quote-break',
+  tautology: 'sqli-tautology',
+  functionChain: 'sqli-function-chain',
+} as const;
+
+const COMPARISON = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', 'like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'glob', '!<', '!>']);
+
+/** Operators written as symbols; word operators (`"LIKE" STAMP`) are too common in prose to break a quote. */
+const SYMBOL_OPERATORS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', '+', '-', '%', '|', '^', '&', '~', '!', '<<', '>>', ':=']);
+
+/** Functions that are not also English words: calling one next to SQL syntax is not prose. */
+const STRONG_FUNCTIONS = new Set([
+  'ascii', 'substring', 'substr', 'concat', 'concat_ws', 'group_concat', 'char', 'chr', 'md5', 'sha1', 'sha2',
+  'hex', 'unhex', 'ord', 'elt', 'make_set', 'ifnull', 'isnull', 'nullif', 'coalesce', 'char_length', 'lcase',
+  'ucase', 'instr', 'cos', 'sin', 'tan', 'cot', 'acos', 'asin', 'atan', 'atan2', 'floor', 'ceil', 'rand', 'abs',
+  'exp', 'sqrt', 'pow', 'bin', 'conv', 'oct', 'crc32', 'soundex', 'strcmp', 'current_user', 'system_user',
+  'session_user', 'connection_id', 'last_insert_id', 'found_rows', 'row_count', 'sysdate', 'uuid', 'db_name',
+  'user_name', 'host_name', 'substring_index', 'find_in_set', 'export_set', 'nchar', 'unicode', 'quotename',
+  'datalength', 'charindex', 'to_char', 'from_base64', 'to_base64', 'aes_decrypt', 'aes_encrypt', 'lpad', 'rpad',
+  'ltrim', 'rtrim', 'ucase', 'len', 'mid', 'iif', 'cast', 'convert', 'if', 'ifnull', 'greatest', 'least',
+  'current_database', 'sqlite_version', 'typeof', 'json_extract', 'count_big', 'checksum', 'inet_aton', 'radians',
+  'degrees', 'sign', 'ln', 'log', 'pi', 'str', 'version', 'database', 'user', 'schema', 'now',
+]);
+
+/** Schema tables an attacker enumerates; legitimate input does not name them. */
+const SCHEMA_OBJECTS = new Set([
+  'information_schema', 'sysobjects', 'syscolumns', 'sysusers', 'sqlite_master', 'sqlite_schema', 'pg_shadow',
+  'pg_user', 'pg_catalog', 'pg_database', 'msysobjects', 'msysaccessobjects', 'all_tables', 'user_tables',
+  'all_tab_columns', 'user_tab_columns', 'sys.tables', 'sys.objects', 'mysql.user', 'master..sysdatabases',
+  'sysdatabases', 'v$version', 'dba_users', 'all_users',
+]);
+
+/** Characters without which no SQL injection is possible; values made only of other characters are skipped. */
+function hasSqlSyntax(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // ' " ( ) ; = < > - # / * @ | & ` , %
+    if (
+      c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 || c === 45 ||
+      c === 35 || c === 47 || c === 42 || c === 64 || c === 124 || c === 38 || c === 96 || c === 44 || c === 37 ||
+      c === 43 || c === 33 || c === 126 || c === 94
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function hit(ruleId: string): RuleHit {
+  return { ruleId, category: 'sqli', severity: SEVERITY.critical };
+}
+
+/** Rules that hold in any context. */
+function anyContextRule(t: SqlFingerprint): string | undefined {
+  const { fp, words } = t;
+  for (let i = 0; i < fp.length; i++) {
+    const type = fp[i]!;
+    const next = fp[i + 1];
+    switch (type) {
+      case 'X':
+        return SQLI_RULES.executableComment;
+      case 'f':
+        if (DANGEROUS_SQL_FUNCTIONS.has(words[i]!)) return SQLI_RULES.dangerousFunction;
+        if (STRONG_FUNCTIONS.has(words[i]!) && next === '(' && fp[i + 2] === 'f') return SQLI_RULES.functionChain;
+        if (STRONG_FUNCTIONS.has(words[i]!) && /[&cUS;EF]|\)o|o\(/.test(fp)) {
+          // A non-English function call next to logic, comments or operators on calls: `ascii(substr(..))>64`.
+          if (fp.length >= 4) return SQLI_RULES.functionChain;
+        }
+        break;
+      case 'E':
+        if (words[i] === 'waitfor' && (words[i + 1] === 'delay' || words[i + 1] === 'time')) {
+          return SQLI_RULES.dangerousFunction;
+        }
+        if (words[i] === 'exec' || words[i] === 'execute') {
+          if (next === 'n' && /^(xp_|sp_|master\.)/.test(words[i + 1] ?? '')) return SQLI_RULES.dangerousFunction;
+        }
+        break;
+      case 'U': {
+        let j = i + 1;
+        if (fp[j] === 'k' && (words[j] === 'all' || words[j] === 'distinct')) j++;
+        while (fp[j] === '(') j++;
+        if (fp[j] === 'S') return SQLI_RULES.union;
+        // `-1 union`, `1)union(`: a union right after a value, with SQL (or nothing) after it.
+        const prev = i === 0 ? '' : fp[i - 1]!;
+        if ((prev === '1' || prev === ')' || prev === 's') && (j >= fp.length || /^[c(1vkS]/.test(fp[j] ?? ''))) {
+          if (fp[j] !== 'k' || words[j] === 'all' || words[j] === 'distinct') return SQLI_RULES.union;
+        }
+        break;
+      }
+      case 'I':
+        if (next === 'k' && (words[i + 1] === 'outfile' || words[i + 1] === 'dumpfile')) return SQLI_RULES.dangerousFunction;
+        break;
+      case 'W':
+        // `having (1 or 1)`, `where (1)=(1)`
+        if (/^\(+[1sv]\)*[&o]/.test(fp.slice(i + 1, i + 12)) && i > 0) return SQLI_RULES.tautology;
+        break;
+      case ';': {
+        if (next === 'S' || next === 'E') return SQLI_RULES.stacked;
+        break;
+      }
+      case 'v':
+        if (words[i]!.startsWith('@@') && words[i]!.length > 3) return SQLI_RULES.systemVariable;
+        break;
+      case 'n':
+        if (SCHEMA_OBJECTS.has(words[i]!)) return SQLI_RULES.schemaProbe;
+        break;
+      case 'S': {
+        const prev = i === 0 ? '' : fp[i - 1]!;
+        const after = fp.slice(i + 1, i + 24);
+        // `(select 1`, `(select @a`, `(select *`, `(select login/2 from`
+        if (prev === '(' && /^[1vfso(]/.test(after)) return SQLI_RULES.subquery;
+        if (prev === '(' && /^n[^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
+        // After a break (`;`, union, logic, operator, comma, quote): select <anything> from
+        if (prev !== '' && prev !== 'n' && /^[1vfso(n][^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
+        // select <expression list> from
+        if (/^[1vfso(][^;]{0,20}F/.test(after) || /^n[,.][^;]{0,20}F/.test(after)) return SQLI_RULES.selectFrom;
+        if (/^nFn(?:$|[W;cBkU).])/.test(after)) return SQLI_RULES.selectFrom;
+        break;
+      }
+      case '&': {
+        // Tautology: `or 1=1`, `and 'a'='a'`, `or x like '%'`, `and (1)=(1)`.
+        let j = i + 1;
+        while (fp[j] === '(') j++;
+        const a = fp[j];
+        if (a === '1' || a === 's' || a === 'v' || a === 'n') {
+          let k = j + 1;
+          while (fp[k] === ')') k++;
+          if (fp[k] === 'o' && COMPARISON.has(words[k]!)) {
+            const b = fp[k + 1];
+            // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology.
+            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && words[j] === words[k + 1]))) {
+              return SQLI_RULES.tautology;
+            }
+          }
+          if (a !== 'n' && (fp[k] === 'c' || fp[k] === ';')) return SQLI_RULES.tautology;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** Rules for a value read after an opening quote: its first token is the string the input closes. */
+function quoteContextRule(t: SqlFingerprint): string | undefined {
+  const { fp, words } = t;
+  if (fp.length < 2) return undefined;
+  let i = 1;
+  while (fp[i] === ')') i++;
+  const a = fp[i];
+  const b = fp[i + 1];
+  if (a === undefined) return undefined;
+  if (a === 'c') return SQLI_RULES.quoteBreak; // admin'--
+  if (a === ';' && b !== undefined && 'SEckWIf'.includes(b)) return SQLI_RULES.quoteBreak; // x'; drop table
+  if (i > 1 && (a === '&' || a === 'U' || a === 'S' || a === 'E' || a === 'W' || a === 'B')) {
+    return SQLI_RULES.quoteBreak; // ') or ('1'='1
+  }
+  if (a === '&') {
+    const c = fp[i + 2];
+    if (b === '1' || b === 'f' || b === 'v' || b === '(' || b === 'o') return SQLI_RULES.quoteBreak;
+    // `' or 'a'='a`, `' or x like '%`: a string or name must be compared, `" and "disney` is prose.
+    if ((b === 's' || b === 'n') && c !== undefined && 'oc;&('.includes(c)) return SQLI_RULES.quoteBreak;
+    return undefined;
+  }
+  if (a === 'o' && SYMBOL_OPERATORS.has(words[i]!) && /^(?:[1sv]|f\(.*\))(?:o[1sv])*(?:s?c?$|&)/.test(fp.slice(i + 1))) {
+    return SQLI_RULES.quoteBreak; // ' = '   '-'   '%' 1 --
+  }
+  if (a === 'E' && b !== undefined && 'vkn(1f'.includes(b)) return SQLI_RULES.quoteBreak; // x'declare @a
+  if (a === 'W' && b !== undefined && '1fv(n'.includes(b)) return SQLI_RULES.quoteBreak;
+  if (a === 'B' && b === 'k' && /^[1n](?:$|[c;,)W])/.test(fp.slice(i + 2, i + 4))) return SQLI_RULES.quoteBreak;
+  if (a === 'I' && b === 'k' && (words[i + 1] === 'outfile' || words[i + 1] === 'dumpfile')) return SQLI_RULES.quoteBreak;
+  return undefined;
+}
+
+/** Creates the SQL injection detector (rules at paranoia 1; all critical). */
+export function createSqliDetector(): Detector {
+  return {
+    category: 'sqli',
+    detect(value: InspectedValue): RuleHit | undefined {
+      const s = value.lower;
+      if (s.length < 2) return undefined;
+      if (!hasSqlSyntax(s) && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
+      const bare = sqlFingerprint(s, 0);
+      const bareRule = anyContextRule(bare);
+      if (bareRule) return hit(bareRule);
+      for (const quote of [39, 34] as const) {
+        if (s.indexOf(quote === 39 ? "'" : '"') === -1) continue;
+        const quoted = sqlFingerprint(s, quote);
+        const rule = quoteContextRule(quoted) ?? anyContextRule(quoted);
+        if (rule) return hit(rule);
+      }
+      return undefined;
+    },
+  };
+}

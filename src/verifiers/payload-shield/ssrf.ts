@@ -1,0 +1,140 @@
+/**
+ * Server-side request forgery: URL-valued input whose host is loopback, private, link-local, unique-local, a cloud
+ * metadata address (169.254.169.254, fd00:ec2::254, metadata.google.internal) or `localhost`, in any spelling
+ * (decimal `2130706433`, hex `0x7f000001`, octal `0177.0.0.1`, short `127.1`, IPv4-mapped IPv6), and URLs with
+ * schemes used only to reach internal services (gopher, dict, tftp, ldap, netdoc). All IP logic is ipaddr.js.
+ */
+import ipaddr from 'ipaddr.js';
+import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Rule ids of the SSRF detector. */
+export const SSRF_RULES = {
+  internalHost: 'ssrf-internal-host',
+  metadata: 'ssrf-cloud-metadata',
+  dangerousScheme: 'ssrf-dangerous-scheme',
+} as const;
+
+const INTERNAL_RANGES = new Set([
+  'loopback',
+  'private',
+  'linkLocal',
+  'uniqueLocal',
+  'unspecified',
+  'carrierGradeNat',
+  'reserved',
+  'broadcast',
+]);
+
+const METADATA_HOSTS = new Set([
+  '169.254.169.254',
+  'fd00:ec2::254',
+  'metadata.google.internal',
+  'metadata',
+  'metadata.azure.com',
+  '100.100.100.200',
+  '169.254.170.2',
+]);
+
+const INTERNAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback', 'broadcasthost', '0']);
+
+const DANGEROUS_SCHEMES = new Set(['gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'smb', 'telnet', 'ftp', 'file']);
+
+/** Names of parameters that carry a URL or host to fetch; a bare host there (no scheme) is checked too. */
+const URL_PARAM_NAME = /(?:^|[_-])(?:url|uri|host|hostname|callback|webhook|endpoint|redirect|redirect_uri|next|dest|destination|target|link|src|source|image|image_url|avatar|feed|proxy|domain|site|server|address|addr|return|return_url|continue|path|file|fetch|load|page)$|url$|uri$/;
+
+/** Classifies one host string; returns a rule id when it points inside the network. */
+export function classifyHost(hostInput: string): string | undefined {
+  let host = hostInput.trim().toLowerCase();
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const zone = host.indexOf('%');
+  if (zone !== -1) host = host.slice(0, zone);
+  if (host.length === 0) return undefined;
+  if (METADATA_HOSTS.has(host)) return SSRF_RULES.metadata;
+  if (INTERNAL_NAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
+    return SSRF_RULES.internalHost;
+  }
+  if (ipaddr.isValid(host)) {
+    let addr = ipaddr.parse(host);
+    if (addr.kind() === 'ipv6') {
+      const v6 = addr as ipaddr.IPv6;
+      if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address();
+    }
+    const text = addr.toString();
+    if (METADATA_HOSTS.has(text)) return SSRF_RULES.metadata;
+    if (INTERNAL_RANGES.has(addr.range())) return SSRF_RULES.internalHost;
+    return undefined;
+  }
+  // A hostname that embeds an internal dotted quad (`example.com.127.0.0.1`, `127.0.0.1.nip.io`) resolves there.
+  const quad = /(?:^|\.)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:\.|$)/.exec(host);
+  if (quad && ipaddr.IPv4.isValidFourPartDecimal(quad[1]!)) {
+    const range = ipaddr.IPv4.parse(quad[1]!).range();
+    if (INTERNAL_RANGES.has(range)) return SSRF_RULES.internalHost;
+  }
+  return undefined;
+}
+
+function hostEnd(s: string, from: number): number {
+  let i = from;
+  if (s.charCodeAt(i) === 91 /* [ */) {
+    const close = s.indexOf(']', i);
+    return close === -1 ? s.length : close + 1;
+  }
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    // Host ends at a port, a path, a query, a fragment, a backslash (browsers and some parsers), or junk.
+    if (c === 58 || c === 47 || c === 63 || c === 35 || c === 92 || c <= 32 || c === 33 || c === 0 || c === 64 || c === 38) break;
+    i++;
+  }
+  return i;
+}
+
+/** The host of an authority (`user:pw@host:port`): everything after the first `@` run, before the port or path. */
+function authorityHost(s: string, start: number): string {
+  // The authority ends at the first `/`, `?` or `#`; a `\\` also ends it for WHATWG parsers, but attackers put
+  // `@` after it to confuse the others, so both readings are checked by the caller.
+  let end = start;
+  while (end < s.length) {
+    const c = s.charCodeAt(end);
+    if (c === 47 || c === 63 || c === 35 || c <= 32) break;
+    end++;
+  }
+  const authority = s.slice(start, end);
+  const at = authority.lastIndexOf('@');
+  const hostPart = at === -1 ? authority : authority.slice(at + 1);
+  return hostPart.slice(0, hostEnd(hostPart, 0));
+}
+
+/** Creates the SSRF detector. */
+export function createSsrfDetector(): Detector {
+  return {
+    category: 'ssrf',
+    detect(value: InspectedValue): RuleHit | undefined {
+      if (value.role === 'key' || value.kind === 'path') return undefined;
+      const s = value.lower.trim();
+      if (s.length < 3 || s.length > 4096) return undefined;
+      const hit = (ruleId: string, severity: number = SEVERITY.critical): RuleHit => ({ ruleId, category: 'ssrf', severity });
+      const sep = s.indexOf('://');
+      if (sep > 0 && sep < 16 && /^[a-z][a-z0-9+.-]*$/.test(s.slice(0, sep))) {
+        const scheme = s.slice(0, sep);
+        const start = sep + 3;
+        // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
+        const first = s.slice(start, hostEnd(s, start));
+        const rule = classifyHost(first) ?? classifyHost(authorityHost(s, start));
+        if (rule) return hit(rule);
+        if (DANGEROUS_SCHEMES.has(scheme) && scheme !== 'ftp' && scheme !== 'file') return hit(SSRF_RULES.dangerousScheme);
+        return undefined;
+      }
+      if (s.startsWith('//')) {
+        const rule = classifyHost(s.slice(2, hostEnd(s, 2)));
+        return rule ? hit(rule) : undefined;
+      }
+      // A bare host or host:port in a parameter that names a URL/host.
+      if (URL_PARAM_NAME.test(value.name)) {
+        const rule = classifyHost(s.slice(0, hostEnd(s, 0)));
+        if (rule) return hit(rule);
+      }
+      return undefined;
+    },
+  };
+}

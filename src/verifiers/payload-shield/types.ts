@@ -1,0 +1,72 @@
+/**
+ * Shared vocabulary of the payload shield: attack categories, severities, where a value sits in the request and
+ * what a detector reports. Detectors never see or return more than a rule id: values never leave the detector.
+ */
+
+/** Attack classes the shield knows. `limits`, `proto` and `custom` come from structural checks and user rules. */
+export const CATEGORIES = [
+  'sqli',
+  'xss',
+  'nosqli',
+  'traversal',
+  'cmdi',
+  'ssti',
+  'ssrf',
+  'jndi',
+  'crlf',
+  'ldapi',
+  'xxe',
+  'ssi',
+  'proto',
+  'custom',
+] as const;
+
+/** One attack class. */
+export type Category = (typeof CATEGORIES)[number];
+
+/** Severities as the OWASP Core Rule Set scores them: one critical match reaches the default threshold. */
+export const SEVERITY = { critical: 5, error: 4, warning: 3, notice: 2 } as const;
+
+/** Which part of the request a value came from; detectors use it to decide what applies (e.g. CRLF in paths). */
+export type LocationKind = 'path' | 'query' | 'body' | 'header' | 'cookie' | 'params';
+
+/** Whether the inspected string is a value or an object key / parameter name. */
+export type ValueRole = 'value' | 'key';
+
+/** What a detector receives: one string, already normalised, with enough context to pick its rules. */
+export interface InspectedValue {
+  /** The string as parsed (JSON string, decoded query value, header value). */
+  readonly raw: string;
+  /** `raw` after bounded repeated decoding (URL, %u, \\u, HTML entities, overlong UTF-8); `raw` when unchanged. */
+  readonly decoded: string;
+  /** `decoded` in lower case (computed once, shared by all detectors). */
+  readonly lower: string;
+  readonly kind: LocationKind;
+  readonly role: ValueRole;
+  /** The nearest object key or parameter name above the value, lower-cased ('' when none). */
+  readonly name: string;
+}
+
+/** A rule that fired: stable id, its category and severity. Never the value. */
+export interface RuleHit {
+  readonly ruleId: string;
+  readonly category: Category;
+  readonly severity: number;
+}
+
+/** A detector: one attack class, several rules, linear time in the input length. */
+export interface Detector {
+  readonly category: Category;
+  /**
+   * Returns the first rule that fires on this value at this paranoia level, or undefined. Must run in linear time:
+   * no backtracking regexes, bounded loops.
+   */
+  detect(value: InspectedValue, paranoia: number): RuleHit | undefined;
+}
+
+/** A rule hit placed in the request: `location` is a path such as `body.items[3].name` or `header.user-agent`. */
+export interface LocatedHit extends RuleHit {
+  readonly location: string;
+  /** True when the category (or the rule's virtual patch) is in monitor mode: recorded, never blocking. */
+  readonly monitored: boolean;
+}

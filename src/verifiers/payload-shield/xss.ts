@@ -1,0 +1,165 @@
+/**
+ * Cross-site scripting detector. It reads HTML the way a browser's tokenizer would (tags, attributes with quoted,
+ * unquoted and `/`-separated values) and flags what executes: script-capable tags, event-handler attributes,
+ * `javascript:`/`vbscript:`/`data:text/html` URLs, CSS expressions; plus attribute breakouts and JS sinks without
+ * any tag. `<3`, `a < b` and `<a href="/foo">` are not markup that executes, so they pass.
+ */
+import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Rule ids of the XSS detector. */
+export const XSS_RULES = {
+  scriptTag: 'xss-script-tag',
+  dangerousTag: 'xss-dangerous-tag',
+  eventHandler: 'xss-event-handler',
+  scriptUrl: 'xss-script-url',
+  cssExpression: 'xss-css-expression',
+  attributeBreakout: 'xss-attribute-breakout',
+  jsSink: 'xss-js-sink',
+} as const;
+
+/** Tags that run script or load active content on their own. */
+const DANGEROUS_TAGS = new Set([
+  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'meta', 'base', 'link',
+  'style', 'xml', 'xss', 'import', 'isindex', 'template', 'portal', 'animate', 'set', 'handler', 'listener',
+  'layer', 'ilayer', 'bgsound', 'vmlframe',
+]);
+
+/** Attributes whose value is a URL the browser may navigate to or execute. */
+const URL_ATTRIBUTES = new Set([
+  'href', 'src', 'action', 'formaction', 'data', 'background', 'dynsrc', 'lowsrc', 'xlink:href', 'poster',
+  'codebase', 'code', 'srcdoc', 'content', 'from', 'to', 'values', 'by', 'ping', 'cite', 'longdesc', 'manifest',
+  'icon', 'datasrc', 'archive', 'profile', 'classid', 'xmlns', 'folder', 'style', 'value', 'location',
+]);
+
+const SCRIPT_SCHEMES = ['javascript:', 'vbscript:', 'livescript:', 'mocha:', 'data:text/html', 'data:image/svg', 'data:application/', 'jar:'];
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0;
+}
+
+/** Removes whitespace and control characters browsers ignore inside a scheme (`java\tscript:`). */
+function compactScheme(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length && out.length < 24; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 32 || c === 0x7f || c === 0xad || (c >= 0x200b && c <= 0x200f) || c === 0xfeff) continue;
+    out += value[i];
+  }
+  return out;
+}
+
+/** True when a URL-ish value starts with a script-executing scheme once whitespace tricks are removed. */
+export function hasScriptScheme(value: string): boolean {
+  const compact = compactScheme(value.length > 256 ? value.slice(0, 256) : value).replace(/^['"`(]+/, '');
+  for (const scheme of SCRIPT_SCHEMES) if (compact.startsWith(scheme)) return true;
+  return false;
+}
+
+function isEventHandlerName(name: string): boolean {
+  return name.length > 3 && name.length < 40 && name.charCodeAt(0) === 111 && name.charCodeAt(1) === 110 && /^on[a-z]+$/.test(name);
+}
+
+function isTagNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+
+/** Scans one tag starting after `<`; returns a rule id when it executes script, else undefined. */
+function scanTag(s: string, start: number, end: number): string | undefined {
+  let i = start;
+  if (s.charCodeAt(i) === 47 /* / */) i++;
+  const nameStart = i;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c) || c === 47 || c === 62 /* > */) break;
+    i++;
+  }
+  const tag = s.slice(nameStart, i);
+  const colon = tag.indexOf(':');
+  const local = colon === -1 ? tag : tag.slice(colon + 1);
+  if (local === 'script' || tag.startsWith('script')) return XSS_RULES.scriptTag;
+  let dangerous = DANGEROUS_TAGS.has(local);
+  // Attributes until `>` (or the end of the value: an unclosed tag still executes in many sinks).
+  while (i < end) {
+    let c = s.charCodeAt(i);
+    if (c === 62) break;
+    if (isSpace(c) || c === 47 || c === 34 || c === 39) {
+      i++;
+      continue;
+    }
+    const attrStart = i;
+    while (i < end) {
+      c = s.charCodeAt(i);
+      if (isSpace(c) || c === 47 || c === 62 || c === 61 /* = */) break;
+      i++;
+    }
+    const attr = s.slice(attrStart, i);
+    while (i < end && isSpace(s.charCodeAt(i))) i++;
+    let value = '';
+    if (s.charCodeAt(i) === 61) {
+      i++;
+      while (i < end && isSpace(s.charCodeAt(i))) i++;
+      const q = s.charCodeAt(i);
+      if (q === 34 || q === 39 || q === 96) {
+        const close = s.indexOf(String.fromCharCode(q), i + 1);
+        const stop = close === -1 || close > end ? end : close;
+        value = s.slice(i + 1, stop);
+        i = stop + 1;
+      } else {
+        const vStart = i;
+        while (i < end && !isSpace(s.charCodeAt(i)) && s.charCodeAt(i) !== 62) i++;
+        value = s.slice(vStart, i);
+      }
+    }
+    if (isEventHandlerName(attr)) return XSS_RULES.eventHandler;
+    if (URL_ATTRIBUTES.has(attr) && hasScriptScheme(value)) return XSS_RULES.scriptUrl;
+    if (attr === 'style' && /expression\s*\(|-moz-binding|behavior\s*:|javascript:/.test(value)) return XSS_RULES.cssExpression;
+    if (attr === 'srcdoc' && value.indexOf('<') !== -1) return XSS_RULES.dangerousTag;
+    if (attr.length === 0) i++;
+  }
+  if (local === 'style' && /expression\s*\(|-moz-binding|javascript:|@import/.test(s.slice(i, Math.min(end + 200, s.length)))) {
+    return XSS_RULES.cssExpression;
+  }
+  if (dangerous && s.charCodeAt(start) !== 47) return XSS_RULES.dangerousTag;
+  dangerous = false;
+  return undefined;
+}
+
+// `" onmouseover=`, `'autofocus onfocus=`, `/onload=`: an event handler right after a quote or tag-like separator.
+const BREAKOUT_HANDLER = /(?:^|["'`\/\s;])on[a-z]{3,30}\s*=\s*["'`]?[^\s"'`]/;
+// JS execution sinks; calls need a paren or template literal right after the name.
+const JS_SINK =
+  /\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript|fromcharcode|atob|importscripts)\s*(?:\(|`)|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*location|\.innerhtml\s*=|\bnew\s+function\s*\(|\bconstructor\s*\(\s*["'`]|\bsrcdoc\s*=|\bjavascript\s*:/;
+
+/** Creates the XSS detector (paranoia 1 rules; critical severity). */
+export function createXssDetector(): Detector {
+  return {
+    category: 'xss',
+    detect(value: InspectedValue): RuleHit | undefined {
+      const s = value.lower;
+      if (s.length < 3) return undefined;
+      const hitRule = (ruleId: string): RuleHit => ({ ruleId, category: 'xss', severity: SEVERITY.critical });
+      let lt = s.indexOf('<');
+      let scanned = 0;
+      while (lt !== -1 && scanned < 64) {
+        scanned++;
+        const next = s.charCodeAt(lt + 1);
+        if (isTagNameStart(next) || (next === 47 && isTagNameStart(s.charCodeAt(lt + 2)))) {
+          const close = s.indexOf('<', lt + 1);
+          const end = close === -1 ? s.length : close;
+          const rule = scanTag(s, lt + 1, end);
+          if (rule) return hitRule(rule);
+        }
+        lt = s.indexOf('<', lt + 1);
+      }
+      if (hasScriptScheme(s)) return hitRule(XSS_RULES.scriptUrl);
+      if (s.indexOf('on') !== -1 && s.indexOf('=') !== -1 && BREAKOUT_HANDLER.test(s)) {
+        return hitRule(XSS_RULES.attributeBreakout);
+      }
+      if ((s.indexOf('(') !== -1 || s.indexOf('`') !== -1 || s.indexOf('.') !== -1 || s.indexOf(':') !== -1) && JS_SINK.test(s)) {
+        return hitRule(XSS_RULES.jsSink);
+      }
+      if (s.indexOf('expression') !== -1 && /expression\s*\(/.test(s) && /[{:;]/.test(s)) return hitRule(XSS_RULES.cssExpression);
+      return undefined;
+    },
+  };
+}
