@@ -403,7 +403,7 @@ describe('credentialAbuseOptionsSchema', () => {
     });
     expect(result.success).toBe(false);
     const paths = result.error!.issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['ipFailures.limit', 'binding', 'breachedPassword', '']));
+    expect(paths).toEqual(expect.arrayContaining(['ipFailures.limit', 'binding.fields.0', 'breachedPassword.baseUrl', '']));
   });
   it('route options: login.username required, false allowed', () => {
     expect(credentialRouteOptionsSchema.safeParse(false).success).toBe(true);
