@@ -16,6 +16,7 @@ const routes: TestRoute[] = [
   { method: 'POST', path: '/login', shield: { token: { binding: false } } },
   { method: 'POST', path: '/transfer', shield: { token: { replay: true } } },
   { method: 'GET', path: '/beta', shield: { mode: 'monitor' } },
+  { method: 'GET', path: '/public', shield: false },
 ];
 
 interface Case {
@@ -96,6 +97,13 @@ const cases: Case[] = [
     code: 'token_invalid',
   },
   {
+    name: 'route-level shield: false exempts the route',
+    method: 'get',
+    path: '/public',
+    headers: async () => ({}),
+    status: 200,
+  },
+  {
     name: 'monitor route lets a missing token through',
     method: 'get',
     path: '/beta',
@@ -145,6 +153,15 @@ for (const adapter of ADAPTERS) {
       await request(app.server).get('/beta').expect(200);
       const d = decisions.at(-1);
       expect(d).toMatchObject({ allowed: true, code: 'token_missing', mode: 'monitor' });
+    });
+
+    it('reports one decision per request even when global and route-level middleware both ran', async () => {
+      decisions.length = 0;
+      const res = await request(app.server).post('/login').set({ 'approov-token': await attester.mint() }).send({ user: 'a' });
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(decisions).toHaveLength(1);
+      expect(decisions[0]).toMatchObject({ allowed: true, complete: true });
     });
 
     it('single-use tokens: the second use is refused', async () => {

@@ -1,0 +1,45 @@
+/**
+ * The demo API: an Express server with the shield in front of every route, as an app team would set it up.
+ * `examples/demo.ts` starts it and plays scripted clients against it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { approov, createShield, type Decision } from '../src/index.js';
+import { expressShield } from '../src/adapters/express.js';
+import type { TestAttester } from '../src/testing/index.js';
+
+export interface DemoServer {
+  url: string;
+  decisions: Decision[];
+  close(): Promise<void>;
+}
+
+/** Starts the demo API on 127.0.0.1 with an ephemeral port; tokens are minted by `attester` (same secret). */
+export async function startDemoServer(attester: TestAttester): Promise<DemoServer> {
+  const decisions: Decision[] = [];
+  const shield = createShield({
+    token: approov({ secret: attester.secret as string }),
+    routes: {
+      'GET /health': false,
+      'POST /transfers': { token: { replay: true } },
+    },
+    onDecision: (decision) => void decisions.push(decision),
+  });
+
+  const app = express();
+  app.use(expressShield(shield));
+  app.use(express.json());
+  app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/profile', (req, res) => void res.json({ user: 'alice', device: req.shield?.attestation?.claims.did ?? null }));
+  app.post('/transfers', (req, res) => void res.status(201).json({ accepted: req.body }));
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    decisions,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
