@@ -28,13 +28,22 @@ export class CidrTrie<T> {
     this.count++;
   }
 
-  /** Every value whose prefix covers `ip` (shortest prefix first). Unparseable input matches nothing. */
+  /**
+   * Every value whose prefix covers `ip` (shortest prefix first). Unparseable input matches nothing. The returned
+   * array must not be modified.
+   */
   lookup(ip: string): T[] {
-    const address = parseAddress(ip);
-    if (address === undefined) return [];
-    const bytes = address.toByteArray();
+    // Dotted quads skip ipaddr.js entirely: this runs on every request.
+    let bytes: number[] | undefined = ip.includes(':') ? undefined : parseDottedQuad(ip);
+    let v4 = bytes !== undefined;
+    if (bytes === undefined) {
+      const address = parseAddress(ip);
+      if (address === undefined) return EMPTY;
+      bytes = address.toByteArray();
+      v4 = address.kind() === 'ipv4';
+    }
     const bits = bytes.length * 8;
-    let node: TrieNode<T> | undefined = address.kind() === 'ipv4' ? this.v4 : this.v6;
+    let node: TrieNode<T> | undefined = v4 ? this.v4 : this.v6;
     let out: T[] | undefined;
     for (let bit = 0; node !== undefined; bit++) {
       if (node.values) (out ??= []).push(...node.values);
@@ -55,16 +64,43 @@ class TrieNode<T> {
 
 /**
  * Strict address parsing: ipaddr.js also accepts classful IPv4 forms (`1.2.3`, `0x7f.1`), which no client IP should
- * ever be, so IPv4 must be four decimal parts. IPv4-mapped IPv6 is unwrapped.
+ * ever be, so IPv4 must be four decimal parts (parsed by hand: this is the per-request path). IPv6 goes through
+ * ipaddr.js, IPv4-mapped IPv6 is unwrapped.
  */
 function parseAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   if (ip.length > 64) return undefined;
-  if (!ip.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
+  if (!ip.includes(':')) {
+    const octets = parseDottedQuad(ip);
+    return octets === undefined ? undefined : new ipaddr.IPv4(octets);
+  }
   try {
     return ipaddr.process(ip);
   } catch {
     return undefined;
   }
+}
+
+/** `a.b.c.d` with decimal parts 0-255 (no signs, no hex, at most three digits each), or undefined. */
+function parseDottedQuad(ip: string): number[] | undefined {
+  const out = [0, 0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i === ip.length ? 46 /* . */ : ip.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return undefined;
+      value = value * 10 + (c - 48);
+    } else if (c === 46) {
+      if (digits === 0 || value > 255 || part > 3) return undefined;
+      out[part++] = value;
+      digits = 0;
+      value = 0;
+    } else {
+      return undefined;
+    }
+  }
+  return part === 4 ? out : undefined;
 }
 
 /** Parses a CIDR or a bare address; IPv4-mapped IPv6 prefixes are stored as their IPv4 range. */

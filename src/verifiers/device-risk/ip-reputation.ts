@@ -54,7 +54,8 @@ export function compileIpReputation(options: IpReputationOptions = {}): IpReputa
     lookup(ip) {
       if (empty || allow.lookup(ip).length > 0) return [];
       const hits = trie.lookup(ip);
-      return hits.length <= 1 ? hits : [...new Set(hits)];
+      // A fresh array: the verdict that holds it is handed to the application.
+      return hits.length === 0 ? [] : [...new Set(hits)];
     },
   };
 }
