@@ -1,0 +1,140 @@
+/**
+ * Builds one bench server per framework: the same route, the same body parsing, the same response, with or
+ * without the shield, so the difference between a bare and a shielded row is the shield alone.
+ */
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import express from 'express';
+import Koa from 'koa';
+import Router, { type RouterMiddleware } from '@koa/router';
+import fastify from 'fastify';
+import { expressShield } from '../../../src/adapters/express.js';
+import { fastifyShield } from '../../../src/adapters/fastify.js';
+import { koaShield } from '../../../src/adapters/koa.js';
+import type { Decision } from '../../../src/core/decision.js';
+import type { Shield } from '../../../src/core/shield.js';
+import type { BenchHandlerInput, BenchRoute, Framework } from './scenarios.js';
+
+/** A listening bench server. */
+export interface BenchApp {
+  readonly server: http.Server;
+  close(): Promise<void>;
+}
+
+/** Largest body the bench apps accept (the scenarios send at most a few KB). */
+const BODY_LIMIT = 64 * 1024;
+
+function defaultRespond({ body }: BenchHandlerInput): { status: number; body: unknown } {
+  const orderId = (body as { orderId?: unknown } | null)?.orderId;
+  return { status: 200, body: { ok: true, orderId: typeof orderId === 'string' ? orderId : null } };
+}
+
+async function listen(server: http.Server): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closer(server: http.Server): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+}
+
+async function buildFastify(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
+  const app = fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  if (shield) await app.register(fastifyShield as never, { shield });
+  const respond = route.respond ?? defaultRespond;
+  app.route({
+    method: route.method,
+    url: route.path,
+    config: route.shield !== undefined ? { shield: route.shield } : {},
+    handler: async (req, reply) => {
+      const out = respond({ body: req.body, decision: (req as { shield?: Decision }).shield });
+      return reply.code(out.status).send(out.body);
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { server: app.server, close: async () => void (await app.close()) };
+}
+
+async function buildExpress(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
+  const app = express();
+  app.disable('x-powered-by');
+  // The shield goes before the body parser, as its adapter documents.
+  if (shield) app.use(expressShield(shield) as unknown as express.RequestHandler);
+  app.use(express.json({ limit: BODY_LIMIT }));
+  const respond = route.respond ?? defaultRespond;
+  const handlers: express.RequestHandler[] = [];
+  if (shield && route.shield !== undefined) handlers.push(expressShield(shield, route.shield) as unknown as express.RequestHandler);
+  handlers.push((req, res) => {
+    const out = respond({ body: req.body, decision: req.shield });
+    res.status(out.status).json(out.body);
+  });
+  app[route.method.toLowerCase() as 'post'](route.path, ...handlers);
+  const server = http.createServer(app);
+  await listen(server);
+  return { server, close: closer(server) };
+}
+
+/**
+ * A minimal JSON body reader for Koa (no Koa body parser is installed): reads the stream up to the limit and
+ * parses JSON, like @koa/bodyparser would for these requests.
+ */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_LIMIT) throw Object.assign(new Error('body too large'), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
+  } catch {
+    throw Object.assign(new Error('malformed JSON'), { status: 400 });
+  }
+}
+
+async function buildKoa(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
+  const app = new Koa();
+  const router = new Router();
+  if (shield) app.use(koaShield(shield) as unknown as Koa.Middleware);
+  app.use(async (ctx, next) => {
+    const request = ctx.request as { body?: unknown };
+    if (request.body === undefined && ctx.is('application/json')) request.body = await readJson(ctx.req);
+    await next();
+  });
+  const respond = route.respond ?? defaultRespond;
+  const stack: RouterMiddleware[] = [];
+  if (shield && route.shield !== undefined) stack.push(koaShield(shield, route.shield) as unknown as RouterMiddleware);
+  stack.push((ctx) => {
+    const out = respond({ body: (ctx.request as { body?: unknown }).body, decision: ctx.state.shield as Decision | undefined });
+    ctx.status = out.status;
+    ctx.body = out.body;
+  });
+  router.register(route.path, [route.method], stack);
+  app.use(router.routes());
+  const server = http.createServer(app.callback());
+  await listen(server);
+  return { server, close: closer(server) };
+}
+
+/** Starts the bench server for a framework on 127.0.0.1 and an ephemeral port. */
+export function buildApp(framework: Framework, shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
+  switch (framework) {
+    case 'fastify':
+      return buildFastify(shield, route);
+    case 'express':
+      return buildExpress(shield, route);
+    case 'koa':
+      return buildKoa(shield, route);
+  }
+}

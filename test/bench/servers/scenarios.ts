@@ -1,0 +1,157 @@
+/**
+ * The benchmark's scenario table. Each row is one server (started as a child process by `test/bench/run.ts`)
+ * plus the traffic autocannon sends it. To add a scenario, append a row: give it a unique `name`, the `framework`,
+ * `shielded: true` with a `shieldConfig` factory, and `baseline` = the name of the bare row it is compared with.
+ *
+ * The table is imported by the runner (for the client side: body, headers, tokens) and by the child server (for
+ * the shield config and the route), so everything in a row must be deterministic given the same `BenchEnv`.
+ */
+import { approov } from '../../../src/attestation/approov.js';
+import type { ShieldConfig } from '../../../src/core/config.js';
+import type { Decision } from '../../../src/core/decision.js';
+import type { RouteOptions } from '../../../src/core/route-options.js';
+
+/** Frameworks the bench servers are built on (the current majors: Express 5, Koa 3, Fastify 5). */
+export type Framework = 'fastify' | 'express' | 'koa';
+
+/** Values the runner hands every child and every factory: same secret for the minting client and the shields. */
+export interface BenchEnv {
+  /** Base64 HS256 secret of this run (random per run; the runner's test attester signs with it). */
+  readonly secret: string;
+  /** Redis for scenarios that need it (`redis://127.0.0.1:6379` unless BENCH_REDIS_URL is set). */
+  readonly redisUrl: string;
+  /** A key prefix unique to this run, for stores that write to Redis. */
+  readonly keyPrefix: string;
+}
+
+/** What a route handler of a bench server sees. */
+export interface BenchHandlerInput {
+  readonly body: unknown;
+  readonly decision: Decision | undefined;
+}
+
+/** The one route a bench server serves. */
+export interface BenchRoute {
+  readonly method: 'POST' | 'PUT' | 'GET';
+  readonly path: string;
+  /** Route-level shield options (Express/Koa route middleware, Fastify `config.shield`); omitted = global only. */
+  readonly shield?: RouteOptions | false;
+  /** The handler's answer; the default echoes a small order confirmation (status 200). */
+  readonly respond?: (input: BenchHandlerInput) => { status: number; body: unknown };
+}
+
+/** What autocannon sends to a scenario's server. */
+export interface BenchClient {
+  /** Request body (sent as application/json). */
+  readonly body: string;
+  /** The Authorization header value; the token is bound to it. */
+  readonly authorization: string;
+  /**
+   * `'same'`: one valid bound token on every request (the cached, "token already seen" case). A number N: a fresh,
+   * never-seen token every N requests (the full signature verification once per N). `'none'`: no token header.
+   */
+  readonly token: 'same' | 'none' | number;
+  /** Extra headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** One benchmark scenario: a server configuration and its traffic. */
+export interface Scenario {
+  /** Unique, short, shown in the table (and used with `--only`). */
+  readonly name: string;
+  readonly framework: Framework;
+  /** True when the server mounts the shield. */
+  readonly shielded: boolean;
+  /** Name of the bare scenario this one is compared with (ratio of req/s, added CPU µs per request). */
+  readonly baseline?: string;
+  /** Shield configuration (required when `shielded`); may open connections (e.g. a RedisStore). */
+  readonly shieldConfig?: (env: BenchEnv) => ShieldConfig | Promise<ShieldConfig>;
+  /** Called in the child before it exits (close Redis clients, delete keys). */
+  readonly cleanup?: (env: BenchEnv, config: ShieldConfig | undefined) => Promise<void>;
+  readonly route: BenchRoute;
+  readonly client: BenchClient;
+  /** Left out of the default run (still selectable with `--only`), e.g. scenarios that need Redis. */
+  readonly optional?: boolean;
+}
+
+/** The Authorization header every default scenario sends, and which its token is bound to. */
+export const BENCH_AUTHORIZATION = 'Bearer eyJ1c2VyIjoiYmVuY2gtdXNlci00MiIsInNjb3BlIjoib3JkZXJzIn0.c2lnbmF0dXJl';
+
+/** A JSON body of about `bytes` bytes that looks like a mobile app's order request. */
+export function orderBody(bytes: number): string {
+  const base = {
+    orderId: 'ord_7f3c2a9e41b84d0f',
+    customer: { id: 'cus_1029384756', locale: 'en-GB', tier: 'gold' },
+    items: [
+      { sku: 'SKU-000123', qty: 2, price: 1999 },
+      { sku: 'SKU-004567', qty: 1, price: 4999 },
+    ],
+    currency: 'EUR',
+    shipping: { method: 'express', postcode: 'SW1A 1AA', country: 'GB' },
+    note: '',
+  };
+  const without = JSON.stringify(base).length;
+  base.note = 'x'.repeat(Math.max(0, bytes - without));
+  return JSON.stringify(base);
+}
+
+const BODY_300 = orderBody(300);
+const ORDER_ROUTE: BenchRoute = { method: 'POST', path: '/v1/orders' };
+const SAME_TOKEN: BenchClient = { body: BODY_300, authorization: BENCH_AUTHORIZATION, token: 'same' };
+
+/** HS256 Approov-style token with binding of `pay` to the Authorization header (the preset's defaults). */
+const approovShield = (env: BenchEnv): ShieldConfig => ({ token: approov({ secret: env.secret }) });
+
+/**
+ * The scenarios, in the order each round runs them. Bare and shielded rows alternate so that drift over the run
+ * affects both sides of a comparison equally. Append new rows at the end of the group they belong to.
+ */
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'fastify', framework: 'fastify', shielded: false, route: ORDER_ROUTE, client: SAME_TOKEN },
+  {
+    name: 'fastify+shield',
+    framework: 'fastify',
+    shielded: true,
+    baseline: 'fastify',
+    shieldConfig: approovShield,
+    route: ORDER_ROUTE,
+    client: SAME_TOKEN,
+  },
+  {
+    // Full HS256 verification for 1 request in 100, cached verification for the other 99.
+    name: 'fastify+shield fresh/100',
+    framework: 'fastify',
+    shielded: true,
+    baseline: 'fastify',
+    shieldConfig: approovShield,
+    route: ORDER_ROUTE,
+    client: { ...SAME_TOKEN, token: 100 },
+  },
+  { name: 'express', framework: 'express', shielded: false, route: ORDER_ROUTE, client: SAME_TOKEN },
+  {
+    name: 'express+shield',
+    framework: 'express',
+    shielded: true,
+    baseline: 'express',
+    shieldConfig: approovShield,
+    route: ORDER_ROUTE,
+    client: SAME_TOKEN,
+  },
+  { name: 'koa', framework: 'koa', shielded: false, route: ORDER_ROUTE, client: SAME_TOKEN },
+  {
+    name: 'koa+shield',
+    framework: 'koa',
+    shielded: true,
+    baseline: 'koa',
+    shieldConfig: approovShield,
+    route: ORDER_ROUTE,
+    client: SAME_TOKEN,
+  },
+];
+
+/** The scenario of that name, or an error listing the known names. */
+export function scenarioByName(name: string): Scenario {
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (!found) throw new Error(`unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  return found;
+}

@@ -1,0 +1,132 @@
+/**
+ * Child process of the benchmark: starts one scenario's server on 127.0.0.1 (ephemeral port) and measures its own
+ * CPU time over windows the runner opens and closes over IPC, so the server's CPU per request is measured apart
+ * from autocannon's.
+ *
+ * Run as `node --import tsx test/bench/servers/server.ts <scenario name>` with an IPC channel, BENCH_SECRET,
+ * BENCH_REDIS_URL and BENCH_KEY_PREFIX in the environment. Messages:
+ *   child → parent  { type: 'ready', port }                       once listening
+ *   parent → child  { type: 'begin' }  → { type: 'begun' }         opens a measurement window
+ *   parent → child  { type: 'end' }    → { type: 'ended', ... }    closes it: CPU µs and requests in the window
+ *   parent → child  { type: 'exit' }                               closes the server and exits (writes --cpu-prof)
+ * The child also exits when the IPC channel closes (the runner died), so no server outlives the run.
+ */
+import { createShield } from '../../../src/core/shield.js';
+import type { ShieldConfig } from '../../../src/core/config.js';
+import path from 'node:path';
+import { buildApp, type BenchApp } from './apps.js';
+import { slug, WindowProfiler } from './window-profiler.js';
+import { scenarioByName, type BenchEnv } from './scenarios.js';
+
+/** A message from the child to the runner. */
+export type ChildMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'begun' }
+  | { type: 'ended'; userUs: number; systemUs: number; requests: number; elapsedMs: number; heapUsedBytes: number }
+  | { type: 'failed'; message: string };
+
+/** A message from the runner to the child. */
+export type ParentMessage = { type: 'begin'; round: number } | { type: 'end' } | { type: 'exit' };
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  if (!process.send) throw new Error('server.ts must be started by the bench runner (needs an IPC channel)');
+  const name = process.argv[2];
+  if (!name) throw new Error('usage: server.ts <scenario name>');
+  const scenario = scenarioByName(name);
+  const env: BenchEnv = {
+    secret: requireEnv('BENCH_SECRET'),
+    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    keyPrefix: requireEnv('BENCH_KEY_PREFIX'),
+  };
+
+  let config: ShieldConfig | undefined;
+  if (scenario.shielded) {
+    if (!scenario.shieldConfig) throw new Error(`scenario "${name}" is shielded but has no shieldConfig`);
+    config = await scenario.shieldConfig(env);
+  }
+  const shield = config ? createShield(config) : undefined;
+  const app: BenchApp = await buildApp(scenario.framework, shield, scenario.route);
+
+  // Counting 'request' events costs the same on every row; it is how the window's request count is known
+  // without trusting the client's count (autocannon stops mid-flight at the end of its duration).
+  let requests = 0;
+  app.server.on('request', () => {
+    requests += 1;
+  });
+
+  // BENCH_PROFILE_DIR: sample each measured window and write <dir>/<scenario>.round<N>.cpuprofile.
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  const profiler = profileDir ? new WindowProfiler() : undefined;
+  let window: { cpu: NodeJS.CpuUsage; requests: number; started: bigint; round: number } | undefined;
+  let exiting = false;
+  const exit = async (code: number): Promise<void> => {
+    if (exiting) return;
+    exiting = true;
+    const force = setTimeout(() => process.exit(code), 3_000);
+    force.unref();
+    try {
+      await app.close();
+      await scenario.cleanup?.(env, config);
+    } finally {
+      process.exit(code);
+    }
+  };
+
+  process.on('message', (message: ParentMessage) => void onMessage(message));
+  async function onMessage(message: ParentMessage): Promise<void> {
+    switch (message.type) {
+      case 'begin':
+        await profiler?.start();
+        window = { cpu: process.cpuUsage(), requests, started: process.hrtime.bigint(), round: message.round };
+        send({ type: 'begun' });
+        break;
+      case 'end': {
+        if (!window) {
+          send({ type: 'failed', message: 'end without begin' });
+          break;
+        }
+        const cpu = process.cpuUsage(window.cpu);
+        const ended: ChildMessage = {
+          type: 'ended',
+          userUs: cpu.user,
+          systemUs: cpu.system,
+          requests: requests - window.requests,
+          elapsedMs: Number(process.hrtime.bigint() - window.started) / 1e6,
+          heapUsedBytes: process.memoryUsage().heapUsed,
+        };
+        if (profiler && profileDir) await profiler.stop(path.join(profileDir, `${slug(name!)}.round${window.round + 1}.cpuprofile`));
+        window = undefined;
+        send(ended);
+        break;
+      }
+      case 'exit':
+        await exit(0);
+        break;
+    }
+  }
+  process.on('disconnect', () => void exit(0));
+  process.on('SIGINT', () => void exit(130));
+  process.on('SIGTERM', () => void exit(143));
+
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  send({ type: 'ready', port: address.port });
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (the bench runner sets it)`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`bench server failed: ${message}\n`);
+  // Exit once the message is flushed: process.exit right after send can drop it.
+  if (process.send) process.send({ type: 'failed', message } satisfies ChildMessage, () => process.exit(1));
+  else process.exit(1);
+});
