@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Mode } from '../../core/route-options.js';
+import type { ShieldRequest } from '../../core/request.js';
 import { fieldSourceProblem, type FieldSource } from './field-source.js';
 
 /** A counter threshold: reaching `limit` within `windowSeconds` blocks. `false` turns the counter off. */
@@ -98,7 +99,10 @@ const fieldSourceSchema = z.union([
     const problem = fieldSourceProblem(value);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   }),
-  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
+  z.custom<(request: ShieldRequest, body: unknown) => string | undefined>(
+    (v) => typeof v === 'function',
+    'must be a function',
+  ),
 ]);
 
 const seconds = z.number().int().positive().max(31_536_000);
