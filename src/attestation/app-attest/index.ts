@@ -15,3 +15,8 @@ export {
 export { AppAttestError, type AppAttestFailureReason } from './errors.js';
 export { AAGUID, type AppAttestEnvironment } from './environment.js';
 export { parseAuthenticatorData, type AuthenticatorData } from './authenticator-data.js';
+export {
+  createAttestationChallenges,
+  type AttestationChallenges,
+  type AttestationChallengeOptions,
+} from './challenges.js';
