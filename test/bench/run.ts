@@ -220,6 +220,8 @@ interface RoundResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly heapUsedBytes: number;
+  /** 1-minute load average when the window closed: above the core count, other work competed for the CPUs. */
+  readonly loadAvg1: number;
 }
 
 async function startScenario(
@@ -330,6 +332,7 @@ async function measure(running: RunningScenario, round: number, options: BenchOp
     errors: result.errors,
     timeouts: result.timeouts,
     heapUsedBytes: ended.heapUsedBytes,
+    loadAvg1: os.loadavg()[0]!,
   };
 }
 
@@ -582,11 +585,20 @@ async function main(): Promise<number> {
     }
   }
   for (const p of problems) log(`PROBLEM: ${p}`);
+  const loads = summaries.flatMap((s) => s.rounds.map((r) => r.loadAvg1));
+  const busiest = loads.length > 0 ? Math.max(...loads) : os.loadavg()[0]!;
+  const cores = os.cpus().length;
+  if (busiest > cores) {
+    log(
+      `WARNING: 1-min load average reached ${busiest.toFixed(1)} on ${cores} cores during the run: other processes competed ` +
+        'for the CPUs, so absolute req/s and CPU us/req are inflated and noisy; compare ratios, rerun on a quiet machine.',
+    );
+  }
 
   const report = {
     generatedAt: new Date().toISOString(),
     elapsedSec: (Date.now() - started) / 1000,
-    machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: `${os.platform()} ${os.release()}` },
+    machine: { loadAvgAtEnd: os.loadavg(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: `${os.platform()} ${os.release()}` },
     options: { ...options, out: path.relative(ROOT, options.out) },
     targets: TARGETS,
     targetChecks: targets,
