@@ -180,7 +180,7 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
         addSelfReported(verdict, { signals, appVersion: version, deviceId });
       }
     }
-    const fromTrustedProxy = (ctx as VerifierContext & { fromTrustedProxy?: boolean }).fromTrustedProxy === true;
+    const fromTrustedProxy = ctx.fromTrustedProxy === true;
     const country = countryOf(ctx.request, ctx.ip, fromTrustedProxy);
     if (country !== undefined) verdict.country = country;
     verdict.ipLists = reputation.lookup(ctx.ip);
