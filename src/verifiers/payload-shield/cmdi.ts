@@ -4,6 +4,7 @@
  * `powershell`, `nc -e`), and shell-only syntax (`${IFS}`, `$(...)` with a command). `Tom & Jerry` passes:
  * a separator alone is not enough, the next word must be a command used as one.
  */
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -102,14 +103,18 @@ function commandAt(s: string, start: number): boolean {
 
 const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
 
+/** A critical cmdi hit (module-level: no closure allocated per value). */
+function hit(ruleId: string): RuleHit {
+  return { ruleId, category: 'cmdi', severity: SEVERITY.critical };
+}
+
 /** Creates the command injection detector. */
 export function createCmdiDetector(): Detector {
   return {
     category: 'cmdi',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if (s.length < 2) return undefined;
-      const hit = (ruleId: string): RuleHit => ({ ruleId, category: 'cmdi', severity: SEVERITY.critical });
+      if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent)) === 0) return undefined;
       if ((s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
         // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``).
         const m = /(?:\$\(|`)\s*([\w\/.-]{1,40})/.exec(s);

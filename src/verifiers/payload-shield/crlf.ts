@@ -3,6 +3,7 @@
  * value that may end up in a response header or a log line. Multi-line prose in a JSON body passes: only a header
  * name right after the line break counts there; in the path, the query and headers any CR/LF before `name:` does.
  */
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the CRLF detector. */
@@ -18,7 +19,7 @@ export function createCrlfDetector(): Detector {
     category: 'crlf',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if (s.indexOf('\n') === -1 && s.indexOf('\r') === -1) return undefined;
+      if ((value.mask & CH.newline) === 0) return undefined;
       if (KNOWN_HEADER_AFTER_BREAK.test(s)) return { ruleId: CRLF_RULES.headerInjection, category: 'crlf', severity: SEVERITY.critical };
       if ((value.kind === 'path' || value.kind === 'header' || value.kind === 'query') && ANY_HEADER_AFTER_BREAK.test(s)) {
         return { ruleId: CRLF_RULES.lineBreak, category: 'crlf', severity: SEVERITY.critical };

@@ -9,6 +9,7 @@ import type { CompiledPayloadOptions } from './compile.js';
 import { checkHeaderLimits, type LimitViolation, type PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
+import { charMask, CH } from './char-classes.js';
 import { detectPollutionKey } from './prototype-pollution.js';
 import { parseQueryString } from './query-parser.js';
 import { createJndiDetector } from './jndi.js';
@@ -40,10 +41,10 @@ const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), create
 const MAX_DETAIL_HITS = 10;
 const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 
-// Values made only of these characters cannot carry any attack the detectors know (no quotes, brackets, slashes,
-// separators, schemes). Checked first so ordinary values cost one regex test.
-const PLAIN_VALUE = /^[\w ,.+-]*$/;
-const SQL_WORDS = /union|select/i;
+// Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
+// separately): ordinary values cost one character loop.
+const INTERESTING = ~(CH.colon | CH.at | CH.percent | CH.star | CH.bang);
+const SQL_WORDS = /union|select/;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
 
 function limitDeny(v: LimitViolation): PayloadVerdict {
@@ -135,11 +136,12 @@ class Inspection {
       }
     }
     const custom = this.options.customRules;
-    const plain = PLAIN_VALUE.test(raw) && raw.indexOf('..') === -1 && !SQL_WORDS.test(raw) && !(kind !== 'path' && URL_PARAM.test(name));
-    if (plain && custom.length === 0) return;
     const decoded = normalise(raw, this.options.decodeRounds);
+    const mask = charMask(decoded);
+    const lower = decoded.toLowerCase();
+    const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(lower) && !(kind !== 'path' && URL_PARAM.test(name));
     if (!plain) {
-      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name };
+      const value: InspectedValue = { raw, decoded, lower, kind, role, name, mask };
       const paranoia = this.options.paranoia;
       for (const detector of detectors) {
         const hit = detector.detect(value, paranoia);

@@ -3,6 +3,7 @@
  * `${${::-j}${::-n}di:...}`, `${${env:X:-j}ndi...}`), and the other Log4j lookups that leak data (`${env:AWS_...}`,
  * `${sys:...}`, `${java:version}`). A `${name}` placeholder passes.
  */
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the JNDI detector. */
@@ -28,6 +29,7 @@ export function createJndiDetector(): Detector {
     category: 'jndi',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
+      if ((value.mask & (CH.dollar | CH.brace)) !== (CH.dollar | CH.brace)) return undefined;
       const at = s.indexOf('${');
       if (at === -1) return undefined;
       const resolved = resolveLog4jNesting(s.slice(at));

@@ -2,6 +2,7 @@
  * LDAP filter injection: input that closes the application's filter and opens new clauses
  * (`*)(uid=*))(|(uid=*`, `admin*)((|userpassword=*)`, `*(|(mail=*))`). A lone `*` or a parenthesised remark passes.
  */
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the LDAP injection detector. */
@@ -17,7 +18,7 @@ export function createLdapiDetector(): Detector {
     category: 'ldapi',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if (s.indexOf('(') === -1 && s.indexOf(')') === -1) return undefined;
+      if ((value.mask & CH.paren) === 0) return undefined;
       if (FILTER_INJECTION.test(s)) return { ruleId: LDAPI_RULES.filterInjection, category: 'ldapi', severity: SEVERITY.critical };
       return undefined;
     },

@@ -3,6 +3,7 @@
  * (`$where`, `this.password.match(...)`, `;return true`). `$ref`, `$id`, `$schema` and other JSON-Schema / JSON-LD
  * keys are not Mongo operators and pass.
  */
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the NoSQL injection detector. */
@@ -37,7 +38,8 @@ export function createNosqliDetector(): Detector {
         }
         return undefined;
       }
-      if (s.indexOf('$') !== -1 && OPERATOR_IN_STRING.test(s)) {
+      if ((value.mask & (CH.dollar | CH.paren | CH.semicolon | CH.amp | CH.pipe | CH.quote | CH.equals)) === 0) return undefined;
+      if ((value.mask & CH.dollar) !== 0 && OPERATOR_IN_STRING.test(s)) {
         return { ruleId: NOSQLI_RULES.operatorInString, category: 'nosqli', severity: SEVERITY.critical };
       }
       if ((s.indexOf('this') !== -1 || s.indexOf('return') !== -1 || s.indexOf('db') !== -1 || s.indexOf('sleep') !== -1) && SERVER_JS.test(s)) {

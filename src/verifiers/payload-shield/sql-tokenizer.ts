@@ -21,7 +21,6 @@ const KEYWORDS: ReadonlyMap<string, SqlTokenType> = new Map<string, SqlTokenType
   ['union', 'U'],
   ['intersect', 'U'],
   ['except', 'U'],
-  ['minus', 'U'],
   ['select', 'S'],
   ['insert', 'E'],
   ['update', 'E'],
@@ -150,6 +149,8 @@ export interface SqlFingerprint {
   readonly words: readonly string[];
   /** True when the first token is the string that closed the assumed opening quote. */
   readonly quoted: boolean;
+  /** True when the input ends inside an unterminated string: the query's own closing quote would close it. */
+  readonly openEnd: boolean;
 }
 
 function isSpace(c: number): boolean {
@@ -189,6 +190,14 @@ function skipString(s: string, from: number, quote: number): number {
   return s.length;
 }
 
+/** True when the final quote of `s` is escaped or is the opening quote itself (so the string is still open). */
+function isEscapedEnd(s: string, quote: number): boolean {
+  // Walk back over the closing quote run: an odd run after the opening quote means the last one closed it.
+  let run = 0;
+  for (let k = s.length - 1; k >= 0 && s.charCodeAt(k) === quote; k--) run++;
+  return run % 2 === 0 || s.charCodeAt(s.length - 1 - run) === 92;
+}
+
 const TWO_CHAR_OPERATORS = new Set(['<=', '>=', '<>', '!=', ':=', '<<', '>>', '==', '=>', '!<', '!>', '->']);
 
 /**
@@ -199,18 +208,15 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
   let fp = '';
   const words: string[] = [];
   let i = 0;
+  let openEnd = false;
   const n = s.length;
   if (quote !== 0) {
     const end = s.indexOf(String.fromCharCode(quote));
-    if (end === -1) return { fp: 's', words: [''], quoted: true };
+    if (end === -1) return { fp: 's', words: [''], quoted: true, openEnd: true };
     fp = 's';
     words.push('');
     i = end + 1;
   }
-  const push = (type: string, word: string): void => {
-    fp += type;
-    words.push(word);
-  };
   while (i < n && fp.length < MAX_SQL_TOKENS) {
     const c = s.charCodeAt(i);
     if (isSpace(c)) {
@@ -219,13 +225,16 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
     }
     if (c === 39 || c === 34) {
       i = skipString(s, i + 1, c);
-      push('s', '');
+      openEnd = i >= n && (n - 1 <= 0 || s.charCodeAt(n - 1) !== c || isEscapedEnd(s, c));
+      fp += 's';
+      words.push('');
       continue;
     }
     if (c === 96 /* ` */) {
       const end = s.indexOf('`', i + 1);
       i = end === -1 ? n : end + 1;
-      push('n', '');
+      fp += 'n';
+      words.push('');
       continue;
     }
     if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
@@ -237,7 +246,8 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
         if (!isDigit(d) && d !== 46 && !(d >= 97 && d <= 102) && d !== 120) break;
         j++;
       }
-      push('1', s.slice(i, j));
+      fp += '1';
+      words.push(s.slice(i, j));
       i = j;
       continue;
     }
@@ -252,18 +262,21 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       const nextIsParen = s.charCodeAt(k) === 40;
       const base = word.indexOf('.') === -1 ? word : word.slice(0, word.indexOf('.'));
       if (nextIsParen && SQL_FUNCTIONS.has(base)) {
-        push('f', base);
+        fp += 'f';
+      words.push(base);
         continue;
       }
       const kw = KEYWORDS.get(word);
-      push(kw ?? 'n', word);
+      fp += kw ?? 'n';
+      words.push(word);
       continue;
     }
     if (c === 64 /* @ */) {
       let j = i + 1;
       if (s.charCodeAt(j) === 64) j++;
       while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
-      push('v', s.slice(i, j));
+      fp += 'v';
+      words.push(s.slice(i, j));
       i = j;
       continue;
     }
@@ -271,7 +284,8 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       // A line comment ends the statement unless a newline follows; then it is whitespace (`-1#\nunion`).
       const nl = s.indexOf('\n', i);
       if (nl === -1) {
-        push('c', '');
+        fp += 'c';
+      words.push('');
         break;
       }
       i = nl + 1;
@@ -280,14 +294,16 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
     if (c === 47 /* / */ && s.charCodeAt(i + 1) === 42 /* * */) {
       if (s.charCodeAt(i + 2) === 33 /* ! */) {
         // MySQL executable comment: its content is code. Mark it and keep reading inside.
-        push('X', '');
+        fp += 'X';
+      words.push('');
         i += 3;
         while (i < n && isDigit(s.charCodeAt(i))) i++;
         continue;
       }
       const end = s.indexOf('*/', i + 2);
       if (end === -1) {
-        push('c', '');
+        fp += 'c';
+      words.push('');
         break;
       }
       i = end + 2; // an inline comment is whitespace to SQL
@@ -298,35 +314,41 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       continue;
     }
     if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
-      push(String.fromCharCode(c), '');
+      fp += String.fromCharCode(c);
+      words.push('');
       i++;
       continue;
     }
     const two = s.slice(i, i + 2);
     if (two === '||' || two === '&&') {
-      push('&', two);
+      fp += '&';
+      words.push(two);
       i += 2;
       continue;
     }
     if (two === '<=' && s.charCodeAt(i + 2) === 62) {
-      push('o', '<=>');
+      fp += 'o';
+      words.push('<=>');
       i += 3;
       continue;
     }
     if (TWO_CHAR_OPERATORS.has(two)) {
-      push('o', two);
+      fp += 'o';
+      words.push(two);
       i += 2;
       continue;
     }
     if ('=<>+-*/%^|&~!'.indexOf(s[i]!) !== -1) {
-      push('o', s[i]!);
+      fp += 'o';
+      words.push(s[i]!);
       i++;
       continue;
     }
-    push('x', s[i]!);
+    fp += 'x';
+      words.push(s[i]!);
     i++;
   }
-  return { fp, words, quoted: quote !== 0 };
+  return { fp, words, quoted: quote !== 0, openEnd: openEnd && fp.endsWith('s') };
 }
 
 /** Schemas whose members are called as `pkg.fn(...)`. */

@@ -4,6 +4,7 @@
  * stacked queries, sub-selects, time/file/error functions. Words alone never fire (`SELECT your plan` is prose).
  */
 import { DANGEROUS_SQL_FUNCTIONS, sqlFingerprint, type SqlFingerprint } from './sql-tokenizer.js';
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the SQL injection detector. */
@@ -48,21 +49,10 @@ const SCHEMA_OBJECTS = new Set([
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
-/** Characters without which no SQL injection is possible; values made only of other characters are skipped. */
-function hasSqlSyntax(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // ' " ( ) ; = < > - # / * @ | & ` , %
-    if (
-      c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 || c === 45 ||
-      c === 35 || c === 47 || c === 42 || c === 64 || c === 124 || c === 38 || c === 96 || c === 44 || c === 37 ||
-      c === 43 || c === 33 || c === 126 || c === 94
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
+/** Syntax without which no SQL injection is possible (lone `/`, `-`, `,` are too common in URLs and prose). */
+const SQL_CHARS =
+  CH.quote | CH.backtick | CH.paren | CH.semicolon | CH.equals | CH.lt | CH.gt | CH.hash | CH.at | CH.pipe | CH.amp |
+  CH.bang | CH.sqlComment;
 
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'sqli', severity: SEVERITY.critical };
@@ -100,7 +90,7 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (fp[j] === 'S') return SQLI_RULES.union;
         // `-1 union`, `1)union(`: a union right after a value, with SQL (or nothing) after it.
         const prev = i === 0 ? '' : fp[i - 1]!;
-        if ((prev === '1' || prev === ')' || prev === 's') && (j >= fp.length || /^[c(1vkS]/.test(fp[j] ?? ''))) {
+        if (words[i] === 'union' && (prev === '1' || prev === ')' || prev === 's') && (j >= fp.length || /^[c(1vkS]/.test(fp[j] ?? ''))) {
           if (fp[j] !== 'k' || words[j] === 'all' || words[j] === 'distinct') return SQLI_RULES.union;
         }
         break;
@@ -182,10 +172,14 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
     if ((b === 's' || b === 'n') && c !== undefined && 'oc;&('.includes(c)) return SQLI_RULES.quoteBreak;
     return undefined;
   }
-  if (a === 'o' && SYMBOL_OPERATORS.has(words[i]!) && /^(?:[1sv]|f\(.*\))(?:o[1sv])*(?:s?c?$|&)/.test(fp.slice(i + 1))) {
-    return SQLI_RULES.quoteBreak; // ' = '   '-'   '%' 1 --
+  if (a === 'o' && SYMBOL_OPERATORS.has(words[i]!) && /^(?:s|[1v]|f\(.*\))(?:o[1sv])*(?:c|&.*)?$/.test(fp.slice(i + 1))) {
+    // ' = '   '-'   '%' : valid SQL only if the input ends inside the string the query's own quote closes,
+    // or in a comment, or continues with logic. `" - "MAGAZINE"` closes its last string: a syntax error, not SQL.
+    if (t.openEnd || fp.endsWith('c') || fp.indexOf('&', i) !== -1) return SQLI_RULES.quoteBreak;
   }
-  if (a === 'E' && b !== undefined && 'vkn(1f'.includes(b)) return SQLI_RULES.quoteBreak; // x'declare @a
+  if (a === 'E' && (b === 'v' || ((words[i] === 'drop' || words[i] === 'create' || words[i] === 'alter' || words[i] === 'truncate') && b === 'k'))) {
+    return SQLI_RULES.quoteBreak; // x'declare @a   '; drop table
+  }
   if (a === 'W' && b !== undefined && '1fv(n'.includes(b)) return SQLI_RULES.quoteBreak;
   if (a === 'B' && b === 'k' && /^[1n](?:$|[c;,)W])/.test(fp.slice(i + 2, i + 4))) return SQLI_RULES.quoteBreak;
   if (a === 'I' && b === 'k' && (words[i + 1] === 'outfile' || words[i + 1] === 'dumpfile')) return SQLI_RULES.quoteBreak;
@@ -199,7 +193,7 @@ export function createSqliDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 2) return undefined;
-      if (!hasSqlSyntax(s) && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
+      if ((value.mask & SQL_CHARS) === 0 && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
       const bare = sqlFingerprint(s, 0);
       const bareRule = anyContextRule(bare);
       if (bareRule) return hit(bareRule);

@@ -2,6 +2,7 @@
  * Server-side includes and edge-side includes: `<!--#exec cmd=...-->`, `<!--#include virtual=...-->`,
  * `<esi:include src=...>`. An ordinary HTML comment passes.
  */
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the SSI/ESI detector. */
@@ -16,7 +17,7 @@ export function createSsiDetector(): Detector {
     category: 'ssi',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if (s.indexOf('<') === -1) return undefined;
+      if ((value.mask & CH.lt) === 0) return undefined;
       if (s.indexOf('<!--') !== -1 && SSI_DIRECTIVE.test(s)) return { ruleId: SSI_RULES.directive, category: 'ssi', severity: SEVERITY.critical };
       if (s.indexOf('esi') !== -1 && ESI_TAG.test(s)) return { ruleId: SSI_RULES.esi, category: 'ssi', severity: SEVERITY.critical };
       return undefined;

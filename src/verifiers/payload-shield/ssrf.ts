@@ -5,6 +5,7 @@
  * schemes used only to reach internal services (gopher, dict, tftp, ldap, netdoc). All IP logic is ipaddr.js.
  */
 import ipaddr from 'ipaddr.js';
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the SSRF detector. */
@@ -54,7 +55,8 @@ export function classifyHost(hostInput: string): string | undefined {
   if (INTERNAL_NAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
     return SSRF_RULES.internalHost;
   }
-  if (ipaddr.isValid(host)) {
+  // ipaddr.js is only asked about strings that can be an address (digits, hex, dots, colons, 0x): cheap for names.
+  if (/^[0-9a-fx.:]+$/.test(host) && ipaddr.isValid(host)) {
     let addr = ipaddr.parse(host);
     if (addr.kind() === 'ipv6') {
       const v6 = addr as ipaddr.IPv6;
@@ -66,7 +68,7 @@ export function classifyHost(hostInput: string): string | undefined {
     return undefined;
   }
   // A hostname that embeds an internal dotted quad (`example.com.127.0.0.1`, `127.0.0.1.nip.io`) resolves there.
-  const quad = /(?:^|\.)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:\.|$)/.exec(host);
+  const quad = !/\d\.\d/.test(host) ? null : /(?:^|\.)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:\.|$)/.exec(host);
   if (quad && ipaddr.IPv4.isValidFourPartDecimal(quad[1]!)) {
     const range = ipaddr.IPv4.parse(quad[1]!).range();
     if (INTERNAL_RANGES.has(range)) return SSRF_RULES.internalHost;
@@ -105,23 +107,45 @@ function authorityHost(s: string, start: number): string {
   return hostPart.slice(0, hostEnd(hostPart, 0));
 }
 
+const PLAIN_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\]|(?:10|192\.168|172\.(?:1[6-9]|2\d|3[01]))(?:\.\d{1,3}){2,3}|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:local|internal|localhost))$/;
+
+/** True when the internal host is spelled to evade filters (decimal, hex, octal, short, mapped) or hidden by `@`/`\\`. */
+function isObfuscated(first: string, second: string, s: string, start: number): boolean {
+  if (first !== second) return true;
+  const authorityEnd = s.indexOf('/', start);
+  const authority = s.slice(start, authorityEnd === -1 ? s.length : authorityEnd);
+  if (authority.indexOf('@') !== -1 || authority.indexOf('\\') !== -1 || authority.indexOf('\0') !== -1) return true;
+  return !PLAIN_HOST.test(first);
+}
+
+/** A critical ssrf hit (module-level: no closure allocated per value). */
+function hit(ruleId: string): RuleHit {
+  return { ruleId, category: 'ssrf', severity: SEVERITY.critical };
+}
+
 /** Creates the SSRF detector. */
 export function createSsrfDetector(): Detector {
   return {
     category: 'ssrf',
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role === 'key' || value.kind === 'path') return undefined;
+      if ((value.mask & (CH.colon | CH.slash)) === 0 && !URL_PARAM_NAME.test(value.name)) return undefined;
       const s = value.lower.trim();
       if (s.length < 3 || s.length > 4096) return undefined;
-      const hit = (ruleId: string, severity: number = SEVERITY.critical): RuleHit => ({ ruleId, category: 'ssrf', severity });
       const sep = s.indexOf('://');
       if (sep > 0 && sep < 16 && /^[a-z][a-z0-9+.-]*$/.test(s.slice(0, sep))) {
         const scheme = s.slice(0, sep);
         const start = sep + 3;
         // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
         const first = s.slice(start, hostEnd(s, start));
-        const rule = classifyHost(first) ?? classifyHost(authorityHost(s, start));
-        if (rule) return hit(rule);
+        const second = authorityHost(s, start);
+        const rule = classifyHost(first) ?? classifyHost(second);
+        // A plainly spelled internal host (`http://localhost:1234/schema.json` as a JSON-Schema `$id`) counts
+        // only in a parameter that names a URL; metadata addresses, obfuscated spellings, `@`/`\` authority
+        // tricks and internal-only schemes count everywhere.
+        if (rule && (rule === SSRF_RULES.metadata || URL_PARAM_NAME.test(value.name) || isObfuscated(first, second, s, start))) {
+          return hit(rule);
+        }
         if (DANGEROUS_SCHEMES.has(scheme) && scheme !== 'ftp' && scheme !== 'file') return hit(SSRF_RULES.dangerousScheme);
         return undefined;
       }

@@ -45,6 +45,8 @@ export interface InspectedValue {
   readonly role: ValueRole;
   /** The nearest object key or parameter name above the value, lower-cased ('' when none). */
   readonly name: string;
+  /** Which syntax characters `decoded` contains (see `char-classes.ts`); detectors skip values lacking theirs. */
+  readonly mask: number;
 }
 
 /** A rule that fired: stable id, its category and severity. Never the value. */

@@ -4,6 +4,7 @@
  * `javascript:`/`vbscript:`/`data:text/html` URLs, CSS expressions; plus attribute breakouts and JS sinks without
  * any tag. `<3`, `a < b` and `<a href="/foo">` are not markup that executes, so they pass.
  */
+import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the XSS detector. */
@@ -130,14 +131,18 @@ const BREAKOUT_HANDLER = /(?:^|["'`\/\s;])on[a-z]{3,30}\s*=\s*["'`]?[^\s"'`]/;
 const JS_SINK =
   /\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript|fromcharcode|atob|importscripts)\s*(?:\(|`)|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*location|\.innerhtml\s*=|\bnew\s+function\s*\(|\bconstructor\s*\(\s*["'`]|\bsrcdoc\s*=|\bjavascript\s*:/;
 
+/** A critical xss hit (module-level: no closure allocated per value). */
+function hitRule(ruleId: string): RuleHit {
+  return { ruleId, category: 'xss', severity: SEVERITY.critical };
+}
+
 /** Creates the XSS detector (paranoia 1 rules; critical severity). */
 export function createXssDetector(): Detector {
   return {
     category: 'xss',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if (s.length < 3) return undefined;
-      const hitRule = (ruleId: string): RuleHit => ({ ruleId, category: 'xss', severity: SEVERITY.critical });
+      if (s.length < 3 || (value.mask & (CH.lt | CH.colon | CH.equals | CH.paren | CH.backtick)) === 0) return undefined;
       let lt = s.indexOf('<');
       let scanned = 0;
       while (lt !== -1 && scanned < 64) {
@@ -151,11 +156,13 @@ export function createXssDetector(): Detector {
         }
         lt = s.indexOf('<', lt + 1);
       }
-      if (hasScriptScheme(s)) return hitRule(XSS_RULES.scriptUrl);
+      if (s.indexOf(':') !== -1 && (s.indexOf('script') !== -1 || s.indexOf('data') !== -1 || s.indexOf('jar') !== -1 || s.indexOf('mocha') !== -1) && hasScriptScheme(s)) {
+        return hitRule(XSS_RULES.scriptUrl);
+      }
       if (s.indexOf('on') !== -1 && s.indexOf('=') !== -1 && BREAKOUT_HANDLER.test(s)) {
         return hitRule(XSS_RULES.attributeBreakout);
       }
-      if ((s.indexOf('(') !== -1 || s.indexOf('`') !== -1 || s.indexOf('.') !== -1 || s.indexOf(':') !== -1) && JS_SINK.test(s)) {
+      if ((value.mask & (CH.paren | CH.backtick | CH.equals)) !== 0 && JS_SINK.test(s)) {
         return hitRule(XSS_RULES.jsSink);
       }
       if (s.indexOf('expression') !== -1 && /expression\s*\(/.test(s) && /[{:;]/.test(s)) return hitRule(XSS_RULES.cssExpression);
