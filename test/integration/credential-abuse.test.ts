@@ -227,6 +227,26 @@ for (const adapter of ADAPTERS) {
   });
 }
 
+describe('client IP without trustProxy, through every adapter', () => {
+  for (const adapter of ADAPTERS) {
+    it(`${adapter.name}: the socket address is the client; X-Forwarded-For is ignored`, async () => {
+      const decisions: Decision[] = [];
+      const config = shieldConfig(new MemoryStore(), decisions) as Record<string, unknown>;
+      delete config.trustProxy;
+      const app = await adapter.start(createShield(config as Parameters<typeof createShield>[0]), routes);
+      try {
+        // Five failures with five different spoofed addresses still lock the one real peer.
+        for (let i = 0; i < 5; i++) await attempt(app, { email: 'np@example.com', ip: `203.0.113.${i}`, did: 'np' });
+        expect((await attempt(app, { email: 'np@example.com', ip: '198.51.100.200', did: 'np' })).status).toBe(429);
+        expect(decisions.every((d) => d.ip === '127.0.0.1')).toBe(true);
+        expect(decisions.length).toBeGreaterThanOrEqual(6);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});
+
 describe('store failure and explicit outcomes (Express 5 and Fastify 5)', () => {
   const broken: Store = {
     setIfAbsent: () => Promise.reject(new Error('store down')),
