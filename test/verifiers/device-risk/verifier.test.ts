@@ -316,6 +316,25 @@ describe('device-risk verifier: token claims, self-reported signals, markets, IP
   });
 });
 
+describe('device-risk verifier: the README example', () => {
+  it('Play Integrity rooting evidence (basic only) is refused in DE, allowed in IN, refused on payments everywhere', async () => {
+    const { verifier } = setup({
+      policy: {
+        actions: { rooted: 'deny' },
+        requiredLevel: 'MEETS_BASIC_INTEGRITY',
+        markets: { IN: { actions: { rooted: 'allow' } }, DE: { requiredLevel: 'MEETS_DEVICE_INTEGRITY' } },
+        sensitivities: { payments: { requiredLevel: 'MEETS_STRONG_INTEGRITY' } },
+      },
+    });
+    const basicOnly = (p: PlayIntegrityPayload) => (p.deviceIntegrity!.deviceRecognitionVerdict = ['MEETS_BASIC_INTEGRITY']);
+    const at = async (country: string, device?: DeviceRouteOptions) =>
+      (await run(verifier, ctx({ headers: { ...(await playHeaders('POST', '/pay', basicOnly)), 'cf-ipcountry': country }, fromTrustedProxy: true, ...(device ? { device } : {}) }))).outcome;
+    expect(await at('DE')).toBe('deny');
+    expect(await at('IN')).toBe('pass');
+    expect(await at('IN', { sensitivity: 'payments' })).toBe('deny');
+  });
+});
+
 describe('device-risk options schema', () => {
   it.each([
     ['unknown top-level key', { nope: 1 }],
