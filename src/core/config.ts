@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { Store } from '../stores/store.js';
+import { credentialAbuseOptionsSchema, credentialRouteOptionsSchema } from '../verifiers/credential-abuse/options.js';
+import { deviceRiskOptionsSchema, deviceRouteOptionsSchema } from '../verifiers/device-risk/options.js';
+import { payloadRouteOptionsSchema, payloadShieldOptionsSchema } from '../verifiers/payload-shield/options.js';
 import { tokenOptionsSchema, tokenRouteOptionsSchema } from '../verifiers/token/config.js';
+import { clientIpOptionsSchema } from './client-ip.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
 import type { ProblemResponse } from './problem.js';
@@ -17,6 +21,9 @@ export const routeOptionsSchema = z
     mode: modeSchema.optional(),
     verifiers: z.record(z.string().min(1), z.enum(['enforce', 'monitor', 'off'])).optional(),
     token: z.union([tokenRouteOptionsSchema, z.literal(false)]).optional(),
+    device: z.union([deviceRouteOptionsSchema, z.literal(false)]).optional(),
+    credentials: credentialRouteOptionsSchema.optional(),
+    payload: payloadRouteOptionsSchema.optional(),
   })
   .strict();
 
@@ -53,6 +60,14 @@ export const shieldConfigSchema = z
     mode: modeSchema.default('enforce'),
     /** The attestation-token verifier. Omit it to run without token checks. */
     token: tokenOptionsSchema.optional(),
+    /** Device and app integrity (Play Integrity, App Attest, token claims) and the device policy. */
+    device: deviceRiskOptionsSchema.optional(),
+    /** Credential-stuffing defence on login routes. */
+    credentials: credentialAbuseOptionsSchema.optional(),
+    /** The payload shield (limits, schemas, injection detection, virtual patches). */
+    payload: payloadShieldOptionsSchema.optional(),
+    /** Client IP resolution: `trustProxy`, `ipv4Prefix`, `ipv6Prefix`, `proxyHeader`. */
+    ...clientIpOptionsSchema.shape,
     /** Route table: `'METHOD /path/:param'` → route options, or `false` to exempt the route. */
     routes: z
       .record(routePattern, z.union([routeOptionsSchema, z.literal(false)]))

@@ -1,3 +1,6 @@
+import type { CredentialRouteOptions } from '../verifiers/credential-abuse/options.js';
+import type { DeviceRouteOptions } from '../verifiers/device-risk/policy.js';
+import type { PayloadRouteOptions } from '../verifiers/payload-shield/options.js';
 import type { TokenRouteOptions } from '../verifiers/token/options.js';
 
 /**
@@ -18,6 +21,12 @@ export interface RouteOptions {
   verifiers?: Readonly<Record<string, Mode | 'off'>>;
   /** Token options for this route, or `false` to skip the token verifier here. */
   token?: TokenRouteOptions | false;
+  /** Device policy for this route (e.g. `{ sensitivity: 'payments' }`), or `false` to skip device checks here. */
+  device?: DeviceRouteOptions | false;
+  /** Credential-abuse options: `{ login: { username: 'body.email' } }` makes this a login route. */
+  credentials?: CredentialRouteOptions;
+  /** Payload-shield options for this route (limits, schemas, exclusions, patches), or `false` to skip it. */
+  payload?: PayloadRouteOptions | false;
 }
 
 /** Route options after merging; `undefined` keys mean "the verifier's own configuration applies". */

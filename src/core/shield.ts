@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '../stores/memory.js';
 import { parseBody } from './body.js';
 import type { Store } from '../stores/store.js';
+import { createCredentialAbuseVerifier } from '../verifiers/credential-abuse/index.js';
+import { createDeviceRiskVerifier } from '../verifiers/device-risk/verifier.js';
+import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
+import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { SHIELD_CODES } from './codes.js';
 import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
@@ -97,14 +101,16 @@ class Context implements VerifierContext {
   route: ResolvedRouteOptions;
   request: ShieldRequest;
   readonly ip: string;
+  readonly fromTrustedProxy: boolean;
   readonly now: number;
   /** Set by the shield before body-stage verifiers run. */
   session!: Session;
 
-  constructor(request: ShieldRequest, route: ResolvedRouteOptions, ip: string, now: number) {
+  constructor(request: ShieldRequest, route: ResolvedRouteOptions, ip: string, fromTrustedProxy: boolean, now: number) {
     this.request = request;
     this.route = route;
     this.ip = ip;
+    this.fromTrustedProxy = fromTrustedProxy;
     this.now = now;
   }
 
@@ -122,12 +128,27 @@ export function createShield(config: ShieldConfig): Shield {
   const resolved = parseShieldConfig(config);
   const store: Store = resolved.store ?? new MemoryStore();
   const table = new RouteTable(resolved.routes as Record<string, RouteOptions | false> | undefined);
+  const ipResolver: ClientIpResolver = createClientIpResolver({
+    trustProxy: resolved.trustProxy,
+    ipv4Prefix: resolved.ipv4Prefix,
+    ipv6Prefix: resolved.ipv6Prefix,
+    proxyHeader: resolved.proxyHeader,
+  });
+  // The fixed order: app integrity first (nothing else runs for a request from something that is not the app), then
+  // the device, then credentials (which need the token's device id), then the payload (the most expensive).
   const verifiers: Verifier[] = [];
-  try {
-    if (resolved.token) verifiers.push(createTokenVerifier(resolved.token, { store }));
-  } catch (error) {
-    throw new ShieldConfigError([{ path: 'token', message: (error as Error).message }]);
-  }
+  const build = (path: string, factory: () => Verifier) => {
+    try {
+      verifiers.push(factory());
+    } catch (error) {
+      if (error instanceof ShieldConfigError) throw error;
+      throw new ShieldConfigError([{ path, message: (error as Error).message }]);
+    }
+  };
+  if (resolved.token) build('token', () => createTokenVerifier(resolved.token!, { store }));
+  if (resolved.device) build('device', () => createDeviceRiskVerifier(resolved.device!, { store }));
+  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver }));
+  if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
   const bodyLimitBytes = DEFAULT_BODY_LIMIT;
 
@@ -213,12 +234,13 @@ export function createShield(config: ShieldConfig): Shield {
     const previous = options?.previous ? (options.previous as DecisionWithSession)[SESSION] : undefined;
     const reference = options?.previous?.reference ?? randomUUID();
     const routeOptions = resolveRoute(request, route);
-    const ip = previous?.ctx.ip ?? request.ip;
+    const client = previous ? undefined : ipResolver.resolve(request.ip, request.headers);
+    const ip = previous?.ctx.ip ?? (client as { ip: string }).ip;
     if (routeOptions === DISABLED) {
       return finish(request, { allowed: true, reference, mode: resolved.mode, ip, results: [], complete: true }, undefined, options?.notify);
     }
     const session: Session = previous ?? {
-      ctx: new Context(request, routeOptions, ip, Date.now()),
+      ctx: new Context(request, routeOptions, ip, client?.fromTrustedProxy === true, Date.now()),
       done: new Map(),
       applied: new Set(),
       body: undefined,

@@ -26,8 +26,10 @@ export interface VerifierContext {
   readonly request: ShieldRequest;
   /** The route options in force for this request (route table and adapter options merged over the defaults). */
   readonly route: ResolvedRouteOptions;
-  /** The client IP the shield resolved for this request. */
+  /** The client IP the shield resolved for this request (`trustProxy` applied). */
   readonly ip: string;
+  /** True when `ip` came from a forwarding header written by a trusted proxy (so CDN headers may be trusted). */
+  readonly fromTrustedProxy?: boolean;
   /** Epoch milliseconds at the start of the check. */
   readonly now: number;
   /** Set by the token verifier once a token has verified; read by device-risk and credential-abuse. */

@@ -101,7 +101,7 @@ describe('JWT attack suite (RS256 key)', () => {
   });
 
   it('rejects a token whose kid matches no key in a JWK set', async () => {
-    const jwk = { ...(await exportJWK(rsa.publicKey)), kid: 'k1', alg: 'RS256' };
+    const jwk = { ...(await exportJWK(rsa.publicKey)), kty: 'RSA', kid: 'k1', alg: 'RS256' };
     const shield = createShield({ token: { jwks: { keys: [jwk] }, issuer: 'https://issuer.test', audience: 'api://mobile' } });
     expect(await codeOf(shield, await rsaAttester.mint())).toBe('allowed');
     const otherKid = createTestAttester({ privateKey: rsa.privateKey, issuer: 'https://issuer.test', audience: 'api://mobile', kid: 'k2' });
