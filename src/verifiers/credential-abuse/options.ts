@@ -110,6 +110,14 @@ const windowLimitSchema = z.union([
   z.literal(false),
   z.object({ limit: z.number().int().positive().max(1_000_000).optional(), windowSeconds: seconds.optional() }).strict(),
 ]);
+/**
+ * Distinct-username limits stay at or below 1,000: the stores keep bounded exact sets that saturate at
+ * `maxSetMembers` (default 1,024), so a larger limit could never be reached.
+ */
+const distinctLimitSchema = z.union([
+  z.literal(false),
+  z.object({ limit: z.number().int().positive().max(1000).optional(), windowSeconds: seconds.optional() }).strict(),
+]);
 const bindingSchema = z.union([
   z.boolean(),
   z.object({ claim: z.string().min(1).optional(), fields: z.array(fieldSourceSchema).min(1).optional() }).strict(),
@@ -140,8 +148,8 @@ export const credentialAbuseOptionsSchema = z
       .optional(),
     ipFailures: windowLimitSchema.optional(),
     deviceFailures: windowLimitSchema.optional(),
-    ipDistinctUsernames: windowLimitSchema.optional(),
-    deviceDistinctUsernames: windowLimitSchema.optional(),
+    ipDistinctUsernames: distinctLimitSchema.optional(),
+    deviceDistinctUsernames: distinctLimitSchema.optional(),
     successStatuses: statusList.optional(),
     failureStatuses: statusList.optional(),
     breachedPassword: z

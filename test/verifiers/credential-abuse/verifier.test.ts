@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createClientIpResolver } from '../../../src/core/client-ip.js';
 import type { ResolvedRouteOptions } from '../../../src/core/route-options.js';
@@ -405,11 +406,39 @@ describe('credentialAbuseOptionsSchema', () => {
     const paths = result.error!.issues.map((i) => i.path.join('.'));
     expect(paths).toEqual(expect.arrayContaining(['ipFailures.limit', 'binding.fields.0', 'breachedPassword.baseUrl', '']));
   });
+  it('distinct-username limits stay below the stores\' set cap', () => {
+    expect(credentialAbuseOptionsSchema.safeParse({ ipDistinctUsernames: { limit: 1000 } }).success).toBe(true);
+    expect(credentialAbuseOptionsSchema.safeParse({ ipDistinctUsernames: { limit: 5000 } }).success).toBe(false);
+  });
   it('route options: login.username required, false allowed', () => {
     expect(credentialRouteOptionsSchema.safeParse(false).success).toBe(true);
     expect(credentialRouteOptionsSchema.safeParse({ login: { username: 'header.x-user' } }).success).toBe(true);
     expect(credentialRouteOptionsSchema.safeParse({ login: {} }).success).toBe(false);
     expect(credentialRouteOptionsSchema.safeParse({ login: { username: 'header.X-User' } }).success).toBe(false);
+  });
+});
+
+describe('properties', () => {
+  it('arbitrary bodies, headers and claims never make verify or onResponse throw', async () => {
+    const h = harness({ binding: true });
+    const route = {
+      credentials: { login: { username: 'body.user.name', password: 'body.pw' } },
+    } as unknown as ResolvedRouteOptions;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.jsonValue(),
+        fc.dictionary(fc.string({ maxLength: 20 }), fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
+        fc.oneof(fc.string(), fc.ipV4(), fc.ipV6()),
+        fc.oneof(fc.integer({ min: 100, max: 599 }), fc.constantFrom('success' as const, 'failure' as const)),
+        async (body, claims, ip, outcome) => {
+          const ctx = makeContext({ now: h.clock.now, route, body, ip, attestation: { provider: 'p', claims } });
+          const result = await h.verifier.verify(ctx);
+          expect(['pass', 'deny']).toContain(result.outcome);
+          await h.verifier.onResponse!(ctx, outcome);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
