@@ -23,3 +23,39 @@ export { firebaseAppCheck, FIREBASE_APP_CHECK_JWKS_URL } from './attestation/fir
 export type { FirebaseAppCheckOptions } from './attestation/firebase-app-check.js';
 export type { Store } from './stores/store.js';
 export { MemoryStore } from './stores/memory.js';
+export type { ClientIpOptions, ClientIpResolver, ResolvedClientIp } from './core/client-ip.js';
+export { createClientIpResolver } from './core/client-ip.js';
+
+// Device and app integrity.
+export { createDeviceRiskVerifier, deviceRiskOptionsSchema, DEVICE_HEADERS, requestBinding } from './verifiers/device-risk/index.js';
+export type {
+  DeviceRiskOptions,
+  DeviceRouteOptions,
+  DeviceRiskMemo,
+  DeviceVerdict,
+  DeviceSignal,
+  PolicyDecision,
+  PolicyAction,
+} from './verifiers/device-risk/index.js';
+export {
+  APPLE_APP_ATTESTATION_ROOT_CA_PEM,
+  AppAttestError,
+  createAppAttestRegistry,
+  createAttestationChallenges,
+  verifyAppAssertion,
+  verifyAppAttestation,
+} from './attestation/app-attest/index.js';
+export type {
+  AppAttestEnvironment,
+  AppAttestFailureReason,
+  AppAttestRegistry,
+  AppAttestRegistryOptions,
+  AttestationChallenges,
+} from './attestation/app-attest/index.js';
+export { createPlayIntegrityVerifier, PlayIntegrityError, verifyPlayIntegrityToken } from './attestation/play-integrity/index.js';
+export type {
+  PlayIntegrityFailureReason,
+  PlayIntegrityOptions,
+  PlayIntegrityVerifier,
+  VerifiedPlayIntegrity,
+} from './attestation/play-integrity/index.js';

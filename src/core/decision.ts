@@ -1,5 +1,6 @@
 import type { ShieldCode } from './codes.js';
 import type { Mode } from './route-options.js';
+import type { DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
 import type { Attestation } from './verifier.js';
 
 /** What one verifier did for one request. `detail` is server-side only and never holds a secret or token. */
@@ -33,6 +34,8 @@ export interface Decision {
   readonly retryAfter?: number;
   /** The verified attestation token's claims and provider, when a token verified. */
   readonly attestation?: Attestation;
+  /** The normalised device verdict and the policy's reasons, when the device-risk verifier ran. Server-side only. */
+  readonly device?: DeviceRiskMemo;
   /** False while a Fastify body-stage check is still to come. */
   readonly complete: boolean;
 }

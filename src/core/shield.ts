@@ -3,7 +3,7 @@ import { MemoryStore } from '../stores/memory.js';
 import { parseBody } from './body.js';
 import type { Store } from '../stores/store.js';
 import { createCredentialAbuseVerifier } from '../verifiers/credential-abuse/index.js';
-import { createDeviceRiskVerifier } from '../verifiers/device-risk/verifier.js';
+import { createDeviceRiskVerifier, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
@@ -411,8 +411,13 @@ function toResult(verifier: Verifier, outcome: VerifierOutcome, mode: Mode): Ver
   return { verifier: verifier.name, outcome: outcome.outcome, mode, ...(outcome.detail ? { detail: outcome.detail } : {}) };
 }
 
-function attestationOf(ctx: Context): { attestation?: Attestation } {
-  return ctx.attestation ? { attestation: ctx.attestation } : {};
+const NO_EXTRAS = Object.freeze({});
+
+/** What verifiers found that the Decision exposes: the verified attestation and the device verdict. */
+function attestationOf(ctx: Context): { attestation?: Attestation; device?: DeviceRiskMemo } {
+  const device = ctx.memo.get(DEVICE_RISK_MEMO_KEY) as DeviceRiskMemo | undefined;
+  if (device) return ctx.attestation ? { attestation: ctx.attestation, device } : { device };
+  return ctx.attestation ? { attestation: ctx.attestation } : NO_EXTRAS;
 }
 
 function denyCodeOf(error: unknown): keyof typeof SHIELD_CODES | undefined {

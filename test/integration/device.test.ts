@@ -1,0 +1,137 @@
+/**
+ * Device and app integrity through every adapter: verified token claims and real Play Integrity tokens (JWE around
+ * ES256 JWS) judged by one policy, with markets from a CDN country header trusted only from a trusted proxy.
+ */
+import { createHash } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approov } from '../../src/attestation/approov.js';
+import { createShield } from '../../src/core/shield.js';
+import type { Decision } from '../../src/core/decision.js';
+import { createTestAttester } from '../../src/testing/index.js';
+import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
+import { genuinePayload, PACKAGE, playKeys, playToken } from '../attestation/play-integrity/token-factory.js';
+
+const attester = createTestAttester({ header: 'approov-token' });
+const keys = playKeys();
+
+const routes: TestRoute[] = [
+  { method: 'GET', path: '/feed' },
+  { method: 'POST', path: '/payments', shield: { device: { sensitivity: 'payments' } } },
+  { method: 'GET', path: '/no-device', shield: { device: false } },
+];
+
+function shieldFor(decisions: Decision[]) {
+  return createShield({
+    token: { ...approov({ secret: attester.secret as string }), binding: false },
+    trustProxy: ['loopback'],
+    device: {
+      playIntegrity: { packageName: PACKAGE, decryptionKey: keys.decryptionKey, verificationKey: keys.verificationKey },
+      tokenClaims: {
+        signals: { rooted: 'rooted', emulator: 'emulator', hooked: 'hooked' },
+        deviceId: 'did',
+        appVersion: 'ver',
+        platform: 'os',
+        level: 'MEETS_BASIC_INTEGRITY',
+      },
+      country: { headers: ['cf-ipcountry'] },
+      policy: {
+        actions: { rooted: 'deny', emulator: 'step-up' },
+        minAppVersion: { android: '5.0.0' },
+        markets: { IN: { actions: { rooted: 'allow' } } },
+        sensitivities: { payments: { requiredLevel: 'MEETS_DEVICE_INTEGRITY' } },
+      },
+    },
+    onDecision: (d) => void decisions.push(d),
+  });
+}
+
+const claims = (extra: Record<string, unknown>) => ({ did: 'dev-1', ver: '6.1.0', os: 'android', ...extra });
+const tokenHeader = async (extra: Record<string, unknown> = {}) => ({ 'approov-token': await attester.mint({ claims: claims(extra) }) });
+
+/** A Play Integrity token bound to METHOD\nPATH\n (the canonical binding of the device verifier). */
+async function playHeader(method: string, path: string, levels: string[]) {
+  const nonce = createHash('sha256').update(`${method}\n${path}\n`).digest('base64url');
+  const payload = genuinePayload(Date.now(), { nonce });
+  payload.deviceIntegrity = { ...payload.deviceIntegrity, deviceRecognitionVerdict: levels };
+  return { 'x-play-integrity': await playToken(keys, payload) };
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`device integrity through ${adapter.name}`, () => {
+    let app: RunningApp;
+    const decisions: Decision[] = [];
+    beforeAll(async () => {
+      app = await adapter.start(shieldFor(decisions), routes);
+    });
+    afterAll(() => app.close());
+
+    it('a genuine device passes and its verdict is on the decision', async () => {
+      decisions.length = 0;
+      await request(app.server).get('/feed').set(await tokenHeader()).expect(200);
+      const d = decisions.at(-1);
+      expect(d?.device?.verdict.device.id).toBe('dev-1');
+      expect(d?.device?.decision.action).toBe('allow');
+    });
+
+    it('a rooted device is refused in a strict market and allowed in a lenient one', async () => {
+      const rooted = await tokenHeader({ rooted: true });
+      const de = await request(app.server).get('/feed').set({ ...rooted, 'x-forwarded-for': '198.51.100.7', 'cf-ipcountry': 'DE' });
+      expect(de.status).toBe(403);
+      expect(de.body.code).toBe('device_untrusted');
+      expect(JSON.stringify(de.body)).not.toMatch(/rooted/);
+      await request(app.server).get('/feed').set({ ...rooted, 'x-forwarded-for': '198.51.100.7', 'cf-ipcountry': 'IN' }).expect(200);
+    });
+
+    it('the country header is ignored when the request did not come through a trusted proxy', async () => {
+      // No X-Forwarded-For: the loopback socket peer is the client itself, so cf-ipcountry is client-controlled.
+      const res = await request(app.server).get('/feed').set({ ...(await tokenHeader({ rooted: true })), 'cf-ipcountry': 'IN' });
+      expect(res.status).toBe(403);
+    });
+
+    it('an emulator is asked to step up; hooking (Frida) with an emulator is denied', async () => {
+      const emu = await request(app.server).get('/feed').set(await tokenHeader({ emulator: true }));
+      expect(emu.status).toBe(403);
+      expect(emu.body.code).toBe('device_step_up');
+      const frida = await request(app.server).get('/feed').set(await tokenHeader({ emulator: true, hooked: true }));
+      expect(frida.body.code).toBe('device_untrusted');
+    });
+
+    it('an outdated app version is refused', async () => {
+      const res = await request(app.server).get('/feed').set(await tokenHeader({ ver: '4.9.9' }));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('device_untrusted');
+    });
+
+    it('payments need MEETS_DEVICE_INTEGRITY from Play Integrity; basic integrity is not enough', async () => {
+      const basicOnly = await request(app.server)
+        .post('/payments')
+        .set({ ...(await tokenHeader()), ...(await playHeader('POST', '/payments', ['MEETS_BASIC_INTEGRITY'])) });
+      expect(basicOnly.status).toBe(403);
+      await request(app.server)
+        .post('/payments')
+        .set({ ...(await tokenHeader()), ...(await playHeader('POST', '/payments', ['MEETS_DEVICE_INTEGRITY'])) })
+        .expect(200);
+    });
+
+    it('a Play Integrity token bound to another request is an invalid proof', async () => {
+      const res = await request(app.server)
+        .post('/payments')
+        .set({ ...(await tokenHeader()), ...(await playHeader('POST', '/other', ['MEETS_STRONG_INTEGRITY'])) });
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('device_untrusted');
+    });
+
+    it('unsigned self-reported signals can lower trust but never raise it', async () => {
+      const lowered = await request(app.server).get('/feed').set({ ...(await tokenHeader()), 'x-device-signals': 'hooks' });
+      expect(lowered.status).toBe(403);
+      // Claiming "all clean" in a header does not undo a signed rooted verdict.
+      const claimedClean = await request(app.server).get('/feed').set({ ...(await tokenHeader({ rooted: true })), 'x-device-signals': '' });
+      expect(claimedClean.status).toBe(403);
+    });
+
+    it('device: false on a route skips device checks', async () => {
+      await request(app.server).get('/no-device').set(await tokenHeader({ rooted: true })).expect(200);
+    });
+  });
+}
