@@ -20,6 +20,25 @@ export async function startDemoServer(attester: TestAttester): Promise<DemoServe
   const decisions: Decision[] = [];
   const shield = createShield({
     token: approov({ secret: attester.secret as string }),
+    // The demo's clients reach it from loopback as if through a CDN: X-Forwarded-For and cf-ipcountry are trusted
+    // only because the peer is a trusted proxy.
+    trustProxy: ['loopback'],
+    device: {
+      // The attestation service reports what it saw on the device as signed claims of its token.
+      tokenClaims: {
+        signals: { rooted: 'rooted', emu: 'emulator', hook: 'hooked' },
+        deviceId: 'did',
+        appVersion: 'ver',
+        platform: 'os',
+        level: 'MEETS_DEVICE_INTEGRITY',
+      },
+      country: { headers: ['cf-ipcountry'] },
+      policy: {
+        actions: { rooted: 'deny', emulator: 'step-up' },
+        minAppVersion: { android: '5.0.0', ios: '5.0.0' },
+        markets: { IN: { actions: { rooted: 'allow' } } },
+      },
+    },
     routes: {
       'GET /health': false,
       'POST /transfers': { token: { replay: true } },

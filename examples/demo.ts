@@ -21,14 +21,22 @@ const get = (url: string, headers: Record<string, string>) => fetch(url, { heade
 const postJson = (url: string, headers: Record<string, string>, body: unknown) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-const singleUse = await attester.mint({ bindTo: ALICE, singleUse: true });
+const singleUse = await attester.mint({ bindTo: ALICE, singleUse: true, claims: { did: 'pixel-8-a1', ver: '6.2.0', os: 'android' } });
+/** The claims a genuine, current Android app on an ordinary phone gets in its attestation token. */
+const device = (extra: Record<string, unknown> = {}) => ({ did: 'pixel-8-a1', ver: '6.2.0', os: 'android', ...extra });
+const fromCountry = (country: string) => ({ 'x-forwarded-for': '198.51.100.23', 'cf-ipcountry': country });
+const onDevice = async (extra: Record<string, unknown>, headers: Record<string, string> = {}) => ({
+  authorization: ALICE,
+  'approov-token': await attester.mint({ bindTo: ALICE, claims: device(extra) }),
+  ...headers,
+});
 
 const scenarios: Scenario[] = [
   {
     group: 'app integrity',
     name: 'genuine app, token bound to its Authorization',
     expected: 200,
-    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': await attester.mint({ bindTo: ALICE, claims: { did: 'pixel-8-a1' } }) }),
+    send: async (u) => get(`${u}/profile`, await onDevice({})),
   },
   { group: 'app integrity', name: 'health check (exempt route)', expected: 200, send: (u) => get(`${u}/health`, {}) },
   { group: 'app integrity', name: 'no token (a script, not the app)', expected: 401, expectedCode: 'token_missing', send: (u) => get(`${u}/profile`, { authorization: ALICE }) },
@@ -37,14 +45,14 @@ const scenarios: Scenario[] = [
     name: 'forged token signed with another key',
     expected: 401,
     expectedCode: 'token_invalid',
-    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': await attester.forge({ bindTo: ALICE }) }),
+    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': await attester.forge({ bindTo: ALICE, claims: device() }) }),
   },
   {
     group: 'app integrity',
     name: 'expired token',
     expected: 401,
     expectedCode: 'token_expired',
-    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': await attester.mint({ bindTo: ALICE, expired: true }) }),
+    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': await attester.mint({ bindTo: ALICE, expired: true, claims: device() }) }),
   },
   {
     group: 'app integrity',
@@ -64,7 +72,7 @@ const scenarios: Scenario[] = [
     name: "token bound to another user's Authorization",
     expected: 401,
     expectedCode: 'token_binding_mismatch',
-    send: async (u) => get(`${u}/profile`, { authorization: MALLORY, 'approov-token': await attester.mint({ bindTo: ALICE }) }),
+    send: async (u) => get(`${u}/profile`, { authorization: MALLORY, 'approov-token': await attester.mint({ bindTo: ALICE, claims: device() }) }),
   },
   {
     group: 'app integrity',
@@ -72,6 +80,46 @@ const scenarios: Scenario[] = [
     expected: 401,
     expectedCode: 'token_invalid',
     send: (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': attester.unsigned({ bindTo: ALICE }) }),
+  },
+  {
+    group: 'device integrity',
+    name: 'genuine device, current app',
+    expected: 200,
+    send: async (u) => get(`${u}/profile`, await onDevice({}, fromCountry('DE'))),
+  },
+  {
+    group: 'device integrity',
+    name: 'rooted phone in a strict market (DE)',
+    expected: 403,
+    expectedCode: 'device_untrusted',
+    send: async (u) => get(`${u}/profile`, await onDevice({ rooted: true }, fromCountry('DE'))),
+  },
+  {
+    group: 'device integrity',
+    name: 'rooted phone in a lenient market (IN)',
+    expected: 200,
+    send: async (u) => get(`${u}/profile`, await onDevice({ rooted: true }, fromCountry('IN'))),
+  },
+  {
+    group: 'device integrity',
+    name: 'emulator running Frida',
+    expected: 403,
+    expectedCode: 'device_untrusted',
+    send: async (u) => get(`${u}/profile`, await onDevice({ emu: true, hook: true })),
+  },
+  {
+    group: 'device integrity',
+    name: 'emulator alone: asked to step up',
+    expected: 403,
+    expectedCode: 'device_step_up',
+    send: async (u) => get(`${u}/profile`, await onDevice({ emu: true })),
+  },
+  {
+    group: 'device integrity',
+    name: 'outdated app version (4.8.0 < 5.0.0)',
+    expected: 403,
+    expectedCode: 'device_untrusted',
+    send: async (u) => get(`${u}/profile`, await onDevice({ ver: '4.8.0' })),
   },
 ];
 
