@@ -139,25 +139,29 @@ function codePointToString(cp: number): string {
   return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
 }
 
+function decodeEntity(whole: string, hex: string | undefined, dec: string | undefined, name: string | undefined): string {
+  if (hex !== undefined) return codePointToString(parseInt(hex, 16));
+  if (dec !== undefined) return codePointToString(parseInt(dec, 10));
+  return NAMED_ENTITIES[(name ?? '').toLowerCase()] ?? whole;
+}
+
 /** Decodes numeric (with or without `;`, with zero padding) and the named HTML entities attackers use. */
 export function decodeHtmlEntities(input: string): string {
   if (input.indexOf('&') === -1) return input;
-  return input.replace(ENTITY_PATTERN, (whole, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
-    if (hex !== undefined) return codePointToString(parseInt(hex, 16));
-    if (dec !== undefined) return codePointToString(parseInt(dec, 10));
-    const named = NAMED_ENTITIES[(name ?? '').toLowerCase()];
-    return named ?? whole;
-  });
+  return input.replace(ENTITY_PATTERN, decodeEntity);
 }
 
-const JS_ESCAPE_PATTERN = /\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))/g;
+const JS_ESCAPE_PATTERN = /\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([0-3][0-7]{2}))/g;
 
-/** Decodes JavaScript/JSON-style `\uXXXX`, `\u{X}` and `\xXX` escapes left in a string. */
+function decodeJsEscape(_w: string, brace: string | undefined, u4: string | undefined, x2: string | undefined, octal: string | undefined): string {
+  if (octal !== undefined) return String.fromCharCode(parseInt(octal, 8));
+  return codePointToString(parseInt(brace ?? u4 ?? x2 ?? '0', 16));
+}
+
+/** Decodes JavaScript/JSON-style `\uXXXX`, `\u{X}`, `\xXX` and three-digit octal (`\145`) escapes left in a string. */
 export function decodeJsEscapes(input: string): string {
   if (input.indexOf('\\') === -1) return input;
-  return input.replace(JS_ESCAPE_PATTERN, (_w, brace: string | undefined, u4: string | undefined, x2: string | undefined) =>
-    codePointToString(parseInt(brace ?? u4 ?? x2 ?? '0', 16)),
-  );
+  return input.replace(JS_ESCAPE_PATTERN, decodeJsEscape);
 }
 
 /**

@@ -64,6 +64,13 @@ const KEYWORDS: ReadonlyMap<string, SqlTokenType> = new Map<string, SqlTokenType
   ['glob', 'o'],
   ['binary', 'o'],
   ['null', '1'],
+  ['current_user', 'v'],
+  ['session_user', 'v'],
+  ['system_user', 'v'],
+  ['current_timestamp', 'v'],
+  ['current_date', 'v'],
+  ['current_time', 'v'],
+  ['localtimestamp', 'v'],
   ['true', '1'],
   ['false', '1'],
   ['unknown', '1'],
@@ -151,6 +158,10 @@ export interface SqlFingerprint {
   readonly quoted: boolean;
   /** True when the input ends inside an unterminated string: the query's own closing quote would close it. */
   readonly openEnd: boolean;
+  /** True when, in a quote context, the input starts with that quote (the closed string is empty). */
+  readonly leadingQuote: boolean;
+  /** True when the input ends with a quote character (a final open string would be empty). */
+  readonly trailingQuote: boolean;
 }
 
 function isSpace(c: number): boolean {
@@ -169,8 +180,12 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** Set by `skipString`: whether the string it skipped had a closing quote (single-threaded, read right after). */
+let lastStringClosed = false;
+
 /** Skips a quoted string starting after its opening quote; returns the index after the closing quote (or end). */
 function skipString(s: string, from: number, quote: number): number {
+  lastStringClosed = false;
   let i = from;
   while (i < s.length) {
     const c = s.charCodeAt(i);
@@ -183,19 +198,12 @@ function skipString(s: string, from: number, quote: number): number {
         i += 2; // doubled quote: escaped
         continue;
       }
+      lastStringClosed = true;
       return i + 1;
     }
     i++;
   }
   return s.length;
-}
-
-/** True when the final quote of `s` is escaped or is the opening quote itself (so the string is still open). */
-function isEscapedEnd(s: string, quote: number): boolean {
-  // Walk back over the closing quote run: an odd run after the opening quote means the last one closed it.
-  let run = 0;
-  for (let k = s.length - 1; k >= 0 && s.charCodeAt(k) === quote; k--) run++;
-  return run % 2 === 0 || s.charCodeAt(s.length - 1 - run) === 92;
 }
 
 const TWO_CHAR_OPERATORS = new Set(['<=', '>=', '<>', '!=', ':=', '<<', '>>', '==', '=>', '!<', '!>', '->']);
@@ -212,7 +220,7 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
   const n = s.length;
   if (quote !== 0) {
     const end = s.indexOf(String.fromCharCode(quote));
-    if (end === -1) return { fp: 's', words: [''], quoted: true, openEnd: true };
+    if (end === -1) return { fp: 's', words: [''], quoted: true, openEnd: true, leadingQuote: false, trailingQuote: false };
     fp = 's';
     words.push('');
     i = end + 1;
@@ -225,7 +233,7 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
     }
     if (c === 39 || c === 34) {
       i = skipString(s, i + 1, c);
-      openEnd = i >= n && (n - 1 <= 0 || s.charCodeAt(n - 1) !== c || isEscapedEnd(s, c));
+      openEnd = !lastStringClosed;
       fp += 's';
       words.push('');
       continue;
@@ -275,6 +283,13 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       let j = i + 1;
       if (s.charCodeAt(j) === 64) j++;
       while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
+      if (j === i + 1 || (j === i + 2 && s.charCodeAt(i + 1) === 64)) {
+        // A bare `@` or `@@` (diff hunk headers, handles) is not a variable.
+        fp += 'x';
+        words.push('@');
+        i = j;
+        continue;
+      }
       fp += 'v';
       words.push(s.slice(i, j));
       i = j;
@@ -348,7 +363,7 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       words.push(s[i]!);
     i++;
   }
-  return { fp, words, quoted: quote !== 0, openEnd: openEnd && fp.endsWith('s') };
+  return { fp, words, quoted: quote !== 0, openEnd: openEnd && fp.endsWith('s'), leadingQuote: quote !== 0 && s.charCodeAt(0) === quote, trailingQuote: s.charCodeAt(n - 1) === 39 || s.charCodeAt(n - 1) === 34 };
 }
 
 /** Schemas whose members are called as `pkg.fn(...)`. */

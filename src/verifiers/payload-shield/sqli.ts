@@ -20,12 +20,18 @@ export const SQLI_RULES = {
   quoteBreak: 'sqli-quote-break',
   tautology: 'sqli-tautology',
   functionChain: 'sqli-function-chain',
+  commentTruncation: 'sqli-comment-truncation',
+  clauseInjection: 'sqli-clause-injection',
+  caseExpression: 'sqli-case-expression',
 } as const;
 
+const UNARY = new Set(['-', '+', '!', '~', 'not', 'binary']);
 const COMPARISON = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', 'like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'glob', '!<', '!>']);
 
 /** Operators written as symbols; word operators (`"LIKE" STAMP`) are too common in prose to break a quote. */
-const SYMBOL_OPERATORS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', '+', '-', '%', '|', '^', '&', '~', '!', '<<', '>>', ':=']);
+const SYMBOL_LOGIC = new Set(['&&', '||']);
+const WORD_OPERATORS = new Set(['like', 'rlike', 'regexp', 'div', 'mod', 'sounds', 'glob', 'is', 'between', 'in', 'xor']);
+const SYMBOL_OPERATORS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', '+', '-', '%', '|', '^', '&', '~', '!', '<<', '>>', ':=', '/']);
 
 /** Functions that are not also English words: calling one next to SQL syntax is not prose. */
 const STRONG_FUNCTIONS = new Set([
@@ -70,6 +76,9 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
       case 'f':
         if (DANGEROUS_SQL_FUNCTIONS.has(words[i]!)) return SQLI_RULES.dangerousFunction;
         if (STRONG_FUNCTIONS.has(words[i]!) && next === '(' && fp[i + 2] === 'f') return SQLI_RULES.functionChain;
+        if (STRONG_FUNCTIONS.has(words[i]!) && i > 0 && (fp[i - 1] === 'o' || fp[i - 1] === '&') && fp[i - 2] !== undefined) {
+          return SQLI_RULES.functionChain; // 1 - ord('a')
+        }
         if (STRONG_FUNCTIONS.has(words[i]!) && /[&cUS;EF]|\)o|o\(/.test(fp)) {
           // A non-English function call next to logic, comments or operators on calls: `ascii(substr(..))>64`.
           if (fp.length >= 4) return SQLI_RULES.functionChain;
@@ -99,13 +108,34 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (next === 'k' && (words[i + 1] === 'outfile' || words[i + 1] === 'dumpfile')) return SQLI_RULES.dangerousFunction;
         break;
       case 'W':
-        // `having (1 or 1)`, `where (1)=(1)`
+        // `having (1 or 1)`, `where (1)=(1)`, `having 1=1`, `having '1' = 1`
         if (/^\(+[1sv]\)*[&o]/.test(fp.slice(i + 1, i + 12)) && i > 0) return SQLI_RULES.tautology;
+        if (i > 0 && /^[1sv]o[1sv]/.test(fp.slice(i + 1, i + 4)) && COMPARISON.has(words[i + 2]!)) return SQLI_RULES.tautology;
+        break;
+      case 'B':
+        // `1 order by 1--`, `1 group by 1,2 having`
+        if (i > 0 && (fp[i - 1] === '1' || fp[i - 1] === 's') && words[i + 1] === 'by' && /^[1n](?:$|[c,;)W])/.test(fp.slice(i + 2, i + 4))) {
+          return SQLI_RULES.clauseInjection;
+        }
         break;
       case ';': {
         if (next === 'S' || next === 'E') return SQLI_RULES.stacked;
+        // `; if exists (`, `; if (1=1) waitfor`, `; begin`
+        if (next === 'k' && words[i + 1] === 'if' && (fp[i + 2] === '(' || words[i + 2] === 'exists' || words[i + 2] === 'not')) {
+          return SQLI_RULES.stacked;
+        }
         break;
       }
+      case ')':
+        // `1) from users where`, `1) order by 1`, `1) union`
+        if (next === 'F' && fp[i + 2] === 'n' && /^(?:[WBc;U]|k)/.test(fp[i + 3] ?? '')) return SQLI_RULES.clauseInjection;
+        if (next === 'B' && fp[i + 2] === 'k' && words[i + 2] === 'by' && /^[1n](?:$|[c,;)])/.test(fp.slice(i + 3, i + 5))) {
+          return SQLI_RULES.clauseInjection;
+        }
+        break;
+      case 'k':
+        if (words[i] === 'case' && /^[^;]{0,6}k/.test(fp.slice(i + 1)) && caseExpression(words, i)) return SQLI_RULES.caseExpression;
+        break;
       case 'v':
         if (words[i]!.startsWith('@@') && words[i]!.length > 3) return SQLI_RULES.systemVariable;
         break;
@@ -117,22 +147,32 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         const after = fp.slice(i + 1, i + 24);
         // `(select 1`, `(select @a`, `(select *`, `(select login/2 from`
         if (prev === '(' && /^[1vfso(]/.test(after)) return SQLI_RULES.subquery;
-        if (prev === '(' && /^n[^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
+        if (prev === '(' && /^(?:n[^;]{0,20}F|n\(|k[1n])/.test(after)) return SQLI_RULES.subquery;
         // After a break (`;`, union, logic, operator, comma, quote): select <anything> from
-        if (prev !== '' && prev !== 'n' && /^[1vfso(n][^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
+        if (prev !== '' && prev !== 'n' && /^[1vfso(nk][^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
         // select <expression list> from
         if (/^[1vfso(][^;]{0,20}F/.test(after) || /^n[,.][^;]{0,20}F/.test(after)) return SQLI_RULES.selectFrom;
         if (/^nFn(?:$|[W;cBkU).])/.test(after)) return SQLI_RULES.selectFrom;
         break;
       }
       case '&': {
-        // Tautology: `or 1=1`, `and 'a'='a'`, `or x like '%'`, `and (1)=(1)`.
+        // Tautology: `or 1=1`, `and 'a'='a'`, `or x like '%'`, `and (-8)=(-3)`, `and 1+2=3+4`, `or x is not null`.
         let j = i + 1;
-        while (fp[j] === '(') j++;
+        while (fp[j] === '(' || (fp[j] === 'o' && UNARY.has(words[j]!))) j++;
         const a = fp[j];
         if (a === '1' || a === 's' || a === 'v' || a === 'n') {
           let k = j + 1;
           while (fp[k] === ')') k++;
+          // arithmetic before the comparison: 1+2=3
+          while (fp[k] === 'o' && !COMPARISON.has(words[k]!) && '1sv('.includes(fp[k + 1] ?? 'x')) {
+            k += 2;
+            while (fp[k] === ')') k++;
+          }
+          if (fp[k] === 'o' && (words[k] === 'sounds' || words[k] === 'not')) k++;
+          if (a === 'n' && fp[k] === 'o' && words[k] === 'is') {
+            const m = words[k + 1] === 'not' ? k + 2 : k + 1;
+            if (fp[m] === '1' && (words[m] === 'null' || words[m] === 'true' || words[m] === 'false')) return SQLI_RULES.tautology;
+          }
           if (fp[k] === 'o' && COMPARISON.has(words[k]!)) {
             const b = fp[k + 1];
             // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology.
@@ -151,6 +191,27 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
   return undefined;
 }
 
+/**
+ * Only literals, variables, operators and parentheses, then a comment that cuts off the rest of the query:
+ * `1 --`, `1*1/*`, `@version/*`, `( ( @a ) ) --`. Prose always has words in it.
+ */
+function commentTruncationRule(t: SqlFingerprint): string | undefined {
+  const { fp } = t;
+  if (fp.length >= 2 && fp.endsWith('c') && /^[(]*[1v][1svo(),&]*c$/.test(fp)) return SQLI_RULES.commentTruncation;
+  if (fp.length >= 4 && fp.endsWith('c') && /^[(o1sv),&]*c$/.test(fp) && fp.indexOf('(') !== -1 && /[1v]/.test(fp)) {
+    return SQLI_RULES.commentTruncation;
+  }
+  return undefined;
+}
+
+/** CASE … WHEN … THEN … END in order: an SQL expression, not a sentence. */
+function caseExpression(words: readonly string[], from: number): boolean {
+  let stage = 0;
+  const order = ['when', 'then', 'end'];
+  for (let i = from + 1; i < words.length && stage < 3; i++) if (words[i] === order[stage]) stage++;
+  return stage === 3;
+}
+
 /** Rules for a value read after an opening quote: its first token is the string the input closes. */
 function quoteContextRule(t: SqlFingerprint): string | undefined {
   const { fp, words } = t;
@@ -167,12 +228,18 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
   }
   if (a === '&') {
     const c = fp[i + 2];
-    if (b === '1' || b === 'f' || b === 'v' || b === '(' || b === 'o') return SQLI_RULES.quoteBreak;
+    if (b === '1' || b === 'f' || b === 'v' || b === '(') return SQLI_RULES.quoteBreak;
+    if (b === 'o' && UNARY.has(words[i + 1]!) && c !== undefined && '1svf('.includes(c)) return SQLI_RULES.quoteBreak;
     // `' or 'a'='a`, `' or x like '%`: a string or name must be compared, `" and "disney` is prose.
     if ((b === 's' || b === 'n') && c !== undefined && 'oc;&('.includes(c)) return SQLI_RULES.quoteBreak;
+    // `A' && 'B`: the input ends inside the string the query's own quote closes.
+    if (b === 's' && c === undefined && t.openEnd && (SYMBOL_LOGIC.has(words[i]!) || !t.leadingQuote)) return SQLI_RULES.quoteBreak;
     return undefined;
   }
-  if (a === 'o' && SYMBOL_OPERATORS.has(words[i]!) && /^(?:s|[1v]|f\(.*\))(?:o[1sv])*(?:c|&.*)?$/.test(fp.slice(i + 1))) {
+  // A quoted word at the very start (`"LIKE" STAMP`, `"MOD" "KITCHEN"`) is a user quoting, not breaking out:
+  // word operators count only after a non-empty closed string (`A' DIV 'B`).
+  const operatorOk = SYMBOL_OPERATORS.has(words[i]!) || (!t.leadingQuote && !t.trailingQuote && WORD_OPERATORS.has(words[i]!));
+  if (a === 'o' && operatorOk && /^(?:s|[1v]|f\(.*\))(?:o[1sv])*(?:c|&.*)?$/.test(fp.slice(i + 1))) {
     // ' = '   '-'   '%' : valid SQL only if the input ends inside the string the query's own quote closes,
     // or in a comment, or continues with logic. `" - "MAGAZINE"` closes its last string: a syntax error, not SQL.
     if (t.openEnd || fp.endsWith('c') || fp.indexOf('&', i) !== -1) return SQLI_RULES.quoteBreak;
@@ -195,7 +262,7 @@ export function createSqliDetector(): Detector {
       if (s.length < 2) return undefined;
       if ((value.mask & SQL_CHARS) === 0 && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
       const bare = sqlFingerprint(s, 0);
-      const bareRule = anyContextRule(bare);
+      const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
       if (bareRule) return hit(bareRule);
       for (const quote of [39, 34] as const) {
         if (s.indexOf(quote === 39 ? "'" : '"') === -1) continue;

@@ -16,13 +16,15 @@ export const XSS_RULES = {
   cssExpression: 'xss-css-expression',
   attributeBreakout: 'xss-attribute-breakout',
   jsSink: 'xss-js-sink',
+  markupDeclaration: 'xss-markup-declaration',
+  encodedProbe: 'xss-encoded-markup-probe',
 } as const;
 
 /** Tags that run script or load active content on their own. */
 const DANGEROUS_TAGS = new Set([
   'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'meta', 'base', 'link',
   'style', 'xml', 'xss', 'import', 'isindex', 'template', 'portal', 'animate', 'set', 'handler', 'listener',
-  'layer', 'ilayer', 'bgsound', 'vmlframe',
+  'layer', 'ilayer', 'bgsound', 'vmlframe', 'xmp', 'namespace', 'xsl', 'stylesheet', 'noembed', 'noframes',
 ]);
 
 /** Attributes whose value is a URL the browser may navigate to or execute. */
@@ -31,6 +33,15 @@ const URL_ATTRIBUTES = new Set([
   'codebase', 'code', 'srcdoc', 'content', 'from', 'to', 'values', 'by', 'ping', 'cite', 'longdesc', 'manifest',
   'icon', 'datasrc', 'archive', 'profile', 'classid', 'xmlns', 'folder', 'style', 'value', 'location',
 ]);
+
+/** Closing tags that end a raw-text context the input may be sitting in (`</script>`, `</textarea>`): breakouts. */
+const BREAKOUT_CLOSERS = new Set([
+  'script', 'style', 'title', 'textarea', 'xmp', 'noscript', 'iframe', 'noembed', 'noframes', 'template', 'svg',
+  'math', 'plaintext',
+]);
+
+/** Attributes that are dangerous whatever their value: they change namespaces, styles or animation targets. */
+const DANGEROUS_ATTRIBUTES = new Set(['style', 'formaction', 'attributename', 'srcdoc', 'xlink:href', 'seamless', 'datafld', 'dataformatas']);
 
 const SCRIPT_SCHEMES = ['javascript:', 'vbscript:', 'livescript:', 'mocha:', 'data:text/html', 'data:image/svg', 'data:application/', 'jar:'];
 
@@ -77,8 +88,11 @@ function scanTag(s: string, start: number, end: number): string | undefined {
   const tag = s.slice(nameStart, i);
   const colon = tag.indexOf(':');
   const local = colon === -1 ? tag : tag.slice(colon + 1);
+  const prefix = colon === -1 ? '' : tag.slice(0, colon);
   if (local === 'script' || tag.startsWith('script')) return XSS_RULES.scriptTag;
-  let dangerous = DANGEROUS_TAGS.has(local);
+  const closing = s.charCodeAt(start) === 47;
+  if (closing) return BREAKOUT_CLOSERS.has(local) || BREAKOUT_CLOSERS.has(prefix) ? XSS_RULES.dangerousTag : undefined;
+  const dangerous = DANGEROUS_TAGS.has(local) || prefix === 'svg' || prefix === 'xsl' || prefix === 'xml' || prefix === 'math';
   // Attributes until `>` (or the end of the value: an unclosed tag still executes in many sinks).
   while (i < end) {
     let c = s.charCodeAt(i);
@@ -112,6 +126,7 @@ function scanTag(s: string, start: number, end: number): string | undefined {
       }
     }
     if (isEventHandlerName(attr)) return XSS_RULES.eventHandler;
+    if (DANGEROUS_ATTRIBUTES.has(attr) || attr.startsWith('xmlns') || attr.startsWith('ev:')) return XSS_RULES.dangerousTag;
     if (URL_ATTRIBUTES.has(attr) && hasScriptScheme(value)) return XSS_RULES.scriptUrl;
     if (attr === 'style' && /expression\s*\(|-moz-binding|behavior\s*:|javascript:/.test(value)) return XSS_RULES.cssExpression;
     if (attr === 'srcdoc' && value.indexOf('<') !== -1) return XSS_RULES.dangerousTag;
@@ -120,10 +135,33 @@ function scanTag(s: string, start: number, end: number): string | undefined {
   if (local === 'style' && /expression\s*\(|-moz-binding|javascript:|@import/.test(s.slice(i, Math.min(end + 200, s.length)))) {
     return XSS_RULES.cssExpression;
   }
-  if (dangerous && s.charCodeAt(start) !== 47) return XSS_RULES.dangerousTag;
-  dangerous = false;
+  return dangerous ? XSS_RULES.dangerousTag : undefined;
+}
+
+/**
+ * `<!doctype>`, `<!attlist>`, IE conditional comments (`<!--[if`), comments hiding backticks or imports, and
+ * processing instructions that import behaviours (`<?import`, `<?xml-stylesheet`, `<?xml:namespace`). A whole XML
+ * body may start with `<?xml version ...?>`; that alone is fine.
+ */
+function markupDeclaration(s: string, lt: number, xmlBody: boolean): string | undefined {
+  const head = s.slice(lt, lt + 24);
+  if (head.startsWith('<!--')) {
+    const end = s.indexOf('-->', lt + 4);
+    const body = s.slice(lt + 4, end === -1 ? Math.min(s.length, lt + 512) : end);
+    return /^\s*\[if|`|\bimport\b|<\s*(?:script|svg|img|iframe)/.test(body) ? XSS_RULES.markupDeclaration : undefined;
+  }
+  if (/^<!(?:doctype|attlist|element)\b/.test(head)) return xmlBody && head.startsWith('<!doctype') ? undefined : XSS_RULES.markupDeclaration;
+  if (/^<!\[cdata\[/.test(head)) return xmlBody ? undefined : XSS_RULES.markupDeclaration;
+  if (/^<\?(?:import|xml-stylesheet|xml:namespace)/.test(head)) return XSS_RULES.markupDeclaration;
   return undefined;
 }
+
+// A value that is only an encoded angle bracket (`&#x3c;`, `\x3C`, `&LT;`): a probe for unfiltered markup.
+const ENCODED_PROBE = /^\s*[<>]{1,2}\s*$/;
+// `(alert)(1)`, `a=alert,a(1)`, `[1].find(alert)`: the function referenced as a value.
+const SINK_REFERENCE = /[(,=\[]\s*(?:alert|prompt|confirm|eval)\s*[),\]]/;
+// `top['al\x65rt'](1)`, `window["eval"]`: global properties looked up by string.
+const GLOBAL_LOOKUP = /\b(?:top|window|self|parent|frames|globalthis|document|this)\s*\[\s*['"`]/;
 
 // `" onmouseover=`, `'autofocus onfocus=`, `/onload=`: an event handler right after a quote or tag-like separator.
 const BREAKOUT_HANDLER = /(?:^|["'`\/\s;])on[a-z]{3,30}\s*=\s*["'`]?[^\s"'`]/;
@@ -142,13 +180,16 @@ export function createXssDetector(): Detector {
     category: 'xss',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if (s.length < 3 || (value.mask & (CH.lt | CH.colon | CH.equals | CH.paren | CH.backtick)) === 0) return undefined;
+      if ((value.mask & (CH.lt | CH.gt | CH.colon | CH.equals | CH.paren | CH.backtick | CH.bracket)) === 0) return undefined;
       let lt = s.indexOf('<');
       let scanned = 0;
       while (lt !== -1 && scanned < 64) {
         scanned++;
         const next = s.charCodeAt(lt + 1);
-        if (isTagNameStart(next) || (next === 47 && isTagNameStart(s.charCodeAt(lt + 2)))) {
+        if (next === 33 /* ! */ || next === 63 /* ? */) {
+          const rule = markupDeclaration(s, lt, value.kind === 'body');
+          if (rule) return hitRule(rule);
+        } else if (isTagNameStart(next) || (next === 47 && isTagNameStart(s.charCodeAt(lt + 2)))) {
           const close = s.indexOf('<', lt + 1);
           const end = close === -1 ? s.length : close;
           const rule = scanTag(s, lt + 1, end);
@@ -166,6 +207,8 @@ export function createXssDetector(): Detector {
         return hitRule(XSS_RULES.jsSink);
       }
       if (s.indexOf('expression') !== -1 && /expression\s*\(/.test(s) && /[{:;]/.test(s)) return hitRule(XSS_RULES.cssExpression);
+      if (value.raw.length !== value.decoded.length && ENCODED_PROBE.test(s)) return hitRule(XSS_RULES.encodedProbe);
+      if ((value.mask & (CH.paren | CH.bracket)) !== 0 && (SINK_REFERENCE.test(s) || GLOBAL_LOOKUP.test(s))) return hitRule(XSS_RULES.jsSink);
       return undefined;
     },
   };
