@@ -7,6 +7,7 @@ export default defineConfig({
     koa: 'src/adapters/koa.ts',
     fastify: 'src/adapters/fastify.ts',
     testing: 'src/testing/index.ts',
+    redis: 'src/stores/redis.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

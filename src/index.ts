@@ -2,7 +2,7 @@
  * mobile-api-shield: protect the API of a mobile app. Build a shield with `createShield(config)` and mount it with
  * an adapter (`mobile-api-shield/express`, `/koa`, `/fastify`).
  */
-export { createShield } from './core/shield.js';
+export { createShield, reportLoginOutcome } from './core/shield.js';
 export type { Shield, CheckOptions, CheckStage } from './core/shield.js';
 export type { ShieldConfig, ResolvedShieldConfig } from './core/config.js';
 export { shieldConfigSchema } from './core/config.js';

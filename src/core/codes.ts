@@ -13,6 +13,7 @@ export const SHIELD_CODES = {
   shield_unavailable: { status: 503, title: 'Request could not be verified' },
   login_locked: { status: 429, title: 'Too many attempts' },
   credential_abuse: { status: 429, title: 'Too many attempts' },
+  password_breached: { status: 422, title: 'Password appears in a known data breach' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   payload_malformed: { status: 400, title: 'Malformed request' },

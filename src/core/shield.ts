@@ -62,6 +62,8 @@ export interface Shield {
 
 /** Per-request state kept between the stages and re-checks of one request; hidden on the Decision. */
 interface Session {
+  /** The shield that made the decision, so `reportLoginOutcome` needs nothing but the decision. */
+  readonly shield: Shield;
   readonly ctx: Context;
   readonly done: Map<Verifier, { routeValue: unknown; outcome: VerifierOutcome | Failure }>;
   readonly applied: Set<Verifier>;
@@ -240,6 +242,7 @@ export function createShield(config: ShieldConfig): Shield {
       return finish(request, { allowed: true, reference, mode: resolved.mode, ip, results: [], complete: true }, undefined, options?.notify);
     }
     const session: Session = previous ?? {
+      shield: self,
       ctx: new Context(request, routeOptions, ip, client?.fromTrustedProxy === true, Date.now()),
       done: new Map(),
       applied: new Set(),
@@ -343,7 +346,7 @@ export function createShield(config: ShieldConfig): Shield {
     }
   }
 
-  return {
+  const self: Shield = {
     config: resolved,
     store,
     bodyLimitBytes,
@@ -386,6 +389,32 @@ export function createShield(config: ShieldConfig): Shield {
       return session?.bodyReadByShield ? session.body : undefined;
     },
   };
+  return self;
+}
+
+/**
+ * Tells the shield how a login ended when the response status does not say it (e.g. an API that answers failed
+ * logins with 200 and an error body). Pass the framework's request (`req` in Express and Fastify, `ctx` in Koa) or
+ * the Decision itself. The first report of a request wins; the automatic one from the status is then ignored.
+ */
+export function reportLoginOutcome(
+  target: Decision | { shield?: Decision } | { state?: { shield?: Decision } },
+  outcome: 'success' | 'failure',
+): Promise<void> {
+  const decision = findDecision(target);
+  const session = decision ? (decision as DecisionWithSession)[SESSION] : undefined;
+  if (!decision || !session) return Promise.resolve();
+  return session.shield.reportOutcome(decision, outcome);
+}
+
+function findDecision(target: unknown): Decision | undefined {
+  if (typeof target !== 'object' || target === null) return undefined;
+  if (SESSION in target) return target as unknown as Decision;
+  const direct = (target as { shield?: unknown }).shield;
+  if (typeof direct === 'object' && direct !== null && SESSION in direct) return direct as unknown as Decision;
+  const state = (target as { state?: { shield?: unknown } }).state?.shield;
+  if (typeof state === 'object' && state !== null && SESSION in state) return state as unknown as Decision;
+  return undefined;
 }
 
 type DecisionWithSession = Decision & { [SESSION]?: Session };
