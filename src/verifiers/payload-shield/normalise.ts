@@ -28,7 +28,12 @@ export function decodeLenientUtf8(bytes: readonly number[]): string {
     const b = bytes[i]!;
     if (b < 0x80) {
       out += String.fromCharCode(b);
-    } else if (b >= 0xc0 && b <= 0xdf && isContinuation(bytes[i + 1])) {
+    } else if ((b === 0xc0 || b === 0xc1) && bytes[i + 1] !== undefined) {
+      // C0/C1 only ever start overlong forms; old decoders took the low bits of the next byte even when it was
+      // not a continuation byte (`%c0%2e` → `.`, `%c1%9c` → `\`).
+      out += String.fromCharCode(((b & 0x01) << 6) | (bytes[i + 1]! & 0x3f));
+      i += 1;
+    } else if (b >= 0xc2 && b <= 0xdf && isContinuation(bytes[i + 1])) {
       out += String.fromCharCode(((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f));
       i += 1;
     } else if (b >= 0xe0 && b <= 0xef && isContinuation(bytes[i + 1]) && isContinuation(bytes[i + 2])) {

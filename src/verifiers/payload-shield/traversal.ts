@@ -14,14 +14,18 @@ export const TRAVERSAL_RULES = {
   wrapper: 'traversal-stream-wrapper',
 } as const;
 
-// `..` as a whole segment (or `..;/` for Tomcat), and `....//` (filters that strip `../` once leave `../`).
-// `/compare/a...b` and `wait.../` are not dot-dot segments.
-const DOT_DOT = /(?:^|[\/\\=])\.\.(?:[\/\\;]|$)|\.{3,}[\/\\]{2}|\.{4,}[\/\\]/;
-// Unix locations whose files an API never receives as input.
+// `..` as a whole segment (or `..;/` for Tomcat, `..%`/`..\0` for double-decoding servers), and `....//`
+// (filters that strip `../` once leave `../`). `/compare/a...b` and `wait.../` are not dot-dot segments.
+const DOT_DOT = /(?:^|[\/\\=])\.\.(?:[\/\\;%\0]|$)|\.{3,}[\/\\]{2}|\.{4,}[\/\\]/;
+// Unix locations whose files an API never receives as input. The delimiter before the path is one character
+// (the class includes `/`), never a repeated group, so a run of slashes is scanned once.
 const UNIX_SYSTEM_PATH =
-  /(?:^|[\s"'=:;,(\[|`])\/+(?:etc\/+(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|mysql|apache2?|httpd|nginx|php|ssh|ssl|security|profile|bashrc|environment|hostname|resolv\.conf|network|init\.d|master\.passwd|inetd|pam\.d|my\.cnf|redhat-release|lsb-release|os-release|knockd|ftpusers|vsftpd|proftpd|samba|ldap|logrotate|syslog|rc\.d|xinetd|x11)|proc\/+(?:self|\d+|version|cmdline|mounts|net|sched_debug|cpuinfo|meminfo)|sys\/+(?:class|kernel|devices)|var\/+(?:log|www|lib\/+(?:mysql|php)|mail|spool|run|db|adm|cache)|root\/|home\/+[^\/\s]+\/+\.|usr\/+(?:local\/+)?(?:apache|etc|lib\/+php|pkg|php|share\/+nginx)|opt\/+(?:lampp|xampp|bitnami|apache)|bin\/+(?:sh|bash|ls|cat)|dev\/+(?:null|tcp|udp|fd|zero|random|stdin|stdout)|boot\/|private\/+(?:etc|var|tmp)|applications\/+(?:xampp|mamp)|srv\/+www|windows\/|winnt\/)/;
+  /(?:^|[^a-z0-9_.-])\/(?:etc\/+[a-z]|proc\/+(?:self|\d+|version|cmdline|mounts|net|sched_debug|cpuinfo|meminfo)|sys\/+(?:class|kernel|devices|firmware)|var\/+(?:log|www|lib|mail|spool|run|db|adm|cache|backups|opt|tmp|apache|nginx)|root\/|home\/+[^\/\s]+\/+\.|usr\/+(?:local|etc|lib|pkg|php|share|bin|sbin|apache|src)|opt\/+(?:lampp|xampp|bitnami|apache|tomcat|nginx)|bin\/|sbin\/|dev\/+(?:null|tcp|udp|fd|zero|random|stdin|stdout|shm)|boot\/|private\/+(?:etc|var|tmp)|applications\/+(?:xampp|mamp)|srv\/+www|windows\/|winnt\/|library\/+(?:webserver|preferences|logs)|volumes\/+[^\/\s]+\/+(?:usr|etc|library|applications|private))/;
+// Dotfiles holding credentials or configuration.
+const SENSITIVE_DOTFILE =
+  /(?:^|[\/\\])\.(?:xauthority|profile|bashrc|bash_profile|bash_history|zsh_history|ssh\b|htpasswd|htaccess|env\b|git\/|gitconfig|aws\/|npmrc|netrc|pgpass|mysql_history|viminfo|docker\/|kube\/|cshrc|login|logout|rhosts|forward|lesshst)/;
 const WINDOWS_SYSTEM_PATH =
-  /(?:^|[\s"'=:;,(\[|`\\\/])(?:[a-z]:)?[\\\/](?:windows|winnt|boot\.ini|inetpub|xampp|wamp|program files[^\\\/]*[\\\/]+(?:apache|mysql|php|filezilla|xampp)|apache[\w.-]*[\\\/]|php\d?[\\\/]|mysql[\\\/]|system32|autoexec\.bat|config\.sys|documents and settings|appserv|filezilla|users[\\\/]+[^\\\/]+[\\\/]+ntuser\.dat|sysprep|unattend)/;
+  /(?:^|[^a-z0-9_.-])(?:[a-z]:)?[\\\/](?:windows|program files[\\\/]|winnt|boot\.ini|inetpub|xampp|wamp|program files[^\\\/]*[\\\/]+(?:apache|mysql|php|filezilla|xampp)|apache[\w.-]*[\\\/]|php\d?[\\\/]|mysql[\\\/]|system32|autoexec\.bat|config\.sys|documents and settings|appserv|filezilla|users[\\\/]+[^\\\/]+[\\\/]+ntuser\.dat|sysprep|unattend)/;
 const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my\.ini|my\.cnf|httpd\.conf|web\.config|\.htaccess|\.htpasswd|wp-config\.php|sam|ntuser\.dat|access[._]log|error[._]log)(?:$|[\0?#;])/;
 const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
 const PHP_WRAPPER = /\bphp:\/\/(?:filter|input|fd|memory|temp|stdin)|^data:[^,]{0,60}base64,|\bexpect:\/\//;
@@ -31,15 +35,33 @@ function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'traversal', severity: SEVERITY.critical };
 }
 
+const HOMOGLYPH_OR_HEX = /[\uff0e\u2024\ufe52\u2215\u2044\uff0f\uefc8\uf025\u2216\uff3c\ufe68]|0x2[ef]|0x5c|\.\.(?:2f|5c)/;
+
+/** Folds separator look-alikes (fullwidth dot, division slash, set minus), `0x2e`-style hex and bare `2f`/`5c`. */
+export function foldSeparators(input: string): string {
+  let s = input;
+  if (/[\u2000-\uffff]/.test(s)) {
+    s = s.replace(/[\uff0e\u2024\ufe52]/g, '.').replace(/[\u2215\u2044\uff0f\uefc8\uf025]/g, '/').replace(/[\u2216\uff3c\ufe68]/g, '\\');
+  }
+  if (s.indexOf('0x') !== -1) s = s.replace(/0x2e/g, '.').replace(/0x2f/g, '/').replace(/0x5c/g, '\\');
+  if (/\.\.(?:2f|5c)/.test(s)) s = s.replace(/2f/g, '/').replace(/5c/g, '\\');
+  return s;
+}
+
 /** Creates the traversal / LFI detector. */
 export function createTraversalDetector(): Detector {
   return {
     category: 'traversal',
     detect(value: InspectedValue): RuleHit | undefined {
-      const s = value.lower;
-      if (s.length < 3 || (value.mask & (CH.slash | CH.backslash | CH.dotDot)) === 0) return undefined;
-      const slash = (value.mask & CH.slash) !== 0;
-      if ((value.mask & CH.dotDot) !== 0 && DOT_DOT.test(s)) {
+      let s = value.lower;
+      if (s.length < 3) return undefined;
+      if ((value.mask & (CH.slash | CH.backslash | CH.dotDot)) === 0) {
+        // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`).
+        if (!HOMOGLYPH_OR_HEX.test(s)) return undefined;
+      }
+      s = foldSeparators(s);
+      const slash = s.indexOf('/') !== -1;
+      if (s.indexOf('..') !== -1 && DOT_DOT.test(s)) {
         // In the URL path, `..` is normalised by the router; a dot-dot that survived decoding is still an attack.
         return hit(TRAVERSAL_RULES.dotDot);
       }
@@ -47,6 +69,7 @@ export function createTraversalDetector(): Detector {
       if (s.indexOf('://') !== -1 && (STREAM_WRAPPER.test(s) || PHP_WRAPPER.test(s))) return hit(TRAVERSAL_RULES.wrapper);
       if (PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       if (slash && UNIX_SYSTEM_PATH.test(s)) return hit(TRAVERSAL_RULES.systemPath);
+      if (SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
       if (WINDOWS_SYSTEM_PATH.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       if (WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       return undefined;
