@@ -1,7 +1,6 @@
 import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ClientIpResolver } from '../../core/client-ip.js';
-import { SHIELD_CODES, type ShieldCode } from '../../core/codes.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
@@ -37,14 +36,6 @@ export interface CredentialAbuseDeps {
   /** A breached-password checker to use instead of building one (tests, a shared instance). */
   breachedPasswordChecker?: BreachedPasswordChecker;
 }
-
-/**
- * Denial code for a breached password. `password_breached` (422) is proposed for SHIELD_CODES; until the core has
- * it, the closest existing code, `payload_invalid` (422, "Request failed validation"), is used.
- */
-const BREACHED_CODE: ShieldCode = (
-  Object.hasOwn(SHIELD_CODES, 'password_breached') ? 'password_breached' : 'payload_invalid'
-) as ShieldCode;
 
 const MEMO_KEY = 'credential-abuse:attempt';
 
@@ -288,7 +279,7 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
           return { outcome: 'pass', detail: 'breached-password lookup unavailable; failing open' };
         }
         if (count >= breached.minCount) {
-          return { outcome: 'deny', code: BREACHED_CODE, detail: 'password appears in known breaches' };
+          return { outcome: 'deny', code: 'password_breached', detail: 'password appears in known breaches' };
         }
       }
     }
