@@ -162,6 +162,10 @@ export interface SqlFingerprint {
   readonly leadingQuote: boolean;
   /** True when the input ends with a quote character (a final open string would be empty). */
   readonly trailingQuote: boolean;
+  /** Length of the final open string's content (0 when the input does not end inside a string). */
+  readonly tailLength: number;
+  /** True when the final open string contains a space (prose, not an operand). */
+  readonly tailHasSpace: boolean;
 }
 
 function isSpace(c: number): boolean {
@@ -217,10 +221,11 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
   const words: string[] = [];
   let i = 0;
   let openEnd = false;
+  let lastStringStart = 0;
   const n = s.length;
   if (quote !== 0) {
     const end = s.indexOf(String.fromCharCode(quote));
-    if (end === -1) return { fp: 's', words: [''], quoted: true, openEnd: true, leadingQuote: false, trailingQuote: false };
+    if (end === -1) return { fp: 's', words: [''], quoted: true, openEnd: true, leadingQuote: false, trailingQuote: false, tailLength: s.length, tailHasSpace: s.indexOf(' ') !== -1 };
     fp = 's';
     words.push('');
     i = end + 1;
@@ -232,6 +237,7 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       continue;
     }
     if (c === 39 || c === 34) {
+      lastStringStart = i + 1;
       i = skipString(s, i + 1, c);
       openEnd = !lastStringClosed;
       fp += 's';
@@ -324,6 +330,12 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       i = end + 2; // an inline comment is whitespace to SQL
       continue;
     }
+    if (c === 92 /* \ */ && s.charCodeAt(i + 1) === 110 && !isWordChar(s.charCodeAt(i + 2))) {
+      fp += '1'; // MySQL's \N is NULL
+      words.push('null');
+      i += 2;
+      continue;
+    }
     if (c === 42 && s.charCodeAt(i + 1) === 47) {
       i += 2; // end of an executable comment
       continue;
@@ -363,7 +375,17 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       words.push(s[i]!);
     i++;
   }
-  return { fp, words, quoted: quote !== 0, openEnd: openEnd && fp.endsWith('s'), leadingQuote: quote !== 0 && s.charCodeAt(0) === quote, trailingQuote: s.charCodeAt(n - 1) === 39 || s.charCodeAt(n - 1) === 34 };
+  const open = openEnd && fp.endsWith('s');
+  const tail = open ? s.slice(lastStringStart) : '';
+  return {
+    fp,
+    words,
+    quoted: quote !== 0,
+    openEnd: open,
+    tailLength: tail.length,
+    tailHasSpace: tail.trim().indexOf(' ') !== -1, leadingQuote: quote !== 0 && s.charCodeAt(0) === quote,
+    trailingQuote: s.charCodeAt(n - 1) === 39 || s.charCodeAt(n - 1) === 34,
+  };
 }
 
 /** Schemas whose members are called as `pkg.fn(...)`. */

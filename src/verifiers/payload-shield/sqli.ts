@@ -197,6 +197,9 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
  */
 function commentTruncationRule(t: SqlFingerprint): string | undefined {
   const { fp } = t;
+  // A value that is only a trailing clause: ` ORDER BY 12--`, ` HAVING 1=1--`, ` GROUP BY 1,2`.
+  if (/^Bk[1n](?:,[1n])*c?$/.test(fp) && t.words[1] === 'by') return SQLI_RULES.clauseInjection;
+  if (/^W[1sv]o[1sv](?:c|;)?$/.test(fp) && COMPARISON.has(t.words[2]!)) return SQLI_RULES.tautology;
   if (fp.length >= 2 && fp.endsWith('c') && /^[(]*[1v][1svo(),&]*c$/.test(fp)) return SQLI_RULES.commentTruncation;
   if (fp.length >= 4 && fp.endsWith('c') && /^[(o1sv),&]*c$/.test(fp) && fp.indexOf('(') !== -1 && /[1v]/.test(fp)) {
     return SQLI_RULES.commentTruncation;
@@ -210,6 +213,28 @@ function caseExpression(words: readonly string[], from: number): boolean {
   const order = ['when', 'then', 'end'];
   for (let i = from + 1; i < words.length && stage < 3; i++) if (words[i] === order[stage]) stage++;
   return stage === 3;
+}
+
+const QUOTE_EXPRESSION = /^o*(?:[1svn]|f\([^;]*?\)|\(+[1svn])\)*(?:o+(?:[1svn]|f\([^;]*?\)|\(+[1svn])\)*)*(?:c|;c?|&.*)?$/;
+
+/**
+ * `-shoes -sandles --infant`, `"++" to fix it`: only `+`/`-` between words, or a prose tail, is search syntax or
+ * writing, not arithmetic on SQL values (which needs a number, variable or function, or a short operand string).
+ */
+function looksLikeSearchSyntax(t: SqlFingerprint, from: number): boolean {
+  let hasName = false;
+  for (let k = from; k < t.fp.length; k++) {
+    const type = t.fp[k]!;
+    if (type === 'o' && t.words[k] !== '+' && t.words[k] !== '-') return false;
+    if (type === '1' || type === 'v' || type === 'f' || type === '&') return false;
+    if (type === 'n') hasName = true;
+  }
+  return hasName || t.tailHasSpace;
+}
+
+function hasSymbolOperator(t: SqlFingerprint, from: number): boolean {
+  for (let k = from; k < t.fp.length; k++) if (t.fp[k] === 'o' && SYMBOL_OPERATORS.has(t.words[k]!)) return true;
+  return false;
 }
 
 /** Rules for a value read after an opening quote: its first token is the string the input closes. */
@@ -233,13 +258,19 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
     // `' or 'a'='a`, `' or x like '%`: a string or name must be compared, `" and "disney` is prose.
     if ((b === 's' || b === 'n') && c !== undefined && 'oc;&('.includes(c)) return SQLI_RULES.quoteBreak;
     // `A' && 'B`: the input ends inside the string the query's own quote closes.
-    if (b === 's' && c === undefined && t.openEnd && (SYMBOL_LOGIC.has(words[i]!) || !t.leadingQuote)) return SQLI_RULES.quoteBreak;
+    // `' OR '1` (the input starts by closing the quote) counts; `x" and "y` in prose does not.
+    if (b === 's' && c === undefined && t.openEnd && (SYMBOL_LOGIC.has(words[i]!) || t.leadingQuote)) return SQLI_RULES.quoteBreak;
     return undefined;
   }
-  // A quoted word at the very start (`"LIKE" STAMP`, `"MOD" "KITCHEN"`) is a user quoting, not breaking out:
-  // word operators count only after a non-empty closed string (`A' DIV 'B`).
-  const operatorOk = SYMBOL_OPERATORS.has(words[i]!) || (!t.leadingQuote && !t.trailingQuote && WORD_OPERATORS.has(words[i]!));
-  if (a === 'o' && operatorOk && /^(?:s|[1v]|f\(.*\))(?:o[1sv])*(?:c|&.*)?$/.test(fp.slice(i + 1))) {
+  // A quoted word (`"LIKE" STAMP`, `browning "like"`) is a user quoting, not breaking out: a word operator counts
+  // when the input both opens and closes around it (`'LIKE'`) or neither (`A' DIV 'B`), or next to a symbol operator.
+  const word = words[i] === 'not' && fp[i + 1] === 'o' ? words[i + 1]! : words[i]!;
+  const operatorOk =
+    SYMBOL_OPERATORS.has(word) ||
+    (WORD_OPERATORS.has(word) && (t.leadingQuote === t.trailingQuote || hasSymbolOperator(t, i + 1)));
+  // After the operator: operands joined by operators, a string literal only right after an operator (so
+  // `1/4"-1/2" WIDE` (a number then an open string) is not an expression), then a comment, `;` or logic.
+  if (a === 'o' && operatorOk && QUOTE_EXPRESSION.test(fp.slice(i + 1)) && !looksLikeSearchSyntax(t, i)) {
     // ' = '   '-'   '%' : valid SQL only if the input ends inside the string the query's own quote closes,
     // or in a comment, or continues with logic. `" - "MAGAZINE"` closes its last string: a syntax error, not SQL.
     if (t.openEnd || fp.endsWith('c') || fp.indexOf('&', i) !== -1) return SQLI_RULES.quoteBreak;
