@@ -59,3 +59,7 @@ export type {
   PlayIntegrityVerifier,
   VerifiedPlayIntegrity,
 } from './attestation/play-integrity/index.js';
+
+// Credential integrity.
+export { createCredentialAbuseVerifier, credentialAbuseOptionsSchema, CREDENTIAL_DEFAULTS } from './verifiers/credential-abuse/index.js';
+export type { CredentialAbuseOptions, CredentialRouteOptions, BreachedPasswordOptions } from './verifiers/credential-abuse/index.js';

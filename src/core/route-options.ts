@@ -24,7 +24,7 @@ export interface RouteOptions {
   /** Device policy for this route (e.g. `{ sensitivity: 'payments' }`), or `false` to skip device checks here. */
   device?: DeviceRouteOptions | false;
   /** Credential-abuse options: `{ login: { username: 'body.email' } }` makes this a login route. */
-  credentials?: CredentialRouteOptions;
+  credentials?: CredentialRouteOptions | false;
   /** Payload-shield options for this route (limits, schemas, exclusions, patches), or `false` to skip it. */
   payload?: PayloadRouteOptions | false;
 }

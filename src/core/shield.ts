@@ -7,7 +7,8 @@ import { createDeviceRiskVerifier, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } f
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
-import { SHIELD_CODES } from './codes.js';
+import { SHIELD_CODES, type ShieldCode } from './codes.js';
+import { DeadlineWatch } from './deadline.js';
 import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { ShieldConfigError, ShieldDenyError } from './errors.js';
@@ -61,34 +62,42 @@ export interface Shield {
 }
 
 /** Per-request state kept between the stages and re-checks of one request; hidden on the Decision. */
-interface Session {
-  /** The shield that made the decision, so `reportLoginOutcome` needs nothing but the decision. */
-  readonly shield: Shield;
-  readonly ctx: Context;
-  readonly done: Map<Verifier, { routeValue: unknown; outcome: VerifierOutcome | Failure }>;
-  readonly applied: Set<Verifier>;
-  body: { value: unknown } | undefined;
-  bodyReadByShield: boolean;
-  outcomeTaken: boolean;
+class Session {
+  /** Per verifier (by index): the outcome, and the route options it was computed under. */
+  readonly outcomes: (VerifierOutcome | Failure | undefined)[];
+  readonly routeValues: unknown[];
+  body: { value: unknown } | undefined = undefined;
+  bodyReadByShield = false;
+  outcomeTaken = false;
+
+  constructor(
+    /** The shield that made the decision, so `reportLoginOutcome` needs nothing but the decision. */
+    readonly shield: ShieldImpl,
+    readonly ctx: Context,
+    verifierCount: number,
+  ) {
+    this.outcomes = new Array(verifierCount);
+    this.routeValues = new Array(verifierCount);
+  }
 }
+
+type Deny = Extract<VerifierOutcome, { outcome: 'deny' }>;
 
 interface Failure {
   readonly outcome: 'error';
   readonly error: unknown;
 }
 
-const SESSION = Symbol('mobile-api-shield.session');
 const DEFAULT_BODY_LIMIT = 1_048_576;
 const EMPTY_ROUTE: ResolvedRouteOptions = Object.freeze({});
 const DISABLED = false as const;
 
-/** Keys of RouteOptions that hold option objects merged one level deep. */
+/** Merges route options one level deep: a route's `token: { binding: false }` changes only that token option. */
 function mergeRoute(base: ResolvedRouteOptions, over: RouteOptions): ResolvedRouteOptions {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const prior = merged[key];
-    merged[key] =
-      isPlainObject(prior) && isPlainObject(value) ? { ...prior, ...value } : value;
+    merged[key] = isPlainObject(prior) && isPlainObject(value) ? { ...prior, ...value } : value;
   }
   return Object.freeze(merged) as ResolvedRouteOptions;
 }
@@ -97,15 +106,52 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
+/**
+ * The Decision the shield hands out. A class with every field always assigned keeps one object shape on the hot
+ * path; the per-request session sits in a private field, invisible to logging and JSON.
+ */
+class ShieldDecision implements Decision {
+  readonly #session: Session | undefined;
+  readonly status: number | undefined;
+  readonly code: ShieldCode | undefined;
+  readonly retryAfter: number | undefined;
+  readonly attestation: Attestation | undefined;
+  readonly device: DeviceRiskMemo | undefined;
+
+  constructor(
+    readonly allowed: boolean,
+    denial: { code: ShieldCode; retryAfter?: number } | undefined,
+    readonly reference: string,
+    readonly mode: Mode,
+    readonly ip: string,
+    readonly results: readonly VerifierResult[],
+    readonly complete: boolean,
+    session: Session | undefined,
+  ) {
+    this.status = denial ? SHIELD_CODES[denial.code].status : undefined;
+    this.code = denial?.code;
+    this.retryAfter = denial?.retryAfter;
+    const ctx = session?.ctx;
+    this.attestation = ctx?.attestation;
+    this.device = ctx?.memoIfAny?.get(DEVICE_RISK_MEMO_KEY) as DeviceRiskMemo | undefined;
+    this.#session = session;
+  }
+
+  /** The session behind a decision made by a shield, or undefined for anything else. */
+  static sessionOf(value: unknown): Session | undefined {
+    return typeof value === 'object' && value !== null && #session in value ? (value as ShieldDecision).#session : undefined;
+  }
+}
+
 class Context implements VerifierContext {
   attestation: Attestation | undefined = undefined;
-  readonly memo = new Map<string, unknown>();
+  memoIfAny: Map<string, unknown> | undefined = undefined;
   route: ResolvedRouteOptions;
   request: ShieldRequest;
   readonly ip: string;
   readonly fromTrustedProxy: boolean;
   readonly now: number;
-  /** Set by the shield before body-stage verifiers run. */
+  /** Set when the session is created. */
   session!: Session;
 
   constructor(request: ShieldRequest, route: ResolvedRouteOptions, ip: string, fromTrustedProxy: boolean, now: number) {
@@ -116,11 +162,17 @@ class Context implements VerifierContext {
     this.now = now;
   }
 
+  /** Created on first use: most requests never need it. */
+  get memo(): Map<string, unknown> {
+    return (this.memoIfAny ??= new Map());
+  }
+
   body(): Promise<unknown> {
-    const state = this.session.body;
-    return state ? Promise.resolve(state.value) : Promise.resolve(undefined);
+    return Promise.resolve(this.session.body?.value);
   }
 }
+
+type ShieldImpl = Shield & { readonly verifiers: readonly Verifier[]; readonly onError: (error: unknown, verifier: Verifier, reference: string) => void };
 
 /**
  * Builds a shield from its configuration. The configuration is validated (and keys imported) here, once; an invalid
@@ -152,14 +204,16 @@ export function createShield(config: ShieldConfig): Shield {
   if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver }));
   if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
+  const routeKeys = verifiers.map(routeKeyOf);
   const bodyLimitBytes = DEFAULT_BODY_LIMIT;
+  const deadlines = new DeadlineWatch();
 
   const tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
   const mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
 
   function resolveRoute(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false {
-    const entry = table.match(request.method, request.path);
     if (route === false) return DISABLED;
+    const entry = table.match(request.method, request.path);
     let base: ResolvedRouteOptions | false;
     if (entry === undefined) base = EMPTY_ROUTE;
     else {
@@ -183,34 +237,37 @@ export function createShield(config: ShieldConfig): Shield {
     return route.verifiers?.[verifier.name] ?? route.mode ?? verifier.mode ?? resolved.mode;
   }
 
-  async function runVerifier(verifier: Verifier, ctx: Context, reference: string): Promise<VerifierOutcome | Failure> {
+  function onError(error: unknown, verifier: Verifier, reference: string): void {
     try {
-      const result = verifier.verify(ctx);
-      if (!(result instanceof Promise)) return result;
-      const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        return await Promise.race([result, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    } catch (error) {
-      const denyCode = denyCodeOf(error);
-      if (denyCode) return { outcome: 'deny', code: denyCode, detail: (error as Error).message };
-      try {
-        resolved.onError?.(error, { verifier: verifier.name, reference });
-      } catch {
-        // A failing error hook must not turn into a failing request.
-      }
-      return { outcome: 'error', error };
+      resolved.onError?.(error, { verifier: verifier.name, reference });
+    } catch {
+      // A failing error hook must not turn into a failing request.
     }
   }
 
-  async function loadBody(session: Session): Promise<VerifierOutcome | undefined> {
-    if (session.body) return undefined;
+  function failure(error: unknown, verifier: Verifier, reference: string): VerifierOutcome | Failure {
+    const denyCode = denyCodeOf(error);
+    if (denyCode) return { outcome: 'deny', code: denyCode, detail: (error as Error).message };
+    onError(error, verifier, reference);
+    return { outcome: 'error', error };
+  }
+
+  /** Runs one verifier; synchronous answers stay synchronous (no promise, no timer on the cached paths). */
+  function runVerifier(verifier: Verifier, ctx: Context, reference: string): VerifierOutcome | Failure | Promise<VerifierOutcome | Failure> {
+    let result: VerifierOutcome | Promise<VerifierOutcome>;
+    try {
+      result = verifier.verify(ctx);
+    } catch (error) {
+      return failure(error, verifier, reference);
+    }
+    if (!(result instanceof Promise)) return result;
+    const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
+    return deadlines
+      .race(result, timeoutMs, () => new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
+      .then(undefined, (error: unknown) => failure(error, verifier, reference));
+  }
+
+  async function loadBody(session: Session): Promise<Deny | undefined> {
     const request = session.ctx.request;
     if (request.body !== undefined || !request.readBody) {
       session.body = { value: request.body };
@@ -225,44 +282,41 @@ export function createShield(config: ShieldConfig): Shield {
       session.bodyReadByShield = true;
       return undefined;
     } catch (error) {
-      const code = denyCodeOf(error);
       session.body = { value: undefined };
-      return { outcome: 'deny', code: code ?? 'payload_malformed', detail: 'body could not be read' };
+      return { outcome: 'deny', code: denyCodeOf(error) ?? 'payload_malformed', detail: 'body could not be read' };
     }
   }
 
   async function check(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision> {
     const stage = options?.stage ?? 'all';
-    const previous = options?.previous ? (options.previous as DecisionWithSession)[SESSION] : undefined;
-    const reference = options?.previous?.reference ?? randomUUID();
+    const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
+    const reference = previous ? (options?.previous as Decision).reference : randomUUID();
     const routeOptions = resolveRoute(request, route);
-    const client = previous ? undefined : ipResolver.resolve(request.ip, request.headers);
-    const ip = previous?.ctx.ip ?? (client as { ip: string }).ip;
-    if (routeOptions === DISABLED) {
-      return finish(request, { allowed: true, reference, mode: resolved.mode, ip, results: [], complete: true }, undefined, options?.notify);
+    let session = previous;
+    if (session === undefined) {
+      const client = ipResolver.resolve(request.ip, request.headers);
+      if (routeOptions === DISABLED) {
+        return finish(request, new ShieldDecision(true, undefined, reference, resolved.mode, client.ip, NO_RESULTS, true, undefined), options?.notify);
+      }
+      const ctx = new Context(request, routeOptions, client.ip, client.fromTrustedProxy, Date.now());
+      session = new Session(self, ctx, verifiers.length);
+      ctx.session = session;
+    } else if (routeOptions === DISABLED) {
+      return finish(request, new ShieldDecision(true, undefined, reference, resolved.mode, session.ctx.ip, NO_RESULTS, true, session), options?.notify);
     }
-    const session: Session = previous ?? {
-      shield: self,
-      ctx: new Context(request, routeOptions, ip, client?.fromTrustedProxy === true, Date.now()),
-      done: new Map(),
-      applied: new Set(),
-      body: undefined,
-      bodyReadByShield: false,
-      outcomeTaken: false,
-    };
     const ctx = session.ctx;
-    ctx.session = session;
     ctx.route = routeOptions;
     ctx.request = request;
     const results: VerifierResult[] = [];
-    let denied: { outcome: VerifierOutcome & { outcome: 'deny' }; mode: Mode } | undefined;
-    let monitored: (VerifierOutcome & { outcome: 'deny' }) | undefined;
+    let denied: Deny | undefined;
+    let monitored: Deny | undefined;
     let pending = false;
 
-    for (const verifier of verifiers) {
+    for (let i = 0; i < verifiers.length; i++) {
+      const verifier = verifiers[i] as Verifier;
       const mode = modeFor(verifier, routeOptions);
-      if (mode === 'off' || (verifier.appliesTo && !verifier.appliesTo(routeOptions, request))) {
-        results.push({ verifier: verifier.name, outcome: 'skip', mode: mode === 'off' ? resolved.mode : mode });
+      if (mode === 'off' || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
+        results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined));
         continue;
       }
       const bodyStage = verifier.stage === 'body';
@@ -270,69 +324,62 @@ export function createShield(config: ShieldConfig): Shield {
         pending = true;
         continue;
       }
-      const routeValue = (routeOptions as Record<string, unknown>)[routeKeyOf(verifier)];
-      const prior = session.done.get(verifier);
-      let outcome: VerifierOutcome | Failure;
-      if (prior && prior.routeValue === routeValue) {
-        outcome = prior.outcome;
-      } else {
-        if (bodyStage && !session.body) {
+      const routeValue = (routeOptions as Record<string, unknown>)[routeKeys[i] as string];
+      let outcome = session.outcomes[i];
+      if (outcome === undefined || session.routeValues[i] !== routeValue) {
+        if (bodyStage && session.body === undefined) {
           const bodyDenied = await loadBody(session);
           if (bodyDenied) {
-            outcome = bodyDenied;
-            session.done.set(verifier, { routeValue, outcome });
-            session.applied.add(verifier);
-            results.push(toResult(verifier, outcome, 'enforce'));
+            session.outcomes[i] = bodyDenied;
+            session.routeValues[i] = routeValue;
+            results.push(result(verifier.name, 'deny', 'enforce', bodyDenied.code, bodyDenied.detail));
             // Enforced whatever the mode: a body that could not be read cannot be handed to the application either.
-            denied = { outcome: bodyDenied as VerifierOutcome & { outcome: 'deny' }, mode: 'enforce' };
+            denied = bodyDenied;
             break;
           }
         }
-        outcome = await runVerifier(verifier, ctx, reference);
-        session.done.set(verifier, { routeValue, outcome });
+        const run = runVerifier(verifier, ctx, reference);
+        outcome = run instanceof Promise ? await run : run;
+        session.outcomes[i] = outcome;
+        session.routeValues[i] = routeValue;
       }
-      session.applied.add(verifier);
-      let effective: VerifierOutcome | undefined = outcome.outcome === 'error' ? undefined : outcome;
+      let effective: VerifierOutcome;
       if (outcome.outcome === 'error') {
-        const failOpen = verifier.failOpen === true;
-        results.push({
-          verifier: verifier.name,
-          outcome: 'error',
-          detail: errorDetail(outcome.error),
-          mode,
-          ...(failOpen ? {} : { code: 'shield_unavailable' as const }),
-        });
-        if (failOpen) continue;
-        effective = { outcome: 'deny', code: 'shield_unavailable', detail: `verifier "${verifier.name}" failed` };
+        if (verifier.failOpen === true) {
+          results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error)));
+          continue;
+        }
+        results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error)));
+        effective = { outcome: 'deny', code: 'shield_unavailable' };
       } else {
-        results.push(toResult(verifier, outcome, mode));
+        effective = outcome;
+        results.push(
+          result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail),
+        );
       }
-      if (effective && effective.outcome === 'deny') {
+      if (effective.outcome === 'deny') {
         if (mode === 'enforce') {
-          denied = { outcome: effective, mode };
+          denied = effective;
           break;
         }
         monitored ??= effective;
       }
     }
 
-    const routeMode = routeOptions.mode ?? resolved.mode;
-    const complete = !pending || denied !== undefined;
-    const base = { reference, mode: routeMode, ip, results, complete };
-    let decision: Decision;
-    if (denied) {
-      const { code, retryAfter } = denied.outcome;
-      decision = { allowed: false, status: SHIELD_CODES[code].status, code, ...base, ...(retryAfter !== undefined ? { retryAfter } : {}), ...attestationOf(ctx) };
-    } else if (monitored) {
-      decision = { allowed: true, status: SHIELD_CODES[monitored.code].status, code: monitored.code, ...base, ...attestationOf(ctx) };
-    } else {
-      decision = { allowed: true, ...base, ...attestationOf(ctx) };
-    }
-    return finish(request, decision, session, options?.notify);
+    const decision = new ShieldDecision(
+      denied === undefined,
+      denied ?? monitored,
+      reference,
+      routeOptions.mode ?? resolved.mode,
+      ctx.ip,
+      results,
+      !pending || denied !== undefined,
+      session,
+    );
+    return finish(request, decision, options?.notify);
   }
 
-  function finish(request: ShieldRequest, decision: Decision, session: Session | undefined, notify = true): Decision {
-    if (session) Object.defineProperty(decision, SESSION, { value: session, enumerable: false });
+  function finish(request: ShieldRequest, decision: Decision, notify = true): Decision {
     if (notify) notifyDecision(decision, request);
     return decision;
   }
@@ -346,10 +393,22 @@ export function createShield(config: ShieldConfig): Shield {
     }
   }
 
-  const self: Shield = {
+  /** The verifiers that ran for a request and want to hear how it ended. */
+  function listeners(session: Session): Verifier[] {
+    const found: Verifier[] = [];
+    for (let i = 0; i < verifiers.length; i++) {
+      const verifier = verifiers[i] as Verifier;
+      if (verifier.onResponse && session.outcomes[i] !== undefined) found.push(verifier);
+    }
+    return found;
+  }
+
+  const self: ShieldImpl = {
     config: resolved,
     store,
     bodyLimitBytes,
+    verifiers,
+    onError,
     check,
     notify: notifyDecision,
     respond(decision, request) {
@@ -362,30 +421,23 @@ export function createShield(config: ShieldConfig): Shield {
       }
     },
     async reportOutcome(decision, outcome) {
-      const session = (decision as DecisionWithSession)[SESSION];
+      const session = ShieldDecision.sessionOf(decision);
       if (!session || session.outcomeTaken) return;
       session.outcomeTaken = true;
-      for (const verifier of session.applied) {
-        if (!verifier.onResponse) continue;
+      for (const verifier of listeners(session)) {
         try {
-          await verifier.onResponse(session.ctx, outcome);
+          await verifier.onResponse?.(session.ctx, outcome);
         } catch (error) {
-          try {
-            resolved.onError?.(error, { verifier: verifier.name, reference: decision.reference });
-          } catch {
-            // ignore: see onDecision
-          }
+          onError(error, verifier, decision.reference);
         }
       }
     },
     wantsOutcome(decision) {
-      const session = (decision as DecisionWithSession)[SESSION];
-      if (!session || session.outcomeTaken) return false;
-      for (const verifier of session.applied) if (verifier.onResponse) return true;
-      return false;
+      const session = ShieldDecision.sessionOf(decision);
+      return session !== undefined && !session.outcomeTaken && listeners(session).length > 0;
     },
     parsedBody(decision) {
-      const session = (decision as DecisionWithSession)[SESSION];
+      const session = ShieldDecision.sessionOf(decision);
       return session?.bodyReadByShield ? session.body : undefined;
     },
   };
@@ -401,23 +453,25 @@ export function reportLoginOutcome(
   target: Decision | { shield?: Decision } | { state?: { shield?: Decision } },
   outcome: 'success' | 'failure',
 ): Promise<void> {
-  const decision = findDecision(target);
-  const session = decision ? (decision as DecisionWithSession)[SESSION] : undefined;
-  if (!decision || !session) return Promise.resolve();
-  return session.shield.reportOutcome(decision, outcome);
+  const candidates = [target, (target as { shield?: unknown }).shield, (target as { state?: { shield?: unknown } }).state?.shield];
+  for (const candidate of candidates) {
+    const session = ShieldDecision.sessionOf(candidate);
+    if (session) return session.shield.reportOutcome(candidate as Decision, outcome);
+  }
+  return Promise.resolve();
 }
 
-function findDecision(target: unknown): Decision | undefined {
-  if (typeof target !== 'object' || target === null) return undefined;
-  if (SESSION in target) return target as unknown as Decision;
-  const direct = (target as { shield?: unknown }).shield;
-  if (typeof direct === 'object' && direct !== null && SESSION in direct) return direct as unknown as Decision;
-  const state = (target as { state?: { shield?: unknown } }).state?.shield;
-  if (typeof state === 'object' && state !== null && SESSION in state) return state as unknown as Decision;
-  return undefined;
-}
+const NO_RESULTS: readonly VerifierResult[] = Object.freeze([]);
 
-type DecisionWithSession = Decision & { [SESSION]?: Session };
+function result(
+  verifier: string,
+  outcome: VerifierResult['outcome'],
+  mode: Mode,
+  code: ShieldCode | undefined,
+  detail: string | undefined,
+): VerifierResult {
+  return { verifier, outcome, mode, code, detail };
+}
 
 /** The RouteOptions key a verifier reads: a change there means the verifier must run again for a re-check. */
 function routeKeyOf(verifier: Verifier): string {
@@ -431,22 +485,6 @@ function routeKeyOf(verifier: Verifier): string {
     default:
       return verifier.name;
   }
-}
-
-function toResult(verifier: Verifier, outcome: VerifierOutcome, mode: Mode): VerifierResult {
-  if (outcome.outcome === 'deny') {
-    return { verifier: verifier.name, outcome: 'deny', code: outcome.code, mode, ...(outcome.detail ? { detail: outcome.detail } : {}) };
-  }
-  return { verifier: verifier.name, outcome: outcome.outcome, mode, ...(outcome.detail ? { detail: outcome.detail } : {}) };
-}
-
-const NO_EXTRAS = Object.freeze({});
-
-/** What verifiers found that the Decision exposes: the verified attestation and the device verdict. */
-function attestationOf(ctx: Context): { attestation?: Attestation; device?: DeviceRiskMemo } {
-  const device = ctx.memo.get(DEVICE_RISK_MEMO_KEY) as DeviceRiskMemo | undefined;
-  if (device) return ctx.attestation ? { attestation: ctx.attestation, device } : { device };
-  return ctx.attestation ? { attestation: ctx.attestation } : NO_EXTRAS;
 }
 
 function denyCodeOf(error: unknown): keyof typeof SHIELD_CODES | undefined {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
@@ -13,6 +13,8 @@ export const TOKEN_VERIFIER = 'token';
 
 interface VerifiedToken {
   readonly attestation: Attestation;
+  /** Decoded binding claims, by claim name, filled on first use (the claims never change for a token). */
+  readonly bindingDigests: Map<string, Buffer | null>;
   readonly jti: string | undefined;
   /** Epoch ms after which the token must not be used (exp, or iat + maxTokenAge, plus tolerance). */
   readonly usableUntil: number;
@@ -106,6 +108,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     }
     const verified: VerifiedToken = {
       attestation: Object.freeze({ provider, claims: Object.freeze(payload) }),
+      bindingDigests: new Map(),
       jti,
       usableUntil,
       generation: keys.generation(), // read after jwtVerify: a remote set may just have been (re)fetched
@@ -133,17 +136,21 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       }
     }
     if (!binding) return undefined;
-    const claim = verified.attestation.claims[binding.claim];
-    if (typeof claim !== 'string' || claim.length === 0) return deny('token_binding_mismatch', `no "${binding.claim}" claim`);
+    let actual = verified.bindingDigests.get(binding.claim);
+    if (actual === undefined) {
+      const claim = verified.attestation.claims[binding.claim];
+      actual = typeof claim === 'string' ? decodeBindingClaim(claim) ?? null : null;
+      verified.bindingDigests.set(binding.claim, actual);
+    }
+    if (actual === null) return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`);
     let input = '';
     for (const name of binding.headers) {
       const value = headerValue(ctx.request, name);
       if (value !== undefined) input += value;
     }
     if (input.length === 0) return deny('token_binding_mismatch', 'binding headers absent');
-    const expected = createHash('sha256').update(input, 'utf8').digest();
-    const actual = decodeBindingClaim(claim);
-    if (actual === undefined || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    const expected = hash('sha256', input, 'buffer');
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
       return deny('token_binding_mismatch', 'binding hash differs');
     }
     return undefined;
