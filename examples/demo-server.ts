@@ -39,9 +39,14 @@ export async function startDemoServer(attester: TestAttester): Promise<DemoServe
         markets: { IN: { actions: { rooted: 'allow' } } },
       },
     },
+    // Logins: only the genuine app may try, each token bound to the username it logs in (the `pay` claim), and
+    // failures counted per username + IP, per IP and per device (defaults: lock after 5 failures in a row, 5 distinct
+    // usernames per device per hour).
+    credentials: { binding: true },
     routes: {
       'GET /health': false,
       'POST /transfers': { token: { replay: true } },
+      'POST /login': { token: { binding: false }, credentials: { login: { username: 'body.username' } } },
     },
     onDecision: (decision) => void decisions.push(decision),
   });
@@ -52,6 +57,12 @@ export async function startDemoServer(attester: TestAttester): Promise<DemoServe
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/profile', (req, res) => void res.json({ user: 'alice', device: req.shield?.attestation?.claims.did ?? null }));
   app.post('/transfers', (req, res) => void res.status(201).json({ accepted: req.body }));
+  const passwords = new Map([['alice', 'correct horse battery staple'], ['bob', 'tr0ub4dor&3']]);
+  app.post('/login', (req, res) => {
+    const { username, password } = (req.body ?? {}) as { username?: string; password?: string };
+    if (username !== undefined && passwords.get(username) === password) res.json({ session: `s-${username}` });
+    else res.status(401).json({ error: 'invalid credentials' }); // the same answer for unknown users
+  });
 
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -123,6 +123,74 @@ const scenarios: Scenario[] = [
   },
 ];
 
+/** A login as the app sends it: a token bound to the username, from a device, through the CDN from an IP. */
+async function login(url: string, who: { username: string; password: string; did: string; ip: string }) {
+  const token = await attester.mint({ bindTo: who.username, claims: device({ did: who.did }) });
+  return postJson(`${url}/login`, { 'approov-token': token, 'x-forwarded-for': who.ip }, { username: who.username, password: who.password });
+}
+const GENUINE = { username: 'alice', password: 'correct horse battery staple', did: 'pixel-8-a1', ip: '198.51.100.23' };
+const leaked = ['carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].map((username) => ({
+  username,
+  password: 'Summer2024!',
+  did: 'emulator-farm-07',
+  ip: '203.0.113.66',
+}));
+const bruteForce = (password: string) => ({ username: 'bob', password, did: 'attacker-phone', ip: '192.0.2.44' });
+
+scenarios.push(
+  { group: 'credential integrity', name: 'genuine user logs in', expected: 200, send: (u) => login(u, GENUINE) },
+  {
+    group: 'credential integrity',
+    name: 'stuffing bot: 5 leaked pairs from one device',
+    expected: 401,
+    send: async (u) => {
+      let last: Response | undefined;
+      for (const pair of leaked.slice(0, 5)) last = await login(u, pair);
+      return last as Response;
+    },
+  },
+  {
+    group: 'credential integrity',
+    name: 'stuffing bot: 6th username from that device',
+    expected: 429,
+    expectedCode: 'credential_abuse',
+    send: (u) => login(u, leaked[5] as (typeof leaked)[number]),
+  },
+  { group: 'credential integrity', name: 'genuine user still logs in meanwhile', expected: 200, send: (u) => login(u, GENUINE) },
+  {
+    group: 'credential integrity',
+    name: 'brute force: 5 wrong passwords for bob',
+    expected: 401,
+    send: async (u) => {
+      let last: Response | undefined;
+      for (const guess of ['123456', 'password', 'qwerty', 'letmein', 'dragon']) last = await login(u, bruteForce(guess));
+      return last as Response;
+    },
+  },
+  {
+    group: 'credential integrity',
+    name: 'brute force: 6th try on bob is locked out',
+    expected: 429,
+    expectedCode: 'login_locked',
+    send: (u) => login(u, bruteForce('tr0ub4dor&3')),
+  },
+  {
+    group: 'credential integrity',
+    name: "login without the app's token (a script)",
+    expected: 401,
+    expectedCode: 'token_missing',
+    send: (u) => postJson(`${u}/login`, { 'x-forwarded-for': '203.0.113.80' }, { username: 'alice', password: 'guess' }),
+  },
+  {
+    group: 'credential integrity',
+    name: "token bound to alice used to log in as bob",
+    expected: 401,
+    expectedCode: 'token_binding_mismatch',
+    send: async (u) =>
+      postJson(`${u}/login`, { 'approov-token': await attester.mint({ bindTo: 'alice', claims: device() }) }, { username: 'bob', password: 'x' }),
+  },
+);
+
 const server = await startDemoServer(attester);
 let failures = 0;
 const rows: string[][] = [];
