@@ -25,6 +25,7 @@ export const SQLI_RULES = {
   caseExpression: 'sqli-case-expression',
 } as const;
 
+const DDL_OBJECTS = new Set(['table', 'database', 'procedure', 'function', 'view', 'index', 'user', 'trigger', 'schema', 'login']);
 const UNARY = new Set(['-', '+', '!', '~', 'not', 'binary']);
 const COMPARISON = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', 'like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'glob', '!<', '!>']);
 
@@ -54,6 +55,15 @@ const SCHEMA_OBJECTS = new Set([
   'all_tab_columns', 'user_tab_columns', 'sys.tables', 'sys.objects', 'mysql.user', 'master..sysdatabases',
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
+
+const UNICODE_PUNCTUATION = /[\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u2033\u2013\u2014\uff07]/;
+
+function foldUnicodePunctuation(s: string): string {
+  return s
+    .replace(/[\u2018\u2019\u201a\u201b\u2032\uff07]/g, "'")
+    .replace(/[\u201c\u201d\u2033]/g, '"')
+    .replace(/[\u2013\u2014]/g, '--');
+}
 
 /** Syntax without which no SQL injection is possible (lone `/`, `-`, `,` are too common in URLs and prose). */
 const SQL_CHARS =
@@ -87,6 +97,10 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
       case 'E':
         if (words[i] === 'waitfor' && (words[i + 1] === 'delay' || words[i + 1] === 'time')) {
           return SQLI_RULES.dangerousFunction;
+        }
+        // DDL on a named object: `create table t (`, `drop table users;`
+        if (next === 'k' && DDL_OBJECTS.has(words[i + 1]!) && fp[i + 2] === 'n' && (i + 3 >= fp.length || /^[(;c.]/.test(fp[i + 3]!))) {
+          if (words[i] !== 'call' && words[i] !== 'load') return SQLI_RULES.stacked;
         }
         if (words[i] === 'exec' || words[i] === 'execute') {
           if (next === 'n' && /^(xp_|sp_|master\.)/.test(words[i + 1] ?? '')) return SQLI_RULES.dangerousFunction;
@@ -141,6 +155,10 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         break;
       case 'n':
         if (SCHEMA_OBJECTS.has(words[i]!)) return SQLI_RULES.schemaProbe;
+        // Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`) exist only to be abused.
+        if (/^(?:xp_(?:cmdshell|regread|regwrite|dirtree|fileexist|servicecontrol)|sp_(?:oacreate|oamethod|makewebtask|addlogin|addsrvrolemember|configure|password))$/.test(words[i]!)) {
+          return SQLI_RULES.dangerousFunction;
+        }
         break;
       case 'S': {
         const prev = i === 0 ? '' : fp[i - 1]!;
@@ -150,6 +168,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (prev === '(' && /^(?:n[^;]{0,20}F|n\(|k[1n])/.test(after)) return SQLI_RULES.subquery;
         // After a break (`;`, union, logic, operator, comma, quote): select <anything> from
         if (prev !== '' && prev !== 'n' && /^[1vfso(nk][^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
+        // A statement on its own: `select session_user;`, `select current_setting('port');`, `select @@version`
+        if (i === 0 && /^(?:[vf]|n\([^;]*\);|1;)/.test(after)) return SQLI_RULES.selectFrom;
         // select <expression list> from
         if (/^[1vfso(][^;]{0,20}F/.test(after) || /^n[,.][^;]{0,20}F/.test(after)) return SQLI_RULES.selectFrom;
         if (/^nFn(?:$|[W;cBkU).])/.test(after)) return SQLI_RULES.selectFrom;
@@ -247,6 +267,7 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
   const b = fp[i + 1];
   if (a === undefined) return undefined;
   if (a === 'c') return SQLI_RULES.quoteBreak; // admin'--
+  if (a === 'E' && fp.endsWith('c')) return SQLI_RULES.quoteBreak; // 'create user x identified by 'y' --
   if (a === ';' && b !== undefined && 'SEckWIf'.includes(b)) return SQLI_RULES.quoteBreak; // x'; drop table
   if (i > 1 && (a === '&' || a === 'U' || a === 'S' || a === 'E' || a === 'W' || a === 'B')) {
     return SQLI_RULES.quoteBreak; // ') or ('1'='1
@@ -260,6 +281,7 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
     // `A' && 'B`: the input ends inside the string the query's own quote closes.
     // `' OR '1` (the input starts by closing the quote) counts; `x" and "y` in prose does not.
     if (b === 's' && c === undefined && t.openEnd && (SYMBOL_LOGIC.has(words[i]!) || t.leadingQuote)) return SQLI_RULES.quoteBreak;
+    if (b === 's' && t.leadingQuote && t.openEnd && /^s+$/.test(fp.slice(i + 1))) return SQLI_RULES.quoteBreak; // ' or '' '
     return undefined;
   }
   // A quoted word (`"LIKE" STAMP`, `browning "like"`) is a user quoting, not breaking out: a word operator counts
@@ -289,9 +311,12 @@ export function createSqliDetector(): Detector {
   return {
     category: 'sqli',
     detect(value: InspectedValue): RuleHit | undefined {
-      const s = value.lower;
+      let s = value.lower;
       if (s.length < 2) return undefined;
-      if ((value.mask & SQL_CHARS) === 0 && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
+      // Typographic quotes, primes and dashes (`’ or ‘1’=’1`, `'1′='1–`) become SQL quotes and comments in some
+      // drivers and copy-paste paths.
+      if (UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);
+      if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
       const bare = sqlFingerprint(s, 0);
       const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
       if (bareRule) return hit(bareRule);

@@ -37,7 +37,7 @@ const URL_ATTRIBUTES = new Set([
 /** Closing tags that end a raw-text context the input may be sitting in (`</script>`, `</textarea>`): breakouts. */
 const BREAKOUT_CLOSERS = new Set([
   'script', 'style', 'title', 'textarea', 'xmp', 'noscript', 'iframe', 'noembed', 'noframes', 'template', 'svg',
-  'math', 'plaintext',
+  'math', 'plaintext', 'html', 'head', 'body',
 ]);
 
 /** Attributes that are dangerous whatever their value: they change namespaces, styles or animation targets. */
@@ -152,7 +152,8 @@ function markupDeclaration(s: string, lt: number, xmlBody: boolean): string | un
   }
   if (/^<!(?:doctype|attlist|element)\b/.test(head)) return xmlBody && head.startsWith('<!doctype') ? undefined : XSS_RULES.markupDeclaration;
   if (/^<!\[cdata\[/.test(head)) return xmlBody ? undefined : XSS_RULES.markupDeclaration;
-  if (/^<\?(?:import|xml-stylesheet|xml:namespace)/.test(head)) return XSS_RULES.markupDeclaration;
+  if (/^<\?(?:import|xml-stylesheet|xml:namespace|php|=|\s)/.test(head)) return XSS_RULES.markupDeclaration;
+  if (/^<!\[(?:if|endif)/.test(head)) return XSS_RULES.markupDeclaration;
   return undefined;
 }
 
@@ -180,7 +181,7 @@ export function createXssDetector(): Detector {
     category: 'xss',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if ((value.mask & (CH.lt | CH.gt | CH.colon | CH.equals | CH.paren | CH.backtick | CH.bracket)) === 0) return undefined;
+      if ((value.mask & (CH.lt | CH.gt | CH.colon | CH.equals | CH.paren | CH.backtick | CH.bracket)) === 0 && s.indexOf('+ad') === -1) return undefined;
       let lt = s.indexOf('<');
       let scanned = 0;
       while (lt !== -1 && scanned < 64) {
@@ -208,6 +209,8 @@ export function createXssDetector(): Detector {
       }
       if (s.indexOf('expression') !== -1 && /expression\s*\(/.test(s) && /[{:;]/.test(s)) return hitRule(XSS_RULES.cssExpression);
       if (value.raw.length !== value.decoded.length && ENCODED_PROBE.test(s)) return hitRule(XSS_RULES.encodedProbe);
+      // UTF-7 markup (`+ADw-script+AD4-`): browsers that sniff UTF-7 read it as `<script>`.
+      if (s.indexOf('+ad') !== -1 && /\+ad[w4]-/.test(s)) return hitRule(XSS_RULES.encodedProbe);
       if ((value.mask & (CH.paren | CH.bracket)) !== 0 && (SINK_REFERENCE.test(s) || GLOBAL_LOOKUP.test(s))) return hitRule(XSS_RULES.jsSink);
       return undefined;
     },
