@@ -8,6 +8,7 @@ export type { ShieldConfig, ResolvedShieldConfig } from './core/config.js';
 export { shieldConfigSchema } from './core/config.js';
 export type { Decision, VerifierResult } from './core/decision.js';
 export type { ShieldRequest } from './core/request.js';
+export type { LoggedRequest } from './core/redact.js';
 export type { Verifier, VerifierContext, VerifierOutcome, Attestation } from './core/verifier.js';
 export type { Mode, RouteOptions } from './core/route-options.js';
 export { SHIELD_CODES, PROBLEM_TYPE_BASE } from './core/codes.js';

@@ -8,6 +8,7 @@ import { clientIpOptionsSchema } from './client-ip.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
 import type { ProblemResponse } from './problem.js';
+import type { LoggedRequest } from './redact.js';
 import type { ShieldRequest } from './request.js';
 import type { RouteOptions } from './route-options.js';
 import type { Verifier } from './verifier.js';
@@ -78,8 +79,13 @@ export const shieldConfigSchema = z
     verifiers: z.array(verifierSchema).default([]),
     /** A verifier still pending after this many ms counts as an error (fail closed unless it fails open). */
     verifierTimeoutMs: z.number().int().positive().max(60_000).default(3_000),
-    /** Called with every completed decision (allowed or not); for logging and metrics. Never sees a token. */
-    onDecision: fn<(decision: Decision, request: ShieldRequest) => void>('onDecision').optional(),
+    /**
+     * Called once per request with the final decision (allowed or not), for logging and metrics. It never sees a
+     * token or secret: the request view has no body or query, and credential and proof headers are masked.
+     */
+    onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
+    /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
+    redactHeaders: z.array(z.string().min(1).regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case header name')).default([]),
     /** Shapes the denial response; return undefined to keep the default problem+json. */
     onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
       'onDeny',

@@ -3,12 +3,13 @@ import { MemoryStore } from '../stores/memory.js';
 import { parseBody } from './body.js';
 import type { Store } from '../stores/store.js';
 import { createCredentialAbuseVerifier } from '../verifiers/credential-abuse/index.js';
-import { createDeviceRiskVerifier, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
+import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
 import { DeadlineWatch } from './deadline.js';
+import { ALWAYS_REDACTED, redactRequest } from './redact.js';
 import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { ShieldConfigError, ShieldDenyError } from './errors.js';
@@ -207,6 +208,12 @@ export function createShield(config: ShieldConfig): Shield {
   const routeKeys = verifiers.map(routeKeyOf);
   const bodyLimitBytes = DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
+  const sensitiveHeaders = new Set<string>([
+    ...ALWAYS_REDACTED,
+    ...resolved.redactHeaders,
+    ...(resolved.token ? [resolved.token.header] : []),
+    ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
+  ]);
 
   const tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
   const mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
@@ -387,7 +394,7 @@ export function createShield(config: ShieldConfig): Shield {
   function notifyDecision(decision: Decision, request: ShieldRequest): void {
     if (!decision.complete || !resolved.onDecision) return;
     try {
-      resolved.onDecision(decision, request);
+      resolved.onDecision(decision, redactRequest(request, sensitiveHeaders));
     } catch {
       // Logging must never break a request.
     }

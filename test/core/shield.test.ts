@@ -106,3 +106,31 @@ describe('the core loop', () => {
     expect(response.body.help).toBe('https://support.example/lockout');
   });
 });
+
+describe('what onDecision sees', () => {
+  it('never holds a token, a credential, a body or a query', async () => {
+    const { createTestAttester } = await import('../../src/testing/index.js');
+    const attester = createTestAttester({ header: 'approov-token' });
+    const token = await attester.mint({ bindTo: 'Bearer secret-session' });
+    const seen: string[] = [];
+    const shield = createShield({
+      token: { secret: attester.secret as string, header: 'approov-token', binding: { claim: 'pay' } },
+      redactHeaders: ['x-session'],
+      onDecision: (d, r) => void seen.push(JSON.stringify({ d, r })),
+    });
+    const d = await shield.check({
+      method: 'POST',
+      path: '/login',
+      ip: '127.0.0.1',
+      query: 'password=hunter2',
+      body: { password: 'hunter2' },
+      headers: { 'approov-token': token, authorization: 'Bearer secret-session', cookie: 'sid=abc', 'x-session': 'zzz', 'user-agent': 'okhttp/4.12' },
+    });
+    expect(d.allowed).toBe(true);
+    expect(seen).toHaveLength(1);
+    const logged = seen[0] as string;
+    for (const secret of [token, 'secret-session', 'sid=abc', 'zzz', 'hunter2']) expect(logged).not.toContain(secret);
+    expect(logged).toContain('okhttp/4.12');
+    expect(logged).toContain('[redacted]');
+  });
+});
