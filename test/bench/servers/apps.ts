@@ -8,6 +8,7 @@ import express from 'express';
 import Koa from 'koa';
 import Router, { type RouterMiddleware } from '@koa/router';
 import fastify from 'fastify';
+import lightMyRequest from 'light-my-request';
 import { expressShield } from '../../../src/adapters/express.js';
 import { fastifyShield } from '../../../src/adapters/fastify.js';
 import { koaShield } from '../../../src/adapters/koa.js';
@@ -15,9 +16,19 @@ import type { Decision } from '../../../src/core/decision.js';
 import type { Shield } from '../../../src/core/shield.js';
 import type { BenchHandlerInput, BenchRoute, Framework } from './scenarios.js';
 
+/** One request handed to the app in-process (no socket), as light-my-request / Fastify's inject take it. */
+export interface InjectRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly payload: string;
+}
+
 /** A listening bench server. */
 export interface BenchApp {
   readonly server: http.Server;
+  /** Runs one request through the app in-process (Fastify's inject; light-my-request for Express and Koa). */
+  inject(request: InjectRequest): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -47,6 +58,10 @@ function closer(server: http.Server): () => Promise<void> {
     });
 }
 
+function injector(handler: http.RequestListener): BenchApp['inject'] {
+  return async (request) => (await lightMyRequest(handler, request)).statusCode;
+}
+
 async function buildFastify(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
   const app = fastify({ logger: false, bodyLimit: BODY_LIMIT });
   if (shield) await app.register(fastifyShield as never, { shield });
@@ -61,7 +76,11 @@ async function buildFastify(shield: Shield | undefined, route: BenchRoute): Prom
     },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  return { server: app.server, close: async () => void (await app.close()) };
+  return {
+    server: app.server,
+    inject: async (request) => (await app.inject(request)).statusCode,
+    close: async () => void (await app.close()),
+  };
 }
 
 async function buildExpress(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
@@ -80,7 +99,7 @@ async function buildExpress(shield: Shield | undefined, route: BenchRoute): Prom
   app[route.method.toLowerCase() as 'post'](route.path, ...handlers);
   const server = http.createServer(app);
   await listen(server);
-  return { server, close: closer(server) };
+  return { server, inject: injector(app), close: closer(server) };
 }
 
 /**
@@ -122,9 +141,10 @@ async function buildKoa(shield: Shield | undefined, route: BenchRoute): Promise<
   });
   router.register(route.path, [route.method], stack);
   app.use(router.routes());
-  const server = http.createServer(app.callback());
+  const callback = app.callback();
+  const server = http.createServer(callback);
   await listen(server);
-  return { server, close: closer(server) };
+  return { server, inject: injector(callback), close: closer(server) };
 }
 
 /** Starts the bench server for a framework on 127.0.0.1 and an ephemeral port. */

@@ -12,6 +12,7 @@ import type { ShieldRequest } from '../../../src/core/request.js';
 import { createShield } from '../../../src/core/shield.js';
 import { approov } from '../../../src/attestation/approov.js';
 import { createTestAttester, type TestAttester } from '../../../src/testing/test-attester.js';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { BENCH_AUTHORIZATION, orderBody } from './scenarios.js';
 import { slug, WindowProfiler } from './window-profiler.js';
@@ -71,7 +72,30 @@ export const MICRO_CASES: readonly MicroCase[] = [
   },
 ];
 
+/** A fixed primitive timed on the same machine, so numbers from machines of different speed can be related. */
+export interface Calibration {
+  /** CPU µs of one `createHash('sha256').update(<75-byte string>).digest()`. */
+  readonly sha256CreateHashUs: number;
+}
+
+/** The micro child's answer. */
+export interface MicroMessage {
+  readonly type: 'micro';
+  readonly results: MicroResult[];
+  readonly calibration: Calibration;
+}
+
 const BATCHES = 5;
+
+function calibrate(): Calibration {
+  const input = BENCH_AUTHORIZATION;
+  const n = 100_000;
+  for (let i = 0; i < 10_000; i += 1) createHash('sha256').update(input, 'utf8').digest();
+  const start = process.cpuUsage();
+  for (let i = 0; i < n; i += 1) createHash('sha256').update(input, 'utf8').digest();
+  const cpu = process.cpuUsage(start);
+  return { sha256CreateHashUs: (cpu.user + cpu.system) / n };
+}
 
 async function mintPool(attester: TestAttester, count: number): Promise<string[]> {
   const tokens: string[] = [];
@@ -127,7 +151,7 @@ async function runCase(c: MicroCase, secret: string, attester: TestAttester, pro
   };
 }
 
-async function main(): Promise<MicroResult[]> {
+async function main(): Promise<MicroMessage> {
   const secret = process.env.BENCH_SECRET;
   if (!process.send) throw new Error('micro.ts must be started by the bench runner (needs an IPC channel)');
   if (!secret) throw new Error('BENCH_SECRET is not set (the bench runner sets it)');
@@ -147,7 +171,7 @@ async function main(): Promise<MicroResult[]> {
     };
     results.push(await runCase(scaled, secret, attester, profiler));
   }
-  return results;
+  return { type: 'micro', results, calibration: calibrate() };
 }
 
 /** Sends the last message and exits once it is flushed (process.exit right after send can drop it). */
@@ -157,6 +181,6 @@ function sendAndExit(message: unknown, code: number): void {
 }
 
 main().then(
-  (results) => sendAndExit({ type: 'micro', results }, 0),
+  (message) => sendAndExit(message, 0),
   (error: unknown) => sendAndExit({ type: 'failed', message: error instanceof Error ? error.message : String(error) }, 1),
 );

@@ -6,15 +6,17 @@
  * Run as `node --import tsx test/bench/servers/server.ts <scenario name>` with an IPC channel, BENCH_SECRET,
  * BENCH_REDIS_URL and BENCH_KEY_PREFIX in the environment. Messages:
  *   child → parent  { type: 'ready', port }                       once listening
- *   parent → child  { type: 'begin' }  → { type: 'begun' }         opens a measurement window
+ *   parent → child  { type: 'begin', label } → { type: 'begun' }  opens a measurement window
  *   parent → child  { type: 'end' }    → { type: 'ended', ... }    closes it: CPU µs and requests in the window
- *   parent → child  { type: 'exit' }                               closes the server and exits (writes --cpu-prof)
+ *   parent → child  { type: 'inject', request, count }             runs `count` requests in-process (no socket)
+ *                   → { type: 'injected', cpuUs, wallUs, non2xx }  and reports the CPU they took
+ *   parent → child  { type: 'exit' }                               closes the server and exits
  * The child also exits when the IPC channel closes (the runner died), so no server outlives the run.
  */
 import { createShield } from '../../../src/core/shield.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
 import path from 'node:path';
-import { buildApp, type BenchApp } from './apps.js';
+import { buildApp, type BenchApp, type InjectRequest } from './apps.js';
 import { slug, WindowProfiler } from './window-profiler.js';
 import { scenarioByName, type BenchEnv } from './scenarios.js';
 
@@ -23,10 +25,15 @@ export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'begun' }
   | { type: 'ended'; userUs: number; systemUs: number; requests: number; elapsedMs: number; heapUsedBytes: number }
+  | { type: 'injected'; cpuUs: number; wallUs: number; non2xx: number }
   | { type: 'failed'; message: string };
 
 /** A message from the runner to the child. */
-export type ParentMessage = { type: 'begin'; round: number } | { type: 'end' } | { type: 'exit' };
+export type ParentMessage =
+  | { type: 'begin'; label: string }
+  | { type: 'end' }
+  | { type: 'inject'; request: InjectRequest; count: number }
+  | { type: 'exit' };
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -58,10 +65,10 @@ async function main(): Promise<void> {
     requests += 1;
   });
 
-  // BENCH_PROFILE_DIR: sample each measured window and write <dir>/<scenario>.round<N>.cpuprofile.
+  // BENCH_PROFILE_DIR: sample each measured window and write <dir>/<scenario>.<window label>.cpuprofile.
   const profileDir = process.env.BENCH_PROFILE_DIR;
   const profiler = profileDir ? new WindowProfiler() : undefined;
-  let window: { cpu: NodeJS.CpuUsage; requests: number; started: bigint; round: number } | undefined;
+  let window: { cpu: NodeJS.CpuUsage; requests: number; started: bigint; label: string } | undefined;
   let exiting = false;
   const exit = async (code: number): Promise<void> => {
     if (exiting) return;
@@ -81,7 +88,7 @@ async function main(): Promise<void> {
     switch (message.type) {
       case 'begin':
         await profiler?.start();
-        window = { cpu: process.cpuUsage(), requests, started: process.hrtime.bigint(), round: message.round };
+        window = { cpu: process.cpuUsage(), requests, started: process.hrtime.bigint(), label: message.label };
         send({ type: 'begun' });
         break;
       case 'end': {
@@ -98,9 +105,22 @@ async function main(): Promise<void> {
           elapsedMs: Number(process.hrtime.bigint() - window.started) / 1e6,
           heapUsedBytes: process.memoryUsage().heapUsed,
         };
-        if (profiler && profileDir) await profiler.stop(path.join(profileDir, `${slug(name!)}.round${window.round + 1}.cpuprofile`));
+        if (profiler && profileDir) await profiler.stop(path.join(profileDir, `${slug(name!)}.${slug(window.label)}.cpuprofile`));
         window = undefined;
         send(ended);
+        break;
+      }
+      case 'inject': {
+        // Sequential: one request at a time, so the CPU measured is the per-request path and nothing else.
+        let non2xx = 0;
+        const cpuStart = process.cpuUsage();
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < message.count; i += 1) {
+          const status = await app.inject(message.request);
+          if (status < 200 || status > 299) non2xx += 1;
+        }
+        const cpu = process.cpuUsage(cpuStart);
+        send({ type: 'injected', cpuUs: cpu.user + cpu.system, wallUs: Number(process.hrtime.bigint() - started) / 1e3, non2xx });
         break;
       }
       case 'exit':
