@@ -166,9 +166,9 @@ const GLOBAL_LOOKUP = /\b(?:top|window|self|parent|frames|globalthis|document|th
 
 // `" onmouseover=`, `'autofocus onfocus=`, `/onload=`: an event handler right after a quote or tag-like separator.
 const BREAKOUT_HANDLER = /(?:^|["'`\/\s;])on[a-z]{3,30}\s*=\s*["'`]?[^\s"'`]/;
-// JS execution sinks; calls need a paren or template literal right after the name.
+// JS execution sinks; calls need a paren or template literal right after the name (`Red alert (level 2)` is prose).
 const JS_SINK =
-  /\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript|fromcharcode|atob|importscripts)\s*(?:\(|`)|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*location|\.innerhtml\s*=|\bnew\s+function\s*\(|\bconstructor\s*\(\s*["'`]|\bsrcdoc\s*=|\bjavascript\s*:/;
+  /\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript|fromcharcode|atob|importscripts)(?:\(|`)|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*location|\.innerhtml\s*=|\bnew\s+function\s*\(|\bconstructor\s*\(\s*["'`]|\bsrcdoc\s*=|\bjavascript\s*:/;
 
 /** A critical xss hit (module-level: no closure allocated per value). */
 function hitRule(ruleId: string): RuleHit {

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { createSqliDetector } from '../../../src/verifiers/payload-shield/sqli.js';
+import { sqlFingerprint } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
+import { ruleOf } from './helpers.js';
+
+const sqli = createSqliDetector();
+
+describe('SQL tokenizer', () => {
+  it('fingerprints a bare value', () => {
+    expect(sqlFingerprint("1 union select null,@@version from dual--", 0).fp).toBe('1US1,vFkc');
+  });
+  it('reads a value as if it followed an opening quote', () => {
+    const t = sqlFingerprint("admin' or '1'='1", 39);
+    expect(t.fp).toBe('s&sos');
+    expect(t.openEnd).toBe(true);
+  });
+  it('treats inline comments as whitespace and keeps MySQL executable comments visible', () => {
+    expect(sqlFingerprint('1/**/union/**/select 1', 0).fp).toBe('1US1');
+    expect(sqlFingerprint('1 /*!50000union*/ select 1', 0).fp).toContain('X');
+  });
+  it('caps the token count', () => {
+    expect(sqlFingerprint('1,'.repeat(10_000), 0).fp.length).toBeLessThanOrEqual(48);
+  });
+});
+
+describe('SQL injection detector', () => {
+  it.each([
+    ["' OR 1=1--", 'sqli-quote-break'],
+    ["admin'--", 'sqli-quote-break'],
+    ["' or 'a'='a", 'sqli-quote-break'],
+    ["1 AND SLEEP(5)", 'sqli-dangerous-function'],
+    ['1 UNION ALL SELECT username, password FROM users', 'sqli-union-select'],
+    ['-1/**/union/**/select/**/1,2,3', 'sqli-union-select'],
+    ['1; DROP TABLE users', 'sqli-stacked-query'],
+    ['1 or 1=1', 'sqli-tautology'],
+    ['1) or (1=1', 'sqli-tautology'],
+    ["1 AND (SELECT 1 FROM dual)", 'sqli-subquery'],
+    ['ascii(substring(version(),1,1))', 'sqli-function-chain'],
+    ["1'; WAITFOR DELAY '0:0:5'--", 'sqli-quote-break'],
+    ['x @@hostname', 'sqli-system-variable'],
+    ['1 /*!50000union*/ select 1', 'sqli-mysql-executable-comment'],
+    [" ORDER BY 3-- ", 'sqli-clause-injection'],
+    ["’ or ‘1’=’1", 'sqli-quote-break'],
+    ["%27%20OR%201%3D1--", 'sqli-quote-break'],
+  ])('flags %s', (input, rule) => {
+    expect(ruleOf(sqli, input)).toBe(rule);
+  });
+
+  it.each([
+    "O'Brien",
+    'SELECT your plan',
+    'Select one of our plans',
+    "Rock 'n' roll",
+    "it's 5 o'clock somewhere",
+    'DO OR NOT DO, THERE IS NO',
+    '1950 or 1960',
+    '2 OR 4 METAL BUTTONS',
+    '"CREATE" STERLING GOLD',
+    '1/4"-1/2" WIDE RIBBON',
+    'union station, chicago',
+    '"Quote" -- Mark Twain',
+    'Reality check (2016)',
+    'Tom & Jerry',
+    "Don't drop the table",
+    'price >= 10 and size = 3',
+  ])('passes %s', (input) => {
+    expect(ruleOf(sqli, input)).toBeUndefined();
+  });
+});
