@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { isPollutionKey, parseQueryString } from '../../../src/verifiers/payload-shield/query-parser.js';
+
+describe('bracket-aware query parser', () => {
+  it('nests bracket keys and collects arrays', () => {
+    const { value } = parseQueryString('a[b][c]=1&list[]=x&list[]=y&n=%20z+w');
+    expect(JSON.parse(JSON.stringify(value))).toEqual({ a: { b: { c: '1' } }, list: ['x', 'y'], n: ' z w' });
+  });
+  it('turns repeated plain keys into arrays and reports the repeat count', () => {
+    const parsed = parseQueryString('id=1&id=2&id=3');
+    expect(parsed.value.id).toEqual(['1', '2', '3']);
+    expect(parsed.maxRepeats).toBe(3);
+    expect(parseQueryString('a[]=1&a[]=2').maxRepeats).toBe(1);
+  });
+  it('builds null-prototype objects so __proto__ is data, never a prototype', () => {
+    const parsed = parseQueryString('__proto__[polluted]=yes&a[__proto__][x]=1&constructor[prototype][y]=2');
+    expect(parsed.pollution).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(parsed.value)).toBeNull();
+    expect(Object.keys(parsed.value)).toContain('__proto__');
+  });
+  it('recognises dotted pollution keys', () => {
+    expect(isPollutionKey('__proto__.x')).toBe(true);
+    expect(isPollutionKey('Object.__proto__.evil')).toBe(true);
+    expect(isPollutionKey('constructor.prototype.x')).toBe(true);
+    expect(isPollutionKey('protocol')).toBe(false);
+  });
+  it('bounds depth, array indices and pair count', () => {
+    const deep = parseQueryString('a[1][2][3][4][5][6][7]=x', { maxParams: 10, maxDepth: 3, maxArrayIndex: 20 });
+    expect(JSON.stringify(deep.value)).toContain('[4][5][6][7]');
+    const sparse = parseQueryString('a[999999]=x');
+    expect(Array.isArray(sparse.value.a)).toBe(false);
+    const many = parseQueryString(Array.from({ length: 20 }, (_, i) => `k${i}=v`).join('&'), { maxParams: 5, maxDepth: 5, maxArrayIndex: 20 });
+    expect(many.truncated).toBe(true);
+    expect(Object.keys(many.value)).toHaveLength(5);
+  });
+  it('never throws on malformed input', () => {
+    expect(() => parseQueryString('%%%&=&&a[=1&]b=2&c]]=[&%E0%A4%A=x')).not.toThrow();
+  });
+});
