@@ -76,6 +76,11 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
     shield
       .check(request, routeOptions, { ...(previous ? { previous } : {}), notify: !deferReport && !reportedByGlobal })
       .then((decision) => {
+        const parsed = shield.parsedBody(decision);
+        if (parsed) {
+          req.body = parsed.value;
+          req._body = true; // body-parser 1.x skips a body already parsed; 2.x sees the stream finished
+        }
         if (!decision.allowed) {
           if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
             req[PENDING] = decision;
@@ -90,11 +95,6 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
         }
         req.shield = decision;
         if (deferReport) res.once('close', () => shield.notify(req.shield ?? decision, request));
-        const parsed = shield.parsedBody(decision);
-        if (parsed) {
-          req.body = parsed.value;
-          req._body = true; // body-parser 1.x skips a body already parsed; 2.x sees the stream finished
-        }
         if (shield.wantsOutcome(decision)) {
           res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
         }

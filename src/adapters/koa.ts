@@ -63,6 +63,8 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       ...(previous ? { previous } : {}),
       notify: !deferReport && !reportedByGlobal,
     });
+    const parsed = shield.parsedBody(decision);
+    if (parsed) ctx.request.body = parsed.value;
     if (!decision.allowed) {
       if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path)) {
         ctx.state[PENDING] = decision;
@@ -83,8 +85,6 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       return;
     }
     ctx.state.shield = decision;
-    const parsed = shield.parsedBody(decision);
-    if (parsed) ctx.request.body = parsed.value;
     const wantsOutcome = shield.wantsOutcome(decision);
     if (!wantsOutcome && !deferReport) {
       await next();

@@ -40,7 +40,7 @@ export interface Shield {
   readonly config: ResolvedShieldConfig;
   /** The store behind replay protection and counters. */
   readonly store: Store;
-  /** The most body bytes the shield reads when it has to read the body itself. */
+  /** The most body bytes the shield reads when it has to read the body itself (`payload.limits.maxBodyBytes`). */
   readonly bodyLimitBytes: number;
   /**
    * Checks one request and resolves its Decision; never rejects. `route` adds per-route options over the routes
@@ -206,7 +206,7 @@ export function createShield(config: ShieldConfig): Shield {
   if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
   const routeKeys = verifiers.map(routeKeyOf);
-  const bodyLimitBytes = DEFAULT_BODY_LIMIT;
+  const bodyLimitBytes = resolved.payload?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
   const sensitiveHeaders = new Set<string>([
     ...ALWAYS_REDACTED,
@@ -281,7 +281,9 @@ export function createShield(config: ShieldConfig): Shield {
       return undefined;
     }
     try {
-      const raw = await request.readBody(bodyLimitBytes);
+      const routePayload = session.ctx.route.payload;
+      const limit = (routePayload ? routePayload.limits?.maxBodyBytes : undefined) ?? bodyLimitBytes;
+      const raw = await request.readBody(limit);
       const contentType = request.headers['content-type'];
       session.body = {
         value: raw === undefined ? undefined : parseBody(raw, typeof contentType === 'string' ? contentType : undefined),
