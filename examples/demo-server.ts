@@ -43,6 +43,8 @@ export async function startDemoServer(attester: TestAttester): Promise<DemoServe
     // failures counted per username + IP, per IP and per device (defaults: lock after 5 failures in a row, 5 distinct
     // usernames per device per hour).
     credentials: { binding: true },
+    // The payload shield stands in front of the handlers: limits, prototype pollution, injection detectors.
+    payload: { contentTypes: ['application/json', 'application/x-www-form-urlencoded'] },
     routes: {
       'GET /health': false,
       'POST /transfers': { token: { replay: true } },
@@ -57,6 +59,10 @@ export async function startDemoServer(attester: TestAttester): Promise<DemoServe
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/profile', (req, res) => void res.json({ user: 'alice', device: req.shield?.attestation?.claims.did ?? null }));
   app.post('/transfers', (req, res) => void res.status(201).json({ accepted: req.body }));
+  app.get('/search', (req, res) => void res.json({ results: [], q: req.query.q ?? null }));
+  app.get('/files', (req, res) => void res.json({ file: req.query.name ?? null }));
+  app.post('/comments', (req, res) => void res.status(201).json({ stored: req.body }));
+  app.put('/profile', (req, res) => void res.json({ saved: req.body }));
   const passwords = new Map([['alice', 'correct horse battery staple'], ['bob', 'tr0ub4dor&3']]);
   app.post('/login', (req, res) => {
     const { username, password } = (req.body ?? {}) as { username?: string; password?: string };

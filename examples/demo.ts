@@ -191,6 +191,66 @@ scenarios.push(
   },
 );
 
+const app = async () => ({ authorization: ALICE, 'approov-token': await attester.mint({ bindTo: ALICE, claims: device() }) });
+const put = (url: string, headers: Record<string, string>, body: string) =>
+  fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body });
+
+scenarios.push(
+  {
+    group: 'service integrity',
+    name: "benign comment: O'Brien, SELECT your plan <3",
+    expected: 201,
+    send: async (u) => postJson(`${u}/comments`, await app(), { text: "O'Brien: SELECT your plan <3 (saved in C:\\Users\\ob)" }),
+  },
+  {
+    group: 'service integrity',
+    name: 'benign JSON Schema document with $ref keys',
+    expected: 201,
+    send: async (u) => postJson(`${u}/comments`, await app(), { $schema: 'https://json-schema.org/draft/2020-12/schema', $ref: '#/$defs/comment' }),
+  },
+  {
+    group: 'service integrity',
+    name: 'benign search for "drop table tennis"',
+    expected: 200,
+    send: async (u) => get(`${u}/search?q=${encodeURIComponent('drop table tennis')}`, await app()),
+  },
+  {
+    group: 'service integrity',
+    name: 'SQL injection in the search query',
+    expected: 403,
+    expectedCode: 'payload_attack',
+    send: async (u) => get(`${u}/search?q=${encodeURIComponent("' UNION SELECT username, password FROM users--")}`, await app()),
+  },
+  {
+    group: 'service integrity',
+    name: 'NoSQL operator injection in a login body',
+    expected: 403,
+    expectedCode: 'payload_attack',
+    send: async (u) => postJson(`${u}/comments`, await app(), { username: 'admin', password: { $ne: '' } }),
+  },
+  {
+    group: 'service integrity',
+    name: 'path traversal in a file name',
+    expected: 403,
+    expectedCode: 'payload_attack',
+    send: async (u) => get(`${u}/files?name=${encodeURIComponent('../../../../etc/passwd')}`, await app()),
+  },
+  {
+    group: 'service integrity',
+    name: 'SSRF: avatar URL pointing at cloud metadata',
+    expected: 403,
+    expectedCode: 'payload_attack',
+    send: async (u) => put(`${u}/profile`, await app(), JSON.stringify({ avatarUrl: 'http://169.254.169.254/latest/meta-data/iam/' })),
+  },
+  {
+    group: 'service integrity',
+    name: 'prototype pollution via __proto__',
+    expected: 403,
+    expectedCode: 'payload_attack',
+    send: async (u) => put(`${u}/profile`, await app(), '{"name":"eve","__proto__":{"isAdmin":true}}'),
+  },
+);
+
 const server = await startDemoServer(attester);
 let failures = 0;
 const rows: string[][] = [];
