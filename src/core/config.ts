@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Store } from '../stores/store.js';
 import { credentialAbuseOptionsSchema, credentialRouteOptionsSchema } from '../verifiers/credential-abuse/options.js';
 import { deviceRiskOptionsSchema, deviceRouteOptionsSchema } from '../verifiers/device-risk/options.js';
 import { payloadRouteOptionsSchema, payloadShieldOptionsSchema } from '../verifiers/payload-shield/options.js';
 import { tokenOptionsSchema, tokenRouteOptionsSchema } from '../verifiers/token/config.js';
 import { clientIpOptionsSchema } from './client-ip.js';
+import { headerNameSchema, storeSchema } from './schemas.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
 import type { ProblemResponse } from './problem.js';
@@ -44,16 +44,6 @@ const verifierSchema = z.custom<Verifier>(
   'must be a verifier object { name, verify(ctx) }',
 );
 
-const storeSchema = z.custom<Store>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater'].every(
-      (m) => typeof (v as Record<string, unknown>)[m] === 'function',
-    ),
-  'must implement the Store interface',
-);
-
 /** The shield configuration schema; `createShield` validates against it once, at construction. */
 export const shieldConfigSchema = z
   .object({
@@ -85,7 +75,7 @@ export const shieldConfigSchema = z
      */
     onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
     /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
-    redactHeaders: z.array(z.string().min(1).regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case header name')).default([]),
+    redactHeaders: z.array(headerNameSchema).default([]),
     /** Shapes the denial response; return undefined to keep the default problem+json. */
     onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
       'onDeny',

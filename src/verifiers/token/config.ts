@@ -1,6 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import type { Store } from '../../stores/store.js';
+import { headerNameSchema, storeSchema } from '../../core/schemas.js';
 import type { TokenBindingOptions } from './options.js';
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
@@ -29,19 +29,7 @@ const jwkSchema = z.custom<PublicJwk>(
   (v) => typeof v === 'object' && v !== null && typeof (v as { kty?: unknown }).kty === 'string',
   'must be a JWK object with a "kty"',
 );
-const storeSchema = z.custom<Store>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater'].every(
-      (m) => typeof (v as Record<string, unknown>)[m] === 'function',
-    ),
-  'must implement the Store interface (setIfAbsent, get, delete, increment, addToSet, setIfGreater)',
-);
-const headerName = z
-  .string()
-  .min(1)
-  .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case HTTP header name');
+const headerName = headerNameSchema;
 
 const bindingSchema = z
   .object({

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import type { Store } from '../stores/store.js';
+
+const STORE_METHODS = ['setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater'] as const;
+
+/** Accepts any object implementing the `Store` interface (duck-typed: users bring their own stores). */
+export const storeSchema = z.custom<Store>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    STORE_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  `must implement the Store interface (${STORE_METHODS.join(', ')})`,
+);
+
+/** A lower-case HTTP header name, as Node presents them. */
+export const headerNameSchema = z
+  .string()
+  .min(1)
+  .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case HTTP header name');
