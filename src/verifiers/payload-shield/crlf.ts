@@ -9,8 +9,10 @@ import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './ty
 /** Rule ids of the CRLF detector. */
 export const CRLF_RULES = { headerInjection: 'crlf-header-injection', lineBreak: 'crlf-line-break' } as const;
 
+// `[ \t]*`, not `\s*`: whitespace after the break must not include further line breaks, or a run of CR/LF would
+// be rescanned from every break (quadratic).
 const KNOWN_HEADER_AFTER_BREAK =
-  /[\r\n]\s*(?:set-cookie|location|content-type|content-length|content-security-policy|refresh|x-forwarded-for|x-forwarded-host|x-xss-protection|access-control-allow-[a-z-]+|transfer-encoding|host|cache-control|link|x-[a-z-]{1,40}|http\/1\.[01])\s*:/;
+  /[\r\n][ \t]*(?:set-cookie|location|content-type|content-length|content-security-policy|refresh|x-forwarded-for|x-forwarded-host|x-xss-protection|access-control-allow-[a-z-]+|transfer-encoding|host|cache-control|link|x-[a-z-]{1,40}|http\/1\.[01])\s*:/;
 const ANY_HEADER_AFTER_BREAK = /[\r\n][a-z][a-z0-9-]{1,40}\s*:/;
 
 /** Creates the CRLF detector. */

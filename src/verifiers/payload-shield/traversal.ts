@@ -15,8 +15,9 @@ export const TRAVERSAL_RULES = {
 } as const;
 
 // `..` as a whole segment (or `..;/` for Tomcat, `..%`/`..\0` for double-decoding servers), and `....//`
-// (filters that strip `../` once leave `../`). `/compare/a...b` and `wait.../` are not dot-dot segments.
-const DOT_DOT = /(?:^|[\/\\=])\.\.(?:[\/\\;%\0]|$)|\.{3,}[\/\\]{2}|\.{4,}[\/\\]/;
+// (filters that strip `../` once leave `../`). `/compare/a...b` and `wait.../` are not dot-dot segments. A run of
+// dots is only entered at its first dot (`[^.]` before it), so 100 KB of dots is scanned once, not quadratically.
+const DOT_DOT = /(?:^|[\/\\=])\.\.(?:[\/\\;%\0]|$)|(?:^|[^.])\.{3,}[\/\\]{2}|(?:^|[^.])\.{4,}[\/\\]/;
 // Unix locations whose files an API never receives as input. The delimiter before the path is one character
 // (the class includes `/`), never a repeated group, so a run of slashes is scanned once.
 const UNIX_SYSTEM_PATH =
