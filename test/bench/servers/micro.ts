@@ -66,9 +66,9 @@ export const MICRO_CASES: readonly MicroCase[] = [
   {
     name: 'approov token, never seen (full HS256 verify)',
     config: (secret) => ({ token: approov({ secret }) }),
-    distinctTokens: 25_000,
-    calls: 20_000,
-    warmup: 5_000,
+    distinctTokens: 12_000,
+    calls: 10_000,
+    warmup: 2_000,
   },
 ];
 
