@@ -44,7 +44,9 @@ const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 // Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
 // separately): ordinary values cost one character loop.
 const INTERESTING = ~(CH.colon | CH.at | CH.percent | CH.star | CH.bang);
-const SQL_WORDS = /union|select/;
+const SQL_WORDS = /union|select/i;
+// `%`, `&` and `\` start every encoding `normalise` undoes.
+const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
 
 function limitDeny(v: LimitViolation): PayloadVerdict {
@@ -136,12 +138,13 @@ class Inspection {
       }
     }
     const custom = this.options.customRules;
-    const decoded = normalise(raw, this.options.decodeRounds);
-    const mask = charMask(decoded);
-    const lower = decoded.toLowerCase();
-    const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(lower) && !(kind !== 'path' && URL_PARAM.test(name));
+    // Most values carry no encoding: decode only when the raw value has an escape character in it.
+    const rawMask = charMask(raw);
+    const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
+    const mask = decoded === raw ? rawMask : charMask(decoded);
+    const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
     if (!plain) {
-      const value: InspectedValue = { raw, decoded, lower, kind, role, name, mask };
+      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask };
       const paranoia = this.options.paranoia;
       for (const detector of detectors) {
         const hit = detector.detect(value, paranoia);

@@ -138,7 +138,10 @@ export function createSsrfDetector(): Detector {
         const start = sep + 3;
         // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
         const first = s.slice(start, hostEnd(s, start));
-        const second = authorityHost(s, start);
+        const authorityEnd = hostEnd(s, start);
+        // Without `@` or `\\` right after the host, both readings of the authority agree: parse it once.
+        const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
+        const second = tricky ? authorityHost(s, start) : first;
         const rule = classifyHost(first) ?? classifyHost(second);
         // A plainly spelled internal host (`http://localhost:1234/schema.json` as a JSON-Schema `$id`) counts
         // only in a parameter that names a URL; metadata addresses, obfuscated spellings, `@`/`\` authority

@@ -60,7 +60,7 @@ export function createTraversalDetector(): Detector {
         // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`).
         if (!HOMOGLYPH_OR_HEX.test(s)) return undefined;
       }
-      s = foldSeparators(s);
+      if (HOMOGLYPH_OR_HEX.test(s)) s = foldSeparators(s);
       const slash = s.indexOf('/') !== -1;
       if (s.indexOf('..') !== -1 && DOT_DOT.test(s)) {
         // In the URL path, `..` is normalised by the router; a dot-dot that survived decoding is still an attack.
