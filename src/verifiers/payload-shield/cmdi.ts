@@ -12,7 +12,14 @@ export const CMDI_RULES = {
   chainedCommand: 'cmdi-chained-command',
   substitution: 'cmdi-command-substitution',
   shellSyntax: 'cmdi-shell-syntax',
+  execCall: 'cmdi-exec-call',
+  bareCommand: 'cmdi-bare-command',
 } as const;
+
+// `exec('whoami')`, `system("ls")`, `child_process.execSync('id')`: a process-spawning call with a command in it.
+const EXEC_CALL = /\b(?:exec|execsync|system|passthru|shell_exec|popen|proc_open|spawn|spawnsync|execfile|pcntl_exec|os\.system|subprocess\.\w+|runtime\.getruntime\(\)\.exec)\s*\(\s*['"`]\s*([\w\/.-]{1,40})/;
+// A value that is itself a command line: `ls -la /etc`, `dir C:\`, `cat /etc/passwd`.
+const BARE_COMMAND = /^\s*(?:ls|dir|cat|id|whoami|uname|ifconfig|ipconfig|netstat|ping|curl|wget|nc|ncat|bash|sh|powershell|cmd(?:\.exe)?|nslookup|systeminfo|tasklist|net|sleep)(?:\s+(?:-{1,2}[a-z]|\/[a-z]|[a-z]:\\)|\s*$)/;
 
 /** Commands whose appearance right after a shell separator is an attack. */
 const COMMANDS = new Set([
@@ -46,6 +53,14 @@ const UNAMBIGUOUS = new Set([
   'rundll32', 'regsvr32', 'cscript', 'wscript', 'schtasks', 'mkfifo', 'socat', 'printenv', 'bash', 'sh', 'zsh',
   'ksh', 'csh', 'dash', 'tcsh', 'xterm', 'icacls', 'cacls', 'qwinsta', 'whoami.exe', 'ipconfig.exe', 'telnet',
 ]);
+
+/** A separator, or a literal `\\n`/`\\r` escape that a later layer may turn into one. */
+function isSepAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (isSep(c)) return 1;
+  if (c === 92 && (s.charCodeAt(i + 1) === 110 || s.charCodeAt(i + 1) === 114)) return 2;
+  return 0;
+}
 
 function isSep(c: number): boolean {
   // ; | & ` \n \r ( $(  and the start of the value
@@ -114,7 +129,9 @@ export function createCmdiDetector(): Detector {
     category: 'cmdi',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent)) === 0) return undefined;
+      if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent | CH.backslash | CH.paren | CH.slash)) === 0) {
+        return undefined;
+      }
       if ((s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
         // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``).
         const m = /(?:\$\(|`)\s*([\w\/.-]{1,40})/.exec(s);
@@ -123,14 +140,19 @@ export function createCmdiDetector(): Detector {
       }
       let checked = 0;
       for (let i = 0; i < s.length && checked < 64; i++) {
-        const c = s.charCodeAt(i);
-        if (!isSep(c)) continue;
+        let width = isSepAt(s, i);
+        if (width === 0) continue;
         checked++;
-        let j = i + 1;
-        while (j < s.length && isSep(s.charCodeAt(j))) j++;
+        let j = i + width;
+        while (j < s.length && (width = isSepAt(s, j)) > 0) j += width;
         if (commandAt(s, j)) return hit(CMDI_RULES.chainedCommand);
         i = j - 1;
       }
+      if ((value.mask & CH.paren) !== 0 && s.indexOf('(') !== -1) {
+        const call = EXEC_CALL.exec(s);
+        if (call && COMMANDS.has(call[1]!.slice(call[1]!.lastIndexOf('/') + 1))) return hit(CMDI_RULES.execCall);
+      }
+      if (BARE_COMMAND.test(s)) return hit(CMDI_RULES.bareCommand);
       return undefined;
     },
   };
