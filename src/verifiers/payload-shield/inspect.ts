@@ -3,8 +3,8 @@
  * detectors with anomaly scoring, exclusions and virtual patches. The verifier and the detection benchmark both
  * call `inspectPayload`; nothing here knows about a web framework.
  */
-import { SHIELD_CODES, type ShieldCode } from '../../core/codes.js';
-import { isJsonType, mediaType } from '../../core/body.js';
+import type { ShieldCode } from '../../core/codes.js';
+import { mediaType } from '../../core/body.js';
 import type { CompiledPayloadOptions } from './compile.js';
 import { checkHeaderLimits, type LimitViolation, type PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
@@ -341,7 +341,7 @@ export function inspectPayload(
       query,
       params: request.params,
       header: request.headers,
-      cookie: cookies ?? (options.cookies ? undefined : undefined),
+      cookie: cookies,
       path: request.path,
     };
     for (const patch of options.targetedPatches) {
@@ -380,10 +380,3 @@ export function describeVerdict(verdict: PayloadVerdict): string {
   return `score ${verdict.score}: ${describeHits(verdict.hits)}`;
 }
 
-/** True when `type` is JSON (re-exported for callers that decide how to parse). */
-export { isJsonType };
-
-/** The HTTP status of a deny code (handy for benchmarks and logs). */
-export function statusOf(code: ShieldCode): number {
-  return SHIELD_CODES[code].status;
-}
