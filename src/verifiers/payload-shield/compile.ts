@@ -2,12 +2,13 @@
  * Turns validated options into the structures the hot path uses: limits with defaults, the active detectors,
  * category modes, compiled exclusions and patches, the header allow-list. Done once per distinct options object.
  */
+import { LRUCache } from 'lru-cache';
 import { createBuiltinDetectors } from './detectors.js';
 import { compileExclusions, type ExclusionSet } from './exclusions.js';
 import type { PayloadLimits } from './limits.js';
 import { resolveLimits, type CategoryMode, type PayloadShieldOptions } from './options.js';
 import type { z } from 'zod';
-import { CATEGORIES, type Category, type Detector } from './types.js';
+import { CATEGORIES, type Category, type Detector, type RuleHit } from './types.js';
 import { compilePatches, type CompiledPatch } from './virtual-patches.js';
 import { createWeakSignalDetector } from './weak-signals.js';
 import { DEFAULT_DECODE_ROUNDS } from './normalise.js';
@@ -35,7 +36,16 @@ export interface CompiledPayloadOptions {
   readonly decodeRounds: number;
   readonly prototypePollution: boolean;
   readonly schemas: { readonly body?: z.ZodType; readonly query?: z.ZodType; readonly params?: z.ZodType };
+  /**
+   * Detector results for recent header values (`name\0value` → hits). Clients send the same User-Agent and
+   * Referer over and over; a bounded LRU saves re-running every detector on them. Exclusions and modes are applied
+   * when the hits are recorded, so cached entries stay valid for every request.
+   */
+  readonly headerVerdicts: LRUCache<string, readonly RuleHit[]>;
 }
+
+/** Header values longer than this are not cached (bounds the cache's memory: 1000 × 1 KiB). */
+export const HEADER_CACHE_MAX_VALUE = 1024;
 
 const BUILTIN_DETECTORS = createBuiltinDetectors();
 const WEAK_SIGNALS = createWeakSignalDetector();
@@ -69,5 +79,6 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     decodeRounds: options.decodeRounds ?? DEFAULT_DECODE_ROUNDS,
     prototypePollution: options.prototypePollution ?? true,
     schemas,
+    headerVerdicts: new LRUCache<string, readonly RuleHit[]>({ max: 1000 }),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { ShieldCode } from '../../core/codes.js';
 import { mediaType } from '../../core/body.js';
-import type { CompiledPayloadOptions } from './compile.js';
+import { HEADER_CACHE_MAX_VALUE, type CompiledPayloadOptions } from './compile.js';
 import { checkHeaderLimits, type LimitViolation, type PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
@@ -138,12 +138,16 @@ class Inspection {
       }
     }
     const custom = this.options.customRules;
+    if (kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE) {
+      this.inspectCachedHeader(raw, name);
+      if (custom.length === 0 || this.done) return;
+    }
     // Most values carry no encoding: decode only when the raw value has an escape character in it.
     const rawMask = charMask(raw);
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
     const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
-    if (!plain) {
+    if (!plain && !(kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE)) {
       const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask };
       const paranoia = this.options.paranoia;
       for (const detector of detectors) {
@@ -160,6 +164,30 @@ class Inspection {
         this.record({ ruleId: rule.id, category: 'custom', severity: rule.severity }, this.location(), rule.monitor);
         if (this.done) return;
       }
+    }
+  }
+
+  /** Runs every detector on a header value once per distinct value (LRU), then records the hits here. */
+  private inspectCachedHeader(raw: string, name: string): void {
+    const key = `${name}\0${raw}`;
+    let hits = this.options.headerVerdicts.get(key);
+    if (hits === undefined) {
+      const found: RuleHit[] = [];
+      const decoded = normalise(raw, this.options.decodeRounds);
+      const mask = charMask(decoded);
+      if ((mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded)) {
+        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask };
+        for (const detector of this.options.detectors) {
+          const hit = detector.detect(value, this.options.paranoia);
+          if (hit) found.push(hit);
+        }
+      }
+      hits = found;
+      this.options.headerVerdicts.set(key, hits);
+    }
+    for (const hit of hits) {
+      this.record(hit);
+      if (this.done) return;
     }
   }
 

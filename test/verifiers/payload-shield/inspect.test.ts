@@ -115,6 +115,15 @@ describe('detection, scoring and reporting', () => {
     });
     expect(inspect({}, undefined, { params: { id: "1 or 1=1" } })).toMatchObject({ detail: expect.stringContaining('@params.id') });
   });
+  it('reuses cached header verdicts without losing per-request exclusions', () => {
+    const compiled = compilePayloadOptions({ exclusions: [{ categories: ['sqli'], targets: ['header.user-agent'], path: '/excluded' }] });
+    const headers = { 'user-agent': "' or 1=1--" };
+    for (let i = 0; i < 3; i++) {
+      expect(inspectPayload(request({ headers }), undefined, compiled)).toMatchObject({ action: 'deny' });
+      expect(inspectPayload(request({ headers, path: '/excluded' }), undefined, compiled)).toMatchObject({ action: 'allow' });
+    }
+    expect(compiled.headerVerdicts.size).toBe(1);
+  });
   it('leaves other headers alone unless configured', () => {
     const headers = { 'x-search': "' or 1=1--" };
     expect(inspect({}, undefined, { headers })).toMatchObject({ action: 'allow' });
