@@ -33,7 +33,7 @@ const COMMANDS = new Set([
   'crontab', 'useradd', 'adduser', 'passwd', 'sudo', 'su', 'mkfifo', 'mknod', 'socat', 'tftp', 'ftp', 'scp',
   'ssh', 'shutdown', 'reboot', 'halt', 'init', 'systemctl', 'service', 'sysctl', 'ver', 'vol', 'arp', 'route',
   'traceroute', 'tracert', 'lsof', 'last', 'w', 'who', 'users', 'groups', 'getent', 'nmap', 'nohup', 'exec',
-  'eval', 'expr', 'true', 'false', 'test', 'start', 'call', 'copy', 'del', 'erase', 'rmdir', 'mkdir', 'cd',
+  'eval', 'expr', 'start', 'call', 'copy', 'del', 'erase', 'rmdir', 'mkdir', 'cd',
   'attrib', 'icacls', 'cacls', 'net1', 'qwinsta', 'query', 'whoami.exe', 'ipconfig.exe',
 ]);
 
@@ -94,6 +94,13 @@ function shellArgsFollow(s: string, at: number): boolean {
   );
 }
 
+/** The separator character just before `start` (skipping spaces and `{`/`(` the caller skipped too). */
+function sep0(s: string, start: number): number {
+  let k = start - 1;
+  while (k > 0 && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k--;
+  return s.charCodeAt(k);
+}
+
 /** Checks a command word starting at `start` (after a separator and optional spaces/path). */
 function commandAt(s: string, start: number): boolean {
   let i = start;
@@ -112,7 +119,21 @@ function commandAt(s: string, start: number): boolean {
   if (!COMMANDS.has(name)) return false;
   const fromPath = nameStart > i;
   if (fromPath) return true; // /usr/bin/id after a separator
+  // Markdown inline code (`` `id` ``, `` `type` ``): one ambiguous word between backticks is prose about code.
+  if (s.charCodeAt(start - 1) === 96 && s.charCodeAt(end) === 96 && AMBIGUOUS_COMMANDS.has(name)) return false;
   if (UNAMBIGUOUS.has(name)) return true;
+  // After a line break, a word that ends the text is a line of prose (`...valid in\nRuby`), not a command.
+  // A backtick substitution needs its closing backtick; a Markdown code fence (```ruby) is not one.
+  if (sep0(s, start) === 96) {
+    if (s.startsWith('```', start - 3) || s.indexOf('`', end) === -1) return false;
+  }
+  // Lines of prose start with words too (`\nRuby 2.3+`): after a line break, only flags, paths, variables,
+  // redirections or another separator make the word a command.
+  const sep = s.charCodeAt(start - 1);
+  if (sep === 10 || sep === 13) {
+    if (end >= s.trimEnd().length) return false;
+    return /^[ \t]+(?:-{1,2}[a-z]|\/|\$|[<>|;&])/.test(s.slice(end, end + 4));
+  }
   return shellArgsFollow(s, end);
 }
 

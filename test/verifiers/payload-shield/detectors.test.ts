@@ -74,7 +74,7 @@ describe('command injection', () => {
     'dir C:\\',
     '\\nid;',
   ])('flags %s', (input) => expect(ruleOf(d, input)).toBeDefined());
-  it.each(['Tom & Jerry', 'rock; roll', 'Q&A session', 'cats | dogs', 'salt & pepper; more salt', 'R&D; Python developer', 'id card lost', 'net income (2023)', 'exec(summary)'])(
+  it.each(['Tom & Jerry', 'rock; roll', 'Q&A session', 'cats | dogs', 'salt & pepper; more salt', 'R&D; Python developer', 'id card lost', 'net income (2023)', 'exec(summary)', 'Set it to `true`, not `false`.', 'Only valid in\nRuby 2.3+.', '```ruby\nputs 1\n```', 'the `id` field'])(
     'passes %s',
     (input) => expect(ruleOf(d, input)).toBeUndefined(),
   );
