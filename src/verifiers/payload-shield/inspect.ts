@@ -256,9 +256,10 @@ export function inspectRequestHead(request: PayloadRequest, options: CompiledPay
   return undefined;
 }
 
-function schemaDeny(part: string, issues: readonly { path: readonly PropertyKey[] }[]): PayloadVerdict {
-  const paths = issues.slice(0, MAX_DETAIL_HITS).map((issue) =>
-    formatLocation(part, issue.path.map((p) => (typeof p === 'number' ? p : String(p)))),
+function schemaDeny(part: string, issues: readonly { path: readonly PropertyKey[]; code: string }[]): PayloadVerdict {
+  // Path and zod issue code (`body.items[1].qty:invalid_type`): where and what kind, never the value.
+  const paths = issues.slice(0, MAX_DETAIL_HITS).map(
+    (issue) => `${formatLocation(part, issue.path.map((p) => (typeof p === 'number' ? p : String(p))))}:${issue.code}`,
   );
   return { action: 'deny', code: 'payload_invalid', detail: `schema failed at ${[...new Set(paths)].join(',')}`, score: 0, hits: NO_HITS };
 }
