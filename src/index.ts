@@ -64,3 +64,18 @@ export type {
 // Credential integrity.
 export { createCredentialAbuseVerifier, credentialAbuseOptionsSchema, CREDENTIAL_DEFAULTS } from './verifiers/credential-abuse/index.js';
 export type { CredentialAbuseOptions, CredentialRouteOptions, BreachedPasswordOptions } from './verifiers/credential-abuse/index.js';
+
+// Service integrity.
+export { createPayloadShieldVerifier, payloadShieldOptionsSchema, inspectPayload, RULE_CATALOGUE, DEFAULT_LIMITS } from './verifiers/payload-shield/index.js';
+export type {
+  PayloadShieldOptions,
+  PayloadRouteOptions,
+  PayloadExclusion,
+  VirtualPatch,
+  PatchMatcher,
+  CategoryMode,
+  PayloadVerdict,
+  Category,
+  PayloadLimits,
+} from './verifiers/payload-shield/index.js';
+export { BodyError, readRawBody, parseBody } from './core/body.js';

@@ -99,7 +99,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return undefined;
   }) as never);
 
-  app.addHook('preValidation', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+  // Each hook costs every request a hook run and a promise: add the body and response hooks only when needed.
+  if (shield.hasBodyStage) app.addHook('preValidation', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
     const previous = req.shield;
     if (previous === undefined || previous.complete) return undefined;
     const request = toRequest(req, true);
@@ -109,7 +110,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return undefined;
   }) as never);
 
-  app.addHook('onResponse', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+  if (shield.hasOutcomeListeners) app.addHook('onResponse', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
     const decision = req.shield;
     if (decision !== undefined && shield.wantsOutcome(decision)) await shield.reportOutcome(decision, reply.statusCode);
   }) as never);

@@ -42,6 +42,10 @@ export interface Shield {
   readonly store: Store;
   /** The most body bytes the shield reads when it has to read the body itself (`payload.limits.maxBodyBytes`). */
   readonly bodyLimitBytes: number;
+  /** True when some verifier runs at the body stage (adapters skip their body hook otherwise). */
+  readonly hasBodyStage: boolean;
+  /** True when some verifier wants to hear how requests ended (adapters skip their response hook otherwise). */
+  readonly hasOutcomeListeners: boolean;
   /**
    * Checks one request and resolves its Decision; never rejects. `route` adds per-route options over the routes
    * table (`false` turns the shield off for the route).
@@ -412,10 +416,13 @@ export function createShield(config: ShieldConfig): Shield {
     return found;
   }
 
+  const hasOutcomeListeners = verifiers.some((v) => v.onResponse !== undefined);
   const self: ShieldImpl = {
     config: resolved,
     store,
     bodyLimitBytes,
+    hasBodyStage: verifiers.some((v) => v.stage === 'body'),
+    hasOutcomeListeners,
     verifiers,
     onError,
     check,
@@ -442,6 +449,7 @@ export function createShield(config: ShieldConfig): Shield {
       }
     },
     wantsOutcome(decision) {
+      if (!hasOutcomeListeners) return false;
       const session = ShieldDecision.sessionOf(decision);
       return session !== undefined && !session.outcomeTaken && listeners(session).length > 0;
     },

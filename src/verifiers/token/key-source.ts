@@ -1,10 +1,11 @@
-import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, webcrypto, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { ResolvedTokenOptions, TokenAlgorithm } from './config.js';
 
 /**
  * The imported verification key(s) of a token verifier. Keys are imported once, at construction: jose caches the
- * WebCrypto form of a `KeyObject` per algorithm, whereas a raw `Uint8Array` would be re-imported on every call.
+ * WebCrypto form of an asymmetric `KeyObject` per algorithm; HMAC secrets are handed over as CryptoKeys imported once
+ * per algorithm (jose would re-import a secret, as KeyObject or Uint8Array, on every call).
  */
 export interface KeySource {
   /** What jose's `jwtVerify` takes: one key, or a function that picks a key from a JWK set by `kid`/`alg`. */
@@ -30,7 +31,7 @@ export function importKeySource(options: ResolvedTokenOptions): KeySource {
       throw new Error(`secret: an HMAC secret needs at least 32 bytes (256 bits), got ${bytes.byteLength}`);
     }
     return {
-      key: createSecretKey(Buffer.from(bytes)),
+      key: hmacKeys(createSecretKey(Buffer.from(bytes))),
       algorithms: options.algorithms ?? ['HS256'],
       remote: false,
       generation: () => STATIC_GENERATION,
@@ -71,6 +72,25 @@ export function importKeySource(options: ResolvedTokenOptions): KeySource {
     };
   }
   throw new Error('no key source');
+}
+
+/**
+ * jose turns a secret KeyObject back into bytes and re-imports them into WebCrypto on every verification (its key
+ * cache only covers asymmetric keys). Handing it a CryptoKey imported once per HMAC algorithm avoids that.
+ */
+function hmacKeys(secret: KeyObject): JWTVerifyGetKey {
+  const raw = secret.export();
+  const byAlg = new Map<string, Promise<webcrypto.CryptoKey>>();
+  return (header) => {
+    const alg = header.alg ?? '';
+    let key = byAlg.get(alg);
+    if (key === undefined) {
+      const hash = alg === 'HS384' ? 'SHA-384' : alg === 'HS512' ? 'SHA-512' : 'SHA-256';
+      key = webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash }, false, ['verify']);
+      byAlg.set(alg, key);
+    }
+    return key;
+  };
 }
 
 function decodeBase64Secret(secret: string): Uint8Array {

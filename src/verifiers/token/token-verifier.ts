@@ -185,12 +185,13 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       const token = readToken(ctx.request);
       if (token === undefined) return MISSING;
       if (token === null) return deny('token_invalid', 'malformed token header');
-      if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
-      if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
+      // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
       const cached = cache?.get(token);
       if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
         return afterVerification(ctx, cached);
       }
+      if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
+      if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
       return verifySignatureAndClaims(token, ctx.now).then((result) =>
         'attestation' in result ? afterVerification(ctx, result) : result,
       );
