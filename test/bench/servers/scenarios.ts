@@ -6,7 +6,9 @@
  * The table is imported by the runner (for the client side: body, headers, tokens) and by the child server (for
  * the shield config and the route), so everything in a row must be deterministic given the same `BenchEnv`.
  */
+import { Redis } from 'ioredis';
 import { approov } from '../../../src/attestation/approov.js';
+import { RedisStore } from '../../../src/stores/redis.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
 import type { Decision } from '../../../src/core/decision.js';
 import type { RouteOptions } from '../../../src/core/route-options.js';
@@ -102,11 +104,8 @@ const SAME_TOKEN: BenchClient = { body: BODY_300, authorization: BENCH_AUTHORIZA
 /** HS256 Approov-style token with binding of `pay` to the Authorization header (the preset's defaults). */
 const approovShield = (env: BenchEnv): ShieldConfig => ({ token: approov({ secret: env.secret }) });
 
-/**
- * The scenarios, in the order each round runs them. Bare and shielded rows alternate so that drift over the run
- * affects both sides of a comparison equally. Append new rows at the end of the group they belong to.
- */
-export const SCENARIOS: readonly Scenario[] = [
+/** The foundation's rows: the token verifier (HS256 + binding) on each framework. */
+const FOUNDATION: readonly Scenario[] = [
   { name: 'fastify', framework: 'fastify', shielded: false, route: ORDER_ROUTE, client: SAME_TOKEN },
   {
     name: 'fastify+shield',
@@ -148,6 +147,69 @@ export const SCENARIOS: readonly Scenario[] = [
     client: SAME_TOKEN,
   },
 ];
+
+const BODY_1K = orderBody(1024);
+const LOGIN_BODY = JSON.stringify({ username: 'bench-user@example.com', password: 'correct horse battery staple' });
+const LOGIN_ROUTE: BenchRoute = {
+  method: 'POST',
+  path: '/v1/login',
+  // No Authorization exists before a login; the login itself is what the credential verifier guards.
+  shield: { token: { binding: false }, credentials: { login: { username: 'body.username' } } },
+};
+const LOGIN_CLIENT: BenchClient = { body: LOGIN_BODY, authorization: BENCH_AUTHORIZATION, token: 'same' };
+const redisClients = new WeakMap<object, Redis>();
+
+/**
+ * Rows of the later sections: the payload shield on a ~1 KB body, and credential counters on a login route with
+ * MemoryStore and RedisStore (Redis on 127.0.0.1:6379, or BENCH_REDIS_URL). Every login succeeds (200), so each
+ * request reads the lock keys and, after the response, resets the username + IP streak.
+ */
+const LATER_SECTIONS: readonly Scenario[] = [
+  { name: 'fastify 1KB', framework: 'fastify', shielded: false, route: ORDER_ROUTE, client: { ...SAME_TOKEN, body: BODY_1K } },
+  {
+    name: 'fastify+shield+payload 1KB',
+    framework: 'fastify',
+    shielded: true,
+    baseline: 'fastify 1KB',
+    shieldConfig: (env) => ({ ...approovShield(env), payload: { contentTypes: ['application/json'] } }),
+    route: ORDER_ROUTE,
+    client: { ...SAME_TOKEN, body: BODY_1K },
+  },
+  { name: 'fastify login', framework: 'fastify', shielded: false, route: { ...LOGIN_ROUTE, shield: undefined }, client: LOGIN_CLIENT },
+  {
+    name: 'fastify+shield+credentials memory',
+    framework: 'fastify',
+    shielded: true,
+    baseline: 'fastify login',
+    shieldConfig: (env) => ({ ...approovShield(env), credentials: {} }),
+    route: LOGIN_ROUTE,
+    client: LOGIN_CLIENT,
+  },
+  {
+    name: 'fastify+shield+credentials redis',
+    framework: 'fastify',
+    shielded: true,
+    baseline: 'fastify login',
+    shieldConfig: (env) => {
+      const client = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+      const store = new RedisStore({ client, prefix: `${env.keyPrefix}cred:` });
+      redisClients.set(store, client);
+      return { ...approovShield(env), store, credentials: {} };
+    },
+    cleanup: async (_env, config) => {
+      const client = config?.store ? redisClients.get(config.store) : undefined;
+      await client?.quit();
+    },
+    route: LOGIN_ROUTE,
+    client: LOGIN_CLIENT,
+  },
+];
+
+/**
+ * The scenarios, in the order each round runs them. Bare and shielded rows alternate so that drift over the run
+ * affects both sides of a comparison equally. Append new rows at the end of the group they belong to.
+ */
+export const SCENARIOS: readonly Scenario[] = [...FOUNDATION, ...LATER_SECTIONS];
 
 /** The scenario of that name, or an error listing the known names. */
 export function scenarioByName(name: string): Scenario {
