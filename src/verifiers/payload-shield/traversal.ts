@@ -26,10 +26,21 @@ const UNIX_SYSTEM_PATH =
 const SENSITIVE_DOTFILE =
   /(?:^|[\/\\])\.(?:xauthority|profile|bashrc|bash_profile|bash_history|zsh_history|ssh\b|htpasswd|htaccess|env\b|git\/|gitconfig|aws\/|npmrc|netrc|pgpass|mysql_history|viminfo|docker\/|kube\/|cshrc|login|logout|rhosts|forward|lesshst)/;
 const WINDOWS_SYSTEM_PATH =
-  /(?:^|[^a-z0-9_.-])(?:[a-z]:)?[\\\/](?:windows|program files[\\\/]|winnt|boot\.ini|inetpub|xampp|wamp|program files[^\\\/]*[\\\/]+(?:apache|mysql|php|filezilla|xampp)|apache[\w.-]*[\\\/]|php\d?[\\\/]|mysql[\\\/]|system32|autoexec\.bat|config\.sys|documents and settings|appserv|filezilla|users[\\\/]+[^\\\/]+[\\\/]+ntuser\.dat|sysprep|unattend)/;
+  /(?:^|[^a-z0-9_.-])(?:[a-z]:)?[\\\/](?:windows|winnt|boot\.ini|inetpub|xampp|wamp|program files[^\\\/]*[\\\/]+(?:apache|mysql|php|filezilla|xampp)|apache[\w.-]*[\\\/]|php\d?[\\\/]|mysql[\\\/]|system32|autoexec\.bat|config\.sys|documents and settings|appserv|filezilla|users[\\\/]+[^\\\/]+[\\\/]+ntuser\.dat|sysprep|unattend)/;
 const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my\.ini|my\.cnf|httpd\.conf|web\.config|\.htaccess|\.htpasswd|wp-config\.php|sam|ntuser\.dat|access[._]log|error[._]log)(?:$|[\0?#;])/;
 const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
 const PHP_WRAPPER = /\bphp:\/\/(?:filter|input|fd|memory|temp|stdin)|^data:[^,]{0,60}base64,|\bexpect:\/\//;
+
+/** True when a match exists and no whitespace comes before it: the path is the value, not part of prose. */
+function startsValue(match: RegExpExecArray | null, s: string): boolean {
+  if (match === null) return false;
+  // The patterns consume the one delimiter before the path, so the match's first character is checked too.
+  for (let i = 0; i <= match.index; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) return false;
+  }
+  return true;
+}
 
 /** A critical traversal hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
@@ -69,9 +80,11 @@ export function createTraversalDetector(): Detector {
       if (value.kind === 'path') return undefined; // the URL path itself is made of slashes
       if (s.indexOf('://') !== -1 && (STREAM_WRAPPER.test(s) || PHP_WRAPPER.test(s))) return hit(TRAVERSAL_RULES.wrapper);
       if (PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
-      if (slash && UNIX_SYSTEM_PATH.test(s)) return hit(TRAVERSAL_RULES.systemPath);
+      // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
+      // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
+      if (slash && startsValue(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);
       if (SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
-      if (WINDOWS_SYSTEM_PATH.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
+      if (startsValue(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
       if (WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       return undefined;
     },

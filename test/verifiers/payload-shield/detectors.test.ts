@@ -54,7 +54,14 @@ describe('path traversal / LFI', () => {
     'images/2024/cat.png',
     'see https://example.com/etc',
     'file:///folder/file.json',
+    // A system path mentioned in prose is not a file-inclusion probe; one given as the value is.
+    'The binary lives in /usr/local/bin on Linux',
+    'see /etc/hosts for the config',
+    'C:\\Program Files\\App\\app.exe',
   ])('passes %s', (input) => expect(ruleOf(d, input)).toBeUndefined());
+  it.each(['/usr/local/bin/php', 'file=/etc/hosts', '/etc/hosts%00.png'])('flags the bare path %s', (input) =>
+    expect(ruleOf(d, input)).toBeDefined(),
+  );
 });
 
 describe('command injection', () => {
