@@ -64,12 +64,17 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   if (!app.hasRequestDecorator('shield')) app.decorateRequest('shield', undefined);
 
   // Validate each route's options when the route is declared, so a typo fails at startup, not per request.
+  let routesHaveOptions = false;
   app.addHook('onRoute', ((routeOptions: { config?: { shield?: unknown }; method: unknown; url: string }) => {
     const route = routeOptions.config?.shield;
-    if (route !== undefined) parseRouteOptions(route, `route ${String(routeOptions.method)} ${routeOptions.url} config.shield`);
+    if (route === undefined) return;
+    parseRouteOptions(route, `route ${String(routeOptions.method)} ${routeOptions.url} config.shield`);
+    routesHaveOptions = true;
   }) as never);
 
   function routeOf(req: FastifyLikeRequest): RouteOptions | false | undefined {
+    // Fastify builds a fresh `routeOptions` object on every read: only pay for it when some route has options.
+    if (!routesHaveOptions) return undefined;
     return (req.routeOptions?.config ?? req.routeConfig)?.shield;
   }
 
