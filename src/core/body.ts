@@ -6,15 +6,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { parseQueryString } from '../verifiers/payload-shield/query-parser.js';
+import { ShieldDenyError } from './errors.js';
 
 /** Why a body could not be read or parsed; `code` is the denial code the core answers with. */
-export class BodyError extends Error {
-  readonly code: 'payload_too_large' | 'payload_malformed' | 'unsupported_media_type';
+export class BodyError extends ShieldDenyError {
+  declare readonly code: 'payload_too_large' | 'payload_malformed' | 'unsupported_media_type';
 
   constructor(code: BodyError['code'], message: string) {
-    super(message);
+    super(code, message);
     this.name = 'BodyError';
-    this.code = code;
   }
 }
 

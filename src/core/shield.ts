@@ -504,13 +504,9 @@ function routeKeyOf(verifier: Verifier): string {
   }
 }
 
-function denyCodeOf(error: unknown): keyof typeof SHIELD_CODES | undefined {
-  if (error instanceof ShieldDenyError) return error.code;
-  const code = (error as { code?: unknown; name?: unknown } | null)?.code;
-  if ((error as { name?: unknown } | null)?.name === 'BodyError' && typeof code === 'string' && code in SHIELD_CODES) {
-    return code as keyof typeof SHIELD_CODES;
-  }
-  return undefined;
+function denyCodeOf(error: unknown): ShieldCode | undefined {
+  // ShieldDenyError (and BodyError, its subclass) carries the code to deny with instead of failing as an error.
+  return error instanceof ShieldDenyError ? error.code : undefined;
 }
 
 /** A short, secret-free description of an error for the Decision (class and code, never the message body). */
