@@ -136,6 +136,12 @@ const leaked = ['carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].map((usernam
   ip: '203.0.113.66',
 }));
 const bruteForce = (password: string) => ({ username: 'bob', password, did: 'attacker-phone', ip: '192.0.2.44' });
+/** Sends logins one after another and answers with the last response. */
+async function loginAll(url: string, attempts: Parameters<typeof login>[1][]): Promise<Response> {
+  let last: Response | undefined;
+  for (const attempt of attempts) last = await login(url, attempt);
+  return last as Response;
+}
 
 scenarios.push(
   { group: 'credential integrity', name: 'genuine user logs in', expected: 200, send: (u) => login(u, GENUINE) },
@@ -143,11 +149,7 @@ scenarios.push(
     group: 'credential integrity',
     name: 'stuffing bot: 5 leaked pairs from one device',
     expected: 401,
-    send: async (u) => {
-      let last: Response | undefined;
-      for (const pair of leaked.slice(0, 5)) last = await login(u, pair);
-      return last as Response;
-    },
+    send: (u) => loginAll(u, leaked.slice(0, 5)),
   },
   {
     group: 'credential integrity',
@@ -161,11 +163,7 @@ scenarios.push(
     group: 'credential integrity',
     name: 'brute force: 5 wrong passwords for bob',
     expected: 401,
-    send: async (u) => {
-      let last: Response | undefined;
-      for (const guess of ['123456', 'password', 'qwerty', 'letmein', 'dragon']) last = await login(u, bruteForce(guess));
-      return last as Response;
-    },
+    send: (u) => loginAll(u, ['123456', 'password', 'qwerty', 'letmein', 'dragon'].map(bruteForce)),
   },
   {
     group: 'credential integrity',
