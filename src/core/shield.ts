@@ -300,7 +300,26 @@ export function createShield(config: ShieldConfig): Shield {
     }
   }
 
-  async function check(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision> {
+  /**
+   * The public entry point: never rejects. Anything unexpected (a verifier's `appliesTo` throwing, a malformed
+   * request object) fails closed as `shield_unavailable`, reported to `onError`.
+   */
+  function check(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision> {
+    return runCheck(request, route, options).catch((error: unknown) => {
+      const reference = options?.previous?.reference ?? randomUUID();
+      try {
+        resolved.onError?.(error, { verifier: 'core', reference });
+      } catch {
+        // see onError
+      }
+      const ip = typeof request?.ip === 'string' ? request.ip : '';
+      const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error))];
+      const decision = new ShieldDecision(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
+      return finish(request, decision, options?.notify);
+    });
+  }
+
+  async function runCheck(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision> {
     const stage = options?.stage ?? 'all';
     const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
     const reference = previous ? (options?.previous as Decision).reference : randomUUID();

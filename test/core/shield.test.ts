@@ -134,3 +134,16 @@ describe('what onDecision sees', () => {
     expect(logged).toContain('[redacted]');
   });
 });
+
+describe('unexpected failures', () => {
+  it('a verifier whose appliesTo throws fails closed instead of rejecting', async () => {
+    const errors: string[] = [];
+    const shield = createShield({
+      verifiers: [{ name: 'odd', appliesTo: () => { throw new Error('bug'); }, verify: () => ({ outcome: 'pass' }) }],
+      onError: (_e, info) => void errors.push(info.verifier),
+    });
+    const d = await shield.check(request);
+    expect(d).toMatchObject({ allowed: false, status: 503, code: 'shield_unavailable' });
+    expect(errors).toEqual(['core']);
+  });
+});
