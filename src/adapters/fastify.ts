@@ -3,7 +3,11 @@ import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
+import { Transform, type Readable } from 'node:stream';
 import { socketAddress, splitUrl } from './node-http.js';
+
+/** Where the Fastify adapter keeps a body's raw bytes for the shield. */
+const RAW_BODY = Symbol('mobile-api-shield.raw-body');
 
 /** Options of the Fastify plugin. */
 export interface FastifyShieldOptions {
@@ -87,6 +91,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       ip: socketAddress(req.raw),
       query,
       body: withBody ? req.body : undefined,
+      rawBody: withBody ? (req as { [RAW_BODY]?: Buffer })[RAW_BODY] : undefined,
       params: req.params as Record<string, string> | undefined,
     };
   }
@@ -103,6 +108,33 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     if (!decision.allowed) return deny(reply, decision, request);
     return undefined;
   }) as never);
+
+  // Fastify parses the body itself; a verifier that needs the bytes as received (device body binding) gets a copy
+  // of the stream, taken only for the requests it asks for.
+  if (shield.mayNeedRawBody) {
+    app.addHook('preParsing', ((req: FastifyLikeRequest, _reply: unknown, payload: Readable, done: (error: Error | null, stream?: Readable) => void) => {
+      if (!shield.needsRawBody(toRequest(req, false))) {
+        done(null, payload);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      const tee: Transform & { receivedEncodedLength?: number } = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          tee.receivedEncodedLength = (tee.receivedEncodedLength ?? 0) + chunk.length;
+          callback(null, chunk);
+        },
+        flush(callback) {
+          (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = Buffer.concat(chunks);
+          callback();
+        },
+      });
+      // Fastify compares the bytes received with Content-Length through this property of the stream it is handed.
+      tee.receivedEncodedLength = 0;
+      payload.on('error', (error) => tee.destroy(error));
+      done(null, payload.pipe(tee));
+    }) as never);
+  }
 
   // Each hook costs every request a hook run and a promise: add the body and response hooks only when needed.
   if (shield.hasBodyStage) app.addHook('preValidation', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {

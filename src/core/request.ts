@@ -14,6 +14,8 @@ export interface ShieldRequest {
   query?: string | Readonly<Record<string, unknown>>;
   /** The parsed body when the framework has already parsed it; `undefined` when not (yet) available. */
   body?: unknown;
+  /** The body's raw bytes, when the adapter captured them (Fastify, for verifiers that ask via `wantsRawBody`). */
+  rawBody?: Buffer;
   /** Route parameters, when the framework has matched a route. */
   params?: Readonly<Record<string, string>>;
   /**

@@ -4,6 +4,7 @@ import { parseBody } from './body.js';
 import type { Store } from '../stores/store.js';
 import { createCredentialAbuseVerifier } from '../verifiers/credential-abuse/index.js';
 import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
+import { createDeviceBodyBindingVerifier } from '../verifiers/device-risk/body-binding.js';
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
@@ -64,6 +65,10 @@ export interface Shield {
   notify(decision: Decision, request: ShieldRequest): void;
   /** When the shield read and parsed the body itself: the parsed value, for the adapter to hand to the app. */
   parsedBody(decision: Decision): { value: unknown } | undefined;
+  /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */
+  readonly mayNeedRawBody: boolean;
+  /** True when a verifier needs this request's raw body bytes (request line and headers are enough to tell). */
+  needsRawBody(request: ShieldRequest): boolean;
 }
 
 /** Per-request state kept between the stages and re-checks of one request; hidden on the Decision. */
@@ -72,6 +77,8 @@ class Session {
   readonly outcomes: (VerifierOutcome | Failure | undefined)[];
   readonly routeValues: unknown[];
   body: { value: unknown } | undefined = undefined;
+  /** The raw bytes when the shield read the body itself. */
+  raw: Buffer | undefined = undefined;
   bodyReadByShield = false;
   outcomeTaken = false;
 
@@ -175,6 +182,10 @@ class Context implements VerifierContext {
   body(): Promise<unknown> {
     return Promise.resolve(this.session.body?.value);
   }
+
+  rawBody(): Buffer | undefined {
+    return this.session.raw ?? this.request.rawBody;
+  }
 }
 
 type ShieldImpl = Shield & { readonly verifiers: readonly Verifier[]; readonly onError: (error: unknown, verifier: Verifier, reference: string) => void };
@@ -205,7 +216,11 @@ export function createShield(config: ShieldConfig): Shield {
     }
   };
   if (resolved.token) build('token', () => createTokenVerifier(resolved.token!, { store }));
-  if (resolved.device) build('device', () => createDeviceRiskVerifier(resolved.device!, { store }));
+  if (resolved.device) {
+    build('device', () => createDeviceRiskVerifier(resolved.device!, { store }));
+    // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
+    build('device', () => createDeviceBodyBindingVerifier(resolved.device!));
+  }
   if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver }));
   if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
@@ -288,6 +303,7 @@ export function createShield(config: ShieldConfig): Shield {
       const routePayload = session.ctx.route.payload;
       const limit = (routePayload ? routePayload.limits?.maxBodyBytes : undefined) ?? bodyLimitBytes;
       const raw = await request.readBody(limit);
+      session.raw = raw;
       const contentType = request.headers['content-type'];
       session.body = {
         value: raw === undefined ? undefined : parseBody(raw, typeof contentType === 'string' ? contentType : undefined),
@@ -436,11 +452,17 @@ export function createShield(config: ShieldConfig): Shield {
   }
 
   const hasOutcomeListeners = verifiers.some((v) => v.onResponse !== undefined);
+  const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
   const self: ShieldImpl = {
     config: resolved,
     store,
     bodyLimitBytes,
     hasBodyStage: verifiers.some((v) => v.stage === 'body'),
+    mayNeedRawBody: rawBodyWanters.length > 0,
+    needsRawBody(request) {
+      for (const verifier of rawBodyWanters) if (verifier.wantsRawBody?.(request)) return true;
+      return false;
+    },
     hasOutcomeListeners,
     verifiers,
     onError,
@@ -517,6 +539,7 @@ function routeKeyOf(verifier: Verifier): string {
     case 'credential-abuse':
       return 'credentials';
     case 'device-risk':
+    case 'device-body-binding':
       return 'device';
     default:
       return verifier.name;

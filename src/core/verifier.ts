@@ -41,6 +41,11 @@ export interface VerifierContext {
   readonly memo: Map<string, unknown>;
   /** Parsed body, loaded lazily through `request.readBody` when a body-stage verifier asks for it. */
   body(): Promise<unknown>;
+  /**
+   * The body's bytes as received, in the body stage: when the shield read the body itself, or when the adapter
+   * captured them (`request.rawBody`). Undefined when a body parser consumed the body before the shield.
+   */
+  rawBody?(): Buffer | undefined;
 }
 
 /**
@@ -59,6 +64,11 @@ export interface Verifier {
   readonly failOpen?: boolean;
   /** Milliseconds after which a pending verify counts as an error. Default: the shield's `verifierTimeoutMs`. */
   readonly timeoutMs?: number;
+  /**
+   * True when this verifier needs the body's raw bytes for this request (adapters whose framework parses the body
+   * first, Fastify, then capture them). Looked at with the request line and headers only.
+   */
+  wantsRawBody?(request: ShieldRequest): boolean;
   /** Whether this verifier applies to the request at all (e.g. the credential verifier only on login routes). */
   appliesTo?(route: ResolvedRouteOptions, request: ShieldRequest): boolean;
   verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome>;

@@ -49,9 +49,9 @@ function shieldFor(decisions: Decision[]) {
 const claims = (extra: Record<string, unknown>) => ({ did: 'dev-1', ver: '6.1.0', os: 'android', ...extra });
 const tokenHeader = async (extra: Record<string, unknown> = {}) => ({ 'approov-token': await attester.mint({ claims: claims(extra) }) });
 
-/** A Play Integrity token bound to METHOD\nPATH\n (the canonical binding of the device verifier). */
-async function playHeader(method: string, path: string, levels: string[]) {
-  const nonce = createHash('sha256').update(`${method}\n${path}\n`).digest('base64url');
+/** A Play Integrity token bound to METHOD\nPATH\nBODY_SHA256 (the canonical binding of the device verifier). */
+async function playHeader(method: string, path: string, levels: string[], bodyHash = '') {
+  const nonce = createHash('sha256').update(`${method}\n${path}\n${bodyHash}`).digest('base64url');
   const payload = genuinePayload(Date.now(), { nonce });
   payload.deviceIntegrity = { ...payload.deviceIntegrity, deviceRecognitionVerdict: levels };
   return { 'x-play-integrity': await playToken(keys, payload) };
@@ -128,6 +128,28 @@ for (const adapter of ADAPTERS) {
       // Claiming "all clean" in a header does not undo a signed rooted verdict.
       const claimedClean = await request(app.server).get('/feed').set({ ...(await tokenHeader({ rooted: true })), 'x-device-signals': '' });
       expect(claimedClean.status).toBe(403);
+    });
+
+    it('a device proof covers the body: the body hash must match the body that arrived', async () => {
+      const body = JSON.stringify({ to: 'bob', amount: 25 });
+      const bodyHash = createHash('sha256').update(body).digest('base64url');
+      const proof = await playHeader('POST', '/payments', ['MEETS_DEVICE_INTEGRITY'], bodyHash);
+      const send = async (payload: string, headers: Record<string, string>) =>
+        request(app.server)
+          .post('/payments')
+          .set({ ...(await tokenHeader()), 'content-type': 'application/json', ...headers })
+          .send(payload);
+      expect((await send(body, { ...proof, 'x-shield-body-sha256': bodyHash })).status).toBe(200);
+      // The same proof and header in front of another body: refused.
+      const swapped = await send(JSON.stringify({ to: 'mallory', amount: 2500 }), {
+        ...(await playHeader('POST', '/payments', ['MEETS_DEVICE_INTEGRITY'], bodyHash)),
+        'x-shield-body-sha256': bodyHash,
+      });
+      expect(swapped.status).toBe(403);
+      expect(swapped.body.code).toBe('device_untrusted');
+      // A proof bound to "no body" does not cover one.
+      const unbound = await send(body, await playHeader('POST', '/payments', ['MEETS_DEVICE_INTEGRITY']));
+      expect(unbound.status).toBe(403);
     });
 
     it('device: false on a route skips device checks', async () => {
