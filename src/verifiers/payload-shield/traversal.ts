@@ -31,15 +31,32 @@ const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my
 const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
 const PHP_WRAPPER = /\bphp:\/\/(?:filter|input|fd|memory|temp|stdin)|^data:[^,]{0,60}base64,|\bexpect:\/\//;
 
-/** True when a match exists and no whitespace comes before it: the path is the value, not part of prose. */
-function startsValue(match: RegExpExecArray | null, s: string): boolean {
+/**
+ * True when a system-path match is a probe rather than a path mentioned in a sentence. As the value, at its start,
+ * or after a single word that ends the value (`cat /etc/passwd`, `file=/etc/passwd%00`) it is a probe; after two or
+ * more words ("it lives in /usr/local/bin"), or with words after it, it is prose.
+ */
+function isProbe(match: RegExpExecArray | null, s: string): boolean {
   if (match === null) return false;
-  // The patterns consume the one delimiter before the path, so the match's first character is checked too.
-  for (let i = 0; i <= match.index; i++) {
+  // The value is lower-cased; words start with a letter: shell punctuation (`;`, `|`, `&&`) before a command is not prose.
+  let wordsBefore = 0;
+  let inToken = false;
+  for (let i = 0; i < match.index; i++) {
     const c = s.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13) return false;
+    const space = isSpace(c);
+    if (!space && !inToken && c >= 97 && c <= 122) wordsBefore++;
+    inToken = !space;
   }
-  return true;
+  if (wordsBefore === 0) return true;
+  if (wordsBefore > 1) return false;
+  let i = match.index + match[0].length;
+  while (i < s.length && !isSpace(s.charCodeAt(i))) i++; // the rest of the path
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  return i >= s.length; // one word, then the path ends the value: a command line
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 /** A critical traversal hit (module-level: no closure allocated per value). */
@@ -82,9 +99,9 @@ export function createTraversalDetector(): Detector {
       if (PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
       // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
-      if (slash && startsValue(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);
+      if (slash && isProbe(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);
       if (SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
-      if (startsValue(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
+      if (isProbe(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
       if (WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       return undefined;
     },
