@@ -35,6 +35,7 @@ const bindingSchema = z
   .object({
     claim: z.string().min(1).optional(),
     headers: z.array(headerName).min(1).optional(),
+    allowMissingClaim: z.boolean().optional(),
   })
   .strict();
 

@@ -15,4 +15,10 @@ export interface TokenBindingOptions {
   claim?: string;
   /** Lower-case header names whose values are concatenated, in order. Default `['authorization']`. */
   headers?: readonly string[];
+  /**
+   * Accept a token that has no binding claim at all (a present claim must still match). Default false: a missing
+   * claim is `token_binding_mismatch`. Approov's failover service issues tokens without `pay`; turning this on keeps
+   * them working during a failover, at the price of unbound tokens being accepted while it lasts.
+   */
+  allowMissingClaim?: boolean;
 }

@@ -142,7 +142,10 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       actual = typeof claim === 'string' ? decodeBindingClaim(claim) ?? null : null;
       verified.bindingDigests.set(binding.claim, actual);
     }
-    if (actual === null) return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`);
+    if (actual === null) {
+      if (binding.allowMissingClaim && verified.attestation.claims[binding.claim] === undefined) return undefined;
+      return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`);
+    }
     let input = '';
     for (const name of binding.headers) {
       const value = headerValue(ctx.request, name);
@@ -202,11 +205,16 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
 interface CompiledBinding {
   readonly claim: string;
   readonly headers: readonly string[];
+  readonly allowMissingClaim: boolean;
 }
 
 function compileBinding(binding: TokenBindingOptions | false | undefined): CompiledBinding | undefined {
   if (!binding) return undefined;
-  return { claim: binding.claim ?? 'pay', headers: binding.headers ?? ['authorization'] };
+  return {
+    claim: binding.claim ?? 'pay',
+    headers: binding.headers ?? ['authorization'],
+    allowMissingClaim: binding.allowMissingClaim === true,
+  };
 }
 
 /** The binding claim is base64 (Approov) or base64url of the SHA-256 digest. */

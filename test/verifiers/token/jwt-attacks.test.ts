@@ -134,6 +134,15 @@ describe('HS256 shield', () => {
     expect(swapped.code).toBe('token_binding_mismatch');
   });
 
+  it('allowMissingClaim (Approov failover tokens) accepts a token without the claim, never a wrong one', async () => {
+    const lenient = createShield({ token: { secret: hmac.secret as string, binding: { allowMissingClaim: true } } });
+    expect((await lenient.check(req(await hmac.mint(), { authorization: 'Bearer a' }))).allowed).toBe(true);
+    expect((await lenient.check(req(await hmac.mint({ bindTo: 'Bearer b' }), { authorization: 'Bearer a' }))).code).toBe(
+      'token_binding_mismatch',
+    );
+    expect((await shield.check(req(await hmac.mint(), { authorization: 'Bearer a' }))).code).toBe('token_binding_mismatch');
+  });
+
   it('binding accepts a base64url-encoded claim too', async () => {
     const pay = createHash('sha256').update('Bearer abc').digest('base64url');
     const token = await hmac.mint({ claims: { pay } });
