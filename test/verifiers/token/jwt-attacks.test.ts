@@ -143,6 +143,13 @@ describe('HS256 shield', () => {
     expect((await shield.check(req(await hmac.mint(), { authorization: 'Bearer a' }))).code).toBe('token_binding_mismatch');
   });
 
+  it('accepts Approov-style tokens: fractional exp, padded base64 pay claim', async () => {
+    const token = await hmac.mint({ bindTo: 'Bearer x', claims: { exp: now() + 600.780368 } });
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { pay: string };
+    expect(payload.pay).toMatch(/=$/);
+    expect((await shield.check(req(token, { authorization: 'Bearer x' }))).allowed).toBe(true);
+  });
+
   it('binding accepts a base64url-encoded claim too', async () => {
     const pay = createHash('sha256').update('Bearer abc').digest('base64url');
     const token = await hmac.mint({ claims: { pay } });
