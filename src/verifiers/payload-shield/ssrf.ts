@@ -41,6 +41,8 @@ const INTERNAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-local
 const DANGEROUS_SCHEMES = new Set(['gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'smb', 'telnet', 'ftp', 'file']);
 
 /** Names of parameters that carry a URL or host to fetch; a bare host there (no scheme) is checked too. */
+/** Keys whose URL values identify documents rather than resources an API fetches. */
+const IDENTIFIER_KEY = /^(?:[$@][a-z]*|id|ids)$/;
 const URL_PARAM_NAME = /(?:^|[_-])(?:url|uri|host|hostname|callback|webhook|endpoint|redirect|redirect_uri|next|dest|destination|target|link|src|source|image|image_url|avatar|feed|proxy|domain|site|server|address|addr|return|return_url|continue|path|file|fetch|load|page)$|url$|uri$/;
 
 /** Classifies one host string; returns a rule id when it points inside the network. */
@@ -143,10 +145,17 @@ export function createSsrfDetector(): Detector {
         const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
         const second = tricky ? authorityHost(s, start) : first;
         const rule = classifyHost(first) ?? classifyHost(second);
-        // A plainly spelled internal host (`http://localhost:1234/schema.json` as a JSON-Schema `$id`) counts
-        // only in a parameter that names a URL; metadata addresses, obfuscated spellings, `@`/`\` authority
-        // tricks and internal-only schemes count everywhere.
-        if (rule && (rule === SSRF_RULES.metadata || URL_PARAM_NAME.test(value.name) || isObfuscated(first, second, s, start))) {
+        // A value that is a URL to an internal host is what an SSRF payload looks like, whatever the parameter is
+        // called; identifier keywords of JSON-Schema and JSON-LD (`$id`, `$ref`, `@id`, `id`) name documents,
+        // they are never fetched by an API (`http://localhost:1234/schema.json` as a `$id`). Metadata addresses,
+        // obfuscated spellings, `@`/`\` authority tricks and internal-only schemes count there too.
+        if (
+          rule &&
+          (rule === SSRF_RULES.metadata ||
+            !IDENTIFIER_KEY.test(value.name) ||
+            URL_PARAM_NAME.test(value.name) ||
+            isObfuscated(first, second, s, start))
+        ) {
           return hit(rule);
         }
         if (DANGEROUS_SCHEMES.has(scheme) && scheme !== 'ftp' && scheme !== 'file') return hit(SSRF_RULES.dangerousScheme);

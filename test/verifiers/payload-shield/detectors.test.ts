@@ -113,11 +113,17 @@ describe('SSRF', () => {
     ['gopher://localhost:6379/_INFO', 'x'],
     ['http://localhost:8080/admin', 'callback_url'],
     ['127.0.0.1', 'webhook'],
+    // A value that is a URL to an internal host is SSRF whatever the parameter is called.
+    ['http://127.0.0.1:8080/admin', 'comment'],
+    ['http://[::1]/', 'q'],
   ])('flags %s (in %s)', (input, name) => expect(ruleOf(d, input, 'body', name)).toBeDefined());
   it.each([
     ['https://api.github.com/repos/x', 'url'],
     ['http://localhost:1234/schema.json', '$id'],
+    ['http://localhost:1234/draft2020-12/tree', '$ref'],
+    ['http://localhost/ns', '@id'],
     ['127.0.0.1', 'note'],
+    ['my dev server is http://localhost:3000 for now', 'comment'],
     ['https://8.8.8.8/', 'url'],
   ])('passes %s (in %s)', (input, name) => expect(ruleOf(d, input, 'body', name)).toBeUndefined());
 });
