@@ -115,6 +115,16 @@ function isTextualType(type: string): boolean {
 }
 
 /**
+ * True for the media types the shield reads and inspects itself: JSON, URL-encoded forms and textual types (XML
+ * for XXE). Anything else (multipart uploads, binary) is left in its stream for the application's own parser; the
+ * payload shield still checks its declared size and media type.
+ */
+export function isInspectableType(contentType: string | undefined): boolean {
+  const type = mediaType(contentType);
+  return isJsonType(type) || type === 'application/x-www-form-urlencoded' || isTextualType(type);
+}
+
+/**
  * Parses raw body bytes by content type: empty → undefined; JSON (and `+json`) → the parsed value (bad JSON throws
  * `BodyError('payload_malformed')`); `application/x-www-form-urlencoded` → a null-prototype object with bracket
  * nesting (`a[b]=1`) and repeated keys as arrays, so `__proto__` can never pollute; other textual types → string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '../stores/memory.js';
-import { parseBody } from './body.js';
+import { isInspectableType, parseBody } from './body.js';
 import type { Store } from '../stores/store.js';
 import { createCredentialAbuseVerifier } from '../verifiers/credential-abuse/index.js';
 import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
@@ -225,6 +225,11 @@ export function createShield(config: ShieldConfig): Shield {
   if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
   const routeKeys = verifiers.map(routeKeyOf);
+  const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
+  const needsRaw = (request: ShieldRequest): boolean => {
+    for (const verifier of rawBodyWanters) if (verifier.wantsRawBody?.(request)) return true;
+    return false;
+  };
   const bodyLimitBytes = resolved.payload?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
   const sensitiveHeaders = new Set<string>([
@@ -295,7 +300,11 @@ export function createShield(config: ShieldConfig): Shield {
 
   async function loadBody(session: Session): Promise<Deny | undefined> {
     const request = session.ctx.request;
-    if (request.body !== undefined || !request.readBody) {
+    const contentType = request.headers['content-type'];
+    const type = typeof contentType === 'string' ? contentType : undefined;
+    // A body the framework parsed is used as it is; a stream is only consumed for types the shield inspects (or
+    // whose bytes a verifier needs): a multipart upload stays in its stream for the application's parser.
+    if (request.body !== undefined || !request.readBody || (!isInspectableType(type) && !needsRaw(request))) {
       session.body = { value: request.body };
       return undefined;
     }
@@ -304,10 +313,7 @@ export function createShield(config: ShieldConfig): Shield {
       const limit = (routePayload ? routePayload.limits?.maxBodyBytes : undefined) ?? bodyLimitBytes;
       const raw = await request.readBody(limit);
       session.raw = raw;
-      const contentType = request.headers['content-type'];
-      session.body = {
-        value: raw === undefined ? undefined : parseBody(raw, typeof contentType === 'string' ? contentType : undefined),
-      };
+      session.body = { value: raw === undefined ? undefined : parseBody(raw, type) };
       session.bodyReadByShield = true;
       return undefined;
     } catch (error) {
@@ -452,17 +458,13 @@ export function createShield(config: ShieldConfig): Shield {
   }
 
   const hasOutcomeListeners = verifiers.some((v) => v.onResponse !== undefined);
-  const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
   const self: ShieldImpl = {
     config: resolved,
     store,
     bodyLimitBytes,
     hasBodyStage: verifiers.some((v) => v.stage === 'body'),
     mayNeedRawBody: rawBodyWanters.length > 0,
-    needsRawBody(request) {
-      for (const verifier of rawBodyWanters) if (verifier.wantsRawBody?.(request)) return true;
-      return false;
-    },
+    needsRawBody: needsRaw,
     hasOutcomeListeners,
     verifiers,
     onError,
