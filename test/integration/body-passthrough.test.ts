@@ -46,7 +46,7 @@ describe('bodies the shield does not inspect stay in the stream', () => {
     app.use(koaShield(shield));
     app.use(async (ctx) => {
       if (ctx.path === '/blob') ctx.body = { bytes: (await readStream(ctx.req)).length };
-      else ctx.body = { parsed: ctx.request.body ?? null };
+      else ctx.body = { parsed: (ctx.request as { body?: unknown }).body ?? null };
     });
     const server = http.createServer(app.callback());
     const blob = Buffer.alloc(5000, 7);
