@@ -12,8 +12,8 @@ export const storeSchema = z.custom<Store>(
   `must implement the Store interface (${STORE_METHODS.join(', ')})`,
 );
 
+/** An RFC 9110 token in lower case: a header name as Node presents it. */
+export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9a-z-]{1,128}$/;
+
 /** A lower-case HTTP header name, as Node presents them. */
-export const headerNameSchema = z
-  .string()
-  .min(1)
-  .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case HTTP header name');
+export const headerNameSchema = z.string().regex(HEADER_NAME_PATTERN, 'must be a lower-case HTTP header name');

@@ -1,4 +1,5 @@
 import type { ShieldRequest } from '../../core/request.js';
+import { HEADER_NAME_PATTERN } from '../../core/schemas.js';
 
 /**
  * Where a login route's username (or another credential field) is read from: `'body.email'` (a dotted path into
@@ -10,7 +11,6 @@ export type FieldSource = string | ((request: ShieldRequest, body: unknown) => s
 export type FieldReader = (request: ShieldRequest, body: unknown) => string | undefined;
 
 const MAX_PATH_SEGMENTS = 8;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 /** Why a field source string is invalid, or undefined when it is valid. */
 export function fieldSourceProblem(source: string): string | undefined {
@@ -27,7 +27,7 @@ export function fieldSourceProblem(source: string): string | undefined {
     return undefined;
   }
   if (kind === 'header') {
-    return HEADER_NAME.test(rest) ? undefined : 'must be "header.<lower-case header name>"';
+    return HEADER_NAME_PATTERN.test(rest) ? undefined : 'must be "header.<lower-case header name>"';
   }
   return 'must start with "body." or "header." (or be a function)';
 }

@@ -1,5 +1,6 @@
-import { createHash, hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import type { ClientIpResolver } from '../../core/client-ip.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
@@ -196,15 +197,8 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
       if (value === undefined) return false;
       material += value;
     }
-    const expected = createHash('sha256').update(material, 'utf8').digest();
-    // Compare digests, not strings: equal lengths for timingSafeEqual, and no early exit on the first differing byte.
-    const presented = Buffer.from(claim, 'base64');
-    if (presented.length !== expected.length || presented.toString('base64') !== claim) {
-      // Not canonical base64 of a 32-byte value: compare anyway (constant time), then fail.
-      timingSafeEqual(expected, expected);
-      return false;
-    }
-    return timingSafeEqual(presented, expected);
+    const presented = decodeDigest(claim, 'base64');
+    return presented !== undefined && digestMatches(presented, material);
   }
 
   function untilOf(value: string | undefined): number {

@@ -1,4 +1,4 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
 import type { DeviceRiskOptions } from './options.js';
@@ -50,9 +50,8 @@ export function createDeviceBodyBindingVerifier(options: DeviceRiskOptions): Ver
       }
       if (raw.length === 0) return claimed === undefined || claimed === '' ? PASS : untrusted('body hash for an empty body');
       if (claimed === undefined || claimed === '') return untrusted('device proof does not cover the body');
-      const expected = hash('sha256', raw, 'buffer');
-      const presented = claimed.length <= 64 ? Buffer.from(claimed, 'base64url') : Buffer.alloc(0);
-      if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+      const presented = decodeDigest(claimed, 'base64url');
+      if (presented === undefined || !digestMatches(presented, raw)) {
         return untrusted('body differs from the body the device proof covers');
       }
       return PASS;

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { headerNameSchema } from '../../core/schemas.js';
 import { DEVICE_LEVELS } from '../../attestation/play-integrity/payload.js';
 import type { PlayIntegrityDecoder } from '../../attestation/play-integrity/verifier.js';
 import type { CountryResolver } from './country.js';
@@ -20,7 +21,7 @@ const conditionKey = z.string().refine(isCondition, {
   message: `must be a device signal (${DEVICE_SIGNALS.join(', ')}), a derived condition (${DERIVED_CONDITIONS.join(', ')}) or ip:<list>`,
 });
 const versionSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^v?\d{1,9}(?:\.\d{1,9}){0,5}$/)]);
-const headerName = z.string().regex(/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'must be a lower-case header name');
+const headerName = headerNameSchema;
 const cidr = z.string().refine((s) => ipaddr.isValidCIDR(s) || ipaddr.isValid(s), 'must be a CIDR or an IP address');
 
 const overrideShape = {

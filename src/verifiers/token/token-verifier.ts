@@ -1,6 +1,6 @@
-import { hash, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
@@ -139,7 +139,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     let actual = verified.bindingDigests.get(binding.claim);
     if (actual === undefined) {
       const claim = verified.attestation.claims[binding.claim];
-      actual = typeof claim === 'string' ? decodeBindingClaim(claim) ?? null : null;
+      actual = typeof claim === 'string' ? decodeDigest(claim, 'either') ?? null : null;
       verified.bindingDigests.set(binding.claim, actual);
     }
     if (actual === null) {
@@ -152,8 +152,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       if (value !== undefined) input += value;
     }
     if (input.length === 0) return deny('token_binding_mismatch', 'binding headers absent');
-    const expected = hash('sha256', input, 'buffer');
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    if (!digestMatches(actual, input)) {
       return deny('token_binding_mismatch', 'binding hash differs');
     }
     return undefined;
@@ -215,12 +214,6 @@ function compileBinding(binding: TokenBindingOptions | false | undefined): Compi
     headers: binding.headers ?? ['authorization'],
     allowMissingClaim: binding.allowMissingClaim === true,
   };
-}
-
-/** The binding claim is base64 (Approov) or base64url of the SHA-256 digest. */
-function decodeBindingClaim(claim: string): Buffer | undefined {
-  if (claim.length > 64 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(claim)) return undefined;
-  return Buffer.from(claim, claim.includes('-') || claim.includes('_') ? 'base64url' : 'base64');
 }
 
 function classifyJoseError(error: unknown, remote: boolean): VerifierOutcome {
