@@ -62,7 +62,7 @@ export class RouteTable {
 }
 
 /** Parses `'GET /a/:b'`, `'* /a'` or `'/a'`; validated by the config schema before it gets here. */
-export function parsePattern(pattern: string): { method: string | undefined; path: string } {
+function parsePattern(pattern: string): { method: string | undefined; path: string } {
   const trimmed = pattern.trim();
   const space = trimmed.indexOf(' ');
   if (space === -1) return { method: undefined, path: trimmed };

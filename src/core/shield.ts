@@ -84,7 +84,7 @@ class Session {
 
   constructor(
     /** The shield that made the decision, so `reportLoginOutcome` needs nothing but the decision. */
-    readonly shield: ShieldImpl,
+    readonly shield: Shield,
     readonly ctx: Context,
     verifierCount: number,
   ) {
@@ -187,8 +187,6 @@ class Context implements VerifierContext {
     return this.session.raw ?? this.request.rawBody;
   }
 }
-
-type ShieldImpl = Shield & { readonly verifiers: readonly Verifier[]; readonly onError: (error: unknown, verifier: Verifier, reference: string) => void };
 
 /**
  * Builds a shield from its configuration. The configuration is validated (and keys imported) here, once; an invalid
@@ -458,7 +456,7 @@ export function createShield(config: ShieldConfig): Shield {
   }
 
   const hasOutcomeListeners = verifiers.some((v) => v.onResponse !== undefined);
-  const self: ShieldImpl = {
+  const self: Shield = {
     config: resolved,
     store,
     bodyLimitBytes,
@@ -466,8 +464,6 @@ export function createShield(config: ShieldConfig): Shield {
     mayNeedRawBody: rawBodyWanters.length > 0,
     needsRawBody: needsRaw,
     hasOutcomeListeners,
-    verifiers,
-    onError,
     check,
     notify: notifyDecision,
     respond(decision, request) {
