@@ -8,6 +8,8 @@ import { socketAddress, splitUrl } from './node-http.js';
 
 /** Where the Fastify adapter keeps a body's raw bytes for the shield. */
 const RAW_BODY = Symbol('mobile-api-shield.raw-body');
+/** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
+const HEAD = Symbol('mobile-api-shield.head');
 
 /** Options of the Fastify plugin. */
 export interface FastifyShieldOptions {
@@ -103,6 +105,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
 
   app.addHook('onRequest', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
     const request = toRequest(req, false);
+    if (shield.mayNeedRawBody) (req as { [HEAD]?: ShieldRequest })[HEAD] = request; // reused by preParsing
     const decision = await shield.check(request, routeOf(req), { stage: 'headers' });
     req.shield = decision;
     if (!decision.allowed) return deny(reply, decision, request);
@@ -113,7 +116,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   // of the stream, taken only for the requests it asks for.
   if (shield.mayNeedRawBody) {
     app.addHook('preParsing', ((req: FastifyLikeRequest, _reply: unknown, payload: Readable, done: (error: Error | null, stream?: Readable) => void) => {
-      if (!shield.needsRawBody(toRequest(req, false))) {
+      const head = (req as { [HEAD]?: ShieldRequest })[HEAD];
+      if (head === undefined || !shield.needsRawBody(head)) {
         done(null, payload);
         return;
       }
