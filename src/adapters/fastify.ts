@@ -23,9 +23,17 @@ interface FastifyLikeRequest {
   headers: ShieldRequest['headers'];
   body?: unknown;
   params?: unknown;
-  routeOptions?: { config?: { shield?: RouteOptions | false } };
-  routeConfig?: { shield?: RouteOptions | false };
+  /** Fastify ≥ 4.10 (a fresh object on every read in Fastify 5). */
+  routeOptions?: { config?: FastifyRouteConfig };
+  /** Fastify 4.0–4.9 (deprecated, with a warning, from 4.10 on: read only when `routeOptions` is missing). */
+  context?: { config?: FastifyRouteConfig };
   shield?: Decision;
+}
+
+/** A route's config as Fastify keeps it: the user's `config` plus the full `url` pattern (with prefixes). */
+interface FastifyRouteConfig {
+  url?: string;
+  shield?: RouteOptions | false;
 }
 
 interface FastifyLikeReply {
@@ -69,26 +77,31 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
   if (!app.hasRequestDecorator('shield')) app.decorateRequest('shield', undefined);
 
-  // Validate each route's options when the route is declared, so a typo fails at startup, not per request.
-  let routesHaveOptions = false;
+  // Validate each route's options when the route is declared, so a typo fails at startup, not per request. Fastify
+  // calls onRoute only for routes declared once the plugin has loaded: `await app.register(fastifyShield, ...)` first.
   app.addHook('onRoute', ((routeOptions: { config?: { shield?: unknown }; method: unknown; url: string }) => {
     const route = routeOptions.config?.shield;
     if (route === undefined) return;
     parseRouteOptions(route, `route ${String(routeOptions.method)} ${routeOptions.url} config.shield`);
-    routesHaveOptions = true;
   }) as never);
 
-  function routeOf(req: FastifyLikeRequest): RouteOptions | false | undefined {
-    // Fastify builds a fresh `routeOptions` object on every read: only pay for it when some route has options.
-    if (!routesHaveOptions) return undefined;
-    return (req.routeOptions?.config ?? req.routeConfig)?.shield;
+  /** The config of the route Fastify matched (one stable object per route), on every Fastify version in range. */
+  function routeConfigOf(req: FastifyLikeRequest): FastifyRouteConfig | undefined {
+    const options = req.routeOptions;
+    return options !== undefined ? options.config : req.context?.config;
   }
 
-  function toRequest(req: FastifyLikeRequest, withBody: boolean): ShieldRequest {
+  function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
+    return config?.shield;
+  }
+
+  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
     const { path, query } = splitUrl(req.url);
     return {
       method: req.method,
       path,
+      // The routes table is looked up by the route Fastify matched, never by the URL's spelling.
+      route: config?.url,
       headers: req.headers,
       ip: socketAddress(req.raw),
       query,
@@ -104,9 +117,10 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
 
   app.addHook('onRequest', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
-    const request = toRequest(req, false);
+    const config = routeConfigOf(req);
+    const request = toRequest(req, config, false);
     if (shield.mayNeedRawBody) (req as { [HEAD]?: ShieldRequest })[HEAD] = request; // reused by preParsing
-    const decision = await shield.check(request, routeOf(req), { stage: 'headers' });
+    const decision = await shield.check(request, routeOf(config), { stage: 'headers' });
     req.shield = decision;
     if (!decision.allowed) return deny(reply, decision, request);
     return undefined;
@@ -144,8 +158,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   if (shield.hasBodyStage) app.addHook('preValidation', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
     const previous = req.shield;
     if (previous === undefined || previous.complete) return undefined;
-    const request = toRequest(req, true);
-    const decision = await shield.check(request, routeOf(req), { stage: 'body', previous });
+    const config = routeConfigOf(req);
+    const request = toRequest(req, config, true);
+    const decision = await shield.check(request, routeOf(config), { stage: 'body', previous });
     req.shield = decision;
     if (!decision.allowed) return deny(reply, decision, request);
     return undefined;

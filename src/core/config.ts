@@ -4,6 +4,7 @@ import { deviceRiskOptionsSchema, deviceRouteOptionsSchema } from '../verifiers/
 import { payloadRouteOptionsSchema, payloadShieldOptionsSchema } from '../verifiers/payload-shield/options.js';
 import { tokenOptionsSchema, tokenRouteOptionsSchema } from '../verifiers/token/config.js';
 import { clientIpOptionsSchema } from './client-ip.js';
+import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
@@ -28,12 +29,10 @@ export const routeOptionsSchema = z
   })
   .strict();
 
-const routePattern = z
-  .string()
-  .regex(
-    /^\s*(?:(?:[A-Za-z]+|\*)\s+)?\/[^\s]*\s*$/,
-    'must be "METHOD /path" or "/path" (":param" segments and a final "*" allowed)',
-  );
+const routePattern = z.string().superRefine((key, ctx) => {
+  const problem = routeKeyProblem(key);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `route key "${key}": ${problem}` });
+});
 
 const verifierSchema = z.custom<Verifier>(
   (v) =>
@@ -118,6 +117,10 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): { path: string; mess
       const best = [...issue.errors].sort((a, b) => maxDepth(b) - maxDepth(a))[0] ?? [];
       const nested = formatIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
       if (nested.length > 0) return nested;
+    }
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A bad record key (a route key): say what is wrong with it rather than zod's "Invalid key in record".
+      return issue.issues.map((i) => ({ path: issue.path.map(String).join('.'), message: i.message }));
     }
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => ({ path: [...issue.path, k].map(String).join('.'), message: 'unknown option' }));

@@ -10,6 +10,12 @@ export interface ShieldRequest {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The client IP as the framework resolved it (the core re-resolves it when `trustProxy` is configured). */
   ip: string;
+  /**
+   * The route pattern the framework matched for this request, with any prefix (`/v1/orders/:id`), when the adapter
+   * knows it before the check (Fastify). The routes table is then looked up by the handler that will run; without
+   * it, by `path`.
+   */
+  route?: string;
   /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */
   query?: string | Readonly<Record<string, unknown>>;
   /** The parsed body when the framework has already parsed it; `undefined` when not (yet) available. */

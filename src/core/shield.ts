@@ -17,7 +17,7 @@ import { ShieldConfigError, ShieldDenyError } from './errors.js';
 import { problemResponse, type ProblemResponse } from './problem.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
-import { RouteTable } from './route-table.js';
+import { AMBIGUOUS, RouteTable, type PathMatch, type RouteEntry } from './route-table.js';
 import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from './verifier.js';
 
 /** Which verifiers a `check` call runs: Fastify checks headers on request and the body once it is parsed. */
@@ -239,10 +239,27 @@ export function createShield(config: ShieldConfig): Shield {
 
   const tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
   const mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
+  /** Table entries by the route pattern a framework matched; bounded by the application's routes. */
+  const byPattern = new Map<string, Map<string, RouteEntry | undefined>>();
 
-  function resolveRoute(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false {
+  /** The table entry for a request: by the matched route pattern when the adapter knows it, else by the path. */
+  function tableEntry(request: ShieldRequest): PathMatch {
+    if (table.empty) return undefined;
+    const pattern = request.route;
+    if (typeof pattern !== 'string') return table.matchPath(request.method, request.path);
+    let methods = byPattern.get(pattern);
+    if (methods === undefined) byPattern.set(pattern, (methods = new Map()));
+    if (methods.has(request.method)) return methods.get(request.method);
+    const entry = table.matchRoute(request.method, pattern);
+    methods.set(request.method, entry);
+    return entry;
+  }
+
+  function resolveRoute(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false | typeof AMBIGUOUS {
     if (route === false) return DISABLED;
-    const entry = table.match(request.method, request.path);
+    const entry = tableEntry(request);
+    // A path whose spellings land on different table entries is refused: no guess about the handler that runs.
+    if (entry === AMBIGUOUS) return AMBIGUOUS;
     let base: ResolvedRouteOptions | false;
     if (entry === undefined) base = EMPTY_ROUTE;
     else {
@@ -344,6 +361,11 @@ export function createShield(config: ShieldConfig): Shield {
     const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
     const reference = previous ? (options?.previous as Decision).reference : randomUUID();
     const routeOptions = resolveRoute(request, route);
+    if (routeOptions === AMBIGUOUS) {
+      const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers).ip;
+      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
+      return finish(request, new ShieldDecision(false, { code: 'request_target_ambiguous' }, reference, resolved.mode, ip, results, true, previous), options?.notify);
+    }
     let session = previous;
     if (session === undefined) {
       const client = ipResolver.resolve(request.ip, request.headers);
