@@ -4,7 +4,7 @@ import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
-import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
+import { findRoutePattern, routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { bodyConsumed, bodyReader, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
@@ -69,6 +69,7 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
       body: bodyConsumed(req) ? req.body : undefined,
       params: req.params,
       readBody: bodyReader(req),
+      findRoute: () => findRoutePattern(req.app, request.method, path),
     };
     // A global check whose result a route-level check may still refine is not reported until the response ends.
     const deferReport = global && hasRouteLevel(shield);

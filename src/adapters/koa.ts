@@ -4,7 +4,7 @@ import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
-import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
+import { findRoutePattern, routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { bodyConsumed, bodyReader, socketAddress, splitUrl } from './node-http.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
@@ -56,6 +56,7 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       body: bodyConsumed(ctx.req) ? ctx.request.body : undefined,
       params: ctx.params,
       readBody: bodyReader(ctx.req),
+      findRoute: () => findRoutePattern(ctx.app.middleware, request.method, path),
     };
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;

@@ -16,6 +16,12 @@ export interface ShieldRequest {
    * it, by `path`.
    */
   route?: string;
+  /**
+   * For adapters that check before routing (Express, Koa): finds the route pattern the router will match for this
+   * request (full path, with mount prefixes), or undefined when it cannot tell. Called only when the path alone cannot
+   * decide, i.e. an exemption that another, non-exempt table pattern also matches.
+   */
+  findRoute?(): string | undefined;
   /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */
   query?: string | Readonly<Record<string, unknown>>;
   /** The parsed body when the framework has already parsed it; `undefined` when not (yet) available. */

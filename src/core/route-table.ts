@@ -128,6 +128,21 @@ export class RouteTable {
     return asWritten === loosest ? asWritten : AMBIGUOUS;
   }
 
+  /**
+   * True when a path that resolved to an exemption is also matched by some other, non-exempt pattern. Express and Koa
+   * try routes in registration order, so which of the two handlers runs is the router's to say: the adapter is then
+   * asked for the route it will match (`ShieldRequest.findRoute`) before the exemption is granted.
+   */
+  exemptionContested(method: string, rawPath: string): boolean {
+    const loose = looseSegments(rawPath);
+    for (const p of this.patterns) {
+      if (p.entry === false) continue;
+      if (p.method !== undefined && p.method !== method && !(method === 'HEAD' && p.method === 'GET')) continue;
+      if (matchSegments(p.lower, loose)) return true;
+    }
+    return false;
+  }
+
   private lookup(method: string, segments: readonly string[], lowerCase: boolean): RouteEntry | undefined {
     const exact = lowerCase ? this.exactLower : this.exact;
     if (!segments.includes(DYNAMIC)) {

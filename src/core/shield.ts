@@ -246,7 +246,13 @@ export function createShield(config: ShieldConfig): Shield {
   function tableEntry(request: ShieldRequest): PathMatch {
     if (table.empty) return undefined;
     const pattern = request.route;
-    if (typeof pattern !== 'string') return table.matchPath(request.method, request.path);
+    if (typeof pattern !== 'string') {
+      const entry = table.matchPath(request.method, request.path);
+      if (entry !== false || !table.exemptionContested(request.method, request.path)) return entry;
+      // An exemption that a non-exempt pattern also matches: only the router knows which handler runs.
+      const found = request.findRoute?.();
+      return typeof found === 'string' ? table.matchRoute(request.method, found) : AMBIGUOUS;
+    }
     let methods = byPattern.get(pattern);
     if (methods === undefined) byPattern.set(pattern, (methods = new Map()));
     if (methods.has(request.method)) return methods.get(request.method);
