@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseRouteOptions } from '../core/config.js';
 import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
@@ -50,7 +49,7 @@ type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision };
  * and hands the parsed body to the app as `req.body`, which body-parser then leaves alone.
  */
 export function expressShield(shield: Shield, route?: RouteOptions | false): ExpressShieldMiddleware {
-  const routeOptions = route === undefined ? undefined : parseRouteOptions(route, 'expressShield(route)');
+  const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'expressShield(route)');
   const global = routeOptions === undefined;
 
   const middleware: ExpressShieldMiddleware = function mobileApiShield(req: PendingRequest, res, next) {

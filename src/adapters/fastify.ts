@@ -1,4 +1,3 @@
-import { parseRouteOptions } from '../core/config.js';
 import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
@@ -82,7 +81,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   app.addHook('onRoute', ((routeOptions: { config?: { shield?: unknown }; method: unknown; url: string }) => {
     const route = routeOptions.config?.shield;
     if (route === undefined) return;
-    parseRouteOptions(route, `route ${String(routeOptions.method)} ${routeOptions.url} config.shield`);
+    shield.parseRouteOptions(route, `route ${String(routeOptions.method)} ${routeOptions.url} config.shield`);
   }) as never);
 
   /** The config of the route Fastify matched (one stable object per route), on every Fastify version in range. */

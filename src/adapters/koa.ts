@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseRouteOptions } from '../core/config.js';
 import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
@@ -37,7 +36,7 @@ const PENDING = Symbol('mobile-api-shield.pending');
  * parser; a body the shield had to read is handed on as `ctx.request.body`, which @koa/bodyparser leaves alone.
  */
 export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShieldMiddleware {
-  const routeOptions = route === undefined ? undefined : parseRouteOptions(route, 'koaShield(route)');
+  const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'koaShield(route)');
   const global = routeOptions === undefined;
 
   const middleware: KoaShieldMiddleware = async function mobileApiShield(ctx, next) {

@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { parseQueryString } from '../verifiers/payload-shield/query-parser.js';
 import { ShieldDenyError } from './errors.js';
 
 /** Why a body could not be read or parsed; `code` is the denial code the core answers with. */
@@ -124,13 +123,26 @@ export function isInspectableType(contentType: string | undefined): boolean {
   return isJsonType(type) || type === 'application/x-www-form-urlencoded' || isTextualType(type);
 }
 
+/** Turns a URL-encoded form body into a value; the composition root supplies the payload shield's parser. */
+export type FormParser = (text: string) => unknown;
+
+/** Without a form parser: flat keys on a null-prototype object, repeated keys as arrays (no `__proto__` pollution). */
+const flatForm: FormParser = (text) => {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, value] of new URLSearchParams(text)) {
+    const prior = out[key];
+    out[key] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+  }
+  return out;
+};
+
 /**
  * Parses raw body bytes by content type: empty → undefined; JSON (and `+json`) → the parsed value (bad JSON throws
- * `BodyError('payload_malformed')`); `application/x-www-form-urlencoded` → a null-prototype object with bracket
- * nesting (`a[b]=1`) and repeated keys as arrays, so `__proto__` can never pollute; other textual types → string;
+ * `BodyError('payload_malformed')`); `application/x-www-form-urlencoded` → `parseForm` (by default flat keys on a
+ * null-prototype object, repeated keys as arrays, so `__proto__` can never pollute); other textual types → string;
  * anything else → the Buffer itself.
  */
-export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+export function parseBody(raw: Buffer, contentType: string | undefined, parseForm: FormParser = flatForm): unknown {
   if (raw.length === 0) return undefined;
   const type = mediaType(contentType);
   if (isJsonType(type)) {
@@ -142,7 +154,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
     }
   }
   if (type === 'application/x-www-form-urlencoded') {
-    return parseQueryString(raw.toString('utf8')).value;
+    return parseForm(raw.toString('utf8'));
   }
   if (isTextualType(type)) return raw.toString('utf8');
   return raw;

@@ -27,5 +27,11 @@ export const SHIELD_CODES = {
 /** A stable denial code (see the README's error code table). */
 export type ShieldCode = keyof typeof SHIELD_CODES;
 
+/** A denial code: a built-in one, or one a verifier module declared in its `codes`. */
+export type DenyCode = ShieldCode | (string & NonNullable<unknown>);
+
+/** Status and title of each code a shield knows: the built-in ones plus those its modules declared. */
+export type CodeTable = Readonly<Record<string, { readonly status: number; readonly title: string }>>;
+
 /** Base of the RFC 9457 `type` URI; the code is appended so each code has its own type. */
 export const PROBLEM_TYPE_BASE = 'https://mobile-api-shield.dev/problems/';

@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { credentialAbuseOptionsSchema, credentialRouteOptionsSchema } from '../verifiers/credential-abuse/options.js';
-import { deviceRiskOptionsSchema, deviceRouteOptionsSchema } from '../verifiers/device-risk/options.js';
-import { payloadRouteOptionsSchema, payloadShieldOptionsSchema } from '../verifiers/payload-shield/options.js';
-import { tokenOptionsSchema, tokenRouteOptionsSchema } from '../verifiers/token/config.js';
 import { clientIpOptionsSchema } from './client-ip.js';
 import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
+import type { ShieldModuleConfigs, VerifierModule } from './module.js';
 import type { ProblemResponse } from './problem.js';
 import type { LoggedRequest } from './redact.js';
 import type { ShieldRequest } from './request.js';
@@ -16,18 +13,6 @@ import type { Verifier } from './verifier.js';
 
 const modeSchema = z.enum(['enforce', 'monitor']);
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
-
-/** Schema of per-route options, shared by the `routes` table and the adapters' route arguments. */
-export const routeOptionsSchema = z
-  .object({
-    mode: modeSchema.optional(),
-    verifiers: z.record(z.string().min(1), z.enum(['enforce', 'monitor', 'off'])).optional(),
-    token: z.union([tokenRouteOptionsSchema, z.literal(false)]).optional(),
-    device: z.union([deviceRouteOptionsSchema, z.literal(false)]).optional(),
-    credentials: credentialRouteOptionsSchema.optional(),
-    payload: payloadRouteOptionsSchema.optional(),
-  })
-  .strict();
 
 const routePattern = z.string().superRefine((key, ctx) => {
   const problem = routeKeyProblem(key);
@@ -43,65 +28,99 @@ const verifierSchema = z.custom<Verifier>(
   'must be a verifier object { name, verify(ctx) }',
 );
 
-/** The shield configuration schema; `createShield` validates against it once, at construction. */
-export const shieldConfigSchema = z
-  .object({
-    /** Global mode; routes and verifiers may override it. */
-    mode: modeSchema.default('enforce'),
-    /** The attestation-token verifier. Omit it to run without token checks. */
-    token: tokenOptionsSchema.optional(),
-    /** Device and app integrity (Play Integrity, App Attest, token claims) and the device policy. */
-    device: deviceRiskOptionsSchema.optional(),
-    /** Credential-stuffing defence on login routes. */
-    credentials: credentialAbuseOptionsSchema.optional(),
-    /** The payload shield (limits, schemas, injection detection, virtual patches). */
-    payload: payloadShieldOptionsSchema.optional(),
-    /** Client IP resolution: `trustProxy`, `ipv4Prefix`, `ipv6Prefix`, `proxyHeader`. */
-    ...clientIpOptionsSchema.shape,
-    /** Route table: `'METHOD /path/:param'` → route options, or `false` to exempt the route. */
-    routes: z
-      .record(routePattern, z.union([routeOptionsSchema, z.literal(false)]))
-      .optional(),
-    /** Shared state for replay, counters and lockouts. Default: an in-process MemoryStore. */
-    store: storeSchema.optional(),
-    /** Extra verifiers, run after the built-in ones in the given order. */
-    verifiers: z.array(verifierSchema).default([]),
-    /** A verifier still pending after this many ms counts as an error (fail closed unless it fails open). */
-    verifierTimeoutMs: z.number().int().positive().max(60_000).default(3_000),
-    /**
-     * Called once per request with the final decision (allowed or not), for logging and metrics. It never sees a
-     * token or secret: the request view has no body or query, and credential and proof headers are masked.
-     */
-    onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
-    /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
-    redactHeaders: z.array(headerNameSchema).default([]),
-    /** Shapes the denial response; return undefined to keep the default problem+json. */
-    onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
-      'onDeny',
-    ).optional(),
-    /** Told about verifier errors and timeouts (which deny as `shield_unavailable` unless failing open). */
-    onError: fn<(error: unknown, info: { verifier: string; reference: string }) => void>('onError').optional(),
-  })
-  .strict();
+const moduleSchema = z.custom<VerifierModule>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as VerifierModule).key === 'string' &&
+    typeof (v as VerifierModule).create === 'function' &&
+    typeof (v as VerifierModule).configSchema?.safeParse === 'function',
+  'must be a verifier module { key, configSchema, create(config, deps) }',
+);
 
-/** The shield configuration as users write it. */
-export type ShieldConfig = Omit<z.input<typeof shieldConfigSchema>, 'routes'> & {
+/** The engine's own options, shared by every shield whatever its modules. */
+const baseShape = {
+  /** Global mode; routes and verifiers may override it. */
+  mode: modeSchema.default('enforce'),
+  /** Client IP resolution: `trustProxy`, `ipv4Prefix`, `ipv6Prefix`, `proxyHeader`. */
+  ...clientIpOptionsSchema.shape,
+  /** Shared state for replay, counters and lockouts. Default: an in-process MemoryStore. */
+  store: storeSchema.optional(),
+  /** Your own verifier modules, run with the built-in ones in `order` (see `VerifierModule`). */
+  modules: z.array(moduleSchema).default([]),
+  /** Plain verifier objects, run after every module in the given order (route options cannot reach them). */
+  verifiers: z.array(verifierSchema).default([]),
+  /** A verifier still pending after this many ms counts as an error (fail closed unless it fails open). */
+  verifierTimeoutMs: z.number().int().positive().max(60_000).default(3_000),
+  /**
+   * Called once per request with the final decision (allowed or not), for logging and metrics. It never sees a
+   * token or secret: the request view has no body or query, and credential and proof headers are masked.
+   */
+  onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
+  /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
+  redactHeaders: z.array(headerNameSchema).default([]),
+  /** Shapes the denial response; return undefined to keep the default problem+json. */
+  onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
+    'onDeny',
+  ).optional(),
+  /** Told about verifier errors and timeouts (which deny as `shield_unavailable` unless failing open). */
+  onError: fn<(error: unknown, info: { verifier: string; reference: string }) => void>('onError').optional(),
+};
+
+const baseConfigSchema = z.object(baseShape);
+
+/** The engine's options as users write them (module sections come from `ShieldModuleConfigs`). */
+export type BaseShieldConfig = Omit<z.input<typeof baseConfigSchema>, 'modules'> & {
+  /** Your own verifier modules (see `VerifierModule`). */
+  modules?: readonly VerifierModule[];
+  /** Route table: `'METHOD /path/:param'` → route options, or `false` to exempt the route. */
   routes?: Record<string, RouteOptions | false>;
 };
-/** The configuration after validation and defaults. */
-export type ResolvedShieldConfig = z.output<typeof shieldConfigSchema>;
+
+/** The shield configuration as users write it: the engine's options plus one section per module. */
+export type ShieldConfig = BaseShieldConfig & ShieldModuleConfigs;
+
+/** The configuration after validation and defaults; module sections hold what each module's schema produced. */
+export type ResolvedShieldConfig = z.output<typeof baseConfigSchema> & {
+  routes?: Record<string, RouteOptions | false>;
+} & Readonly<Record<string, unknown>>;
+
+/** The config and route-option schemas of one set of modules. */
+export interface ComposedSchemas {
+  readonly config: z.ZodType;
+  readonly route: z.ZodType;
+}
+
+/**
+ * Composes the shield's config and route-option schemas from the engine's own options and each module's sections,
+ * so a module's options are validated exactly like the built-in ones (unknown keys are errors everywhere).
+ */
+export function composeSchemas(modules: readonly VerifierModule[]): ComposedSchemas {
+  const routeShape: Record<string, z.ZodType> = {
+    mode: modeSchema.optional(),
+    verifiers: z.record(z.string().min(1), z.enum(['enforce', 'monitor', 'off'])).optional(),
+  };
+  const configShape: Record<string, z.ZodType> = { ...baseShape };
+  for (const module of modules) {
+    configShape[module.key] = module.configSchema.optional();
+    routeShape[module.key] = (module.routeSchema ? z.union([module.routeSchema, z.literal(false)]) : z.literal(false)).optional();
+  }
+  const route = z.object(routeShape).strict();
+  configShape.routes = z.record(routePattern, z.union([route, z.literal(false)])).optional();
+  return { config: z.object(configShape).strict(), route };
+}
 
 /** Validates a config, throwing `ShieldConfigError` that names every bad path. */
-export function parseShieldConfig(config: unknown): ResolvedShieldConfig {
-  const result = shieldConfigSchema.safeParse(config);
+export function parseShieldConfig(config: unknown, schemas: ComposedSchemas): ResolvedShieldConfig {
+  const result = schemas.config.safeParse(config);
   if (!result.success) throw new ShieldConfigError(formatIssues(result.error.issues));
-  return result.data;
+  return result.data as ResolvedShieldConfig;
 }
 
 /** Validates adapter-level route options (at middleware construction, not per request). */
-export function parseRouteOptions(route: unknown, where: string): RouteOptions | false {
+export function parseRouteOptions(route: unknown, where: string, schemas: ComposedSchemas): RouteOptions | false {
   if (route === false) return false;
-  const result = routeOptionsSchema.safeParse(route ?? {});
+  const result = schemas.route.safeParse(route ?? {});
   if (!result.success) {
     throw new ShieldConfigError(
       formatIssues(result.error.issues).map((i) => ({ path: i.path ? `${where}.${i.path}` : where, message: i.message })),

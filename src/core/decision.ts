@@ -1,13 +1,12 @@
-import type { ShieldCode } from './codes.js';
+import type { DenyCode } from './codes.js';
 import type { Mode } from './route-options.js';
-import type { DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
 import type { Attestation } from './verifier.js';
 
 /** What one verifier did for one request. `detail` is server-side only and never holds a secret or token. */
 export interface VerifierResult {
   readonly verifier: string;
   readonly outcome: 'pass' | 'deny' | 'skip' | 'error';
-  readonly code?: ShieldCode;
+  readonly code?: DenyCode;
   readonly detail?: string;
   /** The mode the core applied to this verifier's result on this request. */
   readonly mode: Mode;
@@ -17,12 +16,13 @@ export interface VerifierResult {
  * The shield's verdict on one request, on `req.shield` (Express, Fastify) or `ctx.state.shield` (Koa).
  *
  * In monitor mode a deny is recorded but `allowed` stays true: `code` then names what *would* have been denied.
+ * Modules may add fields by declaration merging (the device module adds `device`, its verdict).
  */
 export interface Decision {
   readonly allowed: boolean;
   /** HTTP status of the denial (or of the would-be denial in monitor mode). */
   readonly status?: number;
-  readonly code?: ShieldCode;
+  readonly code?: DenyCode;
   /** Opaque id for support: appears in the problem body and in onDecision, never tells the client why. */
   readonly reference: string;
   /** The route's effective top-level mode. */
@@ -34,8 +34,6 @@ export interface Decision {
   readonly retryAfter?: number;
   /** The verified attestation token's claims and provider, when a token verified. */
   readonly attestation?: Attestation;
-  /** The normalised device verdict and the policy's reasons, when the device-risk verifier ran. Server-side only. */
-  readonly device?: DeviceRiskMemo;
   /** False while a Fastify body-stage check is still to come. */
   readonly complete: boolean;
 }

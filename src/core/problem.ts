@@ -1,4 +1,4 @@
-import { PROBLEM_TYPE_BASE, SHIELD_CODES, type ShieldCode } from './codes.js';
+import { PROBLEM_TYPE_BASE, SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
 import type { Decision } from './decision.js';
 
 /** An RFC 9457 problem details body as the shield sends it: nothing in it helps an attacker. */
@@ -6,7 +6,7 @@ export interface ProblemBody {
   type: string;
   title: string;
   status: number;
-  code: ShieldCode | string;
+  code: DenyCode;
   reference: string;
   [extension: string]: unknown;
 }
@@ -18,10 +18,10 @@ export interface ProblemResponse {
   body: ProblemBody;
 }
 
-/** The default denial response for a decision (which must carry a code). */
-export function problemResponse(decision: Decision): ProblemResponse {
+/** The default denial response for a decision (which must carry a code); `codes` adds the modules' own codes. */
+export function problemResponse(decision: Decision, codes: CodeTable = SHIELD_CODES): ProblemResponse {
   const code = decision.code ?? 'shield_unavailable';
-  const known = SHIELD_CODES[code];
+  const known = codes[code] ?? SHIELD_CODES.shield_unavailable;
   const status = decision.status ?? known.status;
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Store } from '../stores/store.js';
+import type { Store } from './store.js';
 
 const STORE_METHODS = ['setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater'] as const;
 

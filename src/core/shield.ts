@@ -1,289 +1,80 @@
 import { randomUUID } from 'node:crypto';
-import { MemoryStore } from '../stores/memory.js';
-import { isInspectableType, parseBody } from './body.js';
-import type { Store } from '../stores/store.js';
-import { createCredentialAbuseVerifier } from '../verifiers/credential-abuse/index.js';
-import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
-import { createDeviceBodyBindingVerifier } from '../verifiers/device-risk/body-binding.js';
-import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
-import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
+import { isInspectableType, parseBody, type FormParser } from './body.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
-import { SHIELD_CODES, type ShieldCode } from './codes.js';
+import { type DenyCode } from './codes.js';
+import { composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
 import { DeadlineWatch } from './deadline.js';
-import { ALWAYS_REDACTED, redactRequest } from './redact.js';
-import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
-import { ShieldConfigError, ShieldDenyError } from './errors.js';
-import { problemResponse, type ProblemResponse } from './problem.js';
+import { ShieldDenyError } from './errors.js';
+import { assembleModules, collectModules } from './module-assembly.js';
+import type { VerifierModule } from './module.js';
+import { problemResponse } from './problem.js';
+import { ALWAYS_REDACTED, redactRequest } from './redact.js';
+import { Context, Session, ShieldDecision, type Deny, type Failure } from './request-state.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
-import { AMBIGUOUS, RouteTable, type PathMatch, type RouteEntry } from './route-table.js';
-import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from './verifier.js';
+import { DISABLED, RouteResolver } from './route-resolver.js';
+import { AMBIGUOUS, RouteTable } from './route-table.js';
+import type { Shield, CheckOptions } from './shield-types.js';
+import type { Store } from './store.js';
+import type { Verifier, VerifierOutcome } from './verifier.js';
 
-/** Which verifiers a `check` call runs: Fastify checks headers on request and the body once it is parsed. */
-export type CheckStage = 'headers' | 'body' | 'all';
+export type { CheckOptions, CheckStage, Shield } from './shield-types.js';
 
-/** Options of one `check` call, used by adapters. */
-export interface CheckOptions {
-  /** A decision already made for this request (a global middleware ran first): only what changed is re-run. */
-  previous?: Decision;
-  stage?: CheckStage;
-  /**
-   * Call `onDecision` for a complete decision (default true). An adapter that may still hand the request to a
-   * route-level check passes false and calls `notify` itself once the decision is final.
-   */
-  notify?: boolean;
-}
-
-/** The shield: built once by `createShield`, asked about every request by the adapters. */
-export interface Shield {
-  /** The validated configuration. */
-  readonly config: ResolvedShieldConfig;
-  /** The store behind replay protection and counters. */
-  readonly store: Store;
-  /** The most body bytes the shield reads when it has to read the body itself (`payload.limits.maxBodyBytes`). */
-  readonly bodyLimitBytes: number;
-  /** True when some verifier runs at the body stage (adapters skip their body hook otherwise). */
-  readonly hasBodyStage: boolean;
-  /** True when some verifier wants to hear how requests ended (adapters skip their response hook otherwise). */
-  readonly hasOutcomeListeners: boolean;
-  /**
-   * Checks one request and resolves its Decision; never rejects. `route` adds per-route options over the routes
-   * table (`false` turns the shield off for the route).
-   */
-  check(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision>;
-  /** The denial response for a denied decision: RFC 9457 problem+json, shaped by `onDeny` when configured. */
-  respond(decision: Decision, request: ShieldRequest): ProblemResponse;
-  /**
-   * Tells the verifiers that applied to a request how it ended: an HTTP status (adapters report it when the
-   * response finishes) or an explicit login outcome. Each request's outcome is taken once; later reports are ignored.
-   */
-  reportOutcome(decision: Decision, outcome: number | 'success' | 'failure'): Promise<void>;
-  /** True when some verifier that applied wants the outcome (adapters only listen for the response then). */
-  wantsOutcome(decision: Decision): boolean;
-  /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
-  notify(decision: Decision, request: ShieldRequest): void;
-  /** When the shield read and parsed the body itself: the parsed value, for the adapter to hand to the app. */
-  parsedBody(decision: Decision): { value: unknown } | undefined;
-  /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */
-  readonly mayNeedRawBody: boolean;
-  /** True when a verifier needs this request's raw body bytes (request line and headers are enough to tell). */
-  needsRawBody(request: ShieldRequest): boolean;
-}
-
-/** Per-request state kept between the stages and re-checks of one request; hidden on the Decision. */
-class Session {
-  /** Per verifier (by index): the outcome, and the route options it was computed under. */
-  readonly outcomes: (VerifierOutcome | Failure | undefined)[];
-  readonly routeValues: unknown[];
-  body: { value: unknown } | undefined = undefined;
-  /** The raw bytes when the shield read the body itself. */
-  raw: Buffer | undefined = undefined;
-  bodyReadByShield = false;
-  outcomeTaken = false;
-
-  constructor(
-    /** The shield that made the decision, so `reportLoginOutcome` needs nothing but the decision. */
-    readonly shield: Shield,
-    readonly ctx: Context,
-    verifierCount: number,
-  ) {
-    this.outcomes = new Array(verifierCount);
-    this.routeValues = new Array(verifierCount);
-  }
-}
-
-type Deny = Extract<VerifierOutcome, { outcome: 'deny' }>;
-
-interface Failure {
-  readonly outcome: 'error';
-  readonly error: unknown;
-}
 
 const DEFAULT_BODY_LIMIT = 1_048_576;
-const EMPTY_ROUTE: ResolvedRouteOptions = Object.freeze({});
-const DISABLED = false as const;
 
-/** Merges route options one level deep: a route's `token: { binding: false }` changes only that token option. */
-function mergeRoute(base: ResolvedRouteOptions, over: RouteOptions): ResolvedRouteOptions {
-  const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const prior = merged[key];
-    merged[key] = isPlainObject(prior) && isPlainObject(value) ? { ...prior, ...value } : value;
-  }
-  return Object.freeze(merged) as ResolvedRouteOptions;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+/** What the composition root hands the engine: the built-in modules and the default store. */
+export interface EngineDefaults {
+  /** Modules every shield has (the user's `modules` are added to them). */
+  readonly modules: readonly VerifierModule[];
+  /** The store used when the config names none. */
+  createStore(): Store;
+  /** How the shield parses a URL-encoded form body it reads itself (the payload shield's bracket-aware parser). */
+  readonly parseForm?: FormParser;
 }
 
 /**
- * The Decision the shield hands out. A class with every field always assigned keeps one object shape on the hot
- * path; the per-request session sits in a private field, invisible to logging and JSON.
- */
-class ShieldDecision implements Decision {
-  readonly #session: Session | undefined;
-  readonly status: number | undefined;
-  readonly code: ShieldCode | undefined;
-  readonly retryAfter: number | undefined;
-  readonly attestation: Attestation | undefined;
-  readonly device: DeviceRiskMemo | undefined;
-
-  constructor(
-    readonly allowed: boolean,
-    denial: { code: ShieldCode; retryAfter?: number } | undefined,
-    readonly reference: string,
-    readonly mode: Mode,
-    readonly ip: string,
-    readonly results: readonly VerifierResult[],
-    readonly complete: boolean,
-    session: Session | undefined,
-  ) {
-    this.status = denial ? SHIELD_CODES[denial.code].status : undefined;
-    this.code = denial?.code;
-    this.retryAfter = denial?.retryAfter;
-    const ctx = session?.ctx;
-    this.attestation = ctx?.attestation;
-    this.device = ctx?.memoIfAny?.get(DEVICE_RISK_MEMO_KEY) as DeviceRiskMemo | undefined;
-    this.#session = session;
-  }
-
-  /** The session behind a decision made by a shield, or undefined for anything else. */
-  static sessionOf(value: unknown): Session | undefined {
-    return typeof value === 'object' && value !== null && #session in value ? (value as ShieldDecision).#session : undefined;
-  }
-}
-
-class Context implements VerifierContext {
-  attestation: Attestation | undefined = undefined;
-  memoIfAny: Map<string, unknown> | undefined = undefined;
-  route: ResolvedRouteOptions;
-  request: ShieldRequest;
-  readonly ip: string;
-  readonly fromTrustedProxy: boolean;
-  readonly now: number;
-  /** Set when the session is created. */
-  session!: Session;
-
-  constructor(request: ShieldRequest, route: ResolvedRouteOptions, ip: string, fromTrustedProxy: boolean, now: number) {
-    this.request = request;
-    this.route = route;
-    this.ip = ip;
-    this.fromTrustedProxy = fromTrustedProxy;
-    this.now = now;
-  }
-
-  /** Created on first use: most requests never need it. */
-  get memo(): Map<string, unknown> {
-    return (this.memoIfAny ??= new Map());
-  }
-
-  body(): Promise<unknown> {
-    return Promise.resolve(this.session.body?.value);
-  }
-
-  rawBody(): Buffer | undefined {
-    return this.session.raw ?? this.request.rawBody;
-  }
-}
-
-/**
- * Builds a shield from its configuration. The configuration is validated (and keys imported) here, once; an invalid
+ * Builds a shield from its configuration and the modules it runs: the engine behind `createShield`. The
+ * configuration is validated (and keys imported) here, once, against the schemas the modules contribute; an invalid
  * configuration throws `ShieldConfigError` naming every bad option.
  */
-export function createShield(config: ShieldConfig): Shield {
-  const resolved = parseShieldConfig(config);
-  const store: Store = resolved.store ?? new MemoryStore();
-  const table = new RouteTable(resolved.routes as Record<string, RouteOptions | false> | undefined);
+export function createShieldEngine(config: ShieldConfig, defaults: EngineDefaults): Shield {
+  const modules = collectModules(defaults.modules, config);
+  const schemas: ComposedSchemas = composeSchemas(modules);
+  const resolved = parseShieldConfig(config, schemas);
+  const store: Store = resolved.store ?? defaults.createStore();
+  const routes = new RouteResolver(new RouteTable(resolved.routes as Record<string, RouteOptions | false> | undefined));
   const ipResolver: ClientIpResolver = createClientIpResolver({
     trustProxy: resolved.trustProxy,
     ipv4Prefix: resolved.ipv4Prefix,
     ipv6Prefix: resolved.ipv6Prefix,
     proxyHeader: resolved.proxyHeader,
   });
-  // The fixed order: app integrity first (nothing else runs for a request from something that is not the app), then
-  // the device, then credentials (which need the token's device id), then the payload (the most expensive).
-  const verifiers: Verifier[] = [];
-  const build = (path: string, factory: () => Verifier) => {
-    try {
-      verifiers.push(factory());
-    } catch (error) {
-      if (error instanceof ShieldConfigError) throw error;
-      throw new ShieldConfigError([{ path, message: (error as Error).message }]);
-    }
-  };
-  if (resolved.token) build('token', () => createTokenVerifier(resolved.token!, { store }));
-  if (resolved.device) {
-    build('device', () => createDeviceRiskVerifier(resolved.device!, { store }));
-    // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
-    build('device', () => createDeviceBodyBindingVerifier(resolved.device!));
-  }
-  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver }));
-  if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
-  verifiers.push(...resolved.verifiers);
-  const routeKeys = verifiers.map(routeKeyOf);
+  const { verifiers, routeKeys, codes: codeTable, decisionFields, sensitiveHeaders: moduleHeaders } = assembleModules(
+    modules,
+    resolved,
+    resolved.verifiers,
+    { store, ipResolver },
+  );
   const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
   const needsRaw = (request: ShieldRequest): boolean => {
     for (const verifier of rawBodyWanters) if (verifier.wantsRawBody?.(request)) return true;
     return false;
   };
-  const bodyLimitBytes = resolved.payload?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+  const bodyLimitBytes = (resolved.payload as { limits?: { maxBodyBytes?: number } } | undefined)?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
-  const sensitiveHeaders = new Set<string>([
-    ...ALWAYS_REDACTED,
-    ...resolved.redactHeaders,
-    ...(resolved.token ? [resolved.token.header] : []),
-    ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
-  ]);
-
-  const tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
-  const mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
-  /** Table entries by the route pattern a framework matched; bounded by the application's routes. */
-  const byPattern = new Map<string, Map<string, RouteEntry | undefined>>();
-
-  /** The table entry for a request: by the matched route pattern when the adapter knows it, else by the path. */
-  function tableEntry(request: ShieldRequest): PathMatch {
-    if (table.empty) return undefined;
-    const pattern = request.route;
-    if (typeof pattern !== 'string') {
-      const entry = table.matchPath(request.method, request.path);
-      if (entry !== false || !table.exemptionContested(request.method, request.path)) return entry;
-      // An exemption that a non-exempt pattern also matches: only the router knows which handler runs.
-      const found = request.findRoute?.();
-      return typeof found === 'string' ? table.matchRoute(request.method, found) : AMBIGUOUS;
-    }
-    let methods = byPattern.get(pattern);
-    if (methods === undefined) byPattern.set(pattern, (methods = new Map()));
-    if (methods.has(request.method)) return methods.get(request.method);
-    const entry = table.matchRoute(request.method, pattern);
-    methods.set(request.method, entry);
-    return entry;
-  }
-
-  function resolveRoute(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false | typeof AMBIGUOUS {
-    if (route === false) return DISABLED;
-    const entry = tableEntry(request);
-    // A path whose spellings land on different table entries is refused: no guess about the handler that runs.
-    if (entry === AMBIGUOUS) return AMBIGUOUS;
-    let base: ResolvedRouteOptions | false;
-    if (entry === undefined) base = EMPTY_ROUTE;
-    else {
-      let cached = tableResolved.get(entry);
-      if (cached === undefined) {
-        cached = entry === false ? DISABLED : mergeRoute(EMPTY_ROUTE, entry);
-        tableResolved.set(entry, cached);
-      }
-      base = cached;
-    }
-    if (route === undefined) return base;
-    // Route-level options given in code are the most specific: they apply even where the table exempts the path.
-    let perRoute = mergedByRoute.get(route);
-    if (!perRoute) mergedByRoute.set(route, (perRoute = new Map()));
-    let merged = perRoute.get(entry);
-    if (!merged) perRoute.set(entry, (merged = mergeRoute(base === false ? EMPTY_ROUTE : base, route)));
-    return merged;
-  }
+  const sensitiveHeaders = new Set<string>([...ALWAYS_REDACTED, ...resolved.redactHeaders, ...moduleHeaders]);
+  const decide = (
+    allowed: boolean,
+    denial: { code: DenyCode; retryAfter?: number } | undefined,
+    reference: string,
+    mode: Mode,
+    ip: string,
+    results: readonly VerifierResult[],
+    complete: boolean,
+    session: Session | undefined,
+  ): ShieldDecision => new ShieldDecision(allowed, denial, reference, mode, ip, results, complete, session, codeTable, decisionFields);
 
   function modeFor(verifier: Verifier, route: ResolvedRouteOptions): Mode | 'off' {
     return route.verifiers?.[verifier.name] ?? route.mode ?? verifier.mode ?? resolved.mode;
@@ -330,11 +121,11 @@ export function createShield(config: ShieldConfig): Shield {
       return undefined;
     }
     try {
-      const routePayload = session.ctx.route.payload;
+      const routePayload = (session.ctx.route as { payload?: { limits?: { maxBodyBytes?: number } } | false }).payload;
       const limit = (routePayload ? routePayload.limits?.maxBodyBytes : undefined) ?? bodyLimitBytes;
       const raw = await request.readBody(limit);
       session.raw = raw;
-      session.body = { value: raw === undefined ? undefined : parseBody(raw, type) };
+      session.body = { value: raw === undefined ? undefined : parseBody(raw, type, defaults.parseForm) };
       session.bodyReadByShield = true;
       return undefined;
     } catch (error) {
@@ -357,7 +148,7 @@ export function createShield(config: ShieldConfig): Shield {
       }
       const ip = typeof request?.ip === 'string' ? request.ip : '';
       const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error))];
-      const decision = new ShieldDecision(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
+      const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
       return finish(request, decision, options?.notify);
     });
   }
@@ -366,23 +157,23 @@ export function createShield(config: ShieldConfig): Shield {
     const stage = options?.stage ?? 'all';
     const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
     const reference = previous ? (options?.previous as Decision).reference : randomUUID();
-    const routeOptions = resolveRoute(request, route);
+    const routeOptions = routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
       const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers).ip;
       const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
-      return finish(request, new ShieldDecision(false, { code: 'request_target_ambiguous' }, reference, resolved.mode, ip, results, true, previous), options?.notify);
+      return finish(request, decide(false, { code: 'request_target_ambiguous' }, reference, resolved.mode, ip, results, true, previous), options?.notify);
     }
     let session = previous;
     if (session === undefined) {
       const client = ipResolver.resolve(request.ip, request.headers);
       if (routeOptions === DISABLED) {
-        return finish(request, new ShieldDecision(true, undefined, reference, resolved.mode, client.ip, NO_RESULTS, true, undefined), options?.notify);
+        return finish(request, decide(true, undefined, reference, resolved.mode, client.ip, NO_RESULTS, true, undefined), options?.notify);
       }
       const ctx = new Context(request, routeOptions, client.ip, client.fromTrustedProxy, Date.now());
       session = new Session(self, ctx, verifiers.length);
       ctx.session = session;
     } else if (routeOptions === DISABLED) {
-      return finish(request, new ShieldDecision(true, undefined, reference, resolved.mode, session.ctx.ip, NO_RESULTS, true, session), options?.notify);
+      return finish(request, decide(true, undefined, reference, resolved.mode, session.ctx.ip, NO_RESULTS, true, session), options?.notify);
     }
     const ctx = session.ctx;
     ctx.route = routeOptions;
@@ -395,7 +186,9 @@ export function createShield(config: ShieldConfig): Shield {
     for (let i = 0; i < verifiers.length; i++) {
       const verifier = verifiers[i] as Verifier;
       const mode = modeFor(verifier, routeOptions);
-      if (mode === 'off' || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
+      // `false` under a module's key turns the module off on this route (`token: false`, `payload: false`).
+      const routeOff = routeKeys[i] !== undefined && (routeOptions as Record<string, unknown>)[routeKeys[i] as string] === false;
+      if (mode === 'off' || routeOff || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
         results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined));
         continue;
       }
@@ -404,7 +197,8 @@ export function createShield(config: ShieldConfig): Shield {
         pending = true;
         continue;
       }
-      const routeValue = (routeOptions as Record<string, unknown>)[routeKeys[i] as string];
+      const routeKey = routeKeys[i];
+      const routeValue = routeKey === undefined ? undefined : (routeOptions as Record<string, unknown>)[routeKey];
       let outcome = session.outcomes[i];
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
         if (bodyStage && session.body === undefined) {
@@ -446,7 +240,7 @@ export function createShield(config: ShieldConfig): Shield {
       }
     }
 
-    const decision = new ShieldDecision(
+    const decision = decide(
       denied === undefined,
       denied ?? monitored,
       reference,
@@ -494,8 +288,9 @@ export function createShield(config: ShieldConfig): Shield {
     hasOutcomeListeners,
     check,
     notify: notifyDecision,
+    parseRouteOptions: (route, where) => parseRouteOptions(route, where, schemas),
     respond(decision, request) {
-      const response = problemResponse(decision);
+      const response = problemResponse(decision, codeTable);
       if (!resolved.onDeny) return response;
       try {
         return resolved.onDeny(decision, request, response) ?? response;
@@ -551,28 +346,13 @@ function result(
   verifier: string,
   outcome: VerifierResult['outcome'],
   mode: Mode,
-  code: ShieldCode | undefined,
+  code: DenyCode | undefined,
   detail: string | undefined,
 ): VerifierResult {
   return { verifier, outcome, mode, code, detail };
 }
 
-/** The RouteOptions key a verifier reads: a change there means the verifier must run again for a re-check. */
-function routeKeyOf(verifier: Verifier): string {
-  switch (verifier.name) {
-    case 'payload-shield':
-      return 'payload';
-    case 'credential-abuse':
-      return 'credentials';
-    case 'device-risk':
-    case 'device-body-binding':
-      return 'device';
-    default:
-      return verifier.name;
-  }
-}
-
-function denyCodeOf(error: unknown): ShieldCode | undefined {
+function denyCodeOf(error: unknown): DenyCode | undefined {
   // ShieldDenyError (and BodyError, its subclass) carries the code to deny with instead of failing as an error.
   return error instanceof ShieldDenyError ? error.code : undefined;
 }
@@ -585,3 +365,4 @@ function errorDetail(error: unknown): string {
   }
   return 'non-error thrown';
 }
+

@@ -1,4 +1,4 @@
-import type { ShieldCode } from './codes.js';
+import type { DenyCode } from './codes.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions } from './route-options.js';
 
@@ -8,7 +8,7 @@ export type VerifierOutcome =
   | { outcome: 'skip'; detail?: string }
   | {
       outcome: 'deny';
-      code: ShieldCode;
+      code: DenyCode;
       /** Server-side reason (logged via onDecision, never sent to the client). Never a secret or a token. */
       detail?: string;
       /** Seconds, sent as `Retry-After` when the deny is enforced. */

@@ -9,8 +9,8 @@
  * from different machines be compared.
  */
 import { performance } from 'node:perf_hooks';
-import { parseBody } from '../../src/core/body.js';
-import { createShield } from '../../src/core/shield.js';
+import { parseBody } from '../../src/shield.js';
+import { createShield } from '../../src/shield.js';
 import {
   compilePayloadOptions,
   createPayloadShieldVerifier,

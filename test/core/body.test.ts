@@ -2,7 +2,8 @@ import { createServer, request as httpRequest, type IncomingMessage } from 'node
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BodyError, parseBody, readRawBody } from '../../src/core/body.js';
+import { BodyError, readRawBody } from '../../src/core/body.js';
+import { parseBody } from '../../src/shield.js';
 
 describe('readRawBody', () => {
   it('reads a stream fully', async () => {

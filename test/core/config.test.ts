@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createShield } from '../../src/core/shield.js';
+import { createShield } from '../../src/shield.js';
 import { ShieldConfigError } from '../../src/core/errors.js';
 import { expressShield } from '../../src/adapters/express.js';
 

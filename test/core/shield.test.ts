@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createShield } from '../../src/core/shield.js';
+import { createShield } from '../../src/shield.js';
 import type { Decision } from '../../src/core/decision.js';
 import type { Verifier } from '../../src/core/verifier.js';
 import type { ShieldRequest } from '../../src/core/request.js';

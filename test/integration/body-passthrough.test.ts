@@ -9,7 +9,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { expressShield } from '../../src/adapters/express.js';
 import { koaShield } from '../../src/adapters/koa.js';
-import { createShield } from '../../src/core/shield.js';
+import { createShield } from '../../src/shield.js';
 
 const shield = createShield({ payload: {} });
 const multipart = [

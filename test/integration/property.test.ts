@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
-import { createShield } from '../../src/core/shield.js';
+import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp } from '../helpers/adapters.js';
 

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
-import { createShield } from '../../src/core/shield.js';
+import { createShield } from '../../src/shield.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';

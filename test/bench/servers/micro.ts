@@ -9,7 +9,7 @@
  */
 import type { ShieldConfig } from '../../../src/core/config.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
-import { createShield } from '../../../src/core/shield.js';
+import { createShield } from '../../../src/shield.js';
 import { approov } from '../../../src/attestation/approov.js';
 import { createTestAttester, type TestAttester } from '../../../src/testing/test-attester.js';
 import { createHash } from 'node:crypto';

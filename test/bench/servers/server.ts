@@ -13,7 +13,7 @@
  *   parent → child  { type: 'exit' }                               closes the server and exits
  * The child also exits when the IPC channel closes (the runner died), so no server outlives the run.
  */
-import { createShield } from '../../../src/core/shield.js';
+import { createShield } from '../../../src/shield.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
 import path from 'node:path';
 import { buildApp, type BenchApp, type InjectRequest } from './apps.js';

@@ -4,7 +4,7 @@
  * Skipped with a message when the corpus is not present next to the project.
  */
 import { describe, expect, it } from 'vitest';
-import { createShield } from '../../../src/core/shield.js';
+import { createShield } from '../../../src/shield.js';
 import { corpusAvailable, CORPUS_PATH, loadCorpus, tally, toShieldRequest } from '../../bench/detection-corpus.js';
 
 const available = corpusAvailable();

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { parseBody } from '../../../src/core/body.js';
+import { parseBody } from '../../../src/shield.js';
 import { compilePayloadOptions, createPayloadShieldVerifier, inspectPayload } from '../../../src/verifiers/payload-shield/index.js';
 import { request } from './helpers.js';
 

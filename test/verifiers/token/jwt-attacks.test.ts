@@ -1,7 +1,7 @@
 import { createHash, createSecretKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { base64url, CompactEncrypt, exportJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createShield } from '../../../src/core/shield.js';
+import { createShield } from '../../../src/shield.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
 import { createTestAttester } from '../../../src/testing/index.js';
 

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firebaseAppCheck } from '../../../src/attestation/firebase-app-check.js';
-import { createShield } from '../../../src/core/shield.js';
+import { createShield } from '../../../src/shield.js';
 import { createTestAttester } from '../../../src/testing/index.js';
 
 /** A local JWKS endpoint whose keys and behaviour the tests change. */

@@ -1,0 +1,111 @@
+/**
+ * The per-request state of one check: the context verifiers see, the session kept between the stages and re-checks
+ * of one request, and the Decision handed out (with the session hidden inside it).
+ */
+import { SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
+import type { Decision, VerifierResult } from './decision.js';
+import type { ShieldRequest } from './request.js';
+import type { Mode, ResolvedRouteOptions } from './route-options.js';
+import type { Shield } from './shield-types.js';
+import type { Attestation, VerifierContext, VerifierOutcome } from './verifier.js';
+
+/** Per-request state kept between the stages and re-checks of one request; hidden on the Decision. */
+export class Session {
+  /** Per verifier (by index): the outcome, and the route options it was computed under. */
+  readonly outcomes: (VerifierOutcome | Failure | undefined)[];
+  readonly routeValues: unknown[];
+  body: { value: unknown } | undefined = undefined;
+  /** The raw bytes when the shield read the body itself. */
+  raw: Buffer | undefined = undefined;
+  bodyReadByShield = false;
+  outcomeTaken = false;
+
+  constructor(
+    /** The shield that made the decision, so `reportLoginOutcome` needs nothing but the decision. */
+    readonly shield: Shield,
+    readonly ctx: Context,
+    verifierCount: number,
+  ) {
+    this.outcomes = new Array(verifierCount);
+    this.routeValues = new Array(verifierCount);
+  }
+}
+
+export type Deny = Extract<VerifierOutcome, { outcome: 'deny' }>;
+
+export interface Failure {
+  readonly outcome: 'error';
+  readonly error: unknown;
+}
+
+/**
+ * The Decision the shield hands out. A class with every field always assigned keeps one object shape on the hot
+ * path; the per-request session sits in a private field, invisible to logging and JSON.
+ */
+export class ShieldDecision implements Decision {
+  readonly #session: Session | undefined;
+  readonly status: number | undefined;
+  readonly code: DenyCode | undefined;
+  readonly retryAfter: number | undefined;
+  readonly attestation: Attestation | undefined;
+
+  constructor(
+    readonly allowed: boolean,
+    denial: { code: DenyCode; retryAfter?: number } | undefined,
+    readonly reference: string,
+    readonly mode: Mode,
+    readonly ip: string,
+    readonly results: readonly VerifierResult[],
+    readonly complete: boolean,
+    session: Session | undefined,
+    codes: CodeTable,
+    fields: readonly { readonly field: string; readonly memoKey: string }[],
+  ) {
+    this.status = denial ? (codes[denial.code] ?? SHIELD_CODES.shield_unavailable).status : undefined;
+    this.code = denial?.code;
+    this.retryAfter = denial?.retryAfter;
+    const ctx = session?.ctx;
+    this.attestation = ctx?.attestation;
+    // Modules expose their per-request memo as a Decision field (the device module: `decision.device`).
+    for (const { field, memoKey } of fields) (this as Record<string, unknown>)[field] = ctx?.memoIfAny?.get(memoKey);
+    this.#session = session;
+  }
+
+  /** The session behind a decision made by a shield, or undefined for anything else. */
+  static sessionOf(value: unknown): Session | undefined {
+    return typeof value === 'object' && value !== null && #session in value ? (value as ShieldDecision).#session : undefined;
+  }
+}
+
+export class Context implements VerifierContext {
+  attestation: Attestation | undefined = undefined;
+  memoIfAny: Map<string, unknown> | undefined = undefined;
+  route: ResolvedRouteOptions;
+  request: ShieldRequest;
+  readonly ip: string;
+  readonly fromTrustedProxy: boolean;
+  readonly now: number;
+  /** Set when the session is created. */
+  session!: Session;
+
+  constructor(request: ShieldRequest, route: ResolvedRouteOptions, ip: string, fromTrustedProxy: boolean, now: number) {
+    this.request = request;
+    this.route = route;
+    this.ip = ip;
+    this.fromTrustedProxy = fromTrustedProxy;
+    this.now = now;
+  }
+
+  /** Created on first use: most requests never need it. */
+  get memo(): Map<string, unknown> {
+    return (this.memoIfAny ??= new Map());
+  }
+
+  body(): Promise<unknown> {
+    return Promise.resolve(this.session.body?.value);
+  }
+
+  rawBody(): Buffer | undefined {
+    return this.session.raw ?? this.request.rawBody;
+  }
+}

@@ -1,0 +1,78 @@
+import type { ShieldRequest } from './request.js';
+import type { ResolvedRouteOptions, RouteOptions } from './route-options.js';
+import { AMBIGUOUS, RouteTable, type PathMatch, type RouteEntry } from './route-table.js';
+
+/** A route on which the shield is off (`false` in the table or the adapter's options). */
+export const DISABLED = false as const;
+const EMPTY_ROUTE: ResolvedRouteOptions = Object.freeze({});
+
+/** Merges route options one level deep: a route's `token: { binding: false }` changes only that token option. */
+function mergeRoute(base: ResolvedRouteOptions, over: RouteOptions): ResolvedRouteOptions {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = merged[key];
+    merged[key] = isPlainObject(prior) && isPlainObject(value) ? { ...prior, ...value } : value;
+  }
+  return Object.freeze(merged) as ResolvedRouteOptions;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * Resolves the options a request is checked under: the routes-table entry of the handler that runs (see
+ * `RouteTable`) merged with the adapter's route-level options, each combination merged once and cached (bounded by
+ * the application's routes and route-level option objects).
+ */
+export class RouteResolver {
+  constructor(private readonly table: RouteTable) {}
+
+  private readonly tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
+  private readonly mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
+  /** Table entries by the route pattern a framework matched; bounded by the application's routes. */
+  private readonly byPattern = new Map<string, Map<string, RouteEntry | undefined>>();
+
+  /** The table entry for a request: by the matched route pattern when the adapter knows it, else by the path. */
+  private tableEntry(request: ShieldRequest): PathMatch {
+    if (this.table.empty) return undefined;
+    const pattern = request.route;
+    if (typeof pattern !== 'string') {
+      const entry = this.table.matchPath(request.method, request.path);
+      if (entry !== false || !this.table.exemptionContested(request.method, request.path)) return entry;
+      // An exemption that a non-exempt pattern also matches: only the router knows which handler runs.
+      const found = request.findRoute?.();
+      return typeof found === 'string' ? this.table.matchRoute(request.method, found) : AMBIGUOUS;
+    }
+    let methods = this.byPattern.get(pattern);
+    if (methods === undefined) this.byPattern.set(pattern, (methods = new Map()));
+    if (methods.has(request.method)) return methods.get(request.method);
+    const entry = this.table.matchRoute(request.method, pattern);
+    methods.set(request.method, entry);
+    return entry;
+  }
+
+  resolve(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false | typeof AMBIGUOUS {
+    if (route === false) return DISABLED;
+    const entry = this.tableEntry(request);
+    // A path whose spellings land on different table entries is refused: no guess about the handler that runs.
+    if (entry === AMBIGUOUS) return AMBIGUOUS;
+    let base: ResolvedRouteOptions | false;
+    if (entry === undefined) base = EMPTY_ROUTE;
+    else {
+      let cached = this.tableResolved.get(entry);
+      if (cached === undefined) {
+        cached = entry === false ? DISABLED : mergeRoute(EMPTY_ROUTE, entry);
+        this.tableResolved.set(entry, cached);
+      }
+      base = cached;
+    }
+    if (route === undefined) return base;
+    // Route-level options given in code are the most specific: they apply even where the table exempts the path.
+    let perRoute = this.mergedByRoute.get(route);
+    if (!perRoute) this.mergedByRoute.set(route, (perRoute = new Map()));
+    let merged = perRoute.get(entry);
+    if (!merged) perRoute.set(entry, (merged = mergeRoute(base === false ? EMPTY_ROUTE : base, route)));
+    return merged;
+  }
+}

@@ -1,0 +1,62 @@
+import type { ResolvedShieldConfig } from './config.js';
+import type { Decision } from './decision.js';
+import type { ProblemResponse } from './problem.js';
+import type { ShieldRequest } from './request.js';
+import type { RouteOptions } from './route-options.js';
+import type { Store } from './store.js';
+
+/** Which verifiers a `check` call runs: Fastify checks headers on request and the body once it is parsed. */
+export type CheckStage = 'headers' | 'body' | 'all';
+
+/** Options of one `check` call, used by adapters. */
+export interface CheckOptions {
+  /** A decision already made for this request (a global middleware ran first): only what changed is re-run. */
+  previous?: Decision;
+  stage?: CheckStage;
+  /**
+   * Call `onDecision` for a complete decision (default true). An adapter that may still hand the request to a
+   * route-level check passes false and calls `notify` itself once the decision is final.
+   */
+  notify?: boolean;
+}
+
+/** The shield: built once by `createShield`, asked about every request by the adapters. */
+export interface Shield {
+  /** The validated configuration. */
+  readonly config: ResolvedShieldConfig;
+  /** The store behind replay protection and counters. */
+  readonly store: Store;
+  /** The most body bytes the shield reads when it has to read the body itself (`payload.limits.maxBodyBytes`). */
+  readonly bodyLimitBytes: number;
+  /** True when some verifier runs at the body stage (adapters skip their body hook otherwise). */
+  readonly hasBodyStage: boolean;
+  /** True when some verifier wants to hear how requests ended (adapters skip their response hook otherwise). */
+  readonly hasOutcomeListeners: boolean;
+  /**
+   * Checks one request and resolves its Decision; never rejects. `route` adds per-route options over the routes
+   * table (`false` turns the shield off for the route).
+   */
+  check(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision>;
+  /** The denial response for a denied decision: RFC 9457 problem+json, shaped by `onDeny` when configured. */
+  respond(decision: Decision, request: ShieldRequest): ProblemResponse;
+  /**
+   * Tells the verifiers that applied to a request how it ended: an HTTP status (adapters report it when the
+   * response finishes) or an explicit login outcome. Each request's outcome is taken once; later reports are ignored.
+   */
+  reportOutcome(decision: Decision, outcome: number | 'success' | 'failure'): Promise<void>;
+  /** True when some verifier that applied wants the outcome (adapters only listen for the response then). */
+  wantsOutcome(decision: Decision): boolean;
+  /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
+  notify(decision: Decision, request: ShieldRequest): void;
+  /** When the shield read and parsed the body itself: the parsed value, for the adapter to hand to the app. */
+  parsedBody(decision: Decision): { value: unknown } | undefined;
+  /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */
+  readonly mayNeedRawBody: boolean;
+  /** True when a verifier needs this request's raw body bytes (request line and headers are enough to tell). */
+  needsRawBody(request: ShieldRequest): boolean;
+  /**
+   * Validates route options given to an adapter (at middleware construction, never per request) against the
+   * schemas of this shield's modules; throws `ShieldConfigError` naming `where` and every bad option.
+   */
+  parseRouteOptions(route: unknown, where: string): RouteOptions | false;
+}

@@ -1,0 +1,42 @@
+import { defineVerifierModule } from '../../core/module.js';
+import { createDeviceBodyBindingVerifier } from './body-binding.js';
+import { deviceRiskOptionsSchema, deviceRouteOptionsSchema, type DeviceRiskOptions, type ResolvedDeviceRiskOptions } from './options.js';
+import type { DeviceRouteOptions } from './policy.js';
+import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from './verifier.js';
+
+declare module '../../core/module.js' {
+  interface ShieldModuleConfigs {
+    /** Device and app integrity (Play Integrity, App Attest, token claims) and the device policy. */
+    device?: DeviceRiskOptions;
+  }
+}
+
+declare module '../../core/route-options.js' {
+  interface RouteOptions {
+    /** Device policy for this route (e.g. `{ sensitivity: 'payments' }`), or `false` to skip device checks here. */
+    device?: DeviceRouteOptions | false;
+  }
+}
+
+declare module '../../core/decision.js' {
+  interface Decision {
+    /** The normalised device verdict and the policy's reasons, when the device-risk verifier ran. Server-side only. */
+    readonly device?: DeviceRiskMemo;
+  }
+}
+
+/** Device integrity: signed verdicts judged by the device policy, plus the body-stage check of what proofs cover. */
+export const deviceModule = defineVerifierModule<ResolvedDeviceRiskOptions>({
+  key: 'device',
+  order: 200,
+  configSchema: deviceRiskOptionsSchema,
+  routeSchema: deviceRouteOptionsSchema,
+  decisionField: { field: 'device', memoKey: DEVICE_RISK_MEMO_KEY },
+  sensitiveHeaders: (config) =>
+    Object.values({ ...DEVICE_HEADERS, ...config.headers }).filter((h): h is string => typeof h === 'string'),
+  create: (config, { store }) => [
+    createDeviceRiskVerifier(config, { store }),
+    // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
+    createDeviceBodyBindingVerifier(config),
+  ],
+});
