@@ -24,6 +24,7 @@ export interface PublishedJwk {
   kid: string;
   alg: 'ES256';
   use: 'sig';
+  [parameter: string]: unknown;
 }
 
 interface RingKey {
@@ -93,14 +94,19 @@ export function createKeyRing(keys: readonly SigningKeyInput[], tokenTtlMs: numb
   // Stable order: by activation, configuration order breaking ties (the later one wins).
   const byActivation = ring.map((k, i) => ({ k, i })).sort((a, b) => a.k.activeFrom - b.k.activeFrom || a.i - b.i).map((e) => e.k);
 
-  /** When `key` stops signing: its own retirement, or the activation of a later key that then signs instead. */
+  /**
+   * When `key` stops signing, as far as the configuration tells: its own `retiredAt`, or the `activeFrom` of a later
+   * key that takes over. A successor without `activeFrom` does not end the key's publication: nothing says since when
+   * it signs, so the key it replaced may still have tokens out (it stays published until removed or retired).
+   */
   function signingEnds(key: RingKey): number {
     let end = key.retiredAt;
-    for (const other of byActivation) {
-      if (other === key || other.activeFrom < key.activeFrom) continue;
-      if (other.activeFrom === key.activeFrom && byActivation.indexOf(other) < byActivation.indexOf(key)) continue;
-      if (other.retiredAt > other.activeFrom && other.activeFrom < end) end = Math.max(other.activeFrom, key.activeFrom);
-    }
+    const position = byActivation.indexOf(key);
+    byActivation.forEach((other, i) => {
+      if (other === key || !Number.isFinite(other.activeFrom) || other.retiredAt <= other.activeFrom) return;
+      const later = other.activeFrom > key.activeFrom || (other.activeFrom === key.activeFrom && i > position);
+      if (later && other.activeFrom < end) end = other.activeFrom;
+    });
     return end;
   }
   const ends = new Map(ring.map((k) => [k, signingEnds(k)] as const));
