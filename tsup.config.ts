@@ -8,6 +8,7 @@ export default defineConfig({
     fastify: 'src/adapters/fastify.ts',
     testing: 'src/testing/index.ts',
     redis: 'src/stores/redis.ts',
+    client: 'src/client/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
