@@ -10,6 +10,7 @@ import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
 import { DeadlineWatch } from './deadline.js';
+import { checkOutcome } from './outcome.js';
 import { ALWAYS_REDACTED, redactRequest } from './redact.js';
 import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
@@ -289,11 +290,20 @@ export function createShield(config: ShieldConfig): Shield {
     } catch (error) {
       return failure(error, verifier, reference);
     }
-    if (!(result instanceof Promise)) return result;
+    if (!(result instanceof Promise)) return validated(result, verifier, reference);
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
       .race(result, timeoutMs, () => new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
-      .then(undefined, (error: unknown) => failure(error, verifier, reference));
+      .then(
+        (value) => validated(value, verifier, reference),
+        (error: unknown) => failure(error, verifier, reference),
+      );
+  }
+
+  /** Only pass, skip and deny with a known code are outcomes; anything else a verifier returns is its error. */
+  function validated(value: unknown, verifier: Verifier, reference: string): VerifierOutcome | Failure {
+    const checked = checkOutcome(value, verifier.name);
+    return checked instanceof Error ? failure(checked, verifier, reference) : checked;
   }
 
   async function loadBody(session: Session): Promise<Deny | undefined> {
