@@ -220,7 +220,7 @@ export function createShield(config: ShieldConfig): Shield {
     // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
     build('device', () => createDeviceBodyBindingVerifier(resolved.device!));
   }
-  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver }));
+  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver, genericTokenErrors: resolved.token?.genericErrors === true }));
   if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
   const routeKeys = verifiers.map(routeKeyOf);

@@ -36,6 +36,8 @@ export interface CredentialAbuseDeps {
   ipResolver: ClientIpResolver;
   /** A breached-password checker to use instead of building one (tests, a shared instance). */
   breachedPasswordChecker?: BreachedPasswordChecker;
+  /** The token verifier's `genericErrors`: a login binding mismatch then reads `token_invalid` too. */
+  genericTokenErrors?: boolean;
 }
 
 const MEMO_KEY = 'credential-abuse:attempt';
@@ -217,7 +219,8 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     const body = await ctx.body();
     const rawUsername = route.username(ctx.request, body);
     if (route.binding && !bindingHolds(route.binding, ctx, body)) {
-      return { outcome: 'deny', code: 'token_binding_mismatch', detail: 'login token not bound to these credentials' };
+      const code = deps.genericTokenErrors === true ? 'token_invalid' : 'token_binding_mismatch';
+      return { outcome: 'deny', code, detail: 'login token not bound to these credentials' };
     }
     const username = rawUsername === undefined ? undefined : normaliseUsername(rawUsername);
     const ipKey = ipResolver.aggregationKey(ctx.ip);

@@ -177,28 +177,41 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return replay ? checkReplay(ctx, verified) : PASS;
   }
 
+  function verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
+    const token = readToken(ctx.request);
+    if (token === undefined) return MISSING;
+    if (token === null) return deny('token_invalid', 'malformed token header');
+    // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
+    const cached = cache?.get(token);
+    if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
+      return afterVerification(ctx, cached);
+    }
+    if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
+    if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
+    return verifySignatureAndClaims(token, ctx.now).then((result) =>
+      'attestation' in result ? afterVerification(ctx, result) : result,
+    );
+  }
+
   return {
     name: TOKEN_VERIFIER,
     stage: 'headers',
     mode: options.mode,
     failOpen: options.failOpen,
     timeoutMs: keys.remote ? options.jwksTimeoutMs + 1_000 : undefined,
-    verify(ctx) {
-      const token = readToken(ctx.request);
-      if (token === undefined) return MISSING;
-      if (token === null) return deny('token_invalid', 'malformed token header');
-      // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
-      const cached = cache?.get(token);
-      if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
-        return afterVerification(ctx, cached);
-      }
-      if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
-      if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
-      return verifySignatureAndClaims(token, ctx.now).then((result) =>
-        'attestation' in result ? afterVerification(ctx, result) : result,
-      );
-    },
+    verify: options.genericErrors ? (ctx) => generic(verify(ctx)) : verify,
   };
+}
+
+/** `genericErrors`: every refusal of a presented token reads `token_invalid`; the detail keeps the reason. */
+function generic(outcome: VerifierOutcome | Promise<VerifierOutcome>): VerifierOutcome | Promise<VerifierOutcome> {
+  if (outcome instanceof Promise) return outcome.then(generalise);
+  return generalise(outcome);
+}
+
+function generalise(outcome: VerifierOutcome): VerifierOutcome {
+  if (outcome.outcome !== 'deny' || outcome.code === 'token_missing' || outcome.code === 'token_invalid') return outcome;
+  return { outcome: 'deny', code: 'token_invalid', detail: `${outcome.code}: ${outcome.detail ?? ''}` };
 }
 
 interface CompiledBinding {
