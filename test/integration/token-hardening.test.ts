@@ -66,3 +66,61 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+for (const adapter of ADAPTERS) {
+  describe(`token: false as a route option through ${adapter.name}`, () => {
+    let app: RunningApp;
+    beforeAll(async () => {
+      const shield = createShield({
+        token: approov({ secret: attester.secret as string }),
+        trustProxy: ['loopback'],
+        credentials: { consecutiveFailures: { limit: 3 } },
+        payload: {},
+        routes: {
+          'POST /login-table': { token: false, credentials: { login: { username: 'body.email' } } },
+          'POST /login-bound': { token: false, credentials: { login: { username: 'body.email', binding: true } } },
+        },
+      });
+      const login: TestRoute['respond'] = ({ body }) =>
+        (body as { password?: string }).password === 'right' ? { status: 200, body: { ok: true } } : { status: 401, body: { ok: false } };
+      const routes: TestRoute[] = [
+        { method: 'GET', path: '/profile' },
+        { method: 'POST', path: '/webhook', shield: { token: false } },
+        { method: 'POST', path: '/login', shield: { token: false, credentials: { login: { username: 'body.email' } } }, respond: login },
+        { method: 'POST', path: '/login-table', respond: login },
+        { method: 'POST', path: '/login-bound', respond: login },
+      ];
+      app = await adapter.start(shield, routes);
+    });
+    afterAll(() => app.close());
+
+    it('skips only the token check: no token needed, the payload shield still runs', async () => {
+      expect((await request(app.server).get('/profile').set({ authorization: AUTH })).body.code).toBe('token_missing');
+      expect((await request(app.server).post('/webhook').send({ event: 'paid' })).status).toBe(200);
+      const attack = await request(app.server).post('/webhook').send({ q: "1' OR '1'='1' --" });
+      expect(attack.status).toBe(403);
+      expect(attack.body.code).toBe('payload_attack');
+    });
+
+    for (const path of ['/login', '/login-table']) {
+      it(`${path}: logins work without a token and the per-user lock still holds`, async () => {
+        const user = { email: `tokenless${path.length}@example.com`, password: 'wrong' };
+        const ip = { 'x-forwarded-for': `198.51.100.${path.length}` };
+        expect((await request(app.server).post(path).set(ip).send({ ...user, password: 'right' })).status).toBe(200);
+        for (let i = 0; i < 3; i++) {
+          expect((await request(app.server).post(path).set(ip).send(user)).status).toBe(401);
+          await new Promise((r) => setImmediate(r));
+        }
+        const locked = await request(app.server).post(path).set(ip).send({ ...user, password: 'right' });
+        expect(locked.status).toBe(429);
+        expect(locked.body.code).toBe('login_locked');
+      });
+    }
+
+    it('login binding on a token: false route denies token_missing (binding needs a token)', async () => {
+      const res = await request(app.server).post('/login-bound').send({ email: 'a@example.com', password: 'right' });
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('token_missing');
+    });
+  });
+}

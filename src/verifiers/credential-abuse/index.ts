@@ -212,10 +212,16 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   async function verify(ctx: VerifierContext): Promise<VerifierOutcome> {
     const login = loginOf(ctx.route);
     if (login === undefined) return { outcome: 'skip' };
-    if (ctx.attestation === undefined) {
+    // A route with `token: false` opted out of the token check: its logins are judged without one (username + IP
+    // and IP counters; device counters need the token's device id). Anywhere else a login needs a verified token.
+    const tokenless = ctx.route.token === false;
+    if (ctx.attestation === undefined && !tokenless) {
       return { outcome: 'deny', code: 'token_missing', detail: 'login requires a verified attestation token' };
     }
     const route = compile(login);
+    if (route.binding && ctx.attestation === undefined) {
+      return { outcome: 'deny', code: 'token_missing', detail: 'login binding needs a token, but the route has token: false' };
+    }
     const body = await ctx.body();
     const rawUsername = route.username(ctx.request, body);
     if (route.binding && !bindingHolds(route.binding, ctx, body)) {
@@ -224,7 +230,7 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     }
     const username = rawUsername === undefined ? undefined : normaliseUsername(rawUsername);
     const ipKey = ipResolver.aggregationKey(ctx.ip);
-    const deviceId = deviceIdOf(ctx.attestation.claims);
+    const deviceId = ctx.attestation === undefined ? undefined : deviceIdOf(ctx.attestation.claims);
     const device = deviceId === undefined ? undefined : digestKey(deviceId);
     const user = username === undefined ? undefined : digestKey(username);
     const attempt = new Attempt(prefix, user, ipKey, device);

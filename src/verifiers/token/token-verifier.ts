@@ -199,6 +199,9 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     mode: options.mode,
     failOpen: options.failOpen,
     timeoutMs: keys.remote ? options.jwksTimeoutMs + 1_000 : undefined,
+    // `token: false` on a route skips the token check there, and only it (`false` for the whole route would turn
+    // off the credential, device and payload checks too).
+    appliesTo: (route) => route.token !== false,
     verify: options.genericErrors ? (ctx) => generic(verify(ctx)) : verify,
   };
 }
