@@ -124,3 +124,43 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+for (const adapter of ADAPTERS) {
+  describe(`multi-header token binding through ${adapter.name}`, () => {
+    let app: RunningApp;
+    beforeAll(async () => {
+      const shield = createShield({
+        token: approov({ secret: attester.secret as string, binding: { claim: 'pay', headers: ['authorization', 'x-session'] } }),
+        routes: { 'GET /approov': { token: { binding: { headers: ['authorization'] } } } },
+      });
+      app = await adapter.start(shield, [
+        { method: 'GET', path: '/profile' },
+        { method: 'GET', path: '/approov' },
+      ]);
+    });
+    afterAll(() => app.close());
+
+    it('a token bound to ("Bearer alice", "sess-42") is refused for ("Bearer alicesess-42", none)', async () => {
+      const token = await attester.mint({ bindTo: 'Bearer alice\nsess-42' });
+      expect((await request(app.server).get('/profile').set({ authorization: 'Bearer alice', 'x-session': 'sess-42', 'approov-token': token })).status).toBe(200);
+      // The old concatenation: a token minted for "Bearer alicesess-42" served both header splits.
+      const ambiguous = await attester.mint({ bindTo: 'Bearer alicesess-42' });
+      const shifted = await request(app.server).get('/profile').set({ authorization: 'Bearer alicesess-42', 'approov-token': ambiguous });
+      expect(shifted.status).toBe(401);
+      expect(shifted.body.code).toBe('token_binding_mismatch');
+      const split = await request(app.server).get('/profile').set({ authorization: 'Bearer alice', 'x-session': 'sess-42', 'approov-token': ambiguous });
+      expect(split.body.code).toBe('token_binding_mismatch');
+      const missing = await request(app.server).get('/profile').set({ authorization: 'Bearer alice', 'approov-token': token });
+      expect(missing.body.code).toBe('token_binding_mismatch');
+      const moved = await request(app.server).get('/profile').set({ authorization: 'Bearer alice\tsess-42', 'x-session': 'x', 'approov-token': token });
+      expect(moved.body.code).toBe('token_binding_mismatch');
+    });
+
+    it('single-header binding keeps the Approov pay format: base64 SHA-256 of the Authorization value', async () => {
+      const pay = createHash('sha256').update('Bearer alice', 'utf8').digest('base64');
+      const token = await attester.mint({ claims: { pay } });
+      expect((await request(app.server).get('/approov').set({ authorization: 'Bearer alice', 'approov-token': token })).status).toBe(200);
+      expect((await request(app.server).get('/approov').set({ 'approov-token': token })).body.code).toBe('token_binding_mismatch');
+    });
+  });
+}

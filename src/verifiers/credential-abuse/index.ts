@@ -193,11 +193,14 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   function bindingHolds(binding: NonNullable<CompiledLogin['binding']>, ctx: VerifierContext, body: unknown): boolean {
     const claim = ctx.attestation?.claims[binding.claim];
     if (typeof claim !== 'string') return false;
+    // One field: its value as sent. Several: joined with a line feed (a value holding one never matches), so
+    // ("ab", "c") and ("a", "bc") can never hash alike.
     let material = '';
-    for (const field of binding.fields) {
-      const value = field(ctx.request, body);
+    for (let i = 0; i < binding.fields.length; i++) {
+      const value = (binding.fields[i] as FieldReader)(ctx.request, body);
       if (value === undefined) return false;
-      material += value;
+      if (binding.fields.length > 1 && (value.includes('\n') || value.includes('\r'))) return false;
+      material = i === 0 ? value : `${material}\n${value}`;
     }
     const presented = decodeDigest(claim, 'base64');
     return presented !== undefined && digestMatches(presented, material);

@@ -23,8 +23,8 @@ export interface ConsecutiveFailureLimit {
 
 /**
  * Token binding for logins, where no Authorization header exists yet: the attestation claim (default `pay`) must be
- * base64 SHA-256 of the UTF-8 concatenation of these fields (default: the route's username source), so a token
- * minted for one account cannot be used to try another.
+ * base64 SHA-256 of the UTF-8 value of these fields (default: the route's username source; several fields are joined
+ * with a line feed), so a token minted for one account cannot be used to try another.
  */
 export interface LoginBindingOptions {
   claim?: string;

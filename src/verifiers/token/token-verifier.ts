@@ -146,12 +146,8 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       if (binding.allowMissingClaim && verified.attestation.claims[binding.claim] === undefined) return undefined;
       return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`);
     }
-    let input = '';
-    for (const name of binding.headers) {
-      const value = headerValue(ctx.request, name);
-      if (value !== undefined) input += value;
-    }
-    if (input.length === 0) return deny('token_binding_mismatch', 'binding headers absent');
+    const input = bindingInput(ctx.request, binding.headers);
+    if (typeof input !== 'string') return input;
     if (!digestMatches(actual, input)) {
       return deny('token_binding_mismatch', 'binding hash differs');
     }
@@ -215,6 +211,31 @@ function generic(outcome: VerifierOutcome | Promise<VerifierOutcome>): VerifierO
 function generalise(outcome: VerifierOutcome): VerifierOutcome {
   if (outcome.outcome !== 'deny' || outcome.code === 'token_missing' || outcome.code === 'token_invalid') return outcome;
   return { outcome: 'deny', code: 'token_invalid', detail: `${outcome.code}: ${outcome.detail ?? ''}` };
+}
+
+/** Joins the values of a multi-header binding; a line feed can never occur inside an HTTP header value. */
+const BINDING_SEPARATOR = '\n';
+
+/**
+ * The material a binding hashes. One header (Approov's `pay`): its value as sent, exactly as Approov defines it.
+ * Several headers: every one must be present and non-empty, and the values are joined with a line feed, so
+ * `("Bearer alice", "sess-42")` and `("Bearer alicesess-42", none)` can never hash alike. A value holding a line
+ * feed or carriage return (impossible over HTTP, possible from a hand-built request) never matches.
+ */
+function bindingInput(request: ShieldRequest, headers: readonly string[]): string | VerifierOutcome {
+  if (headers.length === 1) {
+    const value = headerValue(request, headers[0] as string);
+    return value === undefined || value.length === 0 ? deny('token_binding_mismatch', 'binding header absent') : value;
+  }
+  let input = '';
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i] as string;
+    const value = headerValue(request, name);
+    if (value === undefined || value.length === 0) return deny('token_binding_mismatch', `binding header "${name}" absent`);
+    if (value.includes('\n') || value.includes('\r')) return deny('token_binding_mismatch', `binding header "${name}" malformed`);
+    input = i === 0 ? value : input + BINDING_SEPARATOR + value;
+  }
+  return input;
 }
 
 interface CompiledBinding {

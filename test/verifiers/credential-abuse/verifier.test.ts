@@ -84,7 +84,7 @@ describe('login token binding', () => {
       code: 'token_binding_mismatch',
     });
   });
-  it('binds several fields concatenated, with a custom claim, per route', async () => {
+  it('binds several fields joined with a line feed, with a custom claim, per route', async () => {
     const r = route({ claim: 'bnd', fields: ['body.email', 'header.x-device-nonce'] });
     const { verifier } = harness();
     const ok = makeContext({
@@ -92,7 +92,7 @@ describe('login token binding', () => {
       route: r,
       body: { email: 'a@x' },
       headers: { 'x-device-nonce': 'n1' },
-      attestation: { provider: 't', claims: { bnd: bindingHash('a@xn1') } },
+      attestation: { provider: 't', claims: { bnd: bindingHash('a@x\nn1') } },
     });
     expect(await verifier.verify(ok)).toEqual({ outcome: 'pass' });
     const bad = makeContext({
@@ -103,6 +103,23 @@ describe('login token binding', () => {
       attestation: { provider: 't', claims: { bnd: bindingHash('a@xn1') } },
     });
     expect(await verifier.verify(bad)).toMatchObject({ code: 'token_binding_mismatch' });
+    // Regression (issue 10 item 6): plain concatenation let ("a@xn", "1") pass for a token bound to ("a@x", "n1").
+    const shifted = makeContext({
+      now: 0,
+      route: r,
+      body: { email: 'a@xn' },
+      headers: { 'x-device-nonce': '1' },
+      attestation: { provider: 't', claims: { bnd: bindingHash('a@xn1') } },
+    });
+    expect(await verifier.verify(shifted)).toMatchObject({ code: 'token_binding_mismatch' });
+    const forged = makeContext({
+      now: 0,
+      route: r,
+      body: { email: 'a@x\nn1' },
+      headers: { 'x-device-nonce': 'z' },
+      attestation: { provider: 't', claims: { bnd: bindingHash('a@x\nn1\nz') } },
+    });
+    expect(await verifier.verify(forged)).toMatchObject({ code: 'token_binding_mismatch' });
   });
   it('a route can turn global binding off', async () => {
     expect(await run({ binding: true }, route(false), {}, { email: 'a@x' })).toEqual({ outcome: 'pass' });
