@@ -11,7 +11,7 @@ import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
 import { DeadlineWatch } from './deadline.js';
 import { checkOutcome } from './outcome.js';
-import { ALWAYS_REDACTED, redactRequest } from './redact.js';
+import { createRedactor } from './redact.js';
 import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { ShieldConfigError, ShieldDenyError } from './errors.js';
@@ -231,12 +231,15 @@ export function createShield(config: ShieldConfig): Shield {
   };
   const bodyLimitBytes = resolved.payload?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
-  const sensitiveHeaders = new Set<string>([
-    ...ALWAYS_REDACTED,
-    ...resolved.redactHeaders,
-    ...(resolved.token ? [resolved.token.header] : []),
-    ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
-  ]);
+  const redactor = createRedactor({
+    logHeaders: resolved.logHeaders,
+    redactHeaders: [
+      ...resolved.redactHeaders,
+      ...(resolved.token ? [resolved.token.header] : []),
+      ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
+    ],
+    verifiers,
+  });
 
   const tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
   const mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
@@ -449,7 +452,7 @@ export function createShield(config: ShieldConfig): Shield {
   function notifyDecision(decision: Decision, request: ShieldRequest): void {
     if (!decision.complete || !resolved.onDecision) return;
     try {
-      resolved.onDecision(decision, redactRequest(request, sensitiveHeaders));
+      resolved.onDecision(decision, redactor.redact(request, ShieldDecision.sessionOf(decision)?.ctx.route));
     } catch {
       // Logging must never break a request.
     }

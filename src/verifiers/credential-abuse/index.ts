@@ -362,6 +362,13 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
     ...(failOpen ? { failOpen: true } : {}),
     appliesTo: (route) => loginOf(route) !== undefined,
+    sensitiveHeaders: (route) => {
+      const login = loginOf(route);
+      if (login === undefined) return [];
+      const binding = login.binding ?? options.binding;
+      const sources = [login.username, login.password, ...(typeof binding === 'object' ? (binding.fields ?? []) : [])];
+      return sources.flatMap((source) => (typeof source === 'string' && source.startsWith('header.') ? [source.slice(7)] : []));
+    },
     verify,
     onResponse,
   };

@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
+import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
@@ -121,8 +122,9 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return verified;
   }
 
-  function checkBinding(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | undefined {
-    const routeToken = ctx.route.token as TokenRouteOptions | undefined;
+  /** The binding in force on a route: the global one, the route's, or none. */
+  function bindingFor(route: ResolvedRouteOptions): CompiledBinding | undefined {
+    const routeToken = route.token as TokenRouteOptions | false | undefined;
     let binding = globalBinding;
     if (routeToken && routeToken.binding !== undefined) {
       if (routeToken.binding === false) binding = undefined;
@@ -135,6 +137,11 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
         }
       }
     }
+    return binding;
+  }
+
+  function checkBinding(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | undefined {
+    const binding = bindingFor(ctx.route);
     if (!binding) return undefined;
     let actual = verified.bindingDigests.get(binding.claim);
     if (actual === undefined) {
@@ -198,6 +205,10 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     // `token: false` on a route skips the token check there, and only it (`false` for the whole route would turn
     // off the credential, device and payload checks too).
     appliesTo: (route) => route.token !== false,
+    sensitiveHeaders: (route) => {
+      const binding = bindingFor(route);
+      return binding ? [options.header, ...binding.headers] : [options.header];
+    },
     verify: options.genericErrors ? (ctx) => generic(verify(ctx)) : verify,
   };
 }
