@@ -97,3 +97,13 @@ export interface Store {
 
 /** A store with the login-counting operations (both built-in stores are). */
 export type AttemptStore = Store & Required<Pick<Store, 'reserveAttempt' | 'settleAttempt' | 'reserveMember' | 'removeMember'>>;
+
+/** True when `store` has the reserve-then-settle operations. */
+export function isAttemptStore(store: Store): store is AttemptStore {
+  return (
+    typeof store.reserveAttempt === 'function' &&
+    typeof store.settleAttempt === 'function' &&
+    typeof store.reserveMember === 'function' &&
+    typeof store.removeMember === 'function'
+  );
+}

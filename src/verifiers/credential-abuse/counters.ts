@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AttemptReservation, AttemptStore, MemberReservation, Store } from '../../stores/store.js';
+import type { AttemptStore } from '../../stores/store.js';
 import type { ConsecutiveFailureLimit, WindowLimit } from './options.js';
 
 /** The counters in force (undefined = turned off) and how long an unsettled reservation holds its slot. */
@@ -53,16 +53,6 @@ export interface Refusal {
   code: 'login_locked' | 'credential_abuse';
   retryAfterMs: number;
   detail: string;
-}
-
-/** True when `store` has the reserve-then-settle operations. */
-export function isAttemptStore(store: Store): store is AttemptStore {
-  return (
-    typeof store.reserveAttempt === 'function' &&
-    typeof store.settleAttempt === 'function' &&
-    typeof store.reserveMember === 'function' &&
-    typeof store.removeMember === 'function'
-  );
 }
 
 /** Awaits `work` (if any), recording a rejection in `errors` instead of throwing: every operation is awaited. */

@@ -5,7 +5,8 @@ import type { ClientIpResolver } from '../../core/client-ip.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
-import { isAttemptStore, LoginAttempt, LoginCounters } from './counters.js';
+import { isAttemptStore } from '../../stores/store.js';
+import { LoginAttempt, LoginCounters } from './counters.js';
 import { BreachedPasswordChecker } from './breached-password.js';
 import { compileFieldSource, type FieldReader, type FieldSource } from './field-source.js';
 import {
