@@ -109,8 +109,9 @@ export function twoInstanceSuite(label: string, framework: 'express' | 'fastify'
           .set({ 'approov-token': await attester.mint({ claims: { did: 'two-instance-phone' } }), 'x-forwarded-for': '198.51.100.77' })
           .send({ email: `shared-victim-${framework}@example.com`, password });
       for (let i = 0; i < 3; i++) expect((await login(a.url)).status).toBe(401);
-      // A settles the outcome once its response has finished, a moment after the client has it.
-      await new Promise((r) => setTimeout(r, 150));
+      // A settles the outcome once its response has finished, a moment after the client has it (asking B earlier
+      // with the right password would reset the streak and hide the race).
+      await new Promise((r) => setTimeout(r, 400));
       const locked = await login(b.url, 'correct-password');
       expect(locked.status).toBe(429);
       expect(locked.body.code).toBe('login_locked');
