@@ -6,7 +6,7 @@ import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import { isAttemptStore } from '../../stores/store.js';
-import { LoginAttempt, LoginCounters } from './counters.js';
+import { LoginAttempt, LoginCounters, type Refusal } from './counters.js';
 import { BreachedPasswordChecker } from './breached-password.js';
 import { compileFieldSource, type FieldReader, type FieldSource } from './field-source.js';
 import {
@@ -231,10 +231,17 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     // A login without a username counts too, under a key of its own, so leaving the field out is no way around it.
     const user = username === undefined ? ABSENT_USERNAME : digestKey(username);
     const attempt = new LoginAttempt(prefix, user, ipKey, device);
+    // A re-check of the same request (a route-level check changing the login options) replaces the attempt it
+    // reserved before: free those slots first, so one request never holds two.
+    const previous = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
+    if (previous !== undefined) {
+      ctx.memo.delete(MEMO_KEY);
+      await counters.release(previous).catch(() => undefined);
+    }
 
     let ipUntil = 0;
     let deviceUntil = 0;
-    let refusal;
+    let refusal: Refusal | undefined;
     try {
       if (checksIpBlock || (checksDeviceBlock && attempt.deviceBlockKey)) {
         const [ip, dev] = await Promise.all([
@@ -251,7 +258,7 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
         return {
           outcome: 'deny',
           code: 'credential_abuse',
-          detail: ipUntil >= deviceUntil ? 'ip key over its login budget' : 'device over its login budget',
+          detail: ipUntil >= deviceUntil ? 'ip key over its distinct-username budget' : 'device over its distinct-username budget',
           retryAfter: Math.max(1, Math.ceil((abuseUntil - now) / 1000)),
         };
       }

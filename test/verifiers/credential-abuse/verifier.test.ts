@@ -338,6 +338,16 @@ describe('username sources', () => {
     // Other usernames on the same IP key are not affected.
     expect((await h.attempt('someone@x', undefined)).outcome).toBe('pass');
   });
+  it('a re-check of one request (route-level options) holds one slot, not two', async () => {
+    const h = harness({ ...ONLY_CONSECUTIVE, consecutiveFailures: { limit: 2 } });
+    const ctx = makeContext({ now: h.clock.now, body: { email: 'recheck@x' } });
+    expect((await h.verifier.verify(ctx)).outcome).toBe('pass');
+    expect((await h.verifier.verify(ctx)).outcome).toBe('pass');
+    const other = makeContext({ now: h.clock.now, body: { email: 'recheck@x' } });
+    expect((await h.verifier.verify(other)).outcome).toBe('pass');
+    const third = makeContext({ now: h.clock.now, body: { email: 'recheck@x' } });
+    expect(await h.verifier.verify(third)).toMatchObject({ code: 'login_locked', retryAfter: 1 });
+  });
   it('a credential field present but not a string is refused payload_malformed and counts nowhere (issue 10 item 1)', async () => {
     const route = {
       credentials: { login: { username: 'body.email', password: 'body.password', binding: { fields: ['body.email', 'header.x-n'] } } },
