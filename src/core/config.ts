@@ -75,6 +75,12 @@ export const shieldConfigSchema = z
     onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
     /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
     redactHeaders: z.array(headerNameSchema).default([]),
+    /**
+     * More header names `onDecision` may show in clear, on top of the default allow-list (content and protocol
+     * metadata, forwarding and tracing headers). Every other header is masked. A header a verifier reads as a
+     * credential or binding input stays masked whatever this says.
+     */
+    logHeaders: z.array(headerNameSchema).default([]),
     /** Shapes the denial response; return undefined to keep the default problem+json. */
     onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
       'onDeny',

@@ -10,7 +10,8 @@ import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
 import { DeadlineWatch } from './deadline.js';
-import { ALWAYS_REDACTED, redactRequest } from './redact.js';
+import { checkOutcome } from './outcome.js';
+import { createRedactor } from './redact.js';
 import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { ShieldConfigError, ShieldDenyError } from './errors.js';
@@ -219,7 +220,7 @@ export function createShield(config: ShieldConfig): Shield {
     // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
     build('device', () => createDeviceBodyBindingVerifier(resolved.device!));
   }
-  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver }));
+  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver, genericTokenErrors: resolved.token?.genericErrors === true }));
   if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
   const routeKeys = verifiers.map(routeKeyOf);
@@ -230,12 +231,15 @@ export function createShield(config: ShieldConfig): Shield {
   };
   const bodyLimitBytes = resolved.payload?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
-  const sensitiveHeaders = new Set<string>([
-    ...ALWAYS_REDACTED,
-    ...resolved.redactHeaders,
-    ...(resolved.token ? [resolved.token.header] : []),
-    ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
-  ]);
+  const redactor = createRedactor({
+    logHeaders: resolved.logHeaders,
+    redactHeaders: [
+      ...resolved.redactHeaders,
+      ...(resolved.token ? [resolved.token.header] : []),
+      ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
+    ],
+    verifiers,
+  });
 
   const tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
   const mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
@@ -312,11 +316,20 @@ export function createShield(config: ShieldConfig): Shield {
     } catch (error) {
       return failure(error, verifier, reference);
     }
-    if (!(result instanceof Promise)) return result;
+    if (!(result instanceof Promise)) return validated(result, verifier, reference);
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
       .race(result, timeoutMs, () => new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
-      .then(undefined, (error: unknown) => failure(error, verifier, reference));
+      .then(
+        (value) => validated(value, verifier, reference),
+        (error: unknown) => failure(error, verifier, reference),
+      );
+  }
+
+  /** Only pass, skip and deny with a known code are outcomes; anything else a verifier returns is its error. */
+  function validated(value: unknown, verifier: Verifier, reference: string): VerifierOutcome | Failure {
+    const checked = checkOutcome(value, verifier.name);
+    return checked instanceof Error ? failure(checked, verifier, reference) : checked;
   }
 
   async function loadBody(session: Session): Promise<Deny | undefined> {
@@ -467,7 +480,7 @@ export function createShield(config: ShieldConfig): Shield {
   function notifyDecision(decision: Decision, request: ShieldRequest): void {
     if (!decision.complete || !resolved.onDecision) return;
     try {
-      resolved.onDecision(decision, redactRequest(request, sensitiveHeaders));
+      resolved.onDecision(decision, redactor.redact(request, ShieldDecision.sessionOf(decision)?.ctx.route));
     } catch {
       // Logging must never break a request.
     }

@@ -88,6 +88,12 @@ export const tokenOptionsSchema = z
     verifiedCacheSize: z.number().int().nonnegative().max(10_000_000).default(10_000),
     mode: z.enum(['enforce', 'monitor']).optional(),
     failOpen: z.boolean().default(false),
+    /**
+     * Answer every refused token with `token_invalid`, never `token_expired`, `token_replayed` or
+     * `token_binding_mismatch`, which tell whoever holds a stolen token that its signature is genuine. The precise
+     * reason stays in the Decision's `detail` (server-side). `token_missing` is unchanged. Default false.
+     */
+    genericErrors: z.boolean().default(false),
   })
   .strict()
   .superRefine((o, ctx) => {
