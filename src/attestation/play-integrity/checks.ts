@@ -72,13 +72,20 @@ export function checkVerdict(
   req: PlayIntegrityRequirements,
 ): DeviceLevel[] {
   const appIntegrity = payload.appIntegrity ?? {};
-  const recognized = appIntegrity.appRecognitionVerdict === 'PLAY_RECOGNIZED';
+  const verdict = appIntegrity.appRecognitionVerdict;
+  const recognized = verdict === 'PLAY_RECOGNIZED';
+  // Google fills packageName, digests and versionCode for every evaluated verdict; a missing name there is not a
+  // verdict Google sends.
+  if ((recognized || verdict === 'UNRECOGNIZED_VERSION') && typeof appIntegrity.packageName !== 'string') {
+    throw new PlayIntegrityError('malformed_payload', 'appIntegrity.packageName missing');
+  }
   if ((req.appRecognized ?? true) && !recognized) throw new PlayIntegrityError('app_unrecognized');
-  // Package, certificates and version are only present for recognised apps; when present they must match.
   if (appIntegrity.packageName !== undefined && appIntegrity.packageName !== app.packageName) {
     throw new PlayIntegrityError('package_mismatch', 'appIntegrity.packageName differs');
   }
-  if (app.certificateDigests !== undefined && recognized) {
+  // The allowlist applies to every verdict: a re-signed build is UNRECOGNIZED_VERSION with a foreign digest, and an
+  // UNEVALUATED one has no digest at all. With an allowlist, neither proves the app is ours.
+  if (app.certificateDigests !== undefined) {
     const digests = appIntegrity.certificateSha256Digest;
     if (!Array.isArray(digests) || !digests.some((d) => typeof d === 'string' && app.certificateDigests!.has(stripPadding(d)))) {
       throw new PlayIntegrityError('certificate_digest_mismatch');

@@ -92,6 +92,8 @@ export const deviceRiskOptionsSchema = z
         certificateDigests: z.array(z.string().min(1)).optional(),
         maxAgeMs: z.number().int().positive().max(86_400_000).optional(),
         clockSkewMs: z.number().int().min(0).max(600_000).optional(),
+        /** Accept Google's test verdicts (`testingDetails.isTestingResponse`). Default false. */
+        allowTestResponses: z.boolean().default(false),
         /** Accept each token once (kept in the store for maxAge + skew). Default true. */
         replay: z.boolean().default(true),
       })

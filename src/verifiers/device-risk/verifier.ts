@@ -76,6 +76,7 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
         certificateDigests: o.playIntegrity.certificateDigests,
         maxAgeMs: o.playIntegrity.maxAgeMs,
         clockSkewMs: o.playIntegrity.clockSkewMs,
+        allowTestResponses: o.playIntegrity.allowTestResponses,
         // Recognition and levels become signals judged by the policy, per route and market, not hard failures here.
         requirements: { appRecognized: false, deviceLevel: 'none' },
         replay: o.playIntegrity.replay ? { store: deps.store, keyPrefix: 'device:pi:' } : undefined,

@@ -144,7 +144,7 @@ describe('device-risk verifier: Play Integrity', () => {
 
   it('an unrecognised app is denied (a signal, judged by the policy)', async () => {
     const { verifier } = setup();
-    const headers = await playHeaders('POST', '/pay', (p) => (p.appIntegrity = { appRecognitionVerdict: 'UNRECOGNIZED_VERSION' }));
+    const headers = await playHeaders('POST', '/pay', (p) => (p.appIntegrity = { appRecognitionVerdict: 'UNRECOGNIZED_VERSION', packageName: PACKAGE }));
     const out = await run(verifier, ctx({ headers }));
     expect((out as { detail: string }).detail).toContain('unrecognizedApp:deny');
   });
