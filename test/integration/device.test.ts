@@ -49,9 +49,10 @@ function shieldFor(decisions: Decision[]) {
 const claims = (extra: Record<string, unknown>) => ({ did: 'dev-1', ver: '6.1.0', os: 'android', ...extra });
 const tokenHeader = async (extra: Record<string, unknown> = {}) => ({ 'approov-token': await attester.mint({ claims: claims(extra) }) });
 
-/** A Play Integrity token bound to METHOD\nPATH\nBODY_SHA256 (the canonical binding of the device verifier). */
-async function playHeader(method: string, path: string, levels: string[], bodyHash = '') {
-  const nonce = createHash('sha256').update(`${method}\n${path}\n${bodyHash}`).digest('base64url');
+/** A Play Integrity token bound to the v2 canonical request (no query string, no Authorization header). */
+async function playHeader(method: string, path: string, levels: string[], bodyHash = '', query = '', authorization = '') {
+  const canonical = `v2\n${method}\n${path}\n${query}\nauthorization:${authorization}\n${bodyHash}`;
+  const nonce = createHash('sha256').update(canonical).digest('base64url');
   const payload = genuinePayload(Date.now(), { nonce });
   payload.deviceIntegrity = { ...payload.deviceIntegrity, deviceRecognitionVerdict: levels };
   return { 'x-play-integrity': await playToken(keys, payload) };
@@ -120,6 +121,25 @@ for (const adapter of ADAPTERS) {
         .set({ ...(await tokenHeader()), ...(await playHeader('POST', '/other', ['MEETS_STRONG_INTEGRITY'])) });
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('device_untrusted');
+    });
+
+    it('v2 binding: a token covers the raw query string and the Authorization header', async () => {
+      decisions.length = 0;
+      const query = 'to=alice&amount=10';
+      const alice = 'Bearer alice-session';
+      const play = await playHeader('GET', '/feed', ['MEETS_DEVICE_INTEGRITY'], '', query, alice);
+      await request(app.server).get(`/feed?${query}`).set({ ...(await tokenHeader()), ...play, authorization: alice }).expect(200);
+      const moved = await playHeader('GET', '/feed', ['MEETS_DEVICE_INTEGRITY'], '', query, alice);
+      const tampered = await request(app.server)
+        .get('/feed?to=mallory&amount=9999')
+        .set({ ...(await tokenHeader()), ...moved, authorization: alice });
+      expect(tampered.status).toBe(403);
+      expect(decisions.at(-1)?.results.find((r) => r.verifier === 'device-risk')?.detail).toContain('play-integrity:nonce_mismatch');
+      const stolen = await playHeader('GET', '/feed', ['MEETS_DEVICE_INTEGRITY'], '', query, alice);
+      const otherSession = await request(app.server)
+        .get(`/feed?${query}`)
+        .set({ ...(await tokenHeader()), ...stolen, authorization: 'Bearer mallory-session' });
+      expect(otherSession.status).toBe(403);
     });
 
     it('unsigned self-reported signals can lower trust but never raise it', async () => {

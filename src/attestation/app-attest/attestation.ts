@@ -3,7 +3,7 @@ import { decode } from 'cbor-x';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM } from './apple-root-ca.js';
 import { appIdMismatch, certifiedAppId } from './app-id.js';
 import { parseAuthenticatorData } from './authenticator-data.js';
-import { clientDataBytes, sha256, toBytes } from './bytes.js';
+import { checkClientDataHash, clientDataBytes, sha256, toBytes } from './bytes.js';
 import { parseCertificate, verifyCertificateChain } from './certificate-chain.js';
 import { bytesEqual, children, content, DerError, findExtension, readElement } from './der-reader.js';
 import { AAGUID, environmentOfAaguid, type AppAttestEnvironment } from './environment.js';
@@ -155,9 +155,7 @@ function decodeAttestationObject(bytes: Uint8Array): AttestationObject {
 
 function resolveClientDataHash(input: AppAttestationInput): Uint8Array {
   if (input.clientDataHash !== undefined) {
-    const hash = toBytes(input.clientDataHash);
-    if (hash.length !== 32) throw new AppAttestError('malformed', 'clientDataHash must be 32 bytes');
-    return hash;
+    return checkClientDataHash(toBytes(input.clientDataHash));
   }
   if (input.challenge === undefined) throw new AppAttestError('malformed', 'challenge or clientDataHash required');
   return sha256(clientDataBytes(input.challenge));

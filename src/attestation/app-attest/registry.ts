@@ -54,6 +54,8 @@ export interface AppAttestAssertionCheck {
   assertion: Uint8Array | string;
   clientData?: Uint8Array | string;
   clientDataHash?: Uint8Array | string;
+  /** Further accepted client data hashes (see `AppAssertionInput.alternativeClientDataHashes`). */
+  alternativeClientDataHashes?: readonly Uint8Array[];
 }
 
 /** Registered App Attest keys in a {@link Store}, and the per-request assertion check against them. */
@@ -132,6 +134,7 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
         assertion: input.assertion,
         clientData: input.clientData,
         clientDataHash: input.clientDataHash,
+        ...(input.alternativeClientDataHashes ? { alternativeClientDataHashes: input.alternativeClientDataHashes } : {}),
         publicKey,
         teamId,
         bundleId,

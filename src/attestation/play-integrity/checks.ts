@@ -20,10 +20,10 @@ export interface PlayIntegrityRequirements {
 /** Expected request binding and freshness. */
 export interface BindingExpectation {
   packageName: string;
-  /** The nonce a classic request must carry. */
-  nonce?: string | undefined;
-  /** The request hash a standard request must carry. */
-  requestHash?: string | undefined;
+  /** The nonce a classic request must carry (any one of several, e.g. two canonical forms). */
+  nonce?: string | readonly string[] | undefined;
+  /** The request hash a standard request must carry (any one of several). */
+  requestHash?: string | readonly string[] | undefined;
   now: number;
   maxAgeMs: number;
   clockSkewMs: number;
@@ -36,13 +36,11 @@ export function checkRequestDetails(payload: PlayIntegrityPayload, expect: Bindi
   if (details.requestPackageName !== expect.packageName) throw new PlayIntegrityError('package_mismatch');
 
   if (typeof details.requestHash === 'string') {
-    if (expect.requestHash === undefined || details.requestHash !== expect.requestHash) {
-      throw new PlayIntegrityError('request_hash_mismatch');
-    }
+    const got = details.requestHash;
+    if (!anyOf(expect.requestHash, (h) => h === got)) throw new PlayIntegrityError('request_hash_mismatch');
   } else if (typeof details.nonce === 'string') {
-    if (expect.nonce === undefined || stripPadding(details.nonce) !== stripPadding(expect.nonce)) {
-      throw new PlayIntegrityError('nonce_mismatch');
-    }
+    const got = stripPadding(details.nonce);
+    if (!anyOf(expect.nonce, (n) => stripPadding(n) === got)) throw new PlayIntegrityError('nonce_mismatch');
   } else {
     throw new PlayIntegrityError('binding_missing');
   }
@@ -141,6 +139,11 @@ export function normaliseDigest(digest: string): string {
   const hex = digest.replace(/:/g, '');
   if (/^[0-9a-fA-F]{64}$/.test(hex)) return Buffer.from(hex, 'hex').toString('base64url');
   return stripPadding(digest.replace(/\+/g, '-').replace(/\//g, '_'));
+}
+
+function anyOf(expected: string | readonly string[] | undefined, matches: (s: string) => boolean): boolean {
+  if (expected === undefined) return false;
+  return typeof expected === 'string' ? matches(expected) : expected.some(matches);
 }
 
 function stripPadding(s: string): string {

@@ -50,10 +50,10 @@ export interface PlayIntegrityOptions {
 
 /** What the request must bind the token to. */
 export interface PlayIntegrityBinding {
-  /** Expected `requestDetails.nonce` (classic requests). */
-  nonce?: string;
-  /** Expected `requestDetails.requestHash` (standard requests). */
-  requestHash?: string;
+  /** Expected `requestDetails.nonce` (classic requests), or several acceptable ones. */
+  nonce?: string | readonly string[];
+  /** Expected `requestDetails.requestHash` (standard requests), or several acceptable ones. */
+  requestHash?: string | readonly string[];
   /** Epoch ms to judge freshness against; default now. */
   now?: number;
 }

@@ -44,6 +44,7 @@ export {
   addAttested,
   addSelfReported,
   emptyVerdict,
+  type AndroidIntegrity,
   type AttestedContribution,
   type DevicePlatform,
   type DeviceVerdict,

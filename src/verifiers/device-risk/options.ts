@@ -36,6 +36,10 @@ const overrideShape = {
     .optional(),
   /** Device level the attested sources must show. */
   requiredLevel: z.union([levelSchema, z.literal('none')]).optional(),
+  /** Required level by minimum Android API level (`{ 33: 'MEETS_STRONG_INTEGRITY' }`). */
+  requiredLevelBySdk: z
+    .record(z.string().regex(/^[1-9]\d{0,2}$/, 'must be an Android API level'), z.union([levelSchema, z.literal('none')]))
+    .optional(),
   /** Minimum app version per platform. */
   minAppVersion: z.object({ android: versionSchema.optional(), ios: versionSchema.optional() }).strict().optional(),
 };
@@ -82,6 +86,17 @@ export const deviceRiskOptionsSchema = z
       .partial()
       .strict()
       .optional(),
+    /**
+     * The canonical request a per-request proof is bound to (see `requestBinding`). `versions`: accepted forms, in
+     * the order tried; `v1` (no query string, no credential) only when listed. `headers`: headers bound by `v2`.
+     */
+    binding: z
+      .object({
+        versions: z.array(z.enum(['v2', 'v1'])).min(1).max(2).default(['v2']),
+        headers: z.array(headerName).max(16).default(['authorization']),
+      })
+      .strict()
+      .default({ versions: ['v2'], headers: ['authorization'] }),
     /** Google Play Integrity (local keys or an injected decoder). */
     playIntegrity: z
       .object({

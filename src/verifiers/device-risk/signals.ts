@@ -36,6 +36,11 @@ export type DeviceSignal = (typeof DEVICE_SIGNALS)[number];
  * - `outdatedApp`: the app version is below the minimum for its platform.
  * - `unknownAppVersion`: a minimum version applies but no version is known.
  * - `deviceDenied`: the device id is on the denylist.
+ * - `deviceIntegrityFailed`: a verified Play Integrity verdict carries no physical-device label (an empty
+ *   `deviceRecognitionVerdict`, which Google says shows signs of attack or a non-genuine device, or only
+ *   `MEETS_VIRTUAL_INTEGRITY`).
+ * - `basicIntegrityOnly`: a verified Play Integrity verdict reaches `MEETS_BASIC_INTEGRITY` but not
+ *   `MEETS_DEVICE_INTEGRITY` (typically a rooted device or an unlocked bootloader).
  */
 export const DERIVED_CONDITIONS = [
   'noAttestation',
@@ -44,6 +49,8 @@ export const DERIVED_CONDITIONS = [
   'outdatedApp',
   'unknownAppVersion',
   'deviceDenied',
+  'deviceIntegrityFailed',
+  'basicIntegrityOnly',
 ] as const;
 
 /** A condition derived from the whole verdict. */

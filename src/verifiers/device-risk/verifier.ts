@@ -17,7 +17,7 @@ import {
   type PolicyDecision,
   type PolicyOptions,
 } from './policy.js';
-import { requestBinding } from './request-binding.js';
+import { requestBinding, UnbindableRequestError, type BindingFormat, type RequestBinding } from './request-binding.js';
 import type { PolicyAction } from './signals.js';
 import { appAttestContribution } from './sources/app-attest.js';
 import { playIntegrityContribution } from './sources/play-integrity.js';
@@ -95,6 +95,10 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
     : undefined;
   const appAttestLevel = o.appAttest?.level ?? 'MEETS_DEVICE_INTEGRITY';
   const newDeviceWindowMs = o.appAttest?.newDeviceWindowMs ?? 86_400_000;
+  // Formats in the order tried; the first is the one apps are told to use.
+  const bindingFormats: BindingFormat[] = [...new Set(o.binding.versions)].map((version) =>
+    version === 'v2' ? { version, headers: o.binding.headers } : { version },
+  );
   const claims = compileClaimMapping(o.tokenClaims);
   const countryOf = createCountryLookup(o.country);
   const reputation = compileIpReputation(o.ipReputation);
@@ -127,12 +131,22 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
 
   async function verifyProofs(ctx: VerifierContext, token: string | undefined, assertion: string | undefined): Promise<VerifiedProofs> {
     const proofs: VerifiedProofs = { contributions: [], failed: [] };
-    const binding = requestBinding(ctx.request, headers.bodyHash);
+    let bindings: RequestBinding[];
+    try {
+      bindings = bindingFormats.map((format) => requestBinding(ctx.request, headers.bodyHash, format));
+    } catch (error) {
+      if (!(error instanceof UnbindableRequestError)) throw error;
+      // The proof covers a query string we cannot see as the app hashed it: it cannot be matched to this request.
+      if (token !== undefined && play !== undefined) proofs.failed.push('play-integrity:query_unavailable');
+      if (assertion !== undefined && registry !== undefined) proofs.failed.push('app-attest:query_unavailable');
+      return proofs;
+    }
+    const expected = bindings.length === 1 ? bindings[0]!.digestBase64Url : bindings.map((b) => b.digestBase64Url);
     const tasks: Promise<void>[] = [];
     if (token !== undefined && play !== undefined) {
       tasks.push(
         play
-          .verify(token, { nonce: binding.digestBase64Url, requestHash: binding.digestBase64Url, now: ctx.now })
+          .verify(token, { nonce: expected, requestHash: expected, now: ctx.now })
           .then(
             (result) => void proofs.contributions.push(playIntegrityContribution(result)),
             (error: unknown) => {
@@ -148,7 +162,14 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
         proofs.failed.push('app-attest:malformed');
       } else {
         tasks.push(
-          registry.verifyAssertion({ keyId, assertion, clientDataHash: binding.digest }).then(
+          registry
+            .verifyAssertion({
+              keyId,
+              assertion,
+              clientDataHash: bindings[0]!.digest,
+              ...(bindings.length > 1 ? { alternativeClientDataHashes: bindings.slice(1).map((b) => b.digest) } : {}),
+            })
+            .then(
             (result) =>
               void proofs.contributions.push(
                 appAttestContribution(result, { level: appAttestLevel, newDeviceWindowMs, now: ctx.now }),
