@@ -97,7 +97,7 @@ describe('item 9: approov() with an asymmetric key set', () => {
 
   it.each([
     ['publicKey', () => approov({ publicKey: ec.publicKey.export({ type: 'spki', format: 'pem' }).toString(), binding: false })],
-    ['jwks', async () => approov({ jwks: { keys: [{ ...(await exportJWK(ec.publicKey)), kid: 'ap', alg: 'ES256' }] }, binding: false })],
+    ['jwks', async () => approov({ jwks: { keys: [{ ...(await exportJWK(ec.publicKey)), kty: 'EC', kid: 'ap', alg: 'ES256' }] }, binding: false })],
     ['jwksUrl', () => approov({ jwksUrl: `${base}/approov/jwks`, binding: false })],
   ] as const)('verifies ES256 tokens with %s and refuses forgeries', async (_name, options) => {
     const shield = createShield({ token: await options() });
