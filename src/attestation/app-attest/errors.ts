@@ -17,6 +17,7 @@ export type AppAttestFailureReason =
   | 'environment_mismatch'
   | 'bad_signature'
   | 'unknown_key'
+  | 'key_revoked'
   | 'key_already_registered';
 
 /**

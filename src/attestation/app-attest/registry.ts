@@ -71,9 +71,16 @@ export interface AppAttestRegistry {
    * key id was never registered. Store errors reject (fail closed).
    */
   verifyAssertion(input: AppAttestAssertionCheck): Promise<{ keyId: string; counter: number; key: StoredAppAttestKey }>;
-  /** Forgets a key (e.g. a device reported lost); its cached copy is dropped too. */
+  /**
+   * Revokes a key (e.g. a device reported lost). The stored counter becomes a tombstone: it is raised above any
+   * counter a device can sign, atomically, so every instance refuses the key on its next assertion (`key_revoked`)
+   * even while it still holds the key in its cache. The record stays, so the key cannot be registered again.
+   */
   revoke(keyId: Uint8Array | string): Promise<void>;
 }
+
+/** Assertion counters are 32-bit: a stored counter above that is a revocation tombstone. */
+const REVOKED_COUNTER = 2 ** 32;
 
 interface CachedKey {
   record: StoredAppAttestKey;
@@ -142,7 +149,9 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
       });
       // Only a verified assertion may move the counter, and only the atomic store decides who wins a race.
       if (!(await store.setIfGreater(counterKey(keyId), counter, keyTtlMs))) {
-        throw new AppAttestError('counter_not_increasing');
+        // Only the losing path pays for telling a revoked key from a replay.
+        const stored = Number(await store.get(counterKey(keyId)));
+        throw new AppAttestError(stored >= REVOKED_COUNTER ? 'key_revoked' : 'counter_not_increasing');
       }
       return { keyId, counter, key: record };
     },
@@ -150,8 +159,8 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
     async revoke(keyIdInput) {
       const keyId = normaliseKeyId(keyIdInput);
       cache.delete(keyId);
-      await store.delete(recordKey(keyId));
-      await store.delete(counterKey(keyId));
+      // Deleting the counter would let an instance that still caches the key accept the very first assertion again.
+      await store.setIfGreater(counterKey(keyId), REVOKED_COUNTER, keyTtlMs);
     },
   };
 }
