@@ -78,6 +78,8 @@ export const deviceRiskOptionsSchema = z
         playIntegrity: headerName,
         appAttestAssertion: headerName,
         appAttestKeyId: headerName,
+        appAttestChallenge: headerName,
+        appAttestTimestamp: headerName,
         bodyHash: headerName,
         selfReported: headerName,
         appVersion: headerName,
@@ -132,8 +134,27 @@ export const deviceRiskOptionsSchema = z
         level: levelSchema.default('MEETS_DEVICE_INTEGRITY'),
         /** A key registered more recently than this marks the device `newDevice`. Default 24 h. */
         newDeviceWindowMs: z.number().int().min(0).default(86_400_000),
+        /**
+         * Challenge mode: each assertion signs a one-time server challenge (sent in the challenge header and
+         * appended to the client data), consumed once. Default off (counter-only).
+         */
+        challenge: z
+          .union([
+            z.boolean(),
+            z
+              .object({ keyPrefix: z.string().min(1).max(64).optional(), ttlMs: z.number().int().positive().max(86_400_000).optional() })
+              .strict(),
+          ])
+          .default(false),
+        /** Without a challenge: each assertion signs a timestamp (epoch ms) that must be at most this old. */
+        maxAgeMs: z.number().int().positive().max(86_400_000).optional(),
+        /** Tolerated clock difference for signed timestamps in the future. Default 30 000 ms. */
+        clockSkewMs: z.number().int().min(0).max(600_000).default(30_000),
       })
       .strict()
+      .refine((a) => a.challenge === false || a.maxAgeMs === undefined, {
+        message: 'challenge and maxAgeMs are alternatives: a challenge lives only as long as its ttlMs',
+      })
       .optional(),
     /** How the verified attestation token's claims map onto the verdict. */
     tokenClaims: z

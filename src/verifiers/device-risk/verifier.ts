@@ -19,6 +19,7 @@ import {
 } from './policy.js';
 import { requestBinding, UnbindableRequestError, type BindingFormat, type RequestBinding } from './request-binding.js';
 import type { PolicyAction } from './signals.js';
+import { compileAssertionFreshness } from './assertion-freshness.js';
 import { appAttestContribution } from './sources/app-attest.js';
 import { playIntegrityContribution } from './sources/play-integrity.js';
 import { parseSelfReportedSignals } from './sources/self-reported.js';
@@ -41,6 +42,8 @@ export const DEVICE_HEADERS = {
   playIntegrity: 'x-play-integrity',
   appAttestAssertion: 'x-app-attest-assertion',
   appAttestKeyId: 'x-app-attest-key-id',
+  appAttestChallenge: 'x-app-attest-challenge',
+  appAttestTimestamp: 'x-app-attest-timestamp',
   bodyHash: 'x-shield-body-sha256',
   selfReported: 'x-device-signals',
   appVersion: 'x-app-version',
@@ -92,6 +95,9 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
         keyPrefix: o.appAttest.keyPrefix,
         keyTtlMs: o.appAttest.keyTtlMs,
       })
+    : undefined;
+  const freshness = o.appAttest
+    ? compileAssertionFreshness(o.appAttest, deps.store, { challenge: headers.appAttestChallenge, timestamp: headers.appAttestTimestamp })
     : undefined;
   const appAttestLevel = o.appAttest?.level ?? 'MEETS_DEVICE_INTEGRITY';
   const newDeviceWindowMs = o.appAttest?.newDeviceWindowMs ?? 86_400_000;
@@ -161,25 +167,34 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
       if (keyId === undefined || keyId.length > MAX_KEY_ID_HEADER || assertion.length > MAX_ASSERTION_HEADER) {
         proofs.failed.push('app-attest:malformed');
       } else {
-        tasks.push(
-          registry
-            .verifyAssertion({
-              keyId,
-              assertion,
-              clientDataHash: bindings[0]!.digest,
-              ...(bindings.length > 1 ? { alternativeClientDataHashes: bindings.slice(1).map((b) => b.digest) } : {}),
-            })
-            .then(
-            (result) =>
-              void proofs.contributions.push(
-                appAttestContribution(result, { level: appAttestLevel, newDeviceWindowMs, now: ctx.now }),
+        const fresh = freshness!.check(ctx.request, ctx.now, bindings);
+        if ('failure' in fresh) {
+          proofs.failed.push(`app-attest:${fresh.failure}`);
+        } else {
+          tasks.push(
+            registry
+              .verifyAssertion({
+                keyId,
+                assertion,
+                clientDataHash: fresh.hashes[0]!,
+                ...(fresh.hashes.length > 1 ? { alternativeClientDataHashes: fresh.hashes.slice(1) } : {}),
+              })
+              .then(
+                async (result) => {
+                  // Spent only once a signature over it verified, so a forged request cannot burn the app's challenge.
+                  if (fresh.challenge !== undefined && !(await freshness!.consume(fresh.challenge))) {
+                    proofs.failed.push('app-attest:challenge_invalid');
+                    return;
+                  }
+                  proofs.contributions.push(appAttestContribution(result, { level: appAttestLevel, newDeviceWindowMs, now: ctx.now }));
+                },
+                (error: unknown) => {
+                  if (!(error instanceof AppAttestError)) throw error;
+                  proofs.failed.push(`app-attest:${error.reason}`);
+                },
               ),
-            (error: unknown) => {
-              if (!(error instanceof AppAttestError)) throw error;
-              proofs.failed.push(`app-attest:${error.reason}`);
-            },
-          ),
-        );
+          );
+        }
       }
     }
     await Promise.all(tasks);
