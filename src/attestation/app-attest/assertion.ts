@@ -5,6 +5,7 @@ import { parseAuthenticatorData } from './authenticator-data.js';
 import { checkClientDataHash, clientDataBytes, sha256, toBytes } from './bytes.js';
 import { bytesEqual } from './der-reader.js';
 import { AppAttestError } from './errors.js';
+import type { AppAttestExtensions } from './extensions.js';
 
 /** Input of {@link verifyAppAssertion}. Binary fields accept bytes or base64 text. */
 export interface AppAssertionInput {
@@ -38,6 +39,8 @@ export interface VerifiedAppAssertion {
   readonly counter: number;
   /** Which client data hash the signature matched: 0 for `clientDataHash`/`clientData`, i + 1 for alternative i. */
   readonly matchedClientDataHash: number;
+  /** Apple's authenticator-data extensions (iOS 27+), when present. */
+  readonly extensions?: AppAttestExtensions;
 }
 
 /** Assertions are small (a DER signature and 37 bytes of authenticator data); anything far larger is hostile. */
@@ -82,7 +85,7 @@ export function verifyAppAssertion(input: AppAssertionInput): VerifiedAppAsserti
   if (auth.counter < 1 || (input.previousCounter !== undefined && auth.counter <= input.previousCounter)) {
     throw new AppAttestError('counter_not_increasing');
   }
-  return { counter: auth.counter, matchedClientDataHash: matched };
+  return { counter: auth.counter, matchedClientDataHash: matched, ...(auth.extensions ? { extensions: auth.extensions } : {}) };
 }
 
 function signatureValid(key: KeyObject, nonce: Uint8Array, signature: Uint8Array): boolean {

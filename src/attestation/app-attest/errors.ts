@@ -18,6 +18,9 @@ export type AppAttestFailureReason =
   | 'bad_signature'
   | 'unknown_key'
   | 'key_revoked'
+  | 'receipt_invalid'
+  | 'receipt_mismatch'
+  | 'receipt_expired'
   | 'key_already_registered';
 
 /**
