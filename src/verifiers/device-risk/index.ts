@@ -45,6 +45,7 @@ export {
   addSelfReported,
   emptyVerdict,
   type AndroidIntegrity,
+  type AppleFacts,
   type AttestedContribution,
   type DevicePlatform,
   type DeviceVerdict,

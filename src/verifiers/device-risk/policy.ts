@@ -81,6 +81,8 @@ export const DEFAULT_ACTIONS: Readonly<Record<string, PolicyAction>> = {
   deviceDenied: 'deny',
   deviceIntegrityFailed: 'deny',
   basicIntegrityOnly: 'monitor',
+  unexpectedDistribution: 'deny',
+  macAccessControlWeak: 'deny',
 };
 
 /** Default score weights (see {@link DEFAULT_ACTIONS}). */
@@ -111,6 +113,8 @@ export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   deviceDenied: 100,
   deviceIntegrityFailed: 50,
   basicIntegrityOnly: 30,
+  unexpectedDistribution: 50,
+  macAccessControlWeak: 50,
 };
 
 /** Default thresholds. */
@@ -242,6 +246,14 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
     if (!android.levels.includes('MEETS_BASIC_INTEGRITY')) hit('deviceIntegrityFailed');
     else if (!android.levels.includes('MEETS_DEVICE_INTEGRITY')) hit('basicIntegrityOnly');
   }
+  const apple = verdict.device.apple;
+  if (apple !== undefined) {
+    const category = apple.validationCategory;
+    if (category !== undefined && !STORE_CATEGORIES.has(category) && !(category === 'development' && apple.environment === 'development')) {
+      hit('unexpectedDistribution');
+    }
+    if (apple.macAccessControl === 'other') hit('macAccessControlWeak');
+  }
   if (!meetsLevel(verdict.device.levels, requiredLevelFor(policy, verdict))) hit('integrityBelowRequired');
   checkVersion(policy, verdict, hit);
   for (const signal of Object.keys(verdict.device.signals) as Condition[]) hit(signal);
@@ -251,6 +263,9 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
   else if (score >= policy.stepUp && rank < ACTION_RANK['step-up']) rank = ACTION_RANK['step-up'];
   return { action: ACTIONS[rank]!, score, reasons };
 }
+
+/** Distribution categories of a store build. */
+const STORE_CATEGORIES: ReadonlySet<string> = new Set(['app-store', 'testflight']);
 
 /** The required level for this verdict: by Android API level when the verdict states one, else the flat one. */
 function requiredLevelFor(policy: CompiledPolicy, verdict: DeviceVerdict): DeviceLevel | 'none' {

@@ -41,6 +41,10 @@ export type DeviceSignal = (typeof DEVICE_SIGNALS)[number];
  *   `MEETS_VIRTUAL_INTEGRITY`).
  * - `basicIntegrityOnly`: a verified Play Integrity verdict reaches `MEETS_BASIC_INTEGRITY` but not
  *   `MEETS_DEVICE_INTEGRITY` (typically a rooted device or an unlocked bootloader).
+ * - `unexpectedDistribution`: an iOS 27+ App Attest assertion says the binary came from neither the App Store nor
+ *   TestFlight (a development build only passes with a `development` environment key).
+ * - `macAccessControlWeak`: a macOS App Attest key whose access-control policy is not the one Apple says to trust
+ *   (System Integrity Protection and Full Security).
  */
 export const DERIVED_CONDITIONS = [
   'noAttestation',
@@ -51,6 +55,8 @@ export const DERIVED_CONDITIONS = [
   'deviceDenied',
   'deviceIntegrityFailed',
   'basicIntegrityOnly',
+  'unexpectedDistribution',
+  'macAccessControlWeak',
 ] as const;
 
 /** A condition derived from the whole verdict. */

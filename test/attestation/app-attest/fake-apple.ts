@@ -16,7 +16,7 @@ const sha256 = (...parts: Uint8Array[]): Buffer => {
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 const name = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
 
-interface CertSpec {
+export interface CertSpec {
   subject: string;
   issuer: string;
   publicKey: KeyObject;
@@ -32,7 +32,7 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
 }
 
-function issue(spec: CertSpec): X509Certificate {
+export function issue(spec: CertSpec): X509Certificate {
   const extensions = [
     extension('2.5.29.19', true, spec.ca ? seq(bool(true)) : seq()),
     ...(spec.extraExtensions ?? []),
@@ -52,7 +52,7 @@ function issue(spec: CertSpec): X509Certificate {
   return new X509Certificate(seq(tbs, ECDSA_SHA256, bitString));
 }
 
-const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+export const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
 /** A device key: its key pair and its App Attest key id (SHA-256 of the uncompressed point). */
 export interface FakeDeviceKey {
