@@ -195,7 +195,7 @@ function readSignedData(buf: Buffer): SignedReceipt {
   for (const part of parts.slice(3)) {
     if (part.tagByte === 0xa0) {
       if (part.children.length > 8) throw new DerError('too many certificates');
-      for (const cert of part.children) certificates.push(new X509Certificate(derBytes(buf, cert)));
+      for (const cert of part.children) certificates.push(parseReceiptCertificate(derBytes(buf, cert)));
     } else if (part.tagByte === 0x31) {
       signerInfos = part;
     }
@@ -223,6 +223,14 @@ function readSignedData(buf: Buffer): SignedReceipt {
     signedAttributes[0] = 0x31;
   }
   return { payload, certificates, signerSerial, digest, signedAttributes, signature };
+}
+
+function parseReceiptCertificate(der: Buffer): X509Certificate {
+  try {
+    return new X509Certificate(der);
+  } catch {
+    throw new DerError('unparseable certificate');
+  }
 }
 
 /** Whether the signed attributes carry this content's type and SHA-256 message digest. */

@@ -137,6 +137,11 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
   const receiptOptions = options.receipt ?? {};
   const verifyReceipt = receiptOptions.verify ?? (options.trustAnchor === undefined || receiptOptions.trustAnchor !== undefined);
 
+  async function storedReceipt(keyIdInput: Uint8Array | string): Promise<StoredAppAttestReceipt | undefined> {
+    const raw = await store.get(receiptKey(normaliseKeyId(keyIdInput)));
+    return raw === undefined ? undefined : (JSON.parse(raw) as StoredAppAttestReceipt);
+  }
+
   /** Replaces the stored receipt (a refresh race simply keeps one of two equally fresh receipts). */
   async function storeReceipt(keyId: string, value: StoredAppAttestReceipt): Promise<void> {
     await store.delete(receiptKey(keyId));
@@ -211,15 +216,12 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
       return { keyId, counter, key: record, ...(extensions ? { extensions } : {}) };
     },
 
-    async receipt(keyIdInput) {
-      const raw = await store.get(receiptKey(normaliseKeyId(keyIdInput)));
-      return raw === undefined ? undefined : (JSON.parse(raw) as StoredAppAttestReceipt);
-    },
+    receipt: storedReceipt,
 
     async refreshRisk(keyIdInput, refresh) {
       const keyId = normaliseKeyId(keyIdInput);
       const { record, publicKey } = await loadKey(keyId);
-      const current = await this.receipt(keyId);
+      const current = await storedReceipt(keyId);
       if (current === undefined) throw new AppAttestError('receipt_invalid', 'no receipt stored for this key');
       const result = await refreshAppAttestRisk({
         ...refresh,
