@@ -11,6 +11,10 @@ import type { Decision } from '../../src/core/decision.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
 import { genuinePayload, PACKAGE, playKeys, playToken } from '../attestation/play-integrity/token-factory.js';
+import { createAppAttestRegistry, createAttestationChallenges } from '../../src/attestation/app-attest/index.js';
+import { ASSERTION_CHALLENGE_PREFIX } from '../../src/verifiers/device-risk/index.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { assert, deviceKey, FakeAppleCa } from '../attestation/app-attest/fake-apple.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 const keys = playKeys();
@@ -174,6 +178,56 @@ for (const adapter of ADAPTERS) {
 
     it('device: false on a route skips device checks', async () => {
       await request(app.server).get('/no-device').set(await tokenHeader({ rooted: true })).expect(200);
+    });
+  });
+}
+
+// Issue 17 items 2 and 5 over real sockets: App Attest assertions bound to the v2 request, in challenge mode.
+const appleCa = new FakeAppleCa();
+const TEAM = 'ABCDE12345';
+const BUNDLE = 'com.example.bank';
+
+for (const adapter of ADAPTERS) {
+  describe(`App Attest challenge mode through ${adapter.name}`, () => {
+    let app: RunningApp;
+    const store = new MemoryStore();
+    const key = deviceKey();
+    const challenges = createAttestationChallenges({ store, keyPrefix: ASSERTION_CHALLENGE_PREFIX });
+    let counter = 0;
+    beforeAll(async () => {
+      const registry = createAppAttestRegistry({ store, teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: appleCa.root });
+      const challenge = Buffer.from('registration');
+      await registry.register({ attestationObject: appleCa.attest(key, { teamId: TEAM, bundleId: BUNDLE, challenge }), challenge, keyId: key.keyId });
+      const shield = createShield({
+        store,
+        device: { appAttest: { teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: appleCa.root, challenge: true, newDeviceWindowMs: 0 } },
+      });
+      app = await adapter.start(shield, [{ method: 'GET', path: '/feed' }]);
+    });
+    afterAll(() => app.close());
+
+    const signed = (challenge: string, query: string, authorization: string) => ({
+      authorization,
+      'x-app-attest-key-id': key.keyId.toString('base64'),
+      'x-app-attest-challenge': challenge,
+      'x-app-attest-assertion': assert(key, {
+        teamId: TEAM,
+        bundleId: BUNDLE,
+        counter: ++counter,
+        clientData: `v2\nGET\n/feed\n${query}\nauthorization:${authorization}\n\n${challenge}`,
+      }).toString('base64'),
+    });
+
+    it('a fresh challenge passes once; reuse, another query or another session is refused', async () => {
+      const c1 = await challenges.issue();
+      await request(app.server).get('/feed?page=2').set(signed(c1, 'page=2', 'Bearer alice')).expect(200);
+      const reused = await request(app.server).get('/feed?page=2').set(signed(c1, 'page=2', 'Bearer alice'));
+      expect(reused.status).toBe(403);
+      const c2 = await challenges.issue();
+      expect((await request(app.server).get('/feed?page=3').set(signed(c2, 'page=2', 'Bearer alice'))).status).toBe(403);
+      expect((await request(app.server).get('/feed?page=2').set({ ...signed(c2, 'page=2', 'Bearer alice'), authorization: 'Bearer mallory' })).status).toBe(403);
+      // The refused attempts did not spend c2: a correct request with it still passes.
+      await request(app.server).get('/feed?page=2').set(signed(c2, 'page=2', 'Bearer alice')).expect(200);
     });
   });
 }
