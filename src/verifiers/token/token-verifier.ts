@@ -30,6 +30,7 @@ const deny = (code: 'token_invalid' | 'token_expired' | 'token_replayed' | 'toke
 /** A compact JWS: three base64url segments, nothing else (a JWE has five; whitespace or padding is malformed). */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const MEMO_CONSUMED_JTI = 'token.consumedJti';
+const MEMO_CONSUMED_TOKEN = 'token.consumed';
 
 /** jose error codes that mean "this token is not acceptable" rather than "could not check". */
 const INVALID_CODES = new Set([
@@ -63,6 +64,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     clockTolerance: clockToleranceSec,
     maxTokenAge: maxTokenAgeSec,
     requiredClaims: options.requiredClaims,
+    ...(options.typ !== undefined ? { typ: options.typ } : {}),
   };
   const cache =
     options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
@@ -171,13 +173,21 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return PASS;
   }
 
-  function afterVerification(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | Promise<VerifierOutcome> {
+  async function consumeOnce(ctx: VerifierContext, token: string, verified: VerifiedToken): Promise<VerifierOutcome> {
+    if (ctx.memo.get(MEMO_CONSUMED_TOKEN) === token) return PASS; // this request already consumed it
+    if (!(await options.consume!(token, verified.attestation.claims))) return deny('token_replayed', 'token already consumed');
+    ctx.memo.set(MEMO_CONSUMED_TOKEN, token);
+    return PASS;
+  }
+
+  function afterVerification(ctx: VerifierContext, verified: VerifiedToken, token: string): VerifierOutcome | Promise<VerifierOutcome> {
     ctx.attestation = verified.attestation;
     const bindingDenied = checkBinding(ctx, verified);
     if (bindingDenied) return bindingDenied;
     const routeToken = ctx.route.token as TokenRouteOptions | undefined;
     const replay = routeToken?.replay ?? options.replay !== false;
-    return replay ? checkReplay(ctx, verified) : PASS;
+    if (!replay) return PASS;
+    return options.consume ? consumeOnce(ctx, token, verified) : checkReplay(ctx, verified);
   }
 
   function verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
@@ -187,12 +197,12 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
     const cached = cache?.get(token);
     if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
-      return afterVerification(ctx, cached);
+      return afterVerification(ctx, cached, token);
     }
     if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
     if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
     return verifySignatureAndClaims(token, ctx.now).then((result) =>
-      'attestation' in result ? afterVerification(ctx, result) : result,
+      'attestation' in result ? afterVerification(ctx, result, token) : result,
     );
   }
 

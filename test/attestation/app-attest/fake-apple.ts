@@ -1,11 +1,219 @@
+import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { encode } from 'cbor-x';
+import { bool, explicit, integer, octets, oid, seq, set, time, tlv, utf8 } from '../../../src/testing/der-writer.js';
+
 /**
- * The synthetic App Attest CA these tests use, now shipped as `mobile-api-shield/testing` (src/testing/app-attest.ts);
- * re-exported under the names the tests were written with.
+ * A synthetic App Attest CA for cases the real vectors lack (fresh keys, many assertions, counter races): a root and
+ * an intermediate CA, and attestations/assertions produced exactly the way a device and Apple's service do.
  */
-export {
-  AppAttestTestCa as FakeAppleCa,
-  appAttestDeviceKey as deviceKey,
-  appAttestAssertion as assert,
-  type AppAttestDeviceKey as FakeDeviceKey,
-  type AppAttestAttestOptions as AttestOptions,
-} from '../../../src/testing/app-attest.js';
+
+const sha256 = (...parts: Uint8Array[]): Buffer => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+
+const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
+const name = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
+
+export interface CertSpec {
+  subject: string;
+  issuer: string;
+  publicKey: KeyObject;
+  signingKey: KeyObject;
+  ca: boolean;
+  notBefore: Date;
+  notAfter: Date;
+  extraExtensions?: Buffer[];
+  serial: number;
+}
+
+function extension(id: string, critical: boolean, value: Buffer): Buffer {
+  return critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
+}
+
+export function issue(spec: CertSpec): X509Certificate {
+  const extensions = [
+    extension('2.5.29.19', true, spec.ca ? seq(bool(true)) : seq()),
+    ...(spec.extraExtensions ?? []),
+  ];
+  const tbs = seq(
+    explicit(0, integer(2)),
+    integer(spec.serial),
+    ECDSA_SHA256,
+    name(spec.issuer),
+    seq(time(spec.notBefore), time(spec.notAfter)),
+    name(spec.subject),
+    spec.publicKey.export({ type: 'spki', format: 'der' }),
+    explicit(3, seq(...extensions)),
+  );
+  const signature = sign('sha256', tbs, spec.signingKey);
+  const bitString = tlv(0x03, Buffer.concat([Buffer.from([0]), signature]));
+  return new X509Certificate(seq(tbs, ECDSA_SHA256, bitString));
+}
+
+export const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+
+/** A device key: its key pair and its App Attest key id (SHA-256 of the uncompressed point). */
+export interface FakeDeviceKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  keyId: Buffer;
+}
+
+export function deviceKey(): FakeDeviceKey {
+  const { privateKey, publicKey } = ec();
+  const jwk = publicKey.export({ format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  return { privateKey, publicKey, keyId: sha256(point) };
+}
+
+export interface AttestOptions {
+  teamId: string;
+  bundleId: string;
+  environment?: 'development' | 'production';
+  challenge: Uint8Array;
+  counter?: number;
+  notBefore?: Date;
+  notAfter?: Date;
+  /** Overrides the aaguid bytes. */
+  aaguid?: Uint8Array;
+  /** Overrides the credential id in authData. */
+  credentialId?: Uint8Array;
+  /** Leaves out the nonce extension. */
+  omitNonce?: boolean;
+  /** The raw clientDataHash the app passed to attestKey (default SHA-256 of `challenge`). */
+  clientDataHash?: Uint8Array;
+  /** Authenticator-data extensions (sets the ED flag and appends this CBOR map). */
+  authExtensions?: Record<string, unknown>;
+  /** The macOS access-control extension (1.2.840.113635.100.8.6) content octets. */
+  aclBlob?: Uint8Array;
+  /** The receipt to put in attStmt (default a placeholder). */
+  receipt?: Uint8Array;
+}
+
+export class FakeAppleCa {
+  readonly rootKeys = ec();
+  readonly intermediateKeys = ec();
+  readonly root: X509Certificate;
+  readonly intermediate: X509Certificate;
+  private serial = 10;
+
+  constructor(
+    readonly notBefore = new Date('2024-01-01T00:00:00Z'),
+    readonly notAfter = new Date('2034-01-01T00:00:00Z'),
+  ) {
+    this.root = issue({
+      subject: 'Test App Attestation Root CA',
+      issuer: 'Test App Attestation Root CA',
+      publicKey: this.rootKeys.publicKey,
+      signingKey: this.rootKeys.privateKey,
+      ca: true,
+      notBefore,
+      notAfter,
+      serial: 1,
+    });
+    this.intermediate = issue({
+      subject: 'Test App Attestation CA 1',
+      issuer: 'Test App Attestation Root CA',
+      publicKey: this.intermediateKeys.publicKey,
+      signingKey: this.rootKeys.privateKey,
+      ca: true,
+      notBefore,
+      notAfter,
+      serial: 2,
+    });
+  }
+
+  /** Produces the attestation object a device would, for `key`. */
+  attest(key: FakeDeviceKey, options: AttestOptions): Buffer {
+    const appId = `${options.teamId}.${options.bundleId}`;
+    const env = options.environment ?? 'production';
+    const aaguid =
+      options.aaguid ??
+      (env === 'development'
+        ? Buffer.from('appattestdevelop')
+        : Buffer.concat([Buffer.from('appattest'), Buffer.alloc(7)]));
+    const jwk = key.publicKey.export({ format: 'jwk' });
+    const cose = encode(
+      new Map<number, unknown>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, Buffer.from(jwk.x!, 'base64url')],
+        [-3, Buffer.from(jwk.y!, 'base64url')],
+      ]),
+    );
+    const credentialId = options.credentialId ?? key.keyId;
+    const authData = Buffer.concat([
+      sha256(Buffer.from(appId)),
+      Buffer.from([options.authExtensions ? 0xc0 : 0x40]),
+      u32(options.counter ?? 0),
+      aaguid,
+      Buffer.from([credentialId.length >> 8, credentialId.length & 0xff]),
+      credentialId,
+      cose,
+      ...(options.authExtensions ? [Buffer.from(encode(options.authExtensions))] : []),
+    ]);
+    const nonce = sha256(authData, options.clientDataHash ?? sha256(options.challenge));
+    const extensions = [
+      extension('1.2.840.113635.100.8.5', false, seq(tlv([0xbf, 0x89, 0x34], octets(Buffer.from(appId))))),
+    ];
+    if (!options.omitNonce) {
+      extensions.push(extension('1.2.840.113635.100.8.2', false, seq(explicit(1, octets(nonce)))));
+    }
+    if (options.aclBlob) {
+      extensions.push(extension('1.2.840.113635.100.8.6', false, seq(explicit(1, octets(Buffer.from(options.aclBlob))))));
+    }
+    const leaf = issue({
+      subject: key.keyId.toString('hex'),
+      issuer: 'Test App Attestation CA 1',
+      publicKey: key.publicKey,
+      signingKey: this.intermediateKeys.privateKey,
+      ca: false,
+      notBefore: options.notBefore ?? this.notBefore,
+      notAfter: options.notAfter ?? this.notAfter,
+      extraExtensions: extensions,
+      serial: this.serial++,
+    });
+    return Buffer.from(
+      encode({
+        fmt: 'apple-appattest',
+        attStmt: { x5c: [leaf.raw, this.intermediate.raw], receipt: options.receipt ?? Buffer.from('receipt') },
+        authData,
+      }),
+    );
+  }
+}
+
+/** Produces the assertion a device would for `clientData` at `counter`. */
+export function assert(
+  key: FakeDeviceKey,
+  options: {
+    teamId: string;
+    bundleId: string;
+    counter: number;
+    clientData: Uint8Array | string;
+    /** The raw clientDataHash (default SHA-256 of `clientData`). */
+    clientDataHash?: Uint8Array;
+    /** Authenticator-data extensions (sets the ED flag and appends this CBOR map). */
+    authExtensions?: Record<string, unknown>;
+  },
+): Buffer {
+  const authenticatorData = Buffer.concat([
+    sha256(Buffer.from(`${options.teamId}.${options.bundleId}`)),
+    Buffer.from([options.authExtensions ? 0x80 : 0x00]),
+    u32(options.counter),
+    ...(options.authExtensions ? [Buffer.from(encode(options.authExtensions))] : []),
+  ]);
+  const clientData = typeof options.clientData === 'string' ? Buffer.from(options.clientData) : options.clientData;
+  const nonce = sha256(authenticatorData, options.clientDataHash ?? sha256(clientData));
+  const signature = sign('sha256', nonce, key.privateKey);
+  return Buffer.from(encode({ signature, authenticatorData }));
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
