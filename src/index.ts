@@ -79,3 +79,5 @@ export type {
   PayloadLimits,
 } from './verifiers/payload-shield/index.js';
 export { BodyError, readRawBody, parseBody } from './core/body.js';
+export { endpointProblem, serveEndpoint, DEFAULT_ENDPOINT_BODY_LIMIT } from './core/endpoints.js';
+export type { Endpoints, EndpointRoute, EndpointRequest, EndpointResponse, EndpointMethod } from './core/endpoints.js';

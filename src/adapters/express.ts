@@ -105,3 +105,4 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
 }
 
 export type { Decision, RouteOptions, Shield };
+export { expressEndpoints, type ExpressEndpointsOptions } from './express-endpoints.js';

@@ -168,3 +168,4 @@ Object.assign(fastifyShield, {
 
 export default fastifyShield;
 export type { Decision, RouteOptions, Shield };
+export { fastifyEndpoints, type FastifyEndpointsOptions } from './fastify-endpoints.js';

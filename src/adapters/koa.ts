@@ -106,3 +106,4 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
 }
 
 export type { Decision, RouteOptions, Shield };
+export { koaEndpoints, type KoaEndpointsOptions } from './koa-endpoints.js';
