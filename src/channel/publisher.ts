@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
 import type { PinSetHost, PinSetPayload } from './pinset-payload.js';
 import { importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
@@ -58,8 +59,11 @@ export interface PinSetResponse {
   body: string | undefined;
 }
 
-/** The publisher: serve it with its endpoints, change it with `publish`. */
-export interface PinSetPublisher {
+/**
+ * The publisher: an `Endpoints` set (mount it with `expressEndpoints(publisher)`, `koaEndpoints`, `fastifyEndpoints`),
+ * changed with `publish`.
+ */
+export interface PinSetPublisher extends Endpoints {
   /** The path it serves. */
   readonly path: string;
   /** The current version. */
@@ -181,6 +185,12 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   }
 
   const publisher: PinSetPublisher = {
+    routes: [{ method: 'GET', path: o.path }],
+    maxBodyBytes: 1024,
+    async handle(request: EndpointRequest): Promise<EndpointResponse> {
+      const response = await publisher.respond(request);
+      return { status: response.status, headers: response.headers, body: response.body ?? '' };
+    },
     path: o.path,
     get version() {
       return version;
