@@ -68,7 +68,7 @@ export function parseCertificates(input: string | Buffer | Uint8Array): X509Cert
     try {
       return [new X509Certificate(Buffer.from(input as Uint8Array))];
     } catch (error) {
-      throw new PinInputError('not a DER certificate', { cause: error });
+      throw new PinInputError('neither a PEM nor a DER certificate', { cause: error });
     }
   }
   const blocks = text.match(PEM_BLOCK);

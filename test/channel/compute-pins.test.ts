@@ -88,7 +88,7 @@ describe('computePins', () => {
   it('refuses input that is neither a certificate nor host:port', async () => {
     await expect(computePins('not a cert')).rejects.toThrow(PinInputError);
     await expect(computePins('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')).rejects.toThrow(/does not parse/);
-    await expect(computePins(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]))).rejects.toThrow(/not a DER certificate/);
+    await expect(computePins(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]))).rejects.toThrow(/neither a PEM nor a DER certificate/);
     await expect(computePins('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).rejects.toThrow(/no PEM CERTIFICATE block/);
     await expect(computePins('host:99999')).rejects.toThrow(PinInputError);
   });
