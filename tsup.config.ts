@@ -7,6 +7,7 @@ const entry = {
   fastify: 'src/adapters/fastify.ts',
   testing: 'src/testing/index.ts',
   redis: 'src/stores/redis.ts',
+  client: 'src/client/index.ts',
   cli: 'src/cli/index.ts',
 };
 // The CLI is a program, not an API: no type declarations for it.

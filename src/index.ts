@@ -81,3 +81,17 @@ export type {
 export { BodyError, readRawBody, parseBody } from './core/body.js';
 export { endpointProblem, serveEndpoint, DEFAULT_ENDPOINT_BODY_LIMIT } from './core/endpoints.js';
 export type { Endpoints, EndpointRoute, EndpointRequest, EndpointResponse, EndpointMethod } from './core/endpoints.js';
+
+// Attestation service (self-hosted token issuer).
+export { createAttestationService, ATTESTATION_SERVICE_CODES, ATTESTATION_SERVICE_CLAIMS } from './attestation/issuer/index.js';
+export type {
+  AttestationService,
+  AttestationServiceOptions,
+  AttestationPolicy,
+  AttestationServiceEvent,
+  IssuedToken,
+  IssuedDeviceVerdict,
+  IssuedTokenClaims,
+  SigningKeyInput,
+  PublishedJwk,
+} from './attestation/issuer/index.js';

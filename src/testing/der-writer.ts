@@ -1,6 +1,6 @@
 /**
- * A minimal DER writer, in the test folder only: Node cannot issue X.509 certificates, and the synthetic App Attest
- * CA below needs a root, an intermediate and leaves carrying Apple's extensions.
+ * A minimal DER writer for test certificates only (never used to parse anything): Node cannot issue X.509
+ * certificates, and the simulated App Attest CA needs a root, an intermediate and leaves carrying Apple's extensions.
  */
 export function tlv(tag: number | number[], body: Uint8Array | Uint8Array[]): Buffer {
   const content = Array.isArray(body) ? Buffer.concat(body) : Buffer.from(body);
