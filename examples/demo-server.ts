@@ -5,8 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { approov, createShield, type Decision } from '../src/index.js';
-import { expressShield } from '../src/adapters/express.js';
+import { approov, createShield, type ChannelOptions, type Decision, type Endpoints } from '../src/index.js';
+import { expressEndpoints, expressShield } from '../src/adapters/express.js';
 import type { TestAttester } from '../src/testing/index.js';
 
 export interface DemoServer {
@@ -16,7 +16,11 @@ export interface DemoServer {
 }
 
 /** Starts the demo API on 127.0.0.1 with an ephemeral port; tokens are minted by `attester` (same secret). */
-export async function startDemoServer(attester: TestAttester): Promise<DemoServer> {
+export async function startDemoServer(
+  attester: TestAttester,
+  /** Endpoints served before the shield (pin set, pin-failure reports) and the shield's `channel` option. */
+  extras: { endpoints?: readonly Endpoints[]; channel?: ChannelOptions } = {},
+): Promise<DemoServer> {
   const decisions: Decision[] = [];
   const shield = createShield({
     token: approov({ secret: attester.secret as string }),
@@ -50,10 +54,12 @@ export async function startDemoServer(attester: TestAttester): Promise<DemoServe
       'POST /transfers': { token: { replay: true } },
       'POST /login': { token: { binding: false }, credentials: { login: { username: 'body.username' } } },
     },
+    ...(extras.channel ? { channel: extras.channel } : {}),
     onDecision: (decision) => void decisions.push(decision),
   });
 
   const app = express();
+  for (const endpoints of extras.endpoints ?? []) app.use(expressEndpoints(endpoints));
   app.use(expressShield(shield));
   app.use(express.json());
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));

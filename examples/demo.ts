@@ -4,6 +4,7 @@
  */
 import { createTestAttester } from '../src/testing/index.js';
 import { startDemoServer } from './demo-server.js';
+import { createDemoChannel } from './demo-channel.js';
 
 interface Scenario {
   group: string;
@@ -249,7 +250,15 @@ scenarios.push(
   },
 );
 
-const server = await startDemoServer(attester);
+const channel = await createDemoChannel();
+scenarios.push(...channel.scenarios((claims) => onDevice(claims)));
+
+const server = await startDemoServer(attester, {
+  endpoints: channel.endpoints,
+  // Apps released before dynamic pinning send no pin-set version (psv) claim and are let through; a present claim
+  // must be at least the version that revoked the last compromised key.
+  channel: { minPinSetVersion: () => channel.publisher.minPinSetVersion(), allowMissingClaim: true },
+});
 let failures = 0;
 const rows: string[][] = [];
 try {
@@ -279,5 +288,8 @@ console.log(`mobile-api-shield demo: an Express API at ${server.url} and ${scena
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of rows) console.log(line(row));
+for (const e of channel.failures) {
+  console.log(`\npin-failure report: ${e.host} from ${e.ip} (${e.appId} ${e.appVersion}), ${e.validationResult}, served ${e.servedChainSubjects.join(' <- ')}${e.mitmSuspected ? ' (MITM suspected)' : ''}`);
+}
 console.log(`\n${scenarios.length - failures} as expected, ${failures} unexpected`);
 process.exit(failures === 0 ? 0 : 1);
