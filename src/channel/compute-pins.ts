@@ -53,7 +53,7 @@ export function spkiPin(certificate: X509Certificate): string {
   return createHash('sha256').update(spki).digest('base64');
 }
 
-/** The SPKI pin of a public key given as a PEM `PUBLIC KEY` or an SPKI DER buffer (a backup key before it has a certificate). */
+/** The SPKI pin of a public key's DER SubjectPublicKeyInfo (a backup key that has no certificate yet). */
 export function spkiPinOfDer(spkiDer: Buffer): string {
   return createHash('sha256').update(spkiDer).digest('base64');
 }

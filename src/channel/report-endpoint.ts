@@ -12,7 +12,7 @@ import { storeSchema } from '../core/schemas.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { Store } from '../stores/store.js';
 import { spkiPin } from './compute-pins.js';
-import type { PinSetHost } from './pinset-payload.js';
+import { pinSetHostSchema, type PinSetHost } from './pinset-payload.js';
 import { knownPinValue, pinFailureReportSchema, validationResultName, type PinFailureReport } from './report-schema.js';
 
 /** One pin-validation failure an app reported. Never holds a secret: certificates and pins are public. */
@@ -99,7 +99,12 @@ const optionsSchema = z
       .default({ max: 30, windowMs: 60_000 }),
     dedupeWindowMs: z.number().int().min(1000).max(604_800_000).default(3_600_000),
     keyPrefix: z.string().max(64).default('mas:pinreport:'),
-    expectedPins: z.union([z.custom<{ current: () => Promise<never> }>((v) => typeof (v as { current?: unknown })?.current === 'function'), z.record(z.string(), z.unknown())]).optional(),
+    expectedPins: z
+      .union([
+        z.custom<{ current: () => Promise<never> }>((v) => typeof (v as { current?: unknown })?.current === 'function', 'must be a publisher'),
+        z.record(z.string(), pinSetHostSchema),
+      ])
+      .optional(),
     onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function', 'must be a function').optional(),
     ...clientIpOptionsSchema.shape,
   })

@@ -151,12 +151,15 @@ export function pinPolicyFor(pinSet: VerifiedPinSet | undefined, hostname: strin
   return { enforce: true, pins };
 }
 
+// Not Object.hasOwn: older React Native engines lack it.
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
 function hostEntry(payload: PinSetPayload, hostname: string): PinSetHost | undefined {
-  const exact = Object.hasOwn(payload.hosts, hostname) ? payload.hosts[hostname] : undefined;
+  const exact = hasOwn(payload.hosts, hostname) ? payload.hosts[hostname] : undefined;
   if (exact) return exact;
   for (let dot = hostname.indexOf('.'); dot !== -1; dot = hostname.indexOf('.', dot + 1)) {
     const parent = hostname.slice(dot + 1);
-    const entry = Object.hasOwn(payload.hosts, parent) ? payload.hosts[parent] : undefined;
+    const entry = hasOwn(payload.hosts, parent) ? payload.hosts[parent] : undefined;
     if (entry?.includeSubdomains) return entry;
   }
   return undefined;

@@ -235,6 +235,27 @@ describe('report endpoint on Redis', () => {
     }
   });
 
+  it('concurrent copies of one report raise exactly one event (dedup is atomic on Redis)', async () => {
+    const prefix = `test:pinrep:${randomUUID()}:`;
+    const store = new RedisStore({ client, prefix });
+    const events: PinFailureEvent[] = [];
+    // A bare host map works as the expected pins too.
+    const reports = createPinReportEndpoint({ onPinFailure: (e) => void events.push(e), store, expectedPins: { localhost: { pins: [chain.pins.leaf], backupPins: [], includeSubdomains: false, enforce: true } } });
+    const app = await ENDPOINT_ADAPTERS[4]!.start({ endpoints: reports });
+    try {
+      const report = trustKitReport([chain.leafPem], [chain.mitm.leafPin]);
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => post(`${app.url}/pinning/report`, report).then((r) => r.status)));
+      expect(statuses.every((s) => s === 204)).toBe(true);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.mitmSuspected).toBe(false); // our own leaf was served: a stale app, not an attack
+      expect(reports.metrics).toMatchObject({ accepted: 1, duplicates: 19 });
+    } finally {
+      await app.close();
+      const keys = await client.keys(`${prefix}*`);
+      if (keys.length > 0) await client.del(...keys);
+    }
+  });
+
   it('a store that is down answers 503, never 500, and emits nothing', async () => {
     const down = new MemoryStore();
     down.increment = () => Promise.reject(new Error('store down'));
@@ -255,5 +276,6 @@ describe('report endpoint on Redis', () => {
     expect(() => createPinReportEndpoint({} as never)).toThrow(/onPinFailure/);
     expect(() => createPinReportEndpoint({ onPinFailure: () => undefined, rateLimit: { max: 0 } })).toThrow(/rateLimit/);
     expect(() => createPinReportEndpoint({ onPinFailure: () => undefined, trustProxy: ['nope'] } as never)).toThrow(/trustProxy/);
+    expect(() => createPinReportEndpoint({ onPinFailure: () => undefined, expectedPins: { 'a.example': { pins: 'x' } } } as never)).toThrow(/expectedPins/);
   });
 });
