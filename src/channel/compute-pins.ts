@@ -126,8 +126,8 @@ export function parseHostPort(input: string): { host: string; port: number } | u
  * Pins of every certificate in a chain, leaf first, labelled leaf / intermediate / root.
  *
  * `input` is PEM text (one certificate or a chain), DER bytes, or a `{ host, port }` (or `"host:port"` string) of a
- * live TLS server, whose served chain is read from the handshake. A certificate chain given as PEM must be ordered
- * leaf first, as servers send it.
+ * live TLS server, whose served chain is read from the handshake. A PEM chain in another order is put leaf first
+ * by its issuer links.
  */
 export async function computePins(
   input: string | Buffer | Uint8Array | { host: string; port: number },
@@ -139,7 +139,22 @@ export async function computePins(
     if (!target) throw new PinInputError('expected PEM text, DER bytes or "host:port"');
     return pinsOfChain(await fetchServedChain(target.host, target.port, options));
   }
-  return pinsOfChain(parseCertificates(input));
+  return pinsOfChain(orderChain(parseCertificates(input)));
+}
+
+/**
+ * Puts a chain given in any order leaf first, following issuer links (`checkIssued`, which compares names and key
+ * identifiers); a set that is not one chain is left in the order given.
+ */
+export function orderChain(certificates: readonly X509Certificate[]): X509Certificate[] {
+  if (certificates.length < 2) return [...certificates];
+  const issuerOf = (c: X509Certificate) => certificates.find((o) => o !== c && c.checkIssued(o));
+  const issuesAnother = (c: X509Certificate) => certificates.some((o) => o !== c && o.checkIssued(c));
+  const leaves = certificates.filter((c) => !issuesAnother(c));
+  if (leaves.length !== 1) return [...certificates];
+  const ordered: X509Certificate[] = [leaves[0] as X509Certificate];
+  for (let next = issuerOf(ordered[0] as X509Certificate); next && !ordered.includes(next); next = issuerOf(next)) ordered.push(next);
+  return ordered.length === certificates.length ? ordered : [...certificates];
 }
 
 /** The chain a TLS server serves, leaf first, as X509Certificate objects (the handshake's own copies). */

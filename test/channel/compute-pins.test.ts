@@ -47,6 +47,18 @@ describe('computePins', () => {
     ]);
   });
 
+  it('orders a chain given root first by its issuer links', async () => {
+    const pins = await computePins(chain.rootPem + chain.leafPem + chain.intermediatePem);
+    expect(pins.map((p) => [p.role, p.sha256])).toEqual([
+      ['leaf', chain.pins.leaf],
+      ['intermediate', chain.pins.intermediate],
+      ['root', chain.pins.root],
+    ]);
+    // Two unrelated certificates are not a chain: left as given.
+    const unrelated = await computePins(chain.mitm.rootPem + chain.rootPem);
+    expect(unrelated.map((p) => p.sha256)).toEqual([chain.mitm.rootPin, chain.pins.root]);
+  });
+
   it('a chain without its root has no root label', async () => {
     const pins = await computePins(chain.servedChainPem);
     expect(pins.map((p) => p.role)).toEqual(['leaf', 'intermediate']);
