@@ -54,6 +54,16 @@ function invalidFields(fields: string[]): EndpointResponse {
 
 const NO_STORE = { 'cache-control': 'no-store' } as const;
 
+/** Installation ids in their own key space, apart from App Attest key ids. */
+function installKeyOf(installationId: string | undefined): string | undefined {
+  return installationId === undefined ? undefined : `i:${installationId}`;
+}
+
+/** One spelling per key id (base64 or base64url, padded or not), so encodings cannot split a per-device counter. */
+function deviceKeyOf(keyId: string | undefined): string | undefined {
+  return keyId === undefined ? undefined : `k:${Buffer.from(keyId, 'base64').toString('base64url')}`;
+}
+
 /**
  * Creates the self-hosted attestation service: apps prove themselves with Play Integrity or App Attest and get a
  * short-lived ES256 token that a shield configured with the service's JWKS URL (or its keys) verifies.
@@ -190,7 +200,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
     if (route === paths.challenge) {
       const body = parseRequest(challengeRequest, request.body);
       if (!body.ok) return invalidFields(body.fields);
-      const tooMany = limited(await limiter.hit('challenge', ipKey, body.value.keyId ?? body.value.installationId));
+      const tooMany = limited(await limiter.hit('challenge', ipKey, deviceKeyOf(body.value.keyId) ?? installKeyOf(body.value.installationId)));
       if (tooMany) return tooMany;
       const challenge = await challenges.issue();
       return { status: 200, headers: NO_STORE, body: { challenge, expiresIn: Math.floor(o.challengeTtlMs / 1000) } };
@@ -200,7 +210,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
       const body = parseRequest(androidRequest, request.body);
       if (!body.ok) return invalidFields(body.fields);
       const { integrityToken, challenge, installationId, binding } = body.value;
-      const tooMany = limited(await limiter.hit('android', ipKey, installationId));
+      const tooMany = limited(await limiter.hit('android', ipKey, installKeyOf(installationId)));
       if (tooMany) return tooMany;
       const refused = await consume(route, ip, challenge, 'android');
       if (refused) return refused;
@@ -218,7 +228,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
       const body = parseRequest(iosRegisterRequest, request.body);
       if (!body.ok) return invalidFields(body.fields);
       const { keyId, attestation, challenge } = body.value;
-      const tooMany = limited(await limiter.hit('ios-register', ipKey, keyId));
+      const tooMany = limited(await limiter.hit('ios-register', ipKey, deviceKeyOf(keyId)));
       if (tooMany) return tooMany;
       const refused = await consume(route, ip, challenge, 'ios');
       if (refused) return refused;
@@ -243,7 +253,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
       }
       const inner = parseRequest(iosClientData, data);
       if (!inner.ok) return invalidFields(inner.fields.map((f) => `clientData.${f}`));
-      const tooMany = limited(await limiter.hit('ios-token', ipKey, keyId));
+      const tooMany = limited(await limiter.hit('ios-token', ipKey, deviceKeyOf(keyId)));
       if (tooMany) return tooMany;
       const refused = await consume(route, ip, inner.value.challenge, 'ios');
       if (refused) return refused;

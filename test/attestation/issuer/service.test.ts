@@ -80,6 +80,11 @@ describe('abuse of the service', () => {
     await request(url).post('/attest/challenge').send(hint).expect(200);
     expect((await request(url).post('/attest/challenge').send(hint)).status).toBe(429);
     await request(url).post('/attest/challenge').send({ installationId: 'install-rate-2' }).expect(200);
+    // An App Attest key id counts as one device however it is spelled (base64 or base64url, padded or not).
+    const keyId = Buffer.alloc(32, 0xfb);
+    await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64') }).expect(200);
+    await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64url') }).expect(200);
+    expect((await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64').replace(/=+$/, '') })).status).toBe(429);
   });
 
   it('counts concurrent requests atomically: exactly the limit gets through', async () => {
