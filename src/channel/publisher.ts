@@ -151,7 +151,10 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   let signing: Promise<SignedPinSet> | undefined;
 
   async function sign(): Promise<SignedPinSet> {
-    const issuedAt = Math.floor(now() / 1000);
+    // issuedAt is the start of the current re-signing window, not the moment of signing: every instance serving
+    // the same configuration then signs the same payload, and the ETag (of the payload) matches across instances.
+    const window = Math.floor(o.softExpirySeconds / 2);
+    const issuedAt = Math.floor(now() / 1000 / window) * window;
     const payload: PinSetPayload = {
       version,
       issuedAt,
@@ -160,13 +163,14 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
       hosts: hosts.payload,
     };
     const jws = await signPinSet(payload, signer);
-    const etag = `"v${version}-${createHash('sha256').update(jws).digest('base64url').slice(0, 16)}"`;
+    // Of the payload, not the JWS: ES256 signatures differ on every signing.
+    const etag = `"v${version}-${createHash('sha256').update(JSON.stringify(payload)).digest('base64url').slice(0, 16)}"`;
     return { jws, etag, payload };
   }
 
   function current(): Promise<SignedPinSet> {
     const nowSec = now() / 1000;
-    if (signed && nowSec < signed.payload.issuedAt + o.softExpirySeconds / 2 && signed.payload.version === version) {
+    if (signed && nowSec < signed.payload.issuedAt + Math.floor(o.softExpirySeconds / 2) && signed.payload.version === version) {
       return Promise.resolve(signed);
     }
     // One signing at a time: concurrent requests after expiry share it.

@@ -214,6 +214,21 @@ describe('publisher', () => {
     expect(first.etag).toMatch(/^"v7-[A-Za-z0-9_-]{16}"$/);
   });
 
+  it('two instances with the same configuration serve the same ETag (304 across a load balancer)', async () => {
+    let now = T0 + 5_000_000;
+    const k1 = await keyPair('k1');
+    const make = () => createPinSetPublisher({ signingKeys: [{ kid: 'k1', privateKey: k1.privateJwk }], hosts, version: 7, now: () => now });
+    const [a, b] = [await make(), await make()];
+    const fromA = await a.current();
+    now += 60_000; // b signs a minute later, within the same window
+    const fromB = await b.current();
+    expect(fromB.jws).not.toBe(fromA.jws); // ES256 signatures are randomised...
+    expect(fromB.etag).toBe(fromA.etag); // ...but the payload, and so the ETag, is the same
+    expect((await b.respond({ method: 'GET', headers: { 'if-none-match': fromA.etag } })).status).toBe(304);
+    expect(fromA.payload.issuedAt).toBeLessThanOrEqual((T0 + 5_000_000) / 1000);
+    expect(fromA.payload.softExpiry).toBeGreaterThan((T0 + 5_000_000) / 1000 + 43_200);
+  });
+
   it('answers GET/HEAD with ETag and 304 on If-None-Match; other methods 405', async () => {
     const { publisher } = await setup();
     const ok = await publisher.respond({ method: 'GET', headers: {} });
