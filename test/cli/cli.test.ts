@@ -1,6 +1,6 @@
 /**
- * `npx mobile-api-shield` run as a child process: the CLI entry is bundled once with esbuild (what tsup does for the
- * package's bin, without type declarations) and every command's output, --help, errors and exit codes are checked.
+ * `npx mobile-api-shield` run as a child process: the CLI entry is built once with tsup (as `npm run build` builds
+ * the package's bin) and every command's output, --help, errors and exit codes are checked.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { build } from 'esbuild';
+import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPins } from '../../src/channel/formats.js';
 import { createShield } from '../../src/core/shield.js';
@@ -47,7 +47,18 @@ beforeAll(async () => {
   chain = makeTestChain();
   dir = mkdtempSync(path.join(tmpdir(), 'mas-cli-'));
   bundle = path.join(dir, 'cli.mjs');
-  await build({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent' });
+  await build({
+    config: false,
+    entry: { cli: ENTRY },
+    outDir: dir,
+    format: ['esm'],
+    outExtension: () => ({ js: '.mjs' }),
+    platform: 'node',
+    target: 'node20',
+    dts: false,
+    silent: true,
+    noExternal: [/.*/], // one self-contained file: it runs from a temp directory without node_modules
+  });
   server = tls.createServer({ key: chain.leafKeyPem, cert: chain.servedChainPem }, (s) => s.end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
@@ -59,7 +70,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('mobile-api-shield CLI', () => {
+describe('mobile-api-shield CLI', { timeout: 90_000 }, () => {
   it('prints usage (exit 2 without a command, 0 for --help) and refuses unknown commands and options', async () => {
     const bare = await cli([]);
     expect(bare.code).toBe(2);
