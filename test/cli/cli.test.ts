@@ -62,7 +62,7 @@ beforeAll(async () => {
   server = tls.createServer({ key: chain.leafKeyPem, cert: chain.servedChainPem }, (s) => s.end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
-});
+}, 120_000);
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
