@@ -135,3 +135,28 @@ describe.each(ENDPOINT_ADAPTERS.filter((h) => !h.name.startsWith('fastify')))(
     });
   },
 );
+
+describe.each([
+  ['fastify4', (await import('fastify4')).default as unknown as typeof import('fastify').default],
+  ['fastify5', (await import('fastify')).default],
+])('fastifyEndpoints encapsulation (%s)', (_name, factory) => {
+  it("leaves the application's own parsers and error handling alone", async () => {
+    const { fastifyEndpoints } = await import('../../src/adapters/fastify.js');
+    const app = factory();
+    await app.register(fastifyEndpoints as never, { endpoints: echoEndpoints() });
+    app.post('/app', async (req) => ({ got: req.body }));
+    try {
+      const own = await app.inject({ method: 'POST', url: '/app', payload: { a: 1 } });
+      expect(own.json()).toEqual({ got: { a: 1 } });
+      // Fastify's own JSON error on the app's route, our problem+json on the endpoint's.
+      const bad = await app.inject({ method: 'POST', url: '/app', headers: { 'content-type': 'application/json' }, payload: '{' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.headers['content-type']).not.toMatch(/problem\+json/);
+      const ours = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{' });
+      expect(ours.statusCode).toBe(400);
+      expect(ours.headers['content-type']).toMatch(/^application\/problem\+json/);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { SignJWT } from 'jose';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressEndpoints, expressShield } from '../../../src/adapters/express.js';
 import { createAttestationService, type AttestationServiceEvent } from '../../../src/attestation/issuer/index.js';
 import { createShield } from '../../../src/core/shield.js';
@@ -167,8 +167,6 @@ describe('policy and registration', () => {
 });
 
 describe('key rotation', () => {
-  afterEach(() => undefined);
-
   it('publishes the next key before it signs, switches at activeFrom, keeps the old one until its tokens expired', async () => {
     const keyB = signingKey();
     const switchAt = Date.now() + 1_500;
