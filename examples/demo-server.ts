@@ -6,7 +6,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ATTESTATION_SERVICE_CLAIMS, createAttestationService, createShield, MemoryStore, type Decision } from '../src/index.js';
+import {
+  ATTESTATION_SERVICE_CLAIMS,
+  createAttestationService,
+  createShield,
+  MemoryStore,
+  type ChannelOptions,
+  type Decision,
+  type Endpoints,
+} from '../src/index.js';
 import { expressEndpoints, expressShield } from '../src/adapters/express.js';
 import { createPlayIntegritySimulator } from '../src/testing/index.js';
 
@@ -29,7 +37,10 @@ export interface DemoServer {
  * Starts the demo API on 127.0.0.1 with an ephemeral port. The attestation service issues the tokens (ES256, key
  * `DEMO_KEY_ID`); the shield knows nothing about it but its JWKS URL.
  */
-export async function startDemoServer(): Promise<DemoServer> {
+export async function startDemoServer(
+  /** Endpoints served before the shield (pin set, pin-failure reports) and the shield's `channel` option. */
+  extras: { endpoints?: readonly Endpoints[]; channel?: ChannelOptions } = {},
+): Promise<DemoServer> {
   const decisions: Decision[] = [];
   const store = new MemoryStore();
   const service = createAttestationService({
@@ -42,6 +53,7 @@ export async function startDemoServer(): Promise<DemoServer> {
   const app = express();
   // The attestation routes come before the shield: the app calls them to get the token the shield asks for.
   app.use(expressEndpoints(service));
+  for (const endpoints of extras.endpoints ?? []) app.use(expressEndpoints(endpoints));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -78,6 +90,7 @@ export async function startDemoServer(): Promise<DemoServer> {
       'POST /transfers': { token: { replay: true } },
       'POST /login': { token: { binding: false }, credentials: { login: { username: 'body.username' } } },
     },
+    ...(extras.channel ? { channel: extras.channel } : {}),
     onDecision: (decision) => void decisions.push(decision),
   });
 

@@ -96,3 +96,8 @@ export type {
   SigningKeyInput,
   PublishedJwk,
 } from './attestation/issuer/index.js';
+
+// Channel integrity (pins, signed pin sets, pin-failure reports, channel.minPinSetVersion).
+export * from './channel/index.js';
+export { createChannelVerifier, channelOptionsSchema } from './verifiers/channel/index.js';
+export type { ChannelOptions } from './verifiers/channel/index.js';

@@ -6,6 +6,8 @@
 import type { AppAttestAttester, PlatformAttester } from './attesters.js';
 
 export type { AppAttestAttester, AppAttestKeyStorage, PlatformAttester, PlayIntegrityAttester } from './attesters.js';
+export { verifyPinSet, refreshPinSet, pinPolicyFor, checkServedPins, PinSetError } from './pinset.js';
+export type { PinSetErrorCode, VerifyPinSetOptions, VerifiedPinSet, PinSetState, HostPinPolicy, PinCheck, PinSetHost, PinSetPayload } from './pinset.js';
 
 /** Options of {@link createAttestationClient}. */
 export interface AttestationClientOptions {

@@ -3,6 +3,7 @@ import { credentialAbuseOptionsSchema, credentialRouteOptionsSchema } from '../v
 import { deviceRiskOptionsSchema, deviceRouteOptionsSchema } from '../verifiers/device-risk/options.js';
 import { payloadRouteOptionsSchema, payloadShieldOptionsSchema } from '../verifiers/payload-shield/options.js';
 import { tokenOptionsSchema, tokenRouteOptionsSchema } from '../verifiers/token/config.js';
+import { channelOptionsSchema } from '../verifiers/channel/options.js';
 import { clientIpOptionsSchema } from './client-ip.js';
 import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
@@ -50,6 +51,8 @@ export const shieldConfigSchema = z
     mode: modeSchema.default('enforce'),
     /** The attestation-token verifier. Omit it to run without token checks. */
     token: tokenOptionsSchema.optional(),
+    /** Channel integrity: refuse tokens whose pin-set version claim is older than `minPinSetVersion`. */
+    channel: channelOptionsSchema.optional(),
     /** Device and app integrity (Play Integrity, App Attest, token claims) and the device policy. */
     device: deviceRiskOptionsSchema.optional(),
     /** Credential-stuffing defence on login routes. */

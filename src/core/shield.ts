@@ -7,6 +7,7 @@ import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type De
 import { createDeviceBodyBindingVerifier } from '../verifiers/device-risk/body-binding.js';
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
+import { createChannelVerifier } from '../verifiers/channel/index.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
 import { DeadlineWatch } from './deadline.js';
@@ -215,6 +216,8 @@ export function createShield(config: ShieldConfig): Shield {
     }
   };
   if (resolved.token) build('token', () => createTokenVerifier(resolved.token!, { store }));
+  // Right after the token: it reads the token's pin-set version claim.
+  if (resolved.channel) build('channel', () => createChannelVerifier(resolved.channel!));
   if (resolved.device) {
     build('device', () => createDeviceRiskVerifier(resolved.device!, { store }));
     // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
