@@ -2,17 +2,20 @@
  * mobile-api-shield: protect the API of a mobile app. Build a shield with `createShield(config)` and mount it with
  * an adapter (`mobile-api-shield/express`, `/koa`, `/fastify`).
  */
-export { createShield, reportLoginOutcome } from './core/shield.js';
-export type { Shield, CheckOptions, CheckStage } from './core/shield.js';
-export type { ShieldConfig, ResolvedShieldConfig } from './core/config.js';
-export { shieldConfigSchema } from './core/config.js';
-export type { Decision, VerifierResult } from './core/decision.js';
+export { createShield, shieldConfigSchema, BUILT_IN_MODULES } from './shield.js';
+export { reportLoginOutcome } from './core/shield.js';
+export type { Shield, ShieldConfig, RouteOptions, Decision, BuiltInModuleConfigs } from './shield.js';
+export type { CheckOptions, CheckStage } from './core/shield.js';
+export type { BaseShieldConfig, ResolvedShieldConfig } from './core/config.js';
+export { defineVerifierModule } from './core/module.js';
+export type { VerifierModule, ModuleDeps, ModuleCode } from './core/module.js';
+export type { VerifierResult } from './core/decision.js';
 export type { ShieldRequest } from './core/request.js';
 export type { LoggedRequest } from './core/redact.js';
 export type { Verifier, VerifierContext, VerifierOutcome, Attestation } from './core/verifier.js';
-export type { Mode, RouteOptions } from './core/route-options.js';
+export type { Mode } from './core/route-options.js';
 export { SHIELD_CODES, PROBLEM_TYPE_BASE } from './core/codes.js';
-export type { ShieldCode } from './core/codes.js';
+export type { ShieldCode, DenyCode } from './core/codes.js';
 export { ShieldConfigError, ShieldDenyError } from './core/errors.js';
 export { problemResponse } from './core/problem.js';
 export type { ProblemBody, ProblemResponse } from './core/problem.js';
@@ -29,6 +32,7 @@ export { createClientIpResolver } from './core/client-ip.js';
 
 // Device and app integrity.
 export { createDeviceRiskVerifier, deviceRiskOptionsSchema, DEVICE_HEADERS, requestBinding } from './verifiers/device-risk/index.js';
+export { ASSERTION_CHALLENGE_PREFIX } from './verifiers/device-risk/index.js';
 export type {
   DeviceRiskOptions,
   DeviceRouteOptions,
@@ -78,4 +82,26 @@ export type {
   Category,
   PayloadLimits,
 } from './verifiers/payload-shield/index.js';
-export { BodyError, readRawBody, parseBody } from './core/body.js';
+export { BodyError, readRawBody } from './core/body.js';
+export { parseBody } from './shield.js';
+export { endpointProblem, serveEndpoint, DEFAULT_ENDPOINT_BODY_LIMIT } from './core/endpoints.js';
+export type { Endpoints, EndpointRoute, EndpointRequest, EndpointResponse, EndpointMethod } from './core/endpoints.js';
+
+// Attestation service (self-hosted token issuer).
+export { createAttestationService, ATTESTATION_SERVICE_CODES, ATTESTATION_SERVICE_CLAIMS } from './attestation/issuer/index.js';
+export type {
+  AttestationService,
+  AttestationServiceOptions,
+  AttestationPolicy,
+  AttestationServiceEvent,
+  IssuedToken,
+  IssuedDeviceVerdict,
+  IssuedTokenClaims,
+  SigningKeyInput,
+  PublishedJwk,
+} from './attestation/issuer/index.js';
+
+// Channel integrity (pins, signed pin sets, pin-failure reports, channel.minPinSetVersion).
+export * from './channel/index.js';
+export { createChannelVerifier, channelOptionsSchema } from './verifiers/channel/index.js';
+export type { ChannelOptions } from './verifiers/channel/index.js';

@@ -1,21 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
-import type { RouteOptions } from '../core/route-options.js';
-import type { Shield } from '../core/shield.js';
+// Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
+import type { Decision, RouteOptions, Shield } from '../shield.js';
+import type { ExpressLikeRequest } from './express-request.js';
 import { findRoutePattern, routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { bodyConsumed, bodyReader, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
-/** The parts of an Express request the adapter reads and writes. */
-export interface ExpressLikeRequest extends IncomingMessage {
-  originalUrl?: string;
-  body?: unknown;
-  params?: Record<string, string>;
-  app?: unknown;
-  shield?: Decision;
-  _body?: boolean;
-}
+export type { ExpressLikeRequest } from './express-request.js';
 
 /** An Express middleware (Express 4 and 5). */
 export type ExpressShieldMiddleware = (
@@ -48,7 +40,7 @@ type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision };
  * Mount it before body parsers: when a body-stage verifier needs the body, the shield reads it (within its limit)
  * and hands the parsed body to the app as `req.body`, which body-parser then leaves alone.
  */
-export function expressShield(shield: Shield, route?: RouteOptions | false): ExpressShieldMiddleware {
+export function expressShield<Extra extends object = object>(shield: Shield<Extra>, route?: (RouteOptions & Extra) | false): ExpressShieldMiddleware {
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'expressShield(route)');
   const global = routeOptions === undefined;
 
@@ -105,3 +97,4 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
 }
 
 export type { Decision, RouteOptions, Shield };
+export { expressEndpoints, type ExpressEndpointsOptions } from './express-endpoints.js';

@@ -1,7 +1,6 @@
-import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
-import type { RouteOptions } from '../core/route-options.js';
-import type { Shield } from '../core/shield.js';
+// Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
+import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
 import { socketAddress, splitUrl } from './node-http.js';
 
@@ -182,3 +181,4 @@ Object.assign(fastifyShield, {
 
 export default fastifyShield;
 export type { Decision, RouteOptions, Shield };
+export { fastifyEndpoints, type FastifyEndpointsOptions } from './fastify-endpoints.js';

@@ -1,28 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
-import type { RouteOptions } from '../core/route-options.js';
-import type { Shield } from '../core/shield.js';
+// Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
+import type { Decision, RouteOptions, Shield } from '../shield.js';
+import type { KoaLikeContext } from './koa-context.js';
 import { findRoutePattern, routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { bodyConsumed, bodyReader, socketAddress, splitUrl } from './node-http.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
-/** The parts of a Koa context the adapter reads and writes (Koa 2 and 3). */
-export interface KoaLikeContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  app: { middleware?: unknown };
-  method: string;
-  url: string;
-  originalUrl?: string;
-  status: number;
-  body: unknown;
-  type: string;
-  state: Record<string | symbol, unknown> & { shield?: Decision };
-  request: { body?: unknown; rawBody?: unknown };
-  params?: Record<string, string>;
-  set(field: Record<string, string>): void;
-}
+export type { KoaLikeContext } from './koa-context.js';
 
 /** A Koa middleware. */
 export type KoaShieldMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>;
@@ -35,7 +20,7 @@ const PENDING = Symbol('mobile-api-shield.pending');
  * merged over the global ones (as for Express). The decision is on `ctx.state.shield`. Mount it before a body
  * parser; a body the shield had to read is handed on as `ctx.request.body`, which @koa/bodyparser leaves alone.
  */
-export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShieldMiddleware {
+export function koaShield<Extra extends object = object>(shield: Shield<Extra>, route?: (RouteOptions & Extra) | false): KoaShieldMiddleware {
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'koaShield(route)');
   const global = routeOptions === undefined;
 
@@ -106,3 +91,4 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
 }
 
 export type { Decision, RouteOptions, Shield };
+export { koaEndpoints, type KoaEndpointsOptions } from './koa-endpoints.js';

@@ -4,7 +4,7 @@ import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
-import type { ShieldModuleConfigs, VerifierModule } from './module.js';
+import type { VerifierModule } from './module.js';
 import type { ProblemResponse } from './problem.js';
 import type { LoggedRequest } from './redact.js';
 import type { ShieldRequest } from './request.js';
@@ -59,6 +59,12 @@ const baseShape = {
   onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
   /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
   redactHeaders: z.array(headerNameSchema).default([]),
+  /**
+   * More header names `onDecision` may show in clear, on top of the default allow-list (content and protocol
+   * metadata, forwarding and tracing headers). Every other header is masked. A header a verifier reads as a
+   * credential or binding input stays masked whatever this says.
+   */
+  logHeaders: z.array(headerNameSchema).default([]),
   /** Shapes the denial response; return undefined to keep the default problem+json. */
   onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
     'onDeny',
@@ -69,7 +75,7 @@ const baseShape = {
 
 const baseConfigSchema = z.object(baseShape);
 
-/** The engine's options as users write them (module sections come from `ShieldModuleConfigs`). */
+/** The engine's options as users write them (the composition root adds one section per module). */
 export type BaseShieldConfig = Omit<z.input<typeof baseConfigSchema>, 'modules'> & {
   /** Your own verifier modules (see `VerifierModule`). */
   modules?: readonly VerifierModule[];
@@ -77,8 +83,8 @@ export type BaseShieldConfig = Omit<z.input<typeof baseConfigSchema>, 'modules'>
   routes?: Record<string, RouteOptions | false>;
 };
 
-/** The shield configuration as users write it: the engine's options plus one section per module. */
-export type ShieldConfig = BaseShieldConfig & ShieldModuleConfigs;
+/** What the engine is given: its own options plus one section per module, each validated by its module's schema. */
+export type ShieldConfig = BaseShieldConfig & { readonly [moduleKey: string]: unknown };
 
 /** The configuration after validation and defaults; module sections hold what each module's schema produced. */
 export type ResolvedShieldConfig = z.output<typeof baseConfigSchema> & {

@@ -9,6 +9,11 @@ export interface ModuleDeps {
   readonly store: Store;
   /** The shield's client-IP resolver (`trustProxy` applied), for verifiers that key on the client. */
   readonly ipResolver: ClientIpResolver;
+  /**
+   * The whole validated shield config, for a module whose behaviour follows another's setting (the credential
+   * verifier answers `token_invalid` when `token.genericErrors` is on). Read, never imported: modules stay independent.
+   */
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 /** A denial code a module adds, with the HTTP status and the generic title of its problem response. */
@@ -24,14 +29,8 @@ export interface ModuleCode {
  * there. The engine validates both with the module's schemas at `createShield`, builds the module's verifiers once,
  * and runs them in `order` with the same modes, deadlines, fail-closed handling and result checks as any other.
  *
- * Type the module's options into `createShield` and route options with declaration merging:
- *
- * ```ts
- * declare module 'mobile-api-shield' {
- *   interface ShieldModuleConfigs { appVersions?: { allowed: string[] } }
- *   interface RouteOptions { appVersions?: { allowed?: string[] } | false }
- * }
- * ```
+ * Type the module's options into `createShield` with its type parameters (route options, then the config section):
+ * `createShield<{ appVersions?: { allowed?: string[] } | false }, { appVersions?: { allowed: string[] } }>(...)`.
  */
 export interface VerifierModule<Config = unknown> {
   /** The module's key in the shield config and in route options; also the default verifier name. */
@@ -51,13 +50,6 @@ export interface VerifierModule<Config = unknown> {
   /** Builds the module's verifiers from its validated config; throwing fails `createShield` with the module's key. */
   create(config: Config, deps: ModuleDeps): Verifier | readonly Verifier[];
 }
-
-/**
- * The config sections of the registered modules, keyed by module key. Built-in modules add theirs; add your own
- * module's section by declaration merging (see `VerifierModule`).
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ShieldModuleConfigs {}
 
 /** Identity helper that infers a module's config type from its schema. */
 export function defineVerifierModule<Config>(module: VerifierModule<Config>): VerifierModule<Config> {

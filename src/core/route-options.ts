@@ -19,5 +19,8 @@ export interface RouteOptions {
   verifiers?: Readonly<Record<string, Mode | 'off'>>;
 }
 
-/** Route options after merging; `undefined` keys mean "the verifier's own configuration applies". */
-export type ResolvedRouteOptions = Readonly<RouteOptions>;
+/**
+ * Route options after merging, as verifiers see them: each module reads its own key (`route.token`), which the
+ * engine validated with the module's route schema. `undefined` means "the module's own configuration applies".
+ */
+export type ResolvedRouteOptions = Readonly<RouteOptions> & { readonly [moduleKey: string]: unknown };

@@ -1,7 +1,7 @@
-import type { RouteOptions } from './route-options.js';
+import type { ResolvedRouteOptions } from './route-options.js';
 
 /** A route-table entry's options, or `false` to exempt the route from the shield. */
-export type RouteEntry = RouteOptions | false;
+export type RouteEntry = ResolvedRouteOptions | false;
 
 /**
  * What a request's path resolves to in the table: one entry (or none), or `AMBIGUOUS` when spellings of the path

@@ -21,7 +21,11 @@ export interface CheckOptions {
 }
 
 /** The shield: built once by `createShield`, asked about every request by the adapters. */
-export interface Shield {
+/**
+ * `Route` is the route-options type (the composition root's, with every registered module's key) and `D` the
+ * Decision type (with the fields modules expose, such as `device`); the engine itself knows neither.
+ */
+export interface Shield<Route extends object = RouteOptions, D extends Decision = Decision> {
   /** The validated configuration. */
   readonly config: ResolvedShieldConfig;
   /** The store behind replay protection and counters. */
@@ -36,20 +40,20 @@ export interface Shield {
    * Checks one request and resolves its Decision; never rejects. `route` adds per-route options over the routes
    * table (`false` turns the shield off for the route).
    */
-  check(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision>;
+  check(request: ShieldRequest, route?: Route | false, options?: CheckOptions): Promise<D>;
   /** The denial response for a denied decision: RFC 9457 problem+json, shaped by `onDeny` when configured. */
-  respond(decision: Decision, request: ShieldRequest): ProblemResponse;
+  respond(decision: D, request: ShieldRequest): ProblemResponse;
   /**
    * Tells the verifiers that applied to a request how it ended: an HTTP status (adapters report it when the
    * response finishes) or an explicit login outcome. Each request's outcome is taken once; later reports are ignored.
    */
-  reportOutcome(decision: Decision, outcome: number | 'success' | 'failure'): Promise<void>;
+  reportOutcome(decision: D, outcome: number | 'success' | 'failure'): Promise<void>;
   /** True when some verifier that applied wants the outcome (adapters only listen for the response then). */
-  wantsOutcome(decision: Decision): boolean;
+  wantsOutcome(decision: D): boolean;
   /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
-  notify(decision: Decision, request: ShieldRequest): void;
+  notify(decision: D, request: ShieldRequest): void;
   /** When the shield read and parsed the body itself: the parsed value, for the adapter to hand to the app. */
-  parsedBody(decision: Decision): { value: unknown } | undefined;
+  parsedBody(decision: D): { value: unknown } | undefined;
   /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */
   readonly mayNeedRawBody: boolean;
   /** True when a verifier needs this request's raw body bytes (request line and headers are enough to tell). */
@@ -58,5 +62,5 @@ export interface Shield {
    * Validates route options given to an adapter (at middleware construction, never per request) against the
    * schemas of this shield's modules; throws `ShieldConfigError` naming `where` and every bad option.
    */
-  parseRouteOptions(route: unknown, where: string): RouteOptions | false;
+  parseRouteOptions(route: unknown, where: string): Route | false;
 }

@@ -9,12 +9,13 @@ import { ShieldDenyError } from './errors.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
-import { ALWAYS_REDACTED, redactRequest } from './redact.js';
+import { checkOutcome } from './outcome.js';
+import { createRedactor } from './redact.js';
 import { Context, Session, ShieldDecision, type Deny, type Failure } from './request-state.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
 import { DISABLED, RouteResolver } from './route-resolver.js';
-import { AMBIGUOUS, RouteTable } from './route-table.js';
+import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
 import type { Shield, CheckOptions } from './shield-types.js';
 import type { Store } from './store.js';
 import type { Verifier, VerifierOutcome } from './verifier.js';
@@ -44,7 +45,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   const schemas: ComposedSchemas = composeSchemas(modules);
   const resolved = parseShieldConfig(config, schemas);
   const store: Store = resolved.store ?? defaults.createStore();
-  const routes = new RouteResolver(new RouteTable(resolved.routes as Record<string, RouteOptions | false> | undefined));
+  const routes = new RouteResolver(new RouteTable(resolved.routes as Record<string, RouteEntry> | undefined));
   const ipResolver: ClientIpResolver = createClientIpResolver({
     trustProxy: resolved.trustProxy,
     ipv4Prefix: resolved.ipv4Prefix,
@@ -55,7 +56,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     modules,
     resolved,
     resolved.verifiers,
-    { store, ipResolver },
+    { store, ipResolver, config: resolved },
   );
   const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
   const needsRaw = (request: ShieldRequest): boolean => {
@@ -64,7 +65,11 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   };
   const bodyLimitBytes = (resolved.payload as { limits?: { maxBodyBytes?: number } } | undefined)?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
-  const sensitiveHeaders = new Set<string>([...ALWAYS_REDACTED, ...resolved.redactHeaders, ...moduleHeaders]);
+  const redactor = createRedactor({
+    logHeaders: resolved.logHeaders,
+    redactHeaders: [...resolved.redactHeaders, ...moduleHeaders],
+    verifiers,
+  });
   const decide = (
     allowed: boolean,
     denial: { code: DenyCode; retryAfter?: number } | undefined,
@@ -103,11 +108,20 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     } catch (error) {
       return failure(error, verifier, reference);
     }
-    if (!(result instanceof Promise)) return result;
+    if (!(result instanceof Promise)) return validated(result, verifier, reference);
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
       .race(result, timeoutMs, () => new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
-      .then(undefined, (error: unknown) => failure(error, verifier, reference));
+      .then(
+        (value) => validated(value, verifier, reference),
+        (error: unknown) => failure(error, verifier, reference),
+      );
+  }
+
+  /** Only pass, skip and deny with a known code are outcomes; anything else a verifier returns is its error. */
+  function validated(value: unknown, verifier: Verifier, reference: string): VerifierOutcome | Failure {
+    const checked = checkOutcome(value, verifier.name, codeTable);
+    return checked instanceof Error ? failure(checked, verifier, reference) : checked;
   }
 
   async function loadBody(session: Session): Promise<Deny | undefined> {
@@ -261,7 +275,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   function notifyDecision(decision: Decision, request: ShieldRequest): void {
     if (!decision.complete || !resolved.onDecision) return;
     try {
-      resolved.onDecision(decision, redactRequest(request, sensitiveHeaders));
+      resolved.onDecision(decision, redactor.redact(request, ShieldDecision.sessionOf(decision)?.ctx.route));
     } catch {
       // Logging must never break a request.
     }

@@ -1,2 +1,2 @@
 /** The store contract lives in the core (the engine depends on it); stores implement it from here. */
-export type { Store } from '../core/store.js';
+export * from '../core/store.js';

@@ -7,19 +7,13 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineVerifierModule, ShieldConfigError, type VerifierModule } from '../../src/index.js';
+import { expressShield } from '../../src/adapters/express.js';
 import { createShield } from '../../src/shield.js';
 import { ADAPTERS, type RunningApp } from '../helpers/adapters.js';
 
-declare module '../../src/core/module.js' {
-  interface ShieldModuleConfigs {
-    appVersions?: { allowed: string[]; header?: string };
-  }
-}
-declare module '../../src/core/route-options.js' {
-  interface RouteOptions {
-    appVersions?: { allowed?: string[] } | false;
-  }
-}
+/** How the module's options are typed into `createShield` and the adapters: type parameters, no augmentation. */
+type AppVersionRoute = { appVersions?: { allowed?: string[] } | false };
+type AppVersionConfig = { appVersions?: { allowed: string[]; header?: string } };
 
 const appVersions = defineVerifierModule({
   key: 'appVersions',
@@ -45,17 +39,17 @@ const appVersions = defineVerifierModule({
 
 describe('a custom verifier module through the public contract', () => {
   it('validates its config section and its route options like a built-in module', () => {
-    expect(() => createShield({ modules: [appVersions], appVersions: { allowed: [] } })).toThrow(ShieldConfigError);
-    expect(() => createShield({ modules: [appVersions], appVersions: { allowed: ['1'], extra: 1 } as never })).toThrow(/appVersions\.extra/);
-    expect(() => createShield({ modules: [appVersions], appVersions: { allowed: ['1'] }, routes: { 'GET /x': { appVersions: { allowed: 5 } as never } } })).toThrow(
+    expect(() => createShield<AppVersionRoute, AppVersionConfig>({ modules: [appVersions], appVersions: { allowed: [] } })).toThrow(ShieldConfigError);
+    expect(() => createShield<AppVersionRoute, AppVersionConfig>({ modules: [appVersions], appVersions: { allowed: ['1'], extra: 1 } as never })).toThrow(/appVersions\.extra/);
+    expect(() => createShield<AppVersionRoute, AppVersionConfig>({ modules: [appVersions], appVersions: { allowed: ['1'] }, routes: { 'GET /x': { appVersions: { allowed: 5 } as never } } })).toThrow(
       /routes\.GET \/x\.appVersions\.allowed/,
     );
-    expect(() => createShield({ appVersions: { allowed: ['1'] } })).toThrow(/appVersions: unknown option/);
+    expect(() => createShield<AppVersionRoute, AppVersionConfig>({ appVersions: { allowed: ['1'] } })).toThrow(/appVersions: unknown option/);
     expect(() => createShield({ modules: [appVersions, appVersions] })).toThrow(/already registered/);
     expect(() => createShield({ modules: [{ ...appVersions, key: 'routes' } as VerifierModule] })).toThrow(/already registered/);
   });
 
-  const shield = createShield({
+  const shield = createShield<AppVersionRoute, AppVersionConfig>({
     modules: [appVersions],
     appVersions: { allowed: ['2.0', '2.1'] },
     routes: {
@@ -79,13 +73,21 @@ describe('a custom verifier module through the public contract', () => {
     expect((await check('/open', '0.1')).results.find((r) => r.verifier === 'app-versions')?.outcome).toBe('skip');
   });
 
+  it('types its route options into the adapters, and the built-in ones stay typed', () => {
+    expect(typeof expressShield(shield, { appVersions: { allowed: ['2.2'] }, token: false })).toBe('function');
+    // @ts-expect-error a misspelt module key is a type error, not only a ShieldConfigError at startup
+    expect(() => expressShield(shield, { appVersion: { allowed: ['2.2'] } })).toThrow(/appVersion: unknown option/);
+    // @ts-expect-error so is a wrong type under a built-in key
+    expect(() => expressShield(shield, { token: { binding: 'yes' } })).toThrow(ShieldConfigError);
+  });
+
   it('fails closed when the module throws', async () => {
     expect(await check('/x', 'explode')).toMatchObject({ allowed: false, status: 503, code: 'shield_unavailable' });
   });
 
   it('masks the headers it declares sensitive in what onDecision sees', async () => {
     const seen: Record<string, unknown>[] = [];
-    const logged = createShield({ modules: [appVersions], appVersions: { allowed: ['2.0'] }, onDecision: (_d, r) => void seen.push(r.headers) });
+    const logged = createShield<AppVersionRoute, AppVersionConfig>({ modules: [appVersions], appVersions: { allowed: ['2.0'] }, onDecision: (_d, r) => void seen.push(r.headers) });
     await logged.check({ method: 'GET', path: '/', ip: '127.0.0.1', headers: { 'x-app-version': '2.0', 'x-install-secret': 's3cret' } });
     expect(seen[0]?.['x-install-secret']).toBe('[redacted]');
   });
@@ -96,7 +98,7 @@ describe('a custom verifier module through the public contract', () => {
       beforeAll(async () => {
         app = await adapter.start(shield, [
           { method: 'GET', path: '/x' },
-          { method: 'GET', path: '/beta', shield: { appVersions: { allowed: ['3.0-beta'] } } },
+          { method: 'GET', path: '/beta', shield: { appVersions: { allowed: ['3.0-beta'] } } as never },
         ]);
       });
       afterAll(() => app.close());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createShield } from '../../src/shield.js';
-import type { Decision } from '../../src/core/decision.js';
+import type { Decision } from '../../src/shield.js';
 import type { Verifier } from '../../src/core/verifier.js';
 import type { ShieldRequest } from '../../src/core/request.js';
 

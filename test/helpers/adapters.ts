@@ -15,9 +15,9 @@ import fastify40 from 'fastify40';
 import { expressShield } from '../../src/adapters/express.js';
 import { koaShield, type KoaLikeContext } from '../../src/adapters/koa.js';
 import { fastifyShield } from '../../src/adapters/fastify.js';
-import type { Decision } from '../../src/core/decision.js';
-import type { RouteOptions } from '../../src/core/route-options.js';
-import type { Shield } from '../../src/core/shield.js';
+import type { Decision } from '../../src/shield.js';
+import type { RouteOptions } from '../../src/shield.js';
+import type { Shield } from '../../src/shield.js';
 
 /** What a test route's handler sees. */
 export interface HandlerInput {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
 import { createShield } from '../../src/shield.js';
-import type { Decision } from '../../src/core/decision.js';
+import type { Decision } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
 

@@ -17,9 +17,9 @@ import { expressShield } from '../../src/adapters/express.js';
 import { fastifyShield } from '../../src/adapters/fastify.js';
 import { koaShield } from '../../src/adapters/koa.js';
 import { approov } from '../../src/attestation/approov.js';
-import { type Shield } from '../../src/core/shield.js';
+import type { Shield } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
-import type { RouteOptions } from '../../src/core/route-options.js';
+import type { RouteOptions } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { rawRequest } from '../helpers/raw-http.js';
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
-import { type Shield } from '../../src/core/shield.js';
+import type { Shield } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';

@@ -4,27 +4,6 @@ import { deviceRiskOptionsSchema, deviceRouteOptionsSchema, type DeviceRiskOptio
 import type { DeviceRouteOptions } from './policy.js';
 import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from './verifier.js';
 
-declare module '../../core/module.js' {
-  interface ShieldModuleConfigs {
-    /** Device and app integrity (Play Integrity, App Attest, token claims) and the device policy. */
-    device?: DeviceRiskOptions;
-  }
-}
-
-declare module '../../core/route-options.js' {
-  interface RouteOptions {
-    /** Device policy for this route (e.g. `{ sensitivity: 'payments' }`), or `false` to skip device checks here. */
-    device?: DeviceRouteOptions | false;
-  }
-}
-
-declare module '../../core/decision.js' {
-  interface Decision {
-    /** The normalised device verdict and the policy's reasons, when the device-risk verifier ran. Server-side only. */
-    readonly device?: DeviceRiskMemo;
-  }
-}
-
 /** Device integrity: signed verdicts judged by the device policy, plus the body-stage check of what proofs cover. */
 export const deviceModule = defineVerifierModule<ResolvedDeviceRiskOptions>({
   key: 'device',

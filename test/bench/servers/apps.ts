@@ -12,8 +12,8 @@ import lightMyRequest from 'light-my-request';
 import { expressShield } from '../../../src/adapters/express.js';
 import { fastifyShield } from '../../../src/adapters/fastify.js';
 import { koaShield } from '../../../src/adapters/koa.js';
-import type { Decision } from '../../../src/core/decision.js';
-import type { Shield } from '../../../src/core/shield.js';
+import type { Decision } from '../../../src/shield.js';
+import type { Shield } from '../../../src/shield.js';
 import type { BenchHandlerInput, BenchRoute, Framework } from './scenarios.js';
 
 /** One request handed to the app in-process (no socket), as light-my-request / Fastify's inject take it. */

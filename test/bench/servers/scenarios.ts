@@ -10,8 +10,8 @@ import { Redis } from 'ioredis';
 import { approov } from '../../../src/attestation/approov.js';
 import { RedisStore } from '../../../src/stores/redis.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
-import type { Decision } from '../../../src/core/decision.js';
-import type { RouteOptions } from '../../../src/core/route-options.js';
+import type { Decision } from '../../../src/shield.js';
+import type { RouteOptions } from '../../../src/shield.js';
 
 /** Frameworks the bench servers are built on (the current majors: Express 5, Koa 3, Fastify 5). */
 export type Framework = 'fastify' | 'express' | 'koa';

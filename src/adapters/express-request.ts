@@ -1,0 +1,13 @@
+import type { IncomingMessage } from 'node:http';
+// Types only (erased at build): the composition root's decision, typed with the built-in modules.
+import type { Decision } from '../shield.js';
+
+/** The parts of an Express request the adapter reads and writes. */
+export interface ExpressLikeRequest extends IncomingMessage {
+  originalUrl?: string;
+  body?: unknown;
+  params?: Record<string, string>;
+  app?: unknown;
+  shield?: Decision;
+  _body?: boolean;
+}
