@@ -5,7 +5,8 @@ import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
-import { bodyConsumed, bodyReader, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { expressBodyStageMounted, expressRequestView } from './express-body.js';
+import { writeProblem } from './node-http.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 /** The parts of an Express request the adapter reads and writes. */
@@ -15,7 +16,6 @@ export interface ExpressLikeRequest extends IncomingMessage {
   params?: Record<string, string>;
   app?: unknown;
   shield?: Decision;
-  _body?: boolean;
 }
 
 /** An Express middleware (Express 4 and 5). */
@@ -46,8 +46,9 @@ type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision };
  * relax an option, e.g. `token: { binding: false }` on a login route), and a route-level check after a passing
  * global one re-runs only the verifiers whose options the route changes. The decision is on `req.shield`.
  *
- * Mount it before body parsers: when a body-stage verifier needs the body, the shield reads it (within its limit)
- * and hands the parsed body to the app as `req.body`, which body-parser then leaves alone.
+ * Mount it before body parsers, and `expressShieldBody(shield)` after them: the global middleware checks the
+ * headers, the body stage checks `req.body` as the app's parser produced it (see `expressShieldBody`). Without a
+ * body stage mounted, a body no parser has read yet is refused 415 where a body-stage verifier applies.
  */
 export function expressShield(shield: Shield, route?: RouteOptions | false): ExpressShieldMiddleware {
   const routeOptions = route === undefined ? undefined : parseRouteOptions(route, 'expressShield(route)');
@@ -59,28 +60,23 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
       next();
       return;
     }
-    const { path, query } = splitUrl(req.originalUrl ?? req.url ?? '/');
-    const request: ShieldRequest = {
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      ip: socketAddress(req),
-      query,
-      body: bodyConsumed(req) ? req.body : undefined,
-      params: req.params,
-      readBody: bodyReader(req),
-    };
+    const request: ShieldRequest = expressRequestView(req, shield);
+    const path = request.path;
+    // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
+    const bodyLater =
+      global &&
+      request.bodyUnparsed === true &&
+      (expressBodyStageMounted(req.app, shield) || (hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)));
     // A global check whose result a route-level check may still refine is not reported until the response ends.
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;
     shield
-      .check(request, routeOptions, { ...(previous ? { previous } : {}), notify: !deferReport && !reportedByGlobal })
+      .check(request, routeOptions, {
+        ...(previous ? { previous } : {}),
+        ...(bodyLater ? { stage: 'headers' as const } : {}),
+        notify: !deferReport && !reportedByGlobal,
+      })
       .then((decision) => {
-        const parsed = shield.parsedBody(decision);
-        if (parsed) {
-          req.body = parsed.value;
-          req._body = true; // body-parser 1.x skips a body already parsed; 2.x sees the stream finished
-        }
         if (!decision.allowed) {
           if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
             req[PENDING] = decision;
@@ -105,3 +101,4 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
 }
 
 export type { Decision, RouteOptions, Shield };
+export { expressShieldBody, captureRawBody, type BodyParserVerify } from './express-body.js';

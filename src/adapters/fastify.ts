@@ -4,10 +4,9 @@ import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { Transform, type Readable } from 'node:stream';
+import { fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { socketAddress, splitUrl } from './node-http.js';
 
-/** Where the Fastify adapter keeps a body's raw bytes for the shield. */
-const RAW_BODY = Symbol('mobile-api-shield.raw-body');
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
 const HEAD = Symbol('mobile-api-shield.head');
 
@@ -84,6 +83,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return (req.routeOptions?.config ?? req.routeConfig)?.shield;
   }
 
+  const client = fastifyClient(app, shield);
   function toRequest(req: FastifyLikeRequest, withBody: boolean): ShieldRequest {
     const { path, query } = splitUrl(req.url);
     return {
@@ -91,9 +91,10 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       path,
       headers: req.headers,
       ip: socketAddress(req.raw),
+      ...client(req),
       query,
       body: withBody ? req.body : undefined,
-      rawBody: withBody ? (req as { [RAW_BODY]?: Buffer })[RAW_BODY] : undefined,
+      rawBody: withBody ? fastifyRawBody(req, shield) : undefined,
       params: req.params as Record<string, string> | undefined,
     };
   }

@@ -5,7 +5,7 @@ import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
-import { bodyConsumed, bodyReader, socketAddress, splitUrl } from './node-http.js';
+import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 /** The parts of a Koa context the adapter reads and writes (Koa 2 and 3). */
@@ -33,8 +33,9 @@ const PENDING = Symbol('mobile-api-shield.pending');
 /**
  * Koa middleware (Koa 2 and 3): `app.use(koaShield(shield))` protects every route; `router.post('/orders',
  * koaShield(shield, { ... }), handler)` with @koa/router sets per-route options, checked once with the route options
- * merged over the global ones (as for Express). The decision is on `ctx.state.shield`. Mount it before a body
- * parser; a body the shield had to read is handed on as `ctx.request.body`, which @koa/bodyparser leaves alone.
+ * merged over the global ones (as for Express). The decision is on `ctx.state.shield`. Mount it before the body
+ * parser and `koaShieldBody(shield)` after it: the body stage checks `ctx.request.body` as the parser produced it.
+ * Without a body stage mounted, a body no parser has read yet is refused 415 where a body-stage verifier applies.
  */
 export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShieldMiddleware {
   const routeOptions = route === undefined ? undefined : parseRouteOptions(route, 'koaShield(route)');
@@ -46,25 +47,21 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       await next();
       return;
     }
-    const { path, query } = splitUrl(ctx.originalUrl ?? ctx.url);
-    const request: ShieldRequest = {
-      method: ctx.method,
-      path,
-      headers: ctx.req.headers,
-      ip: socketAddress(ctx.req),
-      query,
-      body: bodyConsumed(ctx.req) ? ctx.request.body : undefined,
-      params: ctx.params,
-      readBody: bodyReader(ctx.req),
-    };
+    const request: ShieldRequest = koaRequestView(ctx, shield);
+    const path = request.path;
+    // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
+    const bodyLater =
+      global &&
+      request.bodyUnparsed === true &&
+      (koaBodyStageMounted(ctx, shield) || (hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path)));
+    if (bodyLater) koaCaptureRawBody(ctx, shield, request);
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;
     const decision = await shield.check(request, routeOptions, {
       ...(previous ? { previous } : {}),
+      ...(bodyLater ? { stage: 'headers' as const } : {}),
       notify: !deferReport && !reportedByGlobal,
     });
-    const parsed = shield.parsedBody(decision);
-    if (parsed) ctx.request.body = parsed.value;
     if (!decision.allowed) {
       if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path)) {
         ctx.state[PENDING] = decision;
@@ -106,3 +103,4 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
 }
 
 export type { Decision, RouteOptions, Shield };
+export { koaShieldBody } from './koa-body.js';

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '../stores/memory.js';
-import { isInspectableType, parseBody } from './body.js';
 import type { Store } from '../stores/store.js';
 import { createCredentialAbuseVerifier } from '../verifiers/credential-abuse/index.js';
 import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from '../verifiers/device-risk/verifier.js';
@@ -8,6 +7,7 @@ import { createDeviceBodyBindingVerifier } from '../verifiers/device-risk/body-b
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
+import { createProxyMismatchWarning } from './proxy-mismatch.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
 import { DeadlineWatch } from './deadline.js';
 import { ALWAYS_REDACTED, redactRequest } from './redact.js';
@@ -41,7 +41,7 @@ export interface Shield {
   readonly config: ResolvedShieldConfig;
   /** The store behind replay protection and counters. */
   readonly store: Store;
-  /** The most body bytes the shield reads when it has to read the body itself (`payload.limits.maxBodyBytes`). */
+  /** The most body bytes an adapter captures for `rawBody` (`payload.limits.maxBodyBytes`, default 1 MiB). */
   readonly bodyLimitBytes: number;
   /** True when some verifier runs at the body stage (adapters skip their body hook otherwise). */
   readonly hasBodyStage: boolean;
@@ -63,8 +63,6 @@ export interface Shield {
   wantsOutcome(decision: Decision): boolean;
   /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
   notify(decision: Decision, request: ShieldRequest): void;
-  /** When the shield read and parsed the body itself: the parsed value, for the adapter to hand to the app. */
-  parsedBody(decision: Decision): { value: unknown } | undefined;
   /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */
   readonly mayNeedRawBody: boolean;
   /** True when a verifier needs this request's raw body bytes (request line and headers are enough to tell). */
@@ -77,9 +75,6 @@ class Session {
   readonly outcomes: (VerifierOutcome | Failure | undefined)[];
   readonly routeValues: unknown[];
   body: { value: unknown } | undefined = undefined;
-  /** The raw bytes when the shield read the body itself. */
-  raw: Buffer | undefined = undefined;
-  bodyReadByShield = false;
   outcomeTaken = false;
 
   constructor(
@@ -184,7 +179,7 @@ class Context implements VerifierContext {
   }
 
   rawBody(): Buffer | undefined {
-    return this.session.raw ?? this.request.rawBody;
+    return this.request.rawBody;
   }
 }
 
@@ -202,6 +197,7 @@ export function createShield(config: ShieldConfig): Shield {
     ipv6Prefix: resolved.ipv6Prefix,
     proxyHeader: resolved.proxyHeader,
   });
+  const warnProxyMismatch = createProxyMismatchWarning(resolved.trustProxy, resolved.proxyHeader, resolved.onError);
   // The fixed order: app integrity first (nothing else runs for a request from something that is not the app), then
   // the device, then credentials (which need the token's device id), then the payload (the most expensive).
   const verifiers: Verifier[] = [];
@@ -296,28 +292,15 @@ export function createShield(config: ShieldConfig): Shield {
       .then(undefined, (error: unknown) => failure(error, verifier, reference));
   }
 
-  async function loadBody(session: Session): Promise<Deny | undefined> {
+  /**
+   * The body is what the application's parser produced (`request.body`), never a parse of the shield's own: a body
+   * that arrived but was not parsed cannot be inspected, and is refused rather than passed uninspected.
+   */
+  function loadBody(session: Session): Deny | undefined {
     const request = session.ctx.request;
-    const contentType = request.headers['content-type'];
-    const type = typeof contentType === 'string' ? contentType : undefined;
-    // A body the framework parsed is used as it is; a stream is only consumed for types the shield inspects (or
-    // whose bytes a verifier needs): a multipart upload stays in its stream for the application's parser.
-    if (request.body !== undefined || !request.readBody || (!isInspectableType(type) && !needsRaw(request))) {
-      session.body = { value: request.body };
-      return undefined;
-    }
-    try {
-      const routePayload = session.ctx.route.payload;
-      const limit = (routePayload ? routePayload.limits?.maxBodyBytes : undefined) ?? bodyLimitBytes;
-      const raw = await request.readBody(limit);
-      session.raw = raw;
-      session.body = { value: raw === undefined ? undefined : parseBody(raw, type) };
-      session.bodyReadByShield = true;
-      return undefined;
-    } catch (error) {
-      session.body = { value: undefined };
-      return { outcome: 'deny', code: denyCodeOf(error) ?? 'payload_malformed', detail: 'body could not be read' };
-    }
+    session.body = { value: request.body };
+    if (request.bodyUnparsed !== true) return undefined;
+    return { outcome: 'deny', code: 'unsupported_media_type', detail: 'body not parsed before the body stage' };
   }
 
   /**
@@ -346,7 +329,8 @@ export function createShield(config: ShieldConfig): Shield {
     const routeOptions = resolveRoute(request, route);
     let session = previous;
     if (session === undefined) {
-      const client = ipResolver.resolve(request.ip, request.headers);
+      const client = ipResolver.resolve(request.ip, request.headers, request.frameworkIp);
+      if (request.frameworkTrustsProxy === true && !client.fromTrustedProxy) warnProxyMismatch(request, reference);
       if (routeOptions === DISABLED) {
         return finish(request, new ShieldDecision(true, undefined, reference, resolved.mode, client.ip, NO_RESULTS, true, undefined), options?.notify);
       }
@@ -379,19 +363,13 @@ export function createShield(config: ShieldConfig): Shield {
       const routeValue = (routeOptions as Record<string, unknown>)[routeKeys[i] as string];
       let outcome = session.outcomes[i];
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
-        if (bodyStage && session.body === undefined) {
-          const bodyDenied = await loadBody(session);
-          if (bodyDenied) {
-            session.outcomes[i] = bodyDenied;
-            session.routeValues[i] = routeValue;
-            results.push(result(verifier.name, 'deny', 'enforce', bodyDenied.code, bodyDenied.detail));
-            // Enforced whatever the mode: a body that could not be read cannot be handed to the application either.
-            denied = bodyDenied;
-            break;
-          }
+        // A body no parser turned into a value cannot be inspected: that verifier denies it (415) in its mode.
+        const unparsed = bodyStage ? loadBody(session) : undefined;
+        if (unparsed !== undefined) outcome = unparsed;
+        else {
+          const run = runVerifier(verifier, ctx, reference);
+          outcome = run instanceof Promise ? await run : run;
         }
-        const run = runVerifier(verifier, ctx, reference);
-        outcome = run instanceof Promise ? await run : run;
         session.outcomes[i] = outcome;
         session.routeValues[i] = routeValue;
       }
@@ -491,10 +469,6 @@ export function createShield(config: ShieldConfig): Shield {
       if (!hasOutcomeListeners) return false;
       const session = ShieldDecision.sessionOf(decision);
       return session !== undefined && !session.outcomeTaken && listeners(session).length > 0;
-    },
-    parsedBody(decision) {
-      const session = ShieldDecision.sessionOf(decision);
-      return session?.bodyReadByShield ? session.body : undefined;
     },
   };
   return self;

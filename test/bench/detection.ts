@@ -9,7 +9,6 @@
  * from different machines be compared.
  */
 import { performance } from 'node:perf_hooks';
-import { parseBody } from '../../src/core/body.js';
 import { createShield } from '../../src/core/shield.js';
 import {
   compilePayloadOptions,
@@ -57,13 +56,8 @@ function viaInspect(): Check {
   return async (i) => {
     const record = records[i]!;
     const request = toShieldRequest(record);
-    const raw = await request.readBody!(compiled.limits.maxBodyBytes);
-    let body: unknown;
-    try {
-      body = raw === undefined ? undefined : parseBody(raw, request.headers['content-type'] as string | undefined);
-    } catch {
-      return { blocked: true, detail: 'malformed body' };
-    }
+    if (request.bodyUnparsed === true) return { blocked: true, detail: 'malformed body' };
+    const body = request.body;
     const verdict = inspectPayload(request, body, compiled);
     return { blocked: verdict.action === 'deny', detail: verdict.action === 'deny' ? verdict.detail : '' };
   };

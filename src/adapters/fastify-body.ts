@@ -1,0 +1,46 @@
+/**
+ * The Fastify adapter's body and client parts. Fastify already runs the body stage the way Express and Koa now do:
+ * in `preValidation`, on `request.body` as Fastify's own content-type parser produced it (a media type without a
+ * parser is refused 415 by Fastify itself). The bytes a verifier needs are copied in `preParsing`, as they arrive
+ * (possibly compressed), and decoded here.
+ */
+import { decodeContentEncoding } from '../core/body-decode.js';
+import type { ShieldRequest } from '../core/request.js';
+import type { Shield } from '../core/shield.js';
+
+/** Where the Fastify adapter keeps a body's bytes, as received, for the shield. */
+export const RAW_BODY = Symbol('mobile-api-shield.raw-body');
+
+interface FastifyClientRequest {
+  ip?: string;
+  headers: ShieldRequest['headers'];
+  [RAW_BODY]?: Buffer;
+}
+
+/**
+ * The client fields of the ShieldRequest: `request.ip` (Fastify's answer under its `trustProxy`) when the shield is
+ * configured with `trustProxy: 'framework'`, and whether the instance trusts proxies at all.
+ */
+export function fastifyClient(app: object, shield: Shield): (req: object) => Pick<ShieldRequest, 'frameworkIp' | 'frameworkTrustsProxy'> {
+  const trust = (app as { initialConfig?: { trustProxy?: unknown } }).initialConfig?.trustProxy;
+  const frameworkTrustsProxy = trust !== undefined && trust !== false && trust !== 0;
+  const fromFramework = shield.config.trustProxy === 'framework';
+  const trustsOnly = { frameworkTrustsProxy };
+  return (req) => {
+    const ip = (req as FastifyClientRequest).ip;
+    return fromFramework && typeof ip === 'string' ? { frameworkIp: ip, frameworkTrustsProxy } : trustsOnly;
+  };
+}
+
+/** The captured bytes with any Content-Encoding removed (within the shield's limit), or undefined. */
+export function fastifyRawBody(req: object, shield: Shield): Buffer | undefined {
+  const request = req as FastifyClientRequest;
+  const raw = request[RAW_BODY];
+  if (raw === undefined) return undefined;
+  try {
+    return decodeContentEncoding(raw, request.headers['content-encoding'], shield.bodyLimitBytes);
+  } catch {
+    // Undecodable or over the limit: no bytes, and the body binding refuses what it cannot see.
+    return undefined;
+  }
+}
