@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { approov, createShield, type Decision } from '../src/index.js';
-import { expressShield } from '../src/adapters/express.js';
+import { captureRawBody, expressShield, expressShieldBody } from '../src/adapters/express.js';
 import type { TestAttester } from '../src/testing/index.js';
 
 export interface DemoServer {
@@ -55,7 +55,8 @@ export async function startDemoServer(attester: TestAttester): Promise<DemoServe
 
   const app = express();
   app.use(expressShield(shield));
-  app.use(express.json());
+  app.use(express.json({ verify: captureRawBody() }));
+  app.use(expressShieldBody(shield));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/profile', (req, res) => void res.json({ user: 'alice', device: req.shield?.attestation?.claims.did ?? null }));
   app.post('/transfers', (req, res) => void res.status(201).json({ accepted: req.body }));

@@ -22,6 +22,12 @@ export function isBodyStageOf(handler: unknown, shield: Shield): boolean {
   return (handler as { [BODY_STAGE]?: Shield } | null | undefined)?.[BODY_STAGE] === shield;
 }
 
+/**
+ * Set (on `req` / `ctx.state`) by a global middleware that leaves the body to a route-level middleware, which
+ * merges the route's options: the body stage then stays out, or it would judge the body without them.
+ */
+export const LEFT_TO_ROUTE_LEVEL = Symbol.for('mobile-api-shield.left-to-route-level');
+
 const MAX_DEPTH = 8;
 
 /**
@@ -45,7 +51,7 @@ export function createBodyStageFinder(children: (node: unknown) => readonly unkn
     return false;
   }
   return (root, shield) => {
-    if (typeof root !== 'object' || root === null) return false;
+    if (root === null || (typeof root !== 'object' && typeof root !== 'function')) return false;
     if (found.get(root)?.has(shield)) return true;
     if (!search(root, shield, 0)) return false;
     let shields = found.get(root);

@@ -7,7 +7,8 @@ import type { ServerResponse } from 'node:http';
 import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
-import { createBodyStageFinder, markBodyStage } from './body-stage.js';
+import type { ExpressShieldMiddleware } from './express.js';
+import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
 import { bodyConsumed, hasBody, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 
@@ -89,8 +90,8 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
   };
 }
 
-/** An Express middleware (Express 4 and 5). */
-export type ExpressBodyMiddleware = (req: never, res: ServerResponse, next: (error?: unknown) => void) => void;
+/** An Express middleware (Express 4 and 5), the same shape as `expressShield`'s. */
+export type ExpressBodyMiddleware = ExpressShieldMiddleware;
 
 /**
  * The body stage for Express 4 and 5: mount it after your body parsers (`app.use(express.json());
@@ -98,10 +99,10 @@ export type ExpressBodyMiddleware = (req: never, res: ServerResponse, next: (err
  * middleware left open; a body no parser read is refused 415 where a body-stage verifier applies.
  */
 export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
-  const middleware = function mobileApiShieldBody(rawReq: never, res: ServerResponse, next: (error?: unknown) => void): void {
-    const req = rawReq as ExpressBodyRequest;
+  const middleware: ExpressShieldMiddleware = function mobileApiShieldBody(rawReq, res, next): void {
+    const req = rawReq as unknown as ExpressBodyRequest;
     const previous = req.shield;
-    if (previous === undefined || previous.complete) {
+    if (previous === undefined || previous.complete || (req as { [LEFT_TO_ROUTE_LEVEL]?: boolean })[LEFT_TO_ROUTE_LEVEL] === true) {
       next();
       return;
     }

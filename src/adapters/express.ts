@@ -7,6 +7,7 @@ import type { Shield } from '../core/shield.js';
 import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView } from './express-body.js';
 import { writeProblem } from './node-http.js';
+import { LEFT_TO_ROUTE_LEVEL } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 /** The parts of an Express request the adapter reads and writes. */
@@ -36,7 +37,7 @@ declare module 'express-serve-static-core' {
 
 /** A global check that a route-level middleware will finish (kept off `req.shield` until then). */
 const PENDING = Symbol('mobile-api-shield.pending');
-type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision };
+type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision; [LEFT_TO_ROUTE_LEVEL]?: boolean };
 
 /**
  * Express middleware (Express 4 and 5). `app.use(expressShield(shield))` protects every route;
@@ -63,10 +64,10 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
-    const bodyLater =
-      global &&
-      request.bodyUnparsed === true &&
-      (expressBodyStageMounted(req.app, shield) || (hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)));
+    const toRouteLevel =
+      global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
+    const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && expressBodyStageMounted(req.app, shield));
+    if (toRouteLevel) req[LEFT_TO_ROUTE_LEVEL] = true;
     // A global check whose result a route-level check may still refine is not reported until the response ends.
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;

@@ -8,7 +8,7 @@ import { decodeContentEncoding } from '../core/body-decode.js';
 import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
-import { createBodyStageFinder, markBodyStage } from './body-stage.js';
+import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
 import { bodyConsumed, hasBody, socketAddress, splitUrl } from './node-http.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
@@ -98,7 +98,7 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
   const middleware = async function mobileApiShieldBody(rawCtx: never, next: () => Promise<unknown>): Promise<void> {
     const ctx = rawCtx as KoaBodyContext;
     const previous = ctx.state.shield;
-    if (previous === undefined || previous.complete) {
+    if (previous === undefined || previous.complete || ctx.state[LEFT_TO_ROUTE_LEVEL] === true) {
       await next();
       return;
     }

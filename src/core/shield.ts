@@ -6,6 +6,7 @@ import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type De
 import { createDeviceBodyBindingVerifier } from '../verifiers/device-risk/body-binding.js';
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
+import { BodyError } from './body.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { createProxyMismatchWarning } from './proxy-mismatch.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
@@ -74,7 +75,6 @@ class Session {
   /** Per verifier (by index): the outcome, and the route options it was computed under. */
   readonly outcomes: (VerifierOutcome | Failure | undefined)[];
   readonly routeValues: unknown[];
-  body: { value: unknown } | undefined = undefined;
   outcomeTaken = false;
 
   constructor(
@@ -96,6 +96,7 @@ interface Failure {
 }
 
 const DEFAULT_BODY_LIMIT = 1_048_576;
+const UNPARSED_BODY = new BodyError('unsupported_media_type', 'body not parsed by the application before the body stage');
 const EMPTY_ROUTE: ResolvedRouteOptions = Object.freeze({});
 const DISABLED = false as const;
 
@@ -174,8 +175,14 @@ class Context implements VerifierContext {
     return (this.memoIfAny ??= new Map());
   }
 
+  /**
+   * The body as the application's parser produced it. A body that arrived but that no parser read cannot be
+   * inspected: asking for it rejects with a 415 `BodyError`, which denies (in the verifier's mode) instead of
+   * letting the body through uninspected.
+   */
   body(): Promise<unknown> {
-    return Promise.resolve(this.session.body?.value);
+    if (this.request.bodyUnparsed === true) return Promise.reject(UNPARSED_BODY);
+    return Promise.resolve(this.request.body);
   }
 
   rawBody(): Buffer | undefined {
@@ -293,17 +300,6 @@ export function createShield(config: ShieldConfig): Shield {
   }
 
   /**
-   * The body is what the application's parser produced (`request.body`), never a parse of the shield's own: a body
-   * that arrived but was not parsed cannot be inspected, and is refused rather than passed uninspected.
-   */
-  function loadBody(session: Session): Deny | undefined {
-    const request = session.ctx.request;
-    session.body = { value: request.body };
-    if (request.bodyUnparsed !== true) return undefined;
-    return { outcome: 'deny', code: 'unsupported_media_type', detail: 'body not parsed before the body stage' };
-  }
-
-  /**
    * The public entry point: never rejects. Anything unexpected (a verifier's `appliesTo` throwing, a malformed
    * request object) fails closed as `shield_unavailable`, reported to `onError`.
    */
@@ -363,13 +359,8 @@ export function createShield(config: ShieldConfig): Shield {
       const routeValue = (routeOptions as Record<string, unknown>)[routeKeys[i] as string];
       let outcome = session.outcomes[i];
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
-        // A body no parser turned into a value cannot be inspected: that verifier denies it (415) in its mode.
-        const unparsed = bodyStage ? loadBody(session) : undefined;
-        if (unparsed !== undefined) outcome = unparsed;
-        else {
-          const run = runVerifier(verifier, ctx, reference);
-          outcome = run instanceof Promise ? await run : run;
-        }
+        const run = runVerifier(verifier, ctx, reference);
+        outcome = run instanceof Promise ? await run : run;
         session.outcomes[i] = outcome;
         session.routeValues[i] = routeValue;
       }
