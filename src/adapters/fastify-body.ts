@@ -19,16 +19,17 @@ interface FastifyClientRequest {
 
 /**
  * The client fields of the ShieldRequest: `request.ip` (Fastify's answer under its `trustProxy`) when the shield is
- * configured with `trustProxy: 'framework'`, and whether the instance trusts proxies at all.
+ * configured with `trustProxy: 'framework'`. Fastify does not expose its trust setting, so whether it trusts proxies
+ * is read off the request: a forwarded request whose `request.ip` is not the socket peer was trusted.
  */
-export function fastifyClient(app: object, shield: Shield): (req: object) => Pick<ShieldRequest, 'frameworkIp' | 'frameworkTrustsProxy'> {
-  const trust = (app as { initialConfig?: { trustProxy?: unknown } }).initialConfig?.trustProxy;
-  const frameworkTrustsProxy = trust !== undefined && trust !== false && trust !== 0;
+export function fastifyClient(shield: Shield): (req: object, socketIp: string) => Pick<ShieldRequest, 'frameworkIp' | 'frameworkTrustsProxy'> {
   const fromFramework = shield.config.trustProxy === 'framework';
-  const trustsOnly = { frameworkTrustsProxy };
-  return (req) => {
-    const ip = (req as FastifyClientRequest).ip;
-    return fromFramework && typeof ip === 'string' ? { frameworkIp: ip, frameworkTrustsProxy } : trustsOnly;
+  const none = {};
+  return (req, socketIp) => {
+    const request = req as FastifyClientRequest;
+    if (fromFramework) return typeof request.ip === 'string' ? { frameworkIp: request.ip } : none;
+    if (request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined) return none;
+    return { frameworkTrustsProxy: typeof request.ip === 'string' && request.ip !== socketIp };
   };
 }
 

@@ -83,15 +83,16 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return (req.routeOptions?.config ?? req.routeConfig)?.shield;
   }
 
-  const client = fastifyClient(app, shield);
+  const client = fastifyClient(shield);
   function toRequest(req: FastifyLikeRequest, withBody: boolean): ShieldRequest {
     const { path, query } = splitUrl(req.url);
+    const ip = socketAddress(req.raw);
     return {
       method: req.method,
       path,
       headers: req.headers,
-      ip: socketAddress(req.raw),
-      ...client(req),
+      ip,
+      ...client(req, ip),
       query,
       body: withBody ? req.body : undefined,
       rawBody: withBody ? fastifyRawBody(req, shield) : undefined,
