@@ -9,6 +9,7 @@ import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
+import { holdMultipart, isMultipartForm } from './multipart-fields.js';
 import { bodyConsumed, hasBody, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 
@@ -107,10 +108,15 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
       return;
     }
     const request = expressRequestView(req, shield);
+    // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
+    const held = request.bodyUnparsed === true && isMultipartForm(req.headers['content-type']) ? holdMultipart(rawReq, shield.bodyLimitBytes) : undefined;
+    if (held) request.unparsedBody = held.fields;
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const deferReport = hasRouteLevel(shield);
     shield.check(request, undefined, { stage: 'body', previous, notify: !deferReport }).then((decision) => {
       req.shield = decision;
+      if (decision.allowed) held?.release();
+      else held?.discard();
       if (!decision.allowed) {
         writeProblem(res, shield.respond(decision, request));
         return;

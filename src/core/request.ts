@@ -30,6 +30,11 @@ export interface ShieldRequest {
    */
   bodyUnparsed?: boolean;
   /**
+   * For an unparsed body the adapter can still inspect without taking it from the app (multipart fields, read while
+   * the bytes are held back from the stream): called only when a verifier asks for the body.
+   */
+  unparsedBody?: () => Promise<unknown>;
+  /**
    * The body's bytes with any `Content-Encoding` removed, when the adapter captured them (body-parser's `verify`,
    * Fastify's `preParsing`, a Koa stream tap) for verifiers that ask via `wantsRawBody`.
    */

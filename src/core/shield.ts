@@ -181,7 +181,7 @@ class Context implements VerifierContext {
    * letting the body through uninspected.
    */
   body(): Promise<unknown> {
-    if (this.request.bodyUnparsed === true) return Promise.reject(UNPARSED_BODY);
+    if (this.request.bodyUnparsed === true) return this.request.unparsedBody?.() ?? Promise.reject(UNPARSED_BODY);
     return Promise.resolve(this.request.body);
   }
 
