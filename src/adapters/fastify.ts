@@ -4,7 +4,7 @@ import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { Transform, type Readable } from 'node:stream';
-import { fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
+import { fastifyBodyUnparsed, fastifyClient, fastifyHoldMultipart, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { socketAddress, splitUrl } from './node-http.js';
 
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
@@ -95,6 +95,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       ...client(req, ip),
       query,
       body: withBody ? req.body : undefined,
+      // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
+      bodyUnparsed: withBody && fastifyBodyUnparsed(req.raw),
       rawBody: withBody ? fastifyRawBody(req, shield) : undefined,
       params: req.params as Record<string, string> | undefined,
     };
@@ -147,8 +149,11 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const previous = req.shield;
     if (previous === undefined || previous.complete) return undefined;
     const request = toRequest(req, true);
+    const held = fastifyHoldMultipart(req.raw, request, shield);
     const decision = await shield.check(request, routeOf(req), { stage: 'body', previous });
     req.shield = decision;
+    if (decision.allowed) held?.release();
+    else held?.discard();
     if (!decision.allowed) return deny(reply, decision, request);
     return undefined;
   }) as never);

@@ -1,6 +1,7 @@
 /**
- * Multipart field inspection (issue 9) on Express 4/5 and Koa 2/3: a `multipart/form-data` body that the app parses
- * after the body stage (its multipart parser on the route, here busboy in the handler as multer would use it) has its
+ * Multipart field inspection (issue 9) on Express 4/5, Koa 2/3 and Fastify 4/5: a `multipart/form-data` body that the
+ * app parses after the body stage (its multipart parser on the route, here busboy in the handler as multer would use
+ * it; in Fastify, a content-type parser that leaves the stream as @fastify/multipart does) has its
  * field values inspected while its bytes are held back, then handed to the app's parser intact, files included.
  * Every request goes to the app with and without the shield; the handler reports what its own parser read.
  */
@@ -13,9 +14,12 @@ import express4 from 'express4';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import koaBodyParser from 'koa-bodyparser';
+import fastify5 from 'fastify';
+import fastify4 from 'fastify4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressShield, expressShieldBody } from '../../src/adapters/express.js';
 import { koaShield, koaShieldBody } from '../../src/adapters/koa.js';
+import { fastifyShield } from '../../src/adapters/fastify.js';
 import { createShield, type Shield } from '../../src/core/shield.js';
 
 interface Parsed {
@@ -91,7 +95,22 @@ const koaApp = (Koa: typeof Koa3): Builder => async (shield) => {
   return listen(http.createServer(app.callback()));
 };
 
+/** Fastify with a multipart content-type parser that leaves the body in the stream, as @fastify/multipart does. */
+const fastifyApp = (factory: typeof fastify5): Builder => async (shield) => {
+  const app = factory();
+  app.addContentTypeParser('multipart/form-data', (_req, _payload, done) => done(null));
+  if (shield) await app.register(fastifyShield as never, { shield });
+  const handler = async (req: { raw: http.IncomingMessage }) => parseMultipart(req.raw);
+  app.post('/upload', handler);
+  app.post('/raw-upload', handler);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: async () => void (await app.close()) };
+};
+
 const APPS: readonly [string, Builder][] = [
+  ['fastify4', fastifyApp(fastify4 as unknown as typeof fastify5)],
+  ['fastify5', fastifyApp(fastify5)],
   ['express4', expressApp(express4 as unknown as typeof express5)],
   ['express5', expressApp(express5)],
   ['koa2', koaApp(Koa2 as unknown as typeof Koa3)],
