@@ -60,3 +60,29 @@ export function createBodyStageFinder(children: (node: unknown) => readonly unkn
     return true;
   };
 }
+
+const warnedNoBodyStage = new WeakSet<Shield>();
+
+/** The error `onError` receives (once per shield) when bodies arrive and no body stage of the shield is mounted. */
+export class BodyStageMissingWarning extends Error {
+  readonly code = 'body_stage_missing';
+
+  constructor(mount: string) {
+    super(`a request body arrived before any parser, and no ${mount} is mounted after your body parser: bodies are refused 415 wherever body checks apply`);
+    this.name = 'BodyStageMissingWarning';
+  }
+}
+
+/**
+ * Called by a global middleware that judges a body as unparsed because no body stage is mounted: tells `onError`
+ * once, so an app upgraded without adding the body stage sees why its bodies are refused.
+ */
+export function warnNoBodyStage(shield: Shield, mount: string): void {
+  if (!shield.hasBodyStage || warnedNoBodyStage.has(shield)) return;
+  warnedNoBodyStage.add(shield);
+  try {
+    shield.config.onError?.(new BodyStageMissingWarning(mount), { verifier: 'adapter', reference: '' });
+  } catch {
+    // A failing hook must not fail the request.
+  }
+}

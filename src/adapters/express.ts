@@ -7,7 +7,7 @@ import type { Shield } from '../core/shield.js';
 import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView } from './express-body.js';
 import { writeProblem } from './node-http.js';
-import { LEFT_TO_ROUTE_LEVEL } from './body-stage.js';
+import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 /** The parts of an Express request the adapter reads and writes. */
@@ -68,6 +68,7 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && expressBodyStageMounted(req.app, shield));
     if (toRouteLevel) req[LEFT_TO_ROUTE_LEVEL] = true;
+    else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'expressShieldBody(shield)');
     // A global check whose result a route-level check may still refine is not reported until the response ends.
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;

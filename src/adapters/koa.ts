@@ -6,7 +6,7 @@ import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
-import { LEFT_TO_ROUTE_LEVEL } from './body-stage.js';
+import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 /** The parts of a Koa context the adapter reads and writes (Koa 2 and 3). */
@@ -55,6 +55,7 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && koaBodyStageMounted(ctx, shield));
     if (toRouteLevel) ctx.state[LEFT_TO_ROUTE_LEVEL] = true;
+    else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'koaShieldBody(shield)');
     if (bodyLater) koaCaptureRawBody(ctx, shield, request);
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;

@@ -62,11 +62,15 @@ describe('bodies stay the app parser\'s business', () => {
     expect(seen).toEqual([]);
   });
 
-  it('Express without a body stage mounted: bodies are refused 415, bodiless requests and payload:false routes pass', async () => {
-    const { server, seen } = expressApp(undefined, false);
+  it('Express without a body stage mounted: bodies are refused 415 (onError told once), bodiless requests and payload:false routes pass', async () => {
+    const errors: unknown[] = [];
+    const shield = createShield({ payload: {}, routes: { 'POST /upload': { payload: false } }, onError: (e) => void errors.push(e) });
+    const { server, seen } = expressApp(shield, false);
     const res = await request(server).post('/comments').send({ text: 'hello' });
     expect(res.status).toBe(415);
+    expect((await request(server).post('/comments').send({ text: 'again' })).status).toBe(415);
     expect(seen).toEqual([]);
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['body_stage_missing']);
     expect((await request(server).post('/comments')).status).toBe(200);
     const upload = await request(server).post('/upload').set('content-type', 'application/octet-stream').send(Buffer.alloc(10, 1));
     expect(upload.body).toEqual({ bytes: 10 });
@@ -95,6 +99,23 @@ describe('bodies stay the app parser\'s business', () => {
     expect((await request(server).post('/json').send({ a: 1 })).body).toEqual({ parsed: { a: 1 } });
     const refused = await request(server).post('/other').set('content-type', 'application/octet-stream').send(blob);
     expect(refused.status).toBe(415);
+  });
+
+  it('Koa without a body stage mounted: a body the parser read is still refused 415, never passed uninspected', async () => {
+    const shield = createShield({ payload: {} });
+    const app = new Koa();
+    const seen: unknown[] = [];
+    app.use(koaShield(shield));
+    app.use(bodyParser());
+    app.use(async (ctx) => {
+      seen.push((ctx.request as { body?: unknown }).body);
+      ctx.body = { ok: true };
+    });
+    const server = http.createServer(app.callback());
+    const res = await request(server).post('/comments').send({ text: "x' OR 1=1 --" });
+    expect(res.status).toBe(415);
+    expect(seen).toEqual([]);
+    expect((await request(server).get('/comments')).status).toBe(200);
   });
 
   it('an oversized upload is refused from its declared length without reading it', async () => {
