@@ -9,7 +9,7 @@ import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
-import { holdMultipart, isMultipartForm } from './multipart-fields.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
 import { bodyConsumed, hasBody, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 
@@ -109,8 +109,7 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     }
     const request = expressRequestView(req, shield);
     // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
-    const held = request.bodyUnparsed === true && isMultipartForm(req.headers['content-type']) ? holdMultipart(rawReq, shield.bodyLimitBytes) : undefined;
-    if (held) request.unparsedBody = held.fields;
+    const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const deferReport = hasRouteLevel(shield);
     shield.check(request, undefined, { stage: 'body', previous, notify: !deferReport }).then((decision) => {

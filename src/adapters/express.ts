@@ -6,6 +6,7 @@ import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView } from './express-body.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
@@ -72,6 +73,8 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
     // A global check whose result a route-level check may still refine is not reported until the response ends.
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;
+    // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
+    const held = global ? undefined : holdUnparsedMultipart(req, request, shield.bodyLimitBytes);
     shield
       .check(request, routeOptions, {
         ...(previous ? { previous } : {}),
@@ -79,6 +82,8 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
         notify: !deferReport && !reportedByGlobal,
       })
       .then((decision) => {
+        if (decision.allowed) held?.release();
+        else held?.discard();
         if (!decision.allowed) {
           if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
             req[PENDING] = decision;

@@ -6,7 +6,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { decodeContentEncoding } from '../core/body-decode.js';
-import { holdMultipart, isMultipartForm, type HeldMultipart } from './multipart-fields.js';
 import { bodyConsumed, hasBody } from './node-http.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
@@ -52,15 +51,4 @@ export function fastifyRawBody(req: object, shield: Shield): Buffer | undefined 
 /** True when the request has a body that no content-type parser read (it is still in the stream). */
 export function fastifyBodyUnparsed(raw: IncomingMessage): boolean {
   return hasBody(raw) && !bodyConsumed(raw);
-}
-
-/**
- * A multipart body a plugin's content-type parser left in the stream (@fastify/multipart does): its fields are read
- * for the shield while the bytes are held back, then handed to the stream for the plugin (see multipart-fields).
- */
-export function fastifyHoldMultipart(raw: IncomingMessage, request: ShieldRequest, shield: Shield): HeldMultipart | undefined {
-  if (request.bodyUnparsed !== true || !isMultipartForm(raw.headers['content-type'])) return undefined;
-  const held = holdMultipart(raw, shield.bodyLimitBytes);
-  request.unparsedBody = held.fields;
-  return held;
 }

@@ -4,7 +4,8 @@ import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { Transform, type Readable } from 'node:stream';
-import { fastifyBodyUnparsed, fastifyClient, fastifyHoldMultipart, fastifyRawBody, RAW_BODY } from './fastify-body.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
+import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { socketAddress, splitUrl } from './node-http.js';
 
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
@@ -149,7 +150,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const previous = req.shield;
     if (previous === undefined || previous.complete) return undefined;
     const request = toRequest(req, true);
-    const held = fastifyHoldMultipart(req.raw, request, shield);
+    // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
+    const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
     const decision = await shield.check(request, routeOf(req), { stage: 'body', previous });
     req.shield = decision;
     if (decision.allowed) held?.release();

@@ -10,7 +10,7 @@ import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
 import { bodyConsumed, hasBody, socketAddress, splitUrl } from './node-http.js';
-import { holdMultipart, isMultipartForm } from './multipart-fields.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
 
@@ -105,8 +105,7 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
     }
     const request = koaRequestView(ctx, shield);
     // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
-    const held = request.bodyUnparsed === true && isMultipartForm(ctx.req.headers['content-type']) ? holdMultipart(ctx.req, shield.bodyLimitBytes) : undefined;
-    if (held) request.unparsedBody = held.fields;
+    const held = holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
     const deferReport = hasRouteLevel(shield);
     const decision = await shield.check(request, undefined, { stage: 'body', previous, notify: !deferReport });
     if (decision.allowed) held?.release();

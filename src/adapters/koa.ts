@@ -6,6 +6,7 @@ import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
 import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
@@ -59,11 +60,15 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
     if (bodyLater) koaCaptureRawBody(ctx, shield, request);
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;
+    // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
+    const held = global ? undefined : holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
     const decision = await shield.check(request, routeOptions, {
       ...(previous ? { previous } : {}),
       ...(bodyLater ? { stage: 'headers' as const } : {}),
       notify: !deferReport && !reportedByGlobal,
     });
+    if (decision.allowed) held?.release();
+    else held?.discard();
     if (!decision.allowed) {
       if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path)) {
         ctx.state[PENDING] = decision;

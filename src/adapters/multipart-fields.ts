@@ -9,6 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { BodyError, mediaType } from '../core/body.js';
+import type { ShieldRequest } from '../core/request.js';
 
 /** Most fields and parts read from one body (busboy stops and the body is refused beyond them). */
 const MAX_FIELDS = 1000;
@@ -144,4 +145,15 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       req.resume();
     },
   };
+}
+
+/**
+ * For a check that judges the body now: when the body is an unread multipart form, starts holding it and lets the
+ * core read its fields on demand (`request.unparsedBody`). The caller releases or discards it once decided.
+ */
+export function holdUnparsedMultipart(req: IncomingMessage, request: ShieldRequest, limitBytes: number): HeldMultipart | undefined {
+  if (request.bodyUnparsed !== true || !isMultipartForm(req.headers['content-type'])) return undefined;
+  const held = holdMultipart(req, limitBytes);
+  request.unparsedBody = held.fields;
+  return held;
 }
