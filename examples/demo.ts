@@ -2,8 +2,10 @@
  * `npm run demo`: starts the demo API and plays a scripted set of clients against it, printing
  * request → expected → actual. Exits non-zero when any answer differs from what is expected.
  */
+import { createAttestationClient, type AttestationClient } from '../src/client/index.js';
 import { createTestAttester } from '../src/testing/index.js';
-import { startDemoServer } from './demo-server.js';
+import { DEMO_AUDIENCE, DEMO_ISSUER, DEMO_KEY_ID, demoPlayIntegrity, demoSigningKey, PACKAGE, startDemoServer } from './demo-server.js';
+import { createDemoChannel } from './demo-channel.js';
 
 interface Scenario {
   group: string;
@@ -13,7 +15,21 @@ interface Scenario {
   send(url: string): Promise<Response>;
 }
 
-const attester = createTestAttester({ header: 'approov-token' });
+/**
+ * Tokens for devices a simulator cannot fake convincingly (a rooted phone, Frida on an emulator, an old build) and for
+ * attackers' forgeries, shaped exactly like the attestation service's own tokens and signed with its key. The genuine
+ * app never uses these: it gets its tokens from the service (`genuineApp` below).
+ */
+const attester = createTestAttester({
+  header: 'x-attestation-token',
+  privateKey: demoSigningKey,
+  kid: DEMO_KEY_ID,
+  issuer: DEMO_ISSUER,
+  audience: DEMO_AUDIENCE,
+});
+/** The genuine Android app: proves itself with Play Integrity to the attestation service, through the client helper. */
+let genuineApp: AttestationClient;
+const genuineToken = async (bindTo: string) => (await genuineApp.getToken(bindTo)).token;
 const ALICE = 'Bearer alice-session-7f3a';
 const MALLORY = 'Bearer mallory-session-0b1c';
 
@@ -21,22 +37,30 @@ const get = (url: string, headers: Record<string, string>) => fetch(url, { heade
 const postJson = (url: string, headers: Record<string, string>, body: unknown) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-const singleUse = await attester.mint({ bindTo: ALICE, singleUse: true, claims: { did: 'pixel-8-a1', ver: '6.2.0', os: 'android' } });
-/** The claims a genuine, current Android app on an ordinary phone gets in its attestation token. */
-const device = (extra: Record<string, unknown> = {}) => ({ did: 'pixel-8-a1', ver: '6.2.0', os: 'android', ...extra });
+/**
+ * The claims the attestation service puts in the token of an app on a phone: `sub` (the installation), `plat`, the
+ * attested app id and version code, and the device levels and signals under `dev`.
+ */
+const device = ({ did = 'pixel-8-a1', ver = 620, ...signals }: { did?: string; ver?: number; rooted?: boolean; emulator?: boolean; hooked?: boolean } = {}) => ({
+  sub: did,
+  plat: 'android',
+  app: { id: PACKAGE, ver },
+  dev: { levels: ['MEETS_DEVICE_INTEGRITY', 'MEETS_BASIC_INTEGRITY'], ...signals },
+});
+const singleUse = await attester.mint({ bindTo: ALICE, singleUse: true, claims: device() });
 const fromCountry = (country: string) => ({ 'x-forwarded-for': '198.51.100.23', 'cf-ipcountry': country });
-const onDevice = async (extra: Record<string, unknown>, headers: Record<string, string> = {}) => ({
+const onDevice = async (extra: Parameters<typeof device>[0], headers: Record<string, string> = {}) => ({
   authorization: ALICE,
-  'approov-token': await attester.mint({ bindTo: ALICE, claims: device(extra) }),
+  'x-attestation-token': await attester.mint({ bindTo: ALICE, claims: device(extra) }),
   ...headers,
 });
 
 const scenarios: Scenario[] = [
   {
     group: 'app integrity',
-    name: 'genuine app, token bound to its Authorization',
+    name: 'genuine app: Play Integrity → attestation service → token bound to its Authorization',
     expected: 200,
-    send: async (u) => get(`${u}/profile`, await onDevice({})),
+    send: (u) => genuineApp.fetch(`${u}/profile`, { headers: { authorization: ALICE } }),
   },
   { group: 'app integrity', name: 'health check (exempt route)', expected: 200, send: (u) => get(`${u}/health`, {}) },
   { group: 'app integrity', name: 'no token (a script, not the app)', expected: 401, expectedCode: 'token_missing', send: (u) => get(`${u}/profile`, { authorization: ALICE }) },
@@ -45,47 +69,47 @@ const scenarios: Scenario[] = [
     name: 'forged token signed with another key',
     expected: 401,
     expectedCode: 'token_invalid',
-    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': await attester.forge({ bindTo: ALICE, claims: device() }) }),
+    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'x-attestation-token': await attester.forge({ bindTo: ALICE, claims: device() }) }),
   },
   {
     group: 'app integrity',
     name: 'expired token',
     expected: 401,
     expectedCode: 'token_expired',
-    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': await attester.mint({ bindTo: ALICE, expired: true, claims: device() }) }),
+    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'x-attestation-token': await attester.mint({ bindTo: ALICE, expired: true, claims: device() }) }),
   },
   {
     group: 'app integrity',
     name: 'single-use token, first use',
     expected: 201,
-    send: (u) => postJson(`${u}/transfers`, { authorization: ALICE, 'approov-token': singleUse }, { to: 'bob', amount: 25 }),
+    send: (u) => postJson(`${u}/transfers`, { authorization: ALICE, 'x-attestation-token': singleUse }, { to: 'bob', amount: 25 }),
   },
   {
     group: 'app integrity',
     name: 'same single-use token replayed',
     expected: 401,
     expectedCode: 'token_replayed',
-    send: (u) => postJson(`${u}/transfers`, { authorization: ALICE, 'approov-token': singleUse }, { to: 'bob', amount: 25 }),
+    send: (u) => postJson(`${u}/transfers`, { authorization: ALICE, 'x-attestation-token': singleUse }, { to: 'bob', amount: 25 }),
   },
   {
     group: 'app integrity',
     name: "token bound to another user's Authorization",
     expected: 401,
     expectedCode: 'token_binding_mismatch',
-    send: async (u) => get(`${u}/profile`, { authorization: MALLORY, 'approov-token': await attester.mint({ bindTo: ALICE, claims: device() }) }),
+    send: async (u) => get(`${u}/profile`, { authorization: MALLORY, 'x-attestation-token': await attester.mint({ bindTo: ALICE, claims: device() }) }),
   },
   {
     group: 'app integrity',
     name: 'alg: none token',
     expected: 401,
     expectedCode: 'token_invalid',
-    send: (u) => get(`${u}/profile`, { authorization: ALICE, 'approov-token': attester.unsigned({ bindTo: ALICE }) }),
+    send: (u) => get(`${u}/profile`, { authorization: ALICE, 'x-attestation-token': attester.unsigned({ bindTo: ALICE }) }),
   },
   {
     group: 'device integrity',
-    name: 'genuine device, current app',
+    name: 'genuine device, current app (token from the service)',
     expected: 200,
-    send: async (u) => get(`${u}/profile`, await onDevice({}, fromCountry('DE'))),
+    send: async (u) => get(`${u}/profile`, { authorization: ALICE, 'x-attestation-token': await genuineToken(ALICE), ...fromCountry('DE') }),
   },
   {
     group: 'device integrity',
@@ -105,28 +129,28 @@ const scenarios: Scenario[] = [
     name: 'emulator running Frida',
     expected: 403,
     expectedCode: 'device_untrusted',
-    send: async (u) => get(`${u}/profile`, await onDevice({ emu: true, hook: true })),
+    send: async (u) => get(`${u}/profile`, await onDevice({ emulator: true, hooked: true })),
   },
   {
     group: 'device integrity',
     name: 'emulator alone: asked to step up',
     expected: 403,
     expectedCode: 'device_step_up',
-    send: async (u) => get(`${u}/profile`, await onDevice({ emu: true })),
+    send: async (u) => get(`${u}/profile`, await onDevice({ emulator: true })),
   },
   {
     group: 'device integrity',
-    name: 'outdated app version (4.8.0 < 5.0.0)',
+    name: 'outdated app version (versionCode 480 < 500)',
     expected: 403,
     expectedCode: 'device_untrusted',
-    send: async (u) => get(`${u}/profile`, await onDevice({ ver: '4.8.0' })),
+    send: async (u) => get(`${u}/profile`, await onDevice({ ver: 480 })),
   },
 ];
 
 /** A login as the app sends it: a token bound to the username, from a device, through the CDN from an IP. */
 async function login(url: string, who: { username: string; password: string; did: string; ip: string }) {
-  const token = await attester.mint({ bindTo: who.username, claims: device({ did: who.did }) });
-  return postJson(`${url}/login`, { 'approov-token': token, 'x-forwarded-for': who.ip }, { username: who.username, password: who.password });
+  const token = who === GENUINE ? await genuineToken(who.username) : await attester.mint({ bindTo: who.username, claims: device({ did: who.did }) });
+  return postJson(`${url}/login`, { 'x-attestation-token': token, 'x-forwarded-for': who.ip }, { username: who.username, password: who.password });
 }
 const GENUINE = { username: 'alice', password: 'correct horse battery staple', did: 'pixel-8-a1', ip: '198.51.100.23' };
 const leaked = ['carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].map((username) => ({
@@ -185,11 +209,11 @@ scenarios.push(
     expected: 401,
     expectedCode: 'token_binding_mismatch',
     send: async (u) =>
-      postJson(`${u}/login`, { 'approov-token': await attester.mint({ bindTo: 'alice', claims: device() }) }, { username: 'bob', password: 'x' }),
+      postJson(`${u}/login`, { 'x-attestation-token': await attester.mint({ bindTo: 'alice', claims: device() }) }, { username: 'bob', password: 'x' }),
   },
 );
 
-const app = async () => ({ authorization: ALICE, 'approov-token': await attester.mint({ bindTo: ALICE, claims: device() }) });
+const app = async () => ({ authorization: ALICE, 'x-attestation-token': await genuineToken(ALICE) });
 const put = (url: string, headers: Record<string, string>, body: string) =>
   fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body });
 
@@ -249,7 +273,31 @@ scenarios.push(
   },
 );
 
-const server = await startDemoServer(attester);
+const channel = await createDemoChannel();
+// The attestation service does not yet carry the app's pin-set version (psv); these tokens stand in for ones that do.
+scenarios.push(
+  ...channel.scenarios(async (claims) => ({
+    authorization: ALICE,
+    'x-attestation-token': await attester.mint({ bindTo: ALICE, claims: { ...device(), ...claims } }),
+  })),
+);
+
+const server = await startDemoServer({
+  endpoints: channel.endpoints,
+  // Tokens without a pin-set version claim (the attestation service's, apps released before dynamic pinning) are let
+  // through; a present claim must be at least the version that revoked the last compromised key.
+  channel: { minPinSetVersion: () => channel.publisher.minPinSetVersion(), allowMissingClaim: true },
+});
+genuineApp = createAttestationClient({
+  serviceUrl: server.url,
+  attester: {
+    platform: 'android',
+    installationId: 'pixel-8-a1-install',
+    // Stands in for the app's native `requestIntegrityToken({ nonce: challenge })`: a Play Integrity verdict for a
+    // genuine build (versionCode 620) on a genuine phone, encrypted and signed with the demo's Play test keys.
+    requestIntegrityToken: (challenge) => demoPlayIntegrity.token({ nonce: challenge, versionCode: 620 }),
+  },
+});
 let failures = 0;
 const rows: string[][] = [];
 try {
@@ -279,5 +327,8 @@ console.log(`mobile-api-shield demo: an Express API at ${server.url} and ${scena
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of rows) console.log(line(row));
+for (const e of channel.failures) {
+  console.log(`\npin-failure report: ${e.host} from ${e.ip} (${e.appId} ${e.appVersion}), ${e.validationResult}, served ${e.servedChainSubjects.join(' <- ')}${e.mitmSuspected ? ' (MITM suspected)' : ''}`);
+}
 console.log(`\n${scenarios.length - failures} as expected, ${failures} unexpected`);
 process.exit(failures === 0 ? 0 : 1);

@@ -29,6 +29,7 @@ export { createClientIpResolver } from './core/client-ip.js';
 
 // Device and app integrity.
 export { createDeviceRiskVerifier, deviceRiskOptionsSchema, DEVICE_HEADERS, requestBinding } from './verifiers/device-risk/index.js';
+export { ASSERTION_CHALLENGE_PREFIX } from './verifiers/device-risk/index.js';
 export type {
   DeviceRiskOptions,
   DeviceRouteOptions,
@@ -79,3 +80,24 @@ export type {
   PayloadLimits,
 } from './verifiers/payload-shield/index.js';
 export { BodyError, readRawBody, parseBody } from './core/body.js';
+export { endpointProblem, serveEndpoint, DEFAULT_ENDPOINT_BODY_LIMIT } from './core/endpoints.js';
+export type { Endpoints, EndpointRoute, EndpointRequest, EndpointResponse, EndpointMethod } from './core/endpoints.js';
+
+// Attestation service (self-hosted token issuer).
+export { createAttestationService, ATTESTATION_SERVICE_CODES, ATTESTATION_SERVICE_CLAIMS } from './attestation/issuer/index.js';
+export type {
+  AttestationService,
+  AttestationServiceOptions,
+  AttestationPolicy,
+  AttestationServiceEvent,
+  IssuedToken,
+  IssuedDeviceVerdict,
+  IssuedTokenClaims,
+  SigningKeyInput,
+  PublishedJwk,
+} from './attestation/issuer/index.js';
+
+// Channel integrity (pins, signed pin sets, pin-failure reports, channel.minPinSetVersion).
+export * from './channel/index.js';
+export { createChannelVerifier, channelOptionsSchema } from './verifiers/channel/index.js';
+export type { ChannelOptions } from './verifiers/channel/index.js';

@@ -4,7 +4,7 @@ import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
-import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
+import { findRoutePattern, routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView } from './express-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
@@ -64,6 +64,7 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
     }
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
+    request.findRoute = () => findRoutePattern(req.app, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
@@ -109,3 +110,4 @@ export function expressShield(shield: Shield, route?: RouteOptions | false): Exp
 
 export type { Decision, RouteOptions, Shield };
 export { expressShieldBody, captureRawBody, type BodyParserVerify } from './express-body.js';
+export { expressEndpoints, type ExpressEndpointsOptions } from './express-endpoints.js';

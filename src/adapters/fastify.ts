@@ -23,9 +23,17 @@ interface FastifyLikeRequest {
   headers: ShieldRequest['headers'];
   body?: unknown;
   params?: unknown;
-  routeOptions?: { config?: { shield?: RouteOptions | false } };
-  routeConfig?: { shield?: RouteOptions | false };
+  /** Fastify ≥ 4.10 (a fresh object on every read in Fastify 5). */
+  routeOptions?: { config?: FastifyRouteConfig };
+  /** Fastify 4.0–4.9 (deprecated, with a warning, from 4.10 on: read only when `routeOptions` is missing). */
+  context?: { config?: FastifyRouteConfig };
   shield?: Decision;
+}
+
+/** A route's config as Fastify keeps it: the user's `config` plus the full `url` pattern (with prefixes). */
+interface FastifyRouteConfig {
+  url?: string;
+  shield?: RouteOptions | false;
 }
 
 interface FastifyLikeReply {
@@ -69,28 +77,33 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
   if (!app.hasRequestDecorator('shield')) app.decorateRequest('shield', undefined);
 
-  // Validate each route's options when the route is declared, so a typo fails at startup, not per request.
-  let routesHaveOptions = false;
+  // Validate each route's options when the route is declared, so a typo fails at startup, not per request. Fastify
+  // calls onRoute only for routes declared once the plugin has loaded: `await app.register(fastifyShield, ...)` first.
   app.addHook('onRoute', ((routeOptions: { config?: { shield?: unknown }; method: unknown; url: string }) => {
     const route = routeOptions.config?.shield;
     if (route === undefined) return;
     parseRouteOptions(route, `route ${String(routeOptions.method)} ${routeOptions.url} config.shield`);
-    routesHaveOptions = true;
   }) as never);
 
-  function routeOf(req: FastifyLikeRequest): RouteOptions | false | undefined {
-    // Fastify builds a fresh `routeOptions` object on every read: only pay for it when some route has options.
-    if (!routesHaveOptions) return undefined;
-    return (req.routeOptions?.config ?? req.routeConfig)?.shield;
+  /** The config of the route Fastify matched (one stable object per route), on every Fastify version in range. */
+  function routeConfigOf(req: FastifyLikeRequest): FastifyRouteConfig | undefined {
+    const options = req.routeOptions;
+    return options !== undefined ? options.config : req.context?.config;
   }
 
   const client = fastifyClient(shield);
-  function toRequest(req: FastifyLikeRequest, withBody: boolean): ShieldRequest {
+  function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
+    return config?.shield;
+  }
+
+  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
     const { path, query } = splitUrl(req.url);
     const ip = socketAddress(req.raw);
     return {
       method: req.method,
       path,
+      // The routes table is looked up by the route Fastify matched, never by the URL's spelling.
+      route: config?.url,
       headers: req.headers,
       ip,
       ...client(req, ip),
@@ -109,9 +122,10 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
 
   app.addHook('onRequest', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
-    const request = toRequest(req, false);
+    const config = routeConfigOf(req);
+    const request = toRequest(req, config, false);
     if (shield.mayNeedRawBody) (req as { [HEAD]?: ShieldRequest })[HEAD] = request; // reused by preParsing
-    const decision = await shield.check(request, routeOf(req), { stage: 'headers' });
+    const decision = await shield.check(request, routeOf(config), { stage: 'headers' });
     req.shield = decision;
     if (!decision.allowed) return deny(reply, decision, request);
     return undefined;
@@ -149,10 +163,11 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   if (shield.hasBodyStage) app.addHook('preValidation', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
     const previous = req.shield;
     if (previous === undefined || previous.complete) return undefined;
-    const request = toRequest(req, true);
+    const config = routeConfigOf(req);
+    const request = toRequest(req, config, true);
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
     const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
-    const decision = await shield.check(request, routeOf(req), { stage: 'body', previous });
+    const decision = await shield.check(request, routeOf(config), { stage: 'body', previous });
     req.shield = decision;
     if (decision.allowed) held?.release();
     else held?.discard();
@@ -177,3 +192,4 @@ Object.assign(fastifyShield, {
 
 export default fastifyShield;
 export type { Decision, RouteOptions, Shield };
+export { fastifyEndpoints, type FastifyEndpointsOptions } from './fastify-endpoints.js';

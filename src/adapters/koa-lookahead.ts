@@ -8,18 +8,41 @@ interface KoaRouterLayer {
 
 interface KoaRouterLike {
   match(path: string, method: string): { pathAndMethod: KoaRouterLayer[]; route: boolean };
+  opts?: { exclusive?: unknown };
+}
+
+/** Middleware after the router that only post-processes 404/405 answers (`router.allowedMethods()`), by its code. */
+const passThrough = new WeakMap<object, boolean>();
+
+function isAllowedMethods(fn: object): boolean {
+  let known = passThrough.get(fn);
+  if (known === undefined) {
+    const source = Function.prototype.toString.call(fn);
+    known = source.includes('_shouldProcessAllowedMethods') || source.includes('allowedArr');
+    passThrough.set(fn, known);
+  }
+  return known;
 }
 
 /**
- * Looks ahead in the app's @koa/router (or koa-router) dispatchers for the route that will handle this request, and
- * reports whether its first middleware is a route-level middleware of this shield, so a global middleware may leave
- * the decision to it. Any doubt answers false and the global decision stands.
+ * Looks ahead in the app's @koa/router (or koa-router) dispatchers for the layers that can receive this request (the
+ * router's own `match`, with its prefixes and nested routers). A global middleware may leave its denial to a
+ * route-level middleware only when the first matching route begins with a route-level middleware of this shield and
+ * nothing after it can receive the request but routes that begin with such a middleware too (each checks again under
+ * its own options) and `router.allowedMethods()`. So a relaxed decision never reaches a later handler through
+ * `await next()`. Any doubt answers false and the global decision stands.
  */
 export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield, method: string, path: string): boolean {
   if (!Array.isArray(middleware)) return false;
+  let found = false;
   for (const fn of middleware) {
     const router = (fn as { router?: KoaRouterLike } | null)?.router;
-    if (!router || typeof router.match !== 'function') continue;
+    if (!router || typeof router.match !== 'function') {
+      // Plain app middleware: before the route it has already run (or is the shield itself); after it, it could
+      // receive what the route passes on.
+      if (found && !(typeof fn === 'function' && isAllowedMethods(fn))) return false;
+      continue;
+    }
     let matched: ReturnType<KoaRouterLike['match']>;
     try {
       matched = router.match(path, method);
@@ -28,9 +51,32 @@ export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield,
     }
     if (!matched.route) continue;
     for (const layer of matched.pathAndMethod) {
-      if (layer.methods.length === 0) continue; // router.use() middleware: passes through to the route
-      return routeLevelOf(layer.stack[0], shield) !== undefined;
+      if (layer.methods.length === 0) {
+        if (found) return false; // router.use() middleware after the route
+        continue; // router.use() middleware before it: passes through to the route
+      }
+      if (routeLevelOf(layer.stack[0], shield) === undefined) return false;
+      found = true;
     }
   }
-  return false;
+  return found;
+}
+
+/** The full pattern (with router prefixes) of the first route @koa/router matches for this method and path. */
+export function findRoutePattern(middleware: unknown, method: string, path: string): string | undefined {
+  if (!Array.isArray(middleware)) return undefined;
+  for (const fn of middleware) {
+    const router = (fn as { router?: KoaRouterLike } | null)?.router;
+    if (!router || typeof router.match !== 'function') continue;
+    let matched: ReturnType<KoaRouterLike['match']>;
+    try {
+      matched = router.match(path, method);
+    } catch {
+      return undefined;
+    }
+    if (!matched.route) continue;
+    const layer = matched.pathAndMethod.find((l) => l.methods.length > 0) as (KoaRouterLayer & { path?: unknown }) | undefined;
+    return typeof layer?.path === 'string' ? layer.path : undefined;
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
-import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
+import { findRoutePattern, routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
@@ -51,6 +51,7 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
     }
     const request: ShieldRequest = koaRequestView(ctx, shield);
     const path = request.path;
+    request.findRoute = () => findRoutePattern(ctx.app.middleware, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
@@ -111,3 +112,4 @@ export function koaShield(shield: Shield, route?: RouteOptions | false): KoaShie
 
 export type { Decision, RouteOptions, Shield };
 export { koaShieldBody } from './koa-body.js';
+export { koaEndpoints, type KoaEndpointsOptions } from './koa-endpoints.js';

@@ -21,6 +21,8 @@ export const SHIELD_CODES = {
   payload_attack: { status: 403, title: 'Request blocked' },
   device_untrusted: { status: 403, title: 'Device not trusted' },
   device_step_up: { status: 403, title: 'Additional verification required' },
+  request_target_ambiguous: { status: 400, title: 'Malformed request' },
+  channel_stale_pins: { status: 403, title: 'Pin set out of date' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 /** A stable denial code (see the README's error code table). */

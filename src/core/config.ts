@@ -3,7 +3,9 @@ import { credentialAbuseOptionsSchema, credentialRouteOptionsSchema } from '../v
 import { deviceRiskOptionsSchema, deviceRouteOptionsSchema } from '../verifiers/device-risk/options.js';
 import { payloadRouteOptionsSchema, payloadShieldOptionsSchema } from '../verifiers/payload-shield/options.js';
 import { tokenOptionsSchema, tokenRouteOptionsSchema } from '../verifiers/token/config.js';
+import { channelOptionsSchema } from '../verifiers/channel/options.js';
 import { clientIpOptionsSchema } from './client-ip.js';
+import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
@@ -28,12 +30,10 @@ export const routeOptionsSchema = z
   })
   .strict();
 
-const routePattern = z
-  .string()
-  .regex(
-    /^\s*(?:(?:[A-Za-z]+|\*)\s+)?\/[^\s]*\s*$/,
-    'must be "METHOD /path" or "/path" (":param" segments and a final "*" allowed)',
-  );
+const routePattern = z.string().superRefine((key, ctx) => {
+  const problem = routeKeyProblem(key);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `route key "${key}": ${problem}` });
+});
 
 const verifierSchema = z.custom<Verifier>(
   (v) =>
@@ -51,6 +51,8 @@ export const shieldConfigSchema = z
     mode: modeSchema.default('enforce'),
     /** The attestation-token verifier. Omit it to run without token checks. */
     token: tokenOptionsSchema.optional(),
+    /** Channel integrity: refuse tokens whose pin-set version claim is older than `minPinSetVersion`. */
+    channel: channelOptionsSchema.optional(),
     /** Device and app integrity (Play Integrity, App Attest, token claims) and the device policy. */
     device: deviceRiskOptionsSchema.optional(),
     /** Credential-stuffing defence on login routes. */
@@ -76,6 +78,12 @@ export const shieldConfigSchema = z
     onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
     /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
     redactHeaders: z.array(headerNameSchema).default([]),
+    /**
+     * More header names `onDecision` may show in clear, on top of the default allow-list (content and protocol
+     * metadata, forwarding and tracing headers). Every other header is masked. A header a verifier reads as a
+     * credential or binding input stays masked whatever this says.
+     */
+    logHeaders: z.array(headerNameSchema).default([]),
     /** Shapes the denial response; return undefined to keep the default problem+json. */
     onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
       'onDeny',
@@ -118,6 +126,10 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): { path: string; mess
       const best = [...issue.errors].sort((a, b) => maxDepth(b) - maxDepth(a))[0] ?? [];
       const nested = formatIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
       if (nested.length > 0) return nested;
+    }
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A bad record key (a route key): say what is wrong with it rather than zod's "Invalid key in record".
+      return issue.issues.map((i) => ({ path: issue.path.map(String).join('.'), message: i.message }));
     }
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => ({ path: [...issue.path, k].map(String).join('.'), message: 'unknown option' }));

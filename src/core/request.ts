@@ -20,6 +20,18 @@ export interface ShieldRequest {
    * `trustProxy`): the shield then warns once if it sees forwarding headers it does not trust itself.
    */
   frameworkTrustsProxy?: boolean;
+  /**
+   * The route pattern the framework matched for this request, with any prefix (`/v1/orders/:id`), when the adapter
+   * knows it before the check (Fastify). The routes table is then looked up by the handler that will run; without
+   * it, by `path`.
+   */
+  route?: string;
+  /**
+   * For adapters that check before routing (Express, Koa): finds the route pattern the router will match for this
+   * request (full path, with mount prefixes), or undefined when it cannot tell. Called only when the path alone cannot
+   * decide, i.e. an exemption that another, non-exempt table pattern also matches.
+   */
+  findRoute?(): string | undefined;
   /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */
   query?: string | Readonly<Record<string, unknown>>;
   /** The body exactly as the application's parser produced it (the shield never parses a body itself). */

@@ -3,24 +3,71 @@ import type { RouteOptions } from './route-options.js';
 /** A route-table entry's options, or `false` to exempt the route from the shield. */
 export type RouteEntry = RouteOptions | false;
 
+/**
+ * What a request's path resolves to in the table: one entry (or none), or `AMBIGUOUS` when spellings of the path
+ * that different routers treat alike land on different entries (see `RouteTable.matchPath`).
+ */
+export const AMBIGUOUS: unique symbol = Symbol('mobile-api-shield.ambiguous-route');
+export type PathMatch = RouteEntry | undefined | typeof AMBIGUOUS;
+
 interface CompiledPattern {
   readonly method: string | undefined;
-  /** Lower-cased segments; ':name' matches one segment, a final '*' matches the rest (zero or more segments). */
+  /** Segments as written; ':name' matches one non-empty segment, a final '*' matches the rest (zero or more). */
   readonly segments: readonly string[];
+  /** The same, lower-cased, for the loose spelling. */
+  readonly lower: readonly string[];
   readonly entry: RouteEntry;
   readonly specificity: number;
   readonly order: number;
 }
 
+/** The supported key syntax, for error messages. */
+export const ROUTE_KEY_SYNTAX =
+  '"METHOD /path", "* /path" or "/path"; segments are literal text, ":name" (one segment) or a final "*" (the rest)';
+
+const METHOD = /^(?:[A-Za-z]+|\*)$/;
+const PARAM = /^:[A-Za-z_][A-Za-z0-9_]*$/;
+/** Characters that mean something in some router's pattern syntax; a literal segment must not contain them. */
+const SPECIAL = /[*?(){}[\]+:\\\s]/;
+
+/** Why a route key is not supported, or undefined when it is. Used by config validation at `createShield`. */
+export function routeKeyProblem(key: string): string | undefined {
+  const parsed = parseKey(key);
+  if (parsed === undefined) return `must be ${ROUTE_KEY_SYNTAX}`;
+  const segments = parsed.path.split('/').slice(1);
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i] as string;
+    if (s === '*' && i === segments.length - 1) continue;
+    if (s.startsWith(':')) {
+      if (!PARAM.test(s)) return `segment "${s}" is not supported: use ${ROUTE_KEY_SYNTAX}`;
+      continue;
+    }
+    if (s === '' && i !== segments.length - 1) return 'empty path segments ("//") are not supported';
+    if (SPECIAL.test(s) || s.includes('%') || s === '.' || s === '..') {
+      return `segment "${s}" is not supported (router-specific syntax or encoding): use ${ROUTE_KEY_SYNTAX}`;
+    }
+  }
+  return undefined;
+}
+
 /**
- * The framework-free `routes` table: `'METHOD /path/:param'` (or `'/path'` for every method, `'* /path'` likewise)
- * mapped to route options. Matching is case-insensitive and ignores a trailing slash, as Express does by default,
- * and percent-decodes each segment, as Fastify does before routing; this way no spelling of a path reaches a handler
- * under looser options than the table gives it. When several patterns match, the most specific wins (static
- * segments over `:params` over `*`, then a named method over any method), ties by declaration order.
+ * The framework-free `routes` table: `'METHOD /path/:param'` (or `'/path'` / `'* /path'` for every method) mapped to
+ * route options. When several patterns match, the most specific wins (literal segments over `:params` over `*`, then
+ * a named method over any method), ties by declaration order. `GET` entries cover `HEAD`, which every framework
+ * answers with the GET handler.
+ *
+ * Two ways to match, so that no spelling reaches a handler under looser options than the table gives it:
+ * - `matchRoute` takes the route pattern the framework matched (Fastify knows it before any hook runs): the table
+ *   is looked up by the handler that will run, never by the request's spelling.
+ * - `matchPath` takes the raw path, for a middleware that runs before routing (Express, Koa). It looks the path up
+ *   twice: as written (case-sensitive, no decoding, empty segments kept) and in its loosest reading (percent-decoded,
+ *   lower-cased, empty and dot segments resolved). Every router resolves a path somewhere between those two, so when
+ *   both land on the same entry that is the entry of the handler that runs; when they differ the answer is
+ *   `AMBIGUOUS`, and the shield refuses the request rather than guess.
  */
 export class RouteTable {
   private readonly exact = new Map<string, RouteEntry>();
+  private readonly exactLower = new Map<string, RouteEntry>();
   private readonly patterns: CompiledPattern[] = [];
   /** True when the table is empty: the hot path then skips matching entirely. */
   readonly empty: boolean;
@@ -28,62 +75,157 @@ export class RouteTable {
   constructor(routes: Readonly<Record<string, RouteEntry>> = {}) {
     let order = 0;
     const compiled: CompiledPattern[] = [];
-    for (const [pattern, entry] of Object.entries(routes)) {
-      const { method, path } = parsePattern(pattern);
-      const segments = splitPath(path.toLowerCase());
+    for (const [key, entry] of Object.entries(routes)) {
+      const parsed = parseKey(key);
+      if (parsed === undefined) continue; // validated by the config schema before it gets here
+      const segments = splitSegments(parsed.path);
       const dynamic = segments.some((s) => s.startsWith(':') || s === '*');
       if (!dynamic) {
-        const key = `${method ?? '*'} /${segments.join('/')}`;
-        if (!this.exact.has(key)) this.exact.set(key, entry);
+        const path = `/${segments.join('/')}`;
+        const method = parsed.method ?? '*';
+        if (!this.exact.has(`${method} ${path}`)) this.exact.set(`${method} ${path}`, entry);
+        const lowerKey = `${method} ${path.toLowerCase()}`;
+        if (!this.exactLower.has(lowerKey)) this.exactLower.set(lowerKey, entry);
         continue;
       }
       let specificity = 0;
       for (const s of segments) specificity = specificity * 4 + (s === '*' ? 1 : s.startsWith(':') ? 2 : 3);
-      compiled.push({ method, segments, entry, specificity: specificity * 2 + (method ? 1 : 0), order: order++ });
+      compiled.push({
+        method: parsed.method,
+        segments,
+        lower: segments.map((s) => (s.startsWith(':') ? s : s.toLowerCase())),
+        entry,
+        specificity: specificity * 2 + (parsed.method ? 1 : 0),
+        order: order++,
+      });
     }
     compiled.sort((a, b) => b.specificity - a.specificity || a.order - b.order);
     this.patterns = compiled;
     this.empty = this.exact.size === 0 && compiled.length === 0;
   }
 
-  /** The entry for a request, or undefined when no pattern matches. */
-  match(method: string, rawPath: string): RouteEntry | undefined {
+  /**
+   * The entry for the route pattern the framework matched (`/orders/:id`, with any prefix), or undefined. Pattern
+   * segments that are parameters or wildcards in the framework's syntax are only matched by `:param` / `*` keys.
+   */
+  matchRoute(method: string, routePattern: string): RouteEntry | undefined {
     if (this.empty) return undefined;
-    const segments = splitPath(normalisePath(rawPath));
-    const joined = `/${segments.join('/')}`;
-    const exact = this.exact.get(`${method} ${joined}`) ?? this.exact.get(`* ${joined}`);
-    if (exact !== undefined) return exact;
+    const segments = splitSegments(routePattern).map((s) => (isDynamicSegment(s) ? DYNAMIC : s.toLowerCase()));
+    return this.lookup(method, segments, true);
+  }
+
+  /**
+   * The entry for a raw request path (percent-encoded, as received, without query or fragment), or `AMBIGUOUS`
+   * (see the class comment). Plain paths (lower-case, unencoded, no empty or dot segments) are looked up once.
+   */
+  matchPath(method: string, rawPath: string): PathMatch {
+    if (this.empty) return undefined;
+    if (rawPath.charCodeAt(0) !== 0x2f) return AMBIGUOUS; // "*" (OPTIONS *) or worse: no route pattern names it
+    const written = rawSegments(rawPath);
+    const asWritten = this.lookup(method, written, false);
+    if (isPlain(rawPath)) return asWritten;
+    const loosest = this.lookup(method, looseSegments(rawPath), true);
+    return asWritten === loosest ? asWritten : AMBIGUOUS;
+  }
+
+  /**
+   * True when a path that resolved to an exemption is also matched by some other, non-exempt pattern. Express and Koa
+   * try routes in registration order, so which of the two handlers runs is the router's to say: the adapter is then
+   * asked for the route it will match (`ShieldRequest.findRoute`) before the exemption is granted.
+   */
+  exemptionContested(method: string, rawPath: string): boolean {
+    const loose = looseSegments(rawPath);
     for (const p of this.patterns) {
-      if (p.method !== undefined && p.method !== method) continue;
-      if (matchSegments(p.segments, segments)) return p.entry;
+      if (p.entry === false) continue;
+      if (p.method !== undefined && p.method !== method && !(method === 'HEAD' && p.method === 'GET')) continue;
+      if (matchSegments(p.lower, loose)) return true;
+    }
+    return false;
+  }
+
+  private lookup(method: string, segments: readonly string[], lowerCase: boolean): RouteEntry | undefined {
+    const exact = lowerCase ? this.exactLower : this.exact;
+    if (!segments.includes(DYNAMIC)) {
+      const path = `/${segments.join('/')}`;
+      const found =
+        exact.get(`${method} ${path}`) ?? (method === 'HEAD' ? exact.get(`GET ${path}`) : undefined) ?? exact.get(`* ${path}`);
+      if (found !== undefined) return found;
+    }
+    for (const p of this.patterns) {
+      if (p.method !== undefined && p.method !== method && !(method === 'HEAD' && p.method === 'GET')) continue;
+      if (matchSegments(lowerCase ? p.lower : p.segments, segments)) return p.entry;
     }
     return undefined;
   }
 }
 
-/** Parses `'GET /a/:b'`, `'* /a'` or `'/a'`; validated by the config schema before it gets here. */
-function parsePattern(pattern: string): { method: string | undefined; path: string } {
-  const trimmed = pattern.trim();
-  const space = trimmed.indexOf(' ');
-  if (space === -1) return { method: undefined, path: trimmed };
-  const method = trimmed.slice(0, space).toUpperCase();
-  return { method: method === '*' ? undefined : method, path: trimmed.slice(space + 1).trim() };
+/** Stands for a framework pattern's parameter or wildcard segment: only `:param` and `*` keys match it. */
+const DYNAMIC = '\u0000dynamic';
+
+/** Parses `'GET /a/:b'`, `'* /a'` or `'/a'`; undefined when it is none of these. */
+function parseKey(key: string): { method: string | undefined; path: string } | undefined {
+  const trimmed = key.trim();
+  const space = trimmed.search(/\s/);
+  const method = space === -1 ? undefined : trimmed.slice(0, space);
+  const path = space === -1 ? trimmed : trimmed.slice(space + 1).trim();
+  if (method !== undefined && !METHOD.test(method)) return undefined;
+  if (!path.startsWith('/') || /\s/.test(path)) return undefined;
+  const upper = method?.toUpperCase();
+  return { method: upper === '*' ? undefined : upper, path };
 }
 
-function splitPath(path: string): string[] {
-  return path.split('/').filter((s) => s.length > 0);
+/** A key's or a route pattern's segments; a trailing slash is ignored (keys and patterns name routes, not spellings). */
+function splitSegments(path: string): string[] {
+  const segments = path.split('/').slice(1);
+  if (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
+  return segments;
 }
 
-function normalisePath(rawPath: string): string {
-  let path = rawPath;
+/** The segments of a path exactly as written: nothing decoded, case kept, empty segments kept. */
+function rawSegments(path: string): string[] {
+  const segments = path.split('/').slice(1);
+  if (segments.length === 1 && segments[0] === '') segments.pop(); // "/" is the root, not one empty segment
+  return segments;
+}
+
+/** The loosest reading of a path: decoded (also `%2F`), lower-cased, empty and `.` segments dropped, `..` applied. */
+function looseSegments(path: string): string[] {
+  let decoded = path;
   if (path.includes('%')) {
     try {
-      path = decodeURIComponent(path);
+      decoded = decodeURIComponent(path);
     } catch {
-      // Malformed escapes: match on the raw text; a handler cannot be reached under a spelling the framework rejects.
+      decoded = path.replace(/%[0-9A-Fa-f]{2}/g, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
     }
   }
-  return path.toLowerCase();
+  const out: string[] = [];
+  for (const s of decoded.replace(/\\/g, '/').toLowerCase().split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') out.pop();
+    else out.push(s);
+  }
+  return out;
+}
+
+/** True when every reading of the path is the same: lower-case, unencoded, no empty, dot or trailing segments. */
+function isPlain(path: string): boolean {
+  let previous = 0;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x2f) {
+      if (previous === 0x2f && i > 0) return false; // "//"
+    } else if (c === 0x2e) {
+      if (previous === 0x2f) return false; // "/." or "/.."
+    } else if ((c >= 0x41 && c <= 0x5a) || c === 0x25 || c === 0x5c || c > 0x7e) {
+      return false; // upper case, "%", "\", non-ASCII
+    }
+    previous = c;
+  }
+  return previous !== 0x2f || path.length === 1;
+}
+
+function isDynamicSegment(segment: string): boolean {
+  return segment.startsWith(':') || segment.includes('*') || segment.includes('(') || segment.includes('{');
 }
 
 function matchSegments(pattern: readonly string[], segments: readonly string[]): boolean {
@@ -91,7 +233,7 @@ function matchSegments(pattern: readonly string[], segments: readonly string[]):
     const p = pattern[i] as string;
     if (p === '*' && i === pattern.length - 1) return true;
     const s = segments[i];
-    if (s === undefined) return false;
+    if (s === undefined || s === '') return false;
     if (p.startsWith(':')) continue;
     if (p !== s) return false;
   }

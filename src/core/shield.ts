@@ -6,19 +6,21 @@ import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type De
 import { createDeviceBodyBindingVerifier } from '../verifiers/device-risk/body-binding.js';
 import { createPayloadShieldVerifier } from '../verifiers/payload-shield/verifier.js';
 import { createTokenVerifier } from '../verifiers/token/token-verifier.js';
+import { createChannelVerifier } from '../verifiers/channel/index.js';
 import { BodyError } from './body.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { createProxyMismatchWarning } from './proxy-mismatch.js';
 import { SHIELD_CODES, type ShieldCode } from './codes.js';
 import { DeadlineWatch } from './deadline.js';
-import { ALWAYS_REDACTED, redactRequest } from './redact.js';
+import { checkOutcome } from './outcome.js';
+import { createRedactor } from './redact.js';
 import { parseShieldConfig, type ResolvedShieldConfig, type ShieldConfig } from './config.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { ShieldConfigError, ShieldDenyError } from './errors.js';
 import { problemResponse, type ProblemResponse } from './problem.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
-import { RouteTable } from './route-table.js';
+import { AMBIGUOUS, RouteTable, type PathMatch, type RouteEntry } from './route-table.js';
 import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from './verifier.js';
 
 /** Which verifiers a `check` call runs: Fastify checks headers on request and the body once it is parsed. */
@@ -217,12 +219,14 @@ export function createShield(config: ShieldConfig): Shield {
     }
   };
   if (resolved.token) build('token', () => createTokenVerifier(resolved.token!, { store }));
+  // Right after the token: it reads the token's pin-set version claim.
+  if (resolved.channel) build('channel', () => createChannelVerifier(resolved.channel!));
   if (resolved.device) {
     build('device', () => createDeviceRiskVerifier(resolved.device!, { store }));
     // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
     build('device', () => createDeviceBodyBindingVerifier(resolved.device!));
   }
-  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver }));
+  if (resolved.credentials) build('credentials', () => createCredentialAbuseVerifier(resolved.credentials!, { store, ipResolver, genericTokenErrors: resolved.token?.genericErrors === true }));
   if (resolved.payload) build('payload', () => createPayloadShieldVerifier(resolved.payload));
   verifiers.push(...resolved.verifiers);
   const routeKeys = verifiers.map(routeKeyOf);
@@ -233,19 +237,45 @@ export function createShield(config: ShieldConfig): Shield {
   };
   const bodyLimitBytes = resolved.payload?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
-  const sensitiveHeaders = new Set<string>([
-    ...ALWAYS_REDACTED,
-    ...resolved.redactHeaders,
-    ...(resolved.token ? [resolved.token.header] : []),
-    ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
-  ]);
+  const redactor = createRedactor({
+    logHeaders: resolved.logHeaders,
+    redactHeaders: [
+      ...resolved.redactHeaders,
+      ...(resolved.token ? [resolved.token.header] : []),
+      ...(resolved.device ? Object.values({ ...DEVICE_HEADERS, ...resolved.device.headers }).filter((h): h is string => typeof h === 'string') : []),
+    ],
+    verifiers,
+  });
 
   const tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
   const mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
+  /** Table entries by the route pattern a framework matched; bounded by the application's routes. */
+  const byPattern = new Map<string, Map<string, RouteEntry | undefined>>();
 
-  function resolveRoute(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false {
+  /** The table entry for a request: by the matched route pattern when the adapter knows it, else by the path. */
+  function tableEntry(request: ShieldRequest): PathMatch {
+    if (table.empty) return undefined;
+    const pattern = request.route;
+    if (typeof pattern !== 'string') {
+      const entry = table.matchPath(request.method, request.path);
+      if (entry !== false || !table.exemptionContested(request.method, request.path)) return entry;
+      // An exemption that a non-exempt pattern also matches: only the router knows which handler runs.
+      const found = request.findRoute?.();
+      return typeof found === 'string' ? table.matchRoute(request.method, found) : AMBIGUOUS;
+    }
+    let methods = byPattern.get(pattern);
+    if (methods === undefined) byPattern.set(pattern, (methods = new Map()));
+    if (methods.has(request.method)) return methods.get(request.method);
+    const entry = table.matchRoute(request.method, pattern);
+    methods.set(request.method, entry);
+    return entry;
+  }
+
+  function resolveRoute(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false | typeof AMBIGUOUS {
     if (route === false) return DISABLED;
-    const entry = table.match(request.method, request.path);
+    const entry = tableEntry(request);
+    // A path whose spellings land on different table entries is refused: no guess about the handler that runs.
+    if (entry === AMBIGUOUS) return AMBIGUOUS;
     let base: ResolvedRouteOptions | false;
     if (entry === undefined) base = EMPTY_ROUTE;
     else {
@@ -292,11 +322,20 @@ export function createShield(config: ShieldConfig): Shield {
     } catch (error) {
       return failure(error, verifier, reference);
     }
-    if (!(result instanceof Promise)) return result;
+    if (!(result instanceof Promise)) return validated(result, verifier, reference);
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
       .race(result, timeoutMs, () => new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
-      .then(undefined, (error: unknown) => failure(error, verifier, reference));
+      .then(
+        (value) => validated(value, verifier, reference),
+        (error: unknown) => failure(error, verifier, reference),
+      );
+  }
+
+  /** Only pass, skip and deny with a known code are outcomes; anything else a verifier returns is its error. */
+  function validated(value: unknown, verifier: Verifier, reference: string): VerifierOutcome | Failure {
+    const checked = checkOutcome(value, verifier.name);
+    return checked instanceof Error ? failure(checked, verifier, reference) : checked;
   }
 
   /**
@@ -323,6 +362,11 @@ export function createShield(config: ShieldConfig): Shield {
     const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
     const reference = previous ? (options?.previous as Decision).reference : randomUUID();
     const routeOptions = resolveRoute(request, route);
+    if (routeOptions === AMBIGUOUS) {
+      const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
+      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
+      return finish(request, new ShieldDecision(false, { code: 'request_target_ambiguous' }, reference, resolved.mode, ip, results, true, previous), options?.notify);
+    }
     let session = previous;
     if (session === undefined) {
       const client = ipResolver.resolve(request.ip, request.headers, request.frameworkIp);
@@ -408,7 +452,7 @@ export function createShield(config: ShieldConfig): Shield {
   function notifyDecision(decision: Decision, request: ShieldRequest): void {
     if (!decision.complete || !resolved.onDecision) return;
     try {
-      resolved.onDecision(decision, redactRequest(request, sensitiveHeaders));
+      resolved.onDecision(decision, redactor.redact(request, ShieldDecision.sessionOf(decision)?.ctx.route));
     } catch {
       // Logging must never break a request.
     }

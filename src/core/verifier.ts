@@ -71,6 +71,11 @@ export interface Verifier {
   wantsRawBody?(request: ShieldRequest): boolean;
   /** Whether this verifier applies to the request at all (e.g. the credential verifier only on login routes). */
   appliesTo?(route: ResolvedRouteOptions, request: ShieldRequest): boolean;
+  /**
+   * The headers this verifier reads as a credential or binding input on `route` (token header, binding headers, a
+   * login's `header.x-password`): `onDecision` never shows them, even when they are allow-listed.
+   */
+  sensitiveHeaders?(route: ResolvedRouteOptions): readonly string[];
   verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome>;
   /**
    * Called once the outcome of the request is known: the response status, or what the application reported with

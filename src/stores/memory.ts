@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Store } from './store.js';
+import type { AttemptReservation, AttemptStore, MemberReservation, ReserveAttemptOptions, SettleAttemptOptions } from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -34,7 +34,20 @@ class SetEntry {
     public expiresAt: number,
   ) {}
 }
-type Entry = ValueEntry | CounterEntry | SetEntry;
+/** A reserve-then-settle attempt counter: settled failures, a lock, and the reservations held (id → hold end). */
+class AttemptEntry {
+  failures = 0;
+  lockedUntil = 0;
+  readonly holds = new Map<string, number>();
+  constructor(public expiresAt: number) {}
+}
+type Entry = ValueEntry | CounterEntry | SetEntry | AttemptEntry;
+
+const REFUSED_HELD: AttemptReservation = Object.freeze({ granted: false, retryAfterMs: 1000, locked: false });
+const GRANTED: AttemptReservation = Object.freeze({ granted: true, retryAfterMs: 0, locked: false });
+const MEMBER_PRESENT: MemberReservation = Object.freeze({ granted: true, added: false });
+const MEMBER_ADDED: MemberReservation = Object.freeze({ granted: true, added: true });
+const MEMBER_REFUSED: MemberReservation = Object.freeze({ granted: false, added: false });
 
 /** Thrown when an operation meets a key holding another kind of value (Redis answers WRONGTYPE then). */
 export class StoreTypeError extends Error {
@@ -53,7 +66,7 @@ export class StoreTypeError extends Error {
  * Expiry is checked against the injected clock on access; expired entries take a slot until read or evicted, which
  * the entry bound already accounts for.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements AttemptStore {
   private readonly entries: LRUCache<string, Entry>;
   private readonly maxSetMembers: number;
   private readonly now: () => number;
@@ -157,5 +170,75 @@ export class MemoryStore implements Store {
     }
     this.entries.set(key, new ValueEntry(String(value), now + ttlMs));
     return Promise.resolve(true);
+  }
+
+  reserveAttempt(key: string, id: string, options: ReserveAttemptOptions): Promise<AttemptReservation> {
+    const now = this.now();
+    let entry = this.live(key, now);
+    if (entry === undefined) {
+      entry = new AttemptEntry(now + options.windowMs);
+      this.entries.set(key, entry);
+    } else if (!(entry instanceof AttemptEntry)) {
+      return Promise.reject(new StoreTypeError('reserveAttempt'));
+    }
+    if (entry.lockedUntil > now) {
+      return Promise.resolve({ granted: false, retryAfterMs: entry.lockedUntil - now, locked: true });
+    }
+    const allowance = Math.max(options.limit - entry.failures, options.floor);
+    if (entry.holds.size >= allowance) {
+      // Only at the limit: drop reservations whose hold ran out (their requests never settled).
+      for (const [held, until] of entry.holds) if (until <= now) entry.holds.delete(held);
+      if (entry.holds.size >= allowance) {
+        if (entry.failures >= options.limit && options.floor === 0) {
+          return Promise.resolve({ granted: false, retryAfterMs: entry.expiresAt - now, locked: false });
+        }
+        return Promise.resolve(REFUSED_HELD);
+      }
+    }
+    entry.holds.set(id, now + options.holdMs);
+    return Promise.resolve(GRANTED);
+  }
+
+  settleAttempt(key: string, id: string, options: SettleAttemptOptions): Promise<number> {
+    const now = this.now();
+    let entry = this.live(key, now);
+    if (entry !== undefined && !(entry instanceof AttemptEntry)) return Promise.reject(new StoreTypeError('settleAttempt'));
+    entry?.holds.delete(id);
+    if (!options.failed) return Promise.resolve(entry?.failures ?? 0);
+    if (entry === undefined) {
+      // Reset by a success meanwhile, or expired: the failure still counts, in a new window.
+      entry = new AttemptEntry(now + options.windowMs);
+      this.entries.set(key, entry);
+    }
+    entry.failures += 1;
+    if (options.lockMs > 0 && entry.failures >= options.limit) {
+      const exponent = Math.min(entry.failures - options.limit, 30);
+      const lockMs = Math.min(options.lockMs * 2 ** exponent, options.maxLockMs);
+      entry.lockedUntil = Math.max(entry.lockedUntil, now + lockMs);
+      // The lock outlives a shorter window: the counter stays until the lock ends.
+      entry.expiresAt = Math.max(entry.expiresAt, entry.lockedUntil);
+    }
+    return Promise.resolve(entry.failures);
+  }
+
+  reserveMember(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation> {
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry === undefined) {
+      if (limit < 1) return Promise.resolve(MEMBER_REFUSED);
+      this.entries.set(key, new SetEntry(new Set([member]), now + ttlMs));
+      return Promise.resolve(MEMBER_ADDED);
+    }
+    if (!(entry instanceof SetEntry)) return Promise.reject(new StoreTypeError('reserveMember'));
+    if (entry.members.has(member)) return Promise.resolve(MEMBER_PRESENT);
+    if (entry.members.size >= Math.min(limit, this.maxSetMembers)) return Promise.resolve(MEMBER_REFUSED);
+    entry.members.add(member);
+    return Promise.resolve(MEMBER_ADDED);
+  }
+
+  removeMember(key: string, member: string): Promise<void> {
+    const entry = this.live(key, this.now());
+    if (entry instanceof SetEntry) entry.members.delete(member);
+    return Promise.resolve();
   }
 }

@@ -67,3 +67,102 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `);
+
+/*
+ * Reserve-then-settle attempt counters: one hash per counter with fields `f` (settled failures), `u` (locked until,
+ * epoch ms) and `r:<id>` (a held reservation, valued with the epoch ms its hold ends). Time is the server's (TIME),
+ * so every instance judges holds and locks on one clock. Both fields `f` and `u` exist from creation, so the number
+ * of holds is HLEN - 2 without a scan; expired holds are swept only when the counter is at its limit.
+ */
+
+/**
+ * Grants a reservation (KEYS[1], ARGV: id, limit, floor, windowMs, holdMs) unless locked or at the limit.
+ * Returns { granted 1/0, retryAfterMs, locked 1/0 }.
+ */
+export const RESERVE_ATTEMPT = script(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'f', 0, 'u', 0)
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
+local u = tonumber(redis.call('HGET', KEYS[1], 'u') or '0')
+if u > now then
+  return { 0, u - now, 1 }
+end
+local allowance = math.max(limit - f, tonumber(ARGV[3]))
+local held = redis.call('HLEN', KEYS[1]) - 2
+if held >= allowance then
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    local name = all[i]
+    if string.sub(name, 1, 2) == 'r:' and tonumber(all[i + 1]) <= now then
+      redis.call('HDEL', KEYS[1], name)
+      held = held - 1
+    end
+  end
+  if held >= allowance then
+    if f >= limit and tonumber(ARGV[3]) == 0 then
+      return { 0, math.max(redis.call('PTTL', KEYS[1]), 1), 0 }
+    end
+    return { 0, 1000, 0 }
+  end
+end
+redis.call('HSET', KEYS[1], 'r:' .. ARGV[1], now + tonumber(ARGV[5]))
+return { 1, 0, 0 }
+`);
+
+/**
+ * Ends reservation ARGV[1] on KEYS[1] (ARGV: id, failed 1/0, limit, windowMs, lockMs, maxLockMs). A failure counts
+ * (in a new window when the counter is gone) and locks with exponential backoff at the limit. Returns the failures.
+ */
+export const SETTLE_ATTEMPT = script(`
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+if exists then
+  redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
+end
+if ARGV[2] ~= '1' then
+  if not exists then return 0 end
+  return tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
+end
+if not exists then
+  redis.call('HSET', KEYS[1], 'f', 0, 'u', 0)
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+local f = redis.call('HINCRBY', KEYS[1], 'f', 1)
+local limit = tonumber(ARGV[3])
+local lockMs = tonumber(ARGV[5])
+if lockMs > 0 and f >= limit then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local lock = math.min(lockMs * 2 ^ math.min(f - limit, 30), tonumber(ARGV[6]))
+  local untilMs = now + lock
+  if untilMs > tonumber(redis.call('HGET', KEYS[1], 'u') or '0') then
+    redis.call('HSET', KEYS[1], 'u', string.format('%d', untilMs))
+  end
+  if redis.call('PTTL', KEYS[1]) < lock then
+    redis.call('PEXPIRE', KEYS[1], string.format('%d', lock))
+  end
+end
+return f
+`);
+
+/**
+ * Admits ARGV[1] into the set KEYS[1] when it is a member already or the set holds fewer than ARGV[2] members
+ * (ARGV[3]: TTL set at creation). Returns { granted 1/0, added 1/0 }.
+ */
+export const RESERVE_MEMBER = script(`
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
+  return { 1, 0 }
+end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return { 0, 0 }
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return { 1, 1 }
+`);

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ADD_TO_SET, INCREMENT, SET_IF_GREATER, type LuaScript } from './redis-scripts.js';
-import type { Store } from './store.js';
+import { ADD_TO_SET, INCREMENT, RESERVE_ATTEMPT, RESERVE_MEMBER, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
+import type { AttemptReservation, AttemptStore, MemberReservation, ReserveAttemptOptions, SettleAttemptOptions } from './store.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -32,6 +32,7 @@ interface Commands {
   set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<'OK' | null>;
   get(key: string): Promise<string | null>;
   unlink(key: string): Promise<number>;
+  srem(key: string, member: string): Promise<number>;
 }
 
 function ttlArgument(ttlMs: number): number {
@@ -49,7 +50,7 @@ function ttlArgument(ttlMs: number): number {
  * When Redis is down or slow, every operation rejects within `commandTimeoutMs`; once ioredis reconnects, the next
  * operation succeeds with no action from the application.
  */
-export class RedisStore implements Store {
+export class RedisStore implements AttemptStore {
   private readonly client: Commands;
   private readonly prefix: string;
   private readonly timeoutMs: number;
@@ -144,5 +145,48 @@ export class RedisStore implements Store {
       this.run(SET_IF_GREATER, this.key(key), [String(value), ttlArgument(ttlMs)]),
     );
     return Number(reply) === 1;
+  }
+
+  async reserveAttempt(key: string, id: string, options: ReserveAttemptOptions): Promise<AttemptReservation> {
+    const reply = await this.withTimeout(
+      'reserveAttempt',
+      this.run(RESERVE_ATTEMPT, this.key(key), [
+        id,
+        options.limit,
+        options.floor,
+        ttlArgument(options.windowMs),
+        ttlArgument(options.holdMs),
+      ]),
+    );
+    if (!Array.isArray(reply) || reply.length !== 3) throw new Error('reserveAttempt: unexpected reply from Redis');
+    return { granted: Number(reply[0]) === 1, retryAfterMs: Number(reply[1]), locked: Number(reply[2]) === 1 };
+  }
+
+  async settleAttempt(key: string, id: string, options: SettleAttemptOptions): Promise<number> {
+    const reply = await this.withTimeout(
+      'settleAttempt',
+      this.run(SETTLE_ATTEMPT, this.key(key), [
+        id,
+        options.failed ? 1 : 0,
+        options.limit,
+        ttlArgument(options.windowMs),
+        Math.max(0, Math.ceil(options.lockMs)),
+        ttlArgument(options.maxLockMs),
+      ]),
+    );
+    return Number(reply);
+  }
+
+  async reserveMember(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation> {
+    const reply = await this.withTimeout(
+      'reserveMember',
+      this.run(RESERVE_MEMBER, this.key(key), [member, Math.min(limit, this.maxSetMembers), ttlArgument(ttlMs)]),
+    );
+    if (!Array.isArray(reply) || reply.length !== 2) throw new Error('reserveMember: unexpected reply from Redis');
+    return { granted: Number(reply[0]) === 1, added: Number(reply[1]) === 1 };
+  }
+
+  async removeMember(key: string, member: string): Promise<void> {
+    await this.withTimeout('removeMember', this.client.srem(this.key(key), member));
   }
 }

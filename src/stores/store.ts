@@ -1,3 +1,51 @@
+/** How {@link Store.reserveAttempt} counts. */
+export interface ReserveAttemptOptions {
+  /** Failures (settled) plus held reservations that exhaust the counter. */
+  limit: number;
+  /**
+   * Reservations still granted, one at a time, once failures alone reach `limit` and no lock is active: `1` for a
+   * lock with backoff (one more try after each lock), `0` for a budget (exhausted until the window ends).
+   */
+  floor: 0 | 1;
+  /** The counter's fixed window, set when it is created. */
+  windowMs: number;
+  /** A reservation not settled within this long frees itself (a crashed request cannot hold a slot forever). */
+  holdMs: number;
+}
+
+/** What {@link Store.reserveAttempt} answered. */
+export interface AttemptReservation {
+  /** True when the attempt holds a slot and may proceed. */
+  granted: boolean;
+  /** When refused: milliseconds until a retry can succeed (the lock, the window, or 1000 when slots are held). */
+  retryAfterMs: number;
+  /** When refused: true when a lock (not held slots or an exhausted budget) refused it. */
+  locked: boolean;
+}
+
+/** How {@link Store.settleAttempt} ends a reservation. */
+export interface SettleAttemptOptions {
+  /** True: the attempt failed and counts (held or not); false: its slot is released and nothing counts. */
+  failed: boolean;
+  /** As in {@link ReserveAttemptOptions}. */
+  limit: number;
+  windowMs: number;
+  /**
+   * Lock the counter for this long once failures reach `limit`, doubled for each failure beyond it, capped at
+   * `maxLockMs`. 0: no lock (a budget).
+   */
+  lockMs: number;
+  maxLockMs: number;
+}
+
+/** What {@link Store.reserveMember} answered. */
+export interface MemberReservation {
+  /** True when the member was already in the set or was added now (the set had room). */
+  granted: boolean;
+  /** True when this call added the member (release it with `removeMember` if the attempt does not fail). */
+  added: boolean;
+}
+
 /**
  * Shared state behind the verifiers (replay, counters, lockouts, App Attest counters). Every operation is atomic
  * on its own, so two shield instances on one store can never both win a race. Implementations: `MemoryStore`
@@ -28,4 +76,34 @@ export interface Store {
    * raised it: a strictly increasing counter (App Attest assertion counters) that concurrent replays cannot both pass.
    */
   setIfGreater(key: string, value: number, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Reserve-then-settle login counting, one atomic step each: grants a slot on the attempt counter at `key` (a
+   * reservation named `id`) unless its settled failures plus held reservations reached the limit or its lock is
+   * active. With N concurrent attempts and limit L, at most L are granted. Optional so custom stores written
+   * before it keep working for the verifiers that do not need it; the credential-abuse verifier requires it.
+   */
+  reserveAttempt?(key: string, id: string, options: ReserveAttemptOptions): Promise<AttemptReservation>;
+  /** Ends reservation `id` on `key`: a failure counts (and may lock), anything else frees the slot. Resolves failures. */
+  settleAttempt?(key: string, id: string, options: SettleAttemptOptions): Promise<number>;
+  /**
+   * Adds `member` to the set at `key` (created with `ttlMs`) only when it is already there or the set holds fewer
+   * than `limit` members, atomically: at most `limit` distinct members are ever admitted.
+   */
+  reserveMember?(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation>;
+  /** Removes `member` from the set at `key` (a reservation that did not turn into a failure). */
+  removeMember?(key: string, member: string): Promise<void>;
+}
+
+/** A store with the login-counting operations (both built-in stores are). */
+export type AttemptStore = Store & Required<Pick<Store, 'reserveAttempt' | 'settleAttempt' | 'reserveMember' | 'removeMember'>>;
+
+/** True when `store` has the reserve-then-settle operations. */
+export function isAttemptStore(store: Store): store is AttemptStore {
+  return (
+    typeof store.reserveAttempt === 'function' &&
+    typeof store.settleAttempt === 'function' &&
+    typeof store.reserveMember === 'function' &&
+    typeof store.removeMember === 'function'
+  );
 }

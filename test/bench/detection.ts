@@ -1,6 +1,6 @@
 /**
  * `npm run bench:detection`: replays every record of ../shared/waf-dev/corpus-dev.jsonl through the shield (the same
- * `createShield(...).check(request)` path the adapters use, body read through `readBody`) and prints detection per
+ * `createShield(...).check(request)` path the adapters use, body handed over as an app parser would) and prints detection per
  * category, the false-positive rate on benign requests and p50/p99 time per request.
  *
  * Flags: `--paranoia N`, `--direct` (call `inspectPayload` without the core), `--misses CATEGORY` (list missed

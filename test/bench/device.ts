@@ -46,7 +46,8 @@ const key = deviceKey();
 const challenge = Buffer.from('bench-challenge');
 const attestation = ca.attest(key, { teamId: TEAM, bundleId: BUNDLE, challenge });
 await registry.register({ attestationObject: attestation, challenge, keyId: key.keyId, now: NOW });
-const clientData = 'POST\n/pay\n';
+// The default (v2) canonical request: no query string, no Authorization header, no body.
+const clientData = 'v2\nPOST\n/pay\n\nauthorization:\n';
 const total = N + 400;
 const assertions = Array.from({ length: total }, (_, i) => assert(key, { teamId: TEAM, bundleId: BUNDLE, counter: i + 1, clientData }));
 const clientDataHash = createHash('sha256').update(clientData).digest();

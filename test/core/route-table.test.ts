@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RouteTable } from '../../src/core/route-table.js';
+import { AMBIGUOUS, RouteTable, routeKeyProblem } from '../../src/core/route-table.js';
 
 describe('RouteTable', () => {
   const health = false as const;
@@ -16,31 +16,79 @@ describe('RouteTable', () => {
   });
 
   it('matches static patterns by method', () => {
-    expect(table.match('GET', '/health')).toBe(health);
-    expect(table.match('POST', '/health')).toBeUndefined();
-    expect(table.match('POST', '/orders')).toBe(orders);
-    expect(table.match('PUT', '/any')).toBe(anyMethod);
+    expect(table.matchPath('GET', '/health')).toBe(health);
+    expect(table.matchPath('POST', '/health')).toBeUndefined();
+    expect(table.matchPath('POST', '/orders')).toBe(orders);
+    expect(table.matchPath('PUT', '/any')).toBe(anyMethod);
   });
 
   it('matches params and trailing wildcards', () => {
-    expect(table.match('GET', '/orders/42')).toBe(orderById);
-    expect(table.match('GET', '/orders/42/items')).toBeUndefined();
-    expect(table.match('DELETE', '/admin/users/1')).toBe(admin);
-    expect(table.match('GET', '/admin')).toBe(admin);
+    expect(table.matchPath('GET', '/orders/42')).toBe(orderById);
+    expect(table.matchPath('GET', '/orders/42/items')).toBeUndefined();
+    expect(table.matchPath('DELETE', '/admin/users/1')).toBe(admin);
+    expect(table.matchPath('GET', '/admin')).toBe(admin);
   });
 
-  it('ignores case, trailing slashes and percent-encoding as the frameworks do', () => {
-    expect(table.match('GET', '/HEALTH')).toBe(health);
-    expect(table.match('GET', '/health/')).toBe(health);
-    expect(table.match('POST', '/%6Frders')).toBe(orders);
-    expect(table.match('GET', '/orders%')).toBeUndefined();
+  it('lets GET entries cover HEAD', () => {
+    expect(table.matchPath('HEAD', '/health')).toBe(health);
+    expect(table.matchPath('HEAD', '/orders/1')).toBe(orderById);
+    expect(table.matchRoute('HEAD', '/orders/:id')).toBe(orderById);
+  });
+
+  it('answers AMBIGUOUS when spellings of a path land on different entries', () => {
+    // Each of these reaches a different handler depending on the router's case, slash and decoding rules.
+    expect(table.matchPath('GET', '/HEALTH')).toBe(AMBIGUOUS);
+    expect(table.matchPath('GET', '/health/')).toBe(AMBIGUOUS);
+    expect(table.matchPath('POST', '/%6Frders')).toBe(AMBIGUOUS);
+    expect(table.matchPath('GET', '//health')).toBe(AMBIGUOUS);
+    expect(table.matchPath('GET', '/x/../health')).toBe(AMBIGUOUS);
+    expect(table.matchPath('OPTIONS', '*')).toBe(AMBIGUOUS);
+  });
+
+  it('does not flag spellings that land on the same entry', () => {
+    expect(table.matchPath('GET', '/orders/AbC%20x')).toBe(orderById);
+    expect(table.matchPath('DELETE', '/Admin/X')).toBe(AMBIGUOUS); // "Admin" is not "admin" as written
+    expect(table.matchPath('DELETE', '/admin/X/')).toBe(admin);
+    expect(table.matchPath('GET', '/orders%')).toBeUndefined();
+  });
+
+  it('never lets an encoded slash or letter reach an exempt entry (they are not the same route to a router)', () => {
+    const t = new RouteTable({ 'GET /products/featured': false, 'GET /products/:id': { mode: 'enforce' } });
+    expect(t.matchPath('GET', '/products/featured')).toBe(false);
+    expect(t.matchPath('GET', '/products/featured%2F')).toBe(AMBIGUOUS);
+    expect(t.matchPath('GET', '/products/f%65atured')).toBe(AMBIGUOUS);
+    expect(t.matchPath('GET', '/products/FEATURED')).toBe(AMBIGUOUS);
+    expect(t.matchPath('GET', '/products/42')).toEqual({ mode: 'enforce' });
+  });
+
+  it('looks up a matched route pattern: literal keys only match literal pattern segments', () => {
+    const exempt = false as const;
+    const byId = { mode: 'enforce' as const };
+    const t = new RouteTable({ 'GET /products/featured': exempt, 'GET /products/:id': byId, '/files/*': admin });
+    expect(t.matchRoute('GET', '/products/featured')).toBe(exempt);
+    expect(t.matchRoute('GET', '/products/:productId')).toBe(byId);
+    expect(t.matchRoute('GET', '/products/:id(^\\d+)')).toBe(byId);
+    expect(t.matchRoute('GET', '/files/*')).toBe(admin);
+    expect(t.matchRoute('POST', '/files/:name/raw')).toBe(admin);
+    expect(t.matchRoute('GET', '/products/featured/')).toBe(exempt);
   });
 
   it('prefers the most specific pattern', () => {
     const specific = { mode: 'monitor' as const };
     const general = { mode: 'enforce' as const };
     const t = new RouteTable({ '/api/*': general, 'GET /api/:id': { ...general }, 'GET /api/me': specific });
-    expect(t.match('GET', '/api/me')).toBe(specific);
-    expect(t.match('POST', '/api/me')).toBe(general);
+    expect(t.matchPath('GET', '/api/me')).toBe(specific);
+    expect(t.matchPath('POST', '/api/me')).toBe(general);
+  });
+
+  it('names unsupported key syntax', () => {
+    expect(routeKeyProblem('GET /files/*path')).toMatch(/not supported/);
+    expect(routeKeyProblem('GET /files/{*path}')).toMatch(/not supported/);
+    expect(routeKeyProblem('GET /files/(.*)')).toMatch(/not supported/);
+    expect(routeKeyProblem('GET /a/:id?')).toMatch(/not supported/);
+    expect(routeKeyProblem('GET /a//b')).toMatch(/empty/);
+    expect(routeKeyProblem('GET a')).toMatch(/must be/);
+    expect(routeKeyProblem('GET /a/:id/*')).toBeUndefined();
+    expect(routeKeyProblem('/a/b/')).toBeUndefined();
   });
 });

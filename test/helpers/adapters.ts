@@ -11,6 +11,7 @@ import Koa2 from 'koa2';
 import Router, { type RouterMiddleware } from '@koa/router';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
+import fastify40 from 'fastify40';
 import bodyParser from 'koa-bodyparser';
 import { captureRawBody, expressShield, expressShieldBody } from '../../src/adapters/express.js';
 import { koaShield, koaShieldBody, type KoaLikeContext } from '../../src/adapters/koa.js';
@@ -163,5 +164,7 @@ export const ADAPTERS: readonly AdapterHarness[] = [
   koaHarness('koa2', Koa2 as unknown as typeof Koa3),
   koaHarness('koa3', Koa3),
   fastifyHarness('fastify4', fastify4 as unknown as FastifyFactory),
+  // The lower bound of the declared peer range ^4.0.0: no `routeOptions` there, route config comes from `context`.
+  fastifyHarness('fastify4.0', fastify40 as unknown as FastifyFactory),
   fastifyHarness('fastify5', fastify5),
 ];

@@ -255,6 +255,10 @@ describe('store failure and explicit outcomes (Express 5 and Fastify 5)', () => 
     increment: () => Promise.reject(new Error('store down')),
     addToSet: () => Promise.reject(new Error('store down')),
     setIfGreater: () => Promise.reject(new Error('store down')),
+    reserveAttempt: () => Promise.reject(new Error('store down')),
+    settleAttempt: () => Promise.reject(new Error('store down')),
+    reserveMember: () => Promise.reject(new Error('store down')),
+    removeMember: () => Promise.reject(new Error('store down')),
   };
   for (const adapter of ADAPTERS.filter((a) => a.name === 'express5' || a.name === 'fastify5')) {
     it(`${adapter.name}: a failing store denies logins 503 (fail closed)`, async () => {
@@ -295,6 +299,128 @@ describe('store failure and explicit outcomes (Express 5 and Fastify 5)', () => 
       } finally {
         await app.close();
       }
+    });
+  }
+});
+
+/**
+ * A MemoryStore behind a network-like delay (1 ms each way, as to a Redis): every operation still runs atomically,
+ * but answers arrive later, so attempts in flight overlap as they do in production with a slow password hash.
+ */
+function distant(store: Store): Store {
+  const wait = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await wait();
+        const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        await wait();
+        return result;
+      };
+    },
+  });
+}
+
+describe('issue 10: bursts and typed credential fields (every adapter)', () => {
+  for (const adapter of ADAPTERS) {
+    describe(adapter.name, () => {
+      let app: RunningApp;
+      let hits = 0;
+      const counting: TestRoute['respond'] = (input) => {
+        hits++;
+        return loginRespond(input);
+      };
+      beforeAll(async () => {
+        const shield = createShield(
+          shieldConfig(distant(new MemoryStore()), [], {
+            consecutiveFailures: { limit: 5, lockSeconds: 60 },
+            ipFailures: { limit: 7, windowSeconds: 3600 },
+            ipDistinctUsernames: { limit: 6, windowSeconds: 3600 },
+            deviceFailures: false,
+            deviceDistinctUsernames: false,
+          }),
+        );
+        app = await adapter.start(shield, [{ ...routes[0]!, respond: counting }]);
+      });
+      afterAll(() => app.close());
+
+      const burst = async (n: number, make: (i: number) => { email?: unknown; ip: string }) => {
+        hits = 0;
+        const token = await attester.mint({ claims: { did: 'burst-phone' } });
+        const statuses = await Promise.all(
+          Array.from({ length: n }, (_, i) => {
+            const { email, ip } = make(i);
+            return request(app.server)
+              .post('/login')
+              .set({ 'approov-token': token, 'x-forwarded-for': ip })
+              .send({ email, password: 'wrong' })
+              .then((r) => r.status);
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 50));
+        return statuses;
+      };
+
+      it('200 concurrent wrong guesses on one account: at most 5 reach the password check', async () => {
+        const statuses = await burst(200, () => ({ email: 'burst-victim@example.com', ip: '203.0.113.201' }));
+        expect(hits).toBeLessThanOrEqual(5);
+        expect(hits).toBeGreaterThan(0);
+        expect(statuses.filter((s) => s === 401)).toHaveLength(hits);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(200 - hits);
+        // Settled: the lock holds afterwards too.
+        const after = await attempt(app, { email: 'burst-victim@example.com', password: PASSWORD, ip: '203.0.113.201', did: 'x' });
+        expect(after.status).toBe(429);
+      });
+
+      it('a burst of distinct usernames from one IP key: at most ipDistinctUsernames.limit reach the app', async () => {
+        const statuses = await burst(100, (i) => ({ email: `spray${i}@example.com`, ip: '203.0.113.202' }));
+        expect(hits).toBeLessThanOrEqual(6);
+        expect(hits).toBeGreaterThan(0);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(100 - hits);
+      });
+
+      it('a burst against the IP failure budget: at most ipFailures.limit reach the app', async () => {
+        // Four usernames, each under its consecutive and the distinct limit: only the IP budget (7) can stop them.
+        const statuses = await burst(100, (i) => ({ email: `budget${i % 4}@example.com`, ip: '203.0.113.203' }));
+        expect(hits).toBeLessThanOrEqual(7);
+        expect(hits).toBeGreaterThan(0);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(100 - hits);
+      });
+
+      it('a non-string username is refused 400, never skipped: ["alice"] after alice is locked reaches nothing', async () => {
+        const ip = '203.0.113.204';
+        for (let i = 0; i < 5; i++) await attempt(app, { email: 'typed-alice@example.com', ip, did: 'x' });
+        hits = 0;
+        for (const email of [['typed-alice@example.com'], { $ne: null }, 42, null, true]) {
+          const res = await request(app.server)
+            .post('/login')
+            .set({ 'approov-token': await attester.mint(), 'x-forwarded-for': ip })
+            .send({ email, password: PASSWORD });
+          expect([email, res.status, res.body.code]).toEqual([email, 400, 'payload_malformed']);
+        }
+        expect(hits).toBe(0);
+      });
+
+      it('logins without a username count under a key of their own and lock', async () => {
+        const ip = '203.0.113.205';
+        hits = 0;
+        for (let i = 0; i < 5; i++) {
+          const res = await request(app.server)
+            .post('/login')
+            .set({ 'approov-token': await attester.mint(), 'x-forwarded-for': ip })
+            .send({ password: 'wrong' });
+          expect(res.status).toBe(401);
+          await new Promise((r) => setImmediate(r));
+        }
+        const locked = await request(app.server)
+          .post('/login')
+          .set({ 'approov-token': await attester.mint(), 'x-forwarded-for': ip })
+          .send({ password: PASSWORD });
+        expect(locked.status).toBe(429);
+        expect(hits).toBe(5);
+      });
     });
   }
 });

@@ -11,6 +11,10 @@ import type { Decision } from '../../src/core/decision.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
 import { genuinePayload, PACKAGE, playKeys, playToken } from '../attestation/play-integrity/token-factory.js';
+import { createAppAttestRegistry, createAttestationChallenges } from '../../src/attestation/app-attest/index.js';
+import { ASSERTION_CHALLENGE_PREFIX } from '../../src/verifiers/device-risk/index.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { assert, deviceKey, FakeAppleCa } from '../attestation/app-attest/fake-apple.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 const keys = playKeys();
@@ -49,9 +53,10 @@ function shieldFor(decisions: Decision[]) {
 const claims = (extra: Record<string, unknown>) => ({ did: 'dev-1', ver: '6.1.0', os: 'android', ...extra });
 const tokenHeader = async (extra: Record<string, unknown> = {}) => ({ 'approov-token': await attester.mint({ claims: claims(extra) }) });
 
-/** A Play Integrity token bound to METHOD\nPATH\nBODY_SHA256 (the canonical binding of the device verifier). */
-async function playHeader(method: string, path: string, levels: string[], bodyHash = '') {
-  const nonce = createHash('sha256').update(`${method}\n${path}\n${bodyHash}`).digest('base64url');
+/** A Play Integrity token bound to the v2 canonical request (no query string, no Authorization header). */
+async function playHeader(method: string, path: string, levels: string[], bodyHash = '', query = '', authorization = '') {
+  const canonical = `v2\n${method}\n${path}\n${query}\nauthorization:${authorization}\n${bodyHash}`;
+  const nonce = createHash('sha256').update(canonical).digest('base64url');
   const payload = genuinePayload(Date.now(), { nonce });
   payload.deviceIntegrity = { ...payload.deviceIntegrity, deviceRecognitionVerdict: levels };
   return { 'x-play-integrity': await playToken(keys, payload) };
@@ -122,6 +127,25 @@ for (const adapter of ADAPTERS) {
       expect(res.body.code).toBe('device_untrusted');
     });
 
+    it('v2 binding: a token covers the raw query string and the Authorization header', async () => {
+      decisions.length = 0;
+      const query = 'to=alice&amount=10';
+      const alice = 'Bearer alice-session';
+      const play = await playHeader('GET', '/feed', ['MEETS_DEVICE_INTEGRITY'], '', query, alice);
+      await request(app.server).get(`/feed?${query}`).set({ ...(await tokenHeader()), ...play, authorization: alice }).expect(200);
+      const moved = await playHeader('GET', '/feed', ['MEETS_DEVICE_INTEGRITY'], '', query, alice);
+      const tampered = await request(app.server)
+        .get('/feed?to=mallory&amount=9999')
+        .set({ ...(await tokenHeader()), ...moved, authorization: alice });
+      expect(tampered.status).toBe(403);
+      expect(decisions.at(-1)?.results.find((r) => r.verifier === 'device-risk')?.detail).toContain('play-integrity:nonce_mismatch');
+      const stolen = await playHeader('GET', '/feed', ['MEETS_DEVICE_INTEGRITY'], '', query, alice);
+      const otherSession = await request(app.server)
+        .get(`/feed?${query}`)
+        .set({ ...(await tokenHeader()), ...stolen, authorization: 'Bearer mallory-session' });
+      expect(otherSession.status).toBe(403);
+    });
+
     it('unsigned self-reported signals can lower trust but never raise it', async () => {
       const lowered = await request(app.server).get('/feed').set({ ...(await tokenHeader()), 'x-device-signals': 'hooks' });
       expect(lowered.status).toBe(403);
@@ -154,6 +178,56 @@ for (const adapter of ADAPTERS) {
 
     it('device: false on a route skips device checks', async () => {
       await request(app.server).get('/no-device').set(await tokenHeader({ rooted: true })).expect(200);
+    });
+  });
+}
+
+// Issue 17 items 2 and 5 over real sockets: App Attest assertions bound to the v2 request, in challenge mode.
+const appleCa = new FakeAppleCa();
+const TEAM = 'ABCDE12345';
+const BUNDLE = 'com.example.bank';
+
+for (const adapter of ADAPTERS) {
+  describe(`App Attest challenge mode through ${adapter.name}`, () => {
+    let app: RunningApp;
+    const store = new MemoryStore();
+    const key = deviceKey();
+    const challenges = createAttestationChallenges({ store, keyPrefix: ASSERTION_CHALLENGE_PREFIX });
+    let counter = 0;
+    beforeAll(async () => {
+      const registry = createAppAttestRegistry({ store, teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: appleCa.root });
+      const challenge = Buffer.from('registration');
+      await registry.register({ attestationObject: appleCa.attest(key, { teamId: TEAM, bundleId: BUNDLE, challenge }), challenge, keyId: key.keyId });
+      const shield = createShield({
+        store,
+        device: { appAttest: { teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: appleCa.root, challenge: true, newDeviceWindowMs: 0 } },
+      });
+      app = await adapter.start(shield, [{ method: 'GET', path: '/feed' }]);
+    });
+    afterAll(() => app.close());
+
+    const signed = (challenge: string, query: string, authorization: string) => ({
+      authorization,
+      'x-app-attest-key-id': key.keyId.toString('base64'),
+      'x-app-attest-challenge': challenge,
+      'x-app-attest-assertion': assert(key, {
+        teamId: TEAM,
+        bundleId: BUNDLE,
+        counter: ++counter,
+        clientData: `v2\nGET\n/feed\n${query}\nauthorization:${authorization}\n\n${challenge}`,
+      }).toString('base64'),
+    });
+
+    it('a fresh challenge passes once; reuse, another query or another session is refused', async () => {
+      const c1 = await challenges.issue();
+      await request(app.server).get('/feed?page=2').set(signed(c1, 'page=2', 'Bearer alice')).expect(200);
+      const reused = await request(app.server).get('/feed?page=2').set(signed(c1, 'page=2', 'Bearer alice'));
+      expect(reused.status).toBe(403);
+      const c2 = await challenges.issue();
+      expect((await request(app.server).get('/feed?page=3').set(signed(c2, 'page=2', 'Bearer alice'))).status).toBe(403);
+      expect((await request(app.server).get('/feed?page=2').set({ ...signed(c2, 'page=2', 'Bearer alice'), authorization: 'Bearer mallory' })).status).toBe(403);
+      // The refused attempts did not spend c2: a correct request with it still passes.
+      await request(app.server).get('/feed?page=2').set(signed(c2, 'page=2', 'Bearer alice')).expect(200);
     });
   });
 }

@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { isAttemptStore } from '../../src/stores/store.js';
 import type { Store } from '../../src/stores/store.js';
 
 /** The behaviour every Store must have; run against MemoryStore and RedisStore. */
@@ -117,5 +118,105 @@ export function storeContract(makeStore: () => Store, key: (name: string) => str
     await sleep(120);
     expect(await store.get(k)).toBeUndefined();
     expect(await store.setIfGreater(k, 1, 60)).toBe(true);
+  });
+
+  describe('reserve-then-settle attempt counters', () => {
+    const attemptStore = () => {
+      const store = makeStore();
+      if (!isAttemptStore(store)) throw new Error('store lacks the attempt operations');
+      return store;
+    };
+    const lock = { limit: 5, floor: 1, windowMs: 10_000, holdMs: 10_000 } as const;
+    const fail = { failed: true, limit: 5, windowMs: 10_000, lockMs: 150, maxLockMs: 1_000 };
+
+    it('of 200 concurrent reservations with limit 5, exactly 5 are granted; a release frees one slot', async () => {
+      const store = attemptStore();
+      const k = key('att-race');
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.reserveAttempt(k, `r${i}`, lock)));
+      const granted = results.flatMap((r, i) => (r.granted ? [i] : []));
+      expect(granted).toHaveLength(5);
+      expect(results.filter((r) => !r.granted).every((r) => !r.locked && r.retryAfterMs > 0)).toBe(true);
+      expect((await store.reserveAttempt(k, 'late', lock)).granted).toBe(false);
+      await store.settleAttempt(k, `r${granted[0]}`, { ...fail, failed: false });
+      expect((await store.reserveAttempt(k, 'after-release', lock)).granted).toBe(true);
+      expect((await store.reserveAttempt(k, 'one-too-many', lock)).granted).toBe(false);
+    });
+
+    it('failures lock with backoff; after a lock one attempt at a time is let through', async () => {
+      const store = attemptStore();
+      const k = key('att-lock');
+      for (let i = 0; i < 5; i++) {
+        expect((await store.reserveAttempt(k, `a${i}`, lock)).granted).toBe(true);
+        expect(await store.settleAttempt(k, `a${i}`, fail)).toBe(i + 1);
+      }
+      const locked = await store.reserveAttempt(k, 'x', lock);
+      expect(locked).toMatchObject({ granted: false, locked: true });
+      expect(locked.retryAfterMs).toBeGreaterThan(50);
+      expect(locked.retryAfterMs).toBeLessThanOrEqual(150);
+      await sleep(200);
+      const next = await Promise.all(Array.from({ length: 20 }, (_, i) => store.reserveAttempt(k, `b${i}`, lock)));
+      expect(next.filter((r) => r.granted)).toHaveLength(1);
+      const winner = `b${next.findIndex((r) => r.granted)}`;
+      expect(await store.settleAttempt(k, winner, fail)).toBe(6);
+      const doubled = await store.reserveAttempt(k, 'y', lock);
+      expect(doubled.locked).toBe(true);
+      expect(doubled.retryAfterMs).toBeGreaterThan(150);
+      expect(doubled.retryAfterMs).toBeLessThanOrEqual(300);
+    });
+
+    it('a budget (floor 0) refuses until its window ends once failures reach the limit', async () => {
+      const store = attemptStore();
+      const k = key('att-budget');
+      const budget = { limit: 3, floor: 0, windowMs: 5_000, holdMs: 10_000 } as const;
+      for (let i = 0; i < 3; i++) {
+        expect((await store.reserveAttempt(k, `a${i}`, budget)).granted).toBe(true);
+        await store.settleAttempt(k, `a${i}`, { failed: true, limit: 3, windowMs: 5_000, lockMs: 0, maxLockMs: 0 });
+      }
+      const refused = await store.reserveAttempt(k, 'x', budget);
+      expect(refused).toMatchObject({ granted: false, locked: false });
+      expect(refused.retryAfterMs).toBeGreaterThan(4_000);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(5_000);
+    });
+
+    it('an unsettled reservation frees its slot when its hold ends', async () => {
+      const store = attemptStore();
+      const k = key('att-hold');
+      const short = { limit: 2, floor: 1, windowMs: 10_000, holdMs: 80 } as const;
+      expect((await store.reserveAttempt(k, 'a', short)).granted).toBe(true);
+      expect((await store.reserveAttempt(k, 'b', short)).granted).toBe(true);
+      expect((await store.reserveAttempt(k, 'c', short)).granted).toBe(false);
+      await sleep(150);
+      expect((await store.reserveAttempt(k, 'd', short)).granted).toBe(true);
+    });
+
+    it('a failure settled after a reset (or without a reservation) still counts', async () => {
+      const store = attemptStore();
+      const k = key('att-reset');
+      await store.reserveAttempt(k, 'a', lock);
+      await store.delete(k);
+      expect(await store.settleAttempt(k, 'a', fail)).toBe(1);
+      expect(await store.settleAttempt(k, 'never-reserved', fail)).toBe(2);
+    });
+
+    it('reserveMember admits at most limit distinct members under concurrency; present members pass; removal frees', async () => {
+      const store = attemptStore();
+      const k = key('member-race');
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.reserveMember(k, `u${i}`, 6, 10_000)));
+      const admitted = results.flatMap((r, i) => (r.granted ? [`u${i}`] : []));
+      expect(admitted).toHaveLength(6);
+      expect(results.filter((r) => r.added)).toHaveLength(6);
+      expect(await store.reserveMember(k, admitted[0]!, 6, 10_000)).toEqual({ granted: true, added: false });
+      expect((await store.reserveMember(k, 'newcomer', 6, 10_000)).granted).toBe(false);
+      await store.removeMember(k, admitted[1]!);
+      expect(await store.reserveMember(k, 'newcomer', 6, 10_000)).toEqual({ granted: true, added: true });
+      expect(await store.addToSet(k, 'newcomer', 10_000)).toBe(6);
+    });
+
+    it('an attempt counter on a key of another type rejects', async () => {
+      const store = attemptStore();
+      const k = key('att-type');
+      await store.addToSet(k, 'a', 10_000);
+      await expect(store.reserveAttempt(k, 'a', lock)).rejects.toThrow();
+    });
   });
 }

@@ -2,9 +2,10 @@ import { createPublicKey, verify as verifySignature, type KeyObject } from 'node
 import { decode } from 'cbor-x';
 import { appIdMismatch } from './app-id.js';
 import { parseAuthenticatorData } from './authenticator-data.js';
-import { clientDataBytes, sha256, toBytes } from './bytes.js';
+import { checkClientDataHash, clientDataBytes, sha256, toBytes } from './bytes.js';
 import { bytesEqual } from './der-reader.js';
 import { AppAttestError } from './errors.js';
+import type { AppAttestExtensions } from './extensions.js';
 
 /** Input of {@link verifyAppAssertion}. Binary fields accept bytes or base64 text. */
 export interface AppAssertionInput {
@@ -12,8 +13,13 @@ export interface AppAssertionInput {
   assertion: Uint8Array | string;
   /** The client data the app hashed for this request (text is UTF-8). Give this or `clientDataHash`. */
   clientData?: Uint8Array | string;
-  /** SHA-256 of the client data, when already computed. */
+  /** The client data hash the app passed to `generateAssertion` (normally SHA-256 of the client data). */
   clientDataHash?: Uint8Array | string;
+  /**
+   * Further client data hashes to accept (e.g. the same request in a legacy canonical form). The signature must
+   * match one of them; the first is tried first.
+   */
+  alternativeClientDataHashes?: readonly Uint8Array[];
   /** The key registered at attestation: a KeyObject, PEM, or base64 DER SubjectPublicKeyInfo. */
   publicKey: KeyObject | string;
   teamId: string;
@@ -31,6 +37,10 @@ export interface AppAssertionInput {
 export interface VerifiedAppAssertion {
   /** The assertion's counter; the caller must store it so the next assertion has to exceed it. */
   readonly counter: number;
+  /** Which client data hash the signature matched: 0 for `clientDataHash`/`clientData`, i + 1 for alternative i. */
+  readonly matchedClientDataHash: number;
+  /** Apple's authenticator-data extensions (iOS 27+), when present. */
+  readonly extensions?: AppAttestExtensions;
 }
 
 /** Assertions are small (a DER signature and 37 bytes of authenticator data); anything far larger is hostile. */
@@ -62,29 +72,34 @@ export function verifyAppAssertion(input: AppAssertionInput): VerifiedAppAsserti
     );
   }
 
-  const clientDataHash = resolveClientDataHash(input);
-  const nonce = sha256(authenticatorData, clientDataHash);
   const key = toPublicKey(input.publicKey);
-  let valid: boolean;
-  try {
-    valid = verifySignature('sha256', nonce, key, signature);
-  } catch {
-    // A signature that is not even valid DER is simply a bad signature.
-    valid = false;
+  const candidates = [resolveClientDataHash(input), ...(input.alternativeClientDataHashes ?? [])];
+  let matched: number | undefined;
+  for (let i = 0; i < candidates.length && matched === undefined; i++) {
+    const candidate = candidates[i]!;
+    if (i > 0) checkClientDataHash(candidate);
+    if (signatureValid(key, sha256(authenticatorData, candidate), signature)) matched = i;
   }
-  if (!valid) throw new AppAttestError('bad_signature');
+  if (matched === undefined) throw new AppAttestError('bad_signature');
 
   if (auth.counter < 1 || (input.previousCounter !== undefined && auth.counter <= input.previousCounter)) {
     throw new AppAttestError('counter_not_increasing');
   }
-  return { counter: auth.counter };
+  return { counter: auth.counter, matchedClientDataHash: matched, ...(auth.extensions ? { extensions: auth.extensions } : {}) };
+}
+
+function signatureValid(key: KeyObject, nonce: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return verifySignature('sha256', nonce, key, signature);
+  } catch {
+    // A signature that is not even valid DER is simply a bad signature.
+    return false;
+  }
 }
 
 function resolveClientDataHash(input: AppAssertionInput): Uint8Array {
   if (input.clientDataHash !== undefined) {
-    const hash = toBytes(input.clientDataHash);
-    if (hash.length !== 32) throw new AppAttestError('malformed', 'clientDataHash must be 32 bytes');
-    return hash;
+    return checkClientDataHash(toBytes(input.clientDataHash));
   }
   if (input.clientData === undefined) throw new AppAttestError('malformed', 'clientData or clientDataHash required');
   return sha256(clientDataBytes(input.clientData));

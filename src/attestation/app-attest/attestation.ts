@@ -3,11 +3,14 @@ import { decode } from 'cbor-x';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM } from './apple-root-ca.js';
 import { appIdMismatch, certifiedAppId } from './app-id.js';
 import { parseAuthenticatorData } from './authenticator-data.js';
-import { clientDataBytes, sha256, toBytes } from './bytes.js';
+import { checkClientDataHash, clientDataBytes, sha256, toBytes } from './bytes.js';
 import { parseCertificate, verifyCertificateChain } from './certificate-chain.js';
 import { bytesEqual, children, content, DerError, findExtension, readElement } from './der-reader.js';
 import { AAGUID, environmentOfAaguid, type AppAttestEnvironment } from './environment.js';
 import { AppAttestError } from './errors.js';
+import type { AppAttestExtensions } from './extensions.js';
+import { readMacAccessControl, type MacAccessControl } from './mac-access-control.js';
+import { verifyAppAttestReceipt, type VerifiedAppAttestReceipt } from './receipt.js';
 
 /** Input of {@link verifyAppAttestation}. Binary fields accept bytes or base64 text. */
 export interface AppAttestationInput {
@@ -32,6 +35,16 @@ export interface AppAttestationInput {
   now?: number | Date;
   /** Trust anchor overriding Apple's App Attestation Root CA (PEM or parsed). */
   trustAnchor?: X509Certificate | string;
+  /**
+   * Also verify Apple's receipt (see `verifyAppAttestReceipt`): its PKCS#7 chain to Apple Root CA - G3 and its App
+   * ID, key and client data hash fields; a missing receipt then fails. Default false (the receipt only matters for
+   * the optional fraud-risk exchange); the registry turns it on.
+   */
+  verifyReceipt?: boolean;
+  /** Trust anchor overriding Apple Root CA - G3 for the receipt. */
+  receiptTrustAnchor?: X509Certificate | string;
+  /** Refuse a receipt created longer ago than this. */
+  receiptMaxAgeMs?: number;
 }
 
 /** A verified attestation: the key to store and what was proven about it. */
@@ -45,8 +58,14 @@ export interface VerifiedAppAttestation {
   readonly environment: AppAttestEnvironment;
   /** `TEAMID.bundleId`. */
   readonly appId: string;
-  /** Apple's receipt (for the optional fraud-metric exchange with Apple); not verified here. */
+  /** Apple's receipt (for the optional fraud-metric exchange with Apple). */
   readonly receipt: Uint8Array | undefined;
+  /** The verified receipt, when `verifyReceipt` was set. */
+  readonly verifiedReceipt?: VerifiedAppAttestReceipt;
+  /** The macOS key access-control extension, when the leaf carries one (macOS attestations). */
+  readonly macAccessControl?: MacAccessControl;
+  /** Apple's authenticator-data extensions (iOS 27+), when present. */
+  readonly extensions?: AppAttestExtensions;
 }
 
 /** DER content of OID 1.2.840.113635.100.8.2, the App Attest nonce extension. */
@@ -132,6 +151,21 @@ export function verifyAppAttestation(input: AppAttestationInput): VerifiedAppAtt
   if (!bytesEqual(parsed.credentialId, keyId)) throw new AppAttestError('key_id_mismatch', 'credential id differs');
 
   const receipt = object.attStmt?.receipt;
+  let verifiedReceipt: VerifiedAppAttestReceipt | undefined;
+  if (input.verifyReceipt) {
+    if (!(receipt instanceof Uint8Array)) throw new AppAttestError('receipt_invalid', 'receipt missing');
+    verifiedReceipt = verifyAppAttestReceipt({
+      receipt,
+      appId,
+      publicKey,
+      clientDataHash,
+      type: 'ATTEST',
+      now,
+      ...(input.receiptTrustAnchor !== undefined ? { trustAnchor: input.receiptTrustAnchor } : {}),
+      ...(input.receiptMaxAgeMs !== undefined ? { maxAgeMs: input.receiptMaxAgeMs } : {}),
+    });
+  }
+  const macAccessControl = readMacAccessControl(leafDer);
   return {
     keyId: keyId.toString('base64'),
     publicKey,
@@ -139,6 +173,9 @@ export function verifyAppAttestation(input: AppAttestationInput): VerifiedAppAtt
     environment: input.environment,
     appId,
     receipt: receipt instanceof Uint8Array ? receipt : undefined,
+    ...(verifiedReceipt ? { verifiedReceipt } : {}),
+    ...(macAccessControl ? { macAccessControl } : {}),
+    ...(parsed.extensions ? { extensions: parsed.extensions } : {}),
   };
 }
 
@@ -155,9 +192,7 @@ function decodeAttestationObject(bytes: Uint8Array): AttestationObject {
 
 function resolveClientDataHash(input: AppAttestationInput): Uint8Array {
   if (input.clientDataHash !== undefined) {
-    const hash = toBytes(input.clientDataHash);
-    if (hash.length !== 32) throw new AppAttestError('malformed', 'clientDataHash must be 32 bytes');
-    return hash;
+    return checkClientDataHash(toBytes(input.clientDataHash));
   }
   if (input.challenge === undefined) throw new AppAttestError('malformed', 'challenge or clientDataHash required');
   return sha256(clientDataBytes(input.challenge));

@@ -17,6 +17,10 @@ export type AppAttestFailureReason =
   | 'environment_mismatch'
   | 'bad_signature'
   | 'unknown_key'
+  | 'key_revoked'
+  | 'receipt_invalid'
+  | 'receipt_mismatch'
+  | 'receipt_expired'
   | 'key_already_registered';
 
 /**

@@ -20,3 +20,21 @@ export {
   type AttestationChallenges,
   type AttestationChallengeOptions,
 } from './challenges.js';
+export { APPLE_ROOT_CA_G3_PEM, APPLE_ROOT_CA_G3_SHA256 } from './apple-root-ca-g3.js';
+export {
+  verifyAppAttestReceipt,
+  type AppAttestReceiptInput,
+  type AppAttestReceiptType,
+  type VerifiedAppAttestReceipt,
+} from './receipt.js';
+export {
+  APP_ATTEST_RISK_URLS,
+  AppAttestRiskError,
+  refreshAppAttestRisk,
+  type AppAttestRiskRefresh,
+  type AppAttestRiskRefreshOptions,
+  type DeviceCheckCredentials,
+} from './fraud-risk.js';
+export { readExtensions, type AppAttestExtensions, type AppAttestValidationCategory } from './extensions.js';
+export { MAC_FULL_SECURITY_ACL, readMacAccessControl, type MacAccessControl } from './mac-access-control.js';
+export type { StoredAppAttestReceipt } from './registry.js';

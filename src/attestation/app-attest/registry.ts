@@ -6,6 +6,9 @@ import { verifyAppAttestation, type VerifiedAppAttestation } from './attestation
 import { toBytes } from './bytes.js';
 import type { AppAttestEnvironment } from './environment.js';
 import { AppAttestError } from './errors.js';
+import type { AppAttestExtensions } from './extensions.js';
+import { refreshAppAttestRisk, type AppAttestRiskRefresh, type DeviceCheckCredentials } from './fraud-risk.js';
+import type { MacAccessControl } from './mac-access-control.js';
 
 /** Options of {@link createAppAttestRegistry}. */
 export interface AppAttestRegistryOptions {
@@ -23,6 +26,12 @@ export interface AppAttestRegistryOptions {
   keyCacheSize?: number;
   /** Trust anchor overriding Apple's root (tests, private CAs). */
   trustAnchor?: X509Certificate | string;
+  /**
+   * Receipt handling at registration: verified (PKCS#7 chain to Apple Root CA - G3; App ID, key and client data
+   * hash) and stored with the key, for the fraud-risk exchange. Default: verified with Apple's anchors; with an
+   * overridden `trustAnchor`, only when `receipt.trustAnchor` is given too (synthetic chains carry no real receipt).
+   */
+  receipt?: { verify?: boolean; trustAnchor?: X509Certificate | string; maxAgeMs?: number };
 }
 
 /** What the registry stores per key (JSON). */
@@ -36,6 +45,19 @@ export interface StoredAppAttestKey {
   environment: AppAttestEnvironment;
   /** Epoch ms of registration. */
   registeredAt: number;
+  /** The macOS access-control extension of the attestation, when there was one. */
+  macAccessControl?: MacAccessControl;
+}
+
+/** The receipt stored with a key (kept apart from the key record, which every assertion reads). */
+export interface StoredAppAttestReceipt {
+  /** Base64 PKCS#7. */
+  receipt: string;
+  type: 'ATTEST' | 'RECEIPT';
+  createdAt: number;
+  expiresAt: number;
+  notBefore?: number;
+  riskMetric?: number;
 }
 
 /** Input to {@link AppAttestRegistry.register}. */
@@ -54,6 +76,8 @@ export interface AppAttestAssertionCheck {
   assertion: Uint8Array | string;
   clientData?: Uint8Array | string;
   clientDataHash?: Uint8Array | string;
+  /** Further accepted client data hashes (see `AppAssertionInput.alternativeClientDataHashes`). */
+  alternativeClientDataHashes?: readonly Uint8Array[];
 }
 
 /** Registered App Attest keys in a {@link Store}, and the per-request assertion check against them. */
@@ -68,10 +92,29 @@ export interface AppAttestRegistry {
    * carrying the same counter exactly one passes (`counter_not_increasing` for the other). `unknown_key` when the
    * key id was never registered. Store errors reject (fail closed).
    */
-  verifyAssertion(input: AppAttestAssertionCheck): Promise<{ keyId: string; counter: number; key: StoredAppAttestKey }>;
-  /** Forgets a key (e.g. a device reported lost); its cached copy is dropped too. */
+  verifyAssertion(
+    input: AppAttestAssertionCheck,
+  ): Promise<{ keyId: string; counter: number; key: StoredAppAttestKey; extensions?: AppAttestExtensions }>;
+  /** The receipt stored for a key, if any. */
+  receipt(keyId: Uint8Array | string): Promise<StoredAppAttestReceipt | undefined>;
+  /**
+   * Exchanges the key's stored receipt with Apple (see `refreshAppAttestRisk`; `fetch` is injected) and stores the
+   * verified new one in its place. `not_modified` when Apple says it is too early.
+   */
+  refreshRisk(
+    keyId: Uint8Array | string,
+    options: { credentials: DeviceCheckCredentials; fetch?: typeof fetch; url?: string; timeoutMs?: number; now?: number },
+  ): Promise<AppAttestRiskRefresh>;
+  /**
+   * Revokes a key (e.g. a device reported lost). The stored counter becomes a tombstone: it is raised above any
+   * counter a device can sign, atomically, so every instance refuses the key on its next assertion (`key_revoked`)
+   * even while it still holds the key in its cache. The record stays, so the key cannot be registered again.
+   */
   revoke(keyId: Uint8Array | string): Promise<void>;
 }
+
+/** Assertion counters are 32-bit: a stored counter above that is a revocation tombstone. */
+const REVOKED_COUNTER = 2 ** 32;
 
 interface CachedKey {
   record: StoredAppAttestKey;
@@ -90,6 +133,20 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
     ttl: options.keyCacheTtlMs ?? 60_000,
   });
   const recordKey = (id: string): string => `${prefix}key:${id}`;
+  const receiptKey = (id: string): string => `${prefix}rcpt:${id}`;
+  const receiptOptions = options.receipt ?? {};
+  const verifyReceipt = receiptOptions.verify ?? (options.trustAnchor === undefined || receiptOptions.trustAnchor !== undefined);
+
+  async function storedReceipt(keyIdInput: Uint8Array | string): Promise<StoredAppAttestReceipt | undefined> {
+    const raw = await store.get(receiptKey(normaliseKeyId(keyIdInput)));
+    return raw === undefined ? undefined : (JSON.parse(raw) as StoredAppAttestReceipt);
+  }
+
+  /** Replaces the stored receipt (a refresh race simply keeps one of two equally fresh receipts). */
+  async function storeReceipt(keyId: string, value: StoredAppAttestReceipt): Promise<void> {
+    await store.delete(receiptKey(keyId));
+    await store.setIfAbsent(receiptKey(keyId), JSON.stringify(value), keyTtlMs);
+  }
   const counterKey = (id: string): string => `${prefix}ctr:${id}`;
 
   async function loadKey(keyId: string): Promise<CachedKey> {
@@ -111,27 +168,40 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
 
   return {
     async register(input) {
-      const verified = verifyAppAttestation({ ...input, teamId, bundleId, environment, trustAnchor: options.trustAnchor });
+      const verified = verifyAppAttestation({
+        ...input,
+        teamId,
+        bundleId,
+        environment,
+        trustAnchor: options.trustAnchor,
+        verifyReceipt,
+        ...(receiptOptions.trustAnchor !== undefined ? { receiptTrustAnchor: receiptOptions.trustAnchor } : {}),
+        ...(receiptOptions.maxAgeMs !== undefined ? { receiptMaxAgeMs: receiptOptions.maxAgeMs } : {}),
+      });
       const record: StoredAppAttestKey = {
         v: 1,
         spki: verified.publicKeySpki,
         appId: verified.appId,
         environment,
         registeredAt: input.now === undefined ? Date.now() : new Date(input.now).getTime(),
+        ...(verified.macAccessControl ? { macAccessControl: verified.macAccessControl } : {}),
       };
       const stored = await store.setIfAbsent(recordKey(verified.keyId), JSON.stringify(record), keyTtlMs);
       if (!stored) throw new AppAttestError('key_already_registered');
       await store.setIfGreater(counterKey(verified.keyId), 0, keyTtlMs);
+      const r = verified.verifiedReceipt;
+      if (r) await storeReceipt(verified.keyId, { receipt: r.receipt, type: r.type, createdAt: r.createdAt, expiresAt: r.expiresAt });
       return verified;
     },
 
     async verifyAssertion(input) {
       const keyId = normaliseKeyId(input.keyId);
       const { record, publicKey } = await loadKey(keyId);
-      const { counter } = verifyAppAssertion({
+      const { counter, extensions } = verifyAppAssertion({
         assertion: input.assertion,
         clientData: input.clientData,
         clientDataHash: input.clientDataHash,
+        ...(input.alternativeClientDataHashes ? { alternativeClientDataHashes: input.alternativeClientDataHashes } : {}),
         publicKey,
         teamId,
         bundleId,
@@ -139,16 +209,47 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
       });
       // Only a verified assertion may move the counter, and only the atomic store decides who wins a race.
       if (!(await store.setIfGreater(counterKey(keyId), counter, keyTtlMs))) {
-        throw new AppAttestError('counter_not_increasing');
+        // Only the losing path pays for telling a revoked key from a replay.
+        const stored = Number(await store.get(counterKey(keyId)));
+        throw new AppAttestError(stored >= REVOKED_COUNTER ? 'key_revoked' : 'counter_not_increasing');
       }
-      return { keyId, counter, key: record };
+      return { keyId, counter, key: record, ...(extensions ? { extensions } : {}) };
+    },
+
+    receipt: storedReceipt,
+
+    async refreshRisk(keyIdInput, refresh) {
+      const keyId = normaliseKeyId(keyIdInput);
+      const { record, publicKey } = await loadKey(keyId);
+      const current = await storedReceipt(keyId);
+      if (current === undefined) throw new AppAttestError('receipt_invalid', 'no receipt stored for this key');
+      const result = await refreshAppAttestRisk({
+        ...refresh,
+        receipt: current.receipt,
+        environment,
+        appId: record.appId,
+        publicKey,
+        ...(receiptOptions.trustAnchor !== undefined ? { trustAnchor: receiptOptions.trustAnchor } : {}),
+      });
+      if (result.status === 'refreshed') {
+        const r = result.receipt;
+        await storeReceipt(keyId, {
+          receipt: r.receipt,
+          type: r.type,
+          createdAt: r.createdAt,
+          expiresAt: r.expiresAt,
+          ...(r.notBefore !== undefined ? { notBefore: r.notBefore } : {}),
+          ...(r.riskMetric !== undefined ? { riskMetric: r.riskMetric } : {}),
+        });
+      }
+      return result;
     },
 
     async revoke(keyIdInput) {
       const keyId = normaliseKeyId(keyIdInput);
       cache.delete(keyId);
-      await store.delete(recordKey(keyId));
-      await store.delete(counterKey(keyId));
+      // Deleting the counter would let an instance that still caches the key accept the very first assertion again.
+      await store.setIfGreater(counterKey(keyId), REVOKED_COUNTER, keyTtlMs);
     },
   };
 }

@@ -20,10 +20,10 @@ export interface PlayIntegrityRequirements {
 /** Expected request binding and freshness. */
 export interface BindingExpectation {
   packageName: string;
-  /** The nonce a classic request must carry. */
-  nonce?: string | undefined;
-  /** The request hash a standard request must carry. */
-  requestHash?: string | undefined;
+  /** The nonce a classic request must carry (any one of several, e.g. two canonical forms). */
+  nonce?: string | readonly string[] | undefined;
+  /** The request hash a standard request must carry (any one of several). */
+  requestHash?: string | readonly string[] | undefined;
   now: number;
   maxAgeMs: number;
   clockSkewMs: number;
@@ -36,13 +36,11 @@ export function checkRequestDetails(payload: PlayIntegrityPayload, expect: Bindi
   if (details.requestPackageName !== expect.packageName) throw new PlayIntegrityError('package_mismatch');
 
   if (typeof details.requestHash === 'string') {
-    if (expect.requestHash === undefined || details.requestHash !== expect.requestHash) {
-      throw new PlayIntegrityError('request_hash_mismatch');
-    }
+    const got = details.requestHash;
+    if (!anyOf(expect.requestHash, (h) => h === got)) throw new PlayIntegrityError('request_hash_mismatch');
   } else if (typeof details.nonce === 'string') {
-    if (expect.nonce === undefined || stripPadding(details.nonce) !== stripPadding(expect.nonce)) {
-      throw new PlayIntegrityError('nonce_mismatch');
-    }
+    const got = stripPadding(details.nonce);
+    if (!anyOf(expect.nonce, (n) => stripPadding(n) === got)) throw new PlayIntegrityError('nonce_mismatch');
   } else {
     throw new PlayIntegrityError('binding_missing');
   }
@@ -72,13 +70,20 @@ export function checkVerdict(
   req: PlayIntegrityRequirements,
 ): DeviceLevel[] {
   const appIntegrity = payload.appIntegrity ?? {};
-  const recognized = appIntegrity.appRecognitionVerdict === 'PLAY_RECOGNIZED';
+  const verdict = appIntegrity.appRecognitionVerdict;
+  const recognized = verdict === 'PLAY_RECOGNIZED';
+  // Google fills packageName, digests and versionCode for every evaluated verdict; a missing name there is not a
+  // verdict Google sends.
+  if ((recognized || verdict === 'UNRECOGNIZED_VERSION') && typeof appIntegrity.packageName !== 'string') {
+    throw new PlayIntegrityError('malformed_payload', 'appIntegrity.packageName missing');
+  }
   if ((req.appRecognized ?? true) && !recognized) throw new PlayIntegrityError('app_unrecognized');
-  // Package, certificates and version are only present for recognised apps; when present they must match.
   if (appIntegrity.packageName !== undefined && appIntegrity.packageName !== app.packageName) {
     throw new PlayIntegrityError('package_mismatch', 'appIntegrity.packageName differs');
   }
-  if (app.certificateDigests !== undefined && recognized) {
+  // The allowlist applies to every verdict: a re-signed build is UNRECOGNIZED_VERSION with a foreign digest, and an
+  // UNEVALUATED one has no digest at all. With an allowlist, neither proves the app is ours.
+  if (app.certificateDigests !== undefined) {
     const digests = appIntegrity.certificateSha256Digest;
     if (!Array.isArray(digests) || !digests.some((d) => typeof d === 'string' && app.certificateDigests!.has(stripPadding(d)))) {
       throw new PlayIntegrityError('certificate_digest_mismatch');
@@ -134,6 +139,11 @@ export function normaliseDigest(digest: string): string {
   const hex = digest.replace(/:/g, '');
   if (/^[0-9a-fA-F]{64}$/.test(hex)) return Buffer.from(hex, 'hex').toString('base64url');
   return stripPadding(digest.replace(/\+/g, '-').replace(/\//g, '_'));
+}
+
+function anyOf(expected: string | readonly string[] | undefined, matches: (s: string) => boolean): boolean {
+  if (expected === undefined) return false;
+  return typeof expected === 'string' ? matches(expected) : expected.some(matches);
 }
 
 function stripPadding(s: string): string {

@@ -18,7 +18,8 @@ export type PlayIntegrityFailureReason =
   | 'device_activity_excessive'
   | 'app_unlicensed'
   | 'play_protect_risk'
-  | 'app_access_risk';
+  | 'app_access_risk'
+  | 'test_response';
 
 /** A failed Play Integrity check. The message never contains the token or any payload value. */
 export class PlayIntegrityError extends Error {

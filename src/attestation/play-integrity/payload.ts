@@ -20,9 +20,14 @@ export interface PlayIntegrityPayload {
   };
   deviceIntegrity?: {
     deviceRecognitionVerdict?: string[];
+    /** The labels with their pre-May-2025 meaning (opt-in in the Play Console for Android 13+ devices). */
+    legacyDeviceRecognitionVerdict?: string[];
     recentDeviceActivity?: { deviceActivityLevel?: 'LEVEL_1' | 'LEVEL_2' | 'LEVEL_3' | 'LEVEL_4' | 'UNEVALUATED' | string };
+    /** Opt-in device attributes; `sdkVersion` is the Android API level (33 = Android 13). */
     deviceAttributes?: { sdkVersion?: number };
   };
+  /** Present (and true) only on the static test verdicts Google returns for license testers and test tracks. */
+  testingDetails?: { isTestingResponse?: boolean };
   accountDetails?: { appLicensingVerdict?: 'LICENSED' | 'UNLICENSED' | 'UNEVALUATED' | string };
   environmentDetails?: {
     playProtectVerdict?:

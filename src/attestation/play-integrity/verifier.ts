@@ -39,16 +39,21 @@ export interface PlayIntegrityOptions {
   requirements?: PlayIntegrityRequirements;
   /** When set, each token is accepted once (its SHA-256 kept for maxAge + skew). */
   replay?: { store: Store; keyPrefix?: string };
+  /**
+   * Accept Google's test verdicts (`testingDetails.isTestingResponse`), which license testers and internal test
+   * tracks receive whatever the device. Default false: they are refused with `test_response`.
+   */
+  allowTestResponses?: boolean;
   /** Largest token accepted, in characters. Default 16 384. */
   maxTokenLength?: number;
 }
 
 /** What the request must bind the token to. */
 export interface PlayIntegrityBinding {
-  /** Expected `requestDetails.nonce` (classic requests). */
-  nonce?: string;
-  /** Expected `requestDetails.requestHash` (standard requests). */
-  requestHash?: string;
+  /** Expected `requestDetails.nonce` (classic requests), or several acceptable ones. */
+  nonce?: string | readonly string[];
+  /** Expected `requestDetails.requestHash` (standard requests), or several acceptable ones. */
+  requestHash?: string | readonly string[];
   /** Epoch ms to judge freshness against; default now. */
   now?: number;
 }
@@ -144,6 +149,11 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
         maxAgeMs,
         clockSkewMs,
       });
+      // A test verdict is static text chosen in the Play Console, not an evaluation of this device.
+      const testing = (verdict.testingDetails as { isTestingResponse?: unknown } | undefined)?.isTestingResponse;
+      if (testing !== undefined && testing !== false && options.allowTestResponses !== true) {
+        throw new PlayIntegrityError('test_response');
+      }
       const levels = checkVerdict(verdict, app, requirements);
       if (options.replay) {
         const id = createHash('sha256').update(token).digest('base64url');

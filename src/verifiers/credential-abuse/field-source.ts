@@ -7,8 +7,13 @@ import { HEADER_NAME_PATTERN } from '../../core/schemas.js';
  */
 export type FieldSource = string | ((request: ShieldRequest, body: unknown) => string | undefined);
 
-/** A field source compiled once into a reader; reading never throws and yields only strings. */
-export type FieldReader = (request: ShieldRequest, body: unknown) => string | undefined;
+/**
+ * A field source compiled once into a reader; reading never throws. It yields the field's string, `undefined` when
+ * the field is absent, or `null` when it is present but not one string (a number, an array, an object, `null`, a
+ * repeated header): such a value is refused, never skipped, because applications coerce it (`String(['alice'])`
+ * is `'alice'`) and a skipped username would escape its lock.
+ */
+export type FieldReader = (request: ShieldRequest, body: unknown) => string | undefined | null;
 
 const MAX_PATH_SEGMENTS = 8;
 
@@ -37,8 +42,8 @@ export function compileFieldSource(source: FieldSource): FieldReader {
   if (typeof source === 'function') {
     return (request, body) => {
       try {
-        const value = source(request, body);
-        return typeof value === 'string' ? value : undefined;
+        const value: unknown = source(request, body);
+        return value === undefined || typeof value === 'string' ? value : null;
       } catch {
         // A throwing user function reads as "no value": the login is then judged without that field.
         return undefined;
@@ -52,8 +57,8 @@ export function compileFieldSource(source: FieldSource): FieldReader {
   if (source.startsWith('header.')) {
     return (request) => {
       const value = request.headers[rest];
-      if (typeof value === 'string') return value;
-      return Array.isArray(value) ? value.join(', ') : undefined;
+      if (typeof value === 'string' || value === undefined) return value;
+      return null; // sent twice: which one the application reads is its business, so neither is trusted
     };
   }
   const path = rest.split('.');
@@ -61,9 +66,12 @@ export function compileFieldSource(source: FieldSource): FieldReader {
     let current: unknown = body;
     for (const segment of path) {
       // Own properties only: a body can never reach Object.prototype through the path.
-      if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+      if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+        return current === undefined ? undefined : null;
+      }
+      if (!Object.hasOwn(current, segment)) return undefined;
       current = (current as Record<string, unknown>)[segment];
     }
-    return typeof current === 'string' ? current : undefined;
+    return current === undefined || typeof current === 'string' ? current : null;
   };
 }

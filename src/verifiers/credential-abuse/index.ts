@@ -5,6 +5,8 @@ import type { ClientIpResolver } from '../../core/client-ip.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
+import { isAttemptStore } from '../../stores/store.js';
+import { LoginAttempt, LoginCounters, type Refusal } from './counters.js';
 import { BreachedPasswordChecker } from './breached-password.js';
 import { compileFieldSource, type FieldReader, type FieldSource } from './field-source.js';
 import {
@@ -36,40 +38,13 @@ export interface CredentialAbuseDeps {
   ipResolver: ClientIpResolver;
   /** A breached-password checker to use instead of building one (tests, a shared instance). */
   breachedPasswordChecker?: BreachedPasswordChecker;
+  /** The token verifier's `genericErrors`: a login binding mismatch then reads `token_invalid` too. */
+  genericTokenErrors?: boolean;
 }
 
 const MEMO_KEY = 'credential-abuse:attempt';
-
-/**
- * Store keys of one login attempt, computed once in `verify` and reused by `onResponse`. A class with every field
- * always assigned: V8 keeps one shape for it, where a literal built from conditional spreads cost microseconds.
- */
-class Attempt {
-  /** Consecutive-failure counter and lock for username + IP key; undefined when no username was found. */
-  readonly failKey: string | undefined;
-  readonly lockKey: string | undefined;
-  /** Hashed username, the member of the distinct-username sets. */
-  readonly userMember: string | undefined;
-  readonly ipFailKey: string;
-  readonly ipBlockKey: string;
-  readonly ipUsersKey: string;
-  readonly deviceFailKey: string | undefined;
-  readonly deviceBlockKey: string | undefined;
-  readonly deviceUsersKey: string | undefined;
-
-  constructor(prefix: string, user: string | undefined, ipKey: string, device: string | undefined) {
-    const userIp = user === undefined ? undefined : `${user}:${ipKey}`;
-    this.failKey = userIp === undefined ? undefined : `${prefix}fail:${userIp}`;
-    this.lockKey = userIp === undefined ? undefined : `${prefix}lock:${userIp}`;
-    this.userMember = user;
-    this.ipFailKey = `${prefix}ipfail:${ipKey}`;
-    this.ipBlockKey = `${prefix}ipblock:${ipKey}`;
-    this.ipUsersKey = `${prefix}ipusers:${ipKey}`;
-    this.deviceFailKey = device === undefined ? undefined : `${prefix}devfail:${device}`;
-    this.deviceBlockKey = device === undefined ? undefined : `${prefix}devblock:${device}`;
-    this.deviceUsersKey = device === undefined ? undefined : `${prefix}devusers:${device}`;
-  }
-}
+/** The username key part of a login without a username: not base64url, so no digest can equal it. */
+const ABSENT_USERNAME = '~absent';
 
 interface CompiledLogin {
   username: FieldReader;
@@ -137,8 +112,22 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   const deviceDistinct = windowLimit(options.deviceDistinctUsernames, CREDENTIAL_DEFAULTS.deviceDistinctUsernames);
   const successStatuses = options.successStatuses ? new Set(options.successStatuses) : undefined;
   const failureStatuses = new Set(options.failureStatuses ?? CREDENTIAL_DEFAULTS.failureStatuses);
-  const checksIp = ipFailures !== undefined || ipDistinct !== undefined;
-  const checksDevice = deviceFailures !== undefined || deviceDistinct !== undefined;
+  // Only the distinct-username limits write block keys; the failure budgets refuse through their own counters.
+  const checksIpBlock = ipDistinct !== undefined;
+  const checksDeviceBlock = deviceDistinct !== undefined;
+  if (!isAttemptStore(store)) {
+    throw new TypeError(
+      'credentials needs a store with reserveAttempt, settleAttempt, reserveMember and removeMember (MemoryStore and RedisStore have them)',
+    );
+  }
+  const counters = new LoginCounters(store, {
+    consecutive,
+    ipFailures,
+    deviceFailures,
+    ipDistinct,
+    deviceDistinct,
+    holdMs: (options.holdSeconds ?? CREDENTIAL_DEFAULTS.holdSeconds) * 1000,
+  });
 
   let breached: { checker: BreachedPasswordChecker; failOpen: boolean; minCount: number } | undefined;
   if (options.breachedPassword) {
@@ -191,11 +180,14 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   function bindingHolds(binding: NonNullable<CompiledLogin['binding']>, ctx: VerifierContext, body: unknown): boolean {
     const claim = ctx.attestation?.claims[binding.claim];
     if (typeof claim !== 'string') return false;
+    // One field: its value as sent. Several: joined with a line feed (a value holding one never matches), so
+    // ("ab", "c") and ("a", "bc") can never hash alike.
     let material = '';
-    for (const field of binding.fields) {
-      const value = field(ctx.request, body);
-      if (value === undefined) return false;
-      material += value;
+    for (let i = 0; i < binding.fields.length; i++) {
+      const value = (binding.fields[i] as FieldReader)(ctx.request, body);
+      if (value === undefined || value === null) return false;
+      if (binding.fields.length > 1 && (value.includes('\n') || value.includes('\r'))) return false;
+      material = i === 0 ? value : `${material}\n${value}`;
     }
     const presented = decodeDigest(claim, 'base64');
     return presented !== undefined && digestMatches(presented, material);
@@ -210,71 +202,97 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   async function verify(ctx: VerifierContext): Promise<VerifierOutcome> {
     const login = loginOf(ctx.route);
     if (login === undefined) return { outcome: 'skip' };
-    if (ctx.attestation === undefined) {
+    // A route with `token: false` opted out of the token check: its logins are judged without one (username + IP
+    // and IP counters; device counters need the token's device id). Anywhere else a login needs a verified token.
+    const tokenless = ctx.route.token === false;
+    if (ctx.attestation === undefined && !tokenless) {
       return { outcome: 'deny', code: 'token_missing', detail: 'login requires a verified attestation token' };
     }
     const route = compile(login);
+    if (route.binding && ctx.attestation === undefined) {
+      return { outcome: 'deny', code: 'token_missing', detail: 'login binding needs a token, but the route has token: false' };
+    }
     const body = await ctx.body();
+    // Every configured credential field that is present must be a string: a skipped non-string username would
+    // escape its lock (the application reads ["alice"] as "alice"), so it is refused, not ignored.
     const rawUsername = route.username(ctx.request, body);
+    const password = route.password?.(ctx.request, body);
+    if (rawUsername === null || password === null || (route.binding && route.binding.fields.some((f) => f(ctx.request, body) === null))) {
+      return { outcome: 'deny', code: 'payload_malformed', detail: 'a credential field is present but not a string' };
+    }
     if (route.binding && !bindingHolds(route.binding, ctx, body)) {
-      return { outcome: 'deny', code: 'token_binding_mismatch', detail: 'login token not bound to these credentials' };
+      const code = deps.genericTokenErrors === true ? 'token_invalid' : 'token_binding_mismatch';
+      return { outcome: 'deny', code, detail: 'login token not bound to these credentials' };
     }
     const username = rawUsername === undefined ? undefined : normaliseUsername(rawUsername);
     const ipKey = ipResolver.aggregationKey(ctx.ip);
-    const deviceId = deviceIdOf(ctx.attestation.claims);
+    const deviceId = ctx.attestation === undefined ? undefined : deviceIdOf(ctx.attestation.claims);
     const device = deviceId === undefined ? undefined : digestKey(deviceId);
-    const user = username === undefined ? undefined : digestKey(username);
-    const attempt = new Attempt(prefix, user, ipKey, device);
-    ctx.memo.set(MEMO_KEY, attempt);
+    // A login without a username counts too, under a key of its own, so leaving the field out is no way around it.
+    const user = username === undefined ? ABSENT_USERNAME : digestKey(username);
+    const attempt = new LoginAttempt(prefix, user, ipKey, device);
+    // A re-check of the same request (a route-level check changing the login options) replaces the attempt it
+    // reserved before: free those slots first, so one request never holds two.
+    const previous = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
+    if (previous !== undefined) {
+      ctx.memo.delete(MEMO_KEY);
+      await counters.release(previous).catch(() => undefined);
+    }
 
-    let lockUntil = 0;
     let ipUntil = 0;
     let deviceUntil = 0;
+    let refusal: Refusal | undefined;
     try {
-      const [lock, ip, dev] = await Promise.all([
-        consecutive && attempt.lockKey ? store.get(attempt.lockKey) : undefined,
-        checksIp ? store.get(attempt.ipBlockKey) : undefined,
-        checksDevice && attempt.deviceBlockKey ? store.get(attempt.deviceBlockKey) : undefined,
-      ]);
-      lockUntil = untilOf(lock);
-      ipUntil = untilOf(ip);
-      deviceUntil = untilOf(dev);
+      if (checksIpBlock || (checksDeviceBlock && attempt.deviceBlockKey)) {
+        const [ip, dev] = await Promise.all([
+          checksIpBlock ? store.get(attempt.ipBlockKey) : undefined,
+          checksDeviceBlock && attempt.deviceBlockKey ? store.get(attempt.deviceBlockKey) : undefined,
+        ]);
+        ipUntil = untilOf(ip);
+        deviceUntil = untilOf(dev);
+      }
+      const now = ctx.now;
+      const abuseUntil = Math.max(ipUntil, deviceUntil);
+      if (abuseUntil > now) {
+        ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
+        return {
+          outcome: 'deny',
+          code: 'credential_abuse',
+          detail: ipUntil >= deviceUntil ? 'ip key over its distinct-username budget' : 'device over its distinct-username budget',
+          retryAfter: Math.max(1, Math.ceil((abuseUntil - now) / 1000)),
+        };
+      }
+      // Reserve: every counter takes this attempt's slot now, atomically, before the password is ever checked.
+      refusal = await counters.reserve(attempt);
     } catch (error) {
       if (!failOpen) throw error;
       return { outcome: 'pass', detail: 'store unavailable; failing open' };
     }
-    const now = ctx.now;
-    if (lockUntil > now) {
+    ctx.memo.set(MEMO_KEY, attempt);
+    if (refusal) {
       return {
         outcome: 'deny',
-        code: 'login_locked',
-        detail: 'username locked on this ip key after consecutive failures',
-        retryAfter: Math.max(1, Math.ceil((lockUntil - now) / 1000)),
-      };
-    }
-    const abuseUntil = Math.max(ipUntil, deviceUntil);
-    if (abuseUntil > now) {
-      return {
-        outcome: 'deny',
-        code: 'credential_abuse',
-        detail: ipUntil >= deviceUntil ? 'ip key over its login budget' : 'device over its login budget',
-        retryAfter: Math.max(1, Math.ceil((abuseUntil - now) / 1000)),
+        code: refusal.code,
+        detail: refusal.detail,
+        retryAfter: Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)),
       };
     }
 
-    if (breached && route.password) {
-      const password = route.password(ctx.request, body);
-      if (password !== undefined && password.length > 0) {
-        let count: number;
-        try {
-          count = await breached.checker.breachCount(password);
-        } catch (error) {
-          if (!breached.failOpen) throw error;
-          return { outcome: 'pass', detail: 'breached-password lookup unavailable; failing open' };
+    if (breached && password !== undefined && password.length > 0) {
+      let count: number;
+      try {
+        count = await breached.checker.breachCount(password);
+      } catch (error) {
+        if (!breached.failOpen) {
+          await counters.release(attempt).catch(() => undefined);
+          throw error;
         }
-        if (count >= breached.minCount) {
-          return { outcome: 'deny', code: 'password_breached', detail: 'password appears in known breaches' };
-        }
+        return { outcome: 'pass', detail: 'breached-password lookup unavailable; failing open' };
+      }
+      if (count >= breached.minCount) {
+        // Not a failed login: the slot is freed now (the deny may never be reported back).
+        await counters.release(attempt).catch(() => undefined);
+        return { outcome: 'deny', code: 'password_breached', detail: 'password appears in known breaches' };
       }
     }
     return { outcome: 'pass' };
@@ -287,61 +305,16 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     return undefined;
   }
 
-  async function recordFailure(attempt: Attempt, now: number): Promise<void> {
-    const work: Promise<unknown>[] = [];
-    if (consecutive && attempt.failKey && attempt.lockKey) {
-      const { failKey, lockKey } = attempt;
-      work.push(
-        store.increment(failKey, consecutive.windowSeconds * 1000).then(({ count }) => {
-          if (count < consecutive.limit) return;
-          // Exponential backoff: the limit-th failure locks for lockSeconds, each further one doubles it.
-          const exponent = Math.min(count - consecutive.limit, 30);
-          const lockMs = Math.min(consecutive.lockSeconds * 2 ** exponent, consecutive.maxLockSeconds) * 1000;
-          return store.setIfGreater(lockKey, now + lockMs, lockMs);
-        }),
-      );
-    }
-    const budget = (counterKey: string, blockKey: string, limit: WindowLimit) =>
-      store.increment(counterKey, limit.windowSeconds * 1000).then(({ count, ttlMs }) => {
-        // Blocked until the window that filled up ends.
-        if (count >= limit.limit) return store.setIfGreater(blockKey, now + ttlMs, ttlMs);
-        return undefined;
-      });
-    const distinct = (setKey: string, blockKey: string, member: string, limit: WindowLimit) =>
-      store.addToSet(setKey, member, limit.windowSeconds * 1000).then((size) => {
-        const blockMs = limit.windowSeconds * 1000;
-        if (size >= limit.limit) return store.setIfGreater(blockKey, now + blockMs, blockMs);
-        return undefined;
-      });
-    if (ipFailures) work.push(budget(attempt.ipFailKey, attempt.ipBlockKey, ipFailures));
-    if (ipDistinct && attempt.userMember) {
-      work.push(distinct(attempt.ipUsersKey, attempt.ipBlockKey, attempt.userMember, ipDistinct));
-    }
-    if (attempt.deviceFailKey && attempt.deviceBlockKey && attempt.deviceUsersKey) {
-      if (deviceFailures) work.push(budget(attempt.deviceFailKey, attempt.deviceBlockKey, deviceFailures));
-      if (deviceDistinct && attempt.userMember) {
-        work.push(distinct(attempt.deviceUsersKey, attempt.deviceBlockKey, attempt.userMember, deviceDistinct));
-      }
-    }
-    // allSettled, then report the first error: one failing counter must not stop the others from counting.
-    const results = await Promise.allSettled(work);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
-
   async function onResponse(ctx: VerifierContext, outcome: number | 'success' | 'failure'): Promise<void> {
-    const attempt = ctx.memo.get(MEMO_KEY) as Attempt | undefined;
+    const attempt = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
     if (attempt === undefined) return;
     // Taken once per request whatever calls us (status and an explicit report).
     ctx.memo.delete(MEMO_KEY);
     const result = classify(outcome);
-    if (result === 'success') {
-      if (attempt.failKey && attempt.lockKey) {
-        await Promise.all([store.delete(attempt.failKey), store.delete(attempt.lockKey)]);
-      }
-    } else if (result === 'failure') {
-      await recordFailure(attempt, ctx.now);
-    }
+    // Settle: a failure keeps its slot as a failure, a success resets the streak, anything else frees the slot.
+    if (result === 'success') await counters.succeed(attempt);
+    else if (result === 'failure') await counters.fail(attempt, ctx.now);
+    else await counters.release(attempt);
   }
 
   return {
@@ -350,6 +323,13 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
     ...(failOpen ? { failOpen: true } : {}),
     appliesTo: (route) => loginOf(route) !== undefined,
+    sensitiveHeaders: (route) => {
+      const login = loginOf(route);
+      if (login === undefined) return [];
+      const binding = login.binding ?? options.binding;
+      const sources = [login.username, login.password, ...(typeof binding === 'object' ? (binding.fields ?? []) : [])];
+      return sources.flatMap((source) => (typeof source === 'string' && source.startsWith('header.') ? [source.slice(7)] : []));
+    },
     verify,
     onResponse,
   };

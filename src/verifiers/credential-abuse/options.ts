@@ -23,8 +23,8 @@ export interface ConsecutiveFailureLimit {
 
 /**
  * Token binding for logins, where no Authorization header exists yet: the attestation claim (default `pay`) must be
- * base64 SHA-256 of the UTF-8 concatenation of these fields (default: the route's username source), so a token
- * minted for one account cannot be used to try another.
+ * base64 SHA-256 of the UTF-8 value of these fields (default: the route's username source; several fields are joined
+ * with a line feed), so a token minted for one account cannot be used to try another.
  */
 export interface LoginBindingOptions {
   claim?: string;
@@ -80,6 +80,11 @@ export interface CredentialAbuseOptions {
   failureStatuses?: readonly number[];
   /** Check submitted passwords against Have I Been Pwned (needs `login.password` on the route). Default off. */
   breachedPassword?: boolean | BreachedPasswordOptions;
+  /**
+   * Seconds a login attempt holds its counter slots while its outcome is unknown; an attempt never settled (a
+   * crashed process, a response never reported) frees them after this. Default 60.
+   */
+  holdSeconds?: number;
 }
 
 /** Per-route options at `RouteOptions.credentials`. */
@@ -152,6 +157,7 @@ export const credentialAbuseOptionsSchema = z
     deviceDistinctUsernames: distinctLimitSchema.optional(),
     successStatuses: statusList.optional(),
     failureStatuses: statusList.optional(),
+    holdSeconds: z.number().int().positive().max(3600).optional(),
     breachedPassword: z
       .union([
         z.boolean(),
@@ -198,6 +204,7 @@ export const CREDENTIAL_DEFAULTS = {
   ipDistinctUsernames: { limit: 20, windowSeconds: 3600 },
   deviceDistinctUsernames: { limit: 5, windowSeconds: 3600 },
   failureStatuses: [401, 403] as readonly number[],
+  holdSeconds: 60,
   breachedPassword: {
     baseUrl: 'https://api.pwnedpasswords.com',
     timeoutMs: 1500,

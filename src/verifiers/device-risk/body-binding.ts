@@ -9,7 +9,8 @@ const untrusted = (detail: string): VerifierOutcome => ({ outcome: 'deny', code:
 
 /**
  * The body-stage half of device integrity. A per-request device proof (a Play Integrity token or an App Attest
- * assertion) covers `METHOD\nPATH\nBODY_SHA256`, where BODY_SHA256 is what the app put in the body-hash header;
+ * assertion) covers the canonical request (see `requestBinding`), whose last line BODY_SHA256 is what the app put in
+ * the body-hash header;
  * the header stage can only check the proof against the header. This verifier checks the header against the body
  * that arrived, so a proof cannot be replayed in front of another body:
  *

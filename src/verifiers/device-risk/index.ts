@@ -44,6 +44,8 @@ export {
   addAttested,
   addSelfReported,
   emptyVerdict,
+  type AndroidIntegrity,
+  type AppleFacts,
   type AttestedContribution,
   type DevicePlatform,
   type DeviceVerdict,
@@ -51,7 +53,21 @@ export {
   type VerdictSource,
   type VerdictTrust,
 } from './verdict.js';
-export { requestBinding, type RequestBinding } from './request-binding.js';
+export {
+  requestBinding,
+  DEFAULT_BINDING_FORMAT,
+  UnbindableRequestError,
+  type BindingFormat,
+  type BindingVersion,
+  type RequestBinding,
+} from './request-binding.js';
+export {
+  ASSERTION_CHALLENGE_PREFIX,
+  compileAssertionFreshness,
+  type AssertionFreshness,
+  type AssertionFreshnessOptions,
+  type FreshnessCheck,
+} from './assertion-freshness.js';
 export { createCountryLookup, type CountryOptions, type CountryResolver } from './country.js';
 export { CidrTrie } from './cidr-trie.js';
 export { compileIpReputation, type IpListOptions, type IpReputation, type IpReputationOptions } from './ip-reputation.js';

@@ -36,6 +36,10 @@ const overrideShape = {
     .optional(),
   /** Device level the attested sources must show. */
   requiredLevel: z.union([levelSchema, z.literal('none')]).optional(),
+  /** Required level by minimum Android API level (`{ 33: 'MEETS_STRONG_INTEGRITY' }`). */
+  requiredLevelBySdk: z
+    .record(z.string().regex(/^[1-9]\d{0,2}$/, 'must be an Android API level'), z.union([levelSchema, z.literal('none')]))
+    .optional(),
   /** Minimum app version per platform. */
   minAppVersion: z.object({ android: versionSchema.optional(), ios: versionSchema.optional() }).strict().optional(),
 };
@@ -74,6 +78,8 @@ export const deviceRiskOptionsSchema = z
         playIntegrity: headerName,
         appAttestAssertion: headerName,
         appAttestKeyId: headerName,
+        appAttestChallenge: headerName,
+        appAttestTimestamp: headerName,
         bodyHash: headerName,
         selfReported: headerName,
         appVersion: headerName,
@@ -82,6 +88,17 @@ export const deviceRiskOptionsSchema = z
       .partial()
       .strict()
       .optional(),
+    /**
+     * The canonical request a per-request proof is bound to (see `requestBinding`). `versions`: accepted forms, in
+     * the order tried; `v1` (no query string, no credential) only when listed. `headers`: headers bound by `v2`.
+     */
+    binding: z
+      .object({
+        versions: z.array(z.enum(['v2', 'v1'])).min(1).max(2).default(['v2']),
+        headers: z.array(headerName).max(16).default(['authorization']),
+      })
+      .strict()
+      .default({ versions: ['v2'], headers: ['authorization'] }),
     /** Google Play Integrity (local keys or an injected decoder). */
     playIntegrity: z
       .object({
@@ -92,6 +109,8 @@ export const deviceRiskOptionsSchema = z
         certificateDigests: z.array(z.string().min(1)).optional(),
         maxAgeMs: z.number().int().positive().max(86_400_000).optional(),
         clockSkewMs: z.number().int().min(0).max(600_000).optional(),
+        /** Accept Google's test verdicts (`testingDetails.isTestingResponse`). Default false. */
+        allowTestResponses: z.boolean().default(false),
         /** Accept each token once (kept in the store for maxAge + skew). Default true. */
         replay: z.boolean().default(true),
       })
@@ -115,8 +134,27 @@ export const deviceRiskOptionsSchema = z
         level: levelSchema.default('MEETS_DEVICE_INTEGRITY'),
         /** A key registered more recently than this marks the device `newDevice`. Default 24 h. */
         newDeviceWindowMs: z.number().int().min(0).default(86_400_000),
+        /**
+         * Challenge mode: each assertion signs a one-time server challenge (sent in the challenge header and
+         * appended to the client data), consumed once. Default off (counter-only).
+         */
+        challenge: z
+          .union([
+            z.boolean(),
+            z
+              .object({ keyPrefix: z.string().min(1).max(64).optional(), ttlMs: z.number().int().positive().max(86_400_000).optional() })
+              .strict(),
+          ])
+          .default(false),
+        /** Without a challenge: each assertion signs a timestamp (epoch ms) that must be at most this old. */
+        maxAgeMs: z.number().int().positive().max(86_400_000).optional(),
+        /** Tolerated clock difference for signed timestamps in the future. Default 30 000 ms. */
+        clockSkewMs: z.number().int().min(0).max(600_000).default(30_000),
       })
       .strict()
+      .refine((a) => a.challenge === false || a.maxAgeMs === undefined, {
+        message: 'challenge and maxAgeMs are alternatives: a challenge lives only as long as its ttlMs',
+      })
       .optional(),
     /** How the verified attestation token's claims map onto the verdict. */
     tokenClaims: z

@@ -24,6 +24,12 @@ export interface PolicyOverride {
   thresholds?: PolicyThresholds;
   /** Device level the attested sources must show (`none`: no requirement). */
   requiredLevel?: DeviceLevel | 'none';
+  /**
+   * Required level by Android API level, keyed by the lowest `sdkVersion` an entry applies to (`{ 33: ... }` for
+   * Android 13+, where Google's labels mean more since May 2025). Used for Android verdicts that carry
+   * `deviceAttributes.sdkVersion`; the highest key not above it wins; `requiredLevel` applies otherwise.
+   */
+  requiredLevelBySdk?: Readonly<Record<number, DeviceLevel | 'none'>>;
   minAppVersion?: MinAppVersion;
 }
 
@@ -73,6 +79,10 @@ export const DEFAULT_ACTIONS: Readonly<Record<string, PolicyAction>> = {
   outdatedApp: 'deny',
   unknownAppVersion: 'allow',
   deviceDenied: 'deny',
+  deviceIntegrityFailed: 'deny',
+  basicIntegrityOnly: 'monitor',
+  unexpectedDistribution: 'deny',
+  macAccessControlWeak: 'deny',
 };
 
 /** Default score weights (see {@link DEFAULT_ACTIONS}). */
@@ -101,6 +111,10 @@ export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   outdatedApp: 0,
   unknownAppVersion: 0,
   deviceDenied: 100,
+  deviceIntegrityFailed: 50,
+  basicIntegrityOnly: 30,
+  unexpectedDistribution: 50,
+  macAccessControlWeak: 50,
 };
 
 /** Default thresholds. */
@@ -113,6 +127,8 @@ export interface CompiledPolicy {
   readonly stepUp: number;
   readonly deny: number;
   readonly requiredLevel: DeviceLevel | 'none';
+  /** `requiredLevelBySdk` as [minimum sdk, level] pairs, highest sdk first. */
+  readonly requiredLevelBySdk: ReadonlyArray<readonly [number, DeviceLevel | 'none']>;
   readonly minAppVersion: MinAppVersion;
   readonly allowDevices: ReadonlySet<string>;
   readonly denyDevices: ReadonlySet<string>;
@@ -169,12 +185,14 @@ export function compilePolicy(
   let deny = DEFAULT_THRESHOLDS.deny;
   let requiredLevel: DeviceLevel | 'none' = 'none';
   let minAppVersion: MinAppVersion = {};
+  let bySdk: Record<number, DeviceLevel | 'none'> = {};
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer.actions ?? {})) if (v !== undefined) actions.set(k, ACTION_RANK[v]);
     for (const [k, v] of Object.entries(layer.weights ?? {})) if (v !== undefined) weights.set(k, v);
     stepUp = layer.thresholds?.stepUp ?? stepUp;
     deny = layer.thresholds?.deny ?? deny;
     requiredLevel = layer.requiredLevel ?? requiredLevel;
+    if (layer.requiredLevelBySdk) bySdk = { ...bySdk, ...layer.requiredLevelBySdk };
     if (layer.minAppVersion) minAppVersion = { ...minAppVersion, ...layer.minAppVersion };
   }
   return {
@@ -183,6 +201,9 @@ export function compilePolicy(
     stepUp,
     deny,
     requiredLevel,
+    requiredLevelBySdk: Object.entries(bySdk)
+      .map(([sdk, level]) => [Number(sdk), level] as const)
+      .sort((a, b) => b[0] - a[0]),
     minAppVersion,
     allowDevices: new Set(policy.devices?.allow ?? []),
     denyDevices: new Set(policy.devices?.deny ?? []),
@@ -219,7 +240,21 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
   }
   if (verdict.failedProofs.length > 0) hit('invalidProof');
   if (verdict.trust !== 'attested') hit('noAttestation');
-  if (!meetsLevel(verdict.device.levels, policy.requiredLevel)) hit('integrityBelowRequired');
+  const android = verdict.device.android;
+  if (android !== undefined) {
+    // MEETS_BASIC_INTEGRITY is implied by every physical label, so its absence means none was given.
+    if (!android.levels.includes('MEETS_BASIC_INTEGRITY')) hit('deviceIntegrityFailed');
+    else if (!android.levels.includes('MEETS_DEVICE_INTEGRITY')) hit('basicIntegrityOnly');
+  }
+  const apple = verdict.device.apple;
+  if (apple !== undefined) {
+    const category = apple.validationCategory;
+    if (category !== undefined && !STORE_CATEGORIES.has(category) && !(category === 'development' && apple.environment === 'development')) {
+      hit('unexpectedDistribution');
+    }
+    if (apple.macAccessControl === 'other') hit('macAccessControlWeak');
+  }
+  if (!meetsLevel(verdict.device.levels, requiredLevelFor(policy, verdict))) hit('integrityBelowRequired');
   checkVersion(policy, verdict, hit);
   for (const signal of Object.keys(verdict.device.signals) as Condition[]) hit(signal);
   for (const list of verdict.ipLists) hit(`ip:${list}`);
@@ -227,6 +262,16 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
   if (score >= policy.deny) rank = ACTION_RANK.deny;
   else if (score >= policy.stepUp && rank < ACTION_RANK['step-up']) rank = ACTION_RANK['step-up'];
   return { action: ACTIONS[rank]!, score, reasons };
+}
+
+/** Distribution categories of a store build. */
+const STORE_CATEGORIES: ReadonlySet<string> = new Set(['app-store', 'testflight']);
+
+/** The required level for this verdict: by Android API level when the verdict states one, else the flat one. */
+function requiredLevelFor(policy: CompiledPolicy, verdict: DeviceVerdict): DeviceLevel | 'none' {
+  const sdk = verdict.platform === 'android' ? verdict.device.android?.sdkVersion : undefined;
+  if (sdk !== undefined) for (const [min, level] of policy.requiredLevelBySdk) if (sdk >= min) return level;
+  return policy.requiredLevel;
 }
 
 function checkVersion(policy: CompiledPolicy, verdict: DeviceVerdict, hit: (c: Condition) => void): void {

@@ -36,6 +36,15 @@ export type DeviceSignal = (typeof DEVICE_SIGNALS)[number];
  * - `outdatedApp`: the app version is below the minimum for its platform.
  * - `unknownAppVersion`: a minimum version applies but no version is known.
  * - `deviceDenied`: the device id is on the denylist.
+ * - `deviceIntegrityFailed`: a verified Play Integrity verdict carries no physical-device label (an empty
+ *   `deviceRecognitionVerdict`, which Google says shows signs of attack or a non-genuine device, or only
+ *   `MEETS_VIRTUAL_INTEGRITY`).
+ * - `basicIntegrityOnly`: a verified Play Integrity verdict reaches `MEETS_BASIC_INTEGRITY` but not
+ *   `MEETS_DEVICE_INTEGRITY` (typically a rooted device or an unlocked bootloader).
+ * - `unexpectedDistribution`: an iOS 27+ App Attest assertion says the binary came from neither the App Store nor
+ *   TestFlight (a development build only passes with a `development` environment key).
+ * - `macAccessControlWeak`: a macOS App Attest key whose access-control policy is not the one Apple says to trust
+ *   (System Integrity Protection and Full Security).
  */
 export const DERIVED_CONDITIONS = [
   'noAttestation',
@@ -44,6 +53,10 @@ export const DERIVED_CONDITIONS = [
   'outdatedApp',
   'unknownAppVersion',
   'deviceDenied',
+  'deviceIntegrityFailed',
+  'basicIntegrityOnly',
+  'unexpectedDistribution',
+  'macAccessControlWeak',
 ] as const;
 
 /** A condition derived from the whole verdict. */

@@ -42,6 +42,10 @@ export interface DeviceVerdict {
     levels: DeviceLevel[];
     /** Observed signals. Self-reported sources can only add signals, never clear them. */
     signals: Partial<Record<DeviceSignal, true>>;
+    /** What a verified Play Integrity verdict said about the device itself, when one was presented. */
+    android?: AndroidIntegrity;
+    /** What a verified App Attest assertion (and its key's attestation) said, when one was presented. */
+    apple?: AppleFacts;
   };
   /** When the freshest attested source was issued (epoch ms), if known. */
   issuedAt?: number;
@@ -53,6 +57,28 @@ export interface DeviceVerdict {
   sources: VerdictSource[];
   /** Proofs that were sent and failed, as `<source>:<reason>` (never a token or a raw value). */
   failedProofs: string[];
+}
+
+/** The device facts of a verified Play Integrity verdict. */
+export interface AndroidIntegrity {
+  /** Levels of `deviceRecognitionVerdict`, lower ones implied by higher ones. */
+  levels: DeviceLevel[];
+  /** Levels of `legacyDeviceRecognitionVerdict` (the labels' pre-May-2025 meaning), when Google sent it. */
+  legacyLevels?: DeviceLevel[];
+  /** `deviceAttributes.sdkVersion` (Android API level, 33 = Android 13), when Google sent it. */
+  sdkVersion?: number;
+}
+
+/** The facts of a verified App Attest assertion beyond the signature. */
+export interface AppleFacts {
+  /** The App Attest environment of the key (`development` or `production`). */
+  environment: 'development' | 'production';
+  /** iOS 27+: how the binary was distributed (`app-store`, `testflight`, `development`, `enterprise`, ...). */
+  validationCategory?: string;
+  /** iOS 27+: the distributed app's version (also the attested app version). */
+  bundleVersion?: string;
+  /** macOS keys: `full-security` (the access-control policy Apple says to trust) or `other`. */
+  macAccessControl?: 'full-security' | 'other';
 }
 
 /** An empty verdict to be filled by the sources. */
@@ -80,6 +106,8 @@ export interface AttestedContribution {
   levels?: readonly DeviceLevel[];
   signals?: Iterable<DeviceSignal>;
   issuedAt?: number;
+  android?: AndroidIntegrity;
+  appleFacts?: AppleFacts;
 }
 
 /**
@@ -99,6 +127,8 @@ export function addAttested(verdict: DeviceVerdict, c: AttestedContribution): vo
   if (c.deviceId !== undefined) verdict.device.id ??= c.deviceId;
   if (c.levels) for (const level of c.levels) if (!verdict.device.levels.includes(level)) verdict.device.levels.push(level);
   if (c.signals) for (const s of c.signals) verdict.device.signals[s] = true;
+  if (c.android !== undefined) verdict.device.android ??= c.android;
+  if (c.appleFacts !== undefined) verdict.device.apple ??= c.appleFacts;
   if (c.issuedAt !== undefined) verdict.issuedAt = Math.max(verdict.issuedAt ?? 0, c.issuedAt);
 }
 

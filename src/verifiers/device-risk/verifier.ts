@@ -17,8 +17,9 @@ import {
   type PolicyDecision,
   type PolicyOptions,
 } from './policy.js';
-import { requestBinding } from './request-binding.js';
+import { requestBinding, UnbindableRequestError, type BindingFormat, type RequestBinding } from './request-binding.js';
 import type { PolicyAction } from './signals.js';
+import { compileAssertionFreshness } from './assertion-freshness.js';
 import { appAttestContribution } from './sources/app-attest.js';
 import { playIntegrityContribution } from './sources/play-integrity.js';
 import { parseSelfReportedSignals } from './sources/self-reported.js';
@@ -41,6 +42,8 @@ export const DEVICE_HEADERS = {
   playIntegrity: 'x-play-integrity',
   appAttestAssertion: 'x-app-attest-assertion',
   appAttestKeyId: 'x-app-attest-key-id',
+  appAttestChallenge: 'x-app-attest-challenge',
+  appAttestTimestamp: 'x-app-attest-timestamp',
   bodyHash: 'x-shield-body-sha256',
   selfReported: 'x-device-signals',
   appVersion: 'x-app-version',
@@ -76,6 +79,7 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
         certificateDigests: o.playIntegrity.certificateDigests,
         maxAgeMs: o.playIntegrity.maxAgeMs,
         clockSkewMs: o.playIntegrity.clockSkewMs,
+        allowTestResponses: o.playIntegrity.allowTestResponses,
         // Recognition and levels become signals judged by the policy, per route and market, not hard failures here.
         requirements: { appRecognized: false, deviceLevel: 'none' },
         replay: o.playIntegrity.replay ? { store: deps.store, keyPrefix: 'device:pi:' } : undefined,
@@ -92,8 +96,15 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
         keyTtlMs: o.appAttest.keyTtlMs,
       })
     : undefined;
+  const freshness = o.appAttest
+    ? compileAssertionFreshness(o.appAttest, deps.store, { challenge: headers.appAttestChallenge, timestamp: headers.appAttestTimestamp })
+    : undefined;
   const appAttestLevel = o.appAttest?.level ?? 'MEETS_DEVICE_INTEGRITY';
   const newDeviceWindowMs = o.appAttest?.newDeviceWindowMs ?? 86_400_000;
+  // Formats in the order tried; the first is the one apps are told to use.
+  const bindingFormats: BindingFormat[] = [...new Set(o.binding.versions)].map((version) =>
+    version === 'v2' ? { version, headers: o.binding.headers } : { version },
+  );
   const claims = compileClaimMapping(o.tokenClaims);
   const countryOf = createCountryLookup(o.country);
   const reputation = compileIpReputation(o.ipReputation);
@@ -126,12 +137,22 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
 
   async function verifyProofs(ctx: VerifierContext, token: string | undefined, assertion: string | undefined): Promise<VerifiedProofs> {
     const proofs: VerifiedProofs = { contributions: [], failed: [] };
-    const binding = requestBinding(ctx.request, headers.bodyHash);
+    let bindings: RequestBinding[];
+    try {
+      bindings = bindingFormats.map((format) => requestBinding(ctx.request, headers.bodyHash, format));
+    } catch (error) {
+      if (!(error instanceof UnbindableRequestError)) throw error;
+      // The proof covers a query string we cannot see as the app hashed it: it cannot be matched to this request.
+      if (token !== undefined && play !== undefined) proofs.failed.push('play-integrity:query_unavailable');
+      if (assertion !== undefined && registry !== undefined) proofs.failed.push('app-attest:query_unavailable');
+      return proofs;
+    }
+    const expected = bindings.length === 1 ? bindings[0]!.digestBase64Url : bindings.map((b) => b.digestBase64Url);
     const tasks: Promise<void>[] = [];
     if (token !== undefined && play !== undefined) {
       tasks.push(
         play
-          .verify(token, { nonce: binding.digestBase64Url, requestHash: binding.digestBase64Url, now: ctx.now })
+          .verify(token, { nonce: expected, requestHash: expected, now: ctx.now })
           .then(
             (result) => void proofs.contributions.push(playIntegrityContribution(result)),
             (error: unknown) => {
@@ -146,18 +167,34 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
       if (keyId === undefined || keyId.length > MAX_KEY_ID_HEADER || assertion.length > MAX_ASSERTION_HEADER) {
         proofs.failed.push('app-attest:malformed');
       } else {
-        tasks.push(
-          registry.verifyAssertion({ keyId, assertion, clientDataHash: binding.digest }).then(
-            (result) =>
-              void proofs.contributions.push(
-                appAttestContribution(result, { level: appAttestLevel, newDeviceWindowMs, now: ctx.now }),
+        const fresh = freshness!.check(ctx.request, ctx.now, bindings);
+        if ('failure' in fresh) {
+          proofs.failed.push(`app-attest:${fresh.failure}`);
+        } else {
+          tasks.push(
+            registry
+              .verifyAssertion({
+                keyId,
+                assertion,
+                clientDataHash: fresh.hashes[0]!,
+                ...(fresh.hashes.length > 1 ? { alternativeClientDataHashes: fresh.hashes.slice(1) } : {}),
+              })
+              .then(
+                async (result) => {
+                  // Spent only once a signature over it verified, so a forged request cannot burn the app's challenge.
+                  if (fresh.challenge !== undefined && !(await freshness!.consume(fresh.challenge))) {
+                    proofs.failed.push('app-attest:challenge_invalid');
+                    return;
+                  }
+                  proofs.contributions.push(appAttestContribution(result, { level: appAttestLevel, newDeviceWindowMs, now: ctx.now }));
+                },
+                (error: unknown) => {
+                  if (!(error instanceof AppAttestError)) throw error;
+                  proofs.failed.push(`app-attest:${error.reason}`);
+                },
               ),
-            (error: unknown) => {
-              if (!(error instanceof AppAttestError)) throw error;
-              proofs.failed.push(`app-attest:${error.reason}`);
-            },
-          ),
-        );
+          );
+        }
       }
     }
     await Promise.all(tasks);

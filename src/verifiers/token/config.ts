@@ -80,6 +80,19 @@ export const tokenOptionsSchema = z
         'must be a function',
       )
       .optional(),
+    /** Required `typ` protected-header parameter (e.g. `JWT`), checked by jose. */
+    typ: z.string().min(1).max(64).optional(),
+    /**
+     * Single use decided by the token's issuer (e.g. Firebase App Check limited-use tokens): called once per request
+     * for a verified token where replay protection applies, instead of the jti store; resolve true when this is the
+     * token's first use, false when it was already consumed. A rejection means "cannot decide" (fail closed).
+     */
+    consume: z
+      .custom<(token: string, claims: Readonly<Record<string, unknown>>) => Promise<boolean>>(
+        (v) => typeof v === 'function',
+        'must be a function',
+      )
+      .optional(),
     binding: z.union([bindingSchema, z.literal(false)]).default(false),
     replay: z
       .union([z.boolean(), z.object({ store: storeSchema.optional(), maxEntries: z.number().int().positive().optional() }).strict()])
@@ -88,6 +101,12 @@ export const tokenOptionsSchema = z
     verifiedCacheSize: z.number().int().nonnegative().max(10_000_000).default(10_000),
     mode: z.enum(['enforce', 'monitor']).optional(),
     failOpen: z.boolean().default(false),
+    /**
+     * Answer every refused token with `token_invalid`, never `token_expired`, `token_replayed` or
+     * `token_binding_mismatch`, which tell whoever holds a stolen token that its signature is genuine. The precise
+     * reason stays in the Decision's `detail` (server-side). `token_missing` is unchanged. Default false.
+     */
+    genericErrors: z.boolean().default(false),
   })
   .strict()
   .superRefine((o, ctx) => {

@@ -7,13 +7,14 @@ export interface TokenRouteOptions {
 }
 
 /**
- * Token binding as Approov does it: the claim (default `pay`) holds base64 SHA-256 of the UTF-8 concatenation of the
- * listed headers' values (default `authorization`).
+ * Token binding as Approov does it: the claim (default `pay`) holds base64 SHA-256 of the listed header's UTF-8
+ * value (default `authorization`). With several headers, every one must be present and their values are joined
+ * with a line feed (`\n`) before hashing.
  */
 export interface TokenBindingOptions {
   /** Claim holding the binding hash. Default `pay`. */
   claim?: string;
-  /** Lower-case header names whose values are concatenated, in order. Default `['authorization']`. */
+  /** Lower-case header names bound, in order (several: all required, joined with `\n`). Default `['authorization']`. */
   headers?: readonly string[];
   /**
    * Accept a token that has no binding claim at all (a present claim must still match). Default false: a missing

@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
+import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
@@ -29,6 +30,7 @@ const deny = (code: 'token_invalid' | 'token_expired' | 'token_replayed' | 'toke
 /** A compact JWS: three base64url segments, nothing else (a JWE has five; whitespace or padding is malformed). */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const MEMO_CONSUMED_JTI = 'token.consumedJti';
+const MEMO_CONSUMED_TOKEN = 'token.consumed';
 
 /** jose error codes that mean "this token is not acceptable" rather than "could not check". */
 const INVALID_CODES = new Set([
@@ -62,6 +64,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     clockTolerance: clockToleranceSec,
     maxTokenAge: maxTokenAgeSec,
     requiredClaims: options.requiredClaims,
+    ...(options.typ !== undefined ? { typ: options.typ } : {}),
   };
   const cache =
     options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
@@ -121,8 +124,9 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return verified;
   }
 
-  function checkBinding(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | undefined {
-    const routeToken = ctx.route.token as TokenRouteOptions | undefined;
+  /** The binding in force on a route: the global one, the route's, or none. */
+  function bindingFor(route: ResolvedRouteOptions): CompiledBinding | undefined {
+    const routeToken = route.token as TokenRouteOptions | false | undefined;
     let binding = globalBinding;
     if (routeToken && routeToken.binding !== undefined) {
       if (routeToken.binding === false) binding = undefined;
@@ -135,6 +139,11 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
         }
       }
     }
+    return binding;
+  }
+
+  function checkBinding(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | undefined {
+    const binding = bindingFor(ctx.route);
     if (!binding) return undefined;
     let actual = verified.bindingDigests.get(binding.claim);
     if (actual === undefined) {
@@ -146,12 +155,8 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       if (binding.allowMissingClaim && verified.attestation.claims[binding.claim] === undefined) return undefined;
       return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`);
     }
-    let input = '';
-    for (const name of binding.headers) {
-      const value = headerValue(ctx.request, name);
-      if (value !== undefined) input += value;
-    }
-    if (input.length === 0) return deny('token_binding_mismatch', 'binding headers absent');
+    const input = bindingInput(ctx.request, binding.headers);
+    if (typeof input !== 'string') return input;
     if (!digestMatches(actual, input)) {
       return deny('token_binding_mismatch', 'binding hash differs');
     }
@@ -168,13 +173,37 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return PASS;
   }
 
-  function afterVerification(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | Promise<VerifierOutcome> {
+  async function consumeOnce(ctx: VerifierContext, token: string, verified: VerifiedToken): Promise<VerifierOutcome> {
+    if (ctx.memo.get(MEMO_CONSUMED_TOKEN) === token) return PASS; // this request already consumed it
+    if (!(await options.consume!(token, verified.attestation.claims))) return deny('token_replayed', 'token already consumed');
+    ctx.memo.set(MEMO_CONSUMED_TOKEN, token);
+    return PASS;
+  }
+
+  function afterVerification(ctx: VerifierContext, verified: VerifiedToken, token: string): VerifierOutcome | Promise<VerifierOutcome> {
     ctx.attestation = verified.attestation;
     const bindingDenied = checkBinding(ctx, verified);
     if (bindingDenied) return bindingDenied;
     const routeToken = ctx.route.token as TokenRouteOptions | undefined;
     const replay = routeToken?.replay ?? options.replay !== false;
-    return replay ? checkReplay(ctx, verified) : PASS;
+    if (!replay) return PASS;
+    return options.consume ? consumeOnce(ctx, token, verified) : checkReplay(ctx, verified);
+  }
+
+  function verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
+    const token = readToken(ctx.request);
+    if (token === undefined) return MISSING;
+    if (token === null) return deny('token_invalid', 'malformed token header');
+    // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
+    const cached = cache?.get(token);
+    if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
+      return afterVerification(ctx, cached, token);
+    }
+    if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
+    if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
+    return verifySignatureAndClaims(token, ctx.now).then((result) =>
+      'attestation' in result ? afterVerification(ctx, result, token) : result,
+    );
   }
 
   return {
@@ -183,22 +212,51 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     mode: options.mode,
     failOpen: options.failOpen,
     timeoutMs: keys.remote ? options.jwksTimeoutMs + 1_000 : undefined,
-    verify(ctx) {
-      const token = readToken(ctx.request);
-      if (token === undefined) return MISSING;
-      if (token === null) return deny('token_invalid', 'malformed token header');
-      // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
-      const cached = cache?.get(token);
-      if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
-        return afterVerification(ctx, cached);
-      }
-      if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
-      if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
-      return verifySignatureAndClaims(token, ctx.now).then((result) =>
-        'attestation' in result ? afterVerification(ctx, result) : result,
-      );
+    // `token: false` on a route skips the token check there, and only it (`false` for the whole route would turn
+    // off the credential, device and payload checks too).
+    appliesTo: (route) => route.token !== false,
+    sensitiveHeaders: (route) => {
+      const binding = bindingFor(route);
+      return binding ? [options.header, ...binding.headers] : [options.header];
     },
+    verify: options.genericErrors ? (ctx) => generic(verify(ctx)) : verify,
   };
+}
+
+/** `genericErrors`: every refusal of a presented token reads `token_invalid`; the detail keeps the reason. */
+function generic(outcome: VerifierOutcome | Promise<VerifierOutcome>): VerifierOutcome | Promise<VerifierOutcome> {
+  if (outcome instanceof Promise) return outcome.then(generalise);
+  return generalise(outcome);
+}
+
+function generalise(outcome: VerifierOutcome): VerifierOutcome {
+  if (outcome.outcome !== 'deny' || outcome.code === 'token_missing' || outcome.code === 'token_invalid') return outcome;
+  return { outcome: 'deny', code: 'token_invalid', detail: `${outcome.code}: ${outcome.detail ?? ''}` };
+}
+
+/** Joins the values of a multi-header binding; a line feed can never occur inside an HTTP header value. */
+const BINDING_SEPARATOR = '\n';
+
+/**
+ * The material a binding hashes. One header (Approov's `pay`): its value as sent, exactly as Approov defines it.
+ * Several headers: every one must be present and non-empty, and the values are joined with a line feed, so
+ * `("Bearer alice", "sess-42")` and `("Bearer alicesess-42", none)` can never hash alike. A value holding a line
+ * feed or carriage return (impossible over HTTP, possible from a hand-built request) never matches.
+ */
+function bindingInput(request: ShieldRequest, headers: readonly string[]): string | VerifierOutcome {
+  if (headers.length === 1) {
+    const value = headerValue(request, headers[0] as string);
+    return value === undefined || value.length === 0 ? deny('token_binding_mismatch', 'binding header absent') : value;
+  }
+  let input = '';
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i] as string;
+    const value = headerValue(request, name);
+    if (value === undefined || value.length === 0) return deny('token_binding_mismatch', `binding header "${name}" absent`);
+    if (value.includes('\n') || value.includes('\r')) return deny('token_binding_mismatch', `binding header "${name}" malformed`);
+    input = i === 0 ? value : input + BINDING_SEPARATOR + value;
+  }
+  return input;
 }
 
 interface CompiledBinding {

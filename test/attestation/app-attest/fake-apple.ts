@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { encode } from 'cbor-x';
-import { bool, explicit, integer, octets, oid, seq, set, time, tlv, utf8 } from './der-writer.js';
+import { bool, explicit, integer, octets, oid, seq, set, time, tlv, utf8 } from '../../../src/testing/der-writer.js';
 
 /**
  * A synthetic App Attest CA for cases the real vectors lack (fresh keys, many assertions, counter races): a root and
@@ -16,7 +16,7 @@ const sha256 = (...parts: Uint8Array[]): Buffer => {
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 const name = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
 
-interface CertSpec {
+export interface CertSpec {
   subject: string;
   issuer: string;
   publicKey: KeyObject;
@@ -32,7 +32,7 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
 }
 
-function issue(spec: CertSpec): X509Certificate {
+export function issue(spec: CertSpec): X509Certificate {
   const extensions = [
     extension('2.5.29.19', true, spec.ca ? seq(bool(true)) : seq()),
     ...(spec.extraExtensions ?? []),
@@ -52,7 +52,7 @@ function issue(spec: CertSpec): X509Certificate {
   return new X509Certificate(seq(tbs, ECDSA_SHA256, bitString));
 }
 
-const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+export const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
 /** A device key: its key pair and its App Attest key id (SHA-256 of the uncompressed point). */
 export interface FakeDeviceKey {
@@ -82,6 +82,14 @@ export interface AttestOptions {
   credentialId?: Uint8Array;
   /** Leaves out the nonce extension. */
   omitNonce?: boolean;
+  /** The raw clientDataHash the app passed to attestKey (default SHA-256 of `challenge`). */
+  clientDataHash?: Uint8Array;
+  /** Authenticator-data extensions (sets the ED flag and appends this CBOR map). */
+  authExtensions?: Record<string, unknown>;
+  /** The macOS access-control extension (1.2.840.113635.100.8.6) content octets. */
+  aclBlob?: Uint8Array;
+  /** The receipt to put in attStmt (default a placeholder). */
+  receipt?: Uint8Array;
 }
 
 export class FakeAppleCa {
@@ -139,19 +147,23 @@ export class FakeAppleCa {
     const credentialId = options.credentialId ?? key.keyId;
     const authData = Buffer.concat([
       sha256(Buffer.from(appId)),
-      Buffer.from([0x40]),
+      Buffer.from([options.authExtensions ? 0xc0 : 0x40]),
       u32(options.counter ?? 0),
       aaguid,
       Buffer.from([credentialId.length >> 8, credentialId.length & 0xff]),
       credentialId,
       cose,
+      ...(options.authExtensions ? [Buffer.from(encode(options.authExtensions))] : []),
     ]);
-    const nonce = sha256(authData, sha256(options.challenge));
+    const nonce = sha256(authData, options.clientDataHash ?? sha256(options.challenge));
     const extensions = [
       extension('1.2.840.113635.100.8.5', false, seq(tlv([0xbf, 0x89, 0x34], octets(Buffer.from(appId))))),
     ];
     if (!options.omitNonce) {
       extensions.push(extension('1.2.840.113635.100.8.2', false, seq(explicit(1, octets(nonce)))));
+    }
+    if (options.aclBlob) {
+      extensions.push(extension('1.2.840.113635.100.8.6', false, seq(explicit(1, octets(Buffer.from(options.aclBlob))))));
     }
     const leaf = issue({
       subject: key.keyId.toString('hex'),
@@ -167,7 +179,7 @@ export class FakeAppleCa {
     return Buffer.from(
       encode({
         fmt: 'apple-appattest',
-        attStmt: { x5c: [leaf.raw, this.intermediate.raw], receipt: Buffer.from('receipt') },
+        attStmt: { x5c: [leaf.raw, this.intermediate.raw], receipt: options.receipt ?? Buffer.from('receipt') },
         authData,
       }),
     );
@@ -177,15 +189,25 @@ export class FakeAppleCa {
 /** Produces the assertion a device would for `clientData` at `counter`. */
 export function assert(
   key: FakeDeviceKey,
-  options: { teamId: string; bundleId: string; counter: number; clientData: Uint8Array | string },
+  options: {
+    teamId: string;
+    bundleId: string;
+    counter: number;
+    clientData: Uint8Array | string;
+    /** The raw clientDataHash (default SHA-256 of `clientData`). */
+    clientDataHash?: Uint8Array;
+    /** Authenticator-data extensions (sets the ED flag and appends this CBOR map). */
+    authExtensions?: Record<string, unknown>;
+  },
 ): Buffer {
   const authenticatorData = Buffer.concat([
     sha256(Buffer.from(`${options.teamId}.${options.bundleId}`)),
-    Buffer.from([0x00]),
+    Buffer.from([options.authExtensions ? 0x80 : 0x00]),
     u32(options.counter),
+    ...(options.authExtensions ? [Buffer.from(encode(options.authExtensions))] : []),
   ]);
   const clientData = typeof options.clientData === 'string' ? Buffer.from(options.clientData) : options.clientData;
-  const nonce = sha256(authenticatorData, sha256(clientData));
+  const nonce = sha256(authenticatorData, options.clientDataHash ?? sha256(clientData));
   const signature = sign('sha256', nonce, key.privateKey);
   return Buffer.from(encode({ signature, authenticatorData }));
 }

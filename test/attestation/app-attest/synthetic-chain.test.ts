@@ -156,7 +156,7 @@ describe('synthetic App Attest CA: assertions through the registry', () => {
     await registry.revoke(key.keyId);
     const genuine = assert(key, { teamId: TEAM, bundleId: BUNDLE, counter: 1, clientData });
     expect(await reasonOf(() => registry.verifyAssertion({ keyId: key.keyId, clientData, assertion: genuine }))).toBe(
-      'unknown_key',
+      'key_revoked',
     );
   });
 

@@ -148,7 +148,7 @@ describe('Play Integrity: every check fails in turn', () => {
 
   it('with app recognition not required, an unrecognised app passes the app checks', async () => {
     const token = await playToken(keys, mutate((p) => (p.appIntegrity = { appRecognitionVerdict: 'UNEVALUATED' })));
-    const v = verifier({ requirements: { appRecognized: false }, minVersionCode: 400 });
+    const v = verifier({ requirements: { appRecognized: false }, minVersionCode: 400, certificateDigests: undefined });
     expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('passed');
   });
 });

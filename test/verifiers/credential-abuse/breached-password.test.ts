@@ -133,7 +133,19 @@ describe('BreachedPasswordChecker (k-anonymity range API)', () => {
 describe('breached-password check in the verifier', () => {
   const store = new MemoryStore();
   const ipResolver = createClientIpResolver({});
-  const ctx = (password: unknown) => makeContext({ now: Date.now(), body: { email: 'a@x', password } });
+  // A fresh username per attempt: attempts here are never settled, and unsettled attempts hold their slots.
+  let n = 0;
+  const ctx = (password: unknown, email?: string) => {
+    const i = n++;
+    return email === undefined
+      ? makeContext({
+          now: Date.now(),
+          ip: `198.51.${100 + (i >> 8)}.${i & 0xff}`,
+          attestation: { provider: 't', claims: { did: `d${i}` } },
+          body: { email: `a${i}@x`, password },
+        })
+      : makeContext({ now: Date.now(), body: { email, password } });
+  };
   it('denies a breached password with password_breached and passes a safe one', async () => {
     const verifier = createCredentialAbuseVerifier({ breachedPassword: { baseUrl } }, { store, ipResolver });
     const denied = await verifier.verify(ctx(BREACHED));
@@ -168,7 +180,8 @@ describe('breached-password check in the verifier', () => {
     });
     expect((await withPassword.verify(noField)).outcome).toBe('pass');
     expect((await withPassword.verify(ctx(''))).outcome).toBe('pass');
-    expect((await withPassword.verify(ctx(12345))).outcome).toBe('pass');
+    // A password that is present but not a string is refused before any lookup (issue 10 item 1).
+    expect(await withPassword.verify(ctx(12345))).toMatchObject({ outcome: 'deny', code: 'payload_malformed' });
     const off = createCredentialAbuseVerifier({}, { store, ipResolver });
     expect((await off.verify(ctx(BREACHED))).outcome).toBe('pass');
     expect(seen).toHaveLength(0);
@@ -179,11 +192,11 @@ describe('breached-password check in the verifier', () => {
       { breachedPassword: { baseUrl }, consecutiveFailures: { limit: 1 } },
       { store: lockStore, ipResolver },
     );
-    const first = ctx(SAFE);
+    const first = ctx(SAFE, 'locked@x');
     await verifier.verify(first);
     await verifier.onResponse!(first, 401);
     seen = [];
-    expect(await verifier.verify(ctx(BREACHED))).toMatchObject({ code: 'login_locked' });
+    expect(await verifier.verify(ctx(BREACHED, 'locked@x'))).toMatchObject({ code: 'login_locked' });
     expect(seen).toHaveLength(0);
   });
 });

@@ -70,7 +70,8 @@ export function harness(options: CredentialAbuseOptions = {}, store?: Store, res
       attestation: { provider: 'test', claims: extra.claims ?? { did: extra.did ?? 'device-1' } },
     });
     const result = await verifier.verify(ctx);
-    if (outcome !== undefined && result.outcome !== 'deny') await verifier.onResponse!(ctx, outcome);
+    // `undefined`: a probe that ends as neither success nor failure, so it frees the slot it reserved.
+    if (result.outcome !== 'deny') await verifier.onResponse!(ctx, outcome ?? 500);
     return result;
   }
   return { clock, memory, verifier, attempt, advance: (ms: number) => (clock.now += ms) };

@@ -126,13 +126,13 @@ describe('app versions', () => {
 });
 
 describe('request binding', () => {
-  it('is METHOD\\nPATH\\nBODYHASH and its SHA-256', () => {
-    const b = requestBinding({ method: 'post', path: '/pay/%2F1', headers: { 'x-shield-body-sha256': 'abc' }, ip: '' }, 'x-shield-body-sha256');
+  it('v1 is METHOD\\nPATH\\nBODYHASH and its SHA-256', () => {
+    const b = requestBinding({ method: 'post', path: '/pay/%2F1', headers: { 'x-shield-body-sha256': 'abc' }, ip: '' }, 'x-shield-body-sha256', { version: 'v1' });
     expect(b.clientData).toBe('POST\n/pay/%2F1\nabc');
     expect(b.digest.toString('hex')).toBe(
       require('node:crypto').createHash('sha256').update('POST\n/pay/%2F1\nabc').digest('hex'),
     );
     expect(b.digestBase64Url).toBe(b.digest.toString('base64url'));
-    expect(requestBinding({ method: 'GET', path: '/a', headers: {}, ip: '' }, 'x-shield-body-sha256').clientData).toBe('GET\n/a\n');
+    expect(requestBinding({ method: 'GET', path: '/a', headers: {}, ip: '' }, 'x-shield-body-sha256', { version: 'v1' }).clientData).toBe('GET\n/a\n');
   });
 });

@@ -46,7 +46,9 @@ function ctx(i: CtxInput = {}): VerifierContext & { fromTrustedProxy: boolean } 
 }
 
 const digest = (method: string, path: string, bodyHash = ''): Buffer =>
-  createHash('sha256').update(`${method}\n${path}\n${bodyHash}`).digest();
+  createHash('sha256').update(canonical(method, path, bodyHash)).digest();
+/** The default (v2) canonical request: no query string, no Authorization header. */
+const canonical = (method: string, path: string, bodyHash = ''): string => `v2\n${method}\n${path}\n\nauthorization:\n${bodyHash}`;
 
 function setup(extra: Partial<DeviceRiskOptions> = {}) {
   const store = new TestMemoryStore(() => NOW);
@@ -144,7 +146,7 @@ describe('device-risk verifier: Play Integrity', () => {
 
   it('an unrecognised app is denied (a signal, judged by the policy)', async () => {
     const { verifier } = setup();
-    const headers = await playHeaders('POST', '/pay', (p) => (p.appIntegrity = { appRecognitionVerdict: 'UNRECOGNIZED_VERSION' }));
+    const headers = await playHeaders('POST', '/pay', (p) => (p.appIntegrity = { appRecognitionVerdict: 'UNRECOGNIZED_VERSION', packageName: PACKAGE }));
     const out = await run(verifier, ctx({ headers }));
     expect((out as { detail: string }).detail).toContain('unrecognizedApp:deny');
   });
@@ -163,7 +165,7 @@ describe('device-risk verifier: App Attest', () => {
     });
     const headersFor = (counter: number, method = 'POST', path = '/pay') => ({
       'x-app-attest-key-id': key.keyId.toString('base64'),
-      'x-app-attest-assertion': assert(key, { teamId: TEAM, bundleId: BUNDLE, counter, clientData: `${method}\n${path}\n` }).toString('base64'),
+      'x-app-attest-assertion': assert(key, { teamId: TEAM, bundleId: BUNDLE, counter, clientData: canonical(method, path) }).toString('base64'),
     });
     return { key, headersFor };
   }

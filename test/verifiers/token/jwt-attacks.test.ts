@@ -125,13 +125,22 @@ describe('HS256 shield', () => {
     expect(await codeOf(shield, token)).toBe('token_invalid');
   });
 
-  it('binding: concatenates configured headers and compares the SHA-256', async () => {
+  it('binding: several headers are all required, joined with a line feed, and compared by SHA-256', async () => {
     const multi = createShield({ token: { secret: hmac.secret as string, binding: { headers: ['authorization', 'x-device'] } } });
-    const token = await hmac.mint({ bindTo: 'Bearer abc' + 'dev-1' });
+    const token = await hmac.mint({ bindTo: 'Bearer abc\ndev-1' });
     const ok = await multi.check(req(token, { authorization: 'Bearer abc', 'x-device': 'dev-1' }));
     expect(ok.allowed).toBe(true);
     const swapped = await multi.check(req(token, { authorization: 'Bearer abc', 'x-device': 'dev-2' }));
     expect(swapped.code).toBe('token_binding_mismatch');
+    // Regression (issue 10 item 6): the values used to be concatenated with missing headers skipped.
+    const plain = await hmac.mint({ bindTo: 'Bearer abc' + 'dev-1' });
+    expect((await multi.check(req(plain, { authorization: 'Bearer abcdev-1' }))).code).toBe('token_binding_mismatch');
+    expect((await multi.check(req(plain, { authorization: 'Bearer abc', 'x-device': 'dev-1' }))).code).toBe('token_binding_mismatch');
+    const missing = await multi.check(req(token, { authorization: 'Bearer abc' }));
+    expect(missing.code).toBe('token_binding_mismatch');
+    expect(missing.results[0]?.detail).toMatch(/x-device/);
+    // A hand-built request cannot forge the separator inside a value.
+    expect((await multi.check(req(token, { authorization: 'Bearer abc\ndev-1', 'x-device': 'x' }))).code).toBe('token_binding_mismatch');
   });
 
   it('allowMissingClaim (Approov failover tokens) accepts a token without the claim, never a wrong one', async () => {

@@ -1,5 +1,6 @@
 import { riskyAppsDetected } from '../../../attestation/play-integrity/checks.js';
 import type { VerifiedPlayIntegrity } from '../../../attestation/play-integrity/verifier.js';
+import { impliedLevels } from '../../../attestation/play-integrity/payload.js';
 import type { DeviceSignal } from '../signals.js';
 import type { AttestedContribution } from '../verdict.js';
 
@@ -22,6 +23,13 @@ export function playIntegrityContribution(result: VerifiedPlayIntegrity): Attest
   const activity = payload.deviceIntegrity?.recentDeviceActivity?.deviceActivityLevel;
   if (activity === 'LEVEL_3' || activity === 'LEVEL_4') signals.push('highActivity');
 
+  const device = payload.deviceIntegrity;
+  const legacy = device?.legacyDeviceRecognitionVerdict;
+  const sdk = device?.deviceAttributes?.sdkVersion;
+  const android: AttestedContribution['android'] = { levels };
+  if (Array.isArray(legacy)) android.legacyLevels = impliedLevels(legacy.filter((l): l is string => typeof l === 'string'));
+  if (typeof sdk === 'number' && Number.isInteger(sdk) && sdk > 0 && sdk < 1000) android.sdkVersion = sdk;
+
   const versionCode = payload.appIntegrity?.versionCode;
   const version = typeof versionCode === 'string' && /^\d{1,12}$/.test(versionCode) ? Number(versionCode) : versionCode;
   return {
@@ -32,6 +40,7 @@ export function playIntegrityContribution(result: VerifiedPlayIntegrity): Attest
     recognized,
     levels,
     signals,
+    android,
     issuedAt: result.issuedAt,
   };
 }

@@ -1,7 +1,8 @@
 /**
- * A minimal DER writer, in the test folder only: Node cannot issue X.509 certificates, and the synthetic App Attest
- * CA below needs a root, an intermediate and leaves carrying Apple's extensions.
+ * A minimal DER writer for test certificates only (never used to parse anything): Node cannot issue X.509
+ * certificates, and the simulated App Attest CA needs a root, an intermediate and leaves carrying Apple's extensions.
  */
+/** A DER element: tag byte(s), definite length, content. */
 export function tlv(tag: number | number[], body: Uint8Array | Uint8Array[]): Buffer {
   const content = Array.isArray(body) ? Buffer.concat(body) : Buffer.from(body);
   const tagBytes = Buffer.from(Array.isArray(tag) ? tag : [tag]);
@@ -15,11 +16,17 @@ function encodeLength(length: number): Buffer {
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
+/** SEQUENCE. */
 export const seq = (...items: Uint8Array[]): Buffer => tlv(0x30, items);
+/** SET. */
 export const set = (...items: Uint8Array[]): Buffer => tlv(0x31, items);
+/** OCTET STRING. */
 export const octets = (b: Uint8Array): Buffer => tlv(0x04, b);
+/** BOOLEAN. */
 export const bool = (v: boolean): Buffer => tlv(0x01, Buffer.from([v ? 0xff : 0]));
+/** UTF8String. */
 export const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, 'utf8'));
+/** Context-specific constructed tag `[n]` (EXPLICIT). */
 export const explicit = (n: number, ...items: Uint8Array[]): Buffer => tlv(0xa0 + n, items);
 
 /** A positive INTEGER from a non-negative number or big-endian bytes. */
@@ -36,6 +43,7 @@ export function integer(value: number | Uint8Array): Buffer {
   return tlv(0x02, Buffer.from(bytes));
 }
 
+/** OBJECT IDENTIFIER from dotted notation. */
 export function oid(dotted: string): Buffer {
   const parts = dotted.split('.').map(Number);
   const out: number[] = [parts[0]! * 40 + parts[1]!];

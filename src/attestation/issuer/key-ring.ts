@@ -1,0 +1,126 @@
+import { createPrivateKey, createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto';
+
+/** One signing key of the attestation service. */
+export interface SigningKeyInput {
+  /** Key id put in each token's header and in the JWKS. */
+  kid: string;
+  /** EC P-256 private key: PEM, a private JWK, or a KeyObject. */
+  privateKey: string | JsonWebKey | KeyObject;
+  /**
+   * When the key starts signing (epoch ms, Date or ISO string). Until then it is only published, so verifiers have
+   * it before the first token it signs. Absent: signing from the start.
+   */
+  activeFrom?: number | Date | string;
+  /** When the key stops signing. It stays published until every token it signed has expired. */
+  retiredAt?: number | Date | string;
+}
+
+/** A public signing key as the JWKS publishes it. */
+export interface PublishedJwk {
+  kty: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  kid: string;
+  alg: 'ES256';
+  use: 'sig';
+  [parameter: string]: unknown;
+}
+
+interface RingKey {
+  kid: string;
+  privateKey: KeyObject;
+  jwk: PublishedJwk;
+  activeFrom: number;
+  retiredAt: number;
+}
+
+/**
+ * The service's signing keys and their life cycle, all derived from the configuration and the clock (so every
+ * instance of a fleet agrees without coordinating): a key is *pending* (published, not signing) before its
+ * `activeFrom`, *signing* while it is the most recently activated key not retired, and *retired* once a later key
+ * takes over or its `retiredAt` passes; a retired key stays in the JWKS for `tokenTtl + skew` more, then drops out.
+ */
+export interface KeyRing {
+  /** The key that signs at `now`, or undefined when none can (the service then answers 503). */
+  signer(now: number): { kid: string; privateKey: KeyObject } | undefined;
+  /** The public keys to publish at `now`. */
+  published(now: number): PublishedJwk[];
+}
+
+function toMs(value: number | Date | string | undefined, fallback: number, where: string): number {
+  if (value === undefined) return fallback;
+  const ms = typeof value === 'number' ? value : new Date(value).getTime();
+  if (!Number.isFinite(ms)) throw new TypeError(`${where}: not a valid time`);
+  return ms;
+}
+
+function importPrivateKey(input: SigningKeyInput['privateKey'], where: string): KeyObject {
+  let key: KeyObject;
+  try {
+    if (input instanceof KeyObject) key = input;
+    else if (typeof input === 'string') key = createPrivateKey(input);
+    else key = createPrivateKey({ key: input, format: 'jwk' });
+  } catch (error) {
+    throw new TypeError(`${where}: cannot be imported (${(error as Error).message})`);
+  }
+  if (key.type !== 'private') throw new TypeError(`${where}: must be a private key`);
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new TypeError(`${where}: must be an EC P-256 key (tokens are ES256)`);
+  }
+  return key;
+}
+
+/** Builds the key ring; throws a TypeError naming the bad key for any configuration mistake. */
+export function createKeyRing(keys: readonly SigningKeyInput[], tokenTtlMs: number, skewMs: number): KeyRing {
+  const seen = new Set<string>();
+  const ring: RingKey[] = keys.map((input, i) => {
+    const where = `signingKeys.${i}`;
+    if (seen.has(input.kid)) throw new TypeError(`${where}.kid: duplicate kid "${input.kid}"`);
+    seen.add(input.kid);
+    const privateKey = importPrivateKey(input.privateKey, `${where}.privateKey`);
+    const { kty, crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' });
+    return {
+      kid: input.kid,
+      privateKey,
+      jwk: { kty: kty!, crv, x, y, kid: input.kid, alg: 'ES256', use: 'sig' },
+      activeFrom: toMs(input.activeFrom, Number.NEGATIVE_INFINITY, `${where}.activeFrom`),
+      retiredAt: toMs(input.retiredAt, Number.POSITIVE_INFINITY, `${where}.retiredAt`),
+    };
+  });
+  if (!ring.some((k) => k.retiredAt === Number.POSITIVE_INFINITY || k.retiredAt > Date.now())) {
+    throw new TypeError('signingKeys: every key is retired; add a key that can sign');
+  }
+  // Stable order: by activation, configuration order breaking ties (the later one wins).
+  const byActivation = ring.map((k, i) => ({ k, i })).sort((a, b) => a.k.activeFrom - b.k.activeFrom || a.i - b.i).map((e) => e.k);
+
+  /**
+   * When `key` stops signing, as far as the configuration tells: its own `retiredAt`, or the `activeFrom` of a later
+   * key that takes over. A successor without `activeFrom` does not end the key's publication: nothing says since when
+   * it signs, so the key it replaced may still have tokens out (it stays published until removed or retired).
+   */
+  function signingEnds(key: RingKey): number {
+    let end = key.retiredAt;
+    const position = byActivation.indexOf(key);
+    byActivation.forEach((other, i) => {
+      if (other === key || !Number.isFinite(other.activeFrom) || other.retiredAt <= other.activeFrom) return;
+      const later = other.activeFrom > key.activeFrom || (other.activeFrom === key.activeFrom && i > position);
+      if (later && other.activeFrom < end) end = other.activeFrom;
+    });
+    return end;
+  }
+  const ends = new Map(ring.map((k) => [k, signingEnds(k)] as const));
+
+  return {
+    signer(now) {
+      let chosen: RingKey | undefined;
+      for (const key of byActivation) if (key.activeFrom <= now && now < key.retiredAt) chosen = key;
+      return chosen && { kid: chosen.kid, privateKey: chosen.privateKey };
+    },
+    published(now) {
+      const out: PublishedJwk[] = [];
+      for (const key of byActivation) if (now < ends.get(key)! + tokenTtlMs + skewMs) out.push(key.jwk);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import type { X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import { clientIpOptionsSchema, type ClientIpOptions } from '../../core/client-ip.js';
+import { storeSchema } from '../../core/schemas.js';
+import type { Store } from '../../stores/store.js';
+import type { PlayIntegrityOptions } from '../play-integrity/verifier.js';
+import type { DeviceLevel } from '../play-integrity/payload.js';
+import type { IssuedDeviceVerdict } from './claims.js';
+import type { SigningKeyInput } from './key-ring.js';
+
+/** What a policy sees: the verdict, and the request's client IP. Returning a string or false refuses the token. */
+export type AttestationPolicy = (
+  verdict: IssuedDeviceVerdict,
+  context: { ip: string },
+) => boolean | string | undefined | Promise<boolean | string | undefined>;
+
+/** Something the service refused or could not decide, for logs and metrics. Never holds evidence or tokens. */
+export interface AttestationServiceEvent {
+  route: string;
+  outcome: 'issued' | 'registered' | 'refused' | 'error';
+  /** Why (a stable reason such as `challenge_invalid`, `nonce_mismatch`, `counter_not_increasing`). */
+  reason?: string;
+  platform?: 'android' | 'ios';
+  ip: string;
+}
+
+const windowLimit = z.object({ limit: z.number().int().positive(), windowMs: z.number().int().positive() }).strict();
+const time = z.union([z.number(), z.date(), z.string().min(1)]);
+const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
+
+/** Zod schema of {@link AttestationServiceOptions}. */
+export const attestationServiceOptionsSchema = z
+  .object({
+    signingKeys: z
+      .array(
+        z
+          .object({
+            kid: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]'),
+            privateKey: z.union([z.string().min(1), z.object({ kty: z.string() }).passthrough(), z.custom<object>((v) => typeof v === 'object' && v !== null)]),
+            activeFrom: time.optional(),
+            retiredAt: time.optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    issuer: z.string().min(1),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** Token lifetime in seconds. Default 300. */
+    tokenTtl: z.number().int().min(10).max(86_400).default(300),
+    /** Clock skew allowed to verifiers, in seconds: retired keys stay published this much longer. Default 60. */
+    clockSkew: z.number().int().min(0).max(3_600).default(60),
+    android: z
+      .custom<PlayIntegrityOptions>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as { packageName?: unknown }).packageName === 'string',
+        'must be Play Integrity options with a packageName',
+      )
+      .optional(),
+    ios: z
+      .object({
+        teamId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be a 10-character Apple Team ID'),
+        bundleId: z.string().min(1).max(256),
+        environment: z.enum(['development', 'production']),
+        trustAnchor: z.union([z.string().min(1), z.custom<X509Certificate>((v) => typeof v === 'object' && v !== null && 'fingerprint256' in v)]).optional(),
+        /** Device levels a verified App Attest key vouches for. Default MEETS_DEVICE_INTEGRITY. */
+        level: z.enum(['MEETS_STRONG_INTEGRITY', 'MEETS_DEVICE_INTEGRITY', 'MEETS_BASIC_INTEGRITY']).default('MEETS_DEVICE_INTEGRITY'),
+        keyTtlMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    store: storeSchema,
+    policy: fn<AttestationPolicy>('policy').optional(),
+    /** Path prefix of the attestation routes. Default `/attest`. */
+    prefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /attest (no trailing slash)').default('/attest'),
+    jwksPath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/).default('/.well-known/jwks.json'),
+    /** `max-age` of the JWKS response, in seconds. Default 300. */
+    jwksMaxAge: z.number().int().min(0).max(86_400).default(300),
+    /** How long a challenge may be redeemed, in ms. Default 120 000. */
+    challengeTtlMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
+    /** Store key prefix (challenges, registered keys, counters, rate limits). Default `mas:attest:`. */
+    keyPrefix: z.string().min(1).max(64).default('mas:attest:'),
+    rateLimits: z
+      .object({ ip: windowLimit.default({ limit: 60, windowMs: 60_000 }), device: windowLimit.default({ limit: 20, windowMs: 60_000 }) })
+      .strict()
+      .default({ ip: { limit: 60, windowMs: 60_000 }, device: { limit: 20, windowMs: 60_000 } }),
+    /** Largest request body, in bytes. Default 64 KiB (an App Attest attestation object is a few KiB). */
+    maxBodyBytes: z.number().int().min(1_024).max(1_048_576).default(65_536),
+    /** How the client IP is resolved behind proxies (same options as the shield's). */
+    clientIp: clientIpOptionsSchema.optional(),
+    onEvent: fn<(event: AttestationServiceEvent) => void>('onEvent').optional(),
+  })
+  .strict()
+  .refine((o) => o.android !== undefined || o.ios !== undefined, { message: 'configure android, ios or both', path: [] });
+
+/** Options of `createAttestationService`. */
+export interface AttestationServiceOptions {
+  /** Signing keys (EC P-256) with their rotation schedule; see the README's key rotation section. */
+  signingKeys: readonly SigningKeyInput[];
+  /** `iss` of issued tokens. */
+  issuer: string;
+  /** `aud` of issued tokens. */
+  audience: string | readonly string[];
+  /** Token lifetime in seconds. Default 300. */
+  tokenTtl?: number;
+  /** Clock skew allowed to verifiers, in seconds (retired keys stay published this much longer). Default 60. */
+  clockSkew?: number;
+  /** Play Integrity verification (local keys or a decoder) for `POST {prefix}/android`. */
+  android?: PlayIntegrityOptions;
+  /** App Attest registration and assertions for `POST {prefix}/ios/register` and `/ios/token`. */
+  ios?: {
+    teamId: string;
+    bundleId: string;
+    environment: 'development' | 'production';
+    /** Overrides Apple's App Attestation Root CA (tests: `createAppAttestSimulator().trustAnchor`). */
+    trustAnchor?: string | X509Certificate;
+    level?: Exclude<DeviceLevel, 'MEETS_VIRTUAL_INTEGRITY'>;
+    keyTtlMs?: number;
+  };
+  /** Shared state: challenges, registered keys, assertion counters, rate limits. `RedisStore` for a fleet. */
+  store: Store;
+  /** Last say before a token is issued (e.g. refuse a level, an app id, a signal). */
+  policy?: AttestationPolicy;
+  prefix?: string;
+  jwksPath?: string;
+  jwksMaxAge?: number;
+  challengeTtlMs?: number;
+  keyPrefix?: string;
+  rateLimits?: { ip?: { limit: number; windowMs: number }; device?: { limit: number; windowMs: number } };
+  maxBodyBytes?: number;
+  clientIp?: ClientIpOptions;
+  onEvent?: (event: AttestationServiceEvent) => void;
+}
+
+/** Options after validation and defaults. */
+export type ResolvedAttestationServiceOptions = z.output<typeof attestationServiceOptionsSchema>;

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { createClientIpResolver } from '../../core/client-ip.js';
+import { endpointProblem, type EndpointRequest, type EndpointResponse, type Endpoints } from '../../core/endpoints.js';
+import { ShieldConfigError } from '../../core/errors.js';
+import { createAttestationChallenges } from '../app-attest/challenges.js';
+import { createAppAttestRegistry } from '../app-attest/registry.js';
+import { AppAttestError } from '../app-attest/errors.js';
+import { createPlayIntegrityVerifier } from '../play-integrity/verifier.js';
+import { PlayIntegrityError } from '../play-integrity/errors.js';
+import { verdictClaims, type IssuedDeviceVerdict } from './claims.js';
+import { androidVerdict, iosVerdict } from './verdicts.js';
+import { createKeyRing, type PublishedJwk } from './key-ring.js';
+import { attestationServiceOptionsSchema, type AttestationServiceOptions } from './options.js';
+import { createServiceRateLimiter } from './rate-limit.js';
+import { androidRequest, challengeRequest, iosClientData, iosRegisterRequest, iosTokenRequest, parseRequest } from './requests.js';
+
+/** The attestation service: an {@link Endpoints} set to mount with `expressEndpoints` / `koaEndpoints` / `fastifyEndpoints`. */
+export interface AttestationService extends Endpoints {
+  /** The public keys currently published (what `GET /.well-known/jwks.json` answers). */
+  jwks(now?: number): { keys: PublishedJwk[] };
+  /** Issues a token for an already verified verdict (used by the routes; exposed for custom evidence flows). */
+  issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string): Promise<IssuedToken>;
+}
+
+/** A token the service issued. */
+export interface IssuedToken {
+  token: string;
+  /** Expiry, epoch seconds (the token's `exp`). */
+  expiresAt: number;
+}
+
+/** Problem codes of the attestation service (besides the core's `payload_*`, `shield_unavailable`). */
+export const ATTESTATION_SERVICE_CODES = {
+  attestation_challenge_invalid: { status: 401, title: 'Challenge unknown, expired or already used' },
+  attestation_invalid: { status: 401, title: 'Attestation evidence rejected' },
+  attestation_key_unknown: { status: 401, title: 'App Attest key not registered' },
+  attestation_key_exists: { status: 409, title: 'App Attest key already registered' },
+  device_untrusted: { status: 403, title: 'Device not trusted' },
+  attestation_rate_limited: { status: 429, title: 'Too many requests' },
+} as const;
+
+type ServiceCode = keyof typeof ATTESTATION_SERVICE_CODES;
+
+function problem(code: ServiceCode, extra?: Record<string, string>): EndpointResponse {
+  const { status, title } = ATTESTATION_SERVICE_CODES[code];
+  return endpointProblem(status, code, title, extra);
+}
+
+function invalidFields(fields: string[]): EndpointResponse {
+  const response = endpointProblem(422, 'payload_invalid', 'Request failed validation');
+  return { ...response, body: { ...(response.body as object), fields: [...new Set(fields)].slice(0, 10) } };
+}
+
+const NO_STORE = { 'cache-control': 'no-store' } as const;
+
+/** Installation ids in their own key space, apart from App Attest key ids. */
+function installKeyOf(installationId: string | undefined): string | undefined {
+  return installationId === undefined ? undefined : `i:${installationId}`;
+}
+
+/** One spelling per key id (base64 or base64url, padded or not), so encodings cannot split a per-device counter. */
+function deviceKeyOf(keyId: string | undefined): string | undefined {
+  return keyId === undefined ? undefined : `k:${Buffer.from(keyId, 'base64').toString('base64url')}`;
+}
+
+/**
+ * Creates the self-hosted attestation service: apps prove themselves with Play Integrity or App Attest and get a
+ * short-lived ES256 token that a shield configured with the service's JWKS URL (or its keys) verifies.
+ *
+ * Routes (with the default prefix): `POST /attest/challenge`, `POST /attest/android`, `POST /attest/ios/register`,
+ * `POST /attest/ios/token`, `GET /.well-known/jwks.json`. Every route is rate-limited per IP and, where the request
+ * names a device, per device, in the Store. Throws {@link ShieldConfigError} for invalid options.
+ */
+export function createAttestationService(options: AttestationServiceOptions): AttestationService {
+  const parsed = attestationServiceOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ShieldConfigError(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  const o = parsed.data;
+  const ttlMs = o.tokenTtl * 1000;
+  let ring: ReturnType<typeof createKeyRing>;
+  try {
+    ring = createKeyRing(options.signingKeys, ttlMs, o.clockSkew * 1000);
+  } catch (error) {
+    throw new ShieldConfigError([{ path: 'signingKeys', message: (error as Error).message }]);
+  }
+  const store = o.store;
+  const challenges = createAttestationChallenges({ store, ttlMs: o.challengeTtlMs, keyPrefix: `${o.keyPrefix}chal:` });
+  const limiter = createServiceRateLimiter(store, o.keyPrefix, { ip: o.rateLimits.ip, device: o.rateLimits.device });
+  const clientIp = createClientIpResolver(o.clientIp ?? {});
+  const play = options.android ? createPlayIntegrityVerifier(options.android) : undefined;
+  const ios = o.ios;
+  const registry = ios
+    ? createAppAttestRegistry({
+        store,
+        teamId: ios.teamId,
+        bundleId: ios.bundleId,
+        environment: ios.environment,
+        keyPrefix: `${o.keyPrefix}appattest:`,
+        ...(ios.keyTtlMs ? { keyTtlMs: ios.keyTtlMs } : {}),
+        ...(ios.trustAnchor ? { trustAnchor: ios.trustAnchor } : {}),
+      })
+    : undefined;
+
+  const paths = {
+    challenge: `${o.prefix}/challenge`,
+    android: `${o.prefix}/android`,
+    iosRegister: `${o.prefix}/ios/register`,
+    iosToken: `${o.prefix}/ios/token`,
+    jwks: o.jwksPath,
+  };
+  const routes: Endpoints['routes'] = [
+    { method: 'POST', path: paths.challenge },
+    ...(play ? [{ method: 'POST' as const, path: paths.android }] : []),
+    ...(registry ? [{ method: 'POST' as const, path: paths.iosRegister }, { method: 'POST' as const, path: paths.iosToken }] : []),
+    { method: 'GET', path: paths.jwks },
+  ];
+
+  function emit(event: Parameters<NonNullable<typeof o.onEvent>>[0]): void {
+    try {
+      o.onEvent?.(event);
+    } catch {
+      // A failing logger must not change the answer.
+    }
+  }
+
+  async function issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string): Promise<IssuedToken> {
+    const now = Date.now();
+    const signer = ring.signer(now);
+    if (signer === undefined) throw new Error('no signing key is active now');
+    const iat = Math.floor(now / 1000);
+    const exp = iat + o.tokenTtl;
+    const token = await new SignJWT({ ...verdictClaims(verdict, binding) })
+      .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'JWT' })
+      .setIssuer(o.issuer)
+      .setAudience(o.audience as string | string[])
+      .setSubject(subject)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(signer.privateKey);
+    return { token, expiresAt: exp };
+  }
+
+  /** Applies the policy, then issues: 200 with the token, or 403 `device_untrusted`. */
+  async function grant(route: string, ip: string, verdict: IssuedDeviceVerdict, subject: string, binding?: string): Promise<EndpointResponse> {
+    const ruling = o.policy ? await o.policy(verdict, { ip }) : true;
+    if (ruling === false || typeof ruling === 'string') {
+      emit({ route, outcome: 'refused', reason: typeof ruling === 'string' ? ruling : 'policy', platform: verdict.platform, ip });
+      return problem('device_untrusted');
+    }
+    const issued = await issueToken(verdict, subject, binding);
+    emit({ route, outcome: 'issued', platform: verdict.platform, ip });
+    return { status: 200, headers: NO_STORE, body: { token: issued.token, expiresAt: issued.expiresAt, tokenType: 'attestation' } };
+  }
+
+  /** Evidence that failed verification is the client's problem (401); anything else is ours (rethrown: 503). */
+  function rejected(route: string, ip: string, platform: 'android' | 'ios', error: unknown): EndpointResponse {
+    if (error instanceof AppAttestError) {
+      emit({ route, outcome: 'refused', reason: error.reason, platform, ip });
+      if (error.reason === 'unknown_key') return problem('attestation_key_unknown');
+      if (error.reason === 'key_already_registered') return problem('attestation_key_exists');
+      return problem('attestation_invalid');
+    }
+    if (error instanceof PlayIntegrityError) {
+      emit({ route, outcome: 'refused', reason: error.reason, platform, ip });
+      return problem('attestation_invalid');
+    }
+    emit({ route, outcome: 'error', platform, ip });
+    throw error;
+  }
+
+  async function consume(route: string, ip: string, challenge: string, platform: 'android' | 'ios'): Promise<EndpointResponse | undefined> {
+    if (await challenges.consume(challenge)) return undefined;
+    emit({ route, outcome: 'refused', reason: 'challenge_invalid', platform, ip });
+    return problem('attestation_challenge_invalid');
+  }
+
+  async function handle(request: EndpointRequest): Promise<EndpointResponse> {
+    const ip = clientIp.resolve(request.ip, request.headers).ip;
+    const ipKey = clientIp.aggregationKey(ip);
+    const route = request.path;
+    const limited = (retryAfter: number | undefined): EndpointResponse | undefined => {
+      if (retryAfter === undefined) return undefined;
+      emit({ route, outcome: 'refused', reason: 'rate_limited', ip });
+      return problem('attestation_rate_limited', { 'retry-after': String(retryAfter) });
+    };
+
+    if (route === paths.jwks) {
+      const tooMany = limited(await limiter.hit('jwks', ipKey, undefined));
+      if (tooMany) return tooMany;
+      return {
+        status: 200,
+        headers: { 'cache-control': `public, max-age=${o.jwksMaxAge}`, 'content-type': 'application/jwk-set+json' },
+        body: { keys: ring.published(Date.now()) },
+      };
+    }
+
+    if (route === paths.challenge) {
+      const body = parseRequest(challengeRequest, request.body);
+      if (!body.ok) return invalidFields(body.fields);
+      const tooMany = limited(await limiter.hit('challenge', ipKey, deviceKeyOf(body.value.keyId) ?? installKeyOf(body.value.installationId)));
+      if (tooMany) return tooMany;
+      const challenge = await challenges.issue();
+      return { status: 200, headers: NO_STORE, body: { challenge, expiresIn: Math.floor(o.challengeTtlMs / 1000) } };
+    }
+
+    if (route === paths.android && play) {
+      const body = parseRequest(androidRequest, request.body);
+      if (!body.ok) return invalidFields(body.fields);
+      const { integrityToken, challenge, installationId, binding } = body.value;
+      const tooMany = limited(await limiter.hit('android', ipKey, installKeyOf(installationId)));
+      if (tooMany) return tooMany;
+      const refused = await consume(route, ip, challenge, 'android');
+      if (refused) return refused;
+      let verdict: IssuedDeviceVerdict;
+      try {
+        // The app sets the challenge as the classic nonce or as the standard request hash; either must match.
+        verdict = androidVerdict(await play.verify(integrityToken, { nonce: challenge, requestHash: challenge }));
+      } catch (error) {
+        return rejected(route, ip, 'android', error);
+      }
+      return grant(route, ip, verdict, installationId ?? `android:${randomUUID()}`, binding);
+    }
+
+    if (route === paths.iosRegister && registry && ios) {
+      const body = parseRequest(iosRegisterRequest, request.body);
+      if (!body.ok) return invalidFields(body.fields);
+      const { keyId, attestation, challenge } = body.value;
+      const tooMany = limited(await limiter.hit('ios-register', ipKey, deviceKeyOf(keyId)));
+      if (tooMany) return tooMany;
+      const refused = await consume(route, ip, challenge, 'ios');
+      if (refused) return refused;
+      try {
+        const verified = await registry.register({ attestationObject: attestation, challenge, keyId });
+        emit({ route, outcome: 'registered', platform: 'ios', ip });
+        return { status: 201, headers: NO_STORE, body: { keyId: Buffer.from(verified.keyId, 'base64').toString('base64url') } };
+      } catch (error) {
+        return rejected(route, ip, 'ios', error);
+      }
+    }
+
+    if (route === paths.iosToken && registry && ios) {
+      const body = parseRequest(iosTokenRequest, request.body);
+      if (!body.ok) return invalidFields(body.fields);
+      const { keyId, assertion, clientData } = body.value;
+      let data: unknown;
+      try {
+        data = JSON.parse(clientData);
+      } catch {
+        return invalidFields(['clientData']);
+      }
+      const inner = parseRequest(iosClientData, data);
+      if (!inner.ok) return invalidFields(inner.fields.map((f) => `clientData.${f}`));
+      const tooMany = limited(await limiter.hit('ios-token', ipKey, deviceKeyOf(keyId)));
+      if (tooMany) return tooMany;
+      const refused = await consume(route, ip, inner.value.challenge, 'ios');
+      if (refused) return refused;
+      let verdict: IssuedDeviceVerdict;
+      try {
+        const checked = await registry.verifyAssertion({ keyId, assertion, clientData });
+        verdict = iosVerdict(checked.keyId, checked.key.appId, ios.environment, ios.level);
+      } catch (error) {
+        return rejected(route, ip, 'ios', error);
+      }
+      return grant(route, ip, verdict, `ios:${verdict.device.id!}`, inner.value.binding);
+    }
+
+    // Unreachable: serveEndpoint only hands us the routes we listed.
+    return endpointProblem(404, 'not_found', 'Not found');
+  }
+
+  return {
+    routes,
+    maxBodyBytes: o.maxBodyBytes,
+    handle,
+    jwks: (now = Date.now()) => ({ keys: ring.published(now) }),
+    issueToken,
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * SPKI pins: SHA-256 of a certificate's DER SubjectPublicKeyInfo, base64. The certificate parsing is Node's
+ * `X509Certificate` and the chain of a live server comes from Node's `tls`; nothing here reads ASN.1 by hand.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
+
+/** Where a certificate sits in its chain. */
+export type ChainRole = 'leaf' | 'intermediate' | 'root';
+
+/** The pin of one certificate and what identifies the certificate to a human. */
+export interface CertificatePin {
+  /** base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo. */
+  readonly sha256: string;
+  readonly role: ChainRole;
+  readonly subject: string;
+  readonly issuer: string;
+  /** The certificate's notAfter, ISO 8601. */
+  readonly validTo: string;
+  /** The certificate's SHA-256 fingerprint (of the whole certificate, not the key), for cross-checking. */
+  readonly fingerprint256: string;
+}
+
+/** Options of `computePins` for a live host. */
+export interface ComputePinsOptions {
+  /** Milliseconds to wait for the TLS handshake of a live host. Default 10 000. */
+  timeoutMs?: number;
+  /** SNI server name to send; default the host itself (none for an IP address). */
+  servername?: string;
+  /** Extra CA certificates to accept when `requireTrusted` is on. */
+  ca?: string | Buffer | readonly (string | Buffer)[];
+  /**
+   * Fail when the served chain does not verify against the trust store (or `ca`). Default false: the point of the
+   * command is to show what a server serves, including a chain a client would refuse.
+   */
+  requireTrusted?: boolean;
+}
+
+/** Raised for any input `computePins` cannot turn into pins; the message says what was wrong. */
+export class PinInputError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PinInputError';
+  }
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
+
+/** The SPKI pin of one certificate (base64 SHA-256 of the DER SubjectPublicKeyInfo). */
+export function spkiPin(certificate: X509Certificate): string {
+  const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+/** The SPKI pin of a public key's DER SubjectPublicKeyInfo (a backup key that has no certificate yet). */
+export function spkiPinOfDer(spkiDer: Buffer): string {
+  return createHash('sha256').update(spkiDer).digest('base64');
+}
+
+/**
+ * Parses PEM text (one or more `CERTIFICATE` blocks) or DER bytes (one certificate) into certificates, in the
+ * order given. Throws `PinInputError` on anything else.
+ */
+export function parseCertificates(input: string | Buffer | Uint8Array): X509Certificate[] {
+  const text = typeof input === 'string' ? input : looksLikePem(input) ? Buffer.from(input).toString('latin1') : undefined;
+  if (text === undefined) {
+    try {
+      return [new X509Certificate(Buffer.from(input as Uint8Array))];
+    } catch (error) {
+      throw new PinInputError('neither a PEM nor a DER certificate', { cause: error });
+    }
+  }
+  const blocks = text.match(PEM_BLOCK);
+  if (!blocks || blocks.length === 0) throw new PinInputError('no PEM CERTIFICATE block found');
+  return blocks.map((block, i) => {
+    try {
+      return new X509Certificate(block);
+    } catch (error) {
+      throw new PinInputError(`PEM certificate #${i + 1} does not parse`, { cause: error });
+    }
+  });
+}
+
+function looksLikePem(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.subarray(0, 64)).toString('latin1').includes('-----BEGIN');
+}
+
+/**
+ * Labels an ordered chain (leaf first): the first certificate is the leaf, a self-issued last one is the root,
+ * the rest are intermediates. A single self-signed certificate is a leaf (it is what the server presents).
+ */
+export function pinsOfChain(chain: readonly X509Certificate[]): CertificatePin[] {
+  return chain.map((certificate, i) => {
+    const last = i === chain.length - 1;
+    const role: ChainRole = i === 0 ? 'leaf' : last && isSelfIssued(certificate) ? 'root' : 'intermediate';
+    return {
+      sha256: spkiPin(certificate),
+      role,
+      subject: oneLine(certificate.subject),
+      issuer: oneLine(certificate.issuer),
+      validTo: new Date(certificate.validTo).toISOString(),
+      fingerprint256: certificate.fingerprint256,
+    };
+  });
+}
+
+function isSelfIssued(certificate: X509Certificate): boolean {
+  return certificate.subject === certificate.issuer && certificate.checkIssued(certificate);
+}
+
+function oneLine(name: string): string {
+  return name.split('\n').filter(Boolean).join(', ');
+}
+
+/** True when `input` reads as `host:port` (`[v6]:port` for IPv6) rather than a file's contents. */
+export function parseHostPort(input: string): { host: string; port: number } | undefined {
+  const m = HOST_PORT.exec(input.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65_535) return undefined;
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/**
+ * Pins of every certificate in a chain, leaf first, labelled leaf / intermediate / root.
+ *
+ * `input` is PEM text (one certificate or a chain), DER bytes, or a `{ host, port }` (or `"host:port"` string) of a
+ * live TLS server, whose served chain is read from the handshake. A PEM chain in another order is put leaf first
+ * by its issuer links.
+ */
+export async function computePins(
+  input: string | Buffer | Uint8Array | { host: string; port: number },
+  options: ComputePinsOptions = {},
+): Promise<CertificatePin[]> {
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) return pinsOfChain(await fetchServedChain(input.host, input.port, options));
+  if (typeof input === 'string' && !input.includes('-----BEGIN')) {
+    const target = parseHostPort(input);
+    if (!target) throw new PinInputError('expected PEM text, DER bytes or "host:port"');
+    return pinsOfChain(await fetchServedChain(target.host, target.port, options));
+  }
+  return pinsOfChain(orderChain(parseCertificates(input)));
+}
+
+/**
+ * Puts a chain given in any order leaf first, following issuer links (`checkIssued`, which compares names and key
+ * identifiers); a set that is not one chain is left in the order given.
+ */
+export function orderChain(certificates: readonly X509Certificate[]): X509Certificate[] {
+  if (certificates.length < 2) return [...certificates];
+  const issuerOf = (c: X509Certificate) => certificates.find((o) => o !== c && c.checkIssued(o));
+  const issuesAnother = (c: X509Certificate) => certificates.some((o) => o !== c && o.checkIssued(c));
+  const leaves = certificates.filter((c) => !issuesAnother(c));
+  if (leaves.length !== 1) return [...certificates];
+  const ordered: X509Certificate[] = [leaves[0] as X509Certificate];
+  for (let next = issuerOf(ordered[0] as X509Certificate); next && !ordered.includes(next); next = issuerOf(next)) ordered.push(next);
+  return ordered.length === certificates.length ? ordered : [...certificates];
+}
+
+/** The chain a TLS server serves, leaf first, as X509Certificate objects (the handshake's own copies). */
+export function fetchServedChain(host: string, port: number, options: ComputePinsOptions = {}): Promise<X509Certificate[]> {
+  if (typeof host !== 'string' || host.length === 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    return Promise.reject(new PinInputError('host must be a name and port an integer 1-65535'));
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const isIp = /^[0-9.]+$/.test(host) || host.includes(':');
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port,
+      servername: options.servername ?? (isIp ? undefined : host),
+      rejectUnauthorized: options.requireTrusted === true,
+      ca: options.ca as string | Buffer | (string | Buffer)[] | undefined,
+    });
+    const fail = (error: Error) => {
+      socket.destroy();
+      reject(new PinInputError(`TLS connection to ${host}:${port} failed: ${error.message}`, { cause: error }));
+    };
+    socket.setTimeout(timeoutMs, () => fail(new Error(`no handshake within ${timeoutMs} ms`)));
+    socket.once('error', fail);
+    socket.once('secureConnect', () => {
+      try {
+        resolve(servedChain(socket.getPeerCertificate(true)));
+      } catch (error) {
+        reject(error instanceof PinInputError ? error : new PinInputError('could not read the served chain', { cause: error }));
+      } finally {
+        socket.end();
+        socket.destroy();
+      }
+    });
+  });
+}
+
+/** Walks the detailed peer certificate's issuer links; Node makes the root point to itself. */
+function servedChain(peer: tls.DetailedPeerCertificate): X509Certificate[] {
+  if (!peer || !peer.raw) throw new PinInputError('the server presented no certificate');
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  let current: tls.DetailedPeerCertificate | undefined = peer;
+  while (current && current.raw && !seen.has(current.fingerprint256) && chain.length < 16) {
+    seen.add(current.fingerprint256);
+    chain.push(new X509Certificate(current.raw));
+    current = current.issuerCertificate;
+  }
+  return chain;
+}

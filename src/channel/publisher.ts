@@ -1,0 +1,265 @@
+/**
+ * `createPinSetPublisher`: holds the current pin configuration, signs it (ES256) and serves it at
+ * `GET /.well-known/pinset` with an ETag, so apps poll cheaply and a rotation or an emergency `enforce: false`
+ * reaches every installed app at its next fetch.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
+import { ShieldConfigError } from '../core/errors.js';
+import type { PinSetHost, PinSetPayload } from './pinset-payload.js';
+import { importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
+import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
+
+/** Options of `createPinSetPublisher`. */
+export interface PinSetPublisherOptions {
+  /** Signing keys (ES256, P-256). The first signs; list the next one after it while apps learn its public key. */
+  signingKeys: readonly PinSetSigningKey[];
+  /** Host name → its pins. Validated: an enforcing host needs two pins, one a backup. */
+  hosts: Readonly<Record<string, HostPinConfig>>;
+  /** The version of this configuration; every later `publish` must raise it (apps refuse a lower one). */
+  version: number;
+  /** Seconds after signing when apps should refetch. Default 86 400 (one day). */
+  softExpirySeconds?: number;
+  /** Seconds after signing when apps refuse the set and stop enforcing it (never-brick). Default 2 592 000 (30 days). */
+  hardExpirySeconds?: number;
+  /** `Cache-Control: max-age` of the served set, in seconds. Default 300. */
+  maxAgeSeconds?: number;
+  /**
+   * The lowest pin-set version apps may hold, for `channel.minPinSetVersion`: raised by `publish({ revoke: true })`
+   * after a key compromise. Default 0 (no minimum).
+   */
+  minClientVersion?: number;
+  /** The path served. Default `/.well-known/pinset`. */
+  path?: string;
+  /** Clock in epoch ms, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A signed pin set as served. */
+export interface SignedPinSet {
+  readonly jws: string;
+  readonly etag: string;
+  readonly payload: PinSetPayload;
+}
+
+/** What `publish` takes: the next configuration. */
+export interface PinSetUpdate {
+  hosts: Readonly<Record<string, HostPinConfig>>;
+  /** Default: the current version + 1. Must be higher than the current one. */
+  version?: number;
+  /** This version revokes a compromised key: apps holding an older set are refused (`channel_stale_pins`). */
+  revoke?: boolean;
+}
+
+/** The HTTP answer of the publisher to one request, framework-free. */
+export interface PinSetResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/**
+ * The publisher: an `Endpoints` set (mount it with `expressEndpoints(publisher)`, `koaEndpoints`, `fastifyEndpoints`),
+ * changed with `publish`.
+ */
+export interface PinSetPublisher extends Endpoints {
+  /** The path it serves. */
+  readonly path: string;
+  /** The current version. */
+  readonly version: number;
+  /** The lowest version apps may hold: pass `() => publisher.minPinSetVersion()` to `channel.minPinSetVersion`. */
+  minPinSetVersion(): number;
+  /** The public JWKs of the signing keys, for the app build (never the private parts). */
+  readonly publicKeys: readonly import('jose').JWK[];
+  /** Warnings of the current configuration (expiry near, ...). */
+  readonly warnings: readonly PinFinding[];
+  /** The current signed set, re-signed when half its soft lifetime has passed. */
+  current(): Promise<SignedPinSet>;
+  /** Validates, versions and signs a new configuration; refuses a version not above the current one. */
+  publish(update: PinSetUpdate): Promise<SignedPinSet>;
+  /** Answers `GET`/`HEAD` with the signed set (304 on a matching `If-None-Match`). */
+  respond(request: { method: string; headers: Readonly<Record<string, string | string[] | undefined>> }): Promise<PinSetResponse>;
+}
+
+const hostConfigSchema = z
+  .object({
+    pins: z.array(z.string()).max(32),
+    backupPins: z.array(z.string()).max(32).optional(),
+    includeSubdomains: z.boolean().optional(),
+    enforce: z.boolean().optional(),
+    expiresAt: z.union([z.string(), z.date()]).optional(),
+  })
+  .strict();
+
+const optionsSchema = z
+  .object({
+    signingKeys: z.array(z.object({ kid: z.string().min(1).max(128).optional(), privateKey: z.unknown() }).strict()).min(1).max(8),
+    hosts: z.record(z.string(), hostConfigSchema),
+    version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    softExpirySeconds: z.number().int().min(60).max(31_536_000).default(86_400),
+    hardExpirySeconds: z.number().int().min(60).max(315_360_000).default(2_592_000),
+    maxAgeSeconds: z.number().int().min(0).max(86_400).default(300),
+    minClientVersion: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+    path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/).default('/.well-known/pinset'),
+    now: z.custom<() => number>((v) => typeof v === 'function').optional(),
+  })
+  .strict()
+  .refine((o) => o.softExpirySeconds <= o.hardExpirySeconds, { message: 'softExpirySeconds must not exceed hardExpirySeconds', path: ['softExpirySeconds'] });
+
+/** Turns a validated host configuration into its payload form (dates as `yyyy-MM-dd`, defaults explicit). */
+export function toPinSetHosts(hosts: Readonly<Record<string, HostPinConfig>>): Record<string, PinSetHost> {
+  const out: Record<string, PinSetHost> = {};
+  for (const [host, h] of Object.entries(hosts)) {
+    const expiresAt = toPinDate(h.expiresAt);
+    out[host] = {
+      pins: [...h.pins],
+      backupPins: [...(h.backupPins ?? [])],
+      includeSubdomains: h.includeSubdomains === true,
+      enforce: h.enforce !== false,
+      ...(expiresAt ? { expiresAt } : {}),
+    };
+  }
+  return out;
+}
+
+/**
+ * Builds a pin-set publisher. Throws `ShieldConfigError` for bad options, including a host configuration that
+ * would brick apps (an enforcing host with one pin, or no backup); the keys are imported here, once.
+ */
+export async function createPinSetPublisher(options: PinSetPublisherOptions): Promise<PinSetPublisher> {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ShieldConfigError(parsed.error.issues.map((i) => ({ path: `pinset.${i.path.join('.')}`, message: i.message })));
+  }
+  const o = parsed.data;
+  const now = o.now ?? Date.now;
+  const signers: ImportedSigningKey[] = [];
+  for (const [i, key] of o.signingKeys.entries()) {
+    try {
+      signers.push(await importSigningKey(key as PinSetSigningKey));
+    } catch (error) {
+      throw new ShieldConfigError([{ path: `pinset.signingKeys.${i}`, message: (error as Error).message }]);
+    }
+  }
+  const signer = signers[0] as ImportedSigningKey;
+  let hosts = checkHosts(o.hosts, now);
+  let warnings = hosts.warnings;
+  let version = o.version;
+  let minClientVersion = o.minClientVersion;
+  let signed: SignedPinSet | undefined;
+  let signing: Promise<SignedPinSet> | undefined;
+
+  async function sign(): Promise<SignedPinSet> {
+    // issuedAt is the start of the current re-signing window, not the moment of signing: every instance serving
+    // the same configuration then signs the same payload, and the ETag (of the payload) matches across instances.
+    const window = Math.floor(o.softExpirySeconds / 2);
+    const issuedAt = Math.floor(now() / 1000 / window) * window;
+    const payload: PinSetPayload = {
+      version,
+      issuedAt,
+      softExpiry: issuedAt + o.softExpirySeconds,
+      hardExpiry: issuedAt + o.hardExpirySeconds,
+      hosts: hosts.payload,
+    };
+    const jws = await signPinSet(payload, signer);
+    // Of the payload, not the JWS: ES256 signatures differ on every signing.
+    const etag = `"v${version}-${createHash('sha256').update(JSON.stringify(payload)).digest('base64url').slice(0, 16)}"`;
+    return { jws, etag, payload };
+  }
+
+  function current(): Promise<SignedPinSet> {
+    const nowSec = now() / 1000;
+    if (signed && nowSec < signed.payload.issuedAt + Math.floor(o.softExpirySeconds / 2) && signed.payload.version === version) {
+      return Promise.resolve(signed);
+    }
+    // One signing at a time: concurrent requests after expiry share it.
+    signing ??= sign().then(
+      (result) => {
+        signed = result;
+        signing = undefined;
+        return result;
+      },
+      (error: unknown) => {
+        signing = undefined;
+        throw error;
+      },
+    );
+    return signing;
+  }
+
+  const publisher: PinSetPublisher = {
+    routes: [{ method: 'GET', path: o.path }],
+    maxBodyBytes: 1024,
+    async handle(request: EndpointRequest): Promise<EndpointResponse> {
+      const response = await publisher.respond(request);
+      return { status: response.status, headers: response.headers, body: response.body ?? '' };
+    },
+    path: o.path,
+    get version() {
+      return version;
+    },
+    minPinSetVersion: () => minClientVersion,
+    publicKeys: signers.map((s) => s.publicJwk),
+    get warnings() {
+      return warnings;
+    },
+    current,
+    async publish(update) {
+      const next = update.version ?? version + 1;
+      if (!Number.isSafeInteger(next) || next <= version) {
+        throw new RangeError(`pin set version must increase: current ${version}, got ${String(update.version)}`);
+      }
+      const hostsParsed = z.record(z.string(), hostConfigSchema).safeParse(update.hosts);
+      if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
+      await signing?.catch(() => undefined);
+      hosts = checked;
+      warnings = checked.warnings;
+      version = next;
+      if (update.revoke === true) minClientVersion = next;
+      signed = undefined;
+      return current();
+    },
+    async respond(request) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain' }, body: 'method not allowed\n' };
+      }
+      const set = await current();
+      const headers: Record<string, string> = {
+        etag: set.etag,
+        'cache-control': `public, max-age=${o.maxAgeSeconds}, no-transform`,
+        'x-pinset-version': String(set.payload.version),
+      };
+      if (etagMatches(request.headers['if-none-match'], set.etag)) return { status: 304, headers, body: undefined };
+      headers['content-type'] = 'application/jose';
+      return { status: 200, headers, body: request.method === 'HEAD' ? undefined : set.jws };
+    },
+  };
+  return publisher;
+}
+
+function checkHosts(hosts: Readonly<Record<string, HostPinConfig>>, now: () => number) {
+  let warnings: readonly PinFinding[];
+  try {
+    warnings = assertPinConfig(hosts, { now: new Date(now()) });
+  } catch (error) {
+    const errors = (error as { errors?: readonly PinFinding[] }).errors;
+    if (!errors) throw error;
+    throw new ShieldConfigError(errors.map((e) => ({ path: `pinset.hosts.${e.host}`, message: e.message })));
+  }
+  return { payload: toPinSetHosts(hosts), warnings };
+}
+
+/** RFC 9110 If-None-Match: `*`, or a list of (possibly weak) entity tags compared weakly. */
+function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const value = typeof header === 'string' ? header : header.join(',');
+  if (value.length > 1024) return false;
+  if (value.trim() === '*') return true;
+  for (const part of value.split(',')) {
+    const tag = part.trim();
+    if ((tag.startsWith('W/') ? tag.slice(2) : tag) === etag) return true;
+  }
+  return false;
+}

@@ -1,0 +1,70 @@
+/** `mobile-api-shield keys generate|public`: signing keys for pin sets and test tokens. */
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { writeFileSync } from 'node:fs';
+import { CliError, EXIT, parse, readKey, type CliCommand, type CliIo } from '../cli-support.js';
+
+const GENERATE_USAGE = `Usage: mobile-api-shield keys generate [--alg ES256|HS256] [--kid <id>] [--public-out <file>]
+
+ES256 (default): prints a new P-256 private key as a JWK (kid = its RFC 7638 thumbprint unless --kid), for
+pinset sign and token mint; --public-out also writes its public JWK (what the app embeds).
+HS256: prints a new 256-bit secret, base64 (an Approov-style token secret).
+Keep private keys out of source control.`;
+
+const PUBLIC_USAGE = `Usage: mobile-api-shield keys public <private-jwk.json | key.pem>
+
+Prints the public JWK of a private key (kid, alg and use kept), what apps embed to verify pin sets.`;
+
+const USAGE = `Usage: mobile-api-shield keys <generate | public> ...\n\n${GENERATE_USAGE}\n\n${PUBLIC_USAGE}`;
+
+async function generate(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { alg: { type: 'string' }, kid: { type: 'string' }, 'public-out': { type: 'string' } }, GENERATE_USAGE);
+  if (values.help) return io.out(`${GENERATE_USAGE}\n`), EXIT.ok;
+  if (positionals.length > 0) throw new CliError(`unexpected argument ${positionals[0]}\n\n${GENERATE_USAGE}`, EXIT.usage);
+  const alg = (values.alg ?? 'ES256').toUpperCase();
+  if (alg === 'HS256') {
+    if (values['public-out'] || values.kid) throw new CliError('--kid and --public-out apply to ES256 keys only', EXIT.usage);
+    io.out(`${randomBytes(32).toString('base64')}\n`);
+    return EXIT.ok;
+  }
+  if (alg !== 'ES256') throw new CliError(`--alg must be ES256 or HS256, got ${JSON.stringify(values.alg)}`, EXIT.usage);
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = values.kid ?? (await calculateJwkThumbprint(publicJwk));
+  const meta = { kid, alg: 'ES256', use: 'sig' };
+  if (values['public-out']) writeFileSync(values['public-out'], `${JSON.stringify({ ...publicJwk, ...meta }, null, 2)}\n`);
+  io.out(`${JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }, null, 2)}\n`);
+  return EXIT.ok;
+}
+
+async function publicOf(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {}, PUBLIC_USAGE);
+  if (values.help) return io.out(`${PUBLIC_USAGE}\n`), EXIT.ok;
+  if (positionals.length !== 1) throw new CliError(`expected one key\n\n${PUBLIC_USAGE}`, EXIT.usage);
+  const key = await readKey(positionals[0] as string, io);
+  let jwk: Record<string, unknown>;
+  try {
+    const priv = typeof key === 'string' ? createPrivateKey(key) : createPrivateKey({ key: key as import('node:crypto').JsonWebKey, format: 'jwk' });
+    jwk = (await exportJWK(createPublicKey(priv))) as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(`not a private key: ${(error as Error).message}`);
+  }
+  const meta = typeof key === 'object' ? { kid: key.kid, alg: key.alg, use: key.use } : {};
+  const kid = meta.kid ?? (await calculateJwkThumbprint(jwk));
+  io.out(`${JSON.stringify({ ...jwk, ...meta, kid }, null, 2)}\n`);
+  return EXIT.ok;
+}
+
+export const keysCommand: CliCommand = {
+  usage: USAGE,
+  run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub === 'generate') return generate(rest, io);
+    if (sub === 'public') return publicOf(rest, io);
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      io.out(`${USAGE}\n`);
+      return Promise.resolve(sub === undefined ? EXIT.usage : EXIT.ok);
+    }
+    throw new CliError(`unknown keys command ${JSON.stringify(sub)}\n\n${USAGE}`, EXIT.usage);
+  },
+};

@@ -1,0 +1,167 @@
+/** `mobile-api-shield token mint|inspect`: attestation tokens for testing an API behind the shield. */
+import { createHash, createPrivateKey, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, type CliCommand, type CliIo } from '../cli-support.js';
+
+const MINT_USAGE = `Usage: mobile-api-shield token mint (--secret <base64> | --key <private-jwk.json | key.pem>) [options]
+
+Mints a signed attestation token for testing (never for production clients).
+Options:
+  --secret <base64>        HS256 secret (as keys generate --alg HS256 prints)
+  --key <file>             private key (JWK or PEM): ES256 for P-256, RS256 for RSA, EdDSA for Ed25519
+  --kid <id>               kid header (default: the JWK's kid)
+  --ttl <seconds>          lifetime (default 300)
+  --iss, --aud, --sub <v>  registered claims
+  --claim <name=value>     extra claim; the value is parsed as JSON when it can be (repeatable)
+  --claims <json>          extra claims as a JSON object (file or inline)
+  --pinset-version <n>     the app's pin-set version, claim psv (for channel.minPinSetVersion)
+  --bind <value>           bind to a header value: pay = base64 SHA-256 of it (e.g. the Authorization header)
+  --single-use             add a random jti`;
+
+const INSPECT_USAGE = `Usage: mobile-api-shield token inspect <token | -> [--secret <base64> | --key <jwk.json | key.pem>]
+
+Prints the token's header and claims. With --secret or --key it also verifies the signature and times:
+exit 1 when the token would be refused.`;
+
+const USAGE = `Usage: mobile-api-shield token <mint | inspect> ...\n\n${MINT_USAGE}\n\n${INSPECT_USAGE}`;
+
+function secretKey(base64: string): KeyObject {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(base64)) throw new CliError('--secret must be base64');
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length < 32) throw new CliError(`--secret must be at least 32 bytes, got ${bytes.length}`);
+  return createSecretKey(bytes);
+}
+
+async function privateKeyOf(source: string, io: CliIo): Promise<{ key: KeyObject; kid?: string }> {
+  const material = await readKey(source, io);
+  try {
+    const key = typeof material === 'string' ? createPrivateKey(material) : createPrivateKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
+    return { key, ...(typeof material === 'object' && typeof material.kid === 'string' ? { kid: material.kid } : {}) };
+  } catch (error) {
+    throw new CliError(`--key ${source}: not a private key (${(error as Error).message})`);
+  }
+}
+
+function algorithmOf(key: KeyObject): string {
+  if (key.type === 'secret') return 'HS256';
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    if (curve === 'prime256v1') return 'ES256';
+    if (curve === 'secp384r1') return 'ES384';
+  }
+  throw new CliError(`unsupported key type ${key.asymmetricKeyType ?? key.type}`);
+}
+
+async function mint(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      secret: { type: 'string' },
+      key: { type: 'string' },
+      kid: { type: 'string' },
+      ttl: { type: 'string' },
+      iss: { type: 'string' },
+      aud: { type: 'string' },
+      sub: { type: 'string' },
+      claim: { type: 'string', multiple: true },
+      claims: { type: 'string' },
+      'pinset-version': { type: 'string' },
+      bind: { type: 'string' },
+      'single-use': { type: 'boolean' },
+    },
+    MINT_USAGE,
+  );
+  if (values.help) return io.out(`${MINT_USAGE}\n`), EXIT.ok;
+  if (positionals.length > 0) throw new CliError(`unexpected argument ${positionals[0]}\n\n${MINT_USAGE}`, EXIT.usage);
+  if ((values.secret === undefined) === (values.key === undefined)) throw new CliError(`give exactly one of --secret and --key\n\n${MINT_USAGE}`, EXIT.usage);
+  const signer = values.secret !== undefined ? { key: secretKey(values.secret) } : await privateKeyOf(values.key as string, io);
+  const alg = algorithmOf(signer.key);
+  const claims: Record<string, unknown> = {};
+  if (values.claims !== undefined) {
+    const extra = await readJson(values.claims, io, '--claims');
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new CliError('--claims must be a JSON object');
+    Object.assign(claims, extra);
+  }
+  for (const entry of values.claim ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq < 1) throw new CliError(`--claim ${JSON.stringify(entry)} must be name=value`, EXIT.usage);
+    const raw = entry.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string
+    }
+    claims[entry.slice(0, eq)] = value;
+  }
+  const psv = intOption(values['pinset-version'], 'pinset-version');
+  if (psv !== undefined) claims.psv = psv;
+  if (values.bind !== undefined) claims.pay = createHash('sha256').update(values.bind, 'utf8').digest('base64');
+  if (values['single-use']) claims.jti = randomUUID();
+  const ttl = intOption(values.ttl, 'ttl') ?? 300;
+  const kid = values.kid ?? signer.kid;
+  let jwt = new SignJWT(claims as JWTPayload).setProtectedHeader({ alg, typ: 'JWT', ...(kid ? { kid } : {}) }).setIssuedAt().setExpirationTime(`${ttl}s`);
+  if (values.iss) jwt = jwt.setIssuer(values.iss);
+  if (values.aud) jwt = jwt.setAudience(values.aud);
+  if (values.sub) jwt = jwt.setSubject(values.sub);
+  io.out(`${await jwt.sign(signer.key)}\n`);
+  return EXIT.ok;
+}
+
+async function inspect(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { secret: { type: 'string' }, key: { type: 'string' } }, INSPECT_USAGE);
+  if (values.help) return io.out(`${INSPECT_USAGE}\n`), EXIT.ok;
+  if (positionals.length !== 1) throw new CliError(`expected one token\n\n${INSPECT_USAGE}`, EXIT.usage);
+  if (values.secret !== undefined && values.key !== undefined) throw new CliError('give at most one of --secret and --key', EXIT.usage);
+  const arg = positionals[0] as string;
+  const token = (arg === '-' ? await readInput('-', io) : arg).trim();
+  let header: unknown;
+  let payload: JWTPayload;
+  try {
+    header = decodeProtectedHeader(token);
+    payload = decodeJwt(token);
+  } catch {
+    throw new CliError('not a JWT (expected a compact JWS with a JSON payload)');
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const expiresIn = typeof payload.exp === 'number' ? payload.exp - now : undefined;
+  io.out(`${JSON.stringify({ header, payload, ...(expiresIn !== undefined ? { expiresInSeconds: expiresIn } : {}) }, null, 2)}\n`);
+  if (values.secret === undefined && values.key === undefined) {
+    io.err('signature not checked (give --secret or --key to verify)\n');
+    return EXIT.ok;
+  }
+  let key: KeyObject;
+  if (values.secret !== undefined) key = secretKey(values.secret);
+  else {
+    const material = await readKey(values.key as string, io);
+    try {
+      key = typeof material === 'string' ? createPublicKey(material) : createPublicKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
+    } catch (error) {
+      throw new CliError(`--key: not a key (${(error as Error).message})`);
+    }
+  }
+  try {
+    await jwtVerify(token, key, { algorithms: [algorithmOf(key.type === 'private' ? createPublicKey(key) : key)] });
+  } catch (error) {
+    const reason = error instanceof joseErrors.JWTExpired ? 'expired' : error instanceof joseErrors.JOSEError ? error.code : (error as Error).message;
+    throw new CliError(`token refused: ${reason}`);
+  }
+  io.err('OK: signature and times verify\n');
+  return EXIT.ok;
+}
+
+export const tokenCommand: CliCommand = {
+  usage: USAGE,
+  run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub === 'mint') return mint(rest, io);
+    if (sub === 'inspect') return inspect(rest, io);
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      io.out(`${USAGE}\n`);
+      return Promise.resolve(sub === undefined ? EXIT.usage : EXIT.ok);
+    }
+    throw new CliError(`unknown token command ${JSON.stringify(sub)}\n\n${USAGE}`, EXIT.usage);
+  },
+};

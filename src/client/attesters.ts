@@ -1,0 +1,39 @@
+/**
+ * The platform side of attestation, supplied by the app: thin wrappers around the native Play Integrity and App
+ * Attest calls (a React Native module, a Kotlin/Swift bridge, or a simulator in tests).
+ */
+
+/** Android: Play Integrity. */
+export interface PlayIntegrityAttester {
+  readonly platform: 'android';
+  /**
+   * Asks Play Integrity for a token whose nonce (classic request) or request hash (standard request) is `challenge`,
+   * and resolves the integrity token.
+   */
+  requestIntegrityToken(challenge: string): Promise<string>;
+  /** A stable id the app generated for this installation; becomes the token's `sub` (not attested). */
+  installationId?: string;
+}
+
+/** Where the App Attest key id is kept between launches (Keychain / secure storage). */
+export interface AppAttestKeyStorage {
+  get(): Promise<string | undefined> | string | undefined;
+  /** Stores a registered key id, or forgets it (`undefined`) when the service no longer knows it. */
+  set(keyId: string | undefined): Promise<void> | void;
+}
+
+/** iOS: App Attest (`DCAppAttestService`). Binary results are base64. */
+export interface AppAttestAttester {
+  readonly platform: 'ios';
+  /** `generateKey()`: a new key id (base64). */
+  generateKey(): Promise<string>;
+  /** `attestKey(keyId, clientDataHash)`: the attestation object (base64). */
+  attestKey(keyId: string, clientDataHash: Uint8Array): Promise<string>;
+  /** `generateAssertion(keyId, clientDataHash)`: the assertion (base64). */
+  generateAssertion(keyId: string, clientDataHash: Uint8Array): Promise<string>;
+  /** Keeps the registered key id; without it the key is registered once per client object. */
+  keyStorage?: AppAttestKeyStorage;
+}
+
+/** The platform attester the app supplies. */
+export type PlatformAttester = PlayIntegrityAttester | AppAttestAttester;

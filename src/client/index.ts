@@ -1,0 +1,235 @@
+/**
+ * `mobile-api-shield/client`: obtains attestation tokens from the attestation service and attaches them to API
+ * requests. Runtime-agnostic: it only uses `fetch` and WebCrypto (`crypto.subtle`), so it runs in React Native,
+ * browsers, Deno and Node 20 alike.
+ */
+import type { AppAttestAttester, PlatformAttester } from './attesters.js';
+
+export type { AppAttestAttester, AppAttestKeyStorage, PlatformAttester, PlayIntegrityAttester } from './attesters.js';
+export { verifyPinSet, refreshPinSet, pinPolicyFor, checkServedPins, PinSetError } from './pinset.js';
+export type { PinSetErrorCode, VerifyPinSetOptions, VerifiedPinSet, PinSetState, HostPinPolicy, PinCheck, PinSetHost, PinSetPayload } from './pinset.js';
+
+/** Options of {@link createAttestationClient}. */
+export interface AttestationClientOptions {
+  /** Base URL of the attestation service, e.g. `https://api.example.com`. */
+  serviceUrl: string;
+  /** The service's route prefix. Default `/attest`. */
+  prefix?: string;
+  /** The native attestation calls. */
+  attester: PlatformAttester;
+  /** Header the shield reads the token from. Default `x-attestation-token`. */
+  header?: string;
+  /**
+   * Request header the token is bound to (the shield's `token.binding.headers`), or false for unbound tokens.
+   * Default `authorization`: a request carrying it gets a token whose `pay` claim is the SHA-256 of its value.
+   */
+  bindTo?: string | false;
+  /** Fetch a new token this many seconds before the cached one expires. Default 30. */
+  refreshMarginSeconds?: number;
+  /** The fetch to use. Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Clock, epoch ms (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A token obtained from the service. */
+export interface ClientToken {
+  token: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+/** The attestation client. */
+export interface AttestationClient {
+  /** A valid token (from the cache while it has more than the refresh margin left), bound to `bindValue` if given. */
+  getToken(bindValue?: string): Promise<ClientToken>;
+  /**
+   * `fetch` with the token attached (bound to the request's binding header when present). When the API answers
+   * 401 `token_expired`, the client drops the token, gets a new one and retries once (bodies that can be re-sent).
+   */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  /** Drops every cached token. */
+  clear(): void;
+}
+
+/** A failure talking to the attestation service: `status` and problem `code` of its answer (0 / `network` otherwise). */
+export class AttestationClientError extends Error {
+  override readonly name = 'AttestationClientError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message = `attestation service answered ${status} ${code}`,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_CACHED = 16;
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard padded base64; hand-written because `btoa`/`Buffer` are not everywhere React Native runs. */
+function base64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i]!;
+    const b = bytes[i + 1];
+    const c = bytes[i + 2];
+    out += B64[a >> 2]! + B64[((a & 3) << 4) | ((b ?? 0) >> 4)]!;
+    out += b === undefined ? '=' : B64[((b & 15) << 2) | ((c ?? 0) >> 6)]!;
+    out += c === undefined ? '=' : B64[c & 63]!;
+  }
+  return out;
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** The problem `code` of an error response, or `http_<status>`. */
+async function problemCode(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { code?: unknown };
+    if (typeof body.code === 'string') return body.code;
+  } catch {
+    // Not JSON: fall through.
+  }
+  return `http_${response.status}`;
+}
+
+function isReplayableBody(body: RequestInit['body']): boolean {
+  return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer || body instanceof URLSearchParams;
+}
+
+/**
+ * Creates an attestation client: it gets a challenge from the service, hands it to the platform attester,
+ * exchanges the evidence for a short-lived token, caches it until shortly before `exp` and attaches it to requests.
+ */
+export function createAttestationClient(options: AttestationClientOptions): AttestationClient {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const base = options.serviceUrl.replace(/\/+$/, '') + (options.prefix ?? '/attest');
+  const header = (options.header ?? 'x-attestation-token').toLowerCase();
+  const bindHeader = options.bindTo === false ? undefined : (options.bindTo ?? 'authorization').toLowerCase();
+  const marginMs = (options.refreshMarginSeconds ?? 30) * 1000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, ClientToken>();
+  const pending = new Map<string, Promise<ClientToken>>();
+  let iosKeyId: string | undefined;
+
+  async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
+    let response: Response;
+    try {
+      response = await doFetch(base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new AttestationClientError(0, 'network', `attestation service unreachable: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw new AttestationClientError(response.status, await problemCode(response));
+    return (await response.json()) as Record<string, unknown>;
+  }
+
+  async function challenge(hint: Record<string, string>): Promise<string> {
+    const { challenge: value } = await post('/challenge', hint);
+    if (typeof value !== 'string') throw new AttestationClientError(200, 'bad_response', 'challenge missing from response');
+    return value;
+  }
+
+  function tokenOf(body: Record<string, unknown>): ClientToken {
+    if (typeof body.token !== 'string' || typeof body.expiresAt !== 'number') {
+      throw new AttestationClientError(200, 'bad_response', 'token missing from response');
+    }
+    return { token: body.token, expiresAt: body.expiresAt };
+  }
+
+  async function registeredKey(attester: AppAttestAttester): Promise<string> {
+    const stored = iosKeyId ?? (await attester.keyStorage?.get());
+    if (stored !== undefined) return stored;
+    const keyId = await attester.generateKey();
+    const value = await challenge({ keyId });
+    const attestation = await attester.attestKey(keyId, await sha256(value));
+    await post('/ios/register', { keyId, attestation, challenge: value });
+    iosKeyId = keyId;
+    await attester.keyStorage?.set(keyId);
+    return keyId;
+  }
+
+  async function forgetKey(attester: AppAttestAttester): Promise<void> {
+    iosKeyId = undefined;
+    await attester.keyStorage?.set(undefined);
+  }
+
+  async function iosToken(attester: AppAttestAttester, binding: string | undefined, retried = false): Promise<ClientToken> {
+    const keyId = await registeredKey(attester);
+    const value = await challenge({ keyId });
+    const clientData = JSON.stringify(binding === undefined ? { challenge: value } : { challenge: value, binding });
+    const assertion = await attester.generateAssertion(keyId, await sha256(clientData));
+    try {
+      return tokenOf(await post('/ios/token', { keyId, assertion, clientData }));
+    } catch (error) {
+      // The service lost the key (revoked, expired): attest a new one, once.
+      if (!retried && error instanceof AttestationClientError && error.code === 'attestation_key_unknown') {
+        await forgetKey(attester);
+        return iosToken(attester, binding, true);
+      }
+      throw error;
+    }
+  }
+
+  async function obtain(binding: string | undefined): Promise<ClientToken> {
+    const { attester } = options;
+    if (attester.platform === 'android') {
+      const hint: Record<string, string> = attester.installationId ? { installationId: attester.installationId } : {};
+      const value = await challenge(hint);
+      const integrityToken = await attester.requestIntegrityToken(value);
+      return tokenOf(
+        await post('/android', { integrityToken, challenge: value, ...hint, ...(binding !== undefined ? { binding } : {}) }),
+      );
+    }
+    return iosToken(attester, binding);
+  }
+
+  async function getToken(bindValue?: string): Promise<ClientToken> {
+    const binding = bindValue === undefined ? undefined : base64(await sha256(bindValue));
+    const key = binding ?? '';
+    const cached = cache.get(key);
+    if (cached !== undefined && cached.expiresAt * 1000 - marginMs > now()) return cached;
+    const inFlight = pending.get(key);
+    if (inFlight !== undefined) return inFlight;
+    const promise = obtain(binding).then(
+      (token) => {
+        pending.delete(key);
+        if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+        cache.set(key, token);
+        return token;
+      },
+      (error: unknown) => {
+        pending.delete(key);
+        throw error;
+      },
+    );
+    pending.set(key, promise);
+    return promise;
+  }
+
+  async function attachAndSend(input: string | URL, init: RequestInit, bindValue: string | undefined): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set(header, (await getToken(bindValue)).token);
+    return doFetch(input, { ...init, headers });
+  }
+
+  return {
+    getToken,
+    clear: () => cache.clear(),
+    async fetch(input, init = {}) {
+      const bindValue = bindHeader === undefined ? undefined : (new Headers(init.headers).get(bindHeader) ?? undefined);
+      const response = await attachAndSend(input, init, bindValue);
+      if (response.status !== 401 || !isReplayableBody(init.body)) return response;
+      const code = await problemCode(response.clone());
+      if (code !== 'token_expired') return response;
+      cache.delete(bindValue === undefined ? '' : base64(await sha256(bindValue)));
+      return attachAndSend(input, init, bindValue);
+    },
+  };
+}

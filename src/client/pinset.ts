@@ -1,0 +1,190 @@
+/**
+ * The app side of dynamic pinning, runtime-agnostic (React Native, browsers, Node, workers): jose and WebCrypto
+ * only, no `node:` import. Verify a fetched pin set, keep the last good one, and decide per host whether to
+ * enforce, under the never-brick rules: when in doubt, the app keeps working and reports instead of blocking.
+ */
+import { compactVerify, createLocalJWKSet, errors as joseErrors, type JWK } from 'jose';
+import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetHost, type PinSetPayload } from '../channel/pinset-payload.js';
+
+export type { PinSetHost, PinSetPayload } from '../channel/pinset-payload.js';
+
+/** Why a pin set was refused. */
+export type PinSetErrorCode = 'malformed' | 'signature_invalid' | 'unknown_key' | 'rollback' | 'hard_expired' | 'not_yet_valid';
+
+/** Raised by `verifyPinSet` for a pin set the app must not use; `code` says why. */
+export class PinSetError extends Error {
+  readonly code: PinSetErrorCode;
+  constructor(code: PinSetErrorCode, message: string) {
+    super(message);
+    this.name = 'PinSetError';
+    this.code = code;
+  }
+}
+
+/** Options of `verifyPinSet`. */
+export interface VerifyPinSetOptions {
+  /** The version of the last set the app accepted: a lower version is a rollback and is refused. */
+  lastVersion?: number;
+  /** Default: now. */
+  now?: Date | number;
+  /** Seconds of clock skew tolerated on `issuedAt` and the expiries. Default 300. */
+  clockToleranceSeconds?: number;
+}
+
+/** A pin set that verified. */
+export interface VerifiedPinSet {
+  readonly jws: string;
+  readonly payload: PinSetPayload;
+  /** The `kid` of the key that signed it. */
+  readonly kid: string | undefined;
+  /** Past soft expiry: still valid, but the app should fetch a newer set now. */
+  readonly refreshDue: boolean;
+}
+
+const MAX_JWS_LENGTH = 256 * 1024;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function epochSeconds(now: Date | number | undefined): number {
+  const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime();
+  return ms / 1000;
+}
+
+/**
+ * Verifies a signed pin set against the signing public keys embedded in the app (public JWKs; picked by `kid`,
+ * ES256 only). Refuses a bad signature, an unknown key, a version older than `lastVersion` (rollback), a
+ * hard-expired set and one issued in the future. Throws `PinSetError`.
+ */
+export async function verifyPinSet(
+  jws: string,
+  trustedKeys: readonly JWK[],
+  options: VerifyPinSetOptions = {},
+): Promise<VerifiedPinSet> {
+  if (typeof jws !== 'string' || jws.length > MAX_JWS_LENGTH || !COMPACT_JWS.test(jws.trim())) {
+    throw new PinSetError('malformed', 'not a compact JWS');
+  }
+  if (!Array.isArray(trustedKeys) || trustedKeys.length === 0) throw new PinSetError('unknown_key', 'no trusted signing keys');
+  const publicKeys = trustedKeys.map((k) => {
+    // Only the public members: a private JWK handed in by mistake must not become a verification key with `d`.
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, k: _k, ...pub } = k as JWK & Record<string, unknown>;
+    return pub as JWK;
+  });
+  let verified: Awaited<ReturnType<typeof compactVerify>>;
+  try {
+    verified = await compactVerify(jws.trim(), createLocalJWKSet({ keys: publicKeys }), { algorithms: ['ES256'] });
+  } catch (error) {
+    if (error instanceof joseErrors.JWKSNoMatchingKey) throw new PinSetError('unknown_key', 'signed by a key the app does not trust');
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed) throw new PinSetError('signature_invalid', 'signature does not verify');
+    throw new PinSetError('malformed', `pin set refused: ${(error as Error).message}`);
+  }
+  if (verified.protectedHeader.typ !== PINSET_JWS_TYPE) throw new PinSetError('malformed', `typ must be ${PINSET_JWS_TYPE}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified.payload));
+  } catch {
+    throw new PinSetError('malformed', 'payload is not JSON');
+  }
+  const parsed = pinSetPayloadSchema.safeParse(json);
+  if (!parsed.success) throw new PinSetError('malformed', `payload invalid: ${parsed.error.issues[0]?.message ?? 'schema'}`);
+  const payload = parsed.data as PinSetPayload;
+  const now = epochSeconds(options.now);
+  const tolerance = options.clockToleranceSeconds ?? 300;
+  if (options.lastVersion !== undefined && payload.version < options.lastVersion) {
+    throw new PinSetError('rollback', `version ${payload.version} is older than ${options.lastVersion}`);
+  }
+  if (now > payload.hardExpiry + tolerance) throw new PinSetError('hard_expired', 'pin set is past its hard expiry');
+  if (payload.issuedAt > now + tolerance) throw new PinSetError('not_yet_valid', 'pin set issued in the future');
+  return { jws: jws.trim(), payload, kid: verified.protectedHeader.kid, refreshDue: now >= payload.softExpiry };
+}
+
+/** Where the app stands: the last good set (persist `jws` and re-verify it at start-up). */
+export interface PinSetState {
+  readonly current: VerifiedPinSet | undefined;
+  /** Why the last refresh did not change the set, when it did not. */
+  readonly lastError?: Error;
+}
+
+/**
+ * One refresh under the never-brick rules: fetch and verify; on any failure (network, signature, rollback,
+ * expiry) keep the last good set. Never throws.
+ */
+export async function refreshPinSet(
+  state: PinSetState,
+  fetchJws: () => Promise<string>,
+  trustedKeys: readonly JWK[],
+  options: Omit<VerifyPinSetOptions, 'lastVersion'> = {},
+): Promise<PinSetState> {
+  try {
+    const jws = await fetchJws();
+    const next = await verifyPinSet(jws, trustedKeys, { ...options, lastVersion: state.current?.payload.version });
+    return { current: next };
+  } catch (error) {
+    return { current: state.current, lastError: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/** What the app should do for one host. */
+export interface HostPinPolicy {
+  /** Block connections whose chain has no pinned key. False: connect, and report mismatches. */
+  readonly enforce: boolean;
+  /** Pins (current and backup) to accept; empty when there is nothing to check. */
+  readonly pins: readonly string[];
+  /** Why it is not enforced, when it is not. */
+  readonly reason?: 'no_pinset' | 'hard_expired' | 'host_not_pinned' | 'no_pins' | 'host_expired' | 'enforce_off';
+}
+
+/**
+ * The pins in force for `hostname` (exact host, or a parent with `includeSubdomains`). Never-brick: no set, a
+ * hard-expired set, a host with no pins or past its `expiresAt`, and `enforce: false` all mean "do not block".
+ */
+export function pinPolicyFor(pinSet: VerifiedPinSet | undefined, hostname: string, now?: Date | number): HostPinPolicy {
+  if (!pinSet) return { enforce: false, pins: [], reason: 'no_pinset' };
+  const nowSec = epochSeconds(now);
+  if (nowSec > pinSet.payload.hardExpiry) return { enforce: false, pins: [], reason: 'hard_expired' };
+  const entry = hostEntry(pinSet.payload, hostname.toLowerCase().replace(/\.$/, ''));
+  if (!entry) return { enforce: false, pins: [], reason: 'host_not_pinned' };
+  const pins = [...entry.pins, ...entry.backupPins];
+  if (pins.length === 0) return { enforce: false, pins, reason: 'no_pins' };
+  if (entry.expiresAt !== undefined && nowSec >= Date.parse(`${entry.expiresAt}T00:00:00Z`) / 1000) {
+    return { enforce: false, pins, reason: 'host_expired' };
+  }
+  if (!entry.enforce) return { enforce: false, pins, reason: 'enforce_off' };
+  return { enforce: true, pins };
+}
+
+// Not Object.hasOwn: older React Native engines lack it.
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
+function hostEntry(payload: PinSetPayload, hostname: string): PinSetHost | undefined {
+  const exact = hasOwn(payload.hosts, hostname) ? payload.hosts[hostname] : undefined;
+  if (exact) return exact;
+  for (let dot = hostname.indexOf('.'); dot !== -1; dot = hostname.indexOf('.', dot + 1)) {
+    const parent = hostname.slice(dot + 1);
+    const entry = hasOwn(payload.hosts, parent) ? payload.hosts[parent] : undefined;
+    if (entry?.includeSubdomains) return entry;
+  }
+  return undefined;
+}
+
+/** The outcome of checking a served chain's pins against the pin set. */
+export interface PinCheck {
+  /** True when the connection may proceed (a match, or pins not enforced). */
+  readonly allowed: boolean;
+  /** True when some served key is pinned. */
+  readonly matched: boolean;
+  readonly policy: HostPinPolicy;
+}
+
+/**
+ * Checks the SPKI pins of the chain a server presented (leaf first) against the pin set for `hostname`. A
+ * mismatch is allowed when the host is not enforced (then the app should still report it).
+ */
+export function checkServedPins(
+  pinSet: VerifiedPinSet | undefined,
+  hostname: string,
+  servedPins: readonly string[],
+  now?: Date | number,
+): PinCheck {
+  const policy = pinPolicyFor(pinSet, hostname, now);
+  const matched = policy.pins.length > 0 && servedPins.some((p) => policy.pins.includes(p));
+  return { allowed: matched || !policy.enforce, matched, policy };
+}

@@ -1,0 +1,188 @@
+/**
+ * A framework-free contract for HTTP endpoints the library serves itself (the attestation service, the pin-set
+ * document, pinning reports). A feature implements {@link Endpoints} once; the thin mount functions in
+ * `src/adapters/*-endpoints.ts` serve it from Express, Koa and Fastify. The adapters only move bytes: they read the
+ * body (within {@link Endpoints.maxBodyBytes}) and hand it to {@link serveEndpoint}, which does everything that must
+ * behave the same in every framework: routing, 405, 413, 415, JSON parsing, problem+json errors and the
+ * never-a-500 rule.
+ */
+import { randomUUID } from 'node:crypto';
+import { PROBLEM_TYPE_BASE } from './codes.js';
+import { isJsonType, mediaType } from './body.js';
+import type { ProblemBody } from './problem.js';
+
+/** The HTTP methods an endpoint may be served on. */
+export type EndpointMethod = 'GET' | 'POST';
+
+/** One route of an {@link Endpoints} set: an exact method and an exact path (no patterns). */
+export interface EndpointRoute {
+  readonly method: EndpointMethod;
+  /** The full URL path, e.g. `/attest/challenge`; matched exactly (case-sensitive, no trailing-slash folding). */
+  readonly path: string;
+}
+
+/** The request an endpoint handler sees. Built by {@link serveEndpoint}; handlers never see framework objects. */
+export interface EndpointRequest {
+  /** The route's method. */
+  readonly method: EndpointMethod;
+  /** The route's path exactly as listed in {@link Endpoints.routes} (the pathname the request was routed on). */
+  readonly path: string;
+  /** The parsed query string. */
+  readonly query: URLSearchParams;
+  /** Request headers with lower-case names. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The TCP peer's address; a handler that sits behind a proxy resolves the client itself (`createClientIpResolver`). */
+  readonly ip: string;
+  /**
+   * The parsed JSON body: any JSON value (object, array, string, number, boolean or null), or `undefined` when the
+   * request had no body. Handlers must schema-check it: nothing about its shape is guaranteed.
+   */
+  readonly body: unknown;
+  /** The body's bytes as received, when the adapter read them (absent when a framework parser consumed the stream). */
+  readonly rawBody?: Buffer;
+}
+
+/** What a handler answers. `body` is JSON-serialised unless it is a string or a Buffer. */
+export interface EndpointResponse {
+  readonly status: number;
+  /** Response headers with lower-case names; `content-type` defaults to `application/json`. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+/** A set of endpoints served through the adapters (`expressEndpoints`, `koaEndpoints`, `fastifyEndpoints`). */
+export interface Endpoints {
+  /** The routes, each answered by {@link Endpoints.handle}. */
+  readonly routes: readonly EndpointRoute[];
+  /** Largest request body accepted, in bytes; larger bodies get 413 before they are buffered. Default 16 KiB. */
+  readonly maxBodyBytes?: number;
+  /**
+   * Answers one request on one of `routes`. Should not throw for bad input (answer a problem instead); a rejection
+   * is treated as "cannot decide" and answered 503 `shield_unavailable`, never 500.
+   */
+  handle(request: EndpointRequest): Promise<EndpointResponse>;
+}
+
+/** Default {@link Endpoints.maxBodyBytes}. */
+export const DEFAULT_ENDPOINT_BODY_LIMIT = 16 * 1024;
+
+/** The body as the adapter has it: not read yet, already parsed by the framework, or the raw bytes. */
+export type EndpointBody =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'parsed'; readonly value: unknown }
+  | { readonly kind: 'raw'; readonly bytes: Buffer };
+
+/** What an adapter hands {@link serveEndpoint}. */
+export interface IncomingEndpointRequest {
+  readonly method: string;
+  /** The pathname (no query string). */
+  readonly path: string;
+  /** The raw query string without `?`. */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly ip: string;
+  readonly body: EndpointBody;
+}
+
+/** An RFC 9457 problem response for an endpoint, with a stable `code`. */
+export function endpointProblem(
+  status: number,
+  code: string,
+  title: string,
+  extra?: Readonly<Record<string, string>>,
+): EndpointResponse {
+  const body: ProblemBody = { type: PROBLEM_TYPE_BASE + code, title, status, code, reference: randomUUID() };
+  return {
+    status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...extra },
+    body,
+  };
+}
+
+/** The route listed for `method` and `path`, or undefined. */
+export function findEndpointRoute(endpoints: Endpoints, method: string, path: string): EndpointRoute | undefined {
+  for (const route of endpoints.routes) if (route.method === method && route.path === path) return route;
+  return undefined;
+}
+
+/** True when `path` is one of the endpoints' paths (whatever the method): the adapter then answers it. */
+export function isEndpointPath(endpoints: Endpoints, path: string): boolean {
+  for (const route of endpoints.routes) if (route.path === path) return true;
+  return false;
+}
+
+function headerString(headers: IncomingEndpointRequest['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : undefined;
+}
+
+/** Parses the body; a problem response when it is not JSON (415) or not well-formed (400). */
+function decodeBody(request: IncomingEndpointRequest, limit: number): { value: unknown; raw?: Buffer } | EndpointResponse {
+  const { body } = request;
+  if (body.kind === 'none') return { value: undefined };
+  if (body.kind === 'parsed') {
+    // A framework parser produced it; a Buffer or string means a raw/text parser ran, so parse it as we would.
+    if (Buffer.isBuffer(body.value)) return decodeBody({ ...request, body: { kind: 'raw', bytes: body.value } }, limit);
+    if (typeof body.value === 'string') {
+      return decodeBody({ ...request, body: { kind: 'raw', bytes: Buffer.from(body.value) } }, limit);
+    }
+    return { value: body.value };
+  }
+  const bytes = body.bytes;
+  if (bytes.length > limit) return endpointProblem(413, 'payload_too_large', 'Payload too large');
+  if (bytes.length === 0) return { value: undefined, raw: bytes };
+  if (!isJsonType(mediaType(headerString(request.headers, 'content-type')))) {
+    return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
+  }
+  try {
+    return { value: JSON.parse(bytes.toString('utf8')) as unknown, raw: bytes };
+  } catch {
+    return endpointProblem(400, 'payload_malformed', 'Malformed request');
+  }
+}
+
+function isResponse(value: unknown): value is EndpointResponse {
+  return typeof value === 'object' && value !== null && 'status' in value && 'headers' in value;
+}
+
+/**
+ * Serves one request on an endpoint path: 405 (with `Allow`) for a method the path does not list, the body checks,
+ * then the handler. Never rejects: a handler that throws is answered 503 `shield_unavailable` (fail closed) and
+ * reported to `onError` when given.
+ */
+export async function serveEndpoint(
+  endpoints: Endpoints,
+  request: IncomingEndpointRequest,
+  onError?: (error: unknown) => void,
+): Promise<EndpointResponse> {
+  const route = findEndpointRoute(endpoints, request.method, request.path);
+  if (route === undefined) {
+    const allow = endpoints.routes.filter((r) => r.path === request.path).map((r) => r.method);
+    return endpointProblem(405, 'method_not_allowed', 'Method not allowed', { allow: allow.join(', ') });
+  }
+  const decoded = decodeBody(request, endpoints.maxBodyBytes ?? DEFAULT_ENDPOINT_BODY_LIMIT);
+  if (isResponse(decoded)) return decoded;
+  try {
+    return await endpoints.handle({
+      method: route.method,
+      path: route.path,
+      query: new URLSearchParams(request.query),
+      headers: request.headers,
+      ip: request.ip,
+      body: decoded.value,
+      ...(decoded.raw ? { rawBody: decoded.raw } : {}),
+    });
+  } catch (error) {
+    onError?.(error);
+    return endpointProblem(503, 'shield_unavailable', 'Request could not be verified');
+  }
+}
+
+/** Serialises a response body for the wire, and the content type to send with it. */
+export function encodeEndpointBody(response: EndpointResponse): { payload: string | Buffer; contentType: string } {
+  const declared = response.headers['content-type'];
+  const { body } = response;
+  if (Buffer.isBuffer(body)) return { payload: body, contentType: declared ?? 'application/octet-stream' };
+  if (typeof body === 'string') return { payload: body, contentType: declared ?? 'text/plain; charset=utf-8' };
+  return { payload: body === undefined ? '' : JSON.stringify(body), contentType: declared ?? 'application/json' };
+}

@@ -1,0 +1,45 @@
+import { SHIELD_CODES, type ShieldCode } from './codes.js';
+import type { VerifierOutcome } from './verifier.js';
+
+/**
+ * A verifier returned something that is not an outcome. The core treats it as the verifier failing to decide
+ * (`shield_unavailable`, reported to `onError`), never as a pass: a custom verifier returning `false`, `'deny'` or
+ * `{ allowed: false }` must not let the request through.
+ */
+export class InvalidVerifierOutcomeError extends Error {
+  constructor(verifier: string, reason: string) {
+    super(`verifier "${verifier}" returned an invalid outcome: ${reason}`);
+    this.name = 'InvalidVerifierOutcomeError';
+  }
+}
+
+function isShieldCode(code: unknown): code is ShieldCode {
+  return typeof code === 'string' && Object.hasOwn(SHIELD_CODES, code);
+}
+
+/**
+ * Why `value` is not a {@link VerifierOutcome}, or undefined when it is one: `{ outcome: 'pass' | 'skip' }`, or
+ * `{ outcome: 'deny', code }` with a known code; `detail` a string and `retryAfter` a positive finite number when
+ * present. Exact strings only (`'DENY'` is not an outcome), so a typo can never read as a pass.
+ */
+export function outcomeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `expected an object, got ${value === null ? 'null' : typeof value}`;
+  const { outcome, detail } = value as { outcome?: unknown; detail?: unknown };
+  if (detail !== undefined && typeof detail !== 'string') return 'detail must be a string';
+  if (outcome === 'pass' || outcome === 'skip') return undefined;
+  if (outcome !== 'deny') {
+    return typeof outcome === 'string' ? `unknown outcome ${JSON.stringify(outcome.slice(0, 32))}` : 'no outcome';
+  }
+  const { code, retryAfter } = value as { code?: unknown; retryAfter?: unknown };
+  if (!isShieldCode(code)) return typeof code === 'string' ? `unknown deny code ${JSON.stringify(code.slice(0, 48))}` : 'deny without a code';
+  if (retryAfter !== undefined && !(typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter > 0)) {
+    return 'retryAfter must be a positive number of seconds';
+  }
+  return undefined;
+}
+
+/** `value` itself when it is a valid outcome, otherwise an {@link InvalidVerifierOutcomeError} to fail with. */
+export function checkOutcome(value: unknown, verifier: string): VerifierOutcome | InvalidVerifierOutcomeError {
+  const problem = outcomeProblem(value);
+  return problem === undefined ? (value as VerifierOutcome) : new InvalidVerifierOutcomeError(verifier, problem);
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { AttemptStore } from '../../stores/store.js';
+import type { ConsecutiveFailureLimit, WindowLimit } from './options.js';
+
+/** The counters in force (undefined = turned off) and how long an unsettled reservation holds its slot. */
+export interface CounterLimits {
+  consecutive: ConsecutiveFailureLimit | undefined;
+  ipFailures: WindowLimit | undefined;
+  deviceFailures: WindowLimit | undefined;
+  ipDistinct: WindowLimit | undefined;
+  deviceDistinct: WindowLimit | undefined;
+  holdMs: number;
+}
+
+/**
+ * Store keys and reservations of one login attempt. A class with every field always assigned: V8 keeps one shape.
+ * The username part is always set: a login without a username counts under a key of its own.
+ */
+export class LoginAttempt {
+  /** Names this attempt's reservations in the store. */
+  readonly id = randomUUID();
+  readonly userKey: string;
+  readonly userMember: string;
+  readonly ipKey: string;
+  readonly ipBlockKey: string;
+  readonly ipUsersKey: string;
+  readonly deviceKey: string | undefined;
+  readonly deviceBlockKey: string | undefined;
+  readonly deviceUsersKey: string | undefined;
+  userHeld = false;
+  ipHeld = false;
+  deviceHeld = false;
+  ipMemberAdded = false;
+  deviceMemberAdded = false;
+
+  constructor(prefix: string, user: string, ipKey: string, device: string | undefined) {
+    this.userKey = `${prefix}user:${user}:${ipKey}`;
+    this.userMember = user;
+    this.ipKey = `${prefix}ipatt:${ipKey}`;
+    this.ipBlockKey = `${prefix}ipblock:${ipKey}`;
+    this.ipUsersKey = `${prefix}ipusers:${ipKey}`;
+    this.deviceKey = device === undefined ? undefined : `${prefix}devatt:${device}`;
+    this.deviceBlockKey = device === undefined ? undefined : `${prefix}devblock:${device}`;
+    this.deviceUsersKey = device === undefined ? undefined : `${prefix}devusers:${device}`;
+  }
+}
+
+/** Settles a reservation as neither success nor failure: the slot is freed, nothing counts. */
+const RELEASE = Object.freeze({ failed: false, limit: 0, windowMs: 0, lockMs: 0, maxLockMs: 0 });
+
+/** Why a reservation was refused, ready to become a deny. */
+export interface Refusal {
+  code: 'login_locked' | 'credential_abuse';
+  retryAfterMs: number;
+  detail: string;
+}
+
+/** Awaits `work` (if any), recording a rejection in `errors` instead of throwing: every operation is awaited. */
+async function captured<T>(work: Promise<T> | undefined, errors: unknown[]): Promise<T | undefined> {
+  if (work === undefined) return undefined;
+  try {
+    return await work;
+  } catch (error) {
+    errors.push(error);
+    return undefined;
+  }
+}
+
+/** Awaits every operation, then throws the first error: one failing counter must not stop the others. */
+async function all(work: readonly Promise<unknown>[]): Promise<void> {
+  if (work.length === 0) return;
+  if (work.length === 1) {
+    await work[0];
+    return;
+  }
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * Reserve-then-settle login counting. An attempt takes a slot on every counter when it starts, in one atomic store
+ * operation per counter (increment and refuse at the limit together), and settles when its outcome is known: a
+ * failure keeps the slot as a failure, anything else frees it, a success also resets the username + IP streak. So
+ * with N concurrent attempts and a limit L, at most L reach the application, on every store and across instances.
+ */
+export class LoginCounters {
+  constructor(
+    private readonly store: AttemptStore,
+    private readonly limits: CounterLimits,
+  ) {}
+
+  /**
+   * Reserves a slot on every counter in force. Resolves undefined when all were granted, or the refusal (after
+   * releasing the slots it did get). Rejects when the store fails, also after releasing what it got.
+   */
+  async reserve(attempt: LoginAttempt): Promise<Refusal | undefined> {
+    const { store, limits } = this;
+    const hold = limits.holdMs;
+    // Every operation is started before any is awaited: one round trip of parallel single-key operations.
+    const userP = limits.consecutive
+      ? store.reserveAttempt(attempt.userKey, attempt.id, {
+          limit: limits.consecutive.limit,
+          floor: 1,
+          windowMs: limits.consecutive.windowSeconds * 1000,
+          holdMs: hold,
+        })
+      : undefined;
+    const ipP = limits.ipFailures
+      ? store.reserveAttempt(attempt.ipKey, attempt.id, {
+          limit: limits.ipFailures.limit,
+          floor: 0,
+          windowMs: limits.ipFailures.windowSeconds * 1000,
+          holdMs: hold,
+        })
+      : undefined;
+    const deviceP =
+      limits.deviceFailures && attempt.deviceKey
+        ? store.reserveAttempt(attempt.deviceKey, attempt.id, {
+            limit: limits.deviceFailures.limit,
+            floor: 0,
+            windowMs: limits.deviceFailures.windowSeconds * 1000,
+            holdMs: hold,
+          })
+        : undefined;
+    const ipMemberP = limits.ipDistinct
+      ? store.reserveMember(attempt.ipUsersKey, attempt.userMember, limits.ipDistinct.limit, limits.ipDistinct.windowSeconds * 1000)
+      : undefined;
+    const deviceMemberP =
+      limits.deviceDistinct && attempt.deviceUsersKey
+        ? store.reserveMember(
+            attempt.deviceUsersKey,
+            attempt.userMember,
+            limits.deviceDistinct.limit,
+            limits.deviceDistinct.windowSeconds * 1000,
+          )
+        : undefined;
+    const errors: unknown[] = [];
+    const user = await captured(userP, errors);
+    const ip = await captured(ipP, errors);
+    const device = await captured(deviceP, errors);
+    const ipMember = await captured(ipMemberP, errors);
+    const deviceMember = await captured(deviceMemberP, errors);
+    attempt.userHeld = user?.granted === true;
+    attempt.ipHeld = ip?.granted === true;
+    attempt.deviceHeld = device?.granted === true;
+    attempt.ipMemberAdded = ipMember?.added === true;
+    attempt.deviceMemberAdded = deviceMember?.added === true;
+
+    const failed = errors.length > 0 ? { reason: errors[0] } : undefined;
+    let refusal: Refusal | undefined;
+    if (user && !user.granted) {
+      refusal = { code: 'login_locked', retryAfterMs: user.retryAfterMs, detail: 'username locked on this ip key after consecutive failures' };
+    } else if (ip && !ip.granted) {
+      refusal = { code: 'credential_abuse', retryAfterMs: ip.retryAfterMs, detail: 'ip key over its login budget' };
+    } else if (device && !device.granted) {
+      refusal = { code: 'credential_abuse', retryAfterMs: device.retryAfterMs, detail: 'device over its login budget' };
+    } else if (ipMember && !ipMember.granted) {
+      const retryAfterMs = (limits.ipDistinct?.windowSeconds ?? 0) * 1000;
+      refusal = { code: 'credential_abuse', retryAfterMs, detail: 'ip key over its distinct-username budget' };
+    } else if (deviceMember && !deviceMember.granted) {
+      const retryAfterMs = (limits.deviceDistinct?.windowSeconds ?? 0) * 1000;
+      refusal = { code: 'credential_abuse', retryAfterMs, detail: 'device over its distinct-username budget' };
+    }
+    if (failed || refusal) {
+      // Best effort: a slot we cannot release frees itself when its hold ends.
+      await this.release(attempt).catch(() => undefined);
+      if (failed) throw failed.reason;
+    }
+    return refusal;
+  }
+
+  /** Frees every slot the attempt holds (it ended neither as a success nor as a failure, or was refused). */
+  async release(attempt: LoginAttempt): Promise<void> {
+    const { store, limits } = this;
+    const work: Promise<unknown>[] = [];
+    if (attempt.userHeld) work.push(store.settleAttempt(attempt.userKey, attempt.id, RELEASE));
+    if (attempt.ipHeld) work.push(store.settleAttempt(attempt.ipKey, attempt.id, RELEASE));
+    if (attempt.deviceHeld && attempt.deviceKey) work.push(store.settleAttempt(attempt.deviceKey, attempt.id, RELEASE));
+    if (attempt.ipMemberAdded) work.push(store.removeMember(attempt.ipUsersKey, attempt.userMember));
+    if (attempt.deviceMemberAdded && attempt.deviceUsersKey) work.push(store.removeMember(attempt.deviceUsersKey, attempt.userMember));
+    attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberAdded = attempt.deviceMemberAdded = false;
+    await all(work);
+  }
+
+  /**
+   * A success: the username + IP streak (and its lock) is reset; the IP and device budgets are only released,
+   * never reset (an attacker who owns one account must not be able to reset them).
+   */
+  async succeed(attempt: LoginAttempt): Promise<void> {
+    const reset = this.limits.consecutive ? this.store.delete(attempt.userKey) : Promise.resolve();
+    attempt.userHeld = false;
+    await all([reset, this.release(attempt)]);
+  }
+
+  /**
+   * A failure counts on every counter, held or not (in monitor mode a refused attempt still reaches the
+   * application and its failure counts); a distinct-username set full after it blocks its IP key or device.
+   */
+  async fail(attempt: LoginAttempt, now: number): Promise<void> {
+    const { store, limits } = this;
+    const work: Promise<unknown>[] = [];
+    const count = (key: string, limit: WindowLimit, lock?: ConsecutiveFailureLimit) =>
+      store.settleAttempt(key, attempt.id, {
+        failed: true,
+        limit: limit.limit,
+        windowMs: limit.windowSeconds * 1000,
+        lockMs: lock ? lock.lockSeconds * 1000 : 0,
+        maxLockMs: lock ? lock.maxLockSeconds * 1000 : 0,
+      });
+    const distinct = (setKey: string, blockKey: string, limit: WindowLimit) =>
+      store.addToSet(setKey, attempt.userMember, limit.windowSeconds * 1000).then((size) => {
+        const blockMs = limit.windowSeconds * 1000;
+        if (size >= limit.limit) return store.setIfGreater(blockKey, now + blockMs, blockMs);
+        return undefined;
+      });
+    if (limits.consecutive) work.push(count(attempt.userKey, limits.consecutive, limits.consecutive));
+    if (limits.ipFailures) work.push(count(attempt.ipKey, limits.ipFailures));
+    if (limits.ipDistinct) work.push(distinct(attempt.ipUsersKey, attempt.ipBlockKey, limits.ipDistinct));
+    if (attempt.deviceKey && attempt.deviceBlockKey && attempt.deviceUsersKey) {
+      if (limits.deviceFailures) work.push(count(attempt.deviceKey, limits.deviceFailures));
+      if (limits.deviceDistinct) work.push(distinct(attempt.deviceUsersKey, attempt.deviceBlockKey, limits.deviceDistinct));
+    }
+    attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberAdded = attempt.deviceMemberAdded = false;
+    await all(work);
+  }
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AppAttestError, createAppAttestRegistry } from '../../../src/attestation/app-attest/index.js';
+import type { Store } from '../../../src/stores/store.js';
+import { RedisStore } from '../../../src/stores/redis.js';
+import { TestMemoryStore } from '../memory-store.js';
+import { deletePrefix } from '../../stores/redis-helpers.js';
+import { assert, deviceKey, FakeAppleCa } from './fake-apple.js';
+
+// Issue 17 item 6: a revoked key stays revoked on every instance, including one that still caches it.
+const TEAM = 'ABCDE12345';
+const BUNDLE = 'com.example.bank';
+const NOW = Date.parse('2026-05-01T12:00:00Z');
+const ca = new FakeAppleCa();
+const prefix = `mas-test-revoke-${randomUUID()}:`;
+const client = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+
+afterAll(async () => {
+  await deletePrefix(client, prefix);
+  client.disconnect();
+});
+
+async function reasonOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof AppAttestError) return error.reason;
+    throw error;
+  }
+  return 'passed';
+}
+
+const stores: Array<[string, () => Store]> = [
+  ['an in-process store', () => new TestMemoryStore()],
+  ['Redis', () => new RedisStore({ client, prefix })],
+];
+
+describe.each(stores)('revocation across instances on %s', (_name, makeStore) => {
+  async function twoInstances() {
+    const store = makeStore();
+    const options = { store, teamId: TEAM, bundleId: BUNDLE, environment: 'production' as const, trustAnchor: ca.root, keyPrefix: `aa-${randomUUID()}:` };
+    const a = createAppAttestRegistry(options);
+    const b = createAppAttestRegistry(options);
+    const key = deviceKey();
+    const challenge = Buffer.from('registration');
+    const attestationObject = ca.attest(key, { teamId: TEAM, bundleId: BUNDLE, challenge });
+    await a.register({ attestationObject, challenge, keyId: key.keyId, now: NOW });
+    const assertion = (counter: number) => ({
+      keyId: key.keyId,
+      clientData: 'GET /accounts',
+      assertion: assert(key, { teamId: TEAM, bundleId: BUNDLE, counter, clientData: 'GET /accounts' }),
+    });
+    return { a, b, key, assertion, register: () => a.register({ attestationObject, challenge, keyId: key.keyId, now: NOW }) };
+  }
+
+  it('an instance that cached the key refuses a replay of the first assertion after another instance revoked it', async () => {
+    const { a, b, assertion } = await twoInstances();
+    const first = assertion(1);
+    expect((await b.verifyAssertion(first)).counter).toBe(1); // b now caches the key
+    await a.revoke(first.keyId);
+    expect(await reasonOf(b.verifyAssertion(first))).toBe('key_revoked');
+    expect(await reasonOf(b.verifyAssertion(assertion(2)))).toBe('key_revoked');
+    expect(await reasonOf(a.verifyAssertion(assertion(3)))).toBe('key_revoked');
+  });
+
+  it('a revoked key cannot be registered again, and revoking twice is harmless', async () => {
+    const { a, key, register } = await twoInstances();
+    await a.revoke(key.keyId);
+    await a.revoke(key.keyId);
+    expect(await reasonOf(register())).toBe('key_already_registered');
+  });
+
+  it('an ordinary replay is still counter_not_increasing', async () => {
+    const { b, assertion } = await twoInstances();
+    const first = assertion(1);
+    await b.verifyAssertion(first);
+    expect(await reasonOf(b.verifyAssertion(first))).toBe('counter_not_increasing');
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * The attestation service over real HTTP (Express 5): rate limits, fail-closed store errors, policy, App Attest
+ * registration rules, and the key life cycle (rotation) as a shield sees it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import express from 'express';
+import { SignJWT } from 'jose';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expressEndpoints, expressShield } from '../../../src/adapters/express.js';
+import { createAttestationService, type AttestationServiceEvent } from '../../../src/attestation/issuer/index.js';
+import { createShield } from '../../../src/core/shield.js';
+import { ShieldConfigError } from '../../../src/core/errors.js';
+import { MemoryStore } from '../../../src/stores/memory.js';
+import type { Store } from '../../../src/stores/store.js';
+import type { Endpoints } from '../../../src/core/endpoints.js';
+import type { Shield } from '../../../src/core/shield.js';
+import { apple, AUDIENCE, ISSUER, KEY_A, play, signingKey, testService } from './fixtures.js';
+
+const servers: http.Server[] = [];
+async function serve(endpoints: Endpoints, shield?: Shield): Promise<string> {
+  const app = express();
+  app.use(expressEndpoints(endpoints) as unknown as express.RequestHandler);
+  if (shield) {
+    app.use(expressShield(shield) as unknown as express.RequestHandler);
+    app.get('/api/me', (req, res) => void res.json({ sub: req.shield?.attestation?.claims.sub }));
+  }
+  const server = http.createServer(app);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+async function androidToken(url: string, extra: Record<string, unknown> = {}): Promise<request.Response> {
+  const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
+  const integrityToken = await play.token({ nonce: body.challenge });
+  return request(url).post('/attest/android').send({ integrityToken, challenge: body.challenge, ...extra });
+}
+
+const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid;
+
+describe('configuration', () => {
+  it('refuses invalid options with every problem named', () => {
+    expect(() => testService(new MemoryStore(), { signingKeys: [], tokenTtl: 0 })).toThrow(ShieldConfigError);
+    expect(() => testService(new MemoryStore(), { signingKeys: [{ kid: 'rsa', privateKey: 'not a key' }] })).toThrow(/signingKeys/);
+    expect(() => createAttestationService({ signingKeys: [{ kid: 'a', privateKey: KEY_A }], issuer: ISSUER, audience: AUDIENCE, store: new MemoryStore() })).toThrow(
+      /android, ios or both/,
+    );
+    expect(() =>
+      testService(new MemoryStore(), { signingKeys: [{ kid: 'a', privateKey: KEY_A }, { kid: 'a', privateKey: signingKey() }] }),
+    ).toThrow(/duplicate kid/);
+  });
+});
+
+describe('abuse of the service', () => {
+  it('rate-limits per IP on every route, with Retry-After', async () => {
+    const url = await serve(testService(new MemoryStore(), { rateLimits: { ip: { limit: 3, windowMs: 60_000 } } }));
+    for (let i = 0; i < 3; i++) await request(url).post('/attest/challenge').send({}).expect(200);
+    const limited = await request(url).post('/attest/challenge').send({});
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('attestation_rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Counted per route: the JWKS has its own budget, and it too runs out.
+    for (let i = 0; i < 3; i++) await request(url).get('/.well-known/jwks.json').expect(200);
+    expect((await request(url).get('/.well-known/jwks.json')).status).toBe(429);
+  });
+
+  it('rate-limits per device independently of the IP', async () => {
+    const url = await serve(testService(new MemoryStore(), { rateLimits: { device: { limit: 2, windowMs: 60_000 } } }));
+    const hint = { installationId: 'install-rate-1' };
+    await request(url).post('/attest/challenge').send(hint).expect(200);
+    await request(url).post('/attest/challenge').send(hint).expect(200);
+    expect((await request(url).post('/attest/challenge').send(hint)).status).toBe(429);
+    await request(url).post('/attest/challenge').send({ installationId: 'install-rate-2' }).expect(200);
+    // An App Attest key id counts as one device however it is spelled (base64 or base64url, padded or not).
+    const keyId = Buffer.alloc(32, 0xfb);
+    await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64') }).expect(200);
+    await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64url') }).expect(200);
+    expect((await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64').replace(/=+$/, '') })).status).toBe(429);
+  });
+
+  it('counts concurrent requests atomically: exactly the limit gets through', async () => {
+    const url = await serve(testService(new MemoryStore(), { rateLimits: { ip: { limit: 5, windowMs: 60_000 } } }));
+    const statuses = await Promise.all(Array.from({ length: 12 }, () => request(url).post('/attest/challenge').send({}).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+  });
+
+  it('fails closed with 503 when the store cannot answer', async () => {
+    const broken = new MemoryStore();
+    const fail = () => Promise.reject(new Error('store down'));
+    Object.assign(broken, { increment: fail, setIfAbsent: fail, get: fail });
+    const url = await serve(testService(broken));
+    const res = await request(url).post('/attest/challenge').send({});
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('shield_unavailable');
+  });
+
+  it('refuses bodies over the size limit before buffering them', async () => {
+    const url = await serve(testService(new MemoryStore(), { maxBodyBytes: 2048 }));
+    const res = await request(url).post('/attest/android').send({ integrityToken: 'x'.repeat(4000), challenge: 'c' });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('policy and registration', () => {
+  it('lets the policy refuse a verdict, and reports why without evidence', async () => {
+    const events: AttestationServiceEvent[] = [];
+    const url = await serve(
+      testService(new MemoryStore(), {
+        policy: (verdict) => (verdict.device.levels.includes('MEETS_STRONG_INTEGRITY') ? true : 'strong integrity required'),
+        onEvent: (e) => void events.push(e),
+      }),
+    );
+    const res = await androidToken(url);
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('device_untrusted');
+    expect(events.at(-1)).toMatchObject({ outcome: 'refused', reason: 'strong integrity required', platform: 'android' });
+    expect(JSON.stringify(events)).not.toMatch(/eyJ/);
+  });
+
+  it('registers an App Attest key once, and refuses tokens for keys it never registered', async () => {
+    const url = await serve(testService(new MemoryStore()));
+    const phone = apple.device();
+    const hashOf = async (text: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+    const register = async () => {
+      const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
+      return request(url)
+        .post('/attest/ios/register')
+        .send({ keyId: phone.keyId, attestation: await phone.attestKey(await hashOf(body.challenge)), challenge: body.challenge });
+    };
+    expect((await register()).status).toBe(201);
+    const twice = await register();
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe('attestation_key_exists');
+
+    const stranger = apple.device();
+    const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
+    const clientData = JSON.stringify({ challenge: body.challenge });
+    const res = await request(url)
+      .post('/attest/ios/token')
+      .send({ keyId: stranger.keyId, assertion: await stranger.generateAssertion(await hashOf(clientData)), clientData });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('attestation_key_unknown');
+  });
+
+  it('refuses an attestation from a CA it does not trust', async () => {
+    const url = await serve(testService(new MemoryStore()));
+    const { createAppAttestSimulator } = await import('../../../src/testing/index.js');
+    const rogue = createAppAttestSimulator({ teamId: 'ABCDE12345', bundleId: 'com.example.bank' }).device();
+    const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
+    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body.challenge)));
+    const res = await request(url)
+      .post('/attest/ios/register')
+      .send({ keyId: rogue.keyId, attestation: await rogue.attestKey(hash), challenge: body.challenge });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('attestation_invalid');
+  });
+});
+
+describe('key rotation', () => {
+  it('publishes the next key before it signs, switches at activeFrom, keeps the old one until its tokens expired', async () => {
+    const keyB = signingKey();
+    const switchAt = Date.now() + 1_500;
+    const service = testService(new MemoryStore(), {
+      tokenTtl: 60,
+      clockSkew: 5,
+      signingKeys: [
+        { kid: 'key-a', privateKey: KEY_A },
+        { kid: 'key-b', privateKey: keyB, activeFrom: switchAt },
+      ],
+    });
+    const url = await serve(service);
+    // Before the switch: both published, A signs.
+    expect(service.jwks().keys.map((k) => k.kid)).toEqual(['key-a', 'key-b']);
+    const old = await androidToken(url);
+    expect(kidOf(old.body.token)).toBe('key-a');
+
+    const shield = createShield({ token: { jwksUrl: `${url}/.well-known/jwks.json`, issuer: ISSUER, audience: AUDIENCE } });
+    const api = await serve(testService(new MemoryStore()), shield);
+    await request(api).get('/api/me').set('x-attestation-token', old.body.token).expect(200);
+
+    await new Promise((r) => setTimeout(r, switchAt - Date.now() + 50));
+    const fresh = await androidToken(url);
+    expect(kidOf(fresh.body.token)).toBe('key-b');
+    await request(api).get('/api/me').set('x-attestation-token', fresh.body.token).expect(200);
+    // The old key's tokens keep working until they expire.
+    await request(api).get('/api/me').set('x-attestation-token', old.body.token).expect(200);
+
+    // A retired key stays published exactly until every token it signed has expired (ttl + skew after it stopped).
+    expect(service.jwks(switchAt + 60_000 + 5_000 - 1).keys.map((k) => k.kid)).toEqual(['key-a', 'key-b']);
+    expect(service.jwks(switchAt + 60_000 + 5_000).keys.map((k) => k.kid)).toEqual(['key-b']);
+  });
+
+  it('refuses a token signed by a key that was never published, even with a published kid', async () => {
+    const service = testService(new MemoryStore());
+    const shield = createShield({ token: { jwks: service.jwks(), issuer: ISSUER, audience: AUDIENCE } });
+    const api = await serve(service, shield);
+    const genuine = await androidToken(api);
+    await request(api).get('/api/me').set('x-attestation-token', genuine.body.token).expect(200);
+    const claims = JSON.parse(Buffer.from(genuine.body.token.split('.')[1], 'base64url').toString());
+    for (const kid of ['key-a', 'key-ghost']) {
+      const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).sign(signingKey());
+      const res = await request(api).get('/api/me').set('x-attestation-token', forged);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('token_invalid');
+    }
+  });
+
+  it('honours retiredAt: a retired key no longer signs, and an all-retired ring is a configuration error', async () => {
+    const past = Date.now() - 1_000;
+    const service = testService(new MemoryStore(), {
+      signingKeys: [
+        { kid: 'key-a', privateKey: KEY_A, retiredAt: past },
+        { kid: 'key-b', privateKey: signingKey() },
+      ],
+    });
+    const url = await serve(service);
+    expect(kidOf((await androidToken(url)).body.token)).toBe('key-b');
+    expect(service.jwks().keys.map((k) => k.kid)).toEqual(['key-a', 'key-b']);
+    expect(() => testService(new MemoryStore(), { signingKeys: [{ kid: 'key-a', privateKey: KEY_A, retiredAt: past }] })).toThrow(
+      /every key is retired/,
+    );
+  });
+
+  it('issues tokens with the registered claims and a unique jti', async () => {
+    const url = await serve(testService(new MemoryStore(), { tokenTtl: 120 }));
+    const binding = Buffer.from(randomBytes(32)).toString('base64');
+    const a = await androidToken(url, { binding, installationId: 'install-claims' });
+    const b = await androidToken(url);
+    const claims = JSON.parse(Buffer.from(a.body.token.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: 'install-claims', pay: binding, plat: 'android' });
+    expect(claims.exp - claims.iat).toBe(120);
+    expect(a.body.expiresAt).toBe(claims.exp);
+    const other = JSON.parse(Buffer.from(b.body.token.split('.')[1], 'base64url').toString());
+    expect(other.jti).not.toBe(claims.jti);
+  });
+});
+
+describe('store-backed parts', () => {
+  let store: Store;
+  beforeAll(() => {
+    store = new MemoryStore();
+  });
+  it('a challenge is redeemable once even under concurrency', async () => {
+    const url = await serve(testService(store));
+    const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => play.token({ nonce: body.challenge })));
+    const statuses = await Promise.all(
+      tokens.map((integrityToken) => request(url).post('/attest/android').send({ integrityToken, challenge: body.challenge }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+  });
+});

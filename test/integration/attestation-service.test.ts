@@ -1,0 +1,127 @@
+/**
+ * The attestation service end to end through every adapter: a simulated Android app (Play Integrity token made with
+ * test keys) and a simulated iOS app (App Attest attestation and assertions from a test CA) use the client helper to
+ * get tokens from the service, then call an API protected by a shield that knows nothing but the service's JWKS URL.
+ */
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTESTATION_SERVICE_CLAIMS } from '../../src/attestation/issuer/index.js';
+import { createAttestationClient } from '../../src/client/index.js';
+import type { Decision } from '../../src/core/decision.js';
+import { createShield } from '../../src/core/shield.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import type { RunningApp } from '../helpers/adapters.js';
+import { ENDPOINT_ADAPTERS } from '../helpers/endpoint-apps.js';
+import { androidApp, AUDIENCE, iosApp, ISSUER, PACKAGE, play, testService, TEAM_ID, BUNDLE_ID } from '../attestation/issuer/fixtures.js';
+
+const ALICE = 'Bearer alice-session';
+
+describe.each(ENDPOINT_ADAPTERS)('attestation service through $name', (harness) => {
+  let service: ReturnType<typeof testService>;
+  let keysApp: RunningApp;
+  let api: RunningApp;
+  const decisions: Decision[] = [];
+
+  beforeAll(async () => {
+    service = testService(new MemoryStore());
+    keysApp = await harness.start({ endpoints: service });
+    const shield = createShield({
+      token: { jwksUrl: `${keysApp.url}/.well-known/jwks.json`, issuer: ISSUER, audience: AUDIENCE, binding: {} },
+      device: { tokenClaims: ATTESTATION_SERVICE_CLAIMS, policy: { actions: { unlicensed: 'deny' } } },
+      onDecision: (d) => void decisions.push(d),
+    });
+    api = await harness.start({ endpoints: service, shield });
+  });
+  afterAll(async () => {
+    await api.close();
+    await keysApp.close();
+  });
+
+  it('a genuine Android app gets a token and calls the API; the shield reads its verdict', async () => {
+    const client = createAttestationClient({ serviceUrl: api.url, attester: androidApp() });
+    const res = await client.fetch(`${api.url}/api/me`, { headers: { authorization: ALICE } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sub: 'install-0001', provider: 'custom' });
+    const verdict = decisions.at(-1)?.device?.verdict;
+    expect(verdict?.platform).toBe('android');
+    expect(verdict?.app.id).toBe(PACKAGE);
+    expect(verdict?.app.version).toBe(1);
+    expect(verdict?.device.levels).toEqual(['MEETS_DEVICE_INTEGRITY', 'MEETS_BASIC_INTEGRITY']);
+    expect(verdict?.trust).toBe('attested');
+  });
+
+  it('a genuine iOS app registers its key, gets a token by assertion and calls the API', async () => {
+    const app = iosApp();
+    const client = createAttestationClient({ serviceUrl: api.url, attester: app });
+    const res = await client.fetch(`${api.url}/api/me`, { headers: { authorization: ALICE } });
+    expect(res.status).toBe(200);
+    const keyId = Buffer.from(app.device.keyId, 'base64').toString('base64url');
+    expect(await res.json()).toEqual({ sub: `ios:${keyId}`, provider: 'custom' });
+    const verdict = decisions.at(-1)?.device?.verdict;
+    expect(verdict?.platform).toBe('ios');
+    expect(verdict?.app.id).toBe(`${TEAM_ID}.${BUNDLE_ID}`);
+    expect(verdict?.device.id).toBe(keyId);
+    // A second token for the same key: the assertion counter moves on, no new registration.
+    client.clear();
+    expect((await client.fetch(`${api.url}/api/me`, { headers: { authorization: ALICE } })).status).toBe(200);
+    expect(app.device.counter).toBe(2);
+  });
+
+  it('the device claims reach the shield policy: an unlicensed app is refused by the API', async () => {
+    const client = createAttestationClient({ serviceUrl: api.url, attester: androidApp({ appLicensingVerdict: 'UNLICENSED' }) });
+    const res = await client.fetch(`${api.url}/api/me`, { headers: { authorization: ALICE } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).toBe('device_untrusted');
+  });
+
+  it('a token is bound to the Authorization it was asked for', async () => {
+    const client = createAttestationClient({ serviceUrl: api.url, attester: androidApp() });
+    const { token } = await client.getToken(ALICE);
+    await request(api.url).get('/api/me').set({ authorization: ALICE, 'x-attestation-token': token }).expect(200);
+    const stolen = await request(api.url).get('/api/me').set({ authorization: 'Bearer mallory', 'x-attestation-token': token });
+    expect(stolen.status).toBe(401);
+    expect(stolen.body.code).toBe('token_binding_mismatch');
+    const none = await request(api.url).get('/api/me').set({ authorization: ALICE });
+    expect(none.body.code).toBe('token_missing');
+  });
+
+  it('refuses Play evidence bound to another challenge, and a challenge used twice', async () => {
+    const { body: issued } = await request(api.url).post('/attest/challenge').send({}).expect(200);
+    const other = await play.token({ nonce: randomBytes(32).toString('base64url') });
+    const wrong = await request(api.url).post('/attest/android').send({ integrityToken: other, challenge: issued.challenge });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.code).toBe('attestation_invalid');
+    const again = await request(api.url)
+      .post('/attest/android')
+      .send({ integrityToken: await play.token({ nonce: issued.challenge }), challenge: issued.challenge });
+    expect(again.status).toBe(401);
+    expect(again.body.code).toBe('attestation_challenge_invalid');
+  });
+
+  it('answers wrong field types 422 and malformed JSON 400, never 500', async () => {
+    const { body: issued } = await request(api.url).post('/attest/challenge').send({}).expect(200);
+    for (const body of [{ integrityToken: 42, challenge: issued.challenge }, { integrityToken: ['a'], challenge: {} }, [], 'x', null]) {
+      const res = await request(api.url).post('/attest/android').set('content-type', 'application/json').send(JSON.stringify(body));
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('payload_invalid');
+    }
+    const extra = await request(api.url).post('/attest/challenge').send({ admin: true });
+    expect(extra.status).toBe(422);
+    const malformed = await request(api.url).post('/attest/ios/token').set('content-type', 'application/json').send('{"keyId":');
+    expect(malformed.status).toBe(400);
+    const clientData = await request(api.url)
+      .post('/attest/ios/token')
+      .send({ keyId: randomBytes(32).toString('base64'), assertion: 'AAAA', clientData: '{"challenge":5}' });
+    expect(clientData.status).toBe(422);
+    expect(clientData.body.fields).toEqual(['clientData.challenge']);
+  });
+
+  it('publishes its JWKS with caching headers', async () => {
+    const res = await request(api.url).get('/.well-known/jwks.json').expect(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.headers['content-type']).toMatch(/^application\/jwk-set\+json/);
+    expect(res.body.keys).toEqual([expect.objectContaining({ kid: 'key-a', alg: 'ES256', use: 'sig', kty: 'EC', crv: 'P-256' })]);
+    expect(res.body.keys[0].d).toBeUndefined();
+  });
+});
