@@ -94,7 +94,8 @@ const fastifyApp = (factory: typeof fastify5): Builder => async (shield) => {
 };
 
 async function proofHeaders(bodyHash: string): Promise<Record<string, string>> {
-  const nonce = createHash('sha256').update(`POST\n/payments\n${bodyHash}`).digest('base64url');
+  // The v2 canonical request (no query string, no Authorization header), as the device verifier binds it.
+  const nonce = createHash('sha256').update(`v2\nPOST\n/payments\n\nauthorization:\n${bodyHash}`).digest('base64url');
   return {
     'approov-token': await attester.mint({ claims: { did: 'dev-1', os: 'android' } }),
     'x-play-integrity': await playToken(keys, genuinePayload(Date.now(), { nonce })),
