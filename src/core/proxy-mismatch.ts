@@ -6,7 +6,6 @@
  * `onError`, and carries on with its own resolution.
  */
 import type { ShieldRequest } from './request.js';
-import type { ProxyHeader } from './client-ip.js';
 
 /** The error handed to `onError` (once per shield) when the two trust settings disagree. */
 export class ProxyTrustMismatchWarning extends Error {
@@ -29,20 +28,17 @@ type OnError = (error: unknown, info: { verifier: string; reference: string }) =
  */
 export function createProxyMismatchWarning(
   trustProxy: unknown,
-  proxyHeader: ProxyHeader | undefined,
   onError: OnError | undefined,
 ): (request: ShieldRequest, reference: string) => void {
   let warned = trustProxy === 'framework' || onError === undefined;
   return (request, reference) => {
     if (warned) return;
-    const header = request.headers['x-forwarded-for'] !== undefined ? 'x-forwarded-for' : request.headers.forwarded !== undefined ? 'forwarded' : undefined;
+    const { headers } = request;
+    const header = headers['x-forwarded-for'] !== undefined ? 'x-forwarded-for' : headers.forwarded !== undefined ? 'forwarded' : undefined;
     if (header === undefined) return;
     warned = true;
     try {
-      onError?.(new ProxyTrustMismatchWarning(proxyHeader !== undefined && request.headers[proxyHeader] !== undefined ? proxyHeader : header), {
-        verifier: 'client-ip',
-        reference,
-      });
+      onError?.(new ProxyTrustMismatchWarning(header), { verifier: 'client-ip', reference });
     } catch {
       // A failing hook must not fail the request.
     }

@@ -206,7 +206,7 @@ export function createShield(config: ShieldConfig): Shield {
     ipv6Prefix: resolved.ipv6Prefix,
     proxyHeader: resolved.proxyHeader,
   });
-  const warnProxyMismatch = createProxyMismatchWarning(resolved.trustProxy, resolved.proxyHeader, resolved.onError);
+  const warnProxyMismatch = createProxyMismatchWarning(resolved.trustProxy, resolved.onError);
   // The fixed order: app integrity first (nothing else runs for a request from something that is not the app), then
   // the device, then credentials (which need the token's device id), then the payload (the most expensive).
   const verifiers: Verifier[] = [];

@@ -76,6 +76,20 @@ describe('bodies stay the app parser\'s business', () => {
     expect(upload.body).toEqual({ bytes: 10 });
   });
 
+  it('Express: payload:false from a route-level shield middleware (first handler) leaves a raw upload to the route', async () => {
+    const shield = createShield({ payload: {} });
+    const app = express();
+    app.use(expressShield(shield));
+    app.use(express.json());
+    app.use(expressShieldBody(shield));
+    app.post('/webhook', expressShield(shield, { payload: false }), async (req, res) => void res.json({ bytes: (await readStream(req)).length }));
+    app.post('/other', async (req, res) => void res.json({ bytes: (await readStream(req)).length }));
+    const server = http.createServer(app);
+    const raw = Buffer.from('{"signed":"payload"}');
+    expect((await request(server).post('/webhook').set('content-type', 'application/octet-stream').send(raw)).body).toEqual({ bytes: raw.length });
+    expect((await request(server).post('/other').set('content-type', 'application/octet-stream').send(raw)).status).toBe(415);
+  });
+
   it('a payload:false route is not capped by the shield: a 2 MiB body reaches the app within its own parser limit', async () => {
     const { server } = expressApp();
     const blob = Buffer.alloc(2 * 1024 * 1024, 97);
