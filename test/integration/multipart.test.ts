@@ -195,6 +195,18 @@ for (const [name, build] of APPS) {
       }
     });
 
+    it('a field in UTF-16LE (declared by its part) is decoded as the app decodes it, and an attack in it blocked', async () => {
+      const attack = "1' UNION SELECT password FROM users--";
+      const body = Buffer.concat([
+        Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="comment"\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\n`),
+        Buffer.from(attack, 'utf16le'),
+        Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+      ]);
+      const [without, withShield] = await Promise.all([send(plain.url, '/upload', body), send(shielded.url, '/upload', body)]);
+      expect((without.json as Parsed).fields).toEqual([['comment', attack]]);
+      expect(withShield.status).toBe(403);
+    });
+
     it('a chunked multipart body over the shield\'s limit is refused while it is held', async () => {
       const big = multipart([['title', 'x']], [['photo', Buffer.alloc(1_200_000, 1)]]);
       const res = await send(shielded.url, '/upload', big, false);
