@@ -15,7 +15,7 @@ import {
   type Decision,
   type Endpoints,
 } from '../src/index.js';
-import { expressEndpoints, expressShield } from '../src/adapters/express.js';
+import { captureRawBody, expressEndpoints, expressShield, expressShieldBody } from '../src/adapters/express.js';
 import { createPlayIntegritySimulator } from '../src/testing/index.js';
 
 export const PACKAGE = 'com.example.bank';
@@ -95,7 +95,8 @@ export async function startDemoServer(
   });
 
   app.use(expressShield(shield));
-  app.use(express.json());
+  app.use(express.json({ verify: captureRawBody() }));
+  app.use(expressShieldBody(shield));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/profile', (req, res) => void res.json({ user: 'alice', device: req.shield?.attestation?.claims.sub ?? null }));
   app.post('/transfers', (req, res) => void res.status(201).json({ accepted: req.body }));

@@ -4,7 +4,7 @@
  */
 import express from 'express';
 import { approov, createShield } from '../src/index.js';
-import { expressShield } from '../src/adapters/express.js';
+import { expressShield, expressShieldBody } from '../src/adapters/express.js';
 import { createTestAttester } from '../src/testing/index.js';
 
 const attester = createTestAttester({ header: 'approov-token', secret: process.env.APPROOV_SECRET });
@@ -16,6 +16,7 @@ const shield = createShield({
 const app = express();
 app.use(expressShield(shield)); // before the body parser: the token is checked before anything else
 app.use(express.json());
+app.use(expressShieldBody(shield)); // after the body parser: inspects req.body exactly as express.json() made it
 app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
 app.get('/me', (req, res) => void res.json({ device: req.shield?.attestation?.claims.did ?? null }));
 app.post('/login', expressShield(shield, { token: { binding: false } }), (_req, res) => void res.json({ session: 'demo' }));

@@ -2,7 +2,8 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { approov, createShield } from '../src/index.js';
-import { koaShield } from '../src/adapters/koa.js';
+import bodyParser from 'koa-bodyparser';
+import { koaShield, koaShieldBody } from '../src/adapters/koa.js';
 import { createTestAttester } from '../src/testing/index.js';
 
 const attester = createTestAttester({ header: 'approov-token', secret: process.env.APPROOV_SECRET });
@@ -13,7 +14,9 @@ const shield = createShield({
 
 const app = new Koa();
 const router = new Router();
-app.use(koaShield(shield));
+app.use(koaShield(shield)); // before the body parser: the token is checked before anything else
+app.use(bodyParser());
+app.use(koaShieldBody(shield)); // after it: inspects ctx.request.body exactly as the parser made it
 router.get('/health', (ctx) => void (ctx.body = { status: 'ok' }));
 router.get('/me', (ctx) => void (ctx.body = { device: ctx.state.shield?.attestation?.claims.did ?? null }));
 router.post('/login', koaShield(shield, { token: { binding: false } }), (ctx) => void (ctx.body = { session: 'demo' }));

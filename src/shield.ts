@@ -86,7 +86,7 @@ export interface Decision extends EngineDecision {
 /** A shield built by `createShield`: route options and decisions typed with the built-in modules. */
 export type Shield<ExtraRoute extends object = object> = EngineShield<RouteOptions & ExtraRoute, Decision>;
 
-const DEFAULTS = { modules: BUILT_IN_MODULES, createStore: () => new MemoryStore(), parseForm };
+const DEFAULTS = { modules: BUILT_IN_MODULES, createStore: () => new MemoryStore() };
 
 /**
  * Parses raw body bytes by content type as the shield does: JSON, URL-encoded forms (null-prototype objects with

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 // Types only (erased at build): the composition root's decision, typed with the built-in modules.
 import type { Decision } from '../shield.js';
 
@@ -9,5 +9,11 @@ export interface ExpressLikeRequest extends IncomingMessage {
   params?: Record<string, string>;
   app?: unknown;
   shield?: Decision;
-  _body?: boolean;
 }
+
+/** An Express middleware (Express 4 and 5). */
+export type ExpressShieldMiddleware = (
+  req: ExpressLikeRequest,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;

@@ -2,19 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
-import type { ExpressLikeRequest } from './express-request.js';
+import type { ExpressLikeRequest, ExpressShieldMiddleware } from './express-request.js';
 import { findRoutePattern, routeHandsCheckToRouteLevel } from './express-lookahead.js';
-import { bodyConsumed, bodyReader, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { expressBodyStageMounted, expressRequestView } from './express-body.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
+import { writeProblem } from './node-http.js';
+import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 export type { ExpressLikeRequest } from './express-request.js';
 
-/** An Express middleware (Express 4 and 5). */
-export type ExpressShieldMiddleware = (
-  req: ExpressLikeRequest,
-  res: ServerResponse,
-  next: (error?: unknown) => void,
-) => void;
+export type { ExpressShieldMiddleware } from './express-request.js';
 
 import type {} from 'express-serve-static-core';
 
@@ -27,7 +25,7 @@ declare module 'express-serve-static-core' {
 
 /** A global check that a route-level middleware will finish (kept off `req.shield` until then). */
 const PENDING = Symbol('mobile-api-shield.pending');
-type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision };
+type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision; [LEFT_TO_ROUTE_LEVEL]?: boolean };
 
 /**
  * Express middleware (Express 4 and 5). `app.use(expressShield(shield))` protects every route;
@@ -37,8 +35,9 @@ type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision };
  * relax an option, e.g. `token: { binding: false }` on a login route), and a route-level check after a passing
  * global one re-runs only the verifiers whose options the route changes. The decision is on `req.shield`.
  *
- * Mount it before body parsers: when a body-stage verifier needs the body, the shield reads it (within its limit)
- * and hands the parsed body to the app as `req.body`, which body-parser then leaves alone.
+ * Mount it before body parsers, and `expressShieldBody(shield)` after them: the global middleware checks the
+ * headers, the body stage checks `req.body` as the app's parser produced it (see `expressShieldBody`). Without a
+ * body stage mounted, a body no parser has read yet is refused 415 where a body-stage verifier applies.
  */
 export function expressShield<Extra extends object = object>(shield: Shield<Extra>, route?: (RouteOptions & Extra) | false): ExpressShieldMiddleware {
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'expressShield(route)');
@@ -50,29 +49,29 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
       next();
       return;
     }
-    const { path, query } = splitUrl(req.originalUrl ?? req.url ?? '/');
-    const request: ShieldRequest = {
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      ip: socketAddress(req),
-      query,
-      body: bodyConsumed(req) ? req.body : undefined,
-      params: req.params,
-      readBody: bodyReader(req),
-      findRoute: () => findRoutePattern(req.app, request.method, path),
-    };
+    const request: ShieldRequest = expressRequestView(req, shield);
+    const path = request.path;
+    request.findRoute = () => findRoutePattern(req.app, request.method, path);
+    // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
+    const toRouteLevel =
+      global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
+    const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && expressBodyStageMounted(req.app, shield));
+    if (toRouteLevel) req[LEFT_TO_ROUTE_LEVEL] = true;
+    else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'expressShieldBody(shield)');
     // A global check whose result a route-level check may still refine is not reported until the response ends.
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;
+    // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
+    const held = global ? undefined : holdUnparsedMultipart(req, request, shield.bodyLimitBytes);
     shield
-      .check(request, routeOptions, { ...(previous ? { previous } : {}), notify: !deferReport && !reportedByGlobal })
+      .check(request, routeOptions, {
+        ...(previous ? { previous } : {}),
+        ...(bodyLater ? { stage: 'headers' as const } : {}),
+        notify: !deferReport && !reportedByGlobal,
+      })
       .then((decision) => {
-        const parsed = shield.parsedBody(decision);
-        if (parsed) {
-          req.body = parsed.value;
-          req._body = true; // body-parser 1.x skips a body already parsed; 2.x sees the stream finished
-        }
+        if (decision.allowed) held?.release();
+        else held?.discard();
         if (!decision.allowed) {
           if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
             req[PENDING] = decision;
@@ -97,4 +96,5 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
 }
 
 export type { Decision, RouteOptions, Shield };
+export { expressShieldBody, captureRawBody, type BodyParserVerify } from './express-body.js';
 export { expressEndpoints, type ExpressEndpointsOptions } from './express-endpoints.js';

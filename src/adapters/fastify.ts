@@ -2,10 +2,10 @@ import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
+import { holdUnparsedMultipart } from './multipart-fields.js';
+import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { socketAddress, splitUrl } from './node-http.js';
 
-/** Where the Fastify adapter keeps a body's raw bytes for the shield. */
-const RAW_BODY = Symbol('mobile-api-shield.raw-body');
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
 const HEAD = Symbol('mobile-api-shield.head');
 
@@ -89,22 +89,27 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return options !== undefined ? options.config : req.context?.config;
   }
 
+  const client = fastifyClient(shield);
   function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
     return config?.shield;
   }
 
   function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
     const { path, query } = splitUrl(req.url);
+    const ip = socketAddress(req.raw);
     return {
       method: req.method,
       path,
       // The routes table is looked up by the route Fastify matched, never by the URL's spelling.
       route: config?.url,
       headers: req.headers,
-      ip: socketAddress(req.raw),
+      ip,
+      ...client(req, ip),
       query,
       body: withBody ? req.body : undefined,
-      rawBody: withBody ? (req as { [RAW_BODY]?: Buffer })[RAW_BODY] : undefined,
+      // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
+      bodyUnparsed: withBody && fastifyBodyUnparsed(req.raw),
+      rawBody: withBody ? fastifyRawBody(req, shield) : undefined,
       params: req.params as Record<string, string> | undefined,
     };
   }
@@ -158,8 +163,12 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     if (previous === undefined || previous.complete) return undefined;
     const config = routeConfigOf(req);
     const request = toRequest(req, config, true);
+    // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
+    const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
     const decision = await shield.check(request, routeOf(config), { stage: 'body', previous });
     req.shield = decision;
+    if (decision.allowed) held?.release();
+    else held?.discard();
     if (!decision.allowed) return deny(reply, decision, request);
     return undefined;
   }) as never);

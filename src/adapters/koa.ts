@@ -4,7 +4,9 @@ import type { ShieldRequest } from '../core/request.js';
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import type { KoaLikeContext } from './koa-context.js';
 import { findRoutePattern, routeHandsCheckToRouteLevel } from './koa-lookahead.js';
-import { bodyConsumed, bodyReader, socketAddress, splitUrl } from './node-http.js';
+import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
+import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 
 export type { KoaLikeContext } from './koa-context.js';
@@ -17,8 +19,9 @@ const PENDING = Symbol('mobile-api-shield.pending');
 /**
  * Koa middleware (Koa 2 and 3): `app.use(koaShield(shield))` protects every route; `router.post('/orders',
  * koaShield(shield, { ... }), handler)` with @koa/router sets per-route options, checked once with the route options
- * merged over the global ones (as for Express). The decision is on `ctx.state.shield`. Mount it before a body
- * parser; a body the shield had to read is handed on as `ctx.request.body`, which @koa/bodyparser leaves alone.
+ * merged over the global ones (as for Express). The decision is on `ctx.state.shield`. Mount it before the body
+ * parser and `koaShieldBody(shield)` after it: the body stage checks `ctx.request.body` as the parser produced it.
+ * Without a body stage mounted, a body no parser has read yet is refused 415 where a body-stage verifier applies.
  */
 export function koaShield<Extra extends object = object>(shield: Shield<Extra>, route?: (RouteOptions & Extra) | false): KoaShieldMiddleware {
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'koaShield(route)');
@@ -30,26 +33,27 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
       await next();
       return;
     }
-    const { path, query } = splitUrl(ctx.originalUrl ?? ctx.url);
-    const request: ShieldRequest = {
-      method: ctx.method,
-      path,
-      headers: ctx.req.headers,
-      ip: socketAddress(ctx.req),
-      query,
-      body: bodyConsumed(ctx.req) ? ctx.request.body : undefined,
-      params: ctx.params,
-      readBody: bodyReader(ctx.req),
-      findRoute: () => findRoutePattern(ctx.app.middleware, request.method, path),
-    };
+    const request: ShieldRequest = koaRequestView(ctx, shield);
+    const path = request.path;
+    request.findRoute = () => findRoutePattern(ctx.app.middleware, request.method, path);
+    // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
+    const toRouteLevel =
+      global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
+    const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && koaBodyStageMounted(ctx, shield));
+    if (toRouteLevel) ctx.state[LEFT_TO_ROUTE_LEVEL] = true;
+    else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'koaShieldBody(shield)');
+    if (bodyLater) koaCaptureRawBody(ctx, shield, request);
     const deferReport = global && hasRouteLevel(shield);
     const reportedByGlobal = !global && previous !== undefined;
+    // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
+    const held = global ? undefined : holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
     const decision = await shield.check(request, routeOptions, {
       ...(previous ? { previous } : {}),
+      ...(bodyLater ? { stage: 'headers' as const } : {}),
       notify: !deferReport && !reportedByGlobal,
     });
-    const parsed = shield.parsedBody(decision);
-    if (parsed) ctx.request.body = parsed.value;
+    if (decision.allowed) held?.release();
+    else held?.discard();
     if (!decision.allowed) {
       if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path)) {
         ctx.state[PENDING] = decision;
@@ -91,4 +95,5 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
 }
 
 export type { Decision, RouteOptions, Shield };
+export { koaShieldBody } from './koa-body.js';
 export { koaEndpoints, type KoaEndpointsOptions } from './koa-endpoints.js';

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRawBody } from '../core/body.js';
 import type { ProblemResponse } from '../core/problem.js';
 
 /**
@@ -39,12 +38,14 @@ export function socketAddress(req: IncomingMessage): string {
 
 /** True once something (a body parser) has read the request stream to its end. */
 export function bodyConsumed(req: IncomingMessage): boolean {
-  return req.complete && !req.readable;
+  return req.readableEnded || (req.complete && !req.readable);
 }
 
-/** A `readBody` for the ShieldRequest: reads the stream once, up to the shield's limit. */
-export function bodyReader(req: IncomingMessage): (limitBytes: number) => Promise<Buffer> {
-  return (limitBytes) => readRawBody(req, limitBytes);
+/** True when the request carries body bytes (a non-zero Content-Length, or a Transfer-Encoding). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  return length !== undefined && length !== '0' && length !== '';
 }
 
 /** Writes a problem response on a raw Node response (Express 4/5 and Koa's `ctx.res` alike). */

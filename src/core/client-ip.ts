@@ -15,12 +15,14 @@ export type ProxyHeader = 'x-forwarded-for' | 'forwarded';
 /** How the shield resolves the client IP (top-level shield config keys). */
 export interface ClientIpOptions {
   /**
-   * Which peers may tell us who the client is. `false` (default): the socket address is the client. A number: that
+   * Which peers may tell us who the client is. `'framework'` (recommended): the client is the IP the framework
+   * computed with its own trust settings (`req.ip` in Express, `ctx.ip` in Koa, `request.ip` in Fastify), so the
+   * proxy trust is configured in one place. `false` (default): the socket address is the client. A number: that
    * many proxies sit in front of the app (1 = the socket peer is a proxy, the rightmost forwarded address is the
    * client). A list of CIDRs, single addresses and the names `loopback`, `private`, `linklocal`, `uniquelocal`:
    * forwarded addresses are read right to left, skipping every hop inside the list.
    */
-  trustProxy?: false | number | readonly string[];
+  trustProxy?: false | 'framework' | number | readonly string[];
   /** Prefix length that groups IPv4 clients into one counter key. Default 32 (one address). */
   ipv4Prefix?: number;
   /** Prefix length that groups IPv6 clients into one counter key. Default 64: one host usually owns a whole /64. */
@@ -39,8 +41,11 @@ export interface ResolvedClientIp {
 
 /** Resolves client IPs and their aggregation keys; built once per shield by {@link createClientIpResolver}. */
 export interface ClientIpResolver {
-  /** The client IP for a request reaching us from `socketIp` with these headers. Never throws. */
-  resolve(socketIp: string, headers: ShieldRequest['headers']): ResolvedClientIp;
+  /**
+   * The client IP for a request reaching us from `socketIp` with these headers; under `trustProxy: 'framework'`,
+   * `frameworkIp` (the framework's own answer) when it is an address. Never throws.
+   */
+  resolve(socketIp: string, headers: ShieldRequest['headers'], frameworkIp?: string): ResolvedClientIp;
   /** The counter key for an IP: its /32 (IPv4) or /64 (IPv6) network by default, e.g. `2001:db8:1:2::/64`. */
   aggregationKey(ip: string): string;
 }
@@ -66,6 +71,7 @@ export const clientIpOptionsSchema = z.object({
   trustProxy: z
     .union([
       z.literal(false),
+      z.literal('framework'),
       z.number().int().min(0).max(MAX_HOPS),
       z.array(
         z.string().refine(isTrustEntry, {
@@ -217,6 +223,7 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
     }
   }
   const hopCount = typeof trustProxy === 'number' ? trustProxy : 0;
+  const fromFramework = trustProxy === 'framework';
   const readsHeader = hopCount > 0 || v4Ranges.length > 0 || v6Ranges.length > 0;
 
   // Parse results for address text as it appears on the wire. Bounded: a hostile client can only churn it.
@@ -251,9 +258,14 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
     return false;
   }
 
-  function resolve(socketIp: string, headers: ShieldRequest['headers']): ResolvedClientIp {
+  function resolve(socketIp: string, headers: ShieldRequest['headers'], frameworkIp?: string): ResolvedClientIp {
     const socket = typeof socketIp === 'string' ? parse(socketIp) : undefined;
     // An unparseable socket address (unix socket, test harness) is used as given: there is nothing better.
+    if (fromFramework && typeof frameworkIp === 'string') {
+      const framework = parse(frameworkIp);
+      // The framework read a forwarding header only when it trusts the peer: a different address came from a proxy.
+      if (framework !== undefined) return { ip: framework.text, fromTrustedProxy: socket !== undefined && framework.text !== socket.text };
+    }
     if (socket === undefined) return { ip: typeof socketIp === 'string' ? socketIp : '', fromTrustedProxy: false };
     const fallback: ResolvedClientIp = { ip: socket.text, fromTrustedProxy: false };
     if (!readsHeader || !isTrusted(socket.address, 0)) return fallback;

@@ -2,6 +2,7 @@
  * The per-request state of one check: the context verifiers see, the session kept between the stages and re-checks
  * of one request, and the Decision handed out (with the session hidden inside it).
  */
+import { BodyError } from './body.js';
 import { SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
 import type { Decision, VerifierResult } from './decision.js';
 import type { ShieldRequest } from './request.js';
@@ -9,15 +10,13 @@ import type { Mode, ResolvedRouteOptions } from './route-options.js';
 import type { Shield } from './shield-types.js';
 import type { Attestation, VerifierContext, VerifierOutcome } from './verifier.js';
 
+const UNPARSED_BODY = new BodyError('unsupported_media_type', 'body not parsed by the application before the body stage');
+
 /** Per-request state kept between the stages and re-checks of one request; hidden on the Decision. */
 export class Session {
   /** Per verifier (by index): the outcome, and the route options it was computed under. */
   readonly outcomes: (VerifierOutcome | Failure | undefined)[];
   readonly routeValues: unknown[];
-  body: { value: unknown } | undefined = undefined;
-  /** The raw bytes when the shield read the body itself. */
-  raw: Buffer | undefined = undefined;
-  bodyReadByShield = false;
   outcomeTaken = false;
 
   constructor(
@@ -101,11 +100,17 @@ export class Context implements VerifierContext {
     return (this.memoIfAny ??= new Map());
   }
 
+  /**
+   * The body as the application's parser produced it. A body that arrived but that no parser read cannot be
+   * inspected: asking for it rejects with a 415 `BodyError`, which denies (in the verifier's mode) instead of
+   * letting the body through uninspected.
+   */
   body(): Promise<unknown> {
-    return Promise.resolve(this.session.body?.value);
+    if (this.request.bodyUnparsed === true) return this.request.unparsedBody?.() ?? Promise.reject(UNPARSED_BODY);
+    return Promise.resolve(this.request.body);
   }
 
   rawBody(): Buffer | undefined {
-    return this.session.raw ?? this.request.rawBody;
+    return this.request.rawBody;
   }
 }

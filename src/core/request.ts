@@ -8,8 +8,18 @@ export interface ShieldRequest {
   path: string;
   /** Request headers with lower-case names, as Node's `IncomingMessage.headers` holds them. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The client IP as the framework resolved it (the core re-resolves it when `trustProxy` is configured). */
+  /** The TCP peer's address; the core applies its own `trustProxy` to it (or uses `frameworkIp`, see below). */
   ip: string;
+  /**
+   * The client IP as the framework computed it with its own trust settings (`req.ip`, `ctx.ip`, `request.ip`).
+   * Used as the client when the shield is configured with `trustProxy: 'framework'`.
+   */
+  frameworkIp?: string;
+  /**
+   * True when the framework reports that it trusts proxies (Express `trust proxy`, Koa `app.proxy`, Fastify
+   * `trustProxy`): the shield then warns once if it sees forwarding headers it does not trust itself.
+   */
+  frameworkTrustsProxy?: boolean;
   /**
    * The route pattern the framework matched for this request, with any prefix (`/v1/orders/:id`), when the adapter
    * knows it before the check (Fastify). The routes table is then looked up by the handler that will run; without
@@ -24,17 +34,25 @@ export interface ShieldRequest {
   findRoute?(): string | undefined;
   /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */
   query?: string | Readonly<Record<string, unknown>>;
-  /** The parsed body when the framework has already parsed it; `undefined` when not (yet) available. */
+  /** The body exactly as the application's parser produced it (the shield never parses a body itself). */
   body?: unknown;
-  /** The body's raw bytes, when the adapter captured them (Fastify, for verifiers that ask via `wantsRawBody`). */
+  /**
+   * True when a body arrived that no parser turned into a value before the body stage (the stream is still
+   * unread): a body-stage verifier cannot inspect it, so the request is refused 415 `unsupported_media_type`.
+   */
+  bodyUnparsed?: boolean;
+  /**
+   * For an unparsed body the adapter can still inspect without taking it from the app (multipart fields, read while
+   * the bytes are held back from the stream): called only when a verifier asks for the body.
+   */
+  unparsedBody?: () => Promise<unknown>;
+  /**
+   * The body's bytes with any `Content-Encoding` removed, when the adapter captured them (body-parser's `verify`,
+   * Fastify's `preParsing`, a Koa stream tap) for verifiers that ask via `wantsRawBody`.
+   */
   rawBody?: Buffer;
   /** Route parameters, when the framework has matched a route. */
   params?: Readonly<Record<string, string>>;
-  /**
-   * Reads the raw body (at most `limitBytes`) when a body-stage verifier needs it and `body` is undefined. Adapters
-   * supply it so the body is read once and handed back to the application (never consumed behind its back).
-   */
-  readBody?: (limitBytes: number) => Promise<Buffer | undefined>;
 }
 
 /** Returns a header's value as one string (repeated headers joined with `, `), or undefined. */

@@ -30,7 +30,7 @@ export interface Shield<Route extends object = RouteOptions, D extends Decision 
   readonly config: ResolvedShieldConfig;
   /** The store behind replay protection and counters. */
   readonly store: Store;
-  /** The most body bytes the shield reads when it has to read the body itself (`payload.limits.maxBodyBytes`). */
+  /** The most body bytes an adapter captures for `rawBody` (`payload.limits.maxBodyBytes`, default 1 MiB). */
   readonly bodyLimitBytes: number;
   /** True when some verifier runs at the body stage (adapters skip their body hook otherwise). */
   readonly hasBodyStage: boolean;
@@ -52,8 +52,6 @@ export interface Shield<Route extends object = RouteOptions, D extends Decision 
   wantsOutcome(decision: D): boolean;
   /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
   notify(decision: D, request: ShieldRequest): void;
-  /** When the shield read and parsed the body itself: the parsed value, for the adapter to hand to the app. */
-  parsedBody(decision: D): { value: unknown } | undefined;
   /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */
   readonly mayNeedRawBody: boolean;
   /** True when a verifier needs this request's raw body bytes (request line and headers are enough to tell). */

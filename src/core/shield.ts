@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isInspectableType, parseBody, type FormParser } from './body.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
+import { createProxyMismatchWarning } from './proxy-mismatch.js';
 import { type DenyCode } from './codes.js';
 import { composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
 import { DeadlineWatch } from './deadline.js';
@@ -31,8 +31,6 @@ export interface EngineDefaults {
   readonly modules: readonly VerifierModule[];
   /** The store used when the config names none. */
   createStore(): Store;
-  /** How the shield parses a URL-encoded form body it reads itself (the payload shield's bracket-aware parser). */
-  readonly parseForm?: FormParser;
 }
 
 /**
@@ -52,6 +50,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     ipv6Prefix: resolved.ipv6Prefix,
     proxyHeader: resolved.proxyHeader,
   });
+  const warnProxyMismatch = createProxyMismatchWarning(resolved.trustProxy, resolved.onError);
   const { verifiers, routeKeys, codes: codeTable, decisionFields, sensitiveHeaders: moduleHeaders } = assembleModules(
     modules,
     resolved,
@@ -124,30 +123,6 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     return checked instanceof Error ? failure(checked, verifier, reference) : checked;
   }
 
-  async function loadBody(session: Session): Promise<Deny | undefined> {
-    const request = session.ctx.request;
-    const contentType = request.headers['content-type'];
-    const type = typeof contentType === 'string' ? contentType : undefined;
-    // A body the framework parsed is used as it is; a stream is only consumed for types the shield inspects (or
-    // whose bytes a verifier needs): a multipart upload stays in its stream for the application's parser.
-    if (request.body !== undefined || !request.readBody || (!isInspectableType(type) && !needsRaw(request))) {
-      session.body = { value: request.body };
-      return undefined;
-    }
-    try {
-      const routePayload = (session.ctx.route as { payload?: { limits?: { maxBodyBytes?: number } } | false }).payload;
-      const limit = (routePayload ? routePayload.limits?.maxBodyBytes : undefined) ?? bodyLimitBytes;
-      const raw = await request.readBody(limit);
-      session.raw = raw;
-      session.body = { value: raw === undefined ? undefined : parseBody(raw, type, defaults.parseForm) };
-      session.bodyReadByShield = true;
-      return undefined;
-    } catch (error) {
-      session.body = { value: undefined };
-      return { outcome: 'deny', code: denyCodeOf(error) ?? 'payload_malformed', detail: 'body could not be read' };
-    }
-  }
-
   /**
    * The public entry point: never rejects. Anything unexpected (a verifier's `appliesTo` throwing, a malformed
    * request object) fails closed as `shield_unavailable`, reported to `onError`.
@@ -173,13 +148,14 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     const reference = previous ? (options?.previous as Decision).reference : randomUUID();
     const routeOptions = routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
-      const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers).ip;
+      const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
       const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
       return finish(request, decide(false, { code: 'request_target_ambiguous' }, reference, resolved.mode, ip, results, true, previous), options?.notify);
     }
     let session = previous;
     if (session === undefined) {
-      const client = ipResolver.resolve(request.ip, request.headers);
+      const client = ipResolver.resolve(request.ip, request.headers, request.frameworkIp);
+      if (request.frameworkTrustsProxy === true && !client.fromTrustedProxy) warnProxyMismatch(request, reference);
       if (routeOptions === DISABLED) {
         return finish(request, decide(true, undefined, reference, resolved.mode, client.ip, NO_RESULTS, true, undefined), options?.notify);
       }
@@ -215,17 +191,6 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       const routeValue = routeKey === undefined ? undefined : (routeOptions as Record<string, unknown>)[routeKey];
       let outcome = session.outcomes[i];
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
-        if (bodyStage && session.body === undefined) {
-          const bodyDenied = await loadBody(session);
-          if (bodyDenied) {
-            session.outcomes[i] = bodyDenied;
-            session.routeValues[i] = routeValue;
-            results.push(result(verifier.name, 'deny', 'enforce', bodyDenied.code, bodyDenied.detail));
-            // Enforced whatever the mode: a body that could not be read cannot be handed to the application either.
-            denied = bodyDenied;
-            break;
-          }
-        }
         const run = runVerifier(verifier, ctx, reference);
         outcome = run instanceof Promise ? await run : run;
         session.outcomes[i] = outcome;
@@ -328,10 +293,6 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       if (!hasOutcomeListeners) return false;
       const session = ShieldDecision.sessionOf(decision);
       return session !== undefined && !session.outcomeTaken && listeners(session).length > 0;
-    },
-    parsedBody(decision) {
-      const session = ShieldDecision.sessionOf(decision);
-      return session?.bodyReadByShield ? session.body : undefined;
     },
   };
   return self;

@@ -39,11 +39,11 @@ export interface VerifierContext {
    * that it has consumed a single-use token, so a route-level re-check does not see its own use as a replay).
    */
   readonly memo: Map<string, unknown>;
-  /** Parsed body, loaded lazily through `request.readBody` when a body-stage verifier asks for it. */
+  /** The body as the application's parser produced it (`request.body`); the shield never parses one itself. */
   body(): Promise<unknown>;
   /**
-   * The body's bytes as received, in the body stage: when the shield read the body itself, or when the adapter
-   * captured them (`request.rawBody`). Undefined when a body parser consumed the body before the shield.
+   * The body's bytes (Content-Encoding removed), in the body stage, when the adapter captured them
+   * (`request.rawBody`). Undefined when nothing captured them.
    */
   rawBody?(): Buffer | undefined;
 }

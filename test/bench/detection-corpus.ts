@@ -3,6 +3,7 @@
  * its records into shield requests. Shared by the detection benchmark and the detection-target test; the corpus
  * itself is never copied into the project.
  */
+import { parseBody } from '../../src/core/body.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,17 @@ export function loadCorpus(): CorpusRecord[] {
     .map((line) => JSON.parse(line) as CorpusRecord);
 }
 
-/** Builds the ShieldRequest an adapter would build for this record; `readBody` hands back the raw body bytes. */
+/** The body as an app's parser would hand it on (the corpus bodies are JSON, forms and text); unparseable: unparsed. */
+function parsedBody(raw: Buffer | undefined, type: string | undefined): Pick<ShieldRequest, 'body' | 'bodyUnparsed' | 'rawBody'> {
+  if (raw === undefined) return {};
+  try {
+    return { body: parseBody(raw, type), rawBody: raw };
+  } catch {
+    return { bodyUnparsed: true, rawBody: raw };
+  }
+}
+
+/** Builds the ShieldRequest an adapter would build for this record, with the body parsed as the app would. */
 export function toShieldRequest(record: CorpusRecord): ShieldRequest {
   const { request } = record;
   const headers: Record<string, string> = {};
@@ -54,10 +65,7 @@ export function toShieldRequest(record: CorpusRecord): ShieldRequest {
     headers,
     ip: '127.0.0.1',
     query: request.query,
-    readBody: async (limitBytes: number) => {
-      if (raw !== undefined && raw.length > limitBytes) throw new Error('body over limit');
-      return raw;
-    },
+    ...parsedBody(raw, headers['content-type']),
   };
 }
 

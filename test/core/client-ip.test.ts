@@ -285,3 +285,21 @@ describe('hot path', () => {
     expect(perCallNs).toBeLessThan(5_000);
   });
 });
+
+describe("trustProxy: 'framework'", () => {
+  const resolver = createClientIpResolver({ trustProxy: 'framework' });
+  it('takes the address the framework computed, normalised, and marks it as from a proxy when it is not the peer', () => {
+    expect(resolver.resolve('127.0.0.1', { 'x-forwarded-for': '203.0.113.7' }, '203.0.113.7')).toEqual({ ip: '203.0.113.7', fromTrustedProxy: true });
+    expect(resolver.resolve('::ffff:127.0.0.1', {}, '::ffff:127.0.0.1')).toEqual({ ip: '127.0.0.1', fromTrustedProxy: false });
+  });
+  it('never reads forwarding headers itself: without the framework answer the socket peer is the client', () => {
+    expect(resolver.resolve('127.0.0.1', { 'x-forwarded-for': '203.0.113.7' })).toEqual({ ip: '127.0.0.1', fromTrustedProxy: false });
+  });
+  it('falls back to the socket peer when the framework answer is not an address', () => {
+    expect(resolver.resolve('10.0.0.2', {}, 'garbage')).toEqual({ ip: '10.0.0.2', fromTrustedProxy: false });
+  });
+  it('is accepted by the config schema', () => {
+    expect(clientIpOptionsSchema.safeParse({ trustProxy: 'framework' }).success).toBe(true);
+    expect(clientIpOptionsSchema.safeParse({ trustProxy: 'frameworks' }).success).toBe(false);
+  });
+});

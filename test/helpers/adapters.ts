@@ -12,8 +12,9 @@ import Router, { type RouterMiddleware } from '@koa/router';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
 import fastify40 from 'fastify40';
-import { expressShield } from '../../src/adapters/express.js';
-import { koaShield, type KoaLikeContext } from '../../src/adapters/koa.js';
+import bodyParser from 'koa-bodyparser';
+import { captureRawBody, expressShield, expressShieldBody } from '../../src/adapters/express.js';
+import { koaShield, koaShieldBody, type KoaLikeContext } from '../../src/adapters/koa.js';
 import { fastifyShield } from '../../src/adapters/fastify.js';
 import type { Decision } from '../../src/shield.js';
 import type { RouteOptions } from '../../src/shield.js';
@@ -74,8 +75,10 @@ function expressHarness(name: string, factory: ExpressFactory): AdapterHarness {
     async start(shield, routes) {
       const app = factory();
       app.use(expressShield(shield));
-      app.use(factory.json());
-      app.use(factory.urlencoded({ extended: false }));
+      // The documented mounting order: global shield, the app's parsers (keeping the bytes), the body stage.
+      app.use(factory.json({ verify: captureRawBody() }));
+      app.use(factory.urlencoded({ extended: false, verify: captureRawBody() }));
+      app.use(expressShieldBody(shield) as unknown as express5.RequestHandler);
       for (const route of routes) {
         const handlers: express5.RequestHandler[] = [];
         if (route.shield !== undefined) handlers.push(expressShield(shield, route.shield) as unknown as express5.RequestHandler);
@@ -90,18 +93,6 @@ function expressHarness(name: string, factory: ExpressFactory): AdapterHarness {
   };
 }
 
-async function readBody(ctx: KoaLikeContext): Promise<unknown> {
-  if (ctx.request.body !== undefined) return ctx.request.body;
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return undefined;
-  const type = ctx.req.headers['content-type'] ?? '';
-  if (type.includes('json')) return JSON.parse(text);
-  if (type.includes('urlencoded')) return Object.fromEntries(new URLSearchParams(text));
-  return text;
-}
-
 function koaHarness(name: string, Koa: typeof Koa3): AdapterHarness {
   return {
     name,
@@ -109,9 +100,11 @@ function koaHarness(name: string, Koa: typeof Koa3): AdapterHarness {
       const app = new Koa();
       const router = new Router();
       app.use(koaShield(shield) as unknown as Koa3.Middleware);
+      app.use(bodyParser() as unknown as Koa3.Middleware);
+      app.use(koaShieldBody(shield) as unknown as Koa3.Middleware);
       for (const route of routes) {
         const handler: RouterMiddleware = async (ctx) => {
-          const body = await readBody(ctx as unknown as KoaLikeContext);
+          const body = (ctx as unknown as KoaLikeContext).request.body;
           const out = (route.respond ?? defaultRespond)({
             body,
             decision: ctx.state.shield as Decision,

@@ -1,0 +1,128 @@
+/**
+ * The Express body stage: `app.use(expressShieldBody(shield))` mounted after the app's body parsers
+ * (`express.json()`, `express.urlencoded()`, multer, ...) finishes the check the global `expressShield(shield)`
+ * started, on `req.body` exactly as the parser produced it. It never reads or replaces the body.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Decision } from '../core/decision.js';
+import type { ShieldRequest } from '../core/request.js';
+import type { Shield } from '../core/shield.js';
+import type { ExpressShieldMiddleware } from './express-request.js';
+import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
+import { bodyConsumed, hasBody, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { hasRouteLevel } from './route-level.js';
+
+/** Where `captureRawBody()` keeps the bytes body-parser read (after it removed any Content-Encoding). */
+const RAW_BODY = Symbol.for('mobile-api-shield.express-raw-body');
+
+/** The parts of an Express request the body stage reads. */
+interface ExpressBodyRequest {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  headers: ShieldRequest['headers'];
+  socket: { remoteAddress?: string } | null;
+  readableEnded: boolean;
+  complete: boolean;
+  readable: boolean;
+  body?: unknown;
+  params?: Record<string, string>;
+  ip?: string;
+  app?: { get?(name: string): unknown };
+  shield?: Decision;
+  [RAW_BODY]?: Buffer;
+}
+
+/** body-parser's `verify(req, res, buf, encoding)` option. */
+export type BodyParserVerify = (req: never, res: ServerResponse, buf: Buffer, encoding: string) => void;
+
+/**
+ * Builds a body-parser `verify` option that keeps the body's bytes for the shield (device body binding hashes
+ * them): `express.json({ verify: captureRawBody() })`. body-parser hands `verify` the bytes after removing
+ * gzip/deflate/br and within its own `limit`. Pass your own `verify` to have it called too.
+ */
+export function captureRawBody(verify?: BodyParserVerify): BodyParserVerify {
+  return function shieldCaptureRawBody(req, res, buf, encoding) {
+    (req as ExpressBodyRequest)[RAW_BODY] = buf;
+    if (verify) verify(req, res, buf, encoding);
+  };
+}
+
+/** Express 4 keeps its router in `_router` (its `router` getter throws); Express 5 behind `router`. */
+const findBodyStage = createBodyStageFinder((node) => {
+  if (Array.isArray(node)) return node;
+  if (node === null || (typeof node !== 'object' && typeof node !== 'function')) return undefined;
+  const n = node as { _router?: unknown; router?: unknown; stack?: unknown; handle?: unknown; route?: unknown; set?: unknown };
+  const out: unknown[] = [];
+  if (typeof n.set === 'function' && typeof (n as { handle?: unknown }).handle === 'function' && 'settings' in n) {
+    out.push(n._router !== undefined ? n._router : n.router);
+    return out;
+  }
+  if (Array.isArray(n.stack)) out.push(...n.stack);
+  if (n.route !== undefined && n.route !== null) out.push(n.route);
+  if (typeof n.handle === 'function' && n.handle !== node) out.push(n.handle);
+  return out;
+});
+
+/** True when a body-stage middleware of this shield is mounted anywhere in the app (or its routers and routes). */
+export function expressBodyStageMounted(app: unknown, shield: Shield): boolean {
+  return findBodyStage(app, shield);
+}
+
+/** The request-line, client and body parts of the ShieldRequest an Express middleware builds. */
+export function expressRequestView(expressReq: object, shield: Shield): ShieldRequest {
+  const req = expressReq as ExpressBodyRequest;
+  const { path, query } = splitUrl(req.originalUrl ?? req.url ?? '/');
+  const consumed = bodyConsumed(req as never);
+  const trust = req.app?.get?.('trust proxy');
+  return {
+    method: req.method ?? 'GET',
+    path,
+    headers: req.headers,
+    ip: socketAddress(req as never),
+    ...(shield.config.trustProxy === 'framework' && typeof req.ip === 'string' ? { frameworkIp: req.ip } : {}),
+    frameworkTrustsProxy: trust !== undefined && trust !== false && trust !== 0,
+    query,
+    body: consumed ? req.body : undefined,
+    bodyUnparsed: !consumed && hasBody(req as never),
+    ...(req[RAW_BODY] !== undefined ? { rawBody: req[RAW_BODY] } : {}),
+    params: req.params,
+  };
+}
+
+/** An Express middleware (Express 4 and 5), the same shape as `expressShield`'s. */
+export type ExpressBodyMiddleware = ExpressShieldMiddleware;
+
+/**
+ * The body stage for Express 4 and 5: mount it after your body parsers (`app.use(express.json());
+ * app.use(expressShieldBody(shield))`), or on a route after that route's parser. It finishes a check the global
+ * middleware left open; a body no parser read is refused 415 where a body-stage verifier applies.
+ */
+export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
+  const middleware: ExpressShieldMiddleware = function mobileApiShieldBody(rawReq, res, next): void {
+    const req = rawReq as unknown as ExpressBodyRequest;
+    const previous = req.shield;
+    if (previous === undefined || previous.complete || (req as { [LEFT_TO_ROUTE_LEVEL]?: boolean })[LEFT_TO_ROUTE_LEVEL] === true) {
+      next();
+      return;
+    }
+    const request = expressRequestView(req, shield);
+    // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
+    const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
+    // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
+    const deferReport = hasRouteLevel(shield);
+    shield.check(request, undefined, { stage: 'body', previous, notify: !deferReport }).then((decision) => {
+      req.shield = decision;
+      if (decision.allowed) held?.release();
+      else held?.discard();
+      if (!decision.allowed) {
+        writeProblem(res, shield.respond(decision, request));
+        return;
+      }
+      if (shield.wantsOutcome(decision)) res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
+      next();
+    }, next);
+  };
+  return markBodyStage(middleware, shield);
+}

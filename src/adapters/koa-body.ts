@@ -1,0 +1,136 @@
+/**
+ * The Koa body stage: `app.use(koaShieldBody(shield))` mounted after the app's body parser (koa-bodyparser,
+ * @koa/bodyparser, koa-body, multer for Koa, ...) finishes the check the global `koaShield(shield)` started, on
+ * `ctx.request.body` exactly as the parser produced it. It never reads or replaces the body.
+ */
+import type { IncomingMessage } from 'node:http';
+import { decodeContentEncoding } from '../core/body-decode.js';
+import type { Decision } from '../core/decision.js';
+import type { ShieldRequest } from '../core/request.js';
+import type { Shield } from '../core/shield.js';
+import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
+import { bodyConsumed, hasBody, socketAddress, splitUrl } from './node-http.js';
+import { holdUnparsedMultipart } from './multipart-fields.js';
+import { tappedRawBody, tapRawBody } from './raw-tap.js';
+import { hasRouteLevel } from './route-level.js';
+
+/** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
+interface KoaBodyContext {
+  req: IncomingMessage;
+  app: { middleware?: unknown; proxy?: unknown };
+  method: string;
+  url: string;
+  originalUrl?: string;
+  ip?: string;
+  status: number;
+  body: unknown;
+  type: string;
+  state: Record<string | symbol, unknown> & { shield?: Decision };
+  request: { body?: unknown };
+  params?: Record<string, string>;
+  set(field: Record<string, string>): void;
+}
+
+/** @koa/router's `router.routes()` middleware carries its router; the router and its layers keep `stack`s. */
+const findBodyStage = createBodyStageFinder((node) => {
+  if (Array.isArray(node)) return node;
+  if (node === null || (typeof node !== 'object' && typeof node !== 'function')) return undefined;
+  const n = node as { router?: unknown; stack?: unknown };
+  const out: unknown[] = [];
+  if (n.router !== undefined && n.router !== null) out.push(n.router);
+  if (Array.isArray(n.stack)) out.push(...n.stack);
+  return out;
+});
+
+/** True when a body-stage middleware of this shield is mounted in the app or one of its @koa/router routers. */
+export function koaBodyStageMounted(ctx: object, shield: Shield): boolean {
+  return findBodyStage((ctx as KoaBodyContext).app.middleware, shield);
+}
+
+/** The ShieldRequest a Koa middleware builds: request line, client, and the body as the parser left it. */
+export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
+  const ctx = koaCtx as KoaBodyContext;
+  const { path, query } = splitUrl(ctx.originalUrl ?? ctx.url);
+  const consumed = bodyConsumed(ctx.req);
+  const request: ShieldRequest = {
+    method: ctx.method,
+    path,
+    headers: ctx.req.headers,
+    ip: socketAddress(ctx.req),
+    ...(shield.config.trustProxy === 'framework' && typeof ctx.ip === 'string' ? { frameworkIp: ctx.ip } : {}),
+    frameworkTrustsProxy: ctx.app.proxy === true,
+    query,
+    body: consumed ? ctx.request.body : undefined,
+    bodyUnparsed: !consumed && hasBody(ctx.req),
+    params: ctx.params,
+  };
+  if (consumed && shield.mayNeedRawBody) {
+    const raw = tappedRawBody(ctx.req);
+    if (raw !== undefined) {
+      try {
+        request.rawBody = decodeContentEncoding(raw, ctx.req.headers['content-encoding'], shield.bodyLimitBytes);
+      } catch {
+        // Undecodable or over the limit: no bytes, and the body binding refuses what it cannot see.
+      }
+    }
+  }
+  return request;
+}
+
+/**
+ * Koa parsers have no raw-body hook: when a verifier needs this request's bytes, copy them as they arrive (the
+ * global middleware calls this before the parser reads the stream).
+ */
+export function koaCaptureRawBody(koaCtx: object, shield: Shield, request: ShieldRequest): void {
+  if (shield.mayNeedRawBody && request.bodyUnparsed === true && shield.needsRawBody(request)) {
+    tapRawBody((koaCtx as KoaBodyContext).req, shield.bodyLimitBytes);
+  }
+}
+
+/** A Koa middleware. */
+export type KoaBodyMiddleware = (ctx: never, next: () => Promise<unknown>) => Promise<void>;
+
+/**
+ * The body stage for Koa 2 and 3: mount it after your body parser (`app.use(bodyParser());
+ * app.use(koaShieldBody(shield))`), or on a route after that route's parser. It finishes a check the global
+ * middleware left open; a body no parser read is refused 415 where a body-stage verifier applies.
+ */
+export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
+  const middleware = async function mobileApiShieldBody(rawCtx: never, next: () => Promise<unknown>): Promise<void> {
+    const ctx = rawCtx as KoaBodyContext;
+    const previous = ctx.state.shield;
+    if (previous === undefined || previous.complete || ctx.state[LEFT_TO_ROUTE_LEVEL] === true) {
+      await next();
+      return;
+    }
+    const request = koaRequestView(ctx, shield);
+    // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
+    const held = holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
+    const deferReport = hasRouteLevel(shield);
+    const decision = await shield.check(request, undefined, { stage: 'body', previous, notify: !deferReport });
+    if (decision.allowed) held?.release();
+    else held?.discard();
+    ctx.state.shield = decision;
+    if (!decision.allowed) {
+      const problem = shield.respond(decision, request);
+      ctx.status = problem.status;
+      ctx.set(problem.headers);
+      ctx.body = JSON.stringify(problem.body);
+      ctx.type = problem.headers['content-type'] ?? 'application/problem+json';
+      return;
+    }
+    if (!shield.wantsOutcome(decision)) {
+      await next();
+      return;
+    }
+    try {
+      await next();
+    } catch (error) {
+      const status = (error as { status?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+      void shield.reportOutcome(ctx.state.shield ?? decision, typeof status === 'number' ? status : 500);
+      throw error;
+    }
+    void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);
+  };
+  return markBodyStage(middleware, shield);
+}

@@ -1,0 +1,159 @@
+/**
+ * Multipart field inspection without taking the body from the app (issue 9). When a `multipart/form-data` body
+ * reaches the body stage unread (the app's multipart parser, e.g. multer on the route, runs later), the field values
+ * are read with busboy from the bytes as Node's HTTP parser pushes them, while those bytes are held back from the
+ * request stream; once the shield has decided, they are handed to the stream unchanged, so the app's parser reads
+ * the whole body, files included, as if the shield were not there. File contents are skipped, not inspected.
+ * Everything held counts against the shield's body limit.
+ */
+import type { IncomingMessage } from 'node:http';
+import busboy from 'busboy';
+import { BodyError, mediaType } from '../core/body.js';
+import type { ShieldRequest } from '../core/request.js';
+
+/** Most fields and parts read from one body (busboy stops and the body is refused beyond them). */
+const MAX_FIELDS = 1000;
+
+/** A body being held back from its stream while the shield inspects its fields. */
+export interface HeldMultipart {
+  /** The field values (a null-prototype object; repeated names become arrays), read on first call. */
+  fields(): Promise<unknown>;
+  /** Hands every held byte (and the end of the body) to the request stream, for the app's parser. */
+  release(): void;
+  /** Drops the held bytes (the request was refused) and lets the request end. */
+  discard(): void;
+}
+
+/** True for `multipart/form-data`. */
+export function isMultipartForm(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === 'string' && mediaType(contentType) === 'multipart/form-data';
+}
+
+/**
+ * Starts holding back `req`'s body. Nothing is read until `fields()` is called (only a body-stage verifier that needs
+ * the body calls it); `release()` or `discard()` must follow either way.
+ */
+export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMultipart {
+  const originalPush = req.push;
+  let reading: Promise<unknown> | undefined;
+  let settled = false;
+
+  function restore(): void {
+    if (settled) return;
+    settled = true;
+    req.push = originalPush;
+  }
+
+  function read(): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      const held: Buffer[] = [];
+      heldChunks = held;
+      let size = 0;
+      let ended = false;
+      let parsed = false;
+      let failed = false;
+      const values: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+      const onGone = (): void => fail(new BodyError('payload_malformed', 'request closed before the body was complete'));
+      const fail = (error: BodyError): void => {
+        if (failed) return;
+        failed = true;
+        req.off('close', onGone);
+        reject(error);
+      };
+      let parser: busboy.Busboy;
+      try {
+        parser = busboy({
+          headers: req.headers as busboy.BusboyConfig['headers'],
+          defParamCharset: 'utf8',
+          limits: { fieldSize: limitBytes, fields: MAX_FIELDS, parts: MAX_FIELDS, fieldNameSize: 200 },
+        });
+      } catch {
+        fail(new BodyError('payload_malformed', 'multipart body without a usable boundary'));
+        return;
+      }
+      const done = (): void => {
+        if (!parsed || !ended || failed) return;
+        req.off('close', onGone);
+        resolve(values);
+      };
+      parser.on('field', (name, value, info) => {
+        if (info.valueTruncated || info.nameTruncated) return fail(new BodyError('payload_too_large', 'multipart field over the limit'));
+        const prior = values[name];
+        values[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+      });
+      parser.on('file', (_name, stream) => stream.resume()); // file contents stay the app's business
+      parser.on('fieldsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart fields')));
+      parser.on('partsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart parts')));
+      parser.on('error', () => fail(new BodyError('payload_malformed', 'malformed multipart body')));
+      parser.on('close', () => {
+        parsed = true;
+        done();
+      });
+      const feed = (chunk: Buffer): void => {
+        size += chunk.length;
+        if (size > limitBytes) return fail(new BodyError('payload_too_large', `body exceeds ${limitBytes} bytes`));
+        if (!failed) parser.write(chunk);
+      };
+      const finish = (): void => {
+        ended = true;
+        if (!failed) parser.end();
+        done();
+      };
+      // Bytes already buffered in the stream are copied (read and put straight back); later ones are held.
+      const buffered = req.readableLength > 0 ? (req.read() as Buffer | null) : null;
+      if (buffered !== null) {
+        req.unshift(buffered);
+        feed(buffered);
+      }
+      if (req.complete) finish();
+      else {
+        req.push = function heldPush(chunk: unknown): boolean {
+          if (chunk === null) {
+            endHeld = true;
+            finish();
+          } else if (Buffer.isBuffer(chunk)) {
+            held.push(chunk);
+            feed(chunk);
+          }
+          return true;
+        };
+        req.once('close', onGone);
+      }
+    });
+  }
+
+  let heldChunks: Buffer[] = [];
+  let endHeld = false;
+
+  return {
+    fields() {
+      return (reading ??= read());
+    },
+    release() {
+      if (settled) return;
+      restore();
+      for (const chunk of heldChunks) originalPush.call(req, chunk);
+      if (endHeld) originalPush.call(req, null);
+      heldChunks = [];
+    },
+    discard() {
+      if (settled) return;
+      restore();
+      heldChunks = [];
+      if (endHeld) originalPush.call(req, null);
+      // Drain the rest, as Node does for a request nobody reads: a stalled body would stall a kept-alive socket.
+      req.resume();
+    },
+  };
+}
+
+/**
+ * For a check that judges the body now: when the body is an unread multipart form, starts holding it and lets the
+ * core read its fields on demand (`request.unparsedBody`). The caller releases or discards it once decided.
+ */
+export function holdUnparsedMultipart(req: IncomingMessage, request: ShieldRequest, limitBytes: number): HeldMultipart | undefined {
+  if (request.bodyUnparsed !== true || !isMultipartForm(req.headers['content-type'])) return undefined;
+  const held = holdMultipart(req, limitBytes);
+  request.unparsedBody = held.fields;
+  return held;
+}
