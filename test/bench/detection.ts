@@ -17,7 +17,8 @@ import {
   inspectPayload,
   type PayloadShieldOptions,
 } from '../../src/verifiers/payload-shield/index.js';
-import { corpusAvailable, CORPUS_PATH, loadCorpus, tally, toShieldRequest } from './detection-corpus.js';
+import { BENIGN_SEED, generateBenignCorpus, splitHalf, type Half } from './benign-corpus.js';
+import { corpusAvailable, CORPUS_PATH, loadCorpus, splitKey, tally, toShieldRequest } from './detection-corpus.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -33,7 +34,7 @@ if (!corpusAvailable()) {
 const paranoia = Number(flag('--paranoia') ?? 1) as 1 | 2 | 3 | 4;
 const options: PayloadShieldOptions = { paranoia };
 const direct = args.includes('--direct');
-const records = loadCorpus();
+const records = [...loadCorpus(), ...(args.includes('--dev-only') ? [] : generateBenignCorpus())];
 
 type Check = (i: number) => Promise<{ blocked: boolean; detail: string }>;
 
@@ -105,21 +106,50 @@ for (let i = 0; i < 200; i++) {
 }
 calibration.sort((a, b) => a - b);
 
-const scores = tally(records, flagged);
+// Per-half reports: `tune` is what rules may be adjusted on, `held` is never looked at while tuning.
+const halves = records.map((r) => (r.source === 'generated' ? splitHalf(r.id) : splitHalf(splitKey(r))));
 const pct = (a: number, b: number): string => (b === 0 ? '  n/a' : `${((100 * a) / b).toFixed(1).padStart(5)}%`);
-console.log(`payload shield detection: ${records.length} records, paranoia ${paranoia}, ${direct ? 'inspectPayload' : 'createShield().check'}`);
-console.log('category    detected / total');
-let attacks = 0;
-let caught = 0;
-for (const score of [...scores.values()].sort((a, b) => b.total - a.total)) {
-  if (score.category === 'benign') continue;
-  attacks += score.total;
-  caught += score.flagged;
-  console.log(`${score.category.padEnd(10)} ${pct(score.flagged, score.total)}  ${String(score.flagged).padStart(5)} / ${score.total}`);
+const devIdx = records.map((_r, i) => i).filter((i) => records[i]!.source !== 'generated');
+const genIdx = records.map((_r, i) => i).filter((i) => records[i]!.source === 'generated');
+const pick = (idx: number[], half: Half) => idx.filter((i) => halves[i] === half);
+const scoresOf = (idx: number[]) => tally(idx.map((i) => records[i]!), idx.map((i) => flagged[i]!));
+const devScores = { tune: scoresOf(pick(devIdx, 'tune')), held: scoresOf(pick(devIdx, 'held')) };
+console.log(`payload shield detection: paranoia ${paranoia}, ${direct ? 'inspectPayload' : 'createShield().check'}`);
+console.log(`dev corpus (${devIdx.length} records, split by a hash of the list entry): tune half | held half`);
+console.log('category       tune            held');
+const categories = [...scoresOf(devIdx).values()].filter((s) => s.category !== 'benign').sort((a, b) => b.total - a.total);
+const overall = { tune: [0, 0], held: [0, 0] };
+for (const { category } of categories) {
+  const cell = (half: 'tune' | 'held'): string => {
+    const s = devScores[half].get(category) ?? { flagged: 0, total: 0 };
+    overall[half][0]! += s.flagged;
+    overall[half][1]! += s.total;
+    return `${pct(s.flagged, s.total)} ${`${s.flagged}/${s.total}`.padStart(9)}`;
+  };
+  console.log(`${category.padEnd(10)} ${cell('tune')}  ${cell('held')}`);
 }
-const benign = scores.get('benign') ?? { total: 0, flagged: 0 };
-console.log(`${'overall'.padEnd(10)} ${pct(caught, attacks)}  ${String(caught).padStart(5)} / ${attacks}`);
-console.log(`false positives on benign: ${pct(benign.flagged, benign.total)}  (${benign.flagged} / ${benign.total})`);
+console.log(`${'overall'.padEnd(10)} ${pct(overall.tune[0]!, overall.tune[1]!)} ${`${overall.tune[0]}/${overall.tune[1]}`.padStart(9)}  ${pct(overall.held[0]!, overall.held[1]!)} ${`${overall.held[0]}/${overall.held[1]}`.padStart(9)}`);
+for (const half of ['tune', 'held'] as const) {
+  const b = devScores[half].get('benign') ?? { flagged: 0, total: 0 };
+  console.log(`dev benign, ${half} half: false positives ${pct(b.flagged, b.total)} (${b.flagged}/${b.total})`);
+}
+if (genIdx.length > 0) {
+  console.log(`generated benign corpus (${genIdx.length} records, seed ${BENIGN_SEED.toString(16)}, split by a hash of the record id):`);
+  for (const half of ['tune', 'held'] as const) {
+    const idx = pick(genIdx, half);
+    const fp = idx.filter((i) => flagged[i]).length;
+    const perFamily = new Map<string, [number, number]>();
+    for (const i of idx) {
+      const fam = records[i]!.subcategory ?? '?';
+      const cur = perFamily.get(fam) ?? [0, 0];
+      cur[1]++;
+      if (flagged[i]) cur[0]++;
+      perFamily.set(fam, cur);
+    }
+    const fams = [...perFamily].map(([f, [a, t]]) => `${f} ${a}/${t}`).join(', ');
+    console.log(`  ${half} half: false positives ${pct(fp, idx.length)} (${fp}/${idx.length})  [${fams}]`);
+  }
+}
 const sorted = [...times].sort((a, b) => a - b);
 const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 console.log(`time per request (single run): p50 ${at(0.5).toFixed(1)} µs, p99 ${at(0.99).toFixed(1)} µs, max ${sorted[sorted.length - 1]!.toFixed(1)} µs`);
@@ -136,14 +166,16 @@ if (slowest > 0) {
     .forEach(([t, i]) => console.log(`SLOW ${t.toFixed(0)} µs ${records[i]!.id} (${records[i]!.request.body?.length ?? 0} body bytes)`));
 }
 
+// `--half tune` while tuning: listing records of the held half would defeat the split.
+const halfFilter = flag('--half') as Half | undefined;
 const missCategory = flag('--misses');
 if (missCategory) {
   records.forEach((r, i) => {
-    if (r.category === missCategory && !flagged[i]) console.log(`MISS ${r.id} ${JSON.stringify((r as { meta?: { line?: string } }).meta?.line ?? '').slice(0, 160)}`);
+    if (r.category === missCategory && !flagged[i] && (halfFilter === undefined || halves[i] === halfFilter)) console.log(`MISS ${r.id} ${JSON.stringify((r as { meta?: { line?: string } }).meta?.line ?? '').slice(0, 160)}`);
   });
 }
 if (args.includes('--fp')) {
   records.forEach((r, i) => {
-    if (r.expected === 'benign' && flagged[i]) console.log(`FP ${r.id} ${details[i]}`);
+    if (r.expected === 'benign' && flagged[i] && (halfFilter === undefined || halves[i] === halfFilter)) console.log(`FP ${r.id} ${details[i]}`);
   });
 }
