@@ -176,6 +176,9 @@ if (missCategory) {
 }
 if (args.includes('--fp')) {
   records.forEach((r, i) => {
-    if (r.expected === 'benign' && flagged[i] && (halfFilter === undefined || halves[i] === halfFilter)) console.log(`FP ${r.id} ${details[i]}`);
+    if (r.expected === 'benign' && flagged[i] && (halfFilter === undefined || halves[i] === halfFilter)) {
+      console.log(`FP ${r.id} ${details[i]}`);
+      if (args.includes('--verbose')) console.log(`   ${JSON.stringify(r.request.query + ' ' + (r.request.body ?? '')).slice(0, 400)}`);
+    }
   });
 }

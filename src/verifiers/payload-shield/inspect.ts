@@ -49,6 +49,18 @@ const SQL_WORDS = /union|select/i;
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
 
+/** JSON Schema keywords whose value maps property names to schemas. */
+const SCHEMA_NAME_MAPS = new Set(['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions']);
+/** JSON Schema (2020-12 and draft-07) keywords: a schema whose keys are all in here is a schema, not a payload. */
+const SCHEMA_KEYWORDS = new Set([
+  'type', 'enum', 'const', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum',
+  'exclusiveMaximum', 'multipleOf', 'items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'contains',
+  'properties', 'patternProperties', 'additionalProperties', 'required', 'minProperties', 'maxProperties',
+  'propertyNames', 'dependentRequired', 'dependentSchemas', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else',
+  '$ref', '$id', '$schema', '$comment', '$anchor', '$defs', 'definitions', 'title', 'description', 'default',
+  'examples', 'example', 'deprecated', 'readOnly', 'writeOnly', 'nullable', 'unevaluatedProperties', 'unevaluatedItems',
+]);
+
 function limitDeny(v: LimitViolation): PayloadVerdict {
   return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
 }
@@ -124,13 +136,31 @@ class Inspection {
     this.violation ??= { limit, code, location: this.location() };
   }
 
+  /** The value being walked below the current key, set by `walk` while it inspects that key. */
+  private keyValue: unknown;
+
+  /**
+   * True when the current key names a property in a JSON Schema (`"properties": {"__proto__": {"type": "string"}}`):
+   * the parent key is a schema keyword that maps names to schemas, and the value is a schema made only of schema
+   * keywords, so even a merge that walked into it could set nothing but schema keywords.
+   */
+  private isSchemaPropertyName(): boolean {
+    const parent = this.segments[this.segments.length - 2];
+    if (typeof parent !== 'string' || !SCHEMA_NAME_MAPS.has(parent)) return false;
+    const value = this.keyValue;
+    if (typeof value === 'boolean') return true;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    for (const key in value) if (!SCHEMA_KEYWORDS.has(key)) return false;
+    return true;
+  }
+
   /** Runs the detectors (or `detectors`) on one string. */
   inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors): void {
     if (this.done) return;
     this.bytes += raw.length;
     if (this.bytes > this.limits.maxInspectBytes) return this.violate('maxInspectBytes');
     if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
-    if (role === 'key' && this.options.prototypePollution) {
+    if (role === 'key' && this.options.prototypePollution && !this.isSchemaPropertyName()) {
       const pollution = detectPollutionKey(raw);
       if (pollution) {
         this.record(pollution);
@@ -148,7 +178,7 @@ class Inspection {
     const mask = decoded === raw ? rawMask : charMask(decoded);
     const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
     if (!plain && !(kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE)) {
-      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask };
+      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth: this.segments.length };
       const paranoia = this.options.paranoia;
       for (const detector of detectors) {
         const hit = detector.detect(value, paranoia);
@@ -176,7 +206,7 @@ class Inspection {
       const decoded = normalise(raw, this.options.decodeRounds);
       const mask = charMask(decoded);
       if ((mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded)) {
-        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask };
+        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
         for (const detector of this.options.detectors) {
           const hit = detector.detect(value, this.options.paranoia);
           if (hit) found.push(hit);
@@ -216,6 +246,7 @@ class Inspection {
       if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
       if (++keys > this.limits.maxKeys) return this.violate('maxKeys');
       this.segments.push(key);
+      this.keyValue = record[key];
       this.inspectString(key, kind, 'key', key.toLowerCase());
       if (!this.done) this.walk(record[key], kind, key.toLowerCase(), depth + 1);
       this.segments.pop();

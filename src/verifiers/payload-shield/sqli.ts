@@ -65,6 +65,15 @@ function foldUnicodePunctuation(s: string): string {
     .replace(/[\u2013\u2014]/g, '--');
 }
 
+// An inch or foot mark: a quote right after a number that follows a space, `(`, `x`, `-` or another mark
+// (`pipe 16" or 18"`, `5'10"`, `3/4"-10`, `6' x 9'`), followed by a space, the end, a digit, `x` or a single `-`.
+// SQL keeps its quotes: `'1'='1` (quoted number), `1'='1`, `1')`, `1'--` (SQL follows), `pass123'` (part of a
+// word), and a number that starts the value (`1' or '1'='1`).
+const INCH_MARK = /(?<=[\s(x-]|\d['"])(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=$|[\sx\d]|-(?!-))/g;
+const DIGIT_QUOTE = /\d['"]/;
+// A plain e-mail address: `select@example.com` is a mailbox, not `SELECT @variable`.
+const PLAIN_EMAIL = /^[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$/;
+
 /** Syntax without which no SQL injection is possible (lone `/`, `-`, `,` are too common in URLs and prose). */
 const SQL_CHARS =
   CH.quote | CH.backtick | CH.paren | CH.semicolon | CH.equals | CH.lt | CH.gt | CH.hash | CH.at | CH.pipe | CH.amp |
@@ -135,7 +144,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
       case ';': {
         if (next === 'S' || next === 'E') return SQLI_RULES.stacked;
         // `; if exists (`, `; if (1=1) waitfor`, `; begin`
-        if (next === 'k' && words[i + 1] === 'if' && (fp[i + 2] === '(' || words[i + 2] === 'exists' || words[i + 2] === 'not')) {
+        // (`; if not, skip` is prose: `not` counts only as `not exists`.)
+        if (next === 'k' && words[i + 1] === 'if' && (fp[i + 2] === '(' || words[i + 2] === 'exists' || (words[i + 2] === 'not' && words[i + 3] === 'exists'))) {
           return SQLI_RULES.stacked;
         }
         break;
@@ -297,7 +307,8 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
     // or in a comment, or continues with logic. `" - "MAGAZINE"` closes its last string: a syntax error, not SQL.
     if (t.openEnd || fp.endsWith('c') || fp.indexOf('&', i) !== -1) return SQLI_RULES.quoteBreak;
   }
-  if (a === 'E' && (b === 'v' || ((words[i] === 'drop' || words[i] === 'create' || words[i] === 'alter' || words[i] === 'truncate') && b === 'k'))) {
+  // `Revert "Drop table view"` quotes a phrase: a statement after a quote must not end inside a new string.
+  if (a === 'E' && !t.openEnd && (b === 'v' || ((words[i] === 'drop' || words[i] === 'create' || words[i] === 'alter' || words[i] === 'truncate') && b === 'k'))) {
     return SQLI_RULES.quoteBreak; // x'declare @a   '; drop table
   }
   if (a === 'W' && b !== undefined && '1fv(n'.includes(b)) return SQLI_RULES.quoteBreak;
@@ -316,6 +327,8 @@ export function createSqliDetector(): Detector {
       // Typographic quotes, primes and dashes (`’ or ‘1’=’1`, `'1′='1–`) become SQL quotes and comments in some
       // drivers and copy-paste paths.
       if (UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);
+      if (DIGIT_QUOTE.test(s)) s = s.replace(INCH_MARK, '$1 ');
+      if ((value.mask & CH.at) !== 0 && PLAIN_EMAIL.test(s)) return undefined;
       if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
       const bare = sqlFingerprint(s, 0);
       const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);

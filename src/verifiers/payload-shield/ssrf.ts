@@ -38,6 +38,12 @@ const METADATA_HOSTS = new Set([
 
 const INTERNAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback', 'broadcasthost', '0']);
 
+/** Schemes a server-side client fetches; an internal host behind `ssh://`, `git://` or `mailto:` is not SSRF. */
+const FETCHED_SCHEMES = new Set([
+  'http', 'https', 'ftp', 'ftps', 'gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'smb', 'file',
+  'ws', 'wss', 'telnet', 'php', 'phar', 'expect', 'ogg', 'rtsp',
+]);
+
 const DANGEROUS_SCHEMES = new Set(['gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'smb', 'telnet', 'ftp', 'file']);
 
 /** Names of parameters that carry a URL or host to fetch; a bare host there (no scheme) is checked too. */
@@ -144,7 +150,16 @@ export function createSsrfDetector(): Detector {
         // Without `@` or `\\` right after the host, both readings of the authority agree: parse it once.
         const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
         const second = tricky ? authorityHost(s, start) : first;
-        const rule = classifyHost(first) ?? classifyHost(second);
+        const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? classifyHost(second)) : undefined;
+        const obfuscated = rule !== undefined && isObfuscated(first, second, s, start);
+        // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
+        // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL
+        // describes a resource, it is not a parameter the API fetches. A loopback `redirect_uri` is how native apps
+        // receive OAuth redirects (RFC 8252), and the browser, not the server, follows it.
+        if (rule === SSRF_RULES.internalHost && !obfuscated && (scheme === 'http' || scheme === 'https')) {
+          if (value.kind === 'body' && value.depth >= 2) return undefined;
+          if (value.name === 'redirect_uri' && /^(?:localhost|127\.0\.0\.1|\[::1\])$/.test(first)) return undefined;
+        }
         // A value that is a URL to an internal host is what an SSRF payload looks like, whatever the parameter is
         // called; identifier keywords of JSON-Schema and JSON-LD (`$id`, `$ref`, `@id`, `id`) name documents,
         // they are never fetched by an API (`http://localhost:1234/schema.json` as a `$id`). Metadata addresses,
@@ -154,7 +169,7 @@ export function createSsrfDetector(): Detector {
           (rule === SSRF_RULES.metadata ||
             !IDENTIFIER_KEY.test(value.name) ||
             URL_PARAM_NAME.test(value.name) ||
-            isObfuscated(first, second, s, start))
+            obfuscated)
         ) {
           return hit(rule);
         }
