@@ -70,6 +70,7 @@ function foldUnicodePunctuation(s: string): string {
 // SQL keeps its quotes: `'1'='1` (quoted number), `1'='1`, `1')`, `1'--` (SQL follows), `pass123'` (part of a
 // word), and a number that starts the value (`1' or '1'='1`).
 const INCH_MARK = /(?<=[\s(x-]|\d['"])(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=$|[\sx\d]|-(?!-))/g;
+const LEADING_INCH_MARK = /^(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=\s)/;
 const DIGIT_QUOTE = /\d['"]/;
 // A plain e-mail address: `select@example.com` is a mailbox, not `SELECT @variable`.
 const PLAIN_EMAIL = /^[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$/;
@@ -137,7 +138,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         break;
       case 'B':
         // `1 order by 1--`, `1 group by 1,2 having`
-        if (i > 0 && (fp[i - 1] === '1' || fp[i - 1] === 's') && words[i + 1] === 'by' && /^[1n](?:$|[c,;)W])/.test(fp.slice(i + 2, i + 4))) {
+        // (`10 order by price` in a search is prose: a column name counts only before a comment, `;`, `,` or `)`.)
+        if (i > 0 && (fp[i - 1] === '1' || fp[i - 1] === 's') && words[i + 1] === 'by' && /^(?:1(?:$|[c,;)W])|n[c,;)W])/.test(fp.slice(i + 2, i + 4))) {
           return SQLI_RULES.clauseInjection;
         }
         break;
@@ -327,7 +329,11 @@ export function createSqliDetector(): Detector {
       // Typographic quotes, primes and dashes (`’ or ‘1’=’1`, `'1′='1–`) become SQL quotes and comments in some
       // drivers and copy-paste paths.
       if (UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);
-      if (DIGIT_QUOTE.test(s)) s = s.replace(INCH_MARK, '$1 ');
+      if (DIGIT_QUOTE.test(s)) {
+        const folded = s.replace(INCH_MARK, '$1 ');
+        // A leading `16" or 18"` is a measure too once the value has another one; `1' or '1'='1` has none.
+        s = folded === s ? s : folded.replace(LEADING_INCH_MARK, '$1 ');
+      }
       if ((value.mask & CH.at) !== 0 && PLAIN_EMAIL.test(s)) return undefined;
       if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
       const bare = sqlFingerprint(s, 0);
