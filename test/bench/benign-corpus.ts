@@ -159,7 +159,7 @@ const chat: Family = (g) => {
 };
 
 function jsonSchema(g: Gen): unknown {
-  const props: Record<string, unknown> = {
+  const props: { [key: string]: unknown } = {
     id: { type: 'string', format: 'uuid' },
     name: { type: 'string', minLength: 1, maxLength: 200, description: "The product's display name, e.g. 16\" pan" },
     price: { type: 'number', minimum: 0, exclusiveMaximum: 1e6 },
@@ -167,7 +167,7 @@ function jsonSchema(g: Gen): unknown {
   };
   // A property literally named `__proto__` (defineProperty: an assignment would set the prototype instead).
   if (g.chance(0.25)) Object.defineProperty(props, '__proto__', { value: { type: 'string' }, enumerable: true, writable: true, configurable: true });
-  if (g.chance(0.2)) props.constructor = { type: 'object' };
+  if (g.chance(0.2)) props['constructor'] = { type: 'object' };
   if (g.chance(0.3)) props.select = { enum: ['all', 'none', 'some'] };
   return {
     $schema: g.pick(['https://json-schema.org/draft/2020-12/schema', 'http://json-schema.org/draft-07/schema#']),

@@ -182,3 +182,51 @@ if (args.includes('--fp')) {
     }
   });
 }
+
+// Worst case: a 1 MiB body (the default body limit) of markup- and syntax-dense values, through createShield().check.
+// With the default budget (`maxInspectBytes` 256 KiB, `maxInspectMillis` 25) inspection stops early and the request
+// is denied (fail closed); with the budget lifted the same body shows the full cost the budget caps.
+if (!args.includes('--no-worst-case')) {
+  const MIB = 1024 * 1024;
+  const shapes: Record<string, string> = {
+    markup: `<a href='x' b="y" onx=1 <c d=e>`,
+    'sql-ish': `1' or "a" = 'b' and (x) - `,
+    'shell-ish': `a;b|c&d\`e\`$(f) `,
+    encoded: '%25%32%35%26%23x3c;\\u0027 ',
+  };
+  const measure = async (body: string, payload: PayloadShieldOptions): Promise<[number, string]> => {
+    const shield = createShield({ payload } as Parameters<typeof createShield>[0]);
+    const raw = Buffer.from(body);
+    const runs: number[] = [];
+    let outcome = '';
+    for (let run = 0; run < 3; run++) {
+      const request = {
+        method: 'POST', path: '/v1/notes', ip: '127.0.0.1', query: '',
+        headers: { 'content-type': 'application/json', 'content-length': String(raw.length) },
+        readBody: async () => raw,
+      };
+      const start = performance.now();
+      const decision = await shield.check(request);
+      runs.push(performance.now() - start);
+      const detail = decision.results.map((r) => ('detail' in r && r.detail ? r.detail : '')).join(' ').slice(0, 60);
+      outcome = `${decision.allowed ? 'allowed' : `denied ${decision.code ?? ''}`}${detail ? `: ${detail}` : ''}`;
+    }
+    runs.sort((a, b) => a - b);
+    return [runs[1]!, outcome];
+  };
+  console.log('worst case, 1 MiB JSON body of dense values (median of 3, ms): default budget | budget lifted');
+  for (const [name, unit] of Object.entries(shapes)) {
+    const items: string[] = [];
+    let size = 20;
+    const v = unit.repeat(8);
+    const step = JSON.stringify(v).length + 1;
+    while (size + step < MIB) {
+      items.push(v);
+      size += step;
+    }
+    const body = JSON.stringify({ items });
+    const [defMs, defOut] = await measure(body, {});
+    const [fullMs, fullOut] = await measure(body, { limits: { maxInspectBytes: 2 * MIB, maxInspectMillis: 60_000 } });
+    console.log(`  ${name.padEnd(10)} ${(body.length / 1024).toFixed(0)} KiB: ${defMs.toFixed(1)} ms (${defOut}) | ${fullMs.toFixed(1)} ms (${fullOut})`);
+  }
+}

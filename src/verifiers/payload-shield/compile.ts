@@ -34,6 +34,8 @@ export interface CompiledPayloadOptions {
   readonly cookies: boolean;
   readonly contentTypes: readonly string[] | undefined;
   readonly decodeRounds: number;
+  /** Fail closed (`deny`) or open (`allow`) when the inspection budget runs out. */
+  readonly budgetExhausted: 'deny' | 'allow';
   readonly prototypePollution: boolean;
   readonly schemas: { readonly body?: z.ZodType; readonly query?: z.ZodType; readonly params?: z.ZodType };
   /**
@@ -77,6 +79,7 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     cookies: options.cookies ?? true,
     contentTypes: options.contentTypes?.map((t) => t.toLowerCase()),
     decodeRounds: options.decodeRounds ?? DEFAULT_DECODE_ROUNDS,
+    budgetExhausted: options.budgetExhausted ?? 'deny',
     prototypePollution: options.prototypePollution ?? true,
     schemas,
     headerVerdicts: new LRUCache<string, readonly RuleHit[]>({ max: 1000 }),

@@ -28,7 +28,13 @@ export interface PayloadRequest {
 
 /** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */
 export type PayloadVerdict =
-  | { readonly action: 'allow'; readonly score: number; readonly hits: readonly LocatedHit[] }
+  | {
+      readonly action: 'allow';
+      readonly score: number;
+      readonly hits: readonly LocatedHit[];
+      /** Set when the budget ran out with `budgetExhausted: 'allow'`: which limit, and where inspection stopped. */
+      readonly incomplete?: LimitViolation;
+    }
   | {
       readonly action: 'deny';
       readonly code: ShieldCode;
@@ -39,6 +45,10 @@ export type PayloadVerdict =
 
 const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), createCrlfDetector()];
 const MAX_DETAIL_HITS = 10;
+/** Values longer than this read the clock before they are inspected. */
+const CLOCK_EVERY_CHARS = 2048;
+/** Characters inspected before the time budget applies. */
+const CLOCK_FLOOR = 16 * 1024;
 const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 
 // Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
@@ -98,6 +108,9 @@ class Inspection {
   violation: LimitViolation | undefined;
   stopped = false;
   private bytes = 0;
+  /** Strings inspected since the clock was last read: reading it for every string would cost more than it saves. */
+  private sinceClock = 0;
+  private readonly deadline: number;
   private readonly segments: PathSegment[] = [];
   private root = '';
   private readonly limits: PayloadLimits;
@@ -108,6 +121,7 @@ class Inspection {
     private readonly path: string,
   ) {
     this.limits = options.limits;
+    this.deadline = performance.now() + options.limits.maxInspectMillis;
   }
 
   get done(): boolean {
@@ -130,6 +144,11 @@ class Inspection {
       this.score += hit.severity;
       if (this.score >= this.options.threshold) this.stopped = true;
     }
+  }
+
+  private clockExpired(): boolean {
+    this.sinceClock = 0;
+    return performance.now() > this.deadline;
   }
 
   private violate(limit: keyof PayloadLimits, code: LimitViolation['code'] = 'payload_too_large'): void {
@@ -159,6 +178,13 @@ class Inspection {
     if (this.done) return;
     this.bytes += raw.length;
     if (this.bytes > this.limits.maxInspectBytes) return this.violate('maxInspectBytes');
+    // The time budget is checked between values (every 16th, and before any long one) once the request is past
+    // CLOCK_FLOOR characters: below that the worst case is bounded anyway (milliseconds), and an ordinary request
+    // must never be denied because a GC pause or a busy CPU stretched its microseconds. One value costs at most
+    // what `maxStringLength` characters cost, so the overrun past the deadline is bounded too.
+    if (this.bytes > CLOCK_FLOOR && (++this.sinceClock >= 16 || raw.length > CLOCK_EVERY_CHARS) && this.clockExpired()) {
+      return this.violate('maxInspectMillis');
+    }
     if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
     if (role === 'key' && this.options.prototypePollution && !this.isSchemaPropertyName()) {
       const pollution = detectPollutionKey(raw);
@@ -392,7 +418,10 @@ export function inspectPayload(
   if (typeof body === 'string') inspection.at('body').inspectString(body, 'body', 'value', '');
   else if (body !== undefined && !Buffer.isBuffer(body)) inspection.at('body').walk(body, 'body', '', 0);
 
-  if (inspection.violation) return limitDeny(inspection.violation);
+  // A structural limit always denies; an exhausted inspection budget denies unless configured to let it pass.
+  const violation = inspection.violation;
+  const budget = violation !== undefined && (violation.limit === 'maxInspectBytes' || violation.limit === 'maxInspectMillis');
+  if (violation && (!budget || options.budgetExhausted === 'deny')) return limitDeny(violation);
 
   // Virtual patches with a target read exactly that value.
   if (!inspection.stopped && options.targetedPatches.length > 0 && options.modes.custom !== 'off') {
@@ -432,7 +461,7 @@ export function inspectPayload(
       hits,
     };
   }
-  return { action: 'allow', score: inspection.score, hits };
+  return violation ? { action: 'allow', score: inspection.score, hits, incomplete: violation } : { action: 'allow', score: inspection.score, hits };
 }
 
 /** A one-line, value-free description of the matches in a verdict (for monitor-mode pass details). */

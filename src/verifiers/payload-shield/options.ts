@@ -73,6 +73,12 @@ export interface PayloadShieldOptions {
   cookies?: boolean;
   /** Allowed body media types (`application/json`, `application/*+json`...); omitted = any. Others → 415. */
   contentTypes?: readonly string[];
+  /**
+   * What happens when the inspection budget (`limits.maxInspectBytes`, `limits.maxInspectMillis`) runs out before the
+   * whole request was inspected: `deny` (default, fail closed: 413 `payload_too_large`) or `allow` (the request
+   * passes unless what was inspected already scored a deny; the pass detail says the inspection was incomplete).
+   */
+  budgetExhausted?: 'deny' | 'allow';
   /** Rounds of URL/entity/escape decoding. Default 3. */
   decodeRounds?: number;
   /** Deny `__proto__` / `constructor` / `prototype` keys anywhere. Default true. */
@@ -115,6 +121,7 @@ const limitsSchema = z
     maxArrayLength: z.number().int().positive(),
     maxStringLength: z.number().int().positive(),
     maxInspectBytes: z.number().int().positive(),
+    maxInspectMillis: z.number().positive().max(60_000),
     maxUrlLength: z.number().int().positive(),
     maxHeaderCount: z.number().int().positive(),
     maxHeaderBytes: z.number().int().positive(),
@@ -161,6 +168,7 @@ export const payloadShieldOptionsSchema = z
     scanAllHeadersForLookups: z.boolean().optional(),
     cookies: z.boolean().optional(),
     contentTypes: z.array(z.string().min(3).includes('/')).optional(),
+    budgetExhausted: z.enum(['deny', 'allow']).optional(),
     decodeRounds: z.number().int().min(1).max(5).optional(),
     prototypePollution: z.boolean().optional(),
     body: zodTypeSchema.optional(),
