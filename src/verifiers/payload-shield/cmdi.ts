@@ -5,6 +5,7 @@
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import { CH } from './char-classes.js';
+import { GTFOBINS, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -14,6 +15,9 @@ export const CMDI_RULES = {
   shellSyntax: 'cmdi-shell-syntax',
   execCall: 'cmdi-exec-call',
   bareCommand: 'cmdi-bare-command',
+  windowsCommand: 'cmdi-windows-command',
+  commandLine: 'cmdi-command-line',
+  shellSpawn: 'cmdi-shell-spawn',
 } as const;
 
 // `exec('whoami')`, `system("ls")`, `child_process.execSync('id')`: a process-spawning call with a command in it.
@@ -186,8 +190,14 @@ function hit(ruleId: string): RuleHit {
 export function createCmdiDetector(): Detector {
   return {
     category: 'cmdi',
+    readsPlainValues: true,
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       let s = value.lower;
+      // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`).
+      if (s.length >= 6 && s.length <= 2048 && value.role === 'value') {
+        if (UNIX_COMMAND_LINE.test(s)) return hit(CMDI_RULES.commandLine);
+        if (WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
+      }
       if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent | CH.backslash | CH.paren | CH.slash)) === 0) {
         return undefined;
       }
@@ -214,6 +224,8 @@ export function createCmdiDetector(): Detector {
         if (call && COMMANDS.has(call[1]!.slice(call[1]!.lastIndexOf('/') + 1))) return hit(CMDI_RULES.execCall);
       }
       if (BARE_COMMAND.test(s)) return hit(CMDI_RULES.bareCommand);
+      if ((value.mask & (CH.slash | CH.amp | CH.lt | CH.pipe | CH.quote | CH.paren)) !== 0 && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
+      if (s.length > 2048 && WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
       return undefined;
     },
   };

@@ -50,6 +50,7 @@ const CLOCK_EVERY_CHARS = 2048;
 /** Characters inspected before the time budget applies. */
 const CLOCK_FLOOR = 16 * 1024;
 const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
+const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
 
 // Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
 // separately): ordinary values cost one character loop.
@@ -194,7 +195,8 @@ class Inspection {
       }
     }
     const custom = this.options.customRules;
-    if (kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE) {
+    const cached = kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE && this.options.headers.has(name);
+    if (cached) {
       this.inspectCachedHeader(raw, name);
       if (custom.length === 0 || this.done) return;
     }
@@ -203,10 +205,12 @@ class Inspection {
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
     const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
-    if (!plain && !(kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE)) {
+    if (!cached) {
+      // Values without syntax characters only go to the few detectors that read them (`whoami`, `JSESSIONID`).
+      const active = !plain ? detectors : detectors === this.options.detectors ? this.options.plainDetectors : NO_DETECTORS;
       const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth: this.segments.length };
       const paranoia = this.options.paranoia;
-      for (const detector of detectors) {
+      for (const detector of active) {
         const hit = detector.detect(value, paranoia);
         if (hit) {
           this.record(hit);
@@ -231,9 +235,10 @@ class Inspection {
       const found: RuleHit[] = [];
       const decoded = normalise(raw, this.options.decodeRounds);
       const mask = charMask(decoded);
-      if ((mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded)) {
+      const interesting = (mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded);
+      {
         const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
-        for (const detector of this.options.detectors) {
+        for (const detector of interesting ? this.options.detectors : this.options.plainDetectors) {
           const hit = detector.detect(value, this.options.paranoia);
           if (hit) found.push(hit);
         }
@@ -402,7 +407,7 @@ export function inspectPayload(
       if (options.cookies) cookies = parseCookies(value);
       continue;
     }
-    if (options.headers.has(name)) {
+    if ((options.inspectAllHeaders || options.headers.has(name)) && !options.ignoredHeaders.has(name)) {
       inspection.at('header', [name]).inspectString(value, 'header', 'value', name);
     } else if (options.scanAllHeadersForLookups && value.indexOf('${') !== -1) {
       inspection.at('header', [name]).inspectString(value, 'header', 'value', name, HEADER_ONLY_DETECTORS);
@@ -411,7 +416,8 @@ export function inspectPayload(
   if (cookies) {
     for (const name in cookies) {
       if (inspection.done) break;
-      inspection.at('cookie', [name]).inspectString(cookies[name]!, 'cookie', 'value', name.toLowerCase());
+      inspection.at('cookie', [name]).inspectString(name, 'cookie', 'key', name.toLowerCase());
+      if (!inspection.done) inspection.inspectString(cookies[name]!, 'cookie', 'value', name.toLowerCase());
     }
   }
 

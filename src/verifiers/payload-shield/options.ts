@@ -65,11 +65,18 @@ export interface PayloadShieldOptions {
   exclusions?: readonly PayloadExclusion[];
   /** Virtual patches and custom rules. */
   virtualPatches?: readonly VirtualPatch[];
-  /** Extra request headers (lower case) to inspect with every detector, besides user-agent, referer, x-forwarded-host. */
+  /**
+   * Extra request headers (lower case) whose detector results are cached, besides user-agent, referer and
+   * x-forwarded-host; with `inspectAllHeaders: false`, the only headers every detector reads.
+   */
   headers?: readonly string[];
-  /** Inspect every header for Log4Shell lookups and CRLF injection. Default true. */
+  /** Inspect every request header (except the never-inspected ones and `ignoreHeaders`) with every detector. Default true. */
+  inspectAllHeaders?: boolean;
+  /** Headers (lower case) never inspected, added to the built-in list (credentials, attestation tokens, cookie, framing). */
+  ignoreHeaders?: readonly string[];
+  /** With `inspectAllHeaders: false`: still inspect every other header for Log4Shell lookups and CRLF. Default true. */
   scanAllHeadersForLookups?: boolean;
-  /** Inspect cookie values. Default true. */
+  /** Inspect cookie names and values. Default true. */
   cookies?: boolean;
   /** Allowed body media types (`application/json`, `application/*+json`...); omitted = any. Others → 415. */
   contentTypes?: readonly string[];
@@ -165,6 +172,8 @@ export const payloadShieldOptionsSchema = z
     exclusions: z.array(payloadExclusionSchema).optional(),
     virtualPatches: z.array(virtualPatchSchema).optional(),
     headers: z.array(z.string().min(1).regex(/^[a-z0-9-]+$/, 'lower-case header name')).optional(),
+    inspectAllHeaders: z.boolean().optional(),
+    ignoreHeaders: z.array(z.string().min(1).regex(/^[a-z0-9-]+$/, 'lower-case header name')).optional(),
     scanAllHeadersForLookups: z.boolean().optional(),
     cookies: z.boolean().optional(),
     contentTypes: z.array(z.string().min(3).includes('/')).optional(),
@@ -190,6 +199,7 @@ export function mergePayloadOptions(base: PayloadShieldOptions, route: PayloadRo
     exclusions: [...(base.exclusions ?? []), ...(route.exclusions ?? [])],
     virtualPatches: [...(base.virtualPatches ?? []), ...(route.virtualPatches ?? [])],
     headers: [...new Set([...(base.headers ?? []), ...(route.headers ?? [])])],
+    ignoreHeaders: [...new Set([...(base.ignoreHeaders ?? []), ...(route.ignoreHeaders ?? [])])],
   };
 }
 

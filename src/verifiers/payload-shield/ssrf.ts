@@ -180,8 +180,9 @@ export function createSsrfDetector(): Detector {
         const rule = classifyHost(s.slice(2, hostEnd(s, 2)));
         return rule ? hit(rule) : undefined;
       }
-      // A bare host or host:port in a parameter that names a URL/host.
-      if (URL_PARAM_NAME.test(value.name)) {
+      // A bare host or host:port in a parameter that names a URL/host. (Not in headers: `Host: localhost:3000`
+      // and `X-Forwarded-Host: 10.0.0.5` name the server itself.)
+      if (value.kind !== 'header' && URL_PARAM_NAME.test(value.name)) {
         const rule = classifyHost(s.slice(0, hostEnd(s, 0)));
         if (rule) return hit(rule);
       }

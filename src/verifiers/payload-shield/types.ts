@@ -18,6 +18,12 @@ export const CATEGORIES = [
   'xxe',
   'ssi',
   'proto',
+  'java',
+  'php',
+  'ssji',
+  'rfi',
+  'session',
+  'scanner',
   'custom',
 ] as const;
 
@@ -66,6 +72,11 @@ export interface Detector {
    * no backtracking regexes, bounded loops.
    */
   detect(value: InspectedValue, paranoia: number): RuleHit | undefined;
+  /**
+   * True when the detector must also see values without any syntax character (a bare `whoami`, a `JSESSIONID`
+   * parameter name, a scanner's User-Agent); the others are skipped for such values.
+   */
+  readonly readsPlainValues?: boolean;
 }
 
 /** A rule hit placed in the request: `location` is a path such as `body.items[3].name` or `header.user-agent`. */
