@@ -153,7 +153,7 @@ const PROSE_WORD = /[a-z]{2,}/g;
 
 /**
  * Markdown prose with code in it (`I ran \`ls -la ~/Library\` and...`, a \`\`\`bash fence in a support chat): the
- * text outside the code spans is at least five words of prose, and the value does not start with shell syntax.
+ * text outside the code spans is at least three words of prose, and the value does not start with shell syntax.
  * Returns the text with the code spans blanked, or undefined when the value is not such prose.
  */
 function proseWithoutCode(s: string): string | undefined {
@@ -177,8 +177,8 @@ function proseWithoutCode(s: string): string | undefined {
   }
   PROSE_WORD.lastIndex = 0;
   let words = 0;
-  while (PROSE_WORD.exec(out) !== null && words < 5) words++;
-  return words >= 5 ? out : undefined;
+  while (PROSE_WORD.exec(out) !== null && words < 3) words++;
+  return words >= 3 ? out : undefined;
 }
 
 /** A critical cmdi hit (module-level: no closure allocated per value). */

@@ -27,9 +27,9 @@ const CALL =
 const INCLUDE = /\b(?:include|require)(?:_once)?\s*\(?\s*(?:\$_|["']?(?:https?|ftps?|php|data|expect|phar|zip):\/\/)/;
 // A name that only ever means PHP (`phpinfo()`, `phpversion();`) is an attack even without arguments.
 const ARGLESS_PROBE = /\b(?:phpinfo|phpversion|php_uname|get_current_user|getmypid|sys_get_temp_dir)\s*\(\s*\)/;
-// `$_GET['f'](...)`, `$_POST[0]($_POST[1])`, `${'_GET'}`, `$$x`, `$x($y)` after a statement break.
+// `$_GET['f'](...)`, `$_POST[0]($_POST[1])`, `${'_GET'}`, `$x($y)` after a statement break.
 const VARIABLE_FUNCTION =
-  /\$_(?:get|post|request|cookie|server|files|env|session)\s*\[[^\]]{0,40}\]\s*\(|\$\{\s*['"]?_(?:get|post|request|cookie|server)|\$\$[a-z_]|(?:^|[;{}?>]\s{0,4})\$[a-z_]\w{0,30}\s*\(\s*\$|\(\s*\$_(?:get|post|request|cookie)\b|`\s*\$_(?:get|post|request|cookie)/;
+  /\$_(?:get|post|request|cookie|server|files|env|session)\s*\[[^\]]{0,40}\]\s*\(|\$\{\s*['"]?_(?:get|post|request|cookie|server)|(?:^|[;{}?>]\s{0,4})\$[a-z_]\w{0,30}\s*\(\s*\$|\(\s*\$_(?:get|post|request|cookie)\b|`\s*\$_(?:get|post|request|cookie)/;
 // `O:8:"stdClass":1:{s:1:"a";...}` / `C:11:"ArrayObject":...`, alone or inside an array (`a:1:{i:0;O:...`).
 const SERIALIZED_OBJECT = /(?:^|[;{])\s*[oc]\s*:\s*\+?\d{1,4}\s*:\s*"[a-z_\\][\w\\]{0,100}"\s*:\s*\d{1,4}\s*:\s*\{/;
 const WRAPPER = /(?:^|[\s"'=(])(?:php:\/\/(?:filter|input|fd|memory|temp|stdin|output)|phar:\/\/|expect:\/\/|data:\/\/[a-z]+\/[a-z+.-]+[;,]|zip:\/\/|glob:\/\/)/;

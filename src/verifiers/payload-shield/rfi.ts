@@ -16,6 +16,9 @@ const INCLUDE_PARAM =
 const REMOTE_URL = /^\s*(?:https?|ftps?|smb|ssh2\.\w+|webdav):\/\/[^\s]{1,2000}$/;
 // A script file at the end of the URL path, or a `?` / NUL cut (the application's suffix becomes harmless).
 const SCRIPT_OR_CUT = /\.(?:txt|php\d?|phtml|inc|jsp|asp|aspx|pl|cgi|sh|py|rb|gif|jpg|png)(?:\?+|\0|%00)?$|\?+\s*$|\0|%00/;
+// Outside include-like parameters: a NUL cut, or a script name cut by `?` (`/shell.txt?`). A bare trailing `?` is
+// not enough (GitHub's own webhook examples carry `avatar_url: http://.../u/5346?`).
+const STRONG_CUT = /\.(?:txt|php\d?|phtml|inc|jsp|asp|aspx|pl|cgi|sh|py|rb)\?+$|\0|%00/;
 
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'rfi', severity: SEVERITY.critical };
@@ -31,8 +34,7 @@ export function createRfiDetector(): Detector {
       if (s.indexOf('://') === -1 || !REMOTE_URL.test(s)) return undefined;
       const cut = SCRIPT_OR_CUT.exec(s);
       if (INCLUDE_PARAM.test(value.name) && (cut !== null || value.kind !== 'body')) return hit(RFI_RULES.remoteInclude);
-      // Outside include-like parameters only the cut tricks count (a URL ending in `?` or `%00`, or a `.txt?`).
-      if (cut !== null && (cut[0].endsWith('?') || cut[0].indexOf('\0') !== -1 || cut[0].indexOf('%00') !== -1)) return hit(RFI_RULES.truncatedUrl);
+      if (cut !== null && STRONG_CUT.test(s)) return hit(RFI_RULES.truncatedUrl);
       return undefined;
     },
   };

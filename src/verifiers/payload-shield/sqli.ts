@@ -207,8 +207,10 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
           }
           if (fp[k] === 'o' && COMPARISON.has(words[k]!)) {
             const b = fp[k + 1];
-            // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology.
-            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && words[j] === words[k + 1]))) {
+            // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology;
+            // and a word operator before a bare name is prose (`16 or 18 like new`).
+            const wordOperator = /^[a-z]/.test(words[k]!);
+            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && words[j] === words[k + 1])) && !(wordOperator && b === 'n' && a !== 'n')) {
               return SQLI_RULES.tautology;
             }
           }
