@@ -18,3 +18,26 @@ export const UNIX_COMMAND_LINE =
 /** GTFOBins-style invocations that spawn shells or open reverse connections, anywhere in a value. */
 export const GTFOBINS =
   /\/dev\/(?:tcp|udp)\/[\w.-]{1,100}\/\d{1,5}|\b(?:bash|sh|zsh)\s{1,4}-i\s{0,4}[>&<]|\bnc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}-[a-z]{0,3}e\s{1,4}\/|-exec\s{1,4}\/bin\/(?:ba)?sh\b|\bsystem\s*\(\s*["']\/bin\/(?:ba)?sh|--checkpoint-action\s*=\s*exec|\bmkfifo\s{1,4}\/tmp\/|\b0<&\d{2,4}\b|\bexec\s{1,4}\d{1,3}<>\/dev\/|\bsocat\s{1,4}\S{0,100}exec:|\bbusybox\s{1,4}(?:nc|sh|telnetd|httpd|wget)\b|\bpython[23]?\s{1,4}-c\s{1,4}['"]\s{0,4}import\s{1,4}(?:os|pty|socket|subprocess)|\bpty\.spawn\s*\(|\b(?:curl|wget)\s[^|;\n]{1,300}\|\s*(?:ba)?sh\b|\bchmod\s{1,4}(?:\+x|[0-7]{3,4})\s{1,4}\/tmp\//;
+
+/** First words of the command lines above: a value starting with anything else skips both patterns. */
+export const COMMAND_LINE_WORDS: ReadonlySet<string> = new Set([
+  'cmd', 'cmd.exe', 'for', 'net', 'net1', 'net.exe', 'reg', 'reg.exe', 'netsh', 'netsh.exe', 'powershell', 'powershell.exe',
+  'pwsh', 'pwsh.exe', 'wmic', 'wmic.exe', 'certutil', 'certutil.exe', 'bitsadmin', 'bitsadmin.exe', 'schtasks', 'schtasks.exe',
+  'vssadmin', 'wevtutil', 'rundll32', 'rundll32.exe', 'regsvr32', 'regsvr32.exe', 'mshta', 'mshta.exe', 'taskkill', 'tasklist',
+  'systeminfo', 'whoami', 'whoami.exe', 'ipconfig', 'ipconfig.exe', 'type', 'dir', 'del', 'copy', 'move', 'sc', 'sc.exe', 'start',
+  'uname', 'ifconfig', 'which', 'perl', 'python', 'python2', 'python3', 'ruby', 'php', 'node', 'lua', 'nc', 'ncat', 'sleep',
+  'ping', 'id', 'cat', 'ls', 'wget', 'curl',
+]);
+
+/** The first word of a value (letters, digits, dots), without leading whitespace; at most 16 characters. */
+export function firstWord(s: string): string {
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  const start = i;
+  while (i < s.length && i - start < 16) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46) i++;
+    else break;
+  }
+  return s.slice(start, i);
+}

@@ -5,7 +5,7 @@
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import { CH } from './char-classes.js';
-import { GTFOBINS, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { COMMAND_LINE_WORDS, firstWord, GTFOBINS, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -193,8 +193,9 @@ export function createCmdiDetector(): Detector {
     readsPlainValues: true,
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       let s = value.lower;
-      // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`).
-      if (s.length >= 6 && s.length <= 2048 && value.role === 'value') {
+      // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`): only
+      // values whose first word is one of those commands reach the patterns.
+      if (s.length >= 6 && s.length <= 2048 && value.role === 'value' && COMMAND_LINE_WORDS.has(firstWord(s))) {
         if (UNIX_COMMAND_LINE.test(s)) return hit(CMDI_RULES.commandLine);
         if (WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
       }
@@ -225,7 +226,10 @@ export function createCmdiDetector(): Detector {
       }
       if (BARE_COMMAND.test(s)) return hit(CMDI_RULES.bareCommand);
       if ((value.mask & (CH.slash | CH.amp | CH.lt | CH.pipe | CH.quote | CH.paren)) !== 0 && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
-      if (s.length > 2048 && WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
+      // After a separator (`| net view`, `& cmd /c ...`); at the start it was checked above.
+      if ((value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.paren)) !== 0 && WINDOWS_COMMAND.test(s)) {
+        return hit(CMDI_RULES.windowsCommand);
+      }
       return undefined;
     },
   };
