@@ -56,6 +56,8 @@ const SCHEMA_OBJECTS = new Set([
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
+const UNICODE_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/;
+const UNICODE_SPACES = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/g;
 const UNICODE_PUNCTUATION = /[\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u2033\u2013\u2014\uff07]/;
 
 function foldUnicodePunctuation(s: string): string {
@@ -231,6 +233,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
  */
 function commentTruncationRule(t: SqlFingerprint): string | undefined {
   const { fp } = t;
+  // `1 or true`, `0 and false--`, `1) or true#`: a number, logic, a boolean literal, and nothing else.
+  if (/^1\)*&1c?$/.test(fp) && (t.words[fp.indexOf('&') + 1] === 'true' || t.words[fp.indexOf('&') + 1] === 'false')) return SQLI_RULES.tautology;
   // A value that is only a trailing clause: ` ORDER BY 12--`, ` HAVING 1=1--`, ` GROUP BY 1,2`.
   if (/^Bk[1n](?:,[1n])*c?$/.test(fp) && t.words[1] === 'by') return SQLI_RULES.clauseInjection;
   if (/^W[1sv]o[1sv](?:c|;)?$/.test(fp) && COMPARISON.has(t.words[2]!)) return SQLI_RULES.tautology;
@@ -331,6 +335,8 @@ export function createSqliDetector(): Detector {
       // Typographic quotes, primes and dashes (`’ or ‘1’=’1`, `'1′='1–`) become SQL quotes and comments in some
       // drivers and copy-paste paths.
       if (UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);
+      // Non-breaking and other Unicode spaces separate tokens for MySQL and MSSQL as a space does.
+      if (UNICODE_SPACE.test(s)) s = s.replace(UNICODE_SPACES, ' ');
       if (DIGIT_QUOTE.test(s)) {
         const folded = s.replace(INCH_MARK, '$1 ');
         // A leading `16" or 18"` is a measure too once the value has another one; `1' or '1'='1` has none.
