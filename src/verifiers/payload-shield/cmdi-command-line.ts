@@ -17,7 +17,7 @@ export const UNIX_COMMAND_LINE =
 
 /** GTFOBins-style invocations that spawn shells or open reverse connections, anywhere in a value. */
 export const GTFOBINS =
-  /\/dev\/(?:tcp|udp)\/[\w.-]{1,100}\/\d{1,5}|\b(?:bash|sh|zsh)\s{1,4}-i\s{0,4}[>&<]|\bnc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}-[a-z]{0,3}e\s{1,4}\/|-exec\s{1,4}\/bin\/(?:ba)?sh\b|\bsystem\s*\(\s*["']\/bin\/(?:ba)?sh|--checkpoint-action\s*=\s*exec|\bmkfifo\s{1,4}\/tmp\/|\b0<&\d{2,4}\b|\bexec\s{1,4}\d{1,3}<>\/dev\/|\bsocat\s{1,4}\S{0,100}exec:|\bbusybox\s{1,4}(?:nc|sh|telnetd|httpd|wget)\b|\bpython[23]?\s{1,4}-c\s{1,4}['"]\s{0,4}import\s{1,4}(?:os|pty|socket|subprocess)|\bpty\.spawn\s*\(|\b(?:curl|wget)\s[^|;\n]{1,300}\|\s*(?:ba)?sh\b|\bchmod\s{1,4}(?:\+x|[0-7]{3,4})\s{1,4}\/tmp\//;
+  /\/dev\/(?:tcp|udp)\/[\w.-]{1,100}\/\d{1,5}|\b(?:bash|sh|zsh)\s{1,4}-i\s{0,4}[>&<]|\bnc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}-[a-z]{0,3}e\s{1,4}\/|-exec\s{1,4}\/bin\/(?:ba)?sh\b|\bsystem\s*\(\s*["']\/bin\/(?:ba)?sh|--checkpoint-action\s*=\s*exec|\bmkfifo\s{1,4}\/tmp\/|\b0<&\d{2,4}\b|\bexec\s{1,4}\d{1,3}<>\/dev\/|\bsocat\s{1,4}[^\n]{0,100}exec:|\bbusybox\s{1,4}(?:nc|sh|telnetd|httpd|wget)\b|\bpython[23]?\s{1,4}-c\s{1,4}['"]\s{0,4}import\s{1,4}(?:os|pty|socket|subprocess)|\bpty\.spawn\s*\(|\b(?:curl|wget)\s[^|;\n]{1,300}\|\s*(?:ba)?sh\b|\bchmod\s{1,4}(?:\+x|[0-7]{3,4})\s{1,4}\/tmp\//;
 
 /** First words of the command lines above: a value starting with anything else skips both patterns. */
 export const COMMAND_LINE_WORDS: ReadonlySet<string> = new Set([

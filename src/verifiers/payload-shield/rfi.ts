@@ -15,7 +15,7 @@ const INCLUDE_PARAM =
   /^(?:page|pg|include|inc|incl|require|template|tpl|tmpl|module|mod|file|filename|path|pagename|doc|document|folder|dir|root|lang|language|show|view|layout|conf|config|theme|skin|style|content|body|main|site|nav|load|read|cat|action|mosconfig_absolute_path|base_path|basepath|class_path|phpbb_root_path|_?server\[document_root\])$/;
 const REMOTE_URL = /^\s*(?:https?|ftps?|smb|ssh2\.\w+|webdav):\/\/[^\s]{1,2000}$/;
 // A script file at the end of the URL path, or a `?` / NUL cut (the application's suffix becomes harmless).
-const SCRIPT_OR_CUT = /\.(?:txt|php\d?|phtml|inc|jsp|asp|aspx|pl|cgi|sh|py|rb|gif|jpg|png)(?:\?+|\0|%00)?$|\?+\s*$|\0|%00/;
+const SCRIPT_OR_CUT = /\.(?:txt|php\d?|phtml|inc|jsp|asp|aspx|pl|cgi|sh|py|rb)(?:\?+|\0|%00)?$|\?+\s*$|\0|%00/;
 // Outside include-like parameters: a NUL cut, or a script name cut by `?` (`/shell.txt?`). A bare trailing `?` is
 // not enough (GitHub's own webhook examples carry `avatar_url: http://.../u/5346?`).
 const STRONG_CUT = /\.(?:txt|php\d?|phtml|inc|jsp|asp|aspx|pl|cgi|sh|py|rb)\?+$|\0|%00/;

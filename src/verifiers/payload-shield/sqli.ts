@@ -56,6 +56,8 @@ const SCHEMA_OBJECTS = new Set([
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
+// `1 or true`: an unquoted probe with no SQL punctuation at all.
+const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:or|and|xor)\s+(?:true|false)\s*$/;
 const UNICODE_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/;
 const UNICODE_SPACES = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/g;
 const UNICODE_PUNCTUATION = /[\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u2033\u2013\u2014\uff07]/;
@@ -343,7 +345,9 @@ export function createSqliDetector(): Detector {
         s = folded === s ? s : folded.replace(LEADING_INCH_MARK, '$1 ');
       }
       if ((value.mask & CH.at) !== 0 && PLAIN_EMAIL.test(s)) return undefined;
-      if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
+      if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1 && !BOOLEAN_PROBE.test(s)) {
+        return undefined;
+      }
       const bare = sqlFingerprint(s, 0);
       const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
       if (bareRule) return hit(bareRule);

@@ -57,14 +57,14 @@ const LOOPBACK_DNS = /(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me|fuf\.me|localhos
 // ASCII under NFKC, the normalisation URL parsers apply to hosts: `①②⑦。⓪。⓪。①` is 127.0.0.1.
 const IDNA_DOTS = /[\u3002\uff0e\uff61]/g;
 // A dotless IPv4 written as a number too large for 32 bits: parsers that wrap it modulo 2^32 reach the low bits.
-const OVERFLOW_DECIMAL = /^\d{11,20}$/;
+const OVERFLOW_DECIMAL = /^\d{10,20}$/;
 
 /** The host as a URL parser would see it: NFKC-folded, IDNA dots, overflowed dotless numbers wrapped. */
 function canonicalHost(host: string): string {
   let h = host;
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(h)) h = h.normalize('NFKC').replace(IDNA_DOTS, '.').toLowerCase();
-  if (OVERFLOW_DECIMAL.test(h)) h = String(Number(BigInt(h) % 4294967296n));
+  if (OVERFLOW_DECIMAL.test(h) && BigInt(h) > 4294967295n) h = String(Number(BigInt(h) % 4294967296n));
   return h;
 }
 
