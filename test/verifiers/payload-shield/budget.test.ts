@@ -66,7 +66,8 @@ describe('inspection budget', () => {
   });
 
   it('reports an incomplete inspection in the pass detail through createShield().check', async () => {
-    const shield = createShield({ payload: { budgetExhausted: 'allow', limits: { maxInspectBytes: 64 } } });
+    // content-type (16) + `a` (1 + 50) + `b` (1) fit in 100; `b`'s value does not.
+    const shield = createShield({ payload: { budgetExhausted: 'allow', limits: { maxInspectBytes: 100 } } });
     const raw = Buffer.from(JSON.stringify({ a: 'x'.repeat(50), b: 'y'.repeat(50) }));
     const decision = await shield.check(
       request({ headers: { 'content-type': 'application/json', 'content-length': String(raw.length) }, readBody: async () => raw }),
