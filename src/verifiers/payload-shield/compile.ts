@@ -13,11 +13,19 @@ import { compilePatches, type CompiledPatch } from './virtual-patches.js';
 import { createWeakSignalDetector } from './weak-signals.js';
 import { DEFAULT_DECODE_ROUNDS } from './normalise.js';
 
-/**
- * Headers whose detector results are cached (clients repeat them on every request). With `inspectAllHeaders: false`
- * these (plus `headers`) are the only ones every detector reads.
- */
+/** With `inspectAllHeaders: false`, these (plus `headers`) are the only headers every detector reads. */
 export const DEFAULT_INSPECTED_HEADERS: readonly string[] = ['user-agent', 'referer', 'x-forwarded-host'];
+
+/**
+ * Headers a client repeats with the same value on every request: their detector results are cached (LRU), so
+ * inspecting every header costs one lookup for these. Per-request values (request ids, trace ids) are not cached:
+ * they would only evict the others.
+ */
+const CACHED_HEADERS: readonly string[] = [
+  'user-agent', 'referer', 'x-forwarded-host', 'accept', 'accept-language', 'accept-encoding', 'content-type', 'origin',
+  'host', 'x-app-version', 'x-device-model', 'x-platform', 'x-client-version', 'sec-ch-ua', 'sec-ch-ua-platform',
+  'sec-ch-ua-mobile', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'cache-control', 'pragma', 'dnt', 'via',
+];
 
 /**
  * Headers never inspected: credentials and attestation proofs (opaque by design, and never to be copied into a
@@ -44,6 +52,8 @@ export interface CompiledPayloadOptions {
   /** Patches without a target (custom rules on every string). */
   readonly customRules: readonly CompiledPatch[];
   readonly headers: ReadonlySet<string>;
+  /** Headers whose detector results go through `headerVerdicts`. */
+  readonly cachedHeaders: ReadonlySet<string>;
   /** Inspect every header not in `ignoredHeaders` with every detector (default true). */
   readonly inspectAllHeaders: boolean;
   readonly ignoredHeaders: ReadonlySet<string>;
@@ -94,6 +104,7 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     targetedPatches: patches.filter((p) => p.target !== undefined),
     customRules: modes.custom === 'off' ? [] : patches.filter((p) => p.target === undefined),
     headers: new Set([...DEFAULT_INSPECTED_HEADERS, ...(options.headers ?? [])]),
+    cachedHeaders: new Set([...CACHED_HEADERS, ...(options.headers ?? [])]),
     inspectAllHeaders: options.inspectAllHeaders ?? true,
     ignoredHeaders: new Set([...NEVER_INSPECTED_HEADERS, ...(options.ignoreHeaders ?? [])]),
     plainDetectors: detectors.filter((d) => d.readsPlainValues === true),

@@ -16,6 +16,7 @@ import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
 import type { Detector, InspectedValue, LocatedHit, LocationKind, RuleHit, ValueRole } from './types.js';
 import { resolveTarget } from './virtual-patches.js';
+import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
 
 /** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
 export interface PayloadRequest {
@@ -71,6 +72,11 @@ const SCHEMA_KEYWORDS = new Set([
   '$ref', '$id', '$schema', '$comment', '$anchor', '$defs', 'definitions', 'title', 'description', 'default',
   'examples', 'example', 'deprecated', 'readOnly', 'writeOnly', 'nullable', 'unevaluatedProperties', 'unevaluatedItems',
 ]);
+
+/** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
+function startsWithCommandWord(raw: string): boolean {
+  return raw.length >= 6 && COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
+}
 
 function limitDeny(v: LimitViolation): PayloadVerdict {
   return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
@@ -195,7 +201,7 @@ class Inspection {
       }
     }
     const custom = this.options.customRules;
-    const cached = kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE && this.options.headers.has(name);
+    const cached = kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE && this.options.cachedHeaders.has(name);
     if (cached) {
       this.inspectCachedHeader(raw, name);
       if (custom.length === 0 || this.done) return;
@@ -205,9 +211,14 @@ class Inspection {
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
     const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
-    if (!cached) {
-      // Values without syntax characters only go to the few detectors that read them (`whoami`, `JSESSIONID`).
-      const active = !plain ? detectors : detectors === this.options.detectors ? this.options.plainDetectors : NO_DETECTORS;
+    // Values without syntax characters only go to the few detectors that read them (a bare `whoami`, a `JSESSIONID`
+    // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
+    const active = !plain
+      ? detectors
+      : detectors === this.options.detectors && (kind === 'header' || kind === 'path' || (kind === 'query' && role === 'key') || startsWithCommandWord(raw))
+        ? this.options.plainDetectors
+        : NO_DETECTORS;
+    if (!cached && active.length > 0) {
       const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth: this.segments.length };
       const paranoia = this.options.paranoia;
       for (const detector of active) {
