@@ -183,6 +183,8 @@ export function createSsrfDetector(): Detector {
         // receive OAuth redirects (RFC 8252), and the browser, not the server, follows it.
         if (rule === SSRF_RULES.internalHost && !obfuscated && (scheme === 'http' || scheme === 'https')) {
           if (value.kind === 'body' && value.depth >= 2) return undefined;
+          // `Origin` and `Referer` say where the client came from (a dev server on localhost, a LAN host); nothing fetches them.
+          if (value.kind === 'header' && (value.name === 'origin' || value.name === 'referer')) return undefined;
           if (value.name === 'redirect_uri' && /^(?:localhost|127\.0\.0\.1|\[::1\])$/.test(first)) return undefined;
         }
         // A value that is a URL to an internal host is what an SSRF payload looks like, whatever the parameter is

@@ -15,6 +15,8 @@ describe('where the payload shield looks', () => {
   it('inspects any header with every detector', () => {
     expect(inspect({}, { headers: { 'x-client-note': "1' union select password from users--" } })).toMatchObject({ action: 'deny', detail: expect.stringContaining('header.x-client-note') });
     expect(inspect({}, { headers: { 'x-callback': 'http://169.254.169.254/latest/meta-data/' } })).toMatchObject({ action: 'deny' });
+    expect(inspect({}, { headers: { referer: 'http://169.254.169.254/latest/meta-data/' } })).toMatchObject({ action: 'deny' });
+    expect(inspect({}, { headers: { 'x-callback': 'http://localhost:8080/admin' } })).toMatchObject({ action: 'deny' });
     expect(inspect({}, { headers: { 'user-agent': 'sqlmap/1.7.2#stable (https://sqlmap.org)' } })).toMatchObject({ action: 'deny', detail: expect.stringContaining('scanner-user-agent') });
   });
 
@@ -36,6 +38,9 @@ describe('where the payload shield looks', () => {
       'if-none-match': 'W/"5e15153d-120f"', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       baggage: 'sentry-environment=production,sentry-release=com.example.shop%405.12.0', 'x-device-model': "Tim's iPad",
       'user-agent': 'ShopApp/5120 CFNetwork/1494.0.7 Darwin/23.4.0', 'content-type': 'application/json; charset=utf-8',
+      origin: 'http://localhost:8081', referer: 'http://192.168.1.20:8080/checkout?step=2', forwarded: 'for=10.0.0.1;proto=http;host=localhost:3000',
+      'x-amzn-trace-id': 'Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1',
+      'sec-ch-ua': '"Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99"', link: '<https://api.example.com/page=2>; rel="next"',
     };
     expect(inspect({}, { headers })).toMatchObject({ action: 'allow', hits: [] });
   });
