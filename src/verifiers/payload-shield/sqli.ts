@@ -56,8 +56,8 @@ const SCHEMA_OBJECTS = new Set([
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
-// `1 or true`: an unquoted probe with no SQL punctuation at all.
-const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:or|and|xor)\s+(?:true|false)\s*$/;
+// `1 or true` and `1 order by 5`: unquoted probes with no SQL punctuation at all.
+const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:(?:or|and|xor)\s+(?:true|false)|(?:order|group)\s+by\s+\d{1,3})\s*$/;
 const UNICODE_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/;
 const UNICODE_SPACES = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/g;
 const UNICODE_PUNCTUATION = /[\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u2033\u2013\u2014\uff07]/;

@@ -8,6 +8,7 @@ import { createCmdiDetector } from '../../../src/verifiers/payload-shield/cmdi.j
 import { createCrlfDetector } from '../../../src/verifiers/payload-shield/crlf.js';
 import { createJavaDetector } from '../../../src/verifiers/payload-shield/java.js';
 import { createJndiDetector } from '../../../src/verifiers/payload-shield/jndi.js';
+import { createLdapiDetector } from '../../../src/verifiers/payload-shield/ldapi.js';
 import { createPhpDetector } from '../../../src/verifiers/payload-shield/php.js';
 import { createRfiDetector } from '../../../src/verifiers/payload-shield/rfi.js';
 import { createScannerDetector } from '../../../src/verifiers/payload-shield/scanner.js';
@@ -221,6 +222,8 @@ describe('SQL probes and evasions', () => {
     ['1) or false--', 'sqli-tautology'],
     ['1\u00a0union\u00a0select\u00a0password\u00a0from\u00a0users', 'sqli-union-select'],
     [' ORDER BY 3--', 'sqli-clause-injection'],
+    ['1 order by 5', 'sqli-clause-injection'],
+    ['Please order by 5 pm', undefined],
     // benign
     ['pipe 16" or 18"', undefined],
     ['16" or 18" pizza', undefined],
@@ -229,6 +232,15 @@ describe('SQL probes and evasions', () => {
     ['If you like X, you’ll like this; if not, skip.', undefined],
     ['Revert "Drop table view"', undefined],
     ['true or false', undefined],
+  ]);
+});
+
+describe('LDAP filter fragments', () => {
+  check(createLdapiDetector(), [
+    ['admin)(&)', 'ldapi-filter-injection'],
+    ['x)(|)', 'ldapi-filter-injection'],
+    ["*()|&'", 'ldapi-filter-injection'],
+    ['John (aka Jack) Smith', undefined],
   ]);
 });
 

@@ -122,6 +122,8 @@ const ADVERSARIAL: Record<string, string> = {
   markdownTicks: fill('``', 'a b c '),
   markdownUnclosed: fill('` a', 'one two three '),
   schemaProps: fill('properties.', ''),
+  ldapAbsolute: fill(')( ', ''),
+  orderByProbe: fill(' ', '1 order by'),
 };
 
 /** The faster of two runs: one GC pause or scheduler hiccup must not fail the test. */
