@@ -21,6 +21,7 @@ import { createSsjiDetector } from './ssji.js';
 import { createRfiDetector } from './rfi.js';
 import { createSessionFixationDetector } from './session-fixation.js';
 import { createScannerDetector } from './scanner.js';
+import { createOrmDetector } from './orm.js';
 
 /** Builds one instance of every built-in detector. Detectors are stateless; one set serves every request. */
 export function createBuiltinDetectors(): Detector[] {
@@ -43,5 +44,6 @@ export function createBuiltinDetectors(): Detector[] {
     createRfiDetector(),
     createSessionFixationDetector(),
     createScannerDetector(),
+    createOrmDetector(),
   ];
 }

@@ -14,9 +14,10 @@ import { detectPollutionKey } from './prototype-pollution.js';
 import { parseQueryString } from './query-parser.js';
 import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
-import type { Detector, InspectedValue, LocatedHit, LocationKind, RuleHit, ValueRole } from './types.js';
+import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
 import { resolveTarget } from './virtual-patches.js';
 import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
+import { isSecretOperator, ORM_RULES } from './orm.js';
 
 /** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
 export interface PayloadRequest {
@@ -215,7 +216,8 @@ class Inspection {
     // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
     const active = !plain
       ? detectors
-      : detectors === this.options.detectors && (kind === 'header' || kind === 'path' || (kind === 'query' && role === 'key') || startsWithCommandWord(raw))
+      : detectors === this.options.detectors &&
+          (kind === 'header' || kind === 'path' || (role === 'key' && (kind === 'query' || raw.indexOf('__') !== -1)) || startsWithCommandWord(raw))
         ? this.options.plainDetectors
         : NO_DETECTORS;
     if (!cached && active.length > 0) {
@@ -290,6 +292,11 @@ class Inspection {
       this.segments.push(key);
       this.keyValue = record[key];
       this.inspectString(key, kind, 'key', key.toLowerCase());
+      // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
+      const parent = this.segments[this.segments.length - 2];
+      if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, key)) {
+        this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
+      }
       if (!this.done) this.walk(record[key], kind, key.toLowerCase(), depth + 1);
       this.segments.pop();
       if (this.done) return;

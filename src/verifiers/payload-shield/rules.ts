@@ -20,6 +20,7 @@ import { SSJI_RULES } from './ssji.js';
 import { RFI_RULES } from './rfi.js';
 import { SESSION_RULES } from './session-fixation.js';
 import { SCANNER_RULES } from './scanner.js';
+import { ORM_RULES } from './orm.js';
 
 /** Every built-in rule id, with its category and the paranoia level it starts at. */
 export const RULE_CATALOGUE: readonly { readonly id: string; readonly category: Category; readonly paranoia: number }[] = [
@@ -42,5 +43,6 @@ export const RULE_CATALOGUE: readonly { readonly id: string; readonly category: 
   ...Object.values(RFI_RULES).map((id) => ({ id, category: 'rfi' as const, paranoia: 1 })),
   ...Object.values(SESSION_RULES).map((id) => ({ id, category: 'session' as const, paranoia: 1 })),
   ...Object.values(SCANNER_RULES).map((id) => ({ id, category: 'scanner' as const, paranoia: 1 })),
+  ...Object.values(ORM_RULES).map((id) => ({ id, category: 'sqli' as const, paranoia: 1 })),
   ...Object.values(WEAK_SIGNAL_RULES).map((r) => ({ id: r.id, category: r.category, paranoia: r.paranoia })),
 ];

@@ -124,6 +124,7 @@ const ADVERSARIAL: Record<string, string> = {
   schemaProps: fill('properties.', ''),
   ldapAbsolute: fill(')( ', ''),
   orderByProbe: fill(' ', '1 order by'),
+  ormLookups: fill('password__', ''),
 };
 
 /** The faster of two runs: one GC pause or scheduler hiccup must not fail the test. */

@@ -60,6 +60,15 @@ describe('where the payload shield looks', () => {
     expect(inspect({}, { path: '/account;jsessionid=0123456789abcdef' })).toMatchObject({ action: 'deny', detail: expect.stringContaining('session-fixation') });
   });
 
+  it('flags ORM filters on secret columns, not on ordinary ones', () => {
+    expect(inspect({}, { query: 'password__startswith=a' })).toMatchObject({ action: 'deny', detail: expect.stringContaining('sqli-orm-secret-lookup') });
+    expect(inspect({}, { query: 'user__password__regex=%5Ea' })).toMatchObject({ action: 'deny' });
+    expect(inspect({}, { query: 'password[startsWith]=a' })).toMatchObject({ action: 'deny', detail: expect.stringContaining('sqli-orm-secret-lookup') });
+    expect(inspect({}, { headers: {} }, { where: { resetToken: { startsWith: 'a' } } })).toMatchObject({ action: 'deny' });
+    expect(inspect({}, { query: 'price__gte=10&name__icontains=pan' })).toMatchObject({ action: 'allow' });
+    expect(inspect({}, { headers: {} }, { where: { name: { startsWith: 'a' } }, password: 'c0rrect horse' })).toMatchObject({ action: 'allow' });
+  });
+
   it('allows a JSON Schema property named __proto__ but not a polluting object', () => {
     const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string","description":"x"},"name":{"type":"string"}}}');
     expect(inspect({}, { headers: {} }, schema)).toMatchObject({ action: 'allow' });
