@@ -18,6 +18,8 @@ import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type Loc
 import { resolveTarget } from './virtual-patches.js';
 import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
+import { isSchemaPropertyName } from './json-schema-names.js';
+import { parseCookies } from './cookies.js';
 
 /** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
 export interface PayloadRequest {
@@ -61,18 +63,6 @@ const SQL_WORDS = /union|select/i;
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
-
-/** JSON Schema keywords whose value maps property names to schemas. */
-const SCHEMA_NAME_MAPS = new Set(['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions']);
-/** JSON Schema (2020-12 and draft-07) keywords: a schema whose keys are all in here is a schema, not a payload. */
-const SCHEMA_KEYWORDS = new Set([
-  'type', 'enum', 'const', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum',
-  'exclusiveMaximum', 'multipleOf', 'items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'contains',
-  'properties', 'patternProperties', 'additionalProperties', 'required', 'minProperties', 'maxProperties',
-  'propertyNames', 'dependentRequired', 'dependentSchemas', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else',
-  '$ref', '$id', '$schema', '$comment', '$anchor', '$defs', 'definitions', 'title', 'description', 'default',
-  'examples', 'example', 'deprecated', 'readOnly', 'writeOnly', 'nullable', 'unevaluatedProperties', 'unevaluatedItems',
-]);
 
 /** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
 function startsWithCommandWord(raw: string): boolean {
@@ -166,19 +156,9 @@ class Inspection {
   /** The value being walked below the current key, set by `walk` while it inspects that key. */
   private keyValue: unknown;
 
-  /**
-   * True when the current key names a property in a JSON Schema (`"properties": {"__proto__": {"type": "string"}}`):
-   * the parent key is a schema keyword that maps names to schemas, and the value is a schema made only of schema
-   * keywords, so even a merge that walked into it could set nothing but schema keywords.
-   */
+  /** True when the current key names a property in a JSON Schema (see `isSchemaPropertyName`). */
   private isSchemaPropertyName(): boolean {
-    const parent = this.segments[this.segments.length - 2];
-    if (typeof parent !== 'string' || !SCHEMA_NAME_MAPS.has(parent)) return false;
-    const value = this.keyValue;
-    if (typeof value === 'boolean') return true;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-    for (const key in value) if (!SCHEMA_KEYWORDS.has(key)) return false;
-    return true;
+    return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
   }
 
   /** Runs the detectors (or `detectors`) on one string. */
@@ -342,19 +322,6 @@ function schemaDeny(part: string, issues: readonly { path: readonly PropertyKey[
     (issue) => `${formatLocation(part, issue.path.map((p) => (typeof p === 'number' ? p : String(p))))}:${issue.code}`,
   );
   return { action: 'deny', code: 'payload_invalid', detail: `schema failed at ${[...new Set(paths)].join(',')}`, score: 0, hits: NO_HITS };
-}
-
-function parseCookies(header: string): Record<string, string> {
-  const cookies = Object.create(null) as Record<string, string>;
-  let count = 0;
-  for (const part of header.split(';')) {
-    if (++count > 100) break;
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    const name = part.slice(0, eq).trim();
-    if (name) cookies[name] = part.slice(eq + 1).trim();
-  }
-  return cookies;
 }
 
 /**
