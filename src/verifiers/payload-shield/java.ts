@@ -34,6 +34,9 @@ const GADGETS =
 const TYPE_KEYS = new Set(['@type', '@class', '$type', 'class', '@c', 'javaclass', 'java.class', '__type']);
 const GADGET_PACKAGE = /^\s*l?\s*\[?\s*(?:java|javax|sun|com\.sun|jdk|org\.apache|org\.springframework|org\.codehaus|org\.hibernate|com\.mchange|ch\.qos\.logback|org\.mozilla|bsh|groovy|com\.alibaba|oracle\.jdbc|org\.jboss|weblogic|com\.zaxxer|br\.com\.anteros|org\.aoju|com\.ibatis|org\.slf4j|clojure)\.[a-z_$][\w$.]{0,200};?\s*$/;
 
+// A dotted package path (`org.apache.x`, `com.sun.rowset`): two dots between letters.
+const DOTTED_NAME = /[a-z]\.[a-z_$][\w$]{1,40}\.[a-z_$]/;
+
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'java', severity: SEVERITY.critical };
 }
@@ -50,11 +53,13 @@ export function createJavaDetector(): Detector {
       // Cheap gates: every pattern below needs one of these substrings.
       const runtime = s.indexOf('runtime') !== -1 || s.indexOf('process') !== -1 || s.indexOf('script') !== -1;
       if (runtime && PROCESS_EXEC.test(s)) return hit(JAVA_RULES.processExec);
-      if ((s.indexOf('#') !== -1 || s.indexOf('@') !== -1 || s.indexOf('class') !== -1 || s.indexOf('{') !== -1 || s.indexOf('java.') !== -1) && EXPRESSION.test(s)) {
+      if ((s.indexOf('#') !== -1 || s.indexOf('@') !== -1 || s.indexOf('class') !== -1 || s.indexOf('{') !== -1 || s.indexOf('java.') !== -1 || s.indexOf('t(') !== -1) && EXPRESSION.test(s)) {
         return hit(JAVA_RULES.expression);
       }
       if (s.indexOf('classloader') !== -1 && CLASS_LOADER_BINDING.test(s)) return hit(JAVA_RULES.classLoader);
-      if (GADGETS.test(s)) return hit(JAVA_RULES.deserialization);
+      // Gadget names are dotted class names, XML documents, or serialised-stream prefixes.
+      const gadgetish = (s.indexOf('.') !== -1 && DOTTED_NAME.test(s)) || s.indexOf('<') !== -1 || s.indexOf('aced') !== -1 || s.indexOf('ro0ab') !== -1 || s.indexOf('h4sia') !== -1 || s.indexOf('transformer') !== -1 || s.indexOf('ysoserial') !== -1;
+      if (gadgetish && GADGETS.test(s)) return hit(JAVA_RULES.deserialization);
       return undefined;
     },
   };
