@@ -14,6 +14,7 @@ export interface CorpusRecord {
   id: string;
   source: string;
   category: string;
+  subcategory?: string;
   expected: 'attack' | 'benign';
   request: {
     method: string;
@@ -23,6 +24,18 @@ export interface CorpusRecord {
     body: string | null;
     contentType: string | null;
   };
+  meta?: { line?: string; file?: string; index?: number };
+}
+
+/**
+ * The key a record is split on: the list entry itself when the record came from a list (each entry appears twice,
+ * as a query parameter and as a JSON field, and both must land in the same half), else the record id.
+ */
+export function splitKey(record: CorpusRecord): string {
+  const meta = record.meta;
+  if (meta?.line !== undefined) return `line:${meta.line}`;
+  if (meta?.file !== undefined && meta.index !== undefined) return `file:${meta.file}:${meta.index}`;
+  return record.id;
 }
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

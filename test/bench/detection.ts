@@ -16,7 +16,8 @@ import {
   inspectPayload,
   type PayloadShieldOptions,
 } from '../../src/verifiers/payload-shield/index.js';
-import { corpusAvailable, CORPUS_PATH, loadCorpus, tally, toShieldRequest } from './detection-corpus.js';
+import { BENIGN_SEED, generateBenignCorpus, splitHalf, type Half } from './benign-corpus.js';
+import { corpusAvailable, CORPUS_PATH, loadCorpus, splitKey, tally, toShieldRequest } from './detection-corpus.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -32,7 +33,7 @@ if (!corpusAvailable()) {
 const paranoia = Number(flag('--paranoia') ?? 1) as 1 | 2 | 3 | 4;
 const options: PayloadShieldOptions = { paranoia };
 const direct = args.includes('--direct');
-const records = loadCorpus();
+const records = [...loadCorpus(), ...(args.includes('--dev-only') ? [] : generateBenignCorpus())];
 
 type Check = (i: number) => Promise<{ blocked: boolean; detail: string }>;
 
@@ -99,21 +100,50 @@ for (let i = 0; i < 200; i++) {
 }
 calibration.sort((a, b) => a - b);
 
-const scores = tally(records, flagged);
+// Per-half reports: `tune` is what rules may be adjusted on, `held` is never looked at while tuning.
+const halves = records.map((r) => (r.source === 'generated' ? splitHalf(r.id) : splitHalf(splitKey(r))));
 const pct = (a: number, b: number): string => (b === 0 ? '  n/a' : `${((100 * a) / b).toFixed(1).padStart(5)}%`);
-console.log(`payload shield detection: ${records.length} records, paranoia ${paranoia}, ${direct ? 'inspectPayload' : 'createShield().check'}`);
-console.log('category    detected / total');
-let attacks = 0;
-let caught = 0;
-for (const score of [...scores.values()].sort((a, b) => b.total - a.total)) {
-  if (score.category === 'benign') continue;
-  attacks += score.total;
-  caught += score.flagged;
-  console.log(`${score.category.padEnd(10)} ${pct(score.flagged, score.total)}  ${String(score.flagged).padStart(5)} / ${score.total}`);
+const devIdx = records.map((_r, i) => i).filter((i) => records[i]!.source !== 'generated');
+const genIdx = records.map((_r, i) => i).filter((i) => records[i]!.source === 'generated');
+const pick = (idx: number[], half: Half) => idx.filter((i) => halves[i] === half);
+const scoresOf = (idx: number[]) => tally(idx.map((i) => records[i]!), idx.map((i) => flagged[i]!));
+const devScores = { tune: scoresOf(pick(devIdx, 'tune')), held: scoresOf(pick(devIdx, 'held')) };
+console.log(`payload shield detection: paranoia ${paranoia}, ${direct ? 'inspectPayload' : 'createShield().check'}`);
+console.log(`dev corpus (${devIdx.length} records, split by a hash of the list entry): tune half | held half`);
+console.log('category       tune            held');
+const categories = [...scoresOf(devIdx).values()].filter((s) => s.category !== 'benign').sort((a, b) => b.total - a.total);
+const overall = { tune: [0, 0], held: [0, 0] };
+for (const { category } of categories) {
+  const cell = (half: 'tune' | 'held'): string => {
+    const s = devScores[half].get(category) ?? { flagged: 0, total: 0 };
+    overall[half][0]! += s.flagged;
+    overall[half][1]! += s.total;
+    return `${pct(s.flagged, s.total)} ${`${s.flagged}/${s.total}`.padStart(9)}`;
+  };
+  console.log(`${category.padEnd(10)} ${cell('tune')}  ${cell('held')}`);
 }
-const benign = scores.get('benign') ?? { total: 0, flagged: 0 };
-console.log(`${'overall'.padEnd(10)} ${pct(caught, attacks)}  ${String(caught).padStart(5)} / ${attacks}`);
-console.log(`false positives on benign: ${pct(benign.flagged, benign.total)}  (${benign.flagged} / ${benign.total})`);
+console.log(`${'overall'.padEnd(10)} ${pct(overall.tune[0]!, overall.tune[1]!)} ${`${overall.tune[0]}/${overall.tune[1]}`.padStart(9)}  ${pct(overall.held[0]!, overall.held[1]!)} ${`${overall.held[0]}/${overall.held[1]}`.padStart(9)}`);
+for (const half of ['tune', 'held'] as const) {
+  const b = devScores[half].get('benign') ?? { flagged: 0, total: 0 };
+  console.log(`dev benign, ${half} half: false positives ${pct(b.flagged, b.total)} (${b.flagged}/${b.total})`);
+}
+if (genIdx.length > 0) {
+  console.log(`generated benign corpus (${genIdx.length} records, seed ${BENIGN_SEED.toString(16)}, split by a hash of the record id):`);
+  for (const half of ['tune', 'held'] as const) {
+    const idx = pick(genIdx, half);
+    const fp = idx.filter((i) => flagged[i]).length;
+    const perFamily = new Map<string, [number, number]>();
+    for (const i of idx) {
+      const fam = records[i]!.subcategory ?? '?';
+      const cur = perFamily.get(fam) ?? [0, 0];
+      cur[1]++;
+      if (flagged[i]) cur[0]++;
+      perFamily.set(fam, cur);
+    }
+    const fams = [...perFamily].map(([f, [a, t]]) => `${f} ${a}/${t}`).join(', ');
+    console.log(`  ${half} half: false positives ${pct(fp, idx.length)} (${fp}/${idx.length})  [${fams}]`);
+  }
+}
 const sorted = [...times].sort((a, b) => a - b);
 const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 console.log(`time per request (single run): p50 ${at(0.5).toFixed(1)} µs, p99 ${at(0.99).toFixed(1)} µs, max ${sorted[sorted.length - 1]!.toFixed(1)} µs`);
@@ -130,14 +160,119 @@ if (slowest > 0) {
     .forEach(([t, i]) => console.log(`SLOW ${t.toFixed(0)} µs ${records[i]!.id} (${records[i]!.request.body?.length ?? 0} body bytes)`));
 }
 
+// `--half tune` while tuning: listing records of the held half would defeat the split.
+const halfFilter = flag('--half') as Half | undefined;
 const missCategory = flag('--misses');
 if (missCategory) {
   records.forEach((r, i) => {
-    if (r.category === missCategory && !flagged[i]) console.log(`MISS ${r.id} ${JSON.stringify((r as { meta?: { line?: string } }).meta?.line ?? '').slice(0, 160)}`);
+    if (r.category === missCategory && !flagged[i] && (halfFilter === undefined || halves[i] === halfFilter)) console.log(`MISS ${r.id} ${JSON.stringify((r as { meta?: { line?: string } }).meta?.line ?? '').slice(0, 160)}`);
   });
 }
 if (args.includes('--fp')) {
   records.forEach((r, i) => {
-    if (r.expected === 'benign' && flagged[i]) console.log(`FP ${r.id} ${details[i]}`);
+    if (r.expected === 'benign' && flagged[i] && (halfFilter === undefined || halves[i] === halfFilter)) {
+      console.log(`FP ${r.id} ${details[i]}`);
+      if (args.includes('--verbose')) console.log(`   ${JSON.stringify(r.request.query + ' ' + (r.request.body ?? '')).slice(0, 400)}`);
+    }
   });
+}
+
+// Worst case: a 1 MiB body (the default body limit) of markup- and syntax-dense values, through createShield().check.
+// With the default budget (`maxInspectBytes` 256 KiB, `maxInspectMillis` 25) inspection stops early and the request
+// is denied (fail closed); with the budget lifted the same body shows the full cost the budget caps.
+if (!args.includes('--no-worst-case')) {
+  const MIB = 1024 * 1024;
+  const shapes: Record<string, string> = {
+    markup: `<a href='x' b="y" onx=1 <c d=e>`,
+    'sql-ish': `1' or "a" = 'b' and (x) - `,
+    'shell-ish': `a;b|c&d\`e\`$(f) `,
+    encoded: '%25%32%35%26%23x3c;\\u0027 ',
+  };
+  const measure = async (body: string, payload: PayloadShieldOptions): Promise<[number, string]> => {
+    const shield = createShield({ payload } as Parameters<typeof createShield>[0]);
+    const raw = Buffer.from(body);
+    const runs: number[] = [];
+    let outcome = '';
+    for (let run = 0; run < 3; run++) {
+      const request = {
+        method: 'POST', path: '/v1/notes', ip: '127.0.0.1', query: '',
+        headers: { 'content-type': 'application/json', 'content-length': String(raw.length) },
+        readBody: async () => raw,
+      };
+      const start = performance.now();
+      const decision = await shield.check(request);
+      runs.push(performance.now() - start);
+      const detail = decision.results.map((r) => ('detail' in r && r.detail ? r.detail : '')).join(' ').slice(0, 60);
+      outcome = `${decision.allowed ? 'allowed' : `denied ${decision.code ?? ''}`}${detail ? `: ${detail}` : ''}`;
+    }
+    runs.sort((a, b) => a - b);
+    return [runs[1]!, outcome];
+  };
+  console.log('worst case, 1 MiB JSON body of dense values (median of 3, ms): default budget | budget lifted');
+  for (const [name, unit] of Object.entries(shapes)) {
+    const items: string[] = [];
+    let size = 20;
+    const v = unit.repeat(8);
+    const step = JSON.stringify(v).length + 1;
+    while (size + step < MIB) {
+      items.push(v);
+      size += step;
+    }
+    const body = JSON.stringify({ items });
+    const [defMs, defOut] = await measure(body, {});
+    const [fullMs, fullOut] = await measure(body, { limits: { maxInspectBytes: 2 * MIB, maxInspectMillis: 60_000 } });
+    console.log(`  ${name.padEnd(10)} ${(body.length / 1024).toFixed(0)} KiB: ${defMs.toFixed(1)} ms (${defOut}) | ${fullMs.toFixed(1)} ms (${fullOut})`);
+  }
+}
+
+// Per-check time for a typical mobile request: a ~1 KB JSON body with ordinary mobile headers, through check().
+{
+  const shield = createShield({ payload: {} } as Parameters<typeof createShield>[0]);
+  const body = JSON.stringify({
+    items: [
+      { sku: 'SKU-4F2A9C', name: "Levi's 501 jeans W32\" L34\"", qty: 1, price: 89.9 },
+      { sku: 'SKU-77E1B0', name: 'Cast-iron skillet 12"', qty: 2, price: 34.5 },
+    ],
+    note: "Leave at door; ring bell. It's a gift - no receipt please!",
+    shipping: { name: "Siobhán O'Neill", line1: '12 King\'s Road', line2: 'Apt #4; Building B', city: 'London', postcode: 'SW3 4NB', country: 'GB' },
+    coupon: 'SPRING-20',
+    paymentMethod: 'apple_pay',
+    device: { model: 'iPhone15,3', os: 'iOS 17.4.1', appVersion: '5.12.0 (5120)' },
+    clientTs: '2024-06-01T10:15:22.000Z',
+    tags: ['gift', 'express', 'eco-packaging'],
+    comment: 'Please deliver after 6pm (dog is friendly) & call +44 20 7946 0958 if needed.',
+  }).padEnd(1024, ' ');
+  const raw = Buffer.from(body);
+  const headers = {
+    host: 'api.example.com', 'user-agent': 'ShopApp/5.12.0 (iPhone; iOS 17.4.1; Scale/3.00)', accept: 'application/json',
+    'accept-language': 'en-GB,en;q=0.9', 'accept-encoding': 'br;q=1.0, gzip;q=0.9', 'content-type': 'application/json',
+    'content-length': String(raw.length), authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl',
+    'x-attestation-token': 'eyJhbGciOiJFUzI1NiJ9.eyJkaWQiOiJhYmMifQ.c2ln', 'x-request-id': '6f1c2a4e-8b7d-4c1e-9f00-2a3b4c5d6e7f',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', cookie: 'session=abc123; _ga=GA1.2.123456789.1700000000',
+  };
+  const make = () => ({ method: 'POST', path: '/v1/orders', ip: '127.0.0.1', query: '', headers, readBody: async () => raw });
+  for (let i = 0; i < 2000; i++) await shield.check(make());
+  const samples: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const start = performance.now();
+    await shield.check(make());
+    samples.push((performance.now() - start) * 1000);
+  }
+  samples.sort((a, b) => a - b);
+  const q = (p: number) => samples[Math.floor(p * samples.length)]!.toFixed(1);
+  console.log(`1 KB JSON body + 12 mobile headers through check(), 5000 runs: p50 ${q(0.5)} µs, p90 ${q(0.9)} µs, p99 ${q(0.99)} µs`);
+  // The payload shield's own share: inspectPayload on the already-parsed body (no core, no JSON.parse).
+  const compiled = compilePayloadOptions({});
+  const parsed: unknown = JSON.parse(body);
+  const view = { method: 'POST', path: '/v1/orders', headers, query: '' };
+  for (let i = 0; i < 2000; i++) inspectPayload(view, parsed, compiled);
+  const own: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const start = performance.now();
+    inspectPayload(view, parsed, compiled);
+    own.push((performance.now() - start) * 1000);
+  }
+  own.sort((a, b) => a - b);
+  const o = (p: number) => own[Math.floor(p * own.length)]!.toFixed(1);
+  console.log(`  of which inspectPayload alone: p50 ${o(0.5)} µs, p90 ${o(0.9)} µs, p99 ${o(0.99)} µs`);
 }

@@ -5,6 +5,7 @@
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import { CH } from './char-classes.js';
+import { COMMAND_LINE_WORDS, firstWord, GTFOBINS, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -14,6 +15,9 @@ export const CMDI_RULES = {
   shellSyntax: 'cmdi-shell-syntax',
   execCall: 'cmdi-exec-call',
   bareCommand: 'cmdi-bare-command',
+  windowsCommand: 'cmdi-windows-command',
+  commandLine: 'cmdi-command-line',
+  shellSpawn: 'cmdi-shell-spawn',
 } as const;
 
 // `exec('whoami')`, `system("ls")`, `child_process.execSync('id')`: a process-spawning call with a command in it.
@@ -65,6 +69,10 @@ function isSepAt(s: string, i: number): number {
 function isSep(c: number): boolean {
   // ; | & ` \n \r ( $(  and the start of the value
   return c === 59 || c === 124 || c === 38 || c === 96 || c === 10 || c === 13;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
 }
 
 function wordEnd(s: string, start: number): number {
@@ -122,6 +130,8 @@ function commandAt(s: string, start: number): boolean {
   // Markdown inline code (`` `id` ``, `` `type` ``): one ambiguous word between backticks is prose about code.
   if (s.charCodeAt(start - 1) === 96 && s.charCodeAt(end) === 96 && AMBIGUOUS_COMMANDS.has(name)) return false;
   if (UNAMBIGUOUS.has(name)) return true;
+  // `A&W`, `AT&T`, `B&Q`: a single `&` between letters is a name, not a background job.
+  if (s.charCodeAt(start - 1) === 38 && isWordChar(s.charCodeAt(start - 2)) && s.charCodeAt(start - 3) !== 38) return false;
   // After a line break, a word that ends the text is a line of prose (`...valid in\nRuby`), not a command.
   // A backtick substitution needs its closing backtick; a Markdown code fence (```ruby) is not one.
   if (sep0(s, start) === 96) {
@@ -139,6 +149,38 @@ function commandAt(s: string, start: number): boolean {
 
 const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
 
+const PROSE_WORD = /[a-z]{2,}/g;
+
+/**
+ * Markdown prose with code in it (`I ran \`ls -la ~/Library\` and...`, a \`\`\`bash fence in a support chat): the
+ * text outside the code spans is at least three words of prose, and the value does not start with shell syntax.
+ * Returns the text with the code spans blanked, or undefined when the value is not such prose.
+ */
+function proseWithoutCode(s: string): string | undefined {
+  const first = s.trimStart().charCodeAt(0);
+  if (isSep(first) && first !== 96) return undefined;
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const open = s.indexOf('`', i);
+    if (open === -1) {
+      out += s.slice(i);
+      break;
+    }
+    out += s.slice(i, open);
+    let ticks = 1;
+    while (s.charCodeAt(open + ticks) === 96) ticks++;
+    const close = s.indexOf('`'.repeat(ticks), open + ticks);
+    if (close === -1) return undefined; // an unclosed backtick is not Markdown
+    out += ' ';
+    i = close + ticks;
+  }
+  PROSE_WORD.lastIndex = 0;
+  let words = 0;
+  while (PROSE_WORD.exec(out) !== null && words < 3) words++;
+  return words >= 3 ? out : undefined;
+}
+
 /** A critical cmdi hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'cmdi', severity: SEVERITY.critical };
@@ -148,11 +190,20 @@ function hit(ruleId: string): RuleHit {
 export function createCmdiDetector(): Detector {
   return {
     category: 'cmdi',
-    detect(value: InspectedValue): RuleHit | undefined {
-      const s = value.lower;
+    readsPlainValues: true,
+    detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
+      let s = value.lower;
+      // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`): only
+      // values whose first word is one of those commands reach the patterns.
+      if (s.length >= 6 && s.length <= 2048 && value.role === 'value' && COMMAND_LINE_WORDS.has(firstWord(s))) {
+        if (UNIX_COMMAND_LINE.test(s)) return hit(CMDI_RULES.commandLine);
+        if (WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
+      }
       if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent | CH.backslash | CH.paren | CH.slash)) === 0) {
         return undefined;
       }
+      // At paranoia 1, code quoted in Markdown prose is text about commands, not commands.
+      if (paranoia < 2 && (value.mask & CH.backtick) !== 0) s = proseWithoutCode(s) ?? s;
       if ((s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
         // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``).
         const m = /(?:\$\(|`)\s*([\w\/.-]{1,40})/.exec(s);
@@ -174,6 +225,11 @@ export function createCmdiDetector(): Detector {
         if (call && COMMANDS.has(call[1]!.slice(call[1]!.lastIndexOf('/') + 1))) return hit(CMDI_RULES.execCall);
       }
       if (BARE_COMMAND.test(s)) return hit(CMDI_RULES.bareCommand);
+      if ((value.mask & (CH.slash | CH.amp | CH.lt | CH.pipe | CH.quote | CH.paren)) !== 0 && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
+      // After a separator (`| net view`, `& cmd /c ...`); at the start it was checked above.
+      if ((value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.paren)) !== 0 && WINDOWS_COMMAND.test(s)) {
+        return hit(CMDI_RULES.windowsCommand);
+      }
       return undefined;
     },
   };

@@ -13,8 +13,30 @@ import { compilePatches, type CompiledPatch } from './virtual-patches.js';
 import { createWeakSignalDetector } from './weak-signals.js';
 import { DEFAULT_DECODE_ROUNDS } from './normalise.js';
 
-/** Headers inspected by every detector unless configured otherwise. */
+/** With `inspectAllHeaders: false`, these (plus `headers`) are the only headers every detector reads. */
 export const DEFAULT_INSPECTED_HEADERS: readonly string[] = ['user-agent', 'referer', 'x-forwarded-host'];
+
+/**
+ * Headers a client repeats with the same value on every request: their detector results are cached (LRU), so
+ * inspecting every header costs one lookup for these. Per-request values (request ids, trace ids) are not cached:
+ * they would only evict the others.
+ */
+const CACHED_HEADERS: readonly string[] = [
+  'user-agent', 'referer', 'x-forwarded-host', 'accept', 'accept-language', 'accept-encoding', 'content-type', 'origin',
+  'host', 'x-app-version', 'x-device-model', 'x-platform', 'x-client-version', 'sec-ch-ua', 'sec-ch-ua-platform',
+  'sec-ch-ua-mobile', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'cache-control', 'pragma', 'dnt', 'via',
+];
+
+/**
+ * Headers never inspected: credentials and attestation proofs (opaque by design, and never to be copied into a
+ * detector's working strings), the cookie header (parsed and inspected cookie by cookie instead), and framing
+ * headers the HTTP parser already validated. Add your own with `ignoreHeaders` (e.g. a custom token header).
+ */
+export const NEVER_INSPECTED_HEADERS: readonly string[] = [
+  'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-attestation-token', 'approov-token',
+  'x-firebase-appcheck', 'x-play-integrity', 'x-app-attest-assertion', 'content-length', 'transfer-encoding',
+  'connection', 'x-hub-signature', 'x-hub-signature-256',
+];
 
 /** Options in their run-time form. */
 export interface CompiledPayloadOptions {
@@ -30,10 +52,19 @@ export interface CompiledPayloadOptions {
   /** Patches without a target (custom rules on every string). */
   readonly customRules: readonly CompiledPatch[];
   readonly headers: ReadonlySet<string>;
+  /** Headers whose detector results go through `headerVerdicts`. */
+  readonly cachedHeaders: ReadonlySet<string>;
+  /** Inspect every header not in `ignoredHeaders` with every detector (default true). */
+  readonly inspectAllHeaders: boolean;
+  readonly ignoredHeaders: ReadonlySet<string>;
+  /** Detectors that also read values without syntax characters (bare commands, session parameter names, scanners). */
+  readonly plainDetectors: readonly Detector[];
   readonly scanAllHeadersForLookups: boolean;
   readonly cookies: boolean;
   readonly contentTypes: readonly string[] | undefined;
   readonly decodeRounds: number;
+  /** Fail closed (`deny`) or open (`allow`) when the inspection budget runs out. */
+  readonly budgetExhausted: 'deny' | 'allow';
   readonly prototypePollution: boolean;
   readonly schemas: { readonly body?: z.ZodType; readonly query?: z.ZodType; readonly params?: z.ZodType };
   /**
@@ -73,10 +104,15 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     targetedPatches: patches.filter((p) => p.target !== undefined),
     customRules: modes.custom === 'off' ? [] : patches.filter((p) => p.target === undefined),
     headers: new Set([...DEFAULT_INSPECTED_HEADERS, ...(options.headers ?? [])]),
+    cachedHeaders: new Set([...CACHED_HEADERS, ...(options.headers ?? [])]),
+    inspectAllHeaders: options.inspectAllHeaders ?? true,
+    ignoredHeaders: new Set([...NEVER_INSPECTED_HEADERS, ...(options.ignoreHeaders ?? [])]),
+    plainDetectors: detectors.filter((d) => d.readsPlainValues === true),
     scanAllHeadersForLookups: options.scanAllHeadersForLookups ?? true,
     cookies: options.cookies ?? true,
     contentTypes: options.contentTypes?.map((t) => t.toLowerCase()),
     decodeRounds: options.decodeRounds ?? DEFAULT_DECODE_ROUNDS,
+    budgetExhausted: options.budgetExhausted ?? 'deny',
     prototypePollution: options.prototypePollution ?? true,
     schemas,
     headerVerdicts: new LRUCache<string, readonly RuleHit[]>({ max: 1000 }),

@@ -23,7 +23,11 @@ export function createCrlfDetector(): Detector {
       const s = value.lower;
       if ((value.mask & CH.newline) === 0) return undefined;
       if (KNOWN_HEADER_AFTER_BREAK.test(s)) return { ruleId: CRLF_RULES.headerInjection, category: 'crlf', severity: SEVERITY.critical };
-      if ((value.kind === 'path' || value.kind === 'header' || value.kind === 'query') && ANY_HEADER_AFTER_BREAK.test(s)) {
+      // A line break in the path or in a parameter name has no legitimate use (names and paths are single-line).
+      if (value.kind === 'path' || (value.role === 'key' && value.kind !== 'body')) {
+        return { ruleId: CRLF_RULES.lineBreak, category: 'crlf', severity: SEVERITY.critical };
+      }
+      if ((value.kind === 'header' || value.kind === 'query') && ANY_HEADER_AFTER_BREAK.test(s)) {
         return { ruleId: CRLF_RULES.lineBreak, category: 'crlf', severity: SEVERITY.critical };
       }
       return undefined;

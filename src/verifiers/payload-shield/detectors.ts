@@ -15,6 +15,13 @@ import { createTraversalDetector } from './traversal.js';
 import type { Detector } from './types.js';
 import { createXssDetector } from './xss.js';
 import { createXxeDetector } from './xxe.js';
+import { createJavaDetector } from './java.js';
+import { createPhpDetector } from './php.js';
+import { createSsjiDetector } from './ssji.js';
+import { createRfiDetector } from './rfi.js';
+import { createSessionFixationDetector } from './session-fixation.js';
+import { createScannerDetector } from './scanner.js';
+import { createOrmDetector } from './orm.js';
 
 /** Builds one instance of every built-in detector. Detectors are stateless; one set serves every request. */
 export function createBuiltinDetectors(): Detector[] {
@@ -31,5 +38,12 @@ export function createBuiltinDetectors(): Detector[] {
     createSstiDetector(),
     createCmdiDetector(),
     createLdapiDetector(),
+    createJavaDetector(),
+    createPhpDetector(),
+    createSsjiDetector(),
+    createRfiDetector(),
+    createSessionFixationDetector(),
+    createScannerDetector(),
+    createOrmDetector(),
   ];
 }

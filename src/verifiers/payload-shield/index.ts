@@ -17,7 +17,7 @@ export {
   type CategoryMode,
 } from './options.js';
 export { inspectPayload, inspectRequestHead, describeVerdict, type PayloadRequest, type PayloadVerdict } from './inspect.js';
-export { compilePayloadOptions, DEFAULT_INSPECTED_HEADERS, type CompiledPayloadOptions } from './compile.js';
+export { compilePayloadOptions, DEFAULT_INSPECTED_HEADERS, NEVER_INSPECTED_HEADERS, type CompiledPayloadOptions } from './compile.js';
 export { DEFAULT_LIMITS, type PayloadLimits } from './limits.js';
 export { CATEGORIES, SEVERITY, type Category, type LocatedHit, type RuleHit } from './types.js';
 export { parseQueryString, type ParsedQuery } from './query-parser.js';

@@ -14,8 +14,12 @@ import { detectPollutionKey } from './prototype-pollution.js';
 import { parseQueryString } from './query-parser.js';
 import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
-import type { Detector, InspectedValue, LocatedHit, LocationKind, RuleHit, ValueRole } from './types.js';
+import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
 import { resolveTarget } from './virtual-patches.js';
+import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
+import { isSecretOperator, ORM_RULES } from './orm.js';
+import { isSchemaPropertyName } from './json-schema-names.js';
+import { parseCookies } from './cookies.js';
 
 /** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
 export interface PayloadRequest {
@@ -28,7 +32,13 @@ export interface PayloadRequest {
 
 /** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */
 export type PayloadVerdict =
-  | { readonly action: 'allow'; readonly score: number; readonly hits: readonly LocatedHit[] }
+  | {
+      readonly action: 'allow';
+      readonly score: number;
+      readonly hits: readonly LocatedHit[];
+      /** Set when the budget ran out with `budgetExhausted: 'allow'`: which limit, and where inspection stopped. */
+      readonly incomplete?: LimitViolation;
+    }
   | {
       readonly action: 'deny';
       readonly code: ShieldCode;
@@ -39,7 +49,12 @@ export type PayloadVerdict =
 
 const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), createCrlfDetector()];
 const MAX_DETAIL_HITS = 10;
+/** Values longer than this read the clock before they are inspected. */
+const CLOCK_EVERY_CHARS = 2048;
+/** Characters inspected before the time budget applies. */
+const CLOCK_FLOOR = 16 * 1024;
 const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
+const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
 
 // Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
 // separately): ordinary values cost one character loop.
@@ -48,6 +63,11 @@ const SQL_WORDS = /union|select/i;
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
+
+/** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
+function startsWithCommandWord(raw: string): boolean {
+  return raw.length >= 6 && COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
+}
 
 function limitDeny(v: LimitViolation): PayloadVerdict {
   return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
@@ -86,6 +106,9 @@ class Inspection {
   violation: LimitViolation | undefined;
   stopped = false;
   private bytes = 0;
+  /** Strings inspected since the clock was last read: reading it for every string would cost more than it saves. */
+  private sinceClock = 0;
+  private readonly deadline: number;
   private readonly segments: PathSegment[] = [];
   private root = '';
   private readonly limits: PayloadLimits;
@@ -96,6 +119,7 @@ class Inspection {
     private readonly path: string,
   ) {
     this.limits = options.limits;
+    this.deadline = performance.now() + options.limits.maxInspectMillis;
   }
 
   get done(): boolean {
@@ -120,8 +144,21 @@ class Inspection {
     }
   }
 
+  private clockExpired(): boolean {
+    this.sinceClock = 0;
+    return performance.now() > this.deadline;
+  }
+
   private violate(limit: keyof PayloadLimits, code: LimitViolation['code'] = 'payload_too_large'): void {
     this.violation ??= { limit, code, location: this.location() };
+  }
+
+  /** The value being walked below the current key, set by `walk` while it inspects that key. */
+  private keyValue: unknown;
+
+  /** True when the current key names a property in a JSON Schema (see `isSchemaPropertyName`). */
+  private isSchemaPropertyName(): boolean {
+    return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
   }
 
   /** Runs the detectors (or `detectors`) on one string. */
@@ -129,8 +166,15 @@ class Inspection {
     if (this.done) return;
     this.bytes += raw.length;
     if (this.bytes > this.limits.maxInspectBytes) return this.violate('maxInspectBytes');
+    // The time budget is checked between values (every 16th, and before any long one) once the request is past
+    // CLOCK_FLOOR characters: below that the worst case is bounded anyway (milliseconds), and an ordinary request
+    // must never be denied because a GC pause or a busy CPU stretched its microseconds. One value costs at most
+    // what `maxStringLength` characters cost, so the overrun past the deadline is bounded too.
+    if (this.bytes > CLOCK_FLOOR && (++this.sinceClock >= 16 || raw.length > CLOCK_EVERY_CHARS) && this.clockExpired()) {
+      return this.violate('maxInspectMillis');
+    }
     if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
-    if (role === 'key' && this.options.prototypePollution) {
+    if (role === 'key' && this.options.prototypePollution && !this.isSchemaPropertyName()) {
       const pollution = detectPollutionKey(raw);
       if (pollution) {
         this.record(pollution);
@@ -138,7 +182,8 @@ class Inspection {
       }
     }
     const custom = this.options.customRules;
-    if (kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE) {
+    const cached = kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE && this.options.cachedHeaders.has(name);
+    if (cached) {
       this.inspectCachedHeader(raw, name);
       if (custom.length === 0 || this.done) return;
     }
@@ -147,10 +192,18 @@ class Inspection {
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
     const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
-    if (!plain && !(kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE)) {
-      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask };
+    // Values without syntax characters only go to the few detectors that read them (a bare `whoami`, a `JSESSIONID`
+    // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
+    const active = !plain
+      ? detectors
+      : detectors === this.options.detectors &&
+          (kind === 'header' || kind === 'path' || (role === 'key' && (kind === 'query' || raw.indexOf('__') !== -1)) || startsWithCommandWord(raw))
+        ? this.options.plainDetectors
+        : NO_DETECTORS;
+    if (!cached && active.length > 0) {
+      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth: this.segments.length };
       const paranoia = this.options.paranoia;
-      for (const detector of detectors) {
+      for (const detector of active) {
         const hit = detector.detect(value, paranoia);
         if (hit) {
           this.record(hit);
@@ -175,9 +228,10 @@ class Inspection {
       const found: RuleHit[] = [];
       const decoded = normalise(raw, this.options.decodeRounds);
       const mask = charMask(decoded);
-      if ((mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded)) {
-        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask };
-        for (const detector of this.options.detectors) {
+      const interesting = (mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded);
+      {
+        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
+        for (const detector of interesting ? this.options.detectors : this.options.plainDetectors) {
           const hit = detector.detect(value, this.options.paranoia);
           if (hit) found.push(hit);
         }
@@ -216,7 +270,13 @@ class Inspection {
       if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
       if (++keys > this.limits.maxKeys) return this.violate('maxKeys');
       this.segments.push(key);
+      this.keyValue = record[key];
       this.inspectString(key, kind, 'key', key.toLowerCase());
+      // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
+      const parent = this.segments[this.segments.length - 2];
+      if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, key)) {
+        this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
+      }
       if (!this.done) this.walk(record[key], kind, key.toLowerCase(), depth + 1);
       this.segments.pop();
       if (this.done) return;
@@ -262,19 +322,6 @@ function schemaDeny(part: string, issues: readonly { path: readonly PropertyKey[
     (issue) => `${formatLocation(part, issue.path.map((p) => (typeof p === 'number' ? p : String(p))))}:${issue.code}`,
   );
   return { action: 'deny', code: 'payload_invalid', detail: `schema failed at ${[...new Set(paths)].join(',')}`, score: 0, hits: NO_HITS };
-}
-
-function parseCookies(header: string): Record<string, string> {
-  const cookies = Object.create(null) as Record<string, string>;
-  let count = 0;
-  for (const part of header.split(';')) {
-    if (++count > 100) break;
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    const name = part.slice(0, eq).trim();
-    if (name) cookies[name] = part.slice(eq + 1).trim();
-  }
-  return cookies;
 }
 
 /**
@@ -345,7 +392,7 @@ export function inspectPayload(
       if (options.cookies) cookies = parseCookies(value);
       continue;
     }
-    if (options.headers.has(name)) {
+    if ((options.inspectAllHeaders || options.headers.has(name)) && !options.ignoredHeaders.has(name)) {
       inspection.at('header', [name]).inspectString(value, 'header', 'value', name);
     } else if (options.scanAllHeadersForLookups && value.indexOf('${') !== -1) {
       inspection.at('header', [name]).inspectString(value, 'header', 'value', name, HEADER_ONLY_DETECTORS);
@@ -354,14 +401,18 @@ export function inspectPayload(
   if (cookies) {
     for (const name in cookies) {
       if (inspection.done) break;
-      inspection.at('cookie', [name]).inspectString(cookies[name]!, 'cookie', 'value', name.toLowerCase());
+      inspection.at('cookie', [name]).inspectString(name, 'cookie', 'key', name.toLowerCase());
+      if (!inspection.done) inspection.inspectString(cookies[name]!, 'cookie', 'value', name.toLowerCase());
     }
   }
 
   if (typeof body === 'string') inspection.at('body').inspectString(body, 'body', 'value', '');
   else if (body !== undefined && !Buffer.isBuffer(body)) inspection.at('body').walk(body, 'body', '', 0);
 
-  if (inspection.violation) return limitDeny(inspection.violation);
+  // A structural limit always denies; an exhausted inspection budget denies unless configured to let it pass.
+  const violation = inspection.violation;
+  const budget = violation !== undefined && (violation.limit === 'maxInspectBytes' || violation.limit === 'maxInspectMillis');
+  if (violation && (!budget || options.budgetExhausted === 'deny')) return limitDeny(violation);
 
   // Virtual patches with a target read exactly that value.
   if (!inspection.stopped && options.targetedPatches.length > 0 && options.modes.custom !== 'off') {
@@ -401,7 +452,7 @@ export function inspectPayload(
       hits,
     };
   }
-  return { action: 'allow', score: inspection.score, hits };
+  return violation ? { action: 'allow', score: inspection.score, hits, incomplete: violation } : { action: 'allow', score: inspection.score, hits };
 }
 
 /** A one-line, value-free description of the matches in a verdict (for monitor-mode pass details). */

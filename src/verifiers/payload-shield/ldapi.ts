@@ -12,6 +12,10 @@ export const LDAPI_RULES = { filterInjection: 'ldapi-filter-injection' } as cons
 const FILTER_INJECTION =
   /\(\s*[|&!]\s*\(|\)\s*\(\s*[|&!]?\s*[a-z][\w-]{0,40}\s*[~<>]?=|\*\s*\)\s*\(|\(\s*[|&!]\s*[a-z][\w-]{0,40}\s*[~<>]?=\s*\*|\*\s*\)\s*\)|\(\s*[a-z][\w-]{0,40}\s*=\s*\*\s*\)\s*\)/;
 
+// The absolute TRUE and FALSE filters (`)(&)`, `)(|)`, RFC 4526) appended after closing the application's clause,
+// and the fuzzing fragment `*()|&'`.
+const ABSOLUTE_FILTER = /\)\s*\(\s*[&|]\s*\)|\*\s*\(\s*\)\s*\|\s*&/;
+
 /** Creates the LDAP injection detector. */
 export function createLdapiDetector(): Detector {
   return {
@@ -19,7 +23,7 @@ export function createLdapiDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if ((value.mask & CH.paren) === 0) return undefined;
-      if (FILTER_INJECTION.test(s)) return { ruleId: LDAPI_RULES.filterInjection, category: 'ldapi', severity: SEVERITY.critical };
+      if (FILTER_INJECTION.test(s) || ABSOLUTE_FILTER.test(s)) return { ruleId: LDAPI_RULES.filterInjection, category: 'ldapi', severity: SEVERITY.critical };
       return undefined;
     },
   };

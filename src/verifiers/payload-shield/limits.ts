@@ -15,8 +15,18 @@ export interface PayloadLimits {
   maxArrayLength: number;
   /** Characters in one string value or key. Over → 413. Default 100000. */
   maxStringLength: number;
-  /** Characters inspected per request (keys and values of path, query, headers, cookies, body). Over → 413. Default 1 MiB. */
+  /**
+   * Inspection budget in characters per request (keys and values of path, query, headers, cookies, body). Over →
+   * `budgetExhausted` decides (413 by default). Default 256 KiB: a quarter of the body limit, because inspecting
+   * markup-dense text costs far more than parsing it.
+   */
   maxInspectBytes: number;
+  /**
+   * Inspection budget in milliseconds per request (wall clock, read between values). Over → `budgetExhausted`.
+   * Default 50: ordinary requests take microseconds; the cap bounds what a crafted body can cost. A GC pause or a
+   * starved CPU counts too, so on a heavily loaded host raise it or set `budgetExhausted: 'allow'`.
+   */
+  maxInspectMillis: number;
   /** Length of the path plus query string. Over → 413. Default 8192. */
   maxUrlLength: number;
   /** Number of request headers. Over → 413. Default 100. */
@@ -36,7 +46,8 @@ export const DEFAULT_LIMITS: Readonly<PayloadLimits> = Object.freeze({
   maxKeys: 1000,
   maxArrayLength: 10_000,
   maxStringLength: 100_000,
-  maxInspectBytes: 1024 * 1024,
+  maxInspectBytes: 256 * 1024,
+  maxInspectMillis: 50,
   maxUrlLength: 8192,
   maxHeaderCount: 100,
   maxHeaderBytes: 16_384,

@@ -65,14 +65,27 @@ export interface PayloadShieldOptions {
   exclusions?: readonly PayloadExclusion[];
   /** Virtual patches and custom rules. */
   virtualPatches?: readonly VirtualPatch[];
-  /** Extra request headers (lower case) to inspect with every detector, besides user-agent, referer, x-forwarded-host. */
+  /**
+   * Extra request headers (lower case) whose detector results are cached, besides user-agent, referer and
+   * x-forwarded-host; with `inspectAllHeaders: false`, the only headers every detector reads.
+   */
   headers?: readonly string[];
-  /** Inspect every header for Log4Shell lookups and CRLF injection. Default true. */
+  /** Inspect every request header (except the never-inspected ones and `ignoreHeaders`) with every detector. Default true. */
+  inspectAllHeaders?: boolean;
+  /** Headers (lower case) never inspected, added to the built-in list (credentials, attestation tokens, cookie, framing). */
+  ignoreHeaders?: readonly string[];
+  /** With `inspectAllHeaders: false`: still inspect every other header for Log4Shell lookups and CRLF. Default true. */
   scanAllHeadersForLookups?: boolean;
-  /** Inspect cookie values. Default true. */
+  /** Inspect cookie names and values. Default true. */
   cookies?: boolean;
   /** Allowed body media types (`application/json`, `application/*+json`...); omitted = any. Others → 415. */
   contentTypes?: readonly string[];
+  /**
+   * What happens when the inspection budget (`limits.maxInspectBytes`, `limits.maxInspectMillis`) runs out before the
+   * whole request was inspected: `deny` (default, fail closed: 413 `payload_too_large`) or `allow` (the request
+   * passes unless what was inspected already scored a deny; the pass detail says the inspection was incomplete).
+   */
+  budgetExhausted?: 'deny' | 'allow';
   /** Rounds of URL/entity/escape decoding. Default 3. */
   decodeRounds?: number;
   /** Deny `__proto__` / `constructor` / `prototype` keys anywhere. Default true. */
@@ -115,6 +128,7 @@ const limitsSchema = z
     maxArrayLength: z.number().int().positive(),
     maxStringLength: z.number().int().positive(),
     maxInspectBytes: z.number().int().positive(),
+    maxInspectMillis: z.number().positive().max(60_000),
     maxUrlLength: z.number().int().positive(),
     maxHeaderCount: z.number().int().positive(),
     maxHeaderBytes: z.number().int().positive(),
@@ -158,9 +172,12 @@ export const payloadShieldOptionsSchema = z
     exclusions: z.array(payloadExclusionSchema).optional(),
     virtualPatches: z.array(virtualPatchSchema).optional(),
     headers: z.array(z.string().min(1).regex(/^[a-z0-9-]+$/, 'lower-case header name')).optional(),
+    inspectAllHeaders: z.boolean().optional(),
+    ignoreHeaders: z.array(z.string().min(1).regex(/^[a-z0-9-]+$/, 'lower-case header name')).optional(),
     scanAllHeadersForLookups: z.boolean().optional(),
     cookies: z.boolean().optional(),
     contentTypes: z.array(z.string().min(3).includes('/')).optional(),
+    budgetExhausted: z.enum(['deny', 'allow']).optional(),
     decodeRounds: z.number().int().min(1).max(5).optional(),
     prototypePollution: z.boolean().optional(),
     body: zodTypeSchema.optional(),
@@ -182,6 +199,7 @@ export function mergePayloadOptions(base: PayloadShieldOptions, route: PayloadRo
     exclusions: [...(base.exclusions ?? []), ...(route.exclusions ?? [])],
     virtualPatches: [...(base.virtualPatches ?? []), ...(route.virtualPatches ?? [])],
     headers: [...new Set([...(base.headers ?? []), ...(route.headers ?? [])])],
+    ignoreHeaders: [...new Set([...(base.ignoreHeaders ?? []), ...(route.ignoreHeaders ?? [])])],
   };
 }
 

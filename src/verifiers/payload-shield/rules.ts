@@ -14,6 +14,13 @@ import type { Category } from './types.js';
 import { WEAK_SIGNAL_RULES } from './weak-signals.js';
 import { XSS_RULES } from './xss.js';
 import { XXE_RULES } from './xxe.js';
+import { JAVA_RULES } from './java.js';
+import { PHP_RULES } from './php.js';
+import { SSJI_RULES } from './ssji.js';
+import { RFI_RULES } from './rfi.js';
+import { SESSION_RULES } from './session-fixation.js';
+import { SCANNER_RULES } from './scanner.js';
+import { ORM_RULES } from './orm.js';
 
 /** Every built-in rule id, with its category and the paranoia level it starts at. */
 export const RULE_CATALOGUE: readonly { readonly id: string; readonly category: Category; readonly paranoia: number }[] = [
@@ -30,5 +37,12 @@ export const RULE_CATALOGUE: readonly { readonly id: string; readonly category: 
   ...Object.values(XXE_RULES).map((id) => ({ id, category: 'xxe' as const, paranoia: 1 })),
   ...Object.values(SSI_RULES).map((id) => ({ id, category: 'ssi' as const, paranoia: 1 })),
   { id: PROTO_RULE, category: 'proto', paranoia: 1 },
+  ...Object.values(JAVA_RULES).map((id) => ({ id, category: 'java' as const, paranoia: 1 })),
+  ...Object.values(PHP_RULES).map((id) => ({ id, category: 'php' as const, paranoia: 1 })),
+  ...Object.values(SSJI_RULES).map((id) => ({ id, category: 'ssji' as const, paranoia: 1 })),
+  ...Object.values(RFI_RULES).map((id) => ({ id, category: 'rfi' as const, paranoia: 1 })),
+  ...Object.values(SESSION_RULES).map((id) => ({ id, category: 'session' as const, paranoia: 1 })),
+  ...Object.values(SCANNER_RULES).map((id) => ({ id, category: 'scanner' as const, paranoia: 1 })),
+  ...Object.values(ORM_RULES).map((id) => ({ id, category: 'sqli' as const, paranoia: 1 })),
   ...Object.values(WEAK_SIGNAL_RULES).map((r) => ({ id: r.id, category: r.category, paranoia: r.paranoia })),
 ];

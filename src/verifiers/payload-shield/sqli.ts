@@ -56,6 +56,10 @@ const SCHEMA_OBJECTS = new Set([
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
+// `1 or true` and `1 order by 5`: unquoted probes with no SQL punctuation at all.
+const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:(?:or|and|xor)\s+(?:true|false)|(?:order|group)\s+by\s+\d{1,3})\s*$/;
+const UNICODE_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/;
+const UNICODE_SPACES = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/g;
 const UNICODE_PUNCTUATION = /[\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u2033\u2013\u2014\uff07]/;
 
 function foldUnicodePunctuation(s: string): string {
@@ -64,6 +68,16 @@ function foldUnicodePunctuation(s: string): string {
     .replace(/[\u201c\u201d\u2033]/g, '"')
     .replace(/[\u2013\u2014]/g, '--');
 }
+
+// An inch or foot mark: a quote right after a number that follows a space, `(`, `x`, `-` or another mark
+// (`pipe 16" or 18"`, `5'10"`, `3/4"-10`, `6' x 9'`), followed by a space, the end, a digit, `x` or a single `-`.
+// SQL keeps its quotes: `'1'='1` (quoted number), `1'='1`, `1')`, `1'--` (SQL follows), `pass123'` (part of a
+// word), and a number that starts the value (`1' or '1'='1`).
+const INCH_MARK = /(?<=[\s(x-]|\d['"])(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=$|[\sx\d]|-(?!-))/g;
+const LEADING_INCH_MARK = /^(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=\s)/;
+const DIGIT_QUOTE = /\d['"]/;
+// A plain e-mail address: `select@example.com` is a mailbox, not `SELECT @variable`.
+const PLAIN_EMAIL = /^[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$/;
 
 /** Syntax without which no SQL injection is possible (lone `/`, `-`, `,` are too common in URLs and prose). */
 const SQL_CHARS =
@@ -128,14 +142,16 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         break;
       case 'B':
         // `1 order by 1--`, `1 group by 1,2 having`
-        if (i > 0 && (fp[i - 1] === '1' || fp[i - 1] === 's') && words[i + 1] === 'by' && /^[1n](?:$|[c,;)W])/.test(fp.slice(i + 2, i + 4))) {
+        // (`10 order by price` in a search is prose: a column name counts only before a comment, `;`, `,` or `)`.)
+        if (i > 0 && (fp[i - 1] === '1' || fp[i - 1] === 's') && words[i + 1] === 'by' && /^(?:1(?:$|[c,;)W])|n[c,;)W])/.test(fp.slice(i + 2, i + 4))) {
           return SQLI_RULES.clauseInjection;
         }
         break;
       case ';': {
         if (next === 'S' || next === 'E') return SQLI_RULES.stacked;
         // `; if exists (`, `; if (1=1) waitfor`, `; begin`
-        if (next === 'k' && words[i + 1] === 'if' && (fp[i + 2] === '(' || words[i + 2] === 'exists' || words[i + 2] === 'not')) {
+        // (`; if not, skip` is prose: `not` counts only as `not exists`.)
+        if (next === 'k' && words[i + 1] === 'if' && (fp[i + 2] === '(' || words[i + 2] === 'exists' || (words[i + 2] === 'not' && words[i + 3] === 'exists'))) {
           return SQLI_RULES.stacked;
         }
         break;
@@ -195,8 +211,10 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
           }
           if (fp[k] === 'o' && COMPARISON.has(words[k]!)) {
             const b = fp[k + 1];
-            // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology.
-            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && words[j] === words[k + 1]))) {
+            // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology;
+            // and a word operator before a bare name is prose (`16 or 18 like new`).
+            const wordOperator = /^[a-z]/.test(words[k]!);
+            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && words[j] === words[k + 1])) && !(wordOperator && b === 'n' && a !== 'n')) {
               return SQLI_RULES.tautology;
             }
           }
@@ -217,6 +235,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
  */
 function commentTruncationRule(t: SqlFingerprint): string | undefined {
   const { fp } = t;
+  // `1 or true`, `0 and false--`, `1) or true#`: a number, logic, a boolean literal, and nothing else.
+  if (/^1\)*&1c?$/.test(fp) && (t.words[fp.indexOf('&') + 1] === 'true' || t.words[fp.indexOf('&') + 1] === 'false')) return SQLI_RULES.tautology;
   // A value that is only a trailing clause: ` ORDER BY 12--`, ` HAVING 1=1--`, ` GROUP BY 1,2`.
   if (/^Bk[1n](?:,[1n])*c?$/.test(fp) && t.words[1] === 'by') return SQLI_RULES.clauseInjection;
   if (/^W[1sv]o[1sv](?:c|;)?$/.test(fp) && COMPARISON.has(t.words[2]!)) return SQLI_RULES.tautology;
@@ -297,7 +317,8 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
     // or in a comment, or continues with logic. `" - "MAGAZINE"` closes its last string: a syntax error, not SQL.
     if (t.openEnd || fp.endsWith('c') || fp.indexOf('&', i) !== -1) return SQLI_RULES.quoteBreak;
   }
-  if (a === 'E' && (b === 'v' || ((words[i] === 'drop' || words[i] === 'create' || words[i] === 'alter' || words[i] === 'truncate') && b === 'k'))) {
+  // `Revert "Drop table view"` quotes a phrase: a statement after a quote must not end inside a new string.
+  if (a === 'E' && !t.openEnd && (b === 'v' || ((words[i] === 'drop' || words[i] === 'create' || words[i] === 'alter' || words[i] === 'truncate') && b === 'k'))) {
     return SQLI_RULES.quoteBreak; // x'declare @a   '; drop table
   }
   if (a === 'W' && b !== undefined && '1fv(n'.includes(b)) return SQLI_RULES.quoteBreak;
@@ -316,7 +337,17 @@ export function createSqliDetector(): Detector {
       // Typographic quotes, primes and dashes (`’ or ‘1’=’1`, `'1′='1–`) become SQL quotes and comments in some
       // drivers and copy-paste paths.
       if (UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);
-      if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1) return undefined;
+      // Non-breaking and other Unicode spaces separate tokens for MySQL and MSSQL as a space does.
+      if (UNICODE_SPACE.test(s)) s = s.replace(UNICODE_SPACES, ' ');
+      if (DIGIT_QUOTE.test(s)) {
+        const folded = s.replace(INCH_MARK, '$1 ');
+        // A leading `16" or 18"` is a measure too once the value has another one; `1' or '1'='1` has none.
+        s = folded === s ? s : folded.replace(LEADING_INCH_MARK, '$1 ');
+      }
+      if ((value.mask & CH.at) !== 0 && PLAIN_EMAIL.test(s)) return undefined;
+      if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1 && !BOOLEAN_PROBE.test(s)) {
+        return undefined;
+      }
       const bare = sqlFingerprint(s, 0);
       const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
       if (bareRule) return hit(bareRule);

@@ -38,6 +38,12 @@ const METADATA_HOSTS = new Set([
 
 const INTERNAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback', 'broadcasthost', '0']);
 
+/** Schemes a server-side client fetches; an internal host behind `ssh://`, `git://` or `mailto:` is not SSRF. */
+const FETCHED_SCHEMES = new Set([
+  'http', 'https', 'ftp', 'ftps', 'gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'smb', 'file',
+  'ws', 'wss', 'telnet', 'php', 'phar', 'expect', 'ogg', 'rtsp',
+]);
+
 const DANGEROUS_SCHEMES = new Set(['gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'smb', 'telnet', 'ftp', 'file']);
 
 /** Names of parameters that carry a URL or host to fetch; a bare host there (no scheme) is checked too. */
@@ -45,16 +51,33 @@ const DANGEROUS_SCHEMES = new Set(['gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'n
 const IDENTIFIER_KEY = /^(?:[$@][a-z]*|id|ids)$/;
 const URL_PARAM_NAME = /(?:^|[_-])(?:url|uri|host|hostname|callback|webhook|endpoint|redirect|redirect_uri|next|dest|destination|target|link|src|source|image|image_url|avatar|feed|proxy|domain|site|server|address|addr|return|return_url|continue|path|file|fetch|load|page)$|url$|uri$/;
 
+/** Public DNS names that resolve to loopback by design (development conveniences, and SSRF filter bypasses). */
+const LOOPBACK_DNS = /(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me|fuf\.me|localhost\.run|lacolhost\.com|readme\.localtest\.me|yoogle\.com|spoofed\.burpcollaborator\.net|127-0-0-1\.(?:nip|sslip)\.io|localh\.st|1ocalhost\.\w+|ulh\.us|127\.0\.0\.1\.(?:nip|sslip|xip)\.io)$/;
+// Ideographic and fullwidth full stops act as dots in hostnames (IDNA), and enclosed or fullwidth digits fold to
+// ASCII under NFKC, the normalisation URL parsers apply to hosts: `①②⑦。⓪。⓪。①` is 127.0.0.1.
+const IDNA_DOTS = /[\u3002\uff0e\uff61]/g;
+// A dotless IPv4 written as a number too large for 32 bits: parsers that wrap it modulo 2^32 reach the low bits.
+const OVERFLOW_DECIMAL = /^\d{10,20}$/;
+
+/** The host as a URL parser would see it: NFKC-folded, IDNA dots, overflowed dotless numbers wrapped. */
+function canonicalHost(host: string): string {
+  let h = host;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(h)) h = h.normalize('NFKC').replace(IDNA_DOTS, '.').toLowerCase();
+  if (OVERFLOW_DECIMAL.test(h) && BigInt(h) > 4294967295n) h = String(Number(BigInt(h) % 4294967296n));
+  return h;
+}
+
 /** Classifies one host string; returns a rule id when it points inside the network. */
 export function classifyHost(hostInput: string): string | undefined {
-  let host = hostInput.trim().toLowerCase();
+  let host = canonicalHost(hostInput.trim().toLowerCase());
   if (host.endsWith('.')) host = host.slice(0, -1);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   const zone = host.indexOf('%');
   if (zone !== -1) host = host.slice(0, zone);
   if (host.length === 0) return undefined;
   if (METADATA_HOSTS.has(host)) return SSRF_RULES.metadata;
-  if (INTERNAL_NAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
+  if (INTERNAL_NAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local') || LOOPBACK_DNS.test(host)) {
     return SSRF_RULES.internalHost;
   }
   // ipaddr.js is only asked about strings that can be an address (digits, hex, dots, colons, 0x): cheap for names.
@@ -63,6 +86,14 @@ export function classifyHost(hostInput: string): string | undefined {
     if (addr.kind() === 'ipv6') {
       const v6 = addr as ipaddr.IPv6;
       if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address();
+      else {
+        // `::127.0.0.1` (IPv4-compatible, deprecated but still parsed) and `64:ff9b::7f00:1` (NAT64) embed an IPv4
+        // address in the low 32 bits; some stacks route them there.
+        const p = v6.parts;
+        const compatible = p[0] === 0 && p[1] === 0 && p[2] === 0 && p[3] === 0 && p[4] === 0 && p[5] === 0 && (p[6] !== 0 || p[7]! > 1);
+        const nat64 = p[0] === 0x64 && p[1] === 0xff9b && p[2] === 0 && p[3] === 0 && p[4] === 0 && p[5] === 0;
+        if (compatible || nat64) addr = ipaddr.IPv4.parse(`${p[6]! >> 8}.${p[6]! & 255}.${p[7]! >> 8}.${p[7]! & 255}`);
+      }
     }
     const text = addr.toString();
     if (METADATA_HOSTS.has(text)) return SSRF_RULES.metadata;
@@ -144,7 +175,18 @@ export function createSsrfDetector(): Detector {
         // Without `@` or `\\` right after the host, both readings of the authority agree: parse it once.
         const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
         const second = tricky ? authorityHost(s, start) : first;
-        const rule = classifyHost(first) ?? classifyHost(second);
+        const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? classifyHost(second)) : undefined;
+        const obfuscated = rule !== undefined && isObfuscated(first, second, s, start);
+        // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
+        // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL
+        // describes a resource, it is not a parameter the API fetches. A loopback `redirect_uri` is how native apps
+        // receive OAuth redirects (RFC 8252), and the browser, not the server, follows it.
+        if (rule === SSRF_RULES.internalHost && !obfuscated && (scheme === 'http' || scheme === 'https')) {
+          if (value.kind === 'body' && value.depth >= 2) return undefined;
+          // `Origin` and `Referer` say where the client came from (a dev server on localhost, a LAN host); nothing fetches them.
+          if (value.kind === 'header' && (value.name === 'origin' || value.name === 'referer')) return undefined;
+          if (value.name === 'redirect_uri' && /^(?:localhost|127\.0\.0\.1|\[::1\])$/.test(first)) return undefined;
+        }
         // A value that is a URL to an internal host is what an SSRF payload looks like, whatever the parameter is
         // called; identifier keywords of JSON-Schema and JSON-LD (`$id`, `$ref`, `@id`, `id`) name documents,
         // they are never fetched by an API (`http://localhost:1234/schema.json` as a `$id`). Metadata addresses,
@@ -154,19 +196,27 @@ export function createSsrfDetector(): Detector {
           (rule === SSRF_RULES.metadata ||
             !IDENTIFIER_KEY.test(value.name) ||
             URL_PARAM_NAME.test(value.name) ||
-            isObfuscated(first, second, s, start))
+            obfuscated)
         ) {
           return hit(rule);
         }
         if (DANGEROUS_SCHEMES.has(scheme) && scheme !== 'ftp' && scheme !== 'file') return hit(SSRF_RULES.dangerousScheme);
         return undefined;
       }
+      // `http:127.0.0.1`, `http:/127.0.0.1`, `http:\\127.0.0.1`: WHATWG parsers read a special scheme's host even
+      // without (or with a wrong number of) slashes.
+      const bare = /^(https?|ftp|gopher|dict|file|ws|wss):(?:\/?(?!\/)|\\{1,2})([^\/\\?#]{1,260})/.exec(s);
+      if (bare) {
+        const rule = classifyHost(authorityHost(bare[2]!, 0));
+        if (rule) return hit(rule);
+      }
       if (s.startsWith('//')) {
         const rule = classifyHost(s.slice(2, hostEnd(s, 2)));
         return rule ? hit(rule) : undefined;
       }
-      // A bare host or host:port in a parameter that names a URL/host.
-      if (URL_PARAM_NAME.test(value.name)) {
+      // A bare host or host:port in a parameter that names a URL/host. (Not in headers: `Host: localhost:3000`
+      // and `X-Forwarded-Host: 10.0.0.5` name the server itself.)
+      if (value.kind !== 'header' && URL_PARAM_NAME.test(value.name)) {
         const rule = classifyHost(s.slice(0, hostEnd(s, 0)));
         if (rule) return hit(rule);
       }

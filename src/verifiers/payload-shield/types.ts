@@ -18,6 +18,12 @@ export const CATEGORIES = [
   'xxe',
   'ssi',
   'proto',
+  'java',
+  'php',
+  'ssji',
+  'rfi',
+  'session',
+  'scanner',
   'custom',
 ] as const;
 
@@ -47,6 +53,8 @@ export interface InspectedValue {
   readonly name: string;
   /** Which syntax characters `decoded` contains (see `char-classes.ts`); detectors skip values lacking theirs. */
   readonly mask: number;
+  /** Nesting below the location root: 1 for `body.url` or `query.url`, 3 for `body.servers[0].url`; 0 for roots. */
+  readonly depth: number;
 }
 
 /** A rule that fired: stable id, its category and severity. Never the value. */
@@ -64,6 +72,11 @@ export interface Detector {
    * no backtracking regexes, bounded loops.
    */
   detect(value: InspectedValue, paranoia: number): RuleHit | undefined;
+  /**
+   * True when the detector must also see values without any syntax character (a bare `whoami`, a `JSESSIONID`
+   * parameter name, a scanner's User-Agent); the others are skipped for such values.
+   */
+  readonly readsPlainValues?: boolean;
 }
 
 /** A rule hit placed in the request: `location` is a path such as `body.items[3].name` or `header.user-agent`. */

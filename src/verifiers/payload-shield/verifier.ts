@@ -28,6 +28,11 @@ function validate(options: PayloadShieldOptions, where: string): PayloadShieldOp
 
 function toOutcome(verdict: PayloadVerdict): VerifierOutcome {
   if (verdict.action === 'deny') return { outcome: 'deny', code: verdict.code, detail: verdict.detail };
+  if (verdict.incomplete) {
+    const { limit, location } = verdict.incomplete;
+    const monitored = verdict.hits.length > 0 ? `; monitored ${describeVerdict(verdict)}` : '';
+    return { outcome: 'pass', detail: `inspection incomplete: budget ${limit} exhausted at ${location}${monitored}` };
+  }
   if (verdict.hits.length > 0) return { outcome: 'pass', detail: `monitored ${describeVerdict(verdict)}` };
   return { outcome: 'pass' };
 }

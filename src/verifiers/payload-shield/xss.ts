@@ -152,7 +152,16 @@ function markupDeclaration(s: string, lt: number, xmlBody: boolean): string | un
   }
   if (/^<!(?:doctype|attlist|element)\b/.test(head)) return xmlBody && head.startsWith('<!doctype') ? undefined : XSS_RULES.markupDeclaration;
   if (/^<!\[cdata\[/.test(head)) return xmlBody ? undefined : XSS_RULES.markupDeclaration;
-  if (/^<\?(?:import|xml-stylesheet|xml:namespace|php|=|\s)/.test(head)) return XSS_RULES.markupDeclaration;
+  // `<?xml-stylesheet href="feed.xsl"?>` in the prolog of an XML document is ordinary; one that points at script,
+  // or one anywhere else, imports behaviour. `<?php` is PHP's business (php-open-tag), not markup a browser runs.
+  if (head.startsWith('<?xml-stylesheet')) {
+    const end = s.indexOf('?>', lt);
+    const pi = s.slice(lt, end === -1 ? Math.min(s.length, lt + 256) : end);
+    return xmlBody && s.startsWith('<?xml') && !hasScriptScheme(pi.slice(pi.indexOf('href') + 5)) && !/(?:javascript|vbscript|data)\s*:/.test(pi)
+      ? undefined
+      : XSS_RULES.markupDeclaration;
+  }
+  if (/^<\?(?:import|xml:namespace|=|\s)/.test(head)) return XSS_RULES.markupDeclaration;
   if (/^<!\[(?:if|endif)/.test(head)) return XSS_RULES.markupDeclaration;
   return undefined;
 }

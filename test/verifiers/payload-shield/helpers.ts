@@ -7,7 +7,7 @@ import type { ShieldRequest } from '../../../src/core/request.js';
 /** The InspectedValue the inspector would build for `raw`. */
 export function valueOf(raw: string, kind: LocationKind = 'body', name = 'q', role: ValueRole = 'value'): InspectedValue {
   const decoded = normalise(raw);
-  return { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask: charMask(decoded) };
+  return { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask: charMask(decoded), depth: 1 };
 }
 
 /** The rule id a detector reports for `raw`, or undefined. */

