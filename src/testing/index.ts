@@ -12,3 +12,6 @@ export type {
   AppAttestAttestOptions,
   AppAttestAssertOptions,
 } from './app-attest.js';
+
+export { storeContract } from './store-contract.js';
+export type { StoreContractOptions, TestDeclarer } from './store-contract.js';

@@ -2,17 +2,18 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/stores/memory.js';
-import { storeContract } from './store-contract.js';
+import { storeContract } from '../../src/testing/index.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('MemoryStore: Store contract', () => {
   let n = 0;
-  storeContract(
-    () => new MemoryStore(),
-    (name) => `${name}-${n++}`,
+  storeContract({
+    makeStore: () => new MemoryStore(),
+    key: (name) => `${name}-${n++}`,
     sleep,
-  );
+    test: it,
+  });
 });
 
 describe('MemoryStore specifics', () => {

@@ -26,7 +26,7 @@ import {
   slotRanges,
   stopCluster,
 } from './redis-cluster-helpers.js';
-import { storeContract } from './store-contract.js';
+import { storeContract } from '../../src/testing/index.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const prefix = `mas-test-cluster-${randomUUID()}:`;
@@ -48,11 +48,12 @@ afterAll(async () => {
 
 describe('RedisStore on a 3-master Redis Cluster: Store contract', () => {
   let n = 0;
-  storeContract(
-    () => new RedisStore({ client: cluster, prefix: `${prefix}contract:`, commandTimeoutMs: 2000 }),
-    (name) => `${name}-${n++}`,
+  storeContract({
+    makeStore: () => new RedisStore({ client: cluster, prefix: `${prefix}contract:`, commandTimeoutMs: 2000 }),
+    key: (name) => `${name}-${n++}`,
     sleep,
-  );
+    test: it,
+  });
 
   it('spreads keys over the masters (every key is its own hash tag)', async () => {
     const store = new RedisStore({ client: cluster, prefix: `${prefix}spread:` });

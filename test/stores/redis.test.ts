@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, StoreTimeoutError } from '../../src/stores/redis.js';
 import { ADD_TO_SET, INCREMENT } from '../../src/stores/redis-scripts.js';
-import { storeContract } from './store-contract.js';
+import { storeContract } from '../../src/testing/index.js';
 import { deletePrefix, freePort, startRedisServer, stopProcess } from './redis-helpers.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -18,11 +18,12 @@ afterAll(async () => {
 
 describe('RedisStore on 127.0.0.1:6379: Store contract', () => {
   let n = 0;
-  storeContract(
-    () => new RedisStore({ client, prefix, commandTimeoutMs: 2000 }),
-    (name) => `${name}-${n++}`,
+  storeContract({
+    makeStore: () => new RedisStore({ client, prefix, commandTimeoutMs: 2000 }),
+    key: (name) => `${name}-${n++}`,
     sleep,
-  );
+    test: it,
+  });
 });
 
 describe('RedisStore specifics', () => {

@@ -1,9 +1,52 @@
-import { describe, expect, it } from 'vitest';
-import { isAttemptStore } from '../../src/stores/store.js';
-import type { Store } from '../../src/stores/store.js';
+import assert from 'node:assert/strict';
+import { isAttemptStore, type Store } from '../core/store.js';
 
-/** The behaviour every Store must have; run against MemoryStore and RedisStore. */
-export function storeContract(makeStore: () => Store, key: (name: string) => string, sleep: (ms: number) => Promise<void>): void {
+/** How a test runner declares tests: vitest's and jest's `it`, node:test's `test` all fit. */
+export type TestDeclarer = (name: string, run: () => Promise<void>) => unknown;
+
+/** Where the contract runs: the store factory, a unique key per test, a sleep, and the runner's test function. */
+export interface StoreContractOptions {
+  /** Builds the store under test (called once per test). */
+  makeStore(): Store;
+  /** A key unique to this run (e.g. with a random prefix), so runs never collide on a shared server. */
+  key(name: string): string;
+  /** Waits, for TTL tests (TTLs in the contract are 60–400 ms). */
+  sleep?(ms: number): Promise<void>;
+  /** Declares one test: `it` from vitest or jest, `test` from node:test. */
+  test: TestDeclarer;
+}
+
+/** A runner-independent `expect` for the contract: node:assert underneath, so no test framework is a dependency. */
+function expect(actual: unknown) {
+  return {
+    toBe: (expected: unknown) => assert.equal(actual, expected),
+    toEqual: (expected: unknown) => assert.deepEqual(actual, expected),
+    toBeUndefined: () => assert.equal(actual, undefined),
+    toBeGreaterThan: (n: number) => assert.ok((actual as number) > n, `${String(actual)} > ${n}`),
+    toBeLessThanOrEqual: (n: number) => assert.ok((actual as number) <= n, `${String(actual)} <= ${n}`),
+    toHaveLength: (n: number) => assert.equal((actual as { length: number }).length, n),
+    toMatchObject: (expected: Record<string, unknown>) => {
+      for (const [k, v] of Object.entries(expected)) assert.deepEqual((actual as Record<string, unknown>)[k], v, k);
+    },
+    rejects: { toThrow: () => assert.rejects(actual as Promise<unknown>) },
+  };
+}
+
+/**
+ * The behaviour every `Store` must have, as one call a third-party store (DynamoDB, Memcached, Postgres) runs in its
+ * own test suite: atomicity under concurrency, fixed windows, TTLs, bounded sets, and (when the store implements
+ * them) the reserve-then-settle attempt counters. MemoryStore, RedisStore and RedisStore on a cluster run it too.
+ *
+ * ```ts
+ * import { it } from 'vitest';
+ * import { storeContract } from 'mobile-api-shield/testing';
+ * storeContract({ makeStore: () => new MyStore(), key: (n) => `t-${Date.now()}-${n}`, test: it });
+ * ```
+ */
+export function storeContract(options: StoreContractOptions): void {
+  const { makeStore, key, test: it } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const describe = (_name: string, body: () => void): void => body();
   it('setIfAbsent stores once and get reads it back', async () => {
     const store = makeStore();
     const k = key('sia');
