@@ -65,16 +65,20 @@ describe('property: the shield never crashes', () => {
       fc.property(nastyString.filter((s) => s.length > 0), (unit) => {
         const small = unit.repeat(Math.ceil(4096 / unit.length)).slice(0, 4096);
         const large = unit.repeat(Math.ceil(65_536 / unit.length)).slice(0, 65_536);
+        // Best of three: a GC pause or a busy neighbour on a shared CI core inflates one run, never all three.
         const time = (s: string) => {
-          const start = performance.now();
-          inspectPayload(request(), { a: s }, options);
-          return performance.now() - start;
+          let best = Infinity;
+          for (let i = 0; i < 3; i++) {
+            const start = performance.now();
+            inspectPayload(request(), { a: s }, options);
+            best = Math.min(best, performance.now() - start);
+          }
+          return best;
         };
-        time(small);
         const t1 = Math.max(time(small), 0.05);
         const t2 = time(large);
-        // 16x the input; allow generous slack for timer noise and GC, far below quadratic (256x).
-        expect(t2).toBeLessThan(Math.max(t1 * 64, 60));
+        // 16x the input; allow generous slack for timer noise, far below quadratic (256x: seconds at 64 KB).
+        expect(t2).toBeLessThan(Math.max(t1 * 64, 150));
       }),
       { numRuns: 60 },
     );
