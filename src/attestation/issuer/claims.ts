@@ -31,10 +31,12 @@ export interface IssuedTokenClaims {
   env?: 'development' | 'production';
   /** Base64 SHA-256 of the value the client bound the token to (its Authorization header), when it asked. */
   pay?: string;
+  /** The version of the signed pin set the app holds (the `channel` verifier's default claim), when it said. */
+  psv?: number;
 }
 
 /** Turns a verdict into token claims. */
-export function verdictClaims(verdict: IssuedDeviceVerdict, binding: string | undefined): IssuedTokenClaims {
+export function verdictClaims(verdict: IssuedDeviceVerdict, binding: string | undefined, pinSetVersion?: number): IssuedTokenClaims {
   const dev: IssuedTokenClaims['dev'] = { levels: verdict.device.levels };
   if (verdict.device.id !== undefined) dev.id = verdict.device.id;
   for (const signal of verdict.device.signals) dev[signal] = true;
@@ -44,6 +46,7 @@ export function verdictClaims(verdict: IssuedDeviceVerdict, binding: string | un
     dev,
     ...(verdict.environment ? { env: verdict.environment } : {}),
     ...(binding !== undefined ? { pay: binding } : {}),
+    ...(pinSetVersion !== undefined ? { psv: pinSetVersion } : {}),
   };
 }
 

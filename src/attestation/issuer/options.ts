@@ -49,6 +49,8 @@ export const attestationServiceOptionsSchema = z
     tokenTtl: z.number().int().min(10).max(86_400).default(300),
     /** Clock skew allowed to verifiers, in seconds: retired keys stay published this much longer. Default 60. */
     clockSkew: z.number().int().min(0).max(3_600).default(60),
+    /** The current signed pin-set version (a number, or a function such as `() => publisher.version()`). */
+    pinSetVersion: z.union([z.number().int().min(0), z.custom<() => number>((v) => typeof v === 'function', 'must be a number or a function')]).optional(),
     android: z
       .custom<PlayIntegrityOptions>(
         (v) => typeof v === 'object' && v !== null && typeof (v as { packageName?: unknown }).packageName === 'string',
@@ -103,6 +105,12 @@ export interface AttestationServiceOptions {
   tokenTtl?: number;
   /** Clock skew allowed to verifiers, in seconds (retired keys stay published this much longer). Default 60. */
   clockSkew?: number;
+  /**
+   * The current signed pin-set version. When set, a token request may say which pin-set version the app holds
+   * (`pinSetVersion`, inside the signed client data on iOS) and the token carries it as `psv`, the claim the shield's
+   * `channel` verifier compares with `minPinSetVersion`; a version above the current one is refused as invalid.
+   */
+  pinSetVersion?: number | (() => number);
   /** Play Integrity verification (local keys or a decoder) for `POST {prefix}/android`. */
   android?: PlayIntegrityOptions;
   /** App Attest registration and assertions for `POST {prefix}/ios/register` and `/ios/token`. */

@@ -30,6 +30,7 @@ export const androidRequest = z
     challenge,
     installationId: installationId.optional(),
     binding: binding.optional(),
+    pinSetVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
 
@@ -44,7 +45,9 @@ export const iosTokenRequest = z
   .strict();
 
 /** The JSON inside `clientData` of an iOS token request. */
-export const iosClientData = z.object({ challenge, binding: binding.optional() }).strict();
+export const iosClientData = z
+  .object({ challenge, binding: binding.optional(), pinSetVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() })
+  .strict();
 
 /** Reads a body with a schema: the value, or the list of field paths that are wrong (never their values). */
 export function parseRequest<T extends z.ZodType>(

@@ -20,7 +20,7 @@ export interface AttestationService extends Endpoints {
   /** The public keys currently published (what `GET /.well-known/jwks.json` answers). */
   jwks(now?: number): { keys: PublishedJwk[] };
   /** Issues a token for an already verified verdict (used by the routes; exposed for custom evidence flows). */
-  issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string): Promise<IssuedToken>;
+  issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string, pinSetVersion?: number): Promise<IssuedToken>;
 }
 
 /** A token the service issued. */
@@ -125,13 +125,13 @@ export function createAttestationService(options: AttestationServiceOptions): At
     }
   }
 
-  async function issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string): Promise<IssuedToken> {
+  async function issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string, pinSetVersion?: number): Promise<IssuedToken> {
     const now = Date.now();
     const signer = ring.signer(now);
     if (signer === undefined) throw new Error('no signing key is active now');
     const iat = Math.floor(now / 1000);
     const exp = iat + o.tokenTtl;
-    const token = await new SignJWT({ ...verdictClaims(verdict, binding) })
+    const token = await new SignJWT({ ...verdictClaims(verdict, binding, pinSetVersion) })
       .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'JWT' })
       .setIssuer(o.issuer)
       .setAudience(o.audience as string | string[])
@@ -143,14 +143,38 @@ export function createAttestationService(options: AttestationServiceOptions): At
     return { token, expiresAt: exp };
   }
 
+  /** The current pin-set version, when the service takes part in pinning. */
+  function currentPinSet(): number | undefined {
+    const v = o.pinSetVersion;
+    return typeof v === 'function' ? v() : v;
+  }
+
+  /** An app cannot hold a pin set newer than the one published. */
+  function pinSetVersionTooNew(held: number | undefined): boolean {
+    const current = currentPinSet();
+    return held !== undefined && current !== undefined && held > current;
+  }
+
+  /** The `psv` claim: the app's pin-set version, only when the service is configured with the current one. */
+  function stampedPinSet(held: number | undefined): number | undefined {
+    return currentPinSet() === undefined ? undefined : held;
+  }
+
   /** Applies the policy, then issues: 200 with the token, or 403 `device_untrusted`. */
-  async function grant(route: string, ip: string, verdict: IssuedDeviceVerdict, subject: string, binding?: string): Promise<EndpointResponse> {
+  async function grant(
+    route: string,
+    ip: string,
+    verdict: IssuedDeviceVerdict,
+    subject: string,
+    binding?: string,
+    pinSetVersion?: number,
+  ): Promise<EndpointResponse> {
     const ruling = o.policy ? await o.policy(verdict, { ip }) : true;
     if (ruling === false || typeof ruling === 'string') {
       emit({ route, outcome: 'refused', reason: typeof ruling === 'string' ? ruling : 'policy', platform: verdict.platform, ip });
       return problem('device_untrusted');
     }
-    const issued = await issueToken(verdict, subject, binding);
+    const issued = await issueToken(verdict, subject, binding, pinSetVersion);
     emit({ route, outcome: 'issued', platform: verdict.platform, ip });
     return { status: 200, headers: NO_STORE, body: { token: issued.token, expiresAt: issued.expiresAt, tokenType: 'attestation' } };
   }
@@ -209,7 +233,8 @@ export function createAttestationService(options: AttestationServiceOptions): At
     if (route === paths.android && play) {
       const body = parseRequest(androidRequest, request.body);
       if (!body.ok) return invalidFields(body.fields);
-      const { integrityToken, challenge, installationId, binding } = body.value;
+      const { integrityToken, challenge, installationId, binding, pinSetVersion } = body.value;
+      if (pinSetVersionTooNew(pinSetVersion)) return invalidFields(['pinSetVersion']);
       const tooMany = limited(await limiter.hit('android', ipKey, installKeyOf(installationId)));
       if (tooMany) return tooMany;
       const refused = await consume(route, ip, challenge, 'android');
@@ -221,7 +246,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
       } catch (error) {
         return rejected(route, ip, 'android', error);
       }
-      return grant(route, ip, verdict, installationId ?? `android:${randomUUID()}`, binding);
+      return grant(route, ip, verdict, installationId ?? `android:${randomUUID()}`, binding, stampedPinSet(pinSetVersion));
     }
 
     if (route === paths.iosRegister && registry && ios) {
@@ -253,6 +278,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
       }
       const inner = parseRequest(iosClientData, data);
       if (!inner.ok) return invalidFields(inner.fields.map((f) => `clientData.${f}`));
+      if (pinSetVersionTooNew(inner.value.pinSetVersion)) return invalidFields(['clientData.pinSetVersion']);
       const tooMany = limited(await limiter.hit('ios-token', ipKey, deviceKeyOf(keyId)));
       if (tooMany) return tooMany;
       const refused = await consume(route, ip, inner.value.challenge, 'ios');
@@ -264,7 +290,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
       } catch (error) {
         return rejected(route, ip, 'ios', error);
       }
-      return grant(route, ip, verdict, `ios:${verdict.device.id!}`, inner.value.binding);
+      return grant(route, ip, verdict, `ios:${verdict.device.id!}`, inner.value.binding, stampedPinSet(inner.value.pinSetVersion));
     }
 
     // Unreachable: serveEndpoint only hands us the routes we listed.

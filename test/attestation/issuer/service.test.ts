@@ -261,3 +261,43 @@ describe('store-backed parts', () => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(4);
   });
 });
+
+describe('the pin-set version claim (channel integrity)', () => {
+  it('stamps the pin-set version the app holds as psv, refuses a version newer than published, and the shield enforces it', async () => {
+    let current = 3;
+    const service = testService(new MemoryStore(), { pinSetVersion: () => current });
+    const shield = createShield({
+      token: { jwks: service.jwks(), issuer: ISSUER, audience: AUDIENCE },
+      channel: { minPinSetVersion: () => current },
+    });
+    const url = await serve(service, shield);
+    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+
+    const stale = await androidToken(url, { pinSetVersion: 2 });
+    expect(stale.status).toBe(200);
+    expect(claimsOf(stale.body.token).psv).toBe(2);
+    const refused = await request(url).get('/api/me').set('x-attestation-token', stale.body.token);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('channel_stale_pins');
+
+    const fresh = await androidToken(url, { pinSetVersion: 3 });
+    expect(claimsOf(fresh.body.token).psv).toBe(3);
+    expect((await request(url).get('/api/me').set('x-attestation-token', fresh.body.token)).status).toBe(200);
+
+    const tooNew = await androidToken(url, { pinSetVersion: 4 });
+    expect(tooNew.status).toBeGreaterThanOrEqual(400);
+    expect(tooNew.status).toBeLessThan(500);
+    expect(tooNew.body.token).toBeUndefined();
+
+    // A rotation after a compromise: every token still carrying 3 is refused at once.
+    current = 4;
+    expect((await request(url).get('/api/me').set('x-attestation-token', fresh.body.token)).status).toBe(403);
+  });
+
+  it('stamps nothing when the service is not configured with a pin-set version', async () => {
+    const url = await serve(testService(new MemoryStore()));
+    const res = await androidToken(url, { pinSetVersion: 7 });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(Buffer.from(res.body.token.split('.')[1], 'base64url').toString()).psv).toBeUndefined();
+  });
+});
