@@ -16,7 +16,8 @@ const sha256 = (...parts: Uint8Array[]): Buffer => {
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 const name = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
 
-interface CertSpec {
+/** A certificate to issue with `issue`. */
+export interface CertSpec {
   subject: string;
   issuer: string;
   publicKey: KeyObject;
@@ -32,7 +33,8 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
 }
 
-function issue(spec: CertSpec): X509Certificate {
+/** Issues an X.509 certificate (DER written here, signed with ECDSA P-256 SHA-256): for test chains. */
+export function issue(spec: CertSpec): X509Certificate {
   const extensions = [extension('2.5.29.19', true, spec.ca ? seq(bool(true)) : seq()), ...(spec.extraExtensions ?? [])];
   const tbs = seq(
     explicit(0, integer(2)),
@@ -49,7 +51,8 @@ function issue(spec: CertSpec): X509Certificate {
   return new X509Certificate(seq(tbs, ECDSA_SHA256, bitString));
 }
 
-const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+/** A fresh EC P-256 key pair. */
+export const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
 /** A device's App Attest key: its key pair and key id (SHA-256 of the uncompressed public point). */
 export interface AppAttestDeviceKey {
@@ -75,6 +78,12 @@ export interface AppAttestAttestOptions {
   challenge?: Uint8Array;
   /** The hash the app passed to `attestKey` (used as is, whatever its length). */
   clientDataHash?: Uint8Array;
+  /** Authenticator-data extensions (sets the ED flag and appends this CBOR map), as iOS 27 devices send them. */
+  authExtensions?: Record<string, unknown>;
+  /** The macOS access-control extension (1.2.840.113635.100.8.6) content octets. */
+  aclBlob?: Uint8Array;
+  /** The receipt to put in attStmt (default a placeholder). */
+  receipt?: Uint8Array;
   counter?: number;
   notBefore?: Date;
   notAfter?: Date;
@@ -145,17 +154,21 @@ export class AppAttestTestCa {
     const credentialId = options.credentialId ?? key.keyId;
     const authData = Buffer.concat([
       sha256(Buffer.from(appId)),
-      Buffer.from([0x40]),
+      Buffer.from([options.authExtensions ? 0xc0 : 0x40]),
       u32(options.counter ?? 0),
       aaguid,
       Buffer.from([credentialId.length >> 8, credentialId.length & 0xff]),
       credentialId,
       cose,
+      ...(options.authExtensions ? [Buffer.from(encode(options.authExtensions))] : []),
     ]);
     const clientDataHash = options.clientDataHash ?? sha256(options.challenge ?? new Uint8Array());
     const nonce = sha256(authData, clientDataHash);
     const extensions = [extension('1.2.840.113635.100.8.5', false, seq(tlv([0xbf, 0x89, 0x34], octets(Buffer.from(appId)))))];
     if (!options.omitNonce) extensions.push(extension('1.2.840.113635.100.8.2', false, seq(explicit(1, octets(nonce)))));
+    if (options.aclBlob) {
+      extensions.push(extension('1.2.840.113635.100.8.6', false, seq(explicit(1, octets(Buffer.from(options.aclBlob))))));
+    }
     const leaf = issue({
       subject: key.keyId.toString('hex'),
       issuer: 'Test App Attestation CA 1',
@@ -168,7 +181,7 @@ export class AppAttestTestCa {
       serial: this.serial++,
     });
     return Buffer.from(
-      encode({ fmt: 'apple-appattest', attStmt: { x5c: [leaf.raw, this.intermediate.raw], receipt: Buffer.from('receipt') }, authData }),
+      encode({ fmt: 'apple-appattest', attStmt: { x5c: [leaf.raw, this.intermediate.raw], receipt: options.receipt ?? Buffer.from('receipt') }, authData }),
     );
   }
 }
@@ -180,14 +193,17 @@ export interface AppAttestAssertOptions {
   counter: number;
   clientData?: Uint8Array | string;
   clientDataHash?: Uint8Array;
+  /** Authenticator-data extensions (sets the ED flag and appends this CBOR map). */
+  authExtensions?: Record<string, unknown>;
 }
 
 /** The assertion (CBOR) a device would produce with `key` at `counter`. */
 export function appAttestAssertion(key: AppAttestDeviceKey, options: AppAttestAssertOptions): Buffer {
   const authenticatorData = Buffer.concat([
     sha256(Buffer.from(`${options.teamId}.${options.bundleId}`)),
-    Buffer.from([0x00]),
+    Buffer.from([options.authExtensions ? 0x80 : 0x00]),
     u32(options.counter),
+    ...(options.authExtensions ? [Buffer.from(encode(options.authExtensions))] : []),
   ]);
   const clientData = typeof options.clientData === 'string' ? Buffer.from(options.clientData) : options.clientData;
   const nonce = sha256(authenticatorData, options.clientDataHash ?? sha256(clientData ?? new Uint8Array()));
