@@ -101,7 +101,9 @@ export function endpointProblem(
 
 /** The route listed for `method` and `path`, or undefined. */
 export function findEndpointRoute(endpoints: Endpoints, method: string, path: string): EndpointRoute | undefined {
-  for (const route of endpoints.routes) if (route.method === method && route.path === path) return route;
+  // HEAD is answered by the GET route, as every framework does (the server drops the body).
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  for (const route of endpoints.routes) if (route.method === wanted && route.path === path) return route;
   return undefined;
 }
 
@@ -157,7 +159,7 @@ export async function serveEndpoint(
 ): Promise<EndpointResponse> {
   const route = findEndpointRoute(endpoints, request.method, request.path);
   if (route === undefined) {
-    const allow = endpoints.routes.filter((r) => r.path === request.path).map((r) => r.method);
+    const allow = endpoints.routes.filter((r) => r.path === request.path).flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]));
     return endpointProblem(405, 'method_not_allowed', 'Method not allowed', { allow: allow.join(', ') });
   }
   const decoded = decodeBody(request, endpoints.maxBodyBytes ?? DEFAULT_ENDPOINT_BODY_LIMIT);

@@ -102,7 +102,7 @@ describe.each(ENDPOINT_ADAPTERS)('endpoints through $name', (harness) => {
   it('answers a method the path does not list 405 with Allow', async () => {
     const res = await request(app.url).put('/echo').send({});
     expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET, POST');
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
     expect(res.body.code).toBe('method_not_allowed');
   });
 

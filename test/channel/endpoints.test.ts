@@ -66,6 +66,12 @@ describe.each(ENDPOINT_ADAPTERS.map((a) => [a.name, a] as const))('%s', (_name, 
       expect(verified.payload.version).toBe(3);
       expect(verified.payload.hosts.localhost?.pins).toEqual([chain.pins.intermediate, chain.pins.leaf]);
 
+      // HEAD answers like GET without the body (a cheap freshness probe).
+      const head = await fetch(`${app.url}/.well-known/pinset`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('etag')).toBe(etag);
+      expect(await head.text()).toBe('');
+
       const notModified = await fetch(`${app.url}/.well-known/pinset`, { headers: { 'if-none-match': etag } });
       expect(notModified.status).toBe(304);
       expect(await notModified.text()).toBe('');
@@ -80,6 +86,7 @@ describe.each(ENDPOINT_ADAPTERS.map((a) => [a.name, a] as const))('%s', (_name, 
 
       const wrongMethod = await post(`${app.url}/.well-known/pinset`, {});
       expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
     } finally {
       await app.close();
     }
