@@ -74,7 +74,7 @@ export interface BuiltInModuleConfigs {
 export type ShieldConfig<ExtraRoute extends object = object> = Omit<BaseShieldConfig, 'routes'> &
   BuiltInModuleConfigs & {
     /** Route table: `'METHOD /path/:param'` → route options, or `false` to exempt the route. */
-    routes?: Record<string, (RouteOptions & ExtraRoute) | false>;
+    routes?: Record<string, (RouteOptions & NoInfer<ExtraRoute>) | false>;
   };
 
 /** The shield's verdict on one request; `device` is the device module's verdict when it ran. */
@@ -103,7 +103,9 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
  * `createShield<{ appVersions?: AppVersionRoute | false }, { appVersions?: AppVersionConfig }>({ modules: [...] })`.
  */
 export function createShield<ExtraRoute extends object = object, ExtraConfig extends object = object>(
-  config: ShieldConfig<ExtraRoute> & ExtraConfig,
+  // NoInfer: the extra types come from the type arguments only, never from the config literal (a misspelt option must
+  // stay an excess-property error, and a route's options must not become required everywhere).
+  config: ShieldConfig<ExtraRoute> & NoInfer<ExtraConfig>,
 ): Shield<ExtraRoute> {
   return createShieldEngine(config as BaseShieldConfig, DEFAULTS) as unknown as Shield<ExtraRoute>;
 }
