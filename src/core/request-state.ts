@@ -7,7 +7,7 @@ import { BodyError } from './body.js';
 import { SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
 import type { Decision, VerifierResult } from './decision.js';
 import type { ShieldRequest } from './request.js';
-import type { Mode, ResolvedRouteOptions } from './route-options.js';
+import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
 import type { Shield } from './shield-types.js';
 import type { Attestation, VerifierContext, VerifierOutcome } from './verifier.js';
 
@@ -19,6 +19,12 @@ export class Session {
   readonly outcomes: (VerifierOutcome | Failure | undefined)[];
   readonly routeValues: unknown[];
   outcomeTaken = false;
+  /**
+   * What the last route resolution of this request was made from (the adapter's route options, method, path and
+   * matched pattern): a later stage with the same inputs reuses `ctx.route` instead of resolving again.
+   */
+  resolvedFrom: { route: RouteOptions | false | undefined; method: string; path: string; pattern: string | undefined } | undefined = undefined;
+
   /** The reference once created (or handed in when it was needed before the session existed). */
   referenceIfAny: string | undefined = undefined;
 

@@ -149,7 +149,12 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
     // No reference is made here: decisions with a session read the session's (created on first read, so never
     // for an allowed request nobody logs), those without one create theirs when read.
-    const routeOptions = routes.resolve(request, route);
+    // A later stage of the same request (same route options, method, path and pattern) keeps the resolution of the
+    // first: the route table is matched once per request.
+    const from = previous?.resolvedFrom;
+    const reused =
+      from !== undefined && from.route === route && from.method === request.method && from.path === request.path && from.pattern === request.route;
+    const routeOptions = reused ? previous!.ctx.route : routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
       const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
       const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
@@ -175,6 +180,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     }
     const ctx = session.ctx;
     ctx.route = routeOptions;
+    if (!reused) session.resolvedFrom = { route, method: request.method, path: request.path, pattern: request.route };
     ctx.request = request;
     const results: VerifierResult[] = [];
     let denied: Deny | undefined;
