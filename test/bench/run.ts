@@ -126,10 +126,10 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   return {
     quick,
     rounds: Math.round(num('rounds', 'BENCH_ROUNDS', quick ? 1 : 3, 1, 20)),
-    durationSec: num('duration', 'BENCH_DURATION', quick ? 1 : 3, 1, 60),
-    warmupSec: num('warmup', 'BENCH_WARMUP', quick ? 1 : 2, 0, 30),
+    durationSec: num('duration', 'BENCH_DURATION', quick ? 1 : 2, 1, 60),
+    warmupSec: num('warmup', 'BENCH_WARMUP', quick ? 1 : 1.5, 0, 30),
     rate: value('rate', 'BENCH_RATE') === undefined || value('rate', 'BENCH_RATE') === 'auto' ? 'auto' : Math.round(num('rate', 'BENCH_RATE', 0, 0, 1_000_000)),
-    rateDurationSec: num('rate-duration', 'BENCH_RATE_DURATION', quick ? 1 : 2, 1, 60),
+    rateDurationSec: num('rate-duration', 'BENCH_RATE_DURATION', quick ? 1 : 1.5, 1, 60),
     injectCount: Math.round(num('inject', 'BENCH_INJECT', quick ? 500 : 2_000, 0, 1_000_000)),
     connections: Math.round(num('connections', 'BENCH_CONNECTIONS', 50, 1, 1000)),
     pipelining: Math.round(num('pipelining', 'BENCH_PIPELINING', 1, 1, 64)),
