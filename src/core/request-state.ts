@@ -2,11 +2,12 @@
  * The per-request state of one check: the context verifiers see, the session kept between the stages and re-checks
  * of one request, and the Decision handed out (with the session hidden inside it).
  */
+import { randomUUID } from 'node:crypto';
 import { BodyError } from './body.js';
 import { SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
 import type { Decision, VerifierResult } from './decision.js';
 import type { ShieldRequest } from './request.js';
-import type { Mode, ResolvedRouteOptions } from './route-options.js';
+import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
 import type { Shield } from './shield-types.js';
 import type { Attestation, VerifierContext, VerifierOutcome } from './verifier.js';
 
@@ -18,6 +19,22 @@ export class Session {
   readonly outcomes: (VerifierOutcome | Failure | undefined)[];
   readonly routeValues: unknown[];
   outcomeTaken = false;
+  /**
+   * What the last route resolution of this request was made from (the adapter's route options, method, path and
+   * matched pattern): a later stage with the same inputs reuses `ctx.route` instead of resolving again.
+   */
+  resolvedFrom: { route: RouteOptions | false | undefined; method: string; path: string; pattern: string | undefined } | undefined = undefined;
+
+  /** The reference once created (or handed in when it was needed before the session existed). */
+  referenceIfAny: string | undefined = undefined;
+
+  /**
+   * The request's reference (a UUID), created on first read: an allowed request nobody logs never pays for one.
+   * Every decision of the request (stages, re-checks) reads it from here, so it is the same once created.
+   */
+  get reference(): string {
+    return (this.referenceIfAny ??= randomUUID());
+  }
 
   constructor(
     /** The shield that made the decision, so `reportLoginOutcome` needs nothing but the decision. */
@@ -47,11 +64,13 @@ export class ShieldDecision implements Decision {
   readonly code: DenyCode | undefined;
   readonly retryAfter: number | undefined;
   readonly attestation: Attestation | undefined;
+  /** A reference fixed at construction (decisions without a session), else undefined: read from the session. */
+  #reference: string | undefined;
 
   constructor(
     readonly allowed: boolean,
     denial: { code: DenyCode; retryAfter?: number } | undefined,
-    readonly reference: string,
+    reference: string | undefined,
     readonly mode: Mode,
     readonly ip: string,
     readonly results: readonly VerifierResult[],
@@ -68,6 +87,20 @@ export class ShieldDecision implements Decision {
     // Modules expose their per-request memo as a Decision field (the device module: `decision.device`).
     for (const { field, memoKey } of fields) (this as Record<string, unknown>)[field] = ctx?.memoIfAny?.get(memoKey);
     this.#session = session;
+    this.#reference = reference;
+  }
+
+  /**
+   * The request's reference, for logs and the problem body. Lazy: created on first read (a denial's problem body,
+   * `onDecision`, `onError`, the application), then stable for every decision of the request.
+   */
+  get reference(): string {
+    return (this.#reference ??= this.#session?.reference ?? randomUUID());
+  }
+
+  /** JSON of the decision (for loggers): its public fields, `reference` included although it is an accessor. */
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), reference: this.reference };
   }
 
   /** The session behind a decision made by a shield, or undefined for anything else. */

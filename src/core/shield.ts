@@ -72,7 +72,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   const decide = (
     allowed: boolean,
     denial: { code: DenyCode; retryAfter?: number } | undefined,
-    reference: string,
+    reference: string | undefined,
     mode: Mode,
     ip: string,
     results: readonly VerifierResult[],
@@ -92,35 +92,37 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     }
   }
 
-  function failure(error: unknown, verifier: Verifier, reference: string): VerifierOutcome | Failure {
+  /** The reference is read (so created) only here, when there is an error to report: allowed requests skip it. */
+  function failure(error: unknown, verifier: Verifier, session: Session): VerifierOutcome | Failure {
     const denyCode = denyCodeOf(error);
     if (denyCode) return { outcome: 'deny', code: denyCode, detail: (error as Error).message };
-    onError(error, verifier, reference);
+    onError(error, verifier, session.reference);
     return { outcome: 'error', error };
   }
 
   /** Runs one verifier; synchronous answers stay synchronous (no promise, no timer on the cached paths). */
-  function runVerifier(verifier: Verifier, ctx: Context, reference: string): VerifierOutcome | Failure | Promise<VerifierOutcome | Failure> {
+  function runVerifier(verifier: Verifier, ctx: Context): VerifierOutcome | Failure | Promise<VerifierOutcome | Failure> {
     let result: VerifierOutcome | Promise<VerifierOutcome>;
+    const session = ctx.session;
     try {
       result = verifier.verify(ctx);
     } catch (error) {
-      return failure(error, verifier, reference);
+      return failure(error, verifier, session);
     }
-    if (!(result instanceof Promise)) return validated(result, verifier, reference);
+    if (!(result instanceof Promise)) return validated(result, verifier, session);
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
       .race(result, timeoutMs, () => new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
       .then(
-        (value) => validated(value, verifier, reference),
-        (error: unknown) => failure(error, verifier, reference),
+        (value) => validated(value, verifier, session),
+        (error: unknown) => failure(error, verifier, session),
       );
   }
 
   /** Only pass, skip and deny with a known code are outcomes; anything else a verifier returns is its error. */
-  function validated(value: unknown, verifier: Verifier, reference: string): VerifierOutcome | Failure {
+  function validated(value: unknown, verifier: Verifier, session: Session): VerifierOutcome | Failure {
     const checked = checkOutcome(value, verifier.name, codeTable);
-    return checked instanceof Error ? failure(checked, verifier, reference) : checked;
+    return checked instanceof Error ? failure(checked, verifier, session) : checked;
   }
 
   /**
@@ -145,28 +147,40 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   async function runCheck(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision> {
     const stage = options?.stage ?? 'all';
     const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
-    const reference = previous ? (options?.previous as Decision).reference : randomUUID();
-    const routeOptions = routes.resolve(request, route);
+    // No reference is made here: decisions with a session read the session's (created on first read, so never
+    // for an allowed request nobody logs), those without one create theirs when read.
+    // A later stage of the same request (same route options, method, path and pattern) keeps the resolution of the
+    // first: the route table is matched once per request.
+    const from = previous?.resolvedFrom;
+    const reused =
+      from !== undefined && from.route === route && from.method === request.method && from.path === request.path && from.pattern === request.route;
+    const routeOptions = reused ? previous!.ctx.route : routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
       const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
       const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
-      return finish(request, decide(false, { code: 'request_target_ambiguous' }, reference, resolved.mode, ip, results, true, previous), options?.notify);
+      return finish(request, decide(false, { code: 'request_target_ambiguous' }, undefined, resolved.mode, ip, results, true, previous), options?.notify);
     }
     let session = previous;
     if (session === undefined) {
       const client = ipResolver.resolve(request.ip, request.headers, request.frameworkIp);
-      if (request.frameworkTrustsProxy === true && !client.fromTrustedProxy) warnProxyMismatch(request, reference);
+      let reference: string | undefined;
+      if (request.frameworkTrustsProxy === true && !client.fromTrustedProxy) {
+        reference = randomUUID();
+        warnProxyMismatch(request, reference);
+      }
       if (routeOptions === DISABLED) {
         return finish(request, decide(true, undefined, reference, resolved.mode, client.ip, NO_RESULTS, true, undefined), options?.notify);
       }
       const ctx = new Context(request, routeOptions, client.ip, client.fromTrustedProxy, Date.now());
       session = new Session(self, ctx, verifiers.length);
+      session.referenceIfAny = reference;
       ctx.session = session;
     } else if (routeOptions === DISABLED) {
-      return finish(request, decide(true, undefined, reference, resolved.mode, session.ctx.ip, NO_RESULTS, true, session), options?.notify);
+      return finish(request, decide(true, undefined, undefined, resolved.mode, session.ctx.ip, NO_RESULTS, true, session), options?.notify);
     }
     const ctx = session.ctx;
     ctx.route = routeOptions;
+    if (!reused) session.resolvedFrom = { route, method: request.method, path: request.path, pattern: request.route };
     ctx.request = request;
     const results: VerifierResult[] = [];
     let denied: Deny | undefined;
@@ -191,7 +205,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       const routeValue = routeKey === undefined ? undefined : (routeOptions as Record<string, unknown>)[routeKey];
       let outcome = session.outcomes[i];
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
-        const run = runVerifier(verifier, ctx, reference);
+        const run = runVerifier(verifier, ctx);
         outcome = run instanceof Promise ? await run : run;
         session.outcomes[i] = outcome;
         session.routeValues[i] = routeValue;
@@ -222,7 +236,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     const decision = decide(
       denied === undefined,
       denied ?? monitored,
-      reference,
+      undefined,
       routeOptions.mode ?? resolved.mode,
       ctx.ip,
       results,

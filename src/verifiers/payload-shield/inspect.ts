@@ -271,13 +271,15 @@ class Inspection {
       if (++keys > this.limits.maxKeys) return this.violate('maxKeys');
       this.segments.push(key);
       this.keyValue = record[key];
-      this.inspectString(key, kind, 'key', key.toLowerCase());
+      // Lower-cased once: it names the key's own inspection and the value below it.
+      const lowerKey = key.toLowerCase();
+      this.inspectString(key, kind, 'key', lowerKey);
       // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
       const parent = this.segments[this.segments.length - 2];
       if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, key)) {
         this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
       }
-      if (!this.done) this.walk(record[key], kind, key.toLowerCase(), depth + 1);
+      if (!this.done) this.walk(record[key], kind, lowerKey, depth + 1);
       this.segments.pop();
       if (this.done) return;
     }

@@ -16,6 +16,12 @@ interface VerifiedToken {
   readonly attestation: Attestation;
   /** Decoded binding claims, by claim name, filled on first use (the claims never change for a token). */
   readonly bindingDigests: Map<string, Buffer | null>;
+  /**
+   * Per binding claim, the last header material whose SHA-256 matched it. One value per claim name (the names come
+   * from the configuration), so this is bounded; a repeat request is compared with it in constant time instead of
+   * hashing again. Only ever set after a real digest match.
+   */
+  readonly bindingMatched: Map<string, string>;
   readonly jti: string | undefined;
   /** Epoch ms after which the token must not be used (exp, or iat + maxTokenAge, plus tolerance). */
   readonly usableUntil: number;
@@ -112,6 +118,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     const verified: VerifiedToken = {
       attestation: Object.freeze({ provider, claims: Object.freeze(payload) }),
       bindingDigests: new Map(),
+      bindingMatched: new Map(),
       jti,
       usableUntil,
       generation: keys.generation(), // read after jwtVerify: a remote set may just have been (re)fetched
@@ -157,9 +164,12 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     }
     const input = bindingInput(ctx.request, binding.headers);
     if (typeof input !== 'string') return input;
+    const matched = verified.bindingMatched.get(binding.claim);
+    if (matched !== undefined && sameStringConstantTime(matched, input)) return undefined;
     if (!digestMatches(actual, input)) {
       return deny('token_binding_mismatch', 'binding hash differs');
     }
+    verified.bindingMatched.set(binding.claim, input);
     return undefined;
   }
 
@@ -232,6 +242,18 @@ function generic(outcome: VerifierOutcome | Promise<VerifierOutcome>): VerifierO
 function generalise(outcome: VerifierOutcome): VerifierOutcome {
   if (outcome.outcome !== 'deny' || outcome.code === 'token_missing' || outcome.code === 'token_invalid') return outcome;
   return { outcome: 'deny', code: 'token_invalid', detail: `${outcome.code}: ${outcome.detail ?? ''}` };
+}
+
+/**
+ * Equality of two strings in time that depends only on their lengths: a token thief probing Authorization values
+ * must not learn, from how fast a request is answered, how much of the remembered value a guess shares. A length
+ * difference is answered at once (the hash it replaces leaks the length just as much).
+ */
+function sameStringConstantTime(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Joins the values of a multi-header binding; a line feed can never occur inside an HTTP header value. */

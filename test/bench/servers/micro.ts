@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { BENCH_AUTHORIZATION, orderBody } from './scenarios.js';
 import { slug, WindowProfiler } from './window-profiler.js';
+import { measurePayload, type PayloadTiming } from './payload-timing.js';
 
 /** One micro-benchmark case. */
 export interface MicroCase {
@@ -83,6 +84,8 @@ export interface MicroMessage {
   readonly type: 'micro';
   readonly results: MicroResult[];
   readonly calibration: Calibration;
+  /** The payload shield's latency (1 KB body p99, slowest corpus body); skipped with BENCH_MICRO_ONLY. */
+  readonly payload: PayloadTiming | undefined;
 }
 
 const BATCHES = 5;
@@ -171,7 +174,8 @@ async function main(): Promise<MicroMessage> {
     };
     results.push(await runCase(scaled, secret, attester, profiler));
   }
-  return { type: 'micro', results, calibration: calibrate() };
+  const payload = only ? undefined : await measurePayload(scale);
+  return { type: 'micro', results, calibration: calibrate(), payload };
 }
 
 /** Sends the last message and exits once it is flushed (process.exit right after send can drop it). */
