@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { encode } from 'cbor-x';
+import { encode } from 'cborg';
 import { bool, explicit, integer, octets, oid, seq, set, time, tlv, utf8 } from '../../../src/testing/der-writer.js';
 
 /**
