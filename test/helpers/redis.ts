@@ -43,5 +43,6 @@ if (!redisAnswers) {
 
 /** A client on {@link REDIS_URL}; commands fail fast instead of queueing while Redis is away. */
 export function redisClient(options: RedisOptions = {}): Redis {
-  return new Redis(REDIS_URL, { maxRetriesPerRequest: 1, ...options });
+  // Lazy when Redis is absent, so a skipped file's client never tries (and logs) a connection.
+  return new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: !redisAnswers, ...options });
 }

@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const prefix = `mas-test-ioredis50-${randomUUID()}:`;
 
 describe.skipIf(!redisAnswers)('RedisStore with ioredis 5.0.0 (lowest supported)', () => {
-  const client = new Redis50(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const client = new Redis50(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: !redisAnswers });
   afterAll(async () => {
     await deletePrefix(client as never, prefix);
     client.disconnect();
