@@ -100,6 +100,7 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   const { store, ipResolver } = deps;
   const prefix = options.keyPrefix ?? CREDENTIAL_DEFAULTS.keyPrefix;
   const failOpen = options.failOpen === true;
+  const skip = options.skip;
   const caseSensitive = options.caseSensitiveUsernames === true;
   const deviceClaims = options.deviceClaims ?? CREDENTIAL_DEFAULTS.deviceClaims;
   const consecutive: Resolved<ConsecutiveFailureLimit> =
@@ -202,6 +203,7 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   async function verify(ctx: VerifierContext): Promise<VerifierOutcome> {
     const login = loginOf(ctx.route);
     if (login === undefined) return { outcome: 'skip' };
+    if (skip !== undefined && (await skip(ctx.request)) === true) return { outcome: 'skip', detail: 'skipped by credentials.skip' };
     // A route with `token: false` opted out of the token check: its logins are judged without one (username + IP
     // and IP counters; device counters need the token's device id). Anywhere else a login needs a verified token.
     const tokenless = ctx.route.token === false;

@@ -55,6 +55,11 @@ export interface CredentialAbuseOptions {
   failOpen?: boolean;
   /** Prefix of every store key this verifier writes. Default `ca:`. */
   keyPrefix?: string;
+  /**
+   * Requests this verifier leaves alone (no checks, nothing counted), e.g. an internal health probe that logs in
+   * with a test account. Called before the body is read; a predicate that throws fails the request closed.
+   */
+  skip?: (request: ShieldRequest) => boolean | Promise<boolean>;
   /** Treat `Alice@x` and `alice@x` as different accounts. Default false (trimmed, NFKC, lower-cased). */
   caseSensitiveUsernames?: boolean;
   /**
@@ -135,6 +140,7 @@ export const credentialAbuseOptionsSchema = z
     mode: z.enum(['enforce', 'monitor']).optional(),
     failOpen: z.boolean().optional(),
     keyPrefix: z.string().max(64).optional(),
+    skip: z.custom<(request: ShieldRequest) => boolean | Promise<boolean>>((v) => typeof v === 'function', 'must be a function').optional(),
     caseSensitiveUsernames: z.boolean().optional(),
     deviceClaims: z.array(z.string().min(1)).optional(),
     binding: bindingSchema.optional(),
