@@ -60,6 +60,11 @@ export interface CredentialAbuseOptions {
    * with a test account. Called before the body is read; a predicate that throws fails the request closed.
    */
   skip?: (request: ShieldRequest) => boolean | Promise<boolean>;
+  /**
+   * Send the IETF `RateLimit` and `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers) on credential 429s,
+   * next to `Retry-After`, naming the counter that refused. Default false: they tell a client which budget it spent.
+   */
+  rateLimitHeaders?: boolean;
   /** Treat `Alice@x` and `alice@x` as different accounts. Default false (trimmed, NFKC, lower-cased). */
   caseSensitiveUsernames?: boolean;
   /**
@@ -140,6 +145,7 @@ export const credentialAbuseOptionsSchema = z
     mode: z.enum(['enforce', 'monitor']).optional(),
     failOpen: z.boolean().optional(),
     keyPrefix: z.string().max(64).optional(),
+    rateLimitHeaders: z.boolean().optional(),
     skip: z.custom<(request: ShieldRequest) => boolean | Promise<boolean>>((v) => typeof v === 'function', 'must be a function').optional(),
     caseSensitiveUsernames: z.boolean().optional(),
     deviceClaims: z.array(z.string().min(1)).optional(),
