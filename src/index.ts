@@ -19,6 +19,7 @@ export type { ShieldCode, DenyCode } from './core/codes.js';
 export { ShieldConfigError, ShieldDenyError } from './core/errors.js';
 export { problemResponse } from './core/problem.js';
 export type { ProblemBody, ProblemResponse } from './core/problem.js';
+export type { RateLimitInfo } from './core/rate-limit-headers.js';
 export type { TokenOptions } from './verifiers/token/config.js';
 export type { TokenRouteOptions, TokenBindingOptions } from './verifiers/token/options.js';
 export { approov } from './attestation/approov.js';

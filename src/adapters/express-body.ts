@@ -12,6 +12,7 @@ import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './bod
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { bodyConsumed, hasBody, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
+import { assertShield } from './misuse.js';
 
 /** Where `captureRawBody()` keeps the bytes body-parser read (after it removed any Content-Encoding). */
 const RAW_BODY = Symbol.for('mobile-api-shield.express-raw-body');
@@ -100,6 +101,7 @@ export type ExpressBodyMiddleware = ExpressShieldMiddleware;
  * middleware left open; a body no parser read is refused 415 where a body-stage verifier applies.
  */
 export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
+  assertShield(shield, 'expressShieldBody', 'app.use(expressShieldBody(shield))');
   const middleware: ExpressShieldMiddleware = function mobileApiShieldBody(rawReq, res, next): void {
     const req = rawReq as unknown as ExpressBodyRequest;
     const previous = req.shield;

@@ -9,6 +9,7 @@ import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
+import { assertShield } from './misuse.js';
 
 export type { ExpressLikeRequest } from './express-request.js';
 
@@ -40,6 +41,7 @@ type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision; [LEFT_TO_ROUT
  * body stage mounted, a body no parser has read yet is refused 415 where a body-stage verifier applies.
  */
 export function expressShield<Extra extends object = object>(shield: Shield<Extra>, route?: (RouteOptions & Extra) | false): ExpressShieldMiddleware {
+  assertShield(shield, 'expressShield', 'app.use(expressShield(shield))');
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'expressShield(route)');
   const global = routeOptions === undefined;
 

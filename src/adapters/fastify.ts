@@ -68,11 +68,13 @@ declare module 'fastify' {
  * `preValidation`, once the body is parsed. The decision is on `request.shield`.
  */
 export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOptions, done: (error?: Error) => void): void {
-  const { shield } = options;
-  if (!shield || typeof shield.check !== 'function') {
-    done(new TypeError('fastifyShield: pass { shield } created by createShield()'));
+  // `app.register(fastifyShield)` passes `{}` (or nothing): say what to pass rather than failing on first use.
+  const candidate = (options as Partial<FastifyShieldOptions> | undefined)?.shield;
+  if (!candidate || typeof candidate.check !== 'function') {
+    done(new TypeError('fastifyShield needs the shield returned by createShield(): use app.register(fastifyShield, { shield })'));
     return;
   }
+  const shield = candidate;
   if (!app.hasRequestDecorator('shield')) app.decorateRequest('shield', undefined);
 
   // Validate each route's options when the route is declared, so a typo fails at startup, not per request. Fastify

@@ -13,6 +13,7 @@ import { bodyConsumed, hasBody, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
+import { assertShield } from './misuse.js';
 
 /** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
 interface KoaBodyContext {
@@ -96,6 +97,7 @@ export type KoaBodyMiddleware = (ctx: never, next: () => Promise<unknown>) => Pr
  * middleware left open; a body no parser read is refused 415 where a body-stage verifier applies.
  */
 export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
+  assertShield(shield, 'koaShieldBody', 'app.use(koaShieldBody(shield))');
   const middleware = async function mobileApiShieldBody(rawCtx: never, next: () => Promise<unknown>): Promise<void> {
     const ctx = rawCtx as KoaBodyContext;
     const previous = ctx.state.shield;

@@ -8,6 +8,7 @@ import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-bo
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
+import { assertShield } from './misuse.js';
 
 export type { KoaLikeContext } from './koa-context.js';
 
@@ -24,6 +25,7 @@ const PENDING = Symbol('mobile-api-shield.pending');
  * Without a body stage mounted, a body no parser has read yet is refused 415 where a body-stage verifier applies.
  */
 export function koaShield<Extra extends object = object>(shield: Shield<Extra>, route?: (RouteOptions & Extra) | false): KoaShieldMiddleware {
+  assertShield(shield, 'koaShield', 'app.use(koaShield(shield))');
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'koaShield(route)');
   const global = routeOptions === undefined;
 

@@ -1,6 +1,7 @@
 import type { DenyCode } from './codes.js';
 import type { Mode } from './route-options.js';
 import type { Attestation } from './verifier.js';
+import type { RateLimitInfo } from './rate-limit-headers.js';
 
 /** What one verifier did for one request. `detail` is server-side only and never holds a secret or token. */
 export interface VerifierResult {
@@ -32,6 +33,8 @@ export interface Decision {
   readonly results: readonly VerifierResult[];
   /** Seconds until a retry can succeed (sent as `Retry-After`), for rate and lockout denials. */
   readonly retryAfter?: number;
+  /** The spent quota behind a rate or lockout denial, when the verifier describes it (`RateLimit` headers). */
+  readonly rateLimit?: RateLimitInfo;
   /** The verified attestation token's claims and provider, when a token verified. */
   readonly attestation?: Attestation;
   /** False while a Fastify body-stage check is still to come. */

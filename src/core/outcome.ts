@@ -1,5 +1,6 @@
 import { SHIELD_CODES, type CodeTable } from './codes.js';
 import type { VerifierOutcome } from './verifier.js';
+import { rateLimitProblem } from './rate-limit-headers.js';
 
 /**
  * A verifier returned something that is not an outcome. The core treats it as the verifier failing to decide
@@ -35,6 +36,8 @@ export function outcomeProblem(value: unknown, codes: CodeTable = SHIELD_CODES):
   if (retryAfter !== undefined && !(typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter > 0)) {
     return 'retryAfter must be a positive number of seconds';
   }
+  const { rateLimit } = value as { rateLimit?: unknown };
+  if (rateLimit !== undefined) return rateLimitProblem(rateLimit);
   return undefined;
 }
 

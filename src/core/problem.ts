@@ -1,5 +1,6 @@
 import { PROBLEM_TYPE_BASE, SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
 import type { Decision } from './decision.js';
+import { addRateLimitHeaders } from './rate-limit-headers.js';
 
 /** An RFC 9457 problem details body as the shield sends it: nothing in it helps an attacker. */
 export interface ProblemBody {
@@ -28,6 +29,7 @@ export function problemResponse(decision: Decision, codes: CodeTable = SHIELD_CO
     'cache-control': 'no-store',
   };
   if (decision.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfter)));
+  if (decision.rateLimit !== undefined) addRateLimitHeaders(headers, decision.rateLimit);
   return {
     status,
     headers,

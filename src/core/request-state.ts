@@ -10,6 +10,7 @@ import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
 import type { Shield } from './shield-types.js';
 import type { Attestation, VerifierContext, VerifierOutcome } from './verifier.js';
+import type { RateLimitInfo } from './rate-limit-headers.js';
 
 const UNPARSED_BODY = new BodyError('unsupported_media_type', 'body not parsed by the application before the body stage');
 
@@ -63,13 +64,14 @@ export class ShieldDecision implements Decision {
   readonly status: number | undefined;
   readonly code: DenyCode | undefined;
   readonly retryAfter: number | undefined;
+  readonly rateLimit: RateLimitInfo | undefined;
   readonly attestation: Attestation | undefined;
   /** A reference fixed at construction (decisions without a session), else undefined: read from the session. */
   #reference: string | undefined;
 
   constructor(
     readonly allowed: boolean,
-    denial: { code: DenyCode; retryAfter?: number } | undefined,
+    denial: { code: DenyCode; retryAfter?: number; rateLimit?: RateLimitInfo } | undefined,
     reference: string | undefined,
     readonly mode: Mode,
     readonly ip: string,
@@ -82,6 +84,7 @@ export class ShieldDecision implements Decision {
     this.status = denial ? (codes[denial.code] ?? SHIELD_CODES.shield_unavailable).status : undefined;
     this.code = denial?.code;
     this.retryAfter = denial?.retryAfter;
+    this.rateLimit = denial?.rateLimit;
     const ctx = session?.ctx;
     this.attestation = ctx?.attestation;
     // Modules expose their per-request memo as a Decision field (the device module: `decision.device`).

@@ -19,6 +19,7 @@ import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
 import type { Shield, CheckOptions } from './shield-types.js';
 import type { Store } from './store.js';
 import type { Verifier, VerifierOutcome } from './verifier.js';
+import type { RateLimitInfo } from './rate-limit-headers.js';
 
 export type { CheckOptions, CheckStage, Shield } from './shield-types.js';
 
@@ -71,7 +72,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   });
   const decide = (
     allowed: boolean,
-    denial: { code: DenyCode; retryAfter?: number } | undefined,
+    denial: { code: DenyCode; retryAfter?: number; rateLimit?: RateLimitInfo } | undefined,
     reference: string | undefined,
     mode: Mode,
     ip: string,

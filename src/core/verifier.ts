@@ -1,6 +1,7 @@
 import type { DenyCode } from './codes.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions } from './route-options.js';
+import type { RateLimitInfo } from './rate-limit-headers.js';
 
 /** What a verifier concluded about one request. */
 export type VerifierOutcome =
@@ -13,6 +14,8 @@ export type VerifierOutcome =
       detail?: string;
       /** Seconds, sent as `Retry-After` when the deny is enforced. */
       retryAfter?: number;
+      /** The spent quota, sent as `RateLimit` / `RateLimit-Policy` when the deny is enforced. */
+      rateLimit?: RateLimitInfo;
     };
 
 /** Verified attestation, shared with later verifiers and exposed on the Decision. */

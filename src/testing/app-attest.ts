@@ -4,7 +4,7 @@
  * P-256 signatures, real X.509 chains, real CBOR). A verifier configured with the CA's `trustAnchor` accepts them.
  */
 import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { encode } from 'cbor-x';
+import { encode } from 'cborg';
 import { bool, explicit, integer, octets, oid, seq, set, time, tlv, utf8 } from './der-writer.js';
 
 const sha256 = (...parts: Uint8Array[]): Buffer => {

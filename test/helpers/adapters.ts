@@ -6,8 +6,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express5 from 'express';
 import express4 from 'express4';
+import express417 from 'express417';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
+import Koa213 from 'koa213';
 import Router, { type RouterMiddleware } from '@koa/router';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
@@ -160,8 +162,11 @@ function fastifyHarness(name: string, factory: FastifyFactory): AdapterHarness {
 /** Every adapter × framework major under test. */
 export const ADAPTERS: readonly AdapterHarness[] = [
   expressHarness('express4', express4 as unknown as ExpressFactory),
+  // The lower bounds of the declared peer ranges (^4.17.0, ^2.13.0, ^4.0.0) run the same cases as the latest majors.
+  expressHarness('express4.17', express417 as unknown as ExpressFactory),
   expressHarness('express5', express5),
   koaHarness('koa2', Koa2 as unknown as typeof Koa3),
+  koaHarness('koa2.13', Koa213 as unknown as typeof Koa3),
   koaHarness('koa3', Koa3),
   fastifyHarness('fastify4', fastify4 as unknown as FastifyFactory),
   // The lower bound of the declared peer range ^4.0.0: no `routeOptions` there, route config comes from `context`.

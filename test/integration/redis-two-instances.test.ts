@@ -4,17 +4,20 @@
  * wrong guesses split across both lets at most the limit reach the password check (reserve-then-settle counting).
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { deletePrefix } from '../stores/redis-helpers.js';
 import { twoInstanceSuite } from './two-instances.js';
+import { REDIS_LABEL, redisAnswers, redisClient } from '../helpers/redis.js';
 
 const prefix = `mas-test-two-${randomUUID()}:`;
-const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+const redis = redisClient();
 afterAll(async () => {
+  if (!redisAnswers) return;
   await deletePrefix(redis, prefix);
   redis.disconnect();
 });
 
-twoInstanceSuite('one Redis', 'express', () => ({ REDIS_PREFIX: `${prefix}express:` }));
-twoInstanceSuite('one Redis', 'fastify', () => ({ REDIS_PREFIX: `${prefix}fastify:` }));
+describe.skipIf(!redisAnswers)(`one Redis at ${REDIS_LABEL}`, () => {
+  twoInstanceSuite('one Redis', 'express', () => ({ REDIS_PREFIX: `${prefix}express:` }));
+  twoInstanceSuite('one Redis', 'fastify', () => ({ REDIS_PREFIX: `${prefix}fastify:` }));
+});

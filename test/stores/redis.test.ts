@@ -6,17 +6,19 @@ import { RedisStore, StoreTimeoutError } from '../../src/stores/redis.js';
 import { ADD_TO_SET, INCREMENT } from '../../src/stores/redis-scripts.js';
 import { storeContract } from '../../src/testing/index.js';
 import { deletePrefix, freePort, startRedisServer, stopProcess } from './redis-helpers.js';
+import { REDIS_LABEL, redisAnswers, redisClient } from '../helpers/redis.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const prefix = `mas-test-stores-${randomUUID()}:`;
-const client = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+const client = redisClient();
 
 afterAll(async () => {
+  if (!redisAnswers) return;
   await deletePrefix(client, prefix);
   client.disconnect();
 });
 
-describe('RedisStore on 127.0.0.1:6379: Store contract', () => {
+describe.skipIf(!redisAnswers)(`RedisStore on ${REDIS_LABEL}: Store contract`, () => {
   let n = 0;
   storeContract({
     makeStore: () => new RedisStore({ client, prefix, commandTimeoutMs: 2000 }),
@@ -26,7 +28,7 @@ describe('RedisStore on 127.0.0.1:6379: Store contract', () => {
   });
 });
 
-describe('RedisStore specifics', () => {
+describe.skipIf(!redisAnswers)('RedisStore specifics', () => {
   it('writes keys as <prefix>{<key>} so the slot depends on the key alone', async () => {
     const store = new RedisStore({ client, prefix });
     await store.setIfAbsent('jti:abc', '1', 10_000);

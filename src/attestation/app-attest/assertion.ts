@@ -1,11 +1,11 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { decode } from 'cbor-x';
 import { appIdMismatch } from './app-id.js';
 import { parseAuthenticatorData } from './authenticator-data.js';
 import { checkClientDataHash, clientDataBytes, sha256, toBytes } from './bytes.js';
 import { bytesEqual } from './der-reader.js';
 import { AppAttestError } from './errors.js';
 import type { AppAttestExtensions } from './extensions.js';
+import { decodeCbor } from './cbor.js';
 
 /** Input of {@link verifyAppAssertion}. Binary fields accept bytes or base64 text. */
 export interface AppAssertionInput {
@@ -56,7 +56,7 @@ export function verifyAppAssertion(input: AppAssertionInput): VerifiedAppAsserti
   if (bytes.length > MAX_ASSERTION_BYTES) throw new AppAttestError('malformed', 'assertion too large');
   let object: unknown;
   try {
-    object = decode(bytes);
+    object = decodeCbor(bytes);
   } catch {
     throw new AppAttestError('malformed', 'assertion is not CBOR');
   }

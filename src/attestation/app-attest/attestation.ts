@@ -1,5 +1,4 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { decode } from 'cbor-x';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM } from './apple-root-ca.js';
 import { appIdMismatch, certifiedAppId } from './app-id.js';
 import { parseAuthenticatorData } from './authenticator-data.js';
@@ -11,6 +10,7 @@ import { AppAttestError } from './errors.js';
 import type { AppAttestExtensions } from './extensions.js';
 import { readMacAccessControl, type MacAccessControl } from './mac-access-control.js';
 import { verifyAppAttestReceipt, type VerifiedAppAttestReceipt } from './receipt.js';
+import { decodeCbor } from './cbor.js';
 
 /** Input of {@link verifyAppAttestation}. Binary fields accept bytes or base64 text. */
 export interface AppAttestationInput {
@@ -182,7 +182,7 @@ export function verifyAppAttestation(input: AppAttestationInput): VerifiedAppAtt
 function decodeAttestationObject(bytes: Uint8Array): AttestationObject {
   let value: unknown;
   try {
-    value = decode(bytes);
+    value = decodeCbor(bytes);
   } catch {
     throw new AppAttestError('malformed', 'attestation object is not CBOR');
   }

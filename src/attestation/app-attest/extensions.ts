@@ -1,4 +1,4 @@
-import { decodeMultiple } from 'cbor-x';
+import { decodeCborSequence } from './cbor.js';
 import { AppAttestError } from './errors.js';
 
 /**
@@ -45,7 +45,7 @@ const MAX_TRAILING_ITEMS = 2;
 export function readExtensions(trailing: Uint8Array, hasCoseKey: boolean): AppAttestExtensions {
   let items: unknown[];
   try {
-    items = (decodeMultiple(trailing) as unknown[] | undefined) ?? [];
+    items = decodeCborSequence(trailing, MAX_TRAILING_ITEMS + 1);
   } catch {
     throw new AppAttestError('malformed', 'authenticator data extensions are not CBOR');
   }

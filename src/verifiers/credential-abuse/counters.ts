@@ -53,6 +53,8 @@ export interface Refusal {
   code: 'login_locked' | 'credential_abuse';
   retryAfterMs: number;
   detail: string;
+  /** The counter that refused, for the opt-in `RateLimit` headers. */
+  quota: { policy: string; limit: number; windowSeconds: number };
 }
 
 /** Awaits `work` (if any), recording a rejection in `errors` instead of throwing: every operation is awaited. */
@@ -150,17 +152,37 @@ export class LoginCounters {
     const failed = errors.length > 0 ? { reason: errors[0] } : undefined;
     let refusal: Refusal | undefined;
     if (user && !user.granted) {
-      refusal = { code: 'login_locked', retryAfterMs: user.retryAfterMs, detail: 'username locked on this ip key after consecutive failures' };
+      const { limit, windowSeconds } = limits.consecutive!;
+      refusal = {
+        code: 'login_locked',
+        retryAfterMs: user.retryAfterMs,
+        detail: 'username locked on this ip key after consecutive failures',
+        quota: { policy: 'username-ip', limit, windowSeconds },
+      };
     } else if (ip && !ip.granted) {
-      refusal = { code: 'credential_abuse', retryAfterMs: ip.retryAfterMs, detail: 'ip key over its login budget' };
+      const { limit, windowSeconds } = limits.ipFailures!;
+      refusal = { code: 'credential_abuse', retryAfterMs: ip.retryAfterMs, detail: 'ip key over its login budget', quota: { policy: 'ip', limit, windowSeconds } };
     } else if (device && !device.granted) {
-      refusal = { code: 'credential_abuse', retryAfterMs: device.retryAfterMs, detail: 'device over its login budget' };
+      const { limit, windowSeconds } = limits.deviceFailures!;
+      refusal = {
+        code: 'credential_abuse',
+        retryAfterMs: device.retryAfterMs,
+        detail: 'device over its login budget',
+        quota: { policy: 'device', limit, windowSeconds },
+      };
     } else if (ipMember && !ipMember.granted) {
-      const retryAfterMs = (limits.ipDistinct?.windowSeconds ?? 0) * 1000;
-      refusal = { code: 'credential_abuse', retryAfterMs, detail: 'ip key over its distinct-username budget' };
+      const { limit, windowSeconds } = limits.ipDistinct!;
+      const retryAfterMs = windowSeconds * 1000;
+      refusal = { code: 'credential_abuse', retryAfterMs, detail: 'ip key over its distinct-username budget', quota: { policy: 'ip-usernames', limit, windowSeconds } };
     } else if (deviceMember && !deviceMember.granted) {
-      const retryAfterMs = (limits.deviceDistinct?.windowSeconds ?? 0) * 1000;
-      refusal = { code: 'credential_abuse', retryAfterMs, detail: 'device over its distinct-username budget' };
+      const { limit, windowSeconds } = limits.deviceDistinct!;
+      const retryAfterMs = windowSeconds * 1000;
+      refusal = {
+        code: 'credential_abuse',
+        retryAfterMs,
+        detail: 'device over its distinct-username budget',
+        quota: { policy: 'device-usernames', limit, windowSeconds },
+      };
     }
     if (failed || refusal) {
       // Best effort: a slot we cannot release frees itself when its hold ends.

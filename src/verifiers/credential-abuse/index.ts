@@ -17,6 +17,7 @@ import {
   type LoginBindingOptions,
   type WindowLimit,
 } from './options.js';
+import type { RateLimitInfo } from '../../core/rate-limit-headers.js';
 
 export {
   CREDENTIAL_DEFAULTS,
@@ -100,6 +101,8 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   const { store, ipResolver } = deps;
   const prefix = options.keyPrefix ?? CREDENTIAL_DEFAULTS.keyPrefix;
   const failOpen = options.failOpen === true;
+  const skip = options.skip;
+  const rateLimitHeaders = options.rateLimitHeaders === true;
   const caseSensitive = options.caseSensitiveUsernames === true;
   const deviceClaims = options.deviceClaims ?? CREDENTIAL_DEFAULTS.deviceClaims;
   const consecutive: Resolved<ConsecutiveFailureLimit> =
@@ -202,6 +205,7 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
   async function verify(ctx: VerifierContext): Promise<VerifierOutcome> {
     const login = loginOf(ctx.route);
     if (login === undefined) return { outcome: 'skip' };
+    if (skip !== undefined && (await skip(ctx.request)) === true) return { outcome: 'skip', detail: 'skipped by credentials.skip' };
     // A route with `token: false` opted out of the token check: its logins are judged without one (username + IP
     // and IP counters; device counters need the token's device id). Anywhere else a login needs a verified token.
     const tokenless = ctx.route.token === false;
@@ -255,11 +259,17 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
       const abuseUntil = Math.max(ipUntil, deviceUntil);
       if (abuseUntil > now) {
         ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
+        const byIp = ipUntil >= deviceUntil;
+        const retryAfter = Math.max(1, Math.ceil((abuseUntil - now) / 1000));
+        const limit = (byIp ? ipDistinct : deviceDistinct)!;
         return {
           outcome: 'deny',
           code: 'credential_abuse',
-          detail: ipUntil >= deviceUntil ? 'ip key over its distinct-username budget' : 'device over its distinct-username budget',
-          retryAfter: Math.max(1, Math.ceil((abuseUntil - now) / 1000)),
+          detail: byIp ? 'ip key over its distinct-username budget' : 'device over its distinct-username budget',
+          retryAfter,
+          ...(rateLimitHeaders
+            ? { rateLimit: quotaInfo({ policy: byIp ? 'ip-usernames' : 'device-usernames', limit: limit.limit, windowSeconds: limit.windowSeconds }, retryAfter) }
+            : {}),
         };
       }
       // Reserve: every counter takes this attempt's slot now, atomically, before the password is ever checked.
@@ -270,11 +280,13 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     }
     ctx.memo.set(MEMO_KEY, attempt);
     if (refusal) {
+      const retryAfter = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
       return {
         outcome: 'deny',
         code: refusal.code,
         detail: refusal.detail,
-        retryAfter: Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)),
+        retryAfter,
+        ...(rateLimitHeaders ? { rateLimit: quotaInfo(refusal.quota, retryAfter) } : {}),
       };
     }
 
@@ -339,4 +351,9 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** A refused counter as the `RateLimit` fields describe it: nothing remaining until `Retry-After`. */
+function quotaInfo(quota: { policy: string; limit: number; windowSeconds: number }, retryAfter: number): RateLimitInfo {
+  return { policy: quota.policy, limit: quota.limit, windowSeconds: quota.windowSeconds, remaining: 0, resetSeconds: retryAfter };
 }

@@ -55,6 +55,16 @@ export interface CredentialAbuseOptions {
   failOpen?: boolean;
   /** Prefix of every store key this verifier writes. Default `ca:`. */
   keyPrefix?: string;
+  /**
+   * Requests this verifier leaves alone (no checks, nothing counted), e.g. an internal health probe that logs in
+   * with a test account. Called before the body is read; a predicate that throws fails the request closed.
+   */
+  skip?: (request: ShieldRequest) => boolean | Promise<boolean>;
+  /**
+   * Send the IETF `RateLimit` and `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers) on credential 429s,
+   * next to `Retry-After`, naming the counter that refused. Default false: they tell a client which budget it spent.
+   */
+  rateLimitHeaders?: boolean;
   /** Treat `Alice@x` and `alice@x` as different accounts. Default false (trimmed, NFKC, lower-cased). */
   caseSensitiveUsernames?: boolean;
   /**
@@ -135,6 +145,8 @@ export const credentialAbuseOptionsSchema = z
     mode: z.enum(['enforce', 'monitor']).optional(),
     failOpen: z.boolean().optional(),
     keyPrefix: z.string().max(64).optional(),
+    rateLimitHeaders: z.boolean().optional(),
+    skip: z.custom<(request: ShieldRequest) => boolean | Promise<boolean>>((v) => typeof v === 'function', 'must be a function').optional(),
     caseSensitiveUsernames: z.boolean().optional(),
     deviceClaims: z.array(z.string().min(1)).optional(),
     binding: bindingSchema.optional(),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { encode } from 'cbor-x';
+import { encode } from 'cborg';
 import { describe, expect, it } from 'vitest';
 import {
   AppAttestError,

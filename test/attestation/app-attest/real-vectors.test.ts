@@ -1,5 +1,5 @@
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { decode, encode } from 'cbor-x';
+import { decode, encode } from 'cborg';
 import { describe, expect, it } from 'vitest';
 import {
   APPLE_APP_ATTESTATION_ROOT_CA_PEM,

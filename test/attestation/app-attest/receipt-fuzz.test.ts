@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { encode } from 'cbor-x';
+import { encode } from 'cborg';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppAttestError, verifyAppAssertion, verifyAppAttestReceipt } from '../../../src/attestation/app-attest/index.js';
