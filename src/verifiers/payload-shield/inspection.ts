@@ -1,0 +1,292 @@
+/**
+ * One inspection pass over a request's values (the `Inspection` walk behind `inspectPayload`): normalisation,
+ * detectors with anomaly scoring, exclusions, virtual patches and the per-request budget; and the verdict types.
+ */
+import type { ShieldCode } from '../../core/codes.js';
+import { HEADER_CACHE_MAX_VALUE, type CompiledPayloadOptions } from './compile.js';
+import type { LimitViolation, PayloadLimits } from './limits.js';
+import { formatLocation, type PathSegment } from './location.js';
+import { normalise } from './normalise.js';
+import { charMask, CH } from './char-classes.js';
+import { detectPollutionKey } from './prototype-pollution.js';
+import { createJndiDetector } from './jndi.js';
+import { createCrlfDetector } from './crlf.js';
+import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
+import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
+import { isSecretOperator, ORM_RULES } from './orm.js';
+import { isSchemaPropertyName } from './json-schema-names.js';
+
+/** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
+export interface PayloadRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query?: string | Readonly<Record<string, unknown>>;
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */
+export type PayloadVerdict =
+  | {
+      readonly action: 'allow';
+      readonly score: number;
+      readonly hits: readonly LocatedHit[];
+      /** Set when the budget ran out with `budgetExhausted: 'allow'`: which limit, and where inspection stopped. */
+      readonly incomplete?: LimitViolation;
+    }
+  | {
+      readonly action: 'deny';
+      readonly code: ShieldCode;
+      readonly detail: string;
+      readonly score: number;
+      readonly hits: readonly LocatedHit[];
+    };
+
+export const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), createCrlfDetector()];
+export const MAX_DETAIL_HITS = 10;
+/** Values longer than this read the clock before they are inspected. */
+const CLOCK_EVERY_CHARS = 2048;
+/** Characters inspected before the time budget applies. */
+const CLOCK_FLOOR = 16 * 1024;
+export const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
+const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
+
+// Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
+// separately): ordinary values cost one character loop.
+const INTERESTING = ~(CH.colon | CH.at | CH.percent | CH.star | CH.bang);
+const SQL_WORDS = /union|select/i;
+// `%`, `&` and `\` start every encoding `normalise` undoes.
+const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
+const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
+
+/** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
+function startsWithCommandWord(raw: string): boolean {
+  return raw.length >= 6 && COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
+}
+
+export function limitDeny(v: LimitViolation): PayloadVerdict {
+  return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
+}
+
+export function describeHits(hits: readonly LocatedHit[]): string {
+  const parts: string[] = [];
+  for (const h of hits) {
+    if (parts.length === MAX_DETAIL_HITS) {
+      parts.push(`+${hits.length - MAX_DETAIL_HITS} more`);
+      break;
+    }
+    parts.push(`${h.ruleId}@${h.location}${h.monitored ? '(monitor)' : ''}`);
+  }
+  return parts.join(',');
+}
+
+export function contentTypeAllowed(type: string, allowed: readonly string[]): boolean {
+  for (const pattern of allowed) {
+    if (pattern === type || pattern === '*/*') return true;
+    const star = pattern.indexOf('*');
+    if (star !== -1 && type.startsWith(pattern.slice(0, star)) && type.endsWith(pattern.slice(star + 1))) return true;
+  }
+  return false;
+}
+
+export function headerString(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+/** One request's inspection state: score, hits, the current location path and the byte budget. */
+/** One pass over a request: every value through normalisation and the detectors, within the budget. */
+export class Inspection {
+  score = 0;
+  hits: LocatedHit[] | undefined;
+  violation: LimitViolation | undefined;
+  stopped = false;
+  private bytes = 0;
+  /** Strings inspected since the clock was last read: reading it for every string would cost more than it saves. */
+  private sinceClock = 0;
+  private readonly deadline: number;
+  private readonly segments: PathSegment[] = [];
+  private root = '';
+  private readonly limits: PayloadLimits;
+
+  constructor(
+    private readonly options: CompiledPayloadOptions,
+    private readonly method: string,
+    private readonly path: string,
+  ) {
+    this.limits = options.limits;
+    this.deadline = performance.now() + options.limits.maxInspectMillis;
+  }
+
+  get done(): boolean {
+    return this.stopped || this.violation !== undefined;
+  }
+
+  private location(): string {
+    return formatLocation(this.root, this.segments);
+  }
+
+  record(hit: RuleHit, location: string = this.location(), forceMonitor = false): void {
+    const mode = this.options.modes[hit.category];
+    if (mode === 'off') return;
+    if (this.options.exclusions.size > 0 && this.options.exclusions.excludes(this.method, this.path, hit.ruleId, hit.category, location)) {
+      return;
+    }
+    const monitored = forceMonitor || mode === 'monitor';
+    (this.hits ??= []).push({ ...hit, location, monitored });
+    if (!monitored) {
+      this.score += hit.severity;
+      if (this.score >= this.options.threshold) this.stopped = true;
+    }
+  }
+
+  private clockExpired(): boolean {
+    this.sinceClock = 0;
+    return performance.now() > this.deadline;
+  }
+
+  private violate(limit: keyof PayloadLimits, code: LimitViolation['code'] = 'payload_too_large'): void {
+    this.violation ??= { limit, code, location: this.location() };
+  }
+
+  /** The value being walked below the current key, set by `walk` while it inspects that key. */
+  private keyValue: unknown;
+
+  /** True when the current key names a property in a JSON Schema (see `isSchemaPropertyName`). */
+  private isSchemaPropertyName(): boolean {
+    return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
+  }
+
+  /** Runs the detectors (or `detectors`) on one string. */
+  inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors): void {
+    if (this.done) return;
+    this.bytes += raw.length;
+    if (this.bytes > this.limits.maxInspectBytes) return this.violate('maxInspectBytes');
+    // The time budget is checked between values (every 16th, and before any long one) once the request is past
+    // CLOCK_FLOOR characters: below that the worst case is bounded anyway (milliseconds), and an ordinary request
+    // must never be denied because a GC pause or a busy CPU stretched its microseconds. One value costs at most
+    // what `maxStringLength` characters cost, so the overrun past the deadline is bounded too.
+    if (this.bytes > CLOCK_FLOOR && (++this.sinceClock >= 16 || raw.length > CLOCK_EVERY_CHARS) && this.clockExpired()) {
+      return this.violate('maxInspectMillis');
+    }
+    if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
+    if (role === 'key' && this.options.prototypePollution && !this.isSchemaPropertyName()) {
+      const pollution = detectPollutionKey(raw);
+      if (pollution) {
+        this.record(pollution);
+        if (this.done) return;
+      }
+    }
+    const custom = this.options.customRules;
+    const cached = kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE && this.options.cachedHeaders.has(name);
+    if (cached) {
+      this.inspectCachedHeader(raw, name);
+      if (custom.length === 0 || this.done) return;
+    }
+    // Most values carry no encoding: decode only when the raw value has an escape character in it.
+    const rawMask = charMask(raw);
+    const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
+    const mask = decoded === raw ? rawMask : charMask(decoded);
+    const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
+    // Values without syntax characters only go to the few detectors that read them (a bare `whoami`, a `JSESSIONID`
+    // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
+    const active = !plain
+      ? detectors
+      : detectors === this.options.detectors &&
+          (kind === 'header' || kind === 'path' || (role === 'key' && (kind === 'query' || raw.indexOf('__') !== -1)) || startsWithCommandWord(raw))
+        ? this.options.plainDetectors
+        : NO_DETECTORS;
+    if (!cached && active.length > 0) {
+      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth: this.segments.length };
+      const paranoia = this.options.paranoia;
+      for (const detector of active) {
+        const hit = detector.detect(value, paranoia);
+        if (hit) {
+          this.record(hit);
+          if (this.done) return;
+        }
+      }
+    }
+    for (const rule of custom) {
+      if (!rule.route(this.method, this.path)) continue;
+      if (rule.test(decoded) || (decoded !== raw && rule.test(raw))) {
+        this.record({ ruleId: rule.id, category: 'custom', severity: rule.severity }, this.location(), rule.monitor);
+        if (this.done) return;
+      }
+    }
+  }
+
+  /** Runs every detector on a header value once per distinct value (LRU), then records the hits here. */
+  private inspectCachedHeader(raw: string, name: string): void {
+    const key = `${name}\0${raw}`;
+    let hits = this.options.headerVerdicts.get(key);
+    if (hits === undefined) {
+      const found: RuleHit[] = [];
+      const decoded = normalise(raw, this.options.decodeRounds);
+      const mask = charMask(decoded);
+      const interesting = (mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded);
+      {
+        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
+        for (const detector of interesting ? this.options.detectors : this.options.plainDetectors) {
+          const hit = detector.detect(value, this.options.paranoia);
+          if (hit) found.push(hit);
+        }
+      }
+      hits = found;
+      this.options.headerVerdicts.set(key, hits);
+    }
+    for (const hit of hits) {
+      this.record(hit);
+      if (this.done) return;
+    }
+  }
+
+  /** Walks a parsed value (JSON, form, query object), checking limits, keys and every string. */
+  walk(value: unknown, kind: LocationKind, name: string, depth: number): void {
+    if (this.done) return;
+    if (typeof value === 'string') {
+      this.inspectString(value, kind, 'value', name);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    if (depth >= this.limits.maxDepth) return this.violate('maxDepth');
+    if (Array.isArray(value)) {
+      if (value.length > this.limits.maxArrayLength) return this.violate('maxArrayLength');
+      for (let i = 0; i < value.length && !this.done; i++) {
+        this.segments.push(i);
+        this.walk(value[i], kind, name, depth + 1);
+        this.segments.pop();
+      }
+      return;
+    }
+    if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return;
+    const record = value as Record<string, unknown>;
+    let keys = 0;
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+      if (++keys > this.limits.maxKeys) return this.violate('maxKeys');
+      this.segments.push(key);
+      this.keyValue = record[key];
+      // Lower-cased once: it names the key's own inspection and the value below it.
+      const lowerKey = key.toLowerCase();
+      this.inspectString(key, kind, 'key', lowerKey);
+      // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
+      const parent = this.segments[this.segments.length - 2];
+      if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, key)) {
+        this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
+      }
+      if (!this.done) this.walk(record[key], kind, lowerKey, depth + 1);
+      this.segments.pop();
+      if (this.done) return;
+    }
+  }
+
+  /** Sets the location root (`body`, `query`...) for the values inspected next. */
+  at(root: string, segments: readonly PathSegment[] = []): this {
+    this.root = root;
+    this.segments.length = 0;
+    this.segments.push(...segments);
+    return this;
+  }
+}
+
