@@ -14,6 +14,7 @@ import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
+import { thrownStatus, writeKoaProblem } from './koa-response.js';
 
 /** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
 interface KoaBodyContext {
@@ -114,11 +115,7 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
     else held?.discard();
     ctx.state.shield = decision;
     if (!decision.allowed) {
-      const problem = shield.respond(decision, request);
-      ctx.status = problem.status;
-      ctx.set(problem.headers);
-      ctx.body = JSON.stringify(problem.body);
-      ctx.type = problem.headers['content-type'] ?? 'application/problem+json';
+      writeKoaProblem(ctx, shield.respond(decision, request));
       return;
     }
     if (!shield.wantsOutcome(decision)) {
@@ -128,8 +125,7 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
     try {
       await next();
     } catch (error) {
-      const status = (error as { status?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
-      void shield.reportOutcome(ctx.state.shield ?? decision, typeof status === 'number' ? status : 500);
+      void shield.reportOutcome(ctx.state.shield ?? decision, thrownStatus(error));
       throw error;
     }
     void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);

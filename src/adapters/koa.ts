@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
@@ -9,6 +8,7 @@ import { holdUnparsedMultipart } from './multipart-fields.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
+import { thrownStatus, writeKoaProblem } from './koa-response.js';
 
 export type { KoaLikeContext } from './koa-context.js';
 
@@ -68,11 +68,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
       }
       ctx.state.shield = decision;
       if (deferReport) shield.notify(decision, request);
-      const problem = shield.respond(decision, request);
-      ctx.status = problem.status;
-      ctx.set(problem.headers);
-      ctx.body = JSON.stringify(problem.body);
-      ctx.type = problem.headers['content-type'] ?? 'application/problem+json';
+      writeKoaProblem(ctx, shield.respond(decision, request));
       return;
     }
     ctx.state.shield = decision;
@@ -85,8 +81,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
       await next();
     } catch (error) {
       // `ctx.throw(401)` reaches Koa's error handler after us: its status is the outcome.
-      const status = (error as { status?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
-      if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, typeof status === 'number' ? status : 500);
+      if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, thrownStatus(error));
       throw error;
     } finally {
       if (deferReport) shield.notify(ctx.state.shield ?? decision, request);
