@@ -55,7 +55,8 @@ const defaultRespond = ({ decision }: HandlerInput) => ({
   body: { ok: true, provider: decision?.attestation?.provider ?? null },
 });
 
-async function listen(server: http.Server): Promise<RunningApp> {
+/** Listens on a free loopback port; `close` ends open connections too, so tests never wait on keep-alive. */
+export async function listen(server: http.Server): Promise<RunningApp> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -25,6 +25,10 @@ import type { Shield } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { genuinePayload, PACKAGE, playKeys, playToken } from '../attestation/play-integrity/token-factory.js';
+import { listen, type RunningApp } from '../helpers/adapters.js';
+
+/** What these tests need of a server: its URL and how to close it (Fastify builds its own). */
+type Running = Pick<RunningApp, 'url' | 'close'>;
 
 const attester = createTestAttester({ header: 'approov-token' });
 const keys = playKeys();
@@ -37,23 +41,6 @@ function deviceShield(): Shield {
       tokenClaims: { deviceId: 'did', platform: 'os' },
     },
   });
-}
-
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function listen(server: http.Server): Promise<Running> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 type Builder = (shield: Shield) => Promise<Running>;

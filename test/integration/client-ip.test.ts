@@ -23,27 +23,14 @@ import type { Decision } from '../../src/shield.js';
 import type { Shield } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
+import { listen, type RunningApp } from '../helpers/adapters.js';
+
+/** What these tests need of a server: its URL and how to close it (Fastify builds its own). */
+type Running = Pick<RunningApp, 'url' | 'close'>;
 
 const attester = createTestAttester({ header: 'approov-token' });
 const PASSWORD = 'correct-password';
 const IP_FAILURE_LIMIT = 3;
-
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function listen(server: http.Server): Promise<Running> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 /** What the login handler answers: the framework's client and the shield's, and 200/401 by password. */
 function login(frameworkIp: string | undefined, body: unknown, decision: Decision | undefined) {

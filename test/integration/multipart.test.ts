@@ -23,6 +23,10 @@ import { koaShield, koaShieldBody } from '../../src/adapters/koa.js';
 import { fastifyShield } from '../../src/adapters/fastify.js';
 import type { Shield } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
+import { listen, type RunningApp } from '../helpers/adapters.js';
+
+/** What these tests need of a server: its URL and how to close it (Fastify builds its own). */
+type Running = Pick<RunningApp, 'url' | 'close'>;
 
 interface Parsed {
   fields: [string, string][];
@@ -54,23 +58,6 @@ function parseMultipart(req: http.IncomingMessage): Promise<Parsed> {
     parser.on('error', reject);
     req.pipe(parser);
   });
-}
-
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function listen(server: http.Server): Promise<Running> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 type Builder = (shield: Shield | undefined) => Promise<Running>;
