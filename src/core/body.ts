@@ -1,7 +1,8 @@
 /**
- * Body reading and parsing for the framework-free core. Adapters build `ShieldRequest.readBody(limit)` on
- * `readRawBody`; the core's `ctx.body()` turns the raw bytes into a value with `parseBody`. Errors are `BodyError`s
- * with a stable denial code, which the core turns into a deny (not into `shield_unavailable`).
+ * Body helpers for the framework-free core. The shield inspects the body the application's parser produced and
+ * never parses one for the app; `readRawBody` reads bytes within a limit where an adapter must (multipart fields),
+ * `parseBody` is kept for direct use (tests, the detection benchmark). Errors are `BodyError`s with a stable denial
+ * code, which the core turns into a deny (not into `shield_unavailable`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';

@@ -16,7 +16,7 @@ import { fastifyEndpoints, fastifyShield } from '../../src/adapters/fastify.js';
 import type { Endpoints } from '../../src/core/endpoints.js';
 import type { Decision } from '../../src/shield.js';
 import type { Shield } from '../../src/shield.js';
-import type { RunningApp } from './adapters.js';
+import { listen, type RunningApp } from './adapters.js';
 
 /** What the app serves. */
 export interface EndpointAppOptions {
@@ -31,20 +31,6 @@ export interface EndpointAppOptions {
 export interface EndpointHarness {
   name: string;
   start(options: EndpointAppOptions): Promise<RunningApp>;
-}
-
-async function listen(server: http.Server): Promise<RunningApp> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    server,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 function claimsOf(decision: Decision | undefined): unknown {

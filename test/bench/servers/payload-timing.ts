@@ -35,7 +35,8 @@ export const MOBILE_ORDER_1KB = JSON.stringify({
   comment: 'Please deliver after 6pm (dog is friendly) & call +44 20 7946 0958 if needed.',
 }).padEnd(1024, ' ');
 
-const HEADERS = {
+/** The headers of a typical mobile request (the same ones `npm run bench:detection` times). */
+export const MOBILE_HEADERS: Readonly<Record<string, string>> = {
   host: 'api.example.com',
   'user-agent': 'ShopApp/5.12.0 (iPhone; iOS 17.4.1; Scale/3.00)',
   accept: 'application/json',
@@ -46,13 +47,15 @@ const HEADERS = {
   authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl',
   'x-request-id': '6f1c2a4e-8b7d-4c1e-9f00-2a3b4c5d6e7f',
   traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  'x-attestation-token': 'eyJhbGciOiJFUzI1NiJ9.eyJkaWQiOiJhYmMifQ.c2ln',
+  cookie: 'session=abc123; _ga=GA1.2.123456789.1700000000',
 };
 
 /** Times the payload shield; `scale` shrinks the sample count for quick runs. */
 export async function measurePayload(scale: number): Promise<PayloadTiming> {
   const shield = createShield({ payload: {} });
   const body: unknown = JSON.parse(MOBILE_ORDER_1KB);
-  const request = (): ShieldRequest => ({ method: 'POST', path: '/v1/orders', ip: '127.0.0.1', query: '', headers: HEADERS, body });
+  const request = (): ShieldRequest => ({ method: 'POST', path: '/v1/orders', ip: '127.0.0.1', query: '', headers: MOBILE_HEADERS, body });
   const n = Math.max(500, Math.round(10_000 * scale));
   for (let i = 0; i < n; i++) await shield.check(request());
   const samples: number[] = [];
