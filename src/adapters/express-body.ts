@@ -114,7 +114,7 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const deferReport = hasRouteLevel(shield);
-    shield.check(request, undefined, { stage: 'body', previous, notify: !deferReport }).then((decision) => {
+    const settle = (decision: Decision): void => {
       req.shield = decision;
       if (decision.allowed) held?.release();
       else held?.discard();
@@ -124,7 +124,10 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
       }
       if (shield.wantsOutcome(decision)) res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
       next();
-    }, next);
+    };
+    const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !deferReport });
+    if (decision instanceof Promise) decision.then(settle, next);
+    else settle(decision);
   };
   return markBodyStage(middleware, shield);
 }

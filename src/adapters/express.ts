@@ -65,34 +65,36 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     const reportedByGlobal = !global && previous !== undefined;
     // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
     const held = global ? undefined : holdUnparsedMultipart(req, request, shield.bodyLimitBytes);
-    shield
-      .check(request, routeOptions, {
-        ...(previous ? { previous } : {}),
-        ...(bodyLater ? { stage: 'headers' as const } : {}),
-        notify: !deferReport && !reportedByGlobal,
-      })
-      .then((decision) => {
-        if (decision.allowed) held?.release();
-        else held?.discard();
-        if (!decision.allowed) {
-          if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
-            req[PENDING] = decision;
-            res.once('close', () => shield.notify(req.shield ?? decision, request));
-            next();
-            return;
-          }
-          req.shield = decision;
-          if (deferReport) shield.notify(decision, request);
-          writeProblem(res, shield.respond(decision, request));
+    const settle = (decision: Decision): void => {
+      if (decision.allowed) held?.release();
+      else held?.discard();
+      if (!decision.allowed) {
+        if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
+          req[PENDING] = decision;
+          res.once('close', () => shield.notify(req.shield ?? decision, request));
+          next();
           return;
         }
         req.shield = decision;
-        if (deferReport) res.once('close', () => shield.notify(req.shield ?? decision, request));
-        if (shield.wantsOutcome(decision)) {
-          res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
-        }
-        next();
-      }, next);
+        if (deferReport) shield.notify(decision, request);
+        writeProblem(res, shield.respond(decision, request));
+        return;
+      }
+      req.shield = decision;
+      if (deferReport) res.once('close', () => shield.notify(req.shield ?? decision, request));
+      if (shield.wantsOutcome(decision)) {
+        res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
+      }
+      next();
+    };
+    // Synchronous decisions (a token seen before) go on in the same tick: no promise per request.
+    const decision = shield.checkNow(request, routeOptions, {
+      previous,
+      stage: bodyLater ? 'headers' : 'all',
+      notify: !deferReport && !reportedByGlobal,
+    });
+    if (decision instanceof Promise) decision.then(settle, next);
+    else settle(decision);
   };
   return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
 }

@@ -24,14 +24,22 @@ interface FastifyClientRequest {
  * configured with `trustProxy: 'framework'`. Fastify does not expose its trust setting, so whether it trusts proxies
  * is read off the request: a forwarded request whose `request.ip` is not the socket peer was trusted.
  */
-export function fastifyClient(shield: Shield): (req: object, socketIp: string) => Pick<ShieldRequest, 'frameworkIp' | 'frameworkTrustsProxy'> {
+export function fastifyClient(shield: Shield): {
+  frameworkIp(req: object): string | undefined;
+  frameworkTrustsProxy(req: object, socketIp: string): boolean | undefined;
+} {
   const fromFramework = shield.config.trustProxy === 'framework';
-  const none = {};
-  return (req, socketIp) => {
-    const request = req as FastifyClientRequest;
-    if (fromFramework) return typeof request.ip === 'string' ? { frameworkIp: request.ip } : none;
-    if (request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined) return none;
-    return { frameworkTrustsProxy: typeof request.ip === 'string' && request.ip !== socketIp };
+  return {
+    frameworkIp(req) {
+      const ip = (req as FastifyClientRequest).ip;
+      return fromFramework && typeof ip === 'string' ? ip : undefined;
+    },
+    frameworkTrustsProxy(req, socketIp) {
+      const request = req as FastifyClientRequest;
+      if (fromFramework) return undefined;
+      if (request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined) return undefined;
+      return typeof request.ip === 'string' && request.ip !== socketIp;
+    },
   };
 }
 

@@ -9,6 +9,8 @@ import { socketAddress, splitUrl } from './node-http.js';
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
 const HEAD = Symbol('mobile-api-shield.head');
 
+const HEADERS_STAGE = { stage: 'headers' } as const;
+
 /** Options of the Fastify plugin. */
 export interface FastifyShieldOptions {
   shield: Shield;
@@ -96,6 +98,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return config?.shield;
   }
 
+  // Every field is assigned in one literal, in one order: one object shape for the core's property reads.
   function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
     const { path, query } = splitUrl(req.url);
     const ip = socketAddress(req.raw);
@@ -106,7 +109,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       route: config?.url,
       headers: req.headers,
       ip,
-      ...client(req, ip),
+      frameworkIp: client.frameworkIp(req),
+      frameworkTrustsProxy: client.frameworkTrustsProxy(req, ip),
       query,
       body: withBody ? req.body : undefined,
       // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
@@ -121,15 +125,23 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body));
   }
 
-  app.addHook('onRequest', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+  // A callback-style hook (not async): a decision made synchronously (the common case: a token seen before)
+  // continues the request in the same tick, without a promise for Fastify to wait on.
+  app.addHook('onRequest', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
     const config = routeConfigOf(req);
     const request = toRequest(req, config, false);
     if (shield.mayNeedRawBody) (req as { [HEAD]?: ShieldRequest })[HEAD] = request; // reused by preParsing
-    const decision = await shield.check(request, routeOf(config), { stage: 'headers' });
-    req.shield = decision;
-    if (!decision.allowed) return deny(reply, decision, request);
-    return undefined;
+    const decision = shield.checkNow(request, routeOf(config), HEADERS_STAGE);
+    if (decision instanceof Promise) decision.then((settled) => afterHeaders(req, reply, request, settled, done), done);
+    else afterHeaders(req, reply, request, decision, done);
   }) as never);
+
+  /** Keeps the header-stage decision on the request; an allowed request goes on, a denied one is answered here. */
+  function afterHeaders(req: FastifyLikeRequest, reply: FastifyLikeReply, request: ShieldRequest, decision: Decision, done: (error?: Error) => void): void {
+    req.shield = decision;
+    if (decision.allowed) done();
+    else deny(reply, decision, request); // a callback hook that replies does not call done
+  }
 
   // Fastify parses the body itself; a verifier that needs the bytes as received (device body binding) gets a copy
   // of the stream, taken only for the requests it asks for.
@@ -160,19 +172,26 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
 
   // Each hook costs every request a hook run and a promise: add the body and response hooks only when needed.
-  if (shield.hasBodyStage) app.addHook('preValidation', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+  if (shield.hasBodyStage) app.addHook('preValidation', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
     const previous = req.shield;
-    if (previous === undefined || previous.complete) return undefined;
+    if (previous === undefined || previous.complete) {
+      done();
+      return;
+    }
     const config = routeConfigOf(req);
     const request = toRequest(req, config, true);
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
     const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
-    const decision = await shield.check(request, routeOf(config), { stage: 'body', previous });
-    req.shield = decision;
-    if (decision.allowed) held?.release();
-    else held?.discard();
-    if (!decision.allowed) return deny(reply, decision, request);
-    return undefined;
+    const settle = (decision: Decision): void => {
+      req.shield = decision;
+      if (decision.allowed) held?.release();
+      else held?.discard();
+      if (decision.allowed) done();
+      else deny(reply, decision, request);
+    };
+    const decision = shield.checkNow(request, routeOf(config), { stage: 'body', previous });
+    if (decision instanceof Promise) decision.then(settle, done);
+    else settle(decision);
   }) as never);
 
   if (shield.hasOutcomeListeners) app.addHook('onResponse', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {

@@ -99,18 +99,20 @@ export type KoaBodyMiddleware = (ctx: never, next: () => Promise<unknown>) => Pr
  */
 export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
   assertShield(shield, 'koaShieldBody', 'app.use(koaShieldBody(shield))');
-  const middleware = async function mobileApiShieldBody(rawCtx: never, next: () => Promise<unknown>): Promise<void> {
+  // Not an async function: a request with nothing left to check passes on `next()`'s own promise (no extra tick).
+  const middleware = function mobileApiShieldBody(rawCtx: never, next: () => Promise<unknown>): Promise<void> {
     const ctx = rawCtx as KoaBodyContext;
     const previous = ctx.state.shield;
-    if (previous === undefined || previous.complete || ctx.state[LEFT_TO_ROUTE_LEVEL] === true) {
-      await next();
-      return;
-    }
+    if (previous === undefined || previous.complete || ctx.state[LEFT_TO_ROUTE_LEVEL] === true) return next() as Promise<void>;
+    return checkBody(ctx, next, previous);
+  };
+  const checkBody = async (ctx: KoaBodyContext, next: () => Promise<unknown>, previous: Decision): Promise<void> => {
     const request = koaRequestView(ctx, shield);
     // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
     const held = holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
     const deferReport = hasRouteLevel(shield);
-    const decision = await shield.check(request, undefined, { stage: 'body', previous, notify: !deferReport });
+    const checked = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !deferReport });
+    const decision = checked instanceof Promise ? await checked : checked;
     if (decision.allowed) held?.release();
     else held?.discard();
     ctx.state.shield = decision;

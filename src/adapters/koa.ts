@@ -29,12 +29,11 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'koaShield(route)');
   const global = routeOptions === undefined;
 
-  const middleware: KoaShieldMiddleware = async function mobileApiShield(ctx, next) {
+  // Not an async function: an allowed decision made synchronously (a token seen before) hands Koa `next()`'s own
+  // promise, with no promise or microtask of ours; everything else continues in `settle`.
+  const middleware: KoaShieldMiddleware = function mobileApiShield(ctx, next) {
     const previous = ctx.state.shield ?? (ctx.state[PENDING] as Decision | undefined);
-    if (previous !== undefined && global) {
-      await next();
-      return;
-    }
+    if (previous !== undefined && global) return next() as Promise<void>;
     const request: ShieldRequest = koaRequestView(ctx, shield);
     const path = request.path;
     request.findRoute = () => findRoutePattern(ctx.app.middleware, request.method, path);
@@ -49,15 +48,31 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     const reportedByGlobal = !global && previous !== undefined;
     // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
     const held = global ? undefined : holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
-    const decision = await shield.check(request, routeOptions, {
-      ...(previous ? { previous } : {}),
-      ...(bodyLater ? { stage: 'headers' as const } : {}),
+    const checked = shield.checkNow(request, routeOptions, {
+      previous,
+      stage: bodyLater ? 'headers' : 'all',
       notify: !deferReport && !reportedByGlobal,
     });
+    if (!(checked instanceof Promise) && checked.allowed && held === undefined && !deferReport && !shield.wantsOutcome(checked)) {
+      ctx.state.shield = checked;
+      return next() as Promise<void>;
+    }
+    return settle(ctx, next, checked, request, held, deferReport);
+  };
+
+  async function settle(
+    ctx: KoaLikeContext,
+    next: () => Promise<unknown>,
+    checked: Decision | Promise<Decision>,
+    request: ShieldRequest,
+    held: ReturnType<typeof holdUnparsedMultipart>,
+    deferReport: boolean,
+  ): Promise<void> {
+    const decision = checked instanceof Promise ? await checked : checked;
     if (decision.allowed) held?.release();
     else held?.discard();
     if (!decision.allowed) {
-      if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path)) {
+      if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, request.path)) {
         ctx.state[PENDING] = decision;
         try {
           await next();
@@ -87,7 +102,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
       if (deferReport) shield.notify(ctx.state.shield ?? decision, request);
     }
     if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);
-  };
+  }
   return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
 }
 

@@ -146,6 +146,10 @@ export class Context implements VerifierContext {
     return Promise.resolve(this.request.body);
   }
 
+  bodyNow(): unknown {
+    return this.request.bodyUnparsed === true ? this.body() : this.request.body;
+  }
+
   rawBody(): Buffer | undefined {
     return this.request.rawBody;
   }

@@ -16,7 +16,7 @@ import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
 import { DISABLED, RouteResolver } from './route-resolver.js';
 import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
-import type { Shield, CheckOptions } from './shield-types.js';
+import type { Shield, CheckOptions, CheckStage } from './shield-types.js';
 import type { Store } from './store.js';
 import type { Verifier, VerifierOutcome } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
@@ -131,21 +131,35 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
    * request object) fails closed as `shield_unavailable`, reported to `onError`.
    */
   function check(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision> {
-    return runCheck(request, route, options).catch((error: unknown) => {
-      const reference = options?.previous?.reference ?? randomUUID();
-      try {
-        resolved.onError?.(error, { verifier: 'core', reference });
-      } catch {
-        // see onError
-      }
-      const ip = typeof request?.ip === 'string' ? request.ip : '';
-      const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error))];
-      const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
-      return finish(request, decision, options?.notify);
-    });
+    const decision = checkNow(request, route, options);
+    return decision instanceof Promise ? decision : Promise.resolve(decision);
   }
 
-  async function runCheck(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Promise<Decision> {
+  /** `check` without the promise when every verifier answered synchronously (cached tokens, in-memory counters). */
+  function checkNow(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Decision | Promise<Decision> {
+    let decision: Decision | Promise<Decision>;
+    try {
+      decision = runCheck(request, route, options);
+    } catch (error) {
+      return unavailable(error, request, options);
+    }
+    return decision instanceof Promise ? decision.catch((error: unknown) => unavailable(error, request, options)) : decision;
+  }
+
+  function unavailable(error: unknown, request: ShieldRequest, options: CheckOptions | undefined): Decision {
+    const reference = options?.previous?.reference ?? randomUUID();
+    try {
+      resolved.onError?.(error, { verifier: 'core', reference });
+    } catch {
+      // see onError
+    }
+    const ip = typeof request?.ip === 'string' ? request.ip : '';
+    const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error))];
+    const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
+    return finish(request, decision, options?.notify);
+  }
+
+  function runCheck(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Decision | Promise<Decision> {
     const stage = options?.stage ?? 'all';
     const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
     // No reference is made here: decisions with a session read the session's (created on first read, so never
@@ -183,68 +197,80 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     ctx.route = routeOptions;
     if (!reused) session.resolvedFrom = { route, method: request.method, path: request.path, pattern: request.route };
     ctx.request = request;
-    const results: VerifierResult[] = [];
-    let denied: Deny | undefined;
-    let monitored: Deny | undefined;
-    let pending = false;
+    return resume(new Pass(session, stage, options?.notify), 0);
+  }
 
-    for (let i = 0; i < verifiers.length; i++) {
+  /**
+   * Runs the verifiers from `start` on. Synchronous answers keep the whole loop synchronous; the first pending one
+   * makes the rest continue after it settles (same order, same state).
+   */
+  function resume(pass: Pass, start: number): Decision | Promise<Decision> {
+    const session = pass.session;
+    const ctx = session.ctx;
+    const routeOptions = ctx.route;
+    const request = ctx.request;
+    for (let i = start; i < verifiers.length; i++) {
       const verifier = verifiers[i] as Verifier;
       const mode = modeFor(verifier, routeOptions);
       // `false` under a module's key turns the module off on this route (`token: false`, `payload: false`).
-      const routeOff = routeKeys[i] !== undefined && (routeOptions as Record<string, unknown>)[routeKeys[i] as string] === false;
-      if (mode === 'off' || routeOff || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
-        results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined));
-        continue;
-      }
-      const bodyStage = verifier.stage === 'body';
-      if (bodyStage && stage === 'headers') {
-        pending = true;
-        continue;
-      }
       const routeKey = routeKeys[i];
       const routeValue = routeKey === undefined ? undefined : (routeOptions as Record<string, unknown>)[routeKey];
+      if (mode === 'off' || routeValue === false || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
+        pass.results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined));
+        continue;
+      }
+      if (verifier.stage === 'body' && pass.stage === 'headers') {
+        pass.pending = true;
+        continue;
+      }
       let outcome = session.outcomes[i];
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
         const run = runVerifier(verifier, ctx);
-        outcome = run instanceof Promise ? await run : run;
+        if (run instanceof Promise) {
+          return run.then((settled) => {
+            session.outcomes[i] = settled;
+            session.routeValues[i] = routeValue;
+            return record(pass, verifier, mode, settled) ? conclude(pass) : resume(pass, i + 1);
+          });
+        }
+        outcome = run;
         session.outcomes[i] = outcome;
         session.routeValues[i] = routeValue;
       }
-      let effective: VerifierOutcome;
-      if (outcome.outcome === 'error') {
-        if (verifier.failOpen === true) {
-          results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error)));
-          continue;
-        }
-        results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error)));
-        effective = { outcome: 'deny', code: 'shield_unavailable' };
-      } else {
-        effective = outcome;
-        results.push(
-          result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail),
-        );
-      }
-      if (effective.outcome === 'deny') {
-        if (mode === 'enforce') {
-          denied = effective;
-          break;
-        }
-        monitored ??= effective;
-      }
+      if (record(pass, verifier, mode, outcome)) break;
     }
+    return conclude(pass);
+  }
 
-    const decision = decide(
-      denied === undefined,
-      denied ?? monitored,
-      undefined,
-      routeOptions.mode ?? resolved.mode,
-      ctx.ip,
-      results,
-      !pending || denied !== undefined,
-      session,
-    );
-    return finish(request, decision, options?.notify);
+  /** Adds one verifier's result to the pass; true when it denies in enforce mode (the loop stops there). */
+  function record(pass: Pass, verifier: Verifier, mode: Mode, outcome: VerifierOutcome | Failure): boolean {
+    let effective: VerifierOutcome;
+    if (outcome.outcome === 'error') {
+      if (verifier.failOpen === true) {
+        pass.results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error)));
+        return false;
+      }
+      pass.results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error)));
+      effective = { outcome: 'deny', code: 'shield_unavailable' };
+    } else {
+      effective = outcome;
+      pass.results.push(result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail));
+    }
+    if (effective.outcome !== 'deny') return false;
+    if (mode === 'enforce') {
+      pass.denied = effective;
+      return true;
+    }
+    pass.monitored ??= effective;
+    return false;
+  }
+
+  function conclude(pass: Pass): Decision {
+    const { session, denied } = pass;
+    const ctx = session.ctx;
+    const complete = !pass.pending || denied !== undefined;
+    const decision = decide(denied === undefined, denied ?? pass.monitored, undefined, ctx.route.mode ?? resolved.mode, ctx.ip, pass.results, complete, session);
+    return finish(ctx.request, decision, pass.notify);
   }
 
   function finish(request: ShieldRequest, decision: Decision, notify = true): Decision {
@@ -281,6 +307,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     needsRawBody: needsRaw,
     hasOutcomeListeners,
     check,
+    checkNow,
     notify: notifyDecision,
     parseRouteOptions: (route, where) => parseRouteOptions(route, where, schemas),
     respond(decision, request) {
@@ -331,6 +358,21 @@ export function reportLoginOutcome(
 }
 
 const NO_RESULTS: readonly VerifierResult[] = Object.freeze([]);
+
+/** One check in progress: where the verifier loop stands and what it found, kept across an asynchronous verifier. */
+class Pass {
+  readonly results: VerifierResult[] = [];
+  denied: Deny | undefined = undefined;
+  monitored: Deny | undefined = undefined;
+  /** A body-stage verifier was left for the body stage. */
+  pending = false;
+
+  constructor(
+    readonly session: Session,
+    readonly stage: CheckStage,
+    readonly notify: boolean | undefined,
+  ) {}
+}
 
 function result(
   verifier: string,

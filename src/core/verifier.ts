@@ -45,6 +45,12 @@ export interface VerifierContext {
   /** The body as the application's parser produced it (`request.body`); the shield never parses one itself. */
   body(): Promise<unknown>;
   /**
+   * `body()` without the promise when the application's parser already produced the body (the common case), so a
+   * verifier that needs nothing else asynchronous can answer synchronously; a promise otherwise, as `body()`.
+   * Optional so hand-built contexts (tests of custom verifiers) need not provide it; the shield's always does.
+   */
+  bodyNow?(): unknown;
+  /**
    * The body's bytes (Content-Encoding removed), in the body stage, when the adapter captured them
    * (`request.rawBody`). Undefined when nothing captured them.
    */

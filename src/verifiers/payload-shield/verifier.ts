@@ -61,20 +61,22 @@ export function createPayloadShieldVerifier(options: PayloadShieldOptions = {}):
   return {
     name: PAYLOAD_SHIELD_NAME,
     stage: 'body',
-    async verify(ctx: VerifierContext): Promise<VerifierOutcome> {
+    // Synchronous when the body is already parsed (the usual case): no promise and no deadline to watch.
+    verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
       const compiled = compiledFor(ctx);
       if (compiled === false) return { outcome: 'skip', detail: 'payload shield off on this route' };
       const head = inspectRequestHead(ctx.request, compiled);
       if (head) return toOutcome(head);
-      let body: unknown;
-      try {
-        body = await ctx.body();
-      } catch (error) {
-        // Oversized or malformed bodies are the client's fault: deny with the body's code, not 503.
-        if (error instanceof BodyError) return { outcome: 'deny', code: error.code, detail: 'body rejected: ' + error.code };
-        throw error;
-      }
-      return toOutcome(inspectPayload(ctx.request, body, compiled, true));
+      const body = ctx.bodyNow !== undefined ? ctx.bodyNow() : ctx.body();
+      if (!(body instanceof Promise)) return toOutcome(inspectPayload(ctx.request, body, compiled, true));
+      return body.then(
+        (parsed: unknown) => toOutcome(inspectPayload(ctx.request, parsed, compiled, true)),
+        (error: unknown) => {
+          // Oversized or malformed bodies are the client's fault: deny with the body's code, not 503.
+          if (error instanceof BodyError) return { outcome: 'deny', code: error.code, detail: 'body rejected: ' + error.code };
+          throw error;
+        },
+      );
     },
   };
 }

@@ -17,6 +17,11 @@ function ctx(body: unknown, route: ResolvedRouteOptions = {}, overrides: Paramet
   };
 }
 
+/** The verifier's answer as a promise, whether it answered synchronously (a parsed body) or not. */
+function verified(v: { verify(c: VerifierContext): unknown }, c: VerifierContext): Promise<unknown> {
+  return Promise.resolve().then(() => v.verify(c));
+}
+
 describe('payload-shield verifier', () => {
   it('is a body-stage verifier named payload-shield', () => {
     const v = createPayloadShieldVerifier();
@@ -25,8 +30,8 @@ describe('payload-shield verifier', () => {
   });
   it('denies attacks with payload_attack and passes clean requests', async () => {
     const v = createPayloadShieldVerifier();
-    await expect(v.verify(ctx({ q: "' OR 1=1--" }))).resolves.toMatchObject({ outcome: 'deny', code: 'payload_attack' });
-    await expect(v.verify(ctx({ q: 'hello' }))).resolves.toEqual({ outcome: 'pass' });
+    await expect(verified(v, ctx({ q: "' OR 1=1--" }))).resolves.toMatchObject({ outcome: 'deny', code: 'payload_attack' });
+    await expect(verified(v, ctx({ q: 'hello' }))).resolves.toEqual({ outcome: 'pass' });
   });
   it('passes with a detail in monitor mode', async () => {
     const v = createPayloadShieldVerifier({ categories: { sqli: 'monitor' } });
@@ -38,10 +43,10 @@ describe('payload-shield verifier', () => {
     const v = createPayloadShieldVerifier({ categories: { xss: 'monitor' } });
     const strict: PayloadRouteOptions = { categories: { xss: 'enforce' }, body: z.strictObject({ html: z.string() }) };
     const attack = { html: '<script>alert(1)</script>' };
-    await expect(v.verify(ctx(attack))).resolves.toMatchObject({ outcome: 'pass' });
-    await expect(v.verify(ctx(attack, { payload: strict } as ResolvedRouteOptions))).resolves.toMatchObject({ outcome: 'deny', code: 'payload_attack' });
-    await expect(v.verify(ctx({ html: 'x', extra: 1 }, { payload: strict } as ResolvedRouteOptions))).resolves.toMatchObject({ code: 'payload_invalid' });
-    await expect(v.verify(ctx(attack, { payload: false } as ResolvedRouteOptions))).resolves.toMatchObject({ outcome: 'skip' });
+    await expect(verified(v, ctx(attack))).resolves.toMatchObject({ outcome: 'pass' });
+    await expect(verified(v, ctx(attack, { payload: strict } as ResolvedRouteOptions))).resolves.toMatchObject({ outcome: 'deny', code: 'payload_attack' });
+    await expect(verified(v, ctx({ html: 'x', extra: 1 }, { payload: strict } as ResolvedRouteOptions))).resolves.toMatchObject({ code: 'payload_invalid' });
+    await expect(verified(v, ctx(attack, { payload: false } as ResolvedRouteOptions))).resolves.toMatchObject({ outcome: 'skip' });
   });
   it('compiles route options once per route object (the same object gives the same compiled rules)', async () => {
     let calls = 0;
@@ -54,25 +59,31 @@ describe('payload-shield verifier', () => {
     const v = createPayloadShieldVerifier({ limits: { maxBodyBytes: 10 }, contentTypes: ['application/json'] });
     let read = false;
     const c = { ...ctx({}), request: request({ headers: { 'content-length': '11', 'content-type': 'application/json' } }), body: async () => ((read = true), {}) };
-    await expect(v.verify(c)).resolves.toMatchObject({ code: 'payload_too_large' });
+    await expect(verified(v, c)).resolves.toMatchObject({ code: 'payload_too_large' });
     const xml = { ...c, request: request({ headers: { 'content-length': '5', 'content-type': 'text/xml' } }) };
-    await expect(v.verify(xml)).resolves.toMatchObject({ code: 'unsupported_media_type' });
+    await expect(verified(v, xml)).resolves.toMatchObject({ code: 'unsupported_media_type' });
     expect(read).toBe(false);
   });
   it('turns body errors into their deny code and rethrows anything else (fail closed)', async () => {
     const v = createPayloadShieldVerifier();
-    await expect(v.verify(ctx(new BodyError('payload_malformed', 'bad json')))).resolves.toMatchObject({ outcome: 'deny', code: 'payload_malformed' });
-    await expect(v.verify(ctx(new Error('store down')))).rejects.toThrow('store down');
+    await expect(verified(v, ctx(new BodyError('payload_malformed', 'bad json')))).resolves.toMatchObject({ outcome: 'deny', code: 'payload_malformed' });
+    await expect(verified(v, ctx(new Error('store down')))).rejects.toThrow('store down');
   });
   it('rejects invalid options at construction and invalid route options at first use', async () => {
     expect(() => createPayloadShieldVerifier({ paranoia: 7 as 1 })).toThrow(/paranoia/);
     expect(() => createPayloadShieldVerifier({ virtualPatches: [{ id: 'x', match: /(a+)+$/ }] })).toThrow(/unsafe regular expression/);
     const v = createPayloadShieldVerifier();
-    await expect(v.verify(ctx({}, { payload: { threshold: -1 } } as ResolvedRouteOptions))).rejects.toThrow(/threshold/);
+    await expect(verified(v, ctx({}, { payload: { threshold: -1 } } as ResolvedRouteOptions))).rejects.toThrow(/threshold/);
   });
   it('validates with the exported schema', () => {
     expect(payloadShieldOptionsSchema.safeParse({ limits: { maxDepth: 10 }, categories: { sqli: 'monitor' } }).success).toBe(true);
     expect(payloadShieldOptionsSchema.safeParse({ limits: { maxDepht: 10 } }).success).toBe(false);
     expect(payloadShieldOptionsSchema.safeParse({ exclusions: [{ targets: ['nowhere.x'] }] }).success).toBe(false);
+  });
+  it('answers synchronously when the body is already parsed (no promise on the common path)', () => {
+    const v = createPayloadShieldVerifier();
+    const parsed = { ...ctx(undefined), bodyNow: () => ({ q: "' OR 1=1--" }) };
+    expect(v.verify(parsed)).toMatchObject({ outcome: 'deny', code: 'payload_attack' });
+    expect(v.verify({ ...parsed, bodyNow: () => ({ q: 'hello' }) })).toEqual({ outcome: 'pass' });
   });
 });
