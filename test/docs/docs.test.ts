@@ -211,8 +211,11 @@ describe('documentation links', () => {
   it('every relative link resolves to a file, and its #anchor to a heading there', () => {
     const broken: string[] = [];
     for (const file of FILES) {
-      proseOf(TEXTS.get(file)!).forEach((line, i) => {
-        for (const match of line.matchAll(LINK)) {
+      // Whole text, not line by line: a link's text may wrap onto the next line.
+      const prose = proseOf(TEXTS.get(file)!).join('\n');
+      {
+        for (const match of prose.matchAll(LINK)) {
+          const i = prose.slice(0, match.index).split('\n').length - 1 + (match[0].split('\n').length - 1);
           const target = match[1]!;
           if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
           const [pathPart, anchor] = target.split('#', 2) as [string, string | undefined];
@@ -227,7 +230,7 @@ describe('documentation links', () => {
           const text = TEXTS.get(resolved) ?? readFileSync(resolved, 'utf8');
           if (!anchorsOf(text).has(anchor)) broken.push(`${where} (no heading #${anchor})`);
         }
-      });
+      }
     }
     expect(broken, `\n${broken.join('\n')}\n`).toEqual([]);
   });
