@@ -25,7 +25,7 @@ export const SHIELD_CODES = {
   channel_stale_pins: { status: 403, title: 'Pin set out of date' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
-/** A stable denial code (see the README's error code table). */
+/** A stable denial code (see docs/problems/, one page per code). */
 export type ShieldCode = keyof typeof SHIELD_CODES;
 
 /** A denial code: a built-in one, or one a verifier module declared in its `codes`. */
@@ -34,5 +34,48 @@ export type DenyCode = ShieldCode | (string & NonNullable<unknown>);
 /** Status and title of each code a shield knows: the built-in ones plus those its modules declared. */
 export type CodeTable = Readonly<Record<string, { readonly status: number; readonly title: string }>>;
 
-/** Base of the RFC 9457 `type` URI; the code is appended so each code has its own type. */
-export const PROBLEM_TYPE_BASE = 'https://mobile-api-shield.dev/problems/';
+/**
+ * Default base of the RFC 9457 `type` URI: the repository's page for each code (`docs/problems/<code>.md`), so a
+ * `type` resolves to a page that says what the code means, what the client should do and what the operator checks.
+ */
+export const PROBLEM_TYPE_BASE = 'https://github.com/mobile-api-shield/mobile-api-shield/blob/main/docs/problems/';
+
+/** The placeholder a `problemTypeBase` may hold to put the code somewhere other than the end. */
+const CODE_PLACEHOLDER = '{code}';
+
+/**
+ * Builds the function that turns a code into its problem `type` URI, once per shield (never per request): with a
+ * `{code}` placeholder the code replaces it (`https://docs.example.com/errors/{code}.html`); otherwise the page name
+ * `<code>.md` is appended to the base, which is how the shipped `docs/problems/` pages are named.
+ */
+export function problemTypeOf(base: string = PROBLEM_TYPE_BASE): (code: string) => string {
+  const at = base.indexOf(CODE_PLACEHOLDER);
+  if (at === -1) return (code) => `${base}${code}.md`;
+  const head = base.slice(0, at);
+  const tail = base.slice(at + CODE_PLACEHOLDER.length);
+  return (code) => head + code + tail;
+}
+
+/** The `type` URI of a code under the default base (endpoints and `problemResponse` without a shield). */
+export const defaultProblemType = problemTypeOf();
+
+/**
+ * Why `base` cannot be a problem `type` base, or undefined when it can: an absolute `https:` URL without
+ * credentials, query or fragment, holding `{code}` at most once (a base with neither `{code}` nor a final `/`
+ * would glue the code onto the last path segment).
+ */
+export function problemTypeBaseProblem(base: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(base.replace(CODE_PLACEHOLDER, 'code'));
+  } catch {
+    return 'must be an absolute https URL';
+  }
+  if (url.protocol !== 'https:') return 'must be an absolute https URL';
+  if (url.username !== '' || url.password !== '') return 'must not hold credentials';
+  if (url.search !== '' || url.hash !== '') return 'must not have a query or fragment';
+  const count = base.split(CODE_PLACEHOLDER).length - 1;
+  if (count > 1) return 'may hold {code} once';
+  if (count === 0 && !base.endsWith('/')) return 'must end with "/" or hold {code}';
+  return undefined;
+}

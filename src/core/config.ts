@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clientIpOptionsSchema } from './client-ip.js';
+import { PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './codes.js';
 import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
 import type { Decision } from './decision.js';
@@ -17,6 +18,11 @@ const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${w
 const routePattern = z.string().superRefine((key, ctx) => {
   const problem = routeKeyProblem(key);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `route key "${key}": ${problem}` });
+});
+
+const problemTypeBaseSchema = z.string().superRefine((base, ctx) => {
+  const problem = problemTypeBaseProblem(base);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const verifierSchema = z.custom<Verifier>(
@@ -69,6 +75,11 @@ const baseShape = {
   onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
     'onDeny',
   ).optional(),
+  /**
+   * Where the `type` URI of every denial points: `<base><code>.md` (the shipped `docs/problems/` pages), or the base
+   * with `{code}` replaced. An absolute https URL; the default is the repository's `docs/problems/` on GitHub.
+   */
+  problemTypeBase: problemTypeBaseSchema.default(PROBLEM_TYPE_BASE),
   /** Told about verifier errors and timeouts (which deny as `shield_unavailable` unless failing open). */
   onError: fn<(error: unknown, info: { verifier: string; reference: string }) => void>('onError').optional(),
 };

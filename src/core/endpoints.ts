@@ -7,7 +7,7 @@
  * never-a-500 rule.
  */
 import { randomUUID } from 'node:crypto';
-import { PROBLEM_TYPE_BASE } from './codes.js';
+import { defaultProblemType } from './codes.js';
 import { isJsonType, mediaType } from './body.js';
 import type { ProblemBody } from './problem.js';
 
@@ -91,7 +91,7 @@ export function endpointProblem(
   title: string,
   extra?: Readonly<Record<string, string>>,
 ): EndpointResponse {
-  const body: ProblemBody = { type: PROBLEM_TYPE_BASE + code, title, status, code, reference: randomUUID() };
+  const body: ProblemBody = { type: defaultProblemType(code), title, status, code, reference: randomUUID() };
   return {
     status,
     headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...extra },

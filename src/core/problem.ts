@@ -1,4 +1,4 @@
-import { PROBLEM_TYPE_BASE, SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
+import { defaultProblemType, SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
 import type { Decision } from './decision.js';
 import { addRateLimitHeaders } from './rate-limit-headers.js';
 
@@ -19,8 +19,15 @@ export interface ProblemResponse {
   body: ProblemBody;
 }
 
-/** The default denial response for a decision (which must carry a code); `codes` adds the modules' own codes. */
-export function problemResponse(decision: Decision, codes: CodeTable = SHIELD_CODES): ProblemResponse {
+/**
+ * The default denial response for a decision (which must carry a code); `codes` adds the modules' own codes and
+ * `typeOf` builds the `type` URI (the shield passes the one its `problemTypeBase` configures).
+ */
+export function problemResponse(
+  decision: Decision,
+  codes: CodeTable = SHIELD_CODES,
+  typeOf: (code: string) => string = defaultProblemType,
+): ProblemResponse {
   const code = decision.code ?? 'shield_unavailable';
   const known = codes[code] ?? SHIELD_CODES.shield_unavailable;
   const status = decision.status ?? known.status;
@@ -33,6 +40,6 @@ export function problemResponse(decision: Decision, codes: CodeTable = SHIELD_CO
   return {
     status,
     headers,
-    body: { type: PROBLEM_TYPE_BASE + code, title: known.title, status, code, reference: decision.reference },
+    body: { type: typeOf(code), title: known.title, status, code, reference: decision.reference },
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { createProxyMismatchWarning } from './proxy-mismatch.js';
-import { type DenyCode } from './codes.js';
+import { problemTypeOf, type DenyCode } from './codes.js';
 import { composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
 import { DeadlineWatch } from './deadline.js';
 import type { Decision, VerifierResult } from './decision.js';
@@ -58,6 +58,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     resolved.verifiers,
     { store, ipResolver, config: resolved },
   );
+  const problemType = problemTypeOf(resolved.problemTypeBase);
   const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
   const needsRaw = (request: ShieldRequest): boolean => {
     for (const verifier of rawBodyWanters) if (verifier.wantsRawBody?.(request)) return true;
@@ -311,7 +312,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     notify: notifyDecision,
     parseRouteOptions: (route, where) => parseRouteOptions(route, where, schemas),
     respond(decision, request) {
-      const response = problemResponse(decision, codeTable);
+      const response = problemResponse(decision, codeTable, problemType);
       if (!resolved.onDeny) return response;
       try {
         return resolved.onDeny(decision, request, response) ?? response;

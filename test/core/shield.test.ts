@@ -51,7 +51,7 @@ describe('the core loop', () => {
     expect(errors).toEqual(['boom']);
     const problem = shield.respond(d, request);
     expect(problem.body).toEqual({
-      type: 'https://mobile-api-shield.dev/problems/shield_unavailable',
+      type: 'https://github.com/mobile-api-shield/mobile-api-shield/blob/main/docs/problems/shield_unavailable.md',
       title: 'Request could not be verified',
       status: 503,
       code: 'shield_unavailable',

@@ -41,7 +41,7 @@ for (const adapter of ADAPTERS) {
     const expectGeneric = async (res: request.Response, reason: string) => {
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('token_invalid');
-      expect(res.body.type).toMatch(/token_invalid$/);
+      expect(res.body.type).toMatch(/\/token_invalid\.md$/);
       expect(JSON.stringify(res.body)).not.toMatch(/expired|replay|binding/);
       // The precise reason stays server-side.
       const decision = decisions.find((d) => d.reference === res.body.reference);

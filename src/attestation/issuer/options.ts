@@ -95,7 +95,7 @@ export const attestationServiceOptionsSchema = z
 
 /** Options of `createAttestationService`. */
 export interface AttestationServiceOptions {
-  /** Signing keys (EC P-256) with their rotation schedule; see the README's key rotation section. */
+  /** Signing keys (EC P-256) with their rotation schedule; see docs/attestation-service.md, key rotation. */
   signingKeys: readonly SigningKeyInput[];
   /** `iss` of issued tokens. */
   issuer: string;

@@ -205,7 +205,7 @@ export const credentialRouteOptionsSchema = z.union([
     .strict(),
 ]);
 
-/** The documented defaults, in one place (the README's defaults table mirrors this). */
+/** The documented defaults, in one place (the defaults table of docs/credential-abuse.md mirrors this). */
 export const CREDENTIAL_DEFAULTS = {
   keyPrefix: 'ca:',
   deviceClaims: ['did'] as readonly string[],

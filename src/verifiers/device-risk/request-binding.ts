@@ -21,7 +21,7 @@ import { headerValue, type ShieldRequest } from '../../core/request.js';
  *
  * The digest is the App Attest `clientDataHash`, and its base64url form the Play Integrity `nonce` (classic) or
  * `requestHash` (standard). The body-hash header is only bound here; checking it against the body is the body
- * stage's job (see the README).
+ * stage's job (see docs/device.md).
  */
 export interface RequestBinding {
   readonly version: BindingVersion;

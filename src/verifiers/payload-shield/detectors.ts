@@ -1,6 +1,6 @@
 /**
  * The built-in detector set, in the order they run (cheapest and most specific first), and the rule catalogue
- * used by the README and by configuration validation.
+ * used by docs/payload-shield.md and by configuration validation.
  */
 import { createCmdiDetector } from './cmdi.js';
 import { createCrlfDetector } from './crlf.js';

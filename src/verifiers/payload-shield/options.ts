@@ -53,7 +53,7 @@ export interface VirtualPatch {
 
 /** Global options of the payload shield. */
 export interface PayloadShieldOptions {
-  /** Structural limits (see README for defaults). */
+  /** Structural limits (defaults: docs/payload-shield.md). */
   limits?: Partial<PayloadLimits>;
   /** 1 (default, near-zero false positives) to 4; higher levels add weaker signals. */
   paranoia?: 1 | 2 | 3 | 4;

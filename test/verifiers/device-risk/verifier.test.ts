@@ -318,7 +318,7 @@ describe('device-risk verifier: token claims, self-reported signals, markets, IP
   });
 });
 
-describe('device-risk verifier: the README example', () => {
+describe('device-risk verifier: the docs/device.md policy example', () => {
   it('Play Integrity rooting evidence (basic only) is refused in DE, allowed in IN, refused on payments everywhere', async () => {
     const { verifier } = setup({
       policy: {
