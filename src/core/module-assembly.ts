@@ -16,6 +16,8 @@ export interface AssembledModules {
   readonly decisionFields: readonly { readonly field: string; readonly memoKey: string }[];
   /** Headers the modules read as credentials or proofs. */
   readonly sensitiveHeaders: readonly string[];
+  /** Client-safe problem `detail` per code, from the configured modules' `problemDetails`. */
+  readonly problemDetails: Readonly<Record<string, string>>;
 }
 
 /** The built-in modules plus the user's own, keys checked for clashes (with each other and the engine's options). */
@@ -47,6 +49,7 @@ export function assembleModules(
   const codes: Record<string, { status: number; title: string }> = { ...SHIELD_CODES };
   const decisionFields: { field: string; memoKey: string }[] = [];
   const sensitiveHeaders: string[] = [];
+  const problemDetails: Record<string, string> = {};
   const ordered = modules.map((module, index) => ({ module, index })).sort(
     (a, b) => (a.module.order ?? 1000) - (b.module.order ?? 1000) || a.index - b.index,
   );
@@ -61,6 +64,7 @@ export function assembleModules(
         routeKeys.push(module.key);
       }
       sensitiveHeaders.push(...(module.sensitiveHeaders?.(section) ?? []));
+      for (const [code, detail] of Object.entries(module.problemDetails?.(section) ?? {})) problemDetails[code] ??= detail;
       if (module.decisionField) decisionFields.push(module.decisionField);
     } catch (error) {
       if (error instanceof ShieldConfigError) throw error;
@@ -71,13 +75,13 @@ export function assembleModules(
     verifiers.push(verifier);
     routeKeys.push(undefined);
   }
-  return { verifiers, routeKeys, codes: Object.freeze(codes), decisionFields, sensitiveHeaders };
+  return { verifiers, routeKeys, codes: Object.freeze(codes), decisionFields, sensitiveHeaders, problemDetails: Object.freeze(problemDetails) };
 }
 
 /** The engine's own config keys: no module may take one. */
 const BASE_KEYS = new Set([
   'mode', 'trustProxy', 'ipv4Prefix', 'ipv6Prefix', 'proxyHeader', 'store', 'modules', 'verifiers', 'verifierTimeoutMs',
-  'onDecision', 'redactHeaders', 'logHeaders', 'onDeny', 'onError', 'routes',
+  'onDecision', 'redactHeaders', 'logHeaders', 'onDeny', 'onError', 'routes', 'problemTypeBase',
 ]);
 
 /** The user's own modules, read before validation: they contribute to the schemas the rest is validated with. */

@@ -43,6 +43,12 @@ export interface VerifierModule<Config = unknown> {
   readonly routeSchema?: z.ZodType;
   /** Denial codes the module's verifiers use beyond the built-in ones (`deny` with any other code is an error). */
   readonly codes?: Readonly<Record<string, ModuleCode>>;
+  /**
+   * Client-safe `detail` text for the problem responses of some codes, from the module's config (the token module
+   * names the header it reads, for `token_missing`). Sent to clients: never a secret, a token or a reason that helps
+   * an attacker.
+   */
+  problemDetails?(config: Config): Readonly<Record<string, string>>;
   /** Header names the module reads as credentials, bindings or proofs: masked in what `onDecision` sees. */
   sensitiveHeaders?(config: Config): readonly string[];
   /** A Decision field that exposes the module's per-request memo (`decision.device` is the device memo). */

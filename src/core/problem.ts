@@ -9,6 +9,8 @@ export interface ProblemBody {
   status: number;
   code: DenyCode;
   reference: string;
+  /** Client-safe help for some codes (`token_missing` names the header to send), from the modules' `problemDetails`. */
+  detail?: string;
   [extension: string]: unknown;
 }
 
@@ -21,12 +23,14 @@ export interface ProblemResponse {
 
 /**
  * The default denial response for a decision (which must carry a code); `codes` adds the modules' own codes and
- * `typeOf` builds the `type` URI (the shield passes the one its `problemTypeBase` configures).
+ * `typeOf` builds the `type` URI (the shield passes the one its `problemTypeBase` configures); `details` gives some
+ * codes a client-safe `detail` (the modules' `problemDetails`).
  */
 export function problemResponse(
   decision: Decision,
   codes: CodeTable = SHIELD_CODES,
   typeOf: (code: string) => string = defaultProblemType,
+  details: Readonly<Record<string, string>> = NO_DETAILS,
 ): ProblemResponse {
   const code = decision.code ?? 'shield_unavailable';
   const known = codes[code] ?? SHIELD_CODES.shield_unavailable;
@@ -37,9 +41,10 @@ export function problemResponse(
   };
   if (decision.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfter)));
   if (decision.rateLimit !== undefined) addRateLimitHeaders(headers, decision.rateLimit);
-  return {
-    status,
-    headers,
-    body: { type: typeOf(code), title: known.title, status, code, reference: decision.reference },
-  };
+  const body: ProblemBody = { type: typeOf(code), title: known.title, status, code, reference: decision.reference };
+  const detail = details[code];
+  if (detail !== undefined) body.detail = detail;
+  return { status, headers, body };
 }
+
+const NO_DETAILS: Readonly<Record<string, string>> = Object.freeze({});

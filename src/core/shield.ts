@@ -52,7 +52,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     proxyHeader: resolved.proxyHeader,
   });
   const warnProxyMismatch = createProxyMismatchWarning(resolved.trustProxy, resolved.onError);
-  const { verifiers, routeKeys, codes: codeTable, decisionFields, sensitiveHeaders: moduleHeaders } = assembleModules(
+  const { verifiers, routeKeys, codes: codeTable, decisionFields, sensitiveHeaders: moduleHeaders, problemDetails } = assembleModules(
     modules,
     resolved,
     resolved.verifiers,
@@ -312,7 +312,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     notify: notifyDecision,
     parseRouteOptions: (route, where) => parseRouteOptions(route, where, schemas),
     respond(decision, request) {
-      const response = problemResponse(decision, codeTable, problemType);
+      const response = problemResponse(decision, codeTable, problemType, problemDetails);
       if (!resolved.onDeny) return response;
       try {
         return resolved.onDeny(decision, request, response) ?? response;

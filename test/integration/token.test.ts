@@ -136,7 +136,13 @@ for (const adapter of ADAPTERS) {
           expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
           expect(res.body).toMatchObject({ status: c.status, code: c.code, type: expect.stringContaining(c.code) });
           expect(typeof res.body.reference).toBe('string');
-          expect(Object.keys(res.body).sort()).toEqual(['code', 'reference', 'status', 'title', 'type']);
+          // Only a missing token gets a detail, and it names the header (public: the app sends it), nothing else.
+          if (c.code === 'token_missing') {
+            expect(res.body.detail).toBe('send the attestation token in the "approov-token" header');
+            expect(Object.keys(res.body).sort()).toEqual(['code', 'detail', 'reference', 'status', 'title', 'type']);
+          } else {
+            expect(Object.keys(res.body).sort()).toEqual(['code', 'reference', 'status', 'title', 'type']);
+          }
           expect(decisions.some((d) => d.reference === res.body.reference && d.code === c.code)).toBe(true);
         }
         if (c.path === '/orders') expect(res.body).toEqual({ echo: c.body });

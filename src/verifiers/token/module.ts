@@ -9,6 +9,8 @@ export const tokenModule = defineVerifierModule<ResolvedTokenOptions>({
   order: 100,
   configSchema: tokenOptionsSchema,
   routeSchema: tokenRouteOptionsSchema,
+  // A client that forgot the token learns where to send it (the header name is public: the app sends it anyway).
+  problemDetails: (config) => ({ token_missing: `send the attestation token in the "${config.header}" header` }),
   sensitiveHeaders: (config) => [config.header, ...(config.binding ? (config.binding.headers ?? []) : [])],
   create: (config, { store }) => createTokenVerifier(config, { store }),
 });
