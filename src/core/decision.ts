@@ -11,6 +11,13 @@ export interface VerifierResult {
   readonly detail?: string;
   /** The mode the core applied to this verifier's result on this request. */
   readonly mode: Mode;
+  /**
+   * Milliseconds the verifier took for this request (`performance.now()` around `verify`, awaiting included), for
+   * latency metrics and logs, when the shield's `timings` is on (the default when `onDecision` is set); undefined
+   * otherwise. 0 when it did not run (skipped, off, or the core's own result). A result carried over from an earlier
+   * stage of the same request (Fastify's header stage, a route-level re-check) keeps the time it took then.
+   */
+  readonly durationMs?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { createProxyMismatchWarning } from './proxy-mismatch.js';
 import { type DenyCode } from './codes.js';
@@ -65,6 +66,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   };
   const bodyLimitBytes = (resolved.payload as { limits?: { maxBodyBytes?: number } } | undefined)?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
+  // Clock reads only when something reads the durations (see `timings`).
+  const timed = resolved.timings ?? resolved.onDecision !== undefined;
   const redactor = createRedactor({
     logHeaders: resolved.logHeaders,
     redactHeaders: [...resolved.redactHeaders, ...moduleHeaders],
@@ -139,7 +142,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
         // see onError
       }
       const ip = typeof request?.ip === 'string' ? request.ip : '';
-      const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error))];
+      const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error), timed ? 0 : undefined)];
       const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
       return finish(request, decision, options?.notify);
     });
@@ -158,7 +161,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     const routeOptions = reused ? previous!.ctx.route : routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
       const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
-      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
+      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries', timed ? 0 : undefined)];
       return finish(request, decide(false, { code: 'request_target_ambiguous' }, undefined, resolved.mode, ip, results, true, previous), options?.notify);
     }
     let session = previous;
@@ -187,6 +190,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     let denied: Deny | undefined;
     let monitored: Deny | undefined;
     let pending = false;
+    let clock = -1;
 
     for (let i = 0; i < verifiers.length; i++) {
       const verifier = verifiers[i] as Verifier;
@@ -194,7 +198,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       // `false` under a module's key turns the module off on this route (`token: false`, `payload: false`).
       const routeOff = routeKeys[i] !== undefined && (routeOptions as Record<string, unknown>)[routeKeys[i] as string] === false;
       if (mode === 'off' || routeOff || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
-        results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined));
+        results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined, timed ? 0 : undefined));
         continue;
       }
       const bodyStage = verifier.stage === 'body';
@@ -205,24 +209,35 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       const routeKey = routeKeys[i];
       const routeValue = routeKey === undefined ? undefined : (routeOptions as Record<string, unknown>)[routeKey];
       let outcome = session.outcomes[i];
+      let durationMs: number | undefined;
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
+        // One clock read per verifier that runs (plus one before the first): a verifier's time starts where the
+        // previous one's ended, so it also holds the core's few nanoseconds of bookkeeping in between. The duration
+        // lands in the result object made anyway.
+        const started = !timed ? 0 : clock < 0 ? performance.now() : clock;
         const run = runVerifier(verifier, ctx);
         outcome = run instanceof Promise ? await run : run;
+        if (timed) {
+          clock = performance.now();
+          durationMs = clock - started;
+        }
         session.outcomes[i] = outcome;
         session.routeValues[i] = routeValue;
+      } else if (timed) {
+        durationMs = previousDuration(options?.previous, verifier.name);
       }
       let effective: VerifierOutcome;
       if (outcome.outcome === 'error') {
         if (verifier.failOpen === true) {
-          results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error)));
+          results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error), durationMs));
           continue;
         }
-        results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error)));
+        results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error), durationMs));
         effective = { outcome: 'deny', code: 'shield_unavailable' };
       } else {
         effective = outcome;
         results.push(
-          result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail),
+          result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail, durationMs),
         );
       }
       if (effective.outcome === 'deny') {
@@ -338,8 +353,18 @@ function result(
   mode: Mode,
   code: DenyCode | undefined,
   detail: string | undefined,
+  durationMs: number | undefined,
 ): VerifierResult {
-  return { verifier, outcome, mode, code, detail };
+  return { verifier, outcome, mode, code, detail, durationMs };
+}
+
+/**
+ * The time a verifier took when its outcome was computed by an earlier check of the same request: read from that
+ * decision's result (every decision of a session lists every outcome it had), so no per-request array is kept.
+ */
+function previousDuration(previous: Decision | undefined, verifier: string): number {
+  for (const earlier of previous?.results ?? NO_RESULTS) if (earlier.verifier === verifier) return earlier.durationMs ?? 0;
+  return 0;
 }
 
 function denyCodeOf(error: unknown): DenyCode | undefined {
