@@ -1,6 +1,6 @@
 import type { DenyCode } from './codes.js';
 import type { Mode } from './route-options.js';
-import type { Attestation } from './verifier.js';
+import type { Attestation, CacheLookup } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
 /** What one verifier did for one request. `detail` is server-side only and never holds a secret or token. */
@@ -18,6 +18,8 @@ export interface VerifierResult {
    * stage of the same request (Fastify's header stage, a route-level re-check) keeps the time it took then.
    */
   readonly durationMs?: number;
+  /** Whether the verifier answered from its cache (`hit`) or had to do the work (`miss`), when it says so. */
+  readonly cache?: CacheLookup;
 }
 
 /**

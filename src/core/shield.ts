@@ -19,7 +19,7 @@ import { DISABLED, RouteResolver } from './route-resolver.js';
 import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
 import type { Shield, CheckOptions } from './shield-types.js';
 import type { Store } from './store.js';
-import type { Verifier, VerifierOutcome } from './verifier.js';
+import type { CacheLookup, Verifier, VerifierOutcome } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
 export type { CheckOptions, CheckStage, Shield } from './shield-types.js';
@@ -142,7 +142,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
         // see onError
       }
       const ip = typeof request?.ip === 'string' ? request.ip : '';
-      const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error), timed ? 0 : undefined)];
+      const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error), timed ? 0 : undefined, undefined)];
       const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
       return finish(request, decision, options?.notify);
     });
@@ -161,7 +161,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     const routeOptions = reused ? previous!.ctx.route : routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
       const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
-      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries', timed ? 0 : undefined)];
+      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries', timed ? 0 : undefined, undefined)];
       return finish(request, decide(false, { code: 'request_target_ambiguous' }, undefined, resolved.mode, ip, results, true, previous), options?.notify);
     }
     let session = previous;
@@ -198,7 +198,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       // `false` under a module's key turns the module off on this route (`token: false`, `payload: false`).
       const routeOff = routeKeys[i] !== undefined && (routeOptions as Record<string, unknown>)[routeKeys[i] as string] === false;
       if (mode === 'off' || routeOff || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
-        results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined, timed ? 0 : undefined));
+        results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined, timed ? 0 : undefined, undefined));
         continue;
       }
       const bodyStage = verifier.stage === 'body';
@@ -229,15 +229,15 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       let effective: VerifierOutcome;
       if (outcome.outcome === 'error') {
         if (verifier.failOpen === true) {
-          results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error), durationMs));
+          results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error), durationMs, undefined));
           continue;
         }
-        results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error), durationMs));
+        results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error), durationMs, undefined));
         effective = { outcome: 'deny', code: 'shield_unavailable' };
       } else {
         effective = outcome;
         results.push(
-          result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail, durationMs),
+          result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail, durationMs, outcome.cache),
         );
       }
       if (effective.outcome === 'deny') {
@@ -354,8 +354,9 @@ function result(
   code: DenyCode | undefined,
   detail: string | undefined,
   durationMs: number | undefined,
+  cache: CacheLookup | undefined,
 ): VerifierResult {
-  return { verifier, outcome, mode, code, detail, durationMs };
+  return { verifier, outcome, mode, code, detail, durationMs, cache };
 }
 
 /**
