@@ -1,7 +1,7 @@
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import type { Decision } from '../shield.js';
 import type { StoreOperationListener } from '../stores/timed-store.js';
-import { ATTRIBUTES, DURATION_BUCKETS_S, METRICS } from './names.js';
+import { ATTRIBUTES, DURATION_BUCKETS_S, METRICS, decisionOutcome } from './names.js';
 
 /** The shield's metric instruments on one meter, with the recording functions the hooks call. */
 export interface ShieldInstruments {
@@ -29,7 +29,7 @@ export function createShieldInstruments(meter: Meter): ShieldInstruments {
   return {
     recordDecision(decision) {
       const attributes: Attributes = {
-        [ATTRIBUTES.outcome]: !decision.allowed ? 'denied' : decision.code !== undefined ? 'monitored' : 'allowed',
+        [ATTRIBUTES.outcome]: decisionOutcome(decision),
         [ATTRIBUTES.mode]: decision.mode,
       };
       if (decision.code !== undefined) attributes[ATTRIBUTES.code] = decision.code;

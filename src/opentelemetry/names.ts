@@ -5,7 +5,7 @@ export const SPAN_NAME = 'mobile_api_shield.check';
 
 /** Metric instrument names. Durations are histograms in seconds, as OpenTelemetry's conventions prefer. */
 export const METRICS = Object.freeze({
-  /** Counter of decisions: outcome (allowed, denied, monitored), code (when one), mode. */
+  /** Counter of decisions: outcome (allowed, denied, monitored, exempt), code (when one), mode. */
   decisions: 'mobile_api_shield.decisions',
   /** Histogram (s) of each verifier's time on a request: verifier name, outcome. Verifiers that did not run are left out. */
   verifierDuration: 'mobile_api_shield.verifier.duration',
@@ -20,7 +20,10 @@ export const METRICS = Object.freeze({
 /** Attribute keys, on the span and on the metrics. */
 export const ATTRIBUTES = Object.freeze({
   allowed: 'mobile_api_shield.decision.allowed',
-  /** allowed, denied, or monitored (allowed in monitor mode, `code` says what would have been denied). */
+  /**
+   * allowed, denied, monitored (allowed in monitor mode, `code` says what would have been denied), or exempt (the
+   * shield is off on the route: `routes: { 'GET /health': false }`, nothing was checked).
+   */
   outcome: 'mobile_api_shield.decision.outcome',
   code: 'mobile_api_shield.decision.code',
   status: 'mobile_api_shield.decision.status',
@@ -45,3 +48,10 @@ export const DURATION_BUCKETS_S: readonly number[] = Object.freeze([
   0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
   2.5,
 ]);
+
+/** The decision's outcome attribute value (see `ATTRIBUTES.outcome`). */
+export function decisionOutcome(decision: { readonly allowed: boolean; readonly code?: string; readonly results: readonly unknown[] }): string {
+  if (!decision.allowed) return 'denied';
+  if (decision.code !== undefined) return 'monitored';
+  return decision.results.length === 0 ? 'exempt' : 'allowed';
+}

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { LoggedRequest } from '../core/redact.js';
 import type { Decision } from '../shield.js';
-import { ATTRIBUTES, SPAN_NAME } from './names.js';
+import { ATTRIBUTES, SPAN_NAME, decisionOutcome } from './names.js';
 
 /** Per verifier name, its span attribute keys: built once per verifier, not per request. */
 interface VerifierKeys {
@@ -46,7 +46,7 @@ export function createCheckSpans(tracer: Tracer): CheckSpans {
       if (span.isRecording()) {
         const attributes: Attributes = {
           [ATTRIBUTES.allowed]: decision.allowed,
-          [ATTRIBUTES.outcome]: !decision.allowed ? 'denied' : decision.code !== undefined ? 'monitored' : 'allowed',
+          [ATTRIBUTES.outcome]: decisionOutcome(decision),
           [ATTRIBUTES.mode]: decision.mode,
           [ATTRIBUTES.reference]: decision.reference,
           [ATTRIBUTES.durationMs]: totalMs,

@@ -10,7 +10,7 @@ import { createShield } from '../../src/shield.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import type { ShieldRequest } from '../../src/core/request.js';
 import type { Verifier } from '../../src/core/verifier.js';
-import { METRICS, SPAN_NAME, openTelemetry } from '../../src/opentelemetry/index.js';
+import { ATTRIBUTES, METRICS, SPAN_NAME, openTelemetry } from '../../src/opentelemetry/index.js';
 
 class InMemoryReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
@@ -66,6 +66,16 @@ describe('openTelemetry() on the registered global SDK', () => {
     const { resourceMetrics } = await reader.collect();
     const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name));
     expect(names).toEqual(expect.arrayContaining([METRICS.decisions, METRICS.verifierDuration]));
+  });
+
+  it('a route the shield is off on is recorded as exempt (nothing was checked), not as allowed', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    const telemetry = openTelemetry({ metrics: false });
+    const shield = createShield({ ...telemetry.hooks, verifiers: [pass], routes: { 'GET /health': false } });
+    await shield.check({ ...request, path: '/health' });
+    await shield.check(request);
+    expect(exporter.getFinishedSpans().map((s) => s.attributes[ATTRIBUTES.outcome])).toEqual(['exempt', 'allowed']);
   });
 
   it('metrics only: no span; traces only: no metric hooks and the store is not wrapped', async () => {
