@@ -41,6 +41,12 @@ const flaky: Verifier = {
   },
 };
 
+/**
+ * A body-stage verifier: the decision reported is then the body stage's, and the token's time must be carried over
+ * from the header stage (Fastify's preHandler after onRequest, the Express and Koa body middlewares).
+ */
+const bodyStage: Verifier = { name: 'body', stage: 'body', verify: () => ({ outcome: 'pass' }) };
+
 async function metricsByName(reader: InMemoryReader): Promise<Map<string, MetricData>> {
   const { resourceMetrics, errors } = await reader.collect();
   expect(errors).toEqual([]);
@@ -80,7 +86,7 @@ for (const adapter of ADAPTERS) {
         ...telemetry.hooks,
         store: telemetry.instrumentStore(new MemoryStore()),
         token: approov({ secret: attester.secret! }),
-        verifiers: [flaky],
+        verifiers: [flaky, bodyStage],
         routes: { 'POST /transfer': { token: { replay: true } }, 'GET /beta': { mode: 'monitor' } },
       });
       app = await adapter.start(shield, routes);
@@ -128,7 +134,9 @@ for (const adapter of ADAPTERS) {
         'mobile_api_shield.verifier.token.mode': 'enforce',
         'mobile_api_shield.verifier.token.cache': 'miss',
         'mobile_api_shield.verifier.flaky.outcome': 'pass',
+        'mobile_api_shield.verifier.body.outcome': 'pass',
       });
+      expect(attrs[0]?.['mobile_api_shield.verifier.body.duration_ms']).toBeGreaterThan(0);
       expect(attrs[1]?.['mobile_api_shield.verifier.token.cache']).toBe('hit');
       expect(attrs[2]).toMatchObject({ [ATTRIBUTES.status]: 401, 'mobile_api_shield.verifier.token.code': 'token_missing' });
       expect(attrs[4]).toMatchObject({ 'mobile_api_shield.verifier.token.code': 'token_replayed', 'mobile_api_shield.verifier.token.cache': 'hit' });
