@@ -8,6 +8,7 @@ const entry = {
   testing: 'src/testing/index.ts',
   redis: 'src/stores/redis.ts',
   client: 'src/client/index.ts',
+  opentelemetry: 'src/opentelemetry/index.ts',
   cli: 'src/cli/index.ts',
 };
 // The CLI is a program, not an API: no type declarations for it.

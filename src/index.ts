@@ -12,7 +12,7 @@ export type { VerifierModule, ModuleDeps, ModuleCode } from './core/module.js';
 export type { VerifierResult } from './core/decision.js';
 export type { ShieldRequest } from './core/request.js';
 export type { LoggedRequest } from './core/redact.js';
-export type { Verifier, VerifierContext, VerifierOutcome, Attestation } from './core/verifier.js';
+export type { Verifier, VerifierContext, VerifierOutcome, Attestation, CacheLookup } from './core/verifier.js';
 export type { Mode } from './core/route-options.js';
 export { SHIELD_CODES, PROBLEM_TYPE_BASE } from './core/codes.js';
 export type { ShieldCode, DenyCode } from './core/codes.js';
@@ -28,6 +28,8 @@ export { firebaseAppCheck, FIREBASE_APP_CHECK_JWKS_URL } from './attestation/fir
 export type { FirebaseAppCheckOptions } from './attestation/firebase-app-check.js';
 export type { Store } from './stores/store.js';
 export { MemoryStore } from './stores/memory.js';
+export { timedStore } from './stores/timed-store.js';
+export type { StoreOperationName, StoreOperationListener } from './stores/timed-store.js';
 export type { ClientIpOptions, ClientIpResolver, ResolvedClientIp } from './core/client-ip.js';
 export { createClientIpResolver } from './core/client-ip.js';
 

@@ -70,6 +70,7 @@ const EXPORTED: readonly [string, string][] = [
   ['shieldConfigSchema', 'object'],
   ['signPinSet', 'function'],
   ['spkiPin', 'function'],
+  ['timedStore', 'function'],
   ['validatePinConfig', 'function'],
   ['verifyAppAssertion', 'function'],
   ['verifyAppAttestation', 'function'],

@@ -63,6 +63,11 @@ const baseShape = {
    * token or secret: the request view has no body or query, and credential and proof headers are masked.
    */
   onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
+  /**
+   * Time each verifier into `decision.results[].durationMs`. Default: on when `onDecision` is set (the hook that reads
+   * them), off otherwise, which saves the clock reads (about one per verifier that runs) on every request.
+   */
+  timings: z.boolean().optional(),
   /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
   redactHeaders: z.array(headerNameSchema).default([]),
   /**

@@ -1,6 +1,6 @@
 import type { DenyCode } from './codes.js';
 import type { Mode } from './route-options.js';
-import type { Attestation } from './verifier.js';
+import type { Attestation, CacheLookup } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
 /** What one verifier did for one request. `detail` is server-side only and never holds a secret or token. */
@@ -11,6 +11,15 @@ export interface VerifierResult {
   readonly detail?: string;
   /** The mode the core applied to this verifier's result on this request. */
   readonly mode: Mode;
+  /**
+   * Milliseconds the verifier took for this request (`performance.now()` around `verify`, awaiting included), for
+   * latency metrics and logs, when the shield's `timings` is on (the default when `onDecision` is set); undefined
+   * otherwise. 0 when it did not run (skipped, off, or the core's own result). A result carried over from an earlier
+   * stage of the same request (Fastify's header stage, a route-level re-check) keeps the time it took then.
+   */
+  readonly durationMs?: number;
+  /** Whether the verifier answered from its cache (`hit`) or had to do the work (`miss`), when it says so. */
+  readonly cache?: CacheLookup;
 }
 
 /**

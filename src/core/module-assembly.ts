@@ -81,7 +81,7 @@ export function assembleModules(
 /** The engine's own config keys: no module may take one. */
 const BASE_KEYS = new Set([
   'mode', 'trustProxy', 'ipv4Prefix', 'ipv6Prefix', 'proxyHeader', 'store', 'modules', 'verifiers', 'verifierTimeoutMs',
-  'onDecision', 'redactHeaders', 'logHeaders', 'onDeny', 'onError', 'routes', 'problemTypeBase',
+  'onDecision', 'timings', 'redactHeaders', 'logHeaders', 'onDeny', 'onError', 'routes', 'problemTypeBase',
 ]);
 
 /** The user's own modules, read before validation: they contribute to the schemas the rest is validated with. */

@@ -20,13 +20,14 @@ function isKnownCode(code: unknown, codes: CodeTable): code is string {
 
 /**
  * Why `value` is not a {@link VerifierOutcome}, or undefined when it is one: `{ outcome: 'pass' | 'skip' }`, or
- * `{ outcome: 'deny', code }` with a known code (built in, or declared by a module in `codes`); `detail` a string and `retryAfter` a positive finite number when
- * present. Exact strings only (`'DENY'` is not an outcome), so a typo can never read as a pass.
+ * `{ outcome: 'deny', code }` with a known code (built in, or declared by a module in `codes`); `detail` a string, `cache` `'hit'` or `'miss'` and `retryAfter` a
+ * positive finite number when present. Exact strings only (`'DENY'` is not an outcome), so a typo can never read as a pass.
  */
 export function outcomeProblem(value: unknown, codes: CodeTable = SHIELD_CODES): string | undefined {
   if (typeof value !== 'object' || value === null) return `expected an object, got ${value === null ? 'null' : typeof value}`;
-  const { outcome, detail } = value as { outcome?: unknown; detail?: unknown };
+  const { outcome, detail, cache } = value as { outcome?: unknown; detail?: unknown; cache?: unknown };
   if (detail !== undefined && typeof detail !== 'string') return 'detail must be a string';
+  if (cache !== undefined && cache !== 'hit' && cache !== 'miss') return "cache must be 'hit' or 'miss'";
   if (outcome === 'pass' || outcome === 'skip') return undefined;
   if (outcome !== 'deny') {
     return typeof outcome === 'string' ? `unknown outcome ${JSON.stringify(outcome.slice(0, 32))}` : 'no outcome';

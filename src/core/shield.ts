@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { createProxyMismatchWarning } from './proxy-mismatch.js';
 import { problemTypeOf, type DenyCode } from './codes.js';
@@ -18,7 +19,7 @@ import { DISABLED, RouteResolver } from './route-resolver.js';
 import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
 import type { Shield, CheckOptions, CheckStage } from './shield-types.js';
 import type { Store } from './store.js';
-import type { Verifier, VerifierOutcome } from './verifier.js';
+import type { CacheLookup, Verifier, VerifierOutcome } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
 export type { CheckOptions, CheckStage, Shield } from './shield-types.js';
@@ -66,6 +67,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   };
   const bodyLimitBytes = (resolved.payload as { limits?: { maxBodyBytes?: number } } | undefined)?.limits?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const deadlines = new DeadlineWatch();
+  // Clock reads only when something reads the durations (see `timings`).
+  const timed = resolved.timings ?? resolved.onDecision !== undefined;
   const redactor = createRedactor({
     logHeaders: resolved.logHeaders,
     redactHeaders: [...resolved.redactHeaders, ...moduleHeaders],
@@ -155,7 +158,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       // see onError
     }
     const ip = typeof request?.ip === 'string' ? request.ip : '';
-    const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error))];
+    const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error), timed ? 0 : undefined, undefined)];
     const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
     return finish(request, decision, options?.notify);
   }
@@ -173,7 +176,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     const routeOptions = reused ? previous!.ctx.route : routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
       const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
-      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries')];
+      const results = [result('core', 'deny', 'enforce', 'request_target_ambiguous', 'path spellings match different route entries', timed ? 0 : undefined, undefined)];
       return finish(request, decide(false, { code: 'request_target_ambiguous' }, undefined, resolved.mode, ip, results, true, previous), options?.notify);
     }
     let session = previous;
@@ -198,7 +201,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     ctx.route = routeOptions;
     if (!reused) session.resolvedFrom = { route, method: request.method, path: request.path, pattern: request.route };
     ctx.request = request;
-    return resume(new Pass(session, stage, options?.notify), 0);
+    return resume(new Pass(session, stage, options?.notify, options?.previous), 0);
   }
 
   /**
@@ -217,7 +220,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       const routeKey = routeKeys[i];
       const routeValue = routeKey === undefined ? undefined : (routeOptions as Record<string, unknown>)[routeKey];
       if (mode === 'off' || routeValue === false || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
-        pass.results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined));
+        pass.results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined, timed ? 0 : undefined, undefined));
         continue;
       }
       if (verifier.stage === 'body' && pass.stage === 'headers') {
@@ -225,37 +228,47 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
         continue;
       }
       let outcome = session.outcomes[i];
+      let durationMs: number | undefined;
       if (outcome === undefined || session.routeValues[i] !== routeValue) {
+        // One clock read per verifier that runs (plus one before the first): a verifier's time starts where the
+        // previous one's ended, so it also holds the core's few nanoseconds of bookkeeping in between. The duration
+        // lands in the result object made anyway.
+        const started = !timed ? 0 : pass.clock < 0 ? performance.now() : pass.clock;
         const run = runVerifier(verifier, ctx);
         if (run instanceof Promise) {
           return run.then((settled) => {
             session.outcomes[i] = settled;
             session.routeValues[i] = routeValue;
-            return record(pass, verifier, mode, settled) ? conclude(pass) : resume(pass, i + 1);
+            return record(pass, verifier, mode, settled, timed ? lap(pass, started) : undefined) ? conclude(pass) : resume(pass, i + 1);
           });
         }
         outcome = run;
+        if (timed) durationMs = lap(pass, started);
         session.outcomes[i] = outcome;
         session.routeValues[i] = routeValue;
+      } else if (timed) {
+        durationMs = previousDuration(pass.previous, verifier.name);
       }
-      if (record(pass, verifier, mode, outcome)) break;
+      if (record(pass, verifier, mode, outcome, durationMs)) break;
     }
     return conclude(pass);
   }
 
   /** Adds one verifier's result to the pass; true when it denies in enforce mode (the loop stops there). */
-  function record(pass: Pass, verifier: Verifier, mode: Mode, outcome: VerifierOutcome | Failure): boolean {
+  function record(pass: Pass, verifier: Verifier, mode: Mode, outcome: VerifierOutcome | Failure, durationMs: number | undefined): boolean {
     let effective: VerifierOutcome;
     if (outcome.outcome === 'error') {
       if (verifier.failOpen === true) {
-        pass.results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error)));
+        pass.results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error), durationMs, undefined));
         return false;
       }
-      pass.results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error)));
+      pass.results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error), durationMs, undefined));
       effective = { outcome: 'deny', code: 'shield_unavailable' };
     } else {
       effective = outcome;
-      pass.results.push(result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail));
+      pass.results.push(
+        result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail, durationMs, outcome.cache),
+      );
     }
     if (effective.outcome !== 'deny') return false;
     if (mode === 'enforce') {
@@ -367,12 +380,22 @@ class Pass {
   monitored: Deny | undefined = undefined;
   /** A body-stage verifier was left for the body stage. */
   pending = false;
+  /** When the last timed verifier ended (`performance.now()`), or -1 before the first. */
+  clock = -1;
 
   constructor(
     readonly session: Session,
     readonly stage: CheckStage,
     readonly notify: boolean | undefined,
+    /** The earlier stage's decision, whose timings carry over for verifiers not run again. */
+    readonly previous: Decision | undefined,
   ) {}
+}
+
+/** Ends a verifier's timing: its duration since `started`, and the pass's clock moved to now. */
+function lap(pass: Pass, started: number): number {
+  pass.clock = performance.now();
+  return pass.clock - started;
 }
 
 function result(
@@ -381,8 +404,19 @@ function result(
   mode: Mode,
   code: DenyCode | undefined,
   detail: string | undefined,
+  durationMs: number | undefined,
+  cache: CacheLookup | undefined,
 ): VerifierResult {
-  return { verifier, outcome, mode, code, detail };
+  return { verifier, outcome, mode, code, detail, durationMs, cache };
+}
+
+/**
+ * The time a verifier took when its outcome was computed by an earlier check of the same request: read from that
+ * decision's result (every decision of a session lists every outcome it had), so no per-request array is kept.
+ */
+function previousDuration(previous: Decision | undefined, verifier: string): number {
+  for (const earlier of previous?.results ?? NO_RESULTS) if (earlier.verifier === verifier) return earlier.durationMs ?? 0;
+  return 0;
 }
 
 function denyCodeOf(error: unknown): DenyCode | undefined {

@@ -3,13 +3,20 @@ import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions } from './route-options.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
+/**
+ * Whether a verifier answered from its cache of earlier work (the token verifier: a token whose signature it already
+ * verified) or looked and had to do the work. Absent when the verifier has no cache or never looked (no token).
+ */
+export type CacheLookup = 'hit' | 'miss';
+
 /** What a verifier concluded about one request. */
 export type VerifierOutcome =
-  | { outcome: 'pass'; detail?: string }
-  | { outcome: 'skip'; detail?: string }
+  | { outcome: 'pass'; detail?: string; cache?: CacheLookup }
+  | { outcome: 'skip'; detail?: string; cache?: CacheLookup }
   | {
       outcome: 'deny';
       code: DenyCode;
+      cache?: CacheLookup;
       /** Server-side reason (logged via onDecision, never sent to the client). Never a secret or a token. */
       detail?: string;
       /** Seconds, sent as `Retry-After` when the deny is enforced. */

@@ -76,6 +76,14 @@ describe('import graph of src/', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('only src/opentelemetry imports @opentelemetry (an optional peer: the core and the root never load it)', () => {
+    const wrong = [...graph.keys()]
+      .filter((file) => area(file) !== 'opentelemetry')
+      .filter((file) => /(?:from\s+|import\s*\(\s*|import\s+)'@opentelemetry\//.test(readFileSync(file, 'utf8')))
+      .map(rel);
+    expect(wrong).toEqual([]);
+  });
+
   it('has no import circle', () => {
     const state = new Map<string, 'open' | 'done'>();
     const circles: string[] = [];

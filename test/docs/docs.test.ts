@@ -24,7 +24,6 @@ const PAGES_WRITTEN_ELSEWHERE_DELETE_AFTER_MERGE: readonly string[] = [
   'docs/credentials.md',
   'docs/types.md',
   'docs/content-digest.md',
-  'docs/observability.md',
 ];
 
 /** The package's entry points (package.json `exports`) and the source each is built from (tsup.config.ts). */
@@ -36,6 +35,7 @@ const ENTRY_POINTS: Readonly<Record<string, string>> = {
   './testing': 'src/testing/index.ts',
   './redis': 'src/stores/redis.ts',
   './client': 'src/client/index.ts',
+  './opentelemetry': 'src/opentelemetry/index.ts',
 };
 
 function markdownFiles(): string[] {

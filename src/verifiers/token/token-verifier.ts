@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
-import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import type { Attestation, CacheLookup, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { importKeySource, type KeySource } from './key-source.js';
@@ -28,10 +28,16 @@ interface VerifiedToken {
   readonly generation: unknown;
 }
 
-const PASS: VerifierOutcome = Object.freeze({ outcome: 'pass' });
+/** A pass says whether the verified-token cache answered (`cache` on the result, for hit-rate metrics). */
+const PASS_HIT: VerifierOutcome = Object.freeze({ outcome: 'pass', cache: 'hit' });
+const PASS_MISS: VerifierOutcome = Object.freeze({ outcome: 'pass', cache: 'miss' });
+const pass = (cache: CacheLookup): VerifierOutcome => (cache === 'hit' ? PASS_HIT : PASS_MISS);
 const MISSING: VerifierOutcome = Object.freeze({ outcome: 'deny', code: 'token_missing' });
-const deny = (code: 'token_invalid' | 'token_expired' | 'token_replayed' | 'token_binding_mismatch', detail: string): VerifierOutcome =>
-  ({ outcome: 'deny', code, detail });
+const deny = (
+  code: 'token_invalid' | 'token_expired' | 'token_replayed' | 'token_binding_mismatch',
+  detail: string,
+  cache?: CacheLookup,
+): VerifierOutcome => ({ outcome: 'deny', code, detail, cache });
 
 /** A compact JWS: three base64url segments, nothing else (a JWE has five; whitespace or padding is malformed). */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -149,7 +155,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return binding;
   }
 
-  function checkBinding(ctx: VerifierContext, verified: VerifiedToken): VerifierOutcome | undefined {
+  function checkBinding(ctx: VerifierContext, verified: VerifiedToken, cache: CacheLookup): VerifierOutcome | undefined {
     const binding = bindingFor(ctx.route);
     if (!binding) return undefined;
     let actual = verified.bindingDigests.get(binding.claim);
@@ -160,44 +166,50 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     }
     if (actual === null) {
       if (binding.allowMissingClaim && verified.attestation.claims[binding.claim] === undefined) return undefined;
-      return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`);
+      return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`, cache);
     }
     const input = bindingInput(ctx.request, binding.headers);
-    if (typeof input !== 'string') return input;
+    if (typeof input !== 'string') return { ...input, cache };
     const matched = verified.bindingMatched.get(binding.claim);
     if (matched !== undefined && sameStringConstantTime(matched, input)) return undefined;
     if (!digestMatches(actual, input)) {
-      return deny('token_binding_mismatch', 'binding hash differs');
+      return deny('token_binding_mismatch', 'binding hash differs', cache);
     }
     verified.bindingMatched.set(binding.claim, input);
     return undefined;
   }
 
-  async function checkReplay(ctx: VerifierContext, verified: VerifiedToken): Promise<VerifierOutcome> {
-    if (!verified.jti) return deny('token_invalid', 'single-use token without jti');
-    if (ctx.memo.get(MEMO_CONSUMED_JTI) === verified.jti) return PASS; // this request already consumed it
+  async function checkReplay(ctx: VerifierContext, verified: VerifiedToken, cache: CacheLookup): Promise<VerifierOutcome> {
+    if (!verified.jti) return deny('token_invalid', 'single-use token without jti', cache);
+    if (ctx.memo.get(MEMO_CONSUMED_JTI) === verified.jti) return pass(cache); // this request already consumed it
     const ttl = Number.isFinite(verified.usableUntil) ? Math.max(1_000, verified.usableUntil - ctx.now) : 86_400_000;
     const fresh = await replayStore.setIfAbsent(`jti:${provider}:${verified.jti}`, '1', ttl);
-    if (!fresh) return deny('token_replayed', 'jti already used');
+    if (!fresh) return deny('token_replayed', 'jti already used', cache);
     ctx.memo.set(MEMO_CONSUMED_JTI, verified.jti);
-    return PASS;
+    return pass(cache);
   }
 
-  async function consumeOnce(ctx: VerifierContext, token: string, verified: VerifiedToken): Promise<VerifierOutcome> {
-    if (ctx.memo.get(MEMO_CONSUMED_TOKEN) === token) return PASS; // this request already consumed it
-    if (!(await options.consume!(token, verified.attestation.claims))) return deny('token_replayed', 'token already consumed');
+  async function consumeOnce(ctx: VerifierContext, token: string, verified: VerifiedToken, cache: CacheLookup): Promise<VerifierOutcome> {
+    if (ctx.memo.get(MEMO_CONSUMED_TOKEN) === token) return pass(cache); // this request already consumed it
+    if (!(await options.consume!(token, verified.attestation.claims))) return deny('token_replayed', 'token already consumed', cache);
     ctx.memo.set(MEMO_CONSUMED_TOKEN, token);
-    return PASS;
+    return pass(cache);
   }
 
-  function afterVerification(ctx: VerifierContext, verified: VerifiedToken, token: string): VerifierOutcome | Promise<VerifierOutcome> {
+  /** Binding and replay, on every request; `cache` says whether the verified token came from the cache. */
+  function afterVerification(
+    ctx: VerifierContext,
+    verified: VerifiedToken,
+    token: string,
+    cache: CacheLookup,
+  ): VerifierOutcome | Promise<VerifierOutcome> {
     ctx.attestation = verified.attestation;
-    const bindingDenied = checkBinding(ctx, verified);
+    const bindingDenied = checkBinding(ctx, verified, cache);
     if (bindingDenied) return bindingDenied;
     const routeToken = ctx.route.token as TokenRouteOptions | undefined;
     const replay = routeToken?.replay ?? options.replay !== false;
-    if (!replay) return PASS;
-    return options.consume ? consumeOnce(ctx, token, verified) : checkReplay(ctx, verified);
+    if (!replay) return pass(cache);
+    return options.consume ? consumeOnce(ctx, token, verified, cache) : checkReplay(ctx, verified, cache);
   }
 
   function verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
@@ -207,12 +219,13 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
     const cached = cache?.get(token);
     if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
-      return afterVerification(ctx, cached, token);
+      return afterVerification(ctx, cached, token, 'hit');
     }
-    if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large');
-    if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS');
+    // Everything from here is a cache miss (with the cache off, every presented token is one).
+    if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large', 'miss');
+    if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS', 'miss');
     return verifySignatureAndClaims(token, ctx.now).then((result) =>
-      'attestation' in result ? afterVerification(ctx, result, token) : result,
+      'attestation' in result ? afterVerification(ctx, result, token, 'miss') : result.outcome === 'deny' ? { ...result, cache: 'miss' } : result,
     );
   }
 
@@ -241,7 +254,7 @@ function generic(outcome: VerifierOutcome | Promise<VerifierOutcome>): VerifierO
 
 function generalise(outcome: VerifierOutcome): VerifierOutcome {
   if (outcome.outcome !== 'deny' || outcome.code === 'token_missing' || outcome.code === 'token_invalid') return outcome;
-  return { outcome: 'deny', code: 'token_invalid', detail: `${outcome.code}: ${outcome.detail ?? ''}` };
+  return { outcome: 'deny', code: 'token_invalid', detail: `${outcome.code}: ${outcome.detail ?? ''}`, cache: outcome.cache };
 }
 
 /**

@@ -58,6 +58,14 @@ export const MICRO_CASES: readonly MicroCase[] = [
     warmup: 20_000,
   },
   {
+    // onDecision set: per-verifier timings on (one clock read per verifier that runs, plus one).
+    name: 'approov token, cached, bound, onDecision',
+    config: (secret) => ({ token: approov({ secret }), onDecision: () => {} }),
+    distinctTokens: 1,
+    calls: 200_000,
+    warmup: 20_000,
+  },
+  {
     name: 'approov token, cached, no binding',
     config: (secret) => ({ token: approov({ secret, binding: false }) }),
     distinctTokens: 1,

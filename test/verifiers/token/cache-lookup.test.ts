@@ -1,0 +1,68 @@
+/**
+ * The token verifier says on its result whether its verified-token cache answered (`cache: 'hit'`) or the token
+ * had to be verified (`'miss'`): what the token cache hit-rate metrics count.
+ */
+import { describe, expect, it } from 'vitest';
+import { approov } from '../../../src/attestation/approov.js';
+import { createShield } from '../../../src/shield.js';
+import type { ShieldRequest } from '../../../src/core/request.js';
+import type { Verifier } from '../../../src/core/verifier.js';
+import { createTestAttester } from '../../../src/testing/index.js';
+
+const attester = createTestAttester({ header: 'approov-token' });
+const AUTH = 'Bearer user-alice-session';
+const requestWith = (token: string | undefined, authorization = AUTH): ShieldRequest => ({
+  method: 'GET',
+  path: '/profile',
+  ip: '203.0.113.5',
+  headers: token === undefined ? { authorization } : { authorization, 'approov-token': token },
+});
+
+describe('token verifier: cache lookup on the result', () => {
+  it('a token seen for the first time is a miss, the same token again a hit; no token is neither', async () => {
+    const shield = createShield({ token: approov({ secret: attester.secret! }) });
+    const token = await attester.mint({ bindTo: AUTH });
+    const first = await shield.check(requestWith(token));
+    expect(first.results[0]).toMatchObject({ verifier: 'token', outcome: 'pass', cache: 'miss' });
+    const second = await shield.check(requestWith(token));
+    expect(second.results[0]).toMatchObject({ verifier: 'token', outcome: 'pass', cache: 'hit' });
+    const none = await shield.check(requestWith(undefined));
+    expect(none.results[0]).toMatchObject({ outcome: 'deny', code: 'token_missing' });
+    expect(none.results[0]?.cache).toBeUndefined();
+  });
+
+  it('denials say it too: a forged token is a miss, a cached token on the wrong session a hit', async () => {
+    const shield = createShield({ token: approov({ secret: attester.secret! }) });
+    const forged = await createTestAttester({ header: 'approov-token' }).mint({ bindTo: AUTH });
+    expect((await shield.check(requestWith(forged))).results[0]).toMatchObject({ code: 'token_invalid', cache: 'miss' });
+    const token = await attester.mint({ bindTo: AUTH });
+    await shield.check(requestWith(token));
+    const stolen = await shield.check(requestWith(token, 'Bearer mallory'));
+    expect(stolen.results[0]).toMatchObject({ code: 'token_binding_mismatch', cache: 'hit' });
+  });
+
+  it('single-use tokens: the replayed use of a cached token is a hit that denies', async () => {
+    const shield = createShield({ token: approov({ secret: attester.secret!, replay: true }) });
+    const token = await attester.mint({ bindTo: AUTH, singleUse: true });
+    expect((await shield.check(requestWith(token))).results[0]).toMatchObject({ outcome: 'pass', cache: 'miss' });
+    expect((await shield.check(requestWith(token))).results[0]).toMatchObject({ code: 'token_replayed', cache: 'hit' });
+  });
+
+  it('with the cache off every presented token is a miss', async () => {
+    const shield = createShield({ token: { ...approov({ secret: attester.secret! }), verifiedCacheSize: 0 } });
+    const token = await attester.mint({ bindTo: AUTH });
+    await shield.check(requestWith(token));
+    expect((await shield.check(requestWith(token))).results[0]).toMatchObject({ outcome: 'pass', cache: 'miss' });
+  });
+
+  it("a custom verifier's cache must be 'hit' or 'miss': anything else fails closed", async () => {
+    const custom: Verifier = { name: 'custom', verify: () => ({ outcome: 'pass', cache: 'warm' }) as never };
+    const good: Verifier = { name: 'good', verify: () => ({ outcome: 'pass', cache: 'hit' }) };
+    const errors: unknown[] = [];
+    const bad = await createShield({ verifiers: [custom], onError: (e) => void errors.push(e) }).check(requestWith(undefined));
+    expect(bad).toMatchObject({ allowed: false, code: 'shield_unavailable' });
+    expect(String(errors[0])).toMatch(/cache must be 'hit' or 'miss'/);
+    const ok = await createShield({ verifiers: [good] }).check(requestWith(undefined));
+    expect(ok.results[0]).toMatchObject({ verifier: 'good', outcome: 'pass', cache: 'hit' });
+  });
+});
