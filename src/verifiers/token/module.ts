@@ -2,6 +2,8 @@ import { defineVerifierModule } from '../../core/module.js';
 import { tokenOptionsSchema, tokenRouteOptionsSchema, type ResolvedTokenOptions, type TokenOptions } from './config.js';
 import type { TokenRouteOptions } from './options.js';
 import { createTokenVerifier } from './token-verifier.js';
+import { createTokenBodyDigestVerifier } from './body-digest.js';
+import { contentDigestBound } from './binding.js';
 
 /** App integrity: the attestation token, checked before anything else. */
 export const tokenModule = defineVerifierModule<ResolvedTokenOptions>({
@@ -10,5 +12,10 @@ export const tokenModule = defineVerifierModule<ResolvedTokenOptions>({
   configSchema: tokenOptionsSchema,
   routeSchema: tokenRouteOptionsSchema,
   sensitiveHeaders: (config) => [config.header, ...(config.binding ? (config.binding.headers ?? []) : [])],
-  create: (config, { store }) => createTokenVerifier(config, { store }),
+  create: (config, { store, config: shieldConfig }) => {
+    // Its body-stage half, when some binding lists `content-digest`: that header is checked against the body.
+    const bodyDigest = contentDigestBound(config.binding, shieldConfig['routes']);
+    const token = createTokenVerifier(config, { store, bodyDigestChecked: bodyDigest });
+    return bodyDigest ? [token, createTokenBodyDigestVerifier(config)] : [token];
+  },
 });
