@@ -6,6 +6,7 @@ import { createShieldEngine, type Shield as EngineShield } from './core/shield.j
 import { composeSchemas, type BaseShieldConfig } from './core/config.js';
 import type { Decision as EngineDecision } from './core/decision.js';
 import type { VerifierModule } from './core/module.js';
+import type { AttestationClaims } from './core/verifier.js';
 import type { RouteOptions as EngineRouteOptions } from './core/route-options.js';
 import type { ChannelOptions } from './verifiers/channel/options.js';
 import type { CredentialAbuseOptions, CredentialRouteOptions } from './verifiers/credential-abuse/options.js';
@@ -77,8 +78,11 @@ export type ShieldConfig<ExtraRoute extends object = object> = Omit<BaseShieldCo
     routes?: Record<string, (RouteOptions & NoInfer<ExtraRoute>) | false>;
   };
 
-/** The shield's verdict on one request; `device` is the device module's verdict when it ran. */
-export interface Decision extends EngineDecision {
+/**
+ * The shield's verdict on one request; `device` is the device module's verdict when it ran. `Claims` types
+ * `attestation.claims`: by default the `AttestationClaims` interface, which you can augment for the whole app.
+ */
+export interface Decision<Claims extends object = AttestationClaims> extends EngineDecision<Claims> {
   /** The normalised device verdict and the policy's reasons, when the device-risk verifier ran. Server-side only. */
   readonly device?: DeviceRiskMemo;
 }

@@ -28,7 +28,7 @@ interface ExpressBodyRequest {
   complete: boolean;
   readable: boolean;
   body?: unknown;
-  params?: Record<string, string>;
+  params?: Record<string, string | string[]>;
   ip?: string;
   app?: { get?(name: string): unknown };
   shield?: Decision;

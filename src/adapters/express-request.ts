@@ -6,12 +6,16 @@ import type { Decision } from '../shield.js';
 export interface ExpressLikeRequest extends IncomingMessage {
   originalUrl?: string;
   body?: unknown;
-  params?: Record<string, string>;
+  /** Express 5 gives a `*splat` parameter as an array of segments. */
+  params?: Record<string, string | string[]>;
   app?: unknown;
   shield?: Decision;
 }
 
-/** An Express middleware (Express 4 and 5). */
+/**
+ * An Express middleware (Express 4 and 5). Structural, so the package needs no Express types, yet assignable to
+ * Express's own `RequestHandler` (`const h: RequestHandler = expressShield(shield)`); test/types proves it.
+ */
 export type ExpressShieldMiddleware = (
   req: ExpressLikeRequest,
   res: ServerResponse,

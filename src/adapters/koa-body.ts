@@ -15,6 +15,8 @@ import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 import { thrownStatus, writeKoaProblem } from './koa-response.js';
+import type { KoaShieldState } from './koa-context.js';
+import type { Middleware as KoaMiddleware } from 'koa';
 
 /** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
 interface KoaBodyContext {
@@ -89,8 +91,8 @@ export function koaCaptureRawBody(koaCtx: object, shield: Shield, request: Shiel
   }
 }
 
-/** A Koa middleware. */
-export type KoaBodyMiddleware = (ctx: never, next: () => Promise<unknown>) => Promise<void>;
+/** A Koa middleware (Koa's own type, as `koaShield`'s): the body stage leaves the decision on `ctx.state.shield`. */
+export type KoaBodyMiddleware = KoaMiddleware<KoaShieldState>;
 
 /**
  * The body stage for Koa 2 and 3: mount it after your body parser (`app.use(bodyParser());
@@ -132,5 +134,5 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
     }
     void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);
   };
-  return markBodyStage(middleware, shield);
+  return markBodyStage(middleware, shield) as unknown as KoaBodyMiddleware;
 }

@@ -1,7 +1,7 @@
 import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
-import type { KoaLikeContext } from './koa-context.js';
+import { adapterState, type KoaLikeContext } from './koa-context.js';
 import { findRoutePattern, routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
@@ -10,10 +10,26 @@ import { hasRouteLevel, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 import { thrownStatus, writeKoaProblem } from './koa-response.js';
 
-export type { KoaLikeContext } from './koa-context.js';
+export type { KoaLikeContext, KoaShieldState } from './koa-context.js';
 
-/** A Koa middleware. */
-export type KoaShieldMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>;
+import type { Middleware as KoaMiddleware } from 'koa';
+import type { KoaShieldState } from './koa-context.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The mobile-api-shield decision for this request (`new Koa()` / `new Router()` apps; see `KoaShieldState`). */
+    shield?: Decision;
+  }
+}
+
+/** The adapter's middleware, typed as it reads the context (Koa 2 and 3). */
+type AdapterMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>;
+
+/**
+ * A Koa middleware (Koa 2 and 3) that leaves the decision on `ctx.state.shield`: Koa's own `Middleware` type, so it
+ * mounts on `new Koa<MyState>()` apps and @koa/router routes without casts (see docs/types.md).
+ */
+export type KoaShieldMiddleware = KoaMiddleware<KoaShieldState>;
 
 const PENDING = Symbol('mobile-api-shield.pending');
 
@@ -31,8 +47,8 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
 
   // Not an async function: an allowed decision made synchronously (a token seen before) hands Koa `next()`'s own
   // promise, with no promise or microtask of ours; everything else continues in `settle`.
-  const middleware: KoaShieldMiddleware = function mobileApiShield(ctx, next) {
-    const previous = ctx.state.shield ?? (ctx.state[PENDING] as Decision | undefined);
+  const middleware: AdapterMiddleware = function mobileApiShield(ctx, next) {
+    const previous = ctx.state.shield ?? (adapterState(ctx)[PENDING] as Decision | undefined);
     if (previous !== undefined && global) return next() as Promise<void>;
     const request: ShieldRequest = koaRequestView(ctx, shield);
     const path = request.path;
@@ -41,7 +57,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && koaBodyStageMounted(ctx, shield));
-    if (toRouteLevel) ctx.state[LEFT_TO_ROUTE_LEVEL] = true;
+    if (toRouteLevel) adapterState(ctx)[LEFT_TO_ROUTE_LEVEL] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'koaShieldBody(shield)');
     if (bodyLater) koaCaptureRawBody(ctx, shield, request);
     const deferReport = global && hasRouteLevel(shield);
@@ -73,7 +89,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     else held?.discard();
     if (!decision.allowed) {
       if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, request.path)) {
-        ctx.state[PENDING] = decision;
+        adapterState(ctx)[PENDING] = decision;
         try {
           await next();
         } finally {
@@ -103,7 +119,8 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     }
     if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);
   }
-  return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
+  // The context Koa passes has every part `KoaLikeContext` names; the public type is Koa's own (see KoaShieldMiddleware).
+  return (global ? middleware : markRouteLevel(middleware, shield, routeOptions)) as unknown as KoaShieldMiddleware;
 }
 
 export type { Decision, RouteOptions, Shield };

@@ -23,6 +23,7 @@ export const SHIELD_CODES = {
   device_step_up: { status: 403, title: 'Additional verification required' },
   request_target_ambiguous: { status: 400, title: 'Malformed request' },
   channel_stale_pins: { status: 403, title: 'Pin set out of date' },
+  content_digest_invalid: { status: 400, title: 'Malformed request' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 /** A stable denial code (see docs/problems/, one page per code). */

@@ -1,6 +1,6 @@
 import type { DenyCode } from './codes.js';
 import type { Mode } from './route-options.js';
-import type { Attestation, CacheLookup } from './verifier.js';
+import type { Attestation, AttestationClaims, CacheLookup } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
 /** What one verifier did for one request. `detail` is server-side only and never holds a secret or token. */
@@ -26,9 +26,10 @@ export interface VerifierResult {
  * The shield's verdict on one request, on `req.shield` (Express, Fastify) or `ctx.state.shield` (Koa).
  *
  * In monitor mode a deny is recorded but `allowed` stays true: `code` then names what *would* have been denied.
- * Modules may add fields by declaration merging (the device module adds `device`, its verdict).
+ * Modules may add fields by declaration merging (the device module adds `device`, its verdict). `Claims` types
+ * `attestation.claims` (default: the augmentable `AttestationClaims`).
  */
-export interface Decision {
+export interface Decision<Claims extends object = AttestationClaims> {
   readonly allowed: boolean;
   /** HTTP status of the denial (or of the would-be denial in monitor mode). */
   readonly status?: number;
@@ -45,7 +46,7 @@ export interface Decision {
   /** The spent quota behind a rate or lockout denial, when the verifier describes it (`RateLimit` headers). */
   readonly rateLimit?: RateLimitInfo;
   /** The verified attestation token's claims and provider, when a token verified. */
-  readonly attestation?: Attestation;
+  readonly attestation?: Attestation<Claims>;
   /** False while a Fastify body-stage check is still to come. */
   readonly complete: boolean;
 }

@@ -51,8 +51,8 @@ export interface ShieldRequest {
    * Fastify's `preParsing`, a Koa stream tap) for verifiers that ask via `wantsRawBody`.
    */
   rawBody?: Buffer;
-  /** Route parameters, when the framework has matched a route. */
-  params?: Readonly<Record<string, string>>;
+  /** Route parameters, when the framework has matched a route (Express 5 gives a `*splat` as an array of segments). */
+  params?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** Returns a header's value as one string (repeated headers joined with `, `), or undefined. */

@@ -25,10 +25,25 @@ export type VerifierOutcome =
       rateLimit?: RateLimitInfo;
     };
 
-/** Verified attestation, shared with later verifiers and exposed on the Decision. */
-export interface Attestation {
+/**
+ * The claims of a verified attestation token. Declare the claims your tokens carry by augmenting this interface
+ * (`declare module 'mobile-api-shield' { interface AttestationClaims { readonly sub?: string } }`): every
+ * `decision.attestation.claims` (Express `req.shield`, Koa `ctx.state.shield`, Fastify `request.shield`) is then
+ * typed with them. A declaration, not a validation: the shield checks the token's signature and standard claims,
+ * not the shape of yours, so declare a claim required only when your tokens always carry it. Undeclared claims
+ * stay readable as `unknown`.
+ */
+export interface AttestationClaims {
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * Verified attestation, shared with later verifiers and exposed on the Decision. `Claims` types `claims`; by
+ * default the (augmentable) `AttestationClaims`.
+ */
+export interface Attestation<Claims extends object = AttestationClaims> {
   provider: string;
-  claims: Readonly<Record<string, unknown>>;
+  claims: Readonly<Claims>;
 }
 
 /** Per-request context handed to each verifier. */

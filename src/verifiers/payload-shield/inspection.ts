@@ -22,7 +22,7 @@ export interface PayloadRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly query?: string | Readonly<Record<string, unknown>>;
-  readonly params?: Readonly<Record<string, string>>;
+  readonly params?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */

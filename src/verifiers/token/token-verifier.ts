@@ -1,13 +1,16 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
+import { parseContentDigest } from '../../core/content-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Attestation, CacheLookup, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { importKeySource, type KeySource } from './key-source.js';
-import type { TokenBindingOptions, TokenRouteOptions } from './options.js';
+import type { TokenRouteOptions } from './options.js';
+import { CONTENT_DIGEST_HEADER, createBindingResolver } from './binding.js';
+import { generic } from './generic-errors.js';
 
 /** Name of the token verifier in Decision results and per-route `verifiers` modes. */
 export const TOKEN_VERIFIER = 'token';
@@ -34,7 +37,7 @@ const PASS_MISS: VerifierOutcome = Object.freeze({ outcome: 'pass', cache: 'miss
 const pass = (cache: CacheLookup): VerifierOutcome => (cache === 'hit' ? PASS_HIT : PASS_MISS);
 const MISSING: VerifierOutcome = Object.freeze({ outcome: 'deny', code: 'token_missing' });
 const deny = (
-  code: 'token_invalid' | 'token_expired' | 'token_replayed' | 'token_binding_mismatch',
+  code: 'token_invalid' | 'token_expired' | 'token_replayed' | 'token_binding_mismatch' | 'content_digest_invalid',
   detail: string,
   cache?: CacheLookup,
 ): VerifierOutcome => ({ outcome: 'deny', code, detail, cache });
@@ -55,6 +58,11 @@ const INVALID_CODES = new Set([
 export interface TokenVerifierDeps {
   /** Where single-use token ids are remembered; the shield's store (MemoryStore unless configured). */
   store: Store;
+  /**
+   * True when the module added the body-stage `token-body-digest` verifier. Without it, a binding that lists
+   * `content-digest` (given only in an adapter's route options) is refused rather than left unchecked against the body.
+   */
+  bodyDigestChecked?: boolean;
 }
 
 /**
@@ -81,8 +89,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   const cache =
     options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
   const replayStore = typeof options.replay === 'object' && options.replay.store ? options.replay.store : deps.store;
-  const globalBinding = compileBinding(options.binding);
-  const bindingByRoute = new WeakMap<TokenBindingOptions, CompiledBinding>();
+  const bindingFor = createBindingResolver(options.binding);
   const provider = options.provider;
 
   function readToken(request: ShieldRequest): string | undefined | null {
@@ -137,24 +144,6 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return verified;
   }
 
-  /** The binding in force on a route: the global one, the route's, or none. */
-  function bindingFor(route: ResolvedRouteOptions): CompiledBinding | undefined {
-    const routeToken = route.token as TokenRouteOptions | false | undefined;
-    let binding = globalBinding;
-    if (routeToken && routeToken.binding !== undefined) {
-      if (routeToken.binding === false) binding = undefined;
-      else {
-        const routeBinding = routeToken.binding;
-        binding = bindingByRoute.get(routeBinding);
-        if (!binding) {
-          binding = compileBinding({ ...(options.binding || {}), ...routeBinding }) as CompiledBinding;
-          bindingByRoute.set(routeBinding, binding);
-        }
-      }
-    }
-    return binding;
-  }
-
   function checkBinding(ctx: VerifierContext, verified: VerifiedToken, cache: CacheLookup): VerifierOutcome | undefined {
     const binding = bindingFor(ctx.route);
     if (!binding) return undefined;
@@ -170,6 +159,14 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     }
     const input = bindingInput(ctx.request, binding.headers);
     if (typeof input !== 'string') return { ...input, cache };
+    if (binding.bindsContentDigest) {
+      if (deps.bodyDigestChecked !== true) {
+        return deny('token_binding_mismatch', 'content-digest bound only in adapter route options: list it in token.binding or the routes table', cache);
+      }
+      // Refused here, before the body is read; the body stage recomputes the digest (token-body-digest).
+      const parsed = parseContentDigest(headerValue(ctx.request, CONTENT_DIGEST_HEADER) as string);
+      if (!parsed.ok) return deny('content_digest_invalid', parsed.reason, cache);
+    }
     const matched = verified.bindingMatched.get(binding.claim);
     if (matched !== undefined && sameStringConstantTime(matched, input)) return undefined;
     if (!digestMatches(actual, input)) {
@@ -246,17 +243,6 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   };
 }
 
-/** `genericErrors`: every refusal of a presented token reads `token_invalid`; the detail keeps the reason. */
-function generic(outcome: VerifierOutcome | Promise<VerifierOutcome>): VerifierOutcome | Promise<VerifierOutcome> {
-  if (outcome instanceof Promise) return outcome.then(generalise);
-  return generalise(outcome);
-}
-
-function generalise(outcome: VerifierOutcome): VerifierOutcome {
-  if (outcome.outcome !== 'deny' || outcome.code === 'token_missing' || outcome.code === 'token_invalid') return outcome;
-  return { outcome: 'deny', code: 'token_invalid', detail: `${outcome.code}: ${outcome.detail ?? ''}`, cache: outcome.cache };
-}
-
 /**
  * Equality of two strings in time that depends only on their lengths: a token thief probing Authorization values
  * must not learn, from how fast a request is answered, how much of the remembered value a guess shares. A length
@@ -292,21 +278,6 @@ function bindingInput(request: ShieldRequest, headers: readonly string[]): strin
     input = i === 0 ? value : input + BINDING_SEPARATOR + value;
   }
   return input;
-}
-
-interface CompiledBinding {
-  readonly claim: string;
-  readonly headers: readonly string[];
-  readonly allowMissingClaim: boolean;
-}
-
-function compileBinding(binding: TokenBindingOptions | false | undefined): CompiledBinding | undefined {
-  if (!binding) return undefined;
-  return {
-    claim: binding.claim ?? 'pay',
-    headers: binding.headers ?? ['authorization'],
-    allowMissingClaim: binding.allowMissingClaim === true,
-  };
 }
 
 function classifyJoseError(error: unknown, remote: boolean): VerifierOutcome {
