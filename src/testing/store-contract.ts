@@ -255,6 +255,66 @@ export function storeContract(options: StoreContractOptions): void {
       expect(await store.addToSet(k, 'newcomer', 10_000)).toBe(6);
     });
 
+    it('a success settled with clear removes the counter and its lock', async () => {
+      const store = attemptStore();
+      const k = key('att-clear');
+      for (let i = 0; i < 5; i++) await store.settleAttempt(k, `a${i}`, fail);
+      expect((await store.reserveAttempt(k, 'x', lock)).locked).toBe(true);
+      expect(await store.settleAttempt(k, 'x', { ...fail, failed: false, clear: true })).toBe(0);
+      expect((await store.reserveAttempt(k, 'y', lock)).granted).toBe(true);
+      expect(await store.settleAttempt(k, 'y', fail)).toBe(1);
+    });
+
+    const scoped = () => {
+      const store = attemptStore();
+      if (typeof store.resetScope !== 'function') throw new Error('store lacks resetScope');
+      return store as typeof store & Required<Pick<typeof store, 'resetScope'>>;
+    };
+
+    it('resetScope voids every counter of the scope at once, and nothing else', async () => {
+      const store = scoped();
+      const scope = key('scope-a');
+      const other = key('scope-b');
+      const inScope = [`${scope}:1`, `${scope}:2`];
+      const outside = `${other}:1`;
+      const lockIn = (s: string) => ({ ...lock, scope: s });
+      const failIn = (s: string) => ({ ...fail, scope: s });
+      for (const k of [...inScope, outside]) {
+        const s = k === outside ? other : scope;
+        for (let i = 0; i < 5; i++) await store.settleAttempt(k, `a${i}`, failIn(s));
+        expect((await store.reserveAttempt(k, 'x', lockIn(s))).locked).toBe(true);
+      }
+      await store.resetScope(scope, 10_000);
+      for (const k of inScope) {
+        expect((await store.reserveAttempt(k, 'after', lockIn(scope))).granted).toBe(true);
+        expect(await store.settleAttempt(k, 'after', failIn(scope))).toBe(1);
+      }
+      expect((await store.reserveAttempt(outside, 'after', lockIn(other))).locked).toBe(true);
+      // A second reset voids the counters created after the first.
+      await store.resetScope(scope, 10_000);
+      expect(await store.settleAttempt(inScope[0]!, 'again', failIn(scope))).toBe(1);
+    });
+
+    it('resetScope racing 40 failures: the old count never comes back', async () => {
+      const store = scoped();
+      const scope = key('scope-race');
+      const k = `${scope}:ip`;
+      const failIn = { ...fail, scope };
+      for (let i = 0; i < 5; i++) await store.settleAttempt(k, `old${i}`, failIn);
+      const racing = [
+        ...Array.from({ length: 20 }, (_, i) => store.settleAttempt(k, `b${i}`, failIn)),
+        store.resetScope(scope, 10_000),
+        ...Array.from({ length: 20 }, (_, i) => store.settleAttempt(k, `c${i}`, failIn)),
+      ];
+      await Promise.all(racing);
+      // Every failure counted either before the reset (voided with the old 5) or after it: at most 40 + this one.
+      const after = await store.settleAttempt(k, 'last', failIn);
+      expect(after).toBeGreaterThan(0);
+      expect(after).toBeLessThanOrEqual(41);
+      // Issued in this order on one store, the 20 failures after the reset are the ones that count.
+      expect(after).toBe(21);
+    });
+
     it('an attempt counter on a key of another type rejects', async () => {
       const store = attemptStore();
       const k = key('att-type');
