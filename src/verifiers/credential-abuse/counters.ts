@@ -178,7 +178,10 @@ export class LoginCounters {
       refusal = {
         code: 'login_locked',
         retryAfterMs: user.retryAfterMs,
-        detail: 'username locked on this ip key after consecutive failures',
+        // Held slots (attempts still in flight) refuse too: concurrent guesses cannot overshoot the limit.
+        detail: user.locked
+          ? 'username locked on this ip key after consecutive failures'
+          : 'username has as many login attempts in flight on this ip key as its failure limit allows',
         quota: { policy: 'username-ip', limit, windowSeconds },
       };
     } else if (ip && !ip.granted) {

@@ -157,6 +157,14 @@ const LOGIN_ROUTE: BenchRoute = {
   shield: { token: { binding: false }, credentials: { login: { username: 'body.username' } } },
 };
 const LOGIN_CLIENT: BenchClient = { body: LOGIN_BODY, authorization: BENCH_AUTHORIZATION, token: 'same' };
+/**
+ * Every connection logs in to the same account from the same IP at once. The username + IP counter admits `limit`
+ * attempts in flight (reserve-then-settle: concurrent guesses cannot overshoot it) and refuses the rest with 429
+ * `login_locked`, by design; at the default limit of 5 that refused most of the Redis row's logins (the Memory row
+ * answers within the same turn of the event loop, so in practice it never had 5 in flight). The rows measure what the counters
+ * cost, not a lockout: the limit is raised above any connection count, and every counter operation still runs.
+ */
+const BENCH_CREDENTIALS = { consecutiveFailures: { limit: 1000 } } as const;
 const redisClients = new WeakMap<object, Redis>();
 
 /**
@@ -198,7 +206,7 @@ const LATER_SECTIONS: readonly Scenario[] = [
     framework: 'fastify',
     shielded: true,
     baseline: 'fastify login',
-    shieldConfig: (env) => ({ ...approovShield(env), credentials: {} }),
+    shieldConfig: (env) => ({ ...approovShield(env), credentials: BENCH_CREDENTIALS }),
     route: LOGIN_ROUTE,
     client: LOGIN_CLIENT,
   },
@@ -211,7 +219,7 @@ const LATER_SECTIONS: readonly Scenario[] = [
       const client = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
       const store = new RedisStore({ client, prefix: `${env.keyPrefix}cred:` });
       redisClients.set(store, client);
-      return { ...approovShield(env), store, credentials: {} };
+      return { ...approovShield(env), store, credentials: BENCH_CREDENTIALS };
     },
     cleanup: async (_env, config) => {
       const client = config?.store ? redisClients.get(config.store) : undefined;

@@ -112,7 +112,7 @@ describe.skipIf(!redisAnswers)(`round trips of a login on RedisStore (${REDIS_LA
     const first = login('overlap@x');
     await verifier.verify(first);
     let settled = false;
-    const settling = verifier.onResponse!(first, 401).then(() => void (settled = true));
+    const settling = Promise.resolve(verifier.onResponse!(first, 401)).then(() => void (settled = true));
     // Every command of the next login goes out before the settlement has answered: nothing on its path waits for
     // it (same connection, so Redis still runs them after the settlement's commands, in order).
     reset();
