@@ -46,7 +46,9 @@ function ttlArgument(ttlMs: number): number {
  *
  * Each operation is one round trip: a native command (`SET NX PX`, `GET`, `UNLINK`) or one Lua script run with
  * EVALSHA (EVAL on NOSCRIPT), atomic on the server. Keys are written `<prefix>{<key>}`: the hash tag makes the slot
- * depend on the verifier's key alone, and every script touches a single key, so all of it is Redis Cluster safe.
+ * depend on the verifier's key alone; a scoped attempt counter is written `<prefix>{<scope>}<rest of key>` next to
+ * its scope's epoch `<prefix>{<scope>}#epoch`, and a script touches one key or those two, so all of it is Redis
+ * Cluster safe.
  * When Redis is down or slow, every operation rejects within `commandTimeoutMs`; once ioredis reconnects, the next
  * operation succeeds with no action from the application.
  */

@@ -6,57 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approov } from '../../src/attestation/approov.js';
 import { ShieldConfigError } from '../../src/core/errors.js';
 import { createShield, type Shield } from '../../src/shield.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { RedisStore } from '../../src/stores/redis.js';
-import type { Store } from '../../src/stores/store.js';
-import { createTestAttester } from '../../src/testing/index.js';
-import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
+import { ADAPTERS, type RunningApp } from '../helpers/adapters.js';
 import { REDIS_LABEL, redisAnswers, redisClient } from '../helpers/redis.js';
 import { deletePrefix } from '../stores/redis-helpers.js';
+import { login, RESET_ROUTES, resetShield } from './credential-reset-helpers.js';
 
-const attester = createTestAttester({ header: 'approov-token' });
 const PASSWORD = 'correct-password';
-const routes: TestRoute[] = [
-  {
-    method: 'POST',
-    path: '/login',
-    shield: { token: { binding: false }, credentials: { login: { username: 'body.email' } } },
-    respond: ({ body }) =>
-      (body as { password?: unknown }).password === PASSWORD ? { status: 200, body: { ok: true } } : { status: 401, body: { ok: false } },
-  },
-];
-
-/** Small limits, so each counter trips in a few requests. */
-export function resetShield(store: Store): Shield {
-  return createShield({
-    token: approov({ secret: attester.secret as string }),
-    trustProxy: ['loopback'],
-    store,
-    credentials: {
-      consecutiveFailures: { limit: 3, lockSeconds: 600, maxLockSeconds: 3600 },
-      ipFailures: { limit: 6, windowSeconds: 3600 },
-      deviceFailures: { limit: 4, windowSeconds: 3600 },
-      ipDistinctUsernames: false,
-      deviceDistinctUsernames: false,
-    },
-  });
-}
-
-/** One login over HTTP; resolves the status once the outcome has been counted. */
-export async function login(app: RunningApp, email: string, ip: string, did: string, password = 'wrong'): Promise<number> {
-  const res = await request(app.server)
-    .post('/login')
-    .set({ 'x-forwarded-for': ip, 'approov-token': await attester.mint({ claims: { did } }) })
-    .send({ email, password });
-  // The outcome is reported when the response has finished: let the counting land (a few ms on Redis).
-  await new Promise((r) => setTimeout(r, 15));
-  return res.status;
-}
-
-export { routes as RESET_ROUTES };
+const routes = RESET_ROUTES;
 
 for (const adapter of ADAPTERS) {
   describe(`credentials.reset through ${adapter.name}`, () => {

@@ -96,8 +96,9 @@ function loginOf(route: ResolvedRouteOptions): CredentialRouteOptions['login'] |
  * - distinct usernames failing per IP key and per device per window (the stuffing signature) → `credential_abuse`;
  * - a success resets only the username + IP counter, never a budget an attacker could reset with one owned account.
  *
- * `verify` only reads (one parallel round of `get`s); `onResponse` counts. Attempts in flight at the same time are
- * judged before any of them has failed, so a burst can overshoot a threshold by its concurrency, never more.
+ * `verify` reserves a slot on every counter and reads the blocks in one round trip of parallel store operations;
+ * `onResponse` settles (a failure counts, anything else frees the slot). Reservations are atomic, so attempts in
+ * flight at the same time can never overshoot a limit. Support resets: {@link CredentialsApi} (`shield.credentials`).
  */
 export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, deps: CredentialAbuseDeps): Verifier {
   return buildCredentialAbuse(options, deps).verifier;
