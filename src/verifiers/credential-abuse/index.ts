@@ -248,7 +248,8 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     const previous = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
     if (previous !== undefined) {
       ctx.memo.delete(MEMO_KEY);
-      await counters.release(previous).catch(() => undefined);
+      // Not awaited: issued before the new reservations, so the store runs it first (one connection, in order).
+      counters.release(previous).catch(() => undefined);
     }
 
     let refusal: Refusal | undefined;
