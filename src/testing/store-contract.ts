@@ -34,8 +34,9 @@ function expect(actual: unknown) {
 
 /**
  * The behaviour every `Store` must have, as one call a third-party store (DynamoDB, Memcached, Postgres) runs in its
- * own test suite: atomicity under concurrency, fixed windows, TTLs, bounded sets, and (when the store implements
- * them) the reserve-then-settle attempt counters. MemoryStore, RedisStore and RedisStore on a cluster run it too.
+ * own test suite: atomicity under concurrency, fixed windows, TTLs, bounded sets, the reserve-then-settle attempt
+ * counters and their reset scopes (optional on the interface; their cases fail for a store without them, which the
+ * credential verifier, or a username reset, cannot use). MemoryStore, RedisStore and RedisStore on a cluster run it.
  *
  * ```ts
  * import { it } from 'vitest';
