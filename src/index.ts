@@ -4,11 +4,11 @@
  */
 export { createShield, shieldConfigSchema, BUILT_IN_MODULES } from './shield.js';
 export { reportLoginOutcome } from './core/shield.js';
-export type { Shield, ShieldConfig, RouteOptions, Decision, BuiltInModuleConfigs } from './shield.js';
+export type { Shield, ShieldConfig, RouteOptions, Decision, BuiltInModuleConfigs, BuiltInModuleApis } from './shield.js';
 export type { CheckOptions, CheckStage } from './core/shield.js';
 export type { BaseShieldConfig, ResolvedShieldConfig } from './core/config.js';
 export { defineVerifierModule } from './core/module.js';
-export type { VerifierModule, ModuleDeps, ModuleCode } from './core/module.js';
+export type { VerifierModule, ModuleDeps, ModuleCode, ModuleInstance } from './core/module.js';
 export type { VerifierResult } from './core/decision.js';
 export type { ShieldRequest } from './core/request.js';
 export type { LoggedRequest } from './core/redact.js';
@@ -71,6 +71,12 @@ export type {
 // Credential integrity.
 export { createCredentialAbuseVerifier, credentialAbuseOptionsSchema, CREDENTIAL_DEFAULTS } from './verifiers/credential-abuse/index.js';
 export type { CredentialAbuseOptions, CredentialRouteOptions, BreachedPasswordOptions } from './verifiers/credential-abuse/index.js';
+export type {
+  CredentialCounterName,
+  CredentialResetResult,
+  CredentialResetTarget,
+  CredentialsApi,
+} from './verifiers/credential-abuse/index.js';
 
 // Service integrity.
 export { createPayloadShieldVerifier, payloadShieldOptionsSchema, inspectPayload, RULE_CATALOGUE, DEFAULT_LIMITS } from './verifiers/payload-shield/index.js';

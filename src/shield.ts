@@ -10,6 +10,8 @@ import type { AttestationClaims } from './core/verifier.js';
 import type { RouteOptions as EngineRouteOptions } from './core/route-options.js';
 import type { ChannelOptions } from './verifiers/channel/options.js';
 import type { CredentialAbuseOptions, CredentialRouteOptions } from './verifiers/credential-abuse/options.js';
+import type { CredentialsApi } from './verifiers/credential-abuse/reset.js';
+import { ShieldConfigError } from './core/errors.js';
 import type { DeviceRiskOptions } from './verifiers/device-risk/options.js';
 import type { DeviceRouteOptions } from './verifiers/device-risk/policy.js';
 import type { DeviceRiskMemo } from './verifiers/device-risk/verifier.js';
@@ -87,8 +89,23 @@ export interface Decision<Claims extends object = AttestationClaims> extends Eng
   readonly device?: DeviceRiskMemo;
 }
 
-/** A shield built by `createShield`: route options and decisions typed with the built-in modules. */
-export type Shield<ExtraRoute extends object = object> = EngineShield<RouteOptions & ExtraRoute, Decision>;
+/** The APIs the built-in modules add to the shield. */
+export interface BuiltInModuleApis {
+  /**
+   * Credential support operations: `reset({ username?, ip?, device? })` unlocks for a support desk. Rejects with
+   * `ShieldConfigError` when the shield has no `credentials` section.
+   */
+  readonly credentials: CredentialsApi;
+}
+
+/** A shield built by `createShield`: route options and decisions typed with the built-in modules, and their APIs. */
+export type Shield<ExtraRoute extends object = object> = EngineShield<RouteOptions & ExtraRoute, Decision> & BuiltInModuleApis;
+
+/** `shield.credentials` of a shield without the credential module: a reset must never silently do nothing. */
+const CREDENTIALS_OFF: CredentialsApi = Object.freeze({
+  reset: () =>
+    Promise.reject(new ShieldConfigError([{ path: 'credentials', message: 'credentials.reset needs the credentials section in createShield' }])),
+});
 
 const DEFAULTS = { modules: BUILT_IN_MODULES, createStore: () => new MemoryStore() };
 
@@ -111,7 +128,9 @@ export function createShield<ExtraRoute extends object = object, ExtraConfig ext
   // stay an excess-property error, and a route's options must not become required everywhere).
   config: ShieldConfig<ExtraRoute> & NoInfer<ExtraConfig>,
 ): Shield<ExtraRoute> {
-  return createShieldEngine(config as BaseShieldConfig, DEFAULTS) as unknown as Shield<ExtraRoute>;
+  const shield = createShieldEngine(config as BaseShieldConfig, DEFAULTS) as unknown as Shield<ExtraRoute>;
+  if (!('credentials' in shield)) Object.defineProperty(shield, 'credentials', { value: CREDENTIALS_OFF, enumerable: true });
+  return shield;
 }
 
 /** The schema `createShield` validates a configuration with when no modules of your own are added. */

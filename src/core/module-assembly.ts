@@ -1,7 +1,7 @@
 import { SHIELD_CODES, type CodeTable } from './codes.js';
 import type { ShieldConfig } from './config.js';
 import { ShieldConfigError } from './errors.js';
-import type { ModuleDeps, VerifierModule } from './module.js';
+import type { ModuleDeps, ModuleInstance, VerifierModule } from './module.js';
 import type { Verifier } from './verifier.js';
 
 /** What the engine builds from its modules and the validated config. */
@@ -18,6 +18,8 @@ export interface AssembledModules {
   readonly sensitiveHeaders: readonly string[];
   /** Client-safe problem `detail` per code, from the configured modules' `problemDetails`. */
   readonly problemDetails: Readonly<Record<string, string>>;
+  /** The API namespaces modules add to the shield, by module key. */
+  readonly apis: ReadonlyMap<string, object>;
 }
 
 /** The built-in modules plus the user's own, keys checked for clashes (with each other and the engine's options). */
@@ -50,6 +52,7 @@ export function assembleModules(
   const decisionFields: { field: string; memoKey: string }[] = [];
   const sensitiveHeaders: string[] = [];
   const problemDetails: Record<string, string> = {};
+  const apis = new Map<string, object>();
   const ordered = modules.map((module, index) => ({ module, index })).sort(
     (a, b) => (a.module.order ?? 1000) - (b.module.order ?? 1000) || a.index - b.index,
   );
@@ -58,7 +61,9 @@ export function assembleModules(
     const section = sections[module.key];
     if (section === undefined) continue;
     try {
-      const built = module.create(section, deps);
+      const created = module.create(section, deps);
+      const built = isInstance(created) ? created.verifiers : created;
+      if (isInstance(created)) apis.set(module.key, created.api);
       for (const verifier of Array.isArray(built) ? (built as readonly Verifier[]) : [built as Verifier]) {
         verifiers.push(verifier);
         routeKeys.push(module.key);
@@ -75,7 +80,12 @@ export function assembleModules(
     verifiers.push(verifier);
     routeKeys.push(undefined);
   }
-  return { verifiers, routeKeys, codes: Object.freeze(codes), decisionFields, sensitiveHeaders, problemDetails: Object.freeze(problemDetails) };
+  return { verifiers, routeKeys, codes: Object.freeze(codes), decisionFields, sensitiveHeaders, problemDetails: Object.freeze(problemDetails), apis };
+}
+
+/** A `{ verifiers, api }` answer of `create` (a Verifier has `verify`, an array is a list of them). */
+function isInstance(value: unknown): value is ModuleInstance {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'verifiers' in value && 'api' in value;
 }
 
 /** The engine's own config keys: no module may take one. */

@@ -53,8 +53,19 @@ export interface VerifierModule<Config = unknown> {
   sensitiveHeaders?(config: Config): readonly string[];
   /** A Decision field that exposes the module's per-request memo (`decision.device` is the device memo). */
   readonly decisionField?: { readonly field: string; readonly memoKey: string };
-  /** Builds the module's verifiers from its validated config; throwing fails `createShield` with the module's key. */
-  create(config: Config, deps: ModuleDeps): Verifier | readonly Verifier[];
+  /**
+   * Builds the module's verifiers from its validated config; throwing fails `createShield` with the module's key.
+   * A module with an API of its own returns `{ verifiers, api }`: the shield then carries `api` at `shield[key]`
+   * (e.g. `shield.credentials.reset(...)`).
+   */
+  create(config: Config, deps: ModuleDeps): Verifier | readonly Verifier[] | ModuleInstance;
+}
+
+/** What `create` returns for a module that adds an API namespace to the shield. */
+export interface ModuleInstance {
+  readonly verifiers: Verifier | readonly Verifier[];
+  /** Set on the shield at the module's key; its key must not be one of the shield's own properties. */
+  readonly api: object;
 }
 
 /** Identity helper that infers a module's config type from its schema. */

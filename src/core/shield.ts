@@ -6,7 +6,7 @@ import { problemTypeOf, type DenyCode } from './codes.js';
 import { composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
 import { DeadlineWatch } from './deadline.js';
 import type { Decision, VerifierResult } from './decision.js';
-import { ShieldDenyError } from './errors.js';
+import { ShieldConfigError, ShieldDenyError } from './errors.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
@@ -53,7 +53,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     proxyHeader: resolved.proxyHeader,
   });
   const warnProxyMismatch = createProxyMismatchWarning(resolved.trustProxy, resolved.onError);
-  const { verifiers, routeKeys, codes: codeTable, decisionFields, sensitiveHeaders: moduleHeaders, problemDetails } = assembleModules(
+  const { verifiers, routeKeys, codes: codeTable, decisionFields, sensitiveHeaders: moduleHeaders, problemDetails, apis } = assembleModules(
     modules,
     resolved,
     resolved.verifiers,
@@ -351,6 +351,10 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       return session !== undefined && !session.outcomeTaken && listeners(session).length > 0;
     },
   };
+  for (const [key, api] of apis) {
+    if (key in self) throw new ShieldConfigError([{ path: `modules.${key}`, message: 'a module API cannot take the name of a shield property' }]);
+    Object.defineProperty(self, key, { value: api, enumerable: true });
+  }
   return self;
 }
 

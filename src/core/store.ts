@@ -11,6 +11,12 @@ export interface ReserveAttemptOptions {
   windowMs: number;
   /** A reservation not settled within this long frees itself (a crashed request cannot hold a slot forever). */
   holdMs: number;
+  /**
+   * The counter's reset scope (e.g. one username, whatever the IP): {@link Store.resetScope} voids every counter of
+   * the scope at once. A store co-locates a scope's counters with its reset epoch (RedisStore: one hash tag), so the
+   * epoch is read in the same atomic step as the counter. Pass the same scope on every call for a key.
+   */
+  scope?: string;
 }
 
 /** What {@link Store.reserveAttempt} answered. */
@@ -36,6 +42,10 @@ export interface SettleAttemptOptions {
    */
   lockMs: number;
   maxLockMs: number;
+  /** As in {@link ReserveAttemptOptions}. */
+  scope?: string;
+  /** With `failed: false`: remove the counter (its failures and lock), as a successful login does. */
+  clear?: boolean;
 }
 
 /** What {@link Store.reserveMember} answered. */
@@ -93,6 +103,13 @@ export interface Store {
   reserveMember?(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation>;
   /** Removes `member` from the set at `key` (a reservation that did not turn into a failure). */
   removeMember?(key: string, member: string): Promise<void>;
+  /**
+   * Voids, in one atomic step, every attempt counter reserved or settled with this `scope`: the next operation on
+   * one of them finds it absent (a failure settled after the reset counts in a new window, never on the old count).
+   * The reset is remembered for `ttlMs`, which must cover the longest life of a counter of the scope. Needed by
+   * `shield.credentials.reset({ username })`; stores without it cannot reset usernames.
+   */
+  resetScope?(scope: string, ttlMs: number): Promise<void>;
 }
 
 /** A store with the login-counting operations (both built-in stores are). */

@@ -39,9 +39,23 @@ class AttemptEntry {
   failures = 0;
   lockedUntil = 0;
   readonly holds = new Map<string, number>();
-  constructor(public expiresAt: number) {}
+  constructor(
+    public expiresAt: number,
+    /** The reset epoch of its scope when created: older than the scope's current epoch = void. */
+    readonly generation: number,
+  ) {}
 }
-type Entry = ValueEntry | CounterEntry | SetEntry | AttemptEntry;
+/** A scope's reset epoch (see `resetScope`); grows on every reset and never goes back. */
+class EpochEntry {
+  constructor(
+    public generation: number,
+    public expiresAt: number,
+  ) {}
+}
+type Entry = ValueEntry | CounterEntry | SetEntry | AttemptEntry | EpochEntry;
+
+/** Where a scope's epoch lives: a NUL byte never appears in the verifiers' keys. */
+const epochKey = (scope: string): string => `\u0000epoch\u0000${scope}`;
 
 const REFUSED_HELD: AttemptReservation = Object.freeze({ granted: false, retryAfterMs: 1000, locked: false });
 const GRANTED: AttemptReservation = Object.freeze({ granted: true, retryAfterMs: 0, locked: false });
@@ -172,14 +186,33 @@ export class MemoryStore implements AttemptStore {
     return Promise.resolve(true);
   }
 
+  /** The current reset epoch of `scope` (0: never reset, or forgotten after every counter of it expired). */
+  private generation(scope: string | undefined, now: number): number {
+    if (scope === undefined) return 0;
+    const entry = this.live(epochKey(scope), now);
+    return entry instanceof EpochEntry ? entry.generation : 0;
+  }
+
+  /** The attempt counter at `key`, undefined when absent or voided by a reset of its scope; a TypeError when not one. */
+  private attempt(key: string, generation: number, now: number): AttemptEntry | undefined | StoreTypeError {
+    const entry = this.live(key, now);
+    if (entry === undefined) return undefined;
+    if (!(entry instanceof AttemptEntry)) return new StoreTypeError('attempt counter');
+    if (entry.generation < generation) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
   reserveAttempt(key: string, id: string, options: ReserveAttemptOptions): Promise<AttemptReservation> {
     const now = this.now();
-    let entry = this.live(key, now);
+    const generation = this.generation(options.scope, now);
+    let entry = this.attempt(key, generation, now);
+    if (entry instanceof StoreTypeError) return Promise.reject(entry);
     if (entry === undefined) {
-      entry = new AttemptEntry(now + options.windowMs);
+      entry = new AttemptEntry(now + options.windowMs, generation);
       this.entries.set(key, entry);
-    } else if (!(entry instanceof AttemptEntry)) {
-      return Promise.reject(new StoreTypeError('reserveAttempt'));
     }
     if (entry.lockedUntil > now) {
       return Promise.resolve({ granted: false, retryAfterMs: entry.lockedUntil - now, locked: true });
@@ -201,13 +234,17 @@ export class MemoryStore implements AttemptStore {
 
   settleAttempt(key: string, id: string, options: SettleAttemptOptions): Promise<number> {
     const now = this.now();
-    let entry = this.live(key, now);
-    if (entry !== undefined && !(entry instanceof AttemptEntry)) return Promise.reject(new StoreTypeError('settleAttempt'));
+    const generation = this.generation(options.scope, now);
+    let entry = this.attempt(key, generation, now);
+    if (entry instanceof StoreTypeError) return Promise.reject(entry);
     entry?.holds.delete(id);
-    if (!options.failed) return Promise.resolve(entry?.failures ?? 0);
+    if (!options.failed) {
+      if (options.clear === true && entry !== undefined) this.entries.delete(key);
+      return Promise.resolve(options.clear === true ? 0 : (entry?.failures ?? 0));
+    }
     if (entry === undefined) {
-      // Reset by a success meanwhile, or expired: the failure still counts, in a new window.
-      entry = new AttemptEntry(now + options.windowMs);
+      // Reset meanwhile (a success, a support reset) or expired: the failure still counts, in a new window.
+      entry = new AttemptEntry(now + options.windowMs, generation);
       this.entries.set(key, entry);
     }
     entry.failures += 1;
@@ -234,6 +271,17 @@ export class MemoryStore implements AttemptStore {
     if (entry.members.size >= Math.min(limit, this.maxSetMembers)) return Promise.resolve(MEMBER_REFUSED);
     entry.members.add(member);
     return Promise.resolve(MEMBER_ADDED);
+  }
+
+  resetScope(scope: string, ttlMs: number): Promise<void> {
+    const now = this.now();
+    const key = epochKey(scope);
+    const entry = this.live(key, now);
+    const current = entry instanceof EpochEntry ? entry : undefined;
+    // Above every epoch ever handed out, even after the epoch itself was forgotten: a clock reading past the last.
+    const generation = Math.max((current?.generation ?? 0) + 1, now);
+    this.entries.set(key, new EpochEntry(generation, Math.max(current?.expiresAt ?? 0, now + ttlMs)));
+    return Promise.resolve();
   }
 
   removeMember(key: string, member: string): Promise<void> {

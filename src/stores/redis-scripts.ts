@@ -15,8 +15,8 @@ function script(source: string): LuaScript {
 }
 
 /*
- * Every script touches exactly one key (KEYS[1]), so each runs on one cluster slot whatever the key, and the
- * verifiers' multi-key needs are met by issuing several single-key operations in parallel.
+ * Every script touches one key (KEYS[1]), or a counter and its scope's epoch key that share a hash tag, so each runs
+ * on one cluster slot, and the verifiers' multi-key needs are met by issuing several operations in parallel.
  */
 
 /**
@@ -70,21 +70,44 @@ return 1
 
 /*
  * Reserve-then-settle attempt counters: one hash per counter with fields `f` (settled failures), `u` (locked until,
- * epoch ms) and `r:<id>` (a held reservation, valued with the epoch ms its hold ends). Time is the server's (TIME),
- * so every instance judges holds and locks on one clock. Both fields `f` and `u` exist from creation, so the number
- * of holds is HLEN - 2 without a scan; expired holds are swept only when the counter is at its limit.
+ * epoch ms), `g` (its scope's reset epoch when created) and `r:<id>` (a held reservation, valued with the epoch ms its
+ * hold ends). Time is the server's (TIME), so every instance judges holds and locks on one clock. The fields `f`, `u`
+ * and `g` exist from creation, so the number of holds is HLEN - 3 without a scan; expired holds are swept only when
+ * the counter is at its limit.
+ *
+ * A scoped counter gets its scope's epoch key as KEYS[2] (same hash tag, so same slot): a counter created before the
+ * scope's last reset (g < epoch) is void and replaced in the same script, so a reset and a racing failure are
+ * ordered by Redis itself. Unscoped counters pass one key and epoch 0.
  */
-
-/**
- * Grants a reservation (KEYS[1], ARGV: id, limit, floor, windowMs, holdMs) unless locked or at the limit.
- * Returns { granted 1/0, retryAfterMs, locked 1/0 }.
- */
-export const RESERVE_ATTEMPT = script(`
+const ATTEMPT_COUNTER = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local epochRaw = '0'
+if #KEYS > 1 then epochRaw = redis.call('GET', KEYS[2]) or '0' end
+local epoch = tonumber(epochRaw)
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+if exists then
+  local g = redis.call('HGET', KEYS[1], 'g')
+  if not g then
+    -- a counter written before epochs existed: give it the field HLEN - 3 counts on
+    redis.call('HSET', KEYS[1], 'g', 0)
+    g = '0'
+  end
+  if tonumber(g) < epoch then
+    redis.call('DEL', KEYS[1])
+    exists = false
+  end
+end
+`;
+
+/**
+ * Grants a reservation (KEYS[1] the counter, KEYS[2] its scope's epoch if scoped; ARGV: id, limit, floor, windowMs,
+ * holdMs) unless locked or at the limit. Returns { granted 1/0, retryAfterMs, locked 1/0 }.
+ */
+export const RESERVE_ATTEMPT = script(`${ATTEMPT_COUNTER}
 local limit = tonumber(ARGV[2])
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'f', 0, 'u', 0)
+if not exists then
+  redis.call('HSET', KEYS[1], 'f', 0, 'u', 0, 'g', epochRaw)
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
 local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
@@ -93,7 +116,7 @@ if u > now then
   return { 0, u - now, 1 }
 end
 local allowance = math.max(limit - f, tonumber(ARGV[3]))
-local held = redis.call('HLEN', KEYS[1]) - 2
+local held = redis.call('HLEN', KEYS[1]) - 3
 if held >= allowance then
   local all = redis.call('HGETALL', KEYS[1])
   for i = 1, #all, 2 do
@@ -115,28 +138,30 @@ return { 1, 0, 0 }
 `);
 
 /**
- * Ends reservation ARGV[1] on KEYS[1] (ARGV: id, failed 1/0, limit, windowMs, lockMs, maxLockMs). A failure counts
- * (in a new window when the counter is gone) and locks with exponential backoff at the limit. Returns the failures.
+ * Ends reservation ARGV[1] on KEYS[1] (KEYS[2] as above; ARGV: id, outcome '1' failed / '0' released / 'c' cleared,
+ * limit, windowMs, lockMs, maxLockMs). A failure counts (in a new window when the counter is gone or void) and locks
+ * with exponential backoff at the limit; a clear removes the counter. Returns the failures.
  */
-export const SETTLE_ATTEMPT = script(`
-local exists = redis.call('EXISTS', KEYS[1]) == 1
+export const SETTLE_ATTEMPT = script(`${ATTEMPT_COUNTER}
 if exists then
   redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
+end
+if ARGV[2] == 'c' then
+  if exists then redis.call('DEL', KEYS[1]) end
+  return 0
 end
 if ARGV[2] ~= '1' then
   if not exists then return 0 end
   return tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
 end
 if not exists then
-  redis.call('HSET', KEYS[1], 'f', 0, 'u', 0)
+  redis.call('HSET', KEYS[1], 'f', 0, 'u', 0, 'g', epochRaw)
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
 local f = redis.call('HINCRBY', KEYS[1], 'f', 1)
 local limit = tonumber(ARGV[3])
 local lockMs = tonumber(ARGV[5])
 if lockMs > 0 and f >= limit then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local lock = math.min(lockMs * 2 ^ math.min(f - limit, 30), tonumber(ARGV[6]))
   local untilMs = now + lock
   if untilMs > tonumber(redis.call('HGET', KEYS[1], 'u') or '0') then
@@ -147,6 +172,21 @@ if lockMs > 0 and f >= limit then
   end
 end
 return f
+`);
+
+/**
+ * Resets a scope: KEYS[1] is its epoch key, ARGV[1] how long (ms, at least) it is remembered. The new epoch is above
+ * the last one and at least the server's clock in ms, so it also exceeds every epoch handed out before the key was
+ * forgotten. Returns the new epoch.
+ */
+export const RESET_SCOPE = script(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local epoch = string.format('%d', math.max(current + 1, now))
+local ttl = math.max(tonumber(ARGV[1]), redis.call('PTTL', KEYS[1]))
+redis.call('SET', KEYS[1], epoch, 'PX', ttl)
+return epoch
 `);
 
 /**

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ADD_TO_SET, INCREMENT, RESERVE_ATTEMPT, RESERVE_MEMBER, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
+import { ADD_TO_SET, INCREMENT, RESERVE_ATTEMPT, RESERVE_MEMBER, RESET_SCOPE, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
 import type { AttemptReservation, AttemptStore, MemberReservation, ReserveAttemptOptions, SettleAttemptOptions } from './store.js';
 
 /** Options of {@link RedisStore}. */
@@ -46,7 +46,9 @@ function ttlArgument(ttlMs: number): number {
  *
  * Each operation is one round trip: a native command (`SET NX PX`, `GET`, `UNLINK`) or one Lua script run with
  * EVALSHA (EVAL on NOSCRIPT), atomic on the server. Keys are written `<prefix>{<key>}`: the hash tag makes the slot
- * depend on the verifier's key alone, and every script touches a single key, so all of it is Redis Cluster safe.
+ * depend on the verifier's key alone; a scoped attempt counter is written `<prefix>{<scope>}<rest of key>` next to
+ * its scope's epoch `<prefix>{<scope>}#epoch`, and a script touches one key or those two, so all of it is Redis
+ * Cluster safe.
  * When Redis is down or slow, every operation rejects within `commandTimeoutMs`; once ioredis reconnects, the next
  * operation succeeds with no action from the application.
  */
@@ -79,6 +81,21 @@ export class RedisStore implements AttemptStore {
     return `${this.prefix}{${key}}`;
   }
 
+  /**
+   * A scoped counter's key and its scope's epoch key: both tagged with the scope, so they share a cluster slot and one
+   * script reads both. The counter's key drops the scope when it starts with it (`ca:user:<u>:<ip>` in scope
+   * `ca:user:<u>` is stored as `<prefix>{ca:user:<u>}:<ip>`).
+   */
+  private scoped(key: string, scope: string): [string, string] {
+    const rest = key.startsWith(scope) ? key.slice(scope.length) : `|${key}`;
+    return [`${this.prefix}{${scope}}${rest}`, `${this.prefix}{${scope}}#epoch`];
+  }
+
+  /** KEYS of an attempt-counter script: the counter, and its scope's epoch key when scoped. */
+  private attemptKeys(key: string, scope: string | undefined): string[] {
+    return scope === undefined ? [this.key(key)] : this.scoped(key, scope);
+  }
+
   /** Races `work` against the command timeout; the timer never outlives the operation. */
   private withTimeout<T>(operation: string, work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -96,12 +113,13 @@ export class RedisStore implements AttemptStore {
     });
   }
 
-  private async run(script: LuaScript, key: string, args: (string | number)[]): Promise<unknown> {
+  private async run(script: LuaScript, key: string | string[], args: (string | number)[]): Promise<unknown> {
+    const keys = typeof key === 'string' ? [key] : key;
     try {
-      return await this.client.evalsha(script.sha1, 1, key, ...args);
+      return await this.client.evalsha(script.sha1, keys.length, ...keys, ...args);
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return this.client.eval(script.source, 1, key, ...args);
+        return this.client.eval(script.source, keys.length, ...keys, ...args);
       }
       throw error;
     }
@@ -150,7 +168,7 @@ export class RedisStore implements AttemptStore {
   async reserveAttempt(key: string, id: string, options: ReserveAttemptOptions): Promise<AttemptReservation> {
     const reply = await this.withTimeout(
       'reserveAttempt',
-      this.run(RESERVE_ATTEMPT, this.key(key), [
+      this.run(RESERVE_ATTEMPT, this.attemptKeys(key, options.scope), [
         id,
         options.limit,
         options.floor,
@@ -165,9 +183,9 @@ export class RedisStore implements AttemptStore {
   async settleAttempt(key: string, id: string, options: SettleAttemptOptions): Promise<number> {
     const reply = await this.withTimeout(
       'settleAttempt',
-      this.run(SETTLE_ATTEMPT, this.key(key), [
+      this.run(SETTLE_ATTEMPT, this.attemptKeys(key, options.scope), [
         id,
-        options.failed ? 1 : 0,
+        options.failed ? '1' : options.clear === true ? 'c' : '0',
         options.limit,
         ttlArgument(options.windowMs),
         Math.max(0, Math.ceil(options.lockMs)),
@@ -184,6 +202,11 @@ export class RedisStore implements AttemptStore {
     );
     if (!Array.isArray(reply) || reply.length !== 2) throw new Error('reserveMember: unexpected reply from Redis');
     return { granted: Number(reply[0]) === 1, added: Number(reply[1]) === 1 };
+  }
+
+  async resetScope(scope: string, ttlMs: number): Promise<void> {
+    const epochKey = this.scoped(scope, scope)[1];
+    await this.withTimeout('resetScope', this.run(RESET_SCOPE, epochKey, [ttlArgument(ttlMs)]));
   }
 
   async removeMember(key: string, member: string): Promise<void> {

@@ -34,8 +34,9 @@ function expect(actual: unknown) {
 
 /**
  * The behaviour every `Store` must have, as one call a third-party store (DynamoDB, Memcached, Postgres) runs in its
- * own test suite: atomicity under concurrency, fixed windows, TTLs, bounded sets, and (when the store implements
- * them) the reserve-then-settle attempt counters. MemoryStore, RedisStore and RedisStore on a cluster run it too.
+ * own test suite: atomicity under concurrency, fixed windows, TTLs, bounded sets, the reserve-then-settle attempt
+ * counters and their reset scopes (optional on the interface; their cases fail for a store without them, which the
+ * credential verifier, or a username reset, cannot use). MemoryStore, RedisStore and RedisStore on a cluster run it.
  *
  * ```ts
  * import { it } from 'vitest';
@@ -253,6 +254,70 @@ export function storeContract(options: StoreContractOptions): void {
       await store.removeMember(k, admitted[1]!);
       expect(await store.reserveMember(k, 'newcomer', 6, 10_000)).toEqual({ granted: true, added: true });
       expect(await store.addToSet(k, 'newcomer', 10_000)).toBe(6);
+    });
+
+    it('a success settled with clear removes the counter and its lock', async () => {
+      const store = attemptStore();
+      const k = key('att-clear');
+      for (let i = 0; i < 5; i++) await store.settleAttempt(k, `a${i}`, fail);
+      expect((await store.reserveAttempt(k, 'x', lock)).locked).toBe(true);
+      expect(await store.settleAttempt(k, 'x', { ...fail, failed: false, clear: true })).toBe(0);
+      expect((await store.reserveAttempt(k, 'y', lock)).granted).toBe(true);
+      expect(await store.settleAttempt(k, 'y', fail)).toBe(1);
+    });
+
+    const scoped = () => {
+      const store = attemptStore();
+      if (typeof store.resetScope !== 'function') throw new Error('store lacks resetScope');
+      return store as typeof store & Required<Pick<typeof store, 'resetScope'>>;
+    };
+
+    it('resetScope voids every counter of the scope at once, and nothing else', async () => {
+      const store = scoped();
+      const scope = key('scope-a');
+      const other = key('scope-b');
+      const inScope = [`${scope}:1`, `${scope}:2`];
+      const outside = `${other}:1`;
+      const lockIn = (s: string) => ({ ...lock, scope: s });
+      const failIn = (s: string) => ({ ...fail, scope: s });
+      for (const k of [...inScope, outside]) {
+        const s = k === outside ? other : scope;
+        for (let i = 0; i < 5; i++) await store.settleAttempt(k, `a${i}`, failIn(s));
+        expect((await store.reserveAttempt(k, 'x', lockIn(s))).locked).toBe(true);
+      }
+      await store.resetScope(scope, 10_000);
+      for (const k of inScope) {
+        expect((await store.reserveAttempt(k, 'after', lockIn(scope))).granted).toBe(true);
+        expect(await store.settleAttempt(k, 'after', failIn(scope))).toBe(1);
+      }
+      expect((await store.reserveAttempt(outside, 'after', lockIn(other))).locked).toBe(true);
+      // A second reset voids the counters created after the first.
+      await store.resetScope(scope, 10_000);
+      expect(await store.settleAttempt(inScope[0]!, 'again', failIn(scope))).toBe(1);
+    });
+
+    it('resetScope racing 40 failures: the old count never comes back', async () => {
+      const store = scoped();
+      const scope = key('scope-race');
+      const k = `${scope}:ip`;
+      const failIn = { ...fail, scope };
+      for (let i = 0; i < 5; i++) await store.settleAttempt(k, `old${i}`, failIn);
+      const racing = [
+        ...Array.from({ length: 20 }, (_, i) => store.settleAttempt(k, `b${i}`, failIn)),
+        store.resetScope(scope, 10_000),
+        ...Array.from({ length: 20 }, (_, i) => store.settleAttempt(k, `c${i}`, failIn)),
+      ];
+      await Promise.all(racing);
+      // Every failure counted either before the reset (voided with the old 5) or after it: at most 40 + this one,
+      // never the old 5 on top. (Which side each lands on is the store's order: a script reloaded after NOSCRIPT
+      // on a fresh cluster node runs later than commands sent after it.)
+      const after = await store.settleAttempt(k, 'last', failIn);
+      expect(after).toBeGreaterThan(0);
+      expect(after).toBeLessThanOrEqual(41);
+      // Sequentially: a reset, then exactly the failures after it.
+      await store.resetScope(scope, 10_000);
+      expect(await store.settleAttempt(k, 'again-1', failIn)).toBe(1);
+      expect(await store.settleAttempt(k, 'again-2', failIn)).toBe(2);
     });
 
     it('an attempt counter on a key of another type rejects', async () => {

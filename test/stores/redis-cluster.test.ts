@@ -14,6 +14,7 @@ import { RedisStore } from '../../src/stores/redis.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp } from '../helpers/adapters.js';
 import { twoInstanceSuite } from '../integration/two-instances.js';
+import { clusterResetSuite } from './redis-cluster-reset.js';
 import {
   CLUSTER_PORTS,
   clusterClient,
@@ -69,6 +70,7 @@ describe('RedisStore on a 3-master Redis Cluster: Store contract', () => {
 const clusterEnv = () => ({ REDIS_CLUSTER: CLUSTER_PORTS.map((p) => `127.0.0.1:${p}`).join(',') });
 twoInstanceSuite('a Redis Cluster', 'express', () => ({ ...clusterEnv(), REDIS_PREFIX: `${prefix}two-express:` }));
 twoInstanceSuite('a Redis Cluster', 'fastify', () => ({ ...clusterEnv(), REDIS_PREFIX: `${prefix}two-fastify:` }));
+clusterResetSuite(`${prefix}reset:`);
 
 describe('a master killed mid-run (Express 5 and Fastify 5)', () => {
   const attester = createTestAttester({ header: 'approov-token' });

@@ -42,6 +42,27 @@ describe.skipIf(!redisAnswers)('RedisStore specifics', () => {
     expect(() => new RedisStore({ client, commandTimeoutMs: 0 })).toThrow(TypeError);
   });
 
+  it('an attempt counter written before reset epochs existed (fields f, u and holds) keeps its holds counted', async () => {
+    const store = new RedisStore({ client, prefix });
+    const key = `${prefix}{legacy-att}`;
+    await client.hset(key, 'f', 0, 'u', 0, 'r:old', Date.now() + 60_000);
+    await client.pexpire(key, 60_000);
+    const options = { limit: 2, floor: 1, windowMs: 60_000, holdMs: 60_000 } as const;
+    expect((await store.reserveAttempt('legacy-att', 'new', options)).granted).toBe(true);
+    // The old hold and the new one fill the limit of 2.
+    expect((await store.reserveAttempt('legacy-att', 'third', options)).granted).toBe(false);
+    expect(await client.hget(key, 'g')).toBe('0');
+  });
+
+  it('a scoped counter and its epoch share the scope as hash tag', async () => {
+    const store = new RedisStore({ client, prefix });
+    await store.settleAttempt('ca:user:abc:198.51.100.7', 'x', { failed: true, limit: 5, windowMs: 60_000, lockMs: 0, maxLockMs: 0, scope: 'ca:user:abc' });
+    await store.resetScope('ca:user:abc', 60_000);
+    expect(await client.hget(`${prefix}{ca:user:abc}:198.51.100.7`, 'f')).toBe('1');
+    expect(Number(await client.get(`${prefix}{ca:user:abc}#epoch`))).toBeGreaterThan(1_700_000_000_000);
+    expect(await client.pttl(`${prefix}{ca:user:abc}#epoch`)).toBeGreaterThan(59_000);
+  });
+
   it('surfaces WRONGTYPE as a rejection', async () => {
     const store = new RedisStore({ client, prefix });
     await store.addToSet('wrong', 'a', 10_000);

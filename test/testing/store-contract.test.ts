@@ -54,4 +54,15 @@ describe('storeContract (mobile-api-shield/testing)', () => {
     const { failed } = await runContract(() => new Forever());
     expect(failed.some((name) => name.startsWith('increment counts in a fixed window'))).toBe(true);
   });
+
+  it('fails a store whose resetScope forgets nothing, or lets a racing failure bring the old count back', async () => {
+    class Forgetful extends MemoryStore {
+      override resetScope(): Promise<void> {
+        return Promise.resolve();
+      }
+    }
+    const { failed } = await runContract(() => new Forgetful());
+    expect(failed.filter((name) => name.startsWith('resetScope'))).toHaveLength(2);
+    expect(failed.every((name) => name.startsWith('resetScope'))).toBe(true);
+  });
 });

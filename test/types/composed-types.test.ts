@@ -37,3 +37,14 @@ describe('composed types', () => {
     expect(() => createShield({ tokn: {} })).toThrow(/tokn/);
   });
 });
+
+describe('module APIs on the shield type', () => {
+  it('types shield.credentials.reset', () => {
+    const shield = createShield({ credentials: {} });
+    expectTypeOf(shield.credentials.reset).parameter(0).toEqualTypeOf<import('../../src/index.js').CredentialResetTarget>();
+    expectTypeOf(shield.credentials.reset).returns.resolves.toEqualTypeOf<import('../../src/index.js').CredentialResetResult>();
+    // @ts-expect-error a field the target does not have
+    void shield.credentials.reset({ user: 'alice' }).catch(() => undefined);
+    expect(typeof shield.credentials.reset).toBe('function');
+  });
+});

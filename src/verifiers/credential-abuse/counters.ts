@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AttemptStore } from '../../stores/store.js';
-import type { ConsecutiveFailureLimit, WindowLimit } from './options.js';
+import { CREDENTIAL_DEFAULTS, type ConsecutiveFailureLimit, type WindowLimit } from './options.js';
+
+/** With the consecutive-failure lock turned off, a username reset is still remembered as long as the defaults' locks. */
+const CONSECUTIVE_FALLBACK = CREDENTIAL_DEFAULTS.consecutiveFailures;
 
 /** The counters in force (undefined = turned off) and how long an unsettled reservation holds its slot. */
 export interface CounterLimits {
@@ -19,6 +22,8 @@ export interface CounterLimits {
 export class LoginAttempt {
   /** Names this attempt's reservations in the store. */
   readonly id = randomUUID();
+  /** The username's reset scope: its locks on every IP key are voided together (`shield.credentials.reset`). */
+  readonly userScope: string;
   readonly userKey: string;
   readonly userMember: string;
   readonly ipKey: string;
@@ -34,7 +39,8 @@ export class LoginAttempt {
   deviceMemberAdded = false;
 
   constructor(prefix: string, user: string, ipKey: string, device: string | undefined) {
-    this.userKey = `${prefix}user:${user}:${ipKey}`;
+    this.userScope = userScopeOf(prefix, user);
+    this.userKey = `${this.userScope}:${ipKey}`;
     this.userMember = user;
     this.ipKey = `${prefix}ipatt:${ipKey}`;
     this.ipBlockKey = `${prefix}ipblock:${ipKey}`;
@@ -43,6 +49,21 @@ export class LoginAttempt {
     this.deviceBlockKey = device === undefined ? undefined : `${prefix}devblock:${device}`;
     this.deviceUsersKey = device === undefined ? undefined : `${prefix}devusers:${device}`;
   }
+}
+
+/** The reset scope of a username's lock counters (one per IP key), keyed by the username alone. */
+export function userScopeOf(prefix: string, user: string): string {
+  return `${prefix}user:${user}`;
+}
+
+/** The counters keyed by one IP key alone: failure budget, distinct-username set, and its block. */
+export function ipKeysOf(prefix: string, ipKey: string): readonly string[] {
+  return [`${prefix}ipatt:${ipKey}`, `${prefix}ipusers:${ipKey}`, `${prefix}ipblock:${ipKey}`];
+}
+
+/** The counters keyed by one device alone: failure budget, distinct-username set, and its block. */
+export function deviceKeysOf(prefix: string, device: string): readonly string[] {
+  return [`${prefix}devatt:${device}`, `${prefix}devusers:${device}`, `${prefix}devblock:${device}`];
 }
 
 /** Settles a reservation as neither success nor failure: the slot is freed, nothing counts. */
@@ -106,6 +127,7 @@ export class LoginCounters {
           floor: 1,
           windowMs: limits.consecutive.windowSeconds * 1000,
           holdMs: hold,
+          scope: attempt.userScope,
         })
       : undefined;
     const ipP = limits.ipFailures
@@ -156,7 +178,10 @@ export class LoginCounters {
       refusal = {
         code: 'login_locked',
         retryAfterMs: user.retryAfterMs,
-        detail: 'username locked on this ip key after consecutive failures',
+        // Held slots (attempts still in flight) refuse too: concurrent guesses cannot overshoot the limit.
+        detail: user.locked
+          ? 'username locked on this ip key after consecutive failures'
+          : 'username has as many login attempts in flight on this ip key as its failure limit allows',
         quota: { policy: 'username-ip', limit, windowSeconds },
       };
     } else if (ip && !ip.granted) {
@@ -185,8 +210,9 @@ export class LoginCounters {
       };
     }
     if (failed || refusal) {
-      // Best effort: a slot we cannot release frees itself when its hold ends.
-      await this.release(attempt).catch(() => undefined);
+      // Not awaited: the refusal needs no second round trip. Later operations of this process on the same keys are
+      // queued behind these on the same connection; a slot we cannot release frees itself when its hold ends.
+      this.release(attempt).catch(() => undefined);
       if (failed) throw failed.reason;
     }
     return refusal;
@@ -196,7 +222,7 @@ export class LoginCounters {
   async release(attempt: LoginAttempt): Promise<void> {
     const { store, limits } = this;
     const work: Promise<unknown>[] = [];
-    if (attempt.userHeld) work.push(store.settleAttempt(attempt.userKey, attempt.id, RELEASE));
+    if (attempt.userHeld) work.push(store.settleAttempt(attempt.userKey, attempt.id, { ...RELEASE, scope: attempt.userScope }));
     if (attempt.ipHeld) work.push(store.settleAttempt(attempt.ipKey, attempt.id, RELEASE));
     if (attempt.deviceHeld && attempt.deviceKey) work.push(store.settleAttempt(attempt.deviceKey, attempt.id, RELEASE));
     if (attempt.ipMemberAdded) work.push(store.removeMember(attempt.ipUsersKey, attempt.userMember));
@@ -210,9 +236,40 @@ export class LoginCounters {
    * never reset (an attacker who owns one account must not be able to reset them).
    */
   async succeed(attempt: LoginAttempt): Promise<void> {
-    const reset = this.limits.consecutive ? this.store.delete(attempt.userKey) : Promise.resolve();
+    const reset = this.limits.consecutive
+      ? this.store.settleAttempt(attempt.userKey, attempt.id, { ...RELEASE, clear: true, scope: attempt.userScope })
+      : Promise.resolve();
     attempt.userHeld = false;
     await all([reset, this.release(attempt)]);
+  }
+
+  /**
+   * Support reset: voids the username's locks on every IP key (one scope epoch), and deletes the counters keyed by
+   * the IP key or the device alone. Resolves the names of the counters reset, once every store operation succeeded.
+   */
+  async reset(prefix: string, target: { user?: string; ipKey?: string; device?: string }): Promise<string[]> {
+    const { store, limits } = this;
+    const work: Promise<unknown>[] = [];
+    const cleared: string[] = [];
+    if (target.user !== undefined) {
+      if (typeof store.resetScope !== 'function') {
+        throw new TypeError('credentials.reset({ username }) needs a store with resetScope (MemoryStore and RedisStore have it)');
+      }
+      // Remembered as long as a voided counter can live: its window, or the longest lock that outlives it.
+      const c = limits.consecutive ?? CONSECUTIVE_FALLBACK;
+      work.push(store.resetScope(userScopeOf(prefix, target.user), Math.max(c.windowSeconds, c.maxLockSeconds) * 1000));
+      cleared.push('username-locks');
+    }
+    if (target.ipKey !== undefined) {
+      for (const key of ipKeysOf(prefix, target.ipKey)) work.push(store.delete(key));
+      cleared.push('ip-failures', 'ip-usernames');
+    }
+    if (target.device !== undefined) {
+      for (const key of deviceKeysOf(prefix, target.device)) work.push(store.delete(key));
+      cleared.push('device-failures', 'device-usernames');
+    }
+    await all(work);
+    return cleared;
   }
 
   /**
@@ -222,13 +279,14 @@ export class LoginCounters {
   async fail(attempt: LoginAttempt, now: number): Promise<void> {
     const { store, limits } = this;
     const work: Promise<unknown>[] = [];
-    const count = (key: string, limit: WindowLimit, lock?: ConsecutiveFailureLimit) =>
+    const count = (key: string, limit: WindowLimit, lock?: ConsecutiveFailureLimit, scope?: string) =>
       store.settleAttempt(key, attempt.id, {
         failed: true,
         limit: limit.limit,
         windowMs: limit.windowSeconds * 1000,
         lockMs: lock ? lock.lockSeconds * 1000 : 0,
         maxLockMs: lock ? lock.maxLockSeconds * 1000 : 0,
+        ...(scope !== undefined ? { scope } : {}),
       });
     const distinct = (setKey: string, blockKey: string, limit: WindowLimit) =>
       store.addToSet(setKey, attempt.userMember, limit.windowSeconds * 1000).then((size) => {
@@ -236,7 +294,7 @@ export class LoginCounters {
         if (size >= limit.limit) return store.setIfGreater(blockKey, now + blockMs, blockMs);
         return undefined;
       });
-    if (limits.consecutive) work.push(count(attempt.userKey, limits.consecutive, limits.consecutive));
+    if (limits.consecutive) work.push(count(attempt.userKey, limits.consecutive, limits.consecutive, attempt.userScope));
     if (limits.ipFailures) work.push(count(attempt.ipKey, limits.ipFailures));
     if (limits.ipDistinct) work.push(distinct(attempt.ipUsersKey, attempt.ipBlockKey, limits.ipDistinct));
     if (attempt.deviceKey && attempt.deviceBlockKey && attempt.deviceUsersKey) {

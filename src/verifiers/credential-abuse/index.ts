@@ -18,6 +18,7 @@ import {
   type WindowLimit,
 } from './options.js';
 import type { RateLimitInfo } from '../../core/rate-limit-headers.js';
+import { parseResetTarget, type CredentialCounterName, type CredentialsApi } from './reset.js';
 
 export {
   CREDENTIAL_DEFAULTS,
@@ -32,6 +33,7 @@ export {
 } from './options.js';
 export { BreachedPasswordChecker, BreachedPasswordLookupError } from './breached-password.js';
 export type { FieldSource } from './field-source.js';
+export type { CredentialCounterName, CredentialResetResult, CredentialResetTarget, CredentialsApi } from './reset.js';
 
 /** What the verifier needs from the shield. */
 export interface CredentialAbuseDeps {
@@ -94,10 +96,16 @@ function loginOf(route: ResolvedRouteOptions): CredentialRouteOptions['login'] |
  * - distinct usernames failing per IP key and per device per window (the stuffing signature) → `credential_abuse`;
  * - a success resets only the username + IP counter, never a budget an attacker could reset with one owned account.
  *
- * `verify` only reads (one parallel round of `get`s); `onResponse` counts. Attempts in flight at the same time are
- * judged before any of them has failed, so a burst can overshoot a threshold by its concurrency, never more.
+ * `verify` reserves a slot on every counter and reads the blocks in one round trip of parallel store operations;
+ * `onResponse` settles (a failure counts, anything else frees the slot). Reservations are atomic, so attempts in
+ * flight at the same time can never overshoot a limit. Support resets: {@link CredentialsApi} (`shield.credentials`).
  */
 export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, deps: CredentialAbuseDeps): Verifier {
+  return buildCredentialAbuse(options, deps).verifier;
+}
+
+/** The verifier and its support API (`shield.credentials`), sharing one set of counters. */
+export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: CredentialAbuseDeps): { verifier: Verifier; api: CredentialsApi } {
   const { store, ipResolver } = deps;
   const prefix = options.keyPrefix ?? CREDENTIAL_DEFAULTS.keyPrefix;
   const failOpen = options.failOpen === true;
@@ -240,24 +248,30 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     const previous = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
     if (previous !== undefined) {
       ctx.memo.delete(MEMO_KEY);
-      await counters.release(previous).catch(() => undefined);
+      // Not awaited: issued before the new reservations, so the store runs it first (one connection, in order).
+      counters.release(previous).catch(() => undefined);
     }
 
-    let ipUntil = 0;
-    let deviceUntil = 0;
     let refusal: Refusal | undefined;
     try {
-      if (checksIpBlock || (checksDeviceBlock && attempt.deviceBlockKey)) {
-        const [ip, dev] = await Promise.all([
-          checksIpBlock ? store.get(attempt.ipBlockKey) : undefined,
-          checksDeviceBlock && attempt.deviceBlockKey ? store.get(attempt.deviceBlockKey) : undefined,
-        ]);
-        ipUntil = untilOf(ip);
-        deviceUntil = untilOf(dev);
+      // One round trip: the block reads and every reservation are issued together, awaited together.
+      const ipBlockP = checksIpBlock ? store.get(attempt.ipBlockKey) : undefined;
+      const deviceBlockP = checksDeviceBlock && attempt.deviceBlockKey ? store.get(attempt.deviceBlockKey) : undefined;
+      const reserveP = counters.reserve(attempt);
+      const [ipBlock, deviceBlock, reserved] = await Promise.allSettled([ipBlockP, deviceBlockP, reserveP]);
+      if (reserved.status === 'rejected') throw reserved.reason;
+      refusal = reserved.value;
+      if (ipBlock.status === 'rejected' || deviceBlock.status === 'rejected') {
+        counters.release(attempt).catch(() => undefined);
+        throw ipBlock.status === 'rejected' ? ipBlock.reason : (deviceBlock as PromiseRejectedResult).reason;
       }
+      const ipUntil = untilOf(ipBlock.value);
+      const deviceUntil = untilOf(deviceBlock.value);
       const now = ctx.now;
       const abuseUntil = Math.max(ipUntil, deviceUntil);
       if (abuseUntil > now) {
+        // Blocked: the slots just taken are freed (not awaited: no second round trip on the request path).
+        counters.release(attempt).catch(() => undefined);
         ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
         const byIp = ipUntil >= deviceUntil;
         const retryAfter = Math.max(1, Math.ceil((abuseUntil - now) / 1000));
@@ -272,8 +286,6 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
             : {}),
         };
       }
-      // Reserve: every counter takes this attempt's slot now, atomically, before the password is ever checked.
-      refusal = await counters.reserve(attempt);
     } catch (error) {
       if (!failOpen) throw error;
       return { outcome: 'pass', detail: 'store unavailable; failing open' };
@@ -329,7 +341,7 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     else await counters.release(attempt);
   }
 
-  return {
+  const verifier: Verifier = {
     name: 'credential-abuse',
     stage: 'body',
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
@@ -345,6 +357,21 @@ export function createCredentialAbuseVerifier(options: CredentialAbuseOptions, d
     verify,
     onResponse,
   };
+
+  async function reset(target: unknown): Promise<{ cleared: CredentialCounterName[]; ipKey?: string }> {
+    const parsed = parseResetTarget(target);
+    const username = parsed.username === undefined ? undefined : normaliseUsername(parsed.username);
+    if (parsed.username !== undefined && username === undefined) throw new TypeError('credentials.reset: username is empty once normalised');
+    const ipKey = parsed.ip === undefined ? undefined : ipResolver.aggregationKey(parsed.ip);
+    const cleared = await counters.reset(prefix, {
+      ...(username !== undefined ? { user: digestKey(username) } : {}),
+      ...(ipKey !== undefined ? { ipKey } : {}),
+      ...(parsed.device !== undefined ? { device: digestKey(parsed.device) } : {}),
+    });
+    return { cleared: cleared as CredentialCounterName[], ...(ipKey !== undefined ? { ipKey } : {}) };
+  }
+
+  return { verifier, api: { reset } };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
