@@ -21,9 +21,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  */
 const PAGES_WRITTEN_ELSEWHERE_DELETE_AFTER_MERGE: readonly string[] = [
   'docs/schemas.md',
-  'docs/credentials.md',
-  'docs/types.md',
-  'docs/content-digest.md',
 ];
 
 /** The package's entry points (package.json `exports`) and the source each is built from (tsup.config.ts). */
