@@ -12,14 +12,15 @@ export type StoreOperationName =
   | 'reserveAttempt'
   | 'settleAttempt'
   | 'reserveMember'
-  | 'removeMember';
+  | 'removeMember'
+  | 'resetScope';
 
 /** Told after each store operation: which, how long it took (ms, until its promise settled) and whether it failed. */
 export type StoreOperationListener = (operation: StoreOperationName, durationMs: number, failed: boolean) => void;
 
 const OPERATIONS: readonly StoreOperationName[] = [
   'setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater',
-  'reserveAttempt', 'settleAttempt', 'reserveMember', 'removeMember',
+  'reserveAttempt', 'settleAttempt', 'reserveMember', 'removeMember', 'resetScope',
 ];
 
 /**
