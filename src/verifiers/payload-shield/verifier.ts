@@ -5,13 +5,17 @@
 import { BodyError } from '../../core/body.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import { compilePayloadOptions, type CompiledPayloadOptions } from './compile.js';
-import { describeVerdict, inspectPayload, inspectRequestHead, type PayloadVerdict } from './inspect.js';
+import { describeVerdict, inspectPayloadAwaitingSchemas, inspectRequestHead, type PayloadVerdict } from './inspect.js';
 import {
   mergePayloadOptions,
   payloadShieldOptionsSchema,
   type PayloadRouteOptions,
   type PayloadShieldOptions,
 } from './options.js';
+import { useEnglishZodMessages } from '../../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 /** Name of the verifier (and its key in per-route `verifiers` modes). */
 export const PAYLOAD_SHIELD_NAME = 'payload-shield';
@@ -22,7 +26,7 @@ function validate(options: PayloadShieldOptions, where: string): PayloadShieldOp
     const problems = result.error.issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
     throw new Error(`invalid payload-shield options: ${problems.join('; ')}`);
   }
-  // Keep the caller's object (zod schemas and functions inside must stay the same instances).
+  // Keep the caller's object (schemas and functions inside must stay the same instances).
   return options;
 }
 
@@ -74,7 +78,7 @@ export function createPayloadShieldVerifier(options: PayloadShieldOptions = {}):
         if (error instanceof BodyError) return { outcome: 'deny', code: error.code, detail: 'body rejected: ' + error.code };
         throw error;
       }
-      return toOutcome(inspectPayload(ctx.request, body, compiled, true));
+      return toOutcome(await inspectPayloadAwaitingSchemas(ctx.request, body, compiled, true));
     },
   };
 }
