@@ -1,20 +1,4 @@
 import { defineConfig } from 'tsup';
-import type { Options } from 'tsup';
-
-/**
- * zod's locale files are reached through a wildcard export that maps `.js` and `.cjs` to themselves, so the source's
- * `zod/v4/locales/en.js` (ESM) would make the CommonJS build load zod/mini as CommonJS and the locale, with its own
- * copy of zod's core utilities, as ESM: the CommonJS build requires `en.cjs` instead.
- */
-const zodLocaleForCjs: NonNullable<Options['plugins']>[number] = {
-  name: 'zod-locale-cjs',
-  renderChunk(code) {
-    if (this.format !== 'cjs') return undefined;
-    // Treeshaking hands esbuild's ESM to rollup, which writes the CommonJS: rewrite the specifier in either form.
-    return { code: code.replace(/(['"])zod\/v4\/locales\/([a-z-]+)\.js\1/g, "'zod/v4/locales/$2.cjs'") };
-  },
-};
-
 const entry = {
   index: 'src/index.ts',
   express: 'src/adapters/express.ts',
@@ -30,7 +14,8 @@ const { cli: _cli, ...typed } = entry;
 
 export default defineConfig({
   entry,
-  format: ['esm', 'cjs'],
+  // ESM only: scripts/cjs-entries.mjs writes the CommonJS entry points over it (require(esm)).
+  format: ['esm'],
   dts: { entry: typed },
   clean: true,
   // No source maps: the output is unminified, readable ES2022, so stack traces are usable as they are. Maps with
@@ -42,5 +27,4 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   treeshake: true,
-  plugins: [zodLocaleForCjs],
 });
