@@ -99,8 +99,8 @@ const optionsSchema = z.strictObject({
     rateLimit: z._default(z.strictObject({ max: z._default(z.number().check(z.int(), z.positive(), z.maximum(1_000_000)), 30), windowMs: z._default(z.number().check(z.int(), z.minimum(1000), z.maximum(86_400_000)), 60_000) }), { max: 30, windowMs: 60_000 }),
     dedupeWindowMs: z._default(z.number().check(z.int(), z.minimum(1000), z.maximum(604_800_000)), 3_600_000),
     keyPrefix: z._default(z.string().check(z.maxLength(64)), 'mas:pinreport:'),
-    expectedPins: z.optional(z
-      .union([
+    expectedPins: z.optional(
+      z.union([
         z.custom<{ current: () => Promise<never> }>((v) => typeof (v as { current?: unknown })?.current === 'function', 'must be a publisher'),
         z.record(z.string(), pinSetHostSchema),
       ])),

@@ -68,8 +68,8 @@ function isTrustEntry(entry: string): boolean {
 
 /** Zod schema for the client-IP keys of the shield config. */
 export const clientIpOptionsSchema = z.object({
-  trustProxy: z.optional(z
-    .union([
+  trustProxy: z.optional(
+    z.union([
       z.literal(false),
       z.literal('framework'),
       z.number().check(z.int(), z.minimum(0), z.maximum(MAX_HOPS)),

@@ -47,8 +47,8 @@ export const attestationServiceOptionsSchema = z.strictObject({
     clockSkew: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(3_600)), 60),
     /** The current signed pin-set version (a number, or a function such as `() => publisher.version()`). */
     pinSetVersion: z.optional(z.union([z.number().check(z.int(), z.minimum(0)), z.custom<() => number>((v) => typeof v === 'function', 'must be a number or a function')])),
-    android: z.optional(z
-      .custom<PlayIntegrityOptions>(
+    android: z.optional(
+      z.custom<PlayIntegrityOptions>(
         (v) => typeof v === 'object' && v !== null && typeof (v as { packageName?: unknown }).packageName === 'string',
         'must be Play Integrity options with a packageName',
       )),

@@ -149,8 +149,8 @@ export const credentialAbuseOptionsSchema = z.strictObject({
     caseSensitiveUsernames: z.optional(z.boolean()),
     deviceClaims: z.optional(z.array(z.string().check(z.minLength(1)))),
     binding: z.optional(bindingSchema),
-    consecutiveFailures: z.optional(z
-      .union([
+    consecutiveFailures: z.optional(
+      z.union([
         z.literal(false),
         z.strictObject({
             limit: z.optional(z.number().check(z.int(), z.positive(), z.maximum(1000))),
@@ -166,8 +166,8 @@ export const credentialAbuseOptionsSchema = z.strictObject({
     successStatuses: z.optional(statusList),
     failureStatuses: z.optional(statusList),
     holdSeconds: z.optional(z.number().check(z.int(), z.positive(), z.maximum(3600))),
-    breachedPassword: z.optional(z
-      .union([
+    breachedPassword: z.optional(
+      z.union([
         z.boolean(),
         z.strictObject({
             baseUrl: z.optional(z.url({ protocol: /^https?$/ })),

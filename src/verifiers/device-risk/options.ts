@@ -34,8 +34,8 @@ const overrideShape = {
   /** Device level the attested sources must show. */
   requiredLevel: z.optional(z.union([levelSchema, z.literal('none')])),
   /** Required level by minimum Android API level (`{ 33: 'MEETS_STRONG_INTEGRITY' }`). */
-  requiredLevelBySdk: z.optional(z
-    .record(z.string().check(z.regex(/^[1-9]\d{0,2}$/, 'must be an Android API level')), z.union([levelSchema, z.literal('none')]))),
+  requiredLevelBySdk: z.optional(
+    z.record(z.string().check(z.regex(/^[1-9]\d{0,2}$/, 'must be an Android API level')), z.union([levelSchema, z.literal('none')]))),
   /** Minimum app version per platform. */
   minAppVersion: z.optional(z.strictObject({ android: z.optional(versionSchema), ios: z.optional(versionSchema) })),
 };
@@ -101,8 +101,8 @@ export const deviceRiskOptionsSchema = z.strictObject({
         teamId: z.string().check(z.regex(/^[A-Z0-9]{10}$/, 'must be a 10-character Apple Team ID')),
         bundleId: z.string().check(z.minLength(1), z.maxLength(256)),
         environment: z.enum(['development', 'production']),
-        trustAnchor: z.optional(z
-          .union([z.string().check(z.minLength(1)), z.custom<X509Certificate>((v) => typeof v === 'object' && v !== null && 'fingerprint256' in v)])),
+        trustAnchor: z.optional(
+          z.union([z.string().check(z.minLength(1)), z.custom<X509Certificate>((v) => typeof v === 'object' && v !== null && 'fingerprint256' in v)])),
         keyPrefix: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
         keyTtlMs: z.optional(z.number().check(z.int(), z.positive())),
         /** The level a verified assertion vouches for. Default MEETS_DEVICE_INTEGRITY. */
@@ -113,8 +113,8 @@ export const deviceRiskOptionsSchema = z.strictObject({
          * Challenge mode: each assertion signs a one-time server challenge (sent in the challenge header and
          * appended to the client data), consumed once. Default off (counter-only).
          */
-        challenge: z._default(z
-          .union([
+        challenge: z._default(
+          z.union([
             z.boolean(),
             z.strictObject({ keyPrefix: z.optional(z.string().check(z.minLength(1), z.maxLength(64))), ttlMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(86_400_000))) }),
           ]), false),
@@ -127,8 +127,8 @@ export const deviceRiskOptionsSchema = z.strictObject({
       }))),
     /** How the verified attestation token's claims map onto the verdict. */
     tokenClaims: z.optional(z.strictObject({
-        signals: z.optional(z
-          .record(
+        signals: z.optional(
+          z.record(
             z.string().check(z.minLength(1), z.maxLength(128)),
             z.union([signalSchema, z.strictObject({ signal: signalSchema, equals: z.union([z.string(), z.number(), z.boolean()]) })]),
           )),
@@ -149,8 +149,8 @@ export const deviceRiskOptionsSchema = z.strictObject({
     /** CIDR reputation lists. */
     ipReputation: z.optional(z.strictObject({
         allow: z.optional(z.array(cidr)),
-        lists: z.optional(z
-          .array(
+        lists: z.optional(
+          z.array(
             z.strictObject({
                 name: z.string().check(z.regex(LIST_NAME, 'letters, digits, _ and - only')),
                 cidrs: z.optional(z.array(cidr)),

@@ -69,8 +69,8 @@ export const tokenOptionsSchema = z.strictObject({
     maxTokenAge: z.optional(secondsOrSpan),
     requiredClaims: z._default(z.array(z.string().check(z.minLength(1))), ['exp']),
     /** Extra claim check run once per distinct token; return a reason string (or false) to reject. */
-    claimsCheck: z.optional(z
-      .custom<(claims: Readonly<Record<string, unknown>>) => boolean | string | undefined>(
+    claimsCheck: z.optional(
+      z.custom<(claims: Readonly<Record<string, unknown>>) => boolean | string | undefined>(
         (v) => typeof v === 'function',
         'must be a function',
       )),
@@ -81,14 +81,14 @@ export const tokenOptionsSchema = z.strictObject({
      * for a verified token where replay protection applies, instead of the jti store; resolve true when this is the
      * token's first use, false when it was already consumed. A rejection means "cannot decide" (fail closed).
      */
-    consume: z.optional(z
-      .custom<(token: string, claims: Readonly<Record<string, unknown>>) => Promise<boolean>>(
+    consume: z.optional(
+      z.custom<(token: string, claims: Readonly<Record<string, unknown>>) => Promise<boolean>>(
         (v) => typeof v === 'function',
         'must be a function',
       )),
     binding: z._default(z.union([bindingSchema, z.literal(false)]), false),
-    replay: z._default(z
-      .union([z.boolean(), z.strictObject({ store: z.optional(storeSchema), maxEntries: z.optional(z.number().check(z.int(), z.positive())) })]), false),
+    replay: z._default(
+      z.union([z.boolean(), z.strictObject({ store: z.optional(storeSchema), maxEntries: z.optional(z.number().check(z.int(), z.positive())) })]), false),
     maxTokenBytes: z._default(z.number().check(z.int(), z.positive(), z.maximum(65_536)), 8_192),
     verifiedCacheSize: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(10_000_000)), 10_000),
     mode: z.optional(z.enum(['enforce', 'monitor'])),
