@@ -90,6 +90,10 @@ export type {
   PayloadVerdict,
   Category,
   PayloadLimits,
+  StandardSchemaV1,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaIssue,
 } from './verifiers/payload-shield/index.js';
 export { BodyError, readRawBody } from './core/body.js';
 export { parseBody } from './shield.js';

@@ -7,12 +7,32 @@
  * Everything held counts against the shield's body limit.
  */
 import type { IncomingMessage } from 'node:http';
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { BodyError, mediaType } from '../core/body.js';
 import type { ShieldRequest } from '../core/request.js';
 
 /** Most fields and parts read from one body (busboy stops and the body is refused beyond them). */
 const MAX_FIELDS = 1000;
+
+type Busboy = typeof busboy;
+let loadedBusboy: Busboy | undefined;
+let loadingBusboy: Promise<Busboy> | undefined;
+
+/**
+ * busboy (about 23 kB of a bundle) is loaded on the first multipart form the shield reads, not with the adapter: most
+ * APIs never take one. Once loaded, no request waits for it again. A failed load rejects that read (the verifier's
+ * error: fail closed) and is retried on the next.
+ */
+function loadBusboy(): Promise<Busboy> {
+  loadingBusboy ??= import('busboy').then(
+    (module) => (loadedBusboy = module.default),
+    (error: unknown) => {
+      loadingBusboy = undefined;
+      throw error;
+    },
+  );
+  return loadingBusboy;
+}
 
 /** A body being held back from its stream while the shield inspects its fields. */
 export interface HeldMultipart {
@@ -44,8 +64,13 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
     req.push = originalPush;
   }
 
-  function read(): Promise<unknown> {
+  function read(busboy: Busboy): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
+      // Released or discarded while busboy was loading: the body is no longer the shield's to read.
+      if (settled) {
+        reject(new BodyError('payload_malformed', 'multipart body released before it was read'));
+        return;
+      }
       const held: Buffer[] = [];
       heldChunks = held;
       let size = 0;
@@ -127,7 +152,7 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
 
   return {
     fields() {
-      return (reading ??= read());
+      return (reading ??= loadedBusboy ? read(loadedBusboy) : loadBusboy().then(read));
     },
     release() {
       if (settled) return;

@@ -2,7 +2,7 @@
  * The signed pin set's payload and its schema. Shared by the server (publisher, CLI) and the runtime-agnostic
  * client (`mobile-api-shield/client`): this file must import nothing from `node:`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** A base64 SHA-256 (exactly 32 bytes: 43 characters and one `=`). */
 export const PIN_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -43,25 +43,24 @@ export interface PinSetPayload {
  */
 export const pinSetHostSchema = z
   .object({
-    pins: z.array(z.string().regex(PIN_PATTERN, 'must be a base64 SHA-256 pin')).max(32),
-    backupPins: z.array(z.string().regex(PIN_PATTERN, 'must be a base64 SHA-256 pin')).max(32).default([]),
-    includeSubdomains: z.boolean().default(false),
-    enforce: z.boolean().default(true),
-    expiresAt: z.string().regex(DATE_PATTERN, 'must be a yyyy-MM-dd date').optional(),
+    pins: z.array(z.string().check(z.regex(PIN_PATTERN, 'must be a base64 SHA-256 pin'))).check(z.maxLength(32)),
+    backupPins: z._default(z.array(z.string().check(z.regex(PIN_PATTERN, 'must be a base64 SHA-256 pin'))).check(z.maxLength(32)), []),
+    includeSubdomains: z._default(z.boolean(), false),
+    enforce: z._default(z.boolean(), true),
+    expiresAt: z.optional(z.string().check(z.regex(DATE_PATTERN, 'must be a yyyy-MM-dd date'))),
   });
 
-const epochSeconds = z.number().int().nonnegative().max(253_402_300_799);
+const epochSeconds = z.number().check(z.int(), z.nonnegative(), z.maximum(253_402_300_799));
 
 /** Schema of a pin set's payload, checked by the client after the signature verifies. */
 export const pinSetPayloadSchema = z
   .object({
-    version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    version: z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
     issuedAt: epochSeconds,
     softExpiry: epochSeconds,
     hardExpiry: epochSeconds,
-    hosts: z.record(z.string().regex(HOST_PATTERN, 'must be a lower-case host name'), pinSetHostSchema),
-  })
-  .refine((p) => p.softExpiry <= p.hardExpiry && p.issuedAt <= p.softExpiry, 'must have issuedAt ≤ softExpiry ≤ hardExpiry');
+    hosts: z.record(z.string().check(z.regex(HOST_PATTERN, 'must be a lower-case host name')), pinSetHostSchema),
+  }).check(z.refine((p) => p.softExpiry <= p.hardExpiry && p.issuedAt <= p.softExpiry, 'must have issuedAt ≤ softExpiry ≤ hardExpiry'));
 
 /** The JWS `typ` of a signed pin set, so a pin set can never pass as an attestation token or vice versa. */
 export const PINSET_JWS_TYPE = 'pinset+jws';

@@ -4,12 +4,16 @@
  * reaches every installed app at its next fetch.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
 import type { PinSetHost, PinSetPayload } from './pinset-payload.js';
 import { importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
 import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
+import { useEnglishZodMessages } from '../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 /** Options of `createPinSetPublisher`. */
 export interface PinSetPublisherOptions {
@@ -82,30 +86,25 @@ export interface PinSetPublisher extends Endpoints {
   respond(request: { method: string; headers: Readonly<Record<string, string | string[] | undefined>> }): Promise<PinSetResponse>;
 }
 
-const hostConfigSchema = z
-  .object({
-    pins: z.array(z.string()).max(32),
-    backupPins: z.array(z.string()).max(32).optional(),
-    includeSubdomains: z.boolean().optional(),
-    enforce: z.boolean().optional(),
-    expiresAt: z.union([z.string(), z.date()]).optional(),
-  })
-  .strict();
+const hostConfigSchema = z.strictObject({
+    pins: z.array(z.string()).check(z.maxLength(32)),
+    backupPins: z.optional(z.array(z.string()).check(z.maxLength(32))),
+    includeSubdomains: z.optional(z.boolean()),
+    enforce: z.optional(z.boolean()),
+    expiresAt: z.optional(z.union([z.string(), z.date()])),
+  });
 
-const optionsSchema = z
-  .object({
-    signingKeys: z.array(z.object({ kid: z.string().min(1).max(128).optional(), privateKey: z.unknown() }).strict()).min(1).max(8),
+const optionsSchema = z.strictObject({
+    signingKeys: z.array(z.strictObject({ kid: z.optional(z.string().check(z.minLength(1), z.maxLength(128))), privateKey: z.unknown() })).check(z.minLength(1), z.maxLength(8)),
     hosts: z.record(z.string(), hostConfigSchema),
-    version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    softExpirySeconds: z.number().int().min(60).max(31_536_000).default(86_400),
-    hardExpirySeconds: z.number().int().min(60).max(315_360_000).default(2_592_000),
-    maxAgeSeconds: z.number().int().min(0).max(86_400).default(300),
-    minClientVersion: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
-    path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/).default('/.well-known/pinset'),
-    now: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  })
-  .strict()
-  .refine((o) => o.softExpirySeconds <= o.hardExpirySeconds, { message: 'softExpirySeconds must not exceed hardExpirySeconds', path: ['softExpirySeconds'] });
+    version: z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
+    softExpirySeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(31_536_000)), 86_400),
+    hardExpirySeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(315_360_000)), 2_592_000),
+    maxAgeSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(86_400)), 300),
+    minClientVersion: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)), 0),
+    path: z._default(z.string().check(z.regex(/^\/[A-Za-z0-9._~\/-]*$/)), '/.well-known/pinset'),
+    now: z.optional(z.custom<() => number>((v) => typeof v === 'function')),
+  }).check(z.refine((o) => o.softExpirySeconds <= o.hardExpirySeconds, { message: 'softExpirySeconds must not exceed hardExpirySeconds', path: ['softExpirySeconds'] }));
 
 /** Turns a validated host configuration into its payload form (dates as `yyyy-MM-dd`, defaults explicit). */
 export function toPinSetHosts(hosts: Readonly<Record<string, HostPinConfig>>): Record<string, PinSetHost> {

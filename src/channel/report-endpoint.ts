@@ -4,7 +4,7 @@
  * becomes an `onPinFailure` event. A man-in-the-middle seen by apps shows up here first.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { clientIpOptionsSchema, createClientIpResolver, type ClientIpOptions } from '../core/client-ip.js';
 import { endpointProblem, type EndpointRequest, type EndpointResponse, type Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
@@ -14,6 +14,10 @@ import type { Store } from '../stores/store.js';
 import { spkiPin } from './compute-pins.js';
 import { pinSetHostSchema, type PinSetHost } from './pinset-payload.js';
 import { knownPinValue, pinFailureReportSchema, validationResultName, type PinFailureReport } from './report-schema.js';
+import { useEnglishZodMessages } from '../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 /** One pin-validation failure an app reported. Never holds a secret: certificates and pins are public. */
 export interface PinFailureEvent {
@@ -87,28 +91,22 @@ export interface PinReportEndpoint extends Endpoints {
   readonly metrics: Readonly<PinReportMetrics>;
 }
 
-const optionsSchema = z
-  .object({
+const optionsSchema = z.strictObject({
     onPinFailure: z.custom<PinReportOptions['onPinFailure']>((v) => typeof v === 'function', 'must be a function'),
-    store: storeSchema.optional(),
-    path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/).default('/pinning/report'),
-    maxBodyBytes: z.number().int().min(1024).max(1_048_576).default(32_768),
-    rateLimit: z
-      .object({ max: z.number().int().positive().max(1_000_000).default(30), windowMs: z.number().int().min(1000).max(86_400_000).default(60_000) })
-      .strict()
-      .default({ max: 30, windowMs: 60_000 }),
-    dedupeWindowMs: z.number().int().min(1000).max(604_800_000).default(3_600_000),
-    keyPrefix: z.string().max(64).default('mas:pinreport:'),
-    expectedPins: z
-      .union([
+    store: z.optional(storeSchema),
+    path: z._default(z.string().check(z.regex(/^\/[A-Za-z0-9._~\/-]*$/)), '/pinning/report'),
+    maxBodyBytes: z._default(z.number().check(z.int(), z.minimum(1024), z.maximum(1_048_576)), 32_768),
+    rateLimit: z._default(z.strictObject({ max: z._default(z.number().check(z.int(), z.positive(), z.maximum(1_000_000)), 30), windowMs: z._default(z.number().check(z.int(), z.minimum(1000), z.maximum(86_400_000)), 60_000) }), { max: 30, windowMs: 60_000 }),
+    dedupeWindowMs: z._default(z.number().check(z.int(), z.minimum(1000), z.maximum(604_800_000)), 3_600_000),
+    keyPrefix: z._default(z.string().check(z.maxLength(64)), 'mas:pinreport:'),
+    expectedPins: z.optional(
+      z.union([
         z.custom<{ current: () => Promise<never> }>((v) => typeof (v as { current?: unknown })?.current === 'function', 'must be a publisher'),
         z.record(z.string(), pinSetHostSchema),
-      ])
-      .optional(),
-    onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function', 'must be a function').optional(),
+      ])),
+    onError: z.optional(z.custom<(error: unknown) => void>((v) => typeof v === 'function', 'must be a function')),
     ...clientIpOptionsSchema.shape,
-  })
-  .strict();
+  });
 
 const NO_CONTENT: EndpointResponse = Object.freeze({ status: 204, headers: Object.freeze({ 'cache-control': 'no-store' }), body: undefined });
 

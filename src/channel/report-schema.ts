@@ -2,15 +2,15 @@
  * The pin-failure report formats `POST /pinning/report` accepts: TrustKit's JSON report and the HPKP report of
  * RFC 7469 §3 (which TrustKit's extends). Every field is type- and size-checked; unknown fields are dropped.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const PEM_CERT = /^\s*-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$/;
 /** `pin-sha256="base64"` as HPKP and TrustKit write known pins. */
 const KNOWN_PIN = /^pin-sha256="([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)"$/;
 const HOST = /^[A-Za-z0-9.-]{1,253}$/;
 
-const shortText = z.string().max(256);
-const pemChain = z.array(z.string().max(16_384).regex(PEM_CERT, 'must be a PEM certificate')).max(10);
+const shortText = z.string().check(z.maxLength(256));
+const pemChain = z.array(z.string().check(z.maxLength(16_384), z.regex(PEM_CERT, 'must be a PEM certificate'))).check(z.maxLength(10));
 
 /** TrustKit's `TSKTrustEvaluationResult`, by its integer value. */
 export const TRUSTKIT_VALIDATION_RESULTS = [
@@ -24,23 +24,23 @@ export const TRUSTKIT_VALIDATION_RESULTS = [
 
 /** The schema of one report (both formats; TrustKit adds the `app-*` fields and `validation-result`). */
 export const pinFailureReportSchema = z.object({
-  'date-time': shortText.optional(),
-  hostname: z.string().regex(HOST, 'must be a host name'),
-  port: z.number().int().min(0).max(65_535).optional(),
-  'noted-hostname': z.string().regex(HOST, 'must be a host name').optional(),
-  'include-subdomains': z.boolean().optional(),
-  'effective-expiration-date': shortText.optional(),
-  'served-certificate-chain': pemChain.optional(),
-  'validated-certificate-chain': pemChain.optional(),
-  'known-pins': z.array(z.string().max(128).regex(KNOWN_PIN, 'must be pin-sha256="<base64>"')).max(32),
-  'app-bundle-id': shortText.optional(),
-  'app-version': shortText.optional(),
-  'app-vendor-id': shortText.optional(),
-  'app-platform': shortText.optional(),
-  'app-platform-version': shortText.optional(),
-  'trustkit-version': shortText.optional(),
-  'enforce-pinning': z.boolean().optional(),
-  'validation-result': z.number().int().min(0).max(255).optional(),
+  'date-time': z.optional(shortText),
+  hostname: z.string().check(z.regex(HOST, 'must be a host name')),
+  port: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(65_535))),
+  'noted-hostname': z.optional(z.string().check(z.regex(HOST, 'must be a host name'))),
+  'include-subdomains': z.optional(z.boolean()),
+  'effective-expiration-date': z.optional(shortText),
+  'served-certificate-chain': z.optional(pemChain),
+  'validated-certificate-chain': z.optional(pemChain),
+  'known-pins': z.array(z.string().check(z.maxLength(128), z.regex(KNOWN_PIN, 'must be pin-sha256="<base64>"'))).check(z.maxLength(32)),
+  'app-bundle-id': z.optional(shortText),
+  'app-version': z.optional(shortText),
+  'app-vendor-id': z.optional(shortText),
+  'app-platform': z.optional(shortText),
+  'app-platform-version': z.optional(shortText),
+  'trustkit-version': z.optional(shortText),
+  'enforce-pinning': z.optional(z.boolean()),
+  'validation-result': z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(255))),
 });
 
 /** A report after schema checking. */

@@ -5,6 +5,10 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, type JWK } from 'jose';
 import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
+import { useEnglishZodMessages } from '../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 /** A pin-set signing key: a P-256 private key as a JWK, PEM or KeyObject, and its `kid` (default: JWK thumbprint). */
 export interface PinSetSigningKey {

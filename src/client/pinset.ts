@@ -5,6 +5,10 @@
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors, type JWK } from 'jose';
 import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetHost, type PinSetPayload } from '../channel/pinset-payload.js';
+import { useEnglishZodMessages } from '../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 export type { PinSetHost, PinSetPayload } from '../channel/pinset-payload.js';
 

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ShieldRequest } from './request.js';
 
 type IPAddress = ipaddr.IPv4 | ipaddr.IPv6;
@@ -68,21 +68,20 @@ function isTrustEntry(entry: string): boolean {
 
 /** Zod schema for the client-IP keys of the shield config. */
 export const clientIpOptionsSchema = z.object({
-  trustProxy: z
-    .union([
+  trustProxy: z.optional(
+    z.union([
       z.literal(false),
       z.literal('framework'),
-      z.number().int().min(0).max(MAX_HOPS),
+      z.number().check(z.int(), z.minimum(0), z.maximum(MAX_HOPS)),
       z.array(
-        z.string().refine(isTrustEntry, {
+        z.string().check(z.refine(isTrustEntry, {
           message: 'must be a CIDR, an IP address, or one of loopback, private, linklocal, uniquelocal',
-        }),
+        })),
       ),
-    ])
-    .optional(),
-  ipv4Prefix: z.number().int().min(1).max(32).optional(),
-  ipv6Prefix: z.number().int().min(1).max(128).optional(),
-  proxyHeader: z.enum(['x-forwarded-for', 'forwarded']).optional(),
+    ])),
+  ipv4Prefix: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(32))),
+  ipv6Prefix: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(128))),
+  proxyHeader: z.optional(z.enum(['x-forwarded-for', 'forwarded'])),
 });
 
 /**

@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { clientIpOptionsSchema } from './client-ip.js';
 import { PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './codes.js';
 import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
+import { useEnglishZodMessages } from './zod-locale.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
 import type { VerifierModule } from './module.js';
@@ -12,18 +13,20 @@ import type { ShieldRequest } from './request.js';
 import type { RouteOptions } from './route-options.js';
 import type { Verifier } from './verifier.js';
 
+useEnglishZodMessages();
+
 const modeSchema = z.enum(['enforce', 'monitor']);
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
 
-const routePattern = z.string().superRefine((key, ctx) => {
+const routePattern = z.string().check(z.superRefine((key, ctx) => {
   const problem = routeKeyProblem(key);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `route key "${key}": ${problem}` });
-});
+}));
 
-const problemTypeBaseSchema = z.string().superRefine((base, ctx) => {
+const problemTypeBaseSchema = z.string().check(z.superRefine((base, ctx) => {
   const problem = problemTypeBaseProblem(base);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
+}));
 
 const verifierSchema = z.custom<Verifier>(
   (v) =>
@@ -40,53 +43,53 @@ const moduleSchema = z.custom<VerifierModule>(
     v !== null &&
     typeof (v as VerifierModule).key === 'string' &&
     typeof (v as VerifierModule).create === 'function' &&
-    typeof (v as VerifierModule).configSchema?.safeParse === 'function',
+    isZodSchema((v as VerifierModule).configSchema),
   'must be a verifier module { key, configSchema, create(config, deps) }',
 );
 
 /** The engine's own options, shared by every shield whatever its modules. */
 const baseShape = {
   /** Global mode; routes and verifiers may override it. */
-  mode: modeSchema.default('enforce'),
+  mode: z._default(modeSchema, 'enforce'),
   /** Client IP resolution: `trustProxy`, `ipv4Prefix`, `ipv6Prefix`, `proxyHeader`. */
   ...clientIpOptionsSchema.shape,
   /** Shared state for replay, counters and lockouts. Default: an in-process MemoryStore. */
-  store: storeSchema.optional(),
+  store: z.optional(storeSchema),
   /** Your own verifier modules, run with the built-in ones in `order` (see `VerifierModule`). */
-  modules: z.array(moduleSchema).default([]),
+  modules: z._default(z.array(moduleSchema), []),
   /** Plain verifier objects, run after every module in the given order (route options cannot reach them). */
-  verifiers: z.array(verifierSchema).default([]),
+  verifiers: z._default(z.array(verifierSchema), []),
   /** A verifier still pending after this many ms counts as an error (fail closed unless it fails open). */
-  verifierTimeoutMs: z.number().int().positive().max(60_000).default(3_000),
+  verifierTimeoutMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(60_000)), 3_000),
   /**
    * Called once per request with the final decision (allowed or not), for logging and metrics. It never sees a
    * token or secret: the request view has no body or query, and credential and proof headers are masked.
    */
-  onDecision: fn<(decision: Decision, request: LoggedRequest) => void>('onDecision').optional(),
+  onDecision: z.optional(fn<(decision: Decision, request: LoggedRequest) => void>('onDecision')),
   /**
    * Time each verifier into `decision.results[].durationMs`. Default: on when `onDecision` is set (the hook that reads
    * them), off otherwise, which saves the clock reads (about one per verifier that runs) on every request.
    */
-  timings: z.boolean().optional(),
+  timings: z.optional(z.boolean()),
   /** More header names to mask in what `onDecision` sees (credentials and proof headers are always masked). */
-  redactHeaders: z.array(headerNameSchema).default([]),
+  redactHeaders: z._default(z.array(headerNameSchema), []),
   /**
    * More header names `onDecision` may show in clear, on top of the default allow-list (content and protocol
    * metadata, forwarding and tracing headers). Every other header is masked. A header a verifier reads as a
    * credential or binding input stays masked whatever this says.
    */
-  logHeaders: z.array(headerNameSchema).default([]),
+  logHeaders: z._default(z.array(headerNameSchema), []),
   /** Shapes the denial response; return undefined to keep the default problem+json. */
-  onDeny: fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
+  onDeny: z.optional(fn<(decision: Decision, request: ShieldRequest, response: ProblemResponse) => ProblemResponse | undefined>(
     'onDeny',
-  ).optional(),
+  )),
   /**
    * Where the `type` URI of every denial points: `<base><code>.md` (the shipped `docs/problems/` pages), or the base
    * with `{code}` replaced. An absolute https URL; the default is the repository's `docs/problems/` on GitHub.
    */
-  problemTypeBase: problemTypeBaseSchema.default(PROBLEM_TYPE_BASE),
+  problemTypeBase: z._default(problemTypeBaseSchema, PROBLEM_TYPE_BASE),
   /** Told about verifier errors and timeouts (which deny as `shield_unavailable` unless failing open). */
-  onError: fn<(error: unknown, info: { verifier: string; reference: string }) => void>('onError').optional(),
+  onError: z.optional(fn<(error: unknown, info: { verifier: string; reference: string }) => void>('onError')),
 };
 
 const baseConfigSchema = z.object(baseShape);
@@ -109,8 +112,8 @@ export type ResolvedShieldConfig = z.output<typeof baseConfigSchema> & {
 
 /** The config and route-option schemas of one set of modules. */
 export interface ComposedSchemas {
-  readonly config: z.ZodType;
-  readonly route: z.ZodType;
+  readonly config: z.ZodMiniType;
+  readonly route: z.ZodMiniType;
 }
 
 /**
@@ -118,18 +121,26 @@ export interface ComposedSchemas {
  * so a module's options are validated exactly like the built-in ones (unknown keys are errors everywhere).
  */
 export function composeSchemas(modules: readonly VerifierModule[]): ComposedSchemas {
-  const routeShape: Record<string, z.ZodType> = {
-    mode: modeSchema.optional(),
-    verifiers: z.record(z.string().min(1), z.enum(['enforce', 'monitor', 'off'])).optional(),
+  const routeShape: Record<string, z.core.$ZodType> = {
+    mode: z.optional(modeSchema),
+    verifiers: z.optional(z.record(z.string().check(z.minLength(1)), z.enum(['enforce', 'monitor', 'off']))),
   };
-  const configShape: Record<string, z.ZodType> = { ...baseShape };
+  const configShape: Record<string, z.core.$ZodType> = { ...baseShape };
   for (const module of modules) {
-    configShape[module.key] = module.configSchema.optional();
-    routeShape[module.key] = (module.routeSchema ? z.union([module.routeSchema, z.literal(false)]) : z.literal(false)).optional();
+    configShape[module.key] = z.optional(module.configSchema);
+    routeShape[module.key] = z.optional(module.routeSchema ? z.union([module.routeSchema, z.literal(false)]) : z.literal(false));
   }
-  const route = z.object(routeShape).strict();
-  configShape.routes = z.record(routePattern, z.union([route, z.literal(false)])).optional();
-  return { config: z.object(configShape).strict(), route };
+  const route = z.strictObject(routeShape);
+  configShape.routes = z.optional(z.record(routePattern, z.union([route, z.literal(false)])));
+  return { config: z.strictObject(configShape), route };
+}
+
+/**
+ * True for a zod 4 schema, classic or mini (both carry `_zod`), which a module's schemas must be: they are composed
+ * into the shield's own schema.
+ */
+export function isZodSchema(value: unknown): value is z.core.$ZodType {
+  return typeof value === 'object' && value !== null && typeof (value as { _zod?: unknown })._zod === 'object';
 }
 
 /** Validates a config, throwing `ShieldConfigError` that names every bad path. */

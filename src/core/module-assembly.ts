@@ -1,5 +1,5 @@
 import { SHIELD_CODES, type CodeTable } from './codes.js';
-import type { ShieldConfig } from './config.js';
+import { isZodSchema, type ShieldConfig } from './config.js';
 import { ShieldConfigError } from './errors.js';
 import type { ModuleDeps, ModuleInstance, VerifierModule } from './module.js';
 import type { Verifier } from './verifier.js';
@@ -106,7 +106,7 @@ function userModules(config: ShieldConfig): readonly VerifierModule[] {
         m !== null &&
         typeof (m as VerifierModule).key === 'string' &&
         typeof (m as VerifierModule).create === 'function' &&
-        typeof (m as VerifierModule).configSchema?.safeParse === 'function',
+        isZodSchema((m as VerifierModule).configSchema),
     );
   if (!valid) throw new ShieldConfigError([{ path: 'modules', message: 'must be an array of verifier modules { key, configSchema, create(config, deps) }' }]);
   return modules as VerifierModule[];

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ClientIpResolver } from './client-ip.js';
 import type { Store } from './store.js';
 import type { Verifier } from './verifier.js';
@@ -37,10 +37,13 @@ export interface VerifierModule<Config = unknown> {
   readonly key: string;
   /** Position in the fixed order, lower first. Built-ins: token 100, device 200, credentials 300, payload 400. Default 1000. */
   readonly order?: number;
-  /** Validates the module's section of the shield config; the module is off when the section is absent. */
-  readonly configSchema: z.ZodType<Config>;
-  /** Validates the module's route options (`false` is always accepted and turns the module off on the route). */
-  readonly routeSchema?: z.ZodType;
+  /**
+   * Validates the module's section of the shield config (a zod 4 schema, classic `zod` or `zod/mini`); the module is
+   * off when the section is absent.
+   */
+  readonly configSchema: z.core.$ZodType<Config>;
+  /** Validates the module's route options, zod 4 (`false` is always accepted and turns the module off on the route). */
+  readonly routeSchema?: z.core.$ZodType;
   /** Denial codes the module's verifiers use beyond the built-in ones (`deny` with any other code is an error). */
   readonly codes?: Readonly<Record<string, ModuleCode>>;
   /**

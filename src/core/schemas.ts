@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Store } from './store.js';
 
 const STORE_METHODS = ['setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater'] as const;
 
 /** Accepts any object implementing the `Store` interface (duck-typed: users bring their own stores). */
 export const storeSchema = z.custom<Store>(
-  (v) =>
+  (v: unknown) =>
     typeof v === 'object' &&
     v !== null &&
     STORE_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
@@ -16,4 +16,4 @@ export const storeSchema = z.custom<Store>(
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9a-z-]{1,128}$/;
 
 /** A lower-case HTTP header name, as Node presents them. */
-export const headerNameSchema = z.string().regex(HEADER_NAME_PATTERN, 'must be a lower-case HTTP header name');
+export const headerNameSchema = z.string().check(z.regex(HEADER_NAME_PATTERN, 'must be a lower-case HTTP header name'));

@@ -105,4 +105,12 @@ describe('import graph of src/', () => {
     const long = [...graph.keys()].filter((file) => readFileSync(file, 'utf8').split('\n').length > 450).map(rel);
     expect(long).toEqual([]);
   });
+
+  it('validates with zod/mini only: no classic zod in src (a bundle must not carry both; classic is ~450 kB)', () => {
+    const zodImports = [...graph.keys()].flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/from\s+'(zod[^']*)'/g)].map((m) => `${rel(file)}: ${m[1] as string}`),
+    );
+    expect(zodImports.length).toBeGreaterThan(0);
+    expect(zodImports.filter((i) => !/: zod\/(?:mini|v4\/locales\/en\.js)$/.test(i))).toEqual([]);
+  });
 });

@@ -72,4 +72,16 @@ describe('config validation', () => {
     expect(() => expressShield(shield, { mode: 'nope' } as never)).toThrow(/expressShield\(route\)\.mode/);
     expect(() => expressShield(shield, { token: { binding: { headers: ['Bad Header'] } } })).toThrow(ShieldConfigError);
   });
+
+  it("words zod's own checks in English (zod/mini loads no locale; the package sets English once)", () => {
+    // This file loads no classic zod (which would set English itself): the messages come from the package's setup.
+    const error = configError({ mode: 'block', verifierTimeoutMs: 0, redactHeaders: 'x' });
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'mode', message: 'Invalid option: expected one of "enforce"|"monitor"' },
+        { path: 'verifierTimeoutMs', message: 'Too small: expected number to be >0' },
+        { path: 'redactHeaders', message: 'Invalid input: expected array, received string' },
+      ]),
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { clientIpOptionsSchema, type ClientIpOptions } from '../../core/client-ip.js';
 import { storeSchema } from '../../core/schemas.js';
 import type { Store } from '../../stores/store.js';
@@ -24,74 +24,61 @@ export interface AttestationServiceEvent {
   ip: string;
 }
 
-const windowLimit = z.object({ limit: z.number().int().positive(), windowMs: z.number().int().positive() }).strict();
-const time = z.union([z.number(), z.date(), z.string().min(1)]);
+const windowLimit = z.strictObject({ limit: z.number().check(z.int(), z.positive()), windowMs: z.number().check(z.int(), z.positive()) });
+const time = z.union([z.number(), z.date(), z.string().check(z.minLength(1))]);
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
 
 /** Zod schema of {@link AttestationServiceOptions}. */
-export const attestationServiceOptionsSchema = z
-  .object({
+export const attestationServiceOptionsSchema = z.strictObject({
     signingKeys: z
       .array(
-        z
-          .object({
-            kid: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]'),
-            privateKey: z.union([z.string().min(1), z.object({ kty: z.string() }).passthrough(), z.custom<object>((v) => typeof v === 'object' && v !== null)]),
-            activeFrom: time.optional(),
-            retiredAt: time.optional(),
-          })
-          .strict(),
-      )
-      .min(1),
-    issuer: z.string().min(1),
-    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+        z.strictObject({
+            kid: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]')),
+            privateKey: z.union([z.string().check(z.minLength(1)), z.looseObject({ kty: z.string() }), z.custom<object>((v) => typeof v === 'object' && v !== null)]),
+            activeFrom: z.optional(time),
+            retiredAt: z.optional(time),
+          }),
+      ).check(z.minLength(1)),
+    issuer: z.string().check(z.minLength(1)),
+    audience: z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1))]),
     /** Token lifetime in seconds. Default 300. */
-    tokenTtl: z.number().int().min(10).max(86_400).default(300),
+    tokenTtl: z._default(z.number().check(z.int(), z.minimum(10), z.maximum(86_400)), 300),
     /** Clock skew allowed to verifiers, in seconds: retired keys stay published this much longer. Default 60. */
-    clockSkew: z.number().int().min(0).max(3_600).default(60),
+    clockSkew: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(3_600)), 60),
     /** The current signed pin-set version (a number, or a function such as `() => publisher.version()`). */
-    pinSetVersion: z.union([z.number().int().min(0), z.custom<() => number>((v) => typeof v === 'function', 'must be a number or a function')]).optional(),
-    android: z
-      .custom<PlayIntegrityOptions>(
+    pinSetVersion: z.optional(z.union([z.number().check(z.int(), z.minimum(0)), z.custom<() => number>((v) => typeof v === 'function', 'must be a number or a function')])),
+    android: z.optional(
+      z.custom<PlayIntegrityOptions>(
         (v) => typeof v === 'object' && v !== null && typeof (v as { packageName?: unknown }).packageName === 'string',
         'must be Play Integrity options with a packageName',
-      )
-      .optional(),
-    ios: z
-      .object({
-        teamId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be a 10-character Apple Team ID'),
-        bundleId: z.string().min(1).max(256),
+      )),
+    ios: z.optional(z.strictObject({
+        teamId: z.string().check(z.regex(/^[A-Z0-9]{10}$/, 'must be a 10-character Apple Team ID')),
+        bundleId: z.string().check(z.minLength(1), z.maxLength(256)),
         environment: z.enum(['development', 'production']),
-        trustAnchor: z.union([z.string().min(1), z.custom<X509Certificate>((v) => typeof v === 'object' && v !== null && 'fingerprint256' in v)]).optional(),
+        trustAnchor: z.optional(z.union([z.string().check(z.minLength(1)), z.custom<X509Certificate>((v) => typeof v === 'object' && v !== null && 'fingerprint256' in v)])),
         /** Device levels a verified App Attest key vouches for. Default MEETS_DEVICE_INTEGRITY. */
-        level: z.enum(['MEETS_STRONG_INTEGRITY', 'MEETS_DEVICE_INTEGRITY', 'MEETS_BASIC_INTEGRITY']).default('MEETS_DEVICE_INTEGRITY'),
-        keyTtlMs: z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
+        level: z._default(z.enum(['MEETS_STRONG_INTEGRITY', 'MEETS_DEVICE_INTEGRITY', 'MEETS_BASIC_INTEGRITY']), 'MEETS_DEVICE_INTEGRITY'),
+        keyTtlMs: z.optional(z.number().check(z.int(), z.positive())),
+      })),
     store: storeSchema,
-    policy: fn<AttestationPolicy>('policy').optional(),
+    policy: z.optional(fn<AttestationPolicy>('policy')),
     /** Path prefix of the attestation routes. Default `/attest`. */
-    prefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /attest (no trailing slash)').default('/attest'),
-    jwksPath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/).default('/.well-known/jwks.json'),
+    prefix: z._default(z.string().check(z.regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /attest (no trailing slash)')), '/attest'),
+    jwksPath: z._default(z.string().check(z.regex(/^(\/[A-Za-z0-9._~-]+)+$/)), '/.well-known/jwks.json'),
     /** `max-age` of the JWKS response, in seconds. Default 300. */
-    jwksMaxAge: z.number().int().min(0).max(86_400).default(300),
+    jwksMaxAge: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(86_400)), 300),
     /** How long a challenge may be redeemed, in ms. Default 120 000. */
-    challengeTtlMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
+    challengeTtlMs: z._default(z.number().check(z.int(), z.minimum(1_000), z.maximum(3_600_000)), 120_000),
     /** Store key prefix (challenges, registered keys, counters, rate limits). Default `mas:attest:`. */
-    keyPrefix: z.string().min(1).max(64).default('mas:attest:'),
-    rateLimits: z
-      .object({ ip: windowLimit.default({ limit: 60, windowMs: 60_000 }), device: windowLimit.default({ limit: 20, windowMs: 60_000 }) })
-      .strict()
-      .default({ ip: { limit: 60, windowMs: 60_000 }, device: { limit: 20, windowMs: 60_000 } }),
+    keyPrefix: z._default(z.string().check(z.minLength(1), z.maxLength(64)), 'mas:attest:'),
+    rateLimits: z._default(z.strictObject({ ip: z._default(windowLimit, { limit: 60, windowMs: 60_000 }), device: z._default(windowLimit, { limit: 20, windowMs: 60_000 }) }), { ip: { limit: 60, windowMs: 60_000 }, device: { limit: 20, windowMs: 60_000 } }),
     /** Largest request body, in bytes. Default 64 KiB (an App Attest attestation object is a few KiB). */
-    maxBodyBytes: z.number().int().min(1_024).max(1_048_576).default(65_536),
+    maxBodyBytes: z._default(z.number().check(z.int(), z.minimum(1_024), z.maximum(1_048_576)), 65_536),
     /** How the client IP is resolved behind proxies (same options as the shield's). */
-    clientIp: clientIpOptionsSchema.optional(),
-    onEvent: fn<(event: AttestationServiceEvent) => void>('onEvent').optional(),
-  })
-  .strict()
-  .refine((o) => o.android !== undefined || o.ios !== undefined, { message: 'configure android, ios or both', path: [] });
+    clientIp: z.optional(clientIpOptionsSchema),
+    onEvent: z.optional(fn<(event: AttestationServiceEvent) => void>('onEvent')),
+  }).check(z.refine((o) => o.android !== undefined || o.ios !== undefined, { message: 'configure android, ios or both', path: [] }));
 
 /** Options of `createAttestationService`. */
 export interface AttestationServiceOptions {

@@ -1,56 +1,48 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeDigest } from '../../core/binding-digest.js';
 
 /** A challenge as the service issues it: 32 random bytes, base64url. */
-const challenge = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a challenge the service issued');
+const challenge = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'must be a challenge the service issued'));
 /** An installation id the app chose for itself (not attested): a short opaque token. */
-const installationId = z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 characters of [A-Za-z0-9._:-]');
+const installationId = z.string().check(z.regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 characters of [A-Za-z0-9._:-]'));
 /** Base64 SHA-256 of the value the token should be bound to; normalised to padded base64. */
-const binding = z
-  .string()
-  .max(64)
-  .transform((value, ctx) => {
+const binding = z.pipe(
+  z.string().check(z.maxLength(64)),
+  z.transform((value: string, ctx) => {
     const digest = decodeDigest(value, 'either');
     if (digest === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be a base64 SHA-256 digest' });
+      ctx.issues.push({ code: 'custom', message: 'must be a base64 SHA-256 digest', input: value });
       return z.NEVER;
     }
     return digest.toString('base64');
-  });
+  }),
+);
 /** Base64 or base64url text of bounded length. */
-const base64 = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'must be base64');
+const base64 = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'must be base64'));
 
 /** `POST {prefix}/challenge`: an optional device hint used only to rate-limit per device. */
-export const challengeRequest = z.object({ installationId: installationId.optional(), keyId: base64(64).optional() }).strict();
+export const challengeRequest = z.strictObject({ installationId: z.optional(installationId), keyId: z.optional(base64(64)) });
 
 /** `POST {prefix}/android`. */
-export const androidRequest = z
-  .object({
-    integrityToken: z.string().min(1).max(16_384),
+export const androidRequest = z.strictObject({
+    integrityToken: z.string().check(z.minLength(1), z.maxLength(16_384)),
     challenge,
-    installationId: installationId.optional(),
-    binding: binding.optional(),
-    pinSetVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  })
-  .strict();
+    installationId: z.optional(installationId),
+    binding: z.optional(binding),
+    pinSetVersion: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))),
+  });
 
 /** `POST {prefix}/ios/register`. */
-export const iosRegisterRequest = z
-  .object({ keyId: base64(64), attestation: base64(48_000), challenge })
-  .strict();
+export const iosRegisterRequest = z.strictObject({ keyId: base64(64), attestation: base64(48_000), challenge });
 
 /** `POST {prefix}/ios/token`. `clientData` is the exact text the app hashed for the assertion. */
-export const iosTokenRequest = z
-  .object({ keyId: base64(64), assertion: base64(4_096), clientData: z.string().min(1).max(1_024) })
-  .strict();
+export const iosTokenRequest = z.strictObject({ keyId: base64(64), assertion: base64(4_096), clientData: z.string().check(z.minLength(1), z.maxLength(1_024)) });
 
 /** The JSON inside `clientData` of an iOS token request. */
-export const iosClientData = z
-  .object({ challenge, binding: binding.optional(), pinSetVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() })
-  .strict();
+export const iosClientData = z.strictObject({ challenge, binding: z.optional(binding), pinSetVersion: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))) });
 
 /** Reads a body with a schema: the value, or the list of field paths that are wrong (never their values). */
-export function parseRequest<T extends z.ZodType>(
+export function parseRequest<T extends z.ZodMiniType>(
   schema: T,
   body: unknown,
 ): { ok: true; value: z.output<T> } | { ok: false; fields: string[] } {

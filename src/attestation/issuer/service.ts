@@ -14,6 +14,10 @@ import { createKeyRing, type PublishedJwk } from './key-ring.js';
 import { attestationServiceOptionsSchema, type AttestationServiceOptions } from './options.js';
 import { createServiceRateLimiter } from './rate-limit.js';
 import { androidRequest, challengeRequest, iosClientData, iosRegisterRequest, iosTokenRequest, parseRequest } from './requests.js';
+import { useEnglishZodMessages } from '../../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 /** The attestation service: an {@link Endpoints} set to mount with `expressEndpoints` / `koaEndpoints` / `fastifyEndpoints`. */
 export interface AttestationService extends Endpoints {

@@ -6,6 +6,10 @@ import { createPinSetPublisher, toPinSetHosts } from '../../channel/publisher.js
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
 import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, type CliCommand, type CliIo } from '../cli-support.js';
+import { useEnglishZodMessages } from '../../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 const SIGN_USAGE = `Usage: mobile-api-shield pinset sign <config.json> --key <private-jwk.json | key.pem> [--kid <id>]
 

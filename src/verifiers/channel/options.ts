@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Options of the channel verifier (`channel` in the shield config). */
 export interface ChannelOptions {
@@ -19,17 +19,15 @@ export interface ChannelOptions {
 }
 
 /** Schema of the `channel` option. */
-export const channelOptionsSchema = z
-  .object({
+export const channelOptionsSchema = z.strictObject({
     minPinSetVersion: z.union([
-      z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)),
       z.custom<() => number>((v) => typeof v === 'function', 'must be a number or a function returning one'),
     ]),
-    claim: z.string().min(1).max(64).default('psv'),
-    allowMissingClaim: z.boolean().default(false),
-    mode: z.enum(['enforce', 'monitor']).optional(),
-  })
-  .strict();
+    claim: z._default(z.string().check(z.minLength(1), z.maxLength(64)), 'psv'),
+    allowMissingClaim: z._default(z.boolean(), false),
+    mode: z.optional(z.enum(['enforce', 'monitor'])),
+  });
 
 /** The `channel` option after validation and defaults. */
 export type ResolvedChannelOptions = z.output<typeof channelOptionsSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Mode } from '../../core/route-options.js';
 import type { ShieldRequest } from '../../core/request.js';
 import { fieldSourceProblem, type FieldSource } from './field-source.js';
@@ -110,20 +110,20 @@ export interface CredentialRouteOptions {
 }
 
 const fieldSourceSchema = z.union([
-  z.string().superRefine((value, ctx) => {
+  z.string().check(z.superRefine((value, ctx) => {
     const problem = fieldSourceProblem(value);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  })),
   z.custom<(request: ShieldRequest, body: unknown) => string | undefined>(
     (v) => typeof v === 'function',
     'must be a function',
   ),
 ]);
 
-const seconds = z.number().int().positive().max(31_536_000);
+const seconds = z.number().check(z.int(), z.positive(), z.maximum(31_536_000));
 const windowLimitSchema = z.union([
   z.literal(false),
-  z.object({ limit: z.number().int().positive().max(1_000_000).optional(), windowSeconds: seconds.optional() }).strict(),
+  z.strictObject({ limit: z.optional(z.number().check(z.int(), z.positive(), z.maximum(1_000_000))), windowSeconds: z.optional(seconds) }),
 ]);
 /**
  * Distinct-username limits stay at or below 1,000: the stores keep bounded exact sets that saturate at
@@ -131,78 +131,65 @@ const windowLimitSchema = z.union([
  */
 const distinctLimitSchema = z.union([
   z.literal(false),
-  z.object({ limit: z.number().int().positive().max(1000).optional(), windowSeconds: seconds.optional() }).strict(),
+  z.strictObject({ limit: z.optional(z.number().check(z.int(), z.positive(), z.maximum(1000))), windowSeconds: z.optional(seconds) }),
 ]);
 const bindingSchema = z.union([
   z.boolean(),
-  z.object({ claim: z.string().min(1).optional(), fields: z.array(fieldSourceSchema).min(1).optional() }).strict(),
+  z.strictObject({ claim: z.optional(z.string().check(z.minLength(1))), fields: z.optional(z.array(fieldSourceSchema).check(z.minLength(1))) }),
 ]);
-const statusList = z.array(z.number().int().min(100).max(599));
+const statusList = z.array(z.number().check(z.int(), z.minimum(100), z.maximum(599)));
 
 /** Zod schema of {@link CredentialAbuseOptions} (the shield config key `credentials`). */
-export const credentialAbuseOptionsSchema = z
-  .object({
-    mode: z.enum(['enforce', 'monitor']).optional(),
-    failOpen: z.boolean().optional(),
-    keyPrefix: z.string().max(64).optional(),
-    rateLimitHeaders: z.boolean().optional(),
-    skip: z.custom<(request: ShieldRequest) => boolean | Promise<boolean>>((v) => typeof v === 'function', 'must be a function').optional(),
-    caseSensitiveUsernames: z.boolean().optional(),
-    deviceClaims: z.array(z.string().min(1)).optional(),
-    binding: bindingSchema.optional(),
-    consecutiveFailures: z
-      .union([
+export const credentialAbuseOptionsSchema = z.strictObject({
+    mode: z.optional(z.enum(['enforce', 'monitor'])),
+    failOpen: z.optional(z.boolean()),
+    keyPrefix: z.optional(z.string().check(z.maxLength(64))),
+    rateLimitHeaders: z.optional(z.boolean()),
+    skip: z.optional(z.custom<(request: ShieldRequest) => boolean | Promise<boolean>>((v) => typeof v === 'function', 'must be a function')),
+    caseSensitiveUsernames: z.optional(z.boolean()),
+    deviceClaims: z.optional(z.array(z.string().check(z.minLength(1)))),
+    binding: z.optional(bindingSchema),
+    consecutiveFailures: z.optional(
+      z.union([
         z.literal(false),
-        z
-          .object({
-            limit: z.number().int().positive().max(1000).optional(),
-            lockSeconds: seconds.optional(),
-            maxLockSeconds: seconds.optional(),
-            windowSeconds: seconds.optional(),
-          })
-          .strict(),
-      ])
-      .optional(),
-    ipFailures: windowLimitSchema.optional(),
-    deviceFailures: windowLimitSchema.optional(),
-    ipDistinctUsernames: distinctLimitSchema.optional(),
-    deviceDistinctUsernames: distinctLimitSchema.optional(),
-    successStatuses: statusList.optional(),
-    failureStatuses: statusList.optional(),
-    holdSeconds: z.number().int().positive().max(3600).optional(),
-    breachedPassword: z
-      .union([
+        z.strictObject({
+            limit: z.optional(z.number().check(z.int(), z.positive(), z.maximum(1000))),
+            lockSeconds: z.optional(seconds),
+            maxLockSeconds: z.optional(seconds),
+            windowSeconds: z.optional(seconds),
+          }),
+      ])),
+    ipFailures: z.optional(windowLimitSchema),
+    deviceFailures: z.optional(windowLimitSchema),
+    ipDistinctUsernames: z.optional(distinctLimitSchema),
+    deviceDistinctUsernames: z.optional(distinctLimitSchema),
+    successStatuses: z.optional(statusList),
+    failureStatuses: z.optional(statusList),
+    holdSeconds: z.optional(z.number().check(z.int(), z.positive(), z.maximum(3600))),
+    breachedPassword: z.optional(
+      z.union([
         z.boolean(),
-        z
-          .object({
-            baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-            timeoutMs: z.number().int().positive().max(30_000).optional(),
-            failOpen: z.boolean().optional(),
-            minCount: z.number().int().positive().optional(),
-            cacheEntries: z.number().int().min(1).max(100_000).optional(),
-            cacheTtlMs: z.number().int().positive().optional(),
-          })
-          .strict(),
-      ])
-      .optional(),
-  })
-  .strict();
+        z.strictObject({
+            baseUrl: z.optional(z.url({ protocol: /^https?$/ })),
+            timeoutMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(30_000))),
+            failOpen: z.optional(z.boolean()),
+            minCount: z.optional(z.number().check(z.int(), z.positive())),
+            cacheEntries: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
+            cacheTtlMs: z.optional(z.number().check(z.int(), z.positive())),
+          }),
+      ])),
+  });
 
 /** Zod schema of {@link CredentialRouteOptions} (route option key `credentials`, or `false`). */
 export const credentialRouteOptionsSchema = z.union([
   z.literal(false),
-  z
-    .object({
-      login: z
-        .object({
+  z.strictObject({
+      login: z.optional(z.strictObject({
           username: fieldSourceSchema,
-          password: fieldSourceSchema.optional(),
-          binding: bindingSchema.optional(),
-        })
-        .strict()
-        .optional(),
-    })
-    .strict(),
+          password: z.optional(fieldSourceSchema),
+          binding: z.optional(bindingSchema),
+        })),
+    }),
 ]);
 
 /** The documented defaults, in one place (the defaults table of docs/credential-abuse.md mirrors this). */

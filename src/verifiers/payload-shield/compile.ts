@@ -7,7 +7,7 @@ import { createBuiltinDetectors } from './detectors.js';
 import { compileExclusions, type ExclusionSet } from './exclusions.js';
 import type { PayloadLimits } from './limits.js';
 import { resolveLimits, type CategoryMode, type PayloadShieldOptions } from './options.js';
-import type { z } from 'zod';
+import type { StandardSchemaProps } from './standard-schema.js';
 import { CATEGORIES, type Category, type Detector, type RuleHit } from './types.js';
 import { compilePatches, type CompiledPatch } from './virtual-patches.js';
 import { createWeakSignalDetector } from './weak-signals.js';
@@ -66,7 +66,8 @@ export interface CompiledPayloadOptions {
   /** Fail closed (`deny`) or open (`allow`) when the inspection budget runs out. */
   readonly budgetExhausted: 'deny' | 'allow';
   readonly prototypePollution: boolean;
-  readonly schemas: { readonly body?: z.ZodType; readonly query?: z.ZodType; readonly params?: z.ZodType };
+  /** The route schemas' Standard Schema interfaces (`schema['~standard']`), read once here rather than per request. */
+  readonly schemas: { readonly body?: StandardSchemaProps; readonly query?: StandardSchemaProps; readonly params?: StandardSchemaProps };
   /**
    * Detector results for recent header values (`name\0value` → hits). Clients send the same User-Agent and
    * Referer over and over; a bounded LRU saves re-running every detector on them. Exclusions and modes are applied
@@ -90,9 +91,9 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
   if (paranoia >= 2) detectors.push(WEAK_SIGNALS);
   const patches = compilePatches(options.virtualPatches);
   const schemas: CompiledPayloadOptions['schemas'] = {
-    ...(options.body ? { body: options.body } : {}),
-    ...(options.query ? { query: options.query } : {}),
-    ...(options.params ? { params: options.params } : {}),
+    ...(options.body ? { body: options.body['~standard'] } : {}),
+    ...(options.query ? { query: options.query['~standard'] } : {}),
+    ...(options.params ? { params: options.params['~standard'] } : {}),
   };
   return {
     limits: resolveLimits(options.limits),

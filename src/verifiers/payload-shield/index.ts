@@ -23,3 +23,4 @@ export { CATEGORIES, SEVERITY, type Category, type LocatedHit, type RuleHit } fr
 export { parseQueryString, type ParsedQuery } from './query-parser.js';
 export { normalise } from './normalise.js';
 export { RULE_CATALOGUE } from './rules.js';
+export type { StandardSchemaV1, StandardSchemaProps, StandardSchemaResult, StandardSchemaIssue } from './standard-schema.js';

@@ -11,6 +11,7 @@ import { normalise } from './normalise.js';
 import { parseQueryString } from './query-parser.js';
 import { resolveTarget } from './virtual-patches.js';
 import { parseCookies } from './cookies.js';
+import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
 
 import {
   contentTypeAllowed,
@@ -19,7 +20,6 @@ import {
   headerString,
   Inspection,
   limitDeny,
-  MAX_DETAIL_HITS,
   NO_HITS,
   type PayloadRequest,
   type PayloadVerdict,
@@ -51,18 +51,11 @@ export function inspectRequestHead(request: PayloadRequest, options: CompiledPay
   return undefined;
 }
 
-function schemaDeny(part: string, issues: readonly { path: readonly PropertyKey[]; code: string }[]): PayloadVerdict {
-  // Path and zod issue code (`body.items[1].qty:invalid_type`): where and what kind, never the value.
-  const paths = issues.slice(0, MAX_DETAIL_HITS).map(
-    (issue) => `${formatLocation(part, issue.path.map((p) => (typeof p === 'number' ? p : String(p))))}:${issue.code}`,
-  );
-  return { action: 'deny', code: 'payload_invalid', detail: `schema failed at ${[...new Set(paths)].join(',')}`, score: 0, hits: NO_HITS };
-}
-
 /**
  * Inspects a request and its parsed body (undefined when there is none; a string for text/XML bodies; a Buffer for
  * binary ones). Returns `deny` with the deny code and a value-free detail, or `allow` with any monitored matches.
- * `skipHead` skips `inspectRequestHead` when the caller already ran it before reading the body.
+ * `skipHead` skips `inspectRequestHead` when the caller already ran it before reading the body. Synchronous: a route
+ * schema whose validator answers with a Promise throws a TypeError here (the shield's verifier awaits it).
  */
 export function inspectPayload(
   request: PayloadRequest,
@@ -70,6 +63,22 @@ export function inspectPayload(
   options: CompiledPayloadOptions,
   skipHead = false,
 ): PayloadVerdict {
+  const verdict = inspectPayloadAwaitingSchemas(request, body, options, skipHead);
+  if (!isPending(verdict)) return verdict;
+  verdict.catch(() => {});
+  throw new TypeError('inspectPayload: a route schema validated asynchronously; use the shield (its verifier awaits it)');
+}
+
+/**
+ * `inspectPayload`, except that a route schema answering with a Promise makes the verdict a Promise (the verifier's
+ * path). Synchronous validators keep it synchronous.
+ */
+export function inspectPayloadAwaitingSchemas(
+  request: PayloadRequest,
+  body: unknown,
+  options: CompiledPayloadOptions,
+  skipHead = false,
+): MaybePending<PayloadVerdict> {
   if (!skipHead) {
     const head = inspectRequestHead(request, options);
     if (head) return head;
@@ -98,21 +107,28 @@ export function inspectPayload(
     query = request.query;
   }
 
-  // Schemas (422), before pattern matching: a request of the wrong shape is rejected whatever it contains.
+  // Schemas (422) win over pattern matching: a request of the wrong shape is rejected whatever it contains. A
+  // synchronous failure returns before any detector runs; an asynchronous answer is awaited after them.
   const { schemas } = options;
-  if (schemas.body) {
-    const result = schemas.body.safeParse(body);
-    if (!result.success) return schemaDeny('body', result.error.issues);
-  }
-  if (schemas.query) {
-    const result = schemas.query.safeParse(query ?? {});
-    if (!result.success) return schemaDeny('query', result.error.issues);
-  }
-  if (schemas.params) {
-    const result = schemas.params.safeParse(request.params ?? {});
-    if (!result.success) return schemaDeny('params', result.error.issues);
-  }
+  const schemaVerdict =
+    schemas.body || schemas.query || schemas.params
+      ? checkSchemas(schemas, { body, query: query ?? {}, params: request.params ?? {} })
+      : undefined;
+  if (schemaVerdict !== undefined && !isPending(schemaVerdict)) return schemaVerdict;
+  const verdict = inspectValues(request, body, query, options, inspection, method);
+  if (schemaVerdict === undefined) return verdict;
+  return schemaVerdict.then((deny) => deny ?? verdict);
+}
 
+/** Detectors, limits and virtual patches over every value of the request (after the schemas). */
+function inspectValues(
+  request: PayloadRequest,
+  body: unknown,
+  query: Readonly<Record<string, unknown>> | undefined,
+  options: CompiledPayloadOptions,
+  inspection: Inspection,
+  method: string,
+): PayloadVerdict {
   inspection.at('path').inspectString(request.path, 'path', 'value', '');
   if (query) inspection.at('query').walk(query, 'query', '', 0);
   if (request.params) inspection.at('params').walk(request.params, 'params', '', 0);

@@ -1,10 +1,11 @@
 /**
- * Options of the payload shield (`payload` in the shield config, `payload` in route options) and their zod v4
+ * Options of the payload shield (`payload` in the shield config, `payload` in route options) and their zod/mini
  * schema. Route options are merged over the global ones and compiled once per distinct route-options object.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_LIMITS, type PayloadLimits } from './limits.js';
 import { unsafeRegexReason } from './safe-regex.js';
+import { standardSchemaProblem, type StandardSchemaV1 } from './standard-schema.js';
 import { CATEGORIES, type Category } from './types.js';
 
 /** What a category does when one of its rules matches. */
@@ -90,12 +91,15 @@ export interface PayloadShieldOptions {
   decodeRounds?: number;
   /** Deny `__proto__` / `constructor` / `prototype` keys anywhere. Default true. */
   prototypePollution?: boolean;
-  /** Schema for the parsed body; failure → 422 `payload_invalid` with issue paths only. Usually set per route. */
-  body?: z.ZodType;
-  /** Schema for the parsed query object. */
-  query?: z.ZodType;
-  /** Schema for the route params. */
-  params?: z.ZodType;
+  /**
+   * Schema for the parsed body: any Standard Schema v1 validator (zod >= 4 classic or mini, valibot, arktype...);
+   * failure → 422 `payload_invalid` with issue paths only. Usually set per route.
+   */
+  body?: StandardSchemaV1;
+  /** Schema for the parsed query object (Standard Schema v1). */
+  query?: StandardSchemaV1;
+  /** Schema for the route params (Standard Schema v1). */
+  params?: StandardSchemaV1;
 }
 
 /** Per-route payload options: the same fields, merged over the global ones (limits and categories key by key). */
@@ -103,88 +107,84 @@ export type PayloadRouteOptions = PayloadShieldOptions;
 
 const categoryModeSchema = z.enum(['enforce', 'monitor', 'off']);
 const categorySchema = z.enum(CATEGORIES);
-const routePathSchema = z.string().min(1).startsWith('/');
-const methodSchema = z.string().regex(/^[A-Z]+$/, 'upper-case HTTP method');
-const targetSchema = z.string().regex(/^(?:body|query|header|cookie|params|path)(?:$|[.[])/, 'starts with body, query, header, cookie, params or path');
+const routePathSchema = z.string().check(z.minLength(1), z.startsWith('/'));
+const methodSchema = z.string().check(z.regex(/^[A-Z]+$/, 'upper-case HTTP method'));
+const targetSchema = z.string().check(z.regex(/^(?:body|query|header|cookie|params|path)(?:$|[.[])/, 'starts with body, query, header, cookie, params or path'));
 
-const zodTypeSchema = z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema');
+const standardSchema = z.custom<StandardSchemaV1>().check(
+  z.superRefine((value, ctx) => {
+    const problem = standardSchemaProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 
-const safeRegexSchema = z.custom<RegExp>((v) => v instanceof RegExp).superRefine((regex, ctx) => {
+const safeRegexSchema = z.custom<RegExp>((v) => v instanceof RegExp).check(z.superRefine((regex, ctx) => {
   const reason = unsafeRegexReason(regex);
   if (reason) ctx.addIssue({ code: 'custom', message: `unsafe regular expression: ${reason}` });
-});
+}));
 
 const matcherSchema = z.union([
-  z.string().min(1),
+  z.string().check(z.minLength(1)),
   safeRegexSchema,
   z.custom<(value: unknown) => boolean>((v) => typeof v === 'function', 'a function'),
 ]);
 
-const limitsSchema = z
-  .object({
-    maxBodyBytes: z.number().int().positive(),
-    maxDepth: z.number().int().positive(),
-    maxKeys: z.number().int().positive(),
-    maxArrayLength: z.number().int().positive(),
-    maxStringLength: z.number().int().positive(),
-    maxInspectBytes: z.number().int().positive(),
-    maxInspectMillis: z.number().positive().max(60_000),
-    maxUrlLength: z.number().int().positive(),
-    maxHeaderCount: z.number().int().positive(),
-    maxHeaderBytes: z.number().int().positive(),
-    maxQueryParams: z.number().int().positive(),
-    maxParamRepeats: z.number().int().positive(),
-  })
-  .partial()
-  .strict();
+const limitsSchema = z.partial(z.strictObject({
+    maxBodyBytes: z.number().check(z.int(), z.positive()),
+    maxDepth: z.number().check(z.int(), z.positive()),
+    maxKeys: z.number().check(z.int(), z.positive()),
+    maxArrayLength: z.number().check(z.int(), z.positive()),
+    maxStringLength: z.number().check(z.int(), z.positive()),
+    maxInspectBytes: z.number().check(z.int(), z.positive()),
+    maxInspectMillis: z.number().check(z.positive(), z.maximum(60_000)),
+    maxUrlLength: z.number().check(z.int(), z.positive()),
+    maxHeaderCount: z.number().check(z.int(), z.positive()),
+    maxHeaderBytes: z.number().check(z.int(), z.positive()),
+    maxQueryParams: z.number().check(z.int(), z.positive()),
+    maxParamRepeats: z.number().check(z.int(), z.positive()),
+  }));
 
 /** Exclusion schema. */
-export const payloadExclusionSchema = z
-  .object({
-    rules: z.array(z.string().min(1)).optional(),
-    categories: z.array(categorySchema).optional(),
-    targets: z.array(targetSchema).optional(),
-    method: methodSchema.optional(),
-    path: routePathSchema.optional(),
-  })
-  .strict();
+export const payloadExclusionSchema = z.strictObject({
+    rules: z.optional(z.array(z.string().check(z.minLength(1)))),
+    categories: z.optional(z.array(categorySchema)),
+    targets: z.optional(z.array(targetSchema)),
+    method: z.optional(methodSchema),
+    path: z.optional(routePathSchema),
+  });
 
 /** Virtual patch schema. */
-export const virtualPatchSchema = z
-  .object({
-    id: z.string().min(1).max(100),
-    method: methodSchema.optional(),
-    path: routePathSchema.optional(),
-    target: targetSchema.optional(),
+export const virtualPatchSchema = z.strictObject({
+    id: z.string().check(z.minLength(1), z.maxLength(100)),
+    method: z.optional(methodSchema),
+    path: z.optional(routePathSchema),
+    target: z.optional(targetSchema),
     match: matcherSchema,
-    action: z.enum(['deny', 'monitor']).optional(),
-    severity: z.number().positive().max(100).optional(),
-  })
-  .strict();
+    action: z.optional(z.enum(['deny', 'monitor'])),
+    severity: z.optional(z.number().check(z.positive(), z.maximum(100))),
+  });
 
-/** zod v4 schema of `PayloadShieldOptions` (mounted at the shield config key `payload`, and per route). */
-export const payloadShieldOptionsSchema = z
-  .object({
-    limits: limitsSchema.optional(),
-    paranoia: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
-    threshold: z.number().positive().max(1000).optional(),
-    categories: z.partialRecord(categorySchema, categoryModeSchema).optional(),
-    exclusions: z.array(payloadExclusionSchema).optional(),
-    virtualPatches: z.array(virtualPatchSchema).optional(),
-    headers: z.array(z.string().min(1).regex(/^[a-z0-9-]+$/, 'lower-case header name')).optional(),
-    inspectAllHeaders: z.boolean().optional(),
-    ignoreHeaders: z.array(z.string().min(1).regex(/^[a-z0-9-]+$/, 'lower-case header name')).optional(),
-    scanAllHeadersForLookups: z.boolean().optional(),
-    cookies: z.boolean().optional(),
-    contentTypes: z.array(z.string().min(3).includes('/')).optional(),
-    budgetExhausted: z.enum(['deny', 'allow']).optional(),
-    decodeRounds: z.number().int().min(1).max(5).optional(),
-    prototypePollution: z.boolean().optional(),
-    body: zodTypeSchema.optional(),
-    query: zodTypeSchema.optional(),
-    params: zodTypeSchema.optional(),
-  })
-  .strict();
+/** zod/mini schema of `PayloadShieldOptions` (mounted at the shield config key `payload`, and per route). */
+export const payloadShieldOptionsSchema = z.strictObject({
+    limits: z.optional(limitsSchema),
+    paranoia: z.optional(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)])),
+    threshold: z.optional(z.number().check(z.positive(), z.maximum(1000))),
+    categories: z.optional(z.partialRecord(categorySchema, categoryModeSchema)),
+    exclusions: z.optional(z.array(payloadExclusionSchema)),
+    virtualPatches: z.optional(z.array(virtualPatchSchema)),
+    headers: z.optional(z.array(z.string().check(z.minLength(1), z.regex(/^[a-z0-9-]+$/, 'lower-case header name')))),
+    inspectAllHeaders: z.optional(z.boolean()),
+    ignoreHeaders: z.optional(z.array(z.string().check(z.minLength(1), z.regex(/^[a-z0-9-]+$/, 'lower-case header name')))),
+    scanAllHeadersForLookups: z.optional(z.boolean()),
+    cookies: z.optional(z.boolean()),
+    contentTypes: z.optional(z.array(z.string().check(z.minLength(3), z.includes('/')))),
+    budgetExhausted: z.optional(z.enum(['deny', 'allow'])),
+    decodeRounds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(5))),
+    prototypePollution: z.optional(z.boolean()),
+    body: z.optional(standardSchema),
+    query: z.optional(standardSchema),
+    params: z.optional(standardSchema),
+  });
 
 /** Same schema for route options (`RouteOptions.payload`), which may also be `false` to skip the shield. */
 export const payloadRouteOptionsSchema = z.union([payloadShieldOptionsSchema, z.literal(false)]);

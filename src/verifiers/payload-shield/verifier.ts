@@ -5,13 +5,18 @@
 import { BodyError } from '../../core/body.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import { compilePayloadOptions, type CompiledPayloadOptions } from './compile.js';
-import { describeVerdict, inspectPayload, inspectRequestHead, type PayloadVerdict } from './inspect.js';
+import { describeVerdict, inspectPayloadAwaitingSchemas, inspectRequestHead, type PayloadVerdict } from './inspect.js';
+import { isPending, type MaybePending } from './schema-check.js';
 import {
   mergePayloadOptions,
   payloadShieldOptionsSchema,
   type PayloadRouteOptions,
   type PayloadShieldOptions,
 } from './options.js';
+import { useEnglishZodMessages } from '../../core/zod-locale.js';
+
+// Option errors quote zod's messages: English, as in the rest of this package.
+useEnglishZodMessages();
 
 /** Name of the verifier (and its key in per-route `verifiers` modes). */
 export const PAYLOAD_SHIELD_NAME = 'payload-shield';
@@ -22,7 +27,7 @@ function validate(options: PayloadShieldOptions, where: string): PayloadShieldOp
     const problems = result.error.issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
     throw new Error(`invalid payload-shield options: ${problems.join('; ')}`);
   }
-  // Keep the caller's object (zod schemas and functions inside must stay the same instances).
+  // Keep the caller's object (schemas and functions inside must stay the same instances).
   return options;
 }
 
@@ -35,6 +40,11 @@ function toOutcome(verdict: PayloadVerdict): VerifierOutcome {
   }
   if (verdict.hits.length > 0) return { outcome: 'pass', detail: `monitored ${describeVerdict(verdict)}` };
   return { outcome: 'pass' };
+}
+
+/** The outcome of a verdict, synchronously when no route schema answered with a promise. */
+function outcomeOf(verdict: MaybePending<PayloadVerdict>): VerifierOutcome | Promise<VerifierOutcome> {
+  return isPending(verdict) ? Promise.resolve(verdict).then(toOutcome) : toOutcome(verdict);
 }
 
 /**
@@ -68,9 +78,9 @@ export function createPayloadShieldVerifier(options: PayloadShieldOptions = {}):
       const head = inspectRequestHead(ctx.request, compiled);
       if (head) return toOutcome(head);
       const body = ctx.bodyNow !== undefined ? ctx.bodyNow() : ctx.body();
-      if (!(body instanceof Promise)) return toOutcome(inspectPayload(ctx.request, body, compiled, true));
+      if (!(body instanceof Promise)) return outcomeOf(inspectPayloadAwaitingSchemas(ctx.request, body, compiled, true));
       return body.then(
-        (parsed: unknown) => toOutcome(inspectPayload(ctx.request, parsed, compiled, true)),
+        (parsed: unknown) => outcomeOf(inspectPayloadAwaitingSchemas(ctx.request, parsed, compiled, true)),
         (error: unknown) => {
           // Oversized or malformed bodies are the client's fault: deny with the body's code, not 503.
           if (error instanceof BodyError) return { outcome: 'deny', code: error.code, detail: 'body rejected: ' + error.code };

@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { headerNameSchema, storeSchema } from '../../core/schemas.js';
 import type { TokenBindingOptions } from './options.js';
 
@@ -31,85 +31,75 @@ const jwkSchema = z.custom<PublicJwk>(
 );
 const headerName = headerNameSchema;
 
-const bindingSchema = z
-  .object({
-    claim: z.string().min(1).optional(),
-    headers: z.array(headerName).min(1).optional(),
-    allowMissingClaim: z.boolean().optional(),
-  })
-  .strict();
+const bindingSchema = z.strictObject({
+    claim: z.optional(z.string().check(z.minLength(1))),
+    headers: z.optional(z.array(headerName).check(z.minLength(1))),
+    allowMissingClaim: z.optional(z.boolean()),
+  });
 
 /** Per-route token options (see `TokenRouteOptions`). */
-export const tokenRouteOptionsSchema = z
-  .object({
-    binding: z.union([bindingSchema, z.literal(false)]).optional(),
-    replay: z.boolean().optional(),
-  })
-  .strict();
+export const tokenRouteOptionsSchema = z.strictObject({
+    binding: z.optional(z.union([bindingSchema, z.literal(false)])),
+    replay: z.optional(z.boolean()),
+  });
 
-const secondsOrSpan = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days)$/i, 'must be a number of seconds or a span like "5m"')]);
+const secondsOrSpan = z.union([z.number().check(z.nonnegative()), z.string().check(z.regex(/^\d+(\.\d+)?\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days)$/i, 'must be a number of seconds or a span like "5m"'))]);
 
 /**
  * Options of the attestation-token verifier (`token: {...}` in the shield config). Exactly one key source:
  * `secret`, `publicKey`, `jwks` or `jwksUrl`.
  */
-export const tokenOptionsSchema = z
-  .object({
+export const tokenOptionsSchema = z.strictObject({
     /** Name for the Decision's `attestation.provider`. */
-    provider: z.string().min(1).default('custom'),
-    header: headerName.default('x-attestation-token'),
-    scheme: z.string().min(1).regex(/^[A-Za-z][A-Za-z0-9._~+/-]*$/, 'must be an auth scheme token like "Bearer"').optional(),
-    secret: z.union([z.string().min(1), z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be a Uint8Array')]).optional(),
-    publicKey: z.union([z.string().min(1), jwkSchema, z.custom<KeyObject>((v) => v instanceof KeyObject, 'must be a KeyObject')]).optional(),
-    jwks: z.object({ keys: z.array(jwkSchema).min(1) }).optional(),
-    jwksUrl: z.union([z.url({ protocol: /^https?$/ }), z.instanceof(URL)]).optional(),
-    jwksTimeoutMs: z.number().int().positive().max(60_000).default(2_000),
-    jwksCooldownMs: z.number().int().nonnegative().max(3_600_000).default(30_000),
-    jwksCacheMaxAgeMs: z.number().int().positive().max(86_400_000).default(600_000),
-    algorithms: z.array(z.enum([...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS])).min(1).optional(),
-    issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    subject: z.string().min(1).optional(),
-    clockTolerance: secondsOrSpan.default(0),
-    maxTokenAge: secondsOrSpan.optional(),
-    requiredClaims: z.array(z.string().min(1)).default(['exp']),
+    provider: z._default(z.string().check(z.minLength(1)), 'custom'),
+    header: z._default(headerName, 'x-attestation-token'),
+    scheme: z.optional(z.string().check(z.minLength(1), z.regex(/^[A-Za-z][A-Za-z0-9._~+/-]*$/, 'must be an auth scheme token like "Bearer"'))),
+    secret: z.optional(z.union([z.string().check(z.minLength(1)), z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be a Uint8Array')])),
+    publicKey: z.optional(z.union([z.string().check(z.minLength(1)), jwkSchema, z.custom<KeyObject>((v) => v instanceof KeyObject, 'must be a KeyObject')])),
+    jwks: z.optional(z.object({ keys: z.array(jwkSchema).check(z.minLength(1)) })),
+    jwksUrl: z.optional(z.union([z.url({ protocol: /^https?$/ }), z.instanceof(URL)])),
+    jwksTimeoutMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(60_000)), 2_000),
+    jwksCooldownMs: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(3_600_000)), 30_000),
+    jwksCacheMaxAgeMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(86_400_000)), 600_000),
+    algorithms: z.optional(z.array(z.enum([...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS])).check(z.minLength(1))),
+    issuer: z.optional(z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1))])),
+    audience: z.optional(z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1))])),
+    subject: z.optional(z.string().check(z.minLength(1))),
+    clockTolerance: z._default(secondsOrSpan, 0),
+    maxTokenAge: z.optional(secondsOrSpan),
+    requiredClaims: z._default(z.array(z.string().check(z.minLength(1))), ['exp']),
     /** Extra claim check run once per distinct token; return a reason string (or false) to reject. */
-    claimsCheck: z
-      .custom<(claims: Readonly<Record<string, unknown>>) => boolean | string | undefined>(
+    claimsCheck: z.optional(
+      z.custom<(claims: Readonly<Record<string, unknown>>) => boolean | string | undefined>(
         (v) => typeof v === 'function',
         'must be a function',
-      )
-      .optional(),
+      )),
     /** Required `typ` protected-header parameter (e.g. `JWT`), checked by jose. */
-    typ: z.string().min(1).max(64).optional(),
+    typ: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     /**
      * Single use decided by the token's issuer (e.g. Firebase App Check limited-use tokens): called once per request
      * for a verified token where replay protection applies, instead of the jti store; resolve true when this is the
      * token's first use, false when it was already consumed. A rejection means "cannot decide" (fail closed).
      */
-    consume: z
-      .custom<(token: string, claims: Readonly<Record<string, unknown>>) => Promise<boolean>>(
+    consume: z.optional(
+      z.custom<(token: string, claims: Readonly<Record<string, unknown>>) => Promise<boolean>>(
         (v) => typeof v === 'function',
         'must be a function',
-      )
-      .optional(),
-    binding: z.union([bindingSchema, z.literal(false)]).default(false),
-    replay: z
-      .union([z.boolean(), z.object({ store: storeSchema.optional(), maxEntries: z.number().int().positive().optional() }).strict()])
-      .default(false),
-    maxTokenBytes: z.number().int().positive().max(65_536).default(8_192),
-    verifiedCacheSize: z.number().int().nonnegative().max(10_000_000).default(10_000),
-    mode: z.enum(['enforce', 'monitor']).optional(),
-    failOpen: z.boolean().default(false),
+      )),
+    binding: z._default(z.union([bindingSchema, z.literal(false)]), false),
+    replay: z._default(
+      z.union([z.boolean(), z.strictObject({ store: z.optional(storeSchema), maxEntries: z.optional(z.number().check(z.int(), z.positive())) })]), false),
+    maxTokenBytes: z._default(z.number().check(z.int(), z.positive(), z.maximum(65_536)), 8_192),
+    verifiedCacheSize: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(10_000_000)), 10_000),
+    mode: z.optional(z.enum(['enforce', 'monitor'])),
+    failOpen: z._default(z.boolean(), false),
     /**
      * Answer every refused token with `token_invalid`, never `token_expired`, `token_replayed` or
      * `token_binding_mismatch`, which tell whoever holds a stolen token that its signature is genuine. The precise
      * reason stays in the Decision's `detail` (server-side). `token_missing` is unchanged. Default false.
      */
-    genericErrors: z.boolean().default(false),
-  })
-  .strict()
-  .superRefine((o, ctx) => {
+    genericErrors: z._default(z.boolean(), false),
+  }).check(z.superRefine((o, ctx) => {
     const sources = (['secret', 'publicKey', 'jwks', 'jwksUrl'] as const).filter((k) => o[k] !== undefined);
     if (sources.length !== 1) {
       ctx.addIssue({
@@ -135,7 +125,7 @@ export const tokenOptionsSchema = z
         });
       }
     }
-  });
+  }));
 
 /** Token verifier options as the user writes them. */
 export type TokenOptions = z.input<typeof tokenOptionsSchema>;
