@@ -61,8 +61,30 @@ const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|tar
 
 /** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
 function startsWithCommandWord(raw: string): boolean {
-  return raw.length >= 6 && COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
+  if (raw.length < 6) return false;
+  // Most values start with a character no command word starts with: decide those without allocating. Only an ASCII
+  // first character is decided here; anything else (which `toLowerCase` might fold to ASCII) takes the full path.
+  let i = 0;
+  while (i < raw.length && (raw.charCodeAt(i) === 32 || raw.charCodeAt(i) === 9)) i++;
+  const c = raw.charCodeAt(i);
+  if (c < 128 && COMMAND_WORD_START[c] === 0) return false;
+  return COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
 }
+
+/**
+ * ASCII characters (either case) a word of COMMAND_LINE_WORDS starts with. `firstWord` skips spaces and tabs, then
+ * reads `[a-z0-9.]`: a value whose first other character is not in here (or is outside that class, giving an empty
+ * word, which is not in the set) cannot start with a command word.
+ */
+const COMMAND_WORD_START: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (const word of COMMAND_LINE_WORDS) {
+    const c = word.charCodeAt(0);
+    table[c] = 1;
+    if (c >= 97 && c <= 122) table[c - 32] = 1;
+  }
+  return table;
+})();
 
 export function limitDeny(v: LimitViolation): PayloadVerdict {
   return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
@@ -152,6 +174,22 @@ export class Inspection {
   /** The value being walked below the current key, set by `walk` while it inspects that key. */
   private keyValue: unknown;
 
+  /** The name `isUrlParamName` last tested, and its answer. */
+  private urlName: string | undefined;
+  private urlNameIsParam = false;
+
+  /**
+   * True when `name` looks like a URL parameter (`callback_url`). A key is tested for its own inspection and again
+   * for each value below it (every element of an array): the last answer is reused for the same name.
+   */
+  private isUrlParamName(name: string): boolean {
+    if (name !== this.urlName) {
+      this.urlName = name;
+      this.urlNameIsParam = URL_PARAM.test(name);
+    }
+    return this.urlNameIsParam;
+  }
+
   /** True when the current key names a property in a JSON Schema (see `isSchemaPropertyName`). */
   private isSchemaPropertyName(): boolean {
     return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
@@ -187,7 +225,8 @@ export class Inspection {
     const rawMask = charMask(raw);
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
-    const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
+    // Cheapest test first; the name test is shared by a key and the values below it (see `isUrlParamName`).
+    const plain = (mask & INTERESTING) === 0 && !(kind !== 'path' && this.isUrlParamName(name)) && !SQL_WORDS.test(decoded);
     // Values without syntax characters only go to the few detectors that read them (a bare `whoami`, a `JSESSIONID`
     // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
     const active = !plain
