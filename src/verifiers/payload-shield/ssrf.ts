@@ -175,7 +175,8 @@ export function createSsrfDetector(): Detector {
         // Without `@` or `\\` right after the host, both readings of the authority agree: parse it once.
         const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
         const second = tricky ? authorityHost(s, start) : first;
-        const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? classifyHost(second)) : undefined;
+        // classifyHost is a function of its input: the second reading is only classified when it differs.
+        const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? (second === first ? undefined : classifyHost(second))) : undefined;
         const obfuscated = rule !== undefined && isObfuscated(first, second, s, start);
         // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
         // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL

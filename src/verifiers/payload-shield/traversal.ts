@@ -95,12 +95,15 @@ export function createTraversalDetector(): Detector {
         return hit(TRAVERSAL_RULES.dotDot);
       }
       if (value.kind === 'path') return undefined; // the URL path itself is made of slashes
-      if (s.indexOf('://') !== -1 && (STREAM_WRAPPER.test(s) || PHP_WRAPPER.test(s))) return hit(TRAVERSAL_RULES.wrapper);
-      if (PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      const scheme = s.indexOf('://') !== -1;
+      if (scheme && STREAM_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      // PHP_WRAPPER needs `://` (php, expect) or a value starting with `data:`.
+      if ((scheme || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
       // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
       if (slash && isProbe(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);
-      if (SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
+      // A dotfile starts the value or follows a separator.
+      if ((s.charCodeAt(0) === 46 || s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1) && SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
       if (isProbe(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
       if (WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       return undefined;
