@@ -55,6 +55,31 @@ const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
 // separately): ordinary values cost one character loop.
 const INTERESTING = ~(CH.colon | CH.at | CH.percent | CH.star | CH.bang);
 const SQL_WORDS = /union|select/i;
+/** Below this length a character loop answers SQL_WORDS faster than a regex call. */
+const SQL_WORDS_LOOP_MAX = 64;
+
+/**
+ * `SQL_WORDS.test(s)`. Without the `u` flag, `i` folds only ASCII letters (a non-ASCII character never matches an
+ * ASCII one), and `| 0x20` maps exactly `U`/`u`, `S`/`s`... to the lower-case letter: short values, which are most
+ * keys and values, are answered by one loop without a regex call.
+ */
+function hasSqlWord(s: string): boolean {
+  const n = s.length;
+  if (n > SQL_WORDS_LOOP_MAX) return SQL_WORDS.test(s);
+  for (let i = 0; i + 5 <= n; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c === 117 /* u */) {
+      if ((s.charCodeAt(i + 1) | 0x20) === 110 && (s.charCodeAt(i + 2) | 0x20) === 105 && (s.charCodeAt(i + 3) | 0x20) === 111 && (s.charCodeAt(i + 4) | 0x20) === 110) {
+        return true;
+      }
+    } else if (c === 115 /* s */ && i + 6 <= n) {
+      if ((s.charCodeAt(i + 1) | 0x20) === 101 && (s.charCodeAt(i + 2) | 0x20) === 108 && (s.charCodeAt(i + 3) | 0x20) === 101 && (s.charCodeAt(i + 4) | 0x20) === 99 && (s.charCodeAt(i + 5) | 0x20) === 116) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
@@ -208,9 +233,10 @@ export class Inspection {
       return this.violate('maxInspectMillis');
     }
     if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
-    if (role === 'key' && this.options.prototypePollution && !this.isSchemaPropertyName()) {
+    if (role === 'key' && this.options.prototypePollution) {
+      // The schema exemption is only looked up for the rare key that is a pollution vector.
       const pollution = detectPollutionKey(raw);
-      if (pollution) {
+      if (pollution && !this.isSchemaPropertyName()) {
         this.record(pollution);
         if (this.done) return;
       }
@@ -226,7 +252,7 @@ export class Inspection {
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
     // Cheapest test first; the name test is shared by a key and the values below it (see `isUrlParamName`).
-    const plain = (mask & INTERESTING) === 0 && !(kind !== 'path' && this.isUrlParamName(name)) && !SQL_WORDS.test(decoded);
+    const plain = (mask & INTERESTING) === 0 && !(kind !== 'path' && this.isUrlParamName(name)) && !hasSqlWord(decoded);
     // Values without syntax characters only go to the few detectors that read them (a bare `whoami`, a `JSESSIONID`
     // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
     const active = !plain
@@ -263,7 +289,7 @@ export class Inspection {
       const found: RuleHit[] = [];
       const decoded = normalise(raw, this.options.decodeRounds);
       const mask = charMask(decoded);
-      const interesting = (mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded);
+      const interesting = (mask & INTERESTING) !== 0 || hasSqlWord(decoded);
       {
         const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
         for (const detector of interesting ? this.options.detectors : this.options.plainDetectors) {
@@ -311,7 +337,7 @@ export class Inspection {
       this.inspectString(key, kind, 'key', lowerKey);
       // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
       const parent = this.segments[this.segments.length - 2];
-      if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, key)) {
+      if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, lowerKey)) {
         this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
       }
       if (!this.done) this.walk(record[key], kind, lowerKey, depth + 1);
