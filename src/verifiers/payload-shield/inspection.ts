@@ -15,6 +15,7 @@ import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type Loc
 import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
 import { isSchemaPropertyName } from './json-schema-names.js';
+import { MEMO_MIN_LENGTH, ValueMemo } from './value-memo.js';
 
 /** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
 export interface PayloadRequest {
@@ -50,6 +51,7 @@ const CLOCK_EVERY_CHARS = 2048;
 const CLOCK_FLOOR = 16 * 1024;
 export const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
+const NO_RULE_HITS: readonly RuleHit[] = Object.freeze([]);
 
 // Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
 // separately): ordinary values cost one character loop.
@@ -199,6 +201,9 @@ export class Inspection {
   /** The value being walked below the current key, set by `walk` while it inspects that key. */
   private keyValue: unknown;
 
+  /** Detector results of this request's longer values, created on the first one. */
+  private memo: ValueMemo | undefined;
+
   /** The name `isUrlParamName` last tested, and its answer. */
   private urlName: string | undefined;
   private urlNameIsParam = false;
@@ -262,14 +267,29 @@ export class Inspection {
         ? this.options.plainDetectors
         : NO_DETECTORS;
     if (!cached && active.length > 0) {
-      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth: this.segments.length };
-      const paranoia = this.options.paranoia;
-      for (const detector of active) {
-        const hit = detector.detect(value, paranoia);
-        if (hit) {
+      const depth = this.segments.length;
+      // A value seen before in this request (same kind, role, name, depth) replays its hits (see value-memo.ts).
+      const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH;
+      const memo = memoable ? (this.memo ??= new ValueMemo()) : undefined;
+      const remembered = memo?.recall(raw, kind, role, name, depth);
+      if (remembered !== undefined) {
+        for (const hit of remembered) {
           this.record(hit);
           if (this.done) return;
         }
+      } else {
+        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth };
+        const paranoia = this.options.paranoia;
+        let found: RuleHit[] | undefined;
+        for (const detector of active) {
+          const hit = detector.detect(value, paranoia);
+          if (hit) {
+            if (memo) (found ??= []).push(hit);
+            this.record(hit);
+            if (this.done) return;
+          }
+        }
+        memo?.remember(raw, kind, role, name, depth, found ?? NO_RULE_HITS);
       }
     }
     for (const rule of custom) {
