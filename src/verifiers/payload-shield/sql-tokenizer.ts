@@ -281,12 +281,13 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       // Oracle packages (`utl_inaddr.get_host_address`) read as one function name.
       let k = i;
       while (k < n && isSpace(s.charCodeAt(k))) k++;
-      const nextIsParen = s.charCodeAt(k) === 40;
-      const base = word.indexOf('.') === -1 ? word : word.slice(0, word.indexOf('.'));
-      if (nextIsParen && SQL_FUNCTIONS.has(base)) {
-        fp += 'f';
-      words.push(base);
-        continue;
+      if (s.charCodeAt(k) === 40 /* ( */) {
+        const base = word.indexOf('.') === -1 ? word : word.slice(0, word.indexOf('.'));
+        if (SQL_FUNCTIONS.has(base)) {
+          fp += 'f';
+          words.push(base);
+          continue;
+        }
       }
       const kw = word.length <= MAX_KEYWORD_LENGTH ? KEYWORDS.get(word) : undefined;
       fp += kw ?? 'n';

@@ -56,6 +56,9 @@ const SCHEMA_OBJECTS = new Set([
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
+/** Shorter barewords (most words of prose) skip the set lookup. */
+const SCHEMA_OBJECT_MIN_LENGTH = Math.min(...[...SCHEMA_OBJECTS].map((name) => name.length));
+
 // `1 or true` and `1 order by 5`: unquoted probes with no SQL punctuation at all.
 const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:(?:or|and|xor)\s+(?:true|false)|(?:order|group)\s+by\s+\d{1,3})\s*$/;
 const UNICODE_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/;
@@ -183,7 +186,7 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (words[i]!.startsWith('@@') && words[i]!.length > 3) return SQLI_RULES.systemVariable;
         break;
       case 'n':
-        if (SCHEMA_OBJECTS.has(words[i]!)) return SQLI_RULES.schemaProbe;
+        if (words[i]!.length >= SCHEMA_OBJECT_MIN_LENGTH && SCHEMA_OBJECTS.has(words[i]!)) return SQLI_RULES.schemaProbe;
         // Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`) exist only to be abused.
         if (isProcedureName(words[i]!)) {
           return SQLI_RULES.dangerousFunction;
