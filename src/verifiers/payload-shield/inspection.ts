@@ -268,10 +268,14 @@ export class Inspection {
         : NO_DETECTORS;
     if (!cached && active.length > 0) {
       const depth = this.segments.length;
+      // The request path: its detectors depend on the string alone; the last one's hits are kept across requests.
+      const pathVerdict =
+        kind === 'path' && depth === 0 && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE ? this.options.lastPathVerdict : undefined;
       // A value seen before in this request (same kind, role, name, depth) replays its hits (see value-memo.ts).
       const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH;
       const memo = memoable ? (this.memo ??= new ValueMemo()) : undefined;
-      const remembered = memo?.recall(raw, kind, role, name, depth);
+      const lastPath = pathVerdict?.last;
+      const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, depth);
       if (remembered !== undefined) {
         for (const hit of remembered) {
           this.record(hit);
@@ -284,12 +288,13 @@ export class Inspection {
         for (const detector of active) {
           const hit = detector.detect(value, paranoia);
           if (hit) {
-            if (memo) (found ??= []).push(hit);
+            if (memo || pathVerdict) (found ??= []).push(hit);
             this.record(hit);
             if (this.done) return;
           }
         }
         memo?.remember(raw, kind, role, name, depth, found ?? NO_RULE_HITS);
+        if (pathVerdict) pathVerdict.last = { raw, hits: found ?? NO_RULE_HITS };
       }
     }
     for (const rule of custom) {
@@ -303,8 +308,9 @@ export class Inspection {
 
   /** Runs every detector on a header value once per distinct value (LRU), then records the hits here. */
   private inspectCachedHeader(raw: string, name: string): void {
-    const key = `${name}\0${raw}`;
-    let hits = this.options.headerVerdicts.get(key);
+    const last = this.options.lastHeaderVerdicts.get(name);
+    const key = last !== undefined && last.raw === raw ? undefined : `${name}\0${raw}`;
+    let hits = key === undefined ? last!.hits : this.options.headerVerdicts.get(key);
     if (hits === undefined) {
       const found: RuleHit[] = [];
       const decoded = normalise(raw, this.options.decodeRounds);
@@ -318,8 +324,9 @@ export class Inspection {
         }
       }
       hits = found;
-      this.options.headerVerdicts.set(key, hits);
+      this.options.headerVerdicts.set(key!, hits);
     }
+    if (key !== undefined) this.options.lastHeaderVerdicts.set(name, { raw, hits });
     for (const hit of hits) {
       this.record(hit);
       if (this.done) return;
