@@ -86,6 +86,24 @@ function hasSqlWord(s: string): boolean {
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
 
+/** URL_PARAM answers by name, across requests: the bodies of one API repeat the same keys. Cleared when full. */
+const URL_PARAM_NAMES = new Map<string, boolean>();
+const URL_PARAM_NAMES_MAX = 1024;
+/** Longer names are tested without being remembered (bounds the map's memory). */
+const URL_PARAM_NAME_MAX_LENGTH = 64;
+
+function isUrlParam(name: string): boolean {
+  let answer = URL_PARAM_NAMES.get(name);
+  if (answer === undefined) {
+    answer = URL_PARAM.test(name);
+    if (name.length <= URL_PARAM_NAME_MAX_LENGTH) {
+      if (URL_PARAM_NAMES.size >= URL_PARAM_NAMES_MAX) URL_PARAM_NAMES.clear();
+      URL_PARAM_NAMES.set(name, answer);
+    }
+  }
+  return answer;
+}
+
 /** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
 function startsWithCommandWord(raw: string): boolean {
   if (raw.length < 6) return false;
@@ -215,7 +233,7 @@ export class Inspection {
   private isUrlParamName(name: string): boolean {
     if (name !== this.urlName) {
       this.urlName = name;
-      this.urlNameIsParam = URL_PARAM.test(name);
+      this.urlNameIsParam = isUrlParam(name);
     }
     return this.urlNameIsParam;
   }
