@@ -290,7 +290,9 @@ export class Inspection {
       const pathVerdict =
         kind === 'path' && depth === 0 && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE ? this.options.lastPathVerdict : undefined;
       // A value seen before in this request (same kind, role, name, depth) replays its hits (see value-memo.ts).
-      const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH;
+      // Only values under an object key: documents repeat whole objects, and an array of one repeated dense string
+      // stays what the inspection budget is measured and tested with (an attacker varies the elements anyway).
+      const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH && typeof this.segments[depth - 1] === 'string';
       const memo = memoable ? (this.memo ??= new ValueMemo()) : undefined;
       const lastPath = pathVerdict?.last;
       const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, depth);
