@@ -181,6 +181,19 @@ function proseWithoutCode(s: string): string | undefined {
   return words >= 3 ? out : undefined;
 }
 
+const WHITESPACE = /\s/;
+
+/**
+ * A necessary condition for GTFOBINS (cmdi-command-line.ts): every one of its alternatives needs whitespace (`\s`),
+ * a `(`, or one of the literals `/dev/`, `--checkpoint-action`, `0<&`. A URL or a token has none of them and skips
+ * the pattern.
+ */
+function maySpawnShell(s: string): boolean {
+  return (
+    s.indexOf('(') !== -1 || s.indexOf('/dev/') !== -1 || s.indexOf('0<&') !== -1 || s.indexOf('--checkpoint-action') !== -1 || WHITESPACE.test(s)
+  );
+}
+
 /** A critical cmdi hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'cmdi', severity: SEVERITY.critical };
@@ -225,7 +238,7 @@ export function createCmdiDetector(): Detector {
         if (call && COMMANDS.has(call[1]!.slice(call[1]!.lastIndexOf('/') + 1))) return hit(CMDI_RULES.execCall);
       }
       if (BARE_COMMAND.test(s)) return hit(CMDI_RULES.bareCommand);
-      if ((value.mask & (CH.slash | CH.amp | CH.lt | CH.pipe | CH.quote | CH.paren)) !== 0 && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
+      if ((value.mask & (CH.slash | CH.amp | CH.lt | CH.pipe | CH.quote | CH.paren)) !== 0 && maySpawnShell(s) && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
       // After a separator (`| net view`, `& cmd /c ...`); at the start it was checked above.
       if ((value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.paren)) !== 0 && WINDOWS_COMMAND.test(s)) {
         return hit(CMDI_RULES.windowsCommand);

@@ -74,6 +74,20 @@ export interface CompiledPayloadOptions {
    * when the hits are recorded, so cached entries stay valid for every request.
    */
   readonly headerVerdicts: LRUCache<string, readonly RuleHit[]>;
+  /**
+   * In front of `headerVerdicts`: the last value seen per cached header name and its hits. A client repeats its
+   * headers verbatim, and comparing with the last value costs less than building the LRU key and looking it up.
+   * One entry per name in `cachedHeaders`.
+   */
+  readonly lastHeaderVerdicts: Map<string, LastVerdict>;
+  /** The last request path inspected with the full detector set, and its hits (traffic repeats a few routes). */
+  readonly lastPathVerdict: { last: LastVerdict | undefined };
+}
+
+/** A value and the hits every applicable detector found in it (before modes and exclusions, like `headerVerdicts`). */
+export interface LastVerdict {
+  readonly raw: string;
+  readonly hits: readonly RuleHit[];
 }
 
 /** Header values longer than this are not cached (bounds the cache's memory: 1000 × 1 KiB). */
@@ -117,5 +131,7 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     prototypePollution: options.prototypePollution ?? true,
     schemas,
     headerVerdicts: new LRUCache<string, readonly RuleHit[]>({ max: 1000 }),
+    lastHeaderVerdicts: new Map(),
+    lastPathVerdict: { last: undefined },
   };
 }

@@ -15,6 +15,7 @@ import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type Loc
 import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
 import { isSchemaPropertyName } from './json-schema-names.js';
+import { MEMO_MIN_LENGTH, ValueMemo } from './value-memo.js';
 
 /** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
 export interface PayloadRequest {
@@ -50,19 +51,85 @@ const CLOCK_EVERY_CHARS = 2048;
 const CLOCK_FLOOR = 16 * 1024;
 export const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
+const NO_RULE_HITS: readonly RuleHit[] = Object.freeze([]);
 
 // Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
 // separately): ordinary values cost one character loop.
 const INTERESTING = ~(CH.colon | CH.at | CH.percent | CH.star | CH.bang);
 const SQL_WORDS = /union|select/i;
+/** Below this length a character loop answers SQL_WORDS faster than a regex call. */
+const SQL_WORDS_LOOP_MAX = 64;
+
+/**
+ * `SQL_WORDS.test(s)`. Without the `u` flag, `i` folds only ASCII letters (a non-ASCII character never matches an
+ * ASCII one), and `| 0x20` maps exactly `U`/`u`, `S`/`s`... to the lower-case letter: short values, which are most
+ * keys and values, are answered by one loop without a regex call.
+ */
+function hasSqlWord(s: string): boolean {
+  const n = s.length;
+  if (n > SQL_WORDS_LOOP_MAX) return SQL_WORDS.test(s);
+  for (let i = 0; i + 5 <= n; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c === 117 /* u */) {
+      if ((s.charCodeAt(i + 1) | 0x20) === 110 && (s.charCodeAt(i + 2) | 0x20) === 105 && (s.charCodeAt(i + 3) | 0x20) === 111 && (s.charCodeAt(i + 4) | 0x20) === 110) {
+        return true;
+      }
+    } else if (c === 115 /* s */ && i + 6 <= n) {
+      if ((s.charCodeAt(i + 1) | 0x20) === 101 && (s.charCodeAt(i + 2) | 0x20) === 108 && (s.charCodeAt(i + 3) | 0x20) === 101 && (s.charCodeAt(i + 4) | 0x20) === 99 && (s.charCodeAt(i + 5) | 0x20) === 116) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
 
+/** URL_PARAM answers by name, across requests: the bodies of one API repeat the same keys. Cleared when full. */
+const URL_PARAM_NAMES = new Map<string, boolean>();
+const URL_PARAM_NAMES_MAX = 1024;
+/** Longer names are tested without being remembered (bounds the map's memory). */
+const URL_PARAM_NAME_MAX_LENGTH = 64;
+
+function isUrlParam(name: string): boolean {
+  let answer = URL_PARAM_NAMES.get(name);
+  if (answer === undefined) {
+    answer = URL_PARAM.test(name);
+    if (name.length <= URL_PARAM_NAME_MAX_LENGTH) {
+      if (URL_PARAM_NAMES.size >= URL_PARAM_NAMES_MAX) URL_PARAM_NAMES.clear();
+      URL_PARAM_NAMES.set(name, answer);
+    }
+  }
+  return answer;
+}
+
 /** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
 function startsWithCommandWord(raw: string): boolean {
-  return raw.length >= 6 && COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
+  if (raw.length < 6) return false;
+  // Most values start with a character no command word starts with: decide those without allocating. Only an ASCII
+  // first character is decided here; anything else (which `toLowerCase` might fold to ASCII) takes the full path.
+  let i = 0;
+  while (i < raw.length && (raw.charCodeAt(i) === 32 || raw.charCodeAt(i) === 9)) i++;
+  const c = raw.charCodeAt(i);
+  if (c < 128 && COMMAND_WORD_START[c] === 0) return false;
+  return COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
 }
+
+/**
+ * ASCII characters (either case) a word of COMMAND_LINE_WORDS starts with. `firstWord` skips spaces and tabs, then
+ * reads `[a-z0-9.]`: a value whose first other character is not in here (or is outside that class, giving an empty
+ * word, which is not in the set) cannot start with a command word.
+ */
+const COMMAND_WORD_START: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (const word of COMMAND_LINE_WORDS) {
+    const c = word.charCodeAt(0);
+    table[c] = 1;
+    if (c >= 97 && c <= 122) table[c - 32] = 1;
+  }
+  return table;
+})();
 
 export function limitDeny(v: LimitViolation): PayloadVerdict {
   return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
@@ -152,6 +219,25 @@ export class Inspection {
   /** The value being walked below the current key, set by `walk` while it inspects that key. */
   private keyValue: unknown;
 
+  /** Detector results of this request's longer values, created on the first one. */
+  private memo: ValueMemo | undefined;
+
+  /** The name `isUrlParamName` last tested, and its answer. */
+  private urlName: string | undefined;
+  private urlNameIsParam = false;
+
+  /**
+   * True when `name` looks like a URL parameter (`callback_url`). A key is tested for its own inspection and again
+   * for each value below it (every element of an array): the last answer is reused for the same name.
+   */
+  private isUrlParamName(name: string): boolean {
+    if (name !== this.urlName) {
+      this.urlName = name;
+      this.urlNameIsParam = isUrlParam(name);
+    }
+    return this.urlNameIsParam;
+  }
+
   /** True when the current key names a property in a JSON Schema (see `isSchemaPropertyName`). */
   private isSchemaPropertyName(): boolean {
     return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
@@ -170,9 +256,10 @@ export class Inspection {
       return this.violate('maxInspectMillis');
     }
     if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
-    if (role === 'key' && this.options.prototypePollution && !this.isSchemaPropertyName()) {
+    if (role === 'key' && this.options.prototypePollution) {
+      // The schema exemption is only looked up for the rare key that is a pollution vector.
       const pollution = detectPollutionKey(raw);
-      if (pollution) {
+      if (pollution && !this.isSchemaPropertyName()) {
         this.record(pollution);
         if (this.done) return;
       }
@@ -187,7 +274,8 @@ export class Inspection {
     const rawMask = charMask(raw);
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
-    const plain = (mask & INTERESTING) === 0 && !SQL_WORDS.test(decoded) && !(kind !== 'path' && URL_PARAM.test(name));
+    // Cheapest test first; the name test is shared by a key and the values below it (see `isUrlParamName`).
+    const plain = (mask & INTERESTING) === 0 && !(kind !== 'path' && this.isUrlParamName(name)) && !hasSqlWord(decoded);
     // Values without syntax characters only go to the few detectors that read them (a bare `whoami`, a `JSESSIONID`
     // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
     const active = !plain
@@ -197,14 +285,36 @@ export class Inspection {
         ? this.options.plainDetectors
         : NO_DETECTORS;
     if (!cached && active.length > 0) {
-      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth: this.segments.length };
-      const paranoia = this.options.paranoia;
-      for (const detector of active) {
-        const hit = detector.detect(value, paranoia);
-        if (hit) {
+      const depth = this.segments.length;
+      // The request path: its detectors depend on the string alone; the last one's hits are kept across requests.
+      const pathVerdict =
+        kind === 'path' && depth === 0 && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE ? this.options.lastPathVerdict : undefined;
+      // A value seen before in this request (same kind, role, name, depth) replays its hits (see value-memo.ts).
+      // Only values under an object key: documents repeat whole objects, and an array of one repeated dense string
+      // stays what the inspection budget is measured and tested with (an attacker varies the elements anyway).
+      const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH && typeof this.segments[depth - 1] === 'string';
+      const memo = memoable ? (this.memo ??= new ValueMemo()) : undefined;
+      const lastPath = pathVerdict?.last;
+      const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, depth);
+      if (remembered !== undefined) {
+        for (const hit of remembered) {
           this.record(hit);
           if (this.done) return;
         }
+      } else {
+        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth };
+        const paranoia = this.options.paranoia;
+        let found: RuleHit[] | undefined;
+        for (const detector of active) {
+          const hit = detector.detect(value, paranoia);
+          if (hit) {
+            if (memo || pathVerdict) (found ??= []).push(hit);
+            this.record(hit);
+            if (this.done) return;
+          }
+        }
+        memo?.remember(raw, kind, role, name, depth, found ?? NO_RULE_HITS);
+        if (pathVerdict) pathVerdict.last = { raw, hits: found ?? NO_RULE_HITS };
       }
     }
     for (const rule of custom) {
@@ -218,13 +328,14 @@ export class Inspection {
 
   /** Runs every detector on a header value once per distinct value (LRU), then records the hits here. */
   private inspectCachedHeader(raw: string, name: string): void {
-    const key = `${name}\0${raw}`;
-    let hits = this.options.headerVerdicts.get(key);
+    const last = this.options.lastHeaderVerdicts.get(name);
+    const key = last !== undefined && last.raw === raw ? undefined : `${name}\0${raw}`;
+    let hits = key === undefined ? last!.hits : this.options.headerVerdicts.get(key);
     if (hits === undefined) {
       const found: RuleHit[] = [];
       const decoded = normalise(raw, this.options.decodeRounds);
       const mask = charMask(decoded);
-      const interesting = (mask & INTERESTING) !== 0 || SQL_WORDS.test(decoded);
+      const interesting = (mask & INTERESTING) !== 0 || hasSqlWord(decoded);
       {
         const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
         for (const detector of interesting ? this.options.detectors : this.options.plainDetectors) {
@@ -233,8 +344,9 @@ export class Inspection {
         }
       }
       hits = found;
-      this.options.headerVerdicts.set(key, hits);
+      this.options.headerVerdicts.set(key!, hits);
     }
+    if (key !== undefined) this.options.lastHeaderVerdicts.set(name, { raw, hits });
     for (const hit of hits) {
       this.record(hit);
       if (this.done) return;
@@ -272,7 +384,7 @@ export class Inspection {
       this.inspectString(key, kind, 'key', lowerKey);
       // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
       const parent = this.segments[this.segments.length - 2];
-      if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, key)) {
+      if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, lowerKey)) {
         this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
       }
       if (!this.done) this.walk(record[key], kind, lowerKey, depth + 1);

@@ -31,7 +31,10 @@ export function createOrmDetector(): Detector {
   };
 }
 
-/** True when `key` is a filter operator applied to the secret column `parent` (`{"password": {"startsWith": ...}}`). */
-export function isSecretOperator(parent: string, key: string): boolean {
-  return OPERATOR_KEYS.has(key.toLowerCase()) && SECRET_NAME.test(parent.toLowerCase().replace(/[-\s]/g, '_'));
+/**
+ * True when `lowerKey` (a key already lower-cased: the walk lower-cases every key once) is a filter operator applied
+ * to the secret column `parent` (`{"password": {"startsWith": ...}}`).
+ */
+export function isSecretOperator(parent: string, lowerKey: string): boolean {
+  return OPERATOR_KEYS.has(lowerKey) && SECRET_NAME.test(parent.toLowerCase().replace(/[-\s]/g, '_'));
 }

@@ -121,6 +121,9 @@ const KEYWORDS: ReadonlyMap<string, SqlTokenType> = new Map<string, SqlTokenType
   ['using', 'k'],
 ]);
 
+/** Length of the longest keyword: a longer word is no keyword, without hashing it for the lookup. */
+const MAX_KEYWORD_LENGTH = Math.max(...[...KEYWORDS.keys()].map((k) => k.length));
+
 /**
  * Function names: a bareword directly followed by `(` counts as a function call only when it is one of these,
  * so `Reality check (2016)` stays prose.
@@ -229,7 +232,7 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
   let lastStringStart = 0;
   const n = s.length;
   if (quote !== 0) {
-    const end = s.indexOf(String.fromCharCode(quote));
+    const end = s.indexOf(quote === 39 ? "'" : '"');
     if (end === -1) return { fp: 's', words: [''], quoted: true, openEnd: true, leadingQuote: false, trailingQuote: false, tailLength: s.length, tailHasSpace: s.indexOf(' ') !== -1 };
     fp = 's';
     words.push('');
@@ -278,14 +281,15 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       // Oracle packages (`utl_inaddr.get_host_address`) read as one function name.
       let k = i;
       while (k < n && isSpace(s.charCodeAt(k))) k++;
-      const nextIsParen = s.charCodeAt(k) === 40;
-      const base = word.indexOf('.') === -1 ? word : word.slice(0, word.indexOf('.'));
-      if (nextIsParen && SQL_FUNCTIONS.has(base)) {
-        fp += 'f';
-      words.push(base);
-        continue;
+      if (s.charCodeAt(k) === 40 /* ( */) {
+        const base = word.indexOf('.') === -1 ? word : word.slice(0, word.indexOf('.'));
+        if (SQL_FUNCTIONS.has(base)) {
+          fp += 'f';
+          words.push(base);
+          continue;
+        }
       }
-      const kw = KEYWORDS.get(word);
+      const kw = word.length <= MAX_KEYWORD_LENGTH ? KEYWORDS.get(word) : undefined;
       fp += kw ?? 'n';
       words.push(word);
       continue;
@@ -351,24 +355,27 @@ export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
       i++;
       continue;
     }
-    const two = s.slice(i, i + 2);
-    if (two === '||' || two === '&&') {
-      fp += '&';
-      words.push(two);
-      i += 2;
-      continue;
-    }
-    if (two === '<=' && s.charCodeAt(i + 2) === 62) {
-      fp += 'o';
-      words.push('<=>');
-      i += 3;
-      continue;
-    }
-    if (TWO_CHAR_OPERATORS.has(two)) {
-      fp += 'o';
-      words.push(two);
-      i += 2;
-      continue;
+    // Two-character operators start with one of `|&<>!:=-`: other characters skip the slice.
+    if (c === 124 || c === 38 || c === 60 || c === 62 || c === 33 || c === 58 || c === 61 || c === 45) {
+      const two = s.slice(i, i + 2);
+      if (two === '||' || two === '&&') {
+        fp += '&';
+        words.push(two);
+        i += 2;
+        continue;
+      }
+      if (two === '<=' && s.charCodeAt(i + 2) === 62) {
+        fp += 'o';
+        words.push('<=>');
+        i += 3;
+        continue;
+      }
+      if (TWO_CHAR_OPERATORS.has(two)) {
+        fp += 'o';
+        words.push(two);
+        i += 2;
+        continue;
+      }
     }
     if ('=<>+-*/%^|&~!'.indexOf(s[i]!) !== -1) {
       fp += 'o';

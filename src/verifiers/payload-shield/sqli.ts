@@ -56,6 +56,9 @@ const SCHEMA_OBJECTS = new Set([
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
+/** Shorter barewords (most words of prose) skip the set lookup. */
+const SCHEMA_OBJECT_MIN_LENGTH = Math.min(...[...SCHEMA_OBJECTS].map((name) => name.length));
+
 // `1 or true` and `1 order by 5`: unquoted probes with no SQL punctuation at all.
 const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:(?:or|and|xor)\s+(?:true|false)|(?:order|group)\s+by\s+\d{1,3})\s*$/;
 const UNICODE_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/;
@@ -86,6 +89,19 @@ const SQL_CHARS =
 
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'sqli', severity: SEVERITY.critical };
+}
+
+// Patterns of the rules below that run on every fingerprint or token, compiled once (a regex literal in a function
+// body is a new RegExp object each time it is evaluated).
+const EXTENDED_PROCEDURE =
+  /^(?:xp_(?:cmdshell|regread|regwrite|dirtree|fileexist|servicecontrol)|sp_(?:oacreate|oamethod|makewebtask|addlogin|addsrvrolemember|configure|password))$/;
+const NUMBER_LOGIC_BOOLEAN = /^1\)*&1c?$/;
+const ONLY_CLAUSE = /^Bk[1n](?:,[1n])*c?$/;
+const ONLY_CONDITION = /^W[1sv]o[1sv](?:c|;)?$/;
+
+/** True for extended stored procedures (`xp_cmdshell`, `sp_oacreate`): every such name starts with `xp_` or `sp_`. */
+function isProcedureName(word: string): boolean {
+  return word.charCodeAt(1) === 112 /* p */ && word.charCodeAt(2) === 95 /* _ */ && EXTENDED_PROCEDURE.test(word);
 }
 
 /** Rules that hold in any context. */
@@ -170,9 +186,9 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (words[i]!.startsWith('@@') && words[i]!.length > 3) return SQLI_RULES.systemVariable;
         break;
       case 'n':
-        if (SCHEMA_OBJECTS.has(words[i]!)) return SQLI_RULES.schemaProbe;
+        if (words[i]!.length >= SCHEMA_OBJECT_MIN_LENGTH && SCHEMA_OBJECTS.has(words[i]!)) return SQLI_RULES.schemaProbe;
         // Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`) exist only to be abused.
-        if (/^(?:xp_(?:cmdshell|regread|regwrite|dirtree|fileexist|servicecontrol)|sp_(?:oacreate|oamethod|makewebtask|addlogin|addsrvrolemember|configure|password))$/.test(words[i]!)) {
+        if (isProcedureName(words[i]!)) {
           return SQLI_RULES.dangerousFunction;
         }
         break;
@@ -236,10 +252,10 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
 function commentTruncationRule(t: SqlFingerprint): string | undefined {
   const { fp } = t;
   // `1 or true`, `0 and false--`, `1) or true#`: a number, logic, a boolean literal, and nothing else.
-  if (/^1\)*&1c?$/.test(fp) && (t.words[fp.indexOf('&') + 1] === 'true' || t.words[fp.indexOf('&') + 1] === 'false')) return SQLI_RULES.tautology;
+  if (NUMBER_LOGIC_BOOLEAN.test(fp) && (t.words[fp.indexOf('&') + 1] === 'true' || t.words[fp.indexOf('&') + 1] === 'false')) return SQLI_RULES.tautology;
   // A value that is only a trailing clause: ` ORDER BY 12--`, ` HAVING 1=1--`, ` GROUP BY 1,2`.
-  if (/^Bk[1n](?:,[1n])*c?$/.test(fp) && t.words[1] === 'by') return SQLI_RULES.clauseInjection;
-  if (/^W[1sv]o[1sv](?:c|;)?$/.test(fp) && COMPARISON.has(t.words[2]!)) return SQLI_RULES.tautology;
+  if (ONLY_CLAUSE.test(fp) && t.words[1] === 'by') return SQLI_RULES.clauseInjection;
+  if (ONLY_CONDITION.test(fp) && COMPARISON.has(t.words[2]!)) return SQLI_RULES.tautology;
   if (fp.length >= 2 && fp.endsWith('c') && /^[(]*[1v][1svo(),&]*c$/.test(fp)) return SQLI_RULES.commentTruncation;
   if (fp.length >= 4 && fp.endsWith('c') && /^[(o1sv),&]*c$/.test(fp) && fp.indexOf('(') !== -1 && /[1v]/.test(fp)) {
     return SQLI_RULES.commentTruncation;
@@ -327,6 +343,12 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
   return undefined;
 }
 
+/** The rule that fires on `s` read after an opening `quote`, if any. */
+function quotedRule(s: string, quote: 34 | 39): string | undefined {
+  const quoted = sqlFingerprint(s, quote);
+  return quoteContextRule(quoted) ?? anyContextRule(quoted);
+}
+
 /** Creates the SQL injection detector (rules at paranoia 1; all critical). */
 export function createSqliDetector(): Detector {
   return {
@@ -351,13 +373,11 @@ export function createSqliDetector(): Detector {
       const bare = sqlFingerprint(s, 0);
       const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
       if (bareRule) return hit(bareRule);
-      for (const quote of [39, 34] as const) {
-        if (s.indexOf(quote === 39 ? "'" : '"') === -1) continue;
-        const quoted = sqlFingerprint(s, quote);
-        const rule = quoteContextRule(quoted) ?? anyContextRule(quoted);
-        if (rule) return hit(rule);
-      }
-      return undefined;
+      // After `'`, then after `"` (no array per value).
+      const single = s.indexOf("'") === -1 ? undefined : quotedRule(s, 39);
+      if (single) return hit(single);
+      const double = s.indexOf('"') === -1 ? undefined : quotedRule(s, 34);
+      return double ? hit(double) : undefined;
     },
   };
 }

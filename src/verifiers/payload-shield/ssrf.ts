@@ -59,11 +59,18 @@ const IDNA_DOTS = /[\u3002\uff0e\uff61]/g;
 // A dotless IPv4 written as a number too large for 32 bits: parsers that wrap it modulo 2^32 reach the low bits.
 const OVERFLOW_DECIMAL = /^\d{10,20}$/;
 
+// Patterns used on every URL, compiled once (a regex literal in a function body is a new object per evaluation).
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+const ADDRESS_CHARS = /^[0-9a-fx.:]+$/;
+const DIGIT_DOT_DIGIT = /\d\.\d/;
+const EMBEDDED_QUAD = /(?:^|\.)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:\.|$)/;
+const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+
 /** The host as a URL parser would see it: NFKC-folded, IDNA dots, overflowed dotless numbers wrapped. */
 function canonicalHost(host: string): string {
   let h = host;
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(h)) h = h.normalize('NFKC').replace(IDNA_DOTS, '.').toLowerCase();
+  if (NON_ASCII.test(h)) h = h.normalize('NFKC').replace(IDNA_DOTS, '.').toLowerCase();
   if (OVERFLOW_DECIMAL.test(h) && BigInt(h) > 4294967295n) h = String(Number(BigInt(h) % 4294967296n));
   return h;
 }
@@ -81,7 +88,7 @@ export function classifyHost(hostInput: string): string | undefined {
     return SSRF_RULES.internalHost;
   }
   // ipaddr.js is only asked about strings that can be an address (digits, hex, dots, colons, 0x): cheap for names.
-  if (/^[0-9a-fx.:]+$/.test(host) && ipaddr.isValid(host)) {
+  if (ADDRESS_CHARS.test(host) && ipaddr.isValid(host)) {
     let addr = ipaddr.parse(host);
     if (addr.kind() === 'ipv6') {
       const v6 = addr as ipaddr.IPv6;
@@ -101,7 +108,7 @@ export function classifyHost(hostInput: string): string | undefined {
     return undefined;
   }
   // A hostname that embeds an internal dotted quad (`example.com.127.0.0.1`, `127.0.0.1.nip.io`) resolves there.
-  const quad = !/\d\.\d/.test(host) ? null : /(?:^|\.)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:\.|$)/.exec(host);
+  const quad = !DIGIT_DOT_DIGIT.test(host) ? null : EMBEDDED_QUAD.exec(host);
   if (quad && ipaddr.IPv4.isValidFourPartDecimal(quad[1]!)) {
     const range = ipaddr.IPv4.parse(quad[1]!).range();
     if (INTERNAL_RANGES.has(range)) return SSRF_RULES.internalHost;
@@ -166,16 +173,17 @@ export function createSsrfDetector(): Detector {
       const s = value.lower.trim();
       if (s.length < 3 || s.length > 4096) return undefined;
       const sep = s.indexOf('://');
-      if (sep > 0 && sep < 16 && /^[a-z][a-z0-9+.-]*$/.test(s.slice(0, sep))) {
+      if (sep > 0 && sep < 16 && SCHEME.test(s.slice(0, sep))) {
         const scheme = s.slice(0, sep);
         const start = sep + 3;
         // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
-        const first = s.slice(start, hostEnd(s, start));
         const authorityEnd = hostEnd(s, start);
+        const first = s.slice(start, authorityEnd);
         // Without `@` or `\\` right after the host, both readings of the authority agree: parse it once.
         const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
         const second = tricky ? authorityHost(s, start) : first;
-        const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? classifyHost(second)) : undefined;
+        // classifyHost is a function of its input: the second reading is only classified when it differs.
+        const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? (second === first ? undefined : classifyHost(second))) : undefined;
         const obfuscated = rule !== undefined && isObfuscated(first, second, s, start);
         // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
         // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL

@@ -59,6 +59,19 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
+/** How each WINDOWS_FILES name ends (`win.ini`, `my.cnf`, `httpd.conf`, `web.config`, `ntuser.dat`, `access.log`...). */
+const WINDOWS_FILE_ENDINGS: readonly string[] = ['ini', 'cnf', 'conf', 'config', 'htaccess', 'htpasswd', 'php', 'sam', 'dat', 'log'];
+
+/**
+ * A necessary condition for WINDOWS_FILES: its file name is followed by the end of the value or by one of `\0?#;`,
+ * so the value ends like one of the names or contains one of those characters.
+ */
+function mayEndInWindowsFile(s: string): boolean {
+  if (s.indexOf('?') !== -1 || s.indexOf('#') !== -1 || s.indexOf(';') !== -1 || s.indexOf('\0') !== -1) return true;
+  for (const ending of WINDOWS_FILE_ENDINGS) if (s.endsWith(ending)) return true;
+  return false;
+}
+
 /** A critical traversal hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'traversal', severity: SEVERITY.critical };
@@ -95,14 +108,17 @@ export function createTraversalDetector(): Detector {
         return hit(TRAVERSAL_RULES.dotDot);
       }
       if (value.kind === 'path') return undefined; // the URL path itself is made of slashes
-      if (s.indexOf('://') !== -1 && (STREAM_WRAPPER.test(s) || PHP_WRAPPER.test(s))) return hit(TRAVERSAL_RULES.wrapper);
-      if (PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      const scheme = s.indexOf('://') !== -1;
+      if (scheme && STREAM_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      // PHP_WRAPPER needs `://` (php, expect) or a value starting with `data:`.
+      if ((scheme || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
       // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
       if (slash && isProbe(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);
-      if (SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
+      // A dotfile starts the value or follows a separator.
+      if ((s.charCodeAt(0) === 46 || s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1) && SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
       if (isProbe(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
-      if (WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
+      if (mayEndInWindowsFile(s) && WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       return undefined;
     },
   };
