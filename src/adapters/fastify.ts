@@ -136,7 +136,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     else afterHeaders(req, reply, request, decision, done);
   }) as never);
 
-  /** Keeps the header-stage decision on the request; an allowed request goes on, a denied one is answered here. */
+  /** Keeps the decision on the request; an allowed request goes on, a denied one is answered here. */
   function afterHeaders(req: FastifyLikeRequest, reply: FastifyLikeReply, request: ShieldRequest, decision: Decision, done: (error?: Error) => void): void {
     req.shield = decision;
     if (decision.allowed) done();
@@ -182,17 +182,24 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const request = toRequest(req, config, true);
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
     const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
-    const settle = (decision: Decision): void => {
-      req.shield = decision;
-      if (decision.allowed) held?.release();
-      else held?.discard();
-      if (decision.allowed) done();
-      else deny(reply, decision, request);
-    };
     const decision = shield.checkNow(request, routeOf(config), { stage: 'body', previous });
-    if (decision instanceof Promise) decision.then(settle, done);
-    else settle(decision);
+    if (decision instanceof Promise) decision.then((settled) => afterBody(req, reply, request, held, settled, done), done);
+    else afterBody(req, reply, request, held, decision, done);
   }) as never);
+
+  /** As `afterHeaders`, for the body stage: a held multipart stream is released or discarded with the decision. */
+  function afterBody(
+    req: FastifyLikeRequest,
+    reply: FastifyLikeReply,
+    request: ShieldRequest,
+    held: ReturnType<typeof holdUnparsedMultipart>,
+    decision: Decision,
+    done: (error?: Error) => void,
+  ): void {
+    if (decision.allowed) held?.release();
+    else held?.discard();
+    afterHeaders(req, reply, request, decision, done);
+  }
 
   if (shield.hasOutcomeListeners) app.addHook('onResponse', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
     const decision = req.shield;
