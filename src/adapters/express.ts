@@ -53,7 +53,10 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     }
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
-    request.findRoute = () => findRoutePattern(req.app, request.method, path);
+    // Holds the (long-lived) app and two strings, never `req`: see the Koa adapter.
+    const app = req.app;
+    const method = request.method;
+    request.findRoute = () => findRoutePattern(app, method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);

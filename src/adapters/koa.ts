@@ -52,7 +52,12 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     if (previous !== undefined && global) return next() as Promise<void>;
     const request: ShieldRequest = koaRequestView(ctx, shield);
     const path = request.path;
-    request.findRoute = () => findRoutePattern(ctx.app.middleware, request.method, path);
+    // The lookahead closure holds the app's (long-lived) stack and two strings, never `ctx`: a closure over the whole
+    // context on every request kept request graphs alive across young-generation collections over real sockets (they
+    // were promoted and collected by full GCs: about 7 µs of GC per request in the Koa benchmark).
+    const stack = ctx.app.middleware;
+    const method = request.method;
+    request.findRoute = () => findRoutePattern(stack, method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
