@@ -1,20 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { configError } from '../helpers/config-error.js';
 import { createShield } from '../../src/shield.js';
 import { ShieldConfigError } from '../../src/core/errors.js';
 import { expressShield } from '../../src/adapters/express.js';
 
 const SECRET = Buffer.alloc(32, 7).toString('base64');
 
-function configError(config: unknown): ShieldConfigError {
-  try {
-    createShield(config as never);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ShieldConfigError);
-    return error as ShieldConfigError;
-  }
-  throw new Error('expected createShield to throw');
-}
 
 describe('config validation', () => {
   it('accepts a minimal valid config and an empty one', () => {

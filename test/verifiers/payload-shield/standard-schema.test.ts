@@ -3,6 +3,7 @@
  * it refuses (a zod 3 schema above all), and the direct `inspectPayload` call with a schema that answers later.
  */
 import { describe, expect, it } from 'vitest';
+import { configError } from '../../helpers/config-error.js';
 import * as zm from 'zod/mini';
 import { createShield } from '../../../src/shield.js';
 import { ShieldConfigError } from '../../../src/core/errors.js';
@@ -18,15 +19,6 @@ const zod3Shaped = {
   '~standard': { version: 1, vendor: 'zod', validate: (value: unknown) => ({ value }) },
 };
 
-function configError(config: unknown): ShieldConfigError {
-  try {
-    createShield(config as never);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ShieldConfigError);
-    return error as ShieldConfigError;
-  }
-  throw new Error('expected createShield to throw');
-}
 
 describe('route schemas: what is accepted', () => {
   it('a zod 3 schema is refused in one line that says what to use instead', () => {
