@@ -50,9 +50,9 @@ describe.each(frameworks)('%s: a held decision does not keep its request alive',
   it('req and res are collected while req.shield (header and body stage) is still referenced', async () => {
     const shield = createShield({ token: approov({ secret: attester.secret as string }) });
     const app = express();
-    app.use(expressShield(shield) as unknown as express.RequestHandler);
+    app.use(expressShield(shield) as never);
     app.use(express.json());
-    app.use(expressShieldBody(shield) as unknown as express.RequestHandler);
+    app.use(expressShieldBody(shield) as never);
     const held: Decision[] = [];
     const refs: WeakRef<object>[] = [];
     app.post('/v1/orders/:id', (req, res) => {
