@@ -125,3 +125,12 @@ function firstRoute(stack: ExpressLayer[], method: string, path: string, prefix:
   }
   return undefined;
 }
+
+/**
+ * `findRoutePattern` for one request, as a closure that holds only the (long-lived) app and two strings. Built here,
+ * not in the middleware: V8 gives all closures made in one call a shared context, so an arrow made next to one that
+ * captures `req`/`res` would keep the whole request graph reachable from the ShieldRequest.
+ */
+export function routePatternFinder(app: unknown, method: string, path: string): () => string | undefined {
+  return () => findRoutePattern(app, method, path);
+}

@@ -3,7 +3,7 @@ import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import type { ExpressLikeRequest, ExpressShieldMiddleware } from './express-request.js';
-import { findRoutePattern, routeHandsCheckToRouteLevel } from './express-lookahead.js';
+import { routeHandsCheckToRouteLevel, routePatternFinder } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView } from './express-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
@@ -53,10 +53,8 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     }
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
-    // Holds the (long-lived) app and two strings, never `req`: see the Koa adapter.
-    const app = req.app;
-    const method = request.method;
-    request.findRoute = () => findRoutePattern(app, method, path);
+    // Made outside this function: a closure made here would share this call's context, which `settle` ties to req/res.
+    request.findRoute = routePatternFinder(req.app, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
