@@ -1,4 +1,4 @@
-import { DerError } from './der-reader.js';
+import { DerError, readHeader } from './der-reader.js';
 
 /**
  * A bounded BER reader for Apple's PKCS#7 receipts, which use indefinite lengths and chunked (constructed) OCTET
@@ -40,23 +40,10 @@ export function parseBer(buf: Uint8Array): BerNode {
 function parseElement(buf: Uint8Array, offset: number, limit: number, depth: number, budget: { nodes: number }): BerNode {
   if (depth > MAX_DEPTH) throw new DerError('nested too deeply');
   if (++budget.nodes > MAX_NODES) throw new DerError('too many elements');
-  if (offset + 2 > limit) throw new DerError('truncated');
-  let pos = offset;
-  const tagByte = buf[pos++]!;
-  let tagNumber = tagByte & 0x1f;
-  if (tagNumber === 0x1f) {
-    tagNumber = 0;
-    for (let i = 0; ; i++) {
-      if (i === 4 || pos >= limit) throw new DerError('tag too long');
-      const b = buf[pos++]!;
-      tagNumber = tagNumber * 128 + (b & 0x7f);
-      if ((b & 0x80) === 0) break;
-    }
-  }
-  if (pos >= limit) throw new DerError('truncated');
+  const { tagByte, tagNumber, contentStart, length } = readHeader(buf, offset, limit, true);
   const constructed = (tagByte & 0x20) !== 0;
-  let length = buf[pos++]!;
-  if (length === 0x80) {
+  let pos = contentStart;
+  if (length === -1) {
     // Indefinite length: children up to an end-of-contents marker (00 00). Only constructed elements may use it.
     if (!constructed) throw new DerError('indefinite length on a primitive');
     const children: BerNode[] = [];
@@ -68,12 +55,6 @@ function parseElement(buf: Uint8Array, offset: number, limit: number, depth: num
       pos = child.end;
     }
     return { tagByte, tagNumber, constructed, start: offset, contentStart: children[0]?.start ?? pos, contentEnd: pos, end: pos + 2, definite: false, children };
-  }
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    if (count > 4 || pos + count > limit) throw new DerError('length too long');
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + buf[pos++]!;
   }
   const end = pos + length;
   if (end > limit) throw new DerError('element exceeds its parent');

@@ -21,9 +21,22 @@ export class DerError extends Error {
   override readonly name = 'DerError';
 }
 
-/** Reads the element starting at `offset`, which must end at or before `limit`. */
-export function readElement(buf: Uint8Array, offset: number, limit: number): DerElement {
-  if (limit > buf.length || offset + 2 > limit) throw new DerError('truncated');
+/** The identifier and length octets of one element: what the DER and BER readers share. */
+export interface ElementHeader {
+  readonly tagByte: number;
+  readonly tagNumber: number;
+  /** Offset of the first content byte. */
+  readonly contentStart: number;
+  /** Content length, or -1 for BER's indefinite form (only when `allowIndefinite`). */
+  readonly length: number;
+}
+
+/**
+ * Reads the tag and length of the element at `offset` (bounded by `limit`). Lengths are limited to 4 bytes; the
+ * indefinite form is refused unless `allowIndefinite` (BER), and the content is not checked against `limit` here.
+ */
+export function readHeader(buf: Uint8Array, offset: number, limit: number, allowIndefinite: boolean): ElementHeader {
+  if (offset + 2 > limit) throw new DerError('truncated');
   let pos = offset;
   const tagByte = buf[pos++]!;
   let tagNumber = tagByte & 0x1f;
@@ -41,14 +54,24 @@ export function readElement(buf: Uint8Array, offset: number, limit: number): Der
   let length = buf[pos++]!;
   if (length & 0x80) {
     const count = length & 0x7f;
-    if (count === 0) throw new DerError('indefinite length');
+    if (count === 0) {
+      if (!allowIndefinite) throw new DerError('indefinite length');
+      return { tagByte, tagNumber, contentStart: pos, length: -1 };
+    }
     if (count > 4 || pos + count > limit) throw new DerError('length too long');
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + buf[pos++]!;
   }
-  const end = pos + length;
+  return { tagByte, tagNumber, contentStart: pos, length };
+}
+
+/** Reads the element starting at `offset`, which must end at or before `limit`. */
+export function readElement(buf: Uint8Array, offset: number, limit: number): DerElement {
+  if (limit > buf.length) throw new DerError('truncated');
+  const { tagByte, tagNumber, contentStart, length } = readHeader(buf, offset, limit, false);
+  const end = contentStart + length;
   if (end > limit) throw new DerError('element exceeds its parent');
-  return { tagByte, tagNumber, start: pos, end };
+  return { tagByte, tagNumber, start: contentStart, end };
 }
 
 /** The children of a constructed element, in order. */
