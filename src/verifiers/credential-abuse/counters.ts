@@ -121,44 +121,15 @@ export class LoginCounters {
     const { store, limits } = this;
     const hold = limits.holdMs;
     // Every operation is started before any is awaited: one round trip of parallel single-key operations.
-    const userP = limits.consecutive
-      ? store.reserveAttempt(attempt.userKey, attempt.id, {
-          limit: limits.consecutive.limit,
-          floor: 1,
-          windowMs: limits.consecutive.windowSeconds * 1000,
-          holdMs: hold,
-          scope: attempt.userScope,
-        })
-      : undefined;
-    const ipP = limits.ipFailures
-      ? store.reserveAttempt(attempt.ipKey, attempt.id, {
-          limit: limits.ipFailures.limit,
-          floor: 0,
-          windowMs: limits.ipFailures.windowSeconds * 1000,
-          holdMs: hold,
-        })
-      : undefined;
-    const deviceP =
-      limits.deviceFailures && attempt.deviceKey
-        ? store.reserveAttempt(attempt.deviceKey, attempt.id, {
-            limit: limits.deviceFailures.limit,
-            floor: 0,
-            windowMs: limits.deviceFailures.windowSeconds * 1000,
-            holdMs: hold,
-          })
-        : undefined;
-    const ipMemberP = limits.ipDistinct
-      ? store.reserveMember(attempt.ipUsersKey, attempt.userMember, limits.ipDistinct.limit, limits.ipDistinct.windowSeconds * 1000)
-      : undefined;
-    const deviceMemberP =
-      limits.deviceDistinct && attempt.deviceUsersKey
-        ? store.reserveMember(
-            attempt.deviceUsersKey,
-            attempt.userMember,
-            limits.deviceDistinct.limit,
-            limits.deviceDistinct.windowSeconds * 1000,
-          )
-        : undefined;
+    const slot = (key: string, counter: { limit: number; windowSeconds: number }, floor: 0 | 1, scope?: string) =>
+      store.reserveAttempt(key, attempt.id, { limit: counter.limit, floor, windowMs: counter.windowSeconds * 1000, holdMs: hold, scope });
+    const member = (key: string, counter: { limit: number; windowSeconds: number }) =>
+      store.reserveMember(key, attempt.userMember, counter.limit, counter.windowSeconds * 1000);
+    const userP = limits.consecutive ? slot(attempt.userKey, limits.consecutive, 1, attempt.userScope) : undefined;
+    const ipP = limits.ipFailures ? slot(attempt.ipKey, limits.ipFailures, 0) : undefined;
+    const deviceP = limits.deviceFailures && attempt.deviceKey ? slot(attempt.deviceKey, limits.deviceFailures, 0) : undefined;
+    const ipMemberP = limits.ipDistinct ? member(attempt.ipUsersKey, limits.ipDistinct) : undefined;
+    const deviceMemberP = limits.deviceDistinct && attempt.deviceUsersKey ? member(attempt.deviceUsersKey, limits.deviceDistinct) : undefined;
     const errors: unknown[] = [];
     const user = await captured(userP, errors);
     const ip = await captured(ipP, errors);
