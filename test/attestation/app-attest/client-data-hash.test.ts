@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AppAttestError, verifyAppAssertion, verifyAppAttestation } from '../../../src/attestation/app-attest/index.js';
+import { verifyAppAssertion, verifyAppAttestation } from '../../../src/attestation/app-attest/index.js';
 import { assert, deviceKey, FakeAppleCa } from './fake-apple.js';
+import { reasonOf } from './reasons.js';
 
 // Issue 17 item 9: Apple asks for a clientDataHash of at least 16 bytes, not exactly a SHA-256 (Apple's own published
 // sample attestation uses a shorter one than 32 bytes).
@@ -9,16 +10,6 @@ const TEAM = 'ABCDE12345';
 const BUNDLE = 'com.example.bank';
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const ca = new FakeAppleCa();
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
 
 function attestWith(hash: Buffer) {
   const key = deviceKey();

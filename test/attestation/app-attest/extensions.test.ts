@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { encode } from 'cborg';
 import { describe, expect, it } from 'vitest';
 import {
-  AppAttestError,
   createAppAttestRegistry,
   MAC_FULL_SECURITY_ACL,
   verifyAppAssertion,
@@ -12,6 +11,7 @@ import type { VerifierContext, VerifierOutcome } from '../../../src/core/verifie
 import { createDeviceRiskVerifier, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo, type DeviceRiskOptions } from '../../../src/verifiers/device-risk/index.js';
 import { TestMemoryStore } from '../memory-store.js';
 import { assert, deviceKey, FakeAppleCa, type AttestOptions } from './fake-apple.js';
+import { reasonOf } from './reasons.js';
 
 // Issue 17 item 7 (second half): iOS 27 authenticator extensions and the macOS access-control extension, parsed
 // and surfaced on the verdict where the policy acts on them.
@@ -20,16 +20,6 @@ const BUNDLE = 'com.example.bank';
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const ca = new FakeAppleCa();
 const challenge = Buffer.from('registration');
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
 
 function attested(extra: Partial<AttestOptions> = {}) {
   const key = deviceKey();

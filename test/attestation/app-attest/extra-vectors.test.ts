@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  AppAttestError,
   verifyAppAssertion,
   verifyAppAttestation,
   type AppAttestationInput,
 } from '../../../src/attestation/app-attest/index.js';
+import { reasonOf } from './reasons.js';
 
 /**
  * The nine further real vectors of `../shared/testdata/app-attest/vectors-extra.json` (production and development,
@@ -33,16 +33,6 @@ const path = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '../s
 const present = existsSync(path);
 const file = present ? (JSON.parse(readFileSync(path, 'utf8')) as { rootCaSha256: string; vectors: ExtraVector[] }) : { rootCaSha256: '', vectors: [] };
 const attestations = file.vectors.filter((v) => v.attestation !== undefined);
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
 
 const input = (v: ExtraVector, over: Partial<AppAttestationInput> = {}): AppAttestationInput => ({
   attestationObject: v.attestation!.object,

@@ -13,18 +13,9 @@ import {
 import { TestMemoryStore } from '../memory-store.js';
 import { FakeAppleCa } from './fake-apple.js';
 import { attestationChallenge, loadVectors, VECTORS_PATH, VECTORS_PRESENT, type AppAttestVector } from './vectors.js';
+import { reasonOf } from './reasons.js';
 
 const PINNED = '1C:B9:82:3B:A2:8B:A6:AD:2D:33:A0:06:94:1D:E2:AE:4F:51:3E:F1:D4:E8:31:B9:F7:E0:FA:7B:62:42:C9:32';
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
 
 async function asyncReasonOf(fn: () => Promise<unknown>): Promise<string> {
   try {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APPLE_ROOT_CA_G3_PEM,
   APPLE_ROOT_CA_G3_SHA256,
-  AppAttestError,
   AppAttestRiskError,
   createAppAttestRegistry,
   refreshAppAttestRisk,
@@ -20,27 +19,10 @@ import {
 import { TestMemoryStore } from '../memory-store.js';
 import { deviceKey, FakeAppleCa } from './fake-apple.js';
 import { FakeReceiptSigner } from './fake-receipt.js';
+import { reasonOf, asyncReasonOf } from './reasons.js';
 
 // Issue 17 item 7: receipts verified (PKCS#7 to Apple Root CA - G3; App ID, key, client data hash), stored with the
 // key, and exchanged for the fraud risk metric through an injected fetch.
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
-async function asyncReasonOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
 
 interface Vector {
   id: string;

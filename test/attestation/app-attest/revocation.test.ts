@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppAttestError, createAppAttestRegistry } from '../../../src/attestation/app-attest/index.js';
+import { createAppAttestRegistry } from '../../../src/attestation/app-attest/index.js';
 import type { Store } from '../../../src/stores/store.js';
 import { RedisStore } from '../../../src/stores/redis.js';
 import { TestMemoryStore } from '../memory-store.js';
 import { deletePrefix } from '../../stores/redis-helpers.js';
 import { assert, deviceKey, FakeAppleCa } from './fake-apple.js';
 import { redisAnswers, redisClient } from '../../helpers/redis.js';
+import { asyncReasonOf as reasonOf } from './reasons.js';
 
 // Issue 17 item 6: a revoked key stays revoked on every instance, including one that still caches it.
 const TEAM = 'ABCDE12345';
@@ -21,16 +22,6 @@ afterAll(async () => {
   await deletePrefix(client, prefix);
   client.disconnect();
 });
-
-async function reasonOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
 
 const stores: Array<[string, () => Store]> = [
   ['an in-process store', () => new TestMemoryStore()],

@@ -7,21 +7,12 @@ import {
 } from '../../../src/attestation/app-attest/index.js';
 import { TestMemoryStore } from '../memory-store.js';
 import { assert, deviceKey, FakeAppleCa, type AttestOptions } from './fake-apple.js';
+import { asyncReasonOf as reasonOf } from './reasons.js';
 
 const TEAM = 'ABCDE12345';
 const BUNDLE = 'com.example.bank';
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const ca = new FakeAppleCa();
-
-async function reasonOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof AppAttestError) return error.reason;
-    throw error;
-  }
-  return 'passed';
-}
 
 function setup(environment: 'development' | 'production' = 'production') {
   const store = new TestMemoryStore(() => NOW);
