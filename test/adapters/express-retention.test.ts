@@ -6,40 +6,19 @@
  * forced full collections, over a real socket, with the decision still held.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import express5 from 'express';
 import express4 from 'express4';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expressShield, expressShieldBody } from '../../src/adapters/express.js';
 import { approov } from '../../src/attestation/approov.js';
 import type { Decision } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { rawRequest } from '../helpers/raw-http.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { collect, listenForTest } from '../helpers/retention.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 const AUTHORIZATION = 'Bearer alice';
-
-const servers: http.Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-/** Full collections across turns of the event loop (a WeakRef read in a job keeps its target until the job ends). */
-async function collect(): Promise<void> {
-  for (let i = 0; i < 4; i += 1) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-  }
-}
 
 const frameworks = [
   ['Express 5', express5],
@@ -61,9 +40,7 @@ describe.each(frameworks)('%s: a held decision does not keep its request alive',
       res.status(200).json({ ok: true });
     });
     const server = http.createServer(app);
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
+    const port = await listenForTest(server);
     const token = await attester.mint({ bindTo: AUTHORIZATION });
     const headers = { authorization: AUTHORIZATION, 'approov-token': token, 'content-type': 'application/json' };
 
