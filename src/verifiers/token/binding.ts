@@ -1,4 +1,6 @@
+import { parseContentDigest, type ParsedContentDigest } from '../../core/content-digest.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
+import type { VerifierContext } from '../../core/verifier.js';
 import type { TokenBindingOptions, TokenRouteOptions } from './options.js';
 
 /** The header a binding lists to bind the body: RFC 9530's digest of the content (see docs/content-digest.md). */
@@ -57,4 +59,18 @@ export function contentDigestBound(binding: TokenBindingOptions | false | undefi
     if (token && token.binding && token.binding.headers?.includes(CONTENT_DIGEST_HEADER)) return true;
   }
   return false;
+}
+
+const CONTENT_DIGEST_MEMO = 'token:content-digest';
+
+/**
+ * The request's `Content-Digest` value parsed once per request: the header stage checks its syntax, the body stage
+ * its digests against the body, on the same parse (kept on the request's memo with the value it was parsed from).
+ */
+export function contentDigestOf(ctx: VerifierContext, value: string): ParsedContentDigest {
+  const cached = ctx.memo.get(CONTENT_DIGEST_MEMO) as { value: string; parsed: ParsedContentDigest } | undefined;
+  if (cached !== undefined && cached.value === value) return cached.parsed;
+  const parsed = parseContentDigest(value);
+  ctx.memo.set(CONTENT_DIGEST_MEMO, { value, parsed });
+  return parsed;
 }

@@ -1,7 +1,7 @@
-import { contentDigestMatches, parseContentDigest } from '../../core/content-digest.js';
+import { contentDigestMatches } from '../../core/content-digest.js';
 import { headerValue } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
-import { CONTENT_DIGEST_HEADER, createBindingResolver } from './binding.js';
+import { CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { generic } from './generic-errors.js';
 
@@ -31,7 +31,7 @@ export function createTokenBodyDigestVerifier(options: ResolvedTokenOptions): Ve
   function verify(ctx: Parameters<Verifier['verify']>[0]): VerifierOutcome {
     const value = headerValue(ctx.request, CONTENT_DIGEST_HEADER);
     if (value === undefined || value === '') return mismatch('Content-Digest absent');
-    const parsed = parseContentDigest(value);
+    const parsed = contentDigestOf(ctx, value);
     if (!parsed.ok) return { outcome: 'deny', code: 'content_digest_invalid', detail: parsed.reason };
     const encoding = headerValue(ctx.request, 'content-encoding');
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {

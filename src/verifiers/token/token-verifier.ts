@@ -1,7 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
-import { parseContentDigest } from '../../core/content-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Attestation, CacheLookup, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
@@ -9,7 +8,7 @@ import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { importKeySource, type KeySource } from './key-source.js';
 import type { TokenRouteOptions } from './options.js';
-import { CONTENT_DIGEST_HEADER, createBindingResolver } from './binding.js';
+import { CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import { generic } from './generic-errors.js';
 
 /** Name of the token verifier in Decision results and per-route `verifiers` modes. */
@@ -164,7 +163,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
         return deny('token_binding_mismatch', 'content-digest bound only in adapter route options: list it in token.binding or the routes table', cache);
       }
       // Refused here, before the body is read; the body stage recomputes the digest (token-body-digest).
-      const parsed = parseContentDigest(headerValue(ctx.request, CONTENT_DIGEST_HEADER) as string);
+      const parsed = contentDigestOf(ctx, headerValue(ctx.request, CONTENT_DIGEST_HEADER) as string);
       if (!parsed.ok) return deny('content_digest_invalid', parsed.reason, cache);
     }
     const matched = verified.bindingMatched.get(binding.claim);
