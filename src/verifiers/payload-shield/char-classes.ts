@@ -70,11 +70,13 @@ const MASK_OF: Int32Array = (() => {
 })();
 
 /**
- * Every ASCII character whose MASK_OF entry is not 0 (the PAIR characters `-`, `.`, `/` included). Characters before
- * the first match add nothing to a mask, so the loop may start there. A single character class, no quantifier: the
- * regex engine scans it far faster than a JavaScript loop reads characters, which matters for long plain values.
+ * The run of characters whose MASK_OF entry is 0 (the complement of every classed ASCII character, the PAIR
+ * characters `-`, `.`, `/` included), read from the start (sticky): characters before the first classed one add
+ * nothing to a mask, so the loop may start where the run ends. One negated class under a greedy star cannot
+ * backtrack, and the regex engine scans it about three times faster than a JavaScript loop reads characters (and
+ * faster than searching for the class), which matters for long plain values.
  */
-const FIRST_CLASSED = /[\0\n\r!-*\-./:->@[-^`{-~]/;
+const UNCLASSED_RUN = /[^\0\n\r!-*\-./:->@[-^`{-~]*/y;
 
 /** Values shorter than this go straight to the loop: the regex call costs more than it skips. */
 const SCAN_FROM_LENGTH = 32;
@@ -85,8 +87,10 @@ export function charMask(s: string): number {
   const n = s.length;
   let from = 0;
   if (n >= SCAN_FROM_LENGTH) {
-    from = s.search(FIRST_CLASSED);
-    if (from === -1) return 0;
+    UNCLASSED_RUN.lastIndex = 0;
+    UNCLASSED_RUN.test(s);
+    from = UNCLASSED_RUN.lastIndex;
+    if (from === n) return 0;
   }
   for (let i = from; i < n; i++) {
     const c = s.charCodeAt(i);

@@ -82,7 +82,19 @@ export interface CompiledPayloadOptions {
   readonly lastHeaderVerdicts: Map<string, LastVerdict>;
   /** The last request path inspected with the full detector set, and its hits (traffic repeats a few routes). */
   readonly lastPathVerdict: { last: LastVerdict | undefined };
+  /**
+   * Body keys whose inspection as a key ran no detector and found nothing (no syntax, no encoding, not a pollution
+   * vector), mapped to their lower-case form: that outcome depends on the key's text and these options alone, and
+   * an API's bodies repeat the same keys, so a key found here skips the detector pass (budget, limits and custom
+   * rules still apply). Bounded: emptied when it reaches `QUIET_KEYS_MAX` entries; keys over
+   * `QUIET_KEY_MAX_LENGTH` characters are never added.
+   */
+  readonly quietBodyKeys: Map<string, string>;
 }
+
+/** Bounds of `quietBodyKeys`: at most this many keys of at most this length (a few hundred KiB at most). */
+export const QUIET_KEYS_MAX = 4096;
+export const QUIET_KEY_MAX_LENGTH = 64;
 
 /** A value and the hits every applicable detector found in it (before modes and exclusions, like `headerVerdicts`). */
 export interface LastVerdict {
@@ -133,5 +145,6 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     headerVerdicts: new LRUCache<string, readonly RuleHit[]>({ max: 1000 }),
     lastHeaderVerdicts: new Map(),
     lastPathVerdict: { last: undefined },
+    quietBodyKeys: new Map(),
   };
 }

@@ -3,7 +3,7 @@
  * detectors with anomaly scoring, exclusions, virtual patches and the per-request budget; and the verdict types.
  */
 import type { ShieldCode } from '../../core/codes.js';
-import { HEADER_CACHE_MAX_VALUE, type CompiledPayloadOptions } from './compile.js';
+import { HEADER_CACHE_MAX_VALUE, QUIET_KEY_MAX_LENGTH, QUIET_KEYS_MAX, type CompiledPayloadOptions } from './compile.js';
 import type { LimitViolation, PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
@@ -243,22 +243,44 @@ export class Inspection {
     return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
   }
 
-  /** Runs the detectors (or `detectors`) on one string. */
-  inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors): void {
-    if (this.done) return;
+  /**
+   * Counts one string against the inspection budget and the string-length limit; false (with the violation
+   * recorded) when it must not be inspected.
+   */
+  private admit(raw: string): boolean {
     this.bytes += raw.length;
-    if (this.bytes > this.limits.maxInspectBytes) return this.violate('maxInspectBytes');
+    if (this.bytes > this.limits.maxInspectBytes) {
+      this.violate('maxInspectBytes');
+      return false;
+    }
     // The time budget is checked between values (every 16th, and before any long one) once the request is past
     // CLOCK_FLOOR characters: below that the worst case is bounded anyway (milliseconds), and an ordinary request
     // must never be denied because a GC pause or a busy CPU stretched its microseconds. One value costs at most
     // what `maxStringLength` characters cost, so the overrun past the deadline is bounded too.
     if (this.bytes > CLOCK_FLOOR && (++this.sinceClock >= 16 || raw.length > CLOCK_EVERY_CHARS) && this.clockExpired()) {
-      return this.violate('maxInspectMillis');
+      this.violate('maxInspectMillis');
+      return false;
     }
-    if (raw.length > this.limits.maxStringLength) return this.violate('maxStringLength');
+    if (raw.length > this.limits.maxStringLength) {
+      this.violate('maxStringLength');
+      return false;
+    }
+    return true;
+  }
+
+  /** A body key in `quietBodyKeys`: only the budget, the limits and the custom rules apply (see there). */
+  private inspectQuietKey(raw: string): void {
+    if (!this.done && this.admit(raw)) this.applyCustomRules(raw, raw);
+  }
+
+  /** Runs the detectors (or `detectors`) on one string. */
+  inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors): void {
+    if (this.done || !this.admit(raw)) return;
+    let polluting = false;
     if (role === 'key' && this.options.prototypePollution) {
       // The schema exemption is only looked up for the rare key that is a pollution vector.
       const pollution = detectPollutionKey(raw);
+      if (pollution) polluting = true;
       if (pollution && !this.isSchemaPropertyName()) {
         this.record(pollution);
         if (this.done) return;
@@ -316,8 +338,23 @@ export class Inspection {
         memo?.remember(raw, kind, role, name, depth, found ?? NO_RULE_HITS);
         if (pathVerdict) pathVerdict.last = { raw, hits: found ?? NO_RULE_HITS };
       }
+    } else if (active.length === 0 && role === 'key' && kind === 'body' && !polluting && decoded === raw && detectors === this.options.detectors) {
+      this.rememberQuietKey(raw, name);
     }
-    for (const rule of custom) {
+    if (custom.length > 0) this.applyCustomRules(raw, decoded);
+  }
+
+  /** Adds a body key to `quietBodyKeys` (the caller established that no detector applied to it). */
+  private rememberQuietKey(raw: string, lower: string): void {
+    if (raw.length > QUIET_KEY_MAX_LENGTH) return;
+    const quiet = this.options.quietBodyKeys;
+    if (quiet.size >= QUIET_KEYS_MAX) quiet.clear();
+    quiet.set(raw, lower);
+  }
+
+  /** Virtual patches without a target: every inspected string, decoded and raw. */
+  private applyCustomRules(raw: string, decoded: string): void {
+    for (const rule of this.options.customRules) {
       if (!rule.route(this.method, this.path)) continue;
       if (rule.test(decoded) || (decoded !== raw && rule.test(raw))) {
         this.record({ ruleId: rule.id, category: 'custom', severity: rule.severity }, this.location(), rule.monitor);
@@ -380,8 +417,10 @@ export class Inspection {
       this.segments.push(key);
       this.keyValue = record[key];
       // Lower-cased once: it names the key's own inspection and the value below it.
-      const lowerKey = key.toLowerCase();
-      this.inspectString(key, kind, 'key', lowerKey);
+      const quietLower = kind === 'body' ? this.options.quietBodyKeys.get(key) : undefined;
+      const lowerKey = quietLower ?? key.toLowerCase();
+      if (quietLower !== undefined) this.inspectQuietKey(key);
+      else this.inspectString(key, kind, 'key', lowerKey);
       // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
       const parent = this.segments[this.segments.length - 2];
       if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, lowerKey)) {

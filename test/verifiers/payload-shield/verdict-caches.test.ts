@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compilePayloadOptions, inspectPayload } from '../../../src/verifiers/payload-shield/index.js';
+import { QUIET_KEY_MAX_LENGTH, QUIET_KEYS_MAX } from '../../../src/verifiers/payload-shield/compile.js';
 import { request } from './helpers.js';
+import { corpusAvailable, loadCorpus, toShieldRequest } from '../../bench/detection-corpus.js';
+import { generateBenignCorpus } from '../../bench/benign-corpus.js';
 
 const TRAVERSAL_PATH = '/files/..%2f..%2fetc%2fpasswd';
 
@@ -41,4 +44,84 @@ describe('last header verdict', () => {
     expect(actions).toEqual(['deny', 'deny', 'allow', 'deny']);
     expect(compiled.lastHeaderVerdicts.get('user-agent')?.raw).toBe("' or 1=1--");
   });
+});
+
+describe('quiet body keys', () => {
+  const body = { orderId: 'ord_1', customer: { Locale: 'en-GB' }, jsessionid: 'x' };
+
+  it('remembers keys no detector applied to, with their lower-case form', () => {
+    const compiled = compilePayloadOptions({});
+    expect(inspectPayload(request(), body, compiled).action).toBe('allow');
+    expect(compiled.quietBodyKeys.get('orderId')).toBe('orderid');
+    expect(compiled.quietBodyKeys.get('Locale')).toBe('locale');
+    // Keys with syntax, encodings or pollution vectors are inspected every time.
+    inspectPayload(request(), { 'a$where': 1, 'k%27': 2, constructor: { name: 'x' } }, compiled);
+    expect(compiled.quietBodyKeys.has('a$where')).toBe(false);
+    expect(compiled.quietBodyKeys.has('k%27')).toBe(false);
+    expect(compiled.quietBodyKeys.has('constructor')).toBe(false);
+  });
+
+  it('gives a key the same verdict before and after it is remembered, in every location', () => {
+    const compiled = compilePayloadOptions({});
+    const fresh = () => compilePayloadOptions({});
+    inspectPayload(request(), body, compiled);
+    expect(compiled.quietBodyKeys.has('jsessionid')).toBe(true);
+    // A session parameter name in the query is still a session-fixation signal: the cache is for body keys only.
+    const query = 'jsessionid=abc';
+    expect(inspectPayload(request({ query }), undefined, compiled).hits).toEqual(inspectPayload(request({ query }), undefined, fresh()).hits);
+    expect(inspectPayload(request({ query }), undefined, compiled).hits.map((h) => h.ruleId).length).toBeGreaterThan(0);
+    // A remembered key followed by an attack value still denies, at the same location.
+    const attack = { orderId: "' OR 1=1--" };
+    expect(inspectPayload(request(), attack, compiled)).toEqual(inspectPayload(request(), attack, fresh()));
+    expect(inspectPayload(request(), attack, compiled).action).toBe('deny');
+  });
+
+  it('still applies custom rules and the byte budget to a remembered key', () => {
+    const compiled = compilePayloadOptions({ virtualPatches: [{ id: 'no-legacy-field', match: /^legacyField$/ }] });
+    const first = inspectPayload(request(), { legacyField: 1 }, compiled);
+    expect(compiled.quietBodyKeys.has('legacyField')).toBe(true);
+    const second = inspectPayload(request(), { legacyField: 1 }, compiled);
+    expect(second).toEqual(first);
+    expect(second.action).toBe('deny');
+    // The path (10 characters) and eight 6-character keys fill a 58-character budget exactly; a ninth key exceeds it.
+    const tight = compilePayloadOptions({ limits: { maxInspectBytes: 58 } });
+    const bare = request({ headers: {} });
+    const keys = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`field${i}`, 1]));
+    expect(inspectPayload(bare, keys, tight).action).toBe('allow');
+    expect(inspectPayload(bare, keys, tight).action).toBe('allow');
+    const wide = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`field${i}`, 1]));
+    expect(inspectPayload(bare, wide, tight)).toMatchObject({ action: 'deny', code: 'payload_too_large' });
+    expect(tight.quietBodyKeys.has('field0')).toBe(true);
+  });
+
+  it('stays bounded', () => {
+    const compiled = compilePayloadOptions({});
+    for (let round = 0; round < 5; round++) {
+      const keys = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${round}_${i}`, 1]));
+      inspectPayload(request(), keys, compiled);
+    }
+    expect(compiled.quietBodyKeys.size).toBeGreaterThan(0);
+    expect(compiled.quietBodyKeys.size).toBeLessThanOrEqual(QUIET_KEYS_MAX);
+    inspectPayload(request(), { ['k'.repeat(QUIET_KEY_MAX_LENGTH + 1)]: 1 }, compiled);
+    expect(compiled.quietBodyKeys.has('k'.repeat(QUIET_KEY_MAX_LENGTH + 1))).toBe(false);
+  });
+});
+
+describe.skipIf(!corpusAvailable())('the caches across requests change no verdict', () => {
+  it('gives every dev-corpus record and generated benign request the verdict of a fresh inspector', () => {
+    const shared = compilePayloadOptions({});
+    const requests = [...loadCorpus(), ...generateBenignCorpus().filter((_, i) => i % 8 === 0)].map(toShieldRequest);
+    let compared = 0;
+    // Twice over: the second pass meets every key, header and path already remembered.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const req of requests) {
+        const warm = inspectPayload(req, req.body, shared);
+        const cold = inspectPayload(req, req.body, compilePayloadOptions({}));
+        expect(warm).toEqual(cold);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(2 * 9000);
+    expect(shared.quietBodyKeys.size).toBeGreaterThan(100);
+  }, 120_000);
 });
