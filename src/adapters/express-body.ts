@@ -92,6 +92,27 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
   };
 }
 
+/** Carries out a body-stage decision (module level: no closure per request on the synchronous path). */
+function settleBody(
+  shield: Shield,
+  req: ExpressBodyRequest,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+  request: ShieldRequest,
+  held: ReturnType<typeof holdUnparsedMultipart>,
+  decision: Decision,
+): void {
+  req.shield = decision;
+  if (decision.allowed) held?.release();
+  else held?.discard();
+  if (!decision.allowed) {
+    writeProblem(res, shield.respond(decision, request));
+    return;
+  }
+  if (shield.wantsOutcome(decision)) res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
+  next();
+}
+
 /** An Express middleware (Express 4 and 5), the same shape as `expressShield`'s. */
 export type ExpressBodyMiddleware = ExpressShieldMiddleware;
 
@@ -113,21 +134,9 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
     const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
-    const deferReport = hasRouteLevel(shield);
-    const settle = (decision: Decision): void => {
-      req.shield = decision;
-      if (decision.allowed) held?.release();
-      else held?.discard();
-      if (!decision.allowed) {
-        writeProblem(res, shield.respond(decision, request));
-        return;
-      }
-      if (shield.wantsOutcome(decision)) res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
-      next();
-    };
-    const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !deferReport });
-    if (decision instanceof Promise) decision.then(settle, next);
-    else settle(decision);
+    const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !hasRouteLevel(shield) });
+    if (decision instanceof Promise) decision.then((settled) => settleBody(shield, req, res, next, request, held, settled), next);
+    else settleBody(shield, req, res, next, request, held, decision);
   };
   return markBodyStage(middleware, shield);
 }

@@ -53,7 +53,8 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     }
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
-    // Made outside this function: a closure made here would share this call's context, which `settle` ties to req/res.
+    // Made outside this function: a closure made here would share this call's context, which the asynchronous
+    // path's callback ties to req/res.
     request.findRoute = routePatternFinder(req.app, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     const toRouteLevel =
@@ -66,38 +67,53 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     const reportedByGlobal = !global && previous !== undefined;
     // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
     const held = global ? undefined : holdUnparsedMultipart(req, request, shield.bodyLimitBytes);
-    const settle = (decision: Decision): void => {
-      if (decision.allowed) held?.release();
-      else held?.discard();
-      if (!decision.allowed) {
-        if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, path)) {
-          req[PENDING] = decision;
-          res.once('close', () => shield.notify(req.shield ?? decision, request));
-          next();
-          return;
-        }
-        req.shield = decision;
-        if (deferReport) shield.notify(decision, request);
-        writeProblem(res, shield.respond(decision, request));
-        return;
-      }
-      req.shield = decision;
-      if (deferReport) res.once('close', () => shield.notify(req.shield ?? decision, request));
-      if (shield.wantsOutcome(decision)) {
-        res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
-      }
-      next();
-    };
-    // Synchronous decisions (a token seen before) go on in the same tick: no promise per request.
+    // Synchronous decisions (a token seen before) go on in the same tick: no promise and no closure per request.
     const decision = shield.checkNow(request, routeOptions, {
       previous,
       stage: bodyLater ? 'headers' : 'all',
       notify: !deferReport && !reportedByGlobal,
     });
-    if (decision instanceof Promise) decision.then(settle, next);
-    else settle(decision);
+    if (decision instanceof Promise) decision.then((settled) => settle(shield, req, res, next, request, held, deferReport, settled), next);
+    else settle(shield, req, res, next, request, held, deferReport, decision);
   };
   return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
+}
+
+/**
+ * Carries a decision out: a held multipart body is released or discarded, a denial is answered (or, when a
+ * route-level middleware takes over the check, left pending for it), an allowed request goes on. Module level, so
+ * the synchronous path makes no closure per request.
+ */
+function settle(
+  shield: Shield,
+  req: PendingRequest,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+  request: ShieldRequest,
+  held: ReturnType<typeof holdUnparsedMultipart>,
+  deferReport: boolean,
+  decision: Decision,
+): void {
+  if (decision.allowed) held?.release();
+  else held?.discard();
+  if (!decision.allowed) {
+    if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
+      req[PENDING] = decision;
+      res.once('close', () => shield.notify(req.shield ?? decision, request));
+      next();
+      return;
+    }
+    req.shield = decision;
+    if (deferReport) shield.notify(decision, request);
+    writeProblem(res, shield.respond(decision, request));
+    return;
+  }
+  req.shield = decision;
+  if (deferReport) res.once('close', () => shield.notify(req.shield ?? decision, request));
+  if (shield.wantsOutcome(decision)) {
+    res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
+  }
+  next();
 }
 
 export type { Decision, RouteOptions, Shield };

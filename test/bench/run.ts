@@ -37,6 +37,7 @@ import type { PayloadTiming } from './servers/payload-timing.js';
 import { SCENARIOS, type Scenario } from './servers/scenarios.js';
 import type { ChildMessage, ParentMessage } from './servers/server.js';
 import { slug } from './servers/window-profiler.js';
+import { BENCH_SOURCE } from './servers/library.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -637,8 +638,8 @@ function topFunctions(file: string, limit: number): string {
 }
 
 /**
- * Share of the busy (non-idle) sampled time that belongs to the library's own code (`<root>/src/`): a sample counts
- * when the nearest frame on its stack that has a file URL outside Node's internals is in src/, so node:crypto
+ * Share of the busy (non-idle) sampled time that belongs to the library's own code (`<root>/dist/` or `src/`): a sample
+ * counts when the nearest frame on its stack that has a file URL outside Node's internals is in it, so node:crypto
  * called by the shield counts, and the framework code an adapter's `next()` runs does not. Work the shield causes
  * inside the framework (extra hooks, promise machinery) is not counted either: a lower bound of the shield's cost.
  */
@@ -650,7 +651,8 @@ function shieldShare(file: string): { shieldUs: number; busyUs: number } {
     byId.set(node.id, node);
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
-  const shieldUrl = `file://${ROOT}/src/`;
+  // The built package (the default) or the sources (BENCH_SOURCE=src).
+  const shieldUrls = [`file://${ROOT}/src/`, `file://${ROOT}/dist/`];
   const inShield = new Map<number, boolean>();
   const isShield = (id: number): boolean => {
     const known = inShield.get(id);
@@ -659,7 +661,7 @@ function shieldShare(file: string): { shieldUs: number; busyUs: number } {
     const up = parent.get(id);
     // Node internals (node:...) and native frames (no URL) belong to whoever called them.
     const userland = url.startsWith('file://');
-    const value = userland ? url.startsWith(shieldUrl) : up !== undefined && isShield(up);
+    const value = userland ? shieldUrls.some((prefix) => url.startsWith(prefix)) : up !== undefined && isShield(up);
     inShield.set(id, value);
     return value;
   };
@@ -712,7 +714,8 @@ async function main(): Promise<number> {
   log(
     `mobile-api-shield bench: node ${process.version}, ${os.cpus().length} cpu(s) ${os.cpus()[0]?.model ?? ''}; ` +
       `${scenarios.length} scenario(s) x ${options.rounds} round(s) x ${options.durationSec} s, warm-up ${options.warmupSec} s, ` +
-      `connections ${options.connections}, pipelining ${options.pipelining}${options.quick ? ' (quick)' : ''}`,
+      `connections ${options.connections}, pipelining ${options.pipelining}${options.quick ? ' (quick)' : ''}; ` +
+      `library from ${BENCH_SOURCE === 'dist' ? 'dist/ (the built package)' : 'src/ through tsx (BENCH_SOURCE=src)'}`,
   );
 
   const running: RunningScenario[] = [];
@@ -885,7 +888,7 @@ async function main(): Promise<number> {
       const share = shieldUs / Math.max(1, busyUs);
       const perRequest = summary ? ` = about ${fmt(share * summary.saturatedCpuUsPerRequest)} us of its ${fmt(summary.saturatedCpuUsPerRequest)} us/req (saturated)` : '';
       log(
-        `\ntop self time, ${path.relative(ROOT, file)}; src/ code on the stack in ${fmt(share * 100)}% of busy samples${perRequest}:\n` +
+        `\ntop self time, ${path.relative(ROOT, file)}; library code on the stack in ${fmt(share * 100)}% of busy samples${perRequest}:\n` +
           topFunctions(file, 25),
       );
     }

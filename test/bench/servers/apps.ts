@@ -9,9 +9,7 @@ import Koa from 'koa';
 import Router, { type RouterMiddleware } from '@koa/router';
 import fastify from 'fastify';
 import lightMyRequest from 'light-my-request';
-import { expressShield, expressShieldBody } from '../../../src/adapters/express.js';
-import { fastifyShield } from '../../../src/adapters/fastify.js';
-import { koaShield, koaShieldBody } from '../../../src/adapters/koa.js';
+import { expressEntry, fastifyEntry, koaEntry } from './library.js';
 import bodyParser from 'koa-bodyparser';
 import type { Decision } from '../../../src/shield.js';
 import type { Shield } from '../../../src/shield.js';
@@ -65,7 +63,7 @@ function injector(handler: http.RequestListener): BenchApp['inject'] {
 
 async function buildFastify(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
   const app = fastify({ logger: false, bodyLimit: BODY_LIMIT });
-  if (shield) await app.register(fastifyShield as never, { shield });
+  if (shield) await app.register(fastifyEntry.fastifyShield as never, { shield });
   const respond = route.respond ?? defaultRespond;
   app.route({
     method: route.method,
@@ -88,12 +86,12 @@ async function buildExpress(shield: Shield | undefined, route: BenchRoute): Prom
   const app = express();
   app.disable('x-powered-by');
   // The documented order: the shield before the body parser, its body stage after it.
-  if (shield) app.use(expressShield(shield) as unknown as express.RequestHandler);
+  if (shield) app.use(expressEntry.expressShield(shield) as unknown as express.RequestHandler);
   app.use(express.json({ limit: BODY_LIMIT }));
-  if (shield) app.use(expressShieldBody(shield) as unknown as express.RequestHandler);
+  if (shield) app.use(expressEntry.expressShieldBody(shield) as unknown as express.RequestHandler);
   const respond = route.respond ?? defaultRespond;
   const handlers: express.RequestHandler[] = [];
-  if (shield && route.shield !== undefined) handlers.push(expressShield(shield, route.shield) as unknown as express.RequestHandler);
+  if (shield && route.shield !== undefined) handlers.push(expressEntry.expressShield(shield, route.shield) as unknown as express.RequestHandler);
   handlers.push((req, res) => {
     const out = respond({ body: req.body, decision: req.shield });
     res.status(out.status).json(out.body);
@@ -107,12 +105,12 @@ async function buildExpress(shield: Shield | undefined, route: BenchRoute): Prom
 async function buildKoa(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
   const app = new Koa();
   const router = new Router();
-  if (shield) app.use(koaShield(shield) as unknown as Koa.Middleware);
+  if (shield) app.use(koaEntry.koaShield(shield) as unknown as Koa.Middleware);
   app.use(bodyParser({ jsonLimit: `${BODY_LIMIT}b` }) as unknown as Koa.Middleware);
-  if (shield) app.use(koaShieldBody(shield) as unknown as Koa.Middleware);
+  if (shield) app.use(koaEntry.koaShieldBody(shield) as unknown as Koa.Middleware);
   const respond = route.respond ?? defaultRespond;
   const stack: RouterMiddleware[] = [];
-  if (shield && route.shield !== undefined) stack.push(koaShield(shield, route.shield) as unknown as RouterMiddleware);
+  if (shield && route.shield !== undefined) stack.push(koaEntry.koaShield(shield, route.shield) as unknown as RouterMiddleware);
   stack.push((ctx) => {
     const out = respond({ body: (ctx.request as { body?: unknown }).body, decision: ctx.state.shield as Decision | undefined });
     ctx.status = out.status;

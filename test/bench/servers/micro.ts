@@ -9,8 +9,7 @@
  */
 import type { ShieldConfig } from '../../../src/core/config.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
-import { createShield } from '../../../src/shield.js';
-import { approov } from '../../../src/attestation/approov.js';
+import { lib } from './library.js';
 import { createTestAttester, type TestAttester } from '../../../src/testing/test-attester.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -52,7 +51,7 @@ export const MICRO_CASES: readonly MicroCase[] = [
   { name: 'core only (no verifiers)', config: () => ({}), distinctTokens: 1, calls: 200_000, warmup: 20_000, noToken: true },
   {
     name: 'approov token, cached, bound',
-    config: (secret) => ({ token: approov({ secret }) }),
+    config: (secret) => ({ token: lib.approov({ secret }) }),
     distinctTokens: 1,
     calls: 200_000,
     warmup: 20_000,
@@ -60,21 +59,21 @@ export const MICRO_CASES: readonly MicroCase[] = [
   {
     // onDecision set: per-verifier timings on (one clock read per verifier that runs, plus one).
     name: 'approov token, cached, bound, onDecision',
-    config: (secret) => ({ token: approov({ secret }), onDecision: () => {} }),
+    config: (secret) => ({ token: lib.approov({ secret }), onDecision: () => {} }),
     distinctTokens: 1,
     calls: 200_000,
     warmup: 20_000,
   },
   {
     name: 'approov token, cached, no binding',
-    config: (secret) => ({ token: approov({ secret, binding: false }) }),
+    config: (secret) => ({ token: lib.approov({ secret, binding: false }) }),
     distinctTokens: 1,
     calls: 200_000,
     warmup: 20_000,
   },
   {
     name: 'approov token, never seen (full HS256 verify)',
-    config: (secret) => ({ token: approov({ secret }) }),
+    config: (secret) => ({ token: lib.approov({ secret }) }),
     distinctTokens: 12_000,
     calls: 10_000,
     warmup: 2_000,
@@ -116,7 +115,7 @@ async function mintPool(attester: TestAttester, count: number): Promise<string[]
 }
 
 async function runCase(c: MicroCase, secret: string, attester: TestAttester, profiler: WindowProfiler | undefined): Promise<MicroResult> {
-  const shield = createShield(c.config(secret));
+  const shield = lib.createShield(c.config(secret));
   const tokens = c.noToken ? [] : await mintPool(attester, c.distinctTokens);
   const body = JSON.parse(orderBody(300)) as unknown;
   let next = 0;

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ShieldRequest } from '../../../src/core/request.js';
-import { createShield } from '../../../src/shield.js';
+import { lib } from './library.js';
 import { corpusAvailable, loadCorpus, toShieldRequest } from '../detection-corpus.js';
 
 /** What the payload timing reports. */
@@ -53,7 +53,7 @@ export const MOBILE_HEADERS: Readonly<Record<string, string>> = {
 
 /** Times the payload shield; `scale` shrinks the sample count for quick runs. */
 export async function measurePayload(scale: number): Promise<PayloadTiming> {
-  const shield = createShield({ payload: {} });
+  const shield = lib.createShield({ payload: {} });
   const body: unknown = JSON.parse(MOBILE_ORDER_1KB);
   const request = (): ShieldRequest => ({ method: 'POST', path: '/v1/orders', ip: '127.0.0.1', query: '', headers: MOBILE_HEADERS, body });
   const n = Math.max(500, Math.round(10_000 * scale));

@@ -7,8 +7,7 @@
  * the shield config and the route), so everything in a row must be deterministic given the same `BenchEnv`.
  */
 import { Redis } from 'ioredis';
-import { approov } from '../../../src/attestation/approov.js';
-import { RedisStore } from '../../../src/stores/redis.js';
+import { lib, redisEntry } from './library.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
 import type { Decision } from '../../../src/shield.js';
 import type { RouteOptions } from '../../../src/shield.js';
@@ -102,7 +101,7 @@ const ORDER_ROUTE: BenchRoute = { method: 'POST', path: '/v1/orders' };
 const SAME_TOKEN: BenchClient = { body: BODY_300, authorization: BENCH_AUTHORIZATION, token: 'same' };
 
 /** HS256 Approov-style token with binding of `pay` to the Authorization header (the preset's defaults). */
-const approovShield = (env: BenchEnv): ShieldConfig => ({ token: approov({ secret: env.secret }) });
+const approovShield = (env: BenchEnv): ShieldConfig => ({ token: lib.approov({ secret: env.secret }) });
 
 /** The foundation's rows: the token verifier (HS256 + binding) on each framework. */
 const FOUNDATION: readonly Scenario[] = [
@@ -221,7 +220,7 @@ const LATER_SECTIONS: readonly Scenario[] = [
     baseline: 'fastify login',
     shieldConfig: (env) => {
       const client = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
-      const store = new RedisStore({ client, prefix: `${env.keyPrefix}cred:` });
+      const store = new redisEntry.RedisStore({ client, prefix: `${env.keyPrefix}cred:` });
       redisClients.set(store, client);
       return { ...approovShield(env), store, credentials: BENCH_CREDENTIALS };
     },

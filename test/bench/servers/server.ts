@@ -13,7 +13,7 @@
  *   parent → child  { type: 'exit' }                               closes the server and exits
  * The child also exits when the IPC channel closes (the runner died), so no server outlives the run.
  */
-import { createShield } from '../../../src/shield.js';
+import { lib } from './library.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
 import path from 'node:path';
 import { buildApp, type BenchApp, type InjectRequest } from './apps.js';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     if (!scenario.shieldConfig) throw new Error(`scenario "${name}" is shielded but has no shieldConfig`);
     config = await scenario.shieldConfig(env);
   }
-  const shield = config ? createShield(config) : undefined;
+  const shield = config ? lib.createShield(config) : undefined;
   const app: BenchApp = await buildApp(scenario.framework, shield, scenario.route);
 
   // Counting 'request' events costs the same on every row; it is how the window's request count is known
