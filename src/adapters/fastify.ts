@@ -201,9 +201,14 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     afterHeaders(req, reply, request, decision, done);
   }
 
-  if (shield.hasOutcomeListeners) app.addHook('onResponse', (async (req: FastifyLikeRequest, reply: FastifyLikeReply) => {
+  // Callback-style too: a request no verifier wants the outcome of (every route but the login ones) makes no promise.
+  if (shield.hasOutcomeListeners) app.addHook('onResponse', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
     const decision = req.shield;
-    if (decision !== undefined && shield.wantsOutcome(decision)) await shield.reportOutcome(decision, reply.statusCode);
+    if (decision === undefined || !shield.wantsOutcome(decision)) {
+      done();
+      return;
+    }
+    shield.reportOutcome(decision, reply.statusCode).then(() => done(), done);
   }) as never);
 
   done();

@@ -311,6 +311,12 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     return found;
   }
 
+  /** `listeners(session).length > 0` without the array: asked once per request by the adapters. */
+  function hasListener(session: Session): boolean {
+    for (let i = 0; i < verifiers.length; i++) if ((verifiers[i] as Verifier).onResponse && session.outcomes[i] !== undefined) return true;
+    return false;
+  }
+
   const hasOutcomeListeners = verifiers.some((v) => v.onResponse !== undefined);
   const self: Shield = {
     config: resolved,
@@ -348,7 +354,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     wantsOutcome(decision) {
       if (!hasOutcomeListeners) return false;
       const session = ShieldDecision.sessionOf(decision);
-      return session !== undefined && !session.outcomeTaken && listeners(session).length > 0;
+      return session !== undefined && !session.outcomeTaken && hasListener(session);
     },
   };
   for (const [key, api] of apis) {
