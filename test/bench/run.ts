@@ -447,7 +447,7 @@ interface ScenarioSummary {
   readonly saturatedCpuUsPerRequest: number;
   /** Median over rounds of (this round's req/s ÷ the baseline's req/s in the same round). */
   readonly ratioToBaseline: number | undefined;
-  /** cpuUsPerRequest minus the baseline's. */
+  /** Median over rounds of (this round's CPU µs per request minus the baseline's in the same round). */
   readonly addedCpuUsPerRequest: number | undefined;
   readonly tokenPoolWrapped: boolean | undefined;
   readonly rounds: readonly RoundResult[];
@@ -475,7 +475,11 @@ function summarize(running: readonly RunningScenario[], results: Map<string, Rou
     let added: number | undefined;
     if (base && base.length === rounds.length && rounds.length > 0) {
       ratio = median(rounds.map((r, i) => r.reqPerSec / base[i]!.reqPerSec));
-      added = cpu - pooledCpu(base);
+      // Paired by round, like the ratio: a round the machine slowed for both rows cancels out, and one bad round
+      // (another process waking up in one window) moves the median less than it moves a pooled mean.
+      const fixed = fixedRun(rounds) && fixedRun(base);
+      const roundCpu = (r: RoundResult): number => (fixed ? r.fixedRate!.cpuUsPerRequest : r.cpuUsPerRequest);
+      added = median(rounds.map((r, i) => roundCpu(r) - roundCpu(base[i]!)));
     }
     return {
       name: scenario.name,
