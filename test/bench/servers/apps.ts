@@ -57,12 +57,20 @@ function closer(server: http.Server): () => Promise<void> {
     });
 }
 
+/** Spins on the clock for `us` µs (see `BenchRoute.spinUs`). */
+function spin(us: number): void {
+  const until = process.hrtime.bigint() + BigInt(Math.round(us * 1000));
+  while (process.hrtime.bigint() < until);
+}
+
 function injector(handler: http.RequestListener): BenchApp['inject'] {
   return async (request) => (await lightMyRequest(handler, request)).statusCode;
 }
 
 async function buildFastify(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
   const app = fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  const spinUs = route.spinUs;
+  if (spinUs !== undefined) app.addHook('onRequest', (_req, _reply, done) => (spin(spinUs), done()));
   if (shield) await app.register(fastifyEntry.fastifyShield as never, { shield });
   const respond = route.respond ?? defaultRespond;
   app.route({
@@ -85,6 +93,8 @@ async function buildFastify(shield: Shield | undefined, route: BenchRoute): Prom
 async function buildExpress(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
   const app = express();
   app.disable('x-powered-by');
+  const spinUs = route.spinUs;
+  if (spinUs !== undefined) app.use((_req, _res, next) => (spin(spinUs), next()));
   // The documented order: the shield before the body parser, its body stage after it.
   if (shield) app.use(expressEntry.expressShield(shield) as unknown as express.RequestHandler);
   app.use(express.json({ limit: BODY_LIMIT }));
@@ -105,6 +115,8 @@ async function buildExpress(shield: Shield | undefined, route: BenchRoute): Prom
 async function buildKoa(shield: Shield | undefined, route: BenchRoute): Promise<BenchApp> {
   const app = new Koa();
   const router = new Router();
+  const spinUs = route.spinUs;
+  if (spinUs !== undefined) app.use((_ctx, next) => (spin(spinUs), next()));
   if (shield) app.use(koaEntry.koaShield(shield) as unknown as Koa.Middleware);
   app.use(bodyParser({ jsonLimit: `${BODY_LIMIT}b` }) as unknown as Koa.Middleware);
   if (shield) app.use(koaEntry.koaShieldBody(shield) as unknown as Koa.Middleware);

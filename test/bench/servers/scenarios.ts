@@ -39,6 +39,11 @@ export interface BenchRoute {
   readonly shield?: RouteOptions | false;
   /** The handler's answer; the default echoes a small order confirmation (status 200). */
   readonly respond?: (input: BenchHandlerInput) => { status: number; body: unknown };
+  /**
+   * A first hook (Fastify `onRequest`, Express/Koa middleware) that does nothing but spin on the clock for this many
+   * µs: a reference row for what that much per-request work of any kind costs over HTTP on the machine at hand.
+   */
+  readonly spinUs?: number;
 }
 
 /** What autocannon sends to a scenario's server. */
@@ -184,6 +189,16 @@ const LATER_SECTIONS: readonly Scenario[] = [
     baseline: 'fastify 1KB',
     shieldConfig: (env) => ({ ...approovShield(env), payload: { contentTypes: ['application/json'] } }),
     route: ORDER_ROUTE,
+    client: { ...SAME_TOKEN, body: BODY_1K },
+  },
+  {
+    // Reference, not the shield: bare Fastify plus 5 µs of pure CPU per request (about what the full shield's check
+    // costs in the micro-benchmark), so the full shield's ratio can be read against what any 5 µs costs here.
+    name: 'fastify 1KB + 5us hook',
+    framework: 'fastify',
+    shielded: false,
+    baseline: 'fastify 1KB',
+    route: { ...ORDER_ROUTE, spinUs: 5 },
     client: { ...SAME_TOKEN, body: BODY_1K },
   },
   {
