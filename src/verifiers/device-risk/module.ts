@@ -15,7 +15,9 @@ export const deviceModule = defineVerifierModule<ResolvedDeviceRiskOptions>({
     Object.values({ ...DEVICE_HEADERS, ...config.headers }).filter((h): h is string => typeof h === 'string'),
   create: (config, { store }) => [
     createDeviceRiskVerifier(config, { store }),
-    // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived.
-    createDeviceBodyBindingVerifier(config),
+    // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived. Only
+    // per-request proofs (Play Integrity, App Attest assertions) cover a body: without them it could never apply,
+    // and leaving it out spares every request the body stage and the raw-body capture it would ask adapters for.
+    ...(config.playIntegrity !== undefined || config.appAttest !== undefined ? [createDeviceBodyBindingVerifier(config)] : []),
   ],
 });

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { VerifierContext } from '../../../src/core/verifier.js';
 import { createDeviceBodyBindingVerifier } from '../../../src/verifiers/device-risk/body-binding.js';
+import { createShield } from '../../../src/shield.js';
 
-const verifier = createDeviceBodyBindingVerifier({
-  playIntegrity: { packageName: 'com.example', decoder: async () => ({}) as never },
-});
+const OPTIONS = { playIntegrity: { packageName: 'com.example', decoder: async () => ({}) as never } };
+const verifier = createDeviceBodyBindingVerifier(OPTIONS);
 const sha = (b: string) => createHash('sha256').update(b).digest('base64url');
 
 function ctx(headers: Record<string, string>, raw: Buffer | undefined): VerifierContext {
@@ -43,5 +43,26 @@ describe('device body binding', () => {
   });
   it('a body the shield never saw (parsed before it) is refused, not trusted', () => {
     expect(outcome(ctx({ ...proof, 'content-length': '7', 'x-shield-body-sha256': sha('{"a":1}') }, undefined)).code).toBe('device_untrusted');
+  });
+});
+
+describe('when the body binding is part of the shield', () => {
+  const request = { method: 'POST', path: '/orders', headers: { 'x-play-integrity': 'token', 'content-length': '10' }, ip: '127.0.0.1', query: '' };
+
+  it('is left out when no per-request proof is configured: no body stage, no raw-body capture', () => {
+    const shield = createShield({ device: { tokenClaims: { signals: { rooted: 'rooted' } } } });
+    expect(shield.hasBodyStage).toBe(false);
+    expect(shield.mayNeedRawBody).toBe(false);
+    expect(shield.needsRawBody(request)).toBe(false);
+  });
+
+  it('is there with Play Integrity or App Attest, for the requests that carry a proof', () => {
+    for (const device of [{ playIntegrity: OPTIONS.playIntegrity }, { appAttest: { teamId: 'TEAMID1234', bundleId: 'com.example.app', environment: 'production' as const } }]) {
+      const shield = createShield({ device });
+      expect(shield.hasBodyStage).toBe(true);
+      expect(shield.mayNeedRawBody).toBe(true);
+      expect(shield.needsRawBody({ ...request, headers: { 'content-length': '10' } })).toBe(false);
+    }
+    expect(createShield({ device: { playIntegrity: OPTIONS.playIntegrity } }).needsRawBody(request)).toBe(true);
   });
 });
