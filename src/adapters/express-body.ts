@@ -92,10 +92,14 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
   };
 }
 
-/** Carries out a body-stage decision (module level: no closure per request on the synchronous path). */
-function settleBody(
+/**
+ * Carries a decision out (both Express middlewares): the decision goes on `req.shield`, a held multipart body is
+ * released or discarded, a denial is answered, an allowed request goes on. Module level: no closure per request on
+ * the synchronous path.
+ */
+export function settleExpressDecision(
   shield: Shield,
-  req: ExpressBodyRequest,
+  req: { shield?: Decision },
   res: ServerResponse,
   next: (error?: unknown) => void,
   request: ShieldRequest,
@@ -135,8 +139,8 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !hasRouteLevel(shield) });
-    if (decision instanceof Promise) decision.then((settled) => settleBody(shield, req, res, next, request, held, settled), next);
-    else settleBody(shield, req, res, next, request, held, decision);
+    if (decision instanceof Promise) decision.then((settled) => settleExpressDecision(shield, req, res, next, request, held, settled), next);
+    else settleExpressDecision(shield, req, res, next, request, held, decision);
   };
   return markBodyStage(middleware, shield);
 }

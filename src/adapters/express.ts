@@ -4,7 +4,7 @@ import type { ShieldRequest } from '../core/request.js';
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import type { ExpressLikeRequest, ExpressShieldMiddleware } from './express-request.js';
 import { routeHandsCheckToRouteLevel, routePatternFinder } from './express-lookahead.js';
-import { expressBodyStageMounted, expressRequestView } from './express-body.js';
+import { expressBodyStageMounted, expressRequestView, settleExpressDecision } from './express-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
@@ -80,9 +80,10 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
 }
 
 /**
- * Carries a decision out: a held multipart body is released or discarded, a denial is answered (or, when a
- * route-level middleware takes over the check, left pending for it), an allowed request goes on. Module level, so
- * the synchronous path makes no closure per request.
+ * Carries a decision out. A global check whose report is deferred (a route-level middleware exists) either leaves a
+ * denial pending for the route-level middleware that takes the check over, or reports when the response closes;
+ * the rest is what the body stage does too (`settleExpressDecision`). Module level, so the synchronous path makes no
+ * closure per request.
  */
 function settle(
   shield: Shield,
@@ -94,26 +95,18 @@ function settle(
   deferReport: boolean,
   decision: Decision,
 ): void {
-  if (decision.allowed) held?.release();
-  else held?.discard();
-  if (!decision.allowed) {
-    if (deferReport && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
+  if (deferReport) {
+    if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
+      held?.discard();
       req[PENDING] = decision;
       res.once('close', () => shield.notify(req.shield ?? decision, request));
       next();
       return;
     }
-    req.shield = decision;
-    if (deferReport) shield.notify(decision, request);
-    writeProblem(res, shield.respond(decision, request));
-    return;
+    if (decision.allowed) res.once('close', () => shield.notify(req.shield ?? decision, request));
+    else shield.notify(decision, request);
   }
-  req.shield = decision;
-  if (deferReport) res.once('close', () => shield.notify(req.shield ?? decision, request));
-  if (shield.wantsOutcome(decision)) {
-    res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
-  }
-  next();
+  settleExpressDecision(shield, req, res, next, request, held, decision);
 }
 
 export type { Decision, RouteOptions, Shield };
