@@ -229,7 +229,19 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
   const parseCache = new LRUCache<string, ParsedAddress | false>({ max: 4096 });
   const keyCache = new LRUCache<string, string>({ max: 4096 });
 
+  // The last address parsed, in front of the cache: behind a load balancer every request has the same peer.
+  let lastRaw: string | undefined;
+  let lastParsed: ParsedAddress | undefined;
+
   function parse(raw: string): ParsedAddress | undefined {
+    if (raw === lastRaw) return lastParsed;
+    const parsed = parseUncached(raw);
+    lastRaw = raw;
+    lastParsed = parsed;
+    return parsed;
+  }
+
+  function parseUncached(raw: string): ParsedAddress | undefined {
     const cached = parseCache.get(raw);
     if (cached !== undefined) return cached === false ? undefined : cached;
     let result: ParsedAddress | false = false;

@@ -303,3 +303,25 @@ describe("trustProxy: 'framework'", () => {
     expect(clientIpOptionsSchema.safeParse({ trustProxy: 'frameworks' }).success).toBe(false);
   });
 });
+
+describe('createClientIpResolver: the last parsed address is remembered', () => {
+  it('answers each address as a fresh resolver would, whatever came before it', () => {
+    const inputs = ['10.0.0.1', '10.0.0.1', '::ffff:10.0.0.2', 'garbage', '10.0.0.1', '2001:DB8::1', '2001:db8::1', '', '10.0.0.1'];
+    const warm = createClientIpResolver({ trustProxy: ['10.0.0.0/8'] });
+    const headers = { 'x-forwarded-for': '203.0.113.7' };
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...inputs), { maxLength: 30 }), (sequence) => {
+        for (const ip of sequence) {
+          const cold = createClientIpResolver({ trustProxy: ['10.0.0.0/8'] });
+          expect(warm.resolve(ip, headers)).toEqual(cold.resolve(ip, headers));
+          expect(warm.resolve(ip, {})).toEqual(cold.resolve(ip, {}));
+          expect(warm.aggregationKey(ip)).toBe(cold.aggregationKey(ip));
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(warm.resolve('10.0.0.1', headers)).toEqual({ ip: '203.0.113.7', fromTrustedProxy: true });
+    expect(warm.resolve('::ffff:10.0.0.2', {})).toEqual({ ip: '10.0.0.2', fromTrustedProxy: false });
+    expect(warm.resolve('garbage', headers)).toEqual({ ip: 'garbage', fromTrustedProxy: false });
+  });
+});
