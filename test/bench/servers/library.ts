@@ -1,6 +1,6 @@
 /**
- * The library the bench measures. By default the built package (`dist/`, what `npm install` gives users), built by
- * the runner before the first child starts; `BENCH_SOURCE=src` measures the TypeScript sources through tsx instead
+ * The library the bench measures. By default the built package (`dist/`, what `npm install` gives users), which
+ * `npm run bench` builds before the run; `BENCH_SOURCE=src` measures the TypeScript sources through tsx instead
  * (profiles then name `src/` files). The two differ by more than file names: tsx compiles with esbuild's
  * `keepNames`, which wraps every named function expression in a `__name()` call, so each closure the shield makes
  * per request also pays an `Object.defineProperty` in the sources and not in the package.
