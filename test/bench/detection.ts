@@ -18,7 +18,7 @@ import {
 } from '../../src/verifiers/payload-shield/index.js';
 import { BENIGN_SEED, generateBenignCorpus, splitHalf, type Half } from './benign-corpus.js';
 import { corpusAvailable, CORPUS_PATH, loadCorpus, splitKey, tally, toShieldRequest } from './detection-corpus.js';
-import { MOBILE_HEADERS, MOBILE_ORDER_1KB } from './servers/payload-timing.js';
+import { MOBILE_HEADERS, MOBILE_ORDER_1KB } from './servers/mobile-order.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

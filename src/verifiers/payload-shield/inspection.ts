@@ -12,7 +12,7 @@ import { detectPollutionKey } from './prototype-pollution.js';
 import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
 import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
-import { COMMAND_LINE_WORDS, firstWord } from './cmdi-command-line.js';
+import { startsWithCommandWord } from './cmdi-command-line.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
 import { isSchemaPropertyName } from './json-schema-names.js';
 import { MEMO_MIN_LENGTH, ValueMemo } from './value-memo.js';
@@ -103,33 +103,6 @@ function isUrlParam(name: string): boolean {
   }
   return answer;
 }
-
-/** True when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). */
-function startsWithCommandWord(raw: string): boolean {
-  if (raw.length < 6) return false;
-  // Most values start with a character no command word starts with: decide those without allocating. Only an ASCII
-  // first character is decided here; anything else (which `toLowerCase` might fold to ASCII) takes the full path.
-  let i = 0;
-  while (i < raw.length && (raw.charCodeAt(i) === 32 || raw.charCodeAt(i) === 9)) i++;
-  const c = raw.charCodeAt(i);
-  if (c < 128 && COMMAND_WORD_START[c] === 0) return false;
-  return COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
-}
-
-/**
- * ASCII characters (either case) a word of COMMAND_LINE_WORDS starts with. `firstWord` skips spaces and tabs, then
- * reads `[a-z0-9.]`: a value whose first other character is not in here (or is outside that class, giving an empty
- * word, which is not in the set) cannot start with a command word.
- */
-const COMMAND_WORD_START: Uint8Array = (() => {
-  const table = new Uint8Array(128);
-  for (const word of COMMAND_LINE_WORDS) {
-    const c = word.charCodeAt(0);
-    table[c] = 1;
-    if (c >= 97 && c <= 122) table[c - 32] = 1;
-  }
-  return table;
-})();
 
 export function limitDeny(v: LimitViolation): PayloadVerdict {
   return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
