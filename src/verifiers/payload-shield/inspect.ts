@@ -144,15 +144,15 @@ function inspectValues(
       continue;
     }
     if ((options.inspectAllHeaders || options.headers.has(name)) && !options.ignoredHeaders.has(name)) {
-      inspection.at('header', [name]).inspectString(value, 'header', 'value', name);
+      inspection.at('header', name).inspectString(value, 'header', 'value', name);
     } else if (options.scanAllHeadersForLookups && value.indexOf('${') !== -1) {
-      inspection.at('header', [name]).inspectString(value, 'header', 'value', name, HEADER_ONLY_DETECTORS);
+      inspection.at('header', name).inspectString(value, 'header', 'value', name, HEADER_ONLY_DETECTORS);
     }
   }
   if (cookies) {
     for (const name in cookies) {
       if (inspection.done) break;
-      inspection.at('cookie', [name]).inspectString(name, 'cookie', 'key', name.toLowerCase());
+      inspection.at('cookie', name).inspectString(name, 'cookie', 'key', name.toLowerCase());
       if (!inspection.done) inspection.inspectString(cookies[name]!, 'cookie', 'value', name.toLowerCase());
     }
   }

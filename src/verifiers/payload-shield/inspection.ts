@@ -406,10 +406,11 @@ export class Inspection {
   }
 
   /** Sets the location root (`body`, `query`...) for the values inspected next. */
-  at(root: string, segments: readonly PathSegment[] = []): this {
+  at(root: string, segment?: PathSegment): this {
     this.root = root;
     this.segments.length = 0;
-    this.segments.push(...segments);
+    // One segment at most (a header or cookie name), passed alone: no array per header per request.
+    if (segment !== undefined) this.segments.push(segment);
     return this;
   }
 }
