@@ -15,6 +15,8 @@ import { generic } from './generic-errors.js';
 export const TOKEN_VERIFIER = 'token';
 
 interface VerifiedToken {
+  /** The whole token: the cache is keyed by its tail (see `cacheKey`), so a hit is confirmed against this. */
+  readonly token: string;
   readonly attestation: Attestation;
   /** Decoded binding claims, by claim name, filled on first use (the claims never change for a token). */
   readonly bindingDigests: Map<string, Buffer | null>;
@@ -29,6 +31,12 @@ interface VerifiedToken {
   readonly usableUntil: number;
   readonly generation: unknown;
 }
+
+/** Characters of a token's end that key the verified-token cache: 192 bits of its signature in base64url. */
+const CACHE_KEY_CHARS = 32;
+
+/** The verified-token cache key of a token: its last characters (a slice, not a copy; see the cache). */
+const cacheKey = (token: string): string => (token.length > CACHE_KEY_CHARS ? token.slice(-CACHE_KEY_CHARS) : token);
 
 /** A pass says whether the verified-token cache answered (`cache` on the result, for hit-rate metrics). */
 const PASS_HIT: VerifierOutcome = Object.freeze({ outcome: 'pass', cache: 'hit' });
@@ -85,6 +93,10 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     requiredClaims: options.requiredClaims,
     ...(options.typ !== undefined ? { typ: options.typ } : {}),
   };
+  // Keyed by the token's last characters (its signature), not the whole token: a header value is a new string on
+  // every request, and hashing all of a JWS (hundreds of characters) for the lookup cost more than the rest of a
+  // cached check. A hit counts only when the stored token equals the presented one, so a token that merely ends
+  // like a verified one (a copied signature) is a miss and is verified in full.
   const cache =
     options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
   const replayStore = typeof options.replay === 'object' && options.replay.store ? options.replay.store : deps.store;
@@ -128,6 +140,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       usableUntil = Math.min(usableUntil, (payload.iat + maxTokenAgeSec + clockToleranceSec) * 1000);
     }
     const verified: VerifiedToken = {
+      token,
       attestation: Object.freeze({ provider, claims: Object.freeze(payload) }),
       bindingDigests: new Map(),
       bindingMatched: new Map(),
@@ -138,7 +151,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     // A token with nbf in the future never reaches here; one without exp is cached only briefly.
     if (cache) {
       const ttl = Number.isFinite(usableUntil) ? Math.floor(usableUntil - now) : 60_000;
-      if (ttl > 0) cache.set(token, verified, { ttl: Math.min(ttl, 3_600_000) });
+      if (ttl > 0) cache.set(cacheKey(token), verified, { ttl: Math.min(ttl, 3_600_000) });
     }
     return verified;
   }
@@ -213,8 +226,8 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     if (token === undefined) return MISSING;
     if (token === null) return deny('token_invalid', 'malformed token header');
     // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
-    const cached = cache?.get(token);
-    if (cached !== undefined && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
+    const cached = cache?.get(cacheKey(token));
+    if (cached !== undefined && cached.token === token && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
       return afterVerification(ctx, cached, token, 'hit');
     }
     // Everything from here is a cache miss (with the cache off, every presented token is one).

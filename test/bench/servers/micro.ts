@@ -119,13 +119,18 @@ async function runCase(c: MicroCase, secret: string, attester: TestAttester, pro
   const tokens = c.noToken ? [] : await mintPool(attester, c.distinctTokens);
   const body = JSON.parse(orderBody(300)) as unknown;
   let next = 0;
+  // An HTTP parser hands over each header value as a new string: one whose hash V8 has not computed yet. Reusing
+  // one string object would let every lookup keyed by it (the verified-token cache) skip that work, which no
+  // server request does; so the header values are copied per call (about 0.1 µs, in every case alike).
+  const tokenBytes = tokens.map((t) => Buffer.from(t, 'latin1'));
+  const authorizationBytes = Buffer.from(BENCH_AUTHORIZATION, 'latin1');
   const requestFor = (): ShieldRequest => {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      authorization: BENCH_AUTHORIZATION,
+      authorization: authorizationBytes.toString('latin1'),
     };
     if (!c.noToken) {
-      headers['approov-token'] = tokens[c.distinctTokens === 1 ? 0 : next % tokens.length]!;
+      headers['approov-token'] = tokenBytes[c.distinctTokens === 1 ? 0 : next % tokens.length]!.toString('latin1');
       next += 1;
     }
     return { method: 'POST', path: '/v1/orders', headers, ip: '127.0.0.1', query: '', body };

@@ -48,6 +48,25 @@ describe('token verifier: cache lookup on the result', () => {
     expect((await shield.check(requestWith(token))).results[0]).toMatchObject({ code: 'token_replayed', cache: 'hit' });
   });
 
+  it('the cache is keyed by the end of a token, but only the whole token hits: a copied signature is verified', async () => {
+    const shield = createShield({ token: approov({ secret: attester.secret! }) });
+    const token = await attester.mint({ bindTo: AUTH, claims: { tier: 'basic' } });
+    expect((await shield.check(requestWith(token))).results[0]).toMatchObject({ outcome: 'pass', cache: 'miss' });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const upgraded = Buffer.from(JSON.stringify({ ...claims, tier: 'gold' })).toString('base64url');
+    // Same signature (so the same cache key), another payload, another header: each is a miss that fails verification.
+    for (const forged of [`${header}.${upgraded}.${signature}`, `${header}X.${payload}.${signature}`, `.${payload}.${signature}`]) {
+      const decision = await shield.check(requestWith(forged));
+      expect(decision.allowed).toBe(false);
+      expect(decision.results[0]).toMatchObject({ code: 'token_invalid', cache: 'miss' });
+    }
+    // The genuine token is still cached.
+    const again = await shield.check(requestWith(token));
+    expect(again.results[0]).toMatchObject({ outcome: 'pass', cache: 'hit' });
+    expect(again.attestation?.claims).toMatchObject({ tier: 'basic' });
+  });
+
   it('with the cache off every presented token is a miss', async () => {
     const shield = createShield({ token: { ...approov({ secret: attester.secret! }), verifiedCacheSize: 0 } });
     const token = await attester.mint({ bindTo: AUTH });
