@@ -3,19 +3,12 @@
  * a single-use token used on A is refused on B, a lockout reached through A holds on B, and a burst of concurrent
  * wrong guesses split across both lets at most the limit reach the password check (reserve-then-settle counting).
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, describe } from 'vitest';
-import { deletePrefix } from '../stores/redis-helpers.js';
+import { describe } from 'vitest';
+import { redisForTestFile } from '../stores/redis-helpers.js';
 import { twoInstanceSuite } from './two-instances.js';
-import { REDIS_LABEL, redisAnswers, redisClient } from '../helpers/redis.js';
+import { REDIS_LABEL, redisAnswers } from '../helpers/redis.js';
 
-const prefix = `mas-test-two-${randomUUID()}:`;
-const redis = redisClient();
-afterAll(async () => {
-  if (!redisAnswers) return;
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+const { client: redis, prefix } = redisForTestFile('two');
 
 describe.skipIf(!redisAnswers)(`one Redis at ${REDIS_LABEL}`, () => {
   twoInstanceSuite('one Redis', 'express', () => ({ REDIS_PREFIX: `${prefix}express:` }));

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
+import { redisAnswers, redisClient } from '../helpers/redis.js';
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
 export function freePort(): Promise<number> {
@@ -55,4 +58,18 @@ export async function deletePrefix(client: Redis, prefix: string): Promise<void>
     cursor = next;
     if (keys.length > 0) await client.unlink(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * A client and a key prefix of their own for one test file (`mas-test-<name>-<uuid>:`): after the file's tests the
+ * prefix's keys are deleted (when Redis answers) and the client is closed.
+ */
+export function redisForTestFile(name: string): { client: Redis; prefix: string } {
+  const prefix = `mas-test-${name}-${randomUUID()}:`;
+  const client = redisClient();
+  afterAll(async () => {
+    if (redisAnswers) await deletePrefix(client, prefix);
+    client.disconnect();
+  });
+  return { client, prefix };
 }

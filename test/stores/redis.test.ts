@@ -1,22 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, StoreTimeoutError } from '../../src/stores/redis.js';
 import { ADD_TO_SET, INCREMENT } from '../../src/stores/redis-scripts.js';
 import { storeContract } from '../../src/testing/index.js';
-import { deletePrefix, freePort, startRedisServer, stopProcess } from './redis-helpers.js';
-import { REDIS_LABEL, redisAnswers, redisClient } from '../helpers/redis.js';
+import { redisForTestFile, freePort, startRedisServer, stopProcess } from './redis-helpers.js';
+import { REDIS_LABEL, redisAnswers } from '../helpers/redis.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const prefix = `mas-test-stores-${randomUUID()}:`;
-const client = redisClient();
-
-afterAll(async () => {
-  if (!redisAnswers) return;
-  await deletePrefix(client, prefix);
-  client.disconnect();
-});
+const { client, prefix } = redisForTestFile('stores');
 
 describe.skipIf(!redisAnswers)(`RedisStore on ${REDIS_LABEL}: Store contract`, () => {
   let n = 0;

@@ -2,24 +2,17 @@
  * timedStore: the store latency wrapper behind `mobile_api_shield.store.duration`. It must change nothing (the whole
  * Store contract, on MemoryStore and on a real Redis) and report each operation with its time and failure.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { isAttemptStore, type Store } from '../../src/stores/store.js';
 import { timedStore, type StoreOperationName } from '../../src/stores/timed-store.js';
 import { storeContract } from '../../src/testing/index.js';
-import { deletePrefix } from './redis-helpers.js';
-import { REDIS_LABEL, redisAnswers, redisClient } from '../helpers/redis.js';
+import { redisForTestFile } from './redis-helpers.js';
+import { REDIS_LABEL, redisAnswers } from '../helpers/redis.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const prefix = `mas-test-timed-${randomUUID()}:`;
-const client = redisClient();
-
-afterAll(async () => {
-  if (redisAnswers) await deletePrefix(client, prefix);
-  client.disconnect();
-});
+const { client, prefix } = redisForTestFile('timed');
 
 type Reported = [StoreOperationName, number, boolean];
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAppAttestRegistry } from '../../../src/attestation/app-attest/index.js';
 import type { Store } from '../../../src/stores/store.js';
 import { RedisStore } from '../../../src/stores/redis.js';
 import { TestMemoryStore } from '../memory-store.js';
-import { deletePrefix } from '../../stores/redis-helpers.js';
+import { redisForTestFile } from '../../stores/redis-helpers.js';
 import { assert, deviceKey, FakeAppleCa } from './fake-apple.js';
-import { redisAnswers, redisClient } from '../../helpers/redis.js';
+import { redisAnswers } from '../../helpers/redis.js';
 import { asyncReasonOf as reasonOf } from './reasons.js';
 
 // Issue 17 item 6: a revoked key stays revoked on every instance, including one that still caches it.
@@ -14,14 +14,7 @@ const TEAM = 'ABCDE12345';
 const BUNDLE = 'com.example.bank';
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const ca = new FakeAppleCa();
-const prefix = `mas-test-revoke-${randomUUID()}:`;
-const client = redisClient();
-
-afterAll(async () => {
-  if (!redisAnswers) return;
-  await deletePrefix(client, prefix);
-  client.disconnect();
-});
+const { client, prefix } = redisForTestFile('revoke');
 
 const stores: Array<[string, () => Store]> = [
   ['an in-process store', () => new TestMemoryStore()],

@@ -6,21 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClientIpResolver } from '../../../src/core/client-ip.js';
 import { RedisStore } from '../../../src/stores/redis.js';
 import { createCredentialAbuseVerifier } from '../../../src/verifiers/credential-abuse/index.js';
-import { deletePrefix } from '../../stores/redis-helpers.js';
-import { REDIS_LABEL, redisAnswers, redisClient } from '../../helpers/redis.js';
+import { redisForTestFile } from '../../stores/redis-helpers.js';
+import { REDIS_LABEL, redisAnswers } from '../../helpers/redis.js';
 import { makeContext } from './helpers.js';
 
-const prefix = `mas-test-rtt-${randomUUID()}:`;
-const client = redisClient();
-afterAll(async () => {
-  if (!redisAnswers) return;
-  await deletePrefix(client, prefix);
-  client.disconnect();
-});
+const { client, prefix } = redisForTestFile('rtt');
 
 const COMMANDS = new Set(['evalsha', 'eval', 'get', 'set', 'unlink', 'srem']);
 
