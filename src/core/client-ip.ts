@@ -229,19 +229,20 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
   const parseCache = new LRUCache<string, ParsedAddress | false>({ max: 4096 });
   const keyCache = new LRUCache<string, string>({ max: 4096 });
 
-  // The last address parsed, in front of the cache: behind a load balancer every request has the same peer.
-  let lastRaw: string | undefined;
-  let lastParsed: ParsedAddress | undefined;
+  // The last socket address, in front of the cache: behind a load balancer every request has the same peer. Only
+  // the peer: forwarded addresses, parsed right after it, would take turns with it and never hit.
+  let lastSocketRaw: string | undefined;
+  let lastSocket: ParsedAddress | undefined;
 
-  function parse(raw: string): ParsedAddress | undefined {
-    if (raw === lastRaw) return lastParsed;
-    const parsed = parseUncached(raw);
-    lastRaw = raw;
-    lastParsed = parsed;
-    return parsed;
+  function parseSocket(raw: string): ParsedAddress | undefined {
+    if (raw !== lastSocketRaw) {
+      lastSocket = parse(raw);
+      lastSocketRaw = raw;
+    }
+    return lastSocket;
   }
 
-  function parseUncached(raw: string): ParsedAddress | undefined {
+  function parse(raw: string): ParsedAddress | undefined {
     const cached = parseCache.get(raw);
     if (cached !== undefined) return cached === false ? undefined : cached;
     let result: ParsedAddress | false = false;
@@ -270,7 +271,7 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
   }
 
   function resolve(socketIp: string, headers: ShieldRequest['headers'], frameworkIp?: string): ResolvedClientIp {
-    const socket = typeof socketIp === 'string' ? parse(socketIp) : undefined;
+    const socket = typeof socketIp === 'string' ? parseSocket(socketIp) : undefined;
     // An unparseable socket address (unix socket, test harness) is used as given: there is nothing better.
     if (fromFramework && typeof frameworkIp === 'string') {
       const framework = parse(frameworkIp);

@@ -301,19 +301,17 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     }
   }
 
+  /** True when the verifier at `i` ran for this request and wants to hear how it ended. */
+  const listensAt = (session: Session, i: number): boolean => verifiers[i]!.onResponse !== undefined && session.outcomes[i] !== undefined;
+
   /** The verifiers that ran for a request and want to hear how it ended. */
   function listeners(session: Session): Verifier[] {
-    const found: Verifier[] = [];
-    for (let i = 0; i < verifiers.length; i++) {
-      const verifier = verifiers[i] as Verifier;
-      if (verifier.onResponse && session.outcomes[i] !== undefined) found.push(verifier);
-    }
-    return found;
+    return verifiers.filter((_, i) => listensAt(session, i));
   }
 
   /** `listeners(session).length > 0` without the array: asked once per request by the adapters. */
   function hasListener(session: Session): boolean {
-    for (let i = 0; i < verifiers.length; i++) if ((verifiers[i] as Verifier).onResponse && session.outcomes[i] !== undefined) return true;
+    for (let i = 0; i < verifiers.length; i++) if (listensAt(session, i)) return true;
     return false;
   }
 
