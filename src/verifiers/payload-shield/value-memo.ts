@@ -15,28 +15,34 @@ export const MEMO_MIN_LENGTH = 24;
 interface MemoEntry {
   readonly kind: LocationKind;
   readonly role: ValueRole;
-  readonly name: string;
   readonly depth: number;
   readonly hits: readonly RuleHit[];
 }
 
 /** Hits of full detector runs by value, for one request. */
 export class ValueMemo {
-  private readonly entries = new Map<string, MemoEntry[]>();
+  /**
+   * By value, then by name: a value repeated under many names (an attacker's thousands of keys with one URL) costs
+   * one lookup each, not a scan of every context it was seen in. Under one name the contexts left (kind, role,
+   * depth) are few: depth is bounded by `maxDepth`.
+   */
+  private readonly entries = new Map<string, Map<string, MemoEntry[]>>();
 
   /** The hits the full detector set produced for this exact value and context, or undefined when not seen. */
   recall(raw: string, kind: LocationKind, role: ValueRole, name: string, depth: number): readonly RuleHit[] | undefined {
-    const list = this.entries.get(raw);
+    const list = this.entries.get(raw)?.get(name);
     if (list === undefined) return undefined;
-    for (const e of list) if (e.kind === kind && e.role === role && e.name === name && e.depth === depth) return e.hits;
+    for (const e of list) if (e.kind === kind && e.role === role && e.depth === depth) return e.hits;
     return undefined;
   }
 
   /** Remembers the hits of a complete run of the full detector set (never of a run cut short). */
   remember(raw: string, kind: LocationKind, role: ValueRole, name: string, depth: number, hits: readonly RuleHit[]): void {
-    const entry: MemoEntry = { kind, role, name, depth, hits };
-    const list = this.entries.get(raw);
-    if (list === undefined) this.entries.set(raw, [entry]);
+    const entry: MemoEntry = { kind, role, depth, hits };
+    let byName = this.entries.get(raw);
+    if (byName === undefined) this.entries.set(raw, (byName = new Map()));
+    const list = byName.get(name);
+    if (list === undefined) byName.set(name, [entry]);
     else list.push(entry);
   }
 }
