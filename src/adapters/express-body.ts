@@ -139,7 +139,7 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !hasRouteLevel(shield) });
-    if (decision instanceof Promise) decision.then((settled) => settleExpressDecision(shield, req, res, next, request, held, settled), next);
+    if (decision instanceof Promise) decision.then((settled) => settleExpressDecision(shield, req, res, next, request, held, settled)).catch(next);
     else settleExpressDecision(shield, req, res, next, request, held, decision);
   };
   return markBodyStage(middleware, shield);

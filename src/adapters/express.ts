@@ -73,7 +73,9 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
       stage: bodyLater ? 'headers' : 'all',
       notify: !deferReport && !reportedByGlobal,
     });
-    if (decision instanceof Promise) decision.then((settled) => settle(shield, req, res, next, request, held, deferReport, settled), next);
+    // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
+    // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
+    if (decision instanceof Promise) decision.then((settled) => settle(shield, req, res, next, request, held, deferReport, settled)).catch(next);
     else settle(shield, req, res, next, request, held, deferReport, decision);
   };
   return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
@@ -96,8 +98,8 @@ function settle(
   decision: Decision,
 ): void {
   if (deferReport) {
+    // (Only a global check defers its report, and only a route-level one holds a multipart body.)
     if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
-      held?.discard();
       req[PENDING] = decision;
       res.once('close', () => shield.notify(req.shield ?? decision, request));
       next();

@@ -132,7 +132,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const request = toRequest(req, config, false);
     if (shield.mayNeedRawBody) (req as { [HEAD]?: ShieldRequest })[HEAD] = request; // reused by preParsing
     const decision = shield.checkNow(request, routeOf(config), HEADERS_STAGE);
-    if (decision instanceof Promise) decision.then((settled) => afterHeaders(req, reply, request, settled, done), done);
+    // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
+    // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
+    if (decision instanceof Promise) decision.then((settled) => afterHeaders(req, reply, request, settled, done)).catch(done);
     else afterHeaders(req, reply, request, decision, done);
   }) as never);
 
@@ -183,7 +185,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
     const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
     const decision = shield.checkNow(request, routeOf(config), { stage: 'body', previous });
-    if (decision instanceof Promise) decision.then((settled) => afterBody(req, reply, request, held, settled, done), done);
+    if (decision instanceof Promise) decision.then((settled) => afterBody(req, reply, request, held, settled, done)).catch(done);
     else afterBody(req, reply, request, held, decision, done);
   }) as never);
 
