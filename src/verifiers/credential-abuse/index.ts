@@ -259,20 +259,18 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
       const deviceBlockP = checksDeviceBlock && attempt.deviceBlockKey ? store.get(attempt.deviceBlockKey) : undefined;
       const reserveP = counters.reserve(attempt);
       const [ipBlock, deviceBlock, reserved] = await Promise.allSettled([ipBlockP, deviceBlockP, reserveP]);
-      if (reserved.status === 'rejected') throw reserved.reason;
-      refusal = reserved.value;
-      if (ipBlock.status === 'rejected' || deviceBlock.status === 'rejected') {
-        counters.release(attempt).catch(() => undefined);
-        throw ipBlock.status === 'rejected' ? ipBlock.reason : (deviceBlock as PromiseRejectedResult).reason;
-      }
-      const ipUntil = untilOf(ipBlock.value);
-      const deviceUntil = untilOf(deviceBlock.value);
+      // What the store did answer decides first: a block or a refusal it reported stands even when another of the
+      // reads failed, so `failOpen` only ever passes a request nothing known refuses.
+      const ipUntil = ipBlock.status === 'fulfilled' ? untilOf(ipBlock.value) : 0;
+      const deviceUntil = deviceBlock.status === 'fulfilled' ? untilOf(deviceBlock.value) : 0;
       const now = ctx.now;
       const abuseUntil = Math.max(ipUntil, deviceUntil);
       if (abuseUntil > now) {
         // Blocked: the slots just taken are freed (not awaited: no second round trip on the request path).
-        counters.release(attempt).catch(() => undefined);
-        ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
+        if (reserved.status === 'fulfilled') {
+          counters.release(attempt).catch(() => undefined);
+          ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
+        }
         const byIp = ipUntil >= deviceUntil;
         const retryAfter = Math.max(1, Math.ceil((abuseUntil - now) / 1000));
         const limit = (byIp ? ipDistinct : deviceDistinct)!;
@@ -285,6 +283,14 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
             ? { rateLimit: quotaInfo({ policy: byIp ? 'ip-usernames' : 'device-usernames', limit: limit.limit, windowSeconds: limit.windowSeconds }, retryAfter) }
             : {}),
         };
+      }
+      if (reserved.status === 'rejected') throw reserved.reason;
+      refusal = reserved.value;
+      const failedRead = ipBlock.status === 'rejected' ? ipBlock : deviceBlock.status === 'rejected' ? deviceBlock : undefined;
+      // A block read failed and the reservations refused nothing: undecidable, so the slots go back and it throws.
+      if (failedRead !== undefined && refusal === undefined) {
+        counters.release(attempt).catch(() => undefined);
+        throw failedRead.reason;
       }
     } catch (error) {
       if (!failOpen) throw error;

@@ -439,6 +439,28 @@ describe('store failures', () => {
     expect(verifier.failOpen).toBe(true);
     expect(await verifier.verify(makeContext({ now: 0, body: { email: 'a@x' } }))).toMatchObject({ outcome: 'pass' });
   });
+  it('failOpen never passes a request the store did answer for: a known block stands when a reservation fails', async () => {
+    const memory = new MemoryStore();
+    const options = { failOpen: true, ipDistinctUsernames: { limit: 2, windowSeconds: 3600 } };
+    const healthy = createCredentialAbuseVerifier(options, { store: memory, ipResolver });
+    for (const email of ['a@x', 'b@x', 'c@x']) {
+      const ctx = makeContext({ now: Date.now(), body: { email } });
+      await healthy.verify(ctx);
+      await healthy.onResponse!(ctx, 401);
+    }
+    expect(await healthy.verify(makeContext({ now: Date.now(), body: { email: 'd@x' } }))).toMatchObject({ code: 'credential_abuse' });
+    // The same store, its reservations now failing: the IP block it still answers for decides.
+    const reserveDown: Store = Object.assign(Object.create(memory) as Store, {
+      reserveAttempt: () => Promise.reject(new Error('reserve down')),
+    });
+    const degraded = createCredentialAbuseVerifier(options, { store: reserveDown, ipResolver });
+    expect(await degraded.verify(makeContext({ now: Date.now(), body: { email: 'd@x' } }))).toMatchObject({ code: 'credential_abuse' });
+    // A fresh IP has no block to go by: failOpen passes it.
+    expect(await degraded.verify(makeContext({ now: Date.now(), body: { email: 'd@x' }, ip: '203.0.113.77' }))).toMatchObject({
+      outcome: 'pass',
+      detail: 'store unavailable; failing open',
+    });
+  });
   it('one failing counter does not stop the others from counting', async () => {
     const memory = new MemoryStore();
     const flaky: Store = Object.assign(Object.create(memory) as Store, {
