@@ -15,6 +15,14 @@ export interface CompiledBinding {
   readonly bindsContentDigest: boolean;
 }
 
+/**
+ * True when a token is exempt from its binding: `allowMissingClaim` is set and the token has no such claim at all.
+ * The header stage skips the binding then, and the body stage (Content-Digest) must skip it with the same rule.
+ */
+export function bindingExempt(binding: CompiledBinding, claims: Readonly<Record<string, unknown>>): boolean {
+  return binding.allowMissingClaim && claims[binding.claim] === undefined;
+}
+
 function compileBinding(binding: TokenBindingOptions | false | undefined): CompiledBinding | undefined {
   if (!binding) return undefined;
   const headers = binding.headers ?? ['authorization'];

@@ -1,7 +1,7 @@
 import { contentDigestMatches } from '../../core/content-digest.js';
 import { headerValue } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
-import { CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
+import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { generic } from './generic-errors.js';
 
@@ -29,6 +29,9 @@ export function createTokenBodyDigestVerifier(options: ResolvedTokenOptions): Ve
   const bindingFor = createBindingResolver(options.binding);
 
   function verify(ctx: Parameters<Verifier['verify']>[0]): VerifierOutcome {
+    // A token the header stage exempted from the binding (no claim, `allowMissingClaim`) binds no body either.
+    const binding = bindingFor(ctx.route);
+    if (binding !== undefined && ctx.attestation !== undefined && bindingExempt(binding, ctx.attestation.claims)) return PASS;
     const value = headerValue(ctx.request, CONTENT_DIGEST_HEADER);
     if (value === undefined || value === '') return mismatch('Content-Digest absent');
     const parsed = contentDigestOf(ctx, value);

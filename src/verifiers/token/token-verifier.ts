@@ -8,7 +8,7 @@ import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { importKeySource, type KeySource } from './key-source.js';
 import type { TokenRouteOptions } from './options.js';
-import { CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
+import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import { generic } from './generic-errors.js';
 
 /** Name of the token verifier in Decision results and per-route `verifiers` modes. */
@@ -166,7 +166,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       verified.bindingDigests.set(binding.claim, actual);
     }
     if (actual === null) {
-      if (binding.allowMissingClaim && verified.attestation.claims[binding.claim] === undefined) return undefined;
+      if (bindingExempt(binding, verified.attestation.claims)) return undefined;
       return deny('token_binding_mismatch', `no usable "${binding.claim}" claim`, cache);
     }
     const input = bindingInput(ctx.request, binding.headers);

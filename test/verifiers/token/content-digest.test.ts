@@ -174,3 +174,25 @@ describe('token-body-digest in the decision', () => {
     expect((await shield.check({ ...base, headers: malformed, rawBody: Buffer.from(BODY) })).code).toBe('content_digest_invalid');
   });
 });
+
+describe('allowMissingClaim with a content-digest binding', () => {
+  const lenient = createShield({
+    token: { secret: attester.secret as string, header: 'x-attestation-token', binding: { headers: ['content-digest'], allowMissingClaim: true } },
+  });
+  const base = { method: 'POST', path: '/transfer', ip: '127.0.0.1' };
+
+  it('a token without the claim binds no body: both stages let it through', async () => {
+    const token = await attester.mint();
+    const headers = { 'x-attestation-token': token, 'content-length': String(BODY.length) };
+    const decision = await lenient.check({ ...base, headers, body: JSON.parse(BODY), rawBody: Buffer.from(BODY) });
+    expect(decision.allowed, decision.code).toBe(true);
+    expect(decision.results.find((r) => r.verifier === 'token-body-digest')?.outcome).toBe('pass');
+  });
+
+  it('a token with the claim is still held to the body', async () => {
+    const field = sha256Field(BODY);
+    const headers = { 'x-attestation-token': await tokenFor(field), 'content-digest': field, 'content-length': String(OTHER.length) };
+    expect((await lenient.check({ ...base, headers, body: JSON.parse(OTHER), rawBody: Buffer.from(OTHER) })).code).toBe('token_binding_mismatch');
+    expect((await lenient.check({ ...base, headers, body: JSON.parse(BODY), rawBody: Buffer.from(BODY) })).allowed).toBe(true);
+  });
+});
