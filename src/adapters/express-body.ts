@@ -82,12 +82,13 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     path,
     headers: req.headers,
     ip: socketAddress(req as never),
-    ...(shield.config.trustProxy === 'framework' && typeof req.ip === 'string' ? { frameworkIp: req.ip } : {}),
+    // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
+    frameworkIp: shield.config.trustProxy === 'framework' && typeof req.ip === 'string' ? req.ip : undefined,
     frameworkTrustsProxy: trust !== undefined && trust !== false && trust !== 0,
     query,
     body: consumed ? req.body : undefined,
     bodyUnparsed: !consumed && hasBody(req as never),
-    ...(req[RAW_BODY] !== undefined ? { rawBody: req[RAW_BODY] } : {}),
+    rawBody: req[RAW_BODY],
     params: req.params,
   };
 }

@@ -61,12 +61,14 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     path,
     headers: ctx.req.headers,
     ip: socketAddress(ctx.req),
-    ...(shield.config.trustProxy === 'framework' && typeof ctx.ip === 'string' ? { frameworkIp: ctx.ip } : {}),
+    // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
+    frameworkIp: shield.config.trustProxy === 'framework' && typeof ctx.ip === 'string' ? ctx.ip : undefined,
     frameworkTrustsProxy: ctx.app.proxy === true,
     query,
     body: consumed ? ctx.request.body : undefined,
     bodyUnparsed: !consumed && hasBody(ctx.req),
     params: ctx.params,
+    rawBody: undefined,
   };
   if (consumed && shield.mayNeedRawBody) {
     const raw = tappedRawBody(ctx.req);
