@@ -42,12 +42,12 @@ export class LoginAttempt {
     this.userScope = userScopeOf(prefix, user);
     this.userKey = `${this.userScope}:${ipKey}`;
     this.userMember = user;
-    this.ipKey = `${prefix}ipatt:${ipKey}`;
-    this.ipBlockKey = `${prefix}ipblock:${ipKey}`;
-    this.ipUsersKey = `${prefix}ipusers:${ipKey}`;
-    this.deviceKey = device === undefined ? undefined : `${prefix}devatt:${device}`;
-    this.deviceBlockKey = device === undefined ? undefined : `${prefix}devblock:${device}`;
-    this.deviceUsersKey = device === undefined ? undefined : `${prefix}devusers:${device}`;
+    // Named by the same helpers the reset uses, so a reset can never miss a key an attempt counts under.
+    [this.ipKey, this.ipUsersKey, this.ipBlockKey] = ipKeysOf(prefix, ipKey);
+    const deviceKeys = device === undefined ? undefined : deviceKeysOf(prefix, device);
+    this.deviceKey = deviceKeys?.[0];
+    this.deviceUsersKey = deviceKeys?.[1];
+    this.deviceBlockKey = deviceKeys?.[2];
   }
 }
 
@@ -57,12 +57,12 @@ export function userScopeOf(prefix: string, user: string): string {
 }
 
 /** The counters keyed by one IP key alone: failure budget, distinct-username set, and its block. */
-export function ipKeysOf(prefix: string, ipKey: string): readonly string[] {
+export function ipKeysOf(prefix: string, ipKey: string): readonly [attempts: string, usernames: string, block: string] {
   return [`${prefix}ipatt:${ipKey}`, `${prefix}ipusers:${ipKey}`, `${prefix}ipblock:${ipKey}`];
 }
 
 /** The counters keyed by one device alone: failure budget, distinct-username set, and its block. */
-export function deviceKeysOf(prefix: string, device: string): readonly string[] {
+export function deviceKeysOf(prefix: string, device: string): readonly [attempts: string, usernames: string, block: string] {
   return [`${prefix}devatt:${device}`, `${prefix}devusers:${device}`, `${prefix}devblock:${device}`];
 }
 
