@@ -152,8 +152,9 @@ function inspectValues(
   if (cookies) {
     for (const name in cookies) {
       if (inspection.done) break;
-      inspection.at('cookie', name).inspectString(name, 'cookie', 'key', name.toLowerCase());
-      if (!inspection.done) inspection.inspectString(cookies[name]!, 'cookie', 'value', name.toLowerCase());
+      const lower = name.toLowerCase();
+      inspection.at('cookie', name).inspectString(name, 'cookie', 'key', lower);
+      if (!inspection.done) inspection.inspectString(cookies[name]!, 'cookie', 'value', lower);
     }
   }
 

@@ -173,8 +173,8 @@ export function createSsrfDetector(): Detector {
       const s = value.lower.trim();
       if (s.length < 3 || s.length > 4096) return undefined;
       const sep = s.indexOf('://');
-      if (sep > 0 && sep < 16 && SCHEME.test(s.slice(0, sep))) {
-        const scheme = s.slice(0, sep);
+      const scheme = sep > 0 && sep < 16 ? s.slice(0, sep) : '';
+      if (scheme !== '' && SCHEME.test(scheme)) {
         const start = sep + 3;
         // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
         const authorityEnd = hostEnd(s, start);
