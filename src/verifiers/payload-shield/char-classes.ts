@@ -30,14 +30,28 @@ export const CH = {
   bracket: 1 << 21, // [ ]
   sqlComment: 1 << 22, // -- or /*
   bang: 1 << 23, // ! ~ ^
+  nonAscii: 1 << 24, // any character at or above U+0080 (look-alike punctuation, full-width separators)
 } as const;
+
+/**
+ * The classes a *plain* value may contain: a value whose mask has no other bit (and no SQL keyword) carries no
+ * syntax most detectors look for, so only the detectors that declare `readsPlainValues` see it. Which detectors
+ * must declare it is proved by test/verifiers/payload-shield/plain-values.test.ts, which runs every detector on
+ * generated plain values and requires the inspection to report whatever a detector reports on its own.
+ */
+export const PLAIN_CLASSES = CH.colon | CH.at | CH.percent | CH.star | CH.bang | CH.nonAscii;
+
+/** True when a mask has no class outside `PLAIN_CLASSES` (see there). */
+export function isPlainMask(mask: number): boolean {
+  return (mask & ~PLAIN_CLASSES) === 0;
+}
 
 /** Marks, in MASK_OF, the three characters whose class depends on the next one (`/*`, `..`, `--`). */
 const PAIR = -1;
 
 /**
  * The class bits of every ASCII character, looked up instead of a `switch` per character: one load and one branch
- * per character on the common path (letters, digits, spaces are 0). Characters at or above 128 belong to no class.
+ * per character on the common path (letters, digits, spaces are 0). Characters at or above 128 are `nonAscii`.
  */
 const MASK_OF: Int32Array = (() => {
   const table = new Int32Array(128);
@@ -70,13 +84,13 @@ const MASK_OF: Int32Array = (() => {
 })();
 
 /**
- * The run of characters whose MASK_OF entry is 0 (the complement of every classed ASCII character, the PAIR
- * characters `-`, `.`, `/` included), read from the start (sticky): characters before the first classed one add
+ * The run of ASCII characters whose MASK_OF entry is 0 (the complement of every classed ASCII character, the PAIR
+ * characters `-`, `.`, `/` included, and of non-ASCII), read from the start (sticky): characters before the first classed one add
  * nothing to a mask, so the loop may start where the run ends. One negated class under a greedy star cannot
  * backtrack, and the regex engine scans it about three times faster than a JavaScript loop reads characters (and
  * faster than searching for the class), which matters for long plain values.
  */
-const UNCLASSED_RUN = /[^\0\n\r!-*\-./:->@[-^`{-~]*/y;
+const UNCLASSED_RUN = /[^\0\n\r!-*\-./:->@[-^`{-~\u0080-\uffff]*/y;
 
 /** Values shorter than this go straight to the loop: the regex call costs more than it skips. */
 const SCAN_FROM_LENGTH = 32;
@@ -94,7 +108,10 @@ export function charMask(s: string): number {
   }
   for (let i = from; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 128) continue;
+    if (c >= 128) {
+      mask |= CH.nonAscii;
+      continue;
+    }
     const bits = MASK_OF[c]!;
     if (bits === 0) continue;
     if (bits !== PAIR) {

@@ -29,6 +29,9 @@ export const COMMAND_LINE_WORDS: ReadonlySet<string> = new Set([
   'ping', 'id', 'cat', 'ls', 'wget', 'curl',
 ]);
 
+/** A value whose first word (see `firstWord`) is one of COMMAND_LINE_WORDS, as a pattern (a `PlainValueReading` hint). */
+export const COMMAND_WORD_START = new RegExp(`^[ \\t]*(?:${[...COMMAND_LINE_WORDS].map((w) => w.split('.').join('\\.')).join('|')})(?![a-z0-9.])`);
+
 /** The first word of a value (letters, digits, dots), without leading whitespace; at most 16 characters. */
 export function firstWord(s: string): string {
   let i = 0;
@@ -49,26 +52,25 @@ const LONGEST_COMMAND_WORD = Math.max(...[...COMMAND_LINE_WORDS].map((w) => w.le
 const COMMAND_WORD_SHAPES: ReadonlySet<number> = new Set([...COMMAND_LINE_WORDS].map((w) => (w.length << 16) | (w.charCodeAt(0) << 8) | w.charCodeAt(1)));
 
 /**
- * `COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()))` for values of 6 characters or more (shorter
- * ones are false): true when a value's first word is a command the separator-less command-line rules know
- * (`whoami`, `uname`). Asked of almost every plain value, so it reads the first word in place, ASCII letters folded
- * by hand, and only makes the word a string when its length and first two characters are those of a command word.
- * A non-ASCII character up to the end of the word (where `toLowerCase` could fold it into ASCII, or change lengths)
- * takes the exact expression above.
+ * `COMMAND_LINE_WORDS.has(firstWord(s.toLowerCase()))` for values of 6 characters or more (shorter ones are false):
+ * true when a value's first word is a command the separator-less command-line rules know (`whoami`, `uname`). Asked
+ * of almost every plain value, so it reads the first word in place, ASCII letters folded by hand, and only makes the
+ * word a string when its length and first two characters are those of a command word. A non-ASCII character up to
+ * the end of the word (where `toLowerCase` could fold it into ASCII, or change lengths) takes the exact expression,
+ * on the word's 16 characters only (`firstWord` reads no further, and lower-casing never shortens a string).
  */
-export function startsWithCommandWord(raw: string): boolean {
-  const n = raw.length;
+export function startsWithCommandWord(s: string): boolean {
+  const n = s.length;
   if (n < 6) return false;
-  const end = n < 24 ? n : 24;
   let i = 0;
-  while (i < end && (raw.charCodeAt(i) === 32 || raw.charCodeAt(i) === 9)) i++;
+  while (i < n && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
   const start = i;
   let c0 = 0;
   let c1 = 0;
-  for (; i < end && i - start < 16; i++) {
-    let c = raw.charCodeAt(i);
+  for (; i < n && i - start < 16; i++) {
+    let c = s.charCodeAt(i);
     // Checked before the word test, so the character that ends the word is covered too.
-    if (c >= 128) return COMMAND_LINE_WORDS.has(firstWord(raw.slice(0, 24).toLowerCase()));
+    if (c >= 128) return COMMAND_LINE_WORDS.has(firstWord(s.slice(start, start + 16).toLowerCase()));
     if (c >= 65 && c <= 90) c += 32;
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46)) break;
     if (i === start) c0 = c;
@@ -76,5 +78,5 @@ export function startsWithCommandWord(raw: string): boolean {
   }
   const length = i - start;
   if (length < 2 || length > LONGEST_COMMAND_WORD || !COMMAND_WORD_SHAPES.has((length << 16) | (c0 << 8) | c1)) return false;
-  return COMMAND_LINE_WORDS.has(raw.slice(start, i).toLowerCase());
+  return COMMAND_LINE_WORDS.has(s.slice(start, i).toLowerCase());
 }

@@ -5,7 +5,7 @@
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import { CH } from './char-classes.js';
-import { COMMAND_LINE_WORDS, firstWord, GTFOBINS, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { COMMAND_WORD_START, GTFOBINS, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -203,12 +203,13 @@ function hit(ruleId: string): RuleHit {
 export function createCmdiDetector(): Detector {
   return {
     category: 'cmdi',
-    readsPlainValues: true,
+    // A whole-value command line (`whoami`, `uname -a`); `%` forms (`%comspec%`) reach the separator rules.
+    readsPlainValues: { hint: new RegExp(`${COMMAND_WORD_START.source}|%`) },
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       let s = value.lower;
       // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`): only
       // values whose first word is one of those commands reach the patterns.
-      if (s.length >= 6 && s.length <= 2048 && value.role === 'value' && COMMAND_LINE_WORDS.has(firstWord(s))) {
+      if (s.length >= 6 && s.length <= 2048 && value.role === 'value' && startsWithCommandWord(s)) {
         if (UNIX_COMMAND_LINE.test(s)) return hit(CMDI_RULES.commandLine);
         if (WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
       }

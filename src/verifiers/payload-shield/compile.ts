@@ -12,6 +12,7 @@ import { CATEGORIES, type Category, type Detector, type RuleHit } from './types.
 import { compilePatches, type CompiledPatch } from './virtual-patches.js';
 import { createWeakSignalDetector } from './weak-signals.js';
 import { DEFAULT_DECODE_ROUNDS } from './normalise.js';
+import { compilePlainClaim, type PlainClaim } from './plain-values.js';
 
 /** With `inspectAllHeaders: false`, these (plus `headers`) are the only headers every detector reads. */
 export const DEFAULT_INSPECTED_HEADERS: readonly string[] = ['user-agent', 'referer', 'x-forwarded-host'];
@@ -57,8 +58,16 @@ export interface CompiledPayloadOptions {
   /** Inspect every header not in `ignoredHeaders` with every detector (default true). */
   readonly inspectAllHeaders: boolean;
   readonly ignoredHeaders: ReadonlySet<string>;
-  /** Detectors that also read values without syntax characters (bare commands, session parameter names, scanners). */
+  /**
+   * Detectors that also read plain values (see `PLAIN_CLASSES`): bare commands, session parameter names, scanners,
+   * hosts under URL-named parameters, class names under type keys...
+   */
   readonly plainDetectors: readonly Detector[];
+  /**
+   * True when a plain detector's `readsPlainValues` claims this plain value (`decoded`, its mask, name, location
+   * and role); the plain values none claims skip detection.
+   */
+  readonly plainClaimed: PlainClaim;
   readonly scanAllHeadersForLookups: boolean;
   readonly cookies: boolean;
   readonly contentTypes: readonly string[] | undefined;
@@ -83,8 +92,8 @@ export interface CompiledPayloadOptions {
   /** The last request path inspected with the full detector set, and its hits (traffic repeats a few routes). */
   readonly lastPathVerdict: { last: LastVerdict | undefined };
   /**
-   * Body keys whose inspection as a key ran no detector and found nothing (no syntax, no encoding, not a pollution
-   * vector), mapped to their lower-case form: that outcome depends on the key's text and these options alone, and
+   * Body keys whose inspection as a key found nothing (plain, no encoding, not a pollution vector, no plain-value
+   * detector fired), mapped to their lower-case form: that outcome depends on the key's text and these options alone, and
    * an API's bodies repeat the same keys, so a key found here skips the detector pass (budget, limits and custom
    * rules still apply). Bounded: emptied when it reaches `QUIET_KEYS_MAX` entries; keys over
    * `QUIET_KEY_MAX_LENGTH` characters are never added.
@@ -134,7 +143,8 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     cachedHeaders: new Set([...CACHED_HEADERS, ...(options.headers ?? [])]),
     inspectAllHeaders: options.inspectAllHeaders ?? true,
     ignoredHeaders: new Set([...NEVER_INSPECTED_HEADERS, ...(options.ignoreHeaders ?? [])]),
-    plainDetectors: detectors.filter((d) => d.readsPlainValues === true),
+    plainDetectors: detectors.filter((d) => d.readsPlainValues !== undefined),
+    plainClaimed: compilePlainClaim(detectors),
     scanAllHeadersForLookups: options.scanAllHeadersForLookups ?? true,
     cookies: options.cookies ?? true,
     contentTypes: options.contentTypes?.map((t) => t.toLowerCase()),

@@ -7,12 +7,11 @@ import { HEADER_CACHE_MAX_VALUE, QUIET_KEY_MAX_LENGTH, QUIET_KEYS_MAX, type Comp
 import type { LimitViolation, PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
-import { charMask, CH } from './char-classes.js';
+import { charMask, CH, isPlainMask } from './char-classes.js';
 import { detectPollutionKey } from './prototype-pollution.js';
 import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
 import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
-import { startsWithCommandWord } from './cmdi-command-line.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
 import { isSchemaPropertyName } from './json-schema-names.js';
 import { MEMO_MIN_LENGTH, ValueMemo } from './value-memo.js';
@@ -53,9 +52,6 @@ export const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
 const NO_RULE_HITS: readonly RuleHit[] = Object.freeze([]);
 
-// Values whose mask has none of these bits carry no syntax any detector looks for (SQL keywords alone are handled
-// separately): ordinary values cost one character loop.
-const INTERESTING = ~(CH.colon | CH.at | CH.percent | CH.star | CH.bang);
 const SQL_WORDS = /union|select/i;
 /** Below this length a character loop answers SQL_WORDS faster than a regex call. */
 const SQL_WORDS_LOOP_MAX = 64;
@@ -84,26 +80,6 @@ function hasSqlWord(s: string): boolean {
 }
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
-const URL_PARAM = /url|uri|host|callback|webhook|endpoint|redirect|next|dest|target|link|src|source|image|avatar|feed|proxy|domain|site|server|addr|return|continue/;
-
-/** URL_PARAM answers by name, across requests: the bodies of one API repeat the same keys. Cleared when full. */
-const URL_PARAM_NAMES = new Map<string, boolean>();
-const URL_PARAM_NAMES_MAX = 1024;
-/** Longer names are tested without being remembered (bounds the map's memory). */
-const URL_PARAM_NAME_MAX_LENGTH = 64;
-
-function isUrlParam(name: string): boolean {
-  let answer = URL_PARAM_NAMES.get(name);
-  if (answer === undefined) {
-    answer = URL_PARAM.test(name);
-    if (name.length <= URL_PARAM_NAME_MAX_LENGTH) {
-      if (URL_PARAM_NAMES.size >= URL_PARAM_NAMES_MAX) URL_PARAM_NAMES.clear();
-      URL_PARAM_NAMES.set(name, answer);
-    }
-  }
-  return answer;
-}
-
 export function limitDeny(v: LimitViolation): PayloadVerdict {
   return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
 }
@@ -195,22 +171,6 @@ export class Inspection {
   /** Detector results of this request's longer values, created on the first one. */
   private memo: ValueMemo | undefined;
 
-  /** The name `isUrlParamName` last tested, and its answer. */
-  private urlName: string | undefined;
-  private urlNameIsParam = false;
-
-  /**
-   * True when `name` looks like a URL parameter (`callback_url`). A key is tested for its own inspection and again
-   * for each value below it (every element of an array): the last answer is reused for the same name.
-   */
-  private isUrlParamName(name: string): boolean {
-    if (name !== this.urlName) {
-      this.urlName = name;
-      this.urlNameIsParam = isUrlParam(name);
-    }
-    return this.urlNameIsParam;
-  }
-
   /** True when the current key names a property in a JSON Schema (see `isSchemaPropertyName`). */
   private isSchemaPropertyName(): boolean {
     return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
@@ -269,14 +229,12 @@ export class Inspection {
     const rawMask = charMask(raw);
     const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
     const mask = decoded === raw ? rawMask : charMask(decoded);
-    // Cheapest test first; the name test is shared by a key and the values below it (see `isUrlParamName`).
-    const plain = (mask & INTERESTING) === 0 && !(kind !== 'path' && this.isUrlParamName(name)) && !hasSqlWord(decoded);
-    // Values without syntax characters only go to the few detectors that read them (a bare `whoami`, a `JSESSIONID`
-    // parameter name, a scanner's User-Agent), and only where those can be: most plain values skip detection.
+    // Values without syntax characters only go to the detectors that read them (a bare `whoami`, a host under
+    // `callback_url`, a class name under `@type`), each only when it claims the value: most skip detection.
+    const plain = isPlainMask(mask) && !hasSqlWord(decoded);
     const active = !plain
       ? detectors
-      : detectors === this.options.detectors &&
-          (kind === 'header' || kind === 'path' || (role === 'key' && (kind === 'query' || raw.indexOf('__') !== -1)) || startsWithCommandWord(raw))
+      : detectors === this.options.detectors && this.options.plainClaimed(decoded, mask, name, kind, role)
         ? this.options.plainDetectors
         : NO_DETECTORS;
     if (!cached && active.length > 0) {
@@ -300,9 +258,11 @@ export class Inspection {
         const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth };
         const paranoia = this.options.paranoia;
         let found: RuleHit[] | undefined;
+        let fired = false;
         for (const detector of active) {
           const hit = detector.detect(value, paranoia);
           if (hit) {
+            fired = true;
             if (memo || pathVerdict) (found ??= []).push(hit);
             this.record(hit);
             if (this.done) return;
@@ -310,16 +270,28 @@ export class Inspection {
         }
         memo?.remember(raw, kind, role, name, depth, found ?? NO_RULE_HITS);
         if (pathVerdict) pathVerdict.last = { raw, hits: found ?? NO_RULE_HITS };
+        if (!fired && plain) this.rememberIfQuietKey(raw, decoded, name, role, kind, polluting, detectors);
       }
-    } else if (active.length === 0 && role === 'key' && kind === 'body' && !polluting && decoded === raw && detectors === this.options.detectors) {
-      this.rememberQuietKey(raw, name);
+    } else if (plain) {
+      this.rememberIfQuietKey(raw, decoded, name, role, kind, polluting, detectors);
     }
     if (custom.length > 0) this.applyCustomRules(raw, decoded);
   }
 
-  /** Adds a body key to `quietBodyKeys` (the caller established that no detector applied to it). */
-  private rememberQuietKey(raw: string, lower: string): void {
-    if (raw.length > QUIET_KEY_MAX_LENGTH) return;
+  /**
+   * Adds a plain body key no detector fired on to `quietBodyKeys`: its verdict depends on its text alone. Not a
+   * pollution vector (the schema exemption depends on where it is), not decoded, inspected with the full set.
+   */
+  private rememberIfQuietKey(
+    raw: string,
+    decoded: string,
+    lower: string,
+    role: ValueRole,
+    kind: LocationKind,
+    polluting: boolean,
+    detectors: readonly Detector[],
+  ): void {
+    if (role !== 'key' || kind !== 'body' || polluting || decoded !== raw || detectors !== this.options.detectors || raw.length > QUIET_KEY_MAX_LENGTH) return;
     const quiet = this.options.quietBodyKeys;
     if (quiet.size >= QUIET_KEYS_MAX) quiet.clear();
     quiet.set(raw, lower);
@@ -345,7 +317,7 @@ export class Inspection {
       const found: RuleHit[] = [];
       const decoded = normalise(raw, this.options.decodeRounds);
       const mask = charMask(decoded);
-      const interesting = (mask & INTERESTING) !== 0 || hasSqlWord(decoded);
+      const interesting = !isPlainMask(mask) || hasSqlWord(decoded);
       {
         const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
         for (const detector of interesting ? this.options.detectors : this.options.plainDetectors) {

@@ -45,10 +45,17 @@ function hit(ruleId: string): RuleHit {
 export function createJavaDetector(): Detector {
   return {
     category: 'java',
+    // `java.lang.Runtime`, a gadget class under `@type`, a hex `aced0005` stream, `class.module.classLoader` keys.
+    // What the rules a plain value can reach need (the others need a parenthesis, brace, `#` or `<`): a class name
+    // under a type key, `java.lang.`, `@ognl.`, `class.` paths, a dotted gadget class, serialised-stream prefixes.
+    readsPlainValues: {
+      names: (name) => TYPE_KEYS.has(name),
+      hint: /[a-z]\.[a-z_$]|java|ognl|class|aced|ro0ab|h4sia|transformer|ysoserial|getruntime|scriptenginemanager/,
+    },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 6) return undefined;
-      if (value.role === 'key') return CLASS_LOADER_BINDING.test(s) ? hit(JAVA_RULES.classLoader) : undefined;
+      if (value.role === 'key') return s.indexOf('class') !== -1 && CLASS_LOADER_BINDING.test(s) ? hit(JAVA_RULES.classLoader) : undefined;
       if (TYPE_KEYS.has(value.name) && GADGET_PACKAGE.test(s)) return hit(JAVA_RULES.deserialization);
       // Cheap gates: every pattern below needs one of these substrings.
       const runtime = s.indexOf('runtime') !== -1 || s.indexOf('process') !== -1 || s.indexOf('script') !== -1;

@@ -21,7 +21,8 @@ const SECRET_NAME = new RegExp(`^${SECRET}$`);
 export function createOrmDetector(): Detector {
   return {
     category: 'sqli',
-    readsPlainValues: true,
+    // Django-style lookups (`password__startswith`) are plain keys.
+    readsPlainValues: { hint: /__/ },
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role !== 'key' || value.raw.length > 80) return undefined;
       const s = value.lower;

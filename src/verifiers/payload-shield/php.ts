@@ -45,6 +45,9 @@ function hit(ruleId: string): RuleHit {
 export function createPhpDetector(): Detector {
   return {
     category: 'php',
+    // `shell.php` under a file-name key or in a header.
+    // `include`, wrappers and serialised objects need `$`, `://` or braces; a script file name needs none.
+    readsPlainValues: { hint: /\.(?:[ps]|inc)/ },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 5) return undefined;

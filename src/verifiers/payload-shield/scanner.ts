@@ -21,7 +21,8 @@ function hit(ruleId: string): RuleHit {
 export function createScannerDetector(): Detector {
   return {
     category: 'scanner',
-    readsPlainValues: true,
+    // Scanners announce themselves in headers, by name (`X-Scanner`) or in the User-Agent.
+    readsPlainValues: { names: (name) => name === 'user-agent' || TOOL_HEADERS.has(name) },
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.kind !== 'header') return undefined;
       if (TOOL_HEADERS.has(value.name)) return hit(SCANNER_RULES.toolHeader);

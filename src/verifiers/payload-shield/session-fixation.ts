@@ -22,7 +22,8 @@ function hit(ruleId: string): RuleHit {
 export function createSessionFixationDetector(): Detector {
   return {
     category: 'session',
-    readsPlainValues: true,
+    // A `JSESSIONID` query key; `set-cookie:` smuggled into a value.
+    readsPlainValues: { keysIn: ['query'], hint: /cookie/ },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (value.kind === 'path') return s.indexOf(';') !== -1 && PATH_SESSION.test(s) ? hit(SESSION_RULES.sessionParameter) : undefined;

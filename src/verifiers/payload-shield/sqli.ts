@@ -91,6 +91,17 @@ function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'sqli', severity: SEVERITY.critical };
 }
 
+/**
+ * The common value first: ASCII (the Unicode folds of `detect` cannot change it), no SQL character, no keyword, not
+ * a boolean probe; `detect`'s own test after the folds would reject it too.
+ */
+function isPlainAsciiWithoutSql(s: string, mask: number): boolean {
+  if ((mask & (SQL_CHARS | CH.nonAscii)) !== 0 || s.indexOf('union') !== -1 || s.indexOf('select') !== -1) return false;
+  const c = s.charCodeAt(0);
+  // BOOLEAN_PROBE starts with optional white space and a digit.
+  return !((c <= 32 || (c >= 48 && c <= 57)) && BOOLEAN_PROBE.test(s));
+}
+
 // Patterns of the rules below that run on every fingerprint or token, compiled once (a regex literal in a function
 // body is a new RegExp object each time it is evaluated).
 const EXTENDED_PROCEDURE =
@@ -353,9 +364,13 @@ function quotedRule(s: string, quote: 34 | 39): string | undefined {
 export function createSqliDetector(): Detector {
   return {
     category: 'sqli',
+    // `@@version`, `xp_cmdshell`, `1 or true`, typographic quotes: SQL without a quote or parenthesis.
+    // SQL_CHARS a plain value may hold (`@`, and `!`, `~`, `^`: the `bang` class), or BOOLEAN_PROBE's start.
+    readsPlainValues: { hint: /[@!~^]|^\s*\d{1,10}\s+(?:or|and|xor|order|group)\s/ },
     detect(value: InspectedValue): RuleHit | undefined {
       let s = value.lower;
       if (s.length < 2) return undefined;
+      if (isPlainAsciiWithoutSql(s, value.mask)) return undefined;
       // Typographic quotes, primes and dashes (`’ or ‘1’=’1`, `'1′='1–`) become SQL quotes and comments in some
       // drivers and copy-paste paths.
       if (UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);

@@ -46,10 +46,40 @@ const FETCHED_SCHEMES = new Set([
 
 const DANGEROUS_SCHEMES = new Set(['gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'smb', 'telnet', 'ftp', 'file']);
 
-/** Names of parameters that carry a URL or host to fetch; a bare host there (no scheme) is checked too. */
 /** Keys whose URL values identify documents rather than resources an API fetches. */
 const IDENTIFIER_KEY = /^(?:[$@][a-z]*|id|ids)$/;
+/** Names of parameters that carry a URL or host to fetch; a bare host there (no scheme) is checked too. */
 const URL_PARAM_NAME = /(?:^|[_-])(?:url|uri|host|hostname|callback|webhook|endpoint|redirect|redirect_uri|next|dest|destination|target|link|src|source|image|image_url|avatar|feed|proxy|domain|site|server|address|addr|return|return_url|continue|path|file|fetch|load|page)$|url$|uri$/;
+
+/** `URL_PARAM_NAME` answers by name, across requests (an API's bodies repeat their keys); emptied when full. */
+const URL_PARAM_NAMES = new Map<string, boolean>();
+const URL_PARAM_NAMES_MAX = 1024;
+/** Longer names are tested without being remembered (bounds the map's memory). */
+const URL_PARAM_NAME_MAX_LENGTH = 64;
+
+/** True when `name` (lower case) names a URL or host parameter. Asked of every plain value: remembered by name. */
+function isUrlParamName(name: string): boolean {
+  let answer = URL_PARAM_NAMES.get(name);
+  if (answer === undefined) {
+    answer = URL_PARAM_NAME.test(name);
+    if (name.length <= URL_PARAM_NAME_MAX_LENGTH) {
+      if (URL_PARAM_NAMES.size >= URL_PARAM_NAMES_MAX) URL_PARAM_NAMES.clear();
+      URL_PARAM_NAMES.set(name, answer);
+    }
+  }
+  return answer;
+}
+
+/**
+ * A bare decimal below 2^24, other than `0`: a count (`per_page=20`, `page=3`), though an address parser reads it as
+ * 0.0.0.20, in 0.0.0.0/8, where nothing can be reached but 0.0.0.0 itself (which `0` spells). Larger numbers are
+ * dotless spellings of real addresses (`2130706433` is 127.0.0.1) and stay hosts.
+ */
+const SMALL_COUNT = /^(?:[1-9]\d{0,7}|0[0-7]{1,8})$/;
+function isCount(host: string): boolean {
+  // Number() reads `0177` as 177: still below 2^24, as every octal of eight digits is.
+  return SMALL_COUNT.test(host) && Number(host) < 16777216;
+}
 
 /** Public DNS names that resolve to loopback by design (development conveniences, and SSRF filter bypasses). */
 const LOOPBACK_DNS = /(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me|fuf\.me|localhost\.run|lacolhost\.com|readme\.localtest\.me|yoogle\.com|spoofed\.burpcollaborator\.net|127-0-0-1\.(?:nip|sslip)\.io|localh\.st|1ocalhost\.\w+|ulh\.us|127\.0\.0\.1\.(?:nip|sslip|xip)\.io)$/;
@@ -167,9 +197,11 @@ function hit(ruleId: string): RuleHit {
 export function createSsrfDetector(): Detector {
   return {
     category: 'ssrf',
+    // A bare host under a URL-named parameter (`{"callback": "169.254.169.254"}`), or `http:127.0.0.1`.
+    readsPlainValues: { names: isUrlParamName, hint: /^\s*(?:https?|ftp|gopher|dict|file|wss?):/ },
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role === 'key' || value.kind === 'path') return undefined;
-      if ((value.mask & (CH.colon | CH.slash)) === 0 && !URL_PARAM_NAME.test(value.name)) return undefined;
+      if ((value.mask & (CH.colon | CH.slash)) === 0 && !isUrlParamName(value.name)) return undefined;
       const s = value.lower.trim();
       if (s.length < 3 || s.length > 4096) return undefined;
       const sep = s.indexOf('://');
@@ -203,7 +235,7 @@ export function createSsrfDetector(): Detector {
           rule &&
           (rule === SSRF_RULES.metadata ||
             !IDENTIFIER_KEY.test(value.name) ||
-            URL_PARAM_NAME.test(value.name) ||
+            isUrlParamName(value.name) ||
             obfuscated)
         ) {
           return hit(rule);
@@ -224,8 +256,9 @@ export function createSsrfDetector(): Detector {
       }
       // A bare host or host:port in a parameter that names a URL/host. (Not in headers: `Host: localhost:3000`
       // and `X-Forwarded-Host: 10.0.0.5` name the server itself.)
-      if (value.kind !== 'header' && URL_PARAM_NAME.test(value.name)) {
-        const rule = classifyHost(s.slice(0, hostEnd(s, 0)));
+      if (value.kind !== 'header' && isUrlParamName(value.name)) {
+        const host = s.slice(0, hostEnd(s, 0));
+        const rule = isCount(host) ? undefined : classifyHost(host);
         if (rule) return hit(rule);
       }
       return undefined;

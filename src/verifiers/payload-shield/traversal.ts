@@ -94,12 +94,14 @@ export function foldSeparators(input: string): string {
 export function createTraversalDetector(): Detector {
   return {
     category: 'traversal',
+    // Separators spelled as Unicode look-alikes or hex (`0x2e0x2e0x2f`) leave no syntax character.
+    readsPlainValues: { hint: /0x/ },
     detect(value: InspectedValue): RuleHit | undefined {
       let s = value.lower;
       if (s.length < 3) return undefined;
       if ((value.mask & (CH.slash | CH.backslash | CH.dotDot)) === 0) {
         // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`).
-        if (!HOMOGLYPH_OR_HEX.test(s)) return undefined;
+        if (((value.mask & CH.nonAscii) === 0 && s.indexOf('0x') === -1) || !HOMOGLYPH_OR_HEX.test(s)) return undefined;
       }
       if (HOMOGLYPH_OR_HEX.test(s)) s = foldSeparators(s);
       const slash = s.indexOf('/') !== -1;

@@ -72,11 +72,24 @@ export interface Detector {
    * no backtracking regexes, bounded loops.
    */
   detect(value: InspectedValue, paranoia: number): RuleHit | undefined;
-  /**
-   * True when the detector must also see values without any syntax character (a bare `whoami`, a `JSESSIONID`
-   * parameter name, a scanner's User-Agent); the others are skipped for such values.
-   */
-  readonly readsPlainValues?: boolean;
+  /** Present on a detector that can fire on a plain value (see `PlainValueReading`); the others never see one. */
+  readonly readsPlainValues?: PlainValueReading;
+}
+
+/**
+ * Which plain values (no syntax character, see `PLAIN_CLASSES`) a detector can fire on: a bare `whoami`, a
+ * `JSESSIONID` parameter name, a host under `callback_url`. The inspection unites every detector's declaration
+ * into one test and skips detection for the plain values none claims, so a declaration must cover every plain value
+ * its detector can fire on (test/verifiers/payload-shield/plain-values.test.ts checks it). Values with a non-ASCII
+ * character are always claimed (lower-casing can turn them into ASCII: `\u212A` is `k`).
+ */
+export interface PlainValueReading {
+  /** A lower-case pattern without flags that every such value matches (tested case-insensitively). */
+  readonly hint?: RegExp;
+  /** True for the names (lower case: keys, parameter and header names) under which any plain value may fire. */
+  readonly names?: (name: string) => boolean;
+  /** Locations where every plain key may fire (a session id as a query parameter name). */
+  readonly keysIn?: readonly LocationKind[];
 }
 
 /** A rule hit placed in the request: `location` is a path such as `body.items[3].name` or `header.user-agent`. */

@@ -2,6 +2,7 @@
  * Weak signals for paranoia levels 2 to 4: patterns that are common in attacks but also appear in legitimate
  * input, so each adds less than a critical match (several are needed to reach the default threshold).
  */
+import { isPlainMask } from './char-classes.js';
 import { AMBIGUOUS_COMMANDS } from './cmdi.js';
 import { SEVERITY, type Category, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
@@ -29,10 +30,15 @@ function weak(rule: { id: string; category: Category }, severity: number): RuleH
 export function createWeakSignalDetector(): Detector {
   return {
     category: 'sqli',
+    // At paranoia 3, keyword pairs (`delete from`, `drop table`) need no syntax character.
+    // The keywords of SQL_KEYWORD_PAIR a plain value can hold (`select` and `union` make a value not plain).
+    readsPlainValues: { hint: /insert|update|delete|drop/ },
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       if (paranoia < 2) return undefined;
       const s = value.lower;
       const r = WEAK_SIGNAL_RULES;
+      // Every other signal needs a character a plain value cannot have (NUL, `<`, a quote, a separator, braces, `..`).
+      if (isPlainMask(value.mask)) return paranoia >= 3 && SQL_KEYWORD_PAIR.test(s) ? weak(r.sqlKeywords, SEVERITY.warning) : undefined;
       if (s.indexOf('\0') !== -1) return weak(r.nullByte, SEVERITY.error);
       if (s.indexOf('<') !== -1 && HTML_TAG.test(s)) return weak(r.htmlTag, SEVERITY.warning);
       if (/['"]/.test(s) && SQL_COMMENT.test(s)) return weak(r.sqlComment, SEVERITY.warning);

@@ -1,0 +1,156 @@
+/**
+ * Plain values (no syntax character) skip detection unless a detector's `readsPlainValues` claims them. That
+ * shortcut must never hide a hit: for generated plain and near-plain values under many names, in every location
+ * and at every paranoia level, whatever a detector reports on the value alone, the inspection reports too.
+ * (Before the declarations, this found bare hosts under `fetch`/`page`, gadget classes under `@type`, `shell.php`
+ * file names, `java.lang.Runtime`, `@@version`, `xp_cmdshell^...`, `vbscript:`, `__proto__.constructor` and
+ * `http:127.0.0.1` passing unread.)
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compilePayloadOptions, inspectPayload, type CompiledPayloadOptions } from '../../../src/verifiers/payload-shield/index.js';
+import { classifyHost, createSsrfDetector } from '../../../src/verifiers/payload-shield/ssrf.js';
+import type { LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
+import { request, ruleOf, valueOf } from './helpers.js';
+
+// Names the detectors read plain values under, and ordinary ones.
+const NAMES = [
+  'q', 'comment', 'id', 'name', 'first_name', 'url', 'callback_url', 'fetch', 'load', 'page', 'per_page', 'path', 'file',
+  'filename', 'upload', 'image', 'avatar', '@type', '$type', 'class', '@class', '__type', 'cmd', 'exec', 'host', 'hostname',
+  'file-name', 'jsessionid', 'phpsessid', 'where', 'filter', 'include', 'template', 'redirect', 'next', 'site', 'lang',
+  'user-agent', 'scanner', 'content',
+];
+// Pieces of attacks that need no syntax character, pieces of ordinary values, and the plain classes (`:`, `@`, `%`,
+// `*`, `!`, `~`, `^`, non-ASCII).
+const TOKENS = [
+  '127.0.0.1', '169.254.169.254', 'localhost', '2130706433', '0x7f000001', '10.0.0.1', 'metadata.google.internal', '20', '0',
+  'http:', 'https:', 'gopher:', 'file:', 'jar:', 'dict:', 'ws:', 'javascript:', 'data:', 'vbscript:', 'jndi:', 'expect:',
+  'whoami', 'id', 'cat', 'ls', 'sleep', 'ping', 'curl', 'nc', 'uname -a', '  whoami', 'net user', 'systeminfo',
+  'select', 'union', 'insert into', 'delete from', 'drop table', '@@version', 'xp_cmdshell', 'waitfor', '1 or true',
+  '2 order by 3', 'benchmark', 'shell.php', 'x.phtml', 'a.php5', 'page.inc', 'com.sun.rowset.JdbcRowSetImpl',
+  'java.lang.Runtime', 'java.lang.ProcessBuilder', 'javax.script', 'scriptenginemanager', 'getruntime exec',
+  'org.apache.commons.collections.functors.InvokerTransformer', 'InvokerTransformer', 'templatesimpl', 'lazymap',
+  'ysoserial', 'aced0005', 'rO0ABXNy', 'H4sIAAAAAAAA', '@ognl.', 'class.module.classLoader', '+ADw-script+AD4-',
+  '0x2e0x2e0x2f', '\uff0e\uff0e\u2215etc', 'passwd', 'win.ini', 'child_process', 'process.mainModule', '__proto__.constructor',
+  'constructor.constructor', 'module.children', 'document.cookie', 'set-cookie:x', 'jsessionid', '%comspec%', 'sqlmap',
+  'nikto', '\u212Aill', '\u00a0or\u00a01', '\u2019 or \u20181', 'London', 'GB', 'SKU-4F2A', 'apple_pay', 'iOS 17.4.1',
+  '2024-06-01T10:15:22.000Z', 'user@example.com', 'api.example.com', 'admin', 'or', 'and', '1=1', '.', ':', '@', '*', '!',
+  '^', '~', '-', '_', ' ', '1', '%2e', '%00', '%27',
+];
+
+type Kind = 'body' | 'query' | 'header' | 'body-key' | 'query-key';
+
+const compiledByParanoia = new Map<number, CompiledPayloadOptions>(
+  [1, 2, 3].map((p) => [p, compilePayloadOptions({ threshold: 1000, paranoia: p as 1 | 2 | 3 })]),
+);
+
+/** The rule ids every detector reports on `raw` alone, as the inspection would build the value. */
+function directRules(compiled: CompiledPayloadOptions, raw: string, kind: LocationKind, name: string, role: ValueRole): string[] {
+  const value = valueOf(raw, kind, name, role);
+  const rules: string[] = [];
+  for (const detector of compiled.detectors) {
+    const hit = detector.detect(value, compiled.paranoia);
+    if (hit) rules.push(hit.ruleId);
+  }
+  return rules;
+}
+
+/** The rule ids the inspection records for `value` placed as `kind` under `name`, and those its detectors find alone. */
+function bothWays(compiled: CompiledPayloadOptions, name: string, value: string, kind: Kind): { inspected: Set<string>; direct: string[] } | undefined {
+  let verdict;
+  let direct: string[];
+  switch (kind) {
+    case 'body':
+      verdict = inspectPayload(request({ path: '/x' }), { [name]: value }, compiled);
+      direct = directRules(compiled, value, 'body', name.toLowerCase(), 'value');
+      break;
+    case 'query':
+      verdict = inspectPayload(request({ method: 'GET', path: '/x', query: `${encodeURIComponent(name)}=${encodeURIComponent(value)}` }), undefined, compiled);
+      direct = directRules(compiled, value, 'query', name.toLowerCase(), 'value');
+      break;
+    case 'header': {
+      if (!/^[a-z-]+$/.test(name)) return undefined;
+      const header = `x-${name}`;
+      verdict = inspectPayload(request({ method: 'GET', path: '/x', headers: { [header]: value } }), undefined, compiled);
+      direct = directRules(compiled, value, 'header', header, 'value');
+      break;
+    }
+    case 'body-key':
+      // Pollution keys are reported by their own check; the values here are not keys a parser would nest.
+      if (value === '__proto__' || value === 'constructor' || value === 'prototype') return undefined;
+      verdict = inspectPayload(request({ path: '/x' }), { [value]: 1 }, compiled);
+      direct = directRules(compiled, value, 'body', value.toLowerCase(), 'key');
+      break;
+    case 'query-key':
+      // `a[b]` and `a.b` nest in the query parser: only keys it keeps whole are compared.
+      if (/[[\].]/.test(value)) return undefined;
+      verdict = inspectPayload(request({ method: 'GET', path: '/x', query: `${encodeURIComponent(value)}=1` }), undefined, compiled);
+      direct = directRules(compiled, value, 'query', value.toLowerCase(), 'key');
+      break;
+  }
+  return { inspected: new Set(verdict.hits.map((h) => h.ruleId)), direct };
+}
+
+describe('plain values', () => {
+  it('the inspection reports every hit a detector finds on the value alone (generated values, every location, paranoia 1-3)', () => {
+    let compared = 0;
+    let withHits = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...NAMES),
+        fc.array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('', ' ', '.', ':', '-'),
+        fc.constantFrom<Kind>('body', 'query', 'header', 'body-key', 'query-key'),
+        fc.constantFrom(1, 2, 3),
+        (name, tokens, separator, kind, paranoia) => {
+          const both = bothWays(compiledByParanoia.get(paranoia)!, name, tokens.join(separator), kind);
+          if (both === undefined) return;
+          compared++;
+          if (both.direct.length > 0) withHits++;
+          for (const rule of both.direct) expect(both.inspected, `${rule} on ${kind} ${name}=${JSON.stringify(tokens.join(separator))}`).toContain(rule);
+        },
+      ),
+      { numRuns: 40_000, seed: 20261130 },
+    );
+    // The generator reaches detectors: a comparison over values nothing fires on would prove nothing.
+    expect(compared).toBeGreaterThan(30_000);
+    expect(withHits).toBeGreaterThan(5_000);
+  });
+
+  it.each([
+    [{ fetch: '169.254.169.254' }, 'ssrf-cloud-metadata'],
+    [{ page: '127.0.0.1' }, 'ssrf-internal-host'],
+    [{ load: '2130706433' }, 'ssrf-internal-host'],
+    [{ comment: 'http:127.0.0.1' }, 'ssrf-internal-host'],
+    [{ '@type': 'com.sun.rowset.JdbcRowSetImpl' }, 'java-deserialization'],
+    [{ filename: 'shell.php' }, 'php-script-file-name'],
+    [{ note: 'java.lang.Runtime' }, 'java-process-exec'],
+    [{ q: '__proto__.constructor' }, 'ssji-process-access'],
+  ])('denies %j (%s), which a plain-value shortcut once let through', (body, rule) => {
+    const verdict = inspectPayload(request({ path: '/x' }), body, compilePayloadOptions({}));
+    expect(verdict).toMatchObject({ action: 'deny', code: 'payload_attack' });
+    expect(verdict.hits.map((h) => h.ruleId)).toContain(rule);
+  });
+
+  it('denies a plain scanner header and a plain PHP file name header', () => {
+    const compiled = compilePayloadOptions({});
+    expect(inspectPayload(request({ method: 'GET', path: '/x', headers: { 'x-scanner': 'yes' } }), undefined, compiled)).toMatchObject({ action: 'deny' });
+    expect(inspectPayload(request({ method: 'GET', path: '/x', headers: { 'x-file-name': 'shell.php' } }), undefined, compiled)).toMatchObject({ action: 'deny' });
+  });
+});
+
+describe('SSRF: a bare count is not a host', () => {
+  const ssrf = createSsrfDetector();
+  it('reads page sizes and counts under URL-named parameters as numbers (0.0.0.0/8 other than 0.0.0.0 is unreachable)', () => {
+    for (const [value, name] of [['20', 'per_page'], ['3', 'page'], ['0177', 'page'], ['16777215', 'load']] as const) {
+      expect(ruleOf(ssrf, value, 'query', name), `${name}=${value}`).toBeUndefined();
+    }
+    expect(inspectPayload(request({ method: 'GET', path: '/x', query: 'per_page=20&page=3' }), undefined, compilePayloadOptions({}))).toMatchObject({ action: 'allow' });
+  });
+  it('still reads dotless spellings of real addresses and dotted ones as hosts', () => {
+    for (const [value, name] of [['2130706433', 'fetch'], ['167772161', 'url'], ['3232235521', 'load'], ['0.0.0.20', 'page']] as const) {
+      expect(ruleOf(ssrf, value, 'query', name), `${name}=${value}`).toBeDefined();
+    }
+    expect(classifyHost('20')).toBe('ssrf-internal-host');
+  });
+});
