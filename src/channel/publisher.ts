@@ -10,10 +10,7 @@ import { ShieldConfigError } from '../core/errors.js';
 import type { PinSetHost, PinSetPayload } from './pinset-payload.js';
 import { importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
 import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
-import { useEnglishZodMessages } from '../core/zod-locale.js';
-
-// Option errors quote zod's messages: English, as in the rest of this package.
-useEnglishZodMessages();
+import { ENGLISH } from '../core/zod-locale.js';
 
 /** Options of `createPinSetPublisher`. */
 export interface PinSetPublisherOptions {
@@ -127,7 +124,7 @@ export function toPinSetHosts(hosts: Readonly<Record<string, HostPinConfig>>): R
  * would brick apps (an enforcing host with one pin, or no backup); the keys are imported here, once.
  */
 export async function createPinSetPublisher(options: PinSetPublisherOptions): Promise<PinSetPublisher> {
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, ENGLISH);
   if (!parsed.success) {
     throw new ShieldConfigError(parsed.error.issues.map((i) => ({ path: `pinset.${i.path.join('.')}`, message: i.message })));
   }
@@ -209,7 +206,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
       if (!Number.isSafeInteger(next) || next <= version) {
         throw new RangeError(`pin set version must increase: current ${version}, got ${String(update.version)}`);
       }
-      const hostsParsed = z.record(z.string(), hostConfigSchema).safeParse(update.hosts);
+      const hostsParsed = z.record(z.string(), hostConfigSchema).safeParse(update.hosts, ENGLISH);
       if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
       await signing?.catch(() => undefined);

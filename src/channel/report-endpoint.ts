@@ -14,10 +14,7 @@ import type { Store } from '../stores/store.js';
 import { spkiPin } from './compute-pins.js';
 import { pinSetHostSchema, type PinSetHost } from './pinset-payload.js';
 import { knownPinValue, pinFailureReportSchema, validationResultName, type PinFailureReport } from './report-schema.js';
-import { useEnglishZodMessages } from '../core/zod-locale.js';
-
-// Option errors quote zod's messages: English, as in the rest of this package.
-useEnglishZodMessages();
+import { ENGLISH } from '../core/zod-locale.js';
 
 /** One pin-validation failure an app reported. Never holds a secret: certificates and pins are public. */
 export interface PinFailureEvent {
@@ -115,7 +112,7 @@ const NO_CONTENT: EndpointResponse = Object.freeze({ status: 204, headers: Objec
  * a bad report 422 `payload_invalid`; too many from one IP 429 `too_many_reports` with `Retry-After`.
  */
 export function createPinReportEndpoint(options: PinReportOptions): PinReportEndpoint {
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, ENGLISH);
   if (!parsed.success) {
     throw new ShieldConfigError(parsed.error.issues.map((i) => ({ path: `pinReport.${i.path.join('.')}`, message: i.message })));
   }
@@ -146,7 +143,7 @@ export function createPinReportEndpoint(options: PinReportOptions): PinReportEnd
       metrics.rateLimited++;
       return endpointProblem(429, 'too_many_reports', 'Too many reports', { 'retry-after': String(Math.max(1, Math.ceil(rate.ttlMs / 1000))) });
     }
-    const report = pinFailureReportSchema.safeParse(request.body);
+    const report = pinFailureReportSchema.safeParse(request.body, ENGLISH);
     if (!report.success) {
       metrics.invalid++;
       return endpointProblem(422, 'payload_invalid', 'Request failed validation');

@@ -5,10 +5,7 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, type JWK } from 'jose';
 import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
-import { useEnglishZodMessages } from '../core/zod-locale.js';
-
-// Option errors quote zod's messages: English, as in the rest of this package.
-useEnglishZodMessages();
+import { ENGLISH } from '../core/zod-locale.js';
 
 /** A pin-set signing key: a P-256 private key as a JWK, PEM or KeyObject, and its `kid` (default: JWK thumbprint). */
 export interface PinSetSigningKey {
@@ -51,7 +48,7 @@ export async function importSigningKey(input: PinSetSigningKey): Promise<Importe
 
 /** Signs a pin-set payload (validated first: a signer never emits a set its clients would refuse). */
 export async function signPinSet(payload: PinSetPayload, signer: ImportedSigningKey): Promise<string> {
-  const checked = pinSetPayloadSchema.safeParse(payload);
+  const checked = pinSetPayloadSchema.safeParse(payload, ENGLISH);
   if (!checked.success) throw new Error(`pin set payload invalid: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: PINSET_JWS_TYPE })

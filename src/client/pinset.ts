@@ -5,10 +5,7 @@
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors, type JWK } from 'jose';
 import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetHost, type PinSetPayload } from '../channel/pinset-payload.js';
-import { useEnglishZodMessages } from '../core/zod-locale.js';
-
-// Option errors quote zod's messages: English, as in the rest of this package.
-useEnglishZodMessages();
+import { ENGLISH } from '../core/zod-locale.js';
 
 export type { PinSetHost, PinSetPayload } from '../channel/pinset-payload.js';
 
@@ -87,7 +84,7 @@ export async function verifyPinSet(
   } catch {
     throw new PinSetError('malformed', 'payload is not JSON');
   }
-  const parsed = pinSetPayloadSchema.safeParse(json);
+  const parsed = pinSetPayloadSchema.safeParse(json, ENGLISH);
   if (!parsed.success) throw new PinSetError('malformed', `payload invalid: ${parsed.error.issues[0]?.message ?? 'schema'}`);
   const payload = parsed.data as PinSetPayload;
   const now = epochSeconds(options.now);

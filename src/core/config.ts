@@ -3,7 +3,7 @@ import { clientIpOptionsSchema } from './client-ip.js';
 import { PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './codes.js';
 import { routeKeyProblem } from './route-table.js';
 import { headerNameSchema, storeSchema } from './schemas.js';
-import { useEnglishZodMessages } from './zod-locale.js';
+import { ENGLISH } from './zod-locale.js';
 import type { Decision } from './decision.js';
 import { ShieldConfigError } from './errors.js';
 import type { VerifierModule } from './module.js';
@@ -12,8 +12,6 @@ import type { LoggedRequest } from './redact.js';
 import type { ShieldRequest } from './request.js';
 import type { RouteOptions } from './route-options.js';
 import type { Verifier } from './verifier.js';
-
-useEnglishZodMessages();
 
 const modeSchema = z.enum(['enforce', 'monitor']);
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
@@ -145,7 +143,7 @@ export function isZodSchema(value: unknown): value is z.core.$ZodType {
 
 /** Validates a config, throwing `ShieldConfigError` that names every bad path. */
 export function parseShieldConfig(config: unknown, schemas: ComposedSchemas): ResolvedShieldConfig {
-  const result = schemas.config.safeParse(config);
+  const result = schemas.config.safeParse(config, ENGLISH);
   if (!result.success) throw new ShieldConfigError(formatIssues(result.error.issues));
   return result.data as ResolvedShieldConfig;
 }
@@ -153,7 +151,7 @@ export function parseShieldConfig(config: unknown, schemas: ComposedSchemas): Re
 /** Validates adapter-level route options (at middleware construction, not per request). */
 export function parseRouteOptions(route: unknown, where: string, schemas: ComposedSchemas): RouteOptions | false {
   if (route === false) return false;
-  const result = schemas.route.safeParse(route ?? {});
+  const result = schemas.route.safeParse(route ?? {}, ENGLISH);
   if (!result.success) {
     throw new ShieldConfigError(
       formatIssues(result.error.issues).map((i) => ({ path: i.path ? `${where}.${i.path}` : where, message: i.message })),

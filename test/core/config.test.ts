@@ -65,8 +65,8 @@ describe('config validation', () => {
     expect(() => expressShield(shield, { token: { binding: { headers: ['Bad Header'] } } })).toThrow(ShieldConfigError);
   });
 
-  it("words zod's own checks in English (zod/mini loads no locale; the package sets English once)", () => {
-    // This file loads no classic zod (which would set English itself): the messages come from the package's setup.
+  it("words zod's own checks in English (zod/mini loads no locale; the package passes English per parse)", () => {
+    // This file loads no classic zod (which would set English globally): the messages come from the package's parse.
     const error = configError({ mode: 'block', verifierTimeoutMs: 0, redactHeaders: 'x' });
     expect(error.issues).toEqual(
       expect.arrayContaining([

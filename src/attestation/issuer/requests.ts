@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { decodeDigest } from '../../core/binding-digest.js';
+import { ENGLISH } from '../../core/zod-locale.js';
 
 /** A challenge as the service issues it: 32 random bytes, base64url. */
 const challenge = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'must be a challenge the service issued'));
@@ -46,7 +47,7 @@ export function parseRequest<T extends z.ZodMiniType>(
   schema: T,
   body: unknown,
 ): { ok: true; value: z.output<T> } | { ok: false; fields: string[] } {
-  const result = schema.safeParse(body ?? {});
+  const result = schema.safeParse(body ?? {}, ENGLISH);
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, fields: result.error.issues.map((i) => i.path.join('.') || '(body)') };
 }

@@ -14,10 +14,7 @@ import { createKeyRing, type PublishedJwk } from './key-ring.js';
 import { attestationServiceOptionsSchema, type AttestationServiceOptions } from './options.js';
 import { createServiceRateLimiter } from './rate-limit.js';
 import { androidRequest, challengeRequest, iosClientData, iosRegisterRequest, iosTokenRequest, parseRequest } from './requests.js';
-import { useEnglishZodMessages } from '../../core/zod-locale.js';
-
-// Option errors quote zod's messages: English, as in the rest of this package.
-useEnglishZodMessages();
+import { ENGLISH } from '../../core/zod-locale.js';
 
 /** The attestation service: an {@link Endpoints} set to mount with `expressEndpoints` / `koaEndpoints` / `fastifyEndpoints`. */
 export interface AttestationService extends Endpoints {
@@ -77,7 +74,7 @@ function deviceKeyOf(keyId: string | undefined): string | undefined {
  * names a device, per device, in the Store. Throws {@link ShieldConfigError} for invalid options.
  */
 export function createAttestationService(options: AttestationServiceOptions): AttestationService {
-  const parsed = attestationServiceOptionsSchema.safeParse(options);
+  const parsed = attestationServiceOptionsSchema.safeParse(options, ENGLISH);
   if (!parsed.success) {
     throw new ShieldConfigError(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
   }

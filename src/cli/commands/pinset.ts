@@ -6,10 +6,7 @@ import { createPinSetPublisher, toPinSetHosts } from '../../channel/publisher.js
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
 import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, type CliCommand, type CliIo } from '../cli-support.js';
-import { useEnglishZodMessages } from '../../core/zod-locale.js';
-
-// Option errors quote zod's messages: English, as in the rest of this package.
-useEnglishZodMessages();
+import { ENGLISH } from '../../core/zod-locale.js';
 
 const SIGN_USAGE = `Usage: mobile-api-shield pinset sign <config.json> --key <private-jwk.json | key.pem> [--kid <id>]
 
@@ -106,7 +103,7 @@ async function loadPinSet(path: string, io: CliIo): Promise<PinSetPayload | Reco
       throw new CliError(`${path}: neither a JWS nor JSON`);
     }
   }
-  const payload = pinSetPayloadSchema.safeParse(value);
+  const payload = pinSetPayloadSchema.safeParse(value, ENGLISH);
   if (payload.success) return payload.data as PinSetPayload;
   const config = value as { version?: unknown; hosts?: unknown };
   if (typeof config === 'object' && config !== null && typeof config.hosts === 'object' && config.hosts !== null) {

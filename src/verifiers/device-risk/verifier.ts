@@ -3,6 +3,7 @@ import { createAppAttestRegistry, type AppAttestRegistry } from '../../attestati
 import { PlayIntegrityError } from '../../attestation/play-integrity/errors.js';
 import { createPlayIntegrityVerifier, type PlayIntegrityVerifier } from '../../attestation/play-integrity/verifier.js';
 import { headerValue } from '../../core/request.js';
+import { ENGLISH } from '../../core/zod-locale.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import { createCountryLookup } from './country.js';
@@ -67,7 +68,7 @@ interface VerifiedProofs {
  * or `device_step_up`; the reasons go to `detail` (never a token or raw header value).
  */
 export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { store: Store }): Verifier {
-  const o = deviceRiskOptionsSchema.parse(options);
+  const o = deviceRiskOptionsSchema.parse(options, ENGLISH);
   const headers = { ...DEVICE_HEADERS, ...o.headers };
 
   const play: PlayIntegrityVerifier | undefined = o.playIntegrity

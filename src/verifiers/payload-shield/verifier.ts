@@ -13,16 +13,13 @@ import {
   type PayloadRouteOptions,
   type PayloadShieldOptions,
 } from './options.js';
-import { useEnglishZodMessages } from '../../core/zod-locale.js';
-
-// Option errors quote zod's messages: English, as in the rest of this package.
-useEnglishZodMessages();
+import { ENGLISH } from '../../core/zod-locale.js';
 
 /** Name of the verifier (and its key in per-route `verifiers` modes). */
 export const PAYLOAD_SHIELD_NAME = 'payload-shield';
 
 function validate(options: PayloadShieldOptions, where: string): PayloadShieldOptions {
-  const result = payloadShieldOptionsSchema.safeParse(options);
+  const result = payloadShieldOptionsSchema.safeParse(options, ENGLISH);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
     throw new Error(`invalid payload-shield options: ${problems.join('; ')}`);
