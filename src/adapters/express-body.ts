@@ -5,12 +5,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Decision } from '../core/decision.js';
-import type { ShieldRequest } from '../core/request.js';
+import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express-request.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { bodyConsumed, hasBody, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { bodyConsumed, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 
@@ -87,7 +87,7 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     frameworkTrustsProxy: trust !== undefined && trust !== false && trust !== 0,
     query,
     body: consumed ? req.body : undefined,
-    bodyUnparsed: !consumed && hasBody(req as never),
+    bodyUnparsed: !consumed && declaresBody(req.headers),
     rawBody: req[RAW_BODY],
     params: req.params,
   };

@@ -6,8 +6,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { decodeContentEncoding } from '../core/body-decode.js';
-import { bodyConsumed, hasBody } from './node-http.js';
-import type { ShieldRequest } from '../core/request.js';
+import { bodyConsumed } from './node-http.js';
+import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 
 /** Where the Fastify adapter keeps a body's bytes, as received, for the shield. */
@@ -58,5 +58,5 @@ export function fastifyRawBody(req: object, shield: Shield): Buffer | undefined 
 
 /** True when the request has a body that no content-type parser read (it is still in the stream). */
 export function fastifyBodyUnparsed(raw: IncomingMessage): boolean {
-  return hasBody(raw) && !bodyConsumed(raw);
+  return declaresBody(raw.headers) && !bodyConsumed(raw);
 }

@@ -6,10 +6,10 @@
 import type { IncomingMessage } from 'node:http';
 import { decodeContentEncoding } from '../core/body-decode.js';
 import type { Decision } from '../core/decision.js';
-import type { ShieldRequest } from '../core/request.js';
+import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
-import { bodyConsumed, hasBody, socketAddress, splitUrl } from './node-http.js';
+import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
@@ -66,7 +66,7 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     frameworkTrustsProxy: ctx.app.proxy === true,
     query,
     body: consumed ? ctx.request.body : undefined,
-    bodyUnparsed: !consumed && hasBody(ctx.req),
+    bodyUnparsed: !consumed && declaresBody(ctx.req.headers),
     params: ctx.params,
     rawBody: undefined,
   };

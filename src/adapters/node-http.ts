@@ -41,12 +41,6 @@ export function bodyConsumed(req: IncomingMessage): boolean {
   return req.readableEnded || (req.complete && !req.readable);
 }
 
-/** True when the request carries body bytes (a non-zero Content-Length, or a Transfer-Encoding). */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  if (req.headers['transfer-encoding'] !== undefined) return true;
-  return length !== undefined && length !== '0' && length !== '';
-}
 
 /** Writes a problem response on a raw Node response (Express 4/5 and Koa's `ctx.res` alike). */
 export function writeProblem(res: ServerResponse, problem: ProblemResponse): void {

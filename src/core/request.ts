@@ -55,6 +55,17 @@ export interface ShieldRequest {
   params?: Readonly<Record<string, string | readonly string[]>>;
 }
 
+/**
+ * True when the headers announce body bytes: any Transfer-Encoding, or a Content-Length other than `0` (an empty,
+ * repeated or malformed one counts as a body, so every check that depends on it fails closed). The one rule the
+ * adapters, the payload shield and the body-stage binding checks share.
+ */
+export function declaresBody(headers: ShieldRequest['headers']): boolean {
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
 /** Returns a header's value as one string (repeated headers joined with `, `), or undefined. */
 export function headerValue(request: ShieldRequest, name: string): string | undefined {
   const value = request.headers[name];

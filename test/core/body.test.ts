@@ -4,6 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BodyError, readRawBody } from '../../src/core/body.js';
 import { parseBody } from '../../src/shield.js';
+import { declaresBody } from '../../src/core/request.js';
 
 describe('readRawBody', () => {
   it('reads a stream fully', async () => {
@@ -82,5 +83,22 @@ describe('parseBody', () => {
     const raw = Buffer.from([1, 2, 3]);
     expect(parseBody(raw, 'application/octet-stream')).toBe(raw);
     expect(parseBody(raw, undefined)).toBe(raw);
+  });
+});
+
+describe('declaresBody', () => {
+  it('is false only without Transfer-Encoding and with no Content-Length or exactly `0`', () => {
+    expect(declaresBody({})).toBe(false);
+    expect(declaresBody({ 'content-length': '0' })).toBe(false);
+    for (const headers of [
+      { 'content-length': '5' },
+      { 'content-length': '' },
+      { 'content-length': '00' },
+      { 'content-length': ['0', '0'] },
+      { 'transfer-encoding': 'chunked' },
+      { 'transfer-encoding': 'chunked', 'content-length': '0' },
+    ]) {
+      expect(declaresBody(headers), JSON.stringify(headers)).toBe(true);
+    }
   });
 });

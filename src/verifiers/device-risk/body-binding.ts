@@ -1,5 +1,5 @@
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
-import { headerValue, type ShieldRequest } from '../../core/request.js';
+import { declaresBody, headerValue, type ShieldRequest } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
 import type { DeviceRiskOptions } from './options.js';
 import { DEVICE_HEADERS } from './verifier.js';
@@ -44,9 +44,7 @@ export function createDeviceBodyBindingVerifier(options: DeviceRiskOptions): Ver
       const raw = ctx.rawBody?.();
       if (raw === undefined) {
         // Nothing to read (a GET) is fine; a body we never saw the bytes of cannot be matched to the proof.
-        const length = ctx.request.headers['content-length'];
-        const chunked = ctx.request.headers['transfer-encoding'] !== undefined;
-        if (!chunked && (length === undefined || length === '0') && (claimed === undefined || claimed === '')) return PASS;
+        if (!declaresBody(ctx.request.headers) && (claimed === undefined || claimed === '')) return PASS;
         return untrusted('body binding unverifiable: the body was parsed before the shield');
       }
       if (raw.length === 0) return claimed === undefined || claimed === '' ? PASS : untrusted('body hash for an empty body');

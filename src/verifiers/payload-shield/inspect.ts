@@ -4,6 +4,7 @@
  * call `inspectPayload`; nothing here knows about a web framework.
  */
 import { mediaType } from '../../core/body.js';
+import { declaresBody } from '../../core/request.js';
 import type { CompiledPayloadOptions } from './compile.js';
 import { checkHeaderLimits } from './limits.js';
 import { formatLocation } from './location.js';
@@ -41,8 +42,7 @@ export function inspectRequestHead(request: PayloadRequest, options: CompiledPay
   if (length !== undefined && length > limits.maxBodyBytes) {
     return limitDeny({ limit: 'maxBodyBytes', code: 'payload_too_large', location: 'body' });
   }
-  const hasBody = (length !== undefined && length > 0) || request.headers['transfer-encoding'] !== undefined;
-  if (hasBody && options.contentTypes) {
+  if (options.contentTypes && declaresBody(request.headers)) {
     const type = mediaType(headerString(request.headers['content-type']));
     if (!contentTypeAllowed(type, options.contentTypes)) {
       return { action: 'deny', code: 'unsupported_media_type', detail: 'content type not allowed on this route', score: 0, hits: NO_HITS };

@@ -1,5 +1,5 @@
 import { contentDigestMatches } from '../../core/content-digest.js';
-import { headerValue } from '../../core/request.js';
+import { declaresBody, headerValue } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
 import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import type { ResolvedTokenOptions } from './config.js';
@@ -43,9 +43,7 @@ export function createTokenBodyDigestVerifier(options: ResolvedTokenOptions): Ve
     let raw = ctx.rawBody?.();
     if (raw === undefined) {
       // No body at all (a GET) is the empty content; a body we never saw the bytes of cannot be matched.
-      const length = ctx.request.headers['content-length'];
-      const chunked = ctx.request.headers['transfer-encoding'] !== undefined;
-      if (chunked || (length !== undefined && length !== '0')) return mismatch('body bytes unavailable (Express: captureRawBody())');
+      if (declaresBody(ctx.request.headers)) return mismatch('body bytes unavailable (Express: captureRawBody())');
       raw = EMPTY;
     }
     return contentDigestMatches(parsed.digests, raw) ? PASS : mismatch('Content-Digest differs from the body');

@@ -45,6 +45,14 @@ describe('structural limits', () => {
     expect(post('application/merge-patch+json')).toMatchObject({ action: 'allow' });
     expect(post('text/xml')).toMatchObject({ action: 'deny', code: 'unsupported_media_type' });
     expect(inspect(options, undefined, { method: 'GET' })).toMatchObject({ action: 'allow' });
+    // A Content-Length other than `0` announces a body, however it is spelled (the rule every body check shares).
+    for (const length of ['00', '', ' 2']) {
+      expect(inspect(options, undefined, { headers: { 'content-type': 'text/xml', 'content-length': length } }), JSON.stringify(length)).toMatchObject({
+        code: 'unsupported_media_type',
+      });
+    }
+    expect(inspect(options, undefined, { headers: { 'content-type': 'text/xml', 'transfer-encoding': 'chunked' } })).toMatchObject({ code: 'unsupported_media_type' });
+    expect(inspect(options, undefined, { headers: { 'content-type': 'text/xml', 'content-length': '0' } })).toMatchObject({ action: 'allow' });
   });
 });
 
