@@ -223,21 +223,15 @@ export class Inspection {
     const cached = kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE && this.options.cachedHeaders.has(name);
     if (cached) {
       this.inspectCachedHeader(raw, name);
-      if (custom.length === 0 || this.done) return;
+      if (custom.length > 0 && !this.done) this.applyCustomRules(raw, this.decode(raw, charMask(raw)));
+      return;
     }
-    // Most values carry no encoding: decode only when the raw value has an escape character in it.
     const rawMask = charMask(raw);
-    const decoded = (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
+    const decoded = this.decode(raw, rawMask);
     const mask = decoded === raw ? rawMask : charMask(decoded);
-    // Values without syntax characters only go to the detectors that read them (a bare `whoami`, a host under
-    // `callback_url`, a class name under `@type`), each only when it claims the value: most skip detection.
     const plain = isPlainMask(mask) && !hasSqlWord(decoded);
-    const active = !plain
-      ? detectors
-      : detectors === this.options.detectors && this.options.plainClaimed(decoded, mask, name, kind, role)
-        ? this.options.plainDetectors
-        : NO_DETECTORS;
-    if (!cached && active.length > 0) {
+    const active = this.detectorsFor(plain, decoded, mask, name, kind, role, detectors);
+    if (active.length > 0) {
       const depth = this.segments.length;
       // The request path: its detectors depend on the string alone; the last one's hits are kept across requests.
       const pathVerdict =
@@ -278,6 +272,29 @@ export class Inspection {
     if (custom.length > 0) this.applyCustomRules(raw, decoded);
   }
 
+  /** Most values carry no encoding: decoded only when the raw value (whose mask is given) has an escape character. */
+  private decode(raw: string, rawMask: number): string {
+    return (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
+  }
+
+  /**
+   * The detectors a value goes to. Values without syntax characters (`plain`) only go to the detectors that read
+   * them (a bare `whoami`, a host under `callback_url`, a class name under `@type`), and only when one of those
+   * claims the value (see plain-values.ts): most skip detection.
+   */
+  private detectorsFor(
+    plain: boolean,
+    decoded: string,
+    mask: number,
+    name: string,
+    kind: LocationKind,
+    role: ValueRole,
+    detectors: readonly Detector[],
+  ): readonly Detector[] {
+    if (!plain) return detectors;
+    return detectors === this.options.detectors && this.options.plainClaimed(decoded, mask, name, kind, role) ? this.options.plainDetectors : NO_DETECTORS;
+  }
+
   /**
    * Adds a plain body key no detector fired on to `quietBodyKeys`: its verdict depends on its text alone. Not a
    * pollution vector (the schema exemption depends on where it is), not decoded, inspected with the full set.
@@ -315,15 +332,14 @@ export class Inspection {
     let hits = key === undefined ? last!.hits : this.options.headerVerdicts.get(key);
     if (hits === undefined) {
       const found: RuleHit[] = [];
-      const decoded = normalise(raw, this.options.decodeRounds);
-      const mask = charMask(decoded);
-      const interesting = !isPlainMask(mask) || hasSqlWord(decoded);
-      {
-        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
-        for (const detector of interesting ? this.options.detectors : this.options.plainDetectors) {
-          const hit = detector.detect(value, this.options.paranoia);
-          if (hit) found.push(hit);
-        }
+      const rawMask = charMask(raw);
+      const decoded = this.decode(raw, rawMask);
+      const mask = decoded === raw ? rawMask : charMask(decoded);
+      const active = this.detectorsFor(isPlainMask(mask) && !hasSqlWord(decoded), decoded, mask, name, 'header', 'value', this.options.detectors);
+      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
+      for (const detector of active) {
+        const hit = detector.detect(value, this.options.paranoia);
+        if (hit) found.push(hit);
       }
       hits = found;
       this.options.headerVerdicts.set(key!, hits);
