@@ -48,6 +48,8 @@ export interface CredentialAbuseDeps {
 const MEMO_KEY = 'credential-abuse:attempt';
 /** The username key part of a login without a username: not base64url, so no digest can equal it. */
 const ABSENT_USERNAME = '~absent';
+/** Block keys remembered as blocking (see `knownBlocks`): one entry per blocked IP key or device. */
+const KNOWN_BLOCKS_MAX = 10_000;
 
 interface CompiledLogin {
   username: FieldReader;
@@ -204,6 +206,68 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     return presented !== undefined && digestMatches(presented, material);
   }
 
+  /**
+   * Block keys (IP key, device) this instance saw refusing a login, with the time their block ends. Under a stuffing
+   * attack most logins come from blocked sources, and the ordinary path reserves a slot on every counter in the same
+   * round trip as the block reads, only to release them all: a login from a source known here as blocked reads the
+   * blocks alone first and, while they hold, is refused without touching a counter (one or two GETs instead of about
+   * a dozen commands). The store still decides: a block lifted meanwhile (a reset through another instance) shows in
+   * that read, the marker goes, and the login takes the ordinary path.
+   */
+  const knownBlocks = new LRUCache<string, number>({ max: KNOWN_BLOCKS_MAX });
+
+  function knownBlocked(key: string | undefined, now: number): boolean {
+    return key !== undefined && (knownBlocks.get(key) ?? 0) > now;
+  }
+
+  /** The refusal for a login whose IP key or device is blocked until `ipUntil`/`deviceUntil`, or undefined. */
+  function blockRefusal(ipUntil: number, deviceUntil: number, now: number): VerifierOutcome | undefined {
+    const abuseUntil = Math.max(ipUntil, deviceUntil);
+    if (abuseUntil <= now) return undefined;
+    const byIp = ipUntil >= deviceUntil;
+    const retryAfter = Math.max(1, Math.ceil((abuseUntil - now) / 1000));
+    const limit = (byIp ? ipDistinct : deviceDistinct)!;
+    return {
+      outcome: 'deny',
+      code: 'credential_abuse',
+      detail: byIp ? 'ip key over its distinct-username budget' : 'device over its distinct-username budget',
+      retryAfter,
+      ...(rateLimitHeaders
+        ? { rateLimit: quotaInfo({ policy: byIp ? 'ip-usernames' : 'device-usernames', limit: limit.limit, windowSeconds: limit.windowSeconds }, retryAfter) }
+        : {}),
+    };
+  }
+
+  /** Remembers the block keys that refused a login (see `knownBlocks`). */
+  function rememberBlocks(attempt: LoginAttempt, ipUntil: number, deviceUntil: number, now: number): void {
+    if (ipUntil > now) knownBlocks.set(attempt.ipBlockKey, ipUntil);
+    if (deviceUntil > now && attempt.deviceBlockKey !== undefined) knownBlocks.set(attempt.deviceBlockKey, deviceUntil);
+  }
+
+  /**
+   * For a login from a source known here as blocked: the blocks read alone, and the refusal while they hold. Any
+   * other answer (lifted, or a read failed) forgets the markers and leaves the decision to the ordinary path.
+   */
+  async function refuseKnownBlock(attempt: LoginAttempt, ctx: VerifierContext): Promise<VerifierOutcome | undefined> {
+    const [ipBlock, deviceBlock] = await Promise.allSettled([
+      checksIpBlock ? store.get(attempt.ipBlockKey) : undefined,
+      checksDeviceBlock && attempt.deviceBlockKey ? store.get(attempt.deviceBlockKey) : undefined,
+    ]);
+    const now = ctx.now;
+    const ipUntil = ipBlock.status === 'fulfilled' ? untilOf(ipBlock.value) : 0;
+    const deviceUntil = deviceBlock.status === 'fulfilled' ? untilOf(deviceBlock.value) : 0;
+    const refusal = blockRefusal(ipUntil, deviceUntil, now);
+    if (refusal === undefined) {
+      knownBlocks.delete(attempt.ipBlockKey);
+      if (attempt.deviceBlockKey !== undefined) knownBlocks.delete(attempt.deviceBlockKey);
+      return undefined;
+    }
+    rememberBlocks(attempt, ipUntil, deviceUntil, now);
+    // As on the ordinary path after its releases: monitor mode lets the attempt reach the app, and its failure counts.
+    ctx.memo.set(MEMO_KEY, attempt);
+    return refusal;
+  }
+
   function untilOf(value: string | undefined): number {
     if (value === undefined) return 0;
     const n = Number(value);
@@ -252,6 +316,11 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
       counters.release(previous).catch(() => undefined);
     }
 
+    if ((checksIpBlock && knownBlocked(attempt.ipBlockKey, ctx.now)) || (checksDeviceBlock && knownBlocked(attempt.deviceBlockKey, ctx.now))) {
+      const refused = await refuseKnownBlock(attempt, ctx);
+      if (refused !== undefined) return refused;
+    }
+
     let refusal: Refusal | undefined;
     try {
       // One round trip: the block reads and every reservation are issued together, awaited together.
@@ -263,26 +332,15 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
       // reads failed, so `failOpen` only ever passes a request nothing known refuses.
       const ipUntil = ipBlock.status === 'fulfilled' ? untilOf(ipBlock.value) : 0;
       const deviceUntil = deviceBlock.status === 'fulfilled' ? untilOf(deviceBlock.value) : 0;
-      const now = ctx.now;
-      const abuseUntil = Math.max(ipUntil, deviceUntil);
-      if (abuseUntil > now) {
+      const blocked = blockRefusal(ipUntil, deviceUntil, ctx.now);
+      if (blocked !== undefined) {
         // Blocked: the slots just taken are freed (not awaited: no second round trip on the request path).
         if (reserved.status === 'fulfilled') {
           counters.release(attempt).catch(() => undefined);
           ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
         }
-        const byIp = ipUntil >= deviceUntil;
-        const retryAfter = Math.max(1, Math.ceil((abuseUntil - now) / 1000));
-        const limit = (byIp ? ipDistinct : deviceDistinct)!;
-        return {
-          outcome: 'deny',
-          code: 'credential_abuse',
-          detail: byIp ? 'ip key over its distinct-username budget' : 'device over its distinct-username budget',
-          retryAfter,
-          ...(rateLimitHeaders
-            ? { rateLimit: quotaInfo({ policy: byIp ? 'ip-usernames' : 'device-usernames', limit: limit.limit, windowSeconds: limit.windowSeconds }, retryAfter) }
-            : {}),
-        };
+        rememberBlocks(attempt, ipUntil, deviceUntil, ctx.now);
+        return blocked;
       }
       if (reserved.status === 'rejected') throw reserved.reason;
       refusal = reserved.value;

@@ -102,6 +102,31 @@ describe.skipIf(!redisAnswers)(`round trips of a login on RedisStore (${REDIS_LA
     await new Promise((r) => setTimeout(r, 50));
   });
 
+  it('a login from a device this instance saw blocked: one round trip of block reads, no reservation, nothing after', async () => {
+    const did = `stuffer-${randomUUID()}`;
+    const from = (email: string) => makeContext({ now: Date.now(), body: { email, password: 'x' }, attestation: { provider: 'test', claims: { did } } });
+    // Five distinct usernames failing from one device block it (deviceDistinctUsernames' default).
+    for (let i = 0; i < 5; i++) {
+      const ctx = from(`s${i}-${randomUUID()}@x`);
+      await verifier.verify(ctx);
+      await verifier.onResponse!(ctx, 401);
+    }
+    const first = from(`s-${randomUUID()}@x`);
+    reset();
+    expect(await verifier.verify(first)).toMatchObject({ outcome: 'deny', code: 'credential_abuse' });
+    // The ordinary path: block reads and reservations in one wave, the releases after it.
+    expect(meter.commands).toBeGreaterThan(2);
+    await new Promise((r) => setTimeout(r, 50));
+    const ctx = from(`s-${randomUUID()}@x`);
+    reset();
+    expect(await verifier.verify(ctx)).toMatchObject({ outcome: 'deny', code: 'credential_abuse' });
+    expect({ waves: meter.waves, waited: meter.completed, commands: meter.commands, inFlight: meter.inFlight }).toEqual({ waves: 1, waited: 1, commands: 2, inFlight: 0 });
+    reset();
+    await verifier.onResponse!(ctx, 429);
+    expect(meter.commands).toBe(0);
+    console.log('blocked device, known here: request path 1 round trip / 2 commands (block reads); nothing after the response');
+  });
+
   it('a verify does not wait for an earlier login still settling', async () => {
     const first = login('overlap@x');
     await verifier.verify(first);
