@@ -371,12 +371,15 @@ export function createSqliDetector(): Detector {
       let s = value.lower;
       if (s.length < 2) return undefined;
       if (isPlainAsciiWithoutSql(s, value.mask)) return undefined;
+      // Both folds below are of non-ASCII characters only: an ASCII value (most) skips their searches.
+      const nonAscii = (value.mask & CH.nonAscii) !== 0;
       // Typographic quotes, primes and dashes (`’ or ‘1’=’1`, `'1′='1–`) become SQL quotes and comments in some
       // drivers and copy-paste paths.
-      if (UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);
+      if (nonAscii && UNICODE_PUNCTUATION.test(s)) s = foldUnicodePunctuation(s);
       // Non-breaking and other Unicode spaces separate tokens for MySQL and MSSQL as a space does.
-      if (UNICODE_SPACE.test(s)) s = s.replace(UNICODE_SPACES, ' ');
-      if (DIGIT_QUOTE.test(s)) {
+      if (nonAscii && UNICODE_SPACE.test(s)) s = s.replace(UNICODE_SPACES, ' ');
+      // A digit before a quote needs a quote: in the mask, or made by the typographic fold above.
+      if (((value.mask & CH.quote) !== 0 || s !== value.lower) && DIGIT_QUOTE.test(s)) {
         const folded = s.replace(INCH_MARK, '$1 ');
         // A leading `16" or 18"` is a measure too once the value has another one; `1' or '1'='1` has none.
         s = folded === s ? s : folded.replace(LEADING_INCH_MARK, '$1 ');

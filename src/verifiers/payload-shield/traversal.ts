@@ -103,7 +103,8 @@ export function createTraversalDetector(): Detector {
         // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`).
         if (((value.mask & CH.nonAscii) === 0 && s.indexOf('0x') === -1) || !HOMOGLYPH_OR_HEX.test(s)) return undefined;
       }
-      if (HOMOGLYPH_OR_HEX.test(s)) s = foldSeparators(s);
+      // HOMOGLYPH_OR_HEX needs a non-ASCII character, `0x` or `..`: most values skip its search.
+      if (((value.mask & (CH.nonAscii | CH.dotDot)) !== 0 || s.indexOf('0x') !== -1) && HOMOGLYPH_OR_HEX.test(s)) s = foldSeparators(s);
       const slash = s.indexOf('/') !== -1;
       if (s.indexOf('..') !== -1 && DOT_DOT.test(s)) {
         // In the URL path, `..` is normalised by the router; a dot-dot that survived decoding is still an attack.
