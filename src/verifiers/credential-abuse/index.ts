@@ -7,6 +7,7 @@ import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/veri
 import type { Store } from '../../stores/store.js';
 import { isAttemptStore } from '../../stores/store.js';
 import { LoginAttempt, LoginCounters, type Refusal } from './counters.js';
+import { KnownBlocks } from './known-blocks.js';
 import { BreachedPasswordChecker } from './breached-password.js';
 import { compileFieldSource, type FieldReader, type FieldSource } from './field-source.js';
 import {
@@ -48,8 +49,6 @@ export interface CredentialAbuseDeps {
 const MEMO_KEY = 'credential-abuse:attempt';
 /** The username key part of a login without a username: not base64url, so no digest can equal it. */
 const ABSENT_USERNAME = '~absent';
-/** Block keys remembered as blocking (see `knownBlocks`): one entry per blocked IP key or device. */
-const KNOWN_BLOCKS_MAX = 10_000;
 
 interface CompiledLogin {
   username: FieldReader;
@@ -206,19 +205,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     return presented !== undefined && digestMatches(presented, material);
   }
 
-  /**
-   * Block keys (IP key, device) this instance saw refusing a login, with the time their block ends. Under a stuffing
-   * attack most logins come from blocked sources, and the ordinary path reserves a slot on every counter in the same
-   * round trip as the block reads, only to release them all: a login from a source known here as blocked reads the
-   * blocks alone first and, while they hold, is refused without touching a counter (one or two GETs instead of about
-   * a dozen commands). The store still decides: a block lifted meanwhile (a reset through another instance) shows in
-   * that read, the marker goes, and the login takes the ordinary path.
-   */
-  const knownBlocks = new LRUCache<string, number>({ max: KNOWN_BLOCKS_MAX });
-
-  function knownBlocked(key: string | undefined, now: number): boolean {
-    return key !== undefined && (knownBlocks.get(key) ?? 0) > now;
-  }
+  const knownBlocks = new KnownBlocks();
 
   /** The refusal for a login whose IP key or device is blocked until `ipUntil`/`deviceUntil`, or undefined. */
   function blockRefusal(ipUntil: number, deviceUntil: number, now: number): VerifierOutcome | undefined {
@@ -238,12 +225,6 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     };
   }
 
-  /** Remembers the block keys that refused a login (see `knownBlocks`). */
-  function rememberBlocks(attempt: LoginAttempt, ipUntil: number, deviceUntil: number, now: number): void {
-    if (ipUntil > now) knownBlocks.set(attempt.ipBlockKey, ipUntil);
-    if (deviceUntil > now && attempt.deviceBlockKey !== undefined) knownBlocks.set(attempt.deviceBlockKey, deviceUntil);
-  }
-
   /**
    * For a login from a source known here as blocked: the blocks read alone, and the refusal while they hold. Any
    * other answer (lifted, or a read failed) forgets the markers and leaves the decision to the ordinary path.
@@ -258,11 +239,10 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     const deviceUntil = deviceBlock.status === 'fulfilled' ? untilOf(deviceBlock.value) : 0;
     const refusal = blockRefusal(ipUntil, deviceUntil, now);
     if (refusal === undefined) {
-      knownBlocks.delete(attempt.ipBlockKey);
-      if (attempt.deviceBlockKey !== undefined) knownBlocks.delete(attempt.deviceBlockKey);
+      knownBlocks.forget(attempt);
       return undefined;
     }
-    rememberBlocks(attempt, ipUntil, deviceUntil, now);
+    knownBlocks.remember(attempt, ipUntil, deviceUntil, now);
     // As on the ordinary path after its releases: monitor mode lets the attempt reach the app, and its failure counts.
     ctx.memo.set(MEMO_KEY, attempt);
     return refusal;
@@ -316,7 +296,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
       counters.release(previous).catch(() => undefined);
     }
 
-    if ((checksIpBlock && knownBlocked(attempt.ipBlockKey, ctx.now)) || (checksDeviceBlock && knownBlocked(attempt.deviceBlockKey, ctx.now))) {
+    if ((checksIpBlock && knownBlocks.holds(attempt.ipBlockKey, ctx.now)) || (checksDeviceBlock && knownBlocks.holds(attempt.deviceBlockKey, ctx.now))) {
       const refused = await refuseKnownBlock(attempt, ctx);
       if (refused !== undefined) return refused;
     }
@@ -339,7 +319,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
           counters.release(attempt).catch(() => undefined);
           ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
         }
-        rememberBlocks(attempt, ipUntil, deviceUntil, ctx.now);
+        knownBlocks.remember(attempt, ipUntil, deviceUntil, ctx.now);
         return blocked;
       }
       if (reserved.status === 'rejected') throw reserved.reason;
