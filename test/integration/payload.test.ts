@@ -51,6 +51,11 @@ const cases: Case[] = [
   { name: 'NoSQL operator in bracket query syntax', method: 'get', path: '/search', query: 'username[$ne]=x', status: 403, code: 'payload_attack' },
   { name: 'path traversal', method: 'get', path: '/search', query: 'file=..%2F..%2F..%2Fetc%2Fpasswd', status: 403, code: 'payload_attack' },
   { name: 'SSRF to cloud metadata', method: 'post', path: '/comments', body: json({ avatarUrl: 'http://169.254.169.254/latest/meta-data/' }), status: 403, code: 'payload_attack' },
+  // Values without syntax characters reach the detectors that fire on them (plain-values.test.ts has the proof).
+  { name: 'SSRF: a bare metadata host under a URL-named key', method: 'post', path: '/comments', body: json({ fetch: '169.254.169.254' }), status: 403, code: 'payload_attack' },
+  { name: 'SSRF: a bare internal host in a query parameter named page', method: 'get', path: '/search', query: 'page=127.0.0.1', status: 403, code: 'payload_attack' },
+  { name: 'Java: a gadget class under @type', method: 'post', path: '/comments', body: json({ '@type': 'com.sun.rowset.JdbcRowSetImpl' }), status: 403, code: 'payload_attack' },
+  { name: 'a page size is a count, not the host 0.0.0.20', method: 'get', path: '/search', query: 'per_page=20&page=3', status: 200 },
   { name: 'prototype pollution key', method: 'post', path: '/comments', body: '{"text":"hi","__proto__":{"admin":true}}', status: 403 },
   { name: 'prototype pollution in bracket query syntax', method: 'get', path: '/search', query: 'a[__proto__][admin]=1', status: 403 },
   { name: 'malformed JSON', method: 'post', path: '/comments', body: '{"text": "unterminated', status: 400, code: 'payload_malformed' },
