@@ -26,6 +26,25 @@ const OPERATOR_IN_STRING = /(?:^|[{,\s"'])\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|
 const SERVER_JS =
   /\bthis\s*\.\s*[a-z_$][\w$]*\s*(?:\.\s*(?:match|constructor|length|tostring|valueof)\b|[=!]=|\[)|;\s*return\s+(?:true|false|1|0|this|db)\b|\bdb\s*\.\s*[a-z_$][\w$]*\s*\.\s*(?:find|findone|insert|update|remove|drop|mapreduce|aggregate|count)\s*\(|\bsleep\s*\(\s*\d|\bfunction\s*\(\s*\)\s*\{[^}]{0,200}\breturn\b|^\s*(?:true|1|0)\s*,\s*\$where\b|['"]\s*(?:&&|\|\|)\s*this\b/;
 
+/** Bracket segments looked at per key at most (a key of thousands of `[$x]` is bounded work). */
+const MAX_BRACKET_SEGMENTS = 16;
+
+/**
+ * True when a key spells an operator in bracket syntax (`username[$ne]`, `a[b][$regex]`): a flat form parser
+ * (`express.urlencoded({ extended: false })`) leaves it a key, which a `qs`-style parser on the same route, or a
+ * later one, expands into `{ username: { $ne: ... } }`. No application names a field so.
+ */
+function hasBracketOperator(s: string): boolean {
+  let from = s.indexOf('[$');
+  for (let seen = 0; from !== -1 && seen < MAX_BRACKET_SEGMENTS; seen++) {
+    const end = s.indexOf(']', from + 2);
+    if (end === -1) return false;
+    if (MONGO_OPERATORS.has(s.slice(from + 1, end))) return true;
+    from = s.indexOf('[$', end + 1);
+  }
+  return false;
+}
+
 /** Creates the NoSQL injection detector. */
 export function createNosqliDetector(): Detector {
   return {
@@ -34,6 +53,9 @@ export function createNosqliDetector(): Detector {
       const s = value.lower;
       if (value.role === 'key') {
         if (s.charCodeAt(0) === 36 /* $ */ && MONGO_OPERATORS.has(s)) {
+          return { ruleId: NOSQLI_RULES.operatorKey, category: 'nosqli', severity: SEVERITY.critical };
+        }
+        if ((value.mask & (CH.bracket | CH.dollar)) === (CH.bracket | CH.dollar) && hasBracketOperator(s)) {
           return { ruleId: NOSQLI_RULES.operatorKey, category: 'nosqli', severity: SEVERITY.critical };
         }
         return undefined;

@@ -21,6 +21,14 @@ describe('NoSQL injection', () => {
       expect(d.detect(valueOf(key, 'body', key, 'key'), 1)).toBeUndefined();
     }
   });
+  it('flags operators spelled in bracket syntax in a flat key (a form body parsed without qs)', () => {
+    for (const key of ['username[$ne]', 'password[$regex]', 'a[b][$gt]', 'x[$NE]', 'items[0][$where]']) {
+      expect(d.detect(valueOf(key, 'body', key.toLowerCase(), 'key'), 1)?.ruleId, key).toBe('nosqli-operator-key');
+    }
+    for (const key of ['price[$]', 'a[$ref]', 'cost[$usd]', 'tags[]', 'a[$ne', '[$schema]', '$ne[x]']) {
+      expect(d.detect(valueOf(key, 'body', key.toLowerCase(), 'key'), 1), key).toBeUndefined();
+    }
+  });
   it.each([
     ["{$gt: ''}", 'nosqli-operator-in-string'],
     ["true, $where: '1 == 1'", 'nosqli-operator-in-string'],
