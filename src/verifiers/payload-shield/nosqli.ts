@@ -26,6 +26,10 @@ const OPERATOR_IN_STRING = /(?:^|[{,\s"'])\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|
 const SERVER_JS =
   /\bthis\s*\.\s*[a-z_$][\w$]*\s*(?:\.\s*(?:match|constructor|length|tostring|valueof)\b|[=!]=|\[)|;\s*return\s+(?:true|false|1|0|this|db)\b|\bdb\s*\.\s*[a-z_$][\w$]*\s*\.\s*(?:find|findone|insert|update|remove|drop|mapreduce|aggregate|count)\s*\(|\bsleep\s*\(\s*\d|\bfunction\s*\(\s*\)\s*\{[^}]{0,200}\breturn\b|^\s*(?:true|1|0)\s*,\s*\$where\b|['"]\s*(?:&&|\|\|)\s*this\b/;
 
+/** Reading the clock in JavaScript (`new Date()`, `Date.now()`), and a loop around it (`do {`, `while (`, `for (`). */
+const CLOCK_READ = /\bnew\s+date\s*\(\s*\)|\bdate\s*\.\s*now\s*\(\s*\)/;
+const BUSY_LOOP = /\bdo\s*\{|\bwhile\s*\(|\bfor\s*\(/;
+
 /** Bracket segments looked at per key at most (a key of thousands of `[$x]` is bounded work). */
 const MAX_BRACKET_SEGMENTS = 16;
 
@@ -65,6 +69,10 @@ export function createNosqliDetector(): Detector {
         return { ruleId: NOSQLI_RULES.operatorInString, category: 'nosqli', severity: SEVERITY.critical };
       }
       if ((s.indexOf('this') !== -1 || s.indexOf('return') !== -1 || s.indexOf('db') !== -1 || s.indexOf('sleep') !== -1) && SERVER_JS.test(s)) {
+        return { ruleId: NOSQLI_RULES.serverJs, category: 'nosqli', severity: SEVERITY.critical };
+      }
+      // A time-based blind probe for `$where` without `sleep`: a loop that spins on the clock.
+      if (s.indexOf('date') !== -1 && CLOCK_READ.test(s) && BUSY_LOOP.test(s)) {
         return { ruleId: NOSQLI_RULES.serverJs, category: 'nosqli', severity: SEVERITY.critical };
       }
       return undefined;
