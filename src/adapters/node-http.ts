@@ -41,7 +41,6 @@ export function bodyConsumed(req: IncomingMessage): boolean {
   return req.readableEnded || (req.complete && !req.readable);
 }
 
-
 /** Writes a problem response on a raw Node response (Express 4/5 and Koa's `ctx.res` alike). */
 export function writeProblem(res: ServerResponse, problem: ProblemResponse): void {
   res.statusCode = problem.status;

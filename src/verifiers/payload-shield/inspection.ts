@@ -231,6 +231,7 @@ export class Inspection {
     const mask = decoded === raw ? rawMask : charMask(decoded);
     const plain = isPlainMask(mask) && !hasSqlWord(decoded);
     const active = this.detectorsFor(plain, decoded, mask, name, kind, role, detectors);
+    let fired = false;
     if (active.length > 0) {
       const depth = this.segments.length;
       // The request path: its detectors depend on the string alone; the last one's hits are kept across requests.
@@ -244,6 +245,7 @@ export class Inspection {
       const lastPath = pathVerdict?.last;
       const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, depth);
       if (remembered !== undefined) {
+        fired = remembered.length > 0;
         for (const hit of remembered) {
           this.record(hit);
           if (this.done) return;
@@ -252,7 +254,6 @@ export class Inspection {
         const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth };
         const paranoia = this.options.paranoia;
         let found: RuleHit[] | undefined;
-        let fired = false;
         for (const detector of active) {
           const hit = detector.detect(value, paranoia);
           if (hit) {
@@ -264,11 +265,9 @@ export class Inspection {
         }
         memo?.remember(raw, kind, role, name, depth, found ?? NO_RULE_HITS);
         if (pathVerdict) pathVerdict.last = { raw, hits: found ?? NO_RULE_HITS };
-        if (!fired && plain) this.rememberIfQuietKey(raw, decoded, name, role, kind, polluting, detectors);
       }
-    } else if (plain) {
-      this.rememberIfQuietKey(raw, decoded, name, role, kind, polluting, detectors);
     }
+    if (plain && !fired) this.rememberIfQuietKey(raw, decoded, name, role, kind, polluting, detectors);
     if (custom.length > 0) this.applyCustomRules(raw, decoded);
   }
 

@@ -9,13 +9,9 @@ import type { Detector, LocationKind, ValueRole } from './types.js';
 /** True when some detector claims this plain value: its decoded text, mask, name (lower case), location and role. */
 export type PlainClaim = (decoded: string, mask: number, name: string, kind: LocationKind, role: ValueRole) => boolean;
 
-/** Names whose answer a claim test remembers, and the longest one remembered. */
-const PLAIN_NAMES_MAX = 1024;
-const PLAIN_NAME_MAX_LENGTH = 64;
-
 /**
  * The detectors' `readsPlainValues` declarations united into one test: one case-insensitive pattern of every hint,
- * the key locations as a set, the name predicates' answers remembered by name (an API's bodies repeat their keys).
+ * the key locations as a set, and the name predicates (each cheap or remembering its own answers by name).
  */
 export function compilePlainClaim(detectors: readonly Detector[]): PlainClaim {
   const hints: string[] = [];
@@ -30,21 +26,13 @@ export function compilePlainClaim(detectors: readonly Detector[]): PlainClaim {
   }
   // Without the `u` flag, `i` folds ASCII letters only; non-ASCII values are claimed whole (see PlainValueReading).
   const hint = hints.length === 0 ? undefined : new RegExp(hints.join('|'), 'i');
-  const names = new Map<string, boolean>();
   const named = (name: string): boolean => {
-    let answer = names.get(name);
-    if (answer === undefined) {
-      answer = namePredicates.some((p) => p(name));
-      if (name.length <= PLAIN_NAME_MAX_LENGTH) {
-        if (names.size >= PLAIN_NAMES_MAX) names.clear();
-        names.set(name, answer);
-      }
-    }
-    return answer;
+    for (const predicate of namePredicates) if (predicate(name)) return true;
+    return false;
   };
   return (decoded, mask, name, kind, role) =>
     (mask & CH.nonAscii) !== 0 ||
     (role === 'key' && keyKinds.has(kind)) ||
-    (namePredicates.length > 0 && named(name)) ||
+    named(name) ||
     (hint !== undefined && hint.test(decoded));
 }
