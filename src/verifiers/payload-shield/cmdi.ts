@@ -204,7 +204,7 @@ export function createCmdiDetector(): Detector {
   return {
     category: 'cmdi',
     // A whole-value command line (`whoami`, `uname -a`); `%` forms (`%comspec%`) reach the separator rules.
-    readsPlainValues: { hint: new RegExp(`${COMMAND_WORD_START.source}|%`) },
+    readsPlainValues: { hint: COMMAND_WORD_START, chars: CH.percent },
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       let s = value.lower;
       // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`): only

@@ -48,7 +48,10 @@ export function createJavaDetector(): Detector {
     // `java.lang.Runtime`, a gadget class under `@type`, a hex `aced0005` stream, `class.module.classLoader` keys.
     // What the rules a plain value can reach need (the others need a parenthesis, brace, `#` or `<`): a dotted name
     // (a class under a type key, a gadget class, `@ognl.`), `java`, `class.` paths, serialised-stream prefixes.
-    readsPlainValues: { hint: /[a-z]\.[a-z_$]|java|ognl|class|aced|ro0ab|h4sia|transformer|ysoserial|getruntime|scriptenginemanager/ },
+    readsPlainValues: {
+      hint: /[a-z]\.[a-z_$]/,
+      words: ['java', 'ognl', 'class', 'aced', 'ro0ab', 'h4sia', 'transformer', 'ysoserial', 'getruntime', 'scriptenginemanager'],
+    },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 6) return undefined;

@@ -22,7 +22,7 @@ export function createOrmDetector(): Detector {
   return {
     category: 'sqli',
     // Django-style lookups (`password__startswith`) are plain keys.
-    readsPlainValues: { hint: /__/ },
+    readsPlainValues: { words: ['__'] },
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role !== 'key' || value.raw.length > 80) return undefined;
       const s = value.lower;

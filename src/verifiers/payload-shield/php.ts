@@ -47,7 +47,7 @@ export function createPhpDetector(): Detector {
     category: 'php',
     // `shell.php` under a file-name key or in a header.
     // `include`, wrappers and serialised objects need `$`, `://` or braces; a script file name needs none.
-    readsPlainValues: { hint: /\.(?:[ps]|inc)/ },
+    readsPlainValues: { words: ['.p', '.s', '.inc'] },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 5) return undefined;

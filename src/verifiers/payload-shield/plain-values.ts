@@ -5,25 +5,32 @@
  */
 import { CH } from './char-classes.js';
 import type { Detector, LocationKind, ValueRole } from './types.js';
+import { compileWordSearch } from './word-search.js';
 
 /** True when some detector claims this plain value: its decoded text, mask, name (lower case), location and role. */
 export type PlainClaim = (decoded: string, mask: number, name: string, kind: LocationKind, role: ValueRole) => boolean;
 
 /**
- * The detectors' `readsPlainValues` declarations united into one test: one case-insensitive pattern of every hint,
- * the key locations as a set, and the name predicates (each cheap or remembering its own answers by name).
+ * The detectors' `readsPlainValues` declarations united into one test: the claiming character classes as one mask,
+ * every word in one search (word-search.ts), one case-insensitive pattern of every hint, the key locations as a
+ * set, and the name predicates (each cheap or remembering its own answers by name). Cheapest first.
  */
 export function compilePlainClaim(detectors: readonly Detector[]): PlainClaim {
+  let chars = CH.nonAscii; // always claimed: lower-casing can turn such a value into ASCII (see PlainValueReading)
+  const words: string[] = [];
   const hints: string[] = [];
   const namePredicates: ((name: string) => boolean)[] = [];
   const keyKinds = new Set<LocationKind>();
   for (const d of detectors) {
     const reading = d.readsPlainValues;
     if (reading === undefined) continue;
+    chars |= reading.chars ?? 0;
+    words.push(...(reading.words ?? []));
     if (reading.hint) hints.push(`(?:${reading.hint.source})`);
     if (reading.names) namePredicates.push(reading.names);
     for (const kind of reading.keysIn ?? []) keyKinds.add(kind);
   }
+  const hasWord = compileWordSearch(words);
   // Without the `u` flag, `i` folds ASCII letters only; non-ASCII values are claimed whole (see PlainValueReading).
   const hint = hints.length === 0 ? undefined : new RegExp(hints.join('|'), 'i');
   const named = (name: string): boolean => {
@@ -31,8 +38,9 @@ export function compilePlainClaim(detectors: readonly Detector[]): PlainClaim {
     return false;
   };
   return (decoded, mask, name, kind, role) =>
-    (mask & CH.nonAscii) !== 0 ||
+    (mask & chars) !== 0 ||
     (role === 'key' && keyKinds.has(kind)) ||
     named(name) ||
-    (hint !== undefined && hint.test(decoded));
+    (hint !== undefined && hint.test(decoded)) ||
+    hasWord(decoded);
 }

@@ -23,7 +23,7 @@ export function createSessionFixationDetector(): Detector {
   return {
     category: 'session',
     // A `JSESSIONID` query key; `set-cookie:` smuggled into a value.
-    readsPlainValues: { keysIn: ['query'], hint: /cookie/ },
+    readsPlainValues: { keysIn: ['query'], words: ['cookie'] },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (value.kind === 'path') return s.indexOf(';') !== -1 && PATH_SESSION.test(s) ? hit(SESSION_RULES.sessionParameter) : undefined;

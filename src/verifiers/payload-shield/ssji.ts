@@ -33,7 +33,7 @@ export function createSsjiDetector(): Detector {
   return {
     category: 'ssji',
     // `__proto__.constructor`, `constructor.constructor`: property chains need no syntax character.
-    readsPlainValues: { hint: /process|module|__proto__|constructor|function|require/ },
+    readsPlainValues: { words: ['process', 'module', '__proto__', 'constructor', 'function', 'require'] },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 8) return undefined;

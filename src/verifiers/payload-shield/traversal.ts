@@ -95,7 +95,7 @@ export function createTraversalDetector(): Detector {
   return {
     category: 'traversal',
     // Separators spelled as Unicode look-alikes or hex (`0x2e0x2e0x2f`) leave no syntax character.
-    readsPlainValues: { hint: /0x/ },
+    readsPlainValues: { words: ['0x'] },
     detect(value: InspectedValue): RuleHit | undefined {
       let s = value.lower;
       if (s.length < 3) return undefined;

@@ -84,7 +84,15 @@ export interface Detector {
  * character are always claimed (lower-casing can turn them into ASCII: `\u212A` is `k`).
  */
 export interface PlainValueReading {
-  /** A lower-case pattern without flags that every such value matches (tested case-insensitively). */
+  /** Character classes (`CH` bits) any of which claims the value (`@`, `%`: no search needed, the mask has them). */
+  readonly chars?: number;
+  /** Lower-case ASCII substrings any of which claims the value (case-insensitive; searched in one pass for all detectors). */
+  readonly words?: readonly string[];
+  /**
+   * A lower-case pattern without flags for what `chars` and `words` cannot say (tested case-insensitively). Keep it
+   * anchored (`^...`) or starting with a class and a literal (`[a-z]\.`): the hints are united into one regex that
+   * runs over every plain value not claimed otherwise, where a floating alternation of words costs per character.
+   */
   readonly hint?: RegExp;
   /** True for the names (lower case: keys, parameter and header names) under which any plain value may fire. */
   readonly names?: (name: string) => boolean;

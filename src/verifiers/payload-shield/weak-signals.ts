@@ -32,7 +32,7 @@ export function createWeakSignalDetector(): Detector {
     category: 'sqli',
     // At paranoia 3, keyword pairs (`delete from`, `drop table`) need no syntax character.
     // The keywords of SQL_KEYWORD_PAIR a plain value can hold (`select` and `union` make a value not plain).
-    readsPlainValues: { hint: /insert|update|delete|drop/ },
+    readsPlainValues: { words: ['insert', 'update', 'delete', 'drop'] },
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       if (paranoia < 2) return undefined;
       const s = value.lower;

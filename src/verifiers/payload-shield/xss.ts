@@ -189,7 +189,7 @@ export function createXssDetector(): Detector {
   return {
     category: 'xss',
     // `vbscript:...` and UTF-7 markup (`+ADw-script+AD4-`) have no syntax character.
-    readsPlainValues: { hint: /script|data|jar|mocha|\+ad/ },
+    readsPlainValues: { words: ['script', 'data', 'jar', 'mocha', '+ad'] },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if ((value.mask & (CH.lt | CH.gt | CH.colon | CH.equals | CH.paren | CH.backtick | CH.bracket)) === 0 && s.indexOf('+ad') === -1) return undefined;

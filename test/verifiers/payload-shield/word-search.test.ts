@@ -1,0 +1,65 @@
+/**
+ * The word search must answer exactly what the case-insensitive regex of the same words answers: the plain-value
+ * claim's soundness rests on it (a word it misses is a value no detector reads).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileWordSearch } from '../../../src/verifiers/payload-shield/word-search.js';
+
+/** The reference: the words as one case-insensitive alternation. */
+function referenceOf(words: readonly string[]): RegExp {
+  return new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+}
+
+// Words that overlap, nest and share prefixes and suffixes (failure links matter), with punctuation.
+const WORDS = ['script', 'data', 'jar', 'java', 'javascript', '__', '__proto__', '0x', '+ad', '.p', '.inc', 'aced', 'cedar', 'ababc', 'bab', 'cookie'];
+// Characters of the words in both cases, near-misses, and non-ASCII look-alikes (the Kelvin sign, a long s, a
+// full-width letter, a dotless i) that `/i` without `u` must not fold into ASCII.
+const PIECES = [...'scriptdajvx_0+.pinceokbABCDEFIJKOPRSTVX', 'ja', 'scrip', '_', 'ced', 'aba', '\u212a', '\u017f', '\uff53', '\u0131', '\u00e9', ' '];
+
+describe('compileWordSearch', () => {
+  const search = compileWordSearch(WORDS);
+  const reference = referenceOf(WORDS);
+
+  it('answers what the case-insensitive regex answers on generated strings (40,000 runs)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES, ...WORDS), { maxLength: 24 }), (parts) => {
+        const s = parts.join('');
+        expect(search(s)).toBe(reference.test(s));
+      }),
+      { numRuns: 40_000 },
+    );
+  });
+
+  it('answers what the regex answers for arbitrary word sets and strings', () => {
+    const letter = fc.constantFrom(...'abAB_.');
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: letter, minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }), fc.string({ unit: fc.constantFrom(...'abAB_.\u212a'), maxLength: 30 }), (words, s) => {
+        expect(compileWordSearch(words)(s)).toBe(referenceOf(words).test(s));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('finds words in any case, at the start, the end and after a partial match', () => {
+    expect(search('VBSCRIPT:msgbox')).toBe(true);
+    expect(search('xx__')).toBe(true);
+    expect(search('jajava')).toBe(true);
+    expect(search('abababc')).toBe(true);
+    expect(search('shell.PHP')).toBe(true);
+    expect(search('London, GB')).toBe(false);
+    expect(search('')).toBe(false);
+  });
+
+  it('does not match across a non-ASCII character or fold one into ASCII', () => {
+    expect(search('scr\u00e9ipt')).toBe(false);
+    expect(search('\u017fcript')).toBe(false); // ſ upper-cases to S, but `/i` without `u` does not fold it
+    expect(search('coo\u212aie')).toBe(false); // the Kelvin sign lower-cases to k: the inspection claims such values whole
+  });
+
+  it('has no match for an empty set and refuses words it cannot search for', () => {
+    expect(compileWordSearch([])('anything')).toBe(false);
+    expect(() => compileWordSearch([''])).toThrow(/not printable ASCII/);
+    expect(() => compileWordSearch(['caf\u00e9'])).toThrow(/not printable ASCII/);
+  });
+});
