@@ -18,7 +18,7 @@ export type WordSearch = (s: string) => boolean;
  */
 export function compileWordSearch(words: readonly string[]): WordSearch {
   if (words.length === 0) return () => false;
-  const { delta, accepting } = buildAutomaton(words);
+  const delta = buildAutomaton(words);
   return (s) => {
     let state = 0; // a row offset into `delta` (state number × ASCII)
     for (let i = 0; i < s.length; i++) {
@@ -28,7 +28,7 @@ export function compileWordSearch(words: readonly string[]): WordSearch {
         continue;
       }
       state = delta[state + c]!;
-      if (accepting[state] === 1) return true;
+      if (state < 0) return true;
     }
     return false;
   };
@@ -39,7 +39,7 @@ export function compileWordSearch(words: readonly string[]): WordSearch {
  * (`delta[row + c]`, rows pre-multiplied by ASCII so the loop does one add per character), upper-case columns copied
  * from lower-case ones, and `accepting[row]` set where some word ends (at the state or along its failure chain).
  */
-function buildAutomaton(words: readonly string[]): { delta: Int32Array; accepting: Uint8Array } {
+function buildAutomaton(words: readonly string[]): Int32Array {
   const next: Int32Array[] = [new Int32Array(ASCII).fill(-1)];
   const ends: boolean[] = [false];
   for (const word of words) {
@@ -77,13 +77,11 @@ function buildAutomaton(words: readonly string[]): { delta: Int32Array; acceptin
     }
   }
   const delta = new Int32Array(next.length * ASCII);
-  const accepting = new Uint8Array(next.length * ASCII);
   for (let state = 0; state < next.length; state++) {
-    accepting[state * ASCII] = ends[state] ? 1 : 0;
     for (let c = 0; c < ASCII; c++) {
-      const folded = c >= 65 && c <= 90 ? c | 32 : c;
-      delta[state * ASCII + c] = next[state]![folded]! * ASCII;
+      const target = next[state]![c >= 65 && c <= 90 ? c | 32 : c]!;
+      delta[state * ASCII + c] = ends[target] ? -1 : target * ASCII;
     }
   }
-  return { delta, accepting };
+  return delta;
 }
