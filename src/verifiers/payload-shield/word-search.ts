@@ -37,7 +37,8 @@ export function compileWordSearch(words: readonly string[]): WordSearch {
 /**
  * The automaton: a trie of the lower-cased words with failure links folded into a complete transition table
  * (`delta[row + c]`, rows pre-multiplied by ASCII so the loop does one add per character), upper-case columns copied
- * from lower-case ones, and `accepting[row]` set where some word ends (at the state or along its failure chain).
+ * from lower-case ones, and -1 for a transition into a state where some word ends (at the state or along its
+ * failure chain): the search stops there, so no accepting state needs a row of its own to be read.
  */
 function buildAutomaton(words: readonly string[]): Int32Array {
   const next: Int32Array[] = [new Int32Array(ASCII).fill(-1)];
