@@ -8,6 +8,7 @@ import type { LimitViolation, PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
 import { charMask, CH, isPlainMask } from './char-classes.js';
+import { gateWordsOf } from './gate-words.js';
 import { detectPollutionKey } from './prototype-pollution.js';
 import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
@@ -251,7 +252,8 @@ export class Inspection {
           if (this.done) return;
         }
       } else {
-        const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask, depth };
+        const lower = decoded.toLowerCase();
+        const value: InspectedValue = { raw, decoded, lower, kind, role, name, mask, words: gateWordsOf(lower), depth };
         const paranoia = this.options.paranoia;
         let found: RuleHit[] | undefined;
         for (const detector of active) {
@@ -335,7 +337,8 @@ export class Inspection {
       const decoded = this.decode(raw, rawMask);
       const mask = decoded === raw ? rawMask : charMask(decoded);
       const active = this.detectorsFor(isPlainMask(mask) && !hasSqlWord(decoded), decoded, mask, name, 'header', 'value', this.options.detectors);
-      const value: InspectedValue = { raw, decoded, lower: decoded.toLowerCase(), kind: 'header', role: 'value', name, mask, depth: 1 };
+      const lower = decoded.toLowerCase();
+      const value: InspectedValue = { raw, decoded, lower, kind: 'header', role: 'value', name, mask, words: gateWordsOf(lower), depth: 1 };
       for (const detector of active) {
         const hit = detector.detect(value, this.options.paranoia);
         if (hit) found.push(hit);

@@ -6,6 +6,8 @@
  * fastjson's `@type` naming a JDK or library class). A crash report with `java.lang.reflect.Method.invoke` passes:
  * class names alone are not an attack, the gadgets and execution sinks are.
  */
+import { CH } from './char-classes.js';
+import { GATE } from './gate-words.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the Java detector. */
@@ -37,6 +39,14 @@ const GADGET_PACKAGE = /^\s*l?\s*\[?\s*(?:java|javax|sun|com\.sun|jdk|org\.apach
 // A dotted package path (`org.apache.x`, `com.sun.rowset`): two dots between letters.
 const DOTTED_NAME = /[a-z]\.[a-z_$][\w$]{1,40}\.[a-z_$]/;
 
+// The gates of the patterns above: PROCESS_EXEC needs `runtime`, `process` or `script`; EXPRESSION `#`, `@`, `{`,
+// `class` or `java.` (its SpEL `T(` forms need `java.` or `#` as well); GADGETS `<`, a dotted name, or one of its
+// stream prefixes and class-name fragments.
+const RUNTIME = GATE.runtime | GATE.process | GATE.script;
+const EXPRESSION_CHARS = CH.hash | CH.at | CH.brace;
+const EXPRESSION_WORDS = GATE.class | GATE['java.'];
+const GADGET_WORDS = GATE.aced | GATE.ro0ab | GATE.h4sia | GATE.transformer | GATE.ysoserial;
+
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'java', severity: SEVERITY.critical };
 }
@@ -55,17 +65,15 @@ export function createJavaDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 6) return undefined;
-      if (value.role === 'key') return s.indexOf('class') !== -1 && CLASS_LOADER_BINDING.test(s) ? hit(JAVA_RULES.classLoader) : undefined;
+      const words = value.words;
+      if (value.role === 'key') return (words & GATE.class) !== 0 && CLASS_LOADER_BINDING.test(s) ? hit(JAVA_RULES.classLoader) : undefined;
       if (TYPE_KEYS.has(value.name) && GADGET_PACKAGE.test(s)) return hit(JAVA_RULES.deserialization);
-      // Cheap gates: every pattern below needs one of these substrings.
-      const runtime = s.indexOf('runtime') !== -1 || s.indexOf('process') !== -1 || s.indexOf('script') !== -1;
-      if (runtime && PROCESS_EXEC.test(s)) return hit(JAVA_RULES.processExec);
-      if ((s.indexOf('#') !== -1 || s.indexOf('@') !== -1 || s.indexOf('class') !== -1 || s.indexOf('{') !== -1 || s.indexOf('java.') !== -1 || s.indexOf('t(') !== -1) && EXPRESSION.test(s)) {
-        return hit(JAVA_RULES.expression);
-      }
-      if (s.indexOf('classloader') !== -1 && CLASS_LOADER_BINDING.test(s)) return hit(JAVA_RULES.classLoader);
+      // Cheap gates: every pattern below needs one of these characters (the mask) or substrings (the gate words).
+      if ((words & RUNTIME) !== 0 && PROCESS_EXEC.test(s)) return hit(JAVA_RULES.processExec);
+      if (((value.mask & EXPRESSION_CHARS) !== 0 || (words & EXPRESSION_WORDS) !== 0) && EXPRESSION.test(s)) return hit(JAVA_RULES.expression);
+      if ((words & GATE.classloader) !== 0 && CLASS_LOADER_BINDING.test(s)) return hit(JAVA_RULES.classLoader);
       // Gadget names are dotted class names, XML documents, or serialised-stream prefixes.
-      const gadgetish = (s.indexOf('.') !== -1 && DOTTED_NAME.test(s)) || s.indexOf('<') !== -1 || s.indexOf('aced') !== -1 || s.indexOf('ro0ab') !== -1 || s.indexOf('h4sia') !== -1 || s.indexOf('transformer') !== -1 || s.indexOf('ysoserial') !== -1;
+      const gadgetish = ((words & GATE['.']) !== 0 && DOTTED_NAME.test(s)) || (value.mask & CH.lt) !== 0 || (words & GADGET_WORDS) !== 0;
       if (gadgetish && GADGETS.test(s)) return hit(JAVA_RULES.deserialization);
       return undefined;
     },

@@ -4,6 +4,7 @@
  * keys are not Mongo operators and pass.
  */
 import { CH } from './char-classes.js';
+import { GATE } from './gate-words.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the NoSQL injection detector. */
@@ -68,11 +69,11 @@ export function createNosqliDetector(): Detector {
       if ((value.mask & CH.dollar) !== 0 && OPERATOR_IN_STRING.test(s)) {
         return { ruleId: NOSQLI_RULES.operatorInString, category: 'nosqli', severity: SEVERITY.critical };
       }
-      if ((s.indexOf('this') !== -1 || s.indexOf('return') !== -1 || s.indexOf('db') !== -1 || s.indexOf('sleep') !== -1) && SERVER_JS.test(s)) {
+      if ((value.words & (GATE.this | GATE.return | GATE.db | GATE.sleep)) !== 0 && SERVER_JS.test(s)) {
         return { ruleId: NOSQLI_RULES.serverJs, category: 'nosqli', severity: SEVERITY.critical };
       }
       // A time-based blind probe for `$where` without `sleep`: a loop that spins on the clock.
-      if (s.indexOf('date') !== -1 && CLOCK_READ.test(s) && BUSY_LOOP.test(s)) {
+      if ((value.words & GATE.date) !== 0 && CLOCK_READ.test(s) && BUSY_LOOP.test(s)) {
         return { ruleId: NOSQLI_RULES.serverJs, category: 'nosqli', severity: SEVERITY.critical };
       }
       return undefined;

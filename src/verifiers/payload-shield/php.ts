@@ -7,6 +7,7 @@
  * call needs PHP argument syntax (a variable, a quoted string, or `()` for functions that take no argument).
  */
 import { CH } from './char-classes.js';
+import { GATE } from './gate-words.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the PHP detector. */
@@ -55,11 +56,12 @@ export function createPhpDetector(): Detector {
       if ((mask & CH.paren) !== 0) {
         if (CALL.test(s) || ARGLESS_PROBE.test(s)) return hit(PHP_RULES.dangerousCall);
       }
-      if ((s.indexOf('include') !== -1 || s.indexOf('require') !== -1) && INCLUDE.test(s)) return hit(PHP_RULES.dangerousCall);
+      const words = value.words;
+      if ((words & (GATE.include | GATE.require)) !== 0 && INCLUDE.test(s)) return hit(PHP_RULES.dangerousCall);
       if ((mask & CH.dollar) !== 0 && VARIABLE_FUNCTION.test(s)) return hit(PHP_RULES.variableFunction);
       if ((mask & (CH.colon | CH.brace)) === (CH.colon | CH.brace) && SERIALIZED_OBJECT.test(s)) return hit(PHP_RULES.objectInjection);
-      if ((mask & CH.colon) !== 0 && s.indexOf('://') !== -1 && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
-      if (s.indexOf('.p') !== -1 || s.indexOf('.s') !== -1 || s.indexOf('.inc') !== -1) {
+      if ((words & GATE['://']) !== 0 && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
+      if ((words & (GATE['.p'] | GATE['.s'] | GATE['.inc'])) !== 0) {
         if ((FILE_NAME_KEY.test(value.name) || value.kind === 'header') && PHP_FILE_NAME.test(s)) return hit(PHP_RULES.scriptUpload);
       }
       return undefined;

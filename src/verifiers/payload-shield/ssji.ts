@@ -5,6 +5,7 @@
  * `[].constructor.constructor`, `''['constructor']['constructor']`), and module loads of `fs`/`net`/`vm` used
  * in the same expression. `process is not defined` in a crash report passes.
  */
+import { GATE } from './gate-words.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the Node.js injection detector. */
@@ -37,12 +38,11 @@ export function createSsjiDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 8) return undefined;
-      if (s.indexOf('child_process') !== -1 && CHILD_PROCESS.test(s)) return hit(SSJI_RULES.childProcess);
-      if ((s.indexOf('process') !== -1 || s.indexOf('module') !== -1 || s.indexOf('__proto__') !== -1) && PROCESS_ACCESS.test(s)) {
-        return hit(SSJI_RULES.processAccess);
-      }
-      if ((s.indexOf('constructor') !== -1 || s.indexOf('function') !== -1) && CONSTRUCTOR_CHAIN.test(s)) return hit(SSJI_RULES.constructorChain);
-      if (s.indexOf('require') !== -1 && MODULE_LOAD.test(s)) return hit(SSJI_RULES.moduleLoad);
+      const words = value.words;
+      if ((words & GATE.child_process) !== 0 && CHILD_PROCESS.test(s)) return hit(SSJI_RULES.childProcess);
+      if ((words & (GATE.process | GATE.module | GATE.__proto__)) !== 0 && PROCESS_ACCESS.test(s)) return hit(SSJI_RULES.processAccess);
+      if ((words & (GATE.constructor | GATE.function)) !== 0 && CONSTRUCTOR_CHAIN.test(s)) return hit(SSJI_RULES.constructorChain);
+      if ((words & GATE.require) !== 0 && MODULE_LOAD.test(s)) return hit(SSJI_RULES.moduleLoad);
       return undefined;
     },
   };

@@ -1,5 +1,6 @@
 /** Test helpers: build the inputs detectors and the inspector take. */
 import { charMask } from '../../../src/verifiers/payload-shield/char-classes.js';
+import { gateWordsOf } from '../../../src/verifiers/payload-shield/gate-words.js';
 import { normalise } from '../../../src/verifiers/payload-shield/normalise.js';
 import type { Detector, InspectedValue, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
@@ -7,7 +8,8 @@ import type { ShieldRequest } from '../../../src/core/request.js';
 /** The InspectedValue the inspector would build for `raw`. */
 export function valueOf(raw: string, kind: LocationKind = 'body', name = 'q', role: ValueRole = 'value'): InspectedValue {
   const decoded = normalise(raw);
-  return { raw, decoded, lower: decoded.toLowerCase(), kind, role, name, mask: charMask(decoded), depth: 1 };
+  const lower = decoded.toLowerCase();
+  return { raw, decoded, lower, kind, role, name, mask: charMask(decoded), words: gateWordsOf(lower), depth: 1 };
 }
 
 /** The rule id a detector reports for `raw`, or undefined. */

@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileWordSearch } from '../../../src/verifiers/payload-shield/word-search.js';
+import { GATE, GATE_WORDS, gateWordsOf } from '../../../src/verifiers/payload-shield/gate-words.js';
+import { compileWordMask, compileWordSearch } from '../../../src/verifiers/payload-shield/word-search.js';
 
 /** The reference: the words as one case-insensitive alternation. */
 function referenceOf(words: readonly string[]): RegExp {
@@ -61,5 +62,49 @@ describe('compileWordSearch', () => {
     expect(compileWordSearch([])('anything')).toBe(false);
     expect(() => compileWordSearch([''])).toThrow(/not printable ASCII/);
     expect(() => compileWordSearch(['caf\u00e9'])).toThrow(/not printable ASCII/);
+  });
+});
+
+describe('compileWordMask', () => {
+  it('sets exactly the bits of the words a string contains (generated strings, 40,000 runs)', () => {
+    const mask = compileWordMask(WORDS);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES, ...WORDS), { maxLength: 24 }), (parts) => {
+        const s = parts.join('');
+        let expected = 0;
+        WORDS.forEach((word, i) => {
+          if (referenceOf([word]).test(s)) expected |= 1 << i;
+        });
+        expect(mask(s)).toBe(expected);
+      }),
+      { numRuns: 40_000 },
+    );
+  });
+
+  it('refuses more words than one mask holds', () => {
+    expect(() => compileWordMask(Array.from({ length: 32 }, (_, i) => `w${i}x`))).toThrow(/at most 31/);
+    expect(compileWordMask(Array.from({ length: 31 }, (_, i) => `w${i}x`))('W30X w0x')).toBe((1 << 30) | 1);
+  });
+});
+
+describe('gate words', () => {
+  it('GATE bits are what indexOf says of the lower-cased value (generated values, 10,000 runs)', () => {
+    const pieces = [...GATE_WORDS, ...GATE_WORDS.map((w) => w.slice(0, -1)), ...GATE_WORDS.map((w) => w.slice(1)), 'x', ' ', '(', '.', '_', '\u00e9', '\u212a'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 16 }), (parts) => {
+        const lower = parts.join('').toLowerCase();
+        const words = gateWordsOf(lower);
+        let expected = 0;
+        for (const word of GATE_WORDS) if (lower.indexOf(word) !== -1) expected |= GATE[word];
+        expect(words, JSON.stringify(lower)).toBe(expected);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('names every word by its own bit, __proto__ and constructor included', () => {
+    expect(new Set(GATE_WORDS.map((w) => GATE[w])).size).toBe(GATE_WORDS.length);
+    expect(gateWordsOf('x.__proto__.y')).toBe(GATE.__proto__ | GATE['.']);
+    expect(gateWordsOf('({}).constructor')).toBe(GATE.constructor | GATE['.']);
   });
 });
