@@ -44,7 +44,8 @@ export function compileWordSearch(words: readonly string[]): WordSearch {
 
 /**
  * Compiles at most 31 words into a mask search: bit `i` of the answer is set exactly when `s.toLowerCase()`
- * contains `words[i]` (as `compileWordSearch` decides "contains"; the whole string is read).
+ * contains `words[i]` (as `compileWordSearch` decides "contains"; the whole string is read). Its loop repeats
+ * `compileWordSearch`'s rather than sharing one through a per-character callback: this is the hot path.
  */
 export function compileWordMask(words: readonly string[]): WordMask {
   if (words.length > 31) throw new Error(`word mask: ${words.length} words, at most 31 fit one mask`);
