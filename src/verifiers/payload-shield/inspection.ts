@@ -253,7 +253,7 @@ export class Inspection {
         }
       } else {
         const lower = decoded.toLowerCase();
-        const value: InspectedValue = { raw, decoded, lower, kind, role, name, mask, words: gateWordsOf(lower), depth };
+        const value: InspectedValue = { raw, decoded, lower, kind, role, name, mask, gates: gateWordsOf(lower), depth };
         const paranoia = this.options.paranoia;
         let found: RuleHit[] | undefined;
         for (const detector of active) {
@@ -338,7 +338,7 @@ export class Inspection {
       const mask = decoded === raw ? rawMask : charMask(decoded);
       const active = this.detectorsFor(isPlainMask(mask) && !hasSqlWord(decoded), decoded, mask, name, 'header', 'value', this.options.detectors);
       const lower = decoded.toLowerCase();
-      const value: InspectedValue = { raw, decoded, lower, kind: 'header', role: 'value', name, mask, words: gateWordsOf(lower), depth: 1 };
+      const value: InspectedValue = { raw, decoded, lower, kind: 'header', role: 'value', name, mask, gates: gateWordsOf(lower), depth: 1 };
       for (const detector of active) {
         const hit = detector.detect(value, this.options.paranoia);
         if (hit) found.push(hit);

@@ -65,15 +65,15 @@ export function createJavaDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 6) return undefined;
-      const words = value.words;
-      if (value.role === 'key') return (words & GATE.class) !== 0 && CLASS_LOADER_BINDING.test(s) ? hit(JAVA_RULES.classLoader) : undefined;
+      const gates = value.gates;
+      if (value.role === 'key') return (gates & GATE.class) !== 0 && CLASS_LOADER_BINDING.test(s) ? hit(JAVA_RULES.classLoader) : undefined;
       if (TYPE_KEYS.has(value.name) && GADGET_PACKAGE.test(s)) return hit(JAVA_RULES.deserialization);
       // Cheap gates: every pattern below needs one of these characters (the mask) or substrings (the gate words).
-      if ((words & RUNTIME) !== 0 && PROCESS_EXEC.test(s)) return hit(JAVA_RULES.processExec);
-      if (((value.mask & EXPRESSION_CHARS) !== 0 || (words & EXPRESSION_WORDS) !== 0) && EXPRESSION.test(s)) return hit(JAVA_RULES.expression);
-      if ((words & GATE.classloader) !== 0 && CLASS_LOADER_BINDING.test(s)) return hit(JAVA_RULES.classLoader);
+      if ((gates & RUNTIME) !== 0 && PROCESS_EXEC.test(s)) return hit(JAVA_RULES.processExec);
+      if (((value.mask & EXPRESSION_CHARS) !== 0 || (gates & EXPRESSION_WORDS) !== 0) && EXPRESSION.test(s)) return hit(JAVA_RULES.expression);
+      if ((gates & GATE.classloader) !== 0 && CLASS_LOADER_BINDING.test(s)) return hit(JAVA_RULES.classLoader);
       // Gadget names are dotted class names, XML documents, or serialised-stream prefixes.
-      const gadgetish = ((words & GATE['.']) !== 0 && DOTTED_NAME.test(s)) || (value.mask & CH.lt) !== 0 || (words & GADGET_WORDS) !== 0;
+      const gadgetish = ((gates & GATE['.']) !== 0 && DOTTED_NAME.test(s)) || (value.mask & CH.lt) !== 0 || (gates & GADGET_WORDS) !== 0;
       if (gadgetish && GADGETS.test(s)) return hit(JAVA_RULES.deserialization);
       return undefined;
     },

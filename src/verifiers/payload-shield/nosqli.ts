@@ -69,11 +69,11 @@ export function createNosqliDetector(): Detector {
       if ((value.mask & CH.dollar) !== 0 && OPERATOR_IN_STRING.test(s)) {
         return { ruleId: NOSQLI_RULES.operatorInString, category: 'nosqli', severity: SEVERITY.critical };
       }
-      if ((value.words & (GATE.this | GATE.return | GATE.db | GATE.sleep)) !== 0 && SERVER_JS.test(s)) {
+      if ((value.gates & (GATE.this | GATE.return | GATE.db | GATE.sleep)) !== 0 && SERVER_JS.test(s)) {
         return { ruleId: NOSQLI_RULES.serverJs, category: 'nosqli', severity: SEVERITY.critical };
       }
       // A time-based blind probe for `$where` without `sleep`: a loop that spins on the clock.
-      if ((value.words & GATE.date) !== 0 && CLOCK_READ.test(s) && BUSY_LOOP.test(s)) {
+      if ((value.gates & GATE.date) !== 0 && CLOCK_READ.test(s) && BUSY_LOOP.test(s)) {
         return { ruleId: NOSQLI_RULES.serverJs, category: 'nosqli', severity: SEVERITY.critical };
       }
       return undefined;

@@ -56,12 +56,12 @@ export function createPhpDetector(): Detector {
       if ((mask & CH.paren) !== 0) {
         if (CALL.test(s) || ARGLESS_PROBE.test(s)) return hit(PHP_RULES.dangerousCall);
       }
-      const words = value.words;
-      if ((words & (GATE.include | GATE.require)) !== 0 && INCLUDE.test(s)) return hit(PHP_RULES.dangerousCall);
+      const gates = value.gates;
+      if ((gates & (GATE.include | GATE.require)) !== 0 && INCLUDE.test(s)) return hit(PHP_RULES.dangerousCall);
       if ((mask & CH.dollar) !== 0 && VARIABLE_FUNCTION.test(s)) return hit(PHP_RULES.variableFunction);
       if ((mask & (CH.colon | CH.brace)) === (CH.colon | CH.brace) && SERIALIZED_OBJECT.test(s)) return hit(PHP_RULES.objectInjection);
-      if ((words & GATE['://']) !== 0 && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
-      if ((words & (GATE['.p'] | GATE['.s'] | GATE['.inc'])) !== 0) {
+      if ((gates & GATE['://']) !== 0 && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
+      if ((gates & (GATE['.p'] | GATE['.s'] | GATE['.inc'])) !== 0) {
         if ((FILE_NAME_KEY.test(value.name) || value.kind === 'header') && PHP_FILE_NAME.test(s)) return hit(PHP_RULES.scriptUpload);
       }
       return undefined;

@@ -38,11 +38,11 @@ export function createSsjiDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 8) return undefined;
-      const words = value.words;
-      if ((words & GATE.child_process) !== 0 && CHILD_PROCESS.test(s)) return hit(SSJI_RULES.childProcess);
-      if ((words & (GATE.process | GATE.module | GATE.__proto__)) !== 0 && PROCESS_ACCESS.test(s)) return hit(SSJI_RULES.processAccess);
-      if ((words & (GATE.constructor | GATE.function)) !== 0 && CONSTRUCTOR_CHAIN.test(s)) return hit(SSJI_RULES.constructorChain);
-      if ((words & GATE.require) !== 0 && MODULE_LOAD.test(s)) return hit(SSJI_RULES.moduleLoad);
+      const gates = value.gates;
+      if ((gates & GATE.child_process) !== 0 && CHILD_PROCESS.test(s)) return hit(SSJI_RULES.childProcess);
+      if ((gates & (GATE.process | GATE.module | GATE.__proto__)) !== 0 && PROCESS_ACCESS.test(s)) return hit(SSJI_RULES.processAccess);
+      if ((gates & (GATE.constructor | GATE.function)) !== 0 && CONSTRUCTOR_CHAIN.test(s)) return hit(SSJI_RULES.constructorChain);
+      if ((gates & GATE.require) !== 0 && MODULE_LOAD.test(s)) return hit(SSJI_RULES.moduleLoad);
       return undefined;
     },
   };

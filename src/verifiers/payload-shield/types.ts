@@ -54,7 +54,7 @@ export interface InspectedValue {
   /** Which syntax characters `decoded` contains (see `char-classes.ts`); detectors skip values lacking theirs. */
   readonly mask: number;
   /** Which gate words `lower` contains (`GATE` bits, see `gate-words.ts`): one pass instead of an `indexOf` each. */
-  readonly words: number;
+  readonly gates: number;
   /** Nesting below the location root: 1 for `body.url` or `query.url`, 3 for `body.servers[0].url`; 0 for roots. */
   readonly depth: number;
 }

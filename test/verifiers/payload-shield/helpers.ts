@@ -9,7 +9,7 @@ import type { ShieldRequest } from '../../../src/core/request.js';
 export function valueOf(raw: string, kind: LocationKind = 'body', name = 'q', role: ValueRole = 'value'): InspectedValue {
   const decoded = normalise(raw);
   const lower = decoded.toLowerCase();
-  return { raw, decoded, lower, kind, role, name, mask: charMask(decoded), words: gateWordsOf(lower), depth: 1 };
+  return { raw, decoded, lower, kind, role, name, mask: charMask(decoded), gates: gateWordsOf(lower), depth: 1 };
 }
 
 /** The rule id a detector reports for `raw`, or undefined. */
