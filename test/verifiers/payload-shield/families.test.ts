@@ -250,3 +250,16 @@ describe('JNDI spelled with HTML entities', () => {
     ['&#36;&#123;jndi:ldap://x.example/a}', 'jndi-lookup'],
   ]);
 });
+
+describe('command injection: a command chained after each kind of separator', () => {
+  const cmdi = createCmdiDetector();
+  it.each([
+    ['order 5; whoami', ';'],
+    ['order 5 | whoami', '|'],
+    ['order 5 && whoami', '&'],
+    ['order 5\nls -la /etc', 'a line break'],
+    ['order 5\\nls -la /etc', 'a literal \\n escape'],
+  ])('%j chains a command after %s', (value) => {
+    expect(cmdi.detect(valueOf(value), 1)?.ruleId).toBe('cmdi-chained-command');
+  });
+});
