@@ -31,7 +31,7 @@ const TOKENS = [
   'java.lang.Runtime', 'java.lang.ProcessBuilder', 'javax.script', 'scriptenginemanager', 'getruntime exec',
   'org.apache.commons.collections.functors.InvokerTransformer', 'InvokerTransformer', 'templatesimpl', 'lazymap',
   'ysoserial', 'aced0005', 'rO0ABXNy', 'H4sIAAAAAAAA', '@ognl.', 'class.module.classLoader', '+ADw-script+AD4-', '+ADw-', '+AD4-',
-  '0x2e0x2e0x2f', '\uff0e\uff0e\u2215etc', 'passwd', 'win.ini', 'child_process', 'process.mainModule', '__proto__.constructor',
+  '0x2e0x2e0x2f', '0x5c', '0x5c0x5cwindows0x5cwin.ini', 'bsh._Interpreter', 'groovy.$X', '\uff0e\uff0e\u2215etc', 'passwd', 'win.ini', 'child_process', 'process.mainModule', '__proto__.constructor',
   'constructor.constructor', 'module.children', 'document.cookie', 'password__startswith', 'user__password__regex', 'set-cookie:x', 'jsessionid', '%comspec%', 'sqlmap',
   'nikto', '\u212Aill', '\u00a0or\u00a01', '\u2019 or \u20181', 'London', 'GB', 'SKU-4F2A', 'apple_pay', 'iOS 17.4.1',
   '2024-06-01T10:15:22.000Z', 'user@example.com', 'api.example.com', 'admin', 'or', 'and', '1=1', '.', ':', '@', '*', '!',
