@@ -1,5 +1,5 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { createExpiringCache } from '../../core/expiring-cache.js';
 import type { Store } from '../../stores/store.js';
 import { verifyAppAssertion, toPublicKey } from './assertion.js';
 import { verifyAppAttestation, type VerifiedAppAttestation } from './attestation.js';
@@ -128,11 +128,7 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
   const { store, teamId, bundleId, environment } = options;
   const prefix = options.keyPrefix ?? 'appattest:';
   const keyTtlMs = options.keyTtlMs ?? 400 * DAY_MS;
-  const cache = new LRUCache<string, CachedKey>({
-    max: options.keyCacheSize ?? 10_000,
-    ttl: options.keyCacheTtlMs ?? 60_000,
-    ttlResolution: 0, // no 1 ms clock-cache timer per assertion (see the token verifier's cache)
-  });
+  const cache = createExpiringCache<string, CachedKey>({ max: options.keyCacheSize ?? 10_000, ttl: options.keyCacheTtlMs ?? 60_000 });
   const recordKey = (id: string): string => `${prefix}key:${id}`;
   const receiptKey = (id: string): string => `${prefix}rcpt:${id}`;
   const receiptOptions = options.receipt ?? {};

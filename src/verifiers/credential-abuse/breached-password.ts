@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { createExpiringCache } from '../../core/expiring-cache.js';
 import { CREDENTIAL_DEFAULTS, type BreachedPasswordOptions } from './options.js';
 
 /** The range API could not be asked (network, timeout, bad status, oversize or malformed answer). */
@@ -30,11 +31,7 @@ export class BreachedPasswordChecker {
     const defaults = CREDENTIAL_DEFAULTS.breachedPassword;
     this.baseUrl = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
-    this.cache = new LRUCache<string, string>({
-      max: options.cacheEntries ?? defaults.cacheEntries,
-      ttl: options.cacheTtlMs ?? defaults.cacheTtlMs,
-      ttlResolution: 0, // no 1 ms clock-cache timer per login (see the token verifier's cache)
-    });
+    this.cache = createExpiringCache<string, string>({ max: options.cacheEntries ?? defaults.cacheEntries, ttl: options.cacheTtlMs ?? defaults.cacheTtlMs });
   }
 
   /** How many times the password appears in known breaches (0 when never). Rejects when the API cannot answer. */

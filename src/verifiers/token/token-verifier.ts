@@ -1,5 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { LRUCache } from 'lru-cache';
+import { createExpiringCache } from '../../core/expiring-cache.js';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
@@ -97,11 +97,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   // every request, and hashing all of a JWS (hundreds of characters) for the lookup cost more than the rest of a
   // cached check. A hit counts only when the stored token equals the presented one, so a token that merely ends
   // like a verified one (a copied signature) is a miss and is verified in full.
-  // `ttlResolution: 0`: lru-cache's default caches the clock for 1 ms through a `setTimeout`, which with requests
-  // more than 1 ms apart armed a timer per request and woke the event loop once more for each (tens of µs of CPU);
-  // reading `performance.now()` per lookup costs tens of nanoseconds.
-  const cache =
-    options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize, ttlResolution: 0 }) : undefined;
+  const cache = options.verifiedCacheSize > 0 ? createExpiringCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
   const replayStore = typeof options.replay === 'object' && options.replay.store ? options.replay.store : deps.store;
   const bindingFor = createBindingResolver(options.binding);
   const provider = options.provider;
