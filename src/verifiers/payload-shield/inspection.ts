@@ -111,6 +111,15 @@ export function headerString(value: string | string[] | undefined): string | und
   return typeof value === 'string' ? value : value.join(', ');
 }
 
+/**
+ * The value the detectors read, built in one place: `lower` from `decoded`, and the gate words from `lower` (the
+ * string the detectors test them against), with every field in one literal (one object shape).
+ */
+export function inspectedValue(raw: string, decoded: string, kind: LocationKind, role: ValueRole, name: string, mask: number, depth: number): InspectedValue {
+  const lower = decoded.toLowerCase();
+  return { raw, decoded, lower, kind, role, name, mask, gates: gateWordsOf(lower), depth };
+}
+
 /** One request's inspection state: score, hits, the current location path and the byte budget. */
 /** One pass over a request: every value through normalisation and the detectors, within the budget. */
 export class Inspection {
@@ -252,8 +261,7 @@ export class Inspection {
           if (this.done) return;
         }
       } else {
-        const lower = decoded.toLowerCase();
-        const value: InspectedValue = { raw, decoded, lower, kind, role, name, mask, gates: gateWordsOf(lower), depth };
+        const value = inspectedValue(raw, decoded, kind, role, name, mask, depth);
         const paranoia = this.options.paranoia;
         let found: RuleHit[] | undefined;
         for (const detector of active) {
@@ -337,8 +345,7 @@ export class Inspection {
       const decoded = this.decode(raw, rawMask);
       const mask = decoded === raw ? rawMask : charMask(decoded);
       const active = this.detectorsFor(isPlainMask(mask) && !hasSqlWord(decoded), decoded, mask, name, 'header', 'value', this.options.detectors);
-      const lower = decoded.toLowerCase();
-      const value: InspectedValue = { raw, decoded, lower, kind: 'header', role: 'value', name, mask, gates: gateWordsOf(lower), depth: 1 };
+      const value = inspectedValue(raw, decoded, 'header', 'value', name, mask, 1);
       for (const detector of active) {
         const hit = detector.detect(value, this.options.paranoia);
         if (hit) found.push(hit);
