@@ -16,6 +16,8 @@ const WORDS = [
   '.inc', '.p', '.s', '://', 'include',
   // NoSQL server-side JavaScript
   'date', 'db', 'return', 'sleep', 'this',
+  // Traversal: separators spelled in hex
+  '0x',
 ] as const;
 
 type GateWord = (typeof WORDS)[number];

@@ -4,6 +4,7 @@
  * `C:\Windows\win.ini`), and stream wrappers (`php://filter`, `file://`, `zip://`). `C:\Users\me\file.txt` passes.
  */
 import { CH } from './char-classes.js';
+import { GATE } from './gate-words.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the traversal / LFI detector. */
@@ -99,12 +100,12 @@ export function createTraversalDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       let s = value.lower;
       if (s.length < 3) return undefined;
-      if ((value.mask & (CH.slash | CH.backslash | CH.dotDot)) === 0) {
-        // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`).
-        if (((value.mask & CH.nonAscii) === 0 && s.indexOf('0x') === -1) || !HOMOGLYPH_OR_HEX.test(s)) return undefined;
-      }
-      // HOMOGLYPH_OR_HEX needs a non-ASCII character, `0x` or `..`: most values skip its search.
-      if (((value.mask & (CH.nonAscii | CH.dotDot)) !== 0 || s.indexOf('0x') !== -1) && HOMOGLYPH_OR_HEX.test(s)) s = foldSeparators(s);
+      // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`). HOMOGLYPH_OR_HEX
+      // needs a non-ASCII character, `0x` or `..`: most values skip its search, and it runs at most once.
+      const spelled = ((value.mask & (CH.nonAscii | CH.dotDot)) !== 0 || (value.gates & GATE['0x']) !== 0) && HOMOGLYPH_OR_HEX.test(s);
+      // Without a separator, plain or spelled, there is no path to traverse.
+      if ((value.mask & (CH.slash | CH.backslash | CH.dotDot)) === 0 && !spelled) return undefined;
+      if (spelled) s = foldSeparators(s);
       const slash = s.indexOf('/') !== -1;
       if (s.indexOf('..') !== -1 && DOT_DOT.test(s)) {
         // In the URL path, `..` is normalised by the router; a dot-dot that survived decoding is still an attack.

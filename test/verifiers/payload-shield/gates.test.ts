@@ -8,6 +8,7 @@ import { createJavaDetector, JAVA_RULES } from '../../../src/verifiers/payload-s
 import { createNosqliDetector, NOSQLI_RULES } from '../../../src/verifiers/payload-shield/nosqli.js';
 import { createPhpDetector, PHP_RULES } from '../../../src/verifiers/payload-shield/php.js';
 import { createSsjiDetector, SSJI_RULES } from '../../../src/verifiers/payload-shield/ssji.js';
+import { createTraversalDetector, TRAVERSAL_RULES } from '../../../src/verifiers/payload-shield/traversal.js';
 import { ruleOf } from './helpers.js';
 
 describe('detector gates pass every attack their pattern matches', () => {
@@ -32,5 +33,9 @@ describe('detector gates pass every attack their pattern matches', () => {
 
   it.each(['config.inc', 'shell.php', 'x.shtml'])('php: %s under a file-name key (.inc, .p, .s)', (value) => {
     expect(ruleOf(createPhpDetector(), value, 'body', 'filename')).toBe(PHP_RULES.scriptUpload);
+  });
+
+  it.each(['0x2e0x2e0x2fetc0x2fpasswd', '0x2e0x2e0x5cwindows0x5cwin.ini'])('traversal: %s (0x: no slash, no dot-dot, ASCII)', (value) => {
+    expect(ruleOf(createTraversalDetector(), value)).toBe(TRAVERSAL_RULES.dotDot);
   });
 });
