@@ -4,6 +4,7 @@
  * fingerprint (one character per token) that the SQL injection detector matches against known injection shapes.
  * Single pass, bounded token count: linear time.
  */
+import { extendWordHash, WordTable } from './word-table.js';
 
 /**
  * Token classes (one character each, so fingerprints are short strings):
@@ -17,112 +18,28 @@ export type SqlTokenType = string;
 /** Tokens read at most per context: injections show themselves in the first few dozen tokens. */
 export const MAX_SQL_TOKENS = 48;
 
-const KEYWORDS: ReadonlyMap<string, SqlTokenType> = new Map<string, SqlTokenType>([
-  ['union', 'U'],
-  ['intersect', 'U'],
-  ['except', 'U'],
-  ['select', 'S'],
-  ['insert', 'E'],
-  ['update', 'E'],
-  ['delete', 'E'],
-  ['drop', 'E'],
-  ['create', 'E'],
-  ['alter', 'E'],
-  ['truncate', 'E'],
-  ['exec', 'E'],
-  ['execute', 'E'],
-  ['declare', 'E'],
-  ['shutdown', 'E'],
-  ['grant', 'E'],
-  ['revoke', 'E'],
-  ['waitfor', 'E'],
-  ['merge', 'E'],
-  ['call', 'E'],
-  ['handler', 'E'],
-  ['load', 'E'],
-  ['from', 'F'],
-  ['where', 'W'],
-  ['having', 'W'],
-  ['order', 'B'],
-  ['group', 'B'],
-  ['into', 'I'],
-  ['and', '&'],
-  ['or', '&'],
-  ['xor', '&'],
-  ['like', 'o'],
-  ['rlike', 'o'],
-  ['regexp', 'o'],
-  ['is', 'o'],
-  ['in', 'o'],
-  ['between', 'o'],
-  ['div', 'o'],
-  ['mod', 'o'],
-  ['not', 'o'],
-  ['sounds', 'o'],
-  ['collate', 'o'],
-  ['escape', 'o'],
-  ['glob', 'o'],
-  ['binary', 'o'],
-  ['null', '1'],
-  ['current_user', 'v'],
-  ['session_user', 'v'],
-  ['system_user', 'v'],
-  ['current_timestamp', 'v'],
-  ['current_date', 'v'],
-  ['current_time', 'v'],
-  ['localtimestamp', 'v'],
-  ['true', '1'],
-  ['false', '1'],
-  ['unknown', '1'],
-  ['by', 'k'],
-  ['limit', 'k'],
-  ['offset', 'k'],
-  ['values', 'k'],
-  ['table', 'k'],
-  ['database', 'k'],
-  ['procedure', 'k'],
-  ['view', 'k'],
-  ['index', 'k'],
-  ['trigger', 'k'],
-  ['login', 'k'],
-  ['function', 'k'],
-  ['join', 'k'],
-  ['as', 'k'],
-  ['set', 'k'],
-  ['distinct', 'k'],
-  ['all', 'k'],
-  ['top', 'k'],
-  ['case', 'k'],
-  ['when', 'k'],
-  ['then', 'k'],
-  ['else', 'k'],
-  ['end', 'k'],
-  ['outfile', 'k'],
-  ['dumpfile', 'k'],
-  ['delay', 'k'],
-  ['asc', 'k'],
-  ['desc', 'k'],
-  ['begin', 'k'],
-  ['cast', 'k'],
-  ['convert', 'k'],
-  ['char', 'k'],
-  ['varchar', 'k'],
-  ['nvarchar', 'k'],
-  ['int', 'k'],
-  ['integer', 'k'],
-  ['signed', 'k'],
-  ['unsigned', 'k'],
-  ['dual', 'k'],
-  ['if', 'k'],
-  ['exists', 'k'],
-  ['any', 'k'],
-  ['some', 'k'],
-  ['on', 'k'],
-  ['using', 'k'],
-]);
+/** Keywords by token class (the classes above), one space-separated list each. */
+const KEYWORD_CLASSES: Readonly<Record<SqlTokenType, string>> = {
+  U: 'union intersect except',
+  S: 'select',
+  E: 'insert update delete drop create alter truncate exec execute declare shutdown grant revoke waitfor merge call handler load',
+  F: 'from',
+  W: 'where having',
+  B: 'order group',
+  I: 'into',
+  '&': 'and or xor',
+  o: 'like rlike regexp is in between div mod not sounds collate escape glob binary',
+  1: 'null true false unknown',
+  v: 'current_user session_user system_user current_timestamp current_date current_time localtimestamp',
+  k:
+    'by limit offset values table database procedure view index trigger login function join as set distinct all top ' +
+    'case when then else end outfile dumpfile delay asc desc begin cast convert char varchar nvarchar int integer ' +
+    'signed unsigned dual if exists any some on using',
+};
+const KEYWORDS = Object.entries(KEYWORD_CLASSES).flatMap(([type, words]) => words.split(' ').map((word) => [word, type.charCodeAt(0)] as const));
 
-/** Length of the longest keyword: a longer word is no keyword, without hashing it for the lookup. */
-const MAX_KEYWORD_LENGTH = Math.max(...[...KEYWORDS.keys()].map((k) => k.length));
+/** Length of the longest keyword: a longer word is no keyword, without looking it up. */
+const MAX_KEYWORD_LENGTH = Math.max(...KEYWORDS.map(([word]) => word.length));
 
 /**
  * Function names: a bareword directly followed by `(` counts as a function call only when it is one of these,
@@ -161,17 +78,17 @@ export const DANGEROUS_SQL_FUNCTIONS: ReadonlySet<string> = new Set([
 /** The tokenizer's result: a fingerprint and the lower-case word of each token (for keyword-specific rules). */
 export interface SqlFingerprint {
   readonly fp: string;
-  readonly words: readonly string[];
-  /** True when the first token is the string that closed the assumed opening quote. */
-  readonly quoted: boolean;
+  /**
+   * The lower-case word of token `i` (`''` for strings, comments and punctuation), or undefined past the last
+   * token, as reading past the end of an array would give.
+   */
+  word(i: number): string | undefined;
   /** True when the input ends inside an unterminated string: the query's own closing quote would close it. */
   readonly openEnd: boolean;
   /** True when, in a quote context, the input starts with that quote (the closed string is empty). */
   readonly leadingQuote: boolean;
   /** True when the input ends with a quote character (a final open string would be empty). */
   readonly trailingQuote: boolean;
-  /** Length of the final open string's content (0 when the input does not end inside a string). */
-  readonly tailLength: number;
   /** True when the final open string contains a space (prose, not an operand). */
   readonly tailHasSpace: boolean;
 }
@@ -218,196 +135,247 @@ function skipString(s: string, from: number, quote: number): number {
   return s.length;
 }
 
-const TWO_CHAR_OPERATORS = new Set(['<=', '>=', '<>', '!=', ':=', '<<', '>>', '==', '=>', '!<', '!>', '->']);
+/** Keywords by word, with their token class as a character code (the fingerprint is built from codes). */
+const KEYWORD_TABLE = new WordTable<number>(KEYWORDS);
+const FUNCTION_TABLE = new WordTable<true>([...SQL_FUNCTIONS].map((name) => [name, true] as const));
+/** Schemas whose members are called as `pkg.fn(...)`. */
+const DOTTED_PACKAGES = new WordTable<true>(['utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_xmlgen', 'ctxsys', 'sys'].map((name) => [name, true] as const));
+
+/** Two-character operators by their two character codes (`first << 16 | second`), as the operator's own string. */
+const TWO_CHAR_OPERATORS: ReadonlyMap<number, string> = new Map(
+  ['<=', '>=', '<>', '!=', ':=', '<<', '>>', '==', '=>', '!<', '!>', '->', '||', '&&'].map((op) => [(op.charCodeAt(0) << 16) | op.charCodeAt(1), op]),
+);
+
+// Token classes as character codes.
+const T_STRING = 115; // s
+const T_NUMBER = 49; // 1
+const T_NAME = 110; // n
+const T_FUNCTION = 102; // f
+const T_VARIABLE = 118; // v
+const T_OPERATOR = 111; // o
+const T_LOGIC = 38; // &
+const T_COMMENT = 99; // c
+const T_EXECUTABLE_COMMENT = 88; // X
+const T_OTHER = 120; // x
 
 /**
- * Tokenizes `s` (already lower-cased) as SQL. With `quote` set (39 `'` or 34 `"`), the text is read as if it
- * followed an opening quote in the query, so the first token is the string the input closes.
+ * Tokenizes values as SQL (`read`), keeping the result until the next `read`: one instance per detector, reused for
+ * every value, so a value costs no array and no string per token. The words of names, numbers and variables are
+ * sliced out of the value only when a rule asks for them (`word`); keywords, functions and operators are the
+ * tables' own strings.
  */
-export function sqlFingerprint(s: string, quote: 0 | 34 | 39): SqlFingerprint {
-  let fp = '';
-  const words: string[] = [];
-  let i = 0;
-  let openEnd = false;
-  let lastStringStart = 0;
-  const n = s.length;
-  if (quote !== 0) {
-    const end = s.indexOf(quote === 39 ? "'" : '"');
-    if (end === -1) return { fp: 's', words: [''], quoted: true, openEnd: true, leadingQuote: false, trailingQuote: false, tailLength: s.length, tailHasSpace: s.indexOf(' ') !== -1 };
-    fp = 's';
-    words.push('');
-    i = end + 1;
+export class SqlTokenizer implements SqlFingerprint {
+  fp = '';
+  openEnd = false;
+  leadingQuote = false;
+  trailingQuote = false;
+  tailHasSpace = false;
+  private source = '';
+  private count = 0;
+  /** Per token: its class's character code (joined into `fp` once per value). */
+  private readonly types: number[] = new Array<number>(MAX_SQL_TOKENS).fill(0);
+  /**
+   * One array per token count, for `String.fromCharCode.apply`: it reads the whole array, and shortening one array
+   * to the count instead (`length =`) took the runtime's slow path on every value.
+   */
+  private readonly exact: number[][] = Array.from({ length: MAX_SQL_TOKENS + 1 }, (_, count) => new Array<number>(count).fill(0));
+  /** Per token: its word when known while reading, else undefined (sliced from `starts`/`ends` on demand). */
+  private readonly words: (string | undefined)[] = new Array<string | undefined>(MAX_SQL_TOKENS).fill(undefined);
+  private readonly starts = new Int32Array(MAX_SQL_TOKENS);
+  private readonly ends = new Int32Array(MAX_SQL_TOKENS);
+
+  word(i: number): string | undefined {
+    if (!(i >= 0 && i < this.count)) return undefined;
+    return (this.words[i] ??= this.source.slice(this.starts[i]!, this.ends[i]!));
   }
-  while (i < n && fp.length < MAX_SQL_TOKENS) {
-    const c = s.charCodeAt(i);
-    if (isSpace(c)) {
-      i++;
-      continue;
+
+  private push(type: number, word: string | undefined, start = 0, end = 0): void {
+    const k = this.count++;
+    this.types[k] = type;
+    this.words[k] = word;
+    this.starts[k] = start;
+    this.ends[k] = end;
+  }
+
+  /**
+   * Tokenizes `s` (already lower-cased) as SQL. With `quote` set (39 `'` or 34 `"`), the text is read as if it
+   * followed an opening quote in the query, so the first token is the string the input closes.
+   */
+  read(s: string, quote: 0 | 34 | 39): this {
+    this.source = s;
+    this.count = 0;
+    let i = 0;
+    let openEnd = false;
+    let lastStringStart = 0;
+    const n = s.length;
+    if (quote !== 0) {
+      const end = s.indexOf(quote === 39 ? "'" : '"');
+      this.push(T_STRING, '');
+      if (end === -1) return this.finish(true, false, false, s.indexOf(' ') !== -1);
+      i = end + 1;
     }
-    if (c === 39 || c === 34) {
-      lastStringStart = i + 1;
-      i = skipString(s, i + 1, c);
-      openEnd = !lastStringClosed;
-      fp += 's';
-      words.push('');
-      continue;
-    }
-    if (c === 96 /* ` */) {
-      const end = s.indexOf('`', i + 1);
-      i = end === -1 ? n : end + 1;
-      fp += 'n';
-      words.push('');
-      continue;
-    }
-    if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
-      let j = i + 1;
-      if (c === 48 && (s.charCodeAt(j) === 120 || s.charCodeAt(j) === 98)) j++; // 0x / 0b
-      while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) {
-        const d = s.charCodeAt(j);
-        // 1e5, 0x1f, 1.5 stay one number; `1union` splits at the first letter that is not hex/exponent.
-        if (!isDigit(d) && d !== 46 && !(d >= 97 && d <= 102) && d !== 120) break;
-        j++;
+    while (i < n && this.count < MAX_SQL_TOKENS) {
+      const c = s.charCodeAt(i);
+      if (isSpace(c)) {
+        i++;
+        continue;
       }
-      fp += '1';
-      words.push(s.slice(i, j));
-      i = j;
-      continue;
-    }
-    if (isWordStart(c)) {
-      let j = i + 1;
-      while (j < n && (isWordChar(s.charCodeAt(j)) || (s.charCodeAt(j) === 46 && isWordStart(s.charCodeAt(j + 1)) && s.slice(i, j) in DOTTED_PACKAGES))) j++;
-      const word = s.slice(i, j);
-      i = j;
-      // Oracle packages (`utl_inaddr.get_host_address`) read as one function name.
-      let k = i;
-      while (k < n && isSpace(s.charCodeAt(k))) k++;
-      if (s.charCodeAt(k) === 40 /* ( */) {
-        const base = word.indexOf('.') === -1 ? word : word.slice(0, word.indexOf('.'));
-        if (SQL_FUNCTIONS.has(base)) {
-          fp += 'f';
-          words.push(base);
-          continue;
+      if (c === 39 || c === 34) {
+        lastStringStart = i + 1;
+        i = skipString(s, i + 1, c);
+        openEnd = !lastStringClosed;
+        this.push(T_STRING, '');
+        continue;
+      }
+      if (c === 96 /* ` */) {
+        const end = s.indexOf('`', i + 1);
+        i = end === -1 ? n : end + 1;
+        this.push(T_NAME, '');
+        continue;
+      }
+      if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
+        let j = i + 1;
+        if (c === 48 && (s.charCodeAt(j) === 120 || s.charCodeAt(j) === 98)) j++; // 0x / 0b
+        while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) {
+          const d = s.charCodeAt(j);
+          // 1e5, 0x1f, 1.5 stay one number; `1union` splits at the first letter that is not hex/exponent.
+          if (!isDigit(d) && d !== 46 && !(d >= 97 && d <= 102) && d !== 120) break;
+          j++;
         }
-      }
-      const kw = word.length <= MAX_KEYWORD_LENGTH ? KEYWORDS.get(word) : undefined;
-      fp += kw ?? 'n';
-      words.push(word);
-      continue;
-    }
-    if (c === 64 /* @ */) {
-      let j = i + 1;
-      if (s.charCodeAt(j) === 64) j++;
-      while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
-      if (j === i + 1 || (j === i + 2 && s.charCodeAt(i + 1) === 64)) {
-        // A bare `@` or `@@` (diff hunk headers, handles) is not a variable.
-        fp += 'x';
-        words.push('@');
+        this.push(T_NUMBER, undefined, i, j);
         i = j;
         continue;
       }
-      fp += 'v';
-      words.push(s.slice(i, j));
-      i = j;
-      continue;
-    }
-    if (c === 35 /* # */ || (c === 45 && s.charCodeAt(i + 1) === 45)) {
-      // A line comment ends the statement unless a newline follows; then it is whitespace (`-1#\nunion`).
-      const nl = s.indexOf('\n', i);
-      if (nl === -1) {
-        fp += 'c';
-      words.push('');
-        break;
-      }
-      i = nl + 1;
-      continue;
-    }
-    if (c === 47 /* / */ && s.charCodeAt(i + 1) === 42 /* * */) {
-      if (s.charCodeAt(i + 2) === 33 /* ! */) {
-        // MySQL executable comment: its content is code. Mark it and keep reading inside.
-        fp += 'X';
-      words.push('');
-        i += 3;
-        while (i < n && isDigit(s.charCodeAt(i))) i++;
+      if (isWordStart(c)) {
+        i = this.readWord(s, i);
         continue;
       }
-      const end = s.indexOf('*/', i + 2);
-      if (end === -1) {
-        fp += 'c';
-      words.push('');
-        break;
+      if (c === 64 /* @ */) {
+        let j = i + 1;
+        if (s.charCodeAt(j) === 64) j++;
+        while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
+        // A bare `@` or `@@` (diff hunk headers, handles) is not a variable.
+        if (j === i + 1 || (j === i + 2 && s.charCodeAt(i + 1) === 64)) this.push(T_OTHER, '@');
+        else this.push(T_VARIABLE, undefined, i, j);
+        i = j;
+        continue;
       }
-      i = end + 2; // an inline comment is whitespace to SQL
-      continue;
-    }
-    if (c === 92 /* \ */ && s.charCodeAt(i + 1) === 110 && !isWordChar(s.charCodeAt(i + 2))) {
-      fp += '1'; // MySQL's \N is NULL
-      words.push('null');
-      i += 2;
-      continue;
-    }
-    if (c === 42 && s.charCodeAt(i + 1) === 47) {
-      i += 2; // end of an executable comment
-      continue;
-    }
-    if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
-      fp += String.fromCharCode(c);
-      words.push('');
-      i++;
-      continue;
-    }
-    // Two-character operators start with one of `|&<>!:=-`: other characters skip the slice.
-    if (c === 124 || c === 38 || c === 60 || c === 62 || c === 33 || c === 58 || c === 61 || c === 45) {
-      const two = s.slice(i, i + 2);
-      if (two === '||' || two === '&&') {
-        fp += '&';
-        words.push(two);
+      if (c === 35 /* # */ || (c === 45 && s.charCodeAt(i + 1) === 45)) {
+        // A line comment ends the statement unless a newline follows; then it is whitespace (`-1#\nunion`).
+        const nl = s.indexOf('\n', i);
+        if (nl === -1) {
+          this.push(T_COMMENT, '');
+          break;
+        }
+        i = nl + 1;
+        continue;
+      }
+      if (c === 47 /* / */ && s.charCodeAt(i + 1) === 42 /* * */) {
+        if (s.charCodeAt(i + 2) === 33 /* ! */) {
+          // MySQL executable comment: its content is code. Mark it and keep reading inside.
+          this.push(T_EXECUTABLE_COMMENT, '');
+          i += 3;
+          while (i < n && isDigit(s.charCodeAt(i))) i++;
+          continue;
+        }
+        const end = s.indexOf('*/', i + 2);
+        if (end === -1) {
+          this.push(T_COMMENT, '');
+          break;
+        }
+        i = end + 2; // an inline comment is whitespace to SQL
+        continue;
+      }
+      if (c === 92 /* \ */ && s.charCodeAt(i + 1) === 110 && !isWordChar(s.charCodeAt(i + 2))) {
+        this.push(T_NUMBER, 'null'); // MySQL's \N is NULL
         i += 2;
         continue;
       }
-      if (two === '<=' && s.charCodeAt(i + 2) === 62) {
-        fp += 'o';
-        words.push('<=>');
-        i += 3;
+      if (c === 42 && s.charCodeAt(i + 1) === 47) {
+        i += 2; // end of an executable comment
         continue;
       }
-      if (TWO_CHAR_OPERATORS.has(two)) {
-        fp += 'o';
-        words.push(two);
-        i += 2;
+      if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
+        this.push(c, ''); // ( ) , ; . are their own classes
+        i++;
         continue;
       }
-    }
-    if ('=<>+-*/%^|&~!'.indexOf(s[i]!) !== -1) {
-      fp += 'o';
-      words.push(s[i]!);
+      // Two-character operators start with one of `|&<>!:=-`.
+      if (c === 124 || c === 38 || c === 60 || c === 62 || c === 33 || c === 58 || c === 61 || c === 45) {
+        const two = TWO_CHAR_OPERATORS.get((c << 16) | s.charCodeAt(i + 1));
+        if (two === '||' || two === '&&') {
+          this.push(T_LOGIC, two);
+          i += 2;
+          continue;
+        }
+        if (two === '<=' && s.charCodeAt(i + 2) === 62) {
+          this.push(T_OPERATOR, '<=>');
+          i += 3;
+          continue;
+        }
+        if (two !== undefined) {
+          this.push(T_OPERATOR, two);
+          i += 2;
+          continue;
+        }
+      }
+      // One UTF-16 unit of an ASCII character: V8 returns a shared single-character string, no allocation.
+      this.push('=<>+-*/%^|&~!'.indexOf(s[i]!) !== -1 ? T_OPERATOR : T_OTHER, s[i]!);
       i++;
-      continue;
     }
-    fp += 'x';
-      words.push(s[i]!);
-    i++;
+    const open = openEnd && this.count > 0 && this.types[this.count - 1] === T_STRING;
+    const c = s.charCodeAt(n - 1);
+    return this.finish(open, quote !== 0 && s.charCodeAt(0) === quote, c === 39 || c === 34, open && s.slice(lastStringStart).trim().indexOf(' ') !== -1);
   }
-  const open = openEnd && fp.endsWith('s');
-  const tail = open ? s.slice(lastStringStart) : '';
-  return {
-    fp,
-    words,
-    quoted: quote !== 0,
-    openEnd: open,
-    tailLength: tail.length,
-    tailHasSpace: tail.trim().indexOf(' ') !== -1, leadingQuote: quote !== 0 && s.charCodeAt(0) === quote,
-    trailingQuote: s.charCodeAt(n - 1) === 39 || s.charCodeAt(n - 1) === 34,
-  };
-}
 
-/** Schemas whose members are called as `pkg.fn(...)`. */
-const DOTTED_PACKAGES: Readonly<Record<string, true>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, true>, {
-    utl_inaddr: true,
-    utl_http: true,
-    dbms_pipe: true,
-    dbms_xmlgen: true,
-    ctxsys: true,
-    sys: true,
-  }),
-);
+  /** Reads the word starting at `i` (a keyword, a function called, or a name); returns the index after it. */
+  private readWord(s: string, i: number): number {
+    const n = s.length;
+    let hash = extendWordHash(0, s.charCodeAt(i));
+    let j = i + 1;
+    // Oracle packages (`utl_inaddr.get_host_address`) read as one function name: the word goes on past a dot
+    // after a package's name. `baseEnd`/`baseHash` are the word before its first dot.
+    let baseEnd = -1;
+    let baseHash = 0;
+    for (;;) {
+      if (j >= n) break;
+      const d = s.charCodeAt(j);
+      if (isWordChar(d)) {
+        hash = extendWordHash(hash, d);
+        j++;
+        continue;
+      }
+      if (d !== 46 || !isWordStart(s.charCodeAt(j + 1)) || DOTTED_PACKAGES.find(s, i, j, hash) === -1) break;
+      if (baseEnd === -1) {
+        baseEnd = j;
+        baseHash = hash;
+      }
+      hash = extendWordHash(hash, d);
+      j++;
+    }
+    let k = j;
+    while (k < n && isSpace(s.charCodeAt(k))) k++;
+    if (s.charCodeAt(k) === 40 /* ( */) {
+      const slot = baseEnd === -1 ? FUNCTION_TABLE.find(s, i, j, hash) : FUNCTION_TABLE.find(s, i, baseEnd, baseHash);
+      if (slot !== -1) {
+        this.push(T_FUNCTION, FUNCTION_TABLE.word(slot));
+        return j;
+      }
+    }
+    const keyword = j - i <= MAX_KEYWORD_LENGTH ? KEYWORD_TABLE.find(s, i, j, hash) : -1;
+    if (keyword === -1) this.push(T_NAME, undefined, i, j);
+    else this.push(KEYWORD_TABLE.value(keyword), KEYWORD_TABLE.word(keyword));
+    return j;
+  }
+
+  private finish(openEnd: boolean, leadingQuote: boolean, trailingQuote: boolean, tailHasSpace: boolean): this {
+    const codes = this.exact[this.count]!;
+    for (let k = 0; k < codes.length; k++) codes[k] = this.types[k]!;
+    this.fp = String.fromCharCode.apply(null, codes);
+    this.openEnd = openEnd;
+    this.leadingQuote = leadingQuote;
+    this.trailingQuote = trailingQuote;
+    this.tailHasSpace = tailHasSpace;
+    return this;
+  }
+}

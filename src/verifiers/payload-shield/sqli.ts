@@ -3,7 +3,7 @@
  * the token fingerprint against injection shapes: quote breaks followed by SQL, tautologies, UNION SELECT,
  * stacked queries, sub-selects, time/file/error functions. Words alone never fire (`SELECT your plan` is prose).
  */
-import { DANGEROUS_SQL_FUNCTIONS, sqlFingerprint, type SqlFingerprint } from './sql-tokenizer.js';
+import { DANGEROUS_SQL_FUNCTIONS, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
@@ -117,7 +117,7 @@ function isProcedureName(word: string): boolean {
 
 /** Rules that hold in any context. */
 function anyContextRule(t: SqlFingerprint): string | undefined {
-  const { fp, words } = t;
+  const { fp } = t;
   for (let i = 0; i < fp.length; i++) {
     const type = fp[i]!;
     const next = fp[i + 1];
@@ -125,52 +125,52 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
       case 'X':
         return SQLI_RULES.executableComment;
       case 'f':
-        if (DANGEROUS_SQL_FUNCTIONS.has(words[i]!)) return SQLI_RULES.dangerousFunction;
-        if (STRONG_FUNCTIONS.has(words[i]!) && next === '(' && fp[i + 2] === 'f') return SQLI_RULES.functionChain;
-        if (STRONG_FUNCTIONS.has(words[i]!) && i > 0 && (fp[i - 1] === 'o' || fp[i - 1] === '&') && fp[i - 2] !== undefined) {
+        if (DANGEROUS_SQL_FUNCTIONS.has(t.word(i)!)) return SQLI_RULES.dangerousFunction;
+        if (STRONG_FUNCTIONS.has(t.word(i)!) && next === '(' && fp[i + 2] === 'f') return SQLI_RULES.functionChain;
+        if (STRONG_FUNCTIONS.has(t.word(i)!) && i > 0 && (fp[i - 1] === 'o' || fp[i - 1] === '&') && fp[i - 2] !== undefined) {
           return SQLI_RULES.functionChain; // 1 - ord('a')
         }
-        if (STRONG_FUNCTIONS.has(words[i]!) && /[&cUS;EF]|\)o|o\(/.test(fp)) {
+        if (STRONG_FUNCTIONS.has(t.word(i)!) && /[&cUS;EF]|\)o|o\(/.test(fp)) {
           // A non-English function call next to logic, comments or operators on calls: `ascii(substr(..))>64`.
           if (fp.length >= 4) return SQLI_RULES.functionChain;
         }
         break;
       case 'E':
-        if (words[i] === 'waitfor' && (words[i + 1] === 'delay' || words[i + 1] === 'time')) {
+        if (t.word(i) === 'waitfor' && (t.word(i + 1) === 'delay' || t.word(i + 1) === 'time')) {
           return SQLI_RULES.dangerousFunction;
         }
         // DDL on a named object: `create table t (`, `drop table users;`
-        if (next === 'k' && DDL_OBJECTS.has(words[i + 1]!) && fp[i + 2] === 'n' && (i + 3 >= fp.length || /^[(;c.]/.test(fp[i + 3]!))) {
-          if (words[i] !== 'call' && words[i] !== 'load') return SQLI_RULES.stacked;
+        if (next === 'k' && DDL_OBJECTS.has(t.word(i + 1)!) && fp[i + 2] === 'n' && (i + 3 >= fp.length || /^[(;c.]/.test(fp[i + 3]!))) {
+          if (t.word(i) !== 'call' && t.word(i) !== 'load') return SQLI_RULES.stacked;
         }
-        if (words[i] === 'exec' || words[i] === 'execute') {
-          if (next === 'n' && /^(xp_|sp_|master\.)/.test(words[i + 1] ?? '')) return SQLI_RULES.dangerousFunction;
+        if (t.word(i) === 'exec' || t.word(i) === 'execute') {
+          if (next === 'n' && /^(xp_|sp_|master\.)/.test(t.word(i + 1) ?? '')) return SQLI_RULES.dangerousFunction;
         }
         break;
       case 'U': {
         let j = i + 1;
-        if (fp[j] === 'k' && (words[j] === 'all' || words[j] === 'distinct')) j++;
+        if (fp[j] === 'k' && (t.word(j) === 'all' || t.word(j) === 'distinct')) j++;
         while (fp[j] === '(') j++;
         if (fp[j] === 'S') return SQLI_RULES.union;
         // `-1 union`, `1)union(`: a union right after a value, with SQL (or nothing) after it.
         const prev = i === 0 ? '' : fp[i - 1]!;
-        if (words[i] === 'union' && (prev === '1' || prev === ')' || prev === 's') && (j >= fp.length || /^[c(1vkS]/.test(fp[j] ?? ''))) {
-          if (fp[j] !== 'k' || words[j] === 'all' || words[j] === 'distinct') return SQLI_RULES.union;
+        if (t.word(i) === 'union' && (prev === '1' || prev === ')' || prev === 's') && (j >= fp.length || /^[c(1vkS]/.test(fp[j] ?? ''))) {
+          if (fp[j] !== 'k' || t.word(j) === 'all' || t.word(j) === 'distinct') return SQLI_RULES.union;
         }
         break;
       }
       case 'I':
-        if (next === 'k' && (words[i + 1] === 'outfile' || words[i + 1] === 'dumpfile')) return SQLI_RULES.dangerousFunction;
+        if (next === 'k' && (t.word(i + 1) === 'outfile' || t.word(i + 1) === 'dumpfile')) return SQLI_RULES.dangerousFunction;
         break;
       case 'W':
         // `having (1 or 1)`, `where (1)=(1)`, `having 1=1`, `having '1' = 1`
         if (/^\(+[1sv]\)*[&o]/.test(fp.slice(i + 1, i + 12)) && i > 0) return SQLI_RULES.tautology;
-        if (i > 0 && /^[1sv]o[1sv]/.test(fp.slice(i + 1, i + 4)) && COMPARISON.has(words[i + 2]!)) return SQLI_RULES.tautology;
+        if (i > 0 && /^[1sv]o[1sv]/.test(fp.slice(i + 1, i + 4)) && COMPARISON.has(t.word(i + 2)!)) return SQLI_RULES.tautology;
         break;
       case 'B':
         // `1 order by 1--`, `1 group by 1,2 having`
         // (`10 order by price` in a search is prose: a column name counts only before a comment, `;`, `,` or `)`.)
-        if (i > 0 && (fp[i - 1] === '1' || fp[i - 1] === 's') && words[i + 1] === 'by' && /^(?:1(?:$|[c,;)W])|n[c,;)W])/.test(fp.slice(i + 2, i + 4))) {
+        if (i > 0 && (fp[i - 1] === '1' || fp[i - 1] === 's') && t.word(i + 1) === 'by' && /^(?:1(?:$|[c,;)W])|n[c,;)W])/.test(fp.slice(i + 2, i + 4))) {
           return SQLI_RULES.clauseInjection;
         }
         break;
@@ -178,7 +178,7 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (next === 'S' || next === 'E') return SQLI_RULES.stacked;
         // `; if exists (`, `; if (1=1) waitfor`, `; begin`
         // (`; if not, skip` is prose: `not` counts only as `not exists`.)
-        if (next === 'k' && words[i + 1] === 'if' && (fp[i + 2] === '(' || words[i + 2] === 'exists' || (words[i + 2] === 'not' && words[i + 3] === 'exists'))) {
+        if (next === 'k' && t.word(i + 1) === 'if' && (fp[i + 2] === '(' || t.word(i + 2) === 'exists' || (t.word(i + 2) === 'not' && t.word(i + 3) === 'exists'))) {
           return SQLI_RULES.stacked;
         }
         break;
@@ -186,20 +186,20 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
       case ')':
         // `1) from users where`, `1) order by 1`, `1) union`
         if (next === 'F' && fp[i + 2] === 'n' && /^(?:[WBc;U]|k)/.test(fp[i + 3] ?? '')) return SQLI_RULES.clauseInjection;
-        if (next === 'B' && fp[i + 2] === 'k' && words[i + 2] === 'by' && /^[1n](?:$|[c,;)])/.test(fp.slice(i + 3, i + 5))) {
+        if (next === 'B' && fp[i + 2] === 'k' && t.word(i + 2) === 'by' && /^[1n](?:$|[c,;)])/.test(fp.slice(i + 3, i + 5))) {
           return SQLI_RULES.clauseInjection;
         }
         break;
       case 'k':
-        if (words[i] === 'case' && /^[^;]{0,6}k/.test(fp.slice(i + 1)) && caseExpression(words, i)) return SQLI_RULES.caseExpression;
+        if (t.word(i) === 'case' && /^[^;]{0,6}k/.test(fp.slice(i + 1)) && caseExpression(t, i)) return SQLI_RULES.caseExpression;
         break;
       case 'v':
-        if (words[i]!.startsWith('@@') && words[i]!.length > 3) return SQLI_RULES.systemVariable;
+        if (t.word(i)!.startsWith('@@') && t.word(i)!.length > 3) return SQLI_RULES.systemVariable;
         break;
       case 'n':
-        if (words[i]!.length >= SCHEMA_OBJECT_MIN_LENGTH && SCHEMA_OBJECTS.has(words[i]!)) return SQLI_RULES.schemaProbe;
+        if (t.word(i)!.length >= SCHEMA_OBJECT_MIN_LENGTH && SCHEMA_OBJECTS.has(t.word(i)!)) return SQLI_RULES.schemaProbe;
         // Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`) exist only to be abused.
-        if (isProcedureName(words[i]!)) {
+        if (isProcedureName(t.word(i)!)) {
           return SQLI_RULES.dangerousFunction;
         }
         break;
@@ -221,27 +221,27 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
       case '&': {
         // Tautology: `or 1=1`, `and 'a'='a'`, `or x like '%'`, `and (-8)=(-3)`, `and 1+2=3+4`, `or x is not null`.
         let j = i + 1;
-        while (fp[j] === '(' || (fp[j] === 'o' && UNARY.has(words[j]!))) j++;
+        while (fp[j] === '(' || (fp[j] === 'o' && UNARY.has(t.word(j)!))) j++;
         const a = fp[j];
         if (a === '1' || a === 's' || a === 'v' || a === 'n') {
           let k = j + 1;
           while (fp[k] === ')') k++;
           // arithmetic before the comparison: 1+2=3
-          while (fp[k] === 'o' && !COMPARISON.has(words[k]!) && '1sv('.includes(fp[k + 1] ?? 'x')) {
+          while (fp[k] === 'o' && !COMPARISON.has(t.word(k)!) && '1sv('.includes(fp[k + 1] ?? 'x')) {
             k += 2;
             while (fp[k] === ')') k++;
           }
-          if (fp[k] === 'o' && (words[k] === 'sounds' || words[k] === 'not')) k++;
-          if (a === 'n' && fp[k] === 'o' && words[k] === 'is') {
-            const m = words[k + 1] === 'not' ? k + 2 : k + 1;
-            if (fp[m] === '1' && (words[m] === 'null' || words[m] === 'true' || words[m] === 'false')) return SQLI_RULES.tautology;
+          if (fp[k] === 'o' && (t.word(k) === 'sounds' || t.word(k) === 'not')) k++;
+          if (a === 'n' && fp[k] === 'o' && t.word(k) === 'is') {
+            const m = t.word(k + 1) === 'not' ? k + 2 : k + 1;
+            if (fp[m] === '1' && (t.word(m) === 'null' || t.word(m) === 'true' || t.word(m) === 'false')) return SQLI_RULES.tautology;
           }
-          if (fp[k] === 'o' && COMPARISON.has(words[k]!)) {
+          if (fp[k] === 'o' && COMPARISON.has(t.word(k)!)) {
             const b = fp[k + 1];
             // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology;
             // and a word operator before a bare name is prose (`16 or 18 like new`).
-            const wordOperator = /^[a-z]/.test(words[k]!);
-            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && words[j] === words[k + 1])) && !(wordOperator && b === 'n' && a !== 'n')) {
+            const wordOperator = /^[a-z]/.test(t.word(k)!);
+            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && t.word(j) === t.word(k + 1))) && !(wordOperator && b === 'n' && a !== 'n')) {
               return SQLI_RULES.tautology;
             }
           }
@@ -263,10 +263,10 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
 function commentTruncationRule(t: SqlFingerprint): string | undefined {
   const { fp } = t;
   // `1 or true`, `0 and false--`, `1) or true#`: a number, logic, a boolean literal, and nothing else.
-  if (NUMBER_LOGIC_BOOLEAN.test(fp) && (t.words[fp.indexOf('&') + 1] === 'true' || t.words[fp.indexOf('&') + 1] === 'false')) return SQLI_RULES.tautology;
+  if (NUMBER_LOGIC_BOOLEAN.test(fp) && (t.word(fp.indexOf('&') + 1) === 'true' || t.word(fp.indexOf('&') + 1) === 'false')) return SQLI_RULES.tautology;
   // A value that is only a trailing clause: ` ORDER BY 12--`, ` HAVING 1=1--`, ` GROUP BY 1,2`.
-  if (ONLY_CLAUSE.test(fp) && t.words[1] === 'by') return SQLI_RULES.clauseInjection;
-  if (ONLY_CONDITION.test(fp) && COMPARISON.has(t.words[2]!)) return SQLI_RULES.tautology;
+  if (ONLY_CLAUSE.test(fp) && t.word(1) === 'by') return SQLI_RULES.clauseInjection;
+  if (ONLY_CONDITION.test(fp) && COMPARISON.has(t.word(2)!)) return SQLI_RULES.tautology;
   if (fp.length >= 2 && fp.endsWith('c') && /^[(]*[1v][1svo(),&]*c$/.test(fp)) return SQLI_RULES.commentTruncation;
   if (fp.length >= 4 && fp.endsWith('c') && /^[(o1sv),&]*c$/.test(fp) && fp.indexOf('(') !== -1 && /[1v]/.test(fp)) {
     return SQLI_RULES.commentTruncation;
@@ -274,11 +274,12 @@ function commentTruncationRule(t: SqlFingerprint): string | undefined {
   return undefined;
 }
 
+const CASE_ORDER = ['when', 'then', 'end'];
+
 /** CASE … WHEN … THEN … END in order: an SQL expression, not a sentence. */
-function caseExpression(words: readonly string[], from: number): boolean {
+function caseExpression(t: SqlFingerprint, from: number): boolean {
   let stage = 0;
-  const order = ['when', 'then', 'end'];
-  for (let i = from + 1; i < words.length && stage < 3; i++) if (words[i] === order[stage]) stage++;
+  for (let i = from + 1; i < t.fp.length && stage < 3; i++) if (t.word(i) === CASE_ORDER[stage]) stage++;
   return stage === 3;
 }
 
@@ -292,7 +293,7 @@ function looksLikeSearchSyntax(t: SqlFingerprint, from: number): boolean {
   let hasName = false;
   for (let k = from; k < t.fp.length; k++) {
     const type = t.fp[k]!;
-    if (type === 'o' && t.words[k] !== '+' && t.words[k] !== '-') return false;
+    if (type === 'o' && t.word(k) !== '+' && t.word(k) !== '-') return false;
     if (type === '1' || type === 'v' || type === 'f' || type === '&') return false;
     if (type === 'n') hasName = true;
   }
@@ -300,13 +301,13 @@ function looksLikeSearchSyntax(t: SqlFingerprint, from: number): boolean {
 }
 
 function hasSymbolOperator(t: SqlFingerprint, from: number): boolean {
-  for (let k = from; k < t.fp.length; k++) if (t.fp[k] === 'o' && SYMBOL_OPERATORS.has(t.words[k]!)) return true;
+  for (let k = from; k < t.fp.length; k++) if (t.fp[k] === 'o' && SYMBOL_OPERATORS.has(t.word(k)!)) return true;
   return false;
 }
 
 /** Rules for a value read after an opening quote: its first token is the string the input closes. */
 function quoteContextRule(t: SqlFingerprint): string | undefined {
-  const { fp, words } = t;
+  const { fp } = t;
   if (fp.length < 2) return undefined;
   let i = 1;
   while (fp[i] === ')') i++;
@@ -322,18 +323,18 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
   if (a === '&') {
     const c = fp[i + 2];
     if (b === '1' || b === 'f' || b === 'v' || b === '(') return SQLI_RULES.quoteBreak;
-    if (b === 'o' && UNARY.has(words[i + 1]!) && c !== undefined && '1svf('.includes(c)) return SQLI_RULES.quoteBreak;
+    if (b === 'o' && UNARY.has(t.word(i + 1)!) && c !== undefined && '1svf('.includes(c)) return SQLI_RULES.quoteBreak;
     // `' or 'a'='a`, `' or x like '%`: a string or name must be compared, `" and "disney` is prose.
     if ((b === 's' || b === 'n') && c !== undefined && 'oc;&('.includes(c)) return SQLI_RULES.quoteBreak;
     // `A' && 'B`: the input ends inside the string the query's own quote closes.
     // `' OR '1` (the input starts by closing the quote) counts; `x" and "y` in prose does not.
-    if (b === 's' && c === undefined && t.openEnd && (SYMBOL_LOGIC.has(words[i]!) || t.leadingQuote)) return SQLI_RULES.quoteBreak;
+    if (b === 's' && c === undefined && t.openEnd && (SYMBOL_LOGIC.has(t.word(i)!) || t.leadingQuote)) return SQLI_RULES.quoteBreak;
     if (b === 's' && t.leadingQuote && t.openEnd && /^s+$/.test(fp.slice(i + 1))) return SQLI_RULES.quoteBreak; // ' or '' '
     return undefined;
   }
   // A quoted word (`"LIKE" STAMP`, `browning "like"`) is a user quoting, not breaking out: a word operator counts
   // when the input both opens and closes around it (`'LIKE'`) or neither (`A' DIV 'B`), or next to a symbol operator.
-  const word = words[i] === 'not' && fp[i + 1] === 'o' ? words[i + 1]! : words[i]!;
+  const word = t.word(i) === 'not' && fp[i + 1] === 'o' ? t.word(i + 1)! : t.word(i)!;
   const operatorOk =
     SYMBOL_OPERATORS.has(word) ||
     (WORD_OPERATORS.has(word) && (t.leadingQuote === t.trailingQuote || hasSymbolOperator(t, i + 1)));
@@ -345,23 +346,25 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
     if (t.openEnd || fp.endsWith('c') || fp.indexOf('&', i) !== -1) return SQLI_RULES.quoteBreak;
   }
   // `Revert "Drop table view"` quotes a phrase: a statement after a quote must not end inside a new string.
-  if (a === 'E' && !t.openEnd && (b === 'v' || ((words[i] === 'drop' || words[i] === 'create' || words[i] === 'alter' || words[i] === 'truncate') && b === 'k'))) {
+  if (a === 'E' && !t.openEnd && (b === 'v' || ((t.word(i) === 'drop' || t.word(i) === 'create' || t.word(i) === 'alter' || t.word(i) === 'truncate') && b === 'k'))) {
     return SQLI_RULES.quoteBreak; // x'declare @a   '; drop table
   }
   if (a === 'W' && b !== undefined && '1fv(n'.includes(b)) return SQLI_RULES.quoteBreak;
   if (a === 'B' && b === 'k' && /^[1n](?:$|[c;,)W])/.test(fp.slice(i + 2, i + 4))) return SQLI_RULES.quoteBreak;
-  if (a === 'I' && b === 'k' && (words[i + 1] === 'outfile' || words[i + 1] === 'dumpfile')) return SQLI_RULES.quoteBreak;
+  if (a === 'I' && b === 'k' && (t.word(i + 1) === 'outfile' || t.word(i + 1) === 'dumpfile')) return SQLI_RULES.quoteBreak;
   return undefined;
 }
 
 /** The rule that fires on `s` read after an opening `quote`, if any. */
-function quotedRule(s: string, quote: 34 | 39): string | undefined {
-  const quoted = sqlFingerprint(s, quote);
+function quotedRule(tokens: SqlTokenizer, s: string, quote: 34 | 39): string | undefined {
+  const quoted = tokens.read(s, quote);
   return quoteContextRule(quoted) ?? anyContextRule(quoted);
 }
 
 /** Creates the SQL injection detector (rules at paranoia 1; all critical). */
 export function createSqliDetector(): Detector {
+  // Detection is synchronous and each context's tokens are read to the end before the next `read`.
+  const tokens = new SqlTokenizer();
   return {
     category: 'sqli',
     // `@@version`, `xp_cmdshell`, `1 or true`, typographic quotes: SQL without a quote or parenthesis.
@@ -388,13 +391,13 @@ export function createSqliDetector(): Detector {
       if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1 && !BOOLEAN_PROBE.test(s)) {
         return undefined;
       }
-      const bare = sqlFingerprint(s, 0);
+      const bare = tokens.read(s, 0);
       const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
       if (bareRule) return hit(bareRule);
       // After `'`, then after `"` (no array per value).
-      const single = s.indexOf("'") === -1 ? undefined : quotedRule(s, 39);
+      const single = s.indexOf("'") === -1 ? undefined : quotedRule(tokens, s, 39);
       if (single) return hit(single);
-      const double = s.indexOf('"') === -1 ? undefined : quotedRule(s, 34);
+      const double = s.indexOf('"') === -1 ? undefined : quotedRule(tokens, s, 34);
       return double ? hit(double) : undefined;
     },
   };

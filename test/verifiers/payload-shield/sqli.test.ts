@@ -1,25 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { createSqliDetector } from '../../../src/verifiers/payload-shield/sqli.js';
-import { sqlFingerprint } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
+import { SqlTokenizer } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
 import { ruleOf } from './helpers.js';
 
 const sqli = createSqliDetector();
 
 describe('SQL tokenizer', () => {
   it('fingerprints a bare value', () => {
-    expect(sqlFingerprint("1 union select null,@@version from dual--", 0).fp).toBe('1US1,vFkc');
+    expect(new SqlTokenizer().read("1 union select null,@@version from dual--", 0).fp).toBe('1US1,vFkc');
   });
   it('reads a value as if it followed an opening quote', () => {
-    const t = sqlFingerprint("admin' or '1'='1", 39);
+    const t = new SqlTokenizer().read("admin' or '1'='1", 39);
     expect(t.fp).toBe('s&sos');
     expect(t.openEnd).toBe(true);
   });
   it('treats inline comments as whitespace and keeps MySQL executable comments visible', () => {
-    expect(sqlFingerprint('1/**/union/**/select 1', 0).fp).toBe('1US1');
-    expect(sqlFingerprint('1 /*!50000union*/ select 1', 0).fp).toContain('X');
+    expect(new SqlTokenizer().read('1/**/union/**/select 1', 0).fp).toBe('1US1');
+    expect(new SqlTokenizer().read('1 /*!50000union*/ select 1', 0).fp).toContain('X');
+  });
+  it('gives each token its word, slicing names and numbers only when asked', () => {
+    const t = new SqlTokenizer().read("1 union select utl_inaddr.get_host_address(x), 0x1f, @a, `c`, a<=>b||1 -- x", 0);
+    expect(t.fp).toBe('1USf(n),1,v,n,non&1c');
+    const words = [...t.fp].map((_, i) => t.word(i));
+    expect(words).toEqual(['1', 'union', 'select', 'utl_inaddr', '', 'x', '', '', '0x1f', '', '@a', '', '', '', 'a', '<=>', 'b', '||', '1', '']);
+    expect(t.word(-1)).toBeUndefined();
+    expect(t.word(t.fp.length)).toBeUndefined();
+  });
+  it('keeps nothing of the previous value when a tokenizer is reused', () => {
+    const t = new SqlTokenizer();
+    t.read('select name, email from users where id = 1', 0);
+    t.read("1' or x", 39);
+    expect(t.fp).toBe('s&n');
+    expect([0, 1, 2, 3].map((i) => t.word(i))).toEqual(['', 'or', 'x', undefined]);
+    expect(t.openEnd).toBe(false);
+    t.read('a "b', 0);
+    expect(t.fp).toBe('ns');
+    expect(t.openEnd).toBe(true);
   });
   it('caps the token count', () => {
-    expect(sqlFingerprint('1,'.repeat(10_000), 0).fp.length).toBeLessThanOrEqual(48);
+    expect(new SqlTokenizer().read('1,'.repeat(10_000), 0).fp.length).toBeLessThanOrEqual(48);
   });
 });
 
