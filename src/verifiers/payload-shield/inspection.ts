@@ -113,11 +113,32 @@ export function headerString(value: string | string[] | undefined): string | und
 
 /**
  * The value the detectors read, built in one place: `lower` from `decoded`, and the gate words from `lower` (the
- * string the detectors test them against), with every field in one literal (one object shape).
+ * string the detectors test them against). An inspection refills one of these for each string instead of
+ * allocating one per string: detection is synchronous and no detector keeps the value past its `detect` call.
  */
-export function inspectedValue(raw: string, decoded: string, kind: LocationKind, role: ValueRole, name: string, mask: number, depth: number): InspectedValue {
-  const lower = decoded.toLowerCase();
-  return { raw, decoded, lower, kind, role, name, mask, gates: gateWordsOf(lower), depth };
+export class ValueUnderInspection implements InspectedValue {
+  raw = '';
+  decoded = '';
+  lower = '';
+  kind: LocationKind = 'body';
+  role: ValueRole = 'value';
+  name = '';
+  mask = 0;
+  gates = 0;
+  depth = 0;
+
+  fill(raw: string, decoded: string, kind: LocationKind, role: ValueRole, name: string, mask: number, depth: number): this {
+    this.raw = raw;
+    this.decoded = decoded;
+    this.lower = decoded.toLowerCase();
+    this.kind = kind;
+    this.role = role;
+    this.name = name;
+    this.mask = mask;
+    this.gates = gateWordsOf(this.lower);
+    this.depth = depth;
+    return this;
+  }
 }
 
 /** One request's inspection state: score, hits, the current location path and the byte budget. */
@@ -177,6 +198,9 @@ export class Inspection {
 
   /** The value being walked below the current key, set by `walk` while it inspects that key. */
   private keyValue: unknown;
+
+  /** The value being inspected, refilled for each string (see `ValueUnderInspection`). */
+  private readonly value = new ValueUnderInspection();
 
   /** Detector results of this request's longer values, created on the first one. */
   private memo: ValueMemo | undefined;
@@ -261,7 +285,7 @@ export class Inspection {
           if (this.done) return;
         }
       } else {
-        const value = inspectedValue(raw, decoded, kind, role, name, mask, depth);
+        const value = this.value.fill(raw, decoded, kind, role, name, mask, depth);
         const paranoia = this.options.paranoia;
         let found: RuleHit[] | undefined;
         for (const detector of active) {
@@ -345,7 +369,7 @@ export class Inspection {
       const decoded = this.decode(raw, rawMask);
       const mask = decoded === raw ? rawMask : charMask(decoded);
       const active = this.detectorsFor(isPlainMask(mask) && !hasSqlWord(decoded), decoded, mask, name, 'header', 'value', this.options.detectors);
-      const value = inspectedValue(raw, decoded, 'header', 'value', name, mask, 1);
+      const value = this.value.fill(raw, decoded, 'header', 'value', name, mask, 1);
       for (const detector of active) {
         const hit = detector.detect(value, this.options.paranoia);
         if (hit) found.push(hit);
@@ -405,7 +429,8 @@ export class Inspection {
   /** Sets the location root (`body`, `query`...) for the values inspected next. */
   at(root: string, segment?: PathSegment): this {
     this.root = root;
-    this.segments.length = 0;
+    // Emptied by popping: `length = 0` drops the backing store, and the next push allocated a new one (per header).
+    while (this.segments.length > 0) this.segments.pop();
     // One segment at most (a header or cookie name), passed alone: no array per header per request.
     if (segment !== undefined) this.segments.push(segment);
     return this;

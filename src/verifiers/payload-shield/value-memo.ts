@@ -13,34 +13,49 @@ import type { LocationKind, RuleHit, ValueRole } from './types.js';
 export const MEMO_MIN_LENGTH = 24;
 
 interface MemoEntry {
+  readonly name: string;
   readonly kind: LocationKind;
   readonly role: ValueRole;
   readonly depth: number;
   readonly hits: readonly RuleHit[];
 }
 
+function matches(e: MemoEntry, kind: LocationKind, role: ValueRole, depth: number): boolean {
+  return e.kind === kind && e.role === role && e.depth === depth;
+}
+
 /** Hits of full detector runs by value, for one request. */
 export class ValueMemo {
   /**
-   * By value, then by name: a value repeated under many names (an attacker's thousands of keys with one URL) costs
-   * one lookup each, not a scan of every context it was seen in. Under one name the contexts left (kind, role,
-   * depth) are few: depth is bounded by `maxDepth`.
+   * By value: the one context it was first seen in (most values are seen once, so this costs one object), or once
+   * a value is seen in a second context, by name: a value repeated under many names (an attacker's thousands of
+   * keys with one URL) costs one lookup each, not a scan of every context it was seen in. Under one name the
+   * contexts left (kind, role, depth) are few: depth is bounded by `maxDepth`.
    */
-  private readonly entries = new Map<string, Map<string, MemoEntry[]>>();
+  private readonly entries = new Map<string, MemoEntry | Map<string, MemoEntry[]>>();
 
   /** The hits the full detector set produced for this exact value and context, or undefined when not seen. */
   recall(raw: string, kind: LocationKind, role: ValueRole, name: string, depth: number): readonly RuleHit[] | undefined {
-    const list = this.entries.get(raw)?.get(name);
+    const seen = this.entries.get(raw);
+    if (seen === undefined) return undefined;
+    if (!(seen instanceof Map)) return seen.name === name && matches(seen, kind, role, depth) ? seen.hits : undefined;
+    const list = seen.get(name);
     if (list === undefined) return undefined;
-    for (const e of list) if (e.kind === kind && e.role === role && e.depth === depth) return e.hits;
+    for (const e of list) if (matches(e, kind, role, depth)) return e.hits;
     return undefined;
   }
 
   /** Remembers the hits of a complete run of the full detector set (never of a run cut short). */
   remember(raw: string, kind: LocationKind, role: ValueRole, name: string, depth: number, hits: readonly RuleHit[]): void {
-    const entry: MemoEntry = { kind, role, depth, hits };
-    let byName = this.entries.get(raw);
-    if (byName === undefined) this.entries.set(raw, (byName = new Map()));
+    const entry: MemoEntry = { name, kind, role, depth, hits };
+    const seen = this.entries.get(raw);
+    if (seen === undefined) {
+      this.entries.set(raw, entry);
+      return;
+    }
+    let byName: Map<string, MemoEntry[]>;
+    if (seen instanceof Map) byName = seen;
+    else this.entries.set(raw, (byName = new Map([[seen.name, [seen]]])));
     const list = byName.get(name);
     if (list === undefined) byName.set(name, [entry]);
     else list.push(entry);

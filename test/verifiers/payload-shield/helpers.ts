@@ -1,6 +1,6 @@
 /** Test helpers: build the inputs detectors and the inspector take. */
 import { charMask } from '../../../src/verifiers/payload-shield/char-classes.js';
-import { inspectedValue } from '../../../src/verifiers/payload-shield/inspection.js';
+import { ValueUnderInspection } from '../../../src/verifiers/payload-shield/inspection.js';
 import { normalise } from '../../../src/verifiers/payload-shield/normalise.js';
 import type { Detector, InspectedValue, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
@@ -8,7 +8,7 @@ import type { ShieldRequest } from '../../../src/core/request.js';
 /** The InspectedValue the inspector would build for `raw`. */
 export function valueOf(raw: string, kind: LocationKind = 'body', name = 'q', role: ValueRole = 'value'): InspectedValue {
   const decoded = normalise(raw);
-  return inspectedValue(raw, decoded, kind, role, name, charMask(decoded), 1);
+  return new ValueUnderInspection().fill(raw, decoded, kind, role, name, charMask(decoded), 1);
 }
 
 /** The rule id a detector reports for `raw`, or undefined. */

@@ -55,4 +55,13 @@ describe('value memo', () => {
     expect(both).toMatchObject({ action: 'deny' });
     expect(both.hits.every((h) => h.location === 'body.page')).toBe(true);
   });
+  it('keeps each context apart once a value is seen in a second one (and a third, and the first again)', () => {
+    const url = 'https://files.example.org/templates/main.txt';
+    const v = inspect({ categories: { rfi: 'monitor' } }, { a: { note: url }, b: { page: url }, c: { note: url }, d: { page: url }, e: { page: { x: url } } });
+    expect(v.hits.map((h) => h.location)).toEqual(['body.b.page', 'body.d.page']);
+    // Under one name, depths stay apart too (an internal URL is a target at the top level only).
+    const internal = 'http://10.0.0.5/admin/settings';
+    const w = inspect({}, { x: { note: internal }, site: { url: internal }, url: internal });
+    expect(w.hits.map((h) => `${h.ruleId}@${h.location}`)).toEqual(['ssrf-internal-host@body.url']);
+  });
 });
