@@ -57,9 +57,11 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     // path's callback ties to req/res.
     request.findRoute = routePatternFinder(req.app, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
+    // A shield without body-stage verifiers never reads a body: no search of the app for a body stage then (a
+    // search that finds none is not remembered, since one can be mounted later, so it ran on every request).
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
-    const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && expressBodyStageMounted(req.app, shield));
+    const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && shield.hasBodyStage && expressBodyStageMounted(req.app, shield));
     if (toRouteLevel) req[LEFT_TO_ROUTE_LEVEL] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'expressShieldBody(shield)');
     // A global check whose result a route-level check may still refine is not reported until the response ends.

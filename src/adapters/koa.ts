@@ -57,9 +57,11 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     // benchmark), and a closure made here would share this call's context with any other closure made here.
     request.findRoute = routePatternFinder(ctx.app.middleware, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
+    // A shield without body-stage verifiers never reads a body: no search of the app for a body stage then (a
+    // search that finds none is not remembered, since one can be mounted later, so it ran on every request).
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
-    const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && koaBodyStageMounted(ctx, shield));
+    const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && shield.hasBodyStage && koaBodyStageMounted(ctx, shield));
     if (toRouteLevel) adapterState(ctx)[LEFT_TO_ROUTE_LEVEL] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'koaShieldBody(shield)');
     if (bodyLater) koaCaptureRawBody(ctx, shield, request);
