@@ -4,6 +4,7 @@
  * reach the detectors, unlike a padded body), and the slowest body of the labelled detection corpus (best of 3 per
  * record, so a GC pause is not counted against one body).
  */
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import type { ShieldRequest } from '../../../src/core/request.js';
 import { lib } from './library.js';
@@ -27,9 +28,14 @@ export interface PayloadTiming {
   readonly controlP50Us: number;
   readonly controlP99Us: number;
   /**
-   * The same control allocating about what a check of this body allocates (about 12 KB of small objects and strings
-   * per call): on the VM of 2026-11-30 any JavaScript allocating at that rate had a p99 near 170 µs for a 27 µs
-   * p50, against 66 µs without allocation, so this is the floor such a check's p99 can reach on the host at hand.
+   * Bytes a check of this body allocates (V8's sampling heap profiler, every 64 bytes on average): unlike its time,
+   * independent of the host's load, so runs on different days compare.
+   */
+  readonly allocatedBytesPerCheck: number;
+  /**
+   * The same control allocating as much as a check (`allocatedBytesPerCheck`, in small objects and strings): on the
+   * VM of 2026-11-30 any JavaScript allocating about 12 KB per call had a p99 near 170 µs for a 27 µs p50, against
+   * 66 µs without allocation, so this is the floor such a check's p99 can reach on the host at hand.
    */
   readonly allocatingControlP99Us: number;
 }
@@ -51,7 +57,9 @@ export async function measurePayload(scale: number): Promise<PayloadTiming> {
   samples.sort((a, b) => a - b);
   const p50Us = samples[Math.floor(0.5 * n)]!;
   const control = await measureControl(p50Us, n, 0);
-  const allocatingControl = await measureControl(p50Us, n, CHECK_OBJECTS);
+  const allocatedBytesPerCheck = await allocatedPerCall(() => shield.check(request()), 2000);
+  const perObject = (await allocatedPerCall(() => arithmetic(1, CONTROL_OBJECTS), 2000)) / CONTROL_OBJECTS;
+  const allocatingControl = await measureControl(p50Us, n, Math.max(1, Math.round(allocatedBytesPerCheck / perObject)));
   let corpusMaxMs: number | undefined;
   let corpusRecords = 0;
   if (corpusAvailable()) {
@@ -77,12 +85,38 @@ export async function measurePayload(scale: number): Promise<PayloadTiming> {
     corpusRecords,
     controlP50Us: control.p50Us,
     controlP99Us: control.p99Us,
+    allocatedBytesPerCheck,
     allocatingControlP99Us: allocatingControl.p99Us,
   };
 }
 
-/** Small objects per allocating-control call: 200 `{ i, s }` with a short string each, about 12 KB. */
-const CHECK_OBJECTS = 200;
+/** Objects per call when measuring what one small `{ i, s }` of the allocating control costs. */
+const CONTROL_OBJECTS = 200;
+
+/** Bytes allocated per call of `run` (V8's sampling heap profiler, collected objects included). */
+async function allocatedPerCall(run: () => unknown, calls: number): Promise<number> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 64,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    for (let i = 0; i < calls; i++) await run();
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    let bytes = 0;
+    const pending = [profile.head];
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      bytes += node.selfSize;
+      pending.push(...node.children);
+    }
+    return bytes / calls;
+  } finally {
+    session.disconnect();
+  }
+}
 
 /** What the allocating control made last (kept reachable until the next call, as a check's garbage is). */
 let lastAllocated: unknown;
