@@ -141,7 +141,6 @@ export class ValueUnderInspection implements InspectedValue {
   }
 }
 
-/** One request's inspection state: score, hits, the current location path and the byte budget. */
 /** One pass over a request: every value through normalisation and the detectors, within the budget. */
 export class Inspection {
   score = 0;
