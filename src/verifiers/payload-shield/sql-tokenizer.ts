@@ -83,6 +83,8 @@ export interface SqlFingerprint {
    * token, as reading past the end of an array would give.
    */
   word(i: number): string | undefined;
+  /** True when token `i` is a bareword (`n`) that `names` holds, looked up without slicing it out of the value. */
+  nameIn(i: number, names: WordTable<unknown>): boolean;
   /** True when the input ends inside an unterminated string: the query's own closing quote would close it. */
   readonly openEnd: boolean;
   /** True when, in a quote context, the input starts with that quote (the closed string is empty). */
@@ -183,18 +185,26 @@ export class SqlTokenizer implements SqlFingerprint {
   private readonly words: (string | undefined)[] = new Array<string | undefined>(MAX_SQL_TOKENS).fill(undefined);
   private readonly starts = new Int32Array(MAX_SQL_TOKENS);
   private readonly ends = new Int32Array(MAX_SQL_TOKENS);
+  /** Per bareword: the hash of its characters (`extendWordHash`), for `nameIn`. */
+  private readonly hashes = new Int32Array(MAX_SQL_TOKENS);
 
   word(i: number): string | undefined {
     if (!(i >= 0 && i < this.count)) return undefined;
     return (this.words[i] ??= this.source.slice(this.starts[i]!, this.ends[i]!));
   }
 
-  private push(type: number, word: string | undefined, start = 0, end = 0): void {
+  nameIn(i: number, names: WordTable<unknown>): boolean {
+    // A backquoted name is a bareword with an empty range: no table holds the empty word.
+    return i >= 0 && i < this.count && this.types[i] === T_NAME && names.find(this.source, this.starts[i]!, this.ends[i]!, this.hashes[i]!) !== -1;
+  }
+
+  private push(type: number, word: string | undefined, start = 0, end = 0, hash = 0): void {
     const k = this.count++;
     this.types[k] = type;
     this.words[k] = word;
     this.starts[k] = start;
     this.ends[k] = end;
+    this.hashes[k] = hash;
   }
 
   /**
@@ -363,7 +373,7 @@ export class SqlTokenizer implements SqlFingerprint {
       }
     }
     const keyword = j - i <= MAX_KEYWORD_LENGTH ? KEYWORD_TABLE.find(s, i, j, hash) : -1;
-    if (keyword === -1) this.push(T_NAME, undefined, i, j);
+    if (keyword === -1) this.push(T_NAME, undefined, i, j, hash);
     else this.push(KEYWORD_TABLE.value(keyword), KEYWORD_TABLE.word(keyword));
     return j;
   }

@@ -6,6 +6,7 @@
 import { DANGEROUS_SQL_FUNCTIONS, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+import { WordTable } from './word-table.js';
 
 /** Rule ids of the SQL injection detector. */
 export const SQLI_RULES = {
@@ -49,15 +50,23 @@ const STRONG_FUNCTIONS = new Set([
 ]);
 
 /** Schema tables an attacker enumerates; legitimate input does not name them. */
-const SCHEMA_OBJECTS = new Set([
+const SCHEMA_OBJECTS = namesTable([
   'information_schema', 'sysobjects', 'syscolumns', 'sysusers', 'sqlite_master', 'sqlite_schema', 'pg_shadow',
   'pg_user', 'pg_catalog', 'pg_database', 'msysobjects', 'msysaccessobjects', 'all_tables', 'user_tables',
   'all_tab_columns', 'user_tab_columns', 'sys.tables', 'sys.objects', 'mysql.user', 'master..sysdatabases',
   'sysdatabases', 'v$version', 'dba_users', 'all_users',
 ]);
 
-/** Shorter barewords (most words of prose) skip the set lookup. */
-const SCHEMA_OBJECT_MIN_LENGTH = Math.min(...[...SCHEMA_OBJECTS].map((name) => name.length));
+/** Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`): they exist only to be abused. */
+const EXTENDED_PROCEDURES = namesTable([
+  'xp_cmdshell', 'xp_regread', 'xp_regwrite', 'xp_dirtree', 'xp_fileexist', 'xp_servicecontrol', 'sp_oacreate',
+  'sp_oamethod', 'sp_makewebtask', 'sp_addlogin', 'sp_addsrvrolemember', 'sp_configure', 'sp_password',
+]);
+
+/** Barewords a rule looks for, found in a value without slicing each of its words out (see `nameIn`). */
+function namesTable(names: readonly string[]): WordTable<true> {
+  return new WordTable(names.map((name) => [name, true] as const));
+}
 
 // `1 or true` and `1 order by 5`: unquoted probes with no SQL punctuation at all.
 const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:(?:or|and|xor)\s+(?:true|false)|(?:order|group)\s+by\s+\d{1,3})\s*$/;
@@ -104,16 +113,9 @@ function isPlainAsciiWithoutSql(s: string, mask: number): boolean {
 
 // Patterns of the rules below that run on every fingerprint or token, compiled once (a regex literal in a function
 // body is a new RegExp object each time it is evaluated).
-const EXTENDED_PROCEDURE =
-  /^(?:xp_(?:cmdshell|regread|regwrite|dirtree|fileexist|servicecontrol)|sp_(?:oacreate|oamethod|makewebtask|addlogin|addsrvrolemember|configure|password))$/;
 const NUMBER_LOGIC_BOOLEAN = /^1\)*&1c?$/;
 const ONLY_CLAUSE = /^Bk[1n](?:,[1n])*c?$/;
 const ONLY_CONDITION = /^W[1sv]o[1sv](?:c|;)?$/;
-
-/** True for extended stored procedures (`xp_cmdshell`, `sp_oacreate`): every such name starts with `xp_` or `sp_`. */
-function isProcedureName(word: string): boolean {
-  return word.charCodeAt(1) === 112 /* p */ && word.charCodeAt(2) === 95 /* _ */ && EXTENDED_PROCEDURE.test(word);
-}
 
 /** Rules that hold in any context. */
 function anyContextRule(t: SqlFingerprint): string | undefined {
@@ -197,11 +199,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (t.word(i)!.startsWith('@@') && t.word(i)!.length > 3) return SQLI_RULES.systemVariable;
         break;
       case 'n':
-        if (t.word(i)!.length >= SCHEMA_OBJECT_MIN_LENGTH && SCHEMA_OBJECTS.has(t.word(i)!)) return SQLI_RULES.schemaProbe;
-        // Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`) exist only to be abused.
-        if (isProcedureName(t.word(i)!)) {
-          return SQLI_RULES.dangerousFunction;
-        }
+        if (t.nameIn(i, SCHEMA_OBJECTS)) return SQLI_RULES.schemaProbe;
+        if (t.nameIn(i, EXTENDED_PROCEDURES)) return SQLI_RULES.dangerousFunction;
         break;
       case 'S': {
         const prev = i === 0 ? '' : fp[i - 1]!;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSqliDetector } from '../../../src/verifiers/payload-shield/sqli.js';
 import { SqlTokenizer } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
+import { WordTable } from '../../../src/verifiers/payload-shield/word-table.js';
 import { ruleOf } from './helpers.js';
 
 const sqli = createSqliDetector();
@@ -25,6 +26,15 @@ describe('SQL tokenizer', () => {
     expect(words).toEqual(['1', 'union', 'select', 'utl_inaddr', '', 'x', '', '', '0x1f', '', '@a', '', '', '', 'a', '<=>', 'b', '||', '1', '']);
     expect(t.word(-1)).toBeUndefined();
     expect(t.word(t.fp.length)).toBeUndefined();
+  });
+  it('finds barewords in a table without slicing them, and only barewords', () => {
+    const names = new WordTable([['sys.tables', true], ['users', true]] as const);
+    const t = new SqlTokenizer().read("select * from sys.tables, `users`, users where 'users' = users()", 0);
+    const found = [...t.fp].map((_, i) => t.nameIn(i, names));
+    expect(t.fp).toBe('SoFn,n,nWson()');
+    // `sys.tables` (one word after a package), `users` twice; not the backquoted name, not the string.
+    expect(found).toEqual([false, false, false, true, false, false, false, true, false, false, false, true, false, false]);
+    expect(t.nameIn(-1, names) || t.nameIn(t.fp.length, names)).toBe(false);
   });
   it('keeps nothing of the previous value when a tokenizer is reused', () => {
     const t = new SqlTokenizer();
