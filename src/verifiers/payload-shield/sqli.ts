@@ -85,9 +85,29 @@ function foldUnicodePunctuation(s: string): string {
 // (`pipe 16" or 18"`, `5'10"`, `3/4"-10`, `6' x 9'`), followed by a space, the end, a digit, `x` or a single `-`.
 // SQL keeps its quotes: `'1'='1` (quoted number), `1'='1`, `1')`, `1'--` (SQL follows), `pass123'` (part of a
 // word), and a number that starts the value (`1' or '1'='1`).
-const INCH_MARK = /(?<=[\s(x-]|\d['"])(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=$|[\sx\d]|-(?!-))/g;
+export const INCH_MARK = /(?<=[\s(x-]|\d['"])(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=$|[\sx\d]|-(?!-))/g;
 const LEADING_INCH_MARK = /^(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=\s)/;
 const DIGIT_QUOTE = /\d['"]/;
+/** The longest number INCH_MARK folds: 6 digits, a `.` or `/`, 4 digits. */
+const INCH_NUMBER_MAX = 11;
+
+/**
+ * `s.replace(INCH_MARK, '$1 ')`, searching from the first digit followed by a quote (at `digitQuote`): every match
+ * ends with such a pair and starts at most INCH_NUMBER_MAX characters before its quote, so no match starts before
+ * `digitQuote + 1 - INCH_NUMBER_MAX`, and the lookbehind still sees the characters before that. Two to three times
+ * faster than `replace` on short values (its fixed cost, not the scan, dominated).
+ */
+export function foldInchMarks(s: string, digitQuote: number): string {
+  INCH_MARK.lastIndex = Math.max(0, digitQuote + 1 - INCH_NUMBER_MAX);
+  let out = '';
+  let last = 0;
+  // `exec` resets lastIndex to 0 when it finds no more matches.
+  for (let m = INCH_MARK.exec(s); m !== null; m = INCH_MARK.exec(s)) {
+    out += `${s.slice(last, m.index)}${m[1]!} `;
+    last = INCH_MARK.lastIndex;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
 // A plain e-mail address: `select@example.com` is a mailbox, not `SELECT @variable`.
 const PLAIN_EMAIL = /^[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$/;
 
@@ -381,8 +401,9 @@ export function createSqliDetector(): Detector {
       // Non-breaking and other Unicode spaces separate tokens for MySQL and MSSQL as a space does.
       if (nonAscii && UNICODE_SPACE.test(s)) s = s.replace(UNICODE_SPACES, ' ');
       // A digit before a quote needs a quote: in the mask, or made by the typographic fold above.
-      if (((value.mask & CH.quote) !== 0 || s !== value.lower) && DIGIT_QUOTE.test(s)) {
-        const folded = s.replace(INCH_MARK, '$1 ');
+      const digitQuote = (value.mask & CH.quote) !== 0 || s !== value.lower ? s.search(DIGIT_QUOTE) : -1;
+      if (digitQuote !== -1) {
+        const folded = foldInchMarks(s, digitQuote);
         // A leading `16" or 18"` is a measure too once the value has another one; `1' or '1'='1` has none.
         s = folded === s ? s : folded.replace(LEADING_INCH_MARK, '$1 ');
       }
