@@ -167,8 +167,13 @@ function decodeEntity(whole: string, hex: string | undefined, dec: string | unde
 
 /** Decodes numeric (with or without `;`, with zero padding) and the named HTML entities attackers use. */
 export function decodeHtmlEntities(input: string): string {
-  if (input.indexOf('&') === -1) return input;
-  return input.replace(ENTITY_PATTERN, decodeEntity);
+  // Every entity starts with `&` and then `#` or a letter: prose's `&` (`dog & cat`) skips the replace and its callback.
+  for (let at = input.indexOf('&'); at !== -1; at = input.indexOf('&', at + 1)) {
+    const c = input.charCodeAt(at + 1);
+    const letter = c | 0x20; // A-Z to a-z
+    if (c === 35 /* # */ || (letter >= 97 && letter <= 122)) return input.replace(ENTITY_PATTERN, decodeEntity);
+  }
+  return input;
 }
 
 const JS_ESCAPE_PATTERN = /\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([0-3][0-7]{2}))/g;

@@ -15,6 +15,11 @@ describe('normalisation', () => {
   it('decodes HTML entities with and without semicolons and padding', () => {
     expect(decodeHtmlEntities('&lt;&#60;&#x3C;&#X00003c&#0000060;&colon;&unknown;')).toBe('<<<<<:&unknown;');
   });
+  it('finds an entity after any number of plain ampersands, and leaves prose ampersands alone', () => {
+    expect(decodeHtmlEntities('dog & cat && bird &&lt;script&GT;')).toBe('dog & cat && bird &<script>');
+    expect(decodeHtmlEntities('a & b &\u00e9 &; &1 AT&T')).toBe('a & b &\u00e9 &; &1 AT&T');
+    expect(decodeHtmlEntities('&&&#x3c;')).toBe('&&<');
+  });
   it('decodes JS escapes', () => {
     expect(decodeJsEscapes('\\u003c\\x3e\\u{41}\\145')).toBe('<>Ae');
   });
