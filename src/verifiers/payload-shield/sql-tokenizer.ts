@@ -193,6 +193,14 @@ export class SqlTokenizer implements SqlFingerprint {
     return (this.words[i] ??= this.source.slice(this.starts[i]!, this.ends[i]!));
   }
 
+  /** Lets go of the last value and its words (a reused tokenizer would otherwise keep them alive). */
+  clear(): void {
+    for (let k = 0; k < this.count; k++) this.words[k] = undefined;
+    this.source = '';
+    this.count = 0;
+    this.fp = '';
+  }
+
   nameIn(i: number, names: WordTable<unknown>): boolean {
     // A backquoted name is a bareword with an empty range: no table holds the empty word.
     return i >= 0 && i < this.count && this.types[i] === T_NAME && names.find(this.source, this.starts[i]!, this.ends[i]!, this.hashes[i]!) !== -1;

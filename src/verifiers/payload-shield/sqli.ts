@@ -412,13 +412,17 @@ export function createSqliDetector(): Detector {
         return undefined;
       }
       const bare = tokens.read(s, 0);
-      const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
-      if (bareRule) return hit(bareRule);
-      // After `'`, then after `"` (no array per value).
-      const single = s.indexOf("'") === -1 ? undefined : quotedRule(tokens, s, 39);
-      if (single) return hit(single);
-      const double = s.indexOf('"') === -1 ? undefined : quotedRule(tokens, s, 34);
-      return double ? hit(double) : undefined;
+      try {
+        const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
+        if (bareRule) return hit(bareRule);
+        // After `'`, then after `"` (no array per value).
+        const single = s.indexOf("'") === -1 ? undefined : quotedRule(tokens, s, 39);
+        if (single) return hit(single);
+        const double = s.indexOf('"') === -1 ? undefined : quotedRule(tokens, s, 34);
+        return double ? hit(double) : undefined;
+      } finally {
+        tokens.clear(); // the reused tokenizer keeps no part of a request past its value
+      }
     },
   };
 }

@@ -47,6 +47,8 @@ describe('SQL tokenizer', () => {
     t.read('a "b', 0);
     expect(t.fp).toBe('ns');
     expect(t.openEnd).toBe(true);
+    t.clear();
+    expect([t.fp, t.word(0), t.nameIn(0, new WordTable([['a', true]] as const))]).toEqual(['', undefined, false]);
   });
   it('caps the token count', () => {
     expect(new SqlTokenizer().read('1,'.repeat(10_000), 0).fp.length).toBeLessThanOrEqual(48);
