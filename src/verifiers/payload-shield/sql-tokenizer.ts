@@ -4,7 +4,7 @@
  * fingerprint (one character per token) that the SQL injection detector matches against known injection shapes.
  * Single pass, bounded token count: linear time.
  */
-import { extendWordHash, WordTable } from './word-table.js';
+import { extendWordHash, WordTable, wordSet } from './word-table.js';
 
 /**
  * Token classes (one character each, so fingerprints are short strings):
@@ -45,7 +45,7 @@ const MAX_KEYWORD_LENGTH = Math.max(...KEYWORDS.map(([word]) => word.length));
  * Function names: a bareword directly followed by `(` counts as a function call only when it is one of these,
  * so `Reality check (2016)` stays prose.
  */
-export const SQL_FUNCTIONS: ReadonlySet<string> = new Set([
+const FUNCTION_TABLE = wordSet([
   'abs', 'acos', 'aes_decrypt', 'aes_encrypt', 'ascii', 'asin', 'atan', 'atan2', 'avg', 'benchmark', 'bin',
   'bit_length', 'cast', 'ceil', 'ceiling', 'char', 'char_length', 'character_length', 'charindex', 'chr',
   'coalesce', 'concat', 'concat_ws', 'connection_id', 'conv', 'convert', 'cos', 'cot', 'count', 'crc32',
@@ -139,9 +139,8 @@ function skipString(s: string, from: number, quote: number): number {
 
 /** Keywords by word, with their token class as a character code (the fingerprint is built from codes). */
 const KEYWORD_TABLE = new WordTable<number>(KEYWORDS);
-const FUNCTION_TABLE = new WordTable<true>([...SQL_FUNCTIONS].map((name) => [name, true] as const));
 /** Schemas whose members are called as `pkg.fn(...)`. */
-const DOTTED_PACKAGES = new WordTable<true>(['utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_xmlgen', 'ctxsys', 'sys'].map((name) => [name, true] as const));
+const DOTTED_PACKAGES = wordSet(['utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_xmlgen', 'ctxsys', 'sys']);
 
 /** Two-character operators by their two character codes (`first << 16 | second`), as the operator's own string. */
 const TWO_CHAR_OPERATORS: ReadonlyMap<number, string> = new Map(

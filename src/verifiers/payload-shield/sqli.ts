@@ -6,7 +6,7 @@
 import { DANGEROUS_SQL_FUNCTIONS, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
-import { WordTable } from './word-table.js';
+import { wordSet } from './word-table.js';
 
 /** Rule ids of the SQL injection detector. */
 export const SQLI_RULES = {
@@ -50,7 +50,7 @@ const STRONG_FUNCTIONS = new Set([
 ]);
 
 /** Schema tables an attacker enumerates; legitimate input does not name them. */
-const SCHEMA_OBJECTS = namesTable([
+const SCHEMA_OBJECTS = wordSet([
   'information_schema', 'sysobjects', 'syscolumns', 'sysusers', 'sqlite_master', 'sqlite_schema', 'pg_shadow',
   'pg_user', 'pg_catalog', 'pg_database', 'msysobjects', 'msysaccessobjects', 'all_tables', 'user_tables',
   'all_tab_columns', 'user_tab_columns', 'sys.tables', 'sys.objects', 'mysql.user', 'master..sysdatabases',
@@ -58,15 +58,10 @@ const SCHEMA_OBJECTS = namesTable([
 ]);
 
 /** Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`): they exist only to be abused. */
-const EXTENDED_PROCEDURES = namesTable([
+const EXTENDED_PROCEDURES = wordSet([
   'xp_cmdshell', 'xp_regread', 'xp_regwrite', 'xp_dirtree', 'xp_fileexist', 'xp_servicecontrol', 'sp_oacreate',
   'sp_oamethod', 'sp_makewebtask', 'sp_addlogin', 'sp_addsrvrolemember', 'sp_configure', 'sp_password',
 ]);
-
-/** Barewords a rule looks for, found in a value without slicing each of its words out (see `nameIn`). */
-function namesTable(names: readonly string[]): WordTable<true> {
-  return new WordTable(names.map((name) => [name, true] as const));
-}
 
 // `1 or true` and `1 order by 5`: unquoted probes with no SQL punctuation at all.
 const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:(?:or|and|xor)\s+(?:true|false)|(?:order|group)\s+by\s+\d{1,3})\s*$/;

@@ -56,3 +56,8 @@ export class WordTable<V> {
     return this.values[slot]!;
   }
 }
+
+/** A table of `words` without values, for membership (`find(...) !== -1`). */
+export function wordSet(words: readonly string[]): WordTable<true> {
+  return new WordTable(words.map((word) => [word, true] as const));
+}
