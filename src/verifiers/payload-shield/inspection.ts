@@ -204,9 +204,17 @@ export class Inspection {
   /** Detector results of this request's longer values, created on the first one. */
   private memo: ValueMemo | undefined;
 
+  /**
+   * The location segment at `index`, undefined above the root. Never reads a negative index: `segments[-1]` is a
+   * named-property miss that walks the prototype chain, measurably slower on every top-level key.
+   */
+  private segmentAt(index: number): PathSegment | undefined {
+    return index >= 0 ? this.segments[index] : undefined;
+  }
+
   /** True when the current key names a property in a JSON Schema (see `isSchemaPropertyName`). */
   private isSchemaPropertyName(): boolean {
-    return isSchemaPropertyName(this.segments[this.segments.length - 2], this.keyValue);
+    return isSchemaPropertyName(this.segmentAt(this.segments.length - 2), this.keyValue);
   }
 
   /**
@@ -273,7 +281,7 @@ export class Inspection {
       // A value seen before in this request (same kind, role, name, depth) replays its hits (see value-memo.ts).
       // Only values under an object key: documents repeat whole objects, and an array of one repeated dense string
       // stays what the inspection budget is measured and tested with (an attacker varies the elements anyway).
-      const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH && typeof this.segments[depth - 1] === 'string';
+      const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH && typeof this.segmentAt(depth - 1) === 'string';
       const memo = memoable ? (this.memo ??= new ValueMemo()) : undefined;
       const lastPath = pathVerdict?.last;
       const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, depth);
@@ -415,7 +423,7 @@ export class Inspection {
       if (quietLower !== undefined) this.inspectQuietKey(key);
       else this.inspectString(key, kind, 'key', lowerKey);
       // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
-      const parent = this.segments[this.segments.length - 2];
+      const parent = this.segmentAt(this.segments.length - 2);
       if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, lowerKey)) {
         this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
       }
