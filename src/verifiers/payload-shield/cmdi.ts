@@ -5,7 +5,7 @@
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import { CH } from './char-classes.js';
-import { COMMAND_WORD_START, GTFOBINS, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { COMMAND_WORD_START, GTFOBINS, mayMatchGtfobins, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -181,19 +181,6 @@ function proseWithoutCode(s: string): string | undefined {
   return words >= 3 ? out : undefined;
 }
 
-const WHITESPACE = /\s/;
-
-/**
- * A necessary condition for GTFOBINS (cmdi-command-line.ts): every one of its alternatives needs whitespace (`\s`),
- * a `(`, or one of the literals `/dev/`, `--checkpoint-action`, `0<&`. A URL or a token has none of them and skips
- * the pattern.
- */
-function maySpawnShell(s: string): boolean {
-  return (
-    s.indexOf('(') !== -1 || s.indexOf('/dev/') !== -1 || s.indexOf('0<&') !== -1 || s.indexOf('--checkpoint-action') !== -1 || WHITESPACE.test(s)
-  );
-}
-
 /** A critical cmdi hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'cmdi', severity: SEVERITY.critical };
@@ -234,12 +221,13 @@ export function createCmdiDetector(): Detector {
         if (commandAt(s, j)) return hit(CMDI_RULES.chainedCommand);
         i = j - 1;
       }
-      if ((value.mask & CH.paren) !== 0 && s.indexOf('(') !== -1) {
+      // EXEC_CALL needs a parenthesis and a quote or backtick after it.
+      if ((value.mask & CH.paren) !== 0 && (value.mask & (CH.quote | CH.backtick)) !== 0 && s.indexOf('(') !== -1) {
         const call = EXEC_CALL.exec(s);
         if (call && COMMANDS.has(call[1]!.slice(call[1]!.lastIndexOf('/') + 1))) return hit(CMDI_RULES.execCall);
       }
       if (BARE_COMMAND.test(s)) return hit(CMDI_RULES.bareCommand);
-      if ((value.mask & (CH.slash | CH.amp | CH.lt | CH.pipe | CH.quote | CH.paren)) !== 0 && maySpawnShell(s) && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
+      if (mayMatchGtfobins(s, value.mask) && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
       // After a separator (`| net view`, `& cmd /c ...`); at the start it was checked above.
       if ((value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.paren)) !== 0 && WINDOWS_COMMAND.test(s)) {
         return hit(CMDI_RULES.windowsCommand);
