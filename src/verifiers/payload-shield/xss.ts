@@ -222,7 +222,9 @@ export function createXssDetector(): Detector {
       if (value.raw.length !== value.decoded.length && ENCODED_PROBE.test(s)) return hitRule(XSS_RULES.encodedProbe);
       // UTF-7 markup (`+ADw-script+AD4-`): browsers that sniff UTF-7 read it as `<script>`.
       if (s.indexOf('+ad') !== -1 && /\+ad[w4]-/.test(s)) return hitRule(XSS_RULES.encodedProbe);
-      if ((value.mask & (CH.paren | CH.bracket)) !== 0 && (SINK_REFERENCE.test(s) || GLOBAL_LOOKUP.test(s))) return hitRule(XSS_RULES.jsSink);
+      if ((value.mask & (CH.paren | CH.bracket)) !== 0 && SINK_REFERENCE.test(s)) return hitRule(XSS_RULES.jsSink);
+      // GLOBAL_LOOKUP needs a `[` and a quote or backtick after it: prose with parentheses skips its scan.
+      if ((value.mask & CH.bracket) !== 0 && (value.mask & (CH.quote | CH.backtick)) !== 0 && GLOBAL_LOOKUP.test(s)) return hitRule(XSS_RULES.jsSink);
       return undefined;
     },
   };

@@ -9,6 +9,7 @@ import { createNosqliDetector, NOSQLI_RULES } from '../../../src/verifiers/paylo
 import { createPhpDetector, PHP_RULES } from '../../../src/verifiers/payload-shield/php.js';
 import { createSsjiDetector, SSJI_RULES } from '../../../src/verifiers/payload-shield/ssji.js';
 import { createTraversalDetector, TRAVERSAL_RULES } from '../../../src/verifiers/payload-shield/traversal.js';
+import { createXssDetector, XSS_RULES } from '../../../src/verifiers/payload-shield/xss.js';
 import { ruleOf } from './helpers.js';
 
 describe('detector gates pass every attack their pattern matches', () => {
@@ -37,5 +38,9 @@ describe('detector gates pass every attack their pattern matches', () => {
 
   it.each(['0x2e0x2e0x2fetc0x2fpasswd', '0x2e0x2e0x5cwindows0x5cwin.ini'])('traversal: %s (0x: no slash, no dot-dot, ASCII)', (value) => {
     expect(ruleOf(createTraversalDetector(), value)).toBe(TRAVERSAL_RULES.dotDot);
+  });
+
+  it.each(["self['al'+'ert']", 'self[`al`+`ert`]', 'frames ["eval"]'])('xss: %s (a global looked up by string: `[` and a quote, no parenthesis)', (value) => {
+    expect(ruleOf(createXssDetector(), value)).toBe(XSS_RULES.jsSink);
   });
 });
