@@ -9,12 +9,25 @@ import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './ty
 export const LDAPI_RULES = { filterInjection: 'ldapi-filter-injection' } as const;
 
 // Each alternative is a fixed shape with bounded classes: linear.
-const FILTER_INJECTION =
+export const FILTER_INJECTION =
   /\(\s*[|&!]\s*\(|\)\s*\(\s*[|&!]?\s*[a-z][\w-]{0,40}\s*[~<>]?=|\*\s*\)\s*\(|\(\s*[|&!]\s*[a-z][\w-]{0,40}\s*[~<>]?=\s*\*|\*\s*\)\s*\)|\(\s*[a-z][\w-]{0,40}\s*=\s*\*\s*\)\s*\)/;
 
 // The absolute TRUE and FALSE filters (`)(&)`, `)(|)`, RFC 4526) appended after closing the application's clause,
 // and the fuzzing fragment `*()|&'`.
-const ABSOLUTE_FILTER = /\)\s*\(\s*[&|]\s*\)|\*\s*\(\s*\)\s*\|\s*&/;
+export const ABSOLUTE_FILTER = /\)\s*\(\s*[&|]\s*\)|\*\s*\(\s*\)\s*\|\s*&/;
+
+const OPEN_OPERATOR = /\(\s*[|&!]/;
+
+/**
+ * A necessary condition for either pattern above on `s` (lower-cased) with character classes `mask`: a `*` or an
+ * `=`, or else a `(` followed by `|`, `&` or `!` (the only alternatives with neither, `(|(` and `)(&)`, contain one).
+ * A parenthesised remark (`(dog is friendly) & call`) skips both patterns.
+ */
+export function mayBeFilterInjection(s: string, mask: number): boolean {
+  if ((mask & CH.paren) === 0) return false;
+  if ((mask & (CH.star | CH.equals)) !== 0) return true;
+  return (mask & (CH.pipe | CH.amp | CH.bang)) !== 0 && OPEN_OPERATOR.test(s);
+}
 
 /** Creates the LDAP injection detector. */
 export function createLdapiDetector(): Detector {
@@ -22,7 +35,7 @@ export function createLdapiDetector(): Detector {
     category: 'ldapi',
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
-      if ((value.mask & CH.paren) === 0) return undefined;
+      if (!mayBeFilterInjection(s, value.mask)) return undefined;
       if (FILTER_INJECTION.test(s) || ABSOLUTE_FILTER.test(s)) return { ruleId: LDAPI_RULES.filterInjection, category: 'ldapi', severity: SEVERITY.critical };
       return undefined;
     },

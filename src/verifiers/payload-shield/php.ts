@@ -21,13 +21,22 @@ export const PHP_RULES = {
 
 // Functions that execute code or commands, or read/write arbitrary files, then the gap PHP allows between a name and
 // `(` (whitespace, newlines, `/* */` and `#`/`//` comments up to the line end), then PHP argument syntax.
-const CALL =
+export const CALL =
   /\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents|file_put_contents|fopen|fwrite|readfile|highlight_file|show_source|unserialize|base64_decode|gzinflate|gzuncompress|str_rot13|putenv|ini_set|move_uploaded_file|symlink|unlink|dl|posix_\w{1,20}|phpinfo|php_uname|phpversion)(?:\s|\/\*[^*]{0,80}\*\/|#[^\n]{0,80}\n|\/\/[^\n]{0,80}\n){0,8}\(\s*(?:\$|["'`]|\)|[a-z_]\w{0,30}\s*\(|chr\s*\(|\/\*)/;
 // `include $_GET['p']`, `require_once("http://evil/x.txt")`: inclusion of input or of a remote/wrapper URL. (A plain
 // `require('fs')` is JavaScript.)
 const INCLUDE = /\b(?:include|require)(?:_once)?\s*\(?\s*(?:\$_|["']?(?:https?|ftps?|php|data|expect|phar|zip):\/\/)/;
 // A name that only ever means PHP (`phpinfo()`, `phpversion();`) is an attack even without arguments.
-const ARGLESS_PROBE = /\b(?:phpinfo|phpversion|php_uname|get_current_user|getmypid|sys_get_temp_dir)\s*\(\s*\)/;
+export const ARGLESS_PROBE = /\b(?:phpinfo|phpversion|php_uname|get_current_user|getmypid|sys_get_temp_dir)\s*\(\s*\)/;
+// The argument syntax CALL ends with (`chr(` is a name and `(`) and ARGLESS_PROBE's `()`: led by a literal `(`, so
+// the engine finds its candidates fast, where CALL tries forty names at every position.
+const ARGUMENT = /\(\s*(?:[$'"`)]|\/\*|[a-z_]\w{0,30}\s*\()/;
+
+/** A necessary condition for CALL or ARGLESS_PROBE: `(dog is friendly)` and `(5120)` have no PHP argument. */
+export function mayBeCall(s: string): boolean {
+  return ARGUMENT.test(s);
+}
+
 // `$_GET['f'](...)`, `$_POST[0]($_POST[1])`, `${'_GET'}`, `$x($y)` after a statement break.
 const VARIABLE_FUNCTION =
   /\$_(?:get|post|request|cookie|server|files|env|session)\s*\[[^\]]{0,40}\]\s*\(|\$\{\s*['"]?_(?:get|post|request|cookie|server)|(?:^|[;{}?>]\s{0,4})\$[a-z_]\w{0,30}\s*\(\s*\$|\(\s*\$_(?:get|post|request|cookie)\b|`\s*\$_(?:get|post|request|cookie)/;
@@ -54,7 +63,7 @@ export function createPhpDetector(): Detector {
       if (s.length < 5) return undefined;
       const mask = value.mask;
       if ((mask & CH.paren) !== 0) {
-        if (CALL.test(s) || ARGLESS_PROBE.test(s)) return hit(PHP_RULES.dangerousCall);
+        if (mayBeCall(s) && (CALL.test(s) || ARGLESS_PROBE.test(s))) return hit(PHP_RULES.dangerousCall);
       }
       const gates = value.gates;
       if ((gates & (GATE.include | GATE.require)) !== 0 && INCLUDE.test(s)) return hit(PHP_RULES.dangerousCall);
