@@ -16,8 +16,6 @@ export const FILTER_INJECTION =
 // and the fuzzing fragment `*()|&'`.
 export const ABSOLUTE_FILTER = /\)\s*\(\s*[&|]\s*\)|\*\s*\(\s*\)\s*\|\s*&/;
 
-const OPEN_OPERATOR = /\(\s*[|&!]/;
-
 /**
  * A necessary condition for either pattern above on `s` (lower-cased) with character classes `mask`: a `*` or an
  * `=`, or else a `(` followed by `|`, `&` or `!` (the only alternatives with neither, `(|(` and `)(&)`, contain one).
@@ -26,7 +24,21 @@ const OPEN_OPERATOR = /\(\s*[|&!]/;
 export function mayBeFilterInjection(s: string, mask: number): boolean {
   if ((mask & CH.paren) === 0) return false;
   if ((mask & (CH.star | CH.equals)) !== 0) return true;
-  return (mask & (CH.pipe | CH.amp | CH.bang)) !== 0 && OPEN_OPERATOR.test(s);
+  return (mask & (CH.pipe | CH.amp | CH.bang)) !== 0 && opensOperator(s);
+}
+
+/**
+ * A `(` followed by `|`, `&` or `!` after white space (every character at or below U+0020 or above U+007F skipped: a
+ * superset of `\s`). A loop over the `(`s: cheaper than a regex call on the short values that reach it.
+ */
+function opensOperator(s: string): boolean {
+  for (let open = s.indexOf('('); open !== -1; open = s.indexOf('(', open + 1)) {
+    let i = open + 1;
+    while (i < s.length && (s.charCodeAt(i) <= 32 || s.charCodeAt(i) >= 127)) i++;
+    const c = s.charCodeAt(i);
+    if (c === 124 || c === 38 || c === 33) return true;
+  }
+  return false;
 }
 
 /** Creates the LDAP injection detector. */
