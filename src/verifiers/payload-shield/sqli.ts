@@ -82,7 +82,6 @@ function foldUnicodePunctuation(s: string): string {
 // word), and a number that starts the value (`1' or '1'='1`).
 export const INCH_MARK = /(?<=[\s(x-]|\d['"])(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=$|[\sx\d]|-(?!-))/g;
 const LEADING_INCH_MARK = /^(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=\s)/;
-const DIGIT_QUOTE = /\d['"]/;
 /** The longest number INCH_MARK folds: 6 digits, a `.` or `/`, 4 digits. */
 const INCH_NUMBER_MAX = 11;
 
@@ -103,6 +102,25 @@ export function foldInchMarks(s: string, digitQuote: number): string {
   }
   return last === 0 ? s : out + s.slice(last);
 }
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * `s.search(/\d['"]/)`: the index of the first digit followed by a quote, or -1. Found from the quotes (a value
+ * has few) with `indexOf`, cheaper than a regex call on the short values most quotes are in.
+ */
+export function firstDigitQuote(s: string): number {
+  const first = Math.min(digitBefore(s, "'"), digitBefore(s, '"'));
+  return first === Infinity ? -1 : first;
+}
+
+/** The first index `i` with a digit at `i` and `quote` at `i + 1`, or Infinity. */
+function digitBefore(s: string, quote: string): number {
+  for (let q = s.indexOf(quote, 1); q !== -1; q = s.indexOf(quote, q + 1)) if (isDigit(s.charCodeAt(q - 1))) return q - 1;
+  return Infinity;
+}
+
 // A plain e-mail address: `select@example.com` is a mailbox, not `SELECT @variable`.
 const PLAIN_EMAIL = /^[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}$/;
 
@@ -396,11 +414,12 @@ export function createSqliDetector(): Detector {
       // Non-breaking and other Unicode spaces separate tokens for MySQL and MSSQL as a space does.
       if (nonAscii && UNICODE_SPACE.test(s)) s = s.replace(UNICODE_SPACES, ' ');
       // A digit before a quote needs a quote: in the mask, or made by the typographic fold above.
-      const digitQuote = (value.mask & CH.quote) !== 0 || s !== value.lower ? s.search(DIGIT_QUOTE) : -1;
+      const digitQuote = (value.mask & CH.quote) !== 0 || s !== value.lower ? firstDigitQuote(s) : -1;
       if (digitQuote !== -1) {
         const folded = foldInchMarks(s, digitQuote);
-        // A leading `16" or 18"` is a measure too once the value has another one; `1' or '1'='1` has none.
-        s = folded === s ? s : folded.replace(LEADING_INCH_MARK, '$1 ');
+        // A leading `16" or 18"` is a measure too once the value has another one; `1' or '1'='1` has none. (The
+        // pattern starts with a digit: other values skip the `replace`, whose fixed cost is about 0.5 µs.)
+        s = folded === s ? s : isDigit(folded.charCodeAt(0)) ? folded.replace(LEADING_INCH_MARK, '$1 ') : folded;
       }
       if ((value.mask & CH.at) !== 0 && PLAIN_EMAIL.test(s)) return undefined;
       if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1 && !BOOLEAN_PROBE.test(s)) {

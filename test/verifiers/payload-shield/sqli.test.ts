@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSqliDetector, foldInchMarks, INCH_MARK } from '../../../src/verifiers/payload-shield/sqli.js';
+import { createSqliDetector, firstDigitQuote, foldInchMarks, INCH_MARK } from '../../../src/verifiers/payload-shield/sqli.js';
 import { SqlTokenizer } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
 import { WordTable } from '../../../src/verifiers/payload-shield/word-table.js';
 import { ruleOf } from './helpers.js';
@@ -64,6 +64,7 @@ describe('inch-mark fold', () => {
       fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 30 }), (parts) => {
         const s = parts.join('');
         const at = s.search(/\d['"]/);
+        expect(firstDigitQuote(s)).toBe(at);
         const expected = s.replace(INCH_MARK, '$1 ');
         expect(at === -1 ? s : foldInchMarks(s, at)).toBe(expected);
       }),
