@@ -294,11 +294,16 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
  */
 function commentTruncationRule(t: SqlFingerprint): string | undefined {
   const { fp } = t;
+  // The three anchored patterns below are tried only on the first token class they start with (a regex call costs
+  // more than the answer on the fingerprints of prose, which start with neither).
+  const first = fp.charCodeAt(0);
   // `1 or true`, `0 and false--`, `1) or true#`: a number, logic, a boolean literal, and nothing else.
-  if (NUMBER_LOGIC_BOOLEAN.test(fp) && (t.word(fp.indexOf('&') + 1) === 'true' || t.word(fp.indexOf('&') + 1) === 'false')) return SQLI_RULES.tautology;
+  if (first === 49 /* 1 */ && NUMBER_LOGIC_BOOLEAN.test(fp) && (t.word(fp.indexOf('&') + 1) === 'true' || t.word(fp.indexOf('&') + 1) === 'false')) {
+    return SQLI_RULES.tautology;
+  }
   // A value that is only a trailing clause: ` ORDER BY 12--`, ` HAVING 1=1--`, ` GROUP BY 1,2`.
-  if (ONLY_CLAUSE.test(fp) && t.word(1) === 'by') return SQLI_RULES.clauseInjection;
-  if (ONLY_CONDITION.test(fp) && COMPARISON.has(t.word(2)!)) return SQLI_RULES.tautology;
+  if (first === 66 /* B */ && ONLY_CLAUSE.test(fp) && t.word(1) === 'by') return SQLI_RULES.clauseInjection;
+  if (first === 87 /* W */ && ONLY_CONDITION.test(fp) && COMPARISON.has(t.word(2)!)) return SQLI_RULES.tautology;
   if (fp.length >= 2 && fp.endsWith('c') && /^[(]*[1v][1svo(),&]*c$/.test(fp)) return SQLI_RULES.commentTruncation;
   if (fp.length >= 4 && fp.endsWith('c') && /^[(o1sv),&]*c$/.test(fp) && fp.indexOf('(') !== -1 && /[1v]/.test(fp)) {
     return SQLI_RULES.commentTruncation;
