@@ -12,6 +12,49 @@ import { CH } from './char-classes.js';
 export const WINDOWS_COMMAND =
   /(?:^|[;&|\n\r`(]\s{0,4})(?:cmd(?:\.exe)?\s{1,4}\/[ckr]\b|for\s{1,4}\/[fdlr]\b[^\n]{0,200}\bdo\b|net1?(?:\.exe)?\s{1,4}(?:localgroup\b|(?:user|group|view|share|use|session|accounts|config|start|stop)(?:\s*$|\s[^\n]{0,100}\/(?:add|delete|del|domain|active|y|times|persistent)\b|\s{1,4}\\\\))|reg(?:\.exe)?\s{1,4}(?:add|query|delete|save|export|import|load)\s{1,4}["']?(?:hk|\\\\)|netsh(?:\.exe)?\s{1,4}(?:firewall|advfirewall|interface|wlan|winhttp|int|ipsec|http)\b|(?:powershell|pwsh)(?:\.exe)?\s{1,4}(?:-|\/)[a-z]|wmic(?:\.exe)?\s{1,4}(?:process|os|useraccount|service|shadowcopy|\/node)\b|certutil(?:\.exe)?\s{1,4}[-\/](?:urlcache|decode|encode|f\b)|bitsadmin(?:\.exe)?\s{1,4}\/|schtasks(?:\.exe)?\s{1,4}\/|vssadmin\s{1,4}(?:delete|list|create)\b|wevtutil\s{1,4}cl\b|rundll32(?:\.exe)?\s{1,4}\S{1,100},|regsvr32(?:\.exe)?\s{1,4}\/|mshta(?:\.exe)?\s{1,4}(?:https?:|vbscript:|javascript:)|taskkill\s{1,4}\/|tasklist(?:\s{1,4}\/|\s*$)|systeminfo\b|whoami(?:\.exe)?(?:\s{1,4}\/|\s*$)|ipconfig(?:\.exe)?(?:\s{1,4}\/|\s*$)|(?:type|dir|del|copy|move)\s{1,4}[a-z]:\\|sc(?:\.exe)?\s{1,4}(?:query|create|config|stop|start)\s{1,4}\w|start\s{1,4}\/b\b)/;
 
+/** The first two letters of every command WINDOWS_COMMAND names: bit `(first - 97) * 26 + (second - 97)` set. */
+const WINDOWS_COMMAND_PREFIXES: Uint8Array = (() => {
+  const table = new Uint8Array(26 * 26);
+  for (const word of [
+    'cmd', 'for', 'net', 'reg', 'powershell', 'pwsh', 'wmic', 'certutil', 'bitsadmin', 'schtasks', 'vssadmin', 'wevtutil',
+    'rundll32', 'mshta', 'taskkill', 'systeminfo', 'whoami', 'ipconfig', 'type', 'dir', 'del', 'copy', 'move', 'sc', 'start',
+  ]) {
+    table[(word.charCodeAt(0) - 97) * 26 + word.charCodeAt(1) - 97] = 1;
+  }
+  return table;
+})();
+
+/** The separators WINDOWS_COMMAND reads, and the character class of each (the mask tells which a value has). */
+const WINDOWS_SEPARATORS = ';&|\n\r`(';
+const WINDOWS_SEPARATOR_CLASSES = [CH.semicolon, CH.amp, CH.pipe, CH.newline, CH.newline, CH.backtick, CH.paren];
+
+/**
+ * A necessary condition for `WINDOWS_COMMAND.test(s)` (`s` lower-cased, `mask` the classes of the value it came
+ * from): at the start, or after one of its separators and at most four white-space characters, the first two
+ * letters of one of its commands. Skips every character at or below U+0020 or above U+007E there, a superset of
+ * `\s`, so it can only answer true more often than the pattern. `(dog is friendly) & call` has no such place.
+ */
+export function mayRunWindowsCommand(s: string, mask: number): boolean {
+  if (startsWindowsCommand(s, 0)) return true;
+  for (let k = 0; k < WINDOWS_SEPARATORS.length; k++) {
+    if ((mask & WINDOWS_SEPARATOR_CLASSES[k]!) === 0) continue;
+    const separator = WINDOWS_SEPARATORS[k]!;
+    for (let at = s.indexOf(separator); at !== -1; at = s.indexOf(separator, at + 1)) {
+      let i = at + 1;
+      for (let spaces = 0; spaces < 4 && i < s.length && (s.charCodeAt(i) <= 32 || s.charCodeAt(i) >= 127); spaces++) i++;
+      if (startsWindowsCommand(s, i)) return true;
+    }
+  }
+  return false;
+}
+
+function startsWindowsCommand(s: string, i: number): boolean {
+  const a = s.charCodeAt(i) - 97;
+  const b = s.charCodeAt(i + 1) - 97;
+  // NaN past the end fails both tests.
+  return a >= 0 && a < 26 && b >= 0 && b < 26 && WINDOWS_COMMAND_PREFIXES[a * 26 + b] === 1;
+}
+
 /** A whole value that is a Unix probe or tool invocation (`^...$`: a sentence containing the words passes). */
 export const UNIX_COMMAND_LINE =
   /^\s*(?:uname(?:\s{1,4}-[a-z]{1,6})?|whoami|ifconfig(?:\s{1,4}-a)?|systeminfo|which\s{1,4}(?:curl|wget|nc|ncat|netcat|python3?|perl|ruby|php|gcc|bash|sh|nmap|socat|telnet)|perl\s{1,4}-[a-z]{0,3}e\s|python[23]?\s{1,4}-c\s|ruby\s{1,4}-e\s|php\s{1,4}-r\s|node\s{1,4}-e\s|lua\s{1,4}-e\s|nc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}\S{1,100}\s{1,4}\d{1,5}|sleep\s{1,4}\d{1,4}|ping\s{1,4}-[nc]\s{1,4}\d{1,4}|id\s{1,4}-[a-z]|cat\s{1,4}\/[a-z]|ls\s{1,4}-[a-z]{1,5}|wget\s{1,4}https?:|curl\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}https?:[^\s]{1,300}\s*\|)[^\n]{0,400}$/;

@@ -5,7 +5,7 @@
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import { CH } from './char-classes.js';
-import { COMMAND_WORD_START, GTFOBINS, mayMatchGtfobins, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { COMMAND_WORD_START, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -205,7 +205,7 @@ export function createCmdiDetector(): Detector {
       }
       // At paranoia 1, code quoted in Markdown prose is text about commands, not commands.
       if (paranoia < 2 && (value.mask & CH.backtick) !== 0) s = proseWithoutCode(s) ?? s;
-      if ((s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
+      if ((value.mask & (CH.dollar | CH.backtick | CH.percent)) !== 0 && (s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
         // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``).
         const m = /(?:\$\(|`)\s*([\w\/.-]{1,40})/.exec(s);
         if (m === null || commandAt(s, m.index + m[0].length - m[1]!.length)) return hit(CMDI_RULES.substitution);
@@ -229,7 +229,7 @@ export function createCmdiDetector(): Detector {
       if (BARE_COMMAND.test(s)) return hit(CMDI_RULES.bareCommand);
       if (mayMatchGtfobins(s, value.mask) && GTFOBINS.test(s)) return hit(CMDI_RULES.shellSpawn);
       // After a separator (`| net view`, `& cmd /c ...`); at the start it was checked above.
-      if ((value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.paren)) !== 0 && WINDOWS_COMMAND.test(s)) {
+      if ((value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.paren)) !== 0 && mayRunWindowsCommand(s, value.mask) && WINDOWS_COMMAND.test(s)) {
         return hit(CMDI_RULES.windowsCommand);
       }
       return undefined;

