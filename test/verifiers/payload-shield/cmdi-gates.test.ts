@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { charMask } from '../../../src/verifiers/payload-shield/char-classes.js';
 import { GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, WINDOWS_COMMAND } from '../../../src/verifiers/payload-shield/cmdi-command-line.js';
 import { CMDI_RULES, createCmdiDetector } from '../../../src/verifiers/payload-shield/cmdi.js';
-import { ruleOf } from './helpers.js';
+import { expectGateCovers, inText, ruleOf } from './helpers.js';
 
 const gateOf = (s: string): boolean => mayMatchGtfobins(s, charMask(s));
 
@@ -32,23 +32,11 @@ const noise = fc.oneof(
   fc.constantFrom(' ', ';', '&', '|', "'", '(', ')', '=', ':', '/', '-', 'x', '1', '\n'),
   fc.string({ maxLength: 4 }),
 );
-const value = fc.tuple(fc.array(noise, { maxLength: 3 }), core, fc.array(noise, { maxLength: 3 })).map(
-  ([before, c, after]) => before.join('') + c + after.join(''),
-);
+const value = inText(core, noise, 3);
 
 describe('mayMatchGtfobins', () => {
   it('holds for every generated string GTFOBINS matches', () => {
-    let matched = 0;
-    fc.assert(
-      fc.property(value, (s) => {
-        if (!GTFOBINS.test(s)) return true;
-        matched++;
-        return gateOf(s);
-      }),
-      { numRuns: 30_000 },
-    );
-    // The generator reaches the pattern often enough for the property to say something.
-    expect(matched).toBeGreaterThan(10_000);
+    expectGateCovers(value, (s) => GTFOBINS.test(s), gateOf, 30_000, 10_000);
   });
 
   // One attack per clause of the gate, passing by that clause alone: dropping a clause fails its line.
@@ -88,28 +76,21 @@ const windowsCommand = fc.constantFrom(
   'systeminfo', 'whoami', 'whoami /all', 'ipconfig /all', 'type c:\\x', 'dir c:\\', 'del c:\\', 'copy c:\\',
   'move c:\\', 'sc query x', 'sc.exe stop x', 'start /b x',
 );
-const separated = fc
-  .tuple(
-    fc.array(noise, { maxLength: 3 }),
-    fc.constantFrom('', ';', '&', '|', '\n', '\r', '`', '('),
-    fc.array(fc.constantFrom(' ', '\t', '\u00a0', '\u2003', '\ufeff', '\n'), { maxLength: 5 }),
-    windowsCommand,
-    fc.array(noise, { maxLength: 3 }),
-  )
-  .map(([before, sep, spaces, command, after]) => before.join('') + sep + spaces.join('') + command + after.join(''));
+const separated = inText(
+  fc
+    .tuple(
+      fc.constantFrom('', ';', '&', '|', '\n', '\r', '`', '('),
+      fc.array(fc.constantFrom(' ', '\t', '\u00a0', '\u2003', '\ufeff', '\n'), { maxLength: 5 }),
+      windowsCommand,
+    )
+    .map(([sep, spaces, command]) => sep + spaces.join('') + command),
+  noise,
+  3,
+);
 
 describe('mayRunWindowsCommand', () => {
   it('holds for every generated string WINDOWS_COMMAND matches', () => {
-    let matched = 0;
-    fc.assert(
-      fc.property(separated, (s) => {
-        if (!WINDOWS_COMMAND.test(s)) return true;
-        matched++;
-        return mayRunWindowsCommand(s, charMask(s));
-      }),
-      { numRuns: 30_000 },
-    );
-    expect(matched).toBeGreaterThan(5_000);
+    expectGateCovers(separated, (s) => WINDOWS_COMMAND.test(s), (s) => mayRunWindowsCommand(s, charMask(s)), 30_000, 5_000);
   });
 
   it('skips prose with separators', () => {

@@ -1,4 +1,6 @@
 /** Test helpers: build the inputs detectors and the inspector take. */
+import fc from 'fast-check';
+import { expect } from 'vitest';
 import { charMask } from '../../../src/verifiers/payload-shield/char-classes.js';
 import { ValueUnderInspection } from '../../../src/verifiers/payload-shield/inspection.js';
 import { normalise } from '../../../src/verifiers/payload-shield/normalise.js';
@@ -26,4 +28,29 @@ export function request(overrides: Partial<ShieldRequest> = {}): ShieldRequest {
     query: '',
     ...overrides,
   };
+}
+
+/**
+ * Asserts that `gate` holds for every string of `strings` that `matches` (a gate in front of a pattern must never
+ * be narrower than the pattern), over `runs` generated strings of which more than `minMatched` must match: a
+ * generator that never reaches the pattern would make the property say nothing.
+ */
+export function expectGateCovers(strings: fc.Arbitrary<string>, matches: (s: string) => boolean, gate: (s: string) => boolean, runs: number, minMatched: number): void {
+  let matched = 0;
+  fc.assert(
+    fc.property(strings, (s) => {
+      if (!matches(s)) return true;
+      matched++;
+      return gate(s);
+    }),
+    { numRuns: runs },
+  );
+  expect(matched).toBeGreaterThan(minMatched);
+}
+
+/** `core` with up to `pieces` pieces of `noise` before and after it. */
+export function inText(core: fc.Arbitrary<string>, noise: fc.Arbitrary<string>, pieces: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.array(noise, { maxLength: pieces }), core, fc.array(noise, { maxLength: pieces }))
+    .map(([before, c, after]) => before.join('') + c + after.join(''));
 }

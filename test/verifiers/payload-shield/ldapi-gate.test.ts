@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { charMask } from '../../../src/verifiers/payload-shield/char-classes.js';
 import { ABSOLUTE_FILTER, FILTER_INJECTION, mayBeFilterInjection } from '../../../src/verifiers/payload-shield/ldapi.js';
+import { expectGateCovers, inText } from './helpers.js';
 
 const matches = (s: string): boolean => FILTER_INJECTION.test(s) || ABSOLUTE_FILTER.test(s);
 const gateOf = (s: string): boolean => mayBeFilterInjection(s, charMask(s));
@@ -27,22 +28,11 @@ const core = fc.oneof(
   fc.tuple(ws, ws, ws).map(([a, b, c]) => `*${a}(${b})${c}|&`),
 );
 const noise = fc.oneof(fc.constantFrom('(', ')', '|', '&', '!', '*', '=', ' ', 'x'), fc.string({ maxLength: 3 }));
-const value = fc.tuple(fc.array(noise, { maxLength: 4 }), core, fc.array(noise, { maxLength: 4 })).map(
-  ([before, c, after]) => before.join('') + c + after.join(''),
-);
+const value = inText(core, noise, 4);
 
 describe('mayBeFilterInjection', () => {
   it('holds for every generated string either pattern matches', () => {
-    let matched = 0;
-    fc.assert(
-      fc.property(value, (s) => {
-        if (!matches(s)) return true;
-        matched++;
-        return gateOf(s);
-      }),
-      { numRuns: 40_000 },
-    );
-    expect(matched).toBeGreaterThan(30_000);
+    expectGateCovers(value, matches, gateOf, 40_000, 30_000);
   });
 
   // One attack per clause: `*`, `=`, and an operator after `(` with neither.

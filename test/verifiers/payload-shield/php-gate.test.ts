@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ARGLESS_PROBE, CALL, mayBeCall } from '../../../src/verifiers/payload-shield/php.js';
+import { expectGateCovers, inText } from './helpers.js';
 
 const matches = (s: string): boolean => CALL.test(s) || ARGLESS_PROBE.test(s);
 
@@ -16,22 +17,11 @@ const gap = fc.constantFrom('', ' ', '/* x */', '#c\n', '//c\n', '\n\t', '/**/ '
 const argument = fc.constantFrom('$_GET[0]', "'id'", '"ls"', '`id`', ')', 'chr(105)', 'base64_decode(', '/*', 'x (', 'x');
 const core = fc.tuple(fn, fc.array(gap, { maxLength: 3 }), ws, argument).map(([f, g, w, a]) => `${f}${g.join('')}(${w}${a}`);
 const noise = fc.oneof(fc.constantFrom('(', ')', ' ', '$', "'", 'x', '_', '/', '*'), fc.string({ maxLength: 3 }));
-const value = fc.tuple(fc.array(noise, { maxLength: 4 }), core, fc.array(noise, { maxLength: 4 })).map(
-  ([before, c, after]) => before.join('') + c + after.join(''),
-);
+const value = inText(core, noise, 4);
 
 describe('mayBeCall', () => {
   it('holds for every generated string CALL or ARGLESS_PROBE matches', () => {
-    let matched = 0;
-    fc.assert(
-      fc.property(value, (s) => {
-        if (!matches(s)) return true;
-        matched++;
-        return mayBeCall(s);
-      }),
-      { numRuns: 40_000 },
-    );
-    expect(matched).toBeGreaterThan(20_000);
+    expectGateCovers(value, matches, mayBeCall, 40_000, 20_000);
   });
 
   // One call per kind of argument.
