@@ -41,6 +41,16 @@ export const CH = {
  */
 export const PLAIN_CLASSES = CH.colon | CH.at | CH.percent | CH.star | CH.bang | CH.nonAscii;
 
+/**
+ * True for every character a regex `\s` matches (ASCII white space, U+00A0, U+FEFF, the Unicode spaces), and for
+ * some others: every control character, space, and anything above U+007E. The gates in front of the detectors'
+ * patterns skip such characters where a pattern allows `\s*`, so a gate can only answer true more often than its
+ * pattern, never less.
+ */
+export function mayBeRegexSpace(c: number): boolean {
+  return c <= 32 || c >= 127;
+}
+
 /** True when a mask has no class outside `PLAIN_CLASSES` (see there). */
 export function isPlainMask(mask: number): boolean {
   return (mask & ~PLAIN_CLASSES) === 0;

@@ -6,7 +6,7 @@
  * `find . -exec /bin/sh \;`, `awk 'BEGIN {system("/bin/sh")}'`, `tar --checkpoint-action=exec=...`).
  * Used by the cmdi detector; every pattern is a fixed shape with bounded gaps.
  */
-import { CH } from './char-classes.js';
+import { CH, mayBeRegexSpace } from './char-classes.js';
 
 /** A Windows command at the start of the value or right after a separator. */
 export const WINDOWS_COMMAND =
@@ -31,8 +31,8 @@ const WINDOWS_SEPARATOR_CLASSES = [CH.semicolon, CH.amp, CH.pipe, CH.newline, CH
 /**
  * A necessary condition for `WINDOWS_COMMAND.test(s)` (`s` lower-cased, `mask` the classes of the value it came
  * from): at the start, or after one of its separators and at most four white-space characters, the first two
- * letters of one of its commands. Skips every character at or below U+0020 or above U+007E there, a superset of
- * `\s`, so it can only answer true more often than the pattern. `(dog is friendly) & call` has no such place.
+ * letters of one of its commands, white space skipped as `mayBeRegexSpace` says. `(dog is friendly) & call` has no
+ * such place.
  */
 export function mayRunWindowsCommand(s: string, mask: number): boolean {
   if (startsWindowsCommand(s, 0)) return true;
@@ -41,7 +41,7 @@ export function mayRunWindowsCommand(s: string, mask: number): boolean {
     const separator = WINDOWS_SEPARATORS[k]!;
     for (let at = s.indexOf(separator); at !== -1; at = s.indexOf(separator, at + 1)) {
       let i = at + 1;
-      for (let spaces = 0; spaces < 4 && i < s.length && (s.charCodeAt(i) <= 32 || s.charCodeAt(i) >= 127); spaces++) i++;
+      for (let spaces = 0; spaces < 4 && i < s.length && mayBeRegexSpace(s.charCodeAt(i)); spaces++) i++;
       if (startsWindowsCommand(s, i)) return true;
     }
   }

@@ -2,7 +2,7 @@
  * LDAP filter injection: input that closes the application's filter and opens new clauses
  * (`*)(uid=*))(|(uid=*`, `admin*)((|userpassword=*)`, `*(|(mail=*))`). A lone `*` or a parenthesised remark passes.
  */
-import { CH } from './char-classes.js';
+import { CH, mayBeRegexSpace } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the LDAP injection detector. */
@@ -28,13 +28,13 @@ export function mayBeFilterInjection(s: string, mask: number): boolean {
 }
 
 /**
- * A `(` followed by `|`, `&` or `!` after white space (every character at or below U+0020 or above U+007F skipped: a
- * superset of `\s`). A loop over the `(`s: cheaper than a regex call on the short values that reach it.
+ * A `(` followed by `|`, `&` or `!` after white space (skipped as `mayBeRegexSpace` says). A loop over the `(`s:
+ * cheaper than a regex call on the short values that reach it.
  */
 function opensOperator(s: string): boolean {
   for (let open = s.indexOf('('); open !== -1; open = s.indexOf('(', open + 1)) {
     let i = open + 1;
-    while (i < s.length && (s.charCodeAt(i) <= 32 || s.charCodeAt(i) >= 127)) i++;
+    while (i < s.length && mayBeRegexSpace(s.charCodeAt(i))) i++;
     const c = s.charCodeAt(i);
     if (c === 124 || c === 38 || c === 33) return true;
   }

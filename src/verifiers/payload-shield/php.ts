@@ -6,7 +6,7 @@
  * file name is expected (`shell.php`, `x.phtml`, `a.php.jpg`, `a.php%00.png`). `The system (iOS) crashed` passes: a
  * call needs PHP argument syntax (a variable, a quoted string, or `()` for functions that take no argument).
  */
-import { CH } from './char-classes.js';
+import { CH, mayBeRegexSpace } from './char-classes.js';
 import { GATE } from './gate-words.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
@@ -28,12 +28,12 @@ export const CALL =
 const INCLUDE = /\b(?:include|require)(?:_once)?\s*\(?\s*(?:\$_|["']?(?:https?|ftps?|php|data|expect|phar|zip):\/\/)/;
 // A name that only ever means PHP (`phpinfo()`, `phpversion();`) is an attack even without arguments.
 export const ARGLESS_PROBE = /\b(?:phpinfo|phpversion|php_uname|get_current_user|getmypid|sys_get_temp_dir)\s*\(\s*\)/;
+
 /**
  * A necessary condition for CALL or ARGLESS_PROBE: a `(` followed, after white space, by PHP argument syntax (`$`, a
  * quote or backtick, `)`, `/*`, or a name and another `(`: `chr(` is one). `(dog is friendly)` and `(5120)` have
- * none. Read with `indexOf` and a few character tests: a regex call costs more than this on most values. Skips
- * every character at or below U+0020 or above U+007F as white space, a superset of the patterns' `\s`, so it can
- * only answer true more often than they need.
+ * none. Read with `indexOf` and a few character tests: a regex call costs more than this on most values. White
+ * space is skipped as `mayBeRegexSpace` says (a superset of the patterns' `\s`).
  */
 export function mayBeCall(s: string): boolean {
   for (let open = s.indexOf('('); open !== -1; open = s.indexOf('(', open + 1)) {
@@ -50,7 +50,7 @@ export function mayBeCall(s: string): boolean {
 
 function skipSpace(s: string, from: number): number {
   let i = from;
-  while (i < s.length && (s.charCodeAt(i) <= 32 || s.charCodeAt(i) >= 127)) i++;
+  while (i < s.length && mayBeRegexSpace(s.charCodeAt(i))) i++;
   return i;
 }
 

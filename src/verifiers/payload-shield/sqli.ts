@@ -102,6 +102,7 @@ export function foldInchMarks(s: string, digitQuote: number): string {
   }
   return last === 0 ? s : out + s.slice(last);
 }
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
