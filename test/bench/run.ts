@@ -37,7 +37,8 @@ import type { Calibration, MicroMessage, MicroResult } from './servers/micro.js'
 import type { PayloadTiming } from './servers/payload-timing.js';
 import { SCENARIOS, type Scenario } from './servers/scenarios.js';
 import type { ChildMessage, ParentMessage } from './servers/server.js';
-import { slug } from './servers/window-profiler.js';
+import { shieldShare, slug } from './servers/window-profiler.js';
+import type { Profiler } from 'node:inspector';
 import { BENCH_SOURCE } from './servers/library.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -440,16 +441,17 @@ interface InjectRounds {
   readonly count: number[];
 }
 
-async function injectBatch(running: RunningScenario, count: number): Promise<{ cpuUs: number; wallUs: number }> {
+async function injectBatch(running: RunningScenario, count: number, profile = false): Promise<{ cpuUs: number; wallUs: number; libraryUs?: number }> {
   const { scenario } = running;
   tell(running.child, {
     type: 'inject',
     count,
     request: { method: scenario.route.method, url: scenario.route.path, headers: running.headers, payload: scenario.client.body },
+    profile,
   });
   const answer = await nextMessage(running.child, ['injected'], 300_000, `server "${scenario.name}" (in-process)`);
   if (answer.non2xx > 0) throw new Error(`"${scenario.name}" in-process: ${answer.non2xx} of ${count} requests were not 2xx`);
-  return { cpuUs: answer.cpuUs, wallUs: answer.wallUs };
+  return { cpuUs: answer.cpuUs, wallUs: answer.wallUs, ...(answer.libraryUs !== undefined ? { libraryUs: answer.libraryUs } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -684,48 +686,6 @@ function topFunctions(file: string, limit: number): string {
   return top.map(([k, us]) => `  ${((us / Math.max(1, total)) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n');
 }
 
-/**
- * Share of the busy (non-idle) sampled time that belongs to the library's own code (`<root>/dist/` or `src/`): a sample
- * counts when the nearest frame on its stack that has a file URL outside Node's internals is in it, so node:crypto
- * called by the shield counts, and the framework code an adapter's `next()` runs does not. Work the shield causes
- * inside the framework (extra hooks, promise machinery) is not counted either: a lower bound of the shield's cost.
- */
-function shieldShare(file: string): { shieldUs: number; busyUs: number } {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const parent = new Map<number, number>();
-  const byId = new Map<number, CpuProfile['nodes'][number]>();
-  for (const node of profile.nodes) {
-    byId.set(node.id, node);
-    for (const child of node.children ?? []) parent.set(child, node.id);
-  }
-  // The built package (the default) or the sources (BENCH_SOURCE=src).
-  const shieldUrls = [`file://${ROOT}/src/`, `file://${ROOT}/dist/`];
-  const inShield = new Map<number, boolean>();
-  const isShield = (id: number): boolean => {
-    const known = inShield.get(id);
-    if (known !== undefined) return known;
-    const url = byId.get(id)?.callFrame.url ?? '';
-    const up = parent.get(id);
-    // Node internals (node:...) and native frames (no URL) belong to whoever called them.
-    const userland = url.startsWith('file://');
-    const value = userland ? shieldUrls.some((prefix) => url.startsWith(prefix)) : up !== undefined && isShield(up);
-    inShield.set(id, value);
-    return value;
-  };
-  let shieldUs = 0;
-  let busyUs = 0;
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i += 1) {
-    const name = byId.get(samples[i]!)?.callFrame.functionName;
-    if (name === '(idle)' || name === '(program)') continue;
-    const us = deltas[i] ?? 0;
-    busyUs += us;
-    if (isShield(samples[i]!)) shieldUs += us;
-  }
-  return { shieldUs, busyUs };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Main
 
@@ -769,6 +729,8 @@ async function main(): Promise<number> {
 
   const running: RunningScenario[] = [];
   const injected = new Map<string, InjectRounds>();
+  /** The library's own sampled CPU µs per in-process request, per shielded row (see the profiled batch below). */
+  const libraryInPlace = new Map<string, number>();
   let rate = 0;
   const results = new Map<string, RoundResult[]>();
   const problems: string[] = [];
@@ -837,6 +799,13 @@ async function main(): Promise<number> {
           entry.count.push(slice);
           injected.set(r.scenario.name, entry);
         }
+      }
+      // One more batch per shielded row under the sampling profiler: the library's own CPU per request in place,
+      // which a difference of two totals (the added CPU above) cannot separate from the host's spread.
+      for (const r of eligible) {
+        if (!r.scenario.shielded) continue;
+        const { libraryUs } = await injectBatch(r, options.injectCount, true);
+        if (libraryUs !== undefined) libraryInPlace.set(r.scenario.name, libraryUs / options.injectCount);
       }
     }
     await Promise.all(running.map((r) => stopChild(r.child)));
@@ -912,13 +881,14 @@ async function main(): Promise<number> {
     log('');
     log(
       table(
-        ['in-process (no socket)', 'CPU us/req', 'min..max slice', 'added CPU us/req', 'added, fastest slices'],
+        ['in-process (no socket)', 'CPU us/req', 'min..max slice', 'added CPU us/req', 'added, fastest slices', 'library code us/req (sampled)'],
         inProcess.map((s) => [
           s.name,
           fmt(s.cpuUsPerRequest),
           `${fmt(s.minRound)}..${fmt(s.maxRound)}`,
           signed(s.addedCpuUsPerRequest),
           signed(s.addedCpuUsAtMinimum),
+          libraryInPlace.has(s.name) ? fmt(libraryInPlace.get(s.name)!) : '',
         ]),
       ),
     );
@@ -942,7 +912,7 @@ async function main(): Promise<number> {
       .sort();
     for (const f of wanted) {
       const file = path.join(dir, f);
-      const { shieldUs, busyUs } = shieldShare(file);
+      const { shieldUs, busyUs } = shieldShare(JSON.parse(readFileSync(file, 'utf8')) as Profiler.Profile);
       const summary = summaries.find((s) => `${slug(s.name)}.round${options.rounds}.cpuprofile` === f);
       const share = shieldUs / Math.max(1, busyUs);
       const perRequest = summary ? ` = about ${fmt(share * summary.saturatedCpuUsPerRequest)} us of its ${fmt(summary.saturatedCpuUsPerRequest)} us/req (saturated)` : '';

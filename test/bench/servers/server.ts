@@ -8,8 +8,9 @@
  *   child → parent  { type: 'ready', port }                       once listening
  *   parent → child  { type: 'begin', label } → { type: 'begun' }  opens a measurement window
  *   parent → child  { type: 'end' }    → { type: 'ended', ... }    closes it: CPU µs and requests in the window
- *   parent → child  { type: 'inject', request, count }             runs `count` requests in-process (no socket)
- *                   → { type: 'injected', cpuUs, wallUs, non2xx }  and reports the CPU they took
+ *   parent → child  { type: 'inject', request, count, profile? }   runs `count` requests in-process (no socket)
+ *                   → { type: 'injected', cpuUs, wallUs, non2xx,   and reports the CPU they took; with `profile`, also
+ *                       libraryUs? }                               the library's own sampled CPU µs (see below)
  *   parent → child  { type: 'exit' }                               closes the server and exits
  * The child also exits when the IPC channel closes (the runner died), so no server outlives the run.
  */
@@ -17,7 +18,7 @@ import { lib } from './library.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
 import path from 'node:path';
 import { buildApp, type BenchApp, type InjectRequest } from './apps.js';
-import { slug, WindowProfiler } from './window-profiler.js';
+import { shieldShare, slug, WindowProfiler } from './window-profiler.js';
 import { scenarioByName, type BenchEnv } from './scenarios.js';
 
 /** A message from the child to the runner. */
@@ -25,14 +26,14 @@ export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'begun' }
   | { type: 'ended'; userUs: number; systemUs: number; requests: number; elapsedMs: number; heapUsedBytes: number }
-  | { type: 'injected'; cpuUs: number; wallUs: number; non2xx: number }
+  | { type: 'injected'; cpuUs: number; wallUs: number; non2xx: number; libraryUs?: number }
   | { type: 'failed'; message: string };
 
 /** A message from the runner to the child. */
 export type ParentMessage =
   | { type: 'begin'; label: string }
   | { type: 'end' }
-  | { type: 'inject'; request: InjectRequest; count: number }
+  | { type: 'inject'; request: InjectRequest; count: number; profile?: boolean }
   | { type: 'exit' };
 
 function send(message: ChildMessage): void {
@@ -113,6 +114,8 @@ async function main(): Promise<void> {
       case 'inject': {
         // Sequential: one request at a time, so the CPU measured is the per-request path and nothing else.
         let non2xx = 0;
+        const sampler = message.profile ? new WindowProfiler(50) : undefined;
+        await sampler?.start();
         const cpuStart = process.cpuUsage();
         const started = process.hrtime.bigint();
         for (let i = 0; i < message.count; i += 1) {
@@ -120,7 +123,9 @@ async function main(): Promise<void> {
           if (status < 200 || status > 299) non2xx += 1;
         }
         const cpu = process.cpuUsage(cpuStart);
-        send({ type: 'injected', cpuUs: cpu.user + cpu.system, wallUs: Number(process.hrtime.bigint() - started) / 1e3, non2xx });
+        const libraryUs = sampler ? shieldShare(await sampler.take()).shieldUs : undefined;
+        sampler?.close();
+        send({ type: 'injected', cpuUs: cpu.user + cpu.system, wallUs: Number(process.hrtime.bigint() - started) / 1e3, non2xx, libraryUs });
         break;
       }
       case 'exit':
