@@ -107,7 +107,8 @@ function isWordChar(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57);
 }
 
-function isDigit(c: number): boolean {
+/** An ASCII digit (`\d` without the `u` flag). */
+export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 

@@ -3,7 +3,7 @@
  * the token fingerprint against injection shapes: quote breaks followed by SQL, tautologies, UNION SELECT,
  * stacked queries, sub-selects, time/file/error functions. Words alone never fire (`SELECT your plan` is prose).
  */
-import { DANGEROUS_SQL_FUNCTIONS, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
+import { DANGEROUS_SQL_FUNCTIONS, isDigit, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 import { wordSet } from './word-table.js';
@@ -103,10 +103,6 @@ export function foldInchMarks(s: string, digitQuote: number): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /**
  * `s.search(/\d['"]/)`: the index of the first digit followed by a quote, or -1. Found from the quotes (a value
  * has few) with `indexOf`, cheaper than a regex call on the short values most quotes are in.
@@ -142,7 +138,7 @@ function isPlainAsciiWithoutSql(s: string, mask: number): boolean {
   if ((mask & (SQL_CHARS | CH.nonAscii)) !== 0 || s.indexOf('union') !== -1 || s.indexOf('select') !== -1) return false;
   const c = s.charCodeAt(0);
   // BOOLEAN_PROBE starts with optional white space and a digit.
-  return !((c <= 32 || (c >= 48 && c <= 57)) && BOOLEAN_PROBE.test(s));
+  return !((c <= 32 || isDigit(c)) && BOOLEAN_PROBE.test(s));
 }
 
 // Patterns of the rules below that run on every fingerprint or token, compiled once (a regex literal in a function
