@@ -658,15 +658,8 @@ function checkTargets(
 // ---------------------------------------------------------------------------------------------------------------
 // Profiles
 
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }[];
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
-/** Self time per function of a .cpuprofile, top `limit`, as text. */
-function topFunctions(file: string, limit: number): string {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+/** Self time per function of a profile, top `limit`, as text. */
+function topFunctions(profile: Profiler.Profile, limit: number): string {
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
@@ -912,13 +905,14 @@ async function main(): Promise<number> {
       .sort();
     for (const f of wanted) {
       const file = path.join(dir, f);
-      const { shieldUs, busyUs } = shieldShare(JSON.parse(readFileSync(file, 'utf8')) as Profiler.Profile);
+      const profile = JSON.parse(readFileSync(file, 'utf8')) as Profiler.Profile;
+      const { shieldUs, busyUs } = shieldShare(profile);
       const summary = summaries.find((s) => `${slug(s.name)}.round${options.rounds}.cpuprofile` === f);
       const share = shieldUs / Math.max(1, busyUs);
       const perRequest = summary ? ` = about ${fmt(share * summary.saturatedCpuUsPerRequest)} us of its ${fmt(summary.saturatedCpuUsPerRequest)} us/req (saturated)` : '';
       log(
         `\ntop self time, ${path.relative(ROOT, file)}; library code on the stack in ${fmt(share * 100)}% of busy samples${perRequest}:\n` +
-          topFunctions(file, 25),
+          topFunctions(profile, 25),
       );
     }
   }
