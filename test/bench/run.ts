@@ -3,8 +3,9 @@
  * micro-benchmark of `shield.check()` without HTTP. See test/bench/README.md.
  *
  * Every scenario of servers/scenarios.ts runs in its own child process (servers/server.ts) on 127.0.0.1 and an
- * ephemeral port; autocannon runs here. Rounds are interleaved (all scenarios once per round, the order reversed
- * on odd rounds) so drift over the run affects bare and shielded rows alike. The server measures its own CPU time
+ * ephemeral port; autocannon runs here. Each round measures the scenarios group by group (a bare row and the rows
+ * compared with it), each group's windows mirrored (A B C C B A, half the duration each), the group order reversed on
+ * odd rounds, so drift over the run affects bare and shielded rows alike. The server measures its own CPU time
  * over each measured window (process.cpuUsage deltas, opened and closed over IPC) and counts the requests it
  * received, which gives the server's CPU µs per request apart from autocannon's.
  *
@@ -339,7 +340,7 @@ async function sanityCheck(running: RunningScenario): Promise<void> {
   delete withoutToken[TOKEN_HEADER];
   const bare = await fetch(running.url, { method: scenario.route.method, headers: withoutToken, body });
   await bare.arrayBuffer();
-  const expected = scenario.shielded ? 401 : 200;
+  const expected = scenario.withoutTokenStatus ?? (scenario.shielded ? 401 : 200);
   if (bare.status !== expected) {
     throw new Error(`sanity: "${scenario.name}" answered ${bare.status} without a token, expected ${expected} (is the shield mounted?)`);
   }
@@ -383,13 +384,13 @@ function load(running: RunningScenario, durationSec: number, options: BenchOptio
 /** One measured window: autocannon against the server while the server measures its CPU. */
 async function window(
   running: RunningScenario,
-  round: number,
+  label: string,
   durationSec: number,
   options: BenchOptions,
   overallRate?: number,
-): Promise<{ result: autocannon.Result; ended: Extract<ChildMessage, { type: 'ended' }> }> {
+): Promise<Window> {
   const what = `server "${running.scenario.name}"`;
-  tell(running.child, { type: 'begin', label: `round${round + 1}${overallRate ? '-fixed-rate' : ''}` });
+  tell(running.child, { type: 'begin', label });
   await nextMessage(running.child, ['begun'], 10_000, what);
   const result = await load(running, durationSec, options, overallRate);
   tell(running.child, { type: 'end' });
@@ -397,41 +398,120 @@ async function window(
   return { result, ended };
 }
 
-async function measure(running: RunningScenario, round: number, options: BenchOptions, rate: number): Promise<RoundResult> {
-  const { result, ended } = await window(running, round, options.durationSec, options);
-  const cpuUs = ended.userUs + ended.systemUs;
-  let fixedRate: FixedRateResult | undefined;
-  if (rate > 0) {
-    const fixed = await window(running, round, options.rateDurationSec, options, rate);
-    const fixedCpu = fixed.ended.userUs + fixed.ended.systemUs;
-    fixedRate = {
-      targetReqPerSec: rate,
-      achievedReqPerSec: fixed.result.requests.total / fixed.result.duration,
-      p99Ms: fixed.result.latency.p99,
-      serverRequests: fixed.ended.requests,
-      serverCpuUs: fixedCpu,
-      cpuUsPerRequest: fixed.ended.requests > 0 ? fixedCpu / fixed.ended.requests : Number.NaN,
-    };
-    for (const [key, value] of [['non2xx', fixed.result.non2xx], ['errors', fixed.result.errors], ['timeouts', fixed.result.timeouts]] as const) {
-      if (value > 0) throw new Error(`"${running.scenario.name}" fixed-rate window: ${value} ${key}`);
-    }
+type Window = { result: autocannon.Result; ended: Extract<ChildMessage, { type: 'ended' }> };
+
+/**
+ * A scenario's baseline and the rows compared with it, in the order they are listed (other rows: alone). A round
+ * measures one group at a time, so the windows compared with each other are seconds apart, not a whole round.
+ */
+function comparisonGroups(running: readonly RunningScenario[]): RunningScenario[][] {
+  const groups = new Map<string, RunningScenario[]>();
+  for (const r of running) {
+    const key = r.scenario.baseline ?? r.scenario.name;
+    const group = groups.get(key) ?? [];
+    // The baseline leads its group whatever order the rows were listed in.
+    if (r.scenario.baseline === undefined) group.unshift(r);
+    else group.push(r);
+    groups.set(key, group);
   }
+  return [...groups.values()];
+}
+
+/**
+ * Runs `kind` windows of a group mirrored: each row once in order, then once in reverse, each for half the duration
+ * (A B C C B A). Every row's two halves are symmetric about the block's middle, so a machine that speeds up or slows
+ * down steadily over the block moves every row's total alike, and a row is never more than a block away from the
+ * baseline it is compared with.
+ */
+async function mirroredWindows(
+  group: readonly RunningScenario[],
+  round: number,
+  seconds: number,
+  options: BenchOptions,
+  rate?: number,
+): Promise<Map<RunningScenario, Window[]>> {
+  const halves = new Map<RunningScenario, Window[]>();
+  const sequence = [...group, ...[...group].reverse()];
+  for (let i = 0; i < sequence.length; i += 1) {
+    const r = sequence[i]!;
+    const label = `round${round + 1}${rate ? '-fixed-rate' : ''}-${i < group.length ? 'a' : 'b'}`;
+    const list = halves.get(r) ?? [];
+    list.push(await window(r, label, seconds / 2, options, rate));
+    halves.set(r, list);
+  }
+  return halves;
+}
+
+/** The sums over a row's mirrored half windows. */
+function sumWindows(windows: readonly Window[]): {
+  requests: number;
+  durationSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  serverRequests: number;
+  serverCpuUs: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  heapUsedBytes: number;
+} {
+  const sum = (f: (w: Window) => number): number => windows.reduce((s, w) => s + f(w), 0);
   return {
-    round,
-    reqPerSec: result.requests.total / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    clientRequests: result.requests.total,
-    serverRequests: ended.requests,
-    serverCpuUs: cpuUs,
-    cpuUsPerRequest: ended.requests > 0 ? cpuUs / ended.requests : Number.NaN,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    heapUsedBytes: ended.heapUsedBytes,
-    loadAvg1: os.loadavg()[0]!,
-    ...(fixedRate ? { fixedRate } : {}),
+    requests: sum((w) => w.result.requests.total),
+    durationSec: sum((w) => w.result.duration),
+    // Latency percentiles do not add: the mean of the halves' (the two halves are equally long).
+    p50Ms: sum((w) => w.result.latency.p50) / windows.length,
+    p99Ms: sum((w) => w.result.latency.p99) / windows.length,
+    serverRequests: sum((w) => w.ended.requests),
+    serverCpuUs: sum((w) => w.ended.userUs + w.ended.systemUs),
+    non2xx: sum((w) => w.result.non2xx),
+    errors: sum((w) => w.result.errors),
+    timeouts: sum((w) => w.result.timeouts),
+    heapUsedBytes: windows[windows.length - 1]!.ended.heapUsedBytes,
   };
+}
+
+/** One round of a comparison group: mirrored saturating windows, then mirrored fixed-rate windows. */
+async function measureGroup(group: readonly RunningScenario[], round: number, options: BenchOptions, rate: number): Promise<Map<RunningScenario, RoundResult>> {
+  const saturated = await mirroredWindows(group, round, options.durationSec, options);
+  const fixed = rate > 0 ? await mirroredWindows(group, round, options.rateDurationSec, options, rate) : undefined;
+  const out = new Map<RunningScenario, RoundResult>();
+  for (const r of group) {
+    const sat = sumWindows(saturated.get(r)!);
+    let fixedRate: FixedRateResult | undefined;
+    const fixedHalves = fixed?.get(r);
+    if (fixedHalves) {
+      const f = sumWindows(fixedHalves);
+      for (const [key, value] of [['non2xx', f.non2xx], ['errors', f.errors], ['timeouts', f.timeouts]] as const) {
+        if (value > 0) throw new Error(`"${r.scenario.name}" fixed-rate window: ${value} ${key}`);
+      }
+      fixedRate = {
+        targetReqPerSec: rate,
+        achievedReqPerSec: f.requests / f.durationSec,
+        p99Ms: f.p99Ms,
+        serverRequests: f.serverRequests,
+        serverCpuUs: f.serverCpuUs,
+        cpuUsPerRequest: f.serverRequests > 0 ? f.serverCpuUs / f.serverRequests : Number.NaN,
+      };
+    }
+    out.set(r, {
+      round,
+      reqPerSec: sat.requests / sat.durationSec,
+      p50Ms: sat.p50Ms,
+      p99Ms: sat.p99Ms,
+      clientRequests: sat.requests,
+      serverRequests: sat.serverRequests,
+      serverCpuUs: sat.serverCpuUs,
+      cpuUsPerRequest: sat.serverRequests > 0 ? sat.serverCpuUs / sat.serverRequests : Number.NaN,
+      non2xx: sat.non2xx,
+      errors: sat.errors,
+      timeouts: sat.timeouts,
+      heapUsedBytes: sat.heapUsedBytes,
+      loadAvg1: os.loadavg()[0]!,
+      ...(fixedRate ? { fixedRate } : {}),
+    });
+  }
+  return out;
 }
 
 /** In-process results of one scenario: CPU µs per request, per round. */
@@ -752,23 +832,25 @@ async function main(): Promise<number> {
       rate = Math.max(100, Math.floor(slowest / 2 / 100) * 100);
     } else rate = options.rate;
     if (rate > 0) log(`fixed-rate CPU windows at ${rate} req/s (${options.rateDurationSec} s each)`);
+    const groups = comparisonGroups(running);
     for (let round = 0; round < options.rounds; round += 1) {
-      const order = round % 2 === 0 ? running : [...running].reverse();
-      for (const r of order) {
-        const result = await measure(r, round, options, rate);
-        if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-          problems.push(`${r.scenario.name} round ${round + 1}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+      const order = round % 2 === 0 ? groups : [...groups].reverse();
+      for (const group of order) {
+        for (const [r, result] of await measureGroup(group, round, options, rate)) {
+          if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+            problems.push(`${r.scenario.name} round ${round + 1}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+          }
+          const list = results.get(r.scenario.name) ?? [];
+          list.push(result);
+          results.set(r.scenario.name, list);
+          log(
+            `round ${round + 1}/${options.rounds}  ${r.scenario.name.padEnd(26)} ${fmt(result.reqPerSec, 0).padStart(7)} req/s  ` +
+              `p99 ${fmt(result.p99Ms, 0).padStart(3)} ms  server ${fmt(result.cpuUsPerRequest)} us/req` +
+              (result.fixedRate
+                ? `  | at ${fmt(result.fixedRate.achievedReqPerSec, 0)} req/s: server ${fmt(result.fixedRate.cpuUsPerRequest)} us/req`
+                : ''),
+          );
         }
-        const list = results.get(r.scenario.name) ?? [];
-        list.push(result);
-        results.set(r.scenario.name, list);
-        log(
-          `round ${round + 1}/${options.rounds}  ${r.scenario.name.padEnd(26)} ${fmt(result.reqPerSec, 0).padStart(7)} req/s  ` +
-            `p99 ${fmt(result.p99Ms, 0).padStart(3)} ms  server ${fmt(result.cpuUsPerRequest)} us/req` +
-            (result.fixedRate
-              ? `  | at ${fmt(result.fixedRate.achievedReqPerSec, 0)} req/s: server ${fmt(result.fixedRate.cpuUsPerRequest)} us/req`
-              : ''),
-        );
       }
     }
     if (options.injectCount > 0) {
@@ -898,16 +980,17 @@ async function main(): Promise<number> {
     for (const t of targets) log(`${t.met ? 'MET   ' : 'MISSED'}  ${t.target}: ${t.measured}`);
   }
   if (options.profile) {
-    // The last round's saturating window of each server, and each micro case's timed loop.
+    // The last round's second saturating half-window of each server, and each micro case's timed loop.
     const dir = PROFILE_DIR;
+    const last = `.round${options.rounds}-b.cpuprofile`;
     const wanted = readdirSync(dir)
-      .filter((f) => f.startsWith('micro-') || f.endsWith(`.round${options.rounds}.cpuprofile`))
+      .filter((f) => f.startsWith('micro-') || f.endsWith(last))
       .sort();
     for (const f of wanted) {
       const file = path.join(dir, f);
       const profile = JSON.parse(readFileSync(file, 'utf8')) as Profiler.Profile;
       const { shieldUs, busyUs } = shieldShare(profile);
-      const summary = summaries.find((s) => `${slug(s.name)}.round${options.rounds}.cpuprofile` === f);
+      const summary = summaries.find((s) => `${slug(s.name)}${last}` === f);
       const share = shieldUs / Math.max(1, busyUs);
       const perRequest = summary ? ` = about ${fmt(share * summary.saturatedCpuUsPerRequest)} us of its ${fmt(summary.saturatedCpuUsPerRequest)} us/req (saturated)` : '';
       log(

@@ -41,7 +41,8 @@ export interface BenchRoute {
   readonly respond?: (input: BenchHandlerInput) => { status: number; body: unknown };
   /**
    * A first hook (Fastify `onRequest`, Express/Koa middleware) that does nothing but spin on the clock for this many
-   * µs: a reference row for what that much per-request work of any kind costs over HTTP on the machine at hand.
+   * µs: a reference row for what that much per-request work of any kind costs over HTTP on the machine at hand. 0: a
+   * hook that only calls on (what the framework's hook plumbing alone costs).
    */
   readonly spinUs?: number;
 }
@@ -78,6 +79,8 @@ export interface Scenario {
   readonly client: BenchClient;
   /** Left out of the default run (still selectable with `--only`), e.g. scenarios that need Redis. */
   readonly optional?: boolean;
+  /** Status the start-up sanity check expects for a request without a token (default: 401 shielded, 200 bare). */
+  readonly withoutTokenStatus?: number;
 }
 
 /** The Authorization header every default scenario sends, and which its token is bound to. */
@@ -129,6 +132,26 @@ const FOUNDATION: readonly Scenario[] = [
     shieldConfig: approovShield,
     route: ORDER_ROUTE,
     client: { ...SAME_TOKEN, token: 100 },
+  },
+  {
+    // Reference rows that split the token-only row's cost: Fastify's hook plumbing alone (an onRequest hook that only
+    // calls on), and the shield's engine without a verifier (adapter, route and client resolution, the Decision).
+    name: 'fastify no-op hook',
+    framework: 'fastify',
+    shielded: false,
+    baseline: 'fastify',
+    route: { ...ORDER_ROUTE, spinUs: 0 },
+    client: SAME_TOKEN,
+  },
+  {
+    name: 'fastify+shield no verifier',
+    framework: 'fastify',
+    shielded: true,
+    baseline: 'fastify',
+    shieldConfig: () => ({}),
+    route: ORDER_ROUTE,
+    client: SAME_TOKEN,
+    withoutTokenStatus: 200,
   },
   { name: 'express', framework: 'express', shielded: false, route: ORDER_ROUTE, client: SAME_TOKEN },
   {
