@@ -60,6 +60,7 @@ export function createJavaDetector(): Detector {
     // (a class under a type key, a gadget class, `@ognl.`), `java`, `class.` paths, serialised-stream prefixes.
     readsPlainValues: {
       hint: /[a-z]\.[a-z_$]/,
+      hintNeeds: '.',
       words: ['java', 'ognl', 'class', 'aced', 'ro0ab', 'h4sia', 'transformer', 'ysoserial', 'getruntime', 'scriptenginemanager'],
     },
     detect(value: InspectedValue): RuleHit | undefined {

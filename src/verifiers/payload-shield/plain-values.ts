@@ -12,13 +12,15 @@ export type PlainClaim = (decoded: string, mask: number, name: string, kind: Loc
 
 /**
  * The detectors' `readsPlainValues` declarations united into one test: the claiming character classes as one mask,
- * every word in one search (word-search.ts), one case-insensitive pattern of every hint, the key locations as a
- * set, and the name predicates (each cheap or remembering its own answers by name). Cheapest first.
+ * every word in one search (word-search.ts), one case-insensitive pattern of every anchored hint (a floating hint
+ * runs alone, behind the character it needs), the key locations as a set, and the name predicates (each cheap or
+ * remembering its own answers by name). Cheapest first.
  */
 export function compilePlainClaim(detectors: readonly Detector[]): PlainClaim {
   let chars = CH.nonAscii; // always claimed: lower-casing can turn such a value into ASCII (see PlainValueReading)
   const words: string[] = [];
   const hints: string[] = [];
+  const gatedHints: { readonly needs: string; readonly hint: RegExp }[] = [];
   const namePredicates: ((name: string) => boolean)[] = [];
   const keyKinds = new Set<LocationKind>();
   for (const d of detectors) {
@@ -26,7 +28,11 @@ export function compilePlainClaim(detectors: readonly Detector[]): PlainClaim {
     if (reading === undefined) continue;
     chars |= reading.chars ?? 0;
     words.push(...(reading.words ?? []));
-    if (reading.hint) hints.push(`(?:${reading.hint.source})`);
+    if (reading.hint && reading.hintNeeds !== undefined) {
+      // The gate is a plain `includes`, so it cannot be asked to fold case the way the hint's `i` flag does.
+      if (reading.hintNeeds.length !== 1 || /[a-z]/i.test(reading.hintNeeds)) throw new Error(`plain-value hint of ${d.category}: hintNeeds must be one non-letter character`);
+      gatedHints.push({ needs: reading.hintNeeds, hint: new RegExp(reading.hint.source, 'i') });
+    } else if (reading.hint) hints.push(`(?:${reading.hint.source})`);
     if (reading.names) namePredicates.push(reading.names);
     for (const kind of reading.keysIn ?? []) keyKinds.add(kind);
   }
@@ -37,10 +43,15 @@ export function compilePlainClaim(detectors: readonly Detector[]): PlainClaim {
     for (const predicate of namePredicates) if (predicate(name)) return true;
     return false;
   };
+  const gatedHint = (decoded: string): boolean => {
+    for (const { needs, hint } of gatedHints) if (decoded.includes(needs) && hint.test(decoded)) return true;
+    return false;
+  };
   return (decoded, mask, name, kind, role) =>
     (mask & chars) !== 0 ||
     (role === 'key' && keyKinds.has(kind)) ||
     named(name) ||
     (hint !== undefined && hint.test(decoded)) ||
+    gatedHint(decoded) ||
     hasWord(decoded);
 }

@@ -92,10 +92,16 @@ export interface PlainValueReading {
   readonly words?: readonly string[];
   /**
    * A lower-case pattern without flags for what `chars` and `words` cannot say (tested case-insensitively). Keep it
-   * anchored (`^...`) or starting with a class and a literal (`[a-z]\.`): the hints are united into one regex that
-   * runs over every plain value not claimed otherwise, where a floating alternation of words costs per character.
+   * anchored (`^...`), or give `hintNeeds`: the anchored hints are united into one regex that runs over every plain
+   * value not claimed otherwise, where a floating alternative costs per character of every value.
    */
   readonly hint?: RegExp;
+  /**
+   * A character (not a letter) that every match of `hint` contains, for a hint that is not anchored: the hint then runs
+   * apart from the united anchored ones, and only on values that contain it (an `indexOf`, where the united regex
+   * tried every alternative at every position of a long value).
+   */
+  readonly hintNeeds?: string;
   /** True for the names (lower case: keys, parameter and header names) under which any plain value may fire. */
   readonly names?: (name: string) => boolean;
   /** Locations where every plain key may fire (a session id as a query parameter name). */

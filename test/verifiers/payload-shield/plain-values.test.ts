@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, compilePayloadOptions, inspectPayload, type Category, type CompiledPayloadOptions } from '../../../src/verifiers/payload-shield/index.js';
 import { classifyHost, createSsrfDetector } from '../../../src/verifiers/payload-shield/ssrf.js';
-import type { LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
+import type { Detector, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
+import { compilePlainClaim } from '../../../src/verifiers/payload-shield/plain-values.js';
 import { request, ruleOf, valueOf } from './helpers.js';
 
 // Names the detectors read plain values under, and ordinary ones.
@@ -157,6 +158,15 @@ describe('plain values', () => {
     const verdict = inspectPayload(request({ path: '/x' }), body, compilePayloadOptions({}));
     expect(verdict).toMatchObject({ action: 'deny', code: 'payload_attack' });
     expect(verdict.hits.map((h) => h.ruleId)).toContain(rule);
+  });
+
+  it('a floating hint runs behind the character it needs, and that character cannot be a letter (the gate folds no case)', () => {
+    const detector = (hintNeeds: string): Detector => ({ category: 'java', readsPlainValues: { hint: /[a-z]\.[a-z]/, hintNeeds }, detect: () => undefined });
+    const claim = compilePlainClaim([detector('.')]);
+    expect(claim('Com.Sun', 0, 'q', 'body', 'value')).toBe(true);
+    expect(claim('Com Sun', 0, 'q', 'body', 'value')).toBe(false);
+    expect(() => compilePlainClaim([detector('A')])).toThrow(/hintNeeds/);
+    expect(() => compilePlainClaim([detector('..')])).toThrow(/hintNeeds/);
   });
 
   it('denies a plain scanner header and a plain PHP file name header', () => {
