@@ -139,11 +139,10 @@ describe('a master killed mid-run (Express 5 and Fastify 5)', () => {
       if (!recovered) await sleep(100);
     }
     expect(recovered).toBe(true);
-    for (const { name } of apps) {
-      // The crash was seen (503 while down) and, after the failover, the replayed token is still known.
-      expect(seen[name]).toContain(503);
-      expect(seen[name]!.at(-1)).toBe(401);
-    }
+    // The crash was seen (503 while down). The last replay of the loop can still be a 503: the failover may complete
+    // between an app's replay and its fresh token of the same pass, which ends the loop; the replays after it (below)
+    // show the replayed token is still known.
+    for (const { name } of apps) expect(seen[name]).toContain(503);
     // Fail-open shields let fresh tokens through the whole time.
     expect(openStatuses.every((s) => s === 200)).toBe(true);
     for (const [i, { app }] of apps.entries()) {
