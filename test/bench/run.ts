@@ -418,10 +418,10 @@ function comparisonGroups(running: readonly RunningScenario[]): RunningScenario[
 }
 
 /**
- * Runs `kind` windows of a group mirrored: each row once in order, then once in reverse, each for half the duration
- * (A B C C B A). Every row's two halves are symmetric about the block's middle, so a machine that speeds up or slows
- * down steadily over the block moves every row's total alike, and a row is never more than a block away from the
- * baseline it is compared with.
+ * Runs one kind of window (saturating, or at `rate`) for a group, mirrored: each row once in order, then once in
+ * reverse, each for half the duration (A B C C B A). Every row's two halves are symmetric about the block's middle,
+ * so a machine that speeds up or slows down steadily over the block moves every row's total alike, and a row is
+ * never more than a block away from the baseline it is compared with.
  */
 async function mirroredWindows(
   group: readonly RunningScenario[],
