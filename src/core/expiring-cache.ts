@@ -1,5 +1,6 @@
 /**
- * The bounded caches whose entries expire (verified tokens, App Attest keys, breached-password answers). lru-cache's
+ * The bounded caches whose entries expire by lru-cache's TTL (App Attest keys, breached-password answers; the
+ * verified-token cache keeps each entry's expiry itself, read against the check's clock). lru-cache's
  * default `ttlResolution` of 1 ms reads the clock through a `setTimeout` that clears its cached time a millisecond
  * later: with requests more than 1 ms apart that armed a timer per lookup, and its firing woke the event loop once
  * more per request (tens of µs of CPU). Resolution 0 reads `performance.now()` per lookup instead (tens of ns).

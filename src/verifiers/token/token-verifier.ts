@@ -1,5 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { createExpiringCache } from '../../core/expiring-cache.js';
+import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
@@ -29,8 +29,17 @@ interface VerifiedToken {
   readonly jti: string | undefined;
   /** Epoch ms after which the token must not be used (exp, or iat + maxTokenAge, plus tolerance). */
   readonly usableUntil: number;
+  /**
+   * Epoch ms until which a cache hit stands for a verification: `usableUntil`, but at most an hour after this one
+   * (a minute for a token without an expiry), after which the token is verified again.
+   */
+  readonly cachedUntil: number;
   readonly generation: unknown;
 }
+
+/** Longest a verification is reused from the cache; a token without an expiry is verified again after a minute. */
+const MAX_CACHED_MS = 3_600_000;
+const NO_EXPIRY_CACHED_MS = 60_000;
 
 /** Characters of a token's end that key the verified-token cache: 192 bits of its signature in base64url. */
 const CACHE_KEY_CHARS = 32;
@@ -96,8 +105,10 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   // Keyed by the token's last characters (its signature), not the whole token: a header value is a new string on
   // every request, and hashing all of a JWS (hundreds of characters) for the lookup cost more than the rest of a
   // cached check. A hit counts only when the stored token equals the presented one, so a token that merely ends
-  // like a verified one (a copied signature) is a miss and is verified in full.
-  const cache = options.verifiedCacheSize > 0 ? createExpiringCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
+  // like a verified one (a copied signature) is a miss and is verified in full. Expiry is each entry's `cachedUntil`,
+  // read against the check's clock (`ctx.now`, read once per request anyway): an lru-cache TTL would read the clock
+  // again on every lookup. Without `ttlAutopurge` lru-cache kept expired entries until looked up or evicted, as now.
+  const cache = options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
   const replayStore = typeof options.replay === 'object' && options.replay.store ? options.replay.store : deps.store;
   const bindingFor = createBindingResolver(options.binding);
   const provider = options.provider;
@@ -145,13 +156,11 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       bindingMatched: new Map(),
       jti,
       usableUntil,
+      // A token with nbf in the future never reaches here; one without exp is cached only briefly.
+      cachedUntil: Number.isFinite(usableUntil) ? Math.min(usableUntil, now + MAX_CACHED_MS) : now + NO_EXPIRY_CACHED_MS,
       generation: keys.generation(), // read after jwtVerify: a remote set may just have been (re)fetched
     };
-    // A token with nbf in the future never reaches here; one without exp is cached only briefly.
-    if (cache) {
-      const ttl = Number.isFinite(usableUntil) ? Math.floor(usableUntil - now) : 60_000;
-      if (ttl > 0) cache.set(cacheKey(token), verified, { ttl: Math.min(ttl, 3_600_000) });
-    }
+    if (cache && verified.cachedUntil > now) cache.set(cacheKey(token), verified);
     return verified;
   }
 
@@ -226,7 +235,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     if (token === null) return deny('token_invalid', 'malformed token header');
     // Only tokens that passed every check below are ever cached, so a hit needs no re-check of their shape.
     const cached = cache?.get(cacheKey(token));
-    if (cached !== undefined && cached.token === token && cached.usableUntil > ctx.now && cached.generation === keys.generation()) {
+    if (cached !== undefined && cached.token === token && cached.cachedUntil > ctx.now && cached.generation === keys.generation()) {
       return afterVerification(ctx, cached, token, 'hit');
     }
     // Everything from here is a cache miss (with the cache off, every presented token is one).

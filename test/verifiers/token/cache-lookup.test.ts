@@ -2,7 +2,7 @@
  * The token verifier says on its result whether its verified-token cache answered (`cache: 'hit'`) or the token
  * had to be verified (`'miss'`): what the token cache hit-rate metrics count.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { approov } from '../../../src/attestation/approov.js';
 import { createShield } from '../../../src/shield.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
@@ -83,5 +83,51 @@ describe('token verifier: cache lookup on the result', () => {
     expect(String(errors[0])).toMatch(/cache must be 'hit' or 'miss'/);
     const ok = await createShield({ verifiers: [good] }).check(requestWith(undefined));
     expect(ok.results[0]).toMatchObject({ verifier: 'good', outcome: 'pass', cache: 'hit' });
+  });
+});
+
+describe('token verifier: how long a cached verification stands', () => {
+  // The clock the check reads (Date) is moved by hand; nothing else is faked, so jose and promises run as usual.
+  const at = async <T>(epochMs: number, run: () => Promise<T>): Promise<T> => {
+    vi.setSystemTime(epochMs);
+    return run();
+  };
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
+  const cacheOf = (decision: { results: readonly { verifier: string; cache?: string }[] }): string | undefined =>
+    decision.results.find((r) => r.verifier === 'token')?.cache;
+
+  it('until the token expires: a hit before, and after it a refusal (never a hit)', async () => {
+    const shield = createShield({ token: approov({ secret: attester.secret! }) });
+    const token = await at(T0, () => attester.mint({ bindTo: AUTH, ttlSeconds: 120 }));
+    expect(cacheOf(await at(T0, () => shield.check(requestWith(token))))).toBe('miss');
+    expect(cacheOf(await at(T0 + 119_000, () => shield.check(requestWith(token))))).toBe('hit');
+    const after = await at(T0 + 121_000, () => shield.check(requestWith(token)));
+    expect(after).toMatchObject({ allowed: false, code: 'token_expired' });
+    expect(cacheOf(after)).toBe('miss');
+  });
+
+  it('at most an hour for a long-lived token, then it is verified again (and cached again)', async () => {
+    const shield = createShield({ token: approov({ secret: attester.secret! }) });
+    const token = await at(T0, () => attester.mint({ bindTo: AUTH, ttlSeconds: 86_400 }));
+    expect(cacheOf(await at(T0, () => shield.check(requestWith(token))))).toBe('miss');
+    expect(cacheOf(await at(T0 + 3_599_000, () => shield.check(requestWith(token))))).toBe('hit');
+    expect(cacheOf(await at(T0 + 3_601_000, () => shield.check(requestWith(token))))).toBe('miss');
+    expect(cacheOf(await at(T0 + 3_602_000, () => shield.check(requestWith(token))))).toBe('hit');
+  });
+
+  it('a minute for a token without an expiry (when the config accepts one)', async () => {
+    const shield = createShield({ token: { ...approov({ secret: attester.secret! }), requiredClaims: [] } });
+    const token = await at(T0, () => attester.mint({ bindTo: AUTH, withoutExpiry: true }));
+    expect(cacheOf(await at(T0, () => shield.check(requestWith(token))))).toBe('miss');
+    expect(cacheOf(await at(T0 + 59_000, () => shield.check(requestWith(token))))).toBe('hit');
+    const later = await at(T0 + 61_000, () => shield.check(requestWith(token)));
+    expect(later.allowed).toBe(true);
+    expect(cacheOf(later)).toBe('miss');
   });
 });
