@@ -10,6 +10,7 @@ import { importKeySource, type KeySource } from './key-source.js';
 import type { TokenRouteOptions } from './options.js';
 import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import { generic } from './generic-errors.js';
+import { rememberMaterial, sameMaterial } from './remembered-material.js';
 
 /** Name of the token verifier in Decision results and per-route `verifiers` modes. */
 export const TOKEN_VERIFIER = 'token';
@@ -23,9 +24,9 @@ interface VerifiedToken {
   /**
    * Per binding claim, the last header material whose SHA-256 matched it. One value per claim name (the names come
    * from the configuration), so this is bounded; a repeat request is compared with it in constant time instead of
-   * hashing again. Only ever set after a real digest match.
+   * hashing again (`sameMaterial`). Only ever set after a real digest match.
    */
-  readonly bindingMatched: Map<string, string>;
+  readonly bindingMatched: Map<string, Uint8Array>;
   readonly jti: string | undefined;
   /** Epoch ms after which the token must not be used (exp, or iat + maxTokenAge, plus tolerance). */
   readonly usableUntil: number;
@@ -188,11 +189,11 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       if (!parsed.ok) return deny('content_digest_invalid', parsed.reason, cache);
     }
     const matched = verified.bindingMatched.get(binding.claim);
-    if (matched !== undefined && sameStringConstantTime(matched, input)) return undefined;
+    if (matched !== undefined && sameMaterial(matched, input)) return undefined;
     if (!digestMatches(actual, input)) {
       return deny('token_binding_mismatch', 'binding hash differs', cache);
     }
-    verified.bindingMatched.set(binding.claim, input);
+    verified.bindingMatched.set(binding.claim, rememberMaterial(input));
     return undefined;
   }
 
@@ -261,18 +262,6 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     },
     verify: options.genericErrors ? (ctx) => generic(verify(ctx)) : verify,
   };
-}
-
-/**
- * Equality of two strings in time that depends only on their lengths: a token thief probing Authorization values
- * must not learn, from how fast a request is answered, how much of the remembered value a guess shares. A length
- * difference is answered at once (the hash it replaces leaks the length just as much).
- */
-function sameStringConstantTime(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 /** Joins the values of a multi-header binding; a line feed can never occur inside an HTTP header value. */
