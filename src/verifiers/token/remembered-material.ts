@@ -11,26 +11,41 @@ const SCRATCH_BYTES = 8192;
 
 /**
  * The presented material's bytes, encoded into this one buffer (no allocation per request) and wiped after the
- * comparison. Safe to share: the comparison is synchronous and calls nothing that could re-enter it.
+ * comparison, so every byte past the material is zero: compared four at a time against remembered bytes that are
+ * zero-padded alike. Safe to share: the comparison is synchronous and calls nothing that could re-enter it.
  */
 const scratch = new Uint8Array(SCRATCH_BYTES);
+const scratchWords = new Uint32Array(scratch.buffer);
 
-/** The bytes to remember for material whose digest matched. */
-export function rememberMaterial(material: string): Uint8Array {
-  return UTF8.encode(material);
+/** Remembered material: its byte length, and its bytes zero-padded to whole 32-bit words. */
+export interface RememberedMaterial {
+  readonly length: number;
+  readonly words: Uint32Array;
+}
+
+/** What to remember of material whose digest matched. */
+export function rememberMaterial(material: string): RememberedMaterial {
+  const bytes = UTF8.encode(material);
+  const padded = new Uint8Array((bytes.length + 3) & ~3);
+  padded.set(bytes);
+  return { length: bytes.length, words: new Uint32Array(padded.buffer) };
 }
 
 /**
  * True when `material` is the remembered material. A token thief probing header values must not learn, from how fast
- * a request is answered, how much of the remembered value a guess shares: every byte is compared (a length
+ * a request is answered, how much of the remembered value a guess shares: every word is compared (a length
  * difference is answered at once; the hash it replaces leaks the length just as much). Encoding into a buffer and
- * comparing bytes costs less than a `charCodeAt` loop over both strings (about 15% of a cached token-only check,
- * 23% of its instructions, with a 75-character Authorization value).
+ * comparing words costs less than a `charCodeAt` loop over both strings (a third of a cached token-only check's
+ * instructions with a 75-character Authorization value).
  */
-export function sameMaterial(remembered: Uint8Array, material: string): boolean {
+export function sameMaterial(remembered: RememberedMaterial, material: string): boolean {
   const { read, written } = UTF8.encodeInto(material, scratch);
   let diff = read === material.length && written === remembered.length ? 0 : 1;
-  if (diff === 0) for (let i = 0; i < written; i++) diff |= (scratch[i] as number) ^ (remembered[i] as number);
+  if (diff === 0) {
+    const words = remembered.words;
+    for (let i = 0; i < words.length; i++) diff |= (scratchWords[i] as number) ^ (words[i] as number);
+  }
+  // Also what keeps the bytes past the next material zero (see `scratch`).
   scratch.fill(0, 0, written);
   return diff === 0;
 }

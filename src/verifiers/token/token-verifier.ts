@@ -10,7 +10,7 @@ import { importKeySource, type KeySource } from './key-source.js';
 import type { TokenRouteOptions } from './options.js';
 import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import { generic } from './generic-errors.js';
-import { rememberMaterial, sameMaterial } from './remembered-material.js';
+import { rememberMaterial, sameMaterial, type RememberedMaterial } from './remembered-material.js';
 
 /** Name of the token verifier in Decision results and per-route `verifiers` modes. */
 export const TOKEN_VERIFIER = 'token';
@@ -26,7 +26,7 @@ interface VerifiedToken {
    * from the configuration), so this is bounded; a repeat request is compared with it in constant time instead of
    * hashing again (`sameMaterial`). Only ever set after a real digest match.
    */
-  readonly bindingMatched: Map<string, Uint8Array>;
+  readonly bindingMatched: Map<string, RememberedMaterial>;
   readonly jti: string | undefined;
   /** Epoch ms after which the token must not be used (exp, or iat + maxTokenAge, plus tolerance). */
   readonly usableUntil: number;

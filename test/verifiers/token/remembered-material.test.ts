@@ -29,6 +29,12 @@ describe('remembered binding material', () => {
     expect(sameMaterial(rememberMaterial('Bearer abc\u0000\u0000\u0000'), 'Bearer abc')).toBe(false);
   });
 
+  it('a longer value presented before leaves nothing behind that spoils the next comparison', () => {
+    const remembered = rememberMaterial('Bearer abcdefg'); // 14 bytes: its last 32-bit word is half padding
+    expect(sameMaterial(remembered, 'Bearer abcdefgXYZW')).toBe(false);
+    expect(sameMaterial(remembered, 'Bearer abcdefg')).toBe(true);
+  });
+
   it('says "same" exactly when the SHA-256 digests are equal (any Unicode, lone surrogates included)', () => {
     const text = fc.string({ unit: 'binary', maxLength: 40 });
     fc.assert(
