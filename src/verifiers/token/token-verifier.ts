@@ -108,7 +108,8 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   // cached check. A hit counts only when the stored token equals the presented one, so a token that merely ends
   // like a verified one (a copied signature) is a miss and is verified in full. Expiry is each entry's `cachedUntil`,
   // read against the check's clock (`ctx.now`, read once per request anyway): an lru-cache TTL would read the clock
-  // again on every lookup. Without `ttlAutopurge` lru-cache kept expired entries until looked up or evicted, as now.
+  // again on every lookup. An expired entry stays until evicted or replaced (an lru-cache TTL without `ttlAutopurge`
+  // also kept it until looked up); `max` bounds the cache either way.
   const cache = options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
   const replayStore = typeof options.replay === 'object' && options.replay.store ? options.replay.store : deps.store;
   const bindingFor = createBindingResolver(options.binding);
