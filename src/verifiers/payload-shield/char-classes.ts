@@ -51,6 +51,13 @@ export function mayBeRegexSpace(c: number): boolean {
   return c <= 32 || c >= 127;
 }
 
+/** The first index from `from` on whose character is not `mayBeRegexSpace` (`s.length` when there is none). */
+export function skipRegexSpace(s: string, from: number): number {
+  let i = from;
+  while (i < s.length && mayBeRegexSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** True when a mask has no class outside `PLAIN_CLASSES` (see there). */
 export function isPlainMask(mask: number): boolean {
   return (mask & ~PLAIN_CLASSES) === 0;

@@ -2,7 +2,7 @@
  * LDAP filter injection: input that closes the application's filter and opens new clauses
  * (`*)(uid=*))(|(uid=*`, `admin*)((|userpassword=*)`, `*(|(mail=*))`). A lone `*` or a parenthesised remark passes.
  */
-import { CH, mayBeRegexSpace } from './char-classes.js';
+import { CH, skipRegexSpace } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the LDAP injection detector. */
@@ -28,14 +28,12 @@ export function mayBeFilterInjection(s: string, mask: number): boolean {
 }
 
 /**
- * A `(` followed by `|`, `&` or `!` after white space (skipped as `mayBeRegexSpace` says). A loop over the `(`s:
+ * A `(` followed by `|`, `&` or `!` after white space (skipped as `skipRegexSpace` does). A loop over the `(`s:
  * cheaper than a regex call on the short values that reach it.
  */
 function opensOperator(s: string): boolean {
   for (let open = s.indexOf('('); open !== -1; open = s.indexOf('(', open + 1)) {
-    let i = open + 1;
-    while (i < s.length && mayBeRegexSpace(s.charCodeAt(i))) i++;
-    const c = s.charCodeAt(i);
+    const c = s.charCodeAt(skipRegexSpace(s, open + 1));
     if (c === 124 || c === 38 || c === 33) return true;
   }
   return false;

@@ -6,7 +6,7 @@
  * file name is expected (`shell.php`, `x.phtml`, `a.php.jpg`, `a.php%00.png`). `The system (iOS) crashed` passes: a
  * call needs PHP argument syntax (a variable, a quoted string, or `()` for functions that take no argument).
  */
-import { CH, mayBeRegexSpace } from './char-classes.js';
+import { CH, skipRegexSpace } from './char-classes.js';
 import { GATE } from './gate-words.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
@@ -37,21 +37,15 @@ export const ARGLESS_PROBE = /\b(?:phpinfo|phpversion|php_uname|get_current_user
  */
 export function mayBeCall(s: string): boolean {
   for (let open = s.indexOf('('); open !== -1; open = s.indexOf('(', open + 1)) {
-    let i = skipSpace(s, open + 1);
+    let i = skipRegexSpace(s, open + 1);
     const c = s.charCodeAt(i);
     if (c === 36 /* $ */ || c === 39 || c === 34 || c === 96 || c === 41 /* ) */ || (c === 47 && s.charCodeAt(i + 1) === 42)) return true;
     if ((c >= 97 && c <= 122) || c === 95) {
       while (isWordChar(s.charCodeAt(i))) i++;
-      if (s.charCodeAt(skipSpace(s, i)) === 40) return true;
+      if (s.charCodeAt(skipRegexSpace(s, i)) === 40) return true;
     }
   }
   return false;
-}
-
-function skipSpace(s: string, from: number): number {
-  let i = from;
-  while (i < s.length && mayBeRegexSpace(s.charCodeAt(i))) i++;
-  return i;
 }
 
 /** `\w`: ASCII letters, digits and `_`. */
