@@ -40,10 +40,9 @@ import { SCENARIOS, type Scenario } from './servers/scenarios.js';
 import type { ChildMessage, ParentMessage } from './servers/server.js';
 import { shieldShare, slug } from './servers/window-profiler.js';
 import type { Profiler } from 'node:inspector';
-import { BENCH_SOURCE } from './servers/library.js';
+import { BENCH_SOURCE, PROJECT_ROOT } from './servers/library.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
 const SERVER_ENTRY = path.join(HERE, 'servers', 'server.ts');
 const MICRO_ENTRY = path.join(HERE, 'servers', 'micro.ts');
 const RESULTS_DIR = path.join(HERE, 'results');
@@ -195,7 +194,7 @@ function pinProcesses(): void {
 function spawnChild(entry: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const argv = ['--import', 'tsx', entry, ...args];
   const child = spawn(childCpus ? 'taskset' : process.execPath, childCpus ? ['-c', childCpus, process.execPath, ...argv] : argv, {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -751,7 +750,7 @@ function topFunctions(profile: Profiler.Profile, limit: number): string {
     total += us;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)' || functionName === '(program)') continue;
-    const where = url ? `${url.replace(/^file:\/\//, '').replace(ROOT + '/', '')}:${lineNumber + 1}` : '';
+    const where = url ? `${url.replace(/^file:\/\//, '').replace(PROJECT_ROOT + '/', '')}:${lineNumber + 1}` : '';
     const key = `${functionName || '(anonymous)'} ${where}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   }
@@ -994,7 +993,7 @@ async function main(): Promise<number> {
       const share = shieldUs / Math.max(1, busyUs);
       const perRequest = summary ? ` = about ${fmt(share * summary.saturatedCpuUsPerRequest)} us of its ${fmt(summary.saturatedCpuUsPerRequest)} us/req (saturated)` : '';
       log(
-        `\ntop self time, ${path.relative(ROOT, file)}; library code on the stack in ${fmt(share * 100)}% of busy samples${perRequest}:\n` +
+        `\ntop self time, ${path.relative(PROJECT_ROOT, file)}; library code on the stack in ${fmt(share * 100)}% of busy samples${perRequest}:\n` +
           topFunctions(profile, 25),
       );
     }
@@ -1015,7 +1014,7 @@ async function main(): Promise<number> {
     generatedAt: new Date().toISOString(),
     elapsedSec: (Date.now() - started) / 1000,
     machine: { loadAvgAtEnd: os.loadavg(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: `${os.platform()} ${os.release()}` },
-    options: { ...options, out: path.relative(ROOT, options.out), fixedRateReqPerSec: rate },
+    options: { ...options, out: path.relative(PROJECT_ROOT, options.out), fixedRateReqPerSec: rate },
     targets: TARGETS,
     targetChecks: targets,
     scenarios: summaries,
@@ -1028,7 +1027,7 @@ async function main(): Promise<number> {
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
-  log(`\nwrote ${path.relative(ROOT, options.out)} in ${fmt(report.elapsedSec, 0)} s`);
+  log(`\nwrote ${path.relative(PROJECT_ROOT, options.out)} in ${fmt(report.elapsedSec, 0)} s`);
   if (problems.length > 0) return 1;
   if (options.strict && targets.some((t) => !t.met)) return 1;
   return 0;

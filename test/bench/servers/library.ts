@@ -14,6 +14,9 @@ import type * as FastifyEntry from '../../../src/adapters/fastify.js';
 import type * as KoaEntry from '../../../src/adapters/koa.js';
 import type * as RedisEntry from '../../../src/stores/redis.js';
 
+/** The project's root directory (where package.json, `src/` and `dist/` are). */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+
 /** Which build the bench loads: `dist` (default) or `src`. */
 export const BENCH_SOURCE: 'dist' | 'src' = process.env.BENCH_SOURCE === 'src' ? 'src' : 'dist';
 
@@ -24,8 +27,7 @@ const entries = {
 
 /** Refuses a missing or stale build: numbers measured on yesterday's dist would be credited to today's sources. */
 function assertBuildFresh(): void {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const built = path.join(root, entries.root);
+  const built = path.join(PROJECT_ROOT, entries.root);
   if (!existsSync(built)) throw new Error(`the bench measures the built package and ${entries.root} is missing: run npm run build (npm run bench does), or set BENCH_SOURCE=src`);
   let newest = 0;
   const walk = (dir: string): void => {
@@ -35,7 +37,7 @@ function assertBuildFresh(): void {
       else newest = Math.max(newest, statSync(file).mtimeMs);
     }
   };
-  walk(path.join(root, 'src'));
+  walk(path.join(PROJECT_ROOT, 'src'));
   if (statSync(built).mtimeMs < newest) throw new Error(`${entries.root} is older than src/: run npm run build (npm run bench does), or set BENCH_SOURCE=src`);
 }
 

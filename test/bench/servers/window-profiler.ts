@@ -4,7 +4,8 @@
  * profiled run are not compared with unprofiled ones.
  */
 import { Session, type Profiler } from 'node:inspector/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { PROJECT_ROOT } from './library.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -47,8 +48,7 @@ export class WindowProfiler {
 }
 
 /** The project's own code as the profiler names it: the built package (`dist/`) and the sources (`src/`, tsx). */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const LIBRARY_URLS = [pathToFileURL(path.join(ROOT, 'dist')).href + '/', pathToFileURL(path.join(ROOT, 'src')).href + '/'];
+const LIBRARY_URLS = [pathToFileURL(path.join(PROJECT_ROOT, 'dist')).href + '/', pathToFileURL(path.join(PROJECT_ROOT, 'src')).href + '/'];
 
 /**
  * Busy (non-idle) sampled time, and the part of it that belongs to the library's own code (`<root>/dist/` or `src/`):
