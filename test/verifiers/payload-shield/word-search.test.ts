@@ -87,6 +87,50 @@ describe('compileWordMask', () => {
   });
 });
 
+/** Long values (a note, a description): words anywhere, next to non-ASCII characters, in either answer. */
+describe('long values', () => {
+  const search = compileWordSearch(WORDS);
+  const mask = compileWordMask(WORDS);
+  const reference = referenceOf(WORDS);
+  const longValue = fc
+    .tuple(fc.array(fc.constantFrom(...PIECES, ...WORDS), { maxLength: 16 }), fc.nat({ max: 900 }), fc.nat({ max: 900 }), fc.constantFrom('x', 'a', 'sc', '\u00e9'))
+    .map(([parts, before, after, filler]) => filler.repeat(before) + parts.join('') + filler.repeat(after));
+
+  it('answers what the regex answers, words at any place of values up to ~2,000 characters (5,000 runs)', () => {
+    fc.assert(
+      fc.property(longValue, (s) => {
+        expect(search(s)).toBe(reference.test(s));
+        let expected = 0;
+        WORDS.forEach((word, i) => {
+          if (referenceOf([word]).test(s)) expected |= 1 << i;
+        });
+        expect(mask(s)).toBe(expected);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('finds a word at every position of a long value', () => {
+    for (const length of [256, 1001]) {
+      for (let at = 0; at + 'javascript'.length <= length; at++) {
+        const s = 'x'.repeat(at) + 'JavaScript' + 'x'.repeat(length - at - 'javascript'.length);
+        expect(search(s), `${length}@${at}`).toBe(true);
+        expect(mask(s), `${length}@${at}`).toBe((1 << WORDS.indexOf('java')) | (1 << WORDS.indexOf('javascript')) | (1 << WORDS.indexOf('script')));
+      }
+    }
+  });
+
+  it('answers the same for a word at the end, or split by a non-ASCII character, at any length', () => {
+    for (const length of [64, 256, 16_384, 100_000]) {
+      const without = 'q'.repeat(length);
+      const withWord = `${'q'.repeat(length - 6)}cookie`;
+      const split = `${'q'.repeat(length - 7)}coo\u00e9kie`.slice(-length);
+      expect([search(without), search(withWord), search(split)], String(length)).toEqual([false, true, false]);
+      expect([mask(without), mask(withWord), mask(split)], String(length)).toEqual([0, 1 << WORDS.indexOf('cookie'), 0]);
+    }
+  });
+});
+
 describe('gate words', () => {
   it('GATE bits are what indexOf says of the lower-cased value (generated values, 10,000 runs)', () => {
     const pieces = [...GATE_WORDS, ...GATE_WORDS.map((w) => w.slice(0, -1)), ...GATE_WORDS.map((w) => w.slice(1)), 'x', ' ', '(', '.', '_', '\u00e9', '\u212a'];
