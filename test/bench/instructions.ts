@@ -5,14 +5,19 @@
  * done, and which is the host.
  *
  * Each row's server (servers/counted-server.ts, the same app `npm run bench` measures) runs twice under cachegrind,
- * answering W and W + N requests sent over keep-alive connections (4 in flight); the difference of the two counts
+ * answering W and W + N requests sent over keep-alive connections (4 in flight), then a request that ends the run;
+ * the difference of the two counts
  * divided by N is the row's cost per request, start-up, compilation and warm-up cancelled. User-space instructions
  * only: the kernel's share of a request (sockets, syscalls) is not counted, which is why a row's measured req/s ratio
  * runs a little above the ratio of instructions.
  *
- * Flags: --only "a,b" (scenario names; default: the Fastify rows), --warm W (default 2,000), --requests N (default
- * 6,000), --jobs J (runs at once, default 2). Needs valgrind (`apt-get install valgrind`). Writes
- * test/bench/results/instructions.json. About 12 minutes for the default rows on 2 cores.
+ * W must cover the JIT's warm-up: with `--single-threaded` V8 compiles optimised code on the main thread, and a
+ * compilation between the two counts is charged to the requests (bare `fastify 1KB` read 445,700 instructions per
+ * request after 1,000 requests of warm-up, 142,000 after 3,000).
+ *
+ * Flags: --only "a,b" (scenario names; default: the Fastify rows), --warm W (default 4,000), --requests N (default
+ * 6,000), --jobs J (runs at once, default the core count). Needs valgrind (`apt-get install valgrind`). Writes
+ * test/bench/results/instructions.json. Each run takes 3 to 8 minutes on this VM.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +31,8 @@ import { scenarioByName, type Scenario } from './servers/scenarios.js';
 
 const TOKEN_HEADER = 'approov-token';
 const SERVER_ENTRY = path.join(PROJECT_ROOT, 'test/bench/servers/counted-server.ts');
+/** The request that ends a run, sent after every other one was answered (each run gets one: its cost cancels out). */
+const EXIT_PATH = '/__counted-server-exit';
 const DEFAULT_ROWS = [
   'fastify',
   'fastify no-op hook',
@@ -111,7 +118,7 @@ async function waitForPort(file: string, exited: () => boolean): Promise<number>
 /** One run: the scenario's server under cachegrind, answering `requests` requests. */
 async function countRun(scenario: Scenario, headers: Record<string, string>, requests: number, env: NodeJS.ProcessEnv, dir: string): Promise<Counts> {
   const portFile = path.join(dir, `${randomBytes(6).toString('hex')}.port`);
-  const args = ['--tool=cachegrind', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', '--predictable', '--import', 'tsx', SERVER_ENTRY, scenario.name, portFile, String(requests)];
+  const args = ['--tool=cachegrind', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', '--predictable', '--import', 'tsx', SERVER_ENTRY, scenario.name, portFile, EXIT_PATH];
   const child = spawn('valgrind', args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -119,6 +126,9 @@ async function countRun(scenario: Scenario, headers: Record<string, string>, req
   const exited = new Promise<void>((resolve) => child.on('exit', (code) => ((exitCode = code), resolve())));
   const port = await waitForPort(portFile, () => exitCode !== undefined);
   await sendRequests(port, scenario, headers, requests);
+  // Every response is in: end the run (the server exits while reading this request, so no answer comes).
+  const exit = http.get({ host: '127.0.0.1', port, path: EXIT_PATH });
+  exit.on('error', () => {});
   await exited;
   if (exitCode !== 0) throw new Error(`"${scenario.name}" under cachegrind exited with ${exitCode}: ${stderr.slice(-500)}`);
   const counts = {} as Record<keyof Counts, number>;
@@ -147,7 +157,7 @@ async function inParallel<T>(tasks: readonly (() => Promise<T>)[], jobs: number)
 async function main(): Promise<void> {
   if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('valgrind is not installed (apt-get install valgrind)');
   const names = flag('only', DEFAULT_ROWS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  const warm = positive('warm', 2_000);
+  const warm = positive('warm', 4_000);
   const measured = positive('requests', 6_000);
   const jobs = positive('jobs', Math.max(1, os.cpus().length));
   const scenarios = names.map(scenarioByName);
@@ -168,7 +178,11 @@ async function main(): Promise<void> {
   let runs: Counts[];
   try {
     runs = await inParallel(
-      scenarios.flatMap((s) => [warm, warm + measured].map((requests) => () => countRun(s, headersOf.get(s)!, requests, env, dir))),
+      scenarios.flatMap((s) => [warm, warm + measured].map((requests) => async () => {
+        const counts = await countRun(s, headersOf.get(s)!, requests, env, dir);
+        console.log(`  ${s.name}, ${requests} requests: ${counts.instructions.toLocaleString('en')} instructions`);
+        return counts;
+      })),
       jobs,
     );
   } finally {

@@ -1,7 +1,8 @@
 /**
  * Child of `npm run bench:instructions`: one scenario's server, built as `npm run bench` builds it (apps.ts), which
- * the runner starts under cachegrind. It writes its port to the file named by argv[3] and exits as soon as it has
- * answered argv[4] requests, so two runs that differ only in that count differ by those requests' instructions.
+ * the runner starts under cachegrind: `counted-server.ts <scenario> <port file> <exit path>`. It writes its port to
+ * the port file and exits on a request for the exit path, which the runner sends once every other request has been
+ * answered: two runs that differ only in how many requests came before it differ by those requests' instructions.
  * Environment: BENCH_SECRET and BENCH_KEY_PREFIX, as for server.ts.
  */
 import { writeFileSync } from 'node:fs';
@@ -10,9 +11,8 @@ import { buildApp } from './apps.js';
 import { scenarioByName, type BenchEnv } from './scenarios.js';
 
 async function main(): Promise<void> {
-  const [name, portFile, countText] = process.argv.slice(2);
-  const total = Number(countText);
-  if (!name || !portFile || !Number.isInteger(total) || total < 1) throw new Error('usage: counted-server.ts <scenario> <port file> <requests>');
+  const [name, portFile, exitPath] = process.argv.slice(2);
+  if (!name || !portFile || !exitPath) throw new Error('usage: counted-server.ts <scenario> <port file> <exit path>');
   const scenario = scenarioByName(name);
   const env: BenchEnv = {
     secret: process.env.BENCH_SECRET ?? '',
@@ -21,11 +21,9 @@ async function main(): Promise<void> {
   };
   const shield = scenario.shielded && scenario.shieldConfig ? lib.createShield(await scenario.shieldConfig(env)) : undefined;
   const app = await buildApp(scenario.framework, shield, scenario.route);
-  let requests = 0;
-  // One listener for every request costs every row alike; the exit waits for the last response to be written.
-  app.server.on('request', (_req, res) => {
-    requests += 1;
-    if (requests === total) res.on('finish', () => setImmediate(() => process.exit(0)));
+  // A second 'request' listener costs every row alike.
+  app.server.on('request', (req) => {
+    if (req.url === exitPath) process.exit(0);
   });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
