@@ -124,8 +124,14 @@ async function countRun(scenario: Scenario, headers: Record<string, string>, req
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) => child.on('exit', (code) => ((exitCode = code), resolve())));
-  const port = await waitForPort(portFile, () => exitCode !== undefined);
-  await sendRequests(port, scenario, headers, requests);
+  let port: number;
+  try {
+    port = await waitForPort(portFile, () => exitCode !== undefined);
+    await sendRequests(port, scenario, headers, requests);
+  } catch (error) {
+    child.kill(); // no server left running under valgrind when a run fails
+    throw error;
+  }
   // Every response is in: end the run (the server exits while reading this request, so no answer comes).
   const exit = http.get({ host: '127.0.0.1', port, path: EXIT_PATH });
   exit.on('error', () => {});
