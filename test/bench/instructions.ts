@@ -27,9 +27,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestAttester } from '../../src/testing/test-attester.js';
 import { PROJECT_ROOT } from './servers/library.js';
-import { scenarioByName, type Scenario } from './servers/scenarios.js';
+import { BENCH_TOKEN_HEADER, clientHeaders, scenarioByName, type Scenario } from './servers/scenarios.js';
 
-const TOKEN_HEADER = 'approov-token';
 const SERVER_ENTRY = path.join(PROJECT_ROOT, 'test/bench/servers/counted-server.ts');
 /** The request that ends a run, sent after every other one was answered (each run gets one: its cost cancels out). */
 const EXIT_PATH = '/__counted-server-exit';
@@ -170,14 +169,12 @@ async function main(): Promise<void> {
   for (const s of scenarios) {
     if (typeof s.client.token === 'number' || (s.route.spinUs ?? 0) > 0) throw new Error(`"${s.name}": rotating tokens and clock-spinning hooks have no fixed instruction count`);
   }
-  const attester = createTestAttester({ header: TOKEN_HEADER });
+  const attester = createTestAttester({ header: BENCH_TOKEN_HEADER });
   const env = { ...process.env, BENCH_SECRET: attester.secret!, BENCH_KEY_PREFIX: `bench:instructions:${process.pid}:` };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-instructions-'));
   const headersOf = new Map<Scenario, Record<string, string>>();
   for (const s of scenarios) {
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: s.client.authorization, ...s.client.headers };
-    if (s.client.token !== 'none') headers[TOKEN_HEADER] = await attester.mint({ bindTo: s.client.authorization, ttlSeconds: 24 * 3_600 });
-    headersOf.set(s, headers);
+    headersOf.set(s, clientHeaders(s.client, await attester.mint({ bindTo: s.client.authorization, ttlSeconds: 24 * 3_600 })));
   }
   console.log(`bench:instructions: ${scenarios.length} row(s), ${warm} and ${warm + measured} requests per row under cachegrind, ${jobs} at once`);
   const started = Date.now();

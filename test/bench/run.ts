@@ -36,7 +36,7 @@ import autocannon from 'autocannon';
 import { createTestAttester, type TestAttester } from '../../src/testing/test-attester.js';
 import type { Calibration, MicroMessage, MicroResult } from './servers/micro.js';
 import type { PayloadTiming } from './servers/payload-timing.js';
-import { SCENARIOS, type Scenario } from './servers/scenarios.js';
+import { BENCH_TOKEN_HEADER, clientHeaders, SCENARIOS, type Scenario } from './servers/scenarios.js';
 import type { ChildMessage, ParentMessage } from './servers/server.js';
 import { shieldShare, slug } from './servers/window-profiler.js';
 import type { Profiler } from 'node:inspector';
@@ -47,7 +47,6 @@ const SERVER_ENTRY = path.join(HERE, 'servers', 'server.ts');
 const MICRO_ENTRY = path.join(HERE, 'servers', 'micro.ts');
 const RESULTS_DIR = path.join(HERE, 'results');
 const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles');
-const TOKEN_HEADER = 'approov-token';
 /** Upper bound of req/s any scenario reaches here; sizes the pool of fresh tokens so it does not wrap. */
 const MAX_EXPECTED_RPS = 40_000;
 const MAX_TOKEN_POOL = 60_000;
@@ -301,12 +300,7 @@ async function startScenario(
 ): Promise<RunningScenario> {
   const child = spawnChild(SERVER_ENTRY, [scenario.name], env);
   const ready = await nextMessage(child, ['ready'], 60_000, `server "${scenario.name}"`);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    authorization: scenario.client.authorization,
-    ...scenario.client.headers,
-  };
-  if (scenario.client.token !== 'none') headers[TOKEN_HEADER] = sameToken;
+  const headers = clientHeaders(scenario.client, sameToken);
   let tokenPool: string[] | undefined;
   if (typeof scenario.client.token === 'number') {
     const seconds = options.warmupSec + options.rounds * options.durationSec;
@@ -336,7 +330,7 @@ async function sanityCheck(running: RunningScenario): Promise<void> {
   const text = await ok.text();
   if (ok.status !== 200) throw new Error(`sanity: "${scenario.name}" answered ${ok.status} to a valid request: ${text.slice(0, 200)}`);
   const withoutToken = { ...running.headers };
-  delete withoutToken[TOKEN_HEADER];
+  delete withoutToken[BENCH_TOKEN_HEADER];
   const bare = await fetch(running.url, { method: scenario.route.method, headers: withoutToken, body });
   await bare.arrayBuffer();
   const expected = scenario.withoutTokenStatus ?? (scenario.shielded ? 401 : 200);
@@ -367,7 +361,7 @@ function load(running: RunningScenario, durationSec: number, options: BenchOptio
         }
       }
       sent += 1;
-      return { ...req, headers: { ...running.headers, [TOKEN_HEADER]: pool[running.tokenCursor]! } };
+      return { ...req, headers: { ...running.headers, [BENCH_TOKEN_HEADER]: pool[running.tokenCursor]! } };
     };
   }
   return autocannon({
@@ -781,7 +775,7 @@ async function main(): Promise<number> {
     mkdirSync(PROFILE_DIR, { recursive: true });
   }
 
-  const attester = createTestAttester({ header: TOKEN_HEADER });
+  const attester = createTestAttester({ header: BENCH_TOKEN_HEADER });
   const env: NodeJS.ProcessEnv = {
     BENCH_SECRET: attester.secret!,
     BENCH_KEY_PREFIX: `bench:${process.pid}:${randomBytes(4).toString('hex')}:`,

@@ -86,6 +86,16 @@ export interface Scenario {
 /** The Authorization header every default scenario sends, and which its token is bound to. */
 export const BENCH_AUTHORIZATION = 'Bearer eyJ1c2VyIjoiYmVuY2gtdXNlci00MiIsInNjb3BlIjoib3JkZXJzIn0.c2lnbmF0dXJl';
 
+/** The header the scenarios' attestation token travels in (the Approov preset's default). */
+export const BENCH_TOKEN_HEADER = 'approov-token';
+
+/** The headers a scenario's client sends: JSON, its Authorization value, its extra headers, and `token` unless it sends none. */
+export function clientHeaders(client: BenchClient, token: string): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: client.authorization, ...client.headers };
+  if (client.token !== 'none') headers[BENCH_TOKEN_HEADER] = token;
+  return headers;
+}
+
 /** A JSON body of about `bytes` bytes that looks like a mobile app's order request. */
 export function orderBody(bytes: number): string {
   const base = {
