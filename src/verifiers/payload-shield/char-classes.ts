@@ -1,7 +1,7 @@
 /**
- * One pass over a value records which syntax characters it contains as a bit mask. Detectors test their bits
- * first and skip values that cannot contain their attack (a URL has no quote, so the SQL tokenizer never runs on
- * it), which keeps the cost per ordinary value to this single loop.
+ * The character classes of a value as a bit mask (value-scan.ts reads it in the pass it makes over every value).
+ * Detectors test their bits first and skip values that cannot contain their attack (a URL has no quote, so the SQL
+ * tokenizer never runs on it), which keeps the cost per ordinary value to that single pass.
  */
 
 /** Bits of the character-class mask. */
@@ -63,14 +63,12 @@ export function isPlainMask(mask: number): boolean {
   return (mask & ~PLAIN_CLASSES) === 0;
 }
 
-/** Marks, in MASK_OF, the three characters whose class depends on the next one (`/*`, `..`, `--`). */
-const PAIR = -1;
-
 /**
- * The class bits of every ASCII character, looked up instead of a `switch` per character: one load and one branch
- * per character on the common path (letters, digits, spaces are 0). Characters at or above 128 are `nonAscii`.
+ * The class bits of every ASCII character, looked up instead of a `switch` per character: one load per character
+ * (letters, digits, spaces are 0). Characters at or above 128 are `nonAscii`. The classes of two characters
+ * (`sqlComment`, `dotDot`) are words to value-scan.ts's automaton, not entries here.
  */
-const MASK_OF: Int32Array = (() => {
+export const CLASS_BITS: Int32Array = (() => {
   const table = new Int32Array(128);
   const set = (chars: string, bit: number): void => {
     for (const ch of chars) table[ch.charCodeAt(0)] = bit;
@@ -96,54 +94,6 @@ const MASK_OF: Int32Array = (() => {
   set('\0', CH.nul);
   set('[]', CH.bracket);
   set('!~^', CH.bang);
-  set('/.-', PAIR);
+  set('/', CH.slash);
   return table;
 })();
-
-/**
- * The run of ASCII characters whose MASK_OF entry is 0 (the complement of every classed ASCII character, the PAIR
- * characters `-`, `.`, `/` included, and of non-ASCII), read from the start (sticky): characters before the first classed one add
- * nothing to a mask, so the loop may start where the run ends. One negated class under a greedy star cannot
- * backtrack, and the regex engine scans it about three times faster than a JavaScript loop reads characters (and
- * faster than searching for the class), which matters for long plain values.
- */
-const UNCLASSED_RUN = /[^\0\n\r!-*\-./:->@[-^`{-~\u0080-\uffff]*/y;
-
-/** Values shorter than this go straight to the loop: the regex call costs more than it skips. */
-const SCAN_FROM_LENGTH = 32;
-
-/** Computes the mask of `s` (linear, no allocation). */
-export function charMask(s: string): number {
-  let mask = 0;
-  const n = s.length;
-  let from = 0;
-  if (n >= SCAN_FROM_LENGTH) {
-    UNCLASSED_RUN.lastIndex = 0;
-    UNCLASSED_RUN.test(s);
-    from = UNCLASSED_RUN.lastIndex;
-    if (from === n) return 0;
-  }
-  for (let i = from; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128) {
-      mask |= CH.nonAscii;
-      continue;
-    }
-    const bits = MASK_OF[c]!;
-    if (bits === 0) continue;
-    if (bits !== PAIR) {
-      mask |= bits;
-      continue;
-    }
-    const next = s.charCodeAt(i + 1);
-    if (c === 47) {
-      mask |= CH.slash;
-      if (next === 42) mask |= CH.sqlComment;
-    } else if (c === 46) {
-      if (next === 46) mask |= CH.dotDot;
-    } else if (next === 45) {
-      mask |= CH.sqlComment;
-    }
-  }
-  return mask;
-}

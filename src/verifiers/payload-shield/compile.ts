@@ -12,7 +12,7 @@ import { CATEGORIES, type Category, type Detector, type RuleHit } from './types.
 import { compilePatches, type CompiledPatch } from './virtual-patches.js';
 import { createWeakSignalDetector } from './weak-signals.js';
 import { DEFAULT_DECODE_ROUNDS } from './normalise.js';
-import { compilePlainClaim, type PlainClaim } from './plain-values.js';
+import { PlainValues } from './plain-values.js';
 
 /** With `inspectAllHeaders: false`, these (plus `headers`) are the only headers every detector reads. */
 export const DEFAULT_INSPECTED_HEADERS: readonly string[] = ['user-agent', 'referer', 'x-forwarded-host'];
@@ -64,10 +64,10 @@ export interface CompiledPayloadOptions {
    */
   readonly plainDetectors: readonly Detector[];
   /**
-   * True when a plain detector's `readsPlainValues` claims this plain value (`decoded`, its mask, name, location
-   * and role); the plain values none claims skip detection.
+   * Scans every value (class mask, word groups), tells the plain ones, and whether a plain detector's
+   * `readsPlainValues` claims one; the plain values none claims skip detection.
    */
-  readonly plainClaimed: PlainClaim;
+  readonly plainValues: PlainValues;
   readonly scanAllHeadersForLookups: boolean;
   readonly cookies: boolean;
   readonly contentTypes: readonly string[] | undefined;
@@ -144,7 +144,7 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     inspectAllHeaders: options.inspectAllHeaders ?? true,
     ignoredHeaders: new Set([...NEVER_INSPECTED_HEADERS, ...(options.ignoreHeaders ?? [])]),
     plainDetectors: detectors.filter((d) => d.readsPlainValues !== undefined),
-    plainClaimed: compilePlainClaim(detectors),
+    plainValues: new PlainValues(detectors),
     scanAllHeadersForLookups: options.scanAllHeadersForLookups ?? true,
     cookies: options.cookies ?? true,
     contentTypes: options.contentTypes?.map((t) => t.toLowerCase()),

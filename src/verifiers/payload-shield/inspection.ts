@@ -7,7 +7,7 @@ import { HEADER_CACHE_MAX_VALUE, QUIET_KEY_MAX_LENGTH, QUIET_KEYS_MAX, type Comp
 import type { LimitViolation, PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
-import { charMask, CH, isPlainMask } from './char-classes.js';
+import { CH } from './char-classes.js';
 import { gateWordsOf } from './gate-words.js';
 import { detectPollutionKey } from './prototype-pollution.js';
 import { createJndiDetector } from './jndi.js';
@@ -53,32 +53,6 @@ export const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
 const NO_RULE_HITS: readonly RuleHit[] = Object.freeze([]);
 
-const SQL_WORDS = /union|select/i;
-/** Below this length a character loop answers SQL_WORDS faster than a regex call. */
-const SQL_WORDS_LOOP_MAX = 64;
-
-/**
- * `SQL_WORDS.test(s)`. Without the `u` flag, `i` folds only ASCII letters (a non-ASCII character never matches an
- * ASCII one), and `| 0x20` maps exactly `U`/`u`, `S`/`s`... to the lower-case letter: short values, which are most
- * keys and values, are answered by one loop without a regex call.
- */
-function hasSqlWord(s: string): boolean {
-  const n = s.length;
-  if (n > SQL_WORDS_LOOP_MAX) return SQL_WORDS.test(s);
-  for (let i = 0; i + 5 <= n; i++) {
-    const c = s.charCodeAt(i) | 0x20;
-    if (c === 117 /* u */) {
-      if ((s.charCodeAt(i + 1) | 0x20) === 110 && (s.charCodeAt(i + 2) | 0x20) === 105 && (s.charCodeAt(i + 3) | 0x20) === 111 && (s.charCodeAt(i + 4) | 0x20) === 110) {
-        return true;
-      }
-    } else if (c === 115 /* s */ && i + 6 <= n) {
-      if ((s.charCodeAt(i + 1) | 0x20) === 101 && (s.charCodeAt(i + 2) | 0x20) === 108 && (s.charCodeAt(i + 3) | 0x20) === 101 && (s.charCodeAt(i + 4) | 0x20) === 99 && (s.charCodeAt(i + 5) | 0x20) === 116) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 export function limitDeny(v: LimitViolation): PayloadVerdict {
@@ -264,14 +238,13 @@ export class Inspection {
     const cached = kind === 'header' && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE && this.options.cachedHeaders.has(name);
     if (cached) {
       this.inspectCachedHeader(raw, name);
-      if (custom.length > 0 && !this.done) this.applyCustomRules(raw, this.decode(raw, charMask(raw)));
+      if (custom.length > 0 && !this.done) this.applyCustomRules(raw, this.scanDecoded(raw));
       return;
     }
-    const rawMask = charMask(raw);
-    const decoded = this.decode(raw, rawMask);
-    const mask = decoded === raw ? rawMask : charMask(decoded);
-    const plain = isPlainMask(mask) && !hasSqlWord(decoded);
-    const active = this.detectorsFor(plain, decoded, mask, name, kind, role, detectors);
+    const decoded = this.scanDecoded(raw);
+    const mask = this.mask;
+    const plain = this.options.plainValues.isPlain(mask, this.words);
+    const active = this.detectorsFor(plain, decoded, mask, this.words, name, kind, role, detectors);
     let fired = false;
     if (active.length > 0) {
       const depth = this.segments.length;
@@ -312,9 +285,26 @@ export class Inspection {
     if (custom.length > 0) this.applyCustomRules(raw, decoded);
   }
 
-  /** Most values carry no encoding: decoded only when the raw value (whose mask is given) has an escape character. */
-  private decode(raw: string, rawMask: number): string {
-    return (rawMask & ENCODING_CHARS) === 0 ? raw : normalise(raw, this.options.decodeRounds);
+  /** Class mask of the value `scanDecoded` returned last. */
+  private mask = 0;
+  /** Word groups of the value `scanDecoded` returned last (see `PlainValues`). */
+  private words = 0;
+
+  /**
+   * The decoded value of `raw`, its class mask and word groups in `mask` and `words`. Most values carry no encoding:
+   * decoded (and scanned again) only when the raw value has an escape character.
+   */
+  private scanDecoded(raw: string): string {
+    const scanner = this.options.plainValues.scanner;
+    this.mask = scanner.scan(raw);
+    this.words = scanner.words;
+    if ((this.mask & ENCODING_CHARS) === 0) return raw;
+    const decoded = normalise(raw, this.options.decodeRounds);
+    if (decoded !== raw) {
+      this.mask = scanner.scan(decoded);
+      this.words = scanner.words;
+    }
+    return decoded;
   }
 
   /**
@@ -326,13 +316,14 @@ export class Inspection {
     plain: boolean,
     decoded: string,
     mask: number,
+    words: number,
     name: string,
     kind: LocationKind,
     role: ValueRole,
     detectors: readonly Detector[],
   ): readonly Detector[] {
     if (!plain) return detectors;
-    return detectors === this.options.detectors && this.options.plainClaimed(decoded, mask, name, kind, role) ? this.options.plainDetectors : NO_DETECTORS;
+    return detectors === this.options.detectors && this.options.plainValues.claims(decoded, mask, words, name, kind, role) ? this.options.plainDetectors : NO_DETECTORS;
   }
 
   /**
@@ -372,10 +363,10 @@ export class Inspection {
     let hits = key === undefined ? last!.hits : this.options.headerVerdicts.get(key);
     if (hits === undefined) {
       const found: RuleHit[] = [];
-      const rawMask = charMask(raw);
-      const decoded = this.decode(raw, rawMask);
-      const mask = decoded === raw ? rawMask : charMask(decoded);
-      const active = this.detectorsFor(isPlainMask(mask) && !hasSqlWord(decoded), decoded, mask, name, 'header', 'value', this.options.detectors);
+      const decoded = this.scanDecoded(raw);
+      const mask = this.mask;
+      const words = this.words;
+      const active = this.detectorsFor(this.options.plainValues.isPlain(mask, words), decoded, mask, words, name, 'header', 'value', this.options.detectors);
       const value = this.value.fill(raw, decoded, 'header', 'value', name, mask, 1);
       for (const detector of active) {
         const hit = detector.detect(value, this.options.paranoia);

@@ -88,7 +88,7 @@ export interface Detector {
 export interface PlainValueReading {
   /** Character classes (`CH` bits) any of which claims the value (`@`, `%`: no search needed, the mask has them). */
   readonly chars?: number;
-  /** Lower-case ASCII substrings any of which claims the value (case-insensitive; searched in one pass for all detectors). */
+  /** Lower-case ASCII substrings any of which claims the value (case-insensitive; found by the scan every value gets, value-scan.ts). */
   readonly words?: readonly string[];
   /**
    * A lower-case pattern without flags for what `chars` and `words` cannot say (tested case-insensitively). Keep it
@@ -98,8 +98,8 @@ export interface PlainValueReading {
   readonly hint?: RegExp;
   /**
    * A character (not a letter) that every match of `hint` contains, for a hint that is not anchored: the hint then runs
-   * apart from the united anchored ones, and only on values that contain it (an `indexOf`, where the united regex
-   * tried every alternative at every position of a long value).
+   * apart from the united anchored ones, and only on values that contain it (found by the scan every value gets,
+   * where the united regex tried every alternative at every position of a long value).
    */
   readonly hintNeeds?: string;
   /** True for the names (lower case: keys, parameter and header names) under which any plain value may fire. */

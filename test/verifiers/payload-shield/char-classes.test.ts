@@ -1,10 +1,12 @@
 /**
- * `charMask` answers the same on both of its paths (short values by characters, longer ones after the unclassed-run
- * regex): checked against a definition written character by character, on generated values of many lengths.
+ * `charMask` (value-scan.ts) answers the same on all of its paths (short values copied character by character,
+ * longer ones encoded to UTF-8, the longest read in chunks): checked against a definition written character by
+ * character, on generated values of many lengths and at the chunk boundaries.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CH, charMask } from '../../../src/verifiers/payload-shield/char-classes.js';
+import { CH } from '../../../src/verifiers/payload-shield/char-classes.js';
+import { charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
 
 /** The definition: each character's classes, PAIR characters by the character after them. */
 function referenceMask(s: string): number {
@@ -49,11 +51,20 @@ describe('charMask', () => {
     expect(charMask('.')).toBe(0);
   });
 
-  it('gives the same answer on both sides of the regex path boundary and for long values', () => {
-    for (const length of [31, 32, 33, 256, 16_384]) {
+  it('gives the same answer on both sides of the encoding boundary and for long values', () => {
+    for (const length of [31, 32, 33, 39, 40, 41, 256, 16_384]) {
       for (const tail of ['..', '\u00e9/*', '--x', 'plain']) {
         const s = 'y'.repeat(length - tail.length) + tail;
         expect(charMask(s), `${length} ${tail}`).toBe(referenceMask(s));
+      }
+    }
+  });
+
+  it('reads pairs, non-ASCII characters and surrogate pairs split by a chunk boundary (every 16,384 characters)', () => {
+    for (const piece of ['/*', '..', '--', '\ud83d\ude00', '\u00e9.', 'a/', '-a']) {
+      for (const at of [16_384 - 1, 2 * 16_384 - 1]) {
+        const s = 'q'.repeat(at) + piece + 'q'.repeat(3);
+        expect(charMask(s), `${JSON.stringify(piece)} at ${at}`).toBe(referenceMask(s));
       }
     }
   });

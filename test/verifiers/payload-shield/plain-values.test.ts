@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CATEGORIES, compilePayloadOptions, inspectPayload, type Category, type CompiledPayloadOptions } from '../../../src/verifiers/payload-shield/index.js';
 import { classifyHost, createSsrfDetector } from '../../../src/verifiers/payload-shield/ssrf.js';
 import type { Detector, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
-import { compilePlainClaim } from '../../../src/verifiers/payload-shield/plain-values.js';
+import { PlainValues } from '../../../src/verifiers/payload-shield/plain-values.js';
 import { request, ruleOf, valueOf } from './helpers.js';
 
 // Names the detectors read plain values under, and ordinary ones.
@@ -162,11 +162,16 @@ describe('plain values', () => {
 
   it('a floating hint runs behind the character it needs, and that character cannot be a letter (the gate folds no case)', () => {
     const detector = (hintNeeds: string): Detector => ({ category: 'java', readsPlainValues: { hint: /[a-z]\.[a-z]/, hintNeeds }, detect: () => undefined });
-    const claim = compilePlainClaim([detector('.')]);
-    expect(claim('Com.Sun', 0, 'q', 'body', 'value')).toBe(true);
-    expect(claim('Com Sun', 0, 'q', 'body', 'value')).toBe(false);
-    expect(() => compilePlainClaim([detector('A')])).toThrow(/hintNeeds/);
-    expect(() => compilePlainClaim([detector('..')])).toThrow(/hintNeeds/);
+    const plain = new PlainValues([detector('.')]);
+    const claim = (value: string): boolean => {
+      const mask = plain.scanner.scan(value);
+      return plain.claims(value, mask, plain.scanner.words, 'q', 'body', 'value');
+    };
+    expect(claim('Com.Sun')).toBe(true);
+    expect(claim('Com Sun')).toBe(false);
+    expect(claim('Com.')).toBe(false);
+    expect(() => new PlainValues([detector('A')])).toThrow(/hintNeeds/);
+    expect(() => new PlainValues([detector('..')])).toThrow(/hintNeeds/);
   });
 
   it('denies a plain scanner header and a plain PHP file name header', () => {

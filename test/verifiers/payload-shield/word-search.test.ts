@@ -1,11 +1,22 @@
 /**
- * The word search must answer exactly what the case-insensitive regex of the same words answers: the plain-value
- * claim's soundness rests on it (a word it misses is a value no detector reads).
+ * The word searches (the gates' word mask, the value scanner's word groups) must answer exactly what the
+ * case-insensitive regex of the same words answers: the plain-value claim's soundness rests on it (a word the scan
+ * misses is a value no detector reads).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GATE, GATE_WORDS, gateWordsOf } from '../../../src/verifiers/payload-shield/gate-words.js';
-import { compileWordMask, compileWordSearch } from '../../../src/verifiers/payload-shield/word-search.js';
+import { compileWordMask } from '../../../src/verifiers/payload-shield/word-search.js';
+import { MAX_WORD_GROUPS, ValueScanner } from '../../../src/verifiers/payload-shield/value-scan.js';
+
+/** A value scanner with `words` as its only group, asked whether a string contains one of them. */
+function groupSearch(words: readonly string[]): (s: string) => boolean {
+  const scanner = new ValueScanner([words]);
+  return (s) => {
+    scanner.scan(s);
+    return (scanner.words & 1) !== 0;
+  };
+}
 
 /** The reference: the words as one case-insensitive alternation. */
 function referenceOf(words: readonly string[]): RegExp {
@@ -27,8 +38,8 @@ const WORDS = ['script', 'data', 'jar', 'java', 'javascript', '__', '__proto__',
 // full-width letter, a dotless i) that `/i` without `u` must not fold into ASCII.
 const PIECES = [...'scriptdajvx_0+.pinceokbABCDEFIJKOPRSTVX', 'ja', 'scrip', '_', 'ced', 'aba', '\u212a', '\u017f', '\uff53', '\u0131', '\u00e9', ' '];
 
-describe('compileWordSearch', () => {
-  const search = compileWordSearch(WORDS);
+describe('value scan word groups', () => {
+  const search = groupSearch(WORDS);
   const reference = referenceOf(WORDS);
 
   it('answers what the case-insensitive regex answers on generated strings (40,000 runs)', () => {
@@ -45,7 +56,7 @@ describe('compileWordSearch', () => {
     const letter = fc.constantFrom(...'abAB_.');
     fc.assert(
       fc.property(fc.array(fc.string({ unit: letter, minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }), fc.string({ unit: fc.constantFrom(...'abAB_.\u212a'), maxLength: 30 }), (words, s) => {
-        expect(compileWordSearch(words)(s)).toBe(referenceOf(words).test(s));
+        expect(groupSearch(words)(s)).toBe(referenceOf(words).test(s));
       }),
       { numRuns: 20_000 },
     );
@@ -68,9 +79,27 @@ describe('compileWordSearch', () => {
   });
 
   it('has no match for an empty set and refuses words it cannot search for', () => {
-    expect(compileWordSearch([])('anything')).toBe(false);
-    expect(() => compileWordSearch([''])).toThrow(/not printable ASCII/);
-    expect(() => compileWordSearch(['caf\u00e9'])).toThrow(/not printable ASCII/);
+    expect(groupSearch([])('anything')).toBe(false);
+    expect(() => groupSearch([''])).toThrow(/not printable ASCII/);
+    expect(() => groupSearch(['caf\u00e9'])).toThrow(/not printable ASCII/);
+    expect(() => new ValueScanner(Array.from({ length: MAX_WORD_GROUPS + 1 }, () => ['x']))).toThrow(/at most/);
+  });
+
+  it("sets each group's bit by its own words, a word shared by two groups in both (generated strings, 20,000 runs)", () => {
+    const groups = [WORDS.slice(0, 4), WORDS.slice(4, 9), [...WORDS.slice(9), 'java'], ['.'], ['+']];
+    const scanner = new ValueScanner(groups);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES, ...WORDS), { maxLength: 24 }), (parts) => {
+        const s = parts.join('');
+        scanner.scan(s);
+        let expected = 0;
+        groups.forEach((group, g) => {
+          if (referenceOf(group).test(s)) expected |= 1 << g;
+        });
+        expect(scanner.words, JSON.stringify(s)).toBe(expected);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
 
@@ -94,7 +123,7 @@ describe('compileWordMask', () => {
 
 /** Long values (a note, a description): words anywhere, next to non-ASCII characters, in either answer. */
 describe('long values', () => {
-  const search = compileWordSearch(WORDS);
+  const search = groupSearch(WORDS);
   const mask = compileWordMask(WORDS);
   const reference = referenceOf(WORDS);
   const longValue = fc
