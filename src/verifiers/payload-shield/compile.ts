@@ -3,14 +3,13 @@
  * category modes, compiled exclusions and patches, the header allow-list. Done once per distinct options object.
  */
 import { LRUCache } from 'lru-cache';
-import { createBuiltinDetectors } from './detectors.js';
+import { BUILTIN_DETECTORS, WEAK_SIGNALS } from './detectors.js';
 import { compileExclusions, type ExclusionSet } from './exclusions.js';
 import type { PayloadLimits } from './limits.js';
 import { resolveLimits, type CategoryMode, type PayloadShieldOptions } from './options.js';
 import type { StandardSchemaProps } from './standard-schema.js';
 import { CATEGORIES, type Category, type Detector, type RuleHit } from './types.js';
 import { compilePatches, type CompiledPatch } from './virtual-patches.js';
-import { createWeakSignalDetector } from './weak-signals.js';
 import { DEFAULT_DECODE_ROUNDS } from './normalise.js';
 import { PlainValues } from './plain-values.js';
 
@@ -113,9 +112,6 @@ export interface LastVerdict {
 
 /** Header values longer than this are not cached (bounds the cache's memory: 1000 × 1 KiB). */
 export const HEADER_CACHE_MAX_VALUE = 1024;
-
-const BUILTIN_DETECTORS = createBuiltinDetectors();
-const WEAK_SIGNALS = createWeakSignalDetector();
 
 /** Compiles options (already validated by `payloadShieldOptionsSchema`). */
 export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPayloadOptions {

@@ -22,6 +22,7 @@ import { createRfiDetector } from './rfi.js';
 import { createSessionFixationDetector } from './session-fixation.js';
 import { createScannerDetector } from './scanner.js';
 import { createOrmDetector } from './orm.js';
+import { createWeakSignalDetector } from './weak-signals.js';
 
 /** Builds one instance of every built-in detector. Detectors are stateless; one set serves every request. */
 export function createBuiltinDetectors(): Detector[] {
@@ -47,3 +48,9 @@ export function createBuiltinDetectors(): Detector[] {
     createOrmDetector(),
   ];
 }
+
+/** The one set of built-in detectors every compiled configuration filters (see `createBuiltinDetectors`). */
+export const BUILTIN_DETECTORS: readonly Detector[] = createBuiltinDetectors();
+
+/** The weak SQL signals detector that paranoia 2 and above add (one instance, like `BUILTIN_DETECTORS`). */
+export const WEAK_SIGNALS: Detector = createWeakSignalDetector();

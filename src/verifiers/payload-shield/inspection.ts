@@ -8,6 +8,8 @@ import type { LimitViolation, PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
 import { CH } from './char-classes.js';
+import { isPlainValue } from './plain-values.js';
+import { scannedWords, scanValue } from './value-scan.js';
 import { gateWordsOf } from './gate-words.js';
 import { detectPollutionKey } from './prototype-pollution.js';
 import { createJndiDetector } from './jndi.js';
@@ -243,7 +245,7 @@ export class Inspection {
     }
     const decoded = this.scanDecoded(raw);
     const mask = this.mask;
-    const plain = this.options.plainValues.isPlain(mask, this.words);
+    const plain = isPlainValue(mask, this.words);
     const active = this.detectorsFor(plain, decoded, mask, this.words, name, kind, role, detectors);
     let fired = false;
     if (active.length > 0) {
@@ -287,7 +289,7 @@ export class Inspection {
 
   /** Class mask of the value `scanDecoded` returned last. */
   private mask = 0;
-  /** Word groups of the value `scanDecoded` returned last (see `PlainValues`). */
+  /** Word groups of the value `scanDecoded` returned last (see value-scan.ts). */
   private words = 0;
 
   /**
@@ -295,14 +297,13 @@ export class Inspection {
    * decoded (and scanned again) only when the raw value has an escape character.
    */
   private scanDecoded(raw: string): string {
-    const scanner = this.options.plainValues.scanner;
-    this.mask = scanner.scan(raw);
-    this.words = scanner.words;
+    this.mask = scanValue(raw);
+    this.words = scannedWords();
     if ((this.mask & ENCODING_CHARS) === 0) return raw;
     const decoded = normalise(raw, this.options.decodeRounds);
     if (decoded !== raw) {
-      this.mask = scanner.scan(decoded);
-      this.words = scanner.words;
+      this.mask = scanValue(decoded);
+      this.words = scannedWords();
     }
     return decoded;
   }
@@ -366,7 +367,7 @@ export class Inspection {
       const decoded = this.scanDecoded(raw);
       const mask = this.mask;
       const words = this.words;
-      const active = this.detectorsFor(this.options.plainValues.isPlain(mask, words), decoded, mask, words, name, 'header', 'value', this.options.detectors);
+      const active = this.detectorsFor(isPlainValue(mask, words), decoded, mask, words, name, 'header', 'value', this.options.detectors);
       const value = this.value.fill(raw, decoded, 'header', 'value', name, mask, 1);
       for (const detector of active) {
         const hit = detector.detect(value, this.options.paranoia);

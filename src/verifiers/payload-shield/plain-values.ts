@@ -5,55 +5,52 @@
  */
 import { isPlainMask, CH } from './char-classes.js';
 import type { Detector, LocationKind, ValueRole } from './types.js';
-import { MAX_WORD_GROUPS, ValueScanner } from './value-scan.js';
+import { neededCharacterGroup, scannedWordGroupOf, WORD_GROUP } from './value-scan.js';
 
-/** Word group of `union` and `select`: a value containing one is not plain (every detector reads it). */
-const SQL_WORDS = 1 << 0;
-/** Word group of the detectors' `words`. */
-const CLAIM_WORDS = 1 << 1;
-/** The group of the first floating hint's `hintNeeds`; the next hint's is the next bit. */
-const FIRST_NEEDS_GROUP = 2;
+/** True when a value of this class mask and these word groups (`scanValue`, `scannedWords`) is plain. */
+export function isPlainValue(mask: number, words: number): boolean {
+  return isPlainMask(mask) && (words & WORD_GROUP.sqlWords) === 0;
+}
 
 /**
  * The detectors' `readsPlainValues` declarations united into one test: the claiming character classes as one mask,
- * every word in the scanner's pass (value-scan.ts), one case-insensitive pattern of every anchored hint (a floating
- * hint runs alone, on the values that contain the character it needs), the key locations as a set, and the name
+ * their words and the characters their floating hints need as word groups of the scan every value gets
+ * (value-scan.ts), one case-insensitive pattern of every anchored hint, the key locations as a set, and the name
  * predicates (each cheap or remembering its own answers by name). Cheapest first.
  */
 export class PlainValues {
-  /** Scans every inspected value: its class mask and word groups, the inputs of `isPlain` and `claims`. */
-  readonly scanner: ValueScanner;
   private readonly chars: number;
+  private readonly wordGroups: number;
   private readonly hint: RegExp | undefined;
-  private readonly gatedHints: readonly RegExp[];
+  private readonly gatedHints: readonly { readonly group: number; readonly hint: RegExp }[];
   private readonly namePredicates: readonly ((name: string) => boolean)[];
   private readonly keyKinds: ReadonlySet<LocationKind>;
 
+  /** Throws on a declaration the scan cannot answer for (a word or needed character no built-in detector declares). */
   constructor(detectors: readonly Detector[]) {
     let chars = CH.nonAscii; // always claimed: lower-casing can turn such a value into ASCII (see PlainValueReading)
-    const words: string[] = [];
+    let wordGroups = 0;
     const hints: string[] = [];
-    const gatedHints: RegExp[] = [];
-    const needs: string[][] = [];
+    const gatedHints: { readonly group: number; readonly hint: RegExp }[] = [];
     const namePredicates: ((name: string) => boolean)[] = [];
     const keyKinds = new Set<LocationKind>();
     for (const d of detectors) {
       const reading = d.readsPlainValues;
       if (reading === undefined) continue;
       chars |= reading.chars ?? 0;
-      words.push(...(reading.words ?? []));
+      for (const word of reading.words ?? []) wordGroups |= scannedWordGroupOf(word, d.category);
       if (reading.hint && reading.hintNeeds !== undefined) {
-        // The scanner folds ASCII letters only, the way the hint's `i` flag does; a letter would be no gate anyway.
+        // The scan folds ASCII letters only, the way the hint's `i` flag does; a letter would be no gate anyway.
         if (reading.hintNeeds.length !== 1 || /[a-z]/i.test(reading.hintNeeds)) throw new Error(`plain-value hint of ${d.category}: hintNeeds must be one non-letter character`);
-        if (FIRST_NEEDS_GROUP + needs.length === MAX_WORD_GROUPS) throw new Error(`plain-value hints: at most ${MAX_WORD_GROUPS - FIRST_NEEDS_GROUP} may give hintNeeds`);
-        gatedHints.push(new RegExp(reading.hint.source, 'i'));
-        needs.push([reading.hintNeeds]);
+        const group = neededCharacterGroup(reading.hintNeeds);
+        if (group === 0) throw new Error(`plain-value hint of ${d.category}: no built-in detector needs ${JSON.stringify(reading.hintNeeds)}, so the value scan does not look for it`);
+        gatedHints.push({ group, hint: new RegExp(reading.hint.source, 'i') });
       } else if (reading.hint) hints.push(`(?:${reading.hint.source})`);
       if (reading.names) namePredicates.push(reading.names);
       for (const kind of reading.keysIn ?? []) keyKinds.add(kind);
     }
-    this.scanner = new ValueScanner([['union', 'select'], words, ...needs]);
     this.chars = chars;
+    this.wordGroups = wordGroups;
     // Without the `u` flag, `i` folds ASCII letters only; non-ASCII values are claimed whole (see PlainValueReading).
     this.hint = hints.length === 0 ? undefined : new RegExp(hints.join('|'), 'i');
     this.gatedHints = gatedHints;
@@ -61,19 +58,16 @@ export class PlainValues {
     this.keyKinds = keyKinds;
   }
 
-  /** True when a value of this class mask and these word groups (from `scanner`) is plain. */
-  isPlain(mask: number, words: number): boolean {
-    return isPlainMask(mask) && (words & SQL_WORDS) === 0;
-  }
-
   /**
-   * True when some detector claims this plain value: its decoded text, the mask and word groups `scanner` gave for
-   * it, its name (lower case), location and role.
+   * True when some detector claims this plain value: its decoded text, the mask and word groups the scan gave for
+   * it, its name (lower case), location and role. A word group holds the words of every built-in detector, so a
+   * configuration without some of them claims a few values more than its own words would: those values meet the
+   * plain detectors, which find nothing their own claims would not have let through (see PlainValueReading).
    */
   claims(decoded: string, mask: number, words: number, name: string, kind: LocationKind, role: ValueRole): boolean {
     return (
       (mask & this.chars) !== 0 ||
-      (words & CLAIM_WORDS) !== 0 ||
+      (words & this.wordGroups) !== 0 ||
       (role === 'key' && this.keyKinds.has(kind)) ||
       this.named(name) ||
       (this.hint !== undefined && this.hint.test(decoded)) ||
@@ -87,9 +81,7 @@ export class PlainValues {
   }
 
   private gatedHint(decoded: string, words: number): boolean {
-    for (let i = 0; i < this.gatedHints.length; i++) {
-      if ((words & (1 << (FIRST_NEEDS_GROUP + i))) !== 0 && this.gatedHints[i]!.test(decoded)) return true;
-    }
+    for (const { group, hint } of this.gatedHints) if ((words & group) !== 0 && hint.test(decoded)) return true;
     return false;
   }
 }

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CH } from '../../../src/verifiers/payload-shield/char-classes.js';
-import { charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
+import { scanValue as charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
 
 /** The definition: each character's classes, PAIR characters by the character after them. */
 function referenceMask(s: string): number {

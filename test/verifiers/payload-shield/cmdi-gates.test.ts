@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
+import { scanValue as charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
 import { GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, WINDOWS_COMMAND } from '../../../src/verifiers/payload-shield/cmdi-command-line.js';
 import { CMDI_RULES, createCmdiDetector } from '../../../src/verifiers/payload-shield/cmdi.js';
 import { expectGateCovers, inText, ruleOf } from './helpers.js';

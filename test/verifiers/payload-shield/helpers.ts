@@ -1,7 +1,7 @@
 /** Test helpers: build the inputs detectors and the inspector take. */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
+import { scanValue as charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
 import { ValueUnderInspection } from '../../../src/verifiers/payload-shield/inspection.js';
 import { normalise } from '../../../src/verifiers/payload-shield/normalise.js';
 import type { Detector, InspectedValue, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';

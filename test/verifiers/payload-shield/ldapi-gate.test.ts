@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
+import { scanValue as charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
 import { ABSOLUTE_FILTER, FILTER_INJECTION, mayBeFilterInjection } from '../../../src/verifiers/payload-shield/ldapi.js';
 import { expectGateCovers, inText } from './helpers.js';
 

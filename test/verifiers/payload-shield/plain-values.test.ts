@@ -12,6 +12,7 @@ import { CATEGORIES, compilePayloadOptions, inspectPayload, type Category, type 
 import { classifyHost, createSsrfDetector } from '../../../src/verifiers/payload-shield/ssrf.js';
 import type { Detector, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
 import { PlainValues } from '../../../src/verifiers/payload-shield/plain-values.js';
+import { scannedWords, scanValue } from '../../../src/verifiers/payload-shield/value-scan.js';
 import { request, ruleOf, valueOf } from './helpers.js';
 
 // Names the detectors read plain values under, and ordinary ones.
@@ -164,14 +165,21 @@ describe('plain values', () => {
     const detector = (hintNeeds: string): Detector => ({ category: 'java', readsPlainValues: { hint: /[a-z]\.[a-z]/, hintNeeds }, detect: () => undefined });
     const plain = new PlainValues([detector('.')]);
     const claim = (value: string): boolean => {
-      const mask = plain.scanner.scan(value);
-      return plain.claims(value, mask, plain.scanner.words, 'q', 'body', 'value');
+      const mask = scanValue(value);
+      return plain.claims(value, mask, scannedWords(), 'q', 'body', 'value');
     };
     expect(claim('Com.Sun')).toBe(true);
     expect(claim('Com Sun')).toBe(false);
     expect(claim('Com.')).toBe(false);
     expect(() => new PlainValues([detector('A')])).toThrow(/hintNeeds/);
     expect(() => new PlainValues([detector('..')])).toThrow(/hintNeeds/);
+  });
+
+  it('refuses a declaration the value scan cannot answer for: a word or a needed character no built-in detector declares', () => {
+    const words: Detector = { category: 'xss', readsPlainValues: { words: ['not-a-scanned-word'] }, detect: () => undefined };
+    const needs: Detector = { category: 'java', readsPlainValues: { hint: /#x/, hintNeeds: '#' }, detect: () => undefined };
+    expect(() => new PlainValues([words])).toThrow(/not a built-in detector's word/);
+    expect(() => new PlainValues([needs])).toThrow(/does not look for it/);
   });
 
   it('denies a plain scanner header and a plain PHP file name header', () => {
