@@ -64,12 +64,13 @@ export function isPlainMask(mask: number): boolean {
 }
 
 /**
- * The class bits of every ASCII character, looked up instead of a `switch` per character: one load per character
- * (letters, digits, spaces are 0). Characters at or above 128 are `nonAscii`. The classes of two characters
- * (`sqlComment`, `dotDot`) are words to value-scan.ts's automaton, not entries here.
+ * The class bits of every byte value, looked up instead of a `switch` per character: one load per byte (letters,
+ * digits, spaces are 0). Every byte at or above 128 is `nonAscii`: UTF-8 encodes each non-ASCII character with such
+ * bytes only. The classes of two characters (`sqlComment`, `dotDot`) are words to value-scan.ts's automaton, not
+ * entries here.
  */
 export const CLASS_BITS: Int32Array = (() => {
-  const table = new Int32Array(128);
+  const table = new Int32Array(256).fill(CH.nonAscii, 128);
   const set = (chars: string, bit: number): void => {
     for (const ch of chars) table[ch.charCodeAt(0)] = bit;
   };

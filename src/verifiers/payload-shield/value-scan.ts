@@ -65,17 +65,29 @@ export function neededCharacterGroup(character: string): number {
   return index === -1 ? 0 : 1 << (3 + index);
 }
 
+/** Columns of TABLE: one per byte value, so a byte indexes its row without a test (non-ASCII bytes lead back to the start). */
+const COLUMNS = 256;
+
 /**
- * The automaton over every group's words (word-search.ts), with a row offset (a multiple of ASCII = 2^7) in each
- * entry and the groups ending in its target state in the low 7 bits, so one load per byte yields both.
+ * The automaton over every group's words (word-search.ts), one row of COLUMNS entries per state: an entry is the
+ * target state's row offset (a multiple of 2^8) with the groups ending in that state in its low 8 bits, so one load
+ * per byte yields both.
  */
 const TABLE: Int32Array = (() => {
-  if (GROUPS.length > 7) throw new Error(`value scan: ${GROUPS.length} word groups, at most 7 fit a table entry`);
+  if (GROUPS.length > 8) throw new Error(`value scan: ${GROUPS.length} word groups, at most 8 fit a table entry`);
   const { delta, ends } = buildAutomaton(
     GROUPS.flat(),
     GROUPS.flatMap((group, g) => group.map(() => 1 << g)),
   );
-  return delta.map((row) => row | ends[row / ASCII]!);
+  const states = delta.length / ASCII;
+  const table = new Int32Array(states * COLUMNS); // bytes 128 to 255: 0, the start state with no group
+  for (let state = 0; state < states; state++) {
+    for (let c = 0; c < ASCII; c++) {
+      const target = delta[state * ASCII + c]! / ASCII;
+      table[state * COLUMNS + c] = target * COLUMNS + ends[target]!;
+    }
+  }
+  return table;
 })();
 
 /** Values at least this long are encoded by `TextEncoder.encodeInto`; shorter ones are copied (see the file's TSDoc). */
@@ -114,7 +126,7 @@ export function scanValue(s: string): number {
 
 /** The word groups of the value `scanValue` read last (`WORD_GROUP` bits, `neededCharacterGroup` bits). */
 export function scannedWords(): number {
-  return (state.words & (ASCII - 1)) >>> PAIR_GROUPS;
+  return (state.words & (COLUMNS - 1)) >>> PAIR_GROUPS;
 }
 
 /** Copies the `n` code units of `s` to BYTES as bytes that read the same: ASCII as itself, the rest as 128 (non-ASCII). */
@@ -132,12 +144,7 @@ function readBytes(end: number): void {
   let entry = state.entry;
   for (let i = 0; i < end; i++) {
     const c = BYTES[i]!;
-    if (c >= 128) {
-      mask |= CH.nonAscii;
-      entry = 0;
-      continue;
-    }
-    entry = TABLE[(entry & ~127) + c]!;
+    entry = TABLE[(entry & -COLUMNS) + c]!;
     words |= entry;
     mask |= CLASS_BITS[c]!;
   }
