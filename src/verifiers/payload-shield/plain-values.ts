@@ -7,6 +7,10 @@ import { isPlainMask, CH } from './char-classes.js';
 import type { Detector, LocationKind, ValueRole } from './types.js';
 import { neededCharacterGroup, scannedWordGroupOf, WORD_GROUP } from './value-scan.js';
 
+/** Bounds of `PlainValues`' memo of answers by name (a few hundred KiB at most). */
+const NAMED_ANSWERS_MAX = 1024;
+const NAMED_ANSWER_MAX_LENGTH = 64;
+
 /** True when a value of this class mask and these word groups (`scanValue`, `scannedWords`) is plain. */
 export function isPlainValue(mask: number, words: number): boolean {
   return isPlainMask(mask) && (words & WORD_GROUP.sqlWords) === 0;
@@ -22,6 +26,8 @@ export class PlainValues {
   private readonly chars: number;
   private readonly wordGroups: number;
   private readonly hint: RegExp | undefined;
+  /** 1 for each ASCII code an anchored hint can start with (see `hintStarts`); undefined when one does not say. */
+  private readonly hintStarts: Uint8Array | undefined;
   private readonly gatedHints: readonly { readonly group: number; readonly hint: RegExp }[];
   private readonly namePredicates: readonly ((name: string) => boolean)[];
   private readonly keyKinds: ReadonlySet<LocationKind>;
@@ -31,6 +37,7 @@ export class PlainValues {
     let chars = CH.nonAscii; // always claimed: lower-casing can turn such a value into ASCII (see PlainValueReading)
     let wordGroups = 0;
     const hints: string[] = [];
+    let hintStarts: Uint8Array | undefined = new Uint8Array(128);
     const gatedHints: { readonly group: number; readonly hint: RegExp }[] = [];
     const namePredicates: ((name: string) => boolean)[] = [];
     const keyKinds = new Set<LocationKind>();
@@ -45,7 +52,12 @@ export class PlainValues {
         const group = neededCharacterGroup(reading.hintNeeds);
         if (group === 0) throw new Error(`plain-value hint of ${d.category}: no built-in detector needs ${JSON.stringify(reading.hintNeeds)}, so the value scan does not look for it`);
         gatedHints.push({ group, hint: new RegExp(reading.hint.source, 'i') });
-      } else if (reading.hint) hints.push(`(?:${reading.hint.source})`);
+      } else if (reading.hint) {
+        hints.push(`(?:${reading.hint.source})`);
+        if (reading.hintStarts === undefined) hintStarts = undefined;
+        else if (!/^[\x21-\x7e]+$/.test(reading.hintStarts)) throw new Error(`plain-value hint of ${d.category}: hintStarts must be printable ASCII`);
+        else if (hintStarts) for (const c of reading.hintStarts + reading.hintStarts.toUpperCase()) hintStarts[c.charCodeAt(0)] = 1;
+      }
       if (reading.names) namePredicates.push(reading.names);
       for (const kind of reading.keysIn ?? []) keyKinds.add(kind);
     }
@@ -53,6 +65,7 @@ export class PlainValues {
     this.wordGroups = wordGroups;
     // Without the `u` flag, `i` folds ASCII letters only; non-ASCII values are claimed whole (see PlainValueReading).
     this.hint = hints.length === 0 ? undefined : new RegExp(hints.join('|'), 'i');
+    this.hintStarts = hintStarts;
     this.gatedHints = gatedHints;
     this.namePredicates = namePredicates;
     this.keyKinds = keyKinds;
@@ -70,14 +83,38 @@ export class PlainValues {
       (words & this.wordGroups) !== 0 ||
       (role === 'key' && this.keyKinds.has(kind)) ||
       this.named(name) ||
-      (this.hint !== undefined && this.hint.test(decoded)) ||
+      (this.hint !== undefined && this.mayMatchHint(decoded) && this.hint.test(decoded)) ||
       this.gatedHint(decoded, words)
     );
   }
 
+  /**
+   * False when `s` cannot match the anchored hints: its first character after ASCII white space starts none of them
+   * (a regex call costs more than the rest of the claim). Non-ASCII characters, which `\s` may match, answer true.
+   */
+  private mayMatchHint(s: string): boolean {
+    const starts = this.hintStarts;
+    if (starts === undefined) return true;
+    let i = 0;
+    let c = s.charCodeAt(0);
+    while (c === 32 || (c >= 9 && c <= 13)) c = s.charCodeAt(++i);
+    return !(c < 128) || starts[c] === 1;
+  }
+
+  /** `named`'s answers by name: one lookup per value, where the predicates took one or two each. */
+  private readonly namedAnswers = new Map<string, boolean>();
+
   private named(name: string): boolean {
-    for (const predicate of this.namePredicates) if (predicate(name)) return true;
-    return false;
+    let answer = this.namedAnswers.get(name);
+    if (answer === undefined) {
+      answer = this.namePredicates.some((predicate) => predicate(name));
+      // Names are keys an attacker chooses: only short ones are kept, and at most NAMED_ANSWERS_MAX.
+      if (name.length <= NAMED_ANSWER_MAX_LENGTH) {
+        if (this.namedAnswers.size >= NAMED_ANSWERS_MAX) this.namedAnswers.clear();
+        this.namedAnswers.set(name, answer);
+      }
+    }
+    return answer;
   }
 
   private gatedHint(decoded: string, words: number): boolean {

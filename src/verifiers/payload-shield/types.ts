@@ -97,6 +97,12 @@ export interface PlainValueReading {
    */
   readonly hint?: RegExp;
   /**
+   * For an anchored `hint`: every character a match can start with once leading white space is skipped (lower case;
+   * upper-case letters are implied, as hints are tested case-insensitively). When every anchored hint gives it, their
+   * regex runs only on values that start with one of them (plain-values.test.ts checks the declarations).
+   */
+  readonly hintStarts?: string;
+  /**
    * A character (not a letter) that every match of `hint` contains, for a hint that is not anchored: the hint then runs
    * apart from the united anchored ones, and only on values that contain it (found by the scan every value gets,
    * where the united regex tried every alternative at every position of a long value).

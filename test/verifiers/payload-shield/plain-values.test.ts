@@ -12,6 +12,8 @@ import { CATEGORIES, compilePayloadOptions, inspectPayload, type Category, type 
 import { classifyHost, createSsrfDetector } from '../../../src/verifiers/payload-shield/ssrf.js';
 import type { Detector, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
 import { PlainValues } from '../../../src/verifiers/payload-shield/plain-values.js';
+import { BUILTIN_DETECTORS } from '../../../src/verifiers/payload-shield/detectors.js';
+import { COMMAND_LINE_WORDS } from '../../../src/verifiers/payload-shield/cmdi-command-line.js';
 import { scannedWords, scanValue } from '../../../src/verifiers/payload-shield/value-scan.js';
 import { request, ruleOf, valueOf } from './helpers.js';
 
@@ -180,6 +182,37 @@ describe('plain values', () => {
     const needs: Detector = { category: 'java', readsPlainValues: { hint: /#x/, hintNeeds: '#' }, detect: () => undefined };
     expect(() => new PlainValues([words])).toThrow(/not a built-in detector's word/);
     expect(() => new PlainValues([needs])).toThrow(/does not look for it/);
+  });
+
+  it("an anchored hint's `hintStarts` holds every character its matches start with (generated values, 30,000 runs)", () => {
+    const gated = BUILTIN_DETECTORS.filter((d) => d.readsPlainValues?.hint && d.readsPlainValues.hintStarts !== undefined);
+    expect(gated.map((d) => d.category).sort()).toEqual(['cmdi', 'sqli', 'ssrf']);
+    // The words each hint spells (its letter runs, the command words), digits, white space and separators, in both cases.
+    const hintWords = gated.flatMap((d) => d.readsPlainValues!.hint!.source.match(/[a-z]{2,}/g) ?? []);
+    const words = [...COMMAND_LINE_WORDS, ...hintWords];
+    const head = fc.oneof(fc.constantFrom(...words, ...words.map((w) => w.toUpperCase())), fc.constantFrom(...'0123456789', '42', 'x', '-', '.'));
+    const tail = fc.oneof(fc.constantFrom(':', ' ', '\t', '.', 'x', '1', '-a', '/'), fc.constantFrom(...hintWords.map((w) => ` ${w} `)), fc.constantFrom(...[...COMMAND_LINE_WORDS].map((w) => ` ${w} `)));
+    for (const d of gated) {
+      const { hint, hintStarts } = d.readsPlainValues!;
+      const pattern = new RegExp(hint!.source, 'i');
+      fc.assert(
+        fc.property(fc.constantFrom('', ' ', '\t ', '\v'), head, fc.array(tail, { maxLength: 4 }), (space, first, parts) => {
+          const s = space + first + parts.join('');
+          if (!pattern.test(s)) return;
+          expect(hintStarts, `${d.category}: ${JSON.stringify(s)}`).toContain(s.trimStart()[0]!.toLowerCase());
+        }),
+        { numRuns: 10_000 },
+      );
+    }
+  });
+
+  it('runs the anchored hints only on values that start as one of them can, white space skipped', () => {
+    const plain = new PlainValues(BUILTIN_DETECTORS);
+    const claim = (value: string): boolean => plain.claims(value, scanValue(value), scannedWords(), 'q', 'body', 'value');
+    for (const value of ['whoami', '  WHOAMI', '\tid', '12 or 1 ', ' 1 OR 1 ', 'gopher:x', '\vHTTP:x']) expect(claim(value), value).toBe(true);
+    for (const value of ['xwhoami', 'a 12 or 1 ', 'sgopher:x', 'ordinary', '']) expect(claim(value), value).toBe(false);
+    const bad: Detector = { category: 'sqli', readsPlainValues: { hint: /^x/, hintStarts: 'x\u00e9' }, detect: () => undefined };
+    expect(() => new PlainValues([bad])).toThrow(/hintStarts/);
   });
 
   it('denies a plain scanner header and a plain PHP file name header', () => {
