@@ -19,8 +19,8 @@ export function isPlainValue(mask: number, words: number): boolean {
 /**
  * The detectors' `readsPlainValues` declarations united into one test: the claiming character classes as one mask,
  * their words and the characters their floating hints need as word groups of the scan every value gets
- * (value-scan.ts), one case-insensitive pattern of every anchored hint, the key locations as a set, and the name
- * predicates (each cheap or remembering its own answers by name). Cheapest first.
+ * (value-scan.ts), one case-insensitive pattern of every anchored hint (run only on values that can start a match),
+ * the key locations as a set, and the name predicates (their answers remembered by name). Cheapest first.
  */
 export class PlainValues {
   private readonly chars: number;
