@@ -220,7 +220,7 @@ export class Inspection {
 
   /** A body key in `quietBodyKeys`: only the budget, the limits and the custom rules apply (see there). */
   private inspectQuietKey(raw: string): void {
-    if (!this.done && this.admit(raw)) this.applyCustomRules(raw, raw);
+    if (!this.done && this.admit(raw) && this.options.customRules.length > 0) this.applyCustomRules(raw, raw);
   }
 
   /** Runs the detectors (or `detectors`) on one string. */
@@ -419,7 +419,9 @@ export class Inspection {
       if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, lowerKey)) {
         this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
       }
-      if (!this.done) this.walk(record[key], kind, lowerKey, depth + 1);
+      // Numbers, booleans and null below a key need no call: only strings and objects are inspected.
+      const child = this.keyValue;
+      if (!this.done && (typeof child === 'string' || (typeof child === 'object' && child !== null))) this.walk(child, kind, lowerKey, depth + 1);
       this.segments.pop();
       if (this.done) return;
     }
