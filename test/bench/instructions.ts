@@ -6,8 +6,8 @@
  *
  * Each row's server (servers/counted-server.ts, the same app `npm run bench` measures) runs twice under cachegrind,
  * answering W and W + N requests sent over keep-alive connections (4 in flight), then a request that ends the run;
- * the difference of the two counts
- * divided by N is the row's cost per request, start-up, compilation and warm-up cancelled. User-space instructions
+ * the difference of the two counts divided by N is the row's cost per request, start-up, compilation and warm-up
+ * cancelled. User-space instructions
  * only: the kernel's share of a request (sockets, syscalls) is not counted, which is why a row's measured req/s ratio
  * runs a little above the ratio of instructions.
  *

@@ -3,7 +3,7 @@
  * can fire on them claims them (`Detector.readsPlainValues`): this decides which values are plain, and unites those
  * claims into the one test the inspection asks of every plain value.
  */
-import { isPlainMask, CH } from './char-classes.js';
+import { isPlainMask, CH, skipRegexSpace } from './char-classes.js';
 import type { Detector, LocationKind, ValueRole } from './types.js';
 import { neededCharacterGroup, scannedWordGroupOf, WORD_GROUP } from './value-scan.js';
 
@@ -89,16 +89,15 @@ export class PlainValues {
   }
 
   /**
-   * False when `s` cannot match the anchored hints: its first character after ASCII white space starts none of them
-   * (a regex call costs more than the rest of the claim). Non-ASCII characters, which `\s` may match, answer true.
+   * False when `s` cannot match the anchored hints (a regex call costs more than the rest of the claim): its first
+   * character past `skipRegexSpace` starts none of them. That skips every character `\s` matches, and others that
+   * no hint can start with or skip, on which a hint's match fails anyway.
    */
   private mayMatchHint(s: string): boolean {
     const starts = this.hintStarts;
     if (starts === undefined) return true;
-    let i = 0;
-    let c = s.charCodeAt(0);
-    while (c === 32 || (c >= 9 && c <= 13)) c = s.charCodeAt(++i);
-    return !(c < 128) || starts[c] === 1;
+    const i = skipRegexSpace(s, 0);
+    return i < s.length && starts[s.charCodeAt(i)] === 1;
   }
 
   /** `named`'s answers by name: one lookup per value, where the predicates took one or two each. */

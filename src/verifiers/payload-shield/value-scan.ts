@@ -23,16 +23,21 @@ function claimWordsOf(detectors: readonly Detector[]): string[] {
 /** The characters floating hints need (`readsPlainValues.hintNeeds`), each once, in code order. */
 const NEEDED_CHARACTERS = [...new Set([...BUILTIN_DETECTORS, WEAK_SIGNALS].flatMap((d) => d.readsPlainValues?.hintNeeds ?? []))].sort();
 
+/** The words of the `claimWords` and `weakSignalWords` groups (see WORD_GROUP). */
+const CLAIM_WORDS = claimWordsOf(BUILTIN_DETECTORS);
+const WEAK_SIGNAL_WORDS = claimWordsOf([WEAK_SIGNALS]);
+
 /**
  * The scan's word groups, in bit order. The first two are the classes one character cannot tell (`/*` and `--` are
- * `sqlComment`, `..` is `dotDot`); the others reach callers as `WORD_GROUP` bits and `neededCharacterGroup`.
+ * `sqlComment`, `..` is `dotDot`); the others reach callers, shifted past those two, as `WORD_GROUP` bits and
+ * `neededCharacterGroup`.
  */
 const GROUPS: readonly (readonly string[])[] = [
   ['/*', '--'],
   ['..'],
   ['union', 'select'],
-  claimWordsOf(BUILTIN_DETECTORS),
-  claimWordsOf([WEAK_SIGNALS]),
+  CLAIM_WORDS,
+  WEAK_SIGNAL_WORDS,
   ...NEEDED_CHARACTERS.map((c) => [c]),
 ];
 /** Groups before the callers' ones (the pair classes), and their bits. */
@@ -40,7 +45,7 @@ const PAIR_GROUPS = 2;
 const SQL_COMMENT_BIT = 1 << 0;
 const DOT_DOT_BIT = 1 << 1;
 
-/** Bits of `scannedWords()`, in GROUPS' order after the pair groups. */
+/** Bits of `scannedWords()`: GROUPS' third to fifth groups. */
 export const WORD_GROUP = {
   /** `union` or `select`: the value is not plain. */
   sqlWords: 1 << 0,
@@ -49,22 +54,23 @@ export const WORD_GROUP = {
   /** A word the weak-signals detector (paranoia 2 and above) claims plain values by. */
   weakSignalWords: 1 << 2,
 } as const;
+/** The `scannedWords()` bit of the first needed character's group (they follow WORD_GROUP's). */
+const FIRST_NEEDED_CHARACTER_BIT = 1 << 3;
 
 /**
  * The `scannedWords()` group holding `word` (`claimWords` or `weakSignalWords`). Throws for a word no built-in
  * detector declares: the scan would never find it (`category` names the declaring detector in the message).
  */
 export function scannedWordGroupOf(word: string, category: string): number {
-  if (GROUPS[PAIR_GROUPS + 1]!.includes(word)) return WORD_GROUP.claimWords;
-  if (GROUPS[PAIR_GROUPS + 2]!.includes(word)) return WORD_GROUP.weakSignalWords;
+  if (CLAIM_WORDS.includes(word)) return WORD_GROUP.claimWords;
+  if (WEAK_SIGNAL_WORDS.includes(word)) return WORD_GROUP.weakSignalWords;
   throw new Error(`plain-value word ${JSON.stringify(word)} of ${category}: not a built-in detector's word, so the value scan does not look for it`);
 }
 
 /** The `scannedWords()` bit of a character a floating hint needs, 0 when no built-in detector's hint needs it. */
 export function neededCharacterGroup(character: string): number {
   const index = NEEDED_CHARACTERS.indexOf(character);
-  // The needed characters' groups follow WORD_GROUP's three.
-  return index === -1 ? 0 : 1 << (3 + index);
+  return index === -1 ? 0 : FIRST_NEEDED_CHARACTER_BIT << index;
 }
 
 /** Columns of TABLE: one per byte value, so a byte indexes its row without a test (non-ASCII bytes lead back to the start). */
