@@ -37,7 +37,7 @@ interface FastifyRouteConfig {
 }
 
 interface FastifyLikeReply {
-  statusCode: number;
+  raw: import('node:http').ServerResponse;
   code(status: number): FastifyLikeReply;
   headers(values: Record<string, string>): FastifyLikeReply;
   send(payload: string): FastifyLikeReply;
@@ -94,6 +94,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
 
   const client = fastifyClient(shield);
+  const outcomeListeners = shield.hasOutcomeListeners;
   function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
     return config?.shield;
   }
@@ -138,9 +139,22 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     else afterHeaders(req, reply, request, decision, done);
   }) as never);
 
-  /** Keeps the decision on the request; an allowed request goes on, a denied one is answered here. */
-  function afterHeaders(req: FastifyLikeRequest, reply: FastifyLikeReply, request: ShieldRequest, decision: Decision, done: (error?: Error) => void): void {
+  /**
+   * Keeps the decision on the request; an allowed request goes on, a denied one is answered here. `listening`: an
+   * earlier stage of the request already listens for its outcome.
+   */
+  function afterHeaders(
+    req: FastifyLikeRequest,
+    reply: FastifyLikeReply,
+    request: ShieldRequest,
+    decision: Decision,
+    done: (error?: Error) => void,
+    listening = false,
+  ): void {
     req.shield = decision;
+    // The outcome a verifier waits for (a login's status) is read when the response finishes, by a listener on the
+    // requests whose decision wants it: an `onResponse` hook would cost every request of the instance a hook run.
+    if (outcomeListeners && !listening && shield.wantsOutcome(decision)) reportOnFinish(req, reply.raw, decision);
     if (decision.allowed) done();
     else deny(reply, decision, request); // a callback hook that replies does not call done
   }
@@ -182,11 +196,13 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     }
     const config = routeConfigOf(req);
     const request = toRequest(req, config, true);
+    // Asked before the body stage runs, so it answers for the header stage alone, as `afterHeaders` did.
+    const listening = outcomeListeners && shield.wantsOutcome(previous);
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
     const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
     const decision = shield.checkNow(request, routeOf(config), { stage: 'body', previous });
-    if (decision instanceof Promise) decision.then((settled) => afterBody(req, reply, request, held, settled, done)).catch(done);
-    else afterBody(req, reply, request, held, decision, done);
+    if (decision instanceof Promise) decision.then((settled) => afterBody(req, reply, request, held, settled, done, listening)).catch(done);
+    else afterBody(req, reply, request, held, decision, done, listening);
   }) as never);
 
   /** As `afterHeaders`, for the body stage: a held multipart stream is released or discarded with the decision. */
@@ -197,21 +213,17 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     held: ReturnType<typeof holdUnparsedMultipart>,
     decision: Decision,
     done: (error?: Error) => void,
+    listening: boolean,
   ): void {
     if (decision.allowed) held?.release();
     else held?.discard();
-    afterHeaders(req, reply, request, decision, done);
+    afterHeaders(req, reply, request, decision, done, listening);
   }
 
-  // Callback-style too: a request no verifier wants the outcome of (every route but the login ones) makes no promise.
-  if (shield.hasOutcomeListeners) app.addHook('onResponse', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
-    const decision = req.shield;
-    if (decision === undefined || !shield.wantsOutcome(decision)) {
-      done();
-      return;
-    }
-    shield.reportOutcome(decision, reply.statusCode).then(() => done(), done);
-  }) as never);
+  /** Reports the response's status to the verifiers waiting for it (the latest stage's decision holds them all). */
+  function reportOnFinish(req: FastifyLikeRequest, response: import('node:http').ServerResponse, decision: Decision): void {
+    response.once('finish', () => void shield.reportOutcome(req.shield ?? decision, response.statusCode));
+  }
 
   done();
 }

@@ -4,7 +4,7 @@ import { PlayIntegrityError } from '../../attestation/play-integrity/errors.js';
 import { createPlayIntegrityVerifier, type PlayIntegrityVerifier } from '../../attestation/play-integrity/verifier.js';
 import { headerValue } from '../../core/request.js';
 import { ENGLISH } from '../../core/zod-locale.js';
-import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import { createCountryLookup } from './country.js';
 import { compileIpReputation } from './ip-reputation.js';
@@ -25,7 +25,7 @@ import { appAttestContribution } from './sources/app-attest.js';
 import { playIntegrityContribution } from './sources/play-integrity.js';
 import { parseSelfReportedSignals } from './sources/self-reported.js';
 import { compileClaimMapping } from './sources/token-claims.js';
-import { addAttested, addSelfReported, emptyVerdict, type AttestedContribution, type DeviceVerdict } from './verdict.js';
+import { addAttested, addSelfReported, emptyVerdict, type AttestedContribution, type DeviceVerdict, type SelfReportedContribution } from './verdict.js';
 
 /** Key of the device-risk result on `ctx.memo`. */
 export const DEVICE_RISK_MEMO_KEY = 'device-risk';
@@ -202,30 +202,67 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
     return proofs;
   }
 
+  /**
+   * Judgements of verdicts that come from a verified token's claims alone (no proof, no self-reported header, no
+   * country, on no IP list), by attestation and compiled policy. Such a judgement depends on nothing else, and the
+   * token verifier hands every request with a token it has seen the same frozen attestation object, so requests with
+   * that token share one frozen verdict and decision instead of building them anew (about twenty objects). Entries
+   * go when the token cache drops the attestation; a route policy adds one per attestation (route options are few).
+   */
+  const claimsOnly = new WeakMap<Attestation, Map<CompiledPolicy, Judged>>();
+
   function judge(ctx: VerifierContext, proofs: VerifiedProofs | undefined, route: DeviceRouteOptions | undefined): VerifierOutcome {
+    const request = ctx.request;
+    const country = countryOf(request, ctx.ip, ctx.fromTrustedProxy === true);
+    const ipLists = reputation.lookup(ctx.ip);
+    const reported = o.selfReported ? selfReportedOf(request) : undefined;
+    const attestation = ctx.attestation;
+    const policy = policyFor(route, country);
+    if (attestation !== undefined && proofs === undefined && reported === undefined && country === undefined && ipLists.length === 0) {
+      let byPolicy = claimsOnly.get(attestation);
+      if (byPolicy === undefined) {
+        byPolicy = new Map();
+        claimsOnly.set(attestation, byPolicy);
+      }
+      let judged = byPolicy.get(policy);
+      if (judged === undefined) {
+        judged = deepFreeze(judgement(policy, verdictOf(attestation, undefined, undefined, country, ipLists)));
+        byPolicy.set(policy, judged);
+      }
+      ctx.memo.set(DEVICE_RISK_MEMO_KEY, judged.memo);
+      return judged.outcome;
+    }
+    const judged = judgement(policy, verdictOf(attestation, proofs, reported, country, ipLists));
+    ctx.memo.set(DEVICE_RISK_MEMO_KEY, judged.memo);
+    return judged.outcome;
+  }
+
+  /** The normalised verdict of one request's sources. */
+  function verdictOf(
+    attestation: Attestation | undefined,
+    proofs: VerifiedProofs | undefined,
+    reported: SelfReportedContribution | undefined,
+    country: string | undefined,
+    ipLists: string[],
+  ): DeviceVerdict {
     const verdict = emptyVerdict();
-    if (ctx.attestation) addAttested(verdict, claims(ctx.attestation));
+    if (attestation) addAttested(verdict, claims(attestation));
     if (proofs) {
       for (const c of proofs.contributions) addAttested(verdict, c);
       verdict.failedProofs.push(...proofs.failed);
     }
-    if (o.selfReported) {
-      const request = ctx.request;
-      const signals = parseSelfReportedSignals(headerValue(request, headers.selfReported));
-      const version = bounded(headerValue(request, headers.appVersion));
-      const deviceId = bounded(headerValue(request, headers.deviceId));
-      if (signals.length > 0 || version !== undefined || deviceId !== undefined) {
-        addSelfReported(verdict, { signals, appVersion: version, deviceId });
-      }
-    }
-    const fromTrustedProxy = ctx.fromTrustedProxy === true;
-    const country = countryOf(ctx.request, ctx.ip, fromTrustedProxy);
+    if (reported) addSelfReported(verdict, reported);
     if (country !== undefined) verdict.country = country;
-    verdict.ipLists = reputation.lookup(ctx.ip);
+    verdict.ipLists = ipLists;
+    return verdict;
+  }
 
-    const decision = evaluatePolicy(policyFor(route, country), verdict);
-    ctx.memo.set(DEVICE_RISK_MEMO_KEY, { verdict, decision } satisfies DeviceRiskMemo);
-    return toOutcome(decision, verdict);
+  /** What the app reported about itself in the unsigned headers, undefined when it reported nothing. */
+  function selfReportedOf(request: VerifierContext['request']): SelfReportedContribution | undefined {
+    const signals = parseSelfReportedSignals(headerValue(request, headers.selfReported));
+    const appVersion = bounded(headerValue(request, headers.appVersion));
+    const deviceId = bounded(headerValue(request, headers.deviceId));
+    return signals.length > 0 || appVersion !== undefined || deviceId !== undefined ? { signals, appVersion, deviceId } : undefined;
   }
 
   return {
@@ -253,6 +290,26 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
       });
     },
   };
+}
+
+/** A verdict judged: what the Decision exposes (`decision.device`) and the verifier's outcome. */
+interface Judged {
+  readonly memo: DeviceRiskMemo;
+  readonly outcome: VerifierOutcome;
+}
+
+function judgement(policy: CompiledPolicy, verdict: DeviceVerdict): Judged {
+  const decision = evaluatePolicy(policy, verdict);
+  return { memo: { verdict, decision }, outcome: toOutcome(decision, verdict) };
+}
+
+/** Freezes `value` and every object and array in it (plain data: a shared judgement no request may change). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function toOutcome(decision: PolicyDecision, verdict: DeviceVerdict): VerifierOutcome {

@@ -4,7 +4,7 @@
  * words the built-in detectors claim plain values by, the characters their floating hints need: see
  * plain-values.ts). Those answers took three passes before, each reading every character with `charCodeAt`, which
  * costs about 20 instructions a character here; this pass reads bytes: a long value is encoded to UTF-8 by one native
- * call, a short one, for which that call costs more than it saves, is copied character by character.
+ * call, a short one, for which that call costs more than it saves, is read character by character.
  *
  * The tables the loop reads are module constants, built once from the built-in detectors' declarations: V8 folds a
  * constant typed array into the loop's code, where one reached through an object costs a map check and three loads
@@ -98,7 +98,7 @@ const TABLE: Int32Array = (() => {
   return table;
 })();
 
-/** Values at least this long are encoded by `TextEncoder.encodeInto`; shorter ones are copied (see the file's TSDoc). */
+/** Values at least this long are encoded by `TextEncoder.encodeInto`; shorter ones are read character by character (see the file's TSDoc). */
 const ENCODE_FROM_LENGTH = 40;
 /** Characters read per chunk: a value longer than this is read chunk by chunk, the automaton's state carried over. */
 const CHUNK = 16 * 1024;
@@ -120,8 +120,7 @@ export function scanValue(s: string): number {
   state.words = 0;
   state.entry = 0;
   if (n < ENCODE_FROM_LENGTH) {
-    copyIntoBytes(s, n);
-    readBytes(n);
+    readChars(s, n);
   } else {
     for (let from = 0; from < n; from += CHUNK) {
       const to = Math.min(n, from + CHUNK);
@@ -138,12 +137,24 @@ export function scannedWords(): number {
   return (state.words & (COLUMNS - 1)) >>> PAIR_GROUPS;
 }
 
-/** Copies the `n` code units of `s` to BYTES as bytes that read the same: ASCII as itself, the rest as 128 (non-ASCII). */
-function copyIntoBytes(s: string, n: number): void {
+/**
+ * Reads the `n` code units of `s` into `state` as `readBytes` reads bytes, each read as the byte it stands for: ASCII
+ * as itself, the rest as 128 (a non-ASCII byte: the same class bits and automaton step as any UTF-8 byte of it).
+ */
+function readChars(s: string, n: number): void {
+  let mask = 0;
+  let words = 0;
+  let entry = 0;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    BYTES[i] = c < 128 ? c : 128;
+    const code = s.charCodeAt(i);
+    const c = code < 128 ? code : 128;
+    entry = TABLE[(entry & -COLUMNS) + c]!;
+    words |= entry;
+    mask |= CLASS_BITS[c]!;
   }
+  state.mask = mask;
+  state.words = words;
+  state.entry = entry;
 }
 
 /** Reads `BYTES[0..end)` into `state`: per byte, two table loads (module constants, see the file's TSDoc), no branch. */

@@ -308,6 +308,35 @@ describe('device-risk verifier: token claims, self-reported signals, markets, IP
     expect(() => verifier.verify(ctx({ attestation: token({}), device: { sensitivity: 'nope' } }))).toThrow(/unknown route sensitivity/);
   });
 
+  it('requests with the same verified token share one frozen judgement; what a request adds is judged on its own', () => {
+    const { verifier } = setup();
+    const rooted = token({ rooted: true });
+    const judged = (c: CtxInput) => {
+      const memo = new Map<string, unknown>();
+      const outcome = verifier.verify(ctx({ attestation: rooted, memo, ...c })) as VerifierOutcome;
+      return { outcome, memo: memo.get(DEVICE_RISK_MEMO_KEY) as DeviceRiskMemo };
+    };
+    const first = judged({});
+    expect(first.outcome).toMatchObject({ outcome: 'pass', detail: expect.stringContaining('rooted:monitor') });
+    const second = judged({});
+    expect(second.memo).toBe(first.memo);
+    expect(second.outcome).toBe(first.outcome);
+    expect(Object.isFrozen(first.memo.verdict.device.signals)).toBe(true);
+    expect(Object.isFrozen(first.memo.decision.reasons[0])).toBe(true);
+    // Another attestation object (another token with the same claims) gets its own, equal, judgement.
+    const other = verifier.verify(ctx({ attestation: token({ rooted: true }) }));
+    expect(other).not.toBe(first.outcome);
+    expect(other).toEqual(first.outcome);
+    // A country from a trusted proxy, an IP list, a self-reported header, a route's own policy: not the shared one.
+    expect(judged({ headers: { 'cf-ipcountry': 'DE' }, fromTrustedProxy: true }).outcome).toMatchObject({ outcome: 'deny' });
+    expect(judged({ ip: '185.220.101.3' }).outcome).toMatchObject({ outcome: 'deny', detail: expect.stringContaining('ip:tor:deny') });
+    expect(judged({ headers: { 'x-device-signals': 'hooks' } }).outcome).toMatchObject({ outcome: 'deny', detail: expect.stringContaining('hooked:deny') });
+    const payments = judged({ device: { sensitivity: 'payments' } });
+    expect(payments.outcome).toMatchObject({ detail: expect.stringContaining('integrityBelowRequired') });
+    expect(payments.memo).not.toBe(first.memo);
+    expect(judged({}).memo).toBe(first.memo);
+  });
+
   it('route options objects are compiled once and reused', () => {
     const { verifier } = setup();
     const route: DeviceRouteOptions = { sensitivity: 'payments' };
