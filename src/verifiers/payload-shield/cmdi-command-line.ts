@@ -91,8 +91,8 @@ export const COMMAND_LINE_WORDS: ReadonlySet<string> = new Set([
   'ping', 'id', 'cat', 'ls', 'wget', 'curl',
 ]);
 
-/** The first letters of COMMAND_LINE_WORDS (COMMAND_WORD_START's `hintStarts`). */
-export const COMMAND_WORD_INITIALS = [...new Set([...COMMAND_LINE_WORDS].map((w) => w[0]!))].join('');
+/** The first two letters of COMMAND_LINE_WORDS (COMMAND_WORD_START's `hintStarts`; every word has two or more). */
+export const COMMAND_WORD_STARTS: readonly string[] = [...new Set([...COMMAND_LINE_WORDS].map((w) => w.slice(0, 2)))];
 
 /** A value whose first word (see `firstWord`) is one of COMMAND_LINE_WORDS, as a pattern (a `PlainValueReading` hint). */
 export const COMMAND_WORD_START = new RegExp(`^[ \\t]*(?:${[...COMMAND_LINE_WORDS].map((w) => w.split('.').join('\\.')).join('|')})(?![a-z0-9.])`);

@@ -5,7 +5,7 @@
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import { CH } from './char-classes.js';
-import { COMMAND_WORD_INITIALS, COMMAND_WORD_START, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -191,7 +191,7 @@ export function createCmdiDetector(): Detector {
   return {
     category: 'cmdi',
     // A whole-value command line (`whoami`, `uname -a`); `%` forms (`%comspec%`) reach the separator rules.
-    readsPlainValues: { hint: COMMAND_WORD_START, hintStarts: COMMAND_WORD_INITIALS, chars: CH.percent },
+    readsPlainValues: { hint: COMMAND_WORD_START, hintStarts: COMMAND_WORD_STARTS, chars: CH.percent },
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       let s = value.lower;
       // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`): only

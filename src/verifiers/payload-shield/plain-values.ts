@@ -11,6 +11,23 @@ import { neededCharacterGroup, scannedWordGroupOf, WORD_GROUP } from './value-sc
 const NAMED_ANSWERS_MAX = 1024;
 const NAMED_ANSWER_MAX_LENGTH = 64;
 
+/** Columns of the hint starts' table: one per ASCII second character, and one for a non-ASCII second character or none. */
+const START_COLUMNS = 129;
+
+/**
+ * Marks one declared start (see `hintStarts`) in `table`, both cases of its letters: a one-character start whatever
+ * follows it, a two-character start with that second character. Throws for anything but one or two printable ASCII
+ * characters.
+ */
+function markStart(table: Uint8Array, start: string, category: string): void {
+  if (!/^[\x21-\x7e]{1,2}$/.test(start)) throw new Error(`plain-value hint of ${category}: each of hintStarts must be one or two printable ASCII characters`);
+  for (const first of new Set([start[0]!.toLowerCase(), start[0]!.toUpperCase()])) {
+    const row = START_COLUMNS * first.charCodeAt(0);
+    if (start.length === 1) table.fill(1, row, row + START_COLUMNS);
+    else for (const second of new Set([start[1]!.toLowerCase(), start[1]!.toUpperCase()])) table[row + second.charCodeAt(0)] = 1;
+  }
+}
+
 /** True when a value of this class mask and these word groups (`scanValue`, `scannedWords`) is plain. */
 export function isPlainValue(mask: number, words: number): boolean {
   return isPlainMask(mask) && (words & WORD_GROUP.sqlWords) === 0;
@@ -26,9 +43,14 @@ export class PlainValues {
   private readonly chars: number;
   private readonly wordGroups: number;
   private readonly hint: RegExp | undefined;
-  /** 1 for each ASCII code an anchored hint can start with (see `hintStarts`); undefined when one does not say. */
+  /**
+   * 1 at `START_COLUMNS * first + second` for each two characters an anchored hint's match can begin with (see
+   * `hintStarts`; column 128 stands for a non-ASCII second character or none); undefined when a hint does not say.
+   */
   private readonly hintStarts: Uint8Array | undefined;
   private readonly gatedHints: readonly { readonly group: number; readonly hint: RegExp }[];
+  /** Every gated hint's group: a value with none of them skips the loop over `gatedHints`. */
+  private readonly gatedGroups: number;
   private readonly namePredicates: readonly ((name: string) => boolean)[];
   private readonly keyKinds: ReadonlySet<LocationKind>;
 
@@ -37,7 +59,7 @@ export class PlainValues {
     let chars = CH.nonAscii; // always claimed: lower-casing can turn such a value into ASCII (see PlainValueReading)
     let wordGroups = 0;
     const hints: string[] = [];
-    let hintStarts: Uint8Array | undefined = new Uint8Array(128);
+    let hintStarts: Uint8Array | undefined = new Uint8Array(128 * START_COLUMNS);
     const gatedHints: { readonly group: number; readonly hint: RegExp }[] = [];
     const namePredicates: ((name: string) => boolean)[] = [];
     const keyKinds = new Set<LocationKind>();
@@ -55,8 +77,7 @@ export class PlainValues {
       } else if (reading.hint) {
         hints.push(`(?:${reading.hint.source})`);
         if (reading.hintStarts === undefined) hintStarts = undefined;
-        else if (!/^[\x21-\x7e]+$/.test(reading.hintStarts)) throw new Error(`plain-value hint of ${d.category}: hintStarts must be printable ASCII`);
-        else if (hintStarts) for (const c of reading.hintStarts + reading.hintStarts.toUpperCase()) hintStarts[c.charCodeAt(0)] = 1;
+        else if (hintStarts) for (const start of reading.hintStarts) markStart(hintStarts, start, d.category);
       }
       if (reading.names) namePredicates.push(reading.names);
       for (const kind of reading.keysIn ?? []) keyKinds.add(kind);
@@ -67,6 +88,7 @@ export class PlainValues {
     this.hint = hints.length === 0 ? undefined : new RegExp(hints.join('|'), 'i');
     this.hintStarts = hintStarts;
     this.gatedHints = gatedHints;
+    this.gatedGroups = gatedHints.reduce((groups, gated) => groups | gated.group, 0);
     this.namePredicates = namePredicates;
     this.keyKinds = keyKinds;
   }
@@ -97,7 +119,10 @@ export class PlainValues {
     const starts = this.hintStarts;
     if (starts === undefined) return true;
     const i = skipRegexSpace(s, 0);
-    return i < s.length && starts[s.charCodeAt(i)] === 1;
+    if (i >= s.length) return false;
+    const second = i + 1 < s.length ? Math.min(s.charCodeAt(i + 1), 128) : 128;
+    // The first character is ASCII: skipRegexSpace stops at none other.
+    return starts[START_COLUMNS * s.charCodeAt(i) + second] === 1;
   }
 
   /** `named`'s answers by name: one lookup per value, where the predicates took one or two each. */
@@ -117,6 +142,7 @@ export class PlainValues {
   }
 
   private gatedHint(decoded: string, words: number): boolean {
+    if ((words & this.gatedGroups) === 0) return false;
     for (const { group, hint } of this.gatedHints) if ((words & group) !== 0 && hint.test(decoded)) return true;
     return false;
   }

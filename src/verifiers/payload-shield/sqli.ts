@@ -403,7 +403,7 @@ export function createSqliDetector(): Detector {
     category: 'sqli',
     // `@@version`, `xp_cmdshell`, `1 or true`, typographic quotes: SQL without a quote or parenthesis.
     // SQL_CHARS a plain value may hold (`@`, and `!`, `~`, `^`: the `bang` class), or BOOLEAN_PROBE's start.
-    readsPlainValues: { chars: CH.at | CH.bang, hint: /^\s*\d{1,10}\s+(?:or|and|xor|order|group)\s/, hintStarts: '0123456789' },
+    readsPlainValues: { chars: CH.at | CH.bang, hint: /^\s*\d{1,10}\s+(?:or|and|xor|order|group)\s/, hintStarts: [...'0123456789'] },
     detect(value: InspectedValue): RuleHit | undefined {
       let s = value.lower;
       if (s.length < 2) return undefined;

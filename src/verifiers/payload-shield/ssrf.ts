@@ -198,7 +198,7 @@ export function createSsrfDetector(): Detector {
   return {
     category: 'ssrf',
     // A bare host under a URL-named parameter (`{"callback": "169.254.169.254"}`), or `http:127.0.0.1`.
-    readsPlainValues: { names: isUrlParamName, hint: /^\s*(?:https?|ftp|gopher|dict|file|wss?):/, hintStarts: 'hfgdw' },
+    readsPlainValues: { names: isUrlParamName, hint: /^\s*(?:https?|ftp|gopher|dict|file|wss?):/, hintStarts: ['ht', 'ft', 'go', 'di', 'fi', 'ws'] },
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role === 'key' || value.kind === 'path') return undefined;
       if ((value.mask & (CH.colon | CH.slash)) === 0 && !isUrlParamName(value.name)) return undefined;

@@ -97,11 +97,12 @@ export interface PlainValueReading {
    */
   readonly hint?: RegExp;
   /**
-   * For an anchored `hint`: every character a match can start with once leading white space is skipped (lower case;
-   * upper-case letters are implied, as hints are tested case-insensitively). When every anchored hint gives it, their
-   * regex runs only on values that start with one of them (plain-values.test.ts checks the declarations).
+   * For an anchored `hint`: how its matches can begin once leading white space is skipped, as one- or two-character
+   * starts (lower case; upper-case letters are implied, as hints are tested case-insensitively): `'7'` for a match
+   * beginning with 7, `'ht'` for one beginning with `ht`. When every anchored hint gives them, their regex runs only on
+   * values that begin with one of them (plain-values.test.ts checks the declarations against generated matches).
    */
-  readonly hintStarts?: string;
+  readonly hintStarts?: readonly string[];
   /**
    * A character (not a letter) that every match of `hint` contains, for a hint that is not anchored: the hint then runs
    * apart from the united anchored ones, and only on values that contain it (found by the scan every value gets,
