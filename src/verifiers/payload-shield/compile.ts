@@ -92,12 +92,20 @@ export interface CompiledPayloadOptions {
   readonly lastPathVerdict: { last: LastVerdict | undefined };
   /**
    * Body keys whose inspection as a key found nothing (plain, no encoding, not a pollution vector, no plain-value
-   * detector fired), mapped to their lower-case form: that outcome depends on the key's text and these options alone, and
-   * an API's bodies repeat the same keys, so a key found here skips the detector pass (budget, limits and custom
-   * rules still apply). Bounded: emptied when it reaches `QUIET_KEYS_MAX` entries; keys over
-   * `QUIET_KEY_MAX_LENGTH` characters are never added.
+   * detector fired), mapped to what a value below them needs of the key (`QuietKey`): that outcome depends on the key's
+   * text and these options alone, and an API's bodies repeat the same keys, so a key found here skips the detector
+   * pass (budget, limits and custom rules still apply). Bounded: emptied when it reaches `QUIET_KEYS_MAX` entries;
+   * keys over `QUIET_KEY_MAX_LENGTH` characters are never added.
    */
-  readonly quietBodyKeys: Map<string, string>;
+  readonly quietBodyKeys: Map<string, QuietKey>;
+}
+
+/** What a value below a quiet body key needs of the key, found with it (see `quietBodyKeys`). */
+export interface QuietKey {
+  /** The key in lower case: the name its values are inspected under. */
+  readonly lower: string;
+  /** Whether a plain value under this name is claimed by its name alone (`PlainValues.claimsName`). */
+  readonly nameClaims: boolean;
 }
 
 /** Bounds of `quietBodyKeys`: at most this many keys of at most this length (a few hundred KiB at most). */

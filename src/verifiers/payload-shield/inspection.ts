@@ -223,8 +223,11 @@ export class Inspection {
     if (!this.done && this.admit(raw) && this.options.customRules.length > 0) this.applyCustomRules(raw, raw);
   }
 
-  /** Runs the detectors (or `detectors`) on one string. */
-  inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors): void {
+  /**
+   * Runs the detectors (or `detectors`) on one string. `nameClaims`: whether `name` claims plain values (see
+   * `PlainValues.claimsName`), when the caller knows it (a quiet key does).
+   */
+  inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors, nameClaims?: boolean): void {
     if (this.done || !this.admit(raw)) return;
     let polluting = false;
     if (role === 'key' && this.options.prototypePollution) {
@@ -246,7 +249,7 @@ export class Inspection {
     const decoded = this.scanDecoded(raw);
     const mask = this.mask;
     const plain = isPlainValue(mask, this.words);
-    const active = this.detectorsFor(plain, decoded, mask, this.words, name, kind, role, detectors);
+    const active = this.detectorsFor(plain, decoded, mask, this.words, name, kind, role, detectors, nameClaims);
     let fired = false;
     if (active.length > 0) {
       const depth = this.segments.length;
@@ -322,9 +325,12 @@ export class Inspection {
     kind: LocationKind,
     role: ValueRole,
     detectors: readonly Detector[],
+    nameClaims?: boolean,
   ): readonly Detector[] {
     if (!plain) return detectors;
-    return detectors === this.options.detectors && this.options.plainValues.claims(decoded, mask, words, name, kind, role) ? this.options.plainDetectors : NO_DETECTORS;
+    return detectors === this.options.detectors && this.options.plainValues.claims(decoded, mask, words, name, kind, role, nameClaims)
+      ? this.options.plainDetectors
+      : NO_DETECTORS;
   }
 
   /**
@@ -343,7 +349,7 @@ export class Inspection {
     if (role !== 'key' || kind !== 'body' || polluting || decoded !== raw || detectors !== this.options.detectors || raw.length > QUIET_KEY_MAX_LENGTH) return;
     const quiet = this.options.quietBodyKeys;
     if (quiet.size >= QUIET_KEYS_MAX) quiet.clear();
-    quiet.set(raw, lower);
+    quiet.set(raw, { lower, nameClaims: this.options.plainValues.claimsName(lower) });
   }
 
   /** Virtual patches without a target: every inspected string, decoded and raw. */
@@ -410,18 +416,22 @@ export class Inspection {
       this.segments.push(key);
       this.keyValue = record[key];
       // Lower-cased once: it names the key's own inspection and the value below it.
-      const quietLower = kind === 'body' ? this.options.quietBodyKeys.get(key) : undefined;
-      const lowerKey = quietLower ?? key.toLowerCase();
-      if (quietLower !== undefined) this.inspectQuietKey(key);
+      const quiet = kind === 'body' ? this.options.quietBodyKeys.get(key) : undefined;
+      const lowerKey = quiet !== undefined ? quiet.lower : key.toLowerCase();
+      if (quiet !== undefined) this.inspectQuietKey(key);
       else this.inspectString(key, kind, 'key', lowerKey);
       // `{"password": {"startsWith": "a"}}`: a filter operator on a secret column leaks it character by character.
       const parent = this.segmentAt(this.segments.length - 2);
       if (!this.done && typeof parent === 'string' && this.options.modes.sqli !== 'off' && isSecretOperator(parent, lowerKey)) {
         this.record({ ruleId: ORM_RULES.secretLookup, category: 'sqli', severity: SEVERITY.critical });
       }
-      // Numbers, booleans and null below a key need no call: only strings and objects are inspected.
+      // Numbers, booleans and null below a key need no call: only strings and objects are inspected. A string below a
+      // quiet key takes the key's name answer with it (one lookup fewer per value).
       const child = this.keyValue;
-      if (!this.done && (typeof child === 'string' || (typeof child === 'object' && child !== null))) this.walk(child, kind, lowerKey, depth + 1);
+      if (!this.done) {
+        if (typeof child === 'string') this.inspectString(child, kind, 'value', lowerKey, this.options.detectors, quiet?.nameClaims);
+        else if (typeof child === 'object' && child !== null) this.walk(child, kind, lowerKey, depth + 1);
+      }
       this.segments.pop();
       if (this.done) return;
     }

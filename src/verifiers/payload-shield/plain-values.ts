@@ -98,13 +98,14 @@ export class PlainValues {
    * it, its name (lower case), location and role. A word group holds the words of every built-in detector, so a
    * configuration without some of them claims a few values more than its own words would: those values meet the
    * plain detectors, which find nothing their own claims would not have let through (see PlainValueReading).
+   * `nameClaims`: `claimsName(name)` when the caller has it already.
    */
-  claims(decoded: string, mask: number, words: number, name: string, kind: LocationKind, role: ValueRole): boolean {
+  claims(decoded: string, mask: number, words: number, name: string, kind: LocationKind, role: ValueRole, nameClaims?: boolean): boolean {
     return (
       (mask & this.chars) !== 0 ||
       (words & this.wordGroups) !== 0 ||
       (role === 'key' && this.keyKinds.has(kind)) ||
-      this.named(name) ||
+      (nameClaims ?? this.claimsName(name)) ||
       (this.hint !== undefined && this.mayMatchHint(decoded) && this.hint.test(decoded)) ||
       this.gatedHint(decoded, words)
     );
@@ -125,10 +126,11 @@ export class PlainValues {
     return starts[START_COLUMNS * s.charCodeAt(i) + second] === 1;
   }
 
-  /** `named`'s answers by name: one lookup per value, where the predicates took one or two each. */
+  /** `claimsName`'s answers by name: one lookup per value, where the predicates took one or two each. */
   private readonly namedAnswers = new Map<string, boolean>();
 
-  private named(name: string): boolean {
+  /** True when some detector claims every plain value under `name` (lower case), whatever the value. */
+  claimsName(name: string): boolean {
     let answer = this.namedAnswers.get(name);
     if (answer === undefined) {
       answer = this.namePredicates.some((predicate) => predicate(name));

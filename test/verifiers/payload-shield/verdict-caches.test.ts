@@ -52,13 +52,24 @@ describe('quiet body keys', () => {
   it('remembers keys no detector applied to, with their lower-case form', () => {
     const compiled = compilePayloadOptions({});
     expect(inspectPayload(request(), body, compiled).action).toBe('allow');
-    expect(compiled.quietBodyKeys.get('orderId')).toBe('orderid');
-    expect(compiled.quietBodyKeys.get('Locale')).toBe('locale');
+    expect(compiled.quietBodyKeys.get('orderId')).toEqual({ lower: 'orderid', nameClaims: false });
+    expect(compiled.quietBodyKeys.get('Locale')).toEqual({ lower: 'locale', nameClaims: false });
     // Keys with syntax, encodings or pollution vectors are inspected every time.
     inspectPayload(request(), { 'a$where': 1, 'k%27': 2, constructor: { name: 'x' } }, compiled);
     expect(compiled.quietBodyKeys.has('a$where')).toBe(false);
     expect(compiled.quietBodyKeys.has('k%27')).toBe(false);
     expect(compiled.quietBodyKeys.has('constructor')).toBe(false);
+  });
+
+  it('a remembered key whose name claims plain values still hands them to its detectors (an internal host under a URL key)', () => {
+    const compiled = compilePayloadOptions({});
+    expect(inspectPayload(request(), { callbackUrl: 'example.com' }, compiled).action).toBe('allow');
+    expect(compiled.quietBodyKeys.get('callbackUrl')).toEqual({ lower: 'callbackurl', nameClaims: true });
+    for (const host of ['localhost', '169.254.169.254', 'metadata.google.internal']) {
+      const verdict = inspectPayload(request(), { callbackUrl: host }, compiled);
+      expect(verdict, host).toMatchObject({ action: 'deny', hits: [{ category: 'ssrf', location: 'body.callbackUrl' }] });
+      expect(verdict, host).toEqual(inspectPayload(request(), { callbackUrl: host }, compilePayloadOptions({})));
+    }
   });
 
   it('gives a key the same verdict before and after it is remembered, in every location', () => {
