@@ -62,6 +62,20 @@ describe('value scan word groups', () => {
     );
   });
 
+  it('reads a long value as two halves without missing or inventing a word near the half (generated, 5,000 runs)', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 1200 }), fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 }), fc.integer({ min: -40, max: 40 }), (length, parts, shift) => {
+        const middle = parts.join('');
+        const total = Math.max(256, length + middle.length);
+        // The pieces sit around the middle of the UTF-8 bytes (where the second half begins), padded with ASCII.
+        const before = Math.max(0, Math.floor((total - middle.length) / 2) + shift);
+        const s = 'q'.repeat(before) + middle + 'q'.repeat(Math.max(0, total - before - middle.length));
+        expect(wordsOfScan(s), JSON.stringify(s)).toBe(expectedWords(s));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   it('finds a word across a chunk boundary and not across a non-ASCII character', () => {
     for (const at of [16_384 - 3, 16_384 - 1, 2 * 16_384 - 4]) {
       const s = `${'q'.repeat(at)}cookie${'q'.repeat(10)}`;
