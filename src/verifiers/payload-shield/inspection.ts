@@ -10,11 +10,11 @@ import { normalise } from './normalise.js';
 import { CH } from './char-classes.js';
 import { isPlainValue } from './plain-values.js';
 import { scannedWords, scanValue } from './value-scan.js';
-import { gateWordsOf } from './gate-words.js';
+import { ValueUnderInspection } from './value-under-inspection.js';
 import { detectPollutionKey } from './prototype-pollution.js';
 import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
-import { SEVERITY, type Detector, type InspectedValue, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
+import { SEVERITY, type Detector, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
 import { isSchemaPropertyName } from './json-schema-names.js';
 import { MEMO_MIN_LENGTH, ValueMemo } from './value-memo.js';
@@ -85,36 +85,6 @@ export function contentTypeAllowed(type: string, allowed: readonly string[]): bo
 export function headerString(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : value.join(', ');
-}
-
-/**
- * The value the detectors read, built in one place: `lower` from `decoded`, and the gate words from `lower` (the
- * string the detectors test them against). An inspection refills one of these for each string instead of
- * allocating one per string: detection is synchronous and no detector keeps the value past its `detect` call.
- */
-export class ValueUnderInspection implements InspectedValue {
-  raw = '';
-  decoded = '';
-  lower = '';
-  kind: LocationKind = 'body';
-  role: ValueRole = 'value';
-  name = '';
-  mask = 0;
-  gates = 0;
-  depth = 0;
-
-  fill(raw: string, decoded: string, kind: LocationKind, role: ValueRole, name: string, mask: number, depth: number): this {
-    this.raw = raw;
-    this.decoded = decoded;
-    this.lower = decoded.toLowerCase();
-    this.kind = kind;
-    this.role = role;
-    this.name = name;
-    this.mask = mask;
-    this.gates = gateWordsOf(this.lower);
-    this.depth = depth;
-    return this;
-  }
 }
 
 /** One pass over a request: every value through normalisation and the detectors, within the budget. */

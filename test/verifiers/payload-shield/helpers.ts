@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { scanValue as charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
-import { ValueUnderInspection } from '../../../src/verifiers/payload-shield/inspection.js';
+import { ValueUnderInspection } from '../../../src/verifiers/payload-shield/value-under-inspection.js';
 import { normalise } from '../../../src/verifiers/payload-shield/normalise.js';
 import type { Detector, InspectedValue, LocationKind, ValueRole } from '../../../src/verifiers/payload-shield/types.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
