@@ -218,7 +218,9 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
     const reported = o.selfReported ? selfReportedOf(request) : undefined;
     const attestation = ctx.attestation;
     const policy = policyFor(route, country);
-    if (attestation !== undefined && proofs === undefined && reported === undefined && country === undefined && ipLists.length === 0) {
+    // Frozen: the token verifier's (an attestation a custom module set and may still change is judged each time).
+    const shared = attestation !== undefined && Object.isFrozen(attestation) && Object.isFrozen(attestation.claims);
+    if (shared && proofs === undefined && reported === undefined && country === undefined && ipLists.length === 0) {
       let byPolicy = claimsOnly.get(attestation);
       if (byPolicy === undefined) {
         byPolicy = new Map();

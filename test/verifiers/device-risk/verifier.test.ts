@@ -310,7 +310,9 @@ describe('device-risk verifier: token claims, self-reported signals, markets, IP
 
   it('requests with the same verified token share one frozen judgement; what a request adds is judged on its own', () => {
     const { verifier } = setup();
-    const rooted = token({ rooted: true });
+    // Frozen, as the token verifier hands it out (and the same object for every request with that token).
+    const frozen = (a: Attestation): Attestation => Object.freeze({ ...a, claims: Object.freeze({ ...a.claims }) });
+    const rooted = frozen(token({ rooted: true }));
     const judged = (c: CtxInput) => {
       const memo = new Map<string, unknown>();
       const outcome = verifier.verify(ctx({ attestation: rooted, memo, ...c })) as VerifierOutcome;
@@ -324,9 +326,15 @@ describe('device-risk verifier: token claims, self-reported signals, markets, IP
     expect(Object.isFrozen(first.memo.verdict.device.signals)).toBe(true);
     expect(Object.isFrozen(first.memo.decision.reasons[0])).toBe(true);
     // Another attestation object (another token with the same claims) gets its own, equal, judgement.
-    const other = verifier.verify(ctx({ attestation: token({ rooted: true }) }));
+    const other = verifier.verify(ctx({ attestation: frozen(token({ rooted: true })) }));
     expect(other).not.toBe(first.outcome);
     expect(other).toEqual(first.outcome);
+    // An attestation that is not frozen (a custom module's, which may still change) is judged every time.
+    const mutable = token({ rooted: true });
+    const once = verifier.verify(ctx({ attestation: mutable }));
+    (mutable.claims as Record<string, unknown>).rooted = false;
+    expect(once).toEqual(first.outcome);
+    expect(verifier.verify(ctx({ attestation: mutable }))).toEqual({ outcome: 'pass' });
     // A country from a trusted proxy, an IP list, a self-reported header, a route's own policy: not the shared one.
     expect(judged({ headers: { 'cf-ipcountry': 'DE' }, fromTrustedProxy: true }).outcome).toMatchObject({ outcome: 'deny' });
     expect(judged({ ip: '185.220.101.3' }).outcome).toMatchObject({ outcome: 'deny', detail: expect.stringContaining('ip:tor:deny') });
