@@ -113,8 +113,8 @@ export class PlainValues {
 
   /**
    * False when `s` cannot match the anchored hints (a regex call costs more than the rest of the claim): its first
-   * character past `skipRegexSpace` starts none of them. That skips every character `\s` matches, and others that
-   * no hint can start with or skip, on which a hint's match fails anyway.
+   * two characters past `skipRegexSpace` begin none of the declared starts (`hintStarts`). That skips every character
+   * `\s` matches, and others that no hint can start with or skip, on which a hint's match fails anyway.
    */
   private mayMatchHint(s: string): boolean {
     const starts = this.hintStarts;
