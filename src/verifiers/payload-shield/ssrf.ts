@@ -188,6 +188,19 @@ function isObfuscated(first: string, second: string, s: string, start: number): 
   return !PLAIN_HOST.test(first);
 }
 
+/**
+ * The special schemes whose host a WHATWG parser reads without `//` (`http:127.0.0.1`): one list for the bare-URL
+ * rule, the plain-value hint that sends such a value to this detector, and that hint's starts, so none of the three
+ * can miss a scheme the others know.
+ */
+const BARE_URL_SCHEMES = ['http', 'https', 'ftp', 'gopher', 'dict', 'file', 'ws', 'wss'];
+const BARE_URL_SCHEME = BARE_URL_SCHEMES.join('|');
+/** `http:127.0.0.1`, `http:/127.0.0.1`, `http:\\127.0.0.1`: the scheme and the host part. */
+const BARE_URL = new RegExp(`^(${BARE_URL_SCHEME}):(?:\\/?(?!\\/)|\\\\{1,2})([^\\/\\\\?#]{1,260})`);
+/** The plain-value hint (a `PlainValueReading`) and its starts: the schemes' first two letters. */
+const BARE_URL_HINT = new RegExp(`^\\s*(?:${BARE_URL_SCHEME}):`);
+const BARE_URL_STARTS = [...new Set(BARE_URL_SCHEMES.map((scheme) => scheme.slice(0, 2)))];
+
 /** A critical ssrf hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'ssrf', severity: SEVERITY.critical };
@@ -198,7 +211,7 @@ export function createSsrfDetector(): Detector {
   return {
     category: 'ssrf',
     // A bare host under a URL-named parameter (`{"callback": "169.254.169.254"}`), or `http:127.0.0.1`.
-    readsPlainValues: { names: isUrlParamName, hint: /^\s*(?:https?|ftp|gopher|dict|file|wss?):/, hintStarts: ['ht', 'ft', 'go', 'di', 'fi', 'ws'] },
+    readsPlainValues: { names: isUrlParamName, hint: BARE_URL_HINT, hintStarts: BARE_URL_STARTS },
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role === 'key' || value.kind === 'path') return undefined;
       if ((value.mask & (CH.colon | CH.slash)) === 0 && !isUrlParamName(value.name)) return undefined;
@@ -245,7 +258,7 @@ export function createSsrfDetector(): Detector {
       }
       // `http:127.0.0.1`, `http:/127.0.0.1`, `http:\\127.0.0.1`: WHATWG parsers read a special scheme's host even
       // without (or with a wrong number of) slashes.
-      const bare = /^(https?|ftp|gopher|dict|file|ws|wss):(?:\/?(?!\/)|\\{1,2})([^\/\\?#]{1,260})/.exec(s);
+      const bare = BARE_URL.exec(s);
       if (bare) {
         const rule = classifyHost(authorityHost(bare[2]!, 0));
         if (rule) return hit(rule);

@@ -164,7 +164,8 @@ function readChars(s: string, n: number): void {
 const LONGEST_WORD = Math.max(...GROUPS.flat().map((word) => word.length));
 /** Runs of bytes at least this long are read as two halves side by side (see `readBytes`). */
 const TWO_HALVES_FROM = 256;
-if (TWO_HALVES_FROM < 4 * LONGEST_WORD) throw new Error(`value scan: words of ${LONGEST_WORD} bytes need runs of ${4 * LONGEST_WORD} to split`);
+// The second automaton starts LONGEST_WORD bytes before the half: the half must be at least that far in.
+if (TWO_HALVES_FROM < 2 * LONGEST_WORD) throw new Error(`value scan: words of ${LONGEST_WORD} bytes need runs of ${2 * LONGEST_WORD} or more to split`);
 
 /**
  * Reads `BYTES[0..end)` into `state`: per byte, two table loads (module constants, see the file's TSDoc), no branch.
