@@ -12,7 +12,7 @@ export type { VerifierModule, ModuleDeps, ModuleCode, ModuleInstance } from './c
 export type { VerifierResult } from './core/decision.js';
 export type { ShieldRequest } from './core/request.js';
 export type { LoggedRequest } from './core/redact.js';
-export type { Verifier, VerifierContext, VerifierOutcome, Attestation, AttestationClaims, CacheLookup } from './core/verifier.js';
+export type { Verifier, VerifierContext, VerifierOutcome, RequestOutcome, Attestation, AttestationClaims, CacheLookup } from './core/verifier.js';
 export type { Mode } from './core/route-options.js';
 export { SHIELD_CODES, PROBLEM_TYPE_BASE } from './core/codes.js';
 export type { ShieldCode, DenyCode } from './core/codes.js';

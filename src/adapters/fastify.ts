@@ -152,11 +152,15 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     listening = false,
   ): void {
     req.shield = decision;
-    // The outcome a verifier waits for (a login's status) is read when the response finishes, by a listener on the
-    // requests whose decision wants it: an `onResponse` hook would cost every request of the instance a hook run.
+    // A denial is answered here and reported as refused (`respond`). The outcome of an allowed request (a login's
+    // status) is read when the response finishes, by a listener on the requests whose decision wants it: an
+    // `onResponse` hook would cost every request of the instance a hook run.
+    if (!decision.allowed) {
+      deny(reply, decision, request); // a callback hook that replies does not call done
+      return;
+    }
     if (outcomeListeners && !listening && shield.wantsOutcome(decision)) reportOnFinish(req, reply.raw, decision);
-    if (decision.allowed) done();
-    else deny(reply, decision, request); // a callback hook that replies does not call done
+    done();
   }
 
   // Fastify parses the body itself; a verifier that needs the bytes as received (device body binding) gets a copy

@@ -4,6 +4,7 @@ import type { ProblemResponse } from './problem.js';
 import type { ShieldRequest } from './request.js';
 import type { RouteOptions } from './route-options.js';
 import type { Store } from './store.js';
+import type { RequestOutcome } from './verifier.js';
 
 /** Which verifiers a `check` call runs: Fastify checks headers on request and the body once it is parsed. */
 export type CheckStage = 'headers' | 'body' | 'all';
@@ -46,13 +47,18 @@ export interface Shield<Route extends object = RouteOptions, D extends Decision 
    * promise; never throws or rejects. Adapters call it so the common request costs no promise and no extra tick.
    */
   checkNow(request: ShieldRequest, route?: Route | false, options?: CheckOptions): D | Promise<D>;
-  /** The denial response for a denied decision: RFC 9457 problem+json, shaped by `onDeny` when configured. */
+  /**
+   * The denial response for a denied decision: RFC 9457 problem+json, shaped by `onDeny` when configured. Adapters
+   * call it when they answer the denial, so it also reports the outcome `'refused'` to the verifiers waiting for one
+   * (a login slot the credential verifier reserved is freed: the shield's own 403 is not a failed login).
+   */
   respond(decision: D, request: ShieldRequest): ProblemResponse;
   /**
    * Tells the verifiers that applied to a request how it ended: an HTTP status (adapters report it when the
-   * response finishes) or an explicit login outcome. Each request's outcome is taken once; later reports are ignored.
+   * response finishes), an explicit login outcome, or `'refused'` (see `respond`). Each request's outcome is taken
+   * once; later reports are ignored.
    */
-  reportOutcome(decision: D, outcome: number | 'success' | 'failure'): Promise<void>;
+  reportOutcome(decision: D, outcome: RequestOutcome): Promise<void>;
   /** True when some verifier that applied wants the outcome (adapters only listen for the response then). */
   wantsOutcome(decision: D): boolean;
   /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */

@@ -329,6 +329,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     notify: notifyDecision,
     parseRouteOptions: (route, where) => parseRouteOptions(route, where, schemas),
     respond(decision, request) {
+      // The adapter answers the denial now: no handler runs, so no status will tell a waiting verifier how it ended.
+      if (hasOutcomeListeners && !decision.allowed) void self.reportOutcome(decision, 'refused');
       const response = problemResponse(decision, codeTable, problemType, problemDetails);
       if (!resolved.onDeny) return response;
       try {

@@ -109,8 +109,16 @@ export interface Verifier {
   sensitiveHeaders?(route: ResolvedRouteOptions): readonly string[];
   verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome>;
   /**
-   * Called once the outcome of the request is known: the response status, or what the application reported with
-   * `reportLoginOutcome`. Only for verifiers that applied to the request. Errors are reported, never thrown.
+   * Called once the outcome of the request is known: the response status, what the application reported with
+   * `reportLoginOutcome`, or `'refused'` when the shield answered the request itself (a denial: no handler ran).
+   * Only for verifiers that applied to the request. Errors are reported, never thrown.
    */
-  onResponse?(ctx: VerifierContext, outcome: number | 'success' | 'failure'): void | Promise<void>;
+  onResponse?(ctx: VerifierContext, outcome: RequestOutcome): void | Promise<void>;
 }
+
+/**
+ * How a request ended, for the verifiers that wait for it (`onResponse`): the response's HTTP status, an explicit
+ * login outcome, or `'refused'`: the shield denied the request and answered it, so the handler never ran (a login
+ * the shield refused tried no credential).
+ */
+export type RequestOutcome = number | 'success' | 'failure' | 'refused';

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import type { ClientIpResolver } from '../../core/client-ip.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
-import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import type { RequestOutcome, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
 import type { Store } from '../../stores/store.js';
 import { isAttemptStore } from '../../stores/store.js';
 import { LoginAttempt, LoginCounters, type Refusal } from './counters.js';
@@ -366,14 +366,16 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     return { outcome: 'pass' };
   }
 
-  function classify(outcome: number | 'success' | 'failure'): 'success' | 'failure' | undefined {
+  function classify(outcome: RequestOutcome): 'success' | 'failure' | undefined {
     if (outcome === 'success' || outcome === 'failure') return outcome;
+    // The shield answered the request itself (another verifier denied it): no credential was tried.
+    if (outcome === 'refused') return undefined;
     if (successStatuses ? successStatuses.has(outcome) : outcome >= 200 && outcome < 300) return 'success';
     if (failureStatuses.has(outcome)) return 'failure';
     return undefined;
   }
 
-  async function onResponse(ctx: VerifierContext, outcome: number | 'success' | 'failure'): Promise<void> {
+  async function onResponse(ctx: VerifierContext, outcome: RequestOutcome): Promise<void> {
     const attempt = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
     if (attempt === undefined) return;
     // Taken once per request whatever calls us (status and an explicit report).
