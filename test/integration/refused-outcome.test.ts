@@ -8,7 +8,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
 import type { RequestOutcome, Verifier } from '../../src/core/verifier.js';
-import { createShield, type Shield } from '../../src/shield.js';
+import { createShield } from '../../src/shield.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
@@ -90,7 +90,7 @@ function recorder(stage: 'headers' | 'body', heard: Map<string, RequestOutcome[]
   };
 }
 
-/** Denies (403 `policy_denied`-like code) when `x-deny` names its stage; answers after a tick when `x-async: 1`. */
+/** Denies (`device_untrusted`, 403) when `x-deny` names its stage; answers after a tick when `x-async: 1`. */
 function denier(stage: 'headers' | 'body'): Verifier {
   return {
     name: `denier-${stage}`,
@@ -105,10 +105,9 @@ function denier(stage: 'headers' | 'body'): Verifier {
 for (const adapter of ADAPTERS) {
   describe(`outcome listeners hear a refusal once, through ${adapter.name}`, () => {
     let app: RunningApp;
-    let shield: Shield;
     const heard = new Map<string, RequestOutcome[]>();
     beforeAll(async () => {
-      shield = createShield({ verifiers: [recorder('headers', heard), denier('headers'), recorder('body', heard), denier('body')] });
+      const shield = createShield({ verifiers: [recorder('headers', heard), denier('headers'), recorder('body', heard), denier('body')] });
       app = await adapter.start(shield, [{ method: 'POST', path: '/x' }]);
     });
     afterAll(() => app.close());
