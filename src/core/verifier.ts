@@ -39,7 +39,8 @@ export interface AttestationClaims {
 
 /**
  * Verified attestation, shared with later verifiers and exposed on the Decision. `Claims` types `claims`; by
- * default the (augmentable) `AttestationClaims`.
+ * default the (augmentable) `AttestationClaims`. The token verifier's attestation and its claims are frozen, nested
+ * objects and arrays included: every request with the same token shares them while the token is cached.
  */
 export interface Attestation<Claims extends object = AttestationClaims> {
   provider: string;

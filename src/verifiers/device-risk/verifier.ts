@@ -2,6 +2,7 @@ import { AppAttestError } from '../../attestation/app-attest/errors.js';
 import { createAppAttestRegistry, type AppAttestRegistry } from '../../attestation/app-attest/registry.js';
 import { PlayIntegrityError } from '../../attestation/play-integrity/errors.js';
 import { createPlayIntegrityVerifier, type PlayIntegrityVerifier } from '../../attestation/play-integrity/verifier.js';
+import { deepFreeze } from '../../core/deep-freeze.js';
 import { headerValue } from '../../core/request.js';
 import { ENGLISH } from '../../core/zod-locale.js';
 import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
@@ -303,15 +304,6 @@ interface Judged {
 function judgement(policy: CompiledPolicy, verdict: DeviceVerdict): Judged {
   const decision = evaluatePolicy(policy, verdict);
   return { memo: { verdict, decision }, outcome: toOutcome(decision, verdict) };
-}
-
-/** Freezes `value` and every object and array in it (plain data: a shared judgement no request may change). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 function toOutcome(decision: PolicyDecision, verdict: DeviceVerdict): VerifierOutcome {

@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
+import { deepFreeze } from '../../core/deep-freeze.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Attestation, CacheLookup, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
@@ -153,7 +154,8 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     }
     const verified: VerifiedToken = {
       token,
-      attestation: Object.freeze({ provider, claims: Object.freeze(payload) }),
+      // Frozen to the last nested object: every request with this token while it is cached gets this one object.
+      attestation: Object.freeze({ provider, claims: deepFreeze(payload) }),
       bindingDigests: new Map(),
       bindingMatched: new Map(),
       jti,
