@@ -63,15 +63,22 @@ export const UNIX_COMMAND_LINE =
 export const GTFOBINS =
   /\/dev\/(?:tcp|udp)\/[\w.-]{1,100}\/\d{1,5}|\b(?:bash|sh|zsh)\s{1,4}-i\s{0,4}[>&<]|\bnc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}-[a-z]{0,3}e\s{1,4}\/|-exec\s{1,4}\/bin\/(?:ba)?sh\b|\bsystem\s*\(\s*["']\/bin\/(?:ba)?sh|--checkpoint-action\s*=\s*exec|\bmkfifo\s{1,4}\/tmp\/|\b0<&\d{2,4}\b|\bexec\s{1,4}\d{1,3}<>\/dev\/|\bsocat\s{1,4}[^\n]{0,100}exec:|\bbusybox\s{1,4}(?:nc|sh|telnetd|httpd|wget)\b|\bpython[23]?\s{1,4}-c\s{1,4}['"]\s{0,4}import\s{1,4}(?:os|pty|socket|subprocess)|\bpty\.spawn\s*\(|\b(?:curl|wget)\s[^|;\n]{1,300}\|\s*(?:ba)?sh\b|\bchmod\s{1,4}(?:\+x|[0-7]{3,4})\s{1,4}\/tmp\//;
 
+/** White space (any character a regex `\s` matches), `/dev/` or `/bin/`: what GTFOBINS needs beside a slash. */
+const SLASH_COMPANIONS = /\s|\/(?:dev|bin)\//;
+
 /**
  * A necessary condition for `GTFOBINS.test(s)` (`s` lower-cased, `mask` the character classes of the value it came
- * from): each alternative of the pattern needs `/` or `|`, or one of the literals below with the character it
- * contains. Prose with an apostrophe, a parenthesis or an `&` (most free text that reaches the cmdi detector) has
- * none of them and skips the pattern, which tries its fifteen alternatives at every position.
+ * from): each alternative of the pattern needs `|`, `/dev/`, `/bin/`, a `/` and white space, or one of the literals
+ * below with the character it contains. Prose with an apostrophe, a parenthesis or an `&` (most free text that
+ * reaches the cmdi detector) and URLs have none of them and skip the pattern, which tries its fifteen alternatives
+ * at every position.
  */
 export function mayMatchGtfobins(s: string, mask: number): boolean {
-  // `/dev/tcp/`, `/bin/sh`, `/tmp/`, `nc -e /`; `curl ... | sh`
-  if ((mask & (CH.slash | CH.pipe)) !== 0) return true;
+  // `curl ... | sh`
+  if ((mask & CH.pipe) !== 0) return true;
+  // With a slash: `/dev/tcp/` and `system('/bin/sh` need no white space; every other alternative with a slash in it
+  // (`nc -e /`, `mkfifo /tmp/`, `-exec /bin/sh`) needs some. A URL has neither and skips the pattern.
+  if ((mask & CH.slash) !== 0 && SLASH_COMPANIONS.test(s)) return true;
   // `bash -i >&`, `0<&196`
   if ((mask & (CH.gt | CH.amp | CH.lt)) !== 0 && (s.indexOf('-i') !== -1 || s.indexOf('0<&') !== -1)) return true;
   if ((mask & CH.equals) !== 0 && s.indexOf('--checkpoint-action') !== -1) return true;

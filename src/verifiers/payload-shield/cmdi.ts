@@ -58,6 +58,9 @@ const UNAMBIGUOUS = new Set([
   'ksh', 'csh', 'dash', 'tcsh', 'xterm', 'icacls', 'cacls', 'qwinsta', 'whoami.exe', 'ipconfig.exe', 'telnet',
 ]);
 
+/** The classes of every character `isSepAt` starts a separator at. */
+const SEPARATOR_CLASSES = CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.backslash;
+
 /** A separator, or a literal `\\n`/`\\r` escape that a later layer may turn into one. */
 function isSepAt(s: string, i: number): number {
   const c = s.charCodeAt(i);
@@ -211,15 +214,18 @@ export function createCmdiDetector(): Detector {
         if (m === null || commandAt(s, m.index + m[0].length - m[1]!.length)) return hit(CMDI_RULES.substitution);
         if (/\$\{?ifs\}?|%(?:comspec|systemroot|windir)%/.test(s)) return hit(CMDI_RULES.shellSyntax);
       }
-      let checked = 0;
-      for (let i = 0; i < s.length && checked < 64; i++) {
-        let width = isSepAt(s, i);
-        if (width === 0) continue;
-        checked++;
-        let j = i + width;
-        while (j < s.length && (width = isSepAt(s, j)) > 0) j += width;
-        if (commandAt(s, j)) return hit(CMDI_RULES.chainedCommand);
-        i = j - 1;
+      // Every separator `isSepAt` finds (`;|&`, a backtick, a line break, a `\n` escape) has its class in the mask.
+      if ((value.mask & SEPARATOR_CLASSES) !== 0) {
+        let checked = 0;
+        for (let i = 0; i < s.length && checked < 64; i++) {
+          let width = isSepAt(s, i);
+          if (width === 0) continue;
+          checked++;
+          let j = i + width;
+          while (j < s.length && (width = isSepAt(s, j)) > 0) j += width;
+          if (commandAt(s, j)) return hit(CMDI_RULES.chainedCommand);
+          i = j - 1;
+        }
       }
       // EXEC_CALL needs a parenthesis and a quote or backtick after it.
       if ((value.mask & CH.paren) !== 0 && (value.mask & (CH.quote | CH.backtick)) !== 0 && s.indexOf('(') !== -1) {

@@ -32,9 +32,9 @@ export function createRfiDetector(): Detector {
       if (value.role === 'key' || (value.mask & CH.colon) === 0) return undefined;
       const s = value.lower;
       if (s.indexOf('://') === -1 || !REMOTE_URL.test(s)) return undefined;
-      const cut = SCRIPT_OR_CUT.exec(s);
-      if (INCLUDE_PARAM.test(value.name) && (cut !== null || value.kind !== 'body')) return hit(RFI_RULES.remoteInclude);
-      if (cut !== null && STRONG_CUT.test(s)) return hit(RFI_RULES.truncatedUrl);
+      if (INCLUDE_PARAM.test(value.name)) return value.kind !== 'body' || SCRIPT_OR_CUT.test(s) ? hit(RFI_RULES.remoteInclude) : undefined;
+      // Every STRONG_CUT match is a SCRIPT_OR_CUT match too, and needs a `?`, a NUL or a `%`.
+      if (((value.mask & (CH.nul | CH.percent)) !== 0 || s.indexOf('?') !== -1) && STRONG_CUT.test(s)) return hit(RFI_RULES.truncatedUrl);
       return undefined;
     },
   };

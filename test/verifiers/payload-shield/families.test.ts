@@ -144,10 +144,13 @@ describe('rfi', () => {
     ['ftp://evil.example/x.php', 'rfi-remote-include', 'body', 'template'],
     ['http://evil.example/shell.txt?', 'rfi-truncated-url', 'query', 'avatar'],
     ['http://evil.example/x.jpg%00', 'rfi-truncated-url', 'query', 'img'],
+    ['http://evil.example/x.jpg\0', 'rfi-truncated-url', 'body', 'img'],
+    ['http://evil.example/shell.txt?', 'rfi-remote-include', 'body', 'page'],
     // benign
     ['https://shop.example/cart', undefined, 'query', 'redirect'],
     ['http://alambic.github.com/avatars/u/5346?', undefined, 'body', 'avatar_url'],
     ['https://cdn.example/a.png', undefined, 'body', 'page'],
+    ['https://cdn.example/notes.txt', undefined, 'query', 'avatar'],
   ]);
 });
 

@@ -40,6 +40,15 @@ describe('detector gates pass every attack their pattern matches', () => {
     expect(ruleOf(createTraversalDetector(), value)).toBe(TRAVERSAL_RULES.dotDot);
   });
 
+  // WINDOWS_FILES ends a name at the end of the value or before `\0?#;`; its gate asks the last letter first.
+  it.each(['win.ini', 'system.ini', 'boot.ini', 'php.ini', 'my.ini', 'my.cnf', 'httpd.conf', 'web.config', 'wp-config.php', 'sam', 'ntuser.dat', 'access.log', 'error_log'])(
+    'traversal: backup/%s, at the end of the value and before a ?',
+    (name) => {
+      expect(ruleOf(createTraversalDetector(), `backup/${name}`)).toBe(TRAVERSAL_RULES.windowsPath);
+      expect(ruleOf(createTraversalDetector(), `backup/${name}?x=1`)).toBe(TRAVERSAL_RULES.windowsPath);
+    },
+  );
+
   it.each(["self['al'+'ert']", 'self[`al`+`ert`]', 'frames ["eval"]'])('xss: %s (a global looked up by string: `[` and a quote, no parenthesis)', (value) => {
     expect(ruleOf(createXssDetector(), value)).toBe(XSS_RULES.jsSink);
   });

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { compilePayloadOptions, inspectPayload } from '../../../src/verifiers/payload-shield/index.js';
 import { QUIET_KEY_MAX_LENGTH, QUIET_KEYS_MAX } from '../../../src/verifiers/payload-shield/compile.js';
-import { request } from './helpers.js';
+import { classifyHost, createSsrfDetector, SSRF_RULES } from '../../../src/verifiers/payload-shield/ssrf.js';
+import { request, ruleOf } from './helpers.js';
 import { corpusAvailable, loadCorpus, toShieldRequest } from '../../bench/detection-corpus.js';
 import { generateBenignCorpus } from '../../bench/benign-corpus.js';
 
@@ -43,6 +44,17 @@ describe('last header verdict', () => {
     const actions = agents.map((ua) => inspectPayload(request({ headers: { 'user-agent': ua } }), undefined, compiled).action);
     expect(actions).toEqual(['deny', 'deny', 'allow', 'deny']);
     expect(compiled.lastHeaderVerdicts.get('user-agent')?.raw).toBe("' or 1=1--");
+  });
+});
+
+describe('last host classified', () => {
+  it('answers for the same host only: internal and public hosts in turn, repeated and interleaved', () => {
+    const hosts = ['localhost', 'localhost', 'api.example.com', 'api.example.com', '169.254.169.254', '10.0.0.5', 'api.example.com', '127.0.0.1', '127.0.0.1'];
+    const expected = hosts.map((host) => (host === 'api.example.com' ? undefined : host === '169.254.169.254' ? SSRF_RULES.metadata : SSRF_RULES.internalHost));
+    expect(hosts.map((host) => classifyHost(host))).toEqual(expected);
+    // Through the detector: the same URLs in a body, each judged by its own host.
+    const ssrf = createSsrfDetector();
+    expect(hosts.map((host) => ruleOf(ssrf, `http://${host}/x`, 'query', 'url'))).toEqual(expected);
   });
 });
 
