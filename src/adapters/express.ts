@@ -51,6 +51,8 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
       next();
       return;
     }
+    // Taken over: the pending denial is this check's to settle now (see settlePending).
+    if (previous !== undefined && previous === req[PENDING]) req[PENDING] = undefined;
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
     // Made outside this function: a closure made here would share this call's context, which the asynchronous
@@ -103,7 +105,7 @@ function settle(
     // (Only a global check defers its report, and only a route-level one holds a multipart body.)
     if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
       req[PENDING] = decision;
-      res.once('close', () => shield.notify(req.shield ?? decision, request));
+      res.once('close', () => settlePending(shield, req, request, decision));
       next();
       return;
     }
@@ -111,6 +113,18 @@ function settle(
     else shield.notify(decision, request);
   }
   settleExpressDecision(shield, req, res, next, request, held, decision);
+}
+
+/**
+ * When the response of a request whose denial waited for the route-level check closes. If that check never took
+ * the denial over (a middleware in between answered), the denial was the request's end and no handler ran: the
+ * verifiers waiting for its outcome hear `'refused'` (a credential slot the global check reserved is freed, not held
+ * until `holdSeconds`). A check that took it over reports the outcome itself, even one still running when a client
+ * hangs up. Then the decision is reported, the route-level one when it ran.
+ */
+function settlePending(shield: Shield, req: PendingRequest, request: ShieldRequest, decision: Decision): void {
+  if (req[PENDING] === decision) void shield.reportOutcome(decision, 'refused');
+  shield.notify(req.shield ?? decision, request);
 }
 
 export type { Decision, RouteOptions, Shield };

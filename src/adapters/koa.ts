@@ -98,6 +98,10 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
         try {
           await next();
         } finally {
+          // The route-level check never ran (a middleware in between answered; it sets `ctx.state.shield` before
+          // anything after it runs): the denial ended the request and no handler ran, so the verifiers waiting for
+          // its outcome hear `'refused'` (a reserved credential slot is freed).
+          if (ctx.state.shield === undefined) void shield.reportOutcome(decision, 'refused');
           shield.notify(ctx.state.shield ?? decision, request);
         }
         return;
