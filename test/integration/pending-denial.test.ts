@@ -19,13 +19,12 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expressShield } from '../../src/adapters/express.js';
 import { koaShield, type KoaLikeContext } from '../../src/adapters/koa.js';
-import { approov } from '../../src/attestation/approov.js';
 import type { Shield } from '../../src/shield.js';
 import type { RequestOutcome, Verifier } from '../../src/core/verifier.js';
 import { createShield } from '../../src/shield.js';
-import { MemoryStore } from '../../src/stores/memory.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { listen, type RunningApp } from '../helpers/adapters.js';
+import { loginRefusalShield, settled } from './login-refusal-helpers.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 const PASSWORD = 'correct-password';
@@ -80,8 +79,6 @@ const APPS: ReadonlyArray<[string, Start]> = [
   ['koa3', koaApp(Koa3)],
 ];
 
-/** Resolves after the response's `close` listeners and the store writes they start have run. */
-const settled = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 for (const [name, start] of APPS) {
   describe(`a denial handed to a route-level check, through ${name}`, () => {
@@ -89,14 +86,7 @@ for (const [name, start] of APPS) {
     beforeAll(async () => {
       // Date alone is faked and never advanced: a slot held until `holdSeconds` would stay held for the whole test.
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
-      const shield = createShield({
-        token: approov({ secret: attester.secret as string }),
-        store: new MemoryStore({ now: () => Date.now() }),
-        trustProxy: ['loopback'],
-        credentials: { consecutiveFailures: { limit: 3, lockSeconds: 60 }, ipFailures: { limit: 4, windowSeconds: 3600 } },
-        payload: {},
-        routes: { 'POST /login': { token: { binding: false }, credentials: { login: { username: 'body.email' } } } },
-      } as unknown as Parameters<typeof createShield>[0]);
+      const shield = loginRefusalShield(attester.secret as string);
       app = await listen(start(shield));
     });
     afterAll(async () => {

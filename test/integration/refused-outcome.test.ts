@@ -6,16 +6,14 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { approov } from '../../src/attestation/approov.js';
 import type { RequestOutcome, Verifier } from '../../src/core/verifier.js';
 import { createShield } from '../../src/shield.js';
-import { MemoryStore } from '../../src/stores/memory.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
+import { LOGIN, loginRefusalShield, settled } from './login-refusal-helpers.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 const PASSWORD = 'correct-password';
-const LOGIN = { username: 'body.email' } as const;
 
 const loginRespond: TestRoute['respond'] = ({ body }) =>
   (body as { password?: unknown } | undefined)?.password === PASSWORD ? { status: 200, body: { ok: true } } : { status: 401, body: { ok: false } };
@@ -26,8 +24,6 @@ const logins: TestRoute[] = [
   { method: 'POST', path: '/login-route', shield: { token: { binding: false }, credentials: { login: LOGIN } } as never, respond: loginRespond },
 ];
 
-/** Resolves after the response's `finish` listeners and the store writes they start have run. */
-const settled = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 for (const adapter of ADAPTERS) {
   describe(`a login the shield refuses is no attempt, through ${adapter.name}`, () => {
@@ -35,14 +31,7 @@ for (const adapter of ADAPTERS) {
     beforeAll(async () => {
       // Date alone is faked and never advanced: a slot held until `holdSeconds` would stay held for the whole test.
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
-      const shield = createShield({
-        token: approov({ secret: attester.secret as string }),
-        store: new MemoryStore({ now: () => Date.now() }),
-        trustProxy: ['loopback'],
-        credentials: { consecutiveFailures: { limit: 3, lockSeconds: 60 }, ipFailures: { limit: 4, windowSeconds: 3600 } },
-        payload: {},
-        routes: { 'POST /login': { token: { binding: false }, credentials: { login: LOGIN } } },
-      } as unknown as Parameters<typeof createShield>[0]);
+      const shield = loginRefusalShield(attester.secret as string);
       app = await adapter.start(shield, logins);
     });
     afterAll(async () => {
