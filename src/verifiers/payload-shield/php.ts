@@ -8,6 +8,7 @@
  */
 import { CH, skipRegexSpace } from './char-classes.js';
 import { GATE } from './gate-words.js';
+import { mayFollowWrapperScheme } from './wrapper-schemes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the PHP detector. */
@@ -58,7 +59,8 @@ const VARIABLE_FUNCTION =
   /\$_(?:get|post|request|cookie|server|files|env|session)\s*\[[^\]]{0,40}\]\s*\(|\$\{\s*['"]?_(?:get|post|request|cookie|server)|(?:^|[;{}?>]\s{0,4})\$[a-z_]\w{0,30}\s*\(\s*\$|\(\s*\$_(?:get|post|request|cookie)\b|`\s*\$_(?:get|post|request|cookie)/;
 // `O:8:"stdClass":1:{s:1:"a";...}` / `C:11:"ArrayObject":...`, alone or inside an array (`a:1:{i:0;O:...`).
 const SERIALIZED_OBJECT = /(?:^|[;{])\s*[oc]\s*:\s*\+?\d{1,4}\s*:\s*"[a-z_\\][\w\\]{0,100}"\s*:\s*\d{1,4}\s*:\s*\{/;
-const WRAPPER = /(?:^|[\s"'=(])(?:php:\/\/(?:filter|input|fd|memory|temp|stdin|output)|phar:\/\/|expect:\/\/|data:\/\/[a-z]+\/[a-z+.-]+[;,]|zip:\/\/|glob:\/\/)/;
+/** PHP stream wrappers as include targets; exported for the gate's test (wrapper-schemes.ts). */
+export const WRAPPER = /(?:^|[\s"'=(])(?:php:\/\/(?:filter|input|fd|memory|temp|stdin|output)|phar:\/\/|expect:\/\/|data:\/\/[a-z]+\/[a-z+.-]+[;,]|zip:\/\/|glob:\/\/)/;
 // A file name ending in a PHP extension (also before a second extension or a NUL/`%00`/`;` cut).
 const PHP_FILE_NAME = /^[^\/\\]{0,200}\.(?:php[0-9s]?|phtml|pht|phar|pgif|shtml|inc)(?:$|[\0 ;:]|\.[a-z0-9]{1,5}$)/;
 const FILE_NAME_KEY = /(?:^|[_-])(?:file_?name|filename|file|upload|attachment|avatar|image|photo|document|name)$/;
@@ -85,7 +87,7 @@ export function createPhpDetector(): Detector {
       if ((gates & (GATE.include | GATE.require)) !== 0 && INCLUDE.test(s)) return hit(PHP_RULES.dangerousCall);
       if ((mask & CH.dollar) !== 0 && VARIABLE_FUNCTION.test(s)) return hit(PHP_RULES.variableFunction);
       if ((mask & (CH.colon | CH.brace)) === (CH.colon | CH.brace) && SERIALIZED_OBJECT.test(s)) return hit(PHP_RULES.objectInjection);
-      if ((gates & GATE['://']) !== 0 && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
+      if ((gates & GATE['://']) !== 0 && mayFollowWrapperScheme(s) && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
       if ((gates & (GATE['.p'] | GATE['.s'] | GATE['.inc'])) !== 0) {
         if ((FILE_NAME_KEY.test(value.name) || value.kind === 'header') && PHP_FILE_NAME.test(s)) return hit(PHP_RULES.scriptUpload);
       }

@@ -5,6 +5,7 @@
  */
 import { CH } from './char-classes.js';
 import { GATE } from './gate-words.js';
+import { mayFollowWrapperScheme } from './wrapper-schemes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the traversal / LFI detector. */
@@ -29,8 +30,10 @@ const SENSITIVE_DOTFILE =
 const WINDOWS_SYSTEM_PATH =
   /(?:^|[^a-z0-9_.-])(?:[a-z]:)?[\\\/](?:windows|winnt|boot\.ini|inetpub|xampp|wamp|program files[^\\\/]*[\\\/]+(?:apache|mysql|php|filezilla|xampp)|apache[\w.-]*[\\\/]|php\d?[\\\/]|mysql[\\\/]|system32|autoexec\.bat|config\.sys|documents and settings|appserv|filezilla|users[\\\/]+[^\\\/]+[\\\/]+ntuser\.dat|sysprep|unattend)/;
 const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my\.ini|my\.cnf|httpd\.conf|web\.config|\.htaccess|\.htpasswd|wp-config\.php|sam|ntuser\.dat|access[._]log|error[._]log)(?:$|[\0?#;])/;
-const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
-const PHP_WRAPPER = /\bphp:\/\/(?:filter|input|fd|memory|temp|stdin)|^data:[^,]{0,60}base64,|\bexpect:\/\//;
+/** Stream wrappers that read files or run code (`zip://`, `phar://`, `expect://`); exported for the gate's test. */
+export const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
+/** PHP's own wrappers and `data:` base64 documents; exported for the gate's test. */
+export const PHP_WRAPPER = /\bphp:\/\/(?:filter|input|fd|memory|temp|stdin)|^data:[^,]{0,60}base64,|\bexpect:\/\//;
 
 /**
  * True when a system-path match is a probe rather than a path mentioned in a sentence. As the value, at its start,
@@ -68,10 +71,11 @@ const WINDOWS_FILE_LAST_CODES: ReadonlySet<number> = new Set(WINDOWS_FILE_ENDING
 
 /**
  * A necessary condition for WINDOWS_FILES: its file name is followed by the end of the value or by one of `\0?#;`,
- * so the value ends like one of the names or contains one of those characters.
+ * so the value ends like one of the names or contains one of those characters (`mask`: the value's classes; folding
+ * separators adds none of these).
  */
-function mayEndInWindowsFile(s: string): boolean {
-  if (s.indexOf('?') !== -1 || s.indexOf('#') !== -1 || s.indexOf(';') !== -1 || s.indexOf('\0') !== -1) return true;
+function mayEndInWindowsFile(s: string, mask: number): boolean {
+  if ((mask & (CH.hash | CH.semicolon | CH.nul)) !== 0 || s.indexOf('?') !== -1) return true;
   if (!WINDOWS_FILE_LAST_CODES.has(s.charCodeAt(s.length - 1))) return false;
   for (const ending of WINDOWS_FILE_ENDINGS) if (s.endsWith(ending)) return true;
   return false;
@@ -116,17 +120,17 @@ export function createTraversalDetector(): Detector {
         return hit(TRAVERSAL_RULES.dotDot);
       }
       if (value.kind === 'path') return undefined; // the URL path itself is made of slashes
-      const scheme = s.indexOf('://') !== -1;
-      if (scheme && STREAM_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
-      // PHP_WRAPPER needs `://` (php, expect) or a value starting with `data:`.
-      if ((scheme || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      // Both wrapper patterns need `://` after a wrapper scheme, or (PHP_WRAPPER's `data:`) a value starting `data:`.
+      const wrapper = s.indexOf('://') !== -1 && mayFollowWrapperScheme(s);
+      if (wrapper && STREAM_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      if ((wrapper || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
       // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
       if (slash && isProbe(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);
       // A dotfile starts the value or follows a separator.
       if ((s.charCodeAt(0) === 46 || s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1) && SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
       if (isProbe(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
-      if (mayEndInWindowsFile(s) && WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
+      if (mayEndInWindowsFile(s, value.mask) && WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       return undefined;
     },
   };

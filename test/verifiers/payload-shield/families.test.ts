@@ -145,6 +145,7 @@ describe('rfi', () => {
     ['http://evil.example/shell.txt?', 'rfi-truncated-url', 'query', 'avatar'],
     ['http://evil.example/x.jpg%00', 'rfi-truncated-url', 'query', 'img'],
     ['http://evil.example/x.jpg\0', 'rfi-truncated-url', 'body', 'img'],
+    ['http://evil.example/x.jpg%00', 'rfi-truncated-url', 'body', 'img'],
     ['http://evil.example/shell.txt?', 'rfi-remote-include', 'body', 'page'],
     // benign
     ['https://shop.example/cart', undefined, 'query', 'redirect'],
