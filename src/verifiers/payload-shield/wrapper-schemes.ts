@@ -6,6 +6,13 @@
 /** How every wrapper scheme of those patterns ends (`compress.zlib` as `zlib`, `compress.bzip2` as `bzip2`). */
 const WRAPPER_SCHEME_ENDINGS: readonly string[] = ['php', 'zip', 'phar', 'expect', 'glob', 'data', 'zlib', 'bzip2', 'rar', 'ogg', 'jar', 'netdoc'];
 
+/** 1 at the code of each ending's last character (ASCII; `charCodeAt(-1)` is NaN, which indexes nothing). */
+const LAST_LETTERS: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (const ending of WRAPPER_SCHEME_ENDINGS) table[ending.charCodeAt(ending.length - 1)] = 1;
+  return table;
+})();
+
 /**
  * A necessary condition for the wrapper patterns (`s` lower-cased): some `://` in `s` follows one of the wrapper
  * schemes' endings, or `s` holds `ssh2.` (the `ssh2.*` wrappers end in any word). `http://` and `https://` follow
@@ -13,7 +20,10 @@ const WRAPPER_SCHEME_ENDINGS: readonly string[] = ['php', 'zip', 'phar', 'expect
  */
 export function mayFollowWrapperScheme(s: string): boolean {
   for (let k = s.indexOf('://'); k !== -1; k = s.indexOf('://', k + 3)) {
+    // The character before `://` first: `https://` ends in none of the endings' last letters.
+    if (LAST_LETTERS[s.charCodeAt(k - 1)] !== 1) continue;
     for (const ending of WRAPPER_SCHEME_ENDINGS) if (s.startsWith(ending, k - ending.length)) return true;
   }
   return s.indexOf('ssh2.') !== -1;
 }
+
