@@ -17,7 +17,7 @@ import { createCrlfDetector } from './crlf.js';
 import { SEVERITY, type Detector, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
 import { isSchemaPropertyName } from './json-schema-names.js';
-import { MEMO_MIN_LENGTH, ValueMemo } from './value-memo.js';
+import { MEMO_MIN_LENGTH, memoDepth, ValueMemo } from './value-memo.js';
 
 /** The parts of a request the payload shield reads (a `ShieldRequest` satisfies it). */
 export interface PayloadRequest {
@@ -226,13 +226,13 @@ export class Inspection {
       // The request path: its detectors depend on the string alone; the last one's hits are kept across requests.
       const pathVerdict =
         kind === 'path' && depth === 0 && detectors === this.options.detectors && raw.length <= HEADER_CACHE_MAX_VALUE ? this.options.lastPathVerdict : undefined;
-      // A value seen before in this request (same kind, role, name, depth) replays its hits (see value-memo.ts).
+      // A value seen before in this request (same kind, role, name, depth class) replays its hits (see value-memo.ts).
       // Only values under an object key: documents repeat whole objects, and an array of one repeated dense string
       // stays what the inspection budget is measured and tested with (an attacker varies the elements anyway).
       const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH && typeof this.segmentAt(depth - 1) === 'string';
       const memo = memoable ? (this.memo ??= new ValueMemo()) : undefined;
       const lastPath = pathVerdict?.last;
-      const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, depth);
+      const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, memoDepth(depth));
       if (remembered !== undefined) {
         fired = remembered.length > 0;
         for (const hit of remembered) {
@@ -252,7 +252,7 @@ export class Inspection {
             if (this.done) return;
           }
         }
-        memo?.remember(raw, kind, role, name, depth, found ?? NO_RULE_HITS);
+        memo?.remember(raw, kind, role, name, memoDepth(depth), found ?? NO_RULE_HITS);
         if (pathVerdict) pathVerdict.last = { raw, hits: found ?? NO_RULE_HITS };
       }
     }

@@ -2,15 +2,25 @@
  * Detector results of the values already inspected in one request. Documents repeat values: a webhook body carries
  * the same user and repository objects (a dozen `*_url` strings each) several times over. Every detector is a pure
  * function of the inspected value (string, location kind, role, name, depth) at the request's fixed options, so a
- * value seen again at the same kind, role, name and depth gets the same hits: they are replayed through `record`
- * at the new location (modes, exclusions and scoring apply there as for a fresh result) instead of re-running
- * every detector. Values that are array elements are not remembered (see `Inspection.inspectString`). Lives for one
+ * value seen again at the same kind, role, name and depth class (`memoDepth`) gets the same hits: they are replayed
+ * through `record` at the new location (modes, exclusions and scoring apply there as for a fresh result) instead of
+ * re-running every detector. Values that are array elements are not remembered (see `Inspection.inspectString`). Lives for one
  * request only; its size is bounded by the request's inspection budget.
  */
 import type { LocationKind, RuleHit, ValueRole } from './types.js';
 
 /** Values shorter than this are not remembered: detecting them costs about what remembering would. */
 export const MEMO_MIN_LENGTH = 24;
+
+/**
+ * The depths the detectors tell apart: the top level (0), one level down (1), and below that (2: every deeper
+ * level alike; the SSRF detector's resource-document rule asks `depth >= 2`, no detector asks more). A webhook's
+ * `sender.url`, `repository.owner.url` and `pull_request.head.user.url` share one entry. Held by
+ * test/verifiers/payload-shield/value-memo.test.ts, which runs every detector on the corpus values at depths 2 to 5.
+ */
+export function memoDepth(depth: number): number {
+  return depth < 2 ? depth : 2;
+}
 
 interface MemoEntry {
   readonly name: string;
