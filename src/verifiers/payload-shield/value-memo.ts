@@ -4,8 +4,8 @@
  * function of the inspected value (string, location kind, role, name, depth) at the request's fixed options, so a
  * value seen again at the same kind, role, name and depth class (`memoDepth`) gets the same hits: they are replayed
  * through `record` at the new location (modes, exclusions and scoring apply there as for a fresh result) instead of
- * re-running every detector. Values that are array elements are not remembered (see `Inspection.inspectString`). Lives for one
- * request only; its size is bounded by the request's inspection budget.
+ * re-running every detector. Values that are array elements are not remembered (see `Inspection.inspectString`).
+ * Lives for one request only; its size is bounded by the request's inspection budget.
  */
 import type { LocationKind, RuleHit, ValueRole } from './types.js';
 

@@ -26,4 +26,3 @@ export function mayFollowWrapperScheme(s: string): boolean {
   }
   return s.indexOf('ssh2.') !== -1;
 }
-
