@@ -31,10 +31,11 @@ export function createRfiDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role === 'key' || (value.mask & CH.colon) === 0) return undefined;
       const s = value.lower;
+      if (s.indexOf('://') === -1) return undefined;
       const include = INCLUDE_PARAM.test(value.name);
       // Outside include-like parameters only a cut URL counts, and every cut (STRONG_CUT) needs a `?`, a NUL or a `%`.
       if (!include && (value.mask & (CH.nul | CH.percent)) === 0 && s.indexOf('?') === -1) return undefined;
-      if (s.indexOf('://') === -1 || !REMOTE_URL.test(s)) return undefined;
+      if (!REMOTE_URL.test(s)) return undefined;
       if (include) return value.kind !== 'body' || SCRIPT_OR_CUT.test(s) ? hit(RFI_RULES.remoteInclude) : undefined;
       // Every STRONG_CUT match is a SCRIPT_OR_CUT match too.
       return STRONG_CUT.test(s) ? hit(RFI_RULES.truncatedUrl) : undefined;
