@@ -51,6 +51,16 @@ export function mayBeRegexSpace(c: number): boolean {
   return c <= 32 || c >= 127;
 }
 
+/**
+ * A table with 1 at the code of each word's last character (ASCII words): a gate asks `table[s.charCodeAt(i)] === 1`
+ * before trying the words that may end at `i` (a code of 128 or more, or NaN past either end, reads nothing).
+ */
+export function lastCharacterTable(words: readonly string[]): Uint8Array {
+  const table = new Uint8Array(128);
+  for (const word of words) table[word.charCodeAt(word.length - 1)] = 1;
+  return table;
+}
+
 /** The first index from `from` on whose character is not `mayBeRegexSpace` (`s.length` when there is none). */
 export function skipRegexSpace(s: string, from: number): number {
   let i = from;

@@ -3,7 +3,7 @@
  * `....//` filter bypasses), absolute paths into system locations (`/etc/passwd`, `/proc/self/environ`,
  * `C:\Windows\win.ini`), and stream wrappers (`php://filter`, `file://`, `zip://`). `C:\Users\me\file.txt` passes.
  */
-import { CH } from './char-classes.js';
+import { CH, lastCharacterTable } from './char-classes.js';
 import { GATE } from './gate-words.js';
 import { mayFollowWrapperScheme } from './wrapper-schemes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
@@ -67,7 +67,7 @@ function isSpace(c: number): boolean {
 const WINDOWS_FILE_ENDINGS: readonly string[] = ['ini', 'cnf', 'conf', 'config', 'htaccess', 'htpasswd', 'php', 'sam', 'dat', 'log'];
 
 /** The last letters of WINDOWS_FILE_ENDINGS: most values end otherwise and skip the `endsWith` calls. */
-const WINDOWS_FILE_LAST_CODES: ReadonlySet<number> = new Set(WINDOWS_FILE_ENDINGS.map((e) => e.charCodeAt(e.length - 1)));
+const WINDOWS_FILE_LAST_LETTERS = lastCharacterTable(WINDOWS_FILE_ENDINGS);
 
 /**
  * A necessary condition for WINDOWS_FILES: its file name is followed by the end of the value or by one of `\0?#;`,
@@ -76,7 +76,7 @@ const WINDOWS_FILE_LAST_CODES: ReadonlySet<number> = new Set(WINDOWS_FILE_ENDING
  */
 function mayEndInWindowsFile(s: string, mask: number): boolean {
   if ((mask & (CH.hash | CH.semicolon | CH.nul)) !== 0 || s.indexOf('?') !== -1) return true;
-  if (!WINDOWS_FILE_LAST_CODES.has(s.charCodeAt(s.length - 1))) return false;
+  if (WINDOWS_FILE_LAST_LETTERS[s.charCodeAt(s.length - 1)] !== 1) return false;
   for (const ending of WINDOWS_FILE_ENDINGS) if (s.endsWith(ending)) return true;
   return false;
 }

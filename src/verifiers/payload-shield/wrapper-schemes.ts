@@ -2,16 +2,13 @@
  * The stream-wrapper schemes the traversal and PHP detectors look for (`php://filter`, `phar://`, `zip://`,
  * `expect://`...): a gate in front of their wrapper patterns, which otherwise run on every URL a document carries.
  */
+import { lastCharacterTable } from './char-classes.js';
 
 /** How every wrapper scheme of those patterns ends (`compress.zlib` as `zlib`, `compress.bzip2` as `bzip2`). */
 const WRAPPER_SCHEME_ENDINGS: readonly string[] = ['php', 'zip', 'phar', 'expect', 'glob', 'data', 'zlib', 'bzip2', 'rar', 'ogg', 'jar', 'netdoc'];
 
-/** 1 at the code of each ending's last character (ASCII; `charCodeAt(-1)` is NaN, which indexes nothing). */
-const LAST_LETTERS: Uint8Array = (() => {
-  const table = new Uint8Array(128);
-  for (const ending of WRAPPER_SCHEME_ENDINGS) table[ending.charCodeAt(ending.length - 1)] = 1;
-  return table;
-})();
+/** The endings' last letters, asked of the character before each `://` first. */
+const LAST_LETTERS = lastCharacterTable(WRAPPER_SCHEME_ENDINGS);
 
 /**
  * A necessary condition for the wrapper patterns (`s` lower-cased): some `://` in `s` follows one of the wrapper

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CH } from '../../../src/verifiers/payload-shield/char-classes.js';
+import { CH, lastCharacterTable } from '../../../src/verifiers/payload-shield/char-classes.js';
 import { scanValue as charMask } from '../../../src/verifiers/payload-shield/value-scan.js';
 
 /** The definition: each character's classes, PAIR characters by the character after them. */
@@ -67,5 +67,15 @@ describe('charMask', () => {
         expect(charMask(s), `${JSON.stringify(piece)} at ${at}`).toBe(referenceMask(s));
       }
     }
+  });
+});
+
+describe('lastCharacterTable', () => {
+  it('marks each word\'s last character and nothing else; codes past the table read nothing', () => {
+    const table = lastCharacterTable(['ini', 'conf', 'log']);
+    const marked = [...table.keys()].filter((c) => table[c] === 1).map((c) => String.fromCharCode(c));
+    expect(marked).toEqual(['f', 'g', 'i']);
+    expect(table['x'.charCodeAt(-1)]).toBeUndefined();
+    expect(table[0x2022]).toBeUndefined();
   });
 });
