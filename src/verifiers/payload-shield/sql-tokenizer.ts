@@ -140,8 +140,11 @@ function skipString(s: string, from: number, quote: number): number {
 
 /** Keywords by word, with their token class as a character code (the fingerprint is built from codes). */
 const KEYWORD_TABLE = new WordTable<number>(KEYWORDS);
-/** Schemas whose members are called as `pkg.fn(...)`. */
-const DOTTED_PACKAGES = wordSet(['utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_xmlgen', 'ctxsys', 'sys']);
+/**
+ * Schemas whose members read as one word: packages called as `pkg.fn(...)`, and the system schemas whose tables
+ * an attacker names (`sys.tables`, `mysql.user`).
+ */
+const DOTTED_PACKAGES = wordSet(['utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_xmlgen', 'ctxsys', 'sys', 'mysql']);
 
 /** Two-character operators by their two character codes (`first << 16 | second`), as the operator's own string. */
 const TWO_CHAR_OPERATORS: ReadonlyMap<number, string> = new Map(

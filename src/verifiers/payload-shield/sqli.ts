@@ -49,13 +49,18 @@ const STRONG_FUNCTIONS = new Set([
   'degrees', 'sign', 'ln', 'log', 'pi', 'str', 'version', 'database', 'user', 'schema', 'now',
 ]);
 
-/** Schema tables an attacker enumerates; legitimate input does not name them. */
-const SCHEMA_OBJECTS = wordSet([
+/**
+ * Schema tables an attacker enumerates; legitimate input does not name them. Each is one bareword of the tokenizer
+ * (a dotted name only after a schema it joins, see sql-tokenizer.ts: `master..sysdatabases` is matched by its
+ * `sysdatabases`); a test checks that every entry is found.
+ */
+export const SCHEMA_OBJECT_NAMES: readonly string[] = [
   'information_schema', 'sysobjects', 'syscolumns', 'sysusers', 'sqlite_master', 'sqlite_schema', 'pg_shadow',
   'pg_user', 'pg_catalog', 'pg_database', 'msysobjects', 'msysaccessobjects', 'all_tables', 'user_tables',
-  'all_tab_columns', 'user_tab_columns', 'sys.tables', 'sys.objects', 'mysql.user', 'master..sysdatabases',
-  'sysdatabases', 'v$version', 'dba_users', 'all_users',
-]);
+  'all_tab_columns', 'user_tab_columns', 'sys.tables', 'sys.objects', 'mysql.user', 'sysdatabases', 'v$version',
+  'dba_users', 'all_users',
+];
+const SCHEMA_OBJECTS = wordSet(SCHEMA_OBJECT_NAMES);
 
 /** Extended stored procedures (`master..xp_cmdshell`, `sp_oacreate`): they exist only to be abused. */
 const EXTENDED_PROCEDURES = wordSet([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSqliDetector, firstDigitQuote, foldInchMarks, INCH_MARK } from '../../../src/verifiers/payload-shield/sqli.js';
+import { createSqliDetector, firstDigitQuote, foldInchMarks, INCH_MARK, SCHEMA_OBJECT_NAMES, SQLI_RULES } from '../../../src/verifiers/payload-shield/sqli.js';
 import { SqlTokenizer } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
 import { WordTable } from '../../../src/verifiers/payload-shield/word-table.js';
 import { ruleOf } from './helpers.js';
@@ -36,6 +36,14 @@ describe('SQL tokenizer', () => {
     // `sys.tables` (one word after a package), `users` twice; not the backquoted name, not the string.
     expect(found).toEqual([false, false, false, true, false, false, false, true, false, false, false, true, false, false]);
     expect(t.nameIn(-1, names) || t.nameIn(t.fp.length, names)).toBe(false);
+  });
+  it('reads every schema object the SQLi detector lists as one bareword, so none of the entries is dead', () => {
+    // An entry the tokenizer splits (`mysql.user` before `mysql` joined dotted names) can never be found by name.
+    const table = new WordTable(SCHEMA_OBJECT_NAMES.map((name) => [name, true] as const));
+    for (const name of SCHEMA_OBJECT_NAMES) {
+      const t = new SqlTokenizer().read(name, 0);
+      expect([name, t.fp, t.nameIn(0, table)]).toEqual([name, 'n', true]);
+    }
   });
   it('keeps nothing of the previous value when a tokenizer is reused', () => {
     const t = new SqlTokenizer();
@@ -74,6 +82,9 @@ describe('inch-mark fold', () => {
 });
 
 describe('SQL injection detector', () => {
+  it.each(SCHEMA_OBJECT_NAMES)('finds the schema object %s after a stacked query and in parentheses', (name) => {
+    expect([ruleOf(sqli, `1;${name}`), ruleOf(sqli, `(${name})`)]).toEqual([SQLI_RULES.schemaProbe, SQLI_RULES.schemaProbe]);
+  });
   it.each([
     ["' OR 1=1--", 'sqli-quote-break'],
     ["admin'--", 'sqli-quote-break'],
