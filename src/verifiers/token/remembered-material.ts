@@ -23,9 +23,13 @@ export interface RememberedMaterial {
   readonly words: Uint32Array;
 }
 
-/** What to remember of material whose digest matched. */
-export function rememberMaterial(material: string): RememberedMaterial {
+/**
+ * What to remember of material whose digest matched; `undefined` for material over `SCRATCH_BYTES`, which
+ * `sameMaterial` never finds the same (keeping it would hold a copy that is never read).
+ */
+export function rememberMaterial(material: string): RememberedMaterial | undefined {
   const bytes = UTF8.encode(material);
+  if (bytes.length > SCRATCH_BYTES) return undefined;
   const padded = new Uint8Array((bytes.length + 3) & ~3);
   padded.set(bytes);
   return { length: bytes.length, words: new Uint32Array(padded.buffer) };

@@ -196,7 +196,8 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     if (!digestMatches(actual, input)) {
       return deny('token_binding_mismatch', 'binding hash differs', cache);
     }
-    verified.bindingMatched.set(binding.claim, rememberMaterial(input));
+    const remembered = rememberMaterial(input);
+    if (remembered !== undefined) verified.bindingMatched.set(binding.claim, remembered);
     return undefined;
   }
 
