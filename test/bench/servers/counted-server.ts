@@ -8,14 +8,14 @@
 import { writeFileSync } from 'node:fs';
 import { lib } from './library.js';
 import { buildApp } from './apps.js';
-import { scenarioByName, type BenchEnv } from './scenarios.js';
+import { requireEnv, scenarioByName, type BenchEnv } from './scenarios.js';
 
 async function main(): Promise<void> {
   const [name, portFile, exitPath] = process.argv.slice(2);
   if (!name || !portFile || !exitPath) throw new Error('usage: counted-server.ts <scenario> <port file> <exit path>');
   const scenario = scenarioByName(name);
   const env: BenchEnv = {
-    secret: process.env.BENCH_SECRET ?? '',
+    secret: requireEnv('BENCH_SECRET'),
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     keyPrefix: process.env.BENCH_KEY_PREFIX ?? 'bench:instructions:',
   };

@@ -25,6 +25,13 @@ export interface BenchEnv {
   readonly keyPrefix: string;
 }
 
+/** An environment variable the bench runner sets for its children; throws when it is missing or empty. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (the bench runner sets it)`);
+  return value;
+}
+
 /** What a route handler of a bench server sees. */
 export interface BenchHandlerInput {
   readonly body: unknown;

@@ -19,7 +19,7 @@ import type { ShieldConfig } from '../../../src/core/config.js';
 import path from 'node:path';
 import { buildApp, type BenchApp, type InjectRequest } from './apps.js';
 import { shieldShare, slug, WindowProfiler } from './window-profiler.js';
-import { scenarioByName, type BenchEnv } from './scenarios.js';
+import { requireEnv, scenarioByName, type BenchEnv } from './scenarios.js';
 
 /** A message from the child to the runner. */
 export type ChildMessage =
@@ -140,12 +140,6 @@ async function main(): Promise<void> {
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
   send({ type: 'ready', port: address.port });
-}
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (the bench runner sets it)`);
-  return value;
 }
 
 main().catch((error: unknown) => {
