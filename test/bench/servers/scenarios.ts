@@ -52,6 +52,12 @@ export interface BenchRoute {
    * hook that only calls on (what the framework's hook plumbing alone costs).
    */
   readonly spinUs?: number;
+  /**
+   * Fastify only: an `onRequest` hook that only calls on (where the shield checks the token) and a `preValidation`
+   * hook that reads every character of every key and string of the parsed body once, through a 256-entry table:
+   * the least any payload inspection does, in the shield's two hooks. A reference row, not a shield.
+   */
+  readonly readEveryCharacter?: boolean;
 }
 
 /** What autocannon sends to a scenario's server. */
@@ -239,6 +245,15 @@ const LATER_SECTIONS: readonly Scenario[] = [
     shielded: false,
     baseline: 'fastify 1KB',
     route: { ...ORDER_ROUTE, spinUs: 5 },
+    client: { ...SAME_TOKEN, body: BODY_1K },
+  },
+  {
+    // Reference, not the shield: what reading every body character once costs in the shield's two Fastify hooks.
+    name: 'fastify 1KB + read-every-character hooks',
+    framework: 'fastify',
+    shielded: false,
+    baseline: 'fastify 1KB',
+    route: { ...ORDER_ROUTE, readEveryCharacter: true },
     client: { ...SAME_TOKEN, body: BODY_1K },
   },
   {
