@@ -24,7 +24,8 @@
  * --only name,name (BENCH_ONLY; baselines are added), --optional (BENCH_OPTIONAL=1: include optional rows),
  * --no-micro (BENCH_MICRO=0), --no-http (BENCH_HTTP=0), --profile (BENCH_PROFILE=1: --cpu-prof on each server,
  * top functions printed), --strict (BENCH_STRICT=1: exit 1 when a target is missed), --no-pin (BENCH_PIN=0: do not
- * pin the servers and the load generator to separate CPUs with taskset), --out FILE (BENCH_OUT).
+ * pin the servers and the load generator to separate CPUs with taskset), --out FILE (BENCH_OUT), --time-check
+ * (BENCH_TIME_CHECK=1: time spent inside shield.checkNow over HTTP, per shielded row; two clock reads a check).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -86,6 +87,8 @@ interface BenchOptions {
   microScale: number;
   http: boolean;
   profile: boolean;
+  /** Time spent inside `shield.checkNow` on the servers (BENCH_TIME_CHECK in their environment). */
+  timeCheck: boolean;
   /** Pin the server children to one CPU and this runner (autocannon) to another (taskset); default on 2+ CPUs. */
   pin: boolean;
   strict: boolean;
@@ -100,7 +103,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
     const eq = arg.indexOf('=');
     if (eq !== -1) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else if (['quick', 'optional', 'no-micro', 'no-http', 'profile', 'strict', 'no-pin', 'help'].includes(arg.slice(2))) flags.set(arg.slice(2), true);
+    else if (['quick', 'optional', 'no-micro', 'no-http', 'profile', 'strict', 'no-pin', 'time-check', 'help'].includes(arg.slice(2))) flags.set(arg.slice(2), true);
     else {
       const value = argv[i + 1];
       if (value === undefined) throw new Error(`${arg} needs a value`);
@@ -108,7 +111,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       i += 1;
     }
   }
-  const known = ['quick', 'inject', 'rounds', 'duration', 'warmup', 'rate', 'rate-duration', 'connections', 'pipelining', 'only', 'optional', 'no-micro', 'no-http', 'profile', 'strict', 'no-pin', 'out', 'help'];
+  const known = ['quick', 'inject', 'rounds', 'duration', 'warmup', 'rate', 'rate-duration', 'connections', 'pipelining', 'only', 'optional', 'no-micro', 'no-http', 'profile', 'strict', 'no-pin', 'time-check', 'out', 'help'];
   for (const key of flags.keys()) if (!known.includes(key)) throw new Error(`unknown flag --${key} (known: ${known.map((k) => `--${k}`).join(' ')})`);
   if (flags.has('help')) {
     process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, '') + '\n');
@@ -143,6 +146,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     microScale: quick ? 0.1 : 1,
     http: !flags.has('no-http') && process.env.BENCH_HTTP !== '0',
     profile: flags.has('profile') || process.env.BENCH_PROFILE === '1',
+    timeCheck: flags.has('time-check') || process.env.BENCH_TIME_CHECK === '1',
     pin: !flags.has('no-pin') && process.env.BENCH_PIN !== '0' && os.cpus().length >= 2 && tasksetWorks(),
     strict: flags.has('strict') || process.env.BENCH_STRICT === '1',
     out: path.resolve(value('out', 'BENCH_OUT') ?? path.join(RESULTS_DIR, 'bench.json')),
@@ -285,6 +289,8 @@ interface RoundResult {
   readonly loadAvg1: number;
   /** The fixed-rate window, when one ran. */
   readonly fixedRate?: FixedRateResult;
+  /** µs inside `shield.checkNow` per request (`--time-check`, shielded rows). */
+  readonly checkUsPerRequest?: number;
 }
 
 interface FixedRateResult {
@@ -294,6 +300,8 @@ interface FixedRateResult {
   readonly serverRequests: number;
   readonly serverCpuUs: number;
   readonly cpuUsPerRequest: number;
+  /** µs inside `shield.checkNow` per request (`--time-check`, shielded rows). */
+  readonly checkUsPerRequest?: number;
 }
 
 async function startScenario(
@@ -452,6 +460,7 @@ function sumWindows(windows: readonly Window[]): {
   errors: number;
   timeouts: number;
   heapUsedBytes: number;
+  checkUs: number | undefined;
 } {
   const sum = (f: (w: Window) => number): number => windows.reduce((s, w) => s + f(w), 0);
   return {
@@ -466,8 +475,13 @@ function sumWindows(windows: readonly Window[]): {
     errors: sum((w) => w.result.errors),
     timeouts: sum((w) => w.result.timeouts),
     heapUsedBytes: windows[windows.length - 1]!.ended.heapUsedBytes,
+    checkUs: windows.every((w) => w.ended.checkUs !== undefined) ? sum((w) => w.ended.checkUs!) : undefined,
   };
 }
+
+/** µs inside `shield.checkNow` per request of summed windows, when the server timed it. */
+const checkUsPerRequest = (w: { checkUs: number | undefined; serverRequests: number }): { checkUsPerRequest?: number } =>
+  w.checkUs !== undefined && w.serverRequests > 0 ? { checkUsPerRequest: w.checkUs / w.serverRequests } : {};
 
 /** One round of a comparison group: mirrored saturating windows, then mirrored fixed-rate windows. */
 async function measureGroup(group: readonly RunningScenario[], round: number, options: BenchOptions, rate: number): Promise<Map<RunningScenario, RoundResult>> {
@@ -490,6 +504,7 @@ async function measureGroup(group: readonly RunningScenario[], round: number, op
         serverRequests: f.serverRequests,
         serverCpuUs: f.serverCpuUs,
         cpuUsPerRequest: f.serverRequests > 0 ? f.serverCpuUs / f.serverRequests : Number.NaN,
+        ...checkUsPerRequest(f),
       };
     }
     out.set(r, {
@@ -507,6 +522,7 @@ async function measureGroup(group: readonly RunningScenario[], round: number, op
       heapUsedBytes: sat.heapUsedBytes,
       loadAvg1: os.loadavg()[0]!,
       ...(fixedRate ? { fixedRate } : {}),
+      ...checkUsPerRequest(sat),
     });
   }
   return out;
@@ -793,6 +809,7 @@ async function main(): Promise<number> {
     BENCH_REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     NODE_ENV: 'production',
     ...(options.profile ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),
+    ...(options.timeCheck ? { BENCH_TIME_CHECK: '1' } : {}),
   };
   const scenarios = options.http ? selectScenarios(options) : [];
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -850,8 +867,10 @@ async function main(): Promise<number> {
           log(
             `round ${round + 1}/${options.rounds}  ${r.scenario.name.padEnd(26)} ${fmt(result.reqPerSec, 0).padStart(7)} req/s  ` +
               `p99 ${fmt(result.p99Ms, 0).padStart(3)} ms  server ${fmt(result.cpuUsPerRequest)} us/req` +
+              (result.checkUsPerRequest === undefined ? '' : ` (${fmt(result.checkUsPerRequest)} in checkNow)`) +
               (result.fixedRate
-                ? `  | at ${fmt(result.fixedRate.achievedReqPerSec, 0)} req/s: server ${fmt(result.fixedRate.cpuUsPerRequest)} us/req`
+                ? `  | at ${fmt(result.fixedRate.achievedReqPerSec, 0)} req/s: server ${fmt(result.fixedRate.cpuUsPerRequest)} us/req` +
+                  (result.fixedRate.checkUsPerRequest === undefined ? '' : ` (${fmt(result.fixedRate.checkUsPerRequest)} in checkNow)`)
                 : ''),
           );
         }
@@ -929,6 +948,11 @@ async function main(): Promise<number> {
         ]),
       ),
     );
+    // --time-check: the check's own time over HTTP, to read against the micro-benchmark's (a check in a loop).
+    for (const [name, rounds] of results) {
+      const timed = rounds.map((r) => r.fixedRate?.checkUsPerRequest ?? r.checkUsPerRequest).filter((v): v is number => v !== undefined);
+      if (timed.length > 0) log(`${name}: ${fmt(median(timed))} us a request inside shield.checkNow over HTTP (median of ${timed.length} rounds)`);
+    }
   }
   if (micro.length > 0) {
     log('');

@@ -31,6 +31,14 @@ export interface MicroCase {
   readonly warmup: number;
   /** Set when no token header is sent. */
   readonly noToken?: boolean;
+  /** Size of the order body (`orderBody`); 300 bytes when unset. */
+  readonly bodyBytes?: number;
+  /**
+   * Sweep `EVICTION_BYTES` of memory before each call, outside the timed part: every call then starts with the
+   * check's code and data out of the processor's caches, as a server's calls do after the framework's and the
+   * kernel's work for the request (a loop of checks alone keeps them cached). Timed call by call.
+   */
+  readonly evictCaches?: boolean;
 }
 
 /** What the micro-benchmark reports per case. */
@@ -42,9 +50,17 @@ export interface MicroResult {
   /** Fastest and slowest batch means, µs per call. */
   readonly usPerCallMin: number;
   readonly usPerCallMax: number;
-  /** Process CPU µs per call over all measured batches. */
-  readonly cpuUsPerCall: number;
+  /** Process CPU µs per call over all measured batches (undefined when the batches also swept caches). */
+  readonly cpuUsPerCall: number | undefined;
 }
+
+/** The full shield of the bench's `fastify+shield full 1KB` row, on its 1 KB order body. */
+const fullShield = (secret: string): ShieldConfig => ({
+  token: lib.approov({ secret }),
+  device: { tokenClaims: { signals: { rooted: 'rooted', emulator: 'emulator' } } },
+  credentials: {},
+  payload: { contentTypes: ['application/json'] },
+});
 
 /** The cases; "core only" is the floor the token verifier's cost is read against. */
 export const MICRO_CASES: readonly MicroCase[] = [
@@ -78,7 +94,31 @@ export const MICRO_CASES: readonly MicroCase[] = [
     calls: 10_000,
     warmup: 2_000,
   },
+  { name: 'full shield, 1 KB order', config: fullShield, distinctTokens: 1, bodyBytes: 1024, calls: 50_000, warmup: 20_000 },
+  {
+    name: 'full shield, 1 KB order, caches swept before each call',
+    config: fullShield,
+    distinctTokens: 1,
+    bodyBytes: 1024,
+    calls: 2_000,
+    warmup: 20_000,
+    evictCaches: true,
+  },
 ];
+
+/** Memory swept by `evictCaches`: more than this processor's level-2 caches and a share of its last level. */
+const EVICTION_BYTES = 8 << 20;
+/** The cache line size the sweep steps by. */
+const CACHE_LINE = 64;
+let evictionBuffer: Uint8Array | undefined;
+
+/** Reads and writes one byte per cache line of `EVICTION_BYTES`, evicting what the caches held before. */
+function sweepCaches(): number {
+  const buffer = (evictionBuffer ??= new Uint8Array(EVICTION_BYTES));
+  let sum = 0;
+  for (let i = 0; i < buffer.length; i += CACHE_LINE) sum += buffer[i]!++;
+  return sum;
+}
 
 /** A fixed primitive timed on the same machine, so numbers from machines of different speed can be related. */
 export interface Calibration {
@@ -117,7 +157,7 @@ async function mintPool(attester: TestAttester, count: number): Promise<string[]
 async function runCase(c: MicroCase, secret: string, attester: TestAttester, profiler: WindowProfiler | undefined): Promise<MicroResult> {
   const shield = lib.createShield(c.config(secret));
   const tokens = c.noToken ? [] : await mintPool(attester, c.distinctTokens);
-  const body = JSON.parse(orderBody(300)) as unknown;
+  const body = JSON.parse(orderBody(c.bodyBytes ?? 300)) as unknown;
   let next = 0;
   // An HTTP parser hands over each header value as a new string: one whose hash V8 has not computed yet. Reusing
   // one string object would let every lookup keyed by it (the verified-token cache) skip that work, which no
@@ -146,6 +186,17 @@ async function runCase(c: MicroCase, secret: string, attester: TestAttester, pro
   const cpuStart = process.cpuUsage();
   for (let b = 0; b < BATCHES; b += 1) {
     // Building the request object stays inside the timed loop: an adapter builds one per request too.
+    if (c.evictCaches) {
+      let timed = 0n;
+      for (let i = 0; i < perBatch; i += 1) {
+        sweepCaches();
+        const started = process.hrtime.bigint();
+        await shield.check(requestFor());
+        timed += process.hrtime.bigint() - started;
+      }
+      means.push(Number(timed) / 1e3 / perBatch);
+      continue;
+    }
     const started = process.hrtime.bigint();
     for (let i = 0; i < perBatch; i += 1) await shield.check(requestFor());
     means.push(Number(process.hrtime.bigint() - started) / 1e3 / perBatch);
@@ -162,7 +213,7 @@ async function runCase(c: MicroCase, secret: string, attester: TestAttester, pro
     usPerCall: means[Math.floor(BATCHES / 2)]!,
     usPerCallMin: means[0]!,
     usPerCallMax: means[BATCHES - 1]!,
-    cpuUsPerCall: (cpu.user + cpu.system) / (perBatch * BATCHES),
+    cpuUsPerCall: c.evictCaches ? undefined : (cpu.user + cpu.system) / (perBatch * BATCHES),
   };
 }
 

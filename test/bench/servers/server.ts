@@ -25,7 +25,7 @@ import { requireEnv, scenarioByName, type BenchEnv } from './scenarios.js';
 export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'begun' }
-  | { type: 'ended'; userUs: number; systemUs: number; requests: number; elapsedMs: number; heapUsedBytes: number }
+  | { type: 'ended'; userUs: number; systemUs: number; requests: number; elapsedMs: number; heapUsedBytes: number; checkUs?: number }
   | { type: 'injected'; cpuUs: number; wallUs: number; non2xx: number; libraryUs?: number }
   | { type: 'failed'; message: string };
 
@@ -57,6 +57,21 @@ async function main(): Promise<void> {
     config = await scenario.shieldConfig(env);
   }
   const shield = config ? lib.createShield(config) : undefined;
+  // BENCH_TIME_CHECK=1: the time spent inside `shield.checkNow` (its synchronous part), which every adapter calls
+  // through the shield object. Two clock reads a call, so off unless asked for.
+  let checkNs = 0n;
+  const timeCheck = shield !== undefined && process.env.BENCH_TIME_CHECK === '1';
+  if (shield !== undefined && timeCheck) {
+    const checkNow = shield.checkNow;
+    shield.checkNow = (...args) => {
+      const started = process.hrtime.bigint();
+      try {
+        return checkNow(...args);
+      } finally {
+        checkNs += process.hrtime.bigint() - started;
+      }
+    };
+  }
   const app: BenchApp = await buildApp(scenario.framework, shield, scenario.route);
 
   // Counting 'request' events costs the same on every row; it is how the window's request count is known
@@ -69,7 +84,7 @@ async function main(): Promise<void> {
   // BENCH_PROFILE_DIR: sample each measured window and write <dir>/<scenario>.<window label>.cpuprofile.
   const profileDir = process.env.BENCH_PROFILE_DIR;
   const profiler = profileDir ? new WindowProfiler() : undefined;
-  let window: { cpu: NodeJS.CpuUsage; requests: number; started: bigint; label: string } | undefined;
+  let window: { cpu: NodeJS.CpuUsage; requests: number; started: bigint; label: string; checkNs: bigint } | undefined;
   let exiting = false;
   const exit = async (code: number): Promise<void> => {
     if (exiting) return;
@@ -89,7 +104,7 @@ async function main(): Promise<void> {
     switch (message.type) {
       case 'begin':
         await profiler?.start();
-        window = { cpu: process.cpuUsage(), requests, started: process.hrtime.bigint(), label: message.label };
+        window = { cpu: process.cpuUsage(), requests, started: process.hrtime.bigint(), label: message.label, checkNs };
         send({ type: 'begun' });
         break;
       case 'end': {
@@ -105,6 +120,7 @@ async function main(): Promise<void> {
           requests: requests - window.requests,
           elapsedMs: Number(process.hrtime.bigint() - window.started) / 1e6,
           heapUsedBytes: process.memoryUsage().heapUsed,
+          ...(timeCheck ? { checkUs: Number(checkNs - window.checkNs) / 1e3 } : {}),
         };
         if (profiler && profileDir) await profiler.stop(path.join(profileDir, `${slug(name!)}.${slug(window.label)}.cpuprofile`));
         window = undefined;
