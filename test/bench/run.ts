@@ -291,6 +291,8 @@ interface RoundResult {
   readonly fixedRate?: FixedRateResult;
   /** µs inside `shield.checkNow` per request (`--time-check`, shielded rows). */
   readonly checkUsPerRequest?: number;
+  /** µs the route handler spent answering per request (`--time-check`, Fastify and Express rows). */
+  readonly answerUsPerRequest?: number;
 }
 
 interface FixedRateResult {
@@ -302,6 +304,8 @@ interface FixedRateResult {
   readonly cpuUsPerRequest: number;
   /** µs inside `shield.checkNow` per request (`--time-check`, shielded rows). */
   readonly checkUsPerRequest?: number;
+  /** µs the route handler spent answering per request (`--time-check`, Fastify and Express rows). */
+  readonly answerUsPerRequest?: number;
 }
 
 async function startScenario(
@@ -461,6 +465,7 @@ function sumWindows(windows: readonly Window[]): {
   timeouts: number;
   heapUsedBytes: number;
   checkUs: number | undefined;
+  answerUs: number | undefined;
 } {
   const sum = (f: (w: Window) => number): number => windows.reduce((s, w) => s + f(w), 0);
   return {
@@ -476,12 +481,31 @@ function sumWindows(windows: readonly Window[]): {
     timeouts: sum((w) => w.result.timeouts),
     heapUsedBytes: windows[windows.length - 1]!.ended.heapUsedBytes,
     checkUs: windows.every((w) => w.ended.checkUs !== undefined) ? sum((w) => w.ended.checkUs!) : undefined,
+    answerUs: windows.every((w) => w.ended.answerUs !== undefined) ? sum((w) => w.ended.answerUs!) : undefined,
   };
 }
 
-/** µs inside `shield.checkNow` per request of summed windows, when the server timed it. */
-const checkUsPerRequest = (w: { checkUs: number | undefined; serverRequests: number }): { checkUsPerRequest?: number } =>
-  w.checkUs !== undefined && w.serverRequests > 0 ? { checkUsPerRequest: w.checkUs / w.serverRequests } : {};
+/** The per-round line's note of the timed parts (`--time-check`). */
+function timedParts(r: { checkUsPerRequest?: number; answerUsPerRequest?: number }): string {
+  const parts = [
+    ...(r.checkUsPerRequest === undefined ? [] : [`${fmt(r.checkUsPerRequest)} in checkNow`]),
+    ...(r.answerUsPerRequest === undefined ? [] : [`${fmt(r.answerUsPerRequest)} answering`]),
+  ];
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
+/** µs inside `shield.checkNow` and answering, per request of summed windows, when the server timed them. */
+function timedPerRequest(w: {
+  checkUs: number | undefined;
+  answerUs: number | undefined;
+  serverRequests: number;
+}): { checkUsPerRequest?: number; answerUsPerRequest?: number } {
+  if (w.serverRequests === 0) return {};
+  return {
+    ...(w.checkUs === undefined ? {} : { checkUsPerRequest: w.checkUs / w.serverRequests }),
+    ...(w.answerUs === undefined ? {} : { answerUsPerRequest: w.answerUs / w.serverRequests }),
+  };
+}
 
 /** One round of a comparison group: mirrored saturating windows, then mirrored fixed-rate windows. */
 async function measureGroup(group: readonly RunningScenario[], round: number, options: BenchOptions, rate: number): Promise<Map<RunningScenario, RoundResult>> {
@@ -504,7 +528,7 @@ async function measureGroup(group: readonly RunningScenario[], round: number, op
         serverRequests: f.serverRequests,
         serverCpuUs: f.serverCpuUs,
         cpuUsPerRequest: f.serverRequests > 0 ? f.serverCpuUs / f.serverRequests : Number.NaN,
-        ...checkUsPerRequest(f),
+        ...timedPerRequest(f),
       };
     }
     out.set(r, {
@@ -522,7 +546,7 @@ async function measureGroup(group: readonly RunningScenario[], round: number, op
       heapUsedBytes: sat.heapUsedBytes,
       loadAvg1: os.loadavg()[0]!,
       ...(fixedRate ? { fixedRate } : {}),
-      ...checkUsPerRequest(sat),
+      ...timedPerRequest(sat),
     });
   }
   return out;
@@ -867,10 +891,10 @@ async function main(): Promise<number> {
           log(
             `round ${round + 1}/${options.rounds}  ${r.scenario.name.padEnd(26)} ${fmt(result.reqPerSec, 0).padStart(7)} req/s  ` +
               `p99 ${fmt(result.p99Ms, 0).padStart(3)} ms  server ${fmt(result.cpuUsPerRequest)} us/req` +
-              (result.checkUsPerRequest === undefined ? '' : ` (${fmt(result.checkUsPerRequest)} in checkNow)`) +
+              timedParts(result) +
               (result.fixedRate
                 ? `  | at ${fmt(result.fixedRate.achievedReqPerSec, 0)} req/s: server ${fmt(result.fixedRate.cpuUsPerRequest)} us/req` +
-                  (result.fixedRate.checkUsPerRequest === undefined ? '' : ` (${fmt(result.fixedRate.checkUsPerRequest)} in checkNow)`)
+                  timedParts(result.fixedRate)
                 : ''),
           );
         }
@@ -948,10 +972,18 @@ async function main(): Promise<number> {
         ]),
       ),
     );
-    // --time-check: the check's own time over HTTP, to read against the micro-benchmark's (a check in a loop).
+    // --time-check: the check's own time over HTTP, to read against the micro-benchmark's (a check in a loop), and
+    // the handler's answer, the same code on every row: what a shield in front does to the framework's own work.
     for (const [name, rounds] of results) {
-      const timed = rounds.map((r) => r.fixedRate?.checkUsPerRequest ?? r.checkUsPerRequest).filter((v): v is number => v !== undefined);
-      if (timed.length > 0) log(`${name}: ${fmt(median(timed))} us a request inside shield.checkNow over HTTP (median of ${timed.length} rounds)`);
+      const fixedOrSaturated = (f: (r: RoundResult | FixedRateResult) => number | undefined): number[] =>
+        rounds.map((r) => (r.fixedRate ? f(r.fixedRate) : f(r))).filter((v): v is number => v !== undefined);
+      const check = fixedOrSaturated((r) => r.checkUsPerRequest);
+      const answer = fixedOrSaturated((r) => r.answerUsPerRequest);
+      const parts = [
+        ...(check.length > 0 ? [`${fmt(median(check))} us inside shield.checkNow`] : []),
+        ...(answer.length > 0 ? [`${fmt(median(answer))} us answering in the handler`] : []),
+      ];
+      if (parts.length > 0) log(`${name}: ${parts.join(', ')} a request over HTTP (medians of ${rounds.length} rounds)`);
     }
   }
   if (micro.length > 0) {

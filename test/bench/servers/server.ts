@@ -17,7 +17,7 @@
 import { lib } from './library.js';
 import type { ShieldConfig } from '../../../src/core/config.js';
 import path from 'node:path';
-import { buildApp, type BenchApp, type InjectRequest } from './apps.js';
+import { answerTiming, buildApp, type BenchApp, type InjectRequest } from './apps.js';
 import { shieldShare, slug, WindowProfiler } from './window-profiler.js';
 import { requireEnv, scenarioByName, type BenchEnv } from './scenarios.js';
 
@@ -25,7 +25,7 @@ import { requireEnv, scenarioByName, type BenchEnv } from './scenarios.js';
 export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'begun' }
-  | { type: 'ended'; userUs: number; systemUs: number; requests: number; elapsedMs: number; heapUsedBytes: number; checkUs?: number }
+  | { type: 'ended'; userUs: number; systemUs: number; requests: number; elapsedMs: number; heapUsedBytes: number; checkUs?: number; answerUs?: number }
   | { type: 'injected'; cpuUs: number; wallUs: number; non2xx: number; libraryUs?: number }
   | { type: 'failed'; message: string };
 
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   // BENCH_PROFILE_DIR: sample each measured window and write <dir>/<scenario>.<window label>.cpuprofile.
   const profileDir = process.env.BENCH_PROFILE_DIR;
   const profiler = profileDir ? new WindowProfiler() : undefined;
-  let window: { cpu: NodeJS.CpuUsage; requests: number; started: bigint; label: string; checkNs: bigint } | undefined;
+  let window: { cpu: NodeJS.CpuUsage; requests: number; started: bigint; label: string; checkNs: bigint; answerNs: bigint } | undefined;
   let exiting = false;
   const exit = async (code: number): Promise<void> => {
     if (exiting) return;
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     switch (message.type) {
       case 'begin':
         await profiler?.start();
-        window = { cpu: process.cpuUsage(), requests, started: process.hrtime.bigint(), label: message.label, checkNs };
+        window = { cpu: process.cpuUsage(), requests, started: process.hrtime.bigint(), label: message.label, checkNs, answerNs: answerTiming.ns };
         send({ type: 'begun' });
         break;
       case 'end': {
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
           elapsedMs: Number(process.hrtime.bigint() - window.started) / 1e6,
           heapUsedBytes: process.memoryUsage().heapUsed,
           ...(timeCheck ? { checkUs: Number(checkNs - window.checkNs) / 1e3 } : {}),
+          ...(answerTiming.enabled && scenario.framework !== 'koa' ? { answerUs: Number(answerTiming.ns - window.answerNs) / 1e3 } : {}),
         };
         if (profiler && profileDir) await profiler.stop(path.join(profileDir, `${slug(name!)}.${slug(window.label)}.cpuprofile`));
         window = undefined;
