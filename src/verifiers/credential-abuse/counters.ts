@@ -29,9 +29,11 @@ export class LoginAttempt {
   readonly ipKey: string;
   readonly ipBlockKey: string;
   readonly ipUsersKey: string;
+  readonly ipFailedUsersKey: string;
   readonly deviceKey: string | undefined;
   readonly deviceBlockKey: string | undefined;
   readonly deviceUsersKey: string | undefined;
+  readonly deviceFailedUsersKey: string | undefined;
   userHeld = false;
   ipHeld = false;
   deviceHeld = false;
@@ -43,11 +45,12 @@ export class LoginAttempt {
     this.userKey = `${this.userScope}:${ipKey}`;
     this.userMember = user;
     // Named by the same helpers the reset uses, so a reset can never miss a key an attempt counts under.
-    [this.ipKey, this.ipUsersKey, this.ipBlockKey] = ipKeysOf(prefix, ipKey);
+    [this.ipKey, this.ipUsersKey, this.ipFailedUsersKey, this.ipBlockKey] = ipKeysOf(prefix, ipKey);
     const deviceKeys = device === undefined ? undefined : deviceKeysOf(prefix, device);
     this.deviceKey = deviceKeys?.[0];
     this.deviceUsersKey = deviceKeys?.[1];
-    this.deviceBlockKey = deviceKeys?.[2];
+    this.deviceFailedUsersKey = deviceKeys?.[2];
+    this.deviceBlockKey = deviceKeys?.[3];
   }
 }
 
@@ -56,14 +59,17 @@ export function userScopeOf(prefix: string, user: string): string {
   return `${prefix}user:${user}`;
 }
 
-/** The counters keyed by one IP key alone: failure budget, distinct-username set, and its block. */
-export function ipKeysOf(prefix: string, ipKey: string): readonly [attempts: string, usernames: string, block: string] {
-  return [`${prefix}ipatt:${ipKey}`, `${prefix}ipusers:${ipKey}`, `${prefix}ipblock:${ipKey}`];
+/**
+ * The counters keyed by one IP key alone: failure budget, distinct-username sets (the usernames of attempts in
+ * flight or failed, which admits new ones; the usernames that failed, which raises the block), and the block.
+ */
+export function ipKeysOf(prefix: string, ipKey: string): readonly [attempts: string, usernames: string, failedUsernames: string, block: string] {
+  return [`${prefix}ipatt:${ipKey}`, `${prefix}ipusers:${ipKey}`, `${prefix}ipfailed:${ipKey}`, `${prefix}ipblock:${ipKey}`];
 }
 
-/** The counters keyed by one device alone: failure budget, distinct-username set, and its block. */
-export function deviceKeysOf(prefix: string, device: string): readonly [attempts: string, usernames: string, block: string] {
-  return [`${prefix}devatt:${device}`, `${prefix}devusers:${device}`, `${prefix}devblock:${device}`];
+/** The counters keyed by one device alone, as `ipKeysOf` for an IP key. */
+export function deviceKeysOf(prefix: string, device: string): readonly [attempts: string, usernames: string, failedUsernames: string, block: string] {
+  return [`${prefix}devatt:${device}`, `${prefix}devusers:${device}`, `${prefix}devfailed:${device}`, `${prefix}devblock:${device}`];
 }
 
 /** Settles a reservation as neither success nor failure: the slot is freed, nothing counts. */
@@ -245,7 +251,10 @@ export class LoginCounters {
 
   /**
    * A failure counts on every counter, held or not (in monitor mode a refused attempt still reaches the
-   * application and its failure counts); a distinct-username set full after it blocks its IP key or device.
+   * application and its failure counts); a failed-username set full after it blocks its IP key or device. That set
+   * is not the one reservations add to: a username's membership there is freed when the attempt that added it ends
+   * without failing, even while another attempt with the same username failed, so a failure counted only there
+   * could be taken back (a paired attempt released after each guess kept the set empty and the block unwritten).
    */
   async fail(attempt: LoginAttempt, now: number): Promise<void> {
     const { store, limits } = this;
@@ -267,10 +276,10 @@ export class LoginCounters {
       });
     if (limits.consecutive) work.push(count(attempt.userKey, limits.consecutive, limits.consecutive, attempt.userScope));
     if (limits.ipFailures) work.push(count(attempt.ipKey, limits.ipFailures));
-    if (limits.ipDistinct) work.push(distinct(attempt.ipUsersKey, attempt.ipBlockKey, limits.ipDistinct));
-    if (attempt.deviceKey && attempt.deviceBlockKey && attempt.deviceUsersKey) {
+    if (limits.ipDistinct) work.push(distinct(attempt.ipFailedUsersKey, attempt.ipBlockKey, limits.ipDistinct));
+    if (attempt.deviceKey && attempt.deviceBlockKey && attempt.deviceFailedUsersKey) {
       if (limits.deviceFailures) work.push(count(attempt.deviceKey, limits.deviceFailures));
-      if (limits.deviceDistinct) work.push(distinct(attempt.deviceUsersKey, attempt.deviceBlockKey, limits.deviceDistinct));
+      if (limits.deviceDistinct) work.push(distinct(attempt.deviceFailedUsersKey, attempt.deviceBlockKey, limits.deviceDistinct));
     }
     attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberAdded = attempt.deviceMemberAdded = false;
     await all(work);
