@@ -50,6 +50,9 @@ describe('credentials reset', () => {
       ipKey: '2001:db8:1:2::/64',
     });
     expect(await attempt('c@x', 200, '2001:db8:1:2::12', 'd3')).toEqual({ outcome: 'pass' });
+    // The failed usernames went with the reset: one new failure does not fill the set again.
+    await attempt('d@x', 401, '2001:db8:1:2::13', 'd4');
+    expect(await attempt('e@x', 200, '2001:db8:1:2::14', 'd5')).toEqual({ outcome: 'pass' });
   });
 
   it('device: resets the device budget and its distinct-username block', async () => {
