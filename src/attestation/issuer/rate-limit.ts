@@ -9,10 +9,17 @@ export interface WindowLimit {
 /** Per-route, per-IP and per-device request limits of the attestation service, counted in the Store. */
 export interface ServiceRateLimiter {
   /**
-   * Counts one request of `route` from `ip` (and `device`, when known). Resolves the seconds to wait when a limit
-   * is exceeded, undefined otherwise. Store errors reject (the service then fails closed with 503).
+   * Counts one request of `route` from the IP key `ip`, and of the device the request names (`deviceHint`, when it
+   * names one) on that IP key. Resolves the seconds to wait when a limit is exceeded, undefined otherwise. Store
+   * errors reject (the service then fails closed with 503).
+   *
+   * A device the request names is not yet proven (anyone can send a key id or an installation id): counted per IP
+   * key, it cannot exhaust the budget of the device that owns it from anywhere else, and still keeps one device from
+   * taking a whole IP key's budget (a NAT shared by many devices).
    */
-  hit(route: string, ip: string, device: string | undefined): Promise<number | undefined>;
+  hit(route: string, ip: string, deviceHint: string | undefined): Promise<number | undefined>;
+  /** Counts one request of `route` by a device its evidence proved (an App Attest key that signed the assertion), on every IP key. */
+  hitProvenDevice(route: string, device: string): Promise<number | undefined>;
 }
 
 /**
@@ -29,11 +36,14 @@ export function createServiceRateLimiter(
     return count > limit.limit ? Math.max(1, Math.ceil(ttlMs / 1000)) : undefined;
   }
   return {
-    async hit(route, ip, device) {
+    async hit(route, ip, deviceHint) {
       const byIp = await over(`${prefix}rl:ip:${route}:${ip}`, limits.ip);
       if (byIp !== undefined) return byIp;
-      if (device === undefined) return undefined;
-      return over(`${prefix}rl:dev:${route}:${device}`, limits.device);
+      if (deviceHint === undefined) return undefined;
+      return over(`${prefix}rl:dev:${route}:${deviceHint}:${ip}`, limits.device);
+    },
+    hitProvenDevice(route, device) {
+      return over(`${prefix}rl:proven:${route}:${device}`, limits.device);
     },
   };
 }

@@ -291,6 +291,9 @@ export function createAttestationService(options: AttestationServiceOptions): At
       } catch (error) {
         return rejected(route, ip, 'ios', error);
       }
+      // The key signed this request: its device's budget counts on every IP key (a device hopping IP keys).
+      const provenTooMany = limited(await limiter.hitProvenDevice('ios-token', deviceKeyOf(keyId)!));
+      if (provenTooMany) return provenTooMany;
       return grant(route, ip, verdict, `ios:${verdict.device.id!}`, inner.value.binding, stampedPinSet(inner.value.pinSetVersion));
     }
 

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import express from 'express';
 import { SignJWT } from 'jose';
 import request from 'supertest';
@@ -85,6 +85,53 @@ describe('abuse of the service', () => {
     await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64') }).expect(200);
     await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64url') }).expect(200);
     expect((await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64').replace(/=+$/, '') })).status).toBe(429);
+  });
+
+  describe('a device named by a request counts per IP key until its evidence proves it', () => {
+    // Behind a trusted loopback proxy, X-Forwarded-For sets each request's client IP.
+    const options = { clientIp: { trustProxy: 1 }, rateLimits: { device: { limit: 3, windowMs: 60_000 } } } as const;
+    const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+    async function register(url: string, device: ReturnType<typeof apple.device>, from: string): Promise<void> {
+      const { body } = await request(url).post('/attest/challenge').set('x-forwarded-for', from).send({}).expect(200);
+      const attestation = (await device.attestKey(sha256(body.challenge))).toString('base64');
+      await request(url).post('/attest/ios/register').set('x-forwarded-for', from).send({ keyId: device.keyId, attestation, challenge: body.challenge }).expect(201);
+    }
+    async function token(url: string, device: ReturnType<typeof apple.device>, from: string): Promise<request.Response> {
+      const { body } = await request(url).post('/attest/challenge').set('x-forwarded-for', from).send({}).expect(200);
+      const clientData = JSON.stringify({ challenge: body.challenge });
+      const assertion = (await device.generateAssertion(sha256(clientData))).toString('base64');
+      return request(url).post('/attest/ios/token').set('x-forwarded-for', from).send({ keyId: device.keyId, assertion, clientData });
+    }
+
+    it('requests naming a device from other IP keys do not use up its budget', async () => {
+      const url = await serve(testService(new MemoryStore(), options));
+      const victim = apple.device();
+      await register(url, victim, '198.51.100.1');
+      // Junk token requests naming the victim's key id, one from each of ten IP keys: refused, and counted there.
+      const junk = { keyId: victim.keyId, assertion: 'AAAA', clientData: JSON.stringify({ challenge: 'A'.repeat(43) }) };
+      for (let i = 1; i <= 10; i++) {
+        expect((await request(url).post('/attest/ios/token').set('x-forwarded-for', `203.0.113.${i}`).send(junk)).status).not.toBe(429);
+      }
+      for (let i = 1; i <= 10; i++) await request(url).post('/attest/challenge').set('x-forwarded-for', `203.0.113.${i}`).send({ keyId: victim.keyId });
+      expect((await token(url, victim, '198.51.100.1')).status).toBe(200);
+      // From one IP key, the hint alone is limited: the fourth junk request there is over the device's budget.
+      for (let i = 0; i < 2; i++) await request(url).post('/attest/ios/token').set('x-forwarded-for', '192.0.2.9').send(junk);
+      expect((await request(url).post('/attest/ios/token').set('x-forwarded-for', '192.0.2.9').send(junk)).status).not.toBe(429);
+      expect((await request(url).post('/attest/ios/token').set('x-forwarded-for', '192.0.2.9').send(junk)).status).toBe(429);
+    });
+
+    it('a device its key proved is limited on every IP key together', async () => {
+      const url = await serve(testService(new MemoryStore(), options));
+      const device = apple.device();
+      await register(url, device, '198.51.100.1');
+      for (let i = 1; i <= 3; i++) expect((await token(url, device, `198.51.100.${10 + i}`)).status).toBe(200);
+      const over = await token(url, device, '198.51.100.20');
+      expect([over.status, over.body.code]).toEqual([429, 'attestation_rate_limited']);
+      // Another device, on the same IP keys, has its own budget.
+      const other = apple.device();
+      await register(url, other, '198.51.100.1');
+      expect((await token(url, other, '198.51.100.20')).status).toBe(200);
+    });
   });
 
   it('counts concurrent requests atomically: exactly the limit gets through', async () => {
