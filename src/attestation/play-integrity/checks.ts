@@ -7,7 +7,10 @@ export interface PlayIntegrityRequirements {
   appRecognized?: boolean;
   /** Minimum device level (`none` accepts any). Default `MEETS_DEVICE_INTEGRITY`. */
   deviceLevel?: DeviceLevel | 'none';
-  /** Highest acceptable `recentDeviceActivity.deviceActivityLevel` (LEVEL_1 = fewest requests). */
+  /**
+   * Highest acceptable `recentDeviceActivity.deviceActivityLevel` (LEVEL_1 = fewest requests). When set, a verdict
+   * without an evaluated level (`UNEVALUATED`, or the field absent) is refused too.
+   */
   maxDeviceActivityLevel?: 'LEVEL_1' | 'LEVEL_2' | 'LEVEL_3' | 'LEVEL_4';
   /** `accountDetails.appLicensingVerdict` must be `LICENSED`. */
   licensed?: boolean;
@@ -16,6 +19,9 @@ export interface PlayIntegrityRequirements {
   /** Refuse when `appAccessRiskVerdict` reports unknown capturing, controlling or overlaying apps. */
   noRiskyApps?: boolean;
 }
+
+/** The levels `recentDeviceActivity` reports once evaluated, fewest requests first (they compare as strings). */
+const ACTIVITY_LEVELS: readonly string[] = ['LEVEL_1', 'LEVEL_2', 'LEVEL_3', 'LEVEL_4'];
 
 /** Expected request binding and freshness. */
 export interface BindingExpectation {
@@ -103,10 +109,13 @@ export function checkVerdict(
     throw new PlayIntegrityError('device_integrity_insufficient');
   }
   if (req.maxDeviceActivityLevel !== undefined) {
+    // Fails closed: a level Google did not evaluate (`UNEVALUATED`, or no field: the app's Play Console has not
+    // opted in) cannot show the device is under the limit.
     const level = device.recentDeviceActivity?.deviceActivityLevel;
-    if (typeof level === 'string' && level.startsWith('LEVEL_') && level > req.maxDeviceActivityLevel) {
-      throw new PlayIntegrityError('device_activity_excessive');
+    if (!(typeof level === 'string' && ACTIVITY_LEVELS.includes(level))) {
+      throw new PlayIntegrityError('device_activity_excessive', 'recentDeviceActivity not evaluated');
     }
+    if (level > req.maxDeviceActivityLevel) throw new PlayIntegrityError('device_activity_excessive');
   }
   if (req.licensed && payload.accountDetails?.appLicensingVerdict !== 'LICENSED') {
     throw new PlayIntegrityError('app_unlicensed');

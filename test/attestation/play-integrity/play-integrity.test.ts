@@ -105,6 +105,8 @@ describe('Play Integrity: every check fails in turn', () => {
     ['virtual only', (p) => (p.deviceIntegrity!.deviceRecognitionVerdict = ['MEETS_VIRTUAL_INTEGRITY']), {}, 'device_integrity_insufficient'],
     ['device (strong required)', () => undefined, { requirements: { deviceLevel: 'MEETS_STRONG_INTEGRITY' } }, 'device_integrity_insufficient'],
     ['LEVEL_4 activity', (p) => (p.deviceIntegrity!.recentDeviceActivity = { deviceActivityLevel: 'LEVEL_4' }), { requirements: { maxDeviceActivityLevel: 'LEVEL_2' } }, 'device_activity_excessive'],
+    ['unevaluated activity (a limit set)', (p) => (p.deviceIntegrity!.recentDeviceActivity = { deviceActivityLevel: 'UNEVALUATED' }), { requirements: { maxDeviceActivityLevel: 'LEVEL_4' } }, 'device_activity_excessive'],
+    ['no activity level (a limit set)', (p) => delete p.deviceIntegrity!.recentDeviceActivity, { requirements: { maxDeviceActivityLevel: 'LEVEL_4' } }, 'device_activity_excessive'],
     ['unlicensed', (p) => (p.accountDetails = { appLicensingVerdict: 'UNLICENSED' }), { requirements: { licensed: true } }, 'app_unlicensed'],
     ['Play Protect high risk', (p) => (p.environmentDetails!.playProtectVerdict = 'HIGH_RISK'), { requirements: { playProtect: true } }, 'play_protect_risk'],
     ['Play Protect no data (strict)', (p) => (p.environmentDetails!.playProtectVerdict = 'NO_DATA'), { requirements: { playProtect: true } }, 'play_protect_risk'],
@@ -143,6 +145,12 @@ describe('Play Integrity: every check fails in turn', () => {
   it('Play Protect NO_DATA passes when allowed', async () => {
     const token = await playToken(keys, mutate((p) => (p.environmentDetails!.playProtectVerdict = 'NO_DATA')));
     const v = verifier({ requirements: { playProtect: { allowNoData: true } } });
+    expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('passed');
+  });
+
+  it.each(['LEVEL_1', 'LEVEL_2'])('device activity %s passes a LEVEL_2 limit', async (level) => {
+    const token = await playToken(keys, mutate((p) => (p.deviceIntegrity!.recentDeviceActivity = { deviceActivityLevel: level })));
+    const v = verifier({ requirements: { maxDeviceActivityLevel: 'LEVEL_2' } });
     expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('passed');
   });
 
