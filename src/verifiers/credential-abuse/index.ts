@@ -173,9 +173,11 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
   }
 
   function normaliseUsername(raw: string): string | undefined {
-    // Bounded before normalising: a megabyte "username" must not cost a megabyte of NFKC work.
-    let username = raw.length > 1024 ? raw.slice(0, 1024) : raw;
-    username = username.trim().normalize('NFKC');
+    // Trimmed, then bounded before normalising: a megabyte "username" must not cost a megabyte of NFKC work, and
+    // padding must not move the cut (cut first, `'  …  alice'` counted under a prefix such as `'ali'`).
+    const trimmed = raw.trim();
+    let username = trimmed.length > 1024 ? trimmed.slice(0, 1024) : trimmed;
+    username = username.normalize('NFKC');
     if (!caseSensitive) username = username.toLowerCase();
     return username.length > 0 ? username : undefined;
   }

@@ -145,6 +145,13 @@ describe('consecutive failures per username + IP key', () => {
     // 480 would exceed the cap.
     expect(await h.attempt('victim@x', undefined)).toMatchObject({ retryAfter: 300 });
   });
+  it('padding a username does not move where a long one is cut: its failures count under the username', async () => {
+    const h = harness(ONLY_CONSECUTIVE);
+    // Cut before trimming, 1,020 to 1,024 spaces before `victim@x` left a prefix of it ('vict', 'vic'...): a lock key
+    // of its own for each padding, five more guesses each.
+    for (let pad = 1020; pad < 1025; pad++) expect((await h.attempt(`${' '.repeat(pad)}victim@x`, 401)).outcome).toBe('pass');
+    expect(await h.attempt('victim@x', undefined)).toMatchObject({ outcome: 'deny', code: 'login_locked' });
+  });
   it('a success resets the username + IP counter', async () => {
     const h = harness(ONLY_CONSECUTIVE);
     for (let i = 0; i < 4; i++) await h.attempt('user@x', 401);
