@@ -45,6 +45,9 @@ async function androidToken(url: string, extra: Record<string, unknown> = {}): P
   return request(url).post('/attest/android').send({ integrityToken, challenge: body.challenge, ...extra });
 }
 
+/** The SHA-256 of a text, as an app hashes a challenge or its client data for App Attest. */
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid;
 
 describe('configuration', () => {
@@ -90,16 +93,15 @@ describe('abuse of the service', () => {
   describe('a device named by a request counts per IP key until its evidence proves it', () => {
     // Behind a trusted loopback proxy, X-Forwarded-For sets each request's client IP.
     const options = { clientIp: { trustProxy: 1 }, rateLimits: { device: { limit: 3, windowMs: 60_000 } } } as const;
-    const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
     async function register(url: string, device: ReturnType<typeof apple.device>, from: string): Promise<void> {
       const { body } = await request(url).post('/attest/challenge').set('x-forwarded-for', from).send({}).expect(200);
-      const attestation = (await device.attestKey(sha256(body.challenge))).toString('base64');
+      const attestation = await device.attestKey(sha256(body.challenge));
       await request(url).post('/attest/ios/register').set('x-forwarded-for', from).send({ keyId: device.keyId, attestation, challenge: body.challenge }).expect(201);
     }
     async function token(url: string, device: ReturnType<typeof apple.device>, from: string): Promise<request.Response> {
       const { body } = await request(url).post('/attest/challenge').set('x-forwarded-for', from).send({}).expect(200);
       const clientData = JSON.stringify({ challenge: body.challenge });
-      const assertion = (await device.generateAssertion(sha256(clientData))).toString('base64');
+      const assertion = await device.generateAssertion(sha256(clientData));
       return request(url).post('/attest/ios/token').set('x-forwarded-for', from).send({ keyId: device.keyId, assertion, clientData });
     }
 
@@ -177,12 +179,11 @@ describe('policy and registration', () => {
   it('registers an App Attest key once, and refuses tokens for keys it never registered', async () => {
     const url = await serve(testService(new MemoryStore()));
     const phone = apple.device();
-    const hashOf = async (text: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
     const register = async () => {
       const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
       return request(url)
         .post('/attest/ios/register')
-        .send({ keyId: phone.keyId, attestation: await phone.attestKey(await hashOf(body.challenge)), challenge: body.challenge });
+        .send({ keyId: phone.keyId, attestation: await phone.attestKey(sha256(body.challenge)), challenge: body.challenge });
     };
     expect((await register()).status).toBe(201);
     const twice = await register();
@@ -194,7 +195,7 @@ describe('policy and registration', () => {
     const clientData = JSON.stringify({ challenge: body.challenge });
     const res = await request(url)
       .post('/attest/ios/token')
-      .send({ keyId: stranger.keyId, assertion: await stranger.generateAssertion(await hashOf(clientData)), clientData });
+      .send({ keyId: stranger.keyId, assertion: await stranger.generateAssertion(sha256(clientData)), clientData });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('attestation_key_unknown');
   });
