@@ -205,10 +205,9 @@ describe('policy and registration', () => {
     const { createAppAttestSimulator } = await import('../../../src/testing/index.js');
     const rogue = createAppAttestSimulator({ teamId: 'ABCDE12345', bundleId: 'com.example.bank' }).device();
     const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
-    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body.challenge)));
     const res = await request(url)
       .post('/attest/ios/register')
-      .send({ keyId: rogue.keyId, attestation: await rogue.attestKey(hash), challenge: body.challenge });
+      .send({ keyId: rogue.keyId, attestation: await rogue.attestKey(sha256(body.challenge)), challenge: body.challenge });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('attestation_invalid');
   });
