@@ -71,6 +71,11 @@ export class RouteTable {
   private readonly patterns: CompiledPattern[] = [];
   /** True when the table is empty: the hot path then skips matching entirely. */
   readonly empty: boolean;
+  /**
+   * True when some key spells a path segment with a capital: a plain (lower-case) path is then not read alike by
+   * every router (a case-insensitive one runs that key's handler for it), so it is looked up both ways too.
+   */
+  private readonly keysHaveCapitals: boolean;
 
   constructor(routes: Readonly<Record<string, RouteEntry>> = {}) {
     let order = 0;
@@ -102,6 +107,7 @@ export class RouteTable {
     compiled.sort((a, b) => b.specificity - a.specificity || a.order - b.order);
     this.patterns = compiled;
     this.empty = this.exact.size === 0 && compiled.length === 0;
+    this.keysHaveCapitals = [...this.exact.keys()].some((k) => k !== k.toLowerCase()) || compiled.some((p) => p.segments.some((s, i) => s !== p.lower[i]));
   }
 
   /**
@@ -116,14 +122,15 @@ export class RouteTable {
 
   /**
    * The entry for a raw request path (percent-encoded, as received, without query or fragment), or `AMBIGUOUS`
-   * (see the class comment). Plain paths (lower-case, unencoded, no empty or dot segments) are looked up once.
+   * (see the class comment). Plain paths (lower-case, unencoded, no empty or dot segments) are looked up once when no
+   * key has a capital.
    */
   matchPath(method: string, rawPath: string): PathMatch {
     if (this.empty) return undefined;
     if (rawPath.charCodeAt(0) !== 0x2f) return AMBIGUOUS; // "*" (OPTIONS *) or worse: no route pattern names it
     const written = rawSegments(rawPath);
     const asWritten = this.lookup(method, written, false);
-    if (isPlain(rawPath)) return asWritten;
+    if (!this.keysHaveCapitals && isPlain(rawPath)) return asWritten;
     const loosest = this.lookup(method, looseSegments(rawPath), true);
     return asWritten === loosest ? asWritten : AMBIGUOUS;
   }

@@ -45,6 +45,15 @@ describe('RouteTable', () => {
     expect(table.matchPath('OPTIONS', '*')).toBe(AMBIGUOUS);
   });
 
+  it('looks a lower-case path up both ways when a key has a capital (a case-insensitive router runs that key for it)', () => {
+    const signIn = { credentials: { login: { username: 'body.email' } } };
+    const capitals = new RouteTable({ 'POST /auth/signIn': signIn, '/auth/*': false, 'GET /v1/:id/Items': {} });
+    expect(capitals.matchPath('POST', '/auth/signIn')).toBe(signIn);
+    expect(capitals.matchPath('POST', '/auth/signin')).toBe(AMBIGUOUS);
+    expect(capitals.matchPath('GET', '/v1/7/items')).toBe(AMBIGUOUS);
+    expect(capitals.matchPath('GET', '/auth/other')).toBe(false);
+  });
+
   it('does not flag spellings that land on the same entry', () => {
     expect(table.matchPath('GET', '/orders/AbC%20x')).toBe(orderById);
     expect(table.matchPath('DELETE', '/Admin/X')).toBe(AMBIGUOUS); // "Admin" is not "admin" as written

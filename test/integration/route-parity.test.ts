@@ -39,6 +39,8 @@ const HANDLERS: readonly Handler[] = [
   { name: 'public', method: 'GET', path: '/public/info', level: 0 },
   { name: 'me', method: 'GET', path: '/api/me', level: 2 },
   { name: 'orders', method: 'POST', path: '/api/orders', level: 2 },
+  // A key with a capital under an exemption: case-insensitive routers run it for its lower-case spelling too.
+  { name: 'signIn', method: 'POST', path: '/auth/signIn', level: 1 },
 ];
 
 const ROUTES = {
@@ -47,6 +49,8 @@ const ROUTES = {
   'POST /login': { token: { binding: false } },
   '/public/*': false,
   '/api/*': {},
+  'POST /auth/signIn': { token: { binding: false } },
+  '/auth/*': false,
 } as const;
 
 /** Request-target spellings of a path that some router may send to the same (or another) handler. */
@@ -71,6 +75,7 @@ function spellings(path: string): string[] {
     `${path}/.`,
     `${path}/..`,
     path.toUpperCase(),
+    path.toLowerCase(),
     `${head}${last.charAt(0).toUpperCase()}${last.slice(1)}`,
     `${path}%2F`,
     `${path}%2f`,
