@@ -184,6 +184,26 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     return signing;
   }
 
+  /** The publish in progress (settled when none is): `publish` queues behind it. */
+  let publishing: Promise<unknown> = Promise.resolve();
+
+  async function apply(update: Parameters<PinSetPublisher['publish']>[0]): Promise<SignedPinSet> {
+    const next = update.version ?? version + 1;
+    if (!Number.isSafeInteger(next) || next <= version) {
+      throw new RangeError(`pin set version must increase: current ${version}, got ${String(update.version)}`);
+    }
+    const hostsParsed = z.record(z.string(), hostConfigSchema).safeParse(update.hosts, ENGLISH);
+    if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
+    await signing?.catch(() => undefined);
+    hosts = checked;
+    warnings = checked.warnings;
+    version = next;
+    if (update.revoke === true) minClientVersion = next;
+    signed = undefined;
+    return current();
+  }
+
   const publisher: PinSetPublisher = {
     routes: [{ method: 'GET', path: o.path }],
     maxBodyBytes: 1024,
@@ -201,21 +221,12 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
       return warnings;
     },
     current,
-    async publish(update) {
-      const next = update.version ?? version + 1;
-      if (!Number.isSafeInteger(next) || next <= version) {
-        throw new RangeError(`pin set version must increase: current ${version}, got ${String(update.version)}`);
-      }
-      const hostsParsed = z.record(z.string(), hostConfigSchema).safeParse(update.hosts, ENGLISH);
-      if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
-      await signing?.catch(() => undefined);
-      hosts = checked;
-      warnings = checked.warnings;
-      version = next;
-      if (update.revoke === true) minClientVersion = next;
-      signed = undefined;
-      return current();
+    publish(update) {
+      // One publish at a time, each reading the version the last one left: two in flight at once (two admin
+      // requests) could otherwise both pass the check and the lower one land last, taking back a revoke.
+      const run = publishing.then(() => apply(update));
+      publishing = run.catch(() => undefined);
+      return run;
     },
     async respond(request) {
       if (request.method !== 'GET' && request.method !== 'HEAD') {

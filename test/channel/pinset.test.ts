@@ -188,6 +188,19 @@ describe('publisher', () => {
     await expect(make({ unknown: 1 })).rejects.toThrow(/unknown|Unrecognized/i);
   });
 
+  it('publishes in flight together are applied one by one: a lower version never lands after a revoke', async () => {
+    const { publisher } = await setup();
+    const moved = { 'api.example.com': { pins: [NEXT, A], backupPins: [B] } };
+    const [revoke, lower] = await Promise.allSettled([publisher.publish({ hosts: moved, version: 10, revoke: true }), publisher.publish({ hosts, version: 9 })]);
+    expect([revoke.status, lower.status]).toEqual(['fulfilled', 'rejected']);
+    expect([publisher.version, publisher.minPinSetVersion()]).toEqual([10, 10]);
+    expect((await publisher.current()).payload.hosts['api.example.com']!.pins).toEqual([NEXT, A]);
+    // Without a version each takes the next one, and the set served is the last one applied.
+    const [first, second] = await Promise.all([publisher.publish({ hosts }), publisher.publish({ hosts: moved })]);
+    expect([first.payload.version, second.payload.version, publisher.version]).toEqual([11, 12, 12]);
+    expect((await publisher.current()).payload.hosts['api.example.com']!.pins).toEqual([NEXT, A]);
+  });
+
   it('versions are monotonic: publish raises it, a lower or equal one is refused and nothing changes', async () => {
     const { publisher } = await setup();
     await expect(publisher.publish({ hosts, version: 7 })).rejects.toThrow(/must increase/);
