@@ -45,7 +45,10 @@ export interface Decision<Claims extends object = AttestationClaims> {
   readonly retryAfter?: number;
   /** The spent quota behind a rate or lockout denial, when the verifier describes it (`RateLimit` headers). */
   readonly rateLimit?: RateLimitInfo;
-  /** The verified attestation token's claims and provider, when a token verified. */
+  /**
+   * The attestation token's claims and provider, when a token passed every token check (signature, claims, binding,
+   * replay); a token denied in monitor mode leaves it unset.
+   */
   readonly attestation?: Attestation<Claims>;
   /** False while a Fastify body-stage check is still to come. */
   readonly complete: boolean;

@@ -218,20 +218,30 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return pass(cache);
   }
 
-  /** Binding and replay, on every request; `cache` says whether the verified token came from the cache. */
+  /**
+   * Binding and replay, on every request; `cache` says whether the verified token came from the cache. The claims
+   * reach the request (`ctx.attestation`, then the Decision and the verifiers after this one) only once both passed:
+   * in monitor mode a denied token lets the request on, and a stolen token's claims must not speak for it.
+   */
   function afterVerification(
     ctx: VerifierContext,
     verified: VerifiedToken,
     token: string,
     cache: CacheLookup,
   ): VerifierOutcome | Promise<VerifierOutcome> {
-    ctx.attestation = verified.attestation;
     const bindingDenied = checkBinding(ctx, verified, cache);
     if (bindingDenied) return bindingDenied;
     const routeToken = ctx.route.token as TokenRouteOptions | undefined;
     const replay = routeToken?.replay ?? options.replay !== false;
-    if (!replay) return pass(cache);
-    return options.consume ? consumeOnce(ctx, token, verified, cache) : checkReplay(ctx, verified, cache);
+    if (!replay) {
+      ctx.attestation = verified.attestation;
+      return pass(cache);
+    }
+    const checked = options.consume ? consumeOnce(ctx, token, verified, cache) : checkReplay(ctx, verified, cache);
+    return checked.then((outcome) => {
+      if (outcome.outcome === 'pass') ctx.attestation = verified.attestation;
+      return outcome;
+    });
   }
 
   function verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
