@@ -287,6 +287,8 @@ function checkVersion(policy: CompiledPolicy, verdict: DeviceVerdict, hit: (c: C
     if (cmp === undefined) return hit('unknownAppVersion');
     if (cmp < 0) return hit('outdatedApp');
   }
+  // ...and never newer: alone (no signed version), it cannot show the app is recent enough.
+  if (verdict.app.version === undefined) hit('unknownAppVersion');
 }
 
 /** Names the decision for logs (`deny score=70 rooted:monitor/30 hooked:deny/40`); never holds a raw value. */

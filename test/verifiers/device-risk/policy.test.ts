@@ -38,6 +38,8 @@ interface Case {
   signals?: DeviceSignal[];
   version?: string | number;
   reportedVersion?: string;
+  /** No signed app version in the verdict. */
+  unsignedVersionOnly?: boolean;
   deviceId?: string;
   reportedId?: string;
   attested?: boolean;
@@ -59,7 +61,7 @@ function verdict(c: Case): DeviceVerdict {
   v.platform = c.platform ?? 'android';
   v.device.levels = c.levels ?? DEVICE;
   for (const s of c.signals ?? []) v.device.signals[s] = true;
-  v.app.version = c.version ?? (v.platform === 'android' ? 430 : '5.3.0');
+  v.app.version = c.unsignedVersionOnly ? undefined : (c.version ?? (v.platform === 'android' ? 430 : '5.3.0'));
   if (c.reportedVersion !== undefined) v.app.reportedVersion = c.reportedVersion;
   if (c.deviceId !== undefined) v.device.id = c.deviceId;
   if (c.reportedId !== undefined) v.device.reportedId = c.reportedId;
@@ -109,6 +111,9 @@ const cases: Case[] = [
   { name: 'self-reported older version lowers trust', platform: 'ios', version: '5.3.0', reportedVersion: '5.0.0', expect: 'deny' },
   { name: 'self-reported newer version cannot raise it', platform: 'ios', version: '5.0.0', reportedVersion: '9.9.9', expect: 'deny' },
   { name: 'route may lower the minimum', route: { minAppVersion: { android: 400 } }, version: 410, expect: 'allow' },
+  { name: 'no signed version: unknown', unsignedVersionOnly: true, route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['unknownAppVersion:deny'] },
+  { name: 'no signed version, a newer one self-reported: still unknown', unsignedVersionOnly: true, reportedVersion: '999', route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['unknownAppVersion:deny'] },
+  { name: 'no signed version, an older one self-reported: outdated', unsignedVersionOnly: true, reportedVersion: '300', route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['outdatedApp:deny'] },
   // Attestation and proofs
   { name: 'no attestation: denied', attested: false, levels: [], route: { requiredLevel: 'none' }, expect: 'deny', because: ['noAttestation:deny'] },
   { name: 'no attestation monitored on a public route', attested: false, levels: [], route: { requiredLevel: 'none', actions: { noAttestation: 'monitor' } }, expect: 'monitor' },
