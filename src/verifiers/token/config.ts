@@ -87,8 +87,19 @@ export const tokenOptionsSchema = z.strictObject({
         'must be a function',
       )),
     binding: z._default(z.union([bindingSchema, z.literal(false)]), false),
+    /**
+     * Single use by `jti`: `true` (records in the shield's store), `{ store }` (in that store), or `{ maxEntries }` (in
+     * a MemoryStore of their own that holds that many, so no other counter's keys can evict them).
+     */
     replay: z._default(
-      z.union([z.boolean(), z.strictObject({ store: z.optional(storeSchema), maxEntries: z.optional(z.number().check(z.int(), z.positive())) })]), false),
+      z.union([
+        z.boolean(),
+        z
+          .strictObject({ store: z.optional(storeSchema), maxEntries: z.optional(z.number().check(z.int(), z.positive())) })
+          .check(z.refine((r) => r.store === undefined || r.maxEntries === undefined, { message: 'give replay.store or replay.maxEntries, not both (maxEntries sizes a MemoryStore of its own)' })),
+      ]),
+      false,
+    ),
     maxTokenBytes: z._default(z.number().check(z.int(), z.positive(), z.maximum(65_536)), 8_192),
     verifiedCacheSize: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(10_000_000)), 10_000),
     mode: z.optional(z.enum(['enforce', 'monitor'])),

@@ -5,6 +5,7 @@ import { deepFreeze } from '../../core/deep-freeze.js';
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { Attestation, CacheLookup, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import { MemoryStore } from '../../stores/memory.js';
 import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { importKeySource, type KeySource } from './key-source.js';
@@ -112,7 +113,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   // again on every lookup. An expired entry stays until evicted or replaced (an lru-cache TTL without `ttlAutopurge`
   // also kept it until looked up); `max` bounds the cache either way.
   const cache = options.verifiedCacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: options.verifiedCacheSize }) : undefined;
-  const replayStore = typeof options.replay === 'object' && options.replay.store ? options.replay.store : deps.store;
+  const replayStore = replayStoreOf(options.replay, deps.store);
   const bindingFor = createBindingResolver(options.binding);
   const provider = options.provider;
 
@@ -203,8 +204,10 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
 
   async function checkReplay(ctx: VerifierContext, verified: VerifiedToken, cache: CacheLookup): Promise<VerifierOutcome> {
     if (!verified.jti) return deny('token_invalid', 'single-use token without jti', cache);
+    // Its jti is remembered until the token expires: a token that never does could be used again once it is forgotten.
+    if (!Number.isFinite(verified.usableUntil)) return deny('token_invalid', 'single-use token without exp', cache);
     if (ctx.memo.get(MEMO_CONSUMED_JTI) === verified.jti) return pass(cache); // this request already consumed it
-    const ttl = Number.isFinite(verified.usableUntil) ? Math.max(1_000, verified.usableUntil - ctx.now) : 86_400_000;
+    const ttl = Math.max(1_000, verified.usableUntil - ctx.now);
     const fresh = await replayStore.setIfAbsent(`jti:${provider}:${verified.jti}`, '1', ttl);
     if (!fresh) return deny('token_replayed', 'jti already used', cache);
     ctx.memo.set(MEMO_CONSUMED_JTI, verified.jti);
@@ -326,4 +329,11 @@ export function toSeconds(value: number | string): number {
   // The schema admits s/sec/seconds, m/min/minutes, h/hr/hours and d/day/days: the first letter decides.
   const factor = SPAN_UNITS[(match[2] as string)[0]?.toLowerCase() ?? ''] ?? Number.NaN;
   return Number(match[1]) * factor;
+}
+
+/** Where single-use `jti` records go: the given store, a MemoryStore of their own when sized, else the shield's. */
+function replayStoreOf(replay: ResolvedTokenOptions['replay'], shared: Store): Store {
+  if (typeof replay !== 'object') return shared;
+  if (replay.store) return replay.store;
+  return replay.maxEntries === undefined ? shared : new MemoryStore({ maxEntries: replay.maxEntries });
 }

@@ -3,6 +3,7 @@ import { base64url, CompactEncrypt, exportJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createShield } from '../../../src/shield.js';
 import type { ShieldRequest } from '../../../src/core/request.js';
+import { MemoryStore } from '../../../src/stores/memory.js';
 import { createTestAttester } from '../../../src/testing/index.js';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -201,6 +202,32 @@ describe('HS256 shield', () => {
     const single = await hmac.mint({ singleUse: true });
     expect((await s.check(req(single))).allowed).toBe(true);
     expect((await s.check(req(single))).code).toBe('token_replayed');
+  });
+
+  it('replay of a token that never expires is refused (its jti could not be remembered for as long as it is good)', async () => {
+    const s = createShield({ token: { secret: hmac.secret as string, replay: true, requiredClaims: [] } });
+    const key = Buffer.from(hmac.secret as string, 'base64');
+    const forever = await new SignJWT({ jti: 'once-forever' }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+    expect(await s.check(req(forever))).toMatchObject({ allowed: false, code: 'token_invalid' });
+    // The same token with an exp is single-use as usual.
+    const expiring = await new SignJWT({ jti: 'once-expiring', exp: now() + 60 }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+    expect((await s.check(req(expiring))).allowed).toBe(true);
+    expect((await s.check(req(expiring))).code).toBe('token_replayed');
+  });
+
+  it('replay.maxEntries keeps jti records in a MemoryStore of their own, where other keys cannot evict them', async () => {
+    // A shared store that holds one key: its own use would evict the first token's record.
+    const tiny = new MemoryStore({ maxEntries: 1 });
+    const [first, second] = [await hmac.mint({ singleUse: true }), await hmac.mint({ singleUse: true })];
+    const shared = createShield({ store: tiny, token: { secret: hmac.secret as string, replay: true } });
+    const own = createShield({ store: tiny, token: { secret: hmac.secret as string, replay: { maxEntries: 10 } } });
+    for (const s of [shared, own]) {
+      expect((await s.check(req(first))).allowed).toBe(true);
+      expect((await s.check(req(second))).allowed).toBe(true);
+    }
+    expect((await shared.check(req(first))).allowed).toBe(true); // evicted from the shared one-key store
+    expect((await own.check(req(first))).code).toBe('token_replayed');
+    expect(() => createShield({ token: { secret: hmac.secret as string, replay: { store: tiny, maxEntries: 10 } } })).toThrow(/not both/);
   });
 
   it('a route-level re-check does not count its own use of a single-use token as a replay', async () => {
