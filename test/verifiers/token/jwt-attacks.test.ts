@@ -216,18 +216,18 @@ describe('HS256 shield', () => {
   });
 
   it('replay.maxEntries keeps jti records in a MemoryStore of their own, where other keys cannot evict them', async () => {
-    // A shared store that holds one key: its own use would evict the first token's record.
-    const tiny = new MemoryStore({ maxEntries: 1 });
+    // Shield stores that hold one key each: the second token's record evicts the first's from them.
+    const tiny = () => new MemoryStore({ maxEntries: 1 });
     const [first, second] = [await hmac.mint({ singleUse: true }), await hmac.mint({ singleUse: true })];
-    const shared = createShield({ store: tiny, token: { secret: hmac.secret as string, replay: true } });
-    const own = createShield({ store: tiny, token: { secret: hmac.secret as string, replay: { maxEntries: 10 } } });
+    const shared = createShield({ store: tiny(), token: { secret: hmac.secret as string, replay: true } });
+    const own = createShield({ store: tiny(), token: { secret: hmac.secret as string, replay: { maxEntries: 10 } } });
     for (const s of [shared, own]) {
       expect((await s.check(req(first))).allowed).toBe(true);
       expect((await s.check(req(second))).allowed).toBe(true);
     }
     expect((await shared.check(req(first))).allowed).toBe(true); // evicted from the shared one-key store
     expect((await own.check(req(first))).code).toBe('token_replayed');
-    expect(() => createShield({ token: { secret: hmac.secret as string, replay: { store: tiny, maxEntries: 10 } } })).toThrow(/not both/);
+    expect(() => createShield({ token: { secret: hmac.secret as string, replay: { store: tiny(), maxEntries: 10 } } })).toThrow(/not both/);
   });
 
   it('a route-level re-check does not count its own use of a single-use token as a replay', async () => {
