@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, webcrypto, type KeyObject } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwksCache, type ExportedJWKSCache, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { ResolvedTokenOptions, TokenAlgorithm } from './config.js';
 
 /**
@@ -22,6 +22,8 @@ export interface KeySource {
 
 const ASYMMETRIC_DEFAULTS: readonly TokenAlgorithm[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const STATIC_GENERATION = Symbol('static-keys');
+/** The generation of a remote key set due for a fetch: never one a cached verification holds. */
+const STALE_REMOTE_KEYS = Symbol('stale-remote-keys');
 
 /** Imports the configured key source. Throws a descriptive Error for key material that cannot be imported. */
 export function importKeySource(options: ResolvedTokenOptions): KeySource {
@@ -59,16 +61,21 @@ export function importKeySource(options: ResolvedTokenOptions): KeySource {
     };
   }
   if (options.jwksUrl !== undefined) {
+    // jose writes each fetched key set into this object: its `jwks` is a new object per fetch and the same between
+    // fetches, where `remote.jwks()` answers a fresh copy on every call (a generation that never matched).
+    const fetched: Partial<ExportedJWKSCache> = {};
     const remote = createRemoteJWKSet(new URL(String(options.jwksUrl)), {
       timeoutDuration: options.jwksTimeoutMs,
       cooldownDuration: options.jwksCooldownMs,
       cacheMaxAge: options.jwksCacheMaxAgeMs,
+      [jwksCache]: fetched as ExportedJWKSCache,
     });
     return {
       key: remote,
       algorithms: options.algorithms ?? ASYMMETRIC_DEFAULTS,
       remote: true,
-      generation: () => remote.jwks(),
+      // Past `jwksCacheMaxAgeMs` the set is due for a fetch, which only a verification makes: no cached one counts.
+      generation: () => (remote.fresh ? fetched.jwks : STALE_REMOTE_KEYS),
     };
   }
   throw new Error('no key source');

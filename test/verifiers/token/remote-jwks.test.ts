@@ -84,6 +84,22 @@ describe('firebaseAppCheck preset against a local JWKS endpoint', () => {
     expect((await shield.check(request(oldToken))).code).toBe('token_invalid');
   });
 
+  it('reuses a verification while the fetched key set is fresh, and verifies again once it is due for a fetch', async () => {
+    behaviour = 'ok';
+    keys = [{ ...(await exportJWK(first.publicKey)), kid: 'a', alg: 'RS256', use: 'sig' }];
+    const shield = createShield({ token: { ...firebaseAppCheck({ projectNumber: PROJECT, jwksUrl }), jwksCacheMaxAgeMs: 1_500 } });
+    const token = await appCheckAttester(first, 'a').mint();
+    const cacheOf = async () => (await shield.check(request(token))).results.find((r) => r.verifier === 'token')?.cache;
+    const before = fetches;
+    expect([await cacheOf(), await cacheOf(), await cacheOf()]).toEqual(['miss', 'hit', 'hit']);
+    expect(fetches - before).toBe(1);
+    // Past jwksCacheMaxAgeMs, with key "a" withdrawn: the cached verification does not count, the new set refuses it.
+    keys = [{ ...(await exportJWK(second.publicKey)), kid: 'b', alg: 'RS256' }];
+    await new Promise((r) => setTimeout(r, 1_600));
+    expect((await shield.check(request(token))).code).toBe('token_invalid');
+    expect(fetches - before).toBe(2);
+  });
+
   it('fails closed with shield_unavailable when the JWKS cannot be fetched', async () => {
     behaviour = 'error';
     const shield = createShield({ token: { ...firebaseAppCheck({ projectNumber: PROJECT, jwksUrl }), jwksTimeoutMs: 300 } });
