@@ -107,7 +107,10 @@ export class RouteTable {
     compiled.sort((a, b) => b.specificity - a.specificity || a.order - b.order);
     this.patterns = compiled;
     this.empty = this.exact.size === 0 && compiled.length === 0;
-    this.keysHaveCapitals = [...this.exact.keys()].some((k) => k !== k.toLowerCase()) || compiled.some((p) => p.segments.some((s, i) => s !== p.lower[i]));
+    // The exact map's keys are `METHOD /path`: only the path's letters count (the method is always upper-case).
+    const pathOf = (key: string): string => key.slice(key.indexOf(' ') + 1);
+    this.keysHaveCapitals =
+      [...this.exact.keys()].some((k) => pathOf(k) !== pathOf(k).toLowerCase()) || compiled.some((p) => p.segments.some((s, i) => s !== p.lower[i]));
   }
 
   /**

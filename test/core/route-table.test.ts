@@ -52,6 +52,10 @@ describe('RouteTable', () => {
     expect(capitals.matchPath('POST', '/auth/signin')).toBe(AMBIGUOUS);
     expect(capitals.matchPath('GET', '/v1/7/items')).toBe(AMBIGUOUS);
     expect(capitals.matchPath('GET', '/auth/other')).toBe(false);
+    // Without a capital in any key's path (methods are upper-case), a plain path is looked up once, as written.
+    const lower = new RouteTable({ 'POST /auth/signin': signIn, '/auth/*': false });
+    expect(Reflect.get(lower, 'keysHaveCapitals')).toBe(false);
+    expect(Reflect.get(capitals, 'keysHaveCapitals')).toBe(true);
   });
 
   it('does not flag spellings that land on the same entry', () => {
