@@ -22,6 +22,7 @@ interface FastifyLikeRequest {
   url: string;
   headers: ShieldRequest['headers'];
   body?: unknown;
+  query?: unknown;
   params?: unknown;
   /** Fastify ≥ 4.10 (a fresh object on every read in Fastify 5). */
   routeOptions?: { config?: FastifyRouteConfig };
@@ -112,7 +113,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       ip,
       frameworkIp: client.frameworkIp(req),
       frameworkTrustsProxy: client.frameworkTrustsProxy(req, ip),
-      query,
+      // Fastify 4 also ends the query string at `;` (`useSemicolonDelimiter`, on by default there): with one in the
+      // path, the query the handler reads is not the text after `?`, so the shield takes the one Fastify parsed.
+      query: path.includes(';') ? (req.query as Readonly<Record<string, unknown>> | undefined) ?? query : query,
       body: withBody ? req.body : undefined,
       // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
       bodyUnparsed: withBody && fastifyBodyUnparsed(req.raw),
