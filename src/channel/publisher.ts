@@ -28,7 +28,7 @@ export interface PinSetPublisherOptions {
   maxAgeSeconds?: number;
   /**
    * The lowest pin-set version apps may hold, for `channel.minPinSetVersion`: raised by `publish({ revoke: true })`
-   * after a key compromise. Default 0 (no minimum).
+   * after a key compromise. Default 0 (no minimum); at most `version` (refused above it: no app could recover).
    */
   minClientVersion?: number;
   /** The path served. Default `/.well-known/pinset`. */
@@ -101,7 +101,11 @@ const optionsSchema = z.strictObject({
     minClientVersion: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)), 0),
     path: z._default(z.string().check(z.regex(/^\/[A-Za-z0-9._~\/-]*$/)), '/.well-known/pinset'),
     now: z.optional(z.custom<() => number>((v) => typeof v === 'function')),
-  }).check(z.refine((o) => o.softExpirySeconds <= o.hardExpirySeconds, { message: 'softExpirySeconds must not exceed hardExpirySeconds', path: ['softExpirySeconds'] }));
+  }).check(
+    z.refine((o) => o.softExpirySeconds <= o.hardExpirySeconds, { message: 'softExpirySeconds must not exceed hardExpirySeconds', path: ['softExpirySeconds'] }),
+    // Above the set served, every app would be refused (`channel_stale_pins`) with no set it could fetch to recover.
+    z.refine((o) => o.minClientVersion <= o.version, { message: 'minClientVersion must not exceed version (no app could hold a set that new)', path: ['minClientVersion'] }),
+  );
 
 /** Turns a validated host configuration into its payload form (dates as `yyyy-MM-dd`, defaults explicit). */
 export function toPinSetHosts(hosts: Readonly<Record<string, HostPinConfig>>): Record<string, PinSetHost> {

@@ -181,6 +181,8 @@ describe('publisher', () => {
     await expect(make({ hosts: { 'api.example.com': { pins: [A, B] } } })).rejects.toThrow(/no backup pin/);
     await expect(make({ version: 0 })).rejects.toBeInstanceOf(ShieldConfigError);
     await expect(make({ softExpirySeconds: 100_000, hardExpirySeconds: 50_000 })).rejects.toThrow(/softExpirySeconds/);
+    await expect(make({ version: 3, minClientVersion: 4 })).rejects.toThrow(/minClientVersion must not exceed version/);
+    await expect(make({ version: 3, minClientVersion: 3 })).resolves.toMatchObject({ version: 3 });
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
     await expect(make({ signingKeys: [{ privateKey: rsa }] })).rejects.toThrow(/P-256/);
     await expect(make({ signingKeys: [{ privateKey: k1.publicJwk }] })).rejects.toThrow(/signingKeys\.0/);
