@@ -34,8 +34,8 @@ afterAll(async () => {
 });
 
 /** A Fastify app that answers the query its handler reads; shielded by the payload shield when asked. */
-async function start(factory: Factory, shielded: boolean): Promise<number> {
-  const app = factory({ useSemicolonDelimiter: true, querystringParser: (text: string) => qs.parse(text) });
+async function start(factory: Factory, shielded: boolean, parse: (text: string) => unknown = (text) => qs.parse(text)): Promise<number> {
+  const app = factory({ useSemicolonDelimiter: true, querystringParser: parse });
   if (shielded) await app.register(fastifyShield, { shield: createShield({ payload: {} }) });
   app.get('/api/users', async (req) => ({ query: req.query }));
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -62,5 +62,19 @@ describe.each(FASTIFY)('%s with a semicolon query delimiter', (_name, factory) =
     }
     const plain = await rawRequest(port, 'GET', '/api/users;name=alice');
     expect([plain.status, JSON.parse(plain.body)]).toEqual([200, { query: { name: 'alice' } }]);
+  });
+});
+
+describe('a query parser with dots on (qs allowDots), Fastify 5', () => {
+  const dotted = (text: string) => qs.parse(text, { allowDots: true });
+  const targets = ['/api/users?password.$ne=x', '/api/users?password.%24ne=x'];
+  it('the handler reads an operator from a dotted key (the bare app), the shield refuses it', async () => {
+    const bare = await start(fastify5 as unknown as Factory, false, dotted);
+    const shielded = await start(fastify5 as unknown as Factory, true, dotted);
+    for (const target of targets) {
+      expect(JSON.parse((await rawRequest(bare, 'GET', target)).body)).toEqual({ query: { password: { $ne: 'x' } } });
+      const answer = await rawRequest(shielded, 'GET', target);
+      expect([target, answer.status, JSON.parse(answer.body).code]).toEqual([target, 403, 'payload_attack']);
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * NoSQL (MongoDB) operator injection: operator keys (`{"$ne": ""}`, `user[$gt]=`) and server-side JavaScript
+ * NoSQL (MongoDB) operator injection: operator keys (`{"$ne": ""}`, `user[$gt]=`, `user.$gt=`) and server-side JavaScript
  * (`$where`, `this.password.match(...)`, `;return true`). `$ref`, `$id`, `$schema` and other JSON-Schema / JSON-LD
  * keys are not Mongo operators and pass.
  */
@@ -50,6 +50,22 @@ function hasBracketOperator(s: string): boolean {
   return false;
 }
 
+/**
+ * True when a key spells an operator in dotted syntax (`username.$ne`, `a.b.$regex`): a query parser with dots on
+ * (`qs` with `allowDots`, as Fastify's `querystringParser` may be) expands it into `{ username: { $ne: ... } }`,
+ * which the shield's own bracket-only query parse leaves a key. Bounded as `hasBracketOperator`.
+ */
+function hasDottedOperator(s: string): boolean {
+  let from = s.indexOf('.$');
+  for (let seen = 0; from !== -1 && seen < MAX_BRACKET_SEGMENTS; seen++) {
+    let end = from + 2;
+    while (end < s.length && s.charCodeAt(end) !== 46 /* . */ && s.charCodeAt(end) !== 91 /* [ */) end++;
+    if (MONGO_OPERATORS.has(s.slice(from + 1, end))) return true;
+    from = s.indexOf('.$', end);
+  }
+  return false;
+}
+
 /** Creates the NoSQL injection detector. */
 export function createNosqliDetector(): Detector {
   return {
@@ -61,6 +77,9 @@ export function createNosqliDetector(): Detector {
           return { ruleId: NOSQLI_RULES.operatorKey, category: 'nosqli', severity: SEVERITY.critical };
         }
         if ((value.mask & (CH.bracket | CH.dollar)) === (CH.bracket | CH.dollar) && hasBracketOperator(s)) {
+          return { ruleId: NOSQLI_RULES.operatorKey, category: 'nosqli', severity: SEVERITY.critical };
+        }
+        if ((value.mask & CH.dollar) !== 0 && hasDottedOperator(s)) {
           return { ruleId: NOSQLI_RULES.operatorKey, category: 'nosqli', severity: SEVERITY.critical };
         }
         return undefined;

@@ -29,6 +29,14 @@ describe('NoSQL injection', () => {
       expect(d.detect(valueOf(key, 'body', key.toLowerCase(), 'key'), 1), key).toBeUndefined();
     }
   });
+  it('flags operators spelled in dotted syntax in a flat key (a query parser with dots on, qs allowDots)', () => {
+    for (const key of ['password.$ne', 'a.b.$gt', 'x.$NE', 'items[0].$where', 'a.$in.b', 'a.$ref.$regex']) {
+      expect(d.detect(valueOf(key, 'query', key.toLowerCase(), 'key'), 1)?.ruleId, key).toBe('nosqli-operator-key');
+    }
+    for (const key of ['price.$', 'a.$ref', 'cost.$usd', 'a.$nex', 'a$.ne', 'v1.$schema.id', '$ne.x']) {
+      expect(d.detect(valueOf(key, 'query', key.toLowerCase(), 'key'), 1), key).toBeUndefined();
+    }
+  });
   it.each([
     ["{$gt: ''}", 'nosqli-operator-in-string'],
     ["true, $where: '1 == 1'", 'nosqli-operator-in-string'],
