@@ -28,6 +28,8 @@ interface ExpressBodyRequest {
   complete: boolean;
   readable: boolean;
   body?: unknown;
+  /** The parsed query (a getter in Express 5); read by the payload shield only. */
+  readonly query?: unknown;
   params?: Record<string, string | string[]>;
   ip?: string;
   app?: { get?(name: string): unknown };
@@ -86,6 +88,8 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     frameworkIp: shield.config.trustProxy === 'framework' && typeof req.ip === 'string' ? req.ip : undefined,
     frameworkTrustsProxy: trust !== undefined && trust !== false && trust !== 0,
     query,
+    // The query the Express query parser built (`query parser` setting; Express 5 parses when it is read).
+    parsedQueryFrom: req,
     body: consumed ? req.body : undefined,
     bodyUnparsed: !consumed && declaresBody(req.headers),
     rawBody: req[RAW_BODY],

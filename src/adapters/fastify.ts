@@ -113,9 +113,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       ip,
       frameworkIp: client.frameworkIp(req),
       frameworkTrustsProxy: client.frameworkTrustsProxy(req, ip),
-      // Fastify 4 also ends the query string at `;` (`useSemicolonDelimiter`, on by default there): with one in the
-      // path, the query the handler reads is not the text after `?`, so the shield takes the one Fastify parsed.
-      query: path.includes(';') ? (req.query as Readonly<Record<string, unknown>> | undefined) ?? query : query,
+      query,
+      // The query Fastify parsed (its `querystringParser`; Fastify 4 also ends the query at `;`).
+      parsedQueryFrom: req,
       body: withBody ? req.body : undefined,
       // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
       bodyUnparsed: withBody && fastifyBodyUnparsed(req.raw),

@@ -31,6 +31,8 @@ interface KoaBodyContext {
   type: string;
   state: Record<string | symbol, unknown> & { shield?: Decision };
   request: { body?: unknown };
+  /** The parsed query (a getter); read by the payload shield only. */
+  readonly query?: unknown;
   params?: Record<string, string>;
   set(field: Record<string, string>): void;
 }
@@ -65,6 +67,8 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     frameworkIp: shield.config.trustProxy === 'framework' && typeof ctx.ip === 'string' ? ctx.ip : undefined,
     frameworkTrustsProxy: ctx.app.proxy === true,
     query,
+    // The query Koa parses when it is read (`ctx.query`, or a replacement such as koa-qs).
+    parsedQueryFrom: ctx,
     body: consumed ? ctx.request.body : undefined,
     bodyUnparsed: !consumed && declaresBody(ctx.req.headers),
     params: ctx.params,

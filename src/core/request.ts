@@ -34,6 +34,14 @@ export interface ShieldRequest {
   findRoute?(): string | undefined;
   /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */
   query?: string | Readonly<Record<string, unknown>>;
+  /**
+   * The object whose `query` property is the query the framework parsed for the handler (the Express `req`, the Koa
+   * `ctx`, the Fastify `request`). A parser setting or a custom parser can shape it differently from the raw string
+   * (and Fastify 4 ends it at `;`), so the payload shield inspects it too when it differs from its own parse, and a
+   * `query` schema checks it. Read only by a verifier that inspects the query (Express 5 and Koa parse on reading),
+   * and set to undefined once the check has decided, so that a held decision does not keep the framework's request.
+   */
+  parsedQueryFrom?: { readonly query?: unknown };
   /** The body exactly as the application's parser produced it (the shield never parses a body itself). */
   body?: unknown;
   /**

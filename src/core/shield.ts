@@ -288,6 +288,9 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   }
 
   function finish(request: ShieldRequest, decision: Decision, notify = true): Decision {
+    // A held decision leads back to the ShieldRequest it checked: the framework object holding the parsed query (read
+    // during the check only) must not stay reachable through it (test/adapters/*-retention.test.ts).
+    if (request?.parsedQueryFrom !== undefined) request.parsedQueryFrom = undefined;
     if (notify) notifyDecision(decision, request);
     return decision;
   }

@@ -7,9 +7,10 @@ import { mediaType } from '../../core/body.js';
 import { declaresBody } from '../../core/request.js';
 import type { CompiledPayloadOptions } from './compile.js';
 import { checkHeaderLimits } from './limits.js';
-import { formatLocation } from './location.js';
+import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
 import { parseQueryString } from './query-parser.js';
+import { handlerQueryIfDifferent } from './handler-query.js';
 import { resolveTarget } from './virtual-patches.js';
 import { parseCookies } from './cookies.js';
 import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
@@ -106,16 +107,19 @@ export function inspectPayloadAwaitingSchemas(
   } else {
     query = request.query;
   }
+  // The query the handler reads, when the framework's parse differs from the one above (see handler-query.ts).
+  const handlerQuery = handlerQueryIfDifferent(request, query, limits.maxDepth);
 
   // Schemas (422) win over pattern matching: a request of the wrong shape is rejected whatever it contains. A
-  // synchronous failure returns before any detector runs; an asynchronous answer is awaited after them.
+  // synchronous failure returns before any detector runs; an asynchronous answer is awaited after them. The query
+  // schema checks the query the handler reads.
   const { schemas } = options;
   const schemaVerdict =
     schemas.body || schemas.query || schemas.params
-      ? checkSchemas(schemas, { body, query: query ?? {}, params: request.params ?? {} })
+      ? checkSchemas(schemas, { body, query: handlerQuery ?? query ?? {}, params: request.params ?? {} })
       : undefined;
   if (schemaVerdict !== undefined && !isPending(schemaVerdict)) return schemaVerdict;
-  const verdict = inspectValues(request, body, query, options, inspection, method);
+  const verdict = inspectValues(request, body, query, handlerQuery, options, inspection, method);
   if (schemaVerdict === undefined) return verdict;
   return schemaVerdict.then((deny) => deny ?? verdict);
 }
@@ -125,12 +129,16 @@ function inspectValues(
   request: PayloadRequest,
   body: unknown,
   query: Readonly<Record<string, unknown>> | undefined,
+  handlerQuery: unknown,
   options: CompiledPayloadOptions,
   inspection: Inspection,
   method: string,
 ): PayloadVerdict {
   inspection.at('path').inspectString(request.path, 'path', 'value', '');
+  const queryHitsFrom = inspection.hits?.length ?? 0;
   if (query) inspection.at('query').walk(query, 'query', '', 0);
+  // A rule both readings of the query find counts once: the second reading adds only what the first did not see.
+  if (handlerQuery !== undefined) inspection.at('query').walkSecondReading(handlerQuery, 'query', queryHitsFrom);
   if (request.params) inspection.at('params').walk(request.params, 'params', '', 0);
 
   // Headers: the configured ones with every detector, the rest only for Log4Shell lookups and CRLF.
@@ -180,7 +188,8 @@ function inspectValues(
       if (inspection.stopped) break;
       if (!patch.route(method, request.path)) continue;
       const target = patch.target!;
-      resolveTarget(roots[target.root], target.segments, (value, path) => {
+      let matchedAny = false;
+      const test = (value: unknown, path: readonly PathSegment[]): void => {
         if (inspection.stopped) return;
         let matched = patch.test(value);
         if (!matched && typeof value === 'string') {
@@ -188,9 +197,13 @@ function inspectValues(
           matched = decoded !== value && patch.test(decoded);
         }
         if (matched) {
+          matchedAny = true;
           inspection.record({ ruleId: patch.id, category: 'custom', severity: patch.severity }, formatLocation(target.root, path), patch.monitor);
         }
-      });
+      };
+      resolveTarget(roots[target.root], target.segments, test);
+      // The query the handler reads, when it differs: read only when the shield's own reading did not match.
+      if (target.root === 'query' && handlerQuery !== undefined && !matchedAny) resolveTarget(handlerQuery, target.segments, test);
     }
   }
 

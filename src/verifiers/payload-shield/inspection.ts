@@ -25,6 +25,8 @@ export interface PayloadRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly query?: string | Readonly<Record<string, unknown>>;
+  /** Holds the query the framework parsed for the handler (see `ShieldRequest.parsedQueryFrom`). */
+  readonly parsedQueryFrom?: { readonly query?: unknown };
   readonly params?: Readonly<Record<string, string | readonly string[]>>;
 }
 
@@ -93,6 +95,8 @@ export class Inspection {
   hits: LocatedHit[] | undefined;
   violation: LimitViolation | undefined;
   stopped = false;
+  /** While a second reading of the same values is walked: the rules the first reading found, not counted again. */
+  private foundBefore: ReadonlySet<string> | undefined;
   private bytes = 0;
   /** Strings inspected since the clock was last read: reading it for every string would cost more than it saves. */
   private sinceClock = 0;
@@ -121,6 +125,7 @@ export class Inspection {
   record(hit: RuleHit, location: string = this.location(), forceMonitor = false): void {
     const mode = this.options.modes[hit.category];
     if (mode === 'off') return;
+    if (this.foundBefore !== undefined && this.foundBefore.has(hit.ruleId)) return;
     if (this.options.exclusions.size > 0 && this.options.exclusions.excludes(this.method, this.path, hit.ruleId, hit.category, location)) {
       return;
     }
@@ -404,6 +409,22 @@ export class Inspection {
       }
       this.segments.pop();
       if (this.done) return;
+    }
+  }
+
+  /**
+   * Walks a second reading of values already walked (the handler's parse of the query beside the shield's own):
+   * a rule that hits in both readings counts once; the hits recorded since `firstFrom` are the first reading's.
+   */
+  walkSecondReading(value: unknown, kind: LocationKind, firstFrom: number): void {
+    const found = new Set<string>();
+    const hits = this.hits ?? [];
+    for (let i = firstFrom; i < hits.length; i++) found.add(hits[i]!.ruleId);
+    this.foundBefore = found;
+    try {
+      this.walk(value, kind, '', 0);
+    } finally {
+      this.foundBefore = undefined;
     }
   }
 
