@@ -97,7 +97,9 @@ export function checkVerdict(
   }
   if (app.minVersionCode !== undefined) {
     const version = toInteger(appIntegrity.versionCode);
-    if (version === undefined ? recognized : version < app.minVersionCode) {
+    // Fails closed: a verdict without a versionCode (UNEVALUATED, let through by `appRecognized: false`) cannot show
+    // the build reaches the minimum.
+    if (version === undefined || version < app.minVersionCode) {
       throw new PlayIntegrityError('version_too_old');
     }
   }

@@ -62,7 +62,8 @@ const RANK: Readonly<Record<DeviceLevel, number>> = {
 
 /** Whether `level` is one of the known device levels. */
 export function isDeviceLevel(level: unknown): level is DeviceLevel {
-  return typeof level === 'string' && level in RANK;
+  // Own keys only: `in` would take `toString` for a level (and its NaN rank would drop every real label beside it).
+  return typeof level === 'string' && Object.prototype.hasOwnProperty.call(RANK, level);
 }
 
 /**

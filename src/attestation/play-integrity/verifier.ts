@@ -29,7 +29,7 @@ export interface PlayIntegrityOptions {
   decoder?: PlayIntegrityDecoder;
   /** Allowed signing-certificate SHA-256 digests (base64url as Google reports them, or hex). */
   certificateDigests?: readonly string[];
-  /** Minimum `appIntegrity.versionCode`. */
+  /** Minimum `appIntegrity.versionCode`; a verdict without one (an `UNEVALUATED` app) is refused `version_too_old`. */
   minVersionCode?: number;
   /** Maximum age of `timestampMillis`. Default 120 000 ms. */
   maxAgeMs?: number;

@@ -3,6 +3,7 @@ import { CompactEncrypt, CompactSign } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   createPlayIntegrityVerifier,
+  isDeviceLevel,
   PlayIntegrityError,
   verifyPlayIntegrityToken,
   type PlayIntegrityOptions,
@@ -156,8 +157,22 @@ describe('Play Integrity: every check fails in turn', () => {
 
   it('with app recognition not required, an unrecognised app passes the app checks', async () => {
     const token = await playToken(keys, mutate((p) => (p.appIntegrity = { appRecognitionVerdict: 'UNEVALUATED' })));
-    const v = verifier({ requirements: { appRecognized: false }, minVersionCode: 400, certificateDigests: undefined });
+    const v = verifier({ requirements: { appRecognized: false }, certificateDigests: undefined });
     expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('passed');
+  });
+
+  it('with a minimum versionCode, a verdict without a versionCode is refused even when recognition is not required', async () => {
+    const token = await playToken(keys, mutate((p) => (p.appIntegrity = { appRecognitionVerdict: 'UNEVALUATED' })));
+    const v = verifier({ requirements: { appRecognized: false }, minVersionCode: 400, certificateDigests: undefined });
+    expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('version_too_old');
+  });
+
+  it('a label named like an Object.prototype member is not a device level (and does not hide the real labels)', async () => {
+    const labels = ['toString', 'MEETS_DEVICE_INTEGRITY'];
+    const token = await playToken(keys, mutate((p) => (p.deviceIntegrity = { deviceRecognitionVerdict: labels })));
+    expect(await reasonOf(verifier().verify(token, { nonce: NONCE, now: NOW }))).toBe('passed');
+    expect(isDeviceLevel('toString')).toBe(false);
+    expect(isDeviceLevel('constructor')).toBe(false);
   });
 });
 
