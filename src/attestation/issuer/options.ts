@@ -8,7 +8,10 @@ import type { DeviceLevel } from '../play-integrity/payload.js';
 import type { IssuedDeviceVerdict } from './claims.js';
 import type { SigningKeyInput } from './key-ring.js';
 
-/** What a policy sees: the verdict, and the request's client IP. Returning a string or false refuses the token. */
+/**
+ * What a policy sees: the verdict, and the request's client IP. Returning `true` or nothing approves; a string (the
+ * reason, for logs) or `false` refuses the token, and so does any other value (`null`, a number from JavaScript code).
+ */
 export type AttestationPolicy = (
   verdict: IssuedDeviceVerdict,
   context: { ip: string },

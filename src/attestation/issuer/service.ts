@@ -171,7 +171,8 @@ export function createAttestationService(options: AttestationServiceOptions): At
     pinSetVersion?: number,
   ): Promise<EndpointResponse> {
     const ruling = o.policy ? await o.policy(verdict, { ip }) : true;
-    if (ruling === false || typeof ruling === 'string') {
+    // Only `true` and undefined approve: a value of another type from JavaScript code refuses (fails closed).
+    if (ruling !== true && ruling !== undefined) {
       emit({ route, outcome: 'refused', reason: typeof ruling === 'string' ? ruling : 'policy', platform: verdict.platform, ip });
       return problem('device_untrusted');
     }

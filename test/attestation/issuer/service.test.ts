@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressEndpoints, expressShield } from '../../../src/adapters/express.js';
-import { createAttestationService, type AttestationServiceEvent } from '../../../src/attestation/issuer/index.js';
+import { createAttestationService, type AttestationPolicy, type AttestationServiceEvent } from '../../../src/attestation/issuer/index.js';
 import { createShield } from '../../../src/shield.js';
 import { ShieldConfigError } from '../../../src/core/errors.js';
 import { MemoryStore } from '../../../src/stores/memory.js';
@@ -174,6 +174,17 @@ describe('policy and registration', () => {
     expect(res.body.code).toBe('device_untrusted');
     expect(events.at(-1)).toMatchObject({ outcome: 'refused', reason: 'strong integrity required', platform: 'android' });
     expect(JSON.stringify(events)).not.toMatch(/eyJ/);
+  });
+
+  it('approves on true or nothing, refuses on any other value a JavaScript policy returns', async () => {
+    const answers: unknown[] = [true, undefined, false, null, 0, 1, 'no', {}];
+    const statuses: number[] = [];
+    for (const answer of answers) {
+      const policy = (() => answer) as unknown as AttestationPolicy;
+      const url = await serve(testService(new MemoryStore(), { policy }));
+      statuses.push((await androidToken(url)).status);
+    }
+    expect(statuses).toEqual([200, 200, 403, 403, 403, 403, 403, 403]);
   });
 
   it('registers an App Attest key once, and refuses tokens for keys it never registered', async () => {
