@@ -88,8 +88,9 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     frameworkIp: shield.config.trustProxy === 'framework' && typeof req.ip === 'string' ? req.ip : undefined,
     frameworkTrustsProxy: trust !== undefined && trust !== false && trust !== 0,
     query,
-    // The query the Express query parser built (`query parser` setting; Express 5 parses when it is read).
-    parsedQueryFrom: req,
+    // The query the Express query parser built (`query parser` setting; Express 5 parses when it is read, so not
+    // for an empty query string: the parser then has no client input to build from).
+    parsedQueryFrom: query !== '' ? req : undefined,
     body: consumed ? req.body : undefined,
     bodyUnparsed: !consumed && declaresBody(req.headers),
     rawBody: req[RAW_BODY],

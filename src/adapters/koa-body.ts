@@ -67,8 +67,8 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     frameworkIp: shield.config.trustProxy === 'framework' && typeof ctx.ip === 'string' ? ctx.ip : undefined,
     frameworkTrustsProxy: ctx.app.proxy === true,
     query,
-    // The query Koa parses when it is read (`ctx.query`, or a replacement such as koa-qs).
-    parsedQueryFrom: ctx,
+    // The query Koa parses when it is read (`ctx.query`, or a replacement such as koa-qs); none from an empty string.
+    parsedQueryFrom: query !== '' ? ctx : undefined,
     body: consumed ? ctx.request.body : undefined,
     bodyUnparsed: !consumed && declaresBody(ctx.req.headers),
     params: ctx.params,
