@@ -12,7 +12,7 @@ import { normalise } from './normalise.js';
 import { parseQueryString } from './query-parser.js';
 import { handlerQueryIfDifferent } from './handler-query.js';
 import { resolveTarget } from './virtual-patches.js';
-import { parseCookies } from './cookies.js';
+import { firstCookieValues, jsonCookieValue, parseCookies, type CookiePairs } from './cookies.js';
 import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
 
 import {
@@ -142,7 +142,7 @@ function inspectValues(
   if (request.params) inspection.at('params').walk(request.params, 'params', '', 0);
 
   // Headers: the configured ones with every detector, the rest only for Log4Shell lookups and CRLF.
-  let cookies: Record<string, string> | undefined;
+  let cookies: CookiePairs | undefined;
   for (const name in request.headers) {
     if (inspection.done) break;
     const value = headerString(request.headers[name]);
@@ -158,11 +158,16 @@ function inspectValues(
     }
   }
   if (cookies) {
-    for (const name in cookies) {
-      if (inspection.done) break;
+    // Every pair, a repeated name too: the handler reads the first, the shield cannot know which one an attack is in.
+    const { names, values } = cookies;
+    for (let i = 0; i < names.length && !inspection.done; i++) {
+      const name = names[i]!;
       const lower = name.toLowerCase();
       inspection.at('cookie', name).inspectString(name, 'cookie', 'key', lower);
-      if (!inspection.done) inspection.inspectString(cookies[name]!, 'cookie', 'value', lower);
+      if (!inspection.done) inspection.inspectString(values[i]!, 'cookie', 'value', lower);
+      // A `j:` JSON cookie reaches the handler as an object (cookie-parser): its keys are inspected as keys.
+      const json = inspection.done ? undefined : jsonCookieValue(values[i]!);
+      if (json !== undefined) inspection.at('cookie', name).walk(json, 'cookie', lower, 1);
     }
   }
 
@@ -181,7 +186,7 @@ function inspectValues(
       query,
       params: request.params,
       header: request.headers,
-      cookie: cookies,
+      cookie: cookies ? firstCookieValues(cookies) : undefined,
       path: request.path,
     };
     for (const patch of options.targetedPatches) {
