@@ -52,7 +52,7 @@ export interface SettleAttemptOptions {
 export interface MemberReservation {
   /** True when the member was already in the set or was added now (the set had room). */
   granted: boolean;
-  /** True when this call added the member (release it with `removeMember` if the attempt does not fail). */
+  /** True when this call added the member. Every granted reservation holds it: release with `removeMember` if the attempt does not fail. */
   added: boolean;
 }
 
@@ -97,11 +97,15 @@ export interface Store {
   /** Ends reservation `id` on `key`: a failure counts (and may lock), anything else frees the slot. Resolves failures. */
   settleAttempt?(key: string, id: string, options: SettleAttemptOptions): Promise<number>;
   /**
-   * Adds `member` to the set at `key` (created with `ttlMs`) only when it is already there or the set holds fewer
-   * than `limit` members, atomically: at most `limit` distinct members are ever admitted.
+   * Holds `member` in the set at `key` (created with `ttlMs`) when it is already there or the set holds fewer than
+   * `limit` members, atomically: at most `limit` distinct members are ever admitted. Every granted reservation is
+   * one hold of the member (counted), so the member stays while any reservation of it is unreleased.
    */
   reserveMember?(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation>;
-  /** Removes `member` from the set at `key` (a reservation that did not turn into a failure). */
+  /**
+   * Releases one hold of `member` at `key` (a reservation that did not turn into a failure); the member leaves the
+   * set with its last hold. A twin reservation ending first must not free a member another one still holds.
+   */
   removeMember?(key: string, member: string): Promise<void>;
   /**
    * Voids, in one atomic step, every attempt counter reserved or settled with this `scope`: the next operation on

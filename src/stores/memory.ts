@@ -34,6 +34,13 @@ class SetEntry {
     public expiresAt: number,
   ) {}
 }
+/** A set of reserved members, each with the number of reservations holding it (see `reserveMember`). */
+class HeldSetEntry {
+  constructor(
+    public readonly holds: Map<string, number>,
+    public expiresAt: number,
+  ) {}
+}
 /** A reserve-then-settle attempt counter: settled failures, a lock, and the reservations held (id → hold end). */
 class AttemptEntry {
   failures = 0;
@@ -52,7 +59,7 @@ class EpochEntry {
     public expiresAt: number,
   ) {}
 }
-type Entry = ValueEntry | CounterEntry | SetEntry | AttemptEntry | EpochEntry;
+type Entry = ValueEntry | CounterEntry | SetEntry | HeldSetEntry | AttemptEntry | EpochEntry;
 
 /** Where a scope's epoch lives: a NUL byte never appears in the verifiers' keys. */
 const epochKey = (scope: string): string => `\u0000epoch\u0000${scope}`;
@@ -263,13 +270,17 @@ export class MemoryStore implements AttemptStore {
     const entry = this.live(key, now);
     if (entry === undefined) {
       if (limit < 1) return Promise.resolve(MEMBER_REFUSED);
-      this.entries.set(key, new SetEntry(new Set([member]), now + ttlMs));
+      this.entries.set(key, new HeldSetEntry(new Map([[member, 1]]), now + ttlMs));
       return Promise.resolve(MEMBER_ADDED);
     }
-    if (!(entry instanceof SetEntry)) return Promise.reject(new StoreTypeError('reserveMember'));
-    if (entry.members.has(member)) return Promise.resolve(MEMBER_PRESENT);
-    if (entry.members.size >= Math.min(limit, this.maxSetMembers)) return Promise.resolve(MEMBER_REFUSED);
-    entry.members.add(member);
+    if (!(entry instanceof HeldSetEntry)) return Promise.reject(new StoreTypeError('reserveMember'));
+    const holds = entry.holds.get(member);
+    if (holds !== undefined) {
+      entry.holds.set(member, holds + 1);
+      return Promise.resolve(MEMBER_PRESENT);
+    }
+    if (entry.holds.size >= Math.min(limit, this.maxSetMembers)) return Promise.resolve(MEMBER_REFUSED);
+    entry.holds.set(member, 1);
     return Promise.resolve(MEMBER_ADDED);
   }
 
@@ -286,7 +297,12 @@ export class MemoryStore implements AttemptStore {
 
   removeMember(key: string, member: string): Promise<void> {
     const entry = this.live(key, this.now());
-    if (entry instanceof SetEntry) entry.members.delete(member);
+    if (!(entry instanceof HeldSetEntry)) return Promise.resolve();
+    const holds = entry.holds.get(member);
+    if (holds === undefined) return Promise.resolve();
+    // The member leaves with its last hold: a twin attempt ending first must not free a username still in flight.
+    if (holds > 1) entry.holds.set(member, holds - 1);
+    else entry.holds.delete(member);
     return Promise.resolve();
   }
 }

@@ -190,19 +190,31 @@ return epoch
 `);
 
 /**
- * Admits ARGV[1] into the set KEYS[1] when it is a member already or the set holds fewer than ARGV[2] members
- * (ARGV[3]: TTL set at creation). Returns { granted 1/0, added 1/0 }.
+ * Holds ARGV[1] in the hash KEYS[1] (member -> number of reservations holding it) when it is a member already or the
+ * hash holds fewer than ARGV[2] members (ARGV[3]: TTL set at creation). Returns { granted 1/0, added 1/0 }.
  */
 export const RESERVE_MEMBER = script(`
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
   return { 1, 0 }
 end
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then
   return { 0, 0 }
 end
-redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], 1)
 if redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end
 return { 1, 1 }
+`);
+
+/** Releases one hold of a reserved member (`removeMember`): the member leaves the hash with its last hold. */
+export const RELEASE_MEMBER = script(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 1
 `);

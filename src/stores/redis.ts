@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ADD_TO_SET, INCREMENT, RESERVE_ATTEMPT, RESERVE_MEMBER, RESET_SCOPE, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
+import { ADD_TO_SET, INCREMENT, RELEASE_MEMBER, RESERVE_ATTEMPT, RESERVE_MEMBER, RESET_SCOPE, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
 import type { AttemptReservation, AttemptStore, MemberReservation, ReserveAttemptOptions, SettleAttemptOptions } from './store.js';
 
 /** Options of {@link RedisStore}. */
@@ -210,6 +210,6 @@ export class RedisStore implements AttemptStore {
   }
 
   async removeMember(key: string, member: string): Promise<void> {
-    await this.withTimeout('removeMember', this.client.srem(this.key(key), member));
+    await this.withTimeout('removeMember', this.run(RELEASE_MEMBER, this.key(key), [member]));
   }
 }

@@ -253,7 +253,23 @@ export function storeContract(options: StoreContractOptions): void {
       expect((await store.reserveMember(k, 'newcomer', 6, 10_000)).granted).toBe(false);
       await store.removeMember(k, admitted[1]!);
       expect(await store.reserveMember(k, 'newcomer', 6, 10_000)).toEqual({ granted: true, added: true });
-      expect(await store.addToSet(k, 'newcomer', 10_000)).toBe(6);
+    });
+
+    it('reserveMember counts holds: a member stays until every reservation of it is released', async () => {
+      const store = attemptStore();
+      const k = key('member-holds');
+      // Two reservations of one member (a login and its twin), then the set is filled.
+      expect(await store.reserveMember(k, 'twin', 2, 10_000)).toEqual({ granted: true, added: true });
+      expect(await store.reserveMember(k, 'twin', 2, 10_000)).toEqual({ granted: true, added: false });
+      expect((await store.reserveMember(k, 'other', 2, 10_000)).granted).toBe(true);
+      await store.removeMember(k, 'twin');
+      expect((await store.reserveMember(k, 'newcomer', 2, 10_000)).granted).toBe(false);
+      await store.removeMember(k, 'twin');
+      expect(await store.reserveMember(k, 'newcomer', 2, 10_000)).toEqual({ granted: true, added: true });
+      // Releasing a member never reserved (or released already) changes nothing.
+      await store.removeMember(k, 'twin');
+      await store.removeMember(k, 'stranger');
+      expect((await store.reserveMember(k, 'late', 2, 10_000)).granted).toBe(false);
     });
 
     it('a success settled with clear removes the counter and its lock', async () => {

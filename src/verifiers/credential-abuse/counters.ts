@@ -37,8 +37,8 @@ export class LoginAttempt {
   userHeld = false;
   ipHeld = false;
   deviceHeld = false;
-  ipMemberAdded = false;
-  deviceMemberAdded = false;
+  ipMemberHeld = false;
+  deviceMemberHeld = false;
 
   constructor(prefix: string, user: string, ipKey: string, device: string | undefined) {
     this.userScope = userScopeOf(prefix, user);
@@ -64,12 +64,14 @@ export function userScopeOf(prefix: string, user: string): string {
  * flight or failed, which admits new ones; the usernames that failed, which raises the block), and the block.
  */
 export function ipKeysOf(prefix: string, ipKey: string): readonly [attempts: string, usernames: string, failedUsernames: string, block: string] {
-  return [`${prefix}ipatt:${ipKey}`, `${prefix}ipusers:${ipKey}`, `${prefix}ipfailed:${ipKey}`, `${prefix}ipblock:${ipKey}`];
+  // `ipnames` (was `ipusers`, a set): a hash of usernames to the attempts holding them, under a new name so a store
+  // shared with an older version never meets the other type.
+  return [`${prefix}ipatt:${ipKey}`, `${prefix}ipnames:${ipKey}`, `${prefix}ipfailed:${ipKey}`, `${prefix}ipblock:${ipKey}`];
 }
 
 /** The counters keyed by one device alone, as `ipKeysOf` for an IP key. */
 export function deviceKeysOf(prefix: string, device: string): readonly [attempts: string, usernames: string, failedUsernames: string, block: string] {
-  return [`${prefix}devatt:${device}`, `${prefix}devusers:${device}`, `${prefix}devfailed:${device}`, `${prefix}devblock:${device}`];
+  return [`${prefix}devatt:${device}`, `${prefix}devnames:${device}`, `${prefix}devfailed:${device}`, `${prefix}devblock:${device}`];
 }
 
 /** Settles a reservation as neither success nor failure: the slot is freed, nothing counts. */
@@ -145,8 +147,10 @@ export class LoginCounters {
     attempt.userHeld = user?.granted === true;
     attempt.ipHeld = ip?.granted === true;
     attempt.deviceHeld = device?.granted === true;
-    attempt.ipMemberAdded = ipMember?.added === true;
-    attempt.deviceMemberAdded = deviceMember?.added === true;
+    // Every granted reservation holds the username (not only the one that added it): a twin attempt with the same
+    // username ending first releases its own hold, not the username another attempt still has in flight.
+    attempt.ipMemberHeld = ipMember?.granted === true;
+    attempt.deviceMemberHeld = deviceMember?.granted === true;
 
     const failed = errors.length > 0 ? { reason: errors[0] } : undefined;
     let refusal: Refusal | undefined;
@@ -202,9 +206,9 @@ export class LoginCounters {
     if (attempt.userHeld) work.push(store.settleAttempt(attempt.userKey, attempt.id, { ...RELEASE, scope: attempt.userScope }));
     if (attempt.ipHeld) work.push(store.settleAttempt(attempt.ipKey, attempt.id, RELEASE));
     if (attempt.deviceHeld && attempt.deviceKey) work.push(store.settleAttempt(attempt.deviceKey, attempt.id, RELEASE));
-    if (attempt.ipMemberAdded) work.push(store.removeMember(attempt.ipUsersKey, attempt.userMember));
-    if (attempt.deviceMemberAdded && attempt.deviceUsersKey) work.push(store.removeMember(attempt.deviceUsersKey, attempt.userMember));
-    attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberAdded = attempt.deviceMemberAdded = false;
+    if (attempt.ipMemberHeld) work.push(store.removeMember(attempt.ipUsersKey, attempt.userMember));
+    if (attempt.deviceMemberHeld && attempt.deviceUsersKey) work.push(store.removeMember(attempt.deviceUsersKey, attempt.userMember));
+    attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberHeld = attempt.deviceMemberHeld = false;
     await all(work);
   }
 
@@ -281,7 +285,7 @@ export class LoginCounters {
       if (limits.deviceFailures) work.push(count(attempt.deviceKey, limits.deviceFailures));
       if (limits.deviceDistinct) work.push(distinct(attempt.deviceFailedUsersKey, attempt.deviceBlockKey, limits.deviceDistinct));
     }
-    attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberAdded = attempt.deviceMemberAdded = false;
+    attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberHeld = attempt.deviceMemberHeld = false;
     await all(work);
   }
 }

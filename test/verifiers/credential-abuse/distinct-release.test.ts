@@ -69,6 +69,24 @@ describe.each(STORES)('distinct usernames on %s: a released twin does not take a
         expect(next).toMatchObject({ outcome: 'deny', code: 'credential_abuse', retryAfter: 3600 });
       });
     }
+    it.skipIf(!available)(`${scope}: a username stays counted while a guess with it is in flight, after its twin ended as neither`, async () => {
+      const { verifier, login } = setup(scope);
+      const guesses = [];
+      for (let i = 0; i < LIMIT; i++) {
+        // The twin reaches the app first and ends fast (400); the guess is still at the app (a slow password check).
+        const twin = login(`victim${i}@example.com`);
+        const guess = login(`victim${i}@example.com`);
+        expect([(await verifier.verify(twin)).outcome, (await verifier.verify(guess)).outcome]).toEqual(['pass', 'pass']);
+        await verifier.onResponse!(twin, 400);
+        guesses.push(guess);
+      }
+      const next = await verifier.verify(login('victim-next@example.com'));
+      expect(next).toMatchObject({ outcome: 'deny', code: 'credential_abuse' });
+      // Once the guesses end as neither too, their usernames are free again.
+      for (const guess of guesses) await verifier.onResponse!(guess, 400);
+      expect((await verifier.verify(login('victim-later@example.com'))).outcome).toBe('pass');
+    });
+
     it.skipIf(!available)(`${scope}: usernames whose attempts all end as neither are not counted`, async () => {
       const { verifier, login } = setup(scope);
       for (let i = 0; i < 2 * LIMIT; i++) {
