@@ -44,6 +44,8 @@ interface EndpointFastifyInstance {
     parser: (req: unknown, payload: Readable, done: (error: Error | null, body?: unknown) => void) => void,
   ): unknown;
   setErrorHandler(handler: (error: unknown, req: unknown, reply: EndpointFastifyReply) => unknown): unknown;
+  /** The methods this Fastify routes (Fastify 5; absent in 4). */
+  readonly supportedMethods?: readonly string[];
   route(options: {
     method: string | string[];
     url: string;
@@ -51,6 +53,9 @@ interface EndpointFastifyInstance {
     handler: (req: EndpointFastifyRequest, reply: EndpointFastifyReply) => Promise<unknown>;
   }): unknown;
 }
+
+/** Methods beyond the common five that some Fastify version routes (HEAD comes with every GET route). */
+const EXTRA_METHODS = ['OPTIONS', 'TRACE', 'QUERY', 'SEARCH', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'] as const;
 
 function send(reply: EndpointFastifyReply, response: EndpointResponse): EndpointFastifyReply {
   const { payload, contentType } = encodeEndpointBody(response);
@@ -96,12 +101,10 @@ export function fastifyEndpoints(
 
   const paths = [...new Set(endpoints.routes.map((r) => r.path))];
   for (const path of paths) {
-    app.route({
-      // Every method on the path, so an unlisted one gets our 405 rather than Fastify's 404.
-      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    const route = {
       url: path,
       ...(options.config ? { config: options.config } : {}),
-      handler: async (req, reply) => {
+      handler: async (req: EndpointFastifyRequest, reply: EndpointFastifyReply) => {
         const { query } = splitUrl(req.url);
         const body = req.body === undefined ? { kind: 'none' as const } : Buffer.isBuffer(req.body)
           ? { kind: 'raw' as const, bytes: req.body }
@@ -113,7 +116,18 @@ export function fastifyEndpoints(
         );
         return send(reply, response);
       },
-    });
+    };
+    // Every method on the path, so an unlisted one gets our 405 rather than Fastify's 404: the common five, then each
+    // other method this Fastify routes (its `supportedMethods` in 5; Fastify 4 refuses to route one it does not).
+    app.route({ ...route, method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
+    for (const method of EXTRA_METHODS) {
+      if (app.supportedMethods !== undefined && !app.supportedMethods.includes(method)) continue;
+      try {
+        app.route({ ...route, method });
+      } catch {
+        // Not a method this Fastify version routes: it answers it 404 itself, before any route.
+      }
+    }
   }
   done();
 }

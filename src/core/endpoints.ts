@@ -123,10 +123,13 @@ function decodeBody(request: IncomingEndpointRequest, limit: number): { value: u
   const { body } = request;
   if (body.kind === 'none') return { value: undefined };
   if (body.kind === 'parsed') {
-    // A framework parser produced it; a Buffer or string means a raw/text parser ran, so parse it as we would.
+    // A framework parser produced it; a Buffer means a raw parser ran, so parse it as we would. A string is never
+    // parsed again: under a JSON media type it is the JSON string value a parser produced (`express.json({ strict:
+    // false })` turns `"{...}"` into a string; parsing it again would answer an object the client never sent), which
+    // the routes' schemas refuse; under another media type a text parser ran, and the body is not JSON.
     if (Buffer.isBuffer(body.value)) return decodeBody({ ...request, body: { kind: 'raw', bytes: body.value } }, limit);
-    if (typeof body.value === 'string') {
-      return decodeBody({ ...request, body: { kind: 'raw', bytes: Buffer.from(body.value) } }, limit);
+    if (typeof body.value === 'string' && !isJsonType(mediaType(headerString(request.headers, 'content-type')))) {
+      return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
     }
     return { value: body.value };
   }

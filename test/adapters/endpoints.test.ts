@@ -2,8 +2,13 @@ import net from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointRequest, Endpoints } from '../../src/core/endpoints.js';
-import type { RunningApp } from '../helpers/adapters.js';
+import http from 'node:http';
+import express5 from 'express';
+import express4 from 'express4';
+import { expressEndpoints } from '../../src/adapters/express.js';
+import { listen, type RunningApp } from '../helpers/adapters.js';
 import { ENDPOINT_ADAPTERS } from '../helpers/endpoint-apps.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 /** An echo endpoint set: answers what it was given, and throws on /boom. */
 function echoEndpoints(): Endpoints & { seen: EndpointRequest[] } {
@@ -106,6 +111,18 @@ describe.each(ENDPOINT_ADAPTERS)('endpoints through $name', (harness) => {
     expect(res.body.code).toBe('method_not_allowed');
   });
 
+  it('answers OPTIONS and TRACE 405 problem+json too (Fastify answered them its own 404)', async () => {
+    for (const method of ['OPTIONS', 'TRACE']) {
+      const res = await rawRequest(Number(new URL(app.url).port), method, '/echo');
+      expect([method, res.status, res.headers['content-type']?.split(';')[0], JSON.parse(res.body).code]).toEqual([
+        method,
+        405,
+        'application/problem+json',
+        'method_not_allowed',
+      ]);
+    }
+  });
+
   it('answers a handler that throws 503 shield_unavailable, not 500', async () => {
     const res = await request(app.url).post('/boom').send({});
     expect(res.status).toBe(503);
@@ -157,6 +174,28 @@ describe.each([
       expect(ours.headers['content-type']).toMatch(/^application\/problem\+json/);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe.each([
+  ['express4', express4 as unknown as typeof express5],
+  ['express5', express5],
+])('endpoints behind the app\'s own body parser (%s)', (_name, express) => {
+  it('a JSON string body stays a string (never parsed a second time); a text body is 415', async () => {
+    const endpoints = echoEndpoints();
+    const app = express();
+    app.use(express.json({ strict: false }));
+    app.use(express.text());
+    app.use(expressEndpoints(endpoints));
+    const running = await listen(http.createServer(app));
+    try {
+      const json = await request(running.url).post('/echo').set('content-type', 'application/json').send(JSON.stringify('{"a":1}'));
+      expect([json.status, json.body.body]).toEqual([200, '{"a":1}']);
+      const text = await request(running.url).post('/echo').set('content-type', 'text/plain').send('{"a":1}');
+      expect([text.status, text.body.code]).toEqual([415, 'unsupported_media_type']);
+    } finally {
+      await running.close();
     }
   });
 });
