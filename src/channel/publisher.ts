@@ -91,9 +91,12 @@ const hostConfigSchema = z.strictObject({
     expiresAt: z.optional(z.union([z.string(), z.date()])),
   });
 
+/** The `hosts` of a pin-set configuration (host name → pins and options), as the publisher and the CLI read it. */
+export const pinSetHostsSchema = z.record(z.string(), hostConfigSchema);
+
 const optionsSchema = z.strictObject({
     signingKeys: z.array(z.strictObject({ kid: z.optional(z.string().check(z.minLength(1), z.maxLength(128))), privateKey: z.unknown() })).check(z.minLength(1), z.maxLength(8)),
-    hosts: z.record(z.string(), hostConfigSchema),
+    hosts: pinSetHostsSchema,
     version: z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
     softExpirySeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(31_536_000)), 86_400),
     hardExpirySeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(315_360_000)), 2_592_000),
@@ -196,7 +199,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     if (!Number.isSafeInteger(next) || next <= version) {
       throw new RangeError(`pin set version must increase: current ${version}, got ${String(update.version)}`);
     }
-    const hostsParsed = z.record(z.string(), hostConfigSchema).safeParse(update.hosts, ENGLISH);
+    const hostsParsed = pinSetHostsSchema.safeParse(update.hosts, ENGLISH);
     if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
     await signing?.catch(() => undefined);

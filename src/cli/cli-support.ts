@@ -59,16 +59,18 @@ export function readBytes(path: string): Buffer {
 
 /** A JSON file (or inline JSON starting with `{`), parsed, with a clear error. */
 export async function readJson(source: string, io: CliIo, what: string): Promise<unknown> {
+  const inline = source.trimStart().startsWith('{');
   let text: string;
   try {
-    text = source.trimStart().startsWith('{') ? source : await readInput(source, io);
+    text = inline ? source : await readInput(source, io);
   } catch (error) {
     throw new CliError(`cannot read ${what} ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new CliError(`${what} ${source} is not valid JSON`);
+    // Inline JSON is never echoed: it may be a private key.
+    throw new CliError(`${what} ${inline ? '(inline JSON)' : source} is not valid JSON`);
   }
 }
 

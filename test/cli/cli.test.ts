@@ -246,6 +246,24 @@ describe('mobile-api-shield CLI', { timeout: 90_000 }, () => {
     expect(usage.map((u) => u.code)).toEqual([2, 1, 2, 2, 2]);
     expect(usage[1]?.stderr).toContain('at least 32 bytes');
   });
+
+  it('never echoes an inline key, refuses a non-string kid, and names a pin-set configuration of the wrong shape', async () => {
+    const inlineSecret = '{"kty":"EC","crv":"P-256","d":"TOP-SECRET-PRIVATE-SCALAR"';
+    for (const args of [['token', 'mint', '--key', inlineSecret], ['keys', 'public', inlineSecret]]) {
+      const run = await cli(args);
+      expect([run.code, run.stderr.includes('TOP-SECRET'), run.stderr]).toEqual([1, false, expect.stringContaining('(inline JSON) is not valid JSON')]);
+    }
+    const key = JSON.parse((await cli(['keys', 'generate'])).stdout) as Record<string, unknown>;
+    const numericKid = await cli(['keys', 'public', file('numeric-kid.json', JSON.stringify({ ...key, kid: 12345 }))]);
+    expect([numericKid.code, numericKid.stderr]).toEqual([1, expect.stringContaining('"kid" must be a string')]);
+
+    const signed = file('base.json', JSON.stringify({ version: 1, hosts: { 'a.example': { pins: ['x', 'y'] } } }));
+    for (const hosts of [{ 'a.example': 5 }, { 'a.example': null }, { 'a.example': { pins: 'abc' } }, { 'a.example': { pins: [], expiresAt: { y: 1 } } }]) {
+      const run = await cli(['pinset', 'diff', signed, file('wrong.json', JSON.stringify({ version: 2, hosts }))]);
+      expect([JSON.stringify(hosts), run.code, run.stderr]).toEqual([JSON.stringify(hosts), 1, expect.stringContaining('hosts invalid: hosts.a.example')]);
+      expect(run.stderr).not.toContain('unexpected error');
+    }
+  });
 });
 
 function escape(text: string): string {

@@ -50,6 +50,9 @@ async function publicOf(args: string[], io: CliIo): Promise<number> {
     throw new CliError(`not a private key: ${(error as Error).message}`);
   }
   const meta = typeof key === 'object' ? { kid: key.kid, alg: key.alg, use: key.use } : {};
+  for (const [name, value] of Object.entries(meta)) {
+    if (value !== undefined && typeof value !== 'string') throw new CliError(`the key's "${name}" must be a string`);
+  }
   const kid = meta.kid ?? (await calculateJwkThumbprint(jwk));
   io.out(`${JSON.stringify({ ...jwk, ...meta, kid }, null, 2)}\n`);
   return EXIT.ok;

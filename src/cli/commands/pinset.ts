@@ -2,7 +2,7 @@
 import { decodeJwt, type JWK } from 'jose';
 import { diffPinSets, formatPinSetDiff } from '../../channel/diff-pinsets.js';
 import { pinSetPayloadSchema, type PinSetPayload } from '../../channel/pinset-payload.js';
-import { createPinSetPublisher, toPinSetHosts } from '../../channel/publisher.js';
+import { createPinSetPublisher, pinSetHostsSchema, toPinSetHosts } from '../../channel/publisher.js';
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
 import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, type CliCommand, type CliIo } from '../cli-support.js';
@@ -107,7 +107,13 @@ async function loadPinSet(path: string, io: CliIo): Promise<PinSetPayload | Reco
   if (payload.success) return payload.data as PinSetPayload;
   const config = value as { version?: unknown; hosts?: unknown };
   if (typeof config === 'object' && config !== null && typeof config.hosts === 'object' && config.hosts !== null) {
-    const hosts = toPinSetHosts(config.hosts as never);
+    // A configuration (what `pinset sign` reads): checked as the publisher checks it, so a host of the wrong shape is
+    // named, not iterated over (a string `pins` read as its characters).
+    const parsed = pinSetHostsSchema.safeParse(config.hosts, ENGLISH);
+    if (!parsed.success) {
+      throw new CliError(`${path}: hosts invalid: ${parsed.error.issues.map((i) => `${['hosts', ...i.path.map(String)].join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const hosts = toPinSetHosts(parsed.data);
     return { version: typeof config.version === 'number' ? config.version : 0, issuedAt: 0, softExpiry: 0, hardExpiry: 0, hosts };
   }
   throw new CliError(`${path}: not a pin set (no "hosts")`);
