@@ -130,3 +130,27 @@ describe.each(FRAMEWORKS)('%s: the query the handler reads', (_name, framework) 
     expect([one.status, JSON.parse(one.body)]).toEqual([200, { query: { id: 'ab' } }]);
   });
 });
+
+describe('Express 5: a sub-application with a query parser of its own', () => {
+  /** The parent app (shielded) mounts a sub-app at /api; `parentParser` is set on the parent when given. */
+  async function subApp(shielded: boolean, parentParser: Parse | undefined): Promise<number> {
+    const app = express5();
+    if (parentParser) app.set('query parser', parentParser);
+    if (shielded) app.use(expressShield(newShield()));
+    const api = express5();
+    api.set('query parser', semicolons);
+    api.get('/users', (req, res) => void res.json({ query: req.query }));
+    app.use('/api', api);
+    const server = await listening(http.createServer(app));
+    running.push(server);
+    return server.port;
+  }
+  it('with the same parser set on the app the shield is mounted in (as docs/mounting.md says), the shield refuses', async () => {
+    const target = '/api/users?a=1;password[$ne]=x';
+    const bare = await subApp(false, undefined);
+    expect(JSON.parse((await rawRequest(bare, 'GET', target)).body)).toEqual({ query: { a: '1', password: { $ne: 'x' } } });
+    const shielded = await subApp(true, semicolons);
+    const answer = await rawRequest(shielded, 'GET', target);
+    expect([answer.status, JSON.parse(answer.body).code]).toEqual([403, 'payload_attack']);
+  });
+});
