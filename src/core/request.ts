@@ -28,8 +28,8 @@ export interface ShieldRequest {
   route?: string;
   /**
    * For adapters that check before routing (Express, Koa): finds the route pattern the router will match for this
-   * request (full path, with mount prefixes), or undefined when it cannot tell. Called only when the path alone cannot
-   * decide, i.e. an exemption that another, non-exempt table pattern also matches.
+   * request (full path, with mount prefixes), or undefined when it cannot tell. Called only when the path matches a
+   * routes-table entry: an earlier-registered route may run for that path under other options.
    */
   findRoute?(): string | undefined;
   /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */

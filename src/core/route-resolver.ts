@@ -39,10 +39,13 @@ export class RouteResolver {
     const pattern = request.route;
     if (typeof pattern !== 'string') {
       const entry = this.table.matchPath(request.method, request.path);
-      if (entry !== false || !this.table.exemptionContested(request.method, request.path)) return entry;
-      // An exemption that a non-exempt pattern also matches: only the router knows which handler runs.
+      if (entry === undefined || entry === AMBIGUOUS) return entry;
+      // The path names a table entry, but Express and Koa try routes in registration order: an earlier route
+      // (`/products/:id` before `/products/featured`) can run for it under other options, or under none of the
+      // table's. The router says which route runs; only when it finds none (a plain middleware answers, or a router
+      // it cannot read) does the path's entry stand.
       const found = request.findRoute?.();
-      return typeof found === 'string' ? this.table.matchRoute(request.method, found) : AMBIGUOUS;
+      return typeof found === 'string' ? this.table.matchRoute(request.method, found) : entry;
     }
     let methods = this.byPattern.get(pattern);
     if (methods === undefined) this.byPattern.set(pattern, (methods = new Map()));

@@ -34,6 +34,9 @@ const SPECIAL = /[*?(){}[\]+:\\\s]/;
 export function routeKeyProblem(key: string): string | undefined {
   const parsed = parseKey(key);
   if (parsed === undefined) return `must be ${ROUTE_KEY_SYNTAX}`;
+  // Every framework answers HEAD with the GET handler: a HEAD key would give that handler other options than its GET
+  // key (an exemption for HEAD ran the protected GET handler unchecked). GET keys cover HEAD.
+  if (parsed.method === 'HEAD') return 'HEAD keys are not supported: a GET key covers HEAD (the GET handler answers it)';
   const segments = parsed.path.split('/').slice(1);
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i] as string;
@@ -136,21 +139,6 @@ export class RouteTable {
     if (!this.keysHaveCapitals && isPlain(rawPath)) return asWritten;
     const loosest = this.lookup(method, looseSegments(rawPath), true);
     return asWritten === loosest ? asWritten : AMBIGUOUS;
-  }
-
-  /**
-   * True when a path that resolved to an exemption is also matched by some other, non-exempt pattern. Express and Koa
-   * try routes in registration order, so which of the two handlers runs is the router's to say: the adapter is then
-   * asked for the route it will match (`ShieldRequest.findRoute`) before the exemption is granted.
-   */
-  exemptionContested(method: string, rawPath: string): boolean {
-    const loose = looseSegments(rawPath);
-    for (const p of this.patterns) {
-      if (p.entry === false) continue;
-      if (p.method !== undefined && p.method !== method && !(method === 'HEAD' && p.method === 'GET')) continue;
-      if (matchSegments(p.lower, loose)) return true;
-    }
-    return false;
   }
 
   private lookup(method: string, segments: readonly string[], lowerCase: boolean): RouteEntry | undefined {
