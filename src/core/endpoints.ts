@@ -118,18 +118,30 @@ function headerString(headers: IncomingEndpointRequest['headers'], name: string)
   return typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : undefined;
 }
 
+/**
+ * True when a string body is the value a JSON parser produced, not a text parser's copy of the body: a declared,
+ * unencoded length longer than the string's bytes. Without a length (chunked) or with an encoding it cannot tell,
+ * and the string is taken as the body's text.
+ */
+function isJsonStringValue(value: string, headers: IncomingEndpointRequest['headers']): boolean {
+  const length = headerString(headers, 'content-length');
+  if (length === undefined || headers['content-encoding'] !== undefined || !/^\d{1,16}$/.test(length)) return false;
+  return Number(length) > Buffer.byteLength(value);
+}
+
 /** Parses the body; a problem response when it is not JSON (415) or not well-formed (400). */
 function decodeBody(request: IncomingEndpointRequest, limit: number): { value: unknown; raw?: Buffer } | EndpointResponse {
   const { body } = request;
   if (body.kind === 'none') return { value: undefined };
   if (body.kind === 'parsed') {
-    // A framework parser produced it; a Buffer means a raw parser ran, so parse it as we would. A string is never
-    // parsed again: under a JSON media type it is the JSON string value a parser produced (`express.json({ strict:
-    // false })` turns `"{...}"` into a string; parsing it again would answer an object the client never sent), which
-    // the routes' schemas refuse; under another media type a text parser ran, and the body is not JSON.
+    // A framework parser produced it; a Buffer means a raw parser ran, so parse it as we would. A string is either
+    // a text parser's copy of the body (`express.text({ type: '*/*' })`), parsed as we would, or the JSON string
+    // value a JSON parser produced (`express.json({ strict: false })` turns `"{...}"` into the text inside the
+    // quotes), which is not parsed again: it would answer an object the client never sent. A text parser's copy has
+    // the body's length; a JSON string value is shorter than its body (the quotes, at least).
     if (Buffer.isBuffer(body.value)) return decodeBody({ ...request, body: { kind: 'raw', bytes: body.value } }, limit);
-    if (typeof body.value === 'string' && !isJsonType(mediaType(headerString(request.headers, 'content-type')))) {
-      return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
+    if (typeof body.value === 'string' && !isJsonStringValue(body.value, request.headers)) {
+      return decodeBody({ ...request, body: { kind: 'raw', bytes: Buffer.from(body.value) } }, limit);
     }
     return { value: body.value };
   }

@@ -198,4 +198,17 @@ describe.each([
       await running.close();
     }
   });
+
+  it('a text parser taking every type ahead of the endpoints: its copy of a JSON body is parsed as JSON', async () => {
+    const app = express();
+    app.use(express.text({ type: '*/*' }));
+    app.use(expressEndpoints(echoEndpoints()));
+    const running = await listen(http.createServer(app));
+    try {
+      const json = await request(running.url).post('/echo').set('content-type', 'application/json').send('{"a":1}');
+      expect([json.status, json.body.body]).toEqual([200, { a: 1 }]);
+    } finally {
+      await running.close();
+    }
+  });
 });
