@@ -16,11 +16,15 @@ export function parseCookies(header: string): CookiePairs {
   const names: string[] = [];
   const values: string[] = [];
   let from = 0;
-  while (from < header.length) {
+  // The next `=` at or after `from`, found once and kept while parts without one go by: searching again per part
+  // made a header of thousands of `;` quadratic.
+  let eq = header.indexOf('=');
+  while (from < header.length && eq !== -1) {
     let end = header.indexOf(';', from);
     if (end === -1) end = header.length;
-    const eq = header.indexOf('=', from);
-    if (eq !== -1 && eq < end) {
+    if (eq < from) eq = header.indexOf('=', from);
+    if (eq === -1) break;
+    if (eq < end) {
       const name = header.slice(from, eq).trim();
       if (name !== '') {
         names.push(name);

@@ -136,9 +136,13 @@ function inspectValues(
 ): PayloadVerdict {
   inspection.at('path').inspectString(request.path, 'path', 'value', '');
   const queryHitsFrom = inspection.hits?.length ?? 0;
+  // A rule both readings of the query find counts once (one an exclusion dropped in the first too): the second
+  // reading adds only what the first did not see.
+  const excluded = handlerQuery !== undefined && options.exclusions.size > 0 ? new Set<string>() : undefined;
+  inspection.excludedInto = excluded;
   if (query) inspection.at('query').walk(query, 'query', '', 0);
-  // A rule both readings of the query find counts once: the second reading adds only what the first did not see.
-  if (handlerQuery !== undefined) inspection.at('query').walkSecondReading(handlerQuery, 'query', queryHitsFrom);
+  inspection.excludedInto = undefined;
+  if (handlerQuery !== undefined) inspection.at('query').walkSecondReading(handlerQuery, 'query', queryHitsFrom, excluded);
   if (request.params) inspection.at('params').walk(request.params, 'params', '', 0);
 
   // Headers: the configured ones with every detector, the rest only for Log4Shell lookups and CRLF.

@@ -97,6 +97,12 @@ export class Inspection {
   stopped = false;
   /** While a second reading of the same values is walked: the rules the first reading found, not counted again. */
   private foundBefore: ReadonlySet<string> | undefined;
+  /**
+   * While a first reading is walked that a second will follow: collects the rules an exclusion dropped. The second
+   * reading's locations differ (a flat parser's `filter[name]` key beside `filter.name`), so an exclusion written for
+   * the first would miss them there; a rule it excluded in the first reading is not counted in the second.
+   */
+  excludedInto: Set<string> | undefined;
   private bytes = 0;
   /** Strings inspected since the clock was last read: reading it for every string would cost more than it saves. */
   private sinceClock = 0;
@@ -127,6 +133,7 @@ export class Inspection {
     if (mode === 'off') return;
     if (this.foundBefore !== undefined && this.foundBefore.has(hit.ruleId)) return;
     if (this.options.exclusions.size > 0 && this.options.exclusions.excludes(this.method, this.path, hit.ruleId, hit.category, location)) {
+      this.excludedInto?.add(hit.ruleId);
       return;
     }
     const monitored = forceMonitor || mode === 'monitor';
@@ -414,10 +421,11 @@ export class Inspection {
 
   /**
    * Walks a second reading of values already walked (the handler's parse of the query beside the shield's own):
-   * a rule that hits in both readings counts once; the hits recorded since `firstFrom` are the first reading's.
+   * a rule that hits in both readings counts once; the hits recorded since `firstFrom` are the first reading's, and
+   * `excluded` the rules an exclusion dropped there (see `excludedInto`).
    */
-  walkSecondReading(value: unknown, kind: LocationKind, firstFrom: number): void {
-    const found = new Set<string>();
+  walkSecondReading(value: unknown, kind: LocationKind, firstFrom: number, excluded?: ReadonlySet<string>): void {
+    const found = new Set<string>(excluded);
     const hits = this.hits ?? [];
     for (let i = firstFrom; i < hits.length; i++) found.add(hits[i]!.ruleId);
     this.foundBefore = found;

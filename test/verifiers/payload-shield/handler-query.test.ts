@@ -68,6 +68,13 @@ describe('the second reading of the query', () => {
     const verdict = inspect('q=x', { q: 'x', filter: { $where: 'sleep(1000)' } }, { categories: { nosqli: 'monitor' } });
     expect(rulesOf(verdict)).toContain('nosqli-operator-key@query.filter.$where');
   });
+  it('an exclusion for a query target holds in the second reading, whose flat keys it does not name', async () => {
+    const exclusions: PayloadShieldOptions['exclusions'] = [{ categories: ['sqli'], targets: ['query.filter'] }];
+    const attack = "' OR 1=1--";
+    expect(inspect('filter[name]=x', { 'filter[name]': attack }, { exclusions }).action).toBe('deny'); // the first reading had no hit
+    expect(inspect(`filter[name]=${encodeURIComponent(attack)}`, { 'filter[name]': attack }, { exclusions })).toMatchObject({ action: 'allow', hits: [] });
+    expect(inspect(`filter[name]=${encodeURIComponent(attack)}`, { 'filter[name]': attack }).action).toBe('deny');
+  });
   it('applies the structural limits to the handler\'s query (a cyclic or huge parse is refused, not walked forever)', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.a = cyclic;
