@@ -12,6 +12,7 @@ import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './bod
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { bodyConsumed, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
+import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
 
 /** Where `captureRawBody()` keeps the bytes body-parser read (after it removed any Content-Encoding). */
@@ -31,6 +32,8 @@ interface ExpressBodyRequest {
   /** The parsed query (a getter in Express 5); read by the payload shield only. */
   readonly query?: unknown;
   params?: Record<string, string | string[]>;
+  /** Set by the router inside a route: only then are `params` the route's. */
+  route?: unknown;
   ip?: string;
   app?: { get?(name: string): unknown };
   shield?: Decision;
@@ -94,7 +97,10 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     body: consumed ? req.body : undefined,
     bodyUnparsed: !consumed && declaresBody(req.headers),
     rawBody: req[RAW_BODY],
-    params: req.params,
+    // Before routing (a middleware of the app) the router has not filled `req.params`: the payload shield then
+    // reads the parameters of the route `findRoute` names.
+    params: req.route !== undefined ? req.params : undefined,
+    findRoute: routePatternFinder(req.app, req.method ?? 'GET', path),
   };
 }
 

@@ -132,5 +132,7 @@ function firstRoute(stack: ExpressLayer[], method: string, path: string, prefix:
  * captures `req`/`res` would keep the whole request graph reachable from the ShieldRequest.
  */
 export function routePatternFinder(app: unknown, method: string, path: string): () => string | undefined {
-  return () => findRoutePattern(app, method, path);
+  // Looked up once per request: the routes table and the payload shield's parameters may both ask.
+  let found: string | undefined | null = null;
+  return () => (found === null ? (found = findRoutePattern(app, method, path)) : found);
 }

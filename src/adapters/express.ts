@@ -3,7 +3,7 @@ import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import type { ExpressLikeRequest, ExpressShieldMiddleware } from './express-request.js';
-import { routeHandsCheckToRouteLevel, routePatternFinder } from './express-lookahead.js';
+import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView, settleExpressDecision } from './express-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
@@ -55,9 +55,6 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     if (previous !== undefined && previous === req[PENDING]) req[PENDING] = undefined;
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
-    // Made outside this function: a closure made here would share this call's context, which the asynchronous
-    // path's callback ties to req/res.
-    request.findRoute = routePatternFinder(req.app, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     // A shield without body-stage verifiers never reads a body: no search of the app for a body stage then (a
     // search that finds none is not remembered, since one can be mounted later, so it ran on every request).

@@ -13,6 +13,7 @@ import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
+import { routePatternFinder } from './koa-lookahead.js';
 import { assertShield } from './misuse.js';
 import { thrownStatus, writeKoaProblem } from './koa-response.js';
 import type { KoaShieldState } from './koa-context.js';
@@ -71,8 +72,11 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     parsedQueryFrom: query !== '' ? ctx : undefined,
     body: consumed ? ctx.request.body : undefined,
     bodyUnparsed: !consumed && declaresBody(ctx.req.headers),
+    // Unset before @koa/router matched a route: the payload shield then reads the parameters of the route
+    // `findRoute` names.
     params: ctx.params,
     rawBody: undefined,
+    findRoute: routePatternFinder(ctx.app.middleware, ctx.method, path),
   };
   if (consumed && shield.mayNeedRawBody) {
     const raw = tappedRawBody(ctx.req);

@@ -87,5 +87,7 @@ export function findRoutePattern(middleware: unknown, method: string, path: stri
  * made there could keep `ctx` (and the whole request graph) reachable from the ShieldRequest.
  */
 export function routePatternFinder(middleware: unknown, method: string, path: string): () => string | undefined {
-  return () => findRoutePattern(middleware, method, path);
+  // Looked up once per request: the routes table and the payload shield's parameters may both ask.
+  let found: string | undefined | null = null;
+  return () => (found === null ? (found = findRoutePattern(middleware, method, path)) : found);
 }

@@ -2,7 +2,7 @@ import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { adapterState, type KoaLikeContext } from './koa-context.js';
-import { routeHandsCheckToRouteLevel, routePatternFinder } from './koa-lookahead.js';
+import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
@@ -52,10 +52,6 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     if (previous !== undefined && global) return next() as Promise<void>;
     const request: ShieldRequest = koaRequestView(ctx, shield);
     const path = request.path;
-    // Made outside this function and never over `ctx`: a closure over the context on every request kept request
-    // graphs alive across young-generation collections over real sockets (about 7 µs of GC per request in the Koa
-    // benchmark), and a closure made here would share this call's context with any other closure made here.
-    request.findRoute = routePatternFinder(ctx.app.middleware, request.method, path);
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     // A shield without body-stage verifiers never reads a body: no search of the app for a body stage then (a
     // search that finds none is not remembered, since one can be mounted later, so it ran on every request).

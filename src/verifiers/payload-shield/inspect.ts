@@ -11,6 +11,7 @@ import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
 import { parseQueryString } from './query-parser.js';
 import { handlerQueryIfDifferent } from './handler-query.js';
+import { unroutedParams } from './unrouted-params.js';
 import { resolveTarget } from './virtual-patches.js';
 import { firstCookieValues, jsonCookieValue, parseCookies, type CookiePairs } from './cookies.js';
 import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
@@ -109,6 +110,8 @@ export function inspectPayloadAwaitingSchemas(
   }
   // The query the handler reads, when the framework's parse differs from the one above (see handler-query.ts).
   const handlerQuery = handlerQueryIfDifferent(request, query, limits.maxDepth);
+  // Before routing the router has not filled the parameters yet: the ones the handler will read (unrouted-params.ts).
+  const params = request.params ?? (request.findRoute !== undefined ? unroutedParams(request) : undefined);
 
   // Schemas (422) win over pattern matching: a request of the wrong shape is rejected whatever it contains. A
   // synchronous failure returns before any detector runs; an asynchronous answer is awaited after them. The query
@@ -116,10 +119,10 @@ export function inspectPayloadAwaitingSchemas(
   const { schemas } = options;
   const schemaVerdict =
     schemas.body || schemas.query || schemas.params
-      ? checkSchemas(schemas, { body, query: handlerQuery ?? query ?? {}, params: request.params ?? {} })
+      ? checkSchemas(schemas, { body, query: handlerQuery ?? query ?? {}, params: params ?? {} })
       : undefined;
   if (schemaVerdict !== undefined && !isPending(schemaVerdict)) return schemaVerdict;
-  const verdict = inspectValues(request, body, query, handlerQuery, options, inspection, method);
+  const verdict = inspectValues(request, body, query, handlerQuery, params, options, inspection, method);
   if (schemaVerdict === undefined) return verdict;
   return schemaVerdict.then((deny) => deny ?? verdict);
 }
@@ -130,6 +133,7 @@ function inspectValues(
   body: unknown,
   query: Readonly<Record<string, unknown>> | undefined,
   handlerQuery: unknown,
+  params: PayloadRequest['params'],
   options: CompiledPayloadOptions,
   inspection: Inspection,
   method: string,
@@ -143,7 +147,7 @@ function inspectValues(
   if (query) inspection.at('query').walk(query, 'query', '', 0);
   inspection.excludedInto = undefined;
   if (handlerQuery !== undefined) inspection.at('query').walkSecondReading(handlerQuery, 'query', queryHitsFrom, excluded);
-  if (request.params) inspection.at('params').walk(request.params, 'params', '', 0);
+  if (params) inspection.at('params').walk(params, 'params', '', 0);
 
   // Headers: the configured ones with every detector, the rest only for Log4Shell lookups and CRLF.
   let cookies: CookiePairs | undefined;
@@ -188,7 +192,7 @@ function inspectValues(
     const roots: Record<string, unknown> = {
       body,
       query,
-      params: request.params,
+      params,
       header: request.headers,
       cookie: cookies ? firstCookieValues(cookies) : undefined,
       path: request.path,

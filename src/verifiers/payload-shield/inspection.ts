@@ -28,6 +28,8 @@ export interface PayloadRequest {
   /** Holds the query the framework parsed for the handler (see `ShieldRequest.parsedQueryFrom`). */
   readonly parsedQueryFrom?: { readonly query?: unknown };
   readonly params?: Readonly<Record<string, string | readonly string[]>>;
+  /** Before routing (Express, Koa): the pattern of the route that will run (see `ShieldRequest.findRoute`). */
+  findRoute?(): string | undefined;
 }
 
 /** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */

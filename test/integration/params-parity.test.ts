@@ -1,0 +1,74 @@
+/**
+ * Route parameters as the handler reads them. Express and Koa check before the router fills `req.params` /
+ * `ctx.params`, so the payload shield reads the parameters of the route the router will run: a value only a
+ * parameter holds decoded (`/files/%2Fetc%2Fpasswd` → `/etc/passwd`, an SSRF URL, a lone command) is inspected as a
+ * parameter, `params` schemas and `params.*` virtual patches apply, as on Fastify, which knows its parameters. A
+ * literal route segment is not a parameter (`/api/whoami`). Raw request lines over real sockets, every adapter.
+ */
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createShield, type Shield } from '../../src/shield.js';
+import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
+import { rawRequest } from '../helpers/raw-http.js';
+
+const echo: TestRoute['respond'] = ({ params }) => ({ status: 200, body: { params } });
+const ROUTES: TestRoute[] = [
+  { method: 'GET', path: '/api/whoami', respond: echo },
+  { method: 'GET', path: '/files/:name', respond: echo },
+  { method: 'GET', path: '/fetch/:url', respond: echo },
+  { method: 'GET', path: '/users/:id', respond: echo },
+  { method: 'GET', path: '/orders/:id', respond: echo },
+];
+
+/** Attacks that only a parameter holds as a value, and what the handler reads. */
+const ATTACKS: readonly (readonly [string, Record<string, string>])[] = [
+  ['/files/%2Fetc%2Fpasswd', { name: '/etc/passwd' }],
+  ['/files/C%3A%5CWindows%5Cwin.ini', { name: 'C:\\Windows\\win.ini' }],
+  ['/files/php%3A%2F%2Ffilter%2Fresource%3Dindex', { name: 'php://filter/resource=index' }],
+  ['/fetch/http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data', { url: 'http://169.254.169.254/latest/meta-data' }],
+  ['/fetch/http%3A%2F%2F127.0.0.1%3A6379%2F', { url: 'http://127.0.0.1:6379/' }],
+  ['/users/whoami', { id: 'whoami' }],
+];
+
+function shielded(): Shield {
+  return createShield({
+    payload: { virtualPatches: [{ id: 'vp-admin', target: 'params.id', match: 'admin', path: '/users/*' }] },
+    routes: { 'GET /orders/:id': { payload: { params: z.object({ id: z.string().regex(/^\d+$/) }) } } },
+  });
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`route parameters (${adapter.name})`, () => {
+    let bare: RunningApp;
+    let app: RunningApp;
+    const port = (running: RunningApp) => (running.server.address() as AddressInfo).port;
+    beforeAll(async () => {
+      bare = await adapter.start(createShield({}), ROUTES);
+      app = await adapter.start(shielded(), ROUTES);
+    });
+    afterAll(async () => {
+      await bare.close();
+      await app.close();
+    });
+
+    it('a parameter-only attack: the bare handler reads it decoded, the shield refuses it', async () => {
+      for (const [target, params] of ATTACKS) {
+        expect(JSON.parse((await rawRequest(port(bare), 'GET', target)).body)).toEqual({ params });
+        const answer = await rawRequest(port(app), 'GET', target);
+        expect([target, answer.status, JSON.parse(answer.body).code]).toEqual([target, 403, 'payload_attack']);
+      }
+    });
+
+    it('a literal segment is not a parameter; params schemas and params.* patches apply before routing too', async () => {
+      const literal = await rawRequest(port(app), 'GET', '/api/whoami');
+      expect([literal.status, JSON.parse(literal.body)]).toEqual([200, { params: {} }]);
+      const patched = await rawRequest(port(app), 'GET', '/users/admin');
+      expect([patched.status, JSON.parse(patched.body).code]).toEqual([403, 'payload_attack']);
+      const valid = await rawRequest(port(app), 'GET', '/orders/123');
+      expect([valid.status, JSON.parse(valid.body)]).toEqual([200, { params: { id: '123' } }]);
+      const invalid = await rawRequest(port(app), 'GET', '/orders/abc');
+      expect([invalid.status, JSON.parse(invalid.body).code]).toEqual([422, 'payload_invalid']);
+    });
+  });
+}
