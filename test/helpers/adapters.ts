@@ -50,6 +50,18 @@ export interface AdapterHarness {
   start(shield: Shield, routes: readonly TestRoute[]): Promise<RunningApp>;
 }
 
+/** Routes whose handlers answer their name and record it in `ran` (which handler a request reached). */
+export function recordingRoutes(handlers: readonly { name: string; method?: TestRoute['method']; path: string }[], ran: string[]): TestRoute[] {
+  return handlers.map((h) => ({
+    method: h.method ?? 'GET',
+    path: h.path,
+    respond: () => {
+      ran.push(h.name);
+      return { status: 200, body: { handler: h.name } };
+    },
+  }));
+}
+
 const defaultRespond = ({ decision }: HandlerInput) => ({
   status: 200,
   body: { ok: true, provider: decision?.attestation?.provider ?? null },

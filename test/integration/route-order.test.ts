@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
-import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
+import { ADAPTERS, recordingRoutes, type RunningApp } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
@@ -51,15 +51,7 @@ for (const adapter of ADAPTERS) {
     const ran: string[] = [];
     beforeAll(async () => {
       const shield = createShield({ token: approov({ secret: attester.secret as string }), routes: { ...ROUTES } });
-      const routes: TestRoute[] = HANDLERS.map((h) => ({
-        method: 'GET',
-        path: h.path,
-        respond: () => {
-          ran.push(h.name);
-          return { status: 200, body: { handler: h.name } };
-        },
-      }));
-      app = await adapter.start(shield, routes);
+      app = await adapter.start(shield, recordingRoutes(HANDLERS, ran));
       port = (app.server.address() as AddressInfo).port;
     });
     afterAll(() => app.close());

@@ -15,7 +15,7 @@ import { approov } from '../../src/attestation/approov.js';
 import type { Shield } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
-import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
+import { ADAPTERS, recordingRoutes, type RunningApp, type TestRoute } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
@@ -109,15 +109,7 @@ for (const adapter of ADAPTERS) {
 
     beforeAll(async () => {
       shield = createShield({ token: approov({ secret: attester.secret as string }), routes: { ...ROUTES } });
-      const routes: TestRoute[] = HANDLERS.map((h) => ({
-        method: h.method,
-        path: h.path,
-        respond: () => {
-          ran.push(h.name);
-          return { status: 200, body: { handler: h.name } };
-        },
-      }));
-      app = await adapter.start(shield, routes);
+      app = await adapter.start(shield, recordingRoutes(HANDLERS, ran));
       port = (app.server.address() as AddressInfo).port;
     });
     afterAll(() => app.close());
