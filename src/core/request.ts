@@ -28,8 +28,9 @@ export interface ShieldRequest {
   route?: string;
   /**
    * For adapters that check before routing (Express, Koa): finds the route pattern the router will match for this
-   * request (full path, with mount prefixes), or undefined when it cannot tell. Called only when the path matches a
-   * routes-table entry: an earlier-registered route may run for that path under other options.
+   * request (full path, with mount prefixes), or undefined when it cannot tell. Called when two routes-table patterns
+   * with different options match the path (an earlier-registered route may run for it), and by the payload shield
+   * for the names of route parameters a schema or target asks for.
    */
   findRoute?(): string | undefined;
   /** The raw query string after `?`, still percent-encoded, or an already parsed query object. */

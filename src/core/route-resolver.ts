@@ -39,13 +39,18 @@ export class RouteResolver {
     const pattern = request.route;
     if (typeof pattern !== 'string') {
       const entry = this.table.matchPath(request.method, request.path);
-      if (entry === undefined || entry === AMBIGUOUS) return entry;
-      // The path names a table entry, but Express and Koa try routes in registration order: an earlier route
-      // (`/products/:id` before `/products/featured`) can run for it under other options, or under none of the
-      // table's. The router says which route runs; only when it finds none (a plain middleware answers, or a router
-      // it cannot read) does the path's entry stand.
+      if (entry === undefined || entry === AMBIGUOUS || !this.table.entryContested(request.method, request.path, entry)) return entry;
+      // Another table pattern with other options matches the path too, and Express and Koa try routes in
+      // registration order: the router is asked which route it will run. Its answer is a lookahead (a plain
+      // middleware before that route may answer, the route may pass the request on), so it only ever tightens:
+      // - an exemption covers only its own route: another route's entry (or the global options) applies to it;
+      // - a found route that is exempt does not loosen the path's entry (its handler may pass on to the path's);
+      // - two different option sets: no guess, the request is refused as ambiguous.
       const found = request.findRoute?.();
-      return typeof found === 'string' ? this.table.matchRoute(request.method, found) : entry;
+      if (typeof found !== 'string') return entry === false ? AMBIGUOUS : entry;
+      const routed = this.table.matchRoute(request.method, found);
+      if (routed === entry || routed === false) return entry;
+      return entry === false ? routed : AMBIGUOUS;
     }
     let methods = this.byPattern.get(pattern);
     if (methods === undefined) this.byPattern.set(pattern, (methods = new Map()));

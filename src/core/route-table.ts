@@ -141,6 +141,21 @@ export class RouteTable {
     return asWritten === loosest ? asWritten : AMBIGUOUS;
   }
 
+  /**
+   * True when a path that resolved to `entry` is also matched by another pattern with a different entry. Express and
+   * Koa try routes in registration order, so which of the two handlers runs is the router's to say: the adapter is
+   * then asked for the route it will match (`ShieldRequest.findRoute`).
+   */
+  entryContested(method: string, rawPath: string, entry: RouteEntry): boolean {
+    const loose = looseSegments(rawPath);
+    for (const p of this.patterns) {
+      if (p.entry === entry) continue;
+      if (p.method !== undefined && p.method !== method && !(method === 'HEAD' && p.method === 'GET')) continue;
+      if (matchSegments(p.lower, loose)) return true;
+    }
+    return false;
+  }
+
   private lookup(method: string, segments: readonly string[], lowerCase: boolean): RouteEntry | undefined {
     const exact = lowerCase ? this.exactLower : this.exact;
     if (!segments.includes(DYNAMIC)) {
