@@ -51,6 +51,11 @@ export interface CompiledPayloadOptions {
   readonly targetedPatches: readonly CompiledPatch[];
   /** Patches without a target (custom rules on every string). */
   readonly customRules: readonly CompiledPatch[];
+  /**
+   * True when a `params` schema, patch target or exclusion target names route parameters: a check before routing
+   * (Express, Koa) then asks the router for their names (see unrouted-params.ts).
+   */
+  readonly namesParams: boolean;
   readonly headers: ReadonlySet<string>;
   /** Headers whose detector results go through `headerVerdicts`. */
   readonly cachedHeaders: ReadonlySet<string>;
@@ -143,6 +148,10 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     exclusions: compileExclusions(options.exclusions),
     targetedPatches: patches.filter((p) => p.target !== undefined),
     customRules: modes.custom === 'off' ? [] : patches.filter((p) => p.target === undefined),
+    namesParams:
+      schemas.params !== undefined ||
+      patches.some((p) => p.target?.root === 'params') ||
+      (options.exclusions ?? []).some((e) => (e.targets ?? []).some((t) => t === 'params' || t.startsWith('params.') || t.startsWith('params['))),
     headers: new Set([...DEFAULT_INSPECTED_HEADERS, ...(options.headers ?? [])]),
     cachedHeaders: new Set([...CACHED_HEADERS, ...(options.headers ?? [])]),
     inspectAllHeaders: options.inspectAllHeaders ?? true,

@@ -111,7 +111,7 @@ export function inspectPayloadAwaitingSchemas(
   // The query the handler reads, when the framework's parse differs from the one above (see handler-query.ts).
   const handlerQuery = handlerQueryIfDifferent(request, query, limits.maxDepth);
   // Before routing the router has not filled the parameters yet: the ones the handler will read (unrouted-params.ts).
-  const params = request.params ?? (request.findRoute !== undefined ? unroutedParams(request) : undefined);
+  const params = request.params ?? (request.findRoute !== undefined ? unroutedParams(request, options.namesParams) : undefined);
 
   // Schemas (422) win over pattern matching: a request of the wrong shape is rejected whatever it contains. A
   // synchronous failure returns before any detector runs; an asynchronous answer is awaited after them. The query

@@ -99,11 +99,7 @@ export class Inspection {
   stopped = false;
   /** While a second reading of the same values is walked: the rules the first reading found, not counted again. */
   private foundBefore: ReadonlySet<string> | undefined;
-  /**
-   * While a first reading is walked that a second will follow: collects the rules an exclusion dropped. The second
-   * reading's locations differ (a flat parser's `filter[name]` key beside `filter.name`), so an exclusion written for
-   * the first would miss them there; a rule it excluded in the first reading is not counted in the second.
-   */
+  /** Walking a first reading a second will follow: the rules exclusions dropped (see `walkSecondReading`). */
   excludedInto: Set<string> | undefined;
   private bytes = 0;
   /** Strings inspected since the clock was last read: reading it for every string would cost more than it saves. */
@@ -424,7 +420,7 @@ export class Inspection {
   /**
    * Walks a second reading of values already walked (the handler's parse of the query beside the shield's own):
    * a rule that hits in both readings counts once; the hits recorded since `firstFrom` are the first reading's, and
-   * `excluded` the rules an exclusion dropped there (see `excludedInto`).
+   * `excluded` the rules an exclusion dropped there (its locations differ: `filter[name]` beside `filter.name`).
    */
   walkSecondReading(value: unknown, kind: LocationKind, firstFrom: number, excluded?: ReadonlySet<string>): void {
     const found = new Set<string>(excluded);

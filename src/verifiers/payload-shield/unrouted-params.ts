@@ -2,13 +2,12 @@
  * Route parameters of a request checked before routing (the Express and Koa middlewares run before the router fills
  * `req.params` / `ctx.params`). The handler reads its parameters decoded (`/files/%2Fetc%2Fpasswd` hands it
  * `/etc/passwd`), which the whole-path inspection does not read as a value: a parameter-only attack (an SSRF URL, an
- * absolute path, a lone command) passed on Express and Koa while Fastify, which knows its parameters, refused it.
+ * absolute path) passed on Express and Koa while Fastify, which knows its parameters, refused it.
  */
 import type { PayloadRequest } from './inspection.js';
 
 /** Parameters decoded as routers decode them: `decodeURIComponent`, the raw text when that fails. */
 function decodeParam(raw: string): string {
-  if (raw.indexOf('%') === -1) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -20,26 +19,34 @@ function decodeParam(raw: string): string {
 const PLAIN_SEGMENT = /^(?::[A-Za-z_$][\w$]*|[^:*?(){}+]*)$/;
 
 /**
- * The parameters of a request the router has not matched yet: by the pattern of the route it will run
- * (`findRoute`), named as the handler reads them, when that pattern is made of literal and `:name` segments only; else
- * every path segment, decoded, by its index (a pattern with wildcards or regular expressions, no route found). The
- * second form cannot feed a `params` schema or a named target, but every value the handler can read is inspected.
+ * The parameters of a request the router has not matched yet. Every path segment with a percent-encoded character is
+ * one, decoded, by its index: what only a decoded value shows needs an encoding in the path (a literal segment such
+ * as `/api/whoami` is the application's own word, not read as a parameter). With `named` (a `params` schema, patch or
+ * exclusion asks for names), the parameters of the route the router will run (`findRoute`) are named as the handler
+ * reads them, when its pattern is made of literal and `:name` segments only.
  */
-export function unroutedParams(request: PayloadRequest): Record<string, string> {
+export function unroutedParams(request: PayloadRequest, named: boolean): Record<string, string> | undefined {
   const segments = request.path.split('/');
-  const pattern = request.findRoute?.();
-  if (pattern !== undefined) {
-    const parts = pattern.split('/');
-    // A trailing slash in the path or the pattern names the same route (non-strict routing).
-    if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-    const length = segments.length > 1 && segments[segments.length - 1] === '' ? segments.length - 1 : segments.length;
-    if (parts.length === length && parts.every((p) => PLAIN_SEGMENT.test(p))) {
-      const named = Object.create(null) as Record<string, string>;
-      for (let i = 1; i < parts.length; i++) if (parts[i]!.startsWith(':')) named[parts[i]!.slice(1)] = decodeParam(segments[i]!);
-      return named;
-    }
+  let params: Record<string, string> | undefined;
+  const parts = named ? patternParts(request.findRoute?.(), segments) : undefined;
+  if (parts !== undefined) {
+    params = Object.create(null) as Record<string, string>;
+    for (let i = 1; i < parts.length; i++) if (parts[i]!.startsWith(':')) params[parts[i]!.slice(1)] = decodeParam(segments[i]!);
   }
-  const bySegment = Object.create(null) as Record<string, string>;
-  for (let i = 1; i < segments.length; i++) if (segments[i] !== '') bySegment[String(i - 1)] = decodeParam(segments[i]!);
-  return bySegment;
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment.indexOf('%') === -1 || parts?.[i]?.startsWith(':') === true) continue;
+    (params ??= Object.create(null) as Record<string, string>)[String(i - 1)] = decodeParam(segment);
+  }
+  return params;
+}
+
+/** The pattern's segments when they line up with the path's and name plain parameters only; else undefined. */
+function patternParts(pattern: string | undefined, segments: readonly string[]): string[] | undefined {
+  if (pattern === undefined) return undefined;
+  const parts = pattern.split('/');
+  // A trailing slash in the path or the pattern names the same route (non-strict routing).
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  const length = segments.length > 1 && segments[segments.length - 1] === '' ? segments.length - 1 : segments.length;
+  return parts.length === length && parts.every((p) => PLAIN_SEGMENT.test(p)) ? parts : undefined;
 }
