@@ -97,8 +97,8 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     body: consumed ? req.body : undefined,
     bodyUnparsed: !consumed && declaresBody(req.headers),
     rawBody: req[RAW_BODY],
-    // Before routing (a middleware of the app) the router has not filled `req.params`: the payload shield then
-    // reads the parameters of the route `findRoute` names.
+    // Before routing (a middleware of the app) the router has not filled `req.params`: the payload shield then reads
+    // the encoded path segments as parameters, named by the route `findRoute` finds when a schema asks for names.
     params: req.route !== undefined ? req.params : undefined,
     findRoute: routePatternFinder(req.app, req.method ?? 'GET', path),
   };

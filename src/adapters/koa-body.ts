@@ -72,8 +72,8 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     parsedQueryFrom: query !== '' ? ctx : undefined,
     body: consumed ? ctx.request.body : undefined,
     bodyUnparsed: !consumed && declaresBody(ctx.req.headers),
-    // Unset before @koa/router matched a route: the payload shield then reads the parameters of the route
-    // `findRoute` names.
+    // Unset before @koa/router matched a route: the payload shield then reads the encoded path segments as
+    // parameters, named by the route `findRoute` finds when a schema asks for names.
     params: ctx.params,
     rawBody: undefined,
     findRoute: routePatternFinder(ctx.app.middleware, ctx.method, path),
