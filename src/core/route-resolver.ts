@@ -39,15 +39,20 @@ export class RouteResolver {
     const pattern = request.route;
     if (typeof pattern !== 'string') {
       const entry = this.table.matchPath(request.method, request.path);
-      if (entry === undefined || entry === AMBIGUOUS || !this.table.entryContested(request.method, request.path, entry)) return entry;
-      // Another table pattern with other options matches the path too, and Express and Koa try routes in
-      // registration order: the router is asked which route it will run. Its answer is a lookahead (a plain
-      // middleware before that route may answer, the route may pass the request on), so it only ever tightens:
+      if (entry === undefined || entry === AMBIGUOUS) return entry;
+      // Express and Koa try routes in registration order, so another route than the entry's may run for the path
+      // (`/products/:id` registered before an exempt `/products/featured`, in the table or not). The router is asked
+      // for an exemption, and for an entry another table pattern with other options also matches. Its answer is a
+      // lookahead (a plain middleware before that route may answer, the route may pass the request on), so it only
+      // ever tightens:
       // - an exemption covers only its own route: another route's entry (or the global options) applies to it;
       // - a found route that is exempt does not loosen the path's entry (its handler may pass on to the path's);
       // - two different option sets: no guess, the request is refused as ambiguous.
+      const contested = this.table.entryContested(request.method, request.path, entry);
+      if (entry !== false && !contested) return entry;
       const found = request.findRoute?.();
-      if (typeof found !== 'string') return entry === false ? AMBIGUOUS : entry;
+      // The router cannot say (a plain middleware answers, a router it cannot read): a contested exemption is refused.
+      if (typeof found !== 'string') return entry === false && contested ? AMBIGUOUS : entry;
       const routed = this.table.matchRoute(request.method, found);
       if (routed === entry || routed === false) return entry;
       return entry === false ? routed : AMBIGUOUS;
