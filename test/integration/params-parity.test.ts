@@ -6,11 +6,18 @@
  * plain segment is not read as a parameter before routing (`/api/whoami` is a route's own word). Raw request lines over
  * real sockets, every adapter.
  */
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express5 from 'express';
+import express4 from 'express4';
+import Koa3 from 'koa';
+import Router from '@koa/router';
+import { expressShield } from '../../src/adapters/express.js';
+import { koaShield } from '../../src/adapters/koa.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createShield, type Shield } from '../../src/shield.js';
-import { ADAPTERS, type RunningApp, type TestRoute } from '../helpers/adapters.js';
+import { ADAPTERS, listen, type RunningApp, type TestRoute } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const echo: TestRoute['respond'] = ({ params }) => ({ status: 200, body: { params } });
@@ -72,3 +79,39 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+describe('a wildcard parameter joins segments: an attack split over them is read joined (Express, Koa)', () => {
+  const TARGETS = ['/splat/http%3A//169.254.169.254/latest/meta-data', '/splat/x/%2Fetc/passwd'];
+  async function start(kind: 'express4' | 'express5' | 'koa3', shield: Shield | undefined): Promise<RunningApp> {
+    if (kind === 'koa3') {
+      const app = new Koa3();
+      if (shield) app.use(koaShield(shield) as unknown as Koa3.Middleware);
+      const router = new Router();
+      router.get('/splat/*rest', (ctx) => {
+        ctx.body = { rest: ctx.params.rest };
+      });
+      app.use(router.routes() as unknown as Koa3.Middleware);
+      return listen(http.createServer(app.callback()));
+    }
+    const express = kind === 'express5' ? express5 : (express4 as unknown as typeof express5);
+    const app = express();
+    if (shield) app.use(expressShield(shield));
+    app.get(kind === 'express5' ? '/splat/*rest' : '/splat/*', (req, res) => void res.json({ rest: (req.params as Record<string, unknown>).rest ?? (req.params as Record<string, unknown>)[0] }));
+    return listen(http.createServer(app));
+  }
+  it.each(['express4', 'express5', 'koa3'] as const)('%s', async (kind) => {
+    const bare = await start(kind, undefined);
+    const app = await start(kind, createShield({ payload: {} }));
+    try {
+      for (const target of TARGETS) {
+        const read = JSON.parse((await rawRequest(Number(new URL(bare.url).port), 'GET', target)).body).rest;
+        expect([target, [read].flat().join('/')]).toEqual([target, expect.stringMatching(/169\.254\.169\.254|\/etc\/passwd/)]);
+        const answer = await rawRequest(Number(new URL(app.url).port), 'GET', target);
+        expect([target, answer.status]).toEqual([target, 403]);
+      }
+    } finally {
+      await bare.close();
+      await app.close();
+    }
+  });
+});

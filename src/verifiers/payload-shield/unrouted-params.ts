@@ -33,13 +33,27 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
     params = Object.create(null) as Record<string, string>;
     for (let i = 1; i < parts.length; i++) if (parts[i]!.startsWith(':')) params[parts[i]!.slice(1)] = decodeParam(segments[i]!);
   }
+  let lastEncoded = 0;
   for (let i = 1; i < segments.length; i++) {
     const segment = segments[i]!;
-    if (segment.indexOf('%') === -1 || parts?.[i]?.startsWith(':') === true) continue;
+    if (segment.indexOf('%') === -1) continue;
+    lastEncoded = i;
+    if (parts?.[i]?.startsWith(':') === true) continue;
     (params ??= Object.create(null) as Record<string, string>)[String(i - 1)] = decodeParam(segment);
+  }
+  // A wildcard parameter (`/files/*`, `*rest`) joins the segments after it: an attack split over several segments
+  // (`http%3A//169.254.169.254/...`, `x/%2Fetc/passwd`) exists only joined. The rest of the path from each of the
+  // first positions up to the last encoded segment, decoded, when it spans two segments or more (`0*`: segments 0
+  // on; bounded, wildcards start early).
+  // A known pattern of literal and `:name` segments has no wildcard.
+  for (let j = 1; parts === undefined && j <= lastEncoded && j < segments.length - 1 && j <= MAX_WILDCARD_START; j++) {
+    (params ??= Object.create(null) as Record<string, string>)[`${j - 1}*`] = decodeParam(segments.slice(j).join('/'));
   }
   return params;
 }
+
+/** The last path position a wildcard parameter is looked for at (the joined rest of the path from there). */
+const MAX_WILDCARD_START = 8;
 
 /** The pattern's segments when they line up with the path's and name plain parameters only; else undefined. */
 function patternParts(pattern: string | undefined, segments: readonly string[]): string[] | undefined {

@@ -1,4 +1,4 @@
-/** Route parameters read before routing: encoded segments by index; named by the route's pattern when asked. */
+/** Route parameters read before routing: encoded segments by index, joined rests for wildcards, names when asked. */
 import { describe, expect, it } from 'vitest';
 import { unroutedParams } from '../../../src/verifiers/payload-shield/unrouted-params.js';
 
@@ -9,21 +9,36 @@ const at = (path: string, pattern: string | undefined, named = true) => {
 
 describe('unroutedParams', () => {
   it('without names: every segment with an encoded character, decoded, by index; plain segments are not parameters', () => {
-    expect(at('/api/files/%2Fetc%2Fpasswd', '/api/files/:name', false)).toEqual({ '2': '/etc/passwd' });
+    expect(at('/files/%2Fetc%2Fpasswd', '/files/:name', false)).toEqual({ '1': '/etc/passwd', '0*': 'files//etc/passwd' });
     expect(at('/api/whoami', '/api/whoami', false)).toBeUndefined();
-    expect(at('/u/%2Fetc/profile/x%20y', undefined, false)).toEqual({ '1': '/etc', '3': 'x y' });
+    expect(at('/caf%C3%A9/ok', undefined, false)).toEqual({ '0': 'café', '0*': 'café/ok' });
   });
-  it('with names: the parameters of a pattern of literal and :name segments, decoded as routers decode them', () => {
-    expect(at('/api/files/%2Fetc%2Fpasswd', '/api/files/:name')).toEqual({ name: '/etc/passwd' });
+  it('the rest of the path joined from each early position up to the last encoded segment (a wildcard parameter)', () => {
+    expect(at('/splat/http%3A//169.254.169.254/latest', undefined, false)).toEqual({
+      '1': 'http:',
+      '0*': 'splat/http://169.254.169.254/latest',
+      '1*': 'http://169.254.169.254/latest',
+    });
+    expect(at('/splat/x/%2Fetc/passwd', undefined, false)).toEqual({
+      '2': '/etc',
+      '0*': 'splat/x//etc/passwd',
+      '1*': 'x//etc/passwd',
+      '2*': '/etc/passwd',
+    });
+    // Bounded: rests start at the first eight positions only.
+    const deep = at(`/${'a/'.repeat(40)}%2F`, undefined, false)!;
+    expect(Object.keys(deep).filter((k) => k.endsWith('*'))).toHaveLength(8);
+  });
+  it('with names: the parameters of a pattern of literal and :name segments (no wildcard, no joined rests)', () => {
+    expect(at('/files/%2Fetc%2Fpasswd', '/files/:name')).toEqual({ name: '/etc/passwd' });
     expect(at('/orders/7/items/9/', '/orders/:order/items/:item')).toEqual({ order: '7', item: '9' });
     expect(at('/files/%E0%A4%A', '/files/:name')).toEqual({ name: '%E0%A4%A' }); // undecodable: kept as sent
     // An encoded segment the pattern holds as literal text (a mount path's parameter) is still read, by index.
     expect(at('/u/%2Fetc/profile', '/u/%2Fetc/profile')).toEqual({ '1': '/etc' });
   });
-  it('with names, a pattern with router syntax, other lengths or no route falls back to encoded segments by index', () => {
-    const byIndex = { '2': 'b c' };
+  it('with names, a pattern with router syntax, other lengths or no route falls back to what is read without names', () => {
     for (const pattern of ['/files/*splat', '/files/(.*)', '/files/:name', '/files/:name.json/:x', undefined]) {
-      expect([pattern, at('/files/a/b%20c', pattern)]).toEqual([pattern, byIndex]);
+      expect([pattern, at('/files/a/b%20c', pattern)]).toEqual([pattern, at('/files/a/b%20c', pattern, false)]);
     }
   });
 });
