@@ -23,7 +23,8 @@ const PLAIN_SEGMENT = /^(?::[A-Za-z_$][\w$]*|[^:*?(){}+]*)$/;
  * one, decoded, by its index: what only a decoded value shows needs an encoding in the path (a literal segment such
  * as `/api/whoami` is the application's own word, not read as a parameter). With `named` (a `params` schema, patch or
  * exclusion asks for names), the parameters of the route the router will run (`findRoute`) are named as the handler
- * reads them, when its pattern is made of literal and `:name` segments only.
+ * reads them, when its pattern is made of literal and `:name` segments only; otherwise the joined rests of the path
+ * stand for a wildcard parameter (see below).
  */
 export function unroutedParams(request: PayloadRequest, named: boolean): Record<string, string> | undefined {
   const segments = request.path.split('/');
@@ -44,8 +45,7 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
   // A wildcard parameter (`/files/*`, `*rest`) joins the segments after it: an attack split over several segments
   // (`http%3A//169.254.169.254/...`, `x/%2Fetc/passwd`) exists only joined. The rest of the path from each of the
   // first positions up to the last encoded segment, decoded, when it spans two segments or more (`0*`: segments 0
-  // on; bounded, wildcards start early).
-  // A known pattern of literal and `:name` segments has no wildcard.
+  // on; bounded, wildcards start early). A known pattern of literal and `:name` segments has no wildcard.
   for (let j = 1; parts === undefined && j <= lastEncoded && j < segments.length - 1 && j <= MAX_WILDCARD_START; j++) {
     (params ??= Object.create(null) as Record<string, string>)[`${j - 1}*`] = decodeParam(segments.slice(j).join('/'));
   }
