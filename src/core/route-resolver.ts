@@ -51,8 +51,9 @@ export class RouteResolver {
       const contested = this.table.entryContested(request.method, request.path, entry);
       if (entry !== false && !contested) return entry;
       const found = request.findRoute?.();
-      // The router cannot say (a plain middleware answers, a router it cannot read): a contested exemption is refused.
-      if (typeof found !== 'string') return entry === false && contested ? AMBIGUOUS : entry;
+      // The router cannot say (a plain middleware answers, a router it cannot read, a pattern with optional parts the
+      // table cannot read): a contested exemption is refused, anything else keeps the path's entry.
+      if (typeof found !== 'string' || !this.table.readsRoutePattern(found)) return entry === false && contested ? AMBIGUOUS : entry;
       const routed = this.table.matchRoute(request.method, found);
       if (routed === entry || routed === false) return entry;
       return entry === false ? routed : AMBIGUOUS;

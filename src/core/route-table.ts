@@ -142,6 +142,15 @@ export class RouteTable {
   }
 
   /**
+   * True when the table can read a framework's route pattern: every segment literal text or a whole parameter or
+   * wildcard (`:id`, `*`, `*splat`, `(.*)`). Optional parts and inline syntax (`/docs{/:page}`, `:page?`, `ab?cd`)
+   * match paths `matchRoute` cannot tell apart, so the router's answer is then taken as unknown.
+   */
+  readsRoutePattern(routePattern: string): boolean {
+    return splitSegments(routePattern).every((s) => READABLE_SEGMENT.test(s));
+  }
+
+  /**
    * True when a path that resolved to `entry` is also matched by another pattern with a different entry. Express and
    * Koa try routes in registration order, so which of the two handlers runs is the router's to say: the adapter is
    * then asked for the route it will match (`ShieldRequest.findRoute`).
@@ -236,6 +245,9 @@ function isPlain(path: string): boolean {
   }
   return previous !== 0x2f || path.length === 1;
 }
+
+/** A route-pattern segment `matchRoute` reads exactly: literal text, `:name`, `*`, `*name` or `(.*)`. */
+const READABLE_SEGMENT = /^(?:[^:*?(){}+\[\]]*|:[A-Za-z_$][\w$]*|\*[A-Za-z_$]?[\w$]*|\(\.\*\))$/;
 
 function isDynamicSegment(segment: string): boolean {
   return segment.startsWith(':') || segment.includes('*') || segment.includes('(') || segment.includes('{');

@@ -181,6 +181,41 @@ describe('the router\'s lookahead only ever tightens (a plain middleware answers
   });
 });
 
+describe('an exempt route whose pattern has optional parts the table cannot read keeps its exemption', () => {
+  const shield = () => createShield({ token: approov({ secret: attester.secret as string }), routes: { 'GET /docs': false } });
+  it.each([
+    ['express4', '/docs/:page?', express4 as unknown as typeof express5],
+    ['express5', '/docs{/:page}', express5],
+  ])('%s %s', async (_name, pattern, express) => {
+    const app = express();
+    app.use(expressShield(shield()));
+    app.get(pattern, (_req, res) => void res.json({ ran: 'docs' }));
+    app.get('/private', (_req, res) => void res.json({ ran: 'private' }));
+    const running = await listen(http.createServer(app));
+    try {
+      const port = Number(new URL(running.url).port);
+      expect([(await rawRequest(port, 'GET', '/docs')).status, (await rawRequest(port, 'GET', '/private')).status]).toEqual([200, 401]);
+    } finally {
+      await running.close();
+    }
+  });
+  it('koa3 /docs{/:page}', async () => {
+    const app = new Koa3();
+    app.use(koaShield(shield()) as unknown as Koa3.Middleware);
+    const router = new Router();
+    router.get('/docs{/:page}', (ctx) => {
+      ctx.body = { ran: 'docs' };
+    });
+    app.use(router.routes() as unknown as Koa3.Middleware);
+    const running = await listen(http.createServer(app.callback()));
+    try {
+      expect((await rawRequest(Number(new URL(running.url).port), 'GET', '/docs')).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe('routes table keys', () => {
   it('refuses a HEAD key: every framework answers HEAD with the GET handler, which a GET key covers', () => {
     expect(() => createShield({ routes: { 'HEAD /api/export': false } })).toThrow(/HEAD keys are not supported/);

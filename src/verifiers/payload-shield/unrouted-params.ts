@@ -46,11 +46,17 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
   // (`http%3A//169.254.169.254/...`, `x/%2Fetc/passwd`) exists only joined. The rest of the path from each of the
   // first positions up to the last encoded segment, decoded, when it spans two segments or more (`0*`: segments 0
   // on; bounded, wildcards start early). A known pattern of literal and `:name` segments has no wildcard.
-  for (let j = 1; parts === undefined && j <= lastEncoded && j < segments.length - 1 && j <= MAX_WILDCARD_START; j++) {
+  // Only when an encoded delimiter (`/`, `:`, `\`) was sent: it is what splits an attack over segments, and a benign
+  // rest joins the route's own words (`café/windows/3` reads like a system path).
+  const rests = parts === undefined && ENCODED_DELIMITER.test(request.path);
+  for (let j = 1; rests && j <= lastEncoded && j < segments.length - 1 && j <= MAX_WILDCARD_START; j++) {
     (params ??= Object.create(null) as Record<string, string>)[`${j - 1}*`] = decodeParam(segments.slice(j).join('/'));
   }
   return params;
 }
+
+/** A percent-encoded `/`, `:` or `\`. */
+const ENCODED_DELIMITER = /%(?:2f|3a|5c)/i;
 
 /** The last path position a wildcard parameter is looked for at (the joined rest of the path from there). */
 const MAX_WILDCARD_START = 8;

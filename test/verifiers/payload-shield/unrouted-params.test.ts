@@ -11,7 +11,9 @@ describe('unroutedParams', () => {
   it('without names: every segment with an encoded character, decoded, by index; plain segments are not parameters', () => {
     expect(at('/files/%2Fetc%2Fpasswd', '/files/:name', false)).toEqual({ '1': '/etc/passwd', '0*': 'files//etc/passwd' });
     expect(at('/api/whoami', '/api/whoami', false)).toBeUndefined();
-    expect(at('/caf%C3%A9/ok', undefined, false)).toEqual({ '0': 'café', '0*': 'café/ok' });
+    expect(at('/caf%C3%A9/ok', undefined, false)).toEqual({ '0': 'café' });
+    // No encoded delimiter, no joined rests: a benign rest joins the route's own words (`café/windows/3`).
+    expect(at('/rooms/caf%C3%A9/windows/3', undefined, false)).toEqual({ '1': 'café' });
   });
   it('the rest of the path joined from each early position up to the last encoded segment (a wildcard parameter)', () => {
     expect(at('/splat/http%3A//169.254.169.254/latest', undefined, false)).toEqual({
