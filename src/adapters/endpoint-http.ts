@@ -45,3 +45,12 @@ export function writeEndpointResponse(res: ServerResponse, response: EndpointRes
   res.setHeader('content-type', contentType);
   res.end(payload);
 }
+
+/**
+ * The client IP the framework resolved under its own proxy settings (`req.ip`, `ctx.ip`), for endpoints configured
+ * with `trustProxy: 'framework'`; undefined when the framework object has none.
+ */
+export function frameworkIpOf(holder: object): string | undefined {
+  const ip = (holder as { ip?: unknown }).ip;
+  return typeof ip === 'string' ? ip : undefined;
+}

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isEndpointPath, serveEndpoint, type Endpoints } from '../core/endpoints.js';
-import { endpointBodyOf, isEndpointResponse, writeEndpointResponse } from './endpoint-http.js';
+import { endpointBodyOf, frameworkIpOf, isEndpointResponse, writeEndpointResponse } from './endpoint-http.js';
 import { socketAddress, splitUrl } from './node-http.js';
 import type { ExpressLikeRequest } from './express-request.js';
 
@@ -32,7 +32,7 @@ export function expressEndpoints(
         ? body
         : await serveEndpoint(
             endpoints,
-            { method: req.method ?? 'GET', path, query, headers: req.headers, ip: socketAddress(req), body },
+            { method: req.method ?? 'GET', path, query, headers: req.headers, ip: socketAddress(req), frameworkIp: frameworkIpOf(req), body },
             options.onError,
           );
       writeEndpointResponse(res, response);

@@ -9,6 +9,7 @@ import {
   type EndpointResponse,
   type Endpoints,
 } from '../core/endpoints.js';
+import { frameworkIpOf } from './endpoint-http.js';
 import { socketAddress, splitUrl } from './node-http.js';
 
 /** Options of the {@link fastifyEndpoints} plugin. */
@@ -25,6 +26,8 @@ export interface FastifyEndpointsOptions {
 
 interface EndpointFastifyRequest {
   raw: IncomingMessage;
+  /** The client IP under Fastify's `trustProxy`. */
+  ip?: unknown;
   method: string;
   url: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -111,7 +114,7 @@ export function fastifyEndpoints(
           : { kind: 'parsed' as const, value: req.body };
         const response = await serveEndpoint(
           endpoints,
-          { method: req.method, path, query, headers: req.headers, ip: socketAddress(req.raw), body },
+          { method: req.method, path, query, headers: req.headers, ip: socketAddress(req.raw), frameworkIp: frameworkIpOf(req), body },
           options.onError,
         );
         return send(reply, response);

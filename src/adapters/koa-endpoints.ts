@@ -1,5 +1,5 @@
 import { encodeEndpointBody, isEndpointPath, serveEndpoint, type Endpoints } from '../core/endpoints.js';
-import { endpointBodyOf, isEndpointResponse } from './endpoint-http.js';
+import { endpointBodyOf, frameworkIpOf, isEndpointResponse } from './endpoint-http.js';
 import type { KoaLikeContext } from './koa-context.js';
 import { socketAddress, splitUrl } from './node-http.js';
 
@@ -29,7 +29,7 @@ export function koaEndpoints(
       ? body
       : await serveEndpoint(
           endpoints,
-          { method: ctx.method, path, query, headers: ctx.req.headers, ip: socketAddress(ctx.req), body },
+          { method: ctx.method, path, query, headers: ctx.req.headers, ip: socketAddress(ctx.req), frameworkIp: frameworkIpOf(ctx), body },
           options.onError,
         );
     const { payload, contentType } = encodeEndpointBody(response);

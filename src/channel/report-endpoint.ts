@@ -136,7 +136,7 @@ export function createPinReportEndpoint(options: PinReportOptions): PinReportEnd
 
   async function handle(request: EndpointRequest): Promise<EndpointResponse> {
     metrics.received++;
-    const client = ips.resolve(request.ip, request.headers);
+    const client = ips.resolve(request.ip, request.headers, request.frameworkIp);
     const ipKey = ips.aggregationKey(client.ip);
     const rate = await store.increment(`${o.keyPrefix}rate:${ipKey}`, o.rateLimit.windowMs);
     if (rate.count > o.rateLimit.max) {

@@ -34,6 +34,11 @@ export interface EndpointRequest {
   /** The TCP peer's address; a handler that sits behind a proxy resolves the client itself (`createClientIpResolver`). */
   readonly ip: string;
   /**
+   * The client IP as the framework resolved it with its own proxy settings (`req.ip`, `ctx.ip`, `request.ip`), for a
+   * handler configured with `trustProxy: 'framework'`; undefined when the adapter has none.
+   */
+  readonly frameworkIp?: string;
+  /**
    * The parsed JSON body: any JSON value (object, array, string, number, boolean or null), or `undefined` when the
    * request had no body. Handlers must schema-check it: nothing about its shape is guaranteed.
    */
@@ -81,6 +86,8 @@ export interface IncomingEndpointRequest {
   readonly query: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly ip: string;
+  /** The framework's client IP (see {@link EndpointRequest.frameworkIp}). */
+  readonly frameworkIp?: string;
   readonly body: EndpointBody;
 }
 
@@ -186,6 +193,7 @@ export async function serveEndpoint(
       query: new URLSearchParams(request.query),
       headers: request.headers,
       ip: request.ip,
+      ...(typeof request.frameworkIp === 'string' ? { frameworkIp: request.frameworkIp } : {}),
       body: decoded.value,
       ...(decoded.raw ? { rawBody: decoded.raw } : {}),
     });

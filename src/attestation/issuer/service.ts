@@ -204,7 +204,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
   }
 
   async function handle(request: EndpointRequest): Promise<EndpointResponse> {
-    const ip = clientIp.resolve(request.ip, request.headers).ip;
+    const ip = clientIp.resolve(request.ip, request.headers, request.frameworkIp).ip;
     const ipKey = clientIp.aggregationKey(ip);
     const route = request.path;
     const limited = (retryAfter: number | undefined): EndpointResponse | undefined => {
