@@ -13,6 +13,8 @@ import { expressEndpoints } from '../../src/adapters/express.js';
 import { koaEndpoints } from '../../src/adapters/koa.js';
 import { fastifyEndpoints } from '../../src/adapters/fastify.js';
 import { createPinReportEndpoint } from '../../src/channel/report-endpoint.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { testService } from '../attestation/issuer/fixtures.js';
 import type { Endpoints } from '../../src/core/endpoints.js';
 import { listen } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -56,7 +58,7 @@ afterAll(async () => {
   for (const app of running) await app.close();
 });
 
-describe.each(FRAMEWORKS)('pin-report endpoint with trustProxy "framework" behind %s', (_name, start) => {
+describe.each(FRAMEWORKS)('endpoints with trustProxy "framework" behind %s', (_name, start) => {
   it('counts each client under the IP the framework resolved', async () => {
     const endpoints = createPinReportEndpoint({ onPinFailure: () => {}, trustProxy: 'framework', rateLimit: { max: 1 } });
     const app = await start(endpoints);
@@ -67,5 +69,16 @@ describe.each(FRAMEWORKS)('pin-report endpoint with trustProxy "framework" behin
     for (const client of ['203.0.113.7', '203.0.113.7', '198.51.100.9', '198.51.100.10']) statuses.push((await report(client)).status);
     // The first report of each client is read (and refused as invalid); only the second of the first client is 429.
     expect(statuses).toEqual([422, 429, 422, 422]);
+  });
+
+  it('the attestation service rate-limits each client under the IP the framework resolved', async () => {
+    const service = testService(new MemoryStore(), { clientIp: { trustProxy: 'framework' }, rateLimits: { ip: { limit: 1, windowMs: 60_000 } } });
+    const app = await start(service);
+    running.push(app);
+    const challenge = (client: string) =>
+      rawRequest(app.port, 'POST', '/attest/challenge', { 'content-type': 'application/json', 'x-forwarded-for': client }, '{}');
+    const statuses = [];
+    for (const client of ['203.0.113.7', '203.0.113.7', '198.51.100.9']) statuses.push((await challenge(client)).status);
+    expect(statuses).toEqual([200, 429, 200]);
   });
 });
