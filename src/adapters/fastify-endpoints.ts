@@ -26,8 +26,6 @@ export interface FastifyEndpointsOptions {
 
 interface EndpointFastifyRequest {
   raw: IncomingMessage;
-  /** The client IP under Fastify's `trustProxy`. */
-  ip?: unknown;
   method: string;
   url: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;

@@ -147,7 +147,7 @@ export class RouteTable {
    * match paths `matchRoute` cannot tell apart, so the router's answer is then taken as unknown.
    */
   readsRoutePattern(routePattern: string): boolean {
-    return splitSegments(routePattern).every((s) => READABLE_SEGMENT.test(s));
+    return splitSegments(routePattern).every((s) => !SPECIAL.test(s) || PARAM.test(s) || WILDCARD_SEGMENT.test(s));
   }
 
   /**
@@ -246,8 +246,8 @@ function isPlain(path: string): boolean {
   return previous !== 0x2f || path.length === 1;
 }
 
-/** A route-pattern segment `matchRoute` reads exactly: literal text, `:name`, `*`, `*name` or `(.*)`. */
-const READABLE_SEGMENT = /^(?:[^:*?(){}+\[\]]*|:[A-Za-z_$][\w$]*|\*[A-Za-z_$]?[\w$]*|\(\.\*\))$/;
+/** A whole wildcard segment of a framework's route pattern: `*`, `*name` (Express 5) or `(.*)`. */
+const WILDCARD_SEGMENT = /^(?:\*(?:[A-Za-z_$][\w$]*)?|\(\.\*\))$/;
 
 function isDynamicSegment(segment: string): boolean {
   return segment.startsWith(':') || segment.includes('*') || segment.includes('(') || segment.includes('{');

@@ -86,6 +86,16 @@ describe('RouteTable', () => {
     expect(t.matchRoute('GET', '/products/featured/')).toBe(exempt);
   });
 
+  it('reads route patterns of literal, :name and whole-wildcard segments only (optional parts are unknown)', () => {
+    const table = new RouteTable({ 'GET /docs': false });
+    for (const pattern of ['/docs', '/docs/:page', '/files/*', '/files/*splat', '/files/(.*)', '/api/v1/items/:id/']) {
+      expect([pattern, table.readsRoutePattern(pattern)]).toEqual([pattern, true]);
+    }
+    for (const pattern of ['/docs{/:page}', '/docs/:page?', '/ab?cd', '/files/:name.json', '/a+b', '/x/[id]', '/a\\b']) {
+      expect([pattern, table.readsRoutePattern(pattern)]).toEqual([pattern, false]);
+    }
+  });
+
   it('prefers the most specific pattern', () => {
     const specific = { mode: 'monitor' as const };
     const general = { mode: 'enforce' as const };

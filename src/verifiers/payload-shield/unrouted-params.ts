@@ -27,6 +27,8 @@ const PLAIN_SEGMENT = /^(?::[A-Za-z_$][\w$]*|[^:*?(){}+]*)$/;
  * stand for a wildcard parameter (see below).
  */
 export function unroutedParams(request: PayloadRequest, named: boolean): Record<string, string> | undefined {
+  // The common request: no names asked for and nothing encoded, so no parameter to read (no split per request).
+  if (!named && request.path.indexOf('%') === -1) return undefined;
   const segments = request.path.split('/');
   let params: Record<string, string> | undefined;
   const parts = named ? patternParts(request.findRoute?.(), segments) : undefined;
