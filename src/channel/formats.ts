@@ -81,12 +81,16 @@ function okhttp(entries: readonly Entry[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Android `res/xml/network_security_config.xml`. Hosts and pins are pattern-checked, so nothing needs escaping. */
+/**
+ * Android `res/xml/network_security_config.xml`. Hosts and pins are pattern-checked, so nothing needs escaping in
+ * elements; in a comment, which may not hold `--` (every punycode host has it), a host's hyphens are written `&#45;`.
+ */
 function nsc(entries: readonly Entry[]): string {
   const lines = ['<?xml version="1.0" encoding="utf-8"?>', '<network-security-config>'];
   for (const e of entries) {
     if (!e.enforce) {
-      lines.push(`    <!-- ${e.host}: enforce=false in the pin set, not pinned -->`);
+      const host = e.host.includes('--') ? e.host.replaceAll('-', '&#45;') : e.host;
+      lines.push(`    <!-- ${host}: enforce=false in the pin set, not pinned -->`);
       continue;
     }
     lines.push('    <domain-config>');

@@ -26,6 +26,8 @@ export interface PinFinding {
     | 'host_invalid'
     | 'pin_malformed'
     | 'too_few_pins'
+    | 'no_current_pin'
+    | 'pin_not_in_chain'
     | 'no_backup_pin'
     | 'expiry_invalid'
     | 'expiry_past'
@@ -72,8 +74,9 @@ export function toPinDate(value: string | Date | undefined): string | undefined 
 
 /**
  * Checks every host of a pin configuration. Errors: a malformed host or pin, an enforcing host with fewer than two
- * distinct pins or without a backup outside the current chain, an unreadable expiration. Warnings: an expiration
- * past or near, only a root pinned.
+ * distinct pins, without a backup outside the current chain, with no current pin (`pins` empty: only backups, keys
+ * the server does not use yet) or, with the chain known, with no pin of that chain (apps would refuse the server
+ * they are pinned to), an unreadable expiration. Warnings: an expiration past or near, only a root pinned.
  */
 export function validatePinConfig(hosts: Readonly<Record<string, HostPinConfig>>, options: ValidatePinsOptions = {}): PinValidation {
   const errors: PinFinding[] = [];
@@ -94,6 +97,11 @@ export function validatePinConfig(hosts: Readonly<Record<string, HostPinConfig>>
     if (config?.enforce !== false) {
       if (all.size < 2) {
         errors.push({ host, code: 'too_few_pins', message: `an enforcing pin set needs at least two pins, has ${all.size}` });
+      }
+      if (pins.length === 0) {
+        errors.push({ host, code: 'no_current_pin', message: 'no current pin: pins must hold a key of the chain the server serves now' });
+      } else if (options.chain && !pins.some((p) => chainPins.has(p))) {
+        errors.push({ host, code: 'pin_not_in_chain', message: 'no pin is in the chain the server serves now: apps would refuse it' });
       }
       const outside = options.chain ? [...all].filter((p) => !chainPins.has(p)) : backups.filter((p) => !pins.includes(p));
       if (all.size >= 2 && outside.length === 0) {

@@ -26,6 +26,11 @@ export class PinSetError extends Error {
 export interface VerifyPinSetOptions {
   /** The version of the last set the app accepted: a lower version is a rollback and is refused. */
   lastVersion?: number;
+  /**
+   * The `issuedAt` of the last set the app accepted: a set of the same version (`lastVersion`) issued earlier is an
+   * older signing of that version (which hard-expires sooner) replayed, and is refused as a rollback.
+   */
+  lastIssuedAt?: number;
   /** Default: now. */
   now?: Date | number;
   /** Seconds of clock skew tolerated on `issuedAt` and the expiries. Default 300. */
@@ -53,7 +58,8 @@ function epochSeconds(now: Date | number | undefined): number {
 /**
  * Verifies a signed pin set against the signing public keys embedded in the app (public JWKs; picked by `kid`,
  * ES256 only). Refuses a bad signature, an unknown key, a version older than `lastVersion` (rollback), a
- * hard-expired set and one issued in the future. Throws `PinSetError`.
+ * hard-expired set and one issued in the future, and, with `lastIssuedAt`, an earlier signing of the same version.
+ * Throws `PinSetError`.
  */
 export async function verifyPinSet(
   jws: string,
@@ -92,6 +98,9 @@ export async function verifyPinSet(
   if (options.lastVersion !== undefined && payload.version < options.lastVersion) {
     throw new PinSetError('rollback', `version ${payload.version} is older than ${options.lastVersion}`);
   }
+  if (options.lastVersion === payload.version && options.lastIssuedAt !== undefined && payload.issuedAt < options.lastIssuedAt) {
+    throw new PinSetError('rollback', `version ${payload.version} issued before the copy the app holds`);
+  }
   if (now > payload.hardExpiry + tolerance) throw new PinSetError('hard_expired', 'pin set is past its hard expiry');
   if (payload.issuedAt > now + tolerance) throw new PinSetError('not_yet_valid', 'pin set issued in the future');
   return { jws: jws.trim(), payload, kid: verified.protectedHeader.kid, refreshDue: now >= payload.softExpiry };
@@ -112,11 +121,12 @@ export async function refreshPinSet(
   state: PinSetState,
   fetchJws: () => Promise<string>,
   trustedKeys: readonly JWK[],
-  options: Omit<VerifyPinSetOptions, 'lastVersion'> = {},
+  options: Omit<VerifyPinSetOptions, 'lastVersion' | 'lastIssuedAt'> = {},
 ): Promise<PinSetState> {
   try {
     const jws = await fetchJws();
-    const next = await verifyPinSet(jws, trustedKeys, { ...options, lastVersion: state.current?.payload.version });
+    const held = state.current?.payload;
+    const next = await verifyPinSet(jws, trustedKeys, { ...options, lastVersion: held?.version, lastIssuedAt: held?.issuedAt });
     return { current: next };
   } catch (error) {
     return { current: state.current, lastError: error instanceof Error ? error : new Error(String(error)) };

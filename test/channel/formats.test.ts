@@ -30,6 +30,16 @@ describe('formatPins golden outputs', () => {
   }
 });
 
+describe('nsc comments', () => {
+  it('a punycode host not enforced is named in a well-formed comment (no "--" inside it)', () => {
+    const out = formatPins('nsc', { 'xn--bcher-kva.example': { pins: [LEAF], enforce: false } }, { now: NOW }).text;
+    const comments = [...out.matchAll(/<!--([\s\S]*?)-->/g)].map((m) => m[1]!);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toContain('xn&#45;&#45;bcher&#45;kva.example');
+    expect(comments[0]).not.toContain('--');
+  });
+});
+
 describe('pin validation', () => {
   it('refuses an enforcing set with one pin, in every enforcing format (raw only lists pins)', () => {
     const one = { 'api.example.com': { pins: [LEAF] } };
@@ -78,6 +88,23 @@ describe('pin validation', () => {
       { now: NOW },
     );
     expect(result.errors.map((e) => e.code).sort()).toEqual(['host_invalid', 'pin_malformed', 'pin_malformed']);
-    expect(validatePinConfig({ 'a.example': { pins: 'x' as unknown as string[] } }, { now: NOW }).errors.map((e) => e.code)).toEqual(['too_few_pins']);
+    expect(validatePinConfig({ 'a.example': { pins: 'x' as unknown as string[] } }, { now: NOW }).errors.map((e) => e.code)).toEqual([
+      'too_few_pins',
+      'no_current_pin',
+    ]);
+  });
+
+  it('refuses an enforcing host with no current pin, or none of the chain it serves (apps would refuse the server)', () => {
+    const backupsOnly = { 'api.example.com': { pins: [], backupPins: [BACKUP, ROOT] } };
+    expect(validatePinConfig(backupsOnly, { now: NOW }).errors.map((e) => e.code)).toEqual(['no_current_pin']);
+    expect(() => formatPins('okhttp', backupsOnly, { now: NOW })).toThrow(PinValidationError);
+    const chain = chainOf([['leaf', LEAF], ['intermediate', INTERMEDIATE], ['root', ROOT]]);
+    const mistyped = { 'api.example.com': { pins: [Buffer.alloc(32, 7).toString('base64')], backupPins: [BACKUP] } };
+    expect(validatePinConfig(mistyped, { chain, now: NOW }).errors.map((e) => e.code)).toEqual(['pin_not_in_chain']);
+    expect(() => formatPins('okhttp', mistyped, { chain, now: NOW })).toThrow(PinValidationError);
+    // Without the chain the mistake cannot be seen; with it, one chain pin is enough; the emergency switch is exempt.
+    expect(validatePinConfig(mistyped, { now: NOW }).errors).toEqual([]);
+    expect(validatePinConfig({ 'api.example.com': { pins: [INTERMEDIATE], backupPins: [BACKUP] } }, { chain, now: NOW }).errors).toEqual([]);
+    expect(validatePinConfig({ 'api.example.com': { pins: [], backupPins: [BACKUP, ROOT], enforce: false } }, { now: NOW }).errors).toEqual([]);
   });
 });

@@ -140,6 +140,24 @@ describe('never-brick rules', () => {
     expect((replayed.lastError as PinSetError).code).toBe('rollback');
   });
 
+  it('an earlier signing of the version held (replayed, hard-expiring sooner) is refused; the same copy again is accepted', async () => {
+    let now = T0;
+    const { k1, publisher } = await setup(() => now);
+    const early = (await publisher.current()).jws;
+    now = T0 + 29 * 86_400_000;
+    const fresh = (await publisher.current()).jws; // re-signed, same version, later issuedAt and hard expiry
+    expect(fresh).not.toBe(early);
+    const state = await refreshPinSet({ current: undefined }, async () => fresh, [k1.publicJwk], { now });
+    const replayed = await refreshPinSet(state, async () => early, [k1.publicJwk], { now });
+    expect(replayed.current).toBe(state.current);
+    expect((replayed.lastError as PinSetError).code).toBe('rollback');
+    const again = await refreshPinSet(state, async () => fresh, [k1.publicJwk], { now });
+    expect(again.lastError).toBeUndefined();
+    expect(again.current?.jws).toBe(fresh);
+    // Without the held copy's issuedAt, verifyPinSet alone accepts the earlier signing (the version is equal).
+    expect((await verifyPinSet(early, [k1.publicJwk], { now, lastVersion: 7 })).payload.version).toBe(7);
+  });
+
   it('decides per host: enforced, subdomain, unlisted, no pins, expired host, hard-expired set, enforce off', async () => {
     const k1 = await keyPair('k1');
     const publisher = await createPinSetPublisher({
