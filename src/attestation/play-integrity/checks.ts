@@ -136,10 +136,14 @@ export function checkVerdict(
 /** Apps Google flags as able to capture the screen, control the device or draw overlays. */
 const RISKY_APP_VERDICTS = new Set(['UNKNOWN_CAPTURING', 'UNKNOWN_CONTROLLING', 'UNKNOWN_OVERLAYS']);
 
-/** Whether `appAccessRiskVerdict` reports unknown capturing, controlling or overlaying apps. */
+/**
+ * Whether `appAccessRiskVerdict` reports unknown capturing, controlling or overlaying apps. An `appsDetected` that is
+ * present but not an array (a verdict of another shape) counts as risky: it cannot be read, so it cannot clear.
+ */
 export function riskyAppsDetected(payload: PlayIntegrityPayload): boolean {
-  const apps = payload.environmentDetails?.appAccessRiskVerdict?.appsDetected;
-  return Array.isArray(apps) && apps.some((a) => RISKY_APP_VERDICTS.has(a));
+  const apps: unknown = payload.environmentDetails?.appAccessRiskVerdict?.appsDetected;
+  if (apps === undefined) return false;
+  return !Array.isArray(apps) || apps.some((a) => RISKY_APP_VERDICTS.has(a as string));
 }
 
 /**

@@ -106,7 +106,12 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
   // Surface import failures on verify, but do not leave an unhandled rejection behind meanwhile.
   keys?.catch(() => undefined);
 
-  async function open(token: string): Promise<{ payload: unknown; via: 'local' | 'decoder' }> {
+  /**
+   * The verdict, and the bytes that identify it for replay: the signed payload as Google signed it (local keys), or
+   * undefined (a decoder's answer, identified by its JSON). Never the token's spelling: base64url's unused trailing
+   * bits let one token be written many ways, each decrypting to the same verdict.
+   */
+  async function open(token: string): Promise<{ payload: unknown; via: 'local' | 'decoder'; signed?: Uint8Array }> {
     if (keys === undefined) return { payload: await options.decoder!(token), via: 'decoder' };
     if (token.length > maxTokenLength || !COMPACT_TOKEN.test(token)) throw new PlayIntegrityError('malformed_token');
     const { aes, ec } = await keys;
@@ -123,7 +128,7 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
       throw classifyJoseError(error, 'bad_signature');
     }
     try {
-      return { payload: JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8')), via: 'local' };
+      return { payload: JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8')), via: 'local', signed: payload };
     } catch {
       throw new PlayIntegrityError('malformed_payload');
     }
@@ -135,7 +140,7 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
     },
     async verify(token, binding) {
       if (typeof token !== 'string' || token.length === 0) throw new PlayIntegrityError('malformed_token');
-      const { payload, via } = await open(token);
+      const { payload, via, signed } = await open(token);
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw new PlayIntegrityError('malformed_payload');
       }
@@ -156,7 +161,8 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
       }
       const levels = checkVerdict(verdict, app, requirements);
       if (options.replay) {
-        const id = createHash('sha256').update(token).digest('base64url');
+        // Keyed by the verdict, not the token's spelling (see `open`).
+        const id = createHash('sha256').update(signed ?? JSON.stringify(verdict)).digest('base64url');
         const first = await options.replay.store.setIfAbsent(
           `${options.replay.keyPrefix ?? 'pi:seen:'}${id}`,
           '1',

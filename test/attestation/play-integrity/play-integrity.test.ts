@@ -112,6 +112,7 @@ describe('Play Integrity: every check fails in turn', () => {
     ['Play Protect high risk', (p) => (p.environmentDetails!.playProtectVerdict = 'HIGH_RISK'), { requirements: { playProtect: true } }, 'play_protect_risk'],
     ['Play Protect no data (strict)', (p) => (p.environmentDetails!.playProtectVerdict = 'NO_DATA'), { requirements: { playProtect: true } }, 'play_protect_risk'],
     ['a screen-capturing app', (p) => (p.environmentDetails!.appAccessRiskVerdict = { appsDetected: ['KNOWN_INSTALLED', 'UNKNOWN_CAPTURING'] }), { requirements: { noRiskyApps: true } }, 'app_access_risk'],
+    ['appsDetected not an array (a string)', (p) => (p.environmentDetails!.appAccessRiskVerdict = { appsDetected: 'UNKNOWN_CAPTURING' as unknown as string[] }), { requirements: { noRiskyApps: true } }, 'app_access_risk'],
   ];
 
   it.each(cases)('%s', async (_name, fn, options, reason) => {
@@ -254,6 +255,29 @@ describe('Play Integrity: cryptography and malformed tokens', () => {
     const token = await playToken(keys, genuinePayload(NOW, { nonce: NONCE }));
     expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('passed');
     expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('replayed');
+  });
+
+  it('replay protection is keyed by the verdict: the same token re-spelled (base64url padding bits) is refused', async () => {
+    const store = new TestMemoryStore(() => NOW);
+    const v = verifier({ replay: { store } });
+    const token = await playToken(keys, genuinePayload(NOW, { nonce: NONCE }));
+    expect(await reasonOf(v.verify(token, { nonce: NONCE, now: NOW }))).toBe('passed');
+    // The tag (16 bytes, 22 characters) ends in 4 bits that carry no data: flipping the last one re-spells it.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const parts = token.split('.');
+    const tag = parts[4]!;
+    parts[4] = tag.slice(0, -1) + alphabet[alphabet.indexOf(tag.at(-1)!) ^ 1];
+    const respelled = parts.join('.');
+    expect(respelled).not.toBe(token);
+    expect(await reasonOf(v.verify(respelled, { nonce: NONCE, now: NOW }))).toBe('replayed');
+  });
+
+  it('replay protection with a decoder is keyed by the decoded verdict, not the token text', async () => {
+    const store = new TestMemoryStore(() => NOW);
+    const payload = genuinePayload(NOW, { nonce: NONCE });
+    const v = createPlayIntegrityVerifier({ packageName: PACKAGE, decoder: async () => payload, replay: { store } });
+    await expect(v.verify('spelling-1', { nonce: NONCE, now: NOW })).resolves.toMatchObject({ via: 'decoder' });
+    await expect(v.verify('spelling-2', { nonce: NONCE, now: NOW })).rejects.toMatchObject({ reason: 'replayed' });
   });
 
   it('an invalid token does not burn a replay slot', async () => {
