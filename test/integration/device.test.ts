@@ -119,6 +119,19 @@ for (const adapter of ADAPTERS) {
         .expect(200);
     });
 
+    it('a Play Integrity verdict is used once, however its token is spelled (base64url trailing bits)', async () => {
+      const play = await playHeader('POST', '/payments', ['MEETS_DEVICE_INTEGRITY']);
+      const token = play['x-play-integrity'];
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const parts = token.split('.');
+      parts[4] = parts[4]!.slice(0, -1) + alphabet[alphabet.indexOf(parts[4]!.at(-1)!) ^ 1];
+      const respelled = parts.join('.');
+      await request(app.server).post('/payments').set({ ...(await tokenHeader()), 'x-play-integrity': token }).expect(200);
+      const again = await request(app.server).post('/payments').set({ ...(await tokenHeader()), 'x-play-integrity': respelled });
+      expect(again.status).toBe(403);
+      expect(again.body.code).toBe('device_untrusted');
+    });
+
     it('a Play Integrity token bound to another request is an invalid proof', async () => {
       const res = await request(app.server)
         .post('/payments')
