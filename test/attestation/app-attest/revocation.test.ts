@@ -63,3 +63,42 @@ describe.each(stores)('revocation across instances on %s', (_name, makeStore) =>
     expect(await reasonOf(b.verifyAssertion(first))).toBe('counter_not_increasing');
   });
 });
+
+describe('lost counter state (a bounded MemoryStore evicting under a flood of other keys)', () => {
+  async function flooded() {
+    const { MemoryStore } = await import('../../../src/stores/memory.js');
+    const store = new MemoryStore({ maxEntries: 64 });
+    const registry = createAppAttestRegistry({ store, teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: ca.root });
+    const key = deviceKey();
+    const challenge = Buffer.from('registration');
+    await registry.register({ attestationObject: ca.attest(key, { teamId: TEAM, bundleId: BUNDLE, challenge }), challenge, keyId: key.keyId, now: NOW });
+    const assertion = (counter: number) => ({
+      keyId: key.keyId,
+      clientData: 'GET /accounts',
+      assertion: assert(key, { teamId: TEAM, bundleId: BUNDLE, counter, clientData: 'GET /accounts' }),
+    });
+    // Unauthenticated traffic (challenges, say) sharing the store pushes the key's records out; the registry's
+    // in-process cache still holds the key.
+    const flood = async () => {
+      for (let i = 0; i < 200; i++) await store.setIfAbsent(`challenge:${i}:${randomUUID()}`, '1', 60_000);
+    };
+    return { registry, key, assertion, flood };
+  }
+
+  it('a replayed assertion is refused once the counter is gone, not accepted as a first use', async () => {
+    const { registry, assertion, flood } = await flooded();
+    expect((await registry.verifyAssertion(assertion(1))).counter).toBe(1);
+    await flood();
+    expect(await reasonOf(registry.verifyAssertion(assertion(1)))).toBe('unknown_key');
+    expect(await reasonOf(registry.verifyAssertion(assertion(2)))).toBe('unknown_key');
+  });
+
+  it('a revoked key stays refused after its tombstone is evicted', async () => {
+    const { registry, key, assertion, flood } = await flooded();
+    expect((await registry.verifyAssertion(assertion(1))).counter).toBe(1);
+    await registry.revoke(key.keyId);
+    expect(await reasonOf(registry.verifyAssertion(assertion(2)))).toBe('key_revoked');
+    await flood();
+    expect(await reasonOf(registry.verifyAssertion(assertion(3)))).toBe('unknown_key');
+  });
+});
