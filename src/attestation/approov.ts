@@ -20,15 +20,18 @@ const ASYMMETRIC_ALGORITHMS: NonNullable<TokenOptions['algorithms']> = [
  * (`approov secret -get base64`) or, with an asymmetric key set, the public key / JWK set Approov publishes for the
  * API domain (its asymmetric algorithms only), and token binding: the `pay` claim is base64 SHA-256 of the
  * `Authorization` header. Turn binding off per route (`token: { binding: false }`) where no Authorization header
- * exists yet.
+ * exists yet. An option given as `undefined` keeps the preset's value (binding stays on).
  */
 export function approov(options: ApproovOptions): TokenOptions {
   const symmetric = options.secret !== undefined;
+  // An option given as `undefined` (`binding: cond ? {...} : undefined`) keeps the preset's value: spread as it is,
+  // it would replace it with nothing, and the schema's default would turn binding off.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   return {
     provider: 'approov',
     header: 'approov-token',
     algorithms: symmetric ? ['HS256'] : ASYMMETRIC_ALGORITHMS,
     binding: { claim: 'pay', headers: ['authorization'] },
-    ...options,
+    ...given,
   } as TokenOptions;
 }

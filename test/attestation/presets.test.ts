@@ -110,4 +110,16 @@ describe('item 9: approov() with an asymmetric key set', () => {
     expect(approov({ secret: 'c2VjcmV0' }).algorithms).toEqual(['HS256']);
     expect(approov({ jwksUrl: `${base}/approov/jwks` }).binding).toEqual({ claim: 'pay', headers: ['authorization'] });
   });
+
+  it('an option given as undefined keeps the preset value: binding stays on (a conditional config turned it off)', async () => {
+    const failover = false as boolean;
+    const options = approov({ publicKey: ec.publicKey.export({ type: 'spki', format: 'pem' }).toString(), binding: failover ? { allowMissingClaim: true } : undefined });
+    expect(options.binding).toEqual({ claim: 'pay', headers: ['authorization'] });
+    const shield = createShield({ token: options });
+    const token = await attester.mint({ bindTo: 'Bearer alice' });
+    const withAuthorization = (authorization?: string) => ({ ...checkWith('approov-token', token), headers: { 'approov-token': token, ...(authorization ? { authorization } : {}) } });
+    expect(await shield.check(withAuthorization('Bearer alice'))).toMatchObject({ allowed: true });
+    expect(await shield.check(withAuthorization('Bearer mallory'))).toMatchObject({ allowed: false, code: 'token_binding_mismatch' });
+    expect(await shield.check(withAuthorization())).toMatchObject({ allowed: false, code: 'token_binding_mismatch' });
+  });
 });

@@ -68,7 +68,10 @@ export const tokenOptionsSchema = z.strictObject({
     clockTolerance: z._default(secondsOrSpan, 0),
     maxTokenAge: z.optional(secondsOrSpan),
     requiredClaims: z._default(z.array(z.string().check(z.minLength(1))), ['exp']),
-    /** Extra claim check run once per distinct token; return a reason string (or false) to reject. */
+    /**
+     * Extra claim check run once per distinct token, synchronously: return `true` or nothing to accept, a reason
+     * string (or `false`) to reject. Any other answer (a Promise from an async function, `null`, a number) rejects.
+     */
     claimsCheck: z.optional(
       z.custom<(claims: Readonly<Record<string, unknown>>) => boolean | string | undefined>(
         (v) => typeof v === 'function',

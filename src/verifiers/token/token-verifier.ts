@@ -128,6 +128,9 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   }
 
   async function verifySignatureAndClaims(token: string, now: number): Promise<VerifiedToken | VerifierOutcome> {
+    // A remote set refetched while this verification ran (a rotation landing) may have withdrawn the key it used:
+    // the result is then not cached under the new set's identity (see `cache.set` below).
+    const generationBefore = keys.generation();
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys.key as Parameters<typeof jwtVerify>[1], {
@@ -138,14 +141,15 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       return classifyJoseError(error, keys.remote);
     }
     if (options.claimsCheck) {
-      let verdict: boolean | string | undefined;
+      let verdict: unknown;
       try {
         verdict = options.claimsCheck(payload);
       } catch {
         verdict = 'claims check threw';
       }
-      if (verdict === false || typeof verdict === 'string') {
-        return deny('token_invalid', typeof verdict === 'string' ? verdict : 'claims check failed');
+      // Only `true` or nothing accepts: a Promise (an async check) or any other value would otherwise pass unchecked.
+      if (verdict !== true && verdict !== undefined) {
+        return deny('token_invalid', typeof verdict === 'string' ? verdict : verdict instanceof Promise ? 'claims check must be synchronous' : 'claims check failed');
       }
     }
     const jti = typeof payload.jti === 'string' && payload.jti.length > 0 ? payload.jti : undefined;
@@ -153,6 +157,10 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     if (maxTokenAgeSec !== undefined && typeof payload.iat === 'number') {
       usableUntil = Math.min(usableUntil, (payload.iat + maxTokenAgeSec + clockToleranceSec) * 1000);
     }
+    // jose compares in whole seconds, so it accepts up to a second past these bounds (a fractional `exp`, the second
+    // `maxTokenAge` ends in): the shield's exact bound wins, or a single-use token's record (kept until `usableUntil`)
+    // would be gone while the token still verified.
+    if (now >= usableUntil) return deny('token_expired', 'token expired');
     const verified: VerifiedToken = {
       token,
       // Frozen to the last nested object: every request with this token while it is cached gets this one object.
@@ -165,7 +173,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       cachedUntil: Number.isFinite(usableUntil) ? Math.min(usableUntil, now + MAX_CACHED_MS) : now + NO_EXPIRY_CACHED_MS,
       generation: keys.generation(), // read after jwtVerify: a remote set may just have been (re)fetched
     };
-    if (cache && verified.cachedUntil > now) cache.set(cacheKey(token), verified);
+    if (cache && verified.cachedUntil > now && verified.generation === generationBefore) cache.set(cacheKey(token), verified);
     return verified;
   }
 
