@@ -109,12 +109,29 @@ export function createKeyRing(keys: readonly SigningKeyInput[], tokenTtlMs: numb
     });
     return end;
   }
-  const ends = new Map(ring.map((k) => [k, signingEnds(k)] as const));
+  /** The key that signs at `now`: the last by activation that is active and not retired. */
+  function chosenAt(now: number): RingKey | undefined {
+    let chosen: RingKey | undefined;
+    for (const key of byActivation) if (key.activeFrom <= now && now < key.retiredAt) chosen = key;
+    return chosen;
+  }
+  // Between two consecutive configured moments the signer does not change: the end of the last stretch a key signs
+  // in. A key can sign again after a later key retires (a temporary key), which `signingEnds` alone does not see.
+  const moments = [...new Set(ring.flatMap((k) => [k.activeFrom, k.retiredAt]).filter(Number.isFinite))].sort((a, b) => a - b);
+  const stretchStarts = [Number.NEGATIVE_INFINITY, ...moments];
+  function lastSigning(key: RingKey): number {
+    let last = Number.NEGATIVE_INFINITY;
+    stretchStarts.forEach((start, i) => {
+      if (chosenAt(start) === key) last = stretchStarts[i + 1] ?? Number.POSITIVE_INFINITY;
+    });
+    return last;
+  }
+  // Never past the key's own `retiredAt` (every stretch ends at or before it); a key that signs is always published.
+  const ends = new Map(ring.map((k) => [k, Math.max(signingEnds(k), lastSigning(k))] as const));
 
   return {
     signer(now) {
-      let chosen: RingKey | undefined;
-      for (const key of byActivation) if (key.activeFrom <= now && now < key.retiredAt) chosen = key;
+      const chosen = chosenAt(now);
       return chosen && { kid: chosen.kid, privateKey: chosen.privateKey };
     },
     published(now) {

@@ -289,6 +289,25 @@ describe('key rotation', () => {
     );
   });
 
+  it('a key that signs again after a temporary key retired is published again, and its tokens verify', async () => {
+    const now = Date.now();
+    const service = testService(new MemoryStore(), {
+      tokenTtl: 60,
+      clockSkew: 5,
+      signingKeys: [
+        { kid: 'key-a', privateKey: KEY_A },
+        { kid: 'key-b', privateKey: signingKey(), activeFrom: now - 20 * 60_000, retiredAt: now - 10 * 60_000 },
+      ],
+    });
+    const url = await serve(service);
+    const token = (await androidToken(url)).body.token;
+    expect(kidOf(token)).toBe('key-a');
+    expect(service.jwks().keys.map((k) => k.kid)).toEqual(['key-a']);
+    const shield = createShield({ token: { jwks: service.jwks(), issuer: ISSUER, audience: AUDIENCE } });
+    const api = await serve(testService(new MemoryStore()), shield);
+    await request(api).get('/api/me').set('x-attestation-token', token).expect(200);
+  });
+
   it('issues tokens with the registered claims and a unique jti', async () => {
     const url = await serve(testService(new MemoryStore(), { tokenTtl: 120 }));
     const binding = Buffer.from(randomBytes(32)).toString('base64');
