@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
-import type { PinSetHost, PinSetPayload } from './pinset-payload.js';
+import { HOST_PATTERN, type PinSetHost, type PinSetPayload } from './pinset-payload.js';
 import { importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
 import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
 import { ENGLISH } from '../core/zod-locale.js';
@@ -91,8 +91,22 @@ const hostConfigSchema = z.strictObject({
     expiresAt: z.optional(z.union([z.string(), z.date()])),
   });
 
-/** The `hosts` of a pin-set configuration (host name → pins and options), as the publisher and the CLI read it. */
-export const pinSetHostsSchema = z.record(z.string(), hostConfigSchema);
+/**
+ * The `hosts` of a pin-set configuration (host name → pins and options), as the publisher and the CLI read it. Names
+ * are checked on the input, before the record is read: zod's record skips a `__proto__` key, so a host so named would
+ * vanish from the set without an error (and the pin rules, which read the output, would never see it).
+ */
+export const pinSetHostsSchema = z.pipe(
+  z.unknown().check(
+    z.superRefine((v, ctx) => {
+      if (typeof v !== 'object' || v === null) return;
+      for (const host of Object.keys(v)) {
+        if (!HOST_PATTERN.test(host)) ctx.addIssue({ code: 'custom', message: `host ${JSON.stringify(host)} is not a lower-case DNS host name`, input: v });
+      }
+    }),
+  ),
+  z.record(z.string(), hostConfigSchema),
+);
 
 const optionsSchema = z.strictObject({
     signingKeys: z.array(z.strictObject({ kid: z.optional(z.string().check(z.minLength(1), z.maxLength(128))), privateKey: z.unknown() })).check(z.minLength(1), z.maxLength(8)),
@@ -145,13 +159,20 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
       throw new ShieldConfigError([{ path: `pinset.signingKeys.${i}`, message: (error as Error).message }]);
     }
   }
+  // Apps pick the verification key by kid: two keys under one kid make every set ambiguous to them (jose refuses it).
+  const kids = new Set<string>();
+  for (const [i, s] of signers.entries()) {
+    if (kids.has(s.kid)) throw new ShieldConfigError([{ path: `pinset.signingKeys.${i}.kid`, message: `duplicate kid "${s.kid}" (apps pick the key by kid)` }]);
+    kids.add(s.kid);
+  }
   const signer = signers[0] as ImportedSigningKey;
   let hosts = checkHosts(o.hosts, now);
   let warnings = hosts.warnings;
   let version = o.version;
   let minClientVersion = o.minClientVersion;
   let signed: SignedPinSet | undefined;
-  let signing: Promise<SignedPinSet> | undefined;
+  /** The signing in flight and the version it signs (one for an older version is never handed out for a newer one). */
+  let signing: { version: number; result: Promise<SignedPinSet> } | undefined;
 
   async function sign(): Promise<SignedPinSet> {
     // issuedAt is the start of the current re-signing window, not the moment of signing: every instance serving
@@ -176,19 +197,24 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     if (signed && nowSec < signed.payload.issuedAt + Math.floor(o.softExpirySeconds / 2) && signed.payload.version === version) {
       return Promise.resolve(signed);
     }
-    // One signing at a time: concurrent requests after expiry share it.
-    signing ??= sign().then(
-      (result) => {
-        signed = result;
-        signing = undefined;
-        return result;
-      },
-      (error: unknown) => {
-        signing = undefined;
-        throw error;
-      },
-    );
-    return signing;
+    // One signing per version at a time: concurrent requests after expiry share it. A publish in between starts a
+    // signing of its own version, and the older one, when it ends, replaces nothing.
+    if (signing?.version !== version) {
+      const forVersion = version;
+      const result: Promise<SignedPinSet> = sign().then(
+        (set) => {
+          if (signing?.result === result) signing = undefined;
+          if (forVersion === version) signed = set;
+          return set;
+        },
+        (error: unknown) => {
+          if (signing?.result === result) signing = undefined;
+          throw error;
+        },
+      );
+      signing = { version: forVersion, result };
+    }
+    return signing.result;
   }
 
   /** The publish in progress (settled when none is): `publish` queues behind it. */
@@ -202,7 +228,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     const hostsParsed = pinSetHostsSchema.safeParse(update.hosts, ENGLISH);
     if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
-    await signing?.catch(() => undefined);
+    // No await from here to `current()`: a request served in between would see the new version half applied.
     hosts = checked;
     warnings = checked.warnings;
     version = next;

@@ -5,6 +5,7 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, type JWK } from 'jose';
 import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
+import { usablePrivateKey } from '../core/private-key.js';
 import { ENGLISH } from '../core/zod-locale.js';
 
 /** A pin-set signing key: a P-256 private key as a JWK, PEM or KeyObject, and its `kid` (default: JWK thumbprint). */
@@ -40,6 +41,7 @@ export async function importSigningKey(input: PinSetSigningKey): Promise<Importe
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new Error('privateKey must be an EC P-256 key (pin sets are signed ES256)');
   }
+  usablePrivateKey(key);
   const publicJwk = await exportJWK(createPublicKey(key));
   const kid = input.kid ?? (await calculateJwkThumbprint(publicJwk));
   if (typeof kid !== 'string' || kid.length === 0 || kid.length > 128) throw new Error('kid must be a non-empty string');

@@ -208,6 +208,43 @@ describe('publisher', () => {
     await expect(make({ unknown: 1 })).rejects.toThrow(/unknown|Unrecognized/i);
   });
 
+  it('refuses two signing keys under one kid (apps could verify no set), a host named __proto__, and a malformed key', async () => {
+    const k1 = await keyPair('k1');
+    const k2 = await keyPair('k2');
+    const make = (extra: Record<string, unknown>) =>
+      createPinSetPublisher({ signingKeys: [{ privateKey: k1.privateJwk }], hosts, version: 1, ...extra } as never);
+    await expect(make({ signingKeys: [{ kid: 'pins', privateKey: k1.privateJwk }, { kid: 'pins', privateKey: k2.privateJwk }] })).rejects.toThrow(
+      /signingKeys\.1\.kid.*duplicate kid "pins"/s,
+    );
+    await expect(make({ signingKeys: [{ privateKey: k1.privateJwk }, { privateKey: k1.privateJwk }] })).rejects.toThrow(/duplicate kid/);
+    const proto = JSON.parse(`{"__proto__": {"pins": ["${A}"], "backupPins": ["${NEXT}"]}}`) as Record<string, never>;
+    await expect(make({ hosts: proto })).rejects.toThrow(/__proto__/);
+    const { publisher } = await setup();
+    await expect(publisher.publish({ hosts: proto })).rejects.toThrow(/__proto__/);
+    // A P-256 JWK whose d is longer than the curve imports in Node, then aborts the process at its first signature.
+    const oversized = { ...k1.privateJwk, d: Buffer.concat([Buffer.from(k1.privateJwk.d!, 'base64url'), Buffer.alloc(1)]).toString('base64url') };
+    await expect(make({ signingKeys: [{ privateKey: oversized }] })).rejects.toThrow(/signingKeys\.0.*malformed/s);
+    // A JWK whose public half belongs to another key: apps would embed a key that verifies none of its sets.
+    await expect(make({ signingKeys: [{ privateKey: { ...k1.privateJwk, x: k2.privateJwk.x, y: k2.privateJwk.y } }] })).rejects.toThrow(
+      /signingKeys\.0/,
+    );
+  });
+
+  it('a publish answers the set of the version it applied, even with an older signing in flight', async () => {
+    let now = T0;
+    const { publisher } = await setup(() => now);
+    await publisher.current();
+    now = T0 + 86_400_000; // the cached set is due for re-signing
+    const off = { 'api.example.com': { ...hosts['api.example.com'], enforce: false } };
+    const published = publisher.publish({ hosts: off, revoke: true });
+    const served = Promise.resolve().then(() => publisher.current()); // a request answered in the same tick
+    const [set, concurrent] = await Promise.all([published, served]);
+    expect(set.payload.version).toBe(8);
+    expect(set.payload.hosts['api.example.com']!.enforce).toBe(false);
+    expect([7, 8]).toContain(concurrent.payload.version);
+    expect((await publisher.current()).payload.version).toBe(8);
+  });
+
   it('publishes in flight together are applied one by one: a lower version never lands after a revoke', async () => {
     const { publisher } = await setup();
     const moved = { 'api.example.com': { pins: [NEXT, A], backupPins: [B] } };

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto';
+import { usablePrivateKey } from '../../core/private-key.js';
 
 /** One signing key of the attestation service. */
 export interface SigningKeyInput {
@@ -68,7 +69,11 @@ function importPrivateKey(input: SigningKeyInput['privateKey'], where: string): 
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new TypeError(`${where}: must be an EC P-256 key (tokens are ES256)`);
   }
-  return key;
+  try {
+    return usablePrivateKey(key);
+  } catch (error) {
+    throw new TypeError(`${where}: ${(error as Error).message}`);
+  }
 }
 
 /** Builds the key ring; throws a TypeError naming the bad key for any configuration mistake. */

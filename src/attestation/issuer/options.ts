@@ -48,7 +48,7 @@ export const attestationServiceOptionsSchema = z.strictObject({
     tokenTtl: z._default(z.number().check(z.int(), z.minimum(10), z.maximum(86_400)), 300),
     /** Clock skew allowed to verifiers, in seconds: retired keys stay published this much longer. Default 60. */
     clockSkew: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(3_600)), 60),
-    /** The current signed pin-set version (a number, or a function such as `() => publisher.version()`). */
+    /** The current signed pin-set version (a number, or a function such as `() => publisher.version`: a getter, not a method). */
     pinSetVersion: z.optional(z.union([z.number().check(z.int(), z.minimum(0)), z.custom<() => number>((v) => typeof v === 'function', 'must be a number or a function')])),
     android: z.optional(
       z.custom<PlayIntegrityOptions>(
