@@ -14,6 +14,8 @@ export interface HostPinDiff {
   readonly pinsRemoved: readonly string[];
   /** Backup pins that move to the current pins: the rotation's switch. */
   readonly promoted: readonly string[];
+  /** Current pins that move to the backups. */
+  readonly demoted: readonly string[];
   readonly backupsAdded: readonly string[];
   /** Backups that disappear entirely (not promoted). */
   readonly backupsRemoved: readonly string[];
@@ -46,8 +48,11 @@ export function diffPinSets(from: PinSetPayload | Hosts | undefined, to: PinSetP
   return { version: { from: va, to: vb }, rollback: va !== undefined && vb !== undefined && vb < va, hosts };
 }
 
+/** A payload has a numeric `version` beside its `hosts` (a host map's values are objects, whatever its hosts are named). */
 function isPayload(value: unknown): value is PinSetPayload {
-  return typeof value === 'object' && value !== null && 'hosts' in value && typeof (value as PinSetPayload).hosts === 'object';
+  if (typeof value !== 'object' || value === null) return false;
+  const { version, hosts } = value as Partial<PinSetPayload>;
+  return typeof version === 'number' && typeof hosts === 'object' && hosts !== null;
 }
 
 function hostsOf(value: PinSetPayload | Hosts | undefined): Hosts {
@@ -69,23 +74,23 @@ function diffHost(host: string, a: PinSetHost | undefined, b: PinSetHost | undef
   const pinsRemoved = [...aPins].filter((p) => !bPins.has(p) && !bBackups.has(p));
   const backupsAdded = [...bBackups].filter((p) => !aBackups.has(p) && !aPins.has(p));
   const backupsRemoved = [...aBackups].filter((p) => !bBackups.has(p) && !bPins.has(p));
+  const demoted = [...aPins].filter((p) => bBackups.has(p) && !bPins.has(p));
   const diff: { -readonly [K in keyof HostPinDiff]: HostPinDiff[K] } = {
     host,
     change: a === undefined ? 'added' : b === undefined ? 'removed' : 'changed',
     pinsAdded,
     pinsRemoved,
     promoted,
+    demoted,
     backupsAdded,
     backupsRemoved,
   };
   if (a?.enforce !== b?.enforce) diff.enforce = { from: a?.enforce, to: b?.enforce };
   if (a?.includeSubdomains !== b?.includeSubdomains) diff.includeSubdomains = { from: a?.includeSubdomains, to: b?.includeSubdomains };
   if (a?.expiresAt !== b?.expiresAt) diff.expiresAt = { from: a?.expiresAt, to: b?.expiresAt };
-  const demoted = [...aPins].some((p) => bBackups.has(p));
   const unchanged =
     diff.change === 'changed' &&
-    !demoted &&
-    [pinsAdded, pinsRemoved, promoted, backupsAdded, backupsRemoved].every((l) => l.length === 0) &&
+    [pinsAdded, pinsRemoved, promoted, demoted, backupsAdded, backupsRemoved].every((l) => l.length === 0) &&
     !diff.enforce &&
     !diff.includeSubdomains &&
     !diff.expiresAt;
@@ -99,6 +104,7 @@ export function formatPinSetDiff(diff: PinSetDiff): string {
   for (const h of diff.hosts) {
     lines.push(`${h.host}: ${h.change}`);
     for (const p of h.promoted) lines.push(`  promoted backup → pin  ${p}`);
+    for (const p of h.demoted) lines.push(`  demoted pin → backup  ${p}`);
     for (const p of h.pinsAdded) lines.push(`  + pin     ${p}`);
     for (const p of h.pinsRemoved) lines.push(`  - pin     ${p}`);
     for (const p of h.backupsAdded) lines.push(`  + backup  ${p}`);

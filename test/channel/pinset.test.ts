@@ -332,8 +332,9 @@ describe('diffPinSets', () => {
     const v2 = { 'api.example.com': { pins: [A, B], backupPins: [NEXT], includeSubdomains: false, enforce: true } };
     const v3 = { 'api.example.com': { pins: [NEXT, B], backupPins: [A], includeSubdomains: false, enforce: true } };
     const v4 = { 'api.example.com': { pins: [NEXT, B], backupPins: [], includeSubdomains: false, enforce: false }, 'new.example.com': { pins: [A], backupPins: [], includeSubdomains: false, enforce: false } };
-    expect(diffPinSets(v1, v2).hosts).toEqual([{ host: 'api.example.com', change: 'changed', pinsAdded: [], pinsRemoved: [], promoted: [], backupsAdded: [NEXT], backupsRemoved: [] }]);
-    expect(diffPinSets(v2, v3).hosts[0]).toMatchObject({ promoted: [NEXT], pinsAdded: [], pinsRemoved: [] });
+    expect(diffPinSets(v1, v2).hosts).toEqual([{ host: 'api.example.com', change: 'changed', pinsAdded: [], pinsRemoved: [], promoted: [], demoted: [], backupsAdded: [NEXT], backupsRemoved: [] }]);
+    expect(diffPinSets(v2, v3).hosts[0]).toMatchObject({ promoted: [NEXT], demoted: [A], pinsAdded: [], pinsRemoved: [] });
+    expect(formatPinSetDiff(diffPinSets(v2, v3))).toContain(`demoted pin → backup  ${A}`);
     const d4 = diffPinSets(v3, v4);
     expect(d4.hosts.map((h) => [h.host, h.change])).toEqual([['api.example.com', 'changed'], ['new.example.com', 'added']]);
     expect(d4.hosts[0]).toMatchObject({ backupsRemoved: [A], enforce: { from: true, to: false } });
@@ -342,6 +343,15 @@ describe('diffPinSets', () => {
     const text = formatPinSetDiff(diffPinSets({ version: 5, issuedAt: 0, softExpiry: 0, hardExpiry: 0, hosts: v3 }, { version: 4, issuedAt: 0, softExpiry: 0, hardExpiry: 0, hosts: v4 }));
     expect(text).toContain('version 5 → 4  (ROLLBACK');
     expect(text).toContain('enforce true → false  (EMERGENCY: report only)');
+  });
+
+  it('a pin demoted alone is listed; a bare host map with a host named "hosts" is read as a host map', () => {
+    const before = { 'api.example.com': { pins: [A, B], backupPins: [NEXT], includeSubdomains: false, enforce: true } };
+    const after = { 'api.example.com': { pins: [B], backupPins: [NEXT, A], includeSubdomains: false, enforce: true } };
+    expect(formatPinSetDiff(diffPinSets(before, after))).toContain(`api.example.com: changed\n  demoted pin → backup  ${A}\n`);
+    const host = (pins: string[]) => ({ pins, backupPins: [NEXT], includeSubdomains: false, enforce: true });
+    const diff = diffPinSets({ hosts: host([A, B]) }, { hosts: host([A, EVIL]) });
+    expect(diff.hosts).toMatchObject([{ host: 'hosts', pinsAdded: [EVIL], pinsRemoved: [B] }]);
   });
 });
 
