@@ -86,6 +86,13 @@ export interface Store {
    * raised it: a strictly increasing counter (App Attest assertion counters) that concurrent replays cannot both pass.
    */
   setIfGreater(key: string, value: number, ttlMs: number): Promise<boolean>;
+  /**
+   * As `setIfGreater`, but only when `key` exists, in the same atomic step: resolves true when raised, false when the
+   * key holds `value` or more, undefined when it is absent (nothing is written). Optional; the App Attest registry
+   * uses it so that a counter the store lost (expired, evicted) is never started over, which a read followed by
+   * `setIfGreater` cannot promise when the key goes between the two. Both built-in stores have it.
+   */
+  raiseIfPresent?(key: string, value: number, ttlMs: number): Promise<boolean | undefined>;
 
   /**
    * Reserve-then-settle login counting, one atomic step each: grants a slot on the attempt counter at `key` (a

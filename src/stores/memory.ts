@@ -193,6 +193,18 @@ export class MemoryStore implements AttemptStore {
     return Promise.resolve(true);
   }
 
+  raiseIfPresent(key: string, value: number, ttlMs: number): Promise<boolean | undefined> {
+    if (!Number.isFinite(value)) return Promise.reject(new TypeError('raiseIfPresent: value must be a finite number'));
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry === undefined) return Promise.resolve(undefined);
+    const current = entry instanceof ValueEntry ? Number(entry.value) : entry instanceof CounterEntry ? entry.count : NaN;
+    if (Number.isNaN(current)) return Promise.reject(new StoreTypeError('raiseIfPresent'));
+    if (current >= value) return Promise.resolve(false);
+    this.entries.set(key, new ValueEntry(String(value), now + ttlMs));
+    return Promise.resolve(true);
+  }
+
   /** The current reset epoch of `scope` (0: never reset, or forgotten after every counter of it expired). */
   private generation(scope: string | undefined, now: number): number {
     if (scope === undefined) return 0;

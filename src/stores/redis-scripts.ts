@@ -68,6 +68,23 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `);
 
+/** `setIfGreater` on a key that must exist: -1 when it is absent, and nothing is written. */
+export const RAISE_IF_PRESENT = script(`
+local current = redis.call('GET', KEYS[1])
+if not current then
+  return -1
+end
+local n = tonumber(current)
+if n == nil then
+  return redis.error_reply('WRONGTYPE raiseIfPresent: key holds a non-numeric value')
+end
+if n >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`);
+
 /*
  * Reserve-then-settle attempt counters: one hash per counter with fields `f` (settled failures), `u` (locked until,
  * epoch ms), `g` (its scope's reset epoch when created) and `r:<id>` (a held reservation, valued with the epoch ms its

@@ -9,6 +9,7 @@ export type StoreOperationName =
   | 'increment'
   | 'addToSet'
   | 'setIfGreater'
+  | 'raiseIfPresent'
   | 'reserveAttempt'
   | 'settleAttempt'
   | 'reserveMember'
@@ -19,7 +20,7 @@ export type StoreOperationName =
 export type StoreOperationListener = (operation: StoreOperationName, durationMs: number, failed: boolean) => void;
 
 const OPERATIONS: readonly StoreOperationName[] = [
-  'setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater',
+  'setIfAbsent', 'get', 'delete', 'increment', 'addToSet', 'setIfGreater', 'raiseIfPresent',
   'reserveAttempt', 'settleAttempt', 'reserveMember', 'removeMember', 'resetScope',
 ];
 

@@ -164,6 +164,29 @@ export function storeContract(options: StoreContractOptions): void {
     expect(await store.setIfGreater(k, 1, 60)).toBe(true);
   });
 
+  // Optional with a fallback (App Attest reads, then raises): declared only for a store that has it.
+  if (typeof makeStore().raiseIfPresent === 'function') {
+    it('raiseIfPresent raises only a key that exists; of 200 concurrent equal values exactly one wins', async () => {
+      const store = makeStore();
+      const raise = store.raiseIfPresent!.bind(store);
+      const k = key('rip');
+      expect(await raise(k, 5, 10_000)).toBeUndefined();
+      expect(await store.get(k)).toBeUndefined(); // an absent key is not created
+      await store.setIfGreater(k, 0, 10_000);
+      expect(await raise(k, 5, 10_000)).toBe(true);
+      expect(await raise(k, 5, 10_000)).toBe(false);
+      expect(await raise(k, 4, 10_000)).toBe(false);
+      expect(await store.get(k)).toBe('5');
+      const k2 = key('rip-race');
+      await store.setIfGreater(k2, 0, 10_000);
+      const same = await Promise.all(Array.from({ length: 200 }, () => raise(k2, 10, 10_000)));
+      expect(same.filter((r) => r === true)).toHaveLength(1);
+      const k3 = key('rip-text');
+      await store.setIfAbsent(k3, 'text', 10_000);
+      await expect(raise(k3, 1, 10_000)).rejects.toThrow();
+    });
+  }
+
   describe('reserve-then-settle attempt counters', () => {
     const attemptStore = () => {
       const store = makeStore();

@@ -146,6 +146,18 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
   }
   const counterKey = (id: string): string => `${prefix}ctr:${id}`;
 
+  /**
+   * Raises a registered key's counter; undefined when the store no longer holds it. A registered key always has one
+   * (register writes 0, revoke a tombstone): one the store lost (expired, or evicted from a bounded MemoryStore by a
+   * flood of other keys) must not start over, which would accept old assertions and a revoked key again. A store
+   * without `raiseIfPresent` is read first, which leaves the moment between the read and the raise open.
+   */
+  async function raiseCounter(key: string, counter: number): Promise<boolean | undefined> {
+    if (store.raiseIfPresent) return store.raiseIfPresent(key, counter, keyTtlMs);
+    if ((await store.get(key)) === undefined) return undefined;
+    return store.setIfGreater(key, counter, keyTtlMs);
+  }
+
   async function loadKey(keyId: string): Promise<CachedKey> {
     const cached = cache.get(keyId);
     if (cached !== undefined) return cached;
@@ -204,15 +216,11 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
         bundleId,
         registeredAppId: record.appId,
       });
-      // A registered key always has a counter (register writes 0, revoke a tombstone): one the store no longer holds
-      // (expired, or evicted from a bounded MemoryStore by a flood of other keys) is lost state, and `setIfGreater`
-      // would start it over, accepting old assertions and a revoked key again. Refused; the app re-attests.
-      const held = await store.get(counterKey(keyId));
-      if (held === undefined) throw new AppAttestError('unknown_key', 'the key\'s counter is no longer stored: re-attest');
-      if (Number(held) >= REVOKED_COUNTER) throw new AppAttestError('key_revoked');
       // Only a verified assertion may move the counter, and only the atomic store decides who wins a race.
-      if (!(await store.setIfGreater(counterKey(keyId), counter, keyTtlMs))) {
-        // Only the losing path pays for telling a revoked key (revoked since the read above) from a replay.
+      const raised = await raiseCounter(counterKey(keyId), counter);
+      if (raised === undefined) throw new AppAttestError('unknown_key', 'the key\'s counter is no longer stored: re-attest');
+      if (!raised) {
+        // Only the losing path pays for telling a revoked key from a replay.
         const stored = Number(await store.get(counterKey(keyId)));
         throw new AppAttestError(stored >= REVOKED_COUNTER ? 'key_revoked' : 'counter_not_increasing');
       }

@@ -102,3 +102,28 @@ describe('lost counter state (a bounded MemoryStore evicting under a flood of ot
     expect(await reasonOf(registry.verifyAssertion(assertion(3)))).toBe('unknown_key');
   });
 });
+
+describe('lost counter state while the replay is in flight', () => {
+  it('a replay is never accepted, whichever microtask turn the flood lands on (one atomic raise, no read before it)', async () => {
+    const { MemoryStore } = await import('../../../src/stores/memory.js');
+    const { createAttestationChallenges } = await import('../../../src/attestation/app-attest/challenges.js');
+    for (let turns = 0; turns < 8; turns++) {
+      const store = new MemoryStore({ maxEntries: 64 });
+      const registry = createAppAttestRegistry({ store, teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: ca.root });
+      const challenges = createAttestationChallenges({ store }); // what unauthenticated challenge requests write
+      const key = deviceKey();
+      const challenge = Buffer.from('registration');
+      await registry.register({ attestationObject: ca.attest(key, { teamId: TEAM, bundleId: BUNDLE, challenge }), challenge, keyId: key.keyId, now: NOW });
+      const captured = { keyId: key.keyId, clientData: 'POST /transfer', assertion: assert(key, { teamId: TEAM, bundleId: BUNDLE, counter: 5, clientData: 'POST /transfer' }) };
+      expect((await registry.verifyAssertion(captured)).counter).toBe(5);
+      const replay = reasonOf(registry.verifyAssertion(captured));
+      await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          for (let t = 0; t < turns; t++) await undefined;
+          await challenges.issue();
+        }),
+      );
+      expect(['unknown_key', 'counter_not_increasing']).toContain(await replay);
+    }
+  });
+});

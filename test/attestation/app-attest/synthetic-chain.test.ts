@@ -181,7 +181,7 @@ describe('synthetic App Attest CA: assertions through the registry', () => {
     await expect(registry.verifyAssertion({ keyId: key.keyId, clientData, assertion })).rejects.toThrow('store down');
   });
 
-  it('keys are cached: the second assertion reads only the counter (get, then setIfGreater), not the key record', async () => {
+  it('keys are cached: the second assertion reads only the counter, not the key record (a store without raiseIfPresent)', async () => {
     const { registry, key, store } = await registered();
     const clientData = 'x';
     await registry.verifyAssertion({ keyId: key.keyId, clientData, assertion: assert(key, { teamId: TEAM, bundleId: BUNDLE, counter: 1, clientData }) });
