@@ -107,12 +107,14 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
   keys?.catch(() => undefined);
 
   /**
-   * The verdict, and the bytes that identify it for replay: the signed payload as Google signed it (local keys), or
-   * undefined (a decoder's answer, identified by its JSON). Never the token's spelling: base64url's unused trailing
-   * bits let one token be written many ways, each decrypting to the same verdict.
+   * The verdict, and the bytes that identify the token for replay: the signed JWS inside the encryption (local keys;
+   * Google's ECDSA signature makes it unique per token, and the encryption authenticates it), or the token's segments
+   * decoded (a decoder). Never the token's text: base64url's unused trailing bits let one token be written many
+   * ways, each decrypting to the same verdict. Nor the verdict alone: two devices' verdicts for the same request
+   * made in the same millisecond are byte for byte the same, and the second device is no replay.
    */
-  async function open(token: string): Promise<{ payload: unknown; via: 'local' | 'decoder'; signed?: Uint8Array }> {
-    if (keys === undefined) return { payload: await options.decoder!(token), via: 'decoder' };
+  async function open(token: string): Promise<{ payload: unknown; via: 'local' | 'decoder'; identity: Uint8Array }> {
+    if (keys === undefined) return { payload: await options.decoder!(token), via: 'decoder', identity: decodedSegments(token) };
     if (token.length > maxTokenLength || !COMPACT_TOKEN.test(token)) throw new PlayIntegrityError('malformed_token');
     const { aes, ec } = await keys;
     let jws: Uint8Array;
@@ -128,7 +130,7 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
       throw classifyJoseError(error, 'bad_signature');
     }
     try {
-      return { payload: JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8')), via: 'local', signed: payload };
+      return { payload: JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8')), via: 'local', identity: jws };
     } catch {
       throw new PlayIntegrityError('malformed_payload');
     }
@@ -140,7 +142,7 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
     },
     async verify(token, binding) {
       if (typeof token !== 'string' || token.length === 0) throw new PlayIntegrityError('malformed_token');
-      const { payload, via, signed } = await open(token);
+      const { payload, via, identity } = await open(token);
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw new PlayIntegrityError('malformed_payload');
       }
@@ -161,8 +163,8 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
       }
       const levels = checkVerdict(verdict, app, requirements);
       if (options.replay) {
-        // Keyed by the verdict, not the token's spelling (see `open`).
-        const id = createHash('sha256').update(signed ?? JSON.stringify(verdict)).digest('base64url');
+        // Keyed by the token's content, not its spelling (see `open`).
+        const id = createHash('sha256').update(identity).digest('base64url');
         const first = await options.replay.store.setIfAbsent(
           `${options.replay.keyPrefix ?? 'pi:seen:'}${id}`,
           '1',
@@ -173,6 +175,21 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
       return { payload: verdict, levels, issuedAt, via };
     },
   };
+}
+
+/**
+ * A token as its bytes: each dot-separated segment base64url-decoded, prefixed by its length, so every spelling of
+ * the same segments (trailing bits, which the decoder ignores) gives the same bytes.
+ */
+function decodedSegments(token: string): Uint8Array {
+  const parts: Buffer[] = [];
+  for (const segment of token.split('.')) {
+    const bytes = Buffer.from(segment, 'base64url');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  }
+  return Buffer.concat(parts);
 }
 
 /** One-shot convenience: builds a verifier (importing keys) and verifies one token. Prefer the factory per app. */

@@ -272,12 +272,28 @@ describe('Play Integrity: cryptography and malformed tokens', () => {
     expect(await reasonOf(v.verify(respelled, { nonce: NONCE, now: NOW }))).toBe('replayed');
   });
 
-  it('replay protection with a decoder is keyed by the decoded verdict, not the token text', async () => {
+  it('two devices whose verdicts are identical (same request, same millisecond) are two tokens, each accepted once', async () => {
+    const store = new TestMemoryStore(() => NOW);
+    const v = verifier({ replay: { store } });
+    const payload = genuinePayload(NOW, { nonce: NONCE });
+    const phoneA = await playToken(keys, payload);
+    const phoneB = await playToken(keys, payload);
+    expect(await reasonOf(v.verify(phoneA, { nonce: NONCE, now: NOW }))).toBe('passed');
+    expect(await reasonOf(v.verify(phoneB, { nonce: NONCE, now: NOW }))).toBe('passed');
+    expect(await reasonOf(v.verify(phoneA, { nonce: NONCE, now: NOW }))).toBe('replayed');
+  });
+
+  it('replay protection with a decoder is keyed by the token decoded: a re-spelling is refused, another token is not', async () => {
     const store = new TestMemoryStore(() => NOW);
     const payload = genuinePayload(NOW, { nonce: NONCE });
     const v = createPlayIntegrityVerifier({ packageName: PACKAGE, decoder: async () => payload, replay: { store } });
-    await expect(v.verify('spelling-1', { nonce: NONCE, now: NOW })).resolves.toMatchObject({ via: 'decoder' });
-    await expect(v.verify('spelling-2', { nonce: NONCE, now: NOW })).rejects.toMatchObject({ reason: 'replayed' });
+    const token = await playToken(keys, payload);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const parts = token.split('.');
+    parts[4] = parts[4]!.slice(0, -1) + alphabet[alphabet.indexOf(parts[4]!.at(-1)!) ^ 1];
+    await expect(v.verify(token, { nonce: NONCE, now: NOW })).resolves.toMatchObject({ via: 'decoder' });
+    await expect(v.verify(parts.join('.'), { nonce: NONCE, now: NOW })).rejects.toMatchObject({ reason: 'replayed' });
+    await expect(v.verify(await playToken(keys, payload), { nonce: NONCE, now: NOW })).resolves.toMatchObject({ via: 'decoder' });
   });
 
   it('an invalid token does not burn a replay slot', async () => {
