@@ -28,6 +28,7 @@ export interface PinFinding {
     | 'too_few_pins'
     | 'no_current_pin'
     | 'pin_not_in_chain'
+    | 'only_backup_in_chain'
     | 'no_backup_pin'
     | 'expiry_invalid'
     | 'expiry_past'
@@ -74,9 +75,9 @@ export function toPinDate(value: string | Date | undefined): string | undefined 
 
 /**
  * Checks every host of a pin configuration. Errors: a malformed host or pin, an enforcing host with fewer than two
- * distinct pins, without a backup outside the current chain, with no current pin (`pins` empty: only backups, keys
- * the server does not use yet) or, with the chain known, with no pin of that chain (apps would refuse the server
- * they are pinned to), an unreadable expiration. Warnings: an expiration past or near, only a root pinned.
+ * distinct pins, without a backup outside the current chain, or, with the chain known, with no pin (current or
+ * backup) of that chain (apps would refuse the server they are pinned to), an unreadable expiration. Warnings: an
+ * expiration past or near, only a root pinned, no current pin (backups alone), the chain matching only a backup.
  */
 export function validatePinConfig(hosts: Readonly<Record<string, HostPinConfig>>, options: ValidatePinsOptions = {}): PinValidation {
   const errors: PinFinding[] = [];
@@ -98,10 +99,13 @@ export function validatePinConfig(hosts: Readonly<Record<string, HostPinConfig>>
       if (all.size < 2) {
         errors.push({ host, code: 'too_few_pins', message: `an enforcing pin set needs at least two pins, has ${all.size}` });
       }
-      if (pins.length === 0) {
-        errors.push({ host, code: 'no_current_pin', message: 'no current pin: pins must hold a key of the chain the server serves now' });
+      // Apps accept a chain matching any pin, current or backup (a switched certificate awaits its promotion).
+      if (options.chain && ![...all].some((p) => chainPins.has(p))) {
+        errors.push({ host, code: 'pin_not_in_chain', message: 'no pin, current or backup, is in the chain the server serves now: apps would refuse it' });
+      } else if (pins.length === 0) {
+        warnings.push({ host, code: 'no_current_pin', message: 'no current pin: backups alone are enforced, check one is the key the server uses' });
       } else if (options.chain && !pins.some((p) => chainPins.has(p))) {
-        errors.push({ host, code: 'pin_not_in_chain', message: 'no pin is in the chain the server serves now: apps would refuse it' });
+        warnings.push({ host, code: 'only_backup_in_chain', message: 'the served chain matches only a backup pin: promote it to pins' });
       }
       const outside = options.chain ? [...all].filter((p) => !chainPins.has(p)) : backups.filter((p) => !pins.includes(p));
       if (all.size >= 2 && outside.length === 0) {

@@ -88,16 +88,10 @@ describe('pin validation', () => {
       { now: NOW },
     );
     expect(result.errors.map((e) => e.code).sort()).toEqual(['host_invalid', 'pin_malformed', 'pin_malformed']);
-    expect(validatePinConfig({ 'a.example': { pins: 'x' as unknown as string[] } }, { now: NOW }).errors.map((e) => e.code)).toEqual([
-      'too_few_pins',
-      'no_current_pin',
-    ]);
+    expect(validatePinConfig({ 'a.example': { pins: 'x' as unknown as string[] } }, { now: NOW }).errors.map((e) => e.code)).toEqual(['too_few_pins']);
   });
 
-  it('refuses an enforcing host with no current pin, or none of the chain it serves (apps would refuse the server)', () => {
-    const backupsOnly = { 'api.example.com': { pins: [], backupPins: [BACKUP, ROOT] } };
-    expect(validatePinConfig(backupsOnly, { now: NOW }).errors.map((e) => e.code)).toEqual(['no_current_pin']);
-    expect(() => formatPins('okhttp', backupsOnly, { now: NOW })).toThrow(PinValidationError);
+  it('refuses an enforcing host with no pin of the chain it serves, current or backup (apps would refuse the server)', () => {
     const chain = chainOf([['leaf', LEAF], ['intermediate', INTERMEDIATE], ['root', ROOT]]);
     const mistyped = { 'api.example.com': { pins: [Buffer.alloc(32, 7).toString('base64')], backupPins: [BACKUP] } };
     expect(validatePinConfig(mistyped, { chain, now: NOW }).errors.map((e) => e.code)).toEqual(['pin_not_in_chain']);
@@ -105,6 +99,15 @@ describe('pin validation', () => {
     // Without the chain the mistake cannot be seen; with it, one chain pin is enough; the emergency switch is exempt.
     expect(validatePinConfig(mistyped, { now: NOW }).errors).toEqual([]);
     expect(validatePinConfig({ 'api.example.com': { pins: [INTERMEDIATE], backupPins: [BACKUP] } }, { chain, now: NOW }).errors).toEqual([]);
-    expect(validatePinConfig({ 'api.example.com': { pins: [], backupPins: [BACKUP, ROOT], enforce: false } }, { now: NOW }).errors).toEqual([]);
+  });
+
+  it('between the certificate switch and the promotion (the served key only a backup) it warns, as for backups alone', () => {
+    const switched = chainOf([['leaf', BACKUP], ['root', ROOT]]);
+    const midRotation = validatePinConfig({ 'api.example.com': { pins: [LEAF], backupPins: [BACKUP, INTERMEDIATE] } }, { chain: switched, now: NOW });
+    expect(midRotation.errors).toEqual([]);
+    expect(midRotation.warnings.map((w) => w.code)).toEqual(['only_backup_in_chain']);
+    const backupsOnly = validatePinConfig({ 'api.example.com': { pins: [], backupPins: [BACKUP, LEAF] } }, { now: NOW });
+    expect(backupsOnly.errors).toEqual([]);
+    expect(backupsOnly.warnings.map((w) => w.code)).toEqual(['no_current_pin']);
   });
 });

@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:cry
 import { describe, expect, it } from 'vitest';
 import { usablePrivateKey } from '../../src/core/private-key.js';
 import { createKeyRing } from '../../src/attestation/issuer/key-ring.js';
+import { createTestAttester } from '../../src/testing/index.js';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -26,5 +27,9 @@ describe('usablePrivateKey', () => {
 
   it('the issuer key ring refuses such a key at start-up, naming it', () => {
     expect(() => createKeyRing([{ kid: 'a', privateKey: oversized }], 60_000, 5_000)).toThrow(/signingKeys\.0\.privateKey: private key is malformed/);
+  });
+
+  it('createTestAttester (mobile-api-shield/testing) refuses it when created, not by aborting at its first mint', () => {
+    expect(() => createTestAttester({ privateKey: createPrivateKey({ key: oversized, format: 'jwk' }) })).toThrow(/malformed/);
   });
 });
