@@ -10,7 +10,7 @@ import {
   type Endpoints,
 } from '../core/endpoints.js';
 import { frameworkIpOf } from './endpoint-http.js';
-import { socketAddress, splitUrl } from './node-http.js';
+import { socketAddress, splitFastifyUrl } from './node-http.js';
 
 /** Options of the {@link fastifyEndpoints} plugin. */
 export interface FastifyEndpointsOptions {
@@ -106,7 +106,7 @@ export function fastifyEndpoints(
       url: path,
       ...(options.config ? { config: options.config } : {}),
       handler: async (req: EndpointFastifyRequest, reply: EndpointFastifyReply) => {
-        const { query } = splitUrl(req.url);
+        const { query } = splitFastifyUrl(req.url);
         const body = req.body === undefined ? { kind: 'none' as const } : Buffer.isBuffer(req.body)
           ? { kind: 'raw' as const, bytes: req.body }
           : { kind: 'parsed' as const, value: req.body };

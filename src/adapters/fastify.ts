@@ -4,7 +4,7 @@ import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
-import { socketAddress, splitUrl } from './node-http.js';
+import { socketAddress, splitFastifyUrl } from './node-http.js';
 
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
 const HEAD = Symbol('mobile-api-shield.head');
@@ -102,7 +102,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
 
   // Every field is assigned in one literal, in one order: one object shape for the core's property reads.
   function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
-    const { path, query } = splitUrl(req.url);
+    const { path, query } = splitFastifyUrl(req.url);
     const ip = socketAddress(req.raw);
     return {
       method: req.method,

@@ -7,6 +7,19 @@ import type { ProblemResponse } from '../core/problem.js';
  * absolute form (`http://host/path`) is reduced to its path. Nothing is decoded.
  */
 export function splitUrl(url: string): { path: string; query: string } {
+  return split(url, true);
+}
+
+/**
+ * As `splitUrl`, the way Fastify's router (find-my-way) reads a target: the path ends at the first `?` or `#`, and
+ * everything after that character is the query it parses, a `#` included (`/t?to=a#&to=b` hands the handler
+ * `to=a#&to=b`, `/t#&to=b` hands it `&to=b`): the query the shield binds and inspects must be that one.
+ */
+export function splitFastifyUrl(url: string): { path: string; query: string } {
+  return split(url, false);
+}
+
+function split(url: string, fragmentEndsQuery: boolean): { path: string; query: string } {
   let start = 0;
   if (url.charCodeAt(0) !== 0x2f) {
     const scheme = url.indexOf('://');
@@ -14,20 +27,20 @@ export function splitUrl(url: string): { path: string; query: string } {
     if (scheme !== -1 && (q === -1 || scheme < q)) {
       const slash = url.indexOf('/', scheme + 3);
       start = slash === -1 || (q !== -1 && slash > q) ? -1 : slash;
-      if (start === -1) return { path: '/', query: q === -1 ? '' : cutFragment(url, q + 1) };
+      if (start === -1) return { path: '/', query: q === -1 ? '' : queryFrom(url, q + 1, fragmentEndsQuery) };
     }
   }
   let end = url.length;
   const q = url.indexOf('?', start);
   if (q !== -1) end = q;
   const hash = url.indexOf('#', start);
-  if (hash !== -1 && hash < end) return { path: url.slice(start, hash) || '/', query: '' };
+  if (hash !== -1 && hash < end) return { path: url.slice(start, hash) || '/', query: fragmentEndsQuery ? '' : url.slice(hash + 1) };
   const path = start === 0 && end === url.length ? url : url.slice(start, end);
-  return { path: path || '/', query: q === -1 ? '' : cutFragment(url, q + 1) };
+  return { path: path || '/', query: q === -1 ? '' : queryFrom(url, q + 1, fragmentEndsQuery) };
 }
 
-function cutFragment(url: string, from: number): string {
-  const hash = url.indexOf('#', from);
+function queryFrom(url: string, from: number, fragmentEndsQuery: boolean): string {
+  const hash = fragmentEndsQuery ? url.indexOf('#', from) : -1;
   return hash === -1 ? url.slice(from) : url.slice(from, hash);
 }
 
