@@ -10,7 +10,7 @@ import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express-request.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { bodyConsumed, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { bodyConsumed, onResponseStatus, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
@@ -125,7 +125,7 @@ export function settleExpressDecision(
     writeProblem(res, shield.respond(decision, request));
     return;
   }
-  if (shield.wantsOutcome(decision)) res.once('finish', () => void shield.reportOutcome(req.shield ?? decision, res.statusCode));
+  if (shield.wantsOutcome(decision)) onResponseStatus(res, (status) => void shield.reportOutcome(req.shield ?? decision, status));
   next();
 }
 

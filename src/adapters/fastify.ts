@@ -4,7 +4,7 @@ import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
-import { socketAddress, splitFastifyUrl } from './node-http.js';
+import { onResponseStatus, socketAddress, splitFastifyUrl } from './node-http.js';
 
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
 const HEAD = Symbol('mobile-api-shield.head');
@@ -229,7 +229,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
 
   /** Reports the response's status to the verifiers waiting for it (the latest stage's decision holds them all). */
   function reportOnFinish(req: FastifyLikeRequest, response: import('node:http').ServerResponse, decision: Decision): void {
-    response.once('finish', () => void shield.reportOutcome(req.shield ?? decision, response.statusCode));
+    onResponseStatus(response, (status) => void shield.reportOutcome(req.shield ?? decision, status));
   }
 
   done();

@@ -3,25 +3,26 @@
  * @koa/bodyparser, koa-body, multer for Koa, ...) finishes the check the global `koaShield(shield)` started, on
  * `ctx.request.body` exactly as the parser produced it. It never reads or replaces the body.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeContentEncoding } from '../core/body-decode.js';
 import type { Decision } from '../core/decision.js';
 import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
-import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
+import { bodyConsumed, onResponseStatus, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './koa-lookahead.js';
 import { assertShield } from './misuse.js';
-import { thrownStatus, writeKoaProblem } from './koa-response.js';
+import { writeKoaProblem } from './koa-response.js';
 import type { KoaShieldState } from './koa-context.js';
 import type { Middleware as KoaMiddleware } from 'koa';
 
 /** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
 interface KoaBodyContext {
   req: IncomingMessage;
+  res: ServerResponse;
   app: { middleware?: unknown; proxy?: unknown };
   method: string;
   url: string;
@@ -132,17 +133,9 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
       writeKoaProblem(ctx, shield.respond(decision, request));
       return;
     }
-    if (!shield.wantsOutcome(decision)) {
-      await next();
-      return;
-    }
-    try {
-      await next();
-    } catch (error) {
-      void shield.reportOutcome(ctx.state.shield ?? decision, thrownStatus(error));
-      throw error;
-    }
-    void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);
+    // The status the client is sent (see koa.ts), not what the handler threw or set.
+    if (shield.wantsOutcome(decision)) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ctx.state.shield ?? decision, status));
+    await next();
   };
   return markBodyStage(middleware, shield) as unknown as KoaBodyMiddleware;
 }

@@ -16,8 +16,3 @@ export function writeKoaProblem(ctx: KoaAnswerable, problem: ProblemResponse): v
   ctx.type = problem.headers['content-type'] ?? 'application/problem+json';
 }
 
-/** The HTTP status an error thrown downstream will become (`ctx.throw(401)`); 500 for anything else. */
-export function thrownStatus(error: unknown): number {
-  const status = (error as { status?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : 500;
-}

@@ -8,7 +8,8 @@ import { holdUnparsedMultipart } from './multipart-fields.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
 import { hasRouteLevel, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
-import { thrownStatus, writeKoaProblem } from './koa-response.js';
+import { writeKoaProblem } from './koa-response.js';
+import { onResponseStatus } from './node-http.js';
 
 export type { KoaLikeContext, KoaShieldState } from './koa-context.js';
 
@@ -113,16 +114,14 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
       await next();
       return;
     }
+    // The outcome is the status the client is sent, read from the response: a thrown error becomes whatever an error
+    // middleware earlier in the chain (or Koa's own handler) makes of it, and a middleware may change the status after us.
+    if (wantsOutcome) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ctx.state.shield ?? decision, status));
     try {
       await next();
-    } catch (error) {
-      // `ctx.throw(401)` reaches Koa's error handler after us: its status is the outcome.
-      if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, thrownStatus(error));
-      throw error;
     } finally {
       if (deferReport) shield.notify(ctx.state.shield ?? decision, request);
     }
-    if (wantsOutcome) void shield.reportOutcome(ctx.state.shield ?? decision, ctx.status);
   }
   // The context Koa passes has every part `KoaLikeContext` names; the public type is Koa's own (see KoaShieldMiddleware).
   return (global ? middleware : markRouteLevel(middleware, shield, routeOptions)) as unknown as KoaShieldMiddleware;

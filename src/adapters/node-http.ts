@@ -49,6 +49,25 @@ export function socketAddress(req: IncomingMessage): string {
   return req.socket?.remoteAddress ?? '';
 }
 
+/**
+ * Calls `report` once with the status the client was sent: when the response finishes, or when the connection
+ * closes after the status line went out (a client that read a streamed 401 and hung up: it saw the outcome). Not at
+ * all when the connection closed before anything was sent (the request was abandoned; a held login slot expires).
+ * Read from the response, never from what a handler threw: an error middleware may have mapped it to another status.
+ */
+export function onResponseStatus(res: ServerResponse, report: (status: number) => void): void {
+  const finished = (): void => {
+    res.off('close', closed);
+    report(res.statusCode);
+  };
+  const closed = (): void => {
+    res.off('finish', finished);
+    if (res.headersSent) report(res.statusCode);
+  };
+  res.once('finish', finished);
+  res.once('close', closed);
+}
+
 /** True once something (a body parser) has read the request stream to its end. */
 export function bodyConsumed(req: IncomingMessage): boolean {
   return req.readableEnded || (req.complete && !req.readable);
