@@ -258,7 +258,10 @@ export class MemoryStore implements AttemptStore {
     if (entry instanceof StoreTypeError) return Promise.reject(entry);
     entry?.holds.delete(id);
     if (!options.failed) {
-      if (options.clear === true && entry !== undefined) this.entries.delete(key);
+      // A counter left with nothing (no failure, no lock, no hold: an attempt another counter refused) goes: kept, it
+      // would hold a key for the whole window per username an attacker tries, and evict other keys.
+      const empty = entry !== undefined && entry.failures === 0 && entry.lockedUntil === 0 && entry.holds.size === 0;
+      if ((options.clear === true || empty) && entry !== undefined) this.entries.delete(key);
       return Promise.resolve(options.clear === true ? 0 : (entry?.failures ?? 0));
     }
     if (entry === undefined) {
@@ -315,6 +318,7 @@ export class MemoryStore implements AttemptStore {
     // The member leaves with its last hold: a twin attempt ending first must not free a username still in flight.
     if (holds > 1) entry.holds.set(member, holds - 1);
     else entry.holds.delete(member);
+    if (entry.holds.size === 0) this.entries.delete(key); // as Redis drops an empty hash
     return Promise.resolve();
   }
 }

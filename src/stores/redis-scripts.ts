@@ -169,7 +169,12 @@ if ARGV[2] == 'c' then
 end
 if ARGV[2] ~= '1' then
   if not exists then return 0 end
-  return tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
+  local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
+  -- Left with nothing (no failure, no lock, no hold: fields f, u and g only): dropped, not kept for the window.
+  if f == 0 and tonumber(redis.call('HGET', KEYS[1], 'u') or '0') == 0 and redis.call('HLEN', KEYS[1]) == 3 then
+    redis.call('DEL', KEYS[1])
+  end
+  return f
 end
 if not exists then
   redis.call('HSET', KEYS[1], 'f', 0, 'u', 0, 'g', epochRaw)

@@ -209,6 +209,23 @@ export function storeContract(options: StoreContractOptions): void {
       expect((await store.reserveAttempt(k, 'one-too-many', lock)).granted).toBe(false);
     });
 
+    it('a released attempt that leaves its counter empty (no failure, lock or hold) removes it; one with a failure stays', async () => {
+      const store = attemptStore();
+      const k = key('att-empty');
+      expect((await store.reserveAttempt(k, 'a', lock)).granted).toBe(true);
+      expect((await store.reserveAttempt(k, 'b', lock)).granted).toBe(true);
+      await store.settleAttempt(k, 'a', { ...fail, failed: false });
+      expect(await store.setIfAbsent(k, 'probe', 10_000)).toBe(false); // 'b' still holds it
+      await store.settleAttempt(k, 'b', { ...fail, failed: false });
+      expect(await store.setIfAbsent(k, 'probe', 10_000)).toBe(true); // gone: the key was free again
+      const kept = key('att-kept');
+      expect((await store.reserveAttempt(kept, 'a', lock)).granted).toBe(true);
+      expect(await store.settleAttempt(kept, 'a', fail)).toBe(1);
+      expect((await store.reserveAttempt(kept, 'b', lock)).granted).toBe(true);
+      expect(await store.settleAttempt(kept, 'b', { ...fail, failed: false })).toBe(1);
+      expect(await store.setIfAbsent(kept, 'probe', 10_000)).toBe(false);
+    });
+
     it('failures lock with backoff; after a lock one attempt at a time is let through', async () => {
       const store = attemptStore();
       const k = key('att-lock');
@@ -293,6 +310,11 @@ export function storeContract(options: StoreContractOptions): void {
       await store.removeMember(k, 'twin');
       await store.removeMember(k, 'stranger');
       expect((await store.reserveMember(k, 'late', 2, 10_000)).granted).toBe(false);
+      // A set whose last member leaves is removed (Redis drops an empty hash), not kept for its window.
+      const lone = key('member-lone');
+      await store.reserveMember(lone, 'only', 2, 10_000);
+      await store.removeMember(lone, 'only');
+      expect(await store.setIfAbsent(lone, 'probe', 10_000)).toBe(true);
     });
 
     it('a success settled with clear removes the counter and its lock', async () => {

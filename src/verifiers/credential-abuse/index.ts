@@ -1,5 +1,3 @@
-import { hash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import type { ClientIpResolver } from '../../core/client-ip.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
@@ -8,6 +6,7 @@ import type { Store } from '../../stores/store.js';
 import { isAttemptStore } from '../../stores/store.js';
 import { LoginAttempt, LoginCounters, type Refusal } from './counters.js';
 import { KnownBlocks } from './known-blocks.js';
+import { digestKey } from './key-digest.js';
 import { BreachedPasswordChecker } from './breached-password.js';
 import { compileFieldSource, type FieldReader, type FieldSource } from './field-source.js';
 import {
@@ -64,19 +63,6 @@ function windowLimit(value: Partial<WindowLimit> | false | undefined, defaults: 
   return { limit: value?.limit ?? defaults.limit, windowSeconds: value?.windowSeconds ?? defaults.windowSeconds };
 }
 
-/**
- * Short, fixed-length key part (128 bits of SHA-256): usernames and device ids never sit in the store raw. Cached,
- * because one device or one account logs in again and again and a hash is the dearest step of a check.
- */
-const digestCache = new LRUCache<string, string>({ max: 10_000 });
-function digestKey(value: string): string {
-  let digest = digestCache.get(value);
-  if (digest === undefined) {
-    digest = hash('sha256', value, 'base64url').slice(0, 22);
-    digestCache.set(value, digest);
-  }
-  return digest;
-}
 
 function loginOf(route: ResolvedRouteOptions): CredentialRouteOptions['login'] | undefined {
   const credentials = (route as { credentials?: CredentialRouteOptions | false }).credentials;
