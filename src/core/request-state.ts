@@ -16,9 +16,14 @@ const UNPARSED_BODY = new BodyError('unsupported_media_type', 'body not parsed b
 
 /** Per-request state kept between the stages and re-checks of one request; hidden on the Decision. */
 export class Session {
-  /** Per verifier (by index): the outcome, and the route options it was computed under. */
+  /**
+   * Per verifier (by index): the outcome, the route options it was computed under, and the attestation on the context
+   * once it ran. A later stage or re-check reuses an outcome only while both are unchanged: a verifier that reads the
+   * attestation (device policy, credentials) must not keep a judgement made on a token result that has since changed.
+   */
   readonly outcomes: (VerifierOutcome | Failure | undefined)[];
   readonly routeValues: unknown[];
+  readonly attestations: (Attestation | undefined)[];
   outcomeTaken = false;
   /**
    * What the last route resolution of this request was made from (the adapter's route options, method, path and
@@ -45,6 +50,7 @@ export class Session {
   ) {
     this.outcomes = new Array(verifierCount);
     this.routeValues = new Array(verifierCount);
+    this.attestations = new Array(verifierCount);
   }
 }
 

@@ -24,7 +24,6 @@ import type { RateLimitInfo } from './rate-limit-headers.js';
 
 export type { CheckOptions, CheckStage, Shield } from './shield-types.js';
 
-
 const DEFAULT_BODY_LIMIT = 1_048_576;
 
 /** What the composition root hands the engine: the built-in modules and the default store. */
@@ -229,16 +228,16 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       }
       let outcome = session.outcomes[i];
       let durationMs: number | undefined;
-      if (outcome === undefined || session.routeValues[i] !== routeValue) {
-        // One clock read per verifier that runs (plus one before the first): a verifier's time starts where the
-        // previous one's ended, so it also holds the core's few nanoseconds of bookkeeping in between. The duration
-        // lands in the result object made anyway.
+      if (outcome === undefined || session.routeValues[i] !== routeValue || session.attestations[i] !== ctx.attestation) {
+        // One clock read per verifier that runs (plus one before the first): a verifier's time starts where the previous
+        // one's ended, so it also holds the core's bookkeeping in between. The duration lands in the result made anyway.
         const started = !timed ? 0 : pass.clock < 0 ? performance.now() : pass.clock;
         const run = runVerifier(verifier, ctx);
         if (run instanceof Promise) {
           return run.then((settled) => {
             session.outcomes[i] = settled;
             session.routeValues[i] = routeValue;
+            session.attestations[i] = ctx.attestation;
             return record(pass, verifier, mode, settled, timed ? lap(pass, started) : undefined) ? conclude(pass) : resume(pass, i + 1);
           });
         }
@@ -246,6 +245,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
         if (timed) durationMs = lap(pass, started);
         session.outcomes[i] = outcome;
         session.routeValues[i] = routeValue;
+        session.attestations[i] = ctx.attestation;
       } else if (timed) {
         durationMs = previousDuration(pass.previous, verifier.name);
       }

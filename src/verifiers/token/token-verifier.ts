@@ -256,6 +256,9 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
   }
 
   function verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
+    // A re-check of the request (a route-level check with other token options) starts over: an attestation an
+    // earlier run left must not speak for a token this run refuses.
+    ctx.attestation = undefined;
     const token = readToken(ctx.request);
     if (token === undefined) return MISSING;
     if (token === null) return deny('token_invalid', 'malformed token header');
