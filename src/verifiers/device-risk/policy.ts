@@ -276,19 +276,26 @@ function requiredLevelFor(policy: CompiledPolicy, verdict: DeviceVerdict): Devic
 
 function checkVersion(policy: CompiledPolicy, verdict: DeviceVerdict, hit: (c: Condition) => void): void {
   const platform = verdict.platform;
-  if (platform === 'unknown') return;
+  // A platform no source states (no claim mapped, or a value that is neither) cannot be held to its minimum, and is
+  // no way around one: with any minimum set, its version is unknown.
+  if (platform === 'unknown') {
+    if (policy.minAppVersion.android !== undefined || policy.minAppVersion.ios !== undefined) hit('unknownAppVersion');
+    return;
+  }
   const min = policy.minAppVersion[platform];
   if (min === undefined) return;
   const known = [verdict.app.version, verdict.app.reportedVersion].filter((v) => v !== undefined);
   if (known.length === 0) return hit('unknownAppVersion');
-  // Any source saying "older than the minimum" wins: a self-reported version can only make the app look older.
+  // Any source saying "older than the minimum" wins, whatever the others say (one that cannot be read included): a
+  // self-reported version can only make the app look older.
+  let unreadable = false;
   for (const version of known) {
     const cmp = compareAppVersions(version, min);
-    if (cmp === undefined) return hit('unknownAppVersion');
-    if (cmp < 0) return hit('outdatedApp');
+    if (cmp === undefined) unreadable = true;
+    else if (cmp < 0) return hit('outdatedApp');
   }
   // ...and never newer: alone (no signed version), it cannot show the app is recent enough.
-  if (verdict.app.version === undefined) hit('unknownAppVersion');
+  if (unreadable || verdict.app.version === undefined) hit('unknownAppVersion');
 }
 
 /** Names the decision for logs (`deny score=70 rooted:monitor/30 hooked:deny/40`); never holds a raw value. */

@@ -33,7 +33,7 @@ interface Case {
   name: string;
   market?: string;
   route?: DeviceRouteOptions;
-  platform?: 'android' | 'ios';
+  platform?: 'android' | 'ios' | 'unknown';
   levels?: DeviceLevel[];
   signals?: DeviceSignal[];
   version?: string | number;
@@ -114,6 +114,9 @@ const cases: Case[] = [
   { name: 'no signed version: unknown', unsignedVersionOnly: true, route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['unknownAppVersion:deny'] },
   { name: 'no signed version, a newer one self-reported: still unknown', unsignedVersionOnly: true, reportedVersion: '999', route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['unknownAppVersion:deny'] },
   { name: 'no signed version, an older one self-reported: outdated', unsignedVersionOnly: true, reportedVersion: '300', route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['outdatedApp:deny'] },
+  { name: 'no platform stated, a minimum set: the version is unknown', platform: 'unknown', version: '1.0.0', route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['unknownAppVersion:deny'] },
+  { name: 'a signed version that cannot be read, an older one self-reported: outdated', platform: 'ios', version: '5.1 (build 7)', reportedVersion: '1.0', expect: 'deny', because: ['outdatedApp:deny'] },
+  { name: 'a signed version that cannot be read alone: unknown', platform: 'ios', version: '5.1 (build 7)', route: { actions: { unknownAppVersion: 'deny' } }, expect: 'deny', because: ['unknownAppVersion:deny'] },
   // Attestation and proofs
   { name: 'no attestation: denied', attested: false, levels: [], route: { requiredLevel: 'none' }, expect: 'deny', because: ['noAttestation:deny'] },
   { name: 'no attestation monitored on a public route', attested: false, levels: [], route: { requiredLevel: 'none', actions: { noAttestation: 'monitor' } }, expect: 'monitor' },

@@ -86,7 +86,7 @@ function read(claims: Readonly<Record<string, unknown>>, path: Path): unknown {
 
 function toPlatform(value: unknown): DevicePlatform {
   if (typeof value !== 'string') return 'unknown';
-  const v = value.toLowerCase();
+  const v = value.trim().toLowerCase();
   return v === 'android' ? 'android' : v === 'ios' ? 'ios' : 'unknown';
 }
 
