@@ -160,6 +160,16 @@ export function parseRouteOptions(route: unknown, where: string, schemas: Compos
   return route as RouteOptions;
 }
 
+/** Throws `ShieldConfigError` for route options a verifier's `checkRouteOptions` refuses; returns them otherwise. */
+export function checkRouteOptionsWith<R extends RouteOptions | false>(verifiers: readonly Verifier[], route: R, where: string): R {
+  if (route === false) return route;
+  for (const verifier of verifiers) {
+    const problem = verifier.checkRouteOptions?.(route);
+    if (problem !== undefined) throw new ShieldConfigError([{ path: where, message: problem }]);
+  }
+  return route;
+}
+
 function formatIssues(issues: readonly z.core.$ZodIssue[]): { path: string; message: string }[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0) {

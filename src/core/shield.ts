@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 import { createProxyMismatchWarning } from './proxy-mismatch.js';
 import { problemTypeOf, type DenyCode } from './codes.js';
-import { composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
+import { checkRouteOptionsWith, composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
 import { DeadlineWatch } from './deadline.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { ShieldConfigError, ShieldDenyError } from './errors.js';
@@ -58,6 +58,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     resolved.verifiers,
     { store, ipResolver, config: resolved },
   );
+  for (const [key, entry] of Object.entries(resolved.routes ?? {})) checkRouteOptionsWith(verifiers, entry, `routes.${key}`);
   const problemType = problemTypeOf(resolved.problemTypeBase);
   const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
   const needsRaw = (request: ShieldRequest): boolean => {
@@ -330,7 +331,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     check,
     checkNow,
     notify: notifyDecision,
-    parseRouteOptions: (route, where) => parseRouteOptions(route, where, schemas),
+    parseRouteOptions: (route, where) => checkRouteOptionsWith(verifiers, parseRouteOptions(route, where, schemas), where),
     respond(decision, request) {
       // The adapter answers the denial now: no handler runs, so no status will tell a waiting verifier how it ended.
       if (hasOutcomeListeners && !decision.allowed) void self.reportOutcome(decision, 'refused');

@@ -1,6 +1,6 @@
 import type { DenyCode } from './codes.js';
 import type { ShieldRequest } from './request.js';
-import type { Mode, ResolvedRouteOptions } from './route-options.js';
+import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
 /**
@@ -103,6 +103,11 @@ export interface Verifier {
   wantsRawBody?(request: ShieldRequest): boolean;
   /** Whether this verifier applies to the request at all (e.g. the credential verifier only on login routes). */
   appliesTo?(route: ResolvedRouteOptions, request: ShieldRequest): boolean;
+  /**
+   * A problem with route options that only this verifier's configuration shows (a name it must define), or
+   * undefined: `createShield` (the routes table) and adapter route options fail with it, instead of every request.
+   */
+  checkRouteOptions?(route: RouteOptions): string | undefined;
   /**
    * The headers this verifier reads as a credential or binding input on `route` (token header, binding headers, a
    * login's `header.x-password`): `onDecision` never shows them, even when they are allow-listed.

@@ -277,6 +277,12 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
     appliesTo(route) {
       return (route as { device?: unknown }).device !== false;
     },
+    checkRouteOptions(route) {
+      const device = (route as { device?: DeviceRouteOptions | false }).device || undefined;
+      const name = device?.sensitivity;
+      if (name === undefined || (policy.sensitivities !== undefined && Object.hasOwn(policy.sensitivities, name))) return undefined;
+      return `device.sensitivity "${name}" is not one of device.policy.sensitivities (${Object.keys(policy.sensitivities ?? {}).join(', ') || 'none defined'})`;
+    },
     verify(ctx) {
       const routeOptions = (ctx.route as { device?: DeviceRouteOptions | false }).device;
       if (routeOptions === false) return { outcome: 'skip' };
