@@ -16,14 +16,14 @@ import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './koa-lookahead.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
-import type { KoaShieldState } from './koa-context.js';
+import { koaFrameworkIp, type KoaShieldState } from './koa-context.js';
 import type { Middleware as KoaMiddleware } from 'koa';
 
 /** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
 interface KoaBodyContext {
   req: IncomingMessage;
   res: ServerResponse;
-  app: { middleware?: unknown; proxy?: unknown };
+  app: { middleware?: unknown; proxy?: unknown; maxIpsCount?: unknown };
   method: string;
   url: string;
   originalUrl?: string;
@@ -66,7 +66,7 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     headers: ctx.req.headers,
     ip: socketAddress(ctx.req),
     // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
-    frameworkIp: shield.config.trustProxy === 'framework' && typeof ctx.ip === 'string' ? ctx.ip : undefined,
+    frameworkIp: shield.config.trustProxy === 'framework' ? koaFrameworkIp(ctx) : undefined,
     frameworkTrustsProxy: ctx.app.proxy === true,
     query,
     // The query Koa parses when it is read (`ctx.query`, or a replacement such as koa-qs); none from an empty string.

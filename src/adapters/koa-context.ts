@@ -17,7 +17,7 @@ export interface KoaShieldState<Claims extends object = AttestationClaims> {
 export interface KoaLikeContext {
   req: IncomingMessage;
   res: ServerResponse;
-  app: { middleware?: unknown };
+  app: { middleware?: unknown; proxy?: unknown; maxIpsCount?: unknown };
   method: string;
   url: string;
   originalUrl?: string;
@@ -33,4 +33,15 @@ export interface KoaLikeContext {
 /** `ctx.state` as the adapter uses it: the decision plus the adapter's private symbol-keyed marks. */
 export function adapterState(ctx: KoaLikeContext): KoaShieldState & Record<symbol, unknown> {
   return ctx.state as KoaShieldState & Record<symbol, unknown>;
+}
+
+/**
+ * `ctx.ip` when it can be the client's: with `app.proxy` on, Koa takes the leftmost X-Forwarded-For entry, which the
+ * client writes, unless `app.maxIpsCount` keeps only the entries the proxies appended. Without it, undefined: the
+ * shield then keys on the socket address (the proxy's), so a client cannot choose its IP (docs/options.md).
+ */
+export function koaFrameworkIp(ctx: { ip?: unknown; app: { proxy?: unknown; maxIpsCount?: unknown } }): string | undefined {
+  if (typeof ctx.ip !== 'string') return undefined;
+  const count = ctx.app.maxIpsCount;
+  return ctx.app.proxy === true && !(typeof count === 'number' && count > 0) ? undefined : ctx.ip;
 }

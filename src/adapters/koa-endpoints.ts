@@ -1,6 +1,6 @@
 import { encodeEndpointBody, isEndpointPath, serveEndpoint, type Endpoints } from '../core/endpoints.js';
-import { endpointBodyOf, frameworkIpOf, isEndpointResponse } from './endpoint-http.js';
-import type { KoaLikeContext } from './koa-context.js';
+import { endpointBodyOf, isEndpointResponse } from './endpoint-http.js';
+import { koaFrameworkIp, type KoaLikeContext } from './koa-context.js';
 import { socketAddress, splitUrl } from './node-http.js';
 
 /** Options of {@link koaEndpoints}. */
@@ -29,7 +29,7 @@ export function koaEndpoints(
       ? body
       : await serveEndpoint(
           endpoints,
-          { method: ctx.method, path, query, headers: ctx.req.headers, ip: socketAddress(ctx.req), frameworkIp: frameworkIpOf(ctx), body },
+          { method: ctx.method, path, query, headers: ctx.req.headers, ip: socketAddress(ctx.req), frameworkIp: koaFrameworkIp(ctx), body },
           options.onError,
         );
     const { payload, contentType } = encodeEndpointBody(response);

@@ -56,6 +56,7 @@ const expressBuilder = (factory: typeof express5): Builder => async (shield, tru
 const koaBuilder = (Koa: typeof Koa3): Builder => async (shield, trust) => {
   const app = new Koa();
   app.proxy = trust;
+  app.maxIpsCount = 1; // one proxy: Koa then reads the entry it appended, not the leftmost one a client wrote
   app.use(koaShield(shield) as unknown as Koa3.Middleware);
   app.use(koaBodyParser() as unknown as Koa3.Middleware);
   app.use(koaShieldBody(shield) as unknown as Koa3.Middleware);

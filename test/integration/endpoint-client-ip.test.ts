@@ -37,6 +37,7 @@ const FRAMEWORKS: readonly (readonly [string, Start])[] = [
     async (endpoints) => {
       const app = new Koa3();
       app.proxy = true;
+      app.maxIpsCount = 1;
       app.use(koaEndpoints(endpoints) as unknown as Koa3.Middleware);
       const running = await listen(http.createServer(app.callback()));
       return { port: Number(new URL(running.url).port), close: running.close };
