@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type busboy from 'busboy';
 import { BodyError, mediaType } from '../core/body.js';
 import type { ShieldRequest } from '../core/request.js';
+import { placeField, type FormFields } from './form-field-names.js';
 
 /** Most fields and parts read from one body (busboy stops and the body is refused beyond them). */
 const MAX_FIELDS = 1000;
@@ -36,7 +37,7 @@ function loadBusboy(): Promise<Busboy> {
 
 /** A body being held back from its stream while the shield inspects its fields. */
 export interface HeldMultipart {
-  /** The field values (a null-prototype object; repeated names become arrays), read on first call. */
+  /** The field values (null-prototype objects; repeated names become arrays, bracketed names nest as multer nests them), read on first call. */
   fields(): Promise<unknown>;
   /** Hands every held byte (and the end of the body) to the request stream, for the app's parser. */
   release(): void;
@@ -77,7 +78,7 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       let ended = false;
       let parsed = false;
       let failed = false;
-      const values: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+      const values: FormFields = Object.create(null) as FormFields;
       const onGone = (): void => fail(new BodyError('payload_malformed', 'request closed before the body was complete'));
       const fail = (error: BodyError): void => {
         if (failed) return;
@@ -103,8 +104,7 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       };
       parser.on('field', (name, value, info) => {
         if (info.valueTruncated || info.nameTruncated) return fail(new BodyError('payload_too_large', 'multipart field over the limit'));
-        const prior = values[name];
-        values[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+        placeField(values, name, value); // nested as multer nests bracketed names (form-field-names.ts)
       });
       parser.on('file', (_name, stream) => stream.resume()); // file contents stay the app's business
       parser.on('fieldsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart fields')));

@@ -207,6 +207,22 @@ for (const [name, build] of APPS) {
       expect(res.status).toBe(200);
       expect((res.json as Parsed).fields).toEqual([['comment', "1' UNION SELECT password FROM users--"]]);
     });
+
+    it('a login username sent as email[] (multer nests it: an array) is refused, not counted under no username', async () => {
+      const login = await build(
+        createShield({ credentials: {}, routes: { 'POST /upload': { token: false, credentials: { login: { username: 'body.email', password: 'body.password' } } } } }),
+      );
+      try {
+        const bracketed = await send(login.url, '/upload', multipart([['email[]', 'victim@example.com'], ['password', 'guess']]));
+        expect(bracketed.json).toMatchObject({ code: 'payload_malformed' });
+        expect(bracketed.status).toBe(400);
+        expect((bracketed.json as { code?: string }).code).toBe('payload_malformed');
+        const flat = await send(login.url, '/upload', multipart([['email', 'victim@example.com'], ['password', 'guess']]));
+        expect(flat.status).toBe(200);
+      } finally {
+        await login.close();
+      }
+    });
   });
 }
 
