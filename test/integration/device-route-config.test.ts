@@ -34,4 +34,17 @@ describe('an unknown device sensitivity in route options', () => {
     // A shield without a device section has no sensitivities to check against.
     expect(() => expressShield(createShield({}), {})).not.toThrow();
   });
+
+  it('options the shield never read first (a Fastify route declared before the plugin, a direct check) deny, failOpen or not', async () => {
+    const shield = createShield({ device });
+    const direct = await shield.check({ method: 'POST', path: '/payments', headers: {}, ip: '203.0.113.5' }, { device: { sensitivity: 'paymnets' } });
+    expect(direct).toMatchObject({ allowed: false, code: 'device_untrusted' });
+    const app = fastify();
+    app.post('/payments', { config: { shield: { device: { sensitivity: 'paymnets' } } } }, async () => ({ ok: true }));
+    await app.register(fastifyShield, { shield });
+    const res = await app.inject({ method: 'POST', url: '/payments', payload: {} });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('device_untrusted');
+    await app.close();
+  });
 });

@@ -119,6 +119,13 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
   for (const market of [undefined, ...Object.keys(policy.markets ?? {})]) compilePolicy(policy, listDefaults, market, undefined);
   for (const name of Object.keys(policy.sensitivities ?? {})) compilePolicy(policy, listDefaults, undefined, { sensitivity: name });
 
+  /** The problem with a route's `sensitivity` when the policy does not define it, else undefined. */
+  function unknownSensitivity(device: DeviceRouteOptions | undefined): string | undefined {
+    const name = device?.sensitivity;
+    if (name === undefined || (policy.sensitivities !== undefined && Object.hasOwn(policy.sensitivities, name))) return undefined;
+    return `device.sensitivity "${name}" is not one of device.policy.sensitivities (${Object.keys(policy.sensitivities ?? {}).join(', ') || 'none defined'})`;
+  }
+
   // Compiled policies per (route options object, market). The maps are bounded: markets are two-character codes.
   const globalPolicies = new Map<string, CompiledPolicy>();
   const routePolicies = new WeakMap<DeviceRouteOptions, Map<string, CompiledPolicy>>();
@@ -278,15 +285,17 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
       return (route as { device?: unknown }).device !== false;
     },
     checkRouteOptions(route) {
-      const device = (route as { device?: DeviceRouteOptions | false }).device || undefined;
-      const name = device?.sensitivity;
-      if (name === undefined || (policy.sensitivities !== undefined && Object.hasOwn(policy.sensitivities, name))) return undefined;
-      return `device.sensitivity "${name}" is not one of device.policy.sensitivities (${Object.keys(policy.sensitivities ?? {}).join(', ') || 'none defined'})`;
+      return unknownSensitivity((route as { device?: DeviceRouteOptions | false }).device || undefined);
     },
     verify(ctx) {
       const routeOptions = (ctx.route as { device?: DeviceRouteOptions | false }).device;
       if (routeOptions === false) return { outcome: 'skip' };
       const route = routeOptions ?? undefined;
+      // Route options the shield could not check when they were declared (a Fastify route declared before the plugin,
+      // a direct `shield.check`): a configuration mistake denies, never an error that `failOpen` would pass.
+      if (route?.sensitivity !== undefined && unknownSensitivity(route) !== undefined) {
+        return { outcome: 'deny', code: 'device_untrusted', detail: 'route sensitivity not defined in device.policy.sensitivities' };
+      }
       const cached = ctx.memo.get(PROOFS_MEMO_KEY) as VerifiedProofs | undefined;
       if (cached !== undefined) return judge(ctx, cached, route);
       const token = play ? headerValue(ctx.request, headers.playIntegrity) : undefined;
