@@ -63,3 +63,25 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+describe('a route-level re-check that verifies the same token again keeps its attestation: later verifiers run once', () => {
+  for (const adapter of ADAPTERS) {
+    it(adapter.name, async () => {
+      let runs = 0;
+      const shield = createShield({
+        // No verified-token cache: the re-check verifies the token again (as after an eviction or a key-set change).
+        token: { ...approov({ secret: attester.secret as string }), binding: false, verifiedCacheSize: 0 },
+        device: { tokenClaims: { level: 'MEETS_DEVICE_INTEGRITY' } },
+        verifiers: [{ name: 'quota', stage: 'headers', verify: () => (runs++, { outcome: 'pass' }) }],
+      });
+      const app = await adapter.start(shield, [{ method: 'GET', path: '/orders', shield: { token: { binding: false, replay: false } }, respond } as TestRoute]);
+      try {
+        const token = await attester.mint({});
+        for (let i = 0; i < 3; i++) expect((await request(app.server).get('/orders').set({ 'approov-token': token })).status).toBe(200);
+        expect(runs).toBe(3);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});

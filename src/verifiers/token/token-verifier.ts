@@ -65,6 +65,11 @@ const deny = (
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const MEMO_CONSUMED_JTI = 'token.consumedJti';
 const MEMO_CONSUMED_TOKEN = 'token.consumed';
+/**
+ * The token this request verified in full (a cache miss): a re-check of the request (a route-level check) reuses
+ * it, so the attestation keeps its identity and the verifiers after this one are not judged stale by the core.
+ */
+const MEMO_VERIFIED = 'token.verified';
 
 /** jose error codes that mean "this token is not acceptable" rather than "could not check". */
 const INVALID_CODES = new Set([
@@ -268,11 +273,15 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       return afterVerification(ctx, cached, token, 'hit');
     }
     // Everything from here is a cache miss (with the cache off, every presented token is one).
+    const earlier = ctx.memo.get(MEMO_VERIFIED) as VerifiedToken | undefined;
+    if (earlier !== undefined && earlier.token === token) return afterVerification(ctx, earlier, token, 'hit');
     if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large', 'miss');
     if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS', 'miss');
-    return verifySignatureAndClaims(token, ctx.now).then((result) =>
-      'attestation' in result ? afterVerification(ctx, result, token, 'miss') : result.outcome === 'deny' ? { ...result, cache: 'miss' } : result,
-    );
+    return verifySignatureAndClaims(token, ctx.now).then((result) => {
+      if (!('attestation' in result)) return result.outcome === 'deny' ? { ...result, cache: 'miss' } : result;
+      ctx.memo.set(MEMO_VERIFIED, result);
+      return afterVerification(ctx, result, token, 'miss');
+    });
   }
 
   return {
