@@ -10,7 +10,7 @@ import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express-request.js';
 import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { bodyConsumed, onResponseStatus, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { bodyConsumed, onResponseStatus, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
@@ -19,6 +19,17 @@ import { assertShield } from './misuse.js';
 const RAW_BODY = Symbol.for('mobile-api-shield.express-raw-body');
 
 /** The parts of an Express request the body stage reads. */
+/**
+ * The client IP Express's `trust proxy` stands for: `req.ip`, except under `trust proxy` true, which trusts every
+ * hop, so that Express answers the leftmost X-Forwarded-For entry, which the client writes: then the rightmost one,
+ * the address the proxy in front saw (docs/options.md: set a hop count or the proxies' addresses for more).
+ */
+export function expressFrameworkIp(req: { ip?: unknown; ips?: unknown; app?: unknown }): string | undefined {
+  if (typeof req.ip !== 'string') return undefined;
+  const app = req.app as { get?(name: string): unknown } | undefined;
+  return app?.get?.('trust proxy') === true ? (rightmostOf(req.ips) ?? req.ip) : req.ip;
+}
+
 interface ExpressBodyRequest {
   method?: string;
   url?: string;
@@ -35,6 +46,8 @@ interface ExpressBodyRequest {
   /** Set by the router inside a route: only then are `params` the route's. */
   route?: unknown;
   ip?: string;
+  /** Express's forwarded addresses under `trust proxy` (client first, nearest proxy last). */
+  ips?: unknown;
   app?: { get?(name: string): unknown };
   shield?: Decision;
   [RAW_BODY]?: Buffer;
@@ -88,7 +101,7 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     headers: req.headers,
     ip: socketAddress(req as never),
     // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
-    frameworkIp: shield.config.trustProxy === 'framework' && typeof req.ip === 'string' ? req.ip : undefined,
+    frameworkIp: shield.config.trustProxy === 'framework' ? expressFrameworkIp(req) : undefined,
     frameworkTrustsProxy: trust !== undefined && trust !== false && trust !== 0,
     query,
     // The query the Express query parser built (`query parser` setting; Express 5 parses when it is read, so not

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { isEndpointPath, serveEndpoint, type Endpoints } from '../core/endpoints.js';
-import { endpointBodyOf, frameworkIpOf, isEndpointResponse, writeEndpointResponse } from './endpoint-http.js';
+import { endpointBodyOf, isEndpointResponse, writeEndpointResponse } from './endpoint-http.js';
+import { expressFrameworkIp } from './express-body.js';
 import { socketAddress, splitUrl } from './node-http.js';
 import type { ExpressLikeRequest } from './express-request.js';
 
@@ -32,7 +33,7 @@ export function expressEndpoints(
         ? body
         : await serveEndpoint(
             endpoints,
-            { method: req.method ?? 'GET', path, query, headers: req.headers, ip: socketAddress(req), frameworkIp: frameworkIpOf(req), body },
+            { method: req.method ?? 'GET', path, query, headers: req.headers, ip: socketAddress(req), frameworkIp: expressFrameworkIp(req), body },
             options.onError,
           );
       writeEndpointResponse(res, response);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { rightmostOf } from './node-http.js';
 // Types only (erased at build): the composition root's decision, typed with the built-in modules.
 import type { Decision } from '../shield.js';
 import type { AttestationClaims } from '../core/verifier.js';
@@ -36,12 +37,14 @@ export function adapterState(ctx: KoaLikeContext): KoaShieldState & Record<symbo
 }
 
 /**
- * `ctx.ip` when it can be the client's: with `app.proxy` on, Koa takes the leftmost X-Forwarded-For entry, which the
- * client writes, unless `app.maxIpsCount` keeps only the entries the proxies appended. Without it, undefined: the
- * shield then keys on the socket address (the proxy's), so a client cannot choose its IP (docs/options.md).
+ * The client IP Koa's proxy setting stands for. With `app.proxy` on and `app.maxIpsCount` unset, Koa answers the
+ * leftmost X-Forwarded-For entry, which the client writes itself: the shield takes the rightmost one instead, the
+ * address the proxy in front saw (what `maxIpsCount: 1` gives). Set `maxIpsCount` to the number of proxies when
+ * there are several (docs/options.md).
  */
-export function koaFrameworkIp(ctx: { ip?: unknown; app: { proxy?: unknown; maxIpsCount?: unknown } }): string | undefined {
+export function koaFrameworkIp(ctx: { ip?: unknown; ips?: unknown; app: { proxy?: unknown; maxIpsCount?: unknown } }): string | undefined {
   if (typeof ctx.ip !== 'string') return undefined;
   const count = ctx.app.maxIpsCount;
-  return ctx.app.proxy === true && !(typeof count === 'number' && count > 0) ? undefined : ctx.ip;
+  if (ctx.app.proxy !== true || (typeof count === 'number' && count > 0)) return ctx.ip;
+  return rightmostOf(ctx.ips) ?? ctx.ip;
 }

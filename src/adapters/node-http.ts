@@ -68,6 +68,13 @@ export function onResponseStatus(res: ServerResponse, report: (status: number) =
   res.once('close', closed);
 }
 
+/** The last entry of a framework's list of forwarded addresses (`req.ips`, `ctx.ips`: nearest proxy last), if any. */
+export function rightmostOf(ips: unknown): string | undefined {
+  if (!Array.isArray(ips) || ips.length === 0) return undefined;
+  const last: unknown = ips[ips.length - 1];
+  return typeof last === 'string' && last.length > 0 ? last : undefined;
+}
+
 /** True once something (a body parser) has read the request stream to its end. */
 export function bodyConsumed(req: IncomingMessage): boolean {
   return req.readableEnded || (req.complete && !req.readable);
