@@ -303,9 +303,10 @@ describe('device-risk verifier: token claims, self-reported signals, markets, IP
     expect(verifier).toMatchObject({ name: 'device-risk', stage: 'headers' });
   });
 
-  it('an unknown route sensitivity throws (fail closed), it does not pass', () => {
+  it('an unknown route sensitivity denies (fail closed: a deny, not an error failOpen would pass); checkRouteOptions names it', () => {
     const { verifier } = setup();
-    expect(() => verifier.verify(ctx({ attestation: token({}), device: { sensitivity: 'nope' } }))).toThrow(/unknown route sensitivity/);
+    expect(verifier.verify(ctx({ attestation: token({}), device: { sensitivity: 'nope' } }))).toMatchObject({ outcome: 'deny', code: 'device_untrusted' });
+    expect(verifier.checkRouteOptions?.({ device: { sensitivity: 'nope' } } as never)).toMatch(/"nope" is not one of device\.policy\.sensitivities/);
   });
 
   it('requests with the same verified token share one frozen judgement; what a request adds is judged on its own', () => {
