@@ -50,36 +50,22 @@ return redis.call('SCARD', KEYS[1])
 `);
 
 /**
- * Stores ARGV[1] when the key is absent or holds a smaller number. Returns 1 when it raised the value, 0 when not.
- * A non-numeric current value is an error, never silently overwritten.
+ * Stores ARGV[1] when the key holds a smaller number, or is absent and ARGV[3] is not `present` (`setIfGreater`;
+ * `raiseIfPresent` passes `present`). Returns 1 when it raised the value, 0 when not, -1 when the key is absent and
+ * had to be present (nothing is written). A non-numeric current value is an error, never silently overwritten.
  */
 export const SET_IF_GREATER = script(`
 local current = redis.call('GET', KEYS[1])
 if current then
   local n = tonumber(current)
   if n == nil then
-    return redis.error_reply('WRONGTYPE setIfGreater: key holds a non-numeric value')
+    return redis.error_reply('WRONGTYPE key holds a non-numeric value')
   end
   if n >= tonumber(ARGV[1]) then
     return 0
   end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`);
-
-/** `setIfGreater` on a key that must exist: -1 when it is absent, and nothing is written. */
-export const RAISE_IF_PRESENT = script(`
-local current = redis.call('GET', KEYS[1])
-if not current then
+elseif ARGV[3] == 'present' then
   return -1
-end
-local n = tonumber(current)
-if n == nil then
-  return redis.error_reply('WRONGTYPE raiseIfPresent: key holds a non-numeric value')
-end
-if n >= tonumber(ARGV[1]) then
-  return 0
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ADD_TO_SET, INCREMENT, RAISE_IF_PRESENT, RELEASE_MEMBER, RESERVE_ATTEMPT, RESERVE_MEMBER, RESET_SCOPE, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
+import { ADD_TO_SET, INCREMENT, RELEASE_MEMBER, RESERVE_ATTEMPT, RESERVE_MEMBER, RESET_SCOPE, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
 import type { AttemptReservation, AttemptStore, MemberReservation, ReserveAttemptOptions, SettleAttemptOptions } from './store.js';
 
 /** Options of {@link RedisStore}. */
@@ -160,7 +160,7 @@ export class RedisStore implements AttemptStore {
     if (!Number.isFinite(value)) throw new TypeError('setIfGreater: value must be a finite number');
     const reply = await this.withTimeout(
       'setIfGreater',
-      this.run(SET_IF_GREATER, this.key(key), [String(value), ttlArgument(ttlMs)]),
+      this.run(SET_IF_GREATER, this.key(key), [String(value), ttlArgument(ttlMs), 'any']),
     );
     return Number(reply) === 1;
   }
@@ -168,7 +168,7 @@ export class RedisStore implements AttemptStore {
   async raiseIfPresent(key: string, value: number, ttlMs: number): Promise<boolean | undefined> {
     if (!Number.isFinite(value)) throw new TypeError('raiseIfPresent: value must be a finite number');
     const reply = Number(
-      await this.withTimeout('raiseIfPresent', this.run(RAISE_IF_PRESENT, this.key(key), [String(value), ttlArgument(ttlMs)])),
+      await this.withTimeout('raiseIfPresent', this.run(SET_IF_GREATER, this.key(key), [String(value), ttlArgument(ttlMs), 'present'])),
     );
     return reply === -1 ? undefined : reply === 1;
   }
