@@ -39,7 +39,9 @@ export function createAttestationChallenges(options: AttestationChallengeOptions
     },
     async consume(challenge) {
       if (typeof challenge !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) return false;
-      if ((await options.store.get(`${prefix}issued:${challenge}`)) === undefined) return false;
+      // Only the value issue() wrote counts: a store answering null (or anything else) for a missing key must not
+      // make every well-formed string a challenge the service issued.
+      if ((await options.store.get(`${prefix}issued:${challenge}`)) !== '1') return false;
       // Marking it used is the atomic step; the issued record then simply expires.
       return options.store.setIfAbsent(`${prefix}used:${challenge}`, '1', ttlMs);
     },

@@ -37,10 +37,13 @@ export function createServiceRateLimiter(
   }
   return {
     async hit(route, ip, deviceHint) {
-      const byIp = await over(`${prefix}rl:ip:${route}:${ip}`, limits.ip);
-      if (byIp !== undefined) return byIp;
-      if (deviceHint === undefined) return undefined;
-      return over(`${prefix}rl:dev:${route}:${deviceHint}:${ip}`, limits.device);
+      // The device first: a request its own limit refuses takes nothing from the IP key's budget, so one device
+      // behind a NAT shared by many (carrier-grade NAT) cannot use up theirs by repeating itself.
+      if (deviceHint !== undefined) {
+        const byDevice = await over(`${prefix}rl:dev:${route}:${deviceHint}:${ip}`, limits.device);
+        if (byDevice !== undefined) return byDevice;
+      }
+      return over(`${prefix}rl:ip:${route}:${ip}`, limits.ip);
     },
     hitProvenDevice(route, device) {
       return over(`${prefix}rl:proven:${route}:${device}`, limits.device);

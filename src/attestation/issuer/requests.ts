@@ -4,8 +4,14 @@ import { ENGLISH } from '../../core/zod-locale.js';
 
 /** A challenge as the service issues it: 32 random bytes, base64url. */
 const challenge = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'must be a challenge the service issued'));
-/** An installation id the app chose for itself (not attested): a short opaque token. */
-const installationId = z.string().check(z.regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 characters of [A-Za-z0-9._:-]'));
+/**
+ * An installation id the app chose for itself (not attested): a short opaque token. It becomes an Android token's
+ * `sub`, so it may not take the `ios:` form of an attested iOS key's subject.
+ */
+const installationId = z.string().check(
+  z.regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 characters of [A-Za-z0-9._:-]'),
+  z.refine((id) => !id.startsWith('ios:'), 'must not start with "ios:" (the subjects of attested iOS keys)'),
+);
 /** Base64 SHA-256 of the value the token should be bound to; normalised to padded base64. */
 const binding = z.pipe(
   z.string().check(z.maxLength(64)),

@@ -214,7 +214,9 @@ export function createAttestationService(options: AttestationServiceOptions): At
     };
 
     if (route === paths.jwks) {
-      const tooMany = limited(await limiter.hit('jwks', ipKey, undefined));
+      // Public, cacheable data that every verifier needs: a store outage must not take it down with it (verifiers
+      // whose cached set expires would then refuse every token), so only a store that answers can refuse it.
+      const tooMany = limited(await limiter.hit('jwks', ipKey, undefined).catch(() => undefined));
       if (tooMany) return tooMany;
       return {
         status: 200,

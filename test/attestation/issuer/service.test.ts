@@ -378,3 +378,43 @@ describe('the pin-set version claim (channel integrity)', () => {
     expect(JSON.parse(Buffer.from(res.body.token.split('.')[1], 'base64url').toString()).psv).toBeUndefined();
   });
 });
+
+describe('review of the service, 2026-12-01', () => {
+  it('one device repeating itself behind a shared IP does not use up the IP budget of the others', async () => {
+    const url = await serve(testService(new MemoryStore(), { rateLimits: { ip: { limit: 6, windowMs: 60_000 }, device: { limit: 2, windowMs: 60_000 } } }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await request(url).post('/attest/challenge').send({ installationId: 'noisy-device-1' })).status);
+    expect(statuses).toEqual([200, 200, 429, 429, 429, 429, 429, 429, 429, 429]);
+    expect((await request(url).post('/attest/challenge').send({ installationId: 'quiet-device-2' })).status).toBe(200);
+  });
+
+  it('the JWKS is served while the store is down (verifiers whose cached set expires must still refresh)', async () => {
+    const store = new MemoryStore();
+    const url = await serve(testService(store));
+    store.increment = () => Promise.reject(new Error('store down'));
+    const res = await request(url).get('/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    expect(res.body.keys.map((k: { kid: string }) => k.kid)).toEqual(['key-a']);
+  });
+
+  it('an Android installation id cannot take the subject of an attested iOS key', async () => {
+    const url = await serve(testService(new MemoryStore()));
+    const res = await androidToken(url, { installationId: 'ios:' + 'A'.repeat(43) });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.token).toBeUndefined();
+    expect((await androidToken(url, { installationId: 'install-0001' })).status).toBe(200);
+  });
+
+  it('a store answering null for a missing key does not make any well-formed string an issued challenge', async () => {
+    const store = new MemoryStore();
+    const get = store.get.bind(store);
+    store.get = async (key: string) => ((await get(key)) ?? null) as unknown as string | undefined;
+    const url = await serve(testService(store));
+    const forged = 'Z'.repeat(43);
+    const integrityToken = await play.token({ nonce: forged });
+    const res = await request(url).post('/attest/android').send({ integrityToken, challenge: forged });
+    expect(res.status).toBe(401);
+    expect(res.body.token).toBeUndefined();
+  });
+});
