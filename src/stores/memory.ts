@@ -114,7 +114,7 @@ export class MemoryStore implements AttemptStore {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= now) {
-      this.drop(key, entry);
+      this.drop(key);
       return undefined;
     }
     return entry;
@@ -125,9 +125,12 @@ export class MemoryStore implements AttemptStore {
    * `maxEntries` (about 250 µs at 100,000, measured): the last key is left in place, expired, which every read
    * treats as absent, and the next key written takes its turn.
    */
-  private drop(key: string, entry: Entry | undefined): void {
+  private drop(key: string): void {
     if (this.entries.size > 1) this.entries.delete(key);
-    else if (entry !== undefined) entry.expiresAt = 0;
+    else {
+      const entry = this.entries.peek(key);
+      if (entry !== undefined) entry.expiresAt = 0;
+    }
   }
 
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -146,7 +149,7 @@ export class MemoryStore implements AttemptStore {
   }
 
   delete(key: string): Promise<void> {
-    this.drop(key, this.entries.get(key));
+    this.drop(key);
     return Promise.resolve();
   }
 
@@ -191,26 +194,25 @@ export class MemoryStore implements AttemptStore {
   }
 
   setIfGreater(key: string, value: number, ttlMs: number): Promise<boolean> {
-    if (!Number.isFinite(value)) return Promise.reject(new TypeError('setIfGreater: value must be a finite number'));
+    return this.raise('setIfGreater', key, value, ttlMs, false) as Promise<boolean>;
+  }
+
+  raiseIfPresent(key: string, value: number, ttlMs: number): Promise<boolean | undefined> {
+    return this.raise('raiseIfPresent', key, value, ttlMs, true);
+  }
+
+  /** Both raises (as the one Redis script does): undefined only for an absent key that had to be present. */
+  private raise(operation: string, key: string, value: number, ttlMs: number, mustExist: boolean): Promise<boolean | undefined> {
+    if (!Number.isFinite(value)) return Promise.reject(new TypeError(`${operation}: value must be a finite number`));
     const now = this.now();
     const entry = this.live(key, now);
     if (entry !== undefined) {
       const current = entry instanceof ValueEntry ? Number(entry.value) : entry instanceof CounterEntry ? entry.count : NaN;
-      if (Number.isNaN(current)) return Promise.reject(new StoreTypeError('setIfGreater'));
+      if (Number.isNaN(current)) return Promise.reject(new StoreTypeError(operation));
       if (current >= value) return Promise.resolve(false);
+    } else if (mustExist) {
+      return Promise.resolve(undefined);
     }
-    this.entries.set(key, new ValueEntry(String(value), now + ttlMs));
-    return Promise.resolve(true);
-  }
-
-  raiseIfPresent(key: string, value: number, ttlMs: number): Promise<boolean | undefined> {
-    if (!Number.isFinite(value)) return Promise.reject(new TypeError('raiseIfPresent: value must be a finite number'));
-    const now = this.now();
-    const entry = this.live(key, now);
-    if (entry === undefined) return Promise.resolve(undefined);
-    const current = entry instanceof ValueEntry ? Number(entry.value) : entry instanceof CounterEntry ? entry.count : NaN;
-    if (Number.isNaN(current)) return Promise.reject(new StoreTypeError('raiseIfPresent'));
-    if (current >= value) return Promise.resolve(false);
     this.entries.set(key, new ValueEntry(String(value), now + ttlMs));
     return Promise.resolve(true);
   }
@@ -228,7 +230,7 @@ export class MemoryStore implements AttemptStore {
     if (entry === undefined) return undefined;
     if (!(entry instanceof AttemptEntry)) return new StoreTypeError('attempt counter');
     if (entry.generation < generation) {
-      this.drop(key, entry);
+      this.drop(key);
       return undefined;
     }
     return entry;
@@ -270,8 +272,9 @@ export class MemoryStore implements AttemptStore {
     if (!options.failed) {
       // A counter left with nothing (no failure, no lock, no hold: an attempt another counter refused) goes: kept, it
       // would hold a key for the whole window per username an attacker tries, and evict other keys.
-      const empty = entry !== undefined && entry.failures === 0 && entry.lockedUntil === 0 && entry.holds.size === 0;
-      if ((options.clear === true || empty) && entry !== undefined) this.drop(key, entry);
+      if (entry !== undefined && (options.clear === true || (entry.failures === 0 && entry.lockedUntil === 0 && entry.holds.size === 0))) {
+        this.drop(key);
+      }
       return Promise.resolve(options.clear === true ? 0 : (entry?.failures ?? 0));
     }
     if (entry === undefined) {
@@ -328,7 +331,7 @@ export class MemoryStore implements AttemptStore {
     // The member leaves with its last hold: a twin attempt ending first must not free a username still in flight.
     if (holds > 1) entry.holds.set(member, holds - 1);
     else entry.holds.delete(member);
-    if (entry.holds.size === 0) this.drop(key, entry); // as Redis drops an empty hash
+    if (entry.holds.size === 0) this.drop(key); // as Redis drops an empty hash
     return Promise.resolve();
   }
 }
