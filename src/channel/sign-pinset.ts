@@ -2,10 +2,10 @@
  * Signing pin sets: a compact JWS (ES256, jose) with `kid` and `typ: pinset+jws`. The signing key is not the TLS
  * key: apps embed the signing public key(s) at build time, so a stolen TLS key cannot publish pins.
  */
-import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, type JWK } from 'jose';
 import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
-import { usablePrivateKey } from '../core/private-key.js';
+import { privateKeyFrom } from '../core/private-key.js';
 import { ENGLISH } from '../core/zod-locale.js';
 
 /** A pin-set signing key: a P-256 private key as a JWK, PEM or KeyObject, and its `kid` (default: JWK thumbprint). */
@@ -27,21 +27,13 @@ export async function importSigningKey(input: PinSetSigningKey): Promise<Importe
   if (typeof input !== 'object' || input === null) throw new Error('a signing key must be { kid?, privateKey }');
   let key: KeyObject;
   try {
-    const material = input.privateKey;
-    key =
-      material instanceof KeyObject
-        ? material
-        : typeof material === 'string'
-          ? createPrivateKey(material)
-          : createPrivateKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
+    key = privateKeyFrom(input.privateKey as string | JsonWebKey | KeyObject);
   } catch (error) {
-    throw new Error(`privateKey does not import: ${(error as Error).message}`);
+    throw new Error(`privateKey ${(error as Error).message}`);
   }
-  if (key.type !== 'private') throw new Error('privateKey must be a private key');
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new Error('privateKey must be an EC P-256 key (pin sets are signed ES256)');
   }
-  usablePrivateKey(key);
   const publicJwk = await exportJWK(createPublicKey(key));
   const kid = input.kid ?? (await calculateJwkThumbprint(publicJwk));
   if (typeof kid !== 'string' || kid.length === 0 || kid.length > 128) throw new Error('kid must be a non-empty string');

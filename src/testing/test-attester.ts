@@ -1,5 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { usablePrivateKey } from '../core/private-key.js';
+import { createHash, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { privateKeyFrom } from '../core/private-key.js';
 import { base64url, SignJWT, type JWTPayload } from 'jose';
 
 /** Options of `createTestAttester`. With neither `secret` nor `privateKey`, a random HS256 secret is generated. */
@@ -68,7 +68,7 @@ export function createTestAttester(options: TestAttesterOptions = {}): TestAttes
   let publicKey: KeyObject | undefined;
   let algorithm = options.algorithm;
   if (options.privateKey !== undefined) {
-    signingKey = usablePrivateKey(typeof options.privateKey === 'string' ? createPrivateKey(options.privateKey) : options.privateKey);
+    signingKey = privateKeyFrom(options.privateKey);
     publicKey = createPublicKey(signingKey);
     algorithm ??= defaultAlgorithm(signingKey);
   } else {

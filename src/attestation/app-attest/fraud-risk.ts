@@ -1,6 +1,5 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { createPrivateKey } from 'node:crypto';
-import { usablePrivateKey } from '../../core/private-key.js';
+import { privateKeyFrom } from '../../core/private-key.js';
 import { SignJWT } from 'jose';
 import type { AppAttestEnvironment } from './environment.js';
 import { verifyAppAttestReceipt, type VerifiedAppAttestReceipt } from './receipt.js';
@@ -68,7 +67,7 @@ export class AppAttestRiskError extends Error {
 export async function refreshAppAttestRisk(options: AppAttestRiskRefreshOptions): Promise<AppAttestRiskRefresh> {
   const fetchFn = options.fetch ?? globalThis.fetch;
   const receipt = typeof options.receipt === 'string' ? options.receipt : Buffer.from(options.receipt).toString('base64');
-  const key = usablePrivateKey(typeof options.credentials.privateKey === 'string' ? createPrivateKey(options.credentials.privateKey) : options.credentials.privateKey);
+  const key = privateKeyFrom(options.credentials.privateKey);
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: 'ES256', kid: options.credentials.keyId })
     .setIssuer(options.credentials.teamId)

@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto';
-import { usablePrivateKey } from '../../core/private-key.js';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { privateKeyFrom } from '../../core/private-key.js';
 
 /** One signing key of the attestation service. */
 export interface SigningKeyInput {
@@ -59,21 +59,14 @@ function toMs(value: number | Date | string | undefined, fallback: number, where
 function importPrivateKey(input: SigningKeyInput['privateKey'], where: string): KeyObject {
   let key: KeyObject;
   try {
-    if (input instanceof KeyObject) key = input;
-    else if (typeof input === 'string') key = createPrivateKey(input);
-    else key = createPrivateKey({ key: input, format: 'jwk' });
+    key = privateKeyFrom(input);
   } catch (error) {
-    throw new TypeError(`${where}: cannot be imported (${(error as Error).message})`);
+    throw new TypeError(`${where}: private key ${(error as Error).message}`);
   }
-  if (key.type !== 'private') throw new TypeError(`${where}: must be a private key`);
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new TypeError(`${where}: must be an EC P-256 key (tokens are ES256)`);
   }
-  try {
-    return usablePrivateKey(key);
-  } catch (error) {
-    throw new TypeError(`${where}: ${(error as Error).message}`);
-  }
+  return key;
 }
 
 /** Builds the key ring; throws a TypeError naming the bad key for any configuration mistake. */

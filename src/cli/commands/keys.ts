@@ -1,6 +1,6 @@
 /** `mobile-api-shield keys generate|public`: signing keys for pin sets and test tokens. */
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { usablePrivateKey } from '../../core/private-key.js';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { privateKeyFrom } from '../../core/private-key.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { writeFileSync } from 'node:fs';
 import { CliError, EXIT, parse, readKey, type CliCommand, type CliIo } from '../cli-support.js';
@@ -45,7 +45,7 @@ async function publicOf(args: string[], io: CliIo): Promise<number> {
   const key = await readKey(positionals[0] as string, io);
   let jwk: Record<string, unknown>;
   try {
-    const priv = usablePrivateKey(typeof key === 'string' ? createPrivateKey(key) : createPrivateKey({ key: key as import('node:crypto').JsonWebKey, format: 'jwk' }));
+    const priv = privateKeyFrom(key as string | import('node:crypto').JsonWebKey);
     jwk = (await exportJWK(createPublicKey(priv))) as Record<string, unknown>;
   } catch (error) {
     throw new CliError(`not a private key: ${(error as Error).message}`);

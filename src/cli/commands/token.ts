@@ -1,7 +1,7 @@
 /** `mobile-api-shield token mint|inspect`: attestation tokens for testing an API behind the shield. */
-import { createHash, createPrivateKey, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { usablePrivateKey } from '../../core/private-key.js';
+import { privateKeyFrom } from '../../core/private-key.js';
 import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, type CliCommand, type CliIo } from '../cli-support.js';
 
 const MINT_USAGE = `Usage: mobile-api-shield token mint (--secret <base64> | --key <private-jwk.json | key.pem>) [options]
@@ -36,7 +36,7 @@ function secretKey(base64: string): KeyObject {
 async function privateKeyOf(source: string, io: CliIo): Promise<{ key: KeyObject; kid?: string }> {
   const material = await readKey(source, io);
   try {
-    const key = usablePrivateKey(typeof material === 'string' ? createPrivateKey(material) : createPrivateKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' }));
+    const key = privateKeyFrom(material as string | import('node:crypto').JsonWebKey);
     return { key, ...(typeof material === 'object' && typeof material.kid === 'string' ? { kid: material.kid } : {}) };
   } catch (error) {
     throw new CliError(`--key ${source}: not a private key (${(error as Error).message})`);
