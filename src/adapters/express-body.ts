@@ -18,18 +18,21 @@ import { assertShield } from './misuse.js';
 /** Where `captureRawBody()` keeps the bytes body-parser read (after it removed any Content-Encoding). */
 const RAW_BODY = Symbol.for('mobile-api-shield.express-raw-body');
 
-/** The parts of an Express request the body stage reads. */
 /**
- * The client IP Express's `trust proxy` stands for: `req.ip`, except under `trust proxy` true, which trusts every
- * hop, so that Express answers the leftmost X-Forwarded-For entry, which the client writes: then the rightmost one,
- * the address the proxy in front saw (docs/options.md: set a hop count or the proxies' addresses for more).
+ * The client IP Express's `trust proxy` setting (`trust`, read by the caller when it has it) stands for: `req.ip`,
+ * except under `trust proxy` true, which trusts every hop, so that Express answers the leftmost X-Forwarded-For entry,
+ * which the client writes: then the rightmost one, the address the proxy in front saw (docs/options.md: set a hop
+ * count or the proxies' addresses for more).
  */
-export function expressFrameworkIp(req: { ip?: unknown; ips?: unknown; app?: unknown }): string | undefined {
+export function expressFrameworkIp(
+  req: { ip?: unknown; ips?: unknown; app?: unknown },
+  trust: unknown = (req.app as { get?(name: string): unknown } | undefined)?.get?.('trust proxy'),
+): string | undefined {
   if (typeof req.ip !== 'string') return undefined;
-  const app = req.app as { get?(name: string): unknown } | undefined;
-  return app?.get?.('trust proxy') === true ? (rightmostOf(req.ips) ?? req.ip) : req.ip;
+  return trust === true ? (rightmostOf(req.ips) ?? req.ip) : req.ip;
 }
 
+/** The parts of an Express request the body stage reads. */
 interface ExpressBodyRequest {
   method?: string;
   url?: string;
@@ -101,7 +104,7 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     headers: req.headers,
     ip: socketAddress(req as never),
     // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
-    frameworkIp: shield.config.trustProxy === 'framework' ? expressFrameworkIp(req) : undefined,
+    frameworkIp: shield.config.trustProxy === 'framework' ? expressFrameworkIp(req, trust) : undefined,
     frameworkTrustsProxy: trust !== undefined && trust !== false && trust !== 0,
     query,
     // The query the Express query parser built (`query parser` setting; Express 5 parses when it is read, so not
