@@ -154,7 +154,7 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
    */
   async function raiseCounter(key: string, counter: number): Promise<boolean | undefined> {
     if (store.raiseIfPresent) return store.raiseIfPresent(key, counter, keyTtlMs);
-    if ((await store.get(key)) === undefined) return undefined;
+    if ((await store.get(key)) == null) return undefined; // null too: a store of another contract must not fail open
     return store.setIfGreater(key, counter, keyTtlMs);
   }
 

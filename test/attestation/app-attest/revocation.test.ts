@@ -127,3 +127,30 @@ describe('lost counter state while the replay is in flight', () => {
     }
   });
 });
+
+describe('a custom store without raiseIfPresent that answers null for a missing key', () => {
+  it('a lost counter is still refused (the read before the raise treats null as absent)', async () => {
+    const { MemoryStore } = await import('../../../src/stores/memory.js');
+    const inner = new MemoryStore();
+    // Only the Store interface, no raiseIfPresent; get answers null where the contract says undefined.
+    const store: Store = {
+      setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
+      get: async (k) => ((await inner.get(k)) ?? null) as unknown as string | undefined,
+      delete: (k) => inner.delete(k),
+      increment: (k, t) => inner.increment(k, t),
+      addToSet: (k, m, t) => inner.addToSet(k, m, t),
+      setIfGreater: (k, v, t) => inner.setIfGreater(k, v, t),
+    };
+    const registry = createAppAttestRegistry({ store, teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: ca.root });
+    const key = deviceKey();
+    const challenge = Buffer.from('registration');
+    await registry.register({ attestationObject: ca.attest(key, { teamId: TEAM, bundleId: BUNDLE, challenge }), challenge, keyId: key.keyId, now: NOW });
+    const assertion = (counter: number) => ({ keyId: key.keyId, clientData: 'GET /accounts', assertion: assert(key, { teamId: TEAM, bundleId: BUNDLE, counter, clientData: 'GET /accounts' }) });
+    expect((await registry.verifyAssertion(assertion(1))).counter).toBe(1);
+    // The counter is lost (expired, evicted) while the key stays cached: the next assertion must not start it over.
+    const counterKeys = [...(inner as unknown as { entries: Map<string, unknown> }).entries.keys()].filter((k) => k.includes(':ctr:'));
+    expect(counterKeys).toHaveLength(1);
+    await inner.delete(counterKeys[0]!);
+    expect(await reasonOf(registry.verifyAssertion(assertion(1)))).toBe('unknown_key');
+  });
+});
