@@ -293,9 +293,9 @@ genuineApp = createAttestationClient({
   attester: {
     platform: 'android',
     installationId: 'pixel-8-a1-install',
-    // Stands in for the app's native `requestIntegrityToken({ nonce: challenge })`: a Play Integrity verdict for a
+    // Stands in for the app's native `requestIntegrityToken({ requestHash })`: a Play Integrity verdict for a
     // genuine build (versionCode 620) on a genuine phone, encrypted and signed with the demo's Play test keys.
-    requestIntegrityToken: (challenge) => demoPlayIntegrity.token({ nonce: challenge, versionCode: 620 }),
+    requestIntegrityToken: (requestHash) => demoPlayIntegrity.token({ requestHash, versionCode: 620 }),
   },
 });
 let failures = 0;

@@ -81,6 +81,11 @@ function base64(bytes: Uint8Array): string {
   return out;
 }
 
+/** Unpadded base64url, as the service computes an Android request hash. */
+function base64url(bytes: Uint8Array): string {
+  return base64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
 }
@@ -182,10 +187,10 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
     if (attester.platform === 'android') {
       const hint: Record<string, string> = attester.installationId ? { installationId: attester.installationId } : {};
       const value = await challenge(hint);
-      const integrityToken = await attester.requestIntegrityToken(value);
-      return tokenOf(
-        await post('/android', { integrityToken, challenge: value, ...hint, ...(binding !== undefined ? { binding } : {}) }),
-      );
+      // Play signs the hash of the client data: the service trusts the fields inside it, and no others.
+      const clientData = JSON.stringify({ challenge: value, ...hint, ...(binding !== undefined ? { binding } : {}) });
+      const integrityToken = await attester.requestIntegrityToken(base64url(await sha256(clientData)));
+      return tokenOf(await post('/android', { integrityToken, clientData }));
     }
     return iosToken(attester, binding);
   }

@@ -49,7 +49,7 @@ export async function playIntegrityToken(
 /** What a simulated verdict says; every field defaults to a genuine app on a genuine phone. */
 export interface PlayVerdictOptions {
   packageName: string;
-  /** Classic request: the nonce the app set (e.g. the service's challenge). */
+  /** Classic request: the nonce the app set (for the attestation service, the hash of its client data). */
   nonce?: string;
   /** Standard request: the request hash the app set. */
   requestHash?: string;
@@ -114,8 +114,8 @@ export interface PlayIntegritySimulator {
 
 /**
  * Creates a Play Integrity simulator: `const play = createPlayIntegritySimulator('com.example.app')`, configure the
- * service's `android` with `play.options`, and answer the app's `requestIntegrityToken({ nonce })` with
- * `play.token({ nonce })`.
+ * service's `android` with `play.options`, and answer the client's `requestIntegrityToken(requestHash)` with
+ * `play.token({ requestHash })` (or `{ nonce: requestHash }`, as a classic request sets it).
  */
 export function createPlayIntegritySimulator(packageName: string): PlayIntegritySimulator {
   const keys = playIntegrityTestKeys();

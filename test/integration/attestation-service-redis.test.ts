@@ -15,7 +15,7 @@ import type { AttestationServiceEvent } from '../../src/attestation/issuer/index
 import { RedisStore } from '../../src/stores/redis.js';
 import { appAttestAssertion, appAttestDeviceKey } from '../../src/testing/index.js';
 import { deletePrefix } from '../stores/redis-helpers.js';
-import { apple, BUNDLE_ID, play, TEAM_ID, testService } from '../attestation/issuer/fixtures.js';
+import { androidTokenBody, apple, BUNDLE_ID, TEAM_ID, testService } from '../attestation/issuer/fixtures.js';
 import { redisAnswers, redisClient } from '../helpers/redis.js';
 
 const prefix = `mas-test-issuer-${randomUUID()}:`;
@@ -62,19 +62,17 @@ const challengeFrom = async (url: string, hint: Record<string, string> = {}): Pr
 describe.skipIf(!redisAnswers)('two attestation service instances on one Redis', () => {
   it('a challenge issued by A is redeemed on B, exactly once', async () => {
     const challenge = await challengeFrom(a);
-    const first = await request(b).post('/attest/android').send({ integrityToken: await play.token({ nonce: challenge }), challenge });
+    const first = await request(b).post('/attest/android').send(await androidTokenBody({ challenge }));
     expect(first.status).toBe(200);
-    const again = await request(a).post('/attest/android').send({ integrityToken: await play.token({ nonce: challenge }), challenge });
+    const again = await request(a).post('/attest/android').send(await androidTokenBody({ challenge }));
     expect(again.status).toBe(401);
     expect(again.body.code).toBe('attestation_challenge_invalid');
   });
 
   it('concurrent redemptions of one challenge on both instances: exactly one token', async () => {
     const challenge = await challengeFrom(a);
-    const tokens = await Promise.all(Array.from({ length: 6 }, () => play.token({ nonce: challenge })));
-    const statuses = await Promise.all(
-      tokens.map((integrityToken, i) => request(i % 2 ? a : b).post('/attest/android').send({ integrityToken, challenge }).then((r) => r.status)),
-    );
+    const bodies = await Promise.all(Array.from({ length: 6 }, () => androidTokenBody({ challenge })));
+    const statuses = await Promise.all(bodies.map((sent, i) => request(i % 2 ? a : b).post('/attest/android').send(sent).then((r) => r.status)));
     expect(statuses.sort()).toEqual([200, 401, 401, 401, 401, 401]);
   });
 

@@ -3,7 +3,7 @@
  * test keys) and a simulated iOS app (App Attest attestation and assertions from a test CA) use the client helper to
  * get tokens from the service, then call an API protected by a shield that knows nothing but the service's JWKS URL.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTESTATION_SERVICE_CLAIMS } from '../../src/attestation/issuer/index.js';
@@ -13,9 +13,11 @@ import { createShield } from '../../src/shield.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import type { RunningApp } from '../helpers/adapters.js';
 import { ENDPOINT_ADAPTERS } from '../helpers/endpoint-apps.js';
-import { androidApp, AUDIENCE, iosApp, ISSUER, PACKAGE, play, testService, TEAM_ID, BUNDLE_ID } from '../attestation/issuer/fixtures.js';
+import { androidApp, androidTokenBody, AUDIENCE, iosApp, ISSUER, PACKAGE, play, testService, TEAM_ID, BUNDLE_ID } from '../attestation/issuer/fixtures.js';
 
 const ALICE = 'Bearer alice-session';
+/** The binding an app asks for: base64 SHA-256 of the Authorization value. */
+const bindingOf = async (value: string): Promise<string> => createHash('sha256').update(value).digest('base64');
 
 describe.each(ENDPOINT_ADAPTERS)('attestation service through $name', (harness) => {
   let service: ReturnType<typeof testService>;
@@ -88,20 +90,60 @@ describe.each(ENDPOINT_ADAPTERS)('attestation service through $name', (harness) 
 
   it('refuses Play evidence bound to another challenge, and a challenge used twice', async () => {
     const { body: issued } = await request(api.url).post('/attest/challenge').send({}).expect(200);
-    const other = await play.token({ nonce: randomBytes(32).toString('base64url') });
-    const wrong = await request(api.url).post('/attest/android').send({ integrityToken: other, challenge: issued.challenge });
+    const other = await play.token({ requestHash: randomBytes(32).toString('base64url') });
+    const clientData = JSON.stringify({ challenge: issued.challenge });
+    const wrong = await request(api.url).post('/attest/android').send({ integrityToken: other, clientData });
     expect(wrong.status).toBe(401);
     expect(wrong.body.code).toBe('attestation_invalid');
-    const again = await request(api.url)
-      .post('/attest/android')
-      .send({ integrityToken: await play.token({ nonce: issued.challenge }), challenge: issued.challenge });
+    const again = await request(api.url).post('/attest/android').send(await androidTokenBody({ challenge: issued.challenge }));
     expect(again.status).toBe(401);
     expect(again.body.code).toBe('attestation_challenge_invalid');
   });
 
+  it('Play evidence covers the client data: a relay cannot swap the binding, pin-set version or installation id', async () => {
+    // The app asked for a token bound to Alice's session; whoever relays the request substitutes their own fields.
+    const { body: issued } = await request(api.url).post('/attest/challenge').send({}).expect(200);
+    const genuine = await androidTokenBody({ challenge: issued.challenge, binding: await bindingOf(ALICE), installationId: 'install-alice' });
+    const swapped = JSON.stringify({ challenge: issued.challenge, binding: await bindingOf('Bearer mallory'), installationId: 'install-mallory' });
+    const relayed = await request(api.url).post('/attest/android').send({ integrityToken: genuine.integrityToken, clientData: swapped });
+    expect(relayed.status).toBe(401);
+    expect(relayed.body.code).toBe('attestation_invalid');
+    expect(relayed.body.token).toBeUndefined();
+    // The fields outside the signed client data (the request's earlier form) are not read at all.
+    const { body: next } = await request(api.url).post('/attest/challenge').send({}).expect(200);
+    const bare = await androidTokenBody({ challenge: next.challenge });
+    const unsigned = await request(api.url)
+      .post('/attest/android')
+      .send({ integrityToken: bare.integrityToken, challenge: next.challenge, binding: await bindingOf('Bearer mallory') });
+    expect(unsigned.status).toBe(422);
+    expect(unsigned.body.token).toBeUndefined();
+    // The genuine request (classic nonce form here) gets a token with the fields the app signed.
+    const { body: third } = await request(api.url).post('/attest/challenge').send({}).expect(200);
+    const classic = await androidTokenBody({ challenge: third.challenge, binding: await bindingOf(ALICE), installationId: 'install-alice' }, {}, true);
+    const granted = await request(api.url).post('/attest/android').send(classic);
+    expect(granted.status).toBe(200);
+    const claims = JSON.parse(Buffer.from(granted.body.token.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ sub: 'install-alice', pay: await bindingOf(ALICE) });
+    await request(api.url).get('/api/me').set({ authorization: ALICE, 'x-attestation-token': granted.body.token }).expect(200);
+    const stolen = await request(api.url).get('/api/me').set({ authorization: 'Bearer mallory', 'x-attestation-token': granted.body.token });
+    expect(stolen.body.code).toBe('token_binding_mismatch');
+  });
+
   it('answers wrong field types 422 and malformed JSON 400, never 500', async () => {
     const { body: issued } = await request(api.url).post('/attest/challenge').send({}).expect(200);
-    for (const body of [{ integrityToken: 42, challenge: issued.challenge }, { integrityToken: ['a'], challenge: {} }, [], 'x', null]) {
+    const data = JSON.stringify({ challenge: issued.challenge });
+    const wrongBodies = [
+      { integrityToken: 42, clientData: data },
+      { integrityToken: ['a'], clientData: {} },
+      { integrityToken: 'a', clientData: 'null' },
+      { integrityToken: 'a', clientData: '[]' },
+      { integrityToken: 'a', clientData: '{"challenge":5}' },
+      { integrityToken: 'a', clientData: JSON.stringify({ challenge: issued.challenge, admin: true }) },
+      [],
+      'x',
+      null,
+    ];
+    for (const body of wrongBodies) {
       const res = await request(api.url).post('/attest/android').set('content-type', 'application/json').send(JSON.stringify(body));
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('payload_invalid');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { decodeDigest } from '../../core/binding-digest.js';
 import { ENGLISH } from '../../core/zod-locale.js';
@@ -24,29 +25,60 @@ const binding = z.pipe(
     return digest.toString('base64');
   }),
 );
+/** A pin-set version the app holds (checked against the service's `channel` options). */
+const pinSetVersion = z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
+/** The client data of a token request: the exact JSON text the platform's signature covers (through its hash). */
+const clientData = z.string().check(z.minLength(1), z.maxLength(1_024));
 /** Base64 or base64url text of bounded length. */
 const base64 = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'must be base64'));
 
 /** `POST {prefix}/challenge`: an optional device hint used only to rate-limit per device. */
 export const challengeRequest = z.strictObject({ installationId: z.optional(installationId), keyId: z.optional(base64(64)) });
 
-/** `POST {prefix}/android`. */
-export const androidRequest = z.strictObject({
-    integrityToken: z.string().check(z.minLength(1), z.maxLength(16_384)),
-    challenge,
-    installationId: z.optional(installationId),
-    binding: z.optional(binding),
-    pinSetVersion: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))),
-  });
+/**
+ * `POST {prefix}/android`. The app sets the Play Integrity `requestHash` (standard request) or `nonce` (classic) to
+ * {@link clientDataHash} of `clientData`, so Google's signature covers every field the issued token carries.
+ */
+export const androidTokenRequest = z.strictObject({ integrityToken: z.string().check(z.minLength(1), z.maxLength(16_384)), clientData });
+
+/** The JSON inside `clientData` of an Android token request. */
+export const androidClientData = z.strictObject({
+  challenge,
+  installationId: z.optional(installationId),
+  binding: z.optional(binding),
+  pinSetVersion: z.optional(pinSetVersion),
+});
 
 /** `POST {prefix}/ios/register`. */
 export const iosRegisterRequest = z.strictObject({ keyId: base64(64), attestation: base64(48_000), challenge });
 
 /** `POST {prefix}/ios/token`. `clientData` is the exact text the app hashed for the assertion. */
-export const iosTokenRequest = z.strictObject({ keyId: base64(64), assertion: base64(4_096), clientData: z.string().check(z.minLength(1), z.maxLength(1_024)) });
+export const iosTokenRequest = z.strictObject({ keyId: base64(64), assertion: base64(4_096), clientData });
 
 /** The JSON inside `clientData` of an iOS token request. */
-export const iosClientData = z.strictObject({ challenge, binding: z.optional(binding), pinSetVersion: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))) });
+export const iosClientData = z.strictObject({ challenge, binding: z.optional(binding), pinSetVersion: z.optional(pinSetVersion) });
+
+/** What an Android app sets as the Play Integrity request hash or nonce: base64url (unpadded) SHA-256 of the client data's UTF-8. */
+export function clientDataHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64url');
+}
+
+/** Reads the JSON text of a request's `clientData` with its schema; wrong fields are named under `clientData.`. */
+export function parseClientData<T extends z.ZodMiniType>(
+  schema: T,
+  text: string,
+): { ok: true; value: z.output<T> } | { ok: false; fields: string[] } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, fields: ['clientData'] };
+  }
+  // `{}` stands for a missing body in parseRequest; here `null` or a scalar is not client data at all.
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, fields: ['clientData'] };
+  const inner = parseRequest(schema, data);
+  return inner.ok ? inner : { ok: false, fields: inner.fields.map((f) => `clientData.${f}`) };
+}
 
 /** Reads a body with a schema: the value, or the list of field paths that are wrong (never their values). */
 export function parseRequest<T extends z.ZodMiniType>(

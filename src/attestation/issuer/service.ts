@@ -13,7 +13,17 @@ import { androidVerdict, iosVerdict } from './verdicts.js';
 import { createKeyRing, type PublishedJwk } from './key-ring.js';
 import { attestationServiceOptionsSchema, type AttestationServiceOptions } from './options.js';
 import { createServiceRateLimiter } from './rate-limit.js';
-import { androidRequest, challengeRequest, iosClientData, iosRegisterRequest, iosTokenRequest, parseRequest } from './requests.js';
+import {
+  androidClientData,
+  androidTokenRequest,
+  challengeRequest,
+  clientDataHash,
+  iosClientData,
+  iosRegisterRequest,
+  iosTokenRequest,
+  parseClientData,
+  parseRequest,
+} from './requests.js';
 import { ENGLISH } from '../../core/zod-locale.js';
 
 /** The attestation service: an {@link Endpoints} set to mount with `expressEndpoints` / `koaEndpoints` / `fastifyEndpoints`. */
@@ -235,18 +245,22 @@ export function createAttestationService(options: AttestationServiceOptions): At
     }
 
     if (route === paths.android && play) {
-      const body = parseRequest(androidRequest, request.body);
+      const body = parseRequest(androidTokenRequest, request.body);
       if (!body.ok) return invalidFields(body.fields);
-      const { integrityToken, challenge, installationId, binding, pinSetVersion } = body.value;
-      if (pinSetVersionTooNew(pinSetVersion)) return invalidFields(['pinSetVersion']);
+      const data = parseClientData(androidClientData, body.value.clientData);
+      if (!data.ok) return invalidFields(data.fields);
+      const { challenge, installationId, binding, pinSetVersion } = data.value;
+      if (pinSetVersionTooNew(pinSetVersion)) return invalidFields(['clientData.pinSetVersion']);
       const tooMany = limited(await limiter.hit('android', ipKey, installKeyOf(installationId)));
       if (tooMany) return tooMany;
       const refused = await consume(route, ip, challenge, 'android');
       if (refused) return refused;
       let verdict: IssuedDeviceVerdict;
       try {
-        // The app sets the challenge as the classic nonce or as the standard request hash; either must match.
-        verdict = androidVerdict(await play.verify(integrityToken, { nonce: challenge, requestHash: challenge }));
+        // Google signed the hash of the client data (as the classic nonce or the standard request hash): the binding,
+        // pin-set version and installation id the token will carry are the ones the app asked for, not a relay's.
+        const hash = clientDataHash(body.value.clientData);
+        verdict = androidVerdict(await play.verify(body.value.integrityToken, { nonce: hash, requestHash: hash }));
       } catch (error) {
         return rejected(route, ip, 'android', error);
       }
@@ -274,14 +288,8 @@ export function createAttestationService(options: AttestationServiceOptions): At
       const body = parseRequest(iosTokenRequest, request.body);
       if (!body.ok) return invalidFields(body.fields);
       const { keyId, assertion, clientData } = body.value;
-      let data: unknown;
-      try {
-        data = JSON.parse(clientData);
-      } catch {
-        return invalidFields(['clientData']);
-      }
-      const inner = parseRequest(iosClientData, data);
-      if (!inner.ok) return invalidFields(inner.fields.map((f) => `clientData.${f}`));
+      const inner = parseClientData(iosClientData, clientData);
+      if (!inner.ok) return invalidFields(inner.fields);
       if (pinSetVersionTooNew(inner.value.pinSetVersion)) return invalidFields(['clientData.pinSetVersion']);
       const tooMany = limited(await limiter.hit('ios-token', ipKey, deviceKeyOf(keyId)));
       if (tooMany) return tooMany;

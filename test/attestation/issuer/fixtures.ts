@@ -2,7 +2,7 @@
  * Shared setup for the attestation-service tests: a service for one Android and one iOS app, built on the
  * simulators of `mobile-api-shield/testing`, and platform attesters for the client that use them.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createAttestationService, type AttestationServiceOptions } from '../../../src/attestation/issuer/index.js';
 import type { AppAttestAttester, PlayIntegrityAttester } from '../../../src/client/index.js';
 import type { Store } from '../../../src/stores/store.js';
@@ -42,12 +42,27 @@ export function testService(store: Store, overrides: Partial<AttestationServiceO
   });
 }
 
+/**
+ * The body of `POST /attest/android`: `clientData` with `fields` (a challenge and any binding, pin-set version or
+ * installation id), and a Play token whose standard request hash (or classic nonce, with `classic`) is its hash.
+ */
+export async function androidTokenBody(
+  fields: Record<string, unknown>,
+  verdict: Partial<PlayVerdictOptions> = {},
+  classic = false,
+): Promise<{ integrityToken: string; clientData: string }> {
+  const clientData = JSON.stringify(fields);
+  const hash = createHash('sha256').update(clientData).digest('base64url');
+  const integrityToken = await play.token({ ...verdict, ...(classic ? { nonce: hash } : { requestHash: hash }) });
+  return { integrityToken, clientData };
+}
+
 /** An Android app on a phone whose Play Integrity verdict is `verdict` (genuine by default). */
 export function androidApp(verdict: Partial<PlayVerdictOptions> = {}, installationId = 'install-0001'): PlayIntegrityAttester {
   return {
     platform: 'android',
     installationId,
-    requestIntegrityToken: (challenge) => play.token({ ...verdict, nonce: challenge }),
+    requestIntegrityToken: (requestHash) => play.token({ ...verdict, requestHash }),
   };
 }
 

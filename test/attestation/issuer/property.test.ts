@@ -83,7 +83,7 @@ describe('attestation service under arbitrary input', () => {
         const keyId = Buffer.from(a).subarray(0, 32).toString('base64') || 'AAAA';
         const body =
           route === 'android'
-            ? { integrityToken: a, challenge }
+            ? { integrityToken: a, clientData: JSON.stringify({ challenge }) }
             : route === 'ios/register'
               ? { keyId, attestation: b, challenge }
               : { keyId, assertion: b, clientData: JSON.stringify({ challenge }) };

@@ -17,7 +17,7 @@ import { MemoryStore } from '../../../src/stores/memory.js';
 import type { Store } from '../../../src/stores/store.js';
 import type { Endpoints } from '../../../src/core/endpoints.js';
 import type { Shield } from '../../../src/shield.js';
-import { apple, AUDIENCE, ISSUER, KEY_A, play, signingKey, testService } from './fixtures.js';
+import { androidTokenBody, apple, AUDIENCE, ISSUER, KEY_A, signingKey, testService } from './fixtures.js';
 
 const servers: http.Server[] = [];
 async function serve(endpoints: Endpoints, shield?: Shield): Promise<string> {
@@ -41,8 +41,7 @@ afterAll(async () => {
 
 async function androidToken(url: string, extra: Record<string, unknown> = {}): Promise<request.Response> {
   const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
-  const integrityToken = await play.token({ nonce: body.challenge });
-  return request(url).post('/attest/android').send({ integrityToken, challenge: body.challenge, ...extra });
+  return request(url).post('/attest/android').send(await androidTokenBody({ challenge: body.challenge, ...extra }));
 }
 
 /** The SHA-256 of a text, as an app hashes a challenge or its client data for App Attest. */
@@ -155,7 +154,7 @@ describe('abuse of the service', () => {
 
   it('refuses bodies over the size limit before buffering them', async () => {
     const url = await serve(testService(new MemoryStore(), { maxBodyBytes: 2048 }));
-    const res = await request(url).post('/attest/android').send({ integrityToken: 'x'.repeat(4000), challenge: 'c' });
+    const res = await request(url).post('/attest/android').send({ integrityToken: 'x'.repeat(4000), clientData: '{}' });
     expect(res.status).toBe(413);
   });
 });
@@ -330,10 +329,8 @@ describe('store-backed parts', () => {
   it('a challenge is redeemable once even under concurrency', async () => {
     const url = await serve(testService(store));
     const { body } = await request(url).post('/attest/challenge').send({}).expect(200);
-    const tokens = await Promise.all(Array.from({ length: 5 }, () => play.token({ nonce: body.challenge })));
-    const statuses = await Promise.all(
-      tokens.map((integrityToken) => request(url).post('/attest/android').send({ integrityToken, challenge: body.challenge }).then((r) => r.status)),
-    );
+    const bodies = await Promise.all(Array.from({ length: 5 }, () => androidTokenBody({ challenge: body.challenge })));
+    const statuses = await Promise.all(bodies.map((sent) => request(url).post('/attest/android').send(sent).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 401)).toHaveLength(4);
   });
@@ -412,8 +409,7 @@ describe('review of the service, 2026-12-01', () => {
     store.get = async (key: string) => ((await get(key)) ?? null) as unknown as string | undefined;
     const url = await serve(testService(store));
     const forged = 'Z'.repeat(43);
-    const integrityToken = await play.token({ nonce: forged });
-    const res = await request(url).post('/attest/android').send({ integrityToken, challenge: forged });
+    const res = await request(url).post('/attest/android').send(await androidTokenBody({ challenge: forged }));
     expect(res.status).toBe(401);
     expect(res.body.token).toBeUndefined();
   });
