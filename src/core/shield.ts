@@ -86,7 +86,9 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   ): ShieldDecision => new ShieldDecision(allowed, denial, reference, mode, ip, results, complete, session, codeTable, decisionFields);
 
   function modeFor(verifier: Verifier, route: ResolvedRouteOptions): Mode | 'off' {
-    return route.verifiers?.[verifier.name] ?? route.mode ?? verifier.mode ?? resolved.mode;
+    const named = route.verifiers;
+    const own = named === undefined ? undefined : (named[verifier.name] ?? (verifier.modeFollows && named[verifier.modeFollows]));
+    return own || (route.mode ?? verifier.mode ?? resolved.mode);
   }
 
   function onError(error: unknown, verifier: Verifier, reference: string): void {
@@ -309,9 +311,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   const listensAt = (session: Session, i: number): boolean => verifiers[i]!.onResponse !== undefined && session.outcomes[i] !== undefined;
 
   /** The verifiers that ran for a request and want to hear how it ended. */
-  function listeners(session: Session): Verifier[] {
-    return verifiers.filter((_, i) => listensAt(session, i));
-  }
+  const listeners = (session: Session): Verifier[] => verifiers.filter((_, i) => listensAt(session, i));
 
   /** `listeners(session).length > 0` without the array: asked once per request by the adapters. */
   function hasListener(session: Session): boolean {

@@ -92,6 +92,12 @@ export interface Verifier {
   readonly stage?: 'headers' | 'body';
   /** The verifier's configured mode; a route's mode for this verifier overrides it. */
   readonly mode?: Mode;
+  /**
+   * Another verifier of the same module whose per-route `verifiers` entry also sets this one's mode when the route
+   * names none for this one (`device-body-binding` follows `device-risk`: enforcing the device check on a route
+   * enforces its body half too).
+   */
+  readonly modeFollows?: string;
   /** When true, an error or timeout passes instead of denying. Default false (fail closed). */
   readonly failOpen?: boolean;
   /** Milliseconds after which a pending verify counts as an error. Default: the shield's `verifierTimeoutMs`. */

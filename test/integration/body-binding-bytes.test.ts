@@ -21,7 +21,7 @@ import { approov } from '../../src/attestation/approov.js';
 import { captureRawBody, expressShield, expressShieldBody } from '../../src/adapters/express.js';
 import { koaShield, koaShieldBody } from '../../src/adapters/koa.js';
 import { fastifyShield } from '../../src/adapters/fastify.js';
-import type { Shield } from '../../src/shield.js';
+import type { Shield, ShieldConfig } from '../../src/shield.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { genuinePayload, PACKAGE, playKeys, playToken } from '../attestation/play-integrity/token-factory.js';
@@ -33,8 +33,9 @@ type Running = Pick<RunningApp, 'url' | 'close'>;
 const attester = createTestAttester({ header: 'approov-token' });
 const keys = playKeys();
 
-function deviceShield(): Shield {
+function deviceShield(extra: Partial<ShieldConfig> = {}): Shield {
   return createShield({
+    ...extra,
     token: { ...approov({ secret: attester.secret as string }), binding: false },
     device: {
       playIntegrity: { packageName: PACKAGE, decryptionKey: keys.decryptionKey, verificationKey: keys.verificationKey },
@@ -133,6 +134,20 @@ for (const [name, build] of APPS) {
         expect((res.body as { code?: string }).code).toBe('device_untrusted');
       }
     });
+  });
+}
+
+for (const [name, build] of APPS) {
+  it(`${name}: a route enforcing device-risk under a monitoring shield enforces the body binding too`, async () => {
+    const app = await build(deviceShield({ mode: 'monitor', routes: { 'POST /payments': { verifiers: { 'device-risk': 'enforce' } } } }));
+    try {
+      const res = await post(app.url, Buffer.from(OTHER), await proofHeaders(HASH));
+      expect(res.status).toBe(403);
+      expect((res.body as { code?: string }).code).toBe('device_untrusted');
+      expect((await post(app.url, Buffer.from(BODY), await proofHeaders(HASH))).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 }
 

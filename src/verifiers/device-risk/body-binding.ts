@@ -32,6 +32,7 @@ export function createDeviceBodyBindingVerifier(options: DeviceRiskOptions): Ver
   return {
     name: 'device-body-binding',
     stage: 'body',
+    modeFollows: 'device-risk',
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
     appliesTo(route, request) {
       return proofHeaders.length > 0 && (route as { device?: unknown }).device !== false && carriesProof(request);
