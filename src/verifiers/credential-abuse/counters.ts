@@ -194,7 +194,9 @@ export class LoginCounters {
       // Not awaited: the refusal needs no second round trip. Later operations of this process on the same keys are
       // queued behind these on the same connection; a slot we cannot release frees itself when its hold ends.
       this.release(attempt).catch(() => undefined);
-      if (failed) throw failed.reason;
+      // A refusal the store did answer stands even when another counter failed: `failOpen` passes only requests
+      // nothing known refuses (a locked username stays locked while one shard or call is down).
+      if (failed && !refusal) throw failed.reason;
     }
     return refusal;
   }

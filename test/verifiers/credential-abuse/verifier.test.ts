@@ -468,6 +468,27 @@ describe('store failures', () => {
       detail: 'store unavailable; failing open',
     });
   });
+  it('failOpen: a username lock the store answered stands while another counter of the same login fails', async () => {
+    const memory = new MemoryStore();
+    let deviceDown = false;
+    const store: Store = Object.assign(Object.create(memory) as Store, {
+      reserveAttempt: (key: string, ...rest: unknown[]) =>
+        deviceDown && key.startsWith('ca:devatt:')
+          ? Promise.reject(new Error('CLUSTERDOWN'))
+          : (memory.reserveAttempt as (...a: unknown[]) => Promise<unknown>).call(memory, key, ...rest),
+    });
+    const verifier = createCredentialAbuseVerifier({ failOpen: true }, { store, ipResolver });
+    const login = async () => {
+      const ctx = makeContext({ now: Date.now(), body: { email: 'victim@x', password: 'guess' } });
+      const result = await verifier.verify(ctx);
+      if (result.outcome !== 'deny') await verifier.onResponse!(ctx, 401);
+      return result;
+    };
+    for (let i = 0; i < 5; i++) expect((await login()).outcome).toBe('pass');
+    expect(await login()).toMatchObject({ outcome: 'deny', code: 'login_locked' });
+    deviceDown = true;
+    for (let i = 0; i < 3; i++) expect(await login()).toMatchObject({ outcome: 'deny', code: 'login_locked' });
+  });
   it('one failing counter does not stop the others from counting', async () => {
     const memory = new MemoryStore();
     const flaky: Store = Object.assign(Object.create(memory) as Store, {
