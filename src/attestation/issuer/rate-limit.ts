@@ -37,13 +37,19 @@ export function createServiceRateLimiter(
   }
   return {
     async hit(route, ip, deviceHint) {
-      // The device first: a request its own limit refuses takes nothing from the IP key's budget, so one device
-      // behind a NAT shared by many (carrier-grade NAT) cannot use up theirs by repeating itself.
+      const ipKey = `${prefix}rl:ip:${route}:${ip}`;
       if (deviceHint !== undefined) {
+        // An IP key already over its budget is refused before any device counter is written: the device hint is the
+        // client's choice, and a new one per request would otherwise add a key each (evicting App Attest counters
+        // and lockouts from a bounded MemoryStore, growing Redis).
+        const ipCount = Number(await store.get(ipKey));
+        if (ipCount >= limits.ip.limit) return over(ipKey, limits.ip);
+        // Then the device: a request its own limit refuses takes nothing from the IP key's budget, so one device
+        // behind a NAT shared by many (carrier-grade NAT) cannot use up theirs by repeating itself.
         const byDevice = await over(`${prefix}rl:dev:${route}:${deviceHint}:${ip}`, limits.device);
         if (byDevice !== undefined) return byDevice;
       }
-      return over(`${prefix}rl:ip:${route}:${ip}`, limits.ip);
+      return over(ipKey, limits.ip);
     },
     hitProvenDevice(route, device) {
       return over(`${prefix}rl:proven:${route}:${device}`, limits.device);

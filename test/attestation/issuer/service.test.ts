@@ -89,6 +89,20 @@ describe('abuse of the service', () => {
     expect((await request(url).post('/attest/challenge').send({ keyId: keyId.toString('base64').replace(/=+$/, '') })).status).toBe(429);
   });
 
+  it('an IP key over its budget writes no device counter: a new device hint per request adds no key', async () => {
+    const store = new MemoryStore();
+    const service = testService(store, { rateLimits: { ip: { limit: 5, windowMs: 60_000 } } });
+    const challenge = (i: number) =>
+      service.handle({ method: 'POST', path: '/attest/challenge', query: new URLSearchParams(), headers: {}, ip: '203.0.113.9', body: { installationId: `inst-${String(i).padStart(8, '0')}` } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await challenge(i)).status);
+    const keysAtLimit = store.size;
+    for (let i = 5; i < 200; i++) statuses.push((await challenge(i)).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(195);
+    expect(store.size).toBe(keysAtLimit);
+  });
+
   describe('a device named by a request counts per IP key until its evidence proves it', () => {
     // Behind a trusted loopback proxy, X-Forwarded-For sets each request's client IP.
     const options = { clientIp: { trustProxy: 1 }, rateLimits: { device: { limit: 3, windowMs: 60_000 } } } as const;
