@@ -26,3 +26,17 @@ export class ShieldDenyError extends Error {
     this.code = code;
   }
 }
+
+/** The code a `ShieldDenyError` (or `BodyError`, its subclass) denies with, instead of failing as an error. */
+export function denyCodeOf(error: unknown): ShieldCode | undefined {
+  return error instanceof ShieldDenyError ? error.code : undefined;
+}
+
+/** A short, secret-free description of an error for the Decision (class and code, never the message body). */
+export function errorDetail(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name} ${code}` : `${error.name}: ${error.message.slice(0, 120)}`;
+  }
+  return 'non-error thrown';
+}

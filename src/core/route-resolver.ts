@@ -26,7 +26,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * the application's routes and route-level option objects).
  */
 export class RouteResolver {
-  constructor(private readonly table: RouteTable) {}
+  /**
+   * @param parseOptions validates route options (throws `ShieldConfigError`), as the adapters do when a route is
+   * declared; options the shield meets unvalidated (a Fastify route declared before the plugin, a direct
+   * `shield.check`) go through it once, so a misspelt mode or option fails closed instead of loosening the route.
+   */
+  constructor(
+    private readonly table: RouteTable,
+    private readonly parseOptions: (route: unknown, where: string) => RouteOptions | false,
+  ) {}
+
+  /** Options that came out of `parse`: already validated. */
+  private readonly validated = new WeakSet<object>();
 
   private readonly tableResolved = new Map<unknown, ResolvedRouteOptions | typeof DISABLED>();
   private readonly mergedByRoute = new WeakMap<object, Map<unknown, ResolvedRouteOptions>>();
@@ -66,6 +77,13 @@ export class RouteResolver {
     return entry;
   }
 
+  /** Validates route options once (see the constructor) and remembers the result as validated. */
+  parse(route: unknown, where: string): RouteOptions | false {
+    const parsed = this.parseOptions(route, where);
+    if (parsed !== false) this.validated.add(parsed);
+    return parsed;
+  }
+
   resolve(request: ShieldRequest, route: RouteOptions | false | undefined): ResolvedRouteOptions | false | typeof AMBIGUOUS {
     if (route === false) return DISABLED;
     const entry = this.tableEntry(request);
@@ -86,7 +104,12 @@ export class RouteResolver {
     let perRoute = this.mergedByRoute.get(route);
     if (!perRoute) this.mergedByRoute.set(route, (perRoute = new Map()));
     let merged = perRoute.get(entry);
-    if (!merged) perRoute.set(entry, (merged = mergeRoute(base === false ? EMPTY_ROUTE : base, route)));
+    if (!merged) {
+      // Once per route object and table entry: unvalidated options are validated (a throw is the core's 503).
+      const options = this.validated.has(route) ? route : this.parse(route, 'route options');
+      if (options === false) return DISABLED;
+      perRoute.set(entry, (merged = mergeRoute(base === false ? EMPTY_ROUTE : base, options)));
+    }
     return merged;
   }
 }

@@ -6,7 +6,7 @@ import { problemTypeOf, type DenyCode } from './codes.js';
 import { checkRouteOptionsWith, composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
 import { DeadlineWatch } from './deadline.js';
 import type { Decision, VerifierResult } from './decision.js';
-import { ShieldConfigError, ShieldDenyError } from './errors.js';
+import { denyCodeOf, errorDetail, ShieldConfigError } from './errors.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
@@ -44,7 +44,9 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   const schemas: ComposedSchemas = composeSchemas(modules);
   const resolved = parseShieldConfig(config, schemas);
   const store: Store = resolved.store ?? defaults.createStore();
-  const routes = new RouteResolver(new RouteTable(resolved.routes as Record<string, RouteEntry> | undefined));
+  const routes = new RouteResolver(new RouteTable(resolved.routes as Record<string, RouteEntry> | undefined), (route, where) =>
+    checkRouteOptionsWith(verifiers, parseRouteOptions(route, where, schemas), where),
+  );
   const ipResolver: ClientIpResolver = createClientIpResolver({
     trustProxy: resolved.trustProxy,
     ipv4Prefix: resolved.ipv4Prefix,
@@ -331,7 +333,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     check,
     checkNow,
     notify: notifyDecision,
-    parseRouteOptions: (route, where) => checkRouteOptionsWith(verifiers, parseRouteOptions(route, where, schemas), where),
+    parseRouteOptions: (route, where) => routes.parse(route, where),
     respond(decision, request) {
       // The adapter answers the denial now: no handler runs, so no status will tell a waiting verifier how it ended.
       if (hasOutcomeListeners && !decision.allowed) void self.reportOutcome(decision, 'refused');
@@ -432,18 +434,3 @@ function previousDuration(previous: Decision | undefined, verifier: string): num
   for (const earlier of previous?.results ?? NO_RESULTS) if (earlier.verifier === verifier) return earlier.durationMs ?? 0;
   return 0;
 }
-
-function denyCodeOf(error: unknown): DenyCode | undefined {
-  // ShieldDenyError (and BodyError, its subclass) carries the code to deny with instead of failing as an error.
-  return error instanceof ShieldDenyError ? error.code : undefined;
-}
-
-/** A short, secret-free description of an error for the Decision (class and code, never the message body). */
-function errorDetail(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${error.name} ${code}` : `${error.name}: ${error.message.slice(0, 120)}`;
-  }
-  return 'non-error thrown';
-}
-

@@ -4,6 +4,7 @@ import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
 import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { generic } from './generic-errors.js';
+import { TOKEN_VERIFIER } from './token-verifier.js';
 
 /** Name of the body-stage half of token binding in Decision results and per-route `verifiers` modes. */
 export const TOKEN_BODY_DIGEST_VERIFIER = 'token-body-digest';
@@ -53,6 +54,8 @@ export function createTokenBodyDigestVerifier(options: ResolvedTokenOptions): Ve
     name: TOKEN_BODY_DIGEST_VERIFIER,
     stage: 'body',
     mode: options.mode,
+    // A route that enforces the token enforces its body half too (unless the route names this verifier).
+    modeFollows: TOKEN_VERIFIER,
     failOpen: options.failOpen,
     appliesTo: (route) => route.token !== false && bindingFor(route)?.bindsContentDigest === true,
     // Looked at before the route is known: any request carrying the field may be on a route that binds it.

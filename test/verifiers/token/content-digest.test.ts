@@ -196,3 +196,29 @@ describe('allowMissingClaim with a content-digest binding', () => {
     expect((await lenient.check({ ...base, headers, body: JSON.parse(BODY), rawBody: Buffer.from(BODY) })).allowed).toBe(true);
   });
 });
+
+describe.each(ADAPTERS.map((a) => [a.name, a] as const))('%s: a route enforcing the token under a monitoring shield', (_name, harness) => {
+  it('enforces the Content-Digest body check too', async () => {
+    const monitoring = createShield({
+      mode: 'monitor',
+      token: { secret: attester.secret as string, header: 'x-attestation-token' },
+      routes: { 'POST /transfer': { ...bound, verifiers: { token: 'enforce' } } },
+    });
+    const app = await harness.start(monitoring, routes);
+    try {
+      const send = async (body: string) =>
+        request(app.url)
+          .post('/transfer')
+          .set('content-type', 'application/json')
+          .set('x-attestation-token', await tokenFor(sha256Field(BODY)))
+          .set('content-digest', sha256Field(BODY))
+          .send(body);
+      expect((await send(BODY)).status).toBe(200);
+      const replayed = await send(OTHER);
+      expect(replayed.status).toBe(401);
+      expect(replayed.body.code).toBe('token_binding_mismatch');
+    } finally {
+      await app.close();
+    }
+  });
+});
