@@ -7,6 +7,7 @@
  * body stage was forgotten.
  */
 import type { Shield } from '../core/shield.js';
+import { ignoreHookResult } from '../core/hooks.js';
 
 /** Marks a body-stage middleware with the shield it finishes checks for. */
 export const BODY_STAGE = Symbol.for('mobile-api-shield.body-stage');
@@ -81,7 +82,7 @@ export function warnNoBodyStage(shield: Shield, mount: string): void {
   if (!shield.hasBodyStage || warnedNoBodyStage.has(shield)) return;
   warnedNoBodyStage.add(shield);
   try {
-    shield.config.onError?.(new BodyStageMissingWarning(mount), { verifier: 'adapter', reference: '' });
+    ignoreHookResult(shield.config.onError?.(new BodyStageMissingWarning(mount), { verifier: 'adapter', reference: '' }));
   } catch {
     // A failing hook must not fail the request.
   }

@@ -6,6 +6,7 @@
  * `onError`, and carries on with its own resolution.
  */
 import type { ShieldRequest } from './request.js';
+import { ignoreHookResult } from './hooks.js';
 
 /** The error handed to `onError` (once per shield) when the two trust settings disagree. */
 export class ProxyTrustMismatchWarning extends Error {
@@ -38,7 +39,7 @@ export function createProxyMismatchWarning(
     if (header === undefined) return;
     warned = true;
     try {
-      onError?.(new ProxyTrustMismatchWarning(header), { verifier: 'client-ip', reference });
+      ignoreHookResult(onError?.(new ProxyTrustMismatchWarning(header), { verifier: 'client-ip', reference }));
     } catch {
       // A failing hook must not fail the request.
     }

@@ -7,6 +7,7 @@ import { checkRouteOptionsWith, composeSchemas, parseRouteOptions, parseShieldCo
 import { DeadlineWatch } from './deadline.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { denyCodeOf, errorDetail, ShieldConfigError } from './errors.js';
+import { ignoreHookResult, usableDenyResponse } from './hooks.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
@@ -95,7 +96,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
 
   function onError(error: unknown, verifier: Verifier, reference: string): void {
     try {
-      resolved.onError?.(error, { verifier: verifier.name, reference });
+      ignoreHookResult(resolved.onError?.(error, { verifier: verifier.name, reference }));
     } catch {
       // A failing error hook must not turn into a failing request.
     }
@@ -157,7 +158,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   function unavailable(error: unknown, request: ShieldRequest, options: CheckOptions | undefined): Decision {
     const reference = options?.previous?.reference ?? randomUUID();
     try {
-      resolved.onError?.(error, { verifier: 'core', reference });
+      ignoreHookResult(resolved.onError?.(error, { verifier: 'core', reference }));
     } catch {
       // see onError
     }
@@ -303,7 +304,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   function notifyDecision(decision: Decision, request: ShieldRequest): void {
     if (!decision.complete || !resolved.onDecision) return;
     try {
-      resolved.onDecision(decision, redactor.redact(request, ShieldDecision.sessionOf(decision)?.ctx.route));
+      ignoreHookResult(resolved.onDecision(decision, redactor.redact(request, ShieldDecision.sessionOf(decision)?.ctx.route)));
     } catch {
       // Logging must never break a request.
     }
@@ -340,7 +341,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       const response = problemResponse(decision, codeTable, problemType, problemDetails);
       if (!resolved.onDeny) return response;
       try {
-        return resolved.onDeny(decision, request, response) ?? response;
+        return usableDenyResponse(resolved.onDeny(decision, request, response), response);
       } catch {
         return response;
       }

@@ -25,6 +25,7 @@ import {
   parseRequest,
 } from './requests.js';
 import { ENGLISH } from '../../core/zod-locale.js';
+import { ignoreHookResult } from '../../core/hooks.js';
 
 /** The attestation service: an {@link Endpoints} set to mount with `expressEndpoints` / `koaEndpoints` / `fastifyEndpoints`. */
 export interface AttestationService extends Endpoints {
@@ -130,7 +131,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
 
   function emit(event: Parameters<NonNullable<typeof o.onEvent>>[0]): void {
     try {
-      o.onEvent?.(event);
+      ignoreHookResult(o.onEvent?.(event));
     } catch {
       // A failing logger must not change the answer.
     }

@@ -13,6 +13,7 @@ import type { TokenRouteOptions } from './options.js';
 import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import { generic } from './generic-errors.js';
 import { rememberMaterial, sameMaterial, type RememberedMaterial } from './remembered-material.js';
+import { ignoreHookResult } from '../../core/hooks.js';
 
 /** Name of the token verifier in Decision results and per-route `verifiers` modes. */
 export const TOKEN_VERIFIER = 'token';
@@ -154,6 +155,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       }
       // Only `true` or nothing accepts: a Promise (an async check) or any other value would otherwise pass unchecked.
       if (verdict !== true && verdict !== undefined) {
+        ignoreHookResult(verdict); // an async check's rejection is handled (it refuses either way)
         return deny('token_invalid', typeof verdict === 'string' ? verdict : verdict instanceof Promise ? 'claims check must be synchronous' : 'claims check failed');
       }
     }

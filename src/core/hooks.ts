@@ -1,0 +1,32 @@
+/**
+ * Calling the application's hooks (`onDecision`, `onError`, `onEvent`, `claimsCheck`, `onDeny`...) so that nothing
+ * they do can break a request or the process. A `try` around the call catches a synchronous throw only: a hook
+ * written `async` returns a promise, and its rejection (a log sink down) would otherwise be unhandled, which ends a
+ * Node process by default.
+ */
+import type { ProblemResponse } from './problem.js';
+
+const ignore = (): void => undefined;
+
+/** Handles the rejection of a promise a hook returned (nothing is awaited: hooks are not waited for). */
+export function ignoreHookResult(result: unknown): void {
+  if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+    Promise.resolve(result as PromiseLike<unknown>).then(ignore, ignore);
+  }
+}
+
+/**
+ * What `onDeny` returned, when it is a response the adapters can write: an object (not a promise) with an integer
+ * error `status` (400-599) and string header values. Anything else answers with the default problem response, so a
+ * hook returning the wrong thing never turns a denial into a 500.
+ */
+export function usableDenyResponse(value: unknown, fallback: ProblemResponse): ProblemResponse {
+  if (value === undefined || value === null) return fallback;
+  ignoreHookResult(value);
+  if (typeof value !== 'object' || typeof (value as PromiseLike<unknown>).then === 'function') return fallback;
+  const { status, headers } = value as Partial<ProblemResponse>;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) return fallback;
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return fallback;
+  for (const name of Object.keys(headers)) if (typeof headers[name] !== 'string') return fallback;
+  return value as ProblemResponse;
+}
