@@ -57,6 +57,11 @@ export function readBytes(path: string): Buffer {
   }
 }
 
+/** How a file-or-inline-JSON argument is named in messages: inline JSON is never echoed (it may be a private key). */
+export function sourceLabel(source: string): string {
+  return source.trimStart().startsWith('{') ? '(inline JSON)' : source;
+}
+
 /** A JSON file (or inline JSON starting with `{`), parsed, with a clear error. */
 export async function readJson(source: string, io: CliIo, what: string): Promise<unknown> {
   const inline = source.trimStart().startsWith('{');
@@ -69,8 +74,7 @@ export async function readJson(source: string, io: CliIo, what: string): Promise
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    // Inline JSON is never echoed: it may be a private key.
-    throw new CliError(`${what} ${inline ? '(inline JSON)' : source} is not valid JSON`);
+    throw new CliError(`${what} ${sourceLabel(source)} is not valid JSON`);
   }
 }
 

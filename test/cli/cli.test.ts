@@ -253,6 +253,20 @@ describe('mobile-api-shield CLI', { timeout: 90_000 }, () => {
       const run = await cli(args);
       expect([run.code, run.stderr.includes('TOP-SECRET'), run.stderr]).toEqual([1, false, expect.stringContaining('(inline JSON) is not valid JSON')]);
     }
+    // Valid JSON that is not a usable private key: the message names no part of it.
+    const hmac = '{"kty":"oct","k":"c2VjcmV0LWhtYWMta2V5LXRoYXQtc2hvdWxkLW5ldmVyLWJlLXByaW50ZWQ"}';
+    const ecWithoutY = '{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}';
+    for (const inline of [hmac, ecWithoutY]) {
+      const run = await cli(['token', 'mint', '--key', inline]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('--key (inline JSON): not a private key');
+      for (const secretPart of ['c2VjcmV0LWhtYWMt', 'jpsQnnGQmL']) expect(run.stderr).not.toContain(secretPart);
+    }
+    // A __proto__ claim would replace the claims object's prototype: refused as a usage error.
+    for (const args of [['--claim', '__proto__={"a":1}'], ['--claims', '{"__proto__":{"a":1}}']]) {
+      const run = await cli(['token', 'mint', '--secret', Buffer.alloc(32, 7).toString('base64'), ...args]);
+      expect([run.code, run.stderr]).toEqual([2, expect.stringContaining('claim name __proto__ is not allowed')]);
+    }
     const key = JSON.parse((await cli(['keys', 'generate'])).stdout) as Record<string, unknown>;
     const numericKid = await cli(['keys', 'public', file('numeric-kid.json', JSON.stringify({ ...key, kid: 12345 }))]);
     expect([numericKid.code, numericKid.stderr]).toEqual([1, expect.stringContaining('"kid" must be a string')]);

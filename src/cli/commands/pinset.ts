@@ -5,7 +5,7 @@ import { pinSetPayloadSchema, type PinSetPayload } from '../../channel/pinset-pa
 import { createPinSetPublisher, pinSetHostsSchema, toPinSetHosts } from '../../channel/publisher.js';
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
-import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, type CliCommand, type CliIo } from '../cli-support.js';
+import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
 import { ENGLISH } from '../../core/zod-locale.js';
 
 const SIGN_USAGE = `Usage: mobile-api-shield pinset sign <config.json> --key <private-jwk.json | key.pem> [--kid <id>]
@@ -62,7 +62,7 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   const keys: JWK[] = [];
   for (const source of values.key) {
     const key = await readKey(source, io);
-    if (typeof key === 'string') throw new CliError(`--key ${source}: give the public key as a JWK`);
+    if (typeof key === 'string') throw new CliError(`--key ${sourceLabel(source)}: give the public key as a JWK`);
     keys.push(key as JWK);
   }
   const jws = (await readFile(positionals[0] as string, io)).trim();

@@ -2,7 +2,7 @@
 import { createHash, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { privateKeyFrom } from '../../core/private-key.js';
-import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, type CliCommand, type CliIo } from '../cli-support.js';
+import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
 
 const MINT_USAGE = `Usage: mobile-api-shield token mint (--secret <base64> | --key <private-jwk.json | key.pem>) [options]
 
@@ -33,13 +33,19 @@ function secretKey(base64: string): KeyObject {
   return createSecretKey(bytes);
 }
 
+/** Sets a claim; `__proto__` is refused (an assignment would replace the claims object's prototype instead). */
+function setClaim(claims: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') throw new CliError('claim name __proto__ is not allowed', EXIT.usage);
+  claims[name] = value;
+}
+
 async function privateKeyOf(source: string, io: CliIo): Promise<{ key: KeyObject; kid?: string }> {
   const material = await readKey(source, io);
   try {
     const key = privateKeyFrom(material as string | import('node:crypto').JsonWebKey);
     return { key, ...(typeof material === 'object' && typeof material.kid === 'string' ? { kid: material.kid } : {}) };
   } catch (error) {
-    throw new CliError(`--key ${source}: not a private key (${(error as Error).message})`);
+    throw new CliError(`--key ${sourceLabel(source)}: not a private key (${(error as Error).message})`);
   }
 }
 
@@ -83,7 +89,7 @@ async function mint(args: string[], io: CliIo): Promise<number> {
   if (values.claims !== undefined) {
     const extra = await readJson(values.claims, io, '--claims');
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new CliError('--claims must be a JSON object');
-    Object.assign(claims, extra);
+    for (const [name, value] of Object.entries(extra)) setClaim(claims, name, value);
   }
   for (const entry of values.claim ?? []) {
     const eq = entry.indexOf('=');
@@ -95,7 +101,7 @@ async function mint(args: string[], io: CliIo): Promise<number> {
     } catch {
       // a plain string
     }
-    claims[entry.slice(0, eq)] = value;
+    setClaim(claims, entry.slice(0, eq), value);
   }
   const psv = intOption(values['pinset-version'], 'pinset-version');
   if (psv !== undefined) claims.psv = psv;
