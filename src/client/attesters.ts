@@ -9,8 +9,8 @@ export interface PlayIntegrityAttester {
   /**
    * Asks Play Integrity for a token whose request hash (standard request) or nonce (classic request) is
    * `requestHash`, and resolves the integrity token. The client computes it: the unpadded base64url SHA-256 of the
-   * request's client data (the service's challenge with the installation id and binding), so Google's signature
-   * covers every field the issued token carries.
+   * request's client data (the service's challenge with the installation id, binding and pin-set version), so
+   * Google's signature covers every field the issued token carries.
    */
   requestIntegrityToken(requestHash: string): Promise<string>;
   /** A stable id the app generated for this installation; becomes the token's `sub` (not attested). */

@@ -24,6 +24,20 @@ export interface AttestationClientOptions {
    * Default `authorization`: a request carrying it gets a token whose `pay` claim is the SHA-256 of its value.
    */
   bindTo?: string | false;
+  /**
+   * The version of the verified signed pin set the app holds (`payload.version` of `verifyPinSet` /
+   * `refreshPinSet`), sent as `pinSetVersion` inside the signed client data of every token request. A service
+   * configured with its own `pinSetVersion` stamps it as the token's `psv` claim, which a shield with
+   * `channel.minPinSetVersion` requires: without it, such a shield refuses the app's calls with 403
+   * `channel_stale_pins`.
+   *
+   * A number, or a function read each time a token is needed (cache hits included), since the app refreshes its
+   * pin set at runtime: a cached token is only reused for the version it was issued for, so a higher version gets
+   * a fresh token. `undefined` sends no version (a token without `psv`). Any other value than a non-negative safe
+   * integer rejects `getToken` / `fetch` with `AttestationClientError` (`status` 0, `code` `bad_pin_set_version`)
+   * before the service is called; an exception thrown by the function is passed on as it is.
+   */
+  pinSetVersion?: number | (() => number | undefined | Promise<number | undefined>);
   /** Fetch a new token this many seconds before the cached one expires. Default 30. */
   refreshMarginSeconds?: number;
   /** The fetch to use. Default `globalThis.fetch`. */
@@ -41,7 +55,10 @@ export interface ClientToken {
 
 /** The attestation client. */
 export interface AttestationClient {
-  /** A valid token (from the cache while it has more than the refresh margin left), bound to `bindValue` if given. */
+  /**
+   * A valid token (from the cache while it has more than the refresh margin left), bound to `bindValue` if given and
+   * carrying the `pinSetVersion` read now.
+   */
   getToken(bindValue?: string): Promise<ClientToken>;
   /**
    * `fetch` with the token attached (bound to the request's binding header when present). When the API answers
@@ -52,7 +69,11 @@ export interface AttestationClient {
   clear(): void;
 }
 
-/** A failure talking to the attestation service: `status` and problem `code` of its answer (0 / `network` otherwise). */
+/**
+ * A failure talking to the attestation service: `status` and problem `code` of its answer; `status` 0 when there is
+ * no answer (`network`) or the request was not sent (`bad_pin_set_version`: the `pinSetVersion` option gave an
+ * unusable value).
+ */
 export class AttestationClientError extends Error {
   override readonly name = 'AttestationClientError';
   constructor(
@@ -99,6 +120,17 @@ async function problemCode(response: Response): Promise<string> {
     // Not JSON: fall through.
   }
   return `http_${response.status}`;
+}
+
+/** The `pinSetVersion` option's current value, checked: the service would refuse anything else (422). */
+async function readPinSetVersion(option: AttestationClientOptions['pinSetVersion']): Promise<number | undefined> {
+  const value: unknown = typeof option === 'function' ? await option() : option;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    const shown = typeof value === 'number' ? String(value) : typeof value;
+    throw new AttestationClientError(0, 'bad_pin_set_version', `pinSetVersion must be a non-negative safe integer (got ${shown})`);
+  }
+  return value;
 }
 
 function isReplayableBody(body: RequestInit['body']): boolean {
@@ -165,10 +197,20 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
     await attester.keyStorage?.set(undefined);
   }
 
-  async function iosToken(attester: AppAttestAttester, binding: string | undefined, retried = false): Promise<ClientToken> {
+  /** The optional fields of the client data the platform signs (through its hash). */
+  function signedFields(binding: string | undefined, pinSetVersion: number | undefined): Record<string, string | number> {
+    return { ...(binding !== undefined ? { binding } : {}), ...(pinSetVersion !== undefined ? { pinSetVersion } : {}) };
+  }
+
+  async function iosToken(
+    attester: AppAttestAttester,
+    binding: string | undefined,
+    pinSetVersion: number | undefined,
+    retried = false,
+  ): Promise<ClientToken> {
     const keyId = await registeredKey(attester);
     const value = await challenge({ keyId });
-    const clientData = JSON.stringify(binding === undefined ? { challenge: value } : { challenge: value, binding });
+    const clientData = JSON.stringify({ challenge: value, ...signedFields(binding, pinSetVersion) });
     const assertion = await attester.generateAssertion(keyId, await sha256(clientData));
     try {
       return tokenOf(await post('/ios/token', { keyId, assertion, clientData }));
@@ -176,33 +218,43 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
       // The service lost the key (revoked, expired): attest a new one, once.
       if (!retried && error instanceof AttestationClientError && error.code === 'attestation_key_unknown') {
         await forgetKey(attester);
-        return iosToken(attester, binding, true);
+        return iosToken(attester, binding, pinSetVersion, true);
       }
       throw error;
     }
   }
 
-  async function obtain(binding: string | undefined): Promise<ClientToken> {
+  async function obtain(binding: string | undefined, pinSetVersion: number | undefined): Promise<ClientToken> {
     const { attester } = options;
     if (attester.platform === 'android') {
       const hint: Record<string, string> = attester.installationId ? { installationId: attester.installationId } : {};
       const value = await challenge(hint);
       // Play signs the hash of the client data: the service trusts the fields inside it, and no others.
-      const clientData = JSON.stringify({ challenge: value, ...hint, ...(binding !== undefined ? { binding } : {}) });
+      const clientData = JSON.stringify({ challenge: value, ...hint, ...signedFields(binding, pinSetVersion) });
       const integrityToken = await attester.requestIntegrityToken(base64url(await sha256(clientData)));
       return tokenOf(await post('/android', { integrityToken, clientData }));
     }
-    return iosToken(attester, binding);
+    return iosToken(attester, binding, pinSetVersion);
   }
 
-  async function getToken(bindValue?: string): Promise<ClientToken> {
+  /** A token for `bindValue` and the cache key it is kept under. */
+  async function tokenFor(bindValue: string | undefined): Promise<{ token: ClientToken; key: string }> {
     const binding = bindValue === undefined ? undefined : base64(await sha256(bindValue));
-    const key = binding ?? '';
+    const pinSetVersion = await readPinSetVersion(options.pinSetVersion);
+    // The pin-set version is part of the key (rather than stored beside the token and compared): a token is only
+    // ever reused for the exact version it carries, and the single-flight map below gets the same rule for free, so
+    // a caller that reads a newer version never joins a request still in flight for the older one. Entries of an
+    // older version are not looked up again once the app moved on, and age out of the bounded cache.
+    const key = `${binding ?? ''}#${pinSetVersion ?? ''}`;
+    return { token: await cachedOrNew(key, binding, pinSetVersion), key };
+  }
+
+  async function cachedOrNew(key: string, binding: string | undefined, pinSetVersion: number | undefined): Promise<ClientToken> {
     const cached = cache.get(key);
     if (cached !== undefined && cached.expiresAt * 1000 - marginMs > now()) return cached;
     const inFlight = pending.get(key);
     if (inFlight !== undefined) return inFlight;
-    const promise = obtain(binding).then(
+    const promise = obtain(binding, pinSetVersion).then(
       (token) => {
         pending.delete(key);
         if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
@@ -218,10 +270,16 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
     return promise;
   }
 
-  async function attachAndSend(input: string | URL, init: RequestInit, bindValue: string | undefined): Promise<Response> {
+  async function getToken(bindValue?: string): Promise<ClientToken> {
+    return (await tokenFor(bindValue)).token;
+  }
+
+  /** Sends the request with a token; returns the answer and the cache key of the token it carried. */
+  async function attachAndSend(input: string | URL, init: RequestInit, bindValue: string | undefined): Promise<{ response: Response; key: string }> {
     const headers = new Headers(init.headers);
-    headers.set(header, (await getToken(bindValue)).token);
-    return doFetch(input, { ...init, headers });
+    const { token, key } = await tokenFor(bindValue);
+    headers.set(header, token.token);
+    return { response: await doFetch(input, { ...init, headers }), key };
   }
 
   return {
@@ -229,12 +287,12 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
     clear: () => cache.clear(),
     async fetch(input, init = {}) {
       const bindValue = bindHeader === undefined ? undefined : (new Headers(init.headers).get(bindHeader) ?? undefined);
-      const response = await attachAndSend(input, init, bindValue);
+      const { response, key } = await attachAndSend(input, init, bindValue);
       if (response.status !== 401 || !isReplayableBody(init.body)) return response;
       const code = await problemCode(response.clone());
       if (code !== 'token_expired') return response;
-      cache.delete(bindValue === undefined ? '' : base64(await sha256(bindValue)));
-      return attachAndSend(input, init, bindValue);
+      cache.delete(key);
+      return (await attachAndSend(input, init, bindValue)).response;
     },
   };
 }

@@ -167,3 +167,75 @@ describe.each(ENDPOINT_ADAPTERS)('attestation service through $name', (harness) 
     expect(res.body.keys[0].d).toBeUndefined();
   });
 });
+
+/** The claims of a token (decoded, not verified). */
+const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+
+describe.each(ENDPOINT_ADAPTERS)('pin-set version from the client to the channel check through $name', (harness) => {
+  /** The published pin-set version: what the service stamps up to and the minimum the shield requires. */
+  let current = 3;
+  let keysApp: RunningApp;
+  let api: RunningApp;
+  let issued = 0;
+
+  beforeAll(async () => {
+    const service = testService(new MemoryStore(), {
+      pinSetVersion: () => current,
+      onEvent: (e) => void (e.outcome === 'issued' && (issued += 1)),
+    });
+    keysApp = await harness.start({ endpoints: service });
+    const shield = createShield({
+      token: { jwksUrl: `${keysApp.url}/.well-known/jwks.json`, issuer: ISSUER, audience: AUDIENCE, binding: {} },
+      channel: { minPinSetVersion: () => current },
+    });
+    api = await harness.start({ endpoints: service, shield });
+  });
+  afterAll(async () => {
+    await api.close();
+    await keysApp.close();
+  });
+
+  it.each([
+    ['android', () => androidApp()],
+    ['ios', () => iosApp()],
+  ] as const)('an %s client sends the version it holds, passes, and gets a fresh token when the version moves up', async (platform, attester) => {
+    // Without the option the client still gets a token, without psv: the channel check refuses it.
+    const unversioned = createAttestationClient({ serviceUrl: api.url, attester: attester() });
+    expect(claimsOf((await unversioned.getToken(ALICE)).token)).not.toHaveProperty('psv');
+    const refused = await unversioned.fetch(`${api.url}/api/me`, { headers: { authorization: ALICE } });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('channel_stale_pins');
+
+    let held = current;
+    const reads: number[] = [];
+    const client = createAttestationClient({
+      serviceUrl: api.url,
+      attester: attester(),
+      pinSetVersion: async () => {
+        reads.push(held);
+        return held;
+      },
+    });
+    const first = await client.fetch(`${api.url}/api/me`, { headers: { authorization: ALICE } });
+    expect(first.status).toBe(200);
+    const old = await client.getToken(ALICE); // the cached token the call carried
+    expect(claimsOf(old.token)).toMatchObject({ plat: platform, psv: current, pay: await bindingOf(ALICE) });
+    const issuedBefore = issued;
+
+    // A key is revoked: the service publishes the next version and the shield requires it at once.
+    current += 1;
+    const stale = await request(api.url).get('/api/me').set({ authorization: ALICE, 'x-attestation-token': old.token });
+    expect(stale.status).toBe(403);
+    expect(stale.body.code).toBe('channel_stale_pins');
+
+    // The app fetches the new pin set: the client reads the new version and does not reuse the cached token.
+    held = current;
+    const after = await client.fetch(`${api.url}/api/me`, { headers: { authorization: ALICE } });
+    expect(after.status).toBe(200);
+    const fresh = await client.getToken(ALICE);
+    expect(fresh.token).not.toBe(old.token);
+    expect(claimsOf(fresh.token)).toMatchObject({ plat: platform, psv: current });
+    expect(issued).toBe(issuedBefore + 1);
+    expect(reads.at(-1)).toBe(current);
+  });
+});

@@ -97,7 +97,7 @@ export interface AttestationServiceOptions {
   clockSkew?: number;
   /**
    * The current signed pin-set version. When set, a token request may say which pin-set version the app holds
-   * (`pinSetVersion`, inside the signed client data on iOS) and the token carries it as `psv`, the claim the shield's
+   * (`pinSetVersion`, inside the signed client data) and the token carries it as `psv`, the claim the shield's
    * `channel` verifier compares with `minPinSetVersion`; a version above the current one is refused as invalid.
    */
   pinSetVersion?: number | (() => number);
