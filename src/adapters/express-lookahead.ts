@@ -1,4 +1,5 @@
-import { routeLevelOf } from './route-level.js';
+import { isBodyStageOf } from './body-stage.js';
+import { isGlobalCheckOf, passesThrough, routeLevelOf } from './route-level.js';
 import type { Shield } from '../core/shield.js';
 
 interface ExpressLayer {
@@ -14,48 +15,72 @@ interface ExpressLayer {
   };
 }
 
-interface ExpressRouterHolder {
+interface ExpressRouter {
   stack?: ExpressLayer[];
-  _router?: { stack?: ExpressLayer[] };
-  router?: { stack?: ExpressLayer[] };
+  /** `app.param` / `router.param` callbacks by parameter name: they run before a route's first handler. */
+  params?: Record<string, unknown>;
+}
+
+interface ExpressRouterHolder extends ExpressRouter {
+  _router?: ExpressRouter;
+  router?: ExpressRouter;
 }
 
 const MAX_DEPTH = 8;
 
-/** What the walk found so far: nothing yet, the relaxing route, or a reason to keep the global decision. */
-type Walk = 'none' | 'route-level' | 'doubt';
+/**
+ * What the walk found so far: not yet the global middleware that asks (the layers before it have run), nothing yet
+ * after it, the relaxing route, or a reason to keep the global decision.
+ */
+type Walk = 'before' | 'none' | 'route-level' | 'doubt';
 
 /**
  * Looks ahead in an Express 4 or 5 app (routers mounted at paths, nested routers, `router.route()`, sub-apps) for the
  * handlers that can receive this request, using each layer's own `match` (so the router's case, slash and decoding
- * rules apply). A global middleware may leave its denial to a route-level middleware only when:
+ * rules apply). A global middleware may leave its denial (or the body) to a route-level middleware only when:
+ * - between the global middleware and the route, only layers the shield knows pass every request on run (its body
+ *   stage, known body parsers: `passesThrough`); a sub-application, any other middleware or an `app.param` callback
+ *   could answer the request unchecked;
  * - the first route that handles the method and path begins with a route-level middleware of this shield, and
  * - nothing after that route can receive the request but routes that also begin with such a middleware (which check
  *   again under their own options) and error handlers.
- * So a relaxed decision can never reach a later handler (`next()`, `next('route')`, router fall-through) that was not
- * checked under its own options. Any doubt (other middleware after the route, an unknown router shape) answers false,
- * and the global decision stands.
+ * So a relaxed decision can never reach another handler (before the route, or after it through `next()`,
+ * `next('route')`, router fall-through) that was not checked under its own options. Any doubt answers false, and the
+ * global decision stands.
  */
 export function routeHandsCheckToRouteLevel(app: unknown, shield: Shield, method: string, path: string): boolean {
-  const stack = stackOf(app);
-  return stack !== undefined && walk(stack, shield, method, path, 'none', 0) === 'route-level';
+  const router = routerOf(app);
+  return router !== undefined && walk(router, shield, method, path, 'before', 0) === 'route-level';
 }
 
-function stackOf(handle: unknown): ExpressLayer[] | undefined {
+function routerOf(handle: unknown): ExpressRouter | undefined {
   const holder = handle as ExpressRouterHolder | undefined;
-  let stack: unknown;
+  let router: ExpressRouter | undefined;
   try {
     // A router keeps `stack`; an Express 4 app keeps its router in `_router`, an Express 5 app behind `router`.
-    stack = holder?.stack ?? holder?._router?.stack ?? holder?.router?.stack;
+    router = Array.isArray(holder?.stack) ? holder : (holder?._router ?? holder?.router);
   } catch {
     return undefined;
   }
-  return Array.isArray(stack) ? (stack as ExpressLayer[]) : undefined;
+  return router !== undefined && Array.isArray(router.stack) ? router : undefined;
 }
 
-function walk(stack: ExpressLayer[], shield: Shield, method: string, path: string, state: Walk, depth: number): Walk {
+function stackOf(handle: unknown): ExpressLayer[] | undefined {
+  return routerOf(handle)?.stack;
+}
+
+function hasParamCallbacks(router: ExpressRouter): boolean {
+  const params = router.params;
+  return typeof params === 'object' && params !== null && Object.keys(params).length > 0;
+}
+
+function walk(router: ExpressRouter, shield: Shield, method: string, path: string, state: Walk, depth: number): Walk {
   if (depth > MAX_DEPTH) return 'doubt';
-  for (const layer of stack) {
+  for (const layer of router.stack ?? []) {
+    if (state === 'before' && isGlobalCheckOf(layer.handle, shield)) {
+      state = 'none'; // the middleware asking: the layers before it have run
+      continue;
+    }
     let matched: ReturnType<ExpressLayer['match']>;
     try {
       matched = layer.match(path);
@@ -67,13 +92,16 @@ function walk(stack: ExpressLayer[], shield: Shield, method: string, path: strin
     if (route) {
       const handles = route._handles_method?.(method) ?? route._handlesMethod?.(method) ?? false;
       if (!handles) continue;
+      if (state === 'before') continue; // it ran, and passed the request on
+      // Param callbacks run before the route's first handler: doubt.
+      if (hasParamCallbacks(router)) return 'doubt';
       const lower = method.toLowerCase();
       const first = route.stack.find((l) => l.method === undefined || l.method === lower || (lower === 'head' && l.method === 'get'));
       if (!first || !routeLevelOf(first.handle, shield)) return 'doubt';
       state = 'route-level';
       continue;
     }
-    const nested = stackOf(layer.handle);
+    const nested = routerOf(layer.handle);
     if (nested) {
       const prefix = typeof matched === 'object' ? matched.path : layer.path;
       if (typeof prefix !== 'string') return 'doubt';
@@ -82,10 +110,13 @@ function walk(stack: ExpressLayer[], shield: Shield, method: string, path: strin
       if (state === 'doubt') return state;
       continue;
     }
-    // Plain middleware: before the route it is the app's pass-through middleware (parsers, CORS, the shield
-    // itself); after the route it could receive a request the route passes on, unchecked. Error handlers (four
-    // parameters) only run for errors.
-    if (state === 'route-level' && (layer.handle as { length?: number } | undefined)?.length !== 4) return 'doubt';
+    // Plain middleware (a sub-application's mount included: its router cannot be read). Before the middleware
+    // asking, it has run. Between it and the route, only layers known to pass every request on. After the route, it
+    // could receive a request the route passes on, unchecked. Error handlers (four parameters) only run for errors.
+    if (state === 'before') continue;
+    const errorHandler = (layer.handle as { length?: number } | undefined)?.length === 4;
+    if (state === 'none' && !errorHandler && !passesThrough(layer.handle, shield, isBodyStageOf)) return 'doubt';
+    if (state === 'route-level' && !errorHandler) return 'doubt';
   }
   return state;
 }

@@ -8,7 +8,7 @@ import { expressBodyStageMounted, expressRequestView, settleExpressDecision } fr
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
-import { hasRouteLevel, markRouteLevel } from './route-level.js';
+import { hasRouteLevel, markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 
 export type { ExpressLikeRequest } from './express-request.js';
@@ -79,7 +79,7 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     if (decision instanceof Promise) decision.then((settled) => settle(shield, req, res, next, request, held, deferReport, settled)).catch(next);
     else settle(shield, req, res, next, request, held, deferReport, decision);
   };
-  return global ? middleware : markRouteLevel(middleware, shield, routeOptions);
+  return global ? markGlobalCheck(middleware, shield) : markRouteLevel(middleware, shield, routeOptions);
 }
 
 /**

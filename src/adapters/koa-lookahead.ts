@@ -1,5 +1,6 @@
 import type { Shield } from '../core/shield.js';
-import { routeLevelOf } from './route-level.js';
+import { isBodyStageOf } from './body-stage.js';
+import { isGlobalCheckOf, passesThrough, routeLevelOf } from './route-level.js';
 
 interface KoaRouterLayer {
   methods: string[];
@@ -26,21 +27,32 @@ function isAllowedMethods(fn: object): boolean {
 
 /**
  * Looks ahead in the app's @koa/router (or koa-router) dispatchers for the layers that can receive this request (the
- * router's own `match`, with its prefixes and nested routers). A global middleware may leave its denial to a
- * route-level middleware only when the first matching route begins with a route-level middleware of this shield and
- * nothing after it can receive the request but routes that begin with such a middleware too (each checks again under
- * its own options) and `router.allowedMethods()`. So a relaxed decision never reaches a later handler through
- * `await next()`. Any doubt answers false and the global decision stands.
+ * router's own `match`, with its prefixes and nested routers). A global middleware may leave its denial (or the body)
+ * to a route-level middleware only when:
+ * - between the global middleware and the route, only middleware the shield knows passes every request on runs (its
+ *   body stage, known body parsers: `passesThrough`), in the app and as `router.use()` middleware; any other could
+ *   answer the request unchecked;
+ * - the first matching route begins with a route-level middleware of this shield, and nothing after it can receive
+ *   the request but routes that begin with such a middleware too (each checks again under its own options) and
+ *   `router.allowedMethods()`.
+ * So a relaxed decision never reaches another handler, before the route or through `await next()`. Any doubt answers
+ * false and the global decision stands.
  */
 export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield, method: string, path: string): boolean {
   if (!Array.isArray(middleware)) return false;
+  let after = false;
   let found = false;
   for (const fn of middleware) {
+    if (!after) {
+      // Middleware before the global middleware asking have run (a global mounted where this cannot see it: false).
+      after = isGlobalCheckOf(fn, shield);
+      continue;
+    }
     const router = (fn as { router?: KoaRouterLike } | null)?.router;
     if (!router || typeof router.match !== 'function') {
-      // Plain app middleware: before the route it has already run (or is the shield itself); after it, it could
-      // receive what the route passes on.
-      if (found && !(typeof fn === 'function' && isAllowedMethods(fn))) return false;
+      // Plain app middleware: before the route it could answer (unless known to pass on); after it, it could receive
+      // what the route passes on.
+      if (found ? !(typeof fn === 'function' && isAllowedMethods(fn)) : !passesThrough(fn, shield, isBodyStageOf)) return false;
       continue;
     }
     let matched: ReturnType<KoaRouterLike['match']>;
@@ -53,7 +65,9 @@ export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield,
     for (const layer of matched.pathAndMethod) {
       if (layer.methods.length === 0) {
         if (found) return false; // router.use() middleware after the route
-        continue; // router.use() middleware before it: passes through to the route
+        // router.use() middleware before it: only middleware known to pass every request on.
+        if (!layer.stack.every((handler) => passesThrough(handler, shield, isBodyStageOf))) return false;
+        continue;
       }
       if (routeLevelOf(layer.stack[0], shield) === undefined) return false;
       found = true;

@@ -6,7 +6,7 @@ import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
-import { hasRouteLevel, markRouteLevel } from './route-level.js';
+import { hasRouteLevel, markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
 import { onResponseStatus } from './node-http.js';
@@ -124,7 +124,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     }
   }
   // The context Koa passes has every part `KoaLikeContext` names; the public type is Koa's own (see KoaShieldMiddleware).
-  return (global ? middleware : markRouteLevel(middleware, shield, routeOptions)) as unknown as KoaShieldMiddleware;
+  return (global ? markGlobalCheck(middleware, shield) : markRouteLevel(middleware, shield, routeOptions)) as unknown as KoaShieldMiddleware;
 }
 
 export type { Decision, RouteOptions, Shield };
