@@ -23,12 +23,6 @@ export function isBodyStageOf(handler: unknown, shield: Shield): boolean {
   return (handler as { [BODY_STAGE]?: Shield } | null | undefined)?.[BODY_STAGE] === shield;
 }
 
-/**
- * Set (on `req` / `ctx.state`) by a global middleware that leaves the body to a route-level middleware, which
- * merges the route's options: the body stage then stays out, or it would judge the body without them.
- */
-export const LEFT_TO_ROUTE_LEVEL = Symbol.for('mobile-api-shield.left-to-route-level');
-
 const MAX_DEPTH = 8;
 
 /**

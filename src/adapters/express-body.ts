@@ -8,7 +8,8 @@ import type { Decision } from '../core/decision.js';
 import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express-request.js';
-import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
+import { createBodyStageFinder, markBodyStage } from './body-stage.js';
+import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { bodyConsumed, onResponseStatus, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
@@ -127,21 +128,22 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
  */
 export function settleExpressDecision(
   shield: Shield,
-  req: { shield?: Decision },
+  slots: DecisionSlots,
+  req: DecisionHolder,
   res: ServerResponse,
   next: (error?: unknown) => void,
   request: ShieldRequest,
   held: ReturnType<typeof holdUnparsedMultipart>,
   decision: Decision,
 ): void {
-  req.shield = decision;
+  keepDecision(req, slots, decision);
   if (decision.allowed) held?.release();
   else held?.discard();
   if (!decision.allowed) {
     writeProblem(res, shield.respond(decision, request));
     return;
   }
-  if (shield.wantsOutcome(decision)) onResponseStatus(res, (status) => void shield.reportOutcome(req.shield ?? decision, status));
+  if (shield.wantsOutcome(decision)) onResponseStatus(res, (status) => void shield.reportOutcome(ownDecision(req, slots) ?? decision, status));
   next();
 }
 
@@ -155,10 +157,11 @@ export type ExpressBodyMiddleware = ExpressShieldMiddleware;
  */
 export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
   assertShield(shield, 'expressShieldBody', 'app.use(expressShieldBody(shield))');
+  const slots = decisionSlots(shield);
   const middleware: ExpressShieldMiddleware = function mobileApiShieldBody(rawReq, res, next): void {
-    const req = rawReq as unknown as ExpressBodyRequest;
-    const previous = req.shield;
-    if (previous === undefined || previous.complete || (req as { [LEFT_TO_ROUTE_LEVEL]?: boolean })[LEFT_TO_ROUTE_LEVEL] === true) {
+    const req = rawReq as unknown as ExpressBodyRequest & DecisionHolder;
+    const previous = ownDecision(req, slots);
+    if (previous === undefined || previous.complete || req[slots.left] === true) {
       next();
       return;
     }
@@ -167,8 +170,8 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !hasRouteLevel(shield) });
-    if (decision instanceof Promise) decision.then((settled) => settleExpressDecision(shield, req, res, next, request, held, settled)).catch(next);
-    else settleExpressDecision(shield, req, res, next, request, held, decision);
+    if (decision instanceof Promise) decision.then((settled) => settleExpressDecision(shield, slots, req, res, next, request, held, settled)).catch(next);
+    else settleExpressDecision(shield, slots, req, res, next, request, held, decision);
   };
   return markBodyStage(middleware, shield);
 }

@@ -7,7 +7,8 @@ import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView, settleExpressDecision } from './express-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
-import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
+import { warnNoBodyStage } from './body-stage.js';
+import { decisionSlots, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
 import { hasRouteLevel, markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 
@@ -24,9 +25,8 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** A global check that a route-level middleware will finish (kept off `req.shield` until then). */
-const PENDING = Symbol('mobile-api-shield.pending');
-type PendingRequest = ExpressLikeRequest & { [PENDING]?: Decision; [LEFT_TO_ROUTE_LEVEL]?: boolean };
+/** The request with the shields' decision slots (a pending denial is kept off `req.shield` until taken over). */
+type PendingRequest = ExpressLikeRequest & DecisionHolder;
 
 /**
  * Express middleware (Express 4 and 5). `app.use(expressShield(shield))` protects every route;
@@ -44,15 +44,19 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
   assertShield(shield, 'expressShield', 'app.use(expressShield(shield))');
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'expressShield(route)');
   const global = routeOptions === undefined;
+  const slots = decisionSlots(shield);
 
-  const middleware: ExpressShieldMiddleware = function mobileApiShield(req: PendingRequest, res, next) {
-    const previous = req.shield ?? req[PENDING];
+  const middleware: ExpressShieldMiddleware = function mobileApiShield(expressReq, res, next) {
+    const req = expressReq as PendingRequest;
+    // This shield's own earlier check (another shield's decision on `req.shield` is not one).
+    const pending = req[slots.pending] as Decision | undefined;
+    const previous = ownDecision(req, slots) ?? pending;
     if (previous !== undefined && global) {
       next();
       return;
     }
     // Taken over: the pending denial is this check's to settle now (see settlePending).
-    if (previous !== undefined && previous === req[PENDING]) req[PENDING] = undefined;
+    if (previous !== undefined && previous === pending) req[slots.pending] = undefined;
     const request: ShieldRequest = expressRequestView(req, shield);
     const path = request.path;
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
@@ -61,7 +65,7 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && shield.hasBodyStage && expressBodyStageMounted(req.app, shield));
-    if (toRouteLevel) req[LEFT_TO_ROUTE_LEVEL] = true;
+    if (toRouteLevel) req[slots.left] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'expressShieldBody(shield)');
     // A global check whose result a route-level check may still refine is not reported until the response ends.
     const deferReport = global && hasRouteLevel(shield);
@@ -76,8 +80,8 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     });
     // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
     // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
-    if (decision instanceof Promise) decision.then((settled) => settle(shield, req, res, next, request, held, deferReport, settled)).catch(next);
-    else settle(shield, req, res, next, request, held, deferReport, decision);
+    if (decision instanceof Promise) decision.then((settled) => settle(shield, slots, req, res, next, request, held, deferReport, settled)).catch(next);
+    else settle(shield, slots, req, res, next, request, held, deferReport, decision);
   };
   return global ? markGlobalCheck(middleware, shield) : markRouteLevel(middleware, shield, routeOptions);
 }
@@ -90,6 +94,7 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
  */
 function settle(
   shield: Shield,
+  slots: DecisionSlots,
   req: PendingRequest,
   res: ServerResponse,
   next: (error?: unknown) => void,
@@ -101,15 +106,15 @@ function settle(
   if (deferReport) {
     // (Only a global check defers its report, and only a route-level one holds a multipart body.)
     if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
-      req[PENDING] = decision;
-      res.once('close', () => settlePending(shield, req, request, decision));
+      req[slots.pending] = decision;
+      res.once('close', () => settlePending(shield, slots, req, request, decision));
       next();
       return;
     }
-    if (decision.allowed) res.once('close', () => shield.notify(req.shield ?? decision, request));
+    if (decision.allowed) res.once('close', () => shield.notify(ownDecision(req, slots) ?? decision, request));
     else shield.notify(decision, request);
   }
-  settleExpressDecision(shield, req, res, next, request, held, decision);
+  settleExpressDecision(shield, slots, req, res, next, request, held, decision);
 }
 
 /**
@@ -119,9 +124,9 @@ function settle(
  * until `holdSeconds`). A check that took it over reports the outcome itself, even one still running when a client
  * hangs up. Then the decision is reported, the route-level one when it ran.
  */
-function settlePending(shield: Shield, req: PendingRequest, request: ShieldRequest, decision: Decision): void {
-  if (req[PENDING] === decision) void shield.reportOutcome(decision, 'refused');
-  shield.notify(req.shield ?? decision, request);
+function settlePending(shield: Shield, slots: DecisionSlots, req: PendingRequest, request: ShieldRequest, decision: Decision): void {
+  if (req[slots.pending] === decision) void shield.reportOutcome(decision, 'refused');
+  shield.notify(ownDecision(req, slots) ?? decision, request);
 }
 
 export type { Decision, RouteOptions, Shield };

@@ -5,6 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { onResponseStatus, socketAddress, splitFastifyUrl } from './node-http.js';
+import { decisionSlots, keepDecision, ownDecision, type DecisionHolder } from './decision-slot.js';
 
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
 const HEAD = Symbol('mobile-api-shield.head');
@@ -95,6 +96,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
 
   const client = fastifyClient(shield);
+  const slots = decisionSlots(shield);
   const outcomeListeners = shield.hasOutcomeListeners;
   function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
     return config?.shield;
@@ -154,7 +156,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     done: (error?: Error) => void,
     listening = false,
   ): void {
-    req.shield = decision;
+    keepDecision(req as FastifyLikeRequest & DecisionHolder, slots, decision);
     // A denial is answered here and reported as refused (`respond`). The outcome of an allowed request (a login's
     // status) is read when the response finishes, by a listener on the requests whose decision wants it: an
     // `onResponse` hook would cost every request of the instance a hook run.
@@ -196,7 +198,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
 
   // Each hook costs every request a hook run and a promise: add the body and response hooks only when needed.
   if (shield.hasBodyStage) app.addHook('preValidation', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
-    const previous = req.shield;
+    // This shield's own header-stage decision (another shield's on `req.shield` is not one).
+    const previous = ownDecision(req as FastifyLikeRequest & DecisionHolder, slots);
     if (previous === undefined || previous.complete) {
       done();
       return;
@@ -229,7 +232,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
 
   /** Reports the response's status to the verifiers waiting for it (the latest stage's decision holds them all). */
   function reportOnFinish(req: FastifyLikeRequest, response: import('node:http').ServerResponse, decision: Decision): void {
-    onResponseStatus(response, (status) => void shield.reportOutcome(req.shield ?? decision, status));
+    onResponseStatus(response, (status) => void shield.reportOutcome(ownDecision(req as FastifyLikeRequest & DecisionHolder, slots) ?? decision, status));
   }
 
   done();

@@ -8,7 +8,9 @@ import { decodeContentEncoding } from '../core/body-decode.js';
 import type { Decision } from '../core/decision.js';
 import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
-import { createBodyStageFinder, LEFT_TO_ROUTE_LEVEL, markBodyStage } from './body-stage.js';
+import { createBodyStageFinder, markBodyStage } from './body-stage.js';
+import { decisionSlots, keepDecision, ownDecision } from './decision-slot.js';
+import { adapterState } from './koa-context.js';
 import { bodyConsumed, onResponseStatus, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
@@ -112,11 +114,13 @@ export type KoaBodyMiddleware = KoaMiddleware<KoaShieldState>;
  */
 export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
   assertShield(shield, 'koaShieldBody', 'app.use(koaShieldBody(shield))');
+  const slots = decisionSlots(shield);
   // Not an async function: a request with nothing left to check passes on `next()`'s own promise (no extra tick).
   const middleware = function mobileApiShieldBody(rawCtx: never, next: () => Promise<unknown>): Promise<void> {
     const ctx = rawCtx as KoaBodyContext;
-    const previous = ctx.state.shield;
-    if (previous === undefined || previous.complete || ctx.state[LEFT_TO_ROUTE_LEVEL] === true) return next() as Promise<void>;
+    const state = adapterState(ctx as never);
+    const previous = ownDecision(state, slots);
+    if (previous === undefined || previous.complete || state[slots.left] === true) return next() as Promise<void>;
     return checkBody(ctx, next, previous);
   };
   const checkBody = async (ctx: KoaBodyContext, next: () => Promise<unknown>, previous: Decision): Promise<void> => {
@@ -128,13 +132,14 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
     const decision = checked instanceof Promise ? await checked : checked;
     if (decision.allowed) held?.release();
     else held?.discard();
-    ctx.state.shield = decision;
+    const state = adapterState(ctx as never);
+    keepDecision(state, slots, decision);
     if (!decision.allowed) {
       writeKoaProblem(ctx, shield.respond(decision, request));
       return;
     }
     // The status the client is sent (see koa.ts), not what the handler threw or set.
-    if (shield.wantsOutcome(decision)) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ctx.state.shield ?? decision, status));
+    if (shield.wantsOutcome(decision)) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ownDecision(state, slots) ?? decision, status));
     await next();
   };
   return markBodyStage(middleware, shield) as unknown as KoaBodyMiddleware;

@@ -5,7 +5,8 @@ import { adapterState, type KoaLikeContext } from './koa-context.js';
 import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { LEFT_TO_ROUTE_LEVEL, warnNoBodyStage } from './body-stage.js';
+import { warnNoBodyStage } from './body-stage.js';
+import { decisionSlots, keepDecision, ownDecision } from './decision-slot.js';
 import { hasRouteLevel, markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
@@ -32,8 +33,6 @@ type AdapterMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => 
  */
 export type KoaShieldMiddleware = KoaMiddleware<KoaShieldState>;
 
-const PENDING = Symbol('mobile-api-shield.pending');
-
 /**
  * Koa middleware (Koa 2 and 3): `app.use(koaShield(shield))` protects every route; `router.post('/orders',
  * koaShield(shield, { ... }), handler)` with @koa/router sets per-route options, checked once with the route options
@@ -45,11 +44,14 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
   assertShield(shield, 'koaShield', 'app.use(koaShield(shield))');
   const routeOptions = route === undefined ? undefined : shield.parseRouteOptions(route, 'koaShield(route)');
   const global = routeOptions === undefined;
+  const slots = decisionSlots(shield);
 
   // Not an async function: an allowed decision made synchronously (a token seen before) hands Koa `next()`'s own
   // promise, with no promise or microtask of ours; everything else continues in `settle`.
   const middleware: AdapterMiddleware = function mobileApiShield(ctx, next) {
-    const previous = ctx.state.shield ?? (adapterState(ctx)[PENDING] as Decision | undefined);
+    // This shield's own earlier check (another shield's decision on `ctx.state.shield` is not one).
+    const state = adapterState(ctx);
+    const previous = ownDecision(state, slots) ?? (state[slots.pending] as Decision | undefined);
     if (previous !== undefined && global) return next() as Promise<void>;
     const request: ShieldRequest = koaRequestView(ctx, shield);
     const path = request.path;
@@ -59,7 +61,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     const toRouteLevel =
       global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && shield.hasBodyStage && koaBodyStageMounted(ctx, shield));
-    if (toRouteLevel) adapterState(ctx)[LEFT_TO_ROUTE_LEVEL] = true;
+    if (toRouteLevel) state[slots.left] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'koaShieldBody(shield)');
     if (bodyLater) koaCaptureRawBody(ctx, shield, request);
     const deferReport = global && hasRouteLevel(shield);
@@ -72,7 +74,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
       notify: !deferReport && !reportedByGlobal,
     });
     if (!(checked instanceof Promise) && checked.allowed && held === undefined && !deferReport && !shield.wantsOutcome(checked)) {
-      ctx.state.shield = checked;
+      keepDecision(state, slots, checked);
       return next() as Promise<void>;
     }
     return settle(ctx, next, checked, request, held, deferReport);
@@ -91,24 +93,26 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     else held?.discard();
     if (!decision.allowed) {
       if (deferReport && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, request.path)) {
-        adapterState(ctx)[PENDING] = decision;
+        const state = adapterState(ctx);
+        state[slots.pending] = decision;
         try {
           await next();
         } finally {
-          // The route-level check never ran (a middleware in between answered; it sets `ctx.state.shield` before
-          // anything after it runs): the denial ended the request and no handler ran, so the verifiers waiting for
-          // its outcome hear `'refused'` (a reserved credential slot is freed).
-          if (ctx.state.shield === undefined) void shield.reportOutcome(decision, 'refused');
-          shield.notify(ctx.state.shield ?? decision, request);
+          // The route-level check never ran (the request ended on the way, a parser's error say; that check keeps its
+          // decision before anything after it runs): the denial ended the request and no handler ran, so the
+          // verifiers waiting for its outcome hear `'refused'` (a reserved credential slot is freed).
+          const taken = ownDecision(state, slots);
+          if (taken === undefined) void shield.reportOutcome(decision, 'refused');
+          shield.notify(taken ?? decision, request);
         }
         return;
       }
-      ctx.state.shield = decision;
+      keepDecision(adapterState(ctx), slots, decision);
       if (deferReport) shield.notify(decision, request);
       writeKoaProblem(ctx, shield.respond(decision, request));
       return;
     }
-    ctx.state.shield = decision;
+    keepDecision(adapterState(ctx), slots, decision);
     const wantsOutcome = shield.wantsOutcome(decision);
     if (!wantsOutcome && !deferReport) {
       await next();
@@ -116,11 +120,11 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     }
     // The outcome is the status the client is sent, read from the response: a thrown error becomes whatever an error
     // middleware earlier in the chain (or Koa's own handler) makes of it, and a middleware may change the status after us.
-    if (wantsOutcome) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ctx.state.shield ?? decision, status));
+    if (wantsOutcome) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ownDecision(adapterState(ctx), slots) ?? decision, status));
     try {
       await next();
     } finally {
-      if (deferReport) shield.notify(ctx.state.shield ?? decision, request);
+      if (deferReport) shield.notify(ownDecision(adapterState(ctx), slots) ?? decision, request);
     }
   }
   // The context Koa passes has every part `KoaLikeContext` names; the public type is Koa's own (see KoaShieldMiddleware).

@@ -170,7 +170,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
 
   function runCheck(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Decision | Promise<Decision> {
     const stage = options?.stage ?? 'all';
-    const previous = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
+    const earlier = options?.previous ? ShieldDecision.sessionOf(options.previous) : undefined;
+    const previous = earlier?.shield === self ? earlier : undefined; // another shield's decision is no earlier stage
     // No reference is made here: decisions with a session read the session's (created on first read, so never
     // for an allowed request nobody logs), those without one create theirs when read.
     // A later stage of the same request (same route options, method, path and pattern) keeps the resolution of the
@@ -206,7 +207,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     ctx.route = routeOptions;
     if (!reused) session.resolvedFrom = { route, method: request.method, path: request.path, pattern: request.route };
     ctx.request = request;
-    return resume(new Pass(session, stage, options?.notify, options?.previous), 0);
+    return resume(new Pass(session, stage, options?.notify, previous === undefined ? undefined : options?.previous), 0);
   }
 
   /**
