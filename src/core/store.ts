@@ -57,6 +57,26 @@ export interface MemberReservation {
 }
 
 /**
+ * How {@link Store.reserveMember} holds a member, and where {@link Store.removeMember} finds the hold. Optional, so
+ * stores written before it keep working (their holds last as long as the set).
+ */
+export interface MemberHoldOptions {
+  /**
+   * A hold not released within this long frees itself (a crashed or abandoned request cannot keep a member in the set
+   * for the set's whole window). Without it a hold lasts until released or until the set's `ttlMs` ends.
+   */
+  holdMs?: number;
+  /**
+   * The key of a set that `addToSet` fills (the members whose attempts failed), whose members count here for as long
+   * as that set lives, whatever their holds: such a member is granted, counts toward `limit`, and no release or hold
+   * expiry takes it out. A store keeps the holds with that set, so both are read in one atomic step (RedisStore:
+   * `<prefix>{<keptSet>}#held`, one hash tag) and deleting the set deletes its holds. Pass the same `keptSet` on
+   * every `reserveMember` and `removeMember` of a key, and one key per kept set.
+   */
+  keptSet?: string;
+}
+
+/**
  * Shared state behind the verifiers (replay, counters, lockouts, App Attest counters). Every operation is atomic
  * on its own, so two shield instances on one store can never both win a race. Implementations: `MemoryStore`
  * (one process) and `RedisStore` (`mobile-api-shield/redis`, many instances).
@@ -69,7 +89,7 @@ export interface Store {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** The value under `key`, or undefined. */
   get(key: string): Promise<string | undefined>;
-  /** Removes `key` (a counter, a set or a value). */
+  /** Removes `key` (a counter, a set or a value), and the holds kept with a set (see {@link MemberHoldOptions.keptSet}). */
   delete(key: string): Promise<void>;
   /**
    * Adds one to the counter at `key`, creating it with `ttlMs` when absent (the TTL is not extended by later
@@ -106,14 +126,17 @@ export interface Store {
   /**
    * Holds `member` in the set at `key` (created with `ttlMs`) when it is already there or the set holds fewer than
    * `limit` members, atomically: at most `limit` distinct members are ever admitted. Every granted reservation is
-   * one hold of the member (counted), so the member stays while any reservation of it is unreleased.
+   * one hold of the member (counted), so the member stays while any reservation of it is unreleased and, with
+   * `options.holdMs`, unexpired: a hold never released frees itself after `holdMs` (expired holds are dropped when
+   * the set is full). With `options.keptSet`, the members of that set are in this one too (see {@link MemberHoldOptions}).
    */
-  reserveMember?(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation>;
+  reserveMember?(key: string, member: string, limit: number, ttlMs: number, options?: MemberHoldOptions): Promise<MemberReservation>;
   /**
    * Releases one hold of `member` at `key` (a reservation that did not turn into a failure); the member leaves the
-   * set with its last hold. A twin reservation ending first must not free a member another one still holds.
+   * set with its last hold. A twin reservation ending first must not free a member another one still holds. A member
+   * of `options.keptSet` stays (pass the `keptSet` the member was reserved with).
    */
-  removeMember?(key: string, member: string): Promise<void>;
+  removeMember?(key: string, member: string, options?: Pick<MemberHoldOptions, 'keptSet'>): Promise<void>;
   /**
    * Voids, in one atomic step, every attempt counter reserved or settled with this `scope`: the next operation on
    * one of them finds it absent (a failure settled after the reset counts in a new window, never on the old count).

@@ -1,5 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import type { AttemptReservation, AttemptStore, MemberReservation, ReserveAttemptOptions, SettleAttemptOptions } from './store.js';
+import type {
+  AttemptReservation,
+  AttemptStore,
+  MemberHoldOptions,
+  MemberReservation,
+  ReserveAttemptOptions,
+  SettleAttemptOptions,
+} from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -34,10 +41,17 @@ class SetEntry {
     public expiresAt: number,
   ) {}
 }
-/** A set of reserved members, each with the number of reservations holding it (see `reserveMember`). */
+/** The holds of one reserved member: how many reservations, and when the last of them ends (Infinity: never). */
+class MemberHold {
+  constructor(
+    public count: number,
+    public until: number,
+  ) {}
+}
+/** A set of reserved members, each with its holds (see `reserveMember`). */
 class HeldSetEntry {
   constructor(
-    public readonly holds: Map<string, number>,
+    public readonly holds: Map<string, MemberHold>,
     public expiresAt: number,
   ) {}
 }
@@ -63,6 +77,8 @@ type Entry = ValueEntry | CounterEntry | SetEntry | HeldSetEntry | AttemptEntry 
 
 /** Where a scope's epoch lives: a NUL byte never appears in the verifiers' keys. */
 const epochKey = (scope: string): string => `\u0000epoch\u0000${scope}`;
+/** Where the holds reserved with a kept set live (see `MemberHoldOptions.keptSet`): deleted with the set. */
+const heldKey = (keptSet: string): string => `\u0000held\u0000${keptSet}`;
 
 const REFUSED_HELD: AttemptReservation = Object.freeze({ granted: false, retryAfterMs: 1000, locked: false });
 const GRANTED: AttemptReservation = Object.freeze({ granted: true, retryAfterMs: 0, locked: false });
@@ -150,6 +166,7 @@ export class MemoryStore implements AttemptStore {
 
   delete(key: string): Promise<void> {
     this.drop(key);
+    this.drop(heldKey(key)); // the holds kept with a set go with it
     return Promise.resolve();
   }
 
@@ -293,23 +310,53 @@ export class MemoryStore implements AttemptStore {
     return Promise.resolve(entry.failures);
   }
 
-  reserveMember(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation> {
+  reserveMember(key: string, member: string, limit: number, ttlMs: number, options?: MemberHoldOptions): Promise<MemberReservation> {
     const now = this.now();
-    const entry = this.live(key, now);
+    const keptSet = options?.keptSet;
+    let kept: SetEntry | undefined;
+    if (keptSet !== undefined) {
+      const found = this.live(keptSet, now);
+      if (found !== undefined && !(found instanceof SetEntry)) return Promise.reject(new StoreTypeError('reserveMember'));
+      kept = found;
+    }
+    const holdsKey = keptSet === undefined ? key : heldKey(keptSet);
+    let entry = this.live(holdsKey, now);
+    if (entry !== undefined && !(entry instanceof HeldSetEntry)) return Promise.reject(new StoreTypeError('reserveMember'));
+    // Every hold ends `holdMs` after it was taken; without `holdMs` (callers before it), only with its release.
+    const until = options?.holdMs === undefined ? Infinity : now + options.holdMs;
+    const hold = entry?.holds.get(member);
+    const held = hold !== undefined && hold.until > now;
+    let reply = MEMBER_PRESENT;
+    if (!held && kept?.members.has(member) !== true) {
+      const cap = Math.min(limit, this.maxSetMembers);
+      if (cap < 1) return Promise.resolve(MEMBER_REFUSED);
+      const keptCount = kept?.members.size ?? 0;
+      if (keptCount + (entry?.holds.size ?? 0) >= cap) {
+        // Only at the limit: drop holds that ran out (their requests never settled), count the members left once.
+        let members = keptCount;
+        if (entry !== undefined) {
+          for (const [name, h] of entry.holds) {
+            if (h.until <= now) entry.holds.delete(name);
+            else if (kept === undefined || !kept.members.has(name)) members += 1;
+          }
+        }
+        if (members >= cap) return Promise.resolve(MEMBER_REFUSED);
+      }
+      reply = MEMBER_ADDED;
+    }
     if (entry === undefined) {
-      if (limit < 1) return Promise.resolve(MEMBER_REFUSED);
-      this.entries.set(key, new HeldSetEntry(new Map([[member, 1]]), now + ttlMs));
-      return Promise.resolve(MEMBER_ADDED);
+      entry = new HeldSetEntry(new Map(), until === Infinity ? now + ttlMs : until);
+      this.entries.set(holdsKey, entry);
+    } else if (until !== Infinity && until > entry.expiresAt) {
+      entry.expiresAt = until; // the holds outlive a shorter set: kept until the last one ends
     }
-    if (!(entry instanceof HeldSetEntry)) return Promise.reject(new StoreTypeError('reserveMember'));
-    const holds = entry.holds.get(member);
-    if (holds !== undefined) {
-      entry.holds.set(member, holds + 1);
-      return Promise.resolve(MEMBER_PRESENT);
+    if (held) {
+      hold.count += 1;
+      hold.until = Math.max(hold.until, until);
+    } else {
+      entry.holds.set(member, new MemberHold(1, until)); // replaces holds that ran out
     }
-    if (entry.holds.size >= Math.min(limit, this.maxSetMembers)) return Promise.resolve(MEMBER_REFUSED);
-    entry.holds.set(member, 1);
-    return Promise.resolve(MEMBER_ADDED);
+    return Promise.resolve(reply);
   }
 
   resetScope(scope: string, ttlMs: number): Promise<void> {
@@ -323,15 +370,18 @@ export class MemoryStore implements AttemptStore {
     return Promise.resolve();
   }
 
-  removeMember(key: string, member: string): Promise<void> {
-    const entry = this.live(key, this.now());
+  removeMember(key: string, member: string, options?: Pick<MemberHoldOptions, 'keptSet'>): Promise<void> {
+    const now = this.now();
+    const holdsKey = options?.keptSet === undefined ? key : heldKey(options.keptSet);
+    const entry = this.live(holdsKey, now);
     if (!(entry instanceof HeldSetEntry)) return Promise.resolve();
-    const holds = entry.holds.get(member);
-    if (holds === undefined) return Promise.resolve();
+    const hold = entry.holds.get(member);
+    if (hold === undefined) return Promise.resolve();
     // The member leaves with its last hold: a twin attempt ending first must not free a username still in flight.
-    if (holds > 1) entry.holds.set(member, holds - 1);
+    // (A member of the kept set stays in it: only its hold goes.)
+    if (hold.count > 1 && hold.until > now) hold.count -= 1;
     else entry.holds.delete(member);
-    if (entry.holds.size === 0) this.drop(key); // as Redis drops an empty hash
+    if (entry.holds.size === 0) this.drop(holdsKey); // as Redis drops an empty hash
     return Promise.resolve();
   }
 }

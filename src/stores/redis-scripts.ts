@@ -197,32 +197,93 @@ redis.call('SET', KEYS[1], epoch, 'PX', ttl)
 return epoch
 `);
 
-/**
- * Holds ARGV[1] in the hash KEYS[1] (member -> number of reservations holding it) when it is a member already or the
- * hash holds fewer than ARGV[2] members (ARGV[3]: TTL set at creation). Returns { granted 1/0, added 1/0 }.
+/*
+ * Reserved members: one hash per set (KEYS[1]), member -> its holds, valued `<count>` (holds that last until released,
+ * as written before hold expiry existed) or `<count>:<until>` (the epoch ms, server time, at which the last of them
+ * ends: a hold never released frees itself then). With a kept set (KEYS[2], a set `addToSet` fills, same hash tag),
+ * its members are in the set whatever their holds. Expired holds are swept only when the set is at its limit.
  */
-export const RESERVE_MEMBER = script(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-  return { 1, 0 }
+const MEMBER_HOLDS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function parse(value)
+  local count, untilMs = string.match(value, '^(%d+):(%d+)$')
+  if count then return tonumber(count), tonumber(untilMs) end
+  return tonumber(value), nil
 end
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then
-  return { 0, 0 }
+`;
+
+/**
+ * Holds ARGV[1] in KEYS[1] when it is held there already (unexpired), a member of the kept set KEYS[2] (if given), or
+ * the members of both number fewer than ARGV[2] (ARGV[3]: TTL set at creation when holds do not expire; ARGV[4]: hold
+ * ms, 0 for holds that last until released). Returns { granted 1/0, added 1/0 }.
+ */
+export const RESERVE_MEMBER = script(`${MEMBER_HOLDS}
+local member = ARGV[1]
+local holdMs = tonumber(ARGV[4] or '0')
+local kept = #KEYS > 1
+local current = redis.call('HGET', KEYS[1], member)
+local count, untilMs = 0, nil
+if current then
+  count, untilMs = parse(current)
+  if untilMs ~= nil and untilMs <= now then count = 0 end
 end
-redis.call('HSET', KEYS[1], ARGV[1], 1)
-if redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local added = 0
+if count == 0 and not (kept and redis.call('SISMEMBER', KEYS[2], member) == 1) then
+  local limit = tonumber(ARGV[2])
+  if limit < 1 then return { 0, 0 } end
+  local keptCount = 0
+  if kept then keptCount = redis.call('SCARD', KEYS[2]) end
+  if keptCount + redis.call('HLEN', KEYS[1]) >= limit then
+    local members = keptCount
+    local all = redis.call('HGETALL', KEYS[1])
+    for i = 1, #all, 2 do
+      local c, u = parse(all[i + 1])
+      if u ~= nil and u <= now then
+        redis.call('HDEL', KEYS[1], all[i])
+      elseif not (kept and redis.call('SISMEMBER', KEYS[2], all[i]) == 1) then
+        members = members + 1
+      end
+    end
+    if members >= limit then return { 0, 0 } end
+  end
+  added = 1
 end
-return { 1, 1 }
+if holdMs > 0 then
+  local ends = now + holdMs
+  if count > 0 then
+    if untilMs == nil then ends = nil elseif untilMs > ends then ends = untilMs end
+  end
+  if ends == nil then
+    redis.call('HSET', KEYS[1], member, count + 1)
+  else
+    redis.call('HSET', KEYS[1], member, string.format('%d:%d', count + 1, ends))
+  end
+  if redis.call('PTTL', KEYS[1]) < holdMs then
+    redis.call('PEXPIRE', KEYS[1], holdMs)
+  end
+else
+  redis.call('HSET', KEYS[1], member, count + 1)
+  if redis.call('PTTL', KEYS[1]) < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  end
+end
+return { 1, added }
 `);
 
 /** Releases one hold of a reserved member (`removeMember`): the member leaves the hash with its last hold. */
-export const RELEASE_MEMBER = script(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+export const RELEASE_MEMBER = script(`${MEMBER_HOLDS}
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then
   return 0
 end
-if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then
+local count, untilMs = parse(current)
+if count <= 1 or (untilMs ~= nil and untilMs <= now) then
   redis.call('HDEL', KEYS[1], ARGV[1])
+elseif untilMs == nil then
+  redis.call('HSET', KEYS[1], ARGV[1], count - 1)
+else
+  redis.call('HSET', KEYS[1], ARGV[1], string.format('%d:%d', count - 1, untilMs))
 end
 return 1
 `);

@@ -1,6 +1,13 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ADD_TO_SET, INCREMENT, RELEASE_MEMBER, RESERVE_ATTEMPT, RESERVE_MEMBER, RESET_SCOPE, SET_IF_GREATER, SETTLE_ATTEMPT, type LuaScript } from './redis-scripts.js';
-import type { AttemptReservation, AttemptStore, MemberReservation, ReserveAttemptOptions, SettleAttemptOptions } from './store.js';
+import type {
+  AttemptReservation,
+  AttemptStore,
+  MemberHoldOptions,
+  MemberReservation,
+  ReserveAttemptOptions,
+  SettleAttemptOptions,
+} from './store.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -31,7 +38,7 @@ interface Commands {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<'OK' | null>;
   get(key: string): Promise<string | null>;
-  unlink(key: string): Promise<number>;
+  unlink(...keys: string[]): Promise<number>;
   srem(key: string, member: string): Promise<number>;
 }
 
@@ -47,8 +54,9 @@ function ttlArgument(ttlMs: number): number {
  * Each operation is one round trip: a native command (`SET NX PX`, `GET`, `UNLINK`) or one Lua script run with
  * EVALSHA (EVAL on NOSCRIPT), atomic on the server. Keys are written `<prefix>{<key>}`: the hash tag makes the slot
  * depend on the verifier's key alone; a scoped attempt counter is written `<prefix>{<scope>}<rest of key>` next to
- * its scope's epoch `<prefix>{<scope>}#epoch`, and a script touches one key or those two, so all of it is Redis
- * Cluster safe.
+ * its scope's epoch `<prefix>{<scope>}#epoch`, the member holds reserved with a kept set are written
+ * `<prefix>{<kept set>}#held` next to that set, and a script touches one key or two sharing a hash tag, so all of it
+ * is Redis Cluster safe.
  * When Redis is down or slow, every operation rejects within `commandTimeoutMs`; once ioredis reconnects, the next
  * operation succeeds with no action from the application.
  */
@@ -89,6 +97,16 @@ export class RedisStore implements AttemptStore {
   private scoped(key: string, scope: string): [string, string] {
     const rest = key.startsWith(scope) ? key.slice(scope.length) : `|${key}`;
     return [`${this.prefix}{${scope}}${rest}`, `${this.prefix}{${scope}}#epoch`];
+  }
+
+  /** Where the holds reserved with a kept set live: next to the set, under its hash tag (deleted with it). */
+  private heldKey(keptSet: string): string {
+    return `${this.key(keptSet)}#held`;
+  }
+
+  /** KEYS of a member script: the holds, and the kept set when there is one. */
+  private memberKeys(key: string, keptSet: string | undefined): string[] {
+    return keptSet === undefined ? [this.key(key)] : [this.heldKey(keptSet), this.key(keptSet)];
   }
 
   /** KEYS of an attempt-counter script: the counter, and its scope's epoch key when scoped. */
@@ -139,7 +157,8 @@ export class RedisStore implements AttemptStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.withTimeout('delete', this.client.unlink(this.key(key)));
+    // With the holds a set keeps (`MemberHoldOptions.keptSet`): same hash tag, so one command on one slot.
+    await this.withTimeout('delete', this.client.unlink(this.key(key), this.heldKey(key)));
   }
 
   async increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
@@ -203,10 +222,11 @@ export class RedisStore implements AttemptStore {
     return Number(reply);
   }
 
-  async reserveMember(key: string, member: string, limit: number, ttlMs: number): Promise<MemberReservation> {
+  async reserveMember(key: string, member: string, limit: number, ttlMs: number, options?: MemberHoldOptions): Promise<MemberReservation> {
+    const holdMs = options?.holdMs === undefined ? 0 : ttlArgument(options.holdMs);
     const reply = await this.withTimeout(
       'reserveMember',
-      this.run(RESERVE_MEMBER, this.key(key), [member, Math.min(limit, this.maxSetMembers), ttlArgument(ttlMs)]),
+      this.run(RESERVE_MEMBER, this.memberKeys(key, options?.keptSet), [member, Math.min(limit, this.maxSetMembers), ttlArgument(ttlMs), holdMs]),
     );
     if (!Array.isArray(reply) || reply.length !== 2) throw new Error('reserveMember: unexpected reply from Redis');
     return { granted: Number(reply[0]) === 1, added: Number(reply[1]) === 1 };
@@ -217,7 +237,8 @@ export class RedisStore implements AttemptStore {
     await this.withTimeout('resetScope', this.run(RESET_SCOPE, epochKey, [ttlArgument(ttlMs)]));
   }
 
-  async removeMember(key: string, member: string): Promise<void> {
-    await this.withTimeout('removeMember', this.run(RELEASE_MEMBER, this.key(key), [member]));
+  async removeMember(key: string, member: string, options?: Pick<MemberHoldOptions, 'keptSet'>): Promise<void> {
+    const keptSet = options?.keptSet;
+    await this.withTimeout('removeMember', this.run(RELEASE_MEMBER, keptSet === undefined ? this.key(key) : this.heldKey(keptSet), [member]));
   }
 }

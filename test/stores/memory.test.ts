@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { storeContract } from '../../src/testing/index.js';
+import { memberHoldContract } from './member-holds-contract.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -14,6 +15,11 @@ describe('MemoryStore: Store contract', () => {
     sleep,
     test: it,
   });
+});
+
+describe('MemoryStore: member holds that end by themselves, kept sets', () => {
+  let n = 0;
+  memberHoldContract({ makeStore: () => new MemoryStore(), key: (name) => `${name}-${n++}`, sleep, test: it });
 });
 
 describe('MemoryStore specifics', () => {

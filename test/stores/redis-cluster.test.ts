@@ -28,6 +28,7 @@ import {
   stopCluster,
 } from './redis-cluster-helpers.js';
 import { storeContract } from '../../src/testing/index.js';
+import { memberHoldContract } from './member-holds-contract.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const prefix = `mas-test-cluster-${randomUUID()}:`;
@@ -52,6 +53,13 @@ describe('RedisStore on a 3-master Redis Cluster: Store contract', () => {
   storeContract({
     makeStore: () => new RedisStore({ client: cluster, prefix: `${prefix}contract:`, commandTimeoutMs: 2000 }),
     key: (name) => `${name}-${n++}`,
+    sleep,
+    test: it,
+  });
+
+  memberHoldContract({
+    makeStore: () => new RedisStore({ client: cluster, prefix: `${prefix}holds:`, commandTimeoutMs: 2000 }),
+    key: (name) => `holds-${name}-${n++}`,
     sleep,
     test: it,
   });

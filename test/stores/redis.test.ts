@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, StoreTimeoutError } from '../../src/stores/redis.js';
 import { ADD_TO_SET, INCREMENT } from '../../src/stores/redis-scripts.js';
 import { storeContract } from '../../src/testing/index.js';
+import { memberHoldContract } from './member-holds-contract.js';
 import { redisForTestFile, freePort, startRedisServer, stopProcess } from './redis-helpers.js';
 import { REDIS_LABEL, redisAnswers } from '../helpers/redis.js';
 
@@ -17,6 +18,39 @@ describe.skipIf(!redisAnswers)(`RedisStore on ${REDIS_LABEL}: Store contract`, (
     key: (name) => `${name}-${n++}`,
     sleep,
     test: it,
+  });
+});
+
+describe.skipIf(!redisAnswers)(`RedisStore on ${REDIS_LABEL}: member holds that end by themselves, kept sets`, () => {
+  let n = 0;
+  memberHoldContract({
+    makeStore: () => new RedisStore({ client, prefix, commandTimeoutMs: 2000 }),
+    key: (name) => `holds-${name}-${n++}`,
+    sleep,
+    test: it,
+  });
+
+  it('keeps the holds of a kept set next to it (one hash tag) and deletes them with it', async () => {
+    const store = new RedisStore({ client, prefix });
+    await store.reserveMember('ca:ipnames:x', 'u', 5, 60_000, { holdMs: 30_000, keptSet: 'ca:ipfailed:x' });
+    const held = `${prefix}{ca:ipfailed:x}#held`;
+    expect(await client.hget(held, 'u')).toMatch(/^1:\d{13}$/);
+    expect(await client.pttl(held)).toBeGreaterThan(29_000);
+    expect(await client.exists(`${prefix}{ca:ipnames:x}`)).toBe(0);
+    await store.delete('ca:ipfailed:x');
+    expect(await client.exists(held)).toBe(0);
+  });
+
+  it('a hold written before hold expiry (a bare count) keeps lasting until released', async () => {
+    const store = new RedisStore({ client, prefix });
+    const key = `${prefix}{legacy-names}`;
+    await client.hset(key, 'old', 2);
+    await client.pexpire(key, 60_000);
+    expect((await store.reserveMember('legacy-names', 'new', 1, 60_000, { holdMs: 50 })).granted).toBe(false);
+    await store.removeMember('legacy-names', 'old');
+    expect(await client.hget(key, 'old')).toBe('1');
+    await store.removeMember('legacy-names', 'old');
+    expect(await store.reserveMember('legacy-names', 'new', 1, 60_000, { holdMs: 50 })).toEqual({ granted: true, added: true });
   });
 });
 

@@ -61,11 +61,14 @@ export function userScopeOf(prefix: string, user: string): string {
 
 /**
  * The counters keyed by one IP key alone: failure budget, distinct-username sets (the usernames of attempts in
- * flight or failed, which admits new ones; the usernames that failed, which raises the block), and the block.
+ * flight, held until they settle or `holdMs` ends; the usernames that failed, which raises the block and counts
+ * with the holds when a new username is admitted), and the block.
  */
 export function ipKeysOf(prefix: string, ipKey: string): readonly [attempts: string, usernames: string, failedUsernames: string, block: string] {
   // `ipnames` (was `ipusers`, a set): a hash of usernames to the attempts holding them, under a new name so a store
-  // shared with an older version never meets the other type.
+  // shared with an older version never meets the other type. The built-in stores keep the holds with the failed set
+  // instead (`MemberHoldOptions.keptSet`: RedisStore `<prefix>{ca:ipfailed:<ip key>}#held`), so `ipnames` is
+  // written only by a store without kept sets (and by an older version); a reset still deletes it.
   return [`${prefix}ipatt:${ipKey}`, `${prefix}ipnames:${ipKey}`, `${prefix}ipfailed:${ipKey}`, `${prefix}ipblock:${ipKey}`];
 }
 
@@ -131,13 +134,18 @@ export class LoginCounters {
     // Every operation is started before any is awaited: one round trip of parallel single-key operations.
     const slot = (key: string, counter: { limit: number; windowSeconds: number }, floor: 0 | 1, scope?: string) =>
       store.reserveAttempt(key, attempt.id, { limit: counter.limit, floor, windowMs: counter.windowSeconds * 1000, holdMs: hold, scope });
-    const member = (key: string, counter: { limit: number; windowSeconds: number }) =>
-      store.reserveMember(key, attempt.userMember, counter.limit, counter.windowSeconds * 1000);
+    // A username's hold frees itself after `holdMs` (an attempt never settled); a failed username stays counted
+    // through the failed-username set, which the holds are kept with (one atomic step, one round trip).
+    const member = (key: string, failedKey: string, counter: { limit: number; windowSeconds: number }) =>
+      store.reserveMember(key, attempt.userMember, counter.limit, counter.windowSeconds * 1000, { holdMs: hold, keptSet: failedKey });
     const userP = limits.consecutive ? slot(attempt.userKey, limits.consecutive, 1, attempt.userScope) : undefined;
     const ipP = limits.ipFailures ? slot(attempt.ipKey, limits.ipFailures, 0) : undefined;
     const deviceP = limits.deviceFailures && attempt.deviceKey ? slot(attempt.deviceKey, limits.deviceFailures, 0) : undefined;
-    const ipMemberP = limits.ipDistinct ? member(attempt.ipUsersKey, limits.ipDistinct) : undefined;
-    const deviceMemberP = limits.deviceDistinct && attempt.deviceUsersKey ? member(attempt.deviceUsersKey, limits.deviceDistinct) : undefined;
+    const ipMemberP = limits.ipDistinct ? member(attempt.ipUsersKey, attempt.ipFailedUsersKey, limits.ipDistinct) : undefined;
+    const deviceMemberP =
+      limits.deviceDistinct && attempt.deviceUsersKey && attempt.deviceFailedUsersKey
+        ? member(attempt.deviceUsersKey, attempt.deviceFailedUsersKey, limits.deviceDistinct)
+        : undefined;
     const errors: unknown[] = [];
     const user = await captured(userP, errors);
     const ip = await captured(ipP, errors);
@@ -208,8 +216,10 @@ export class LoginCounters {
     if (attempt.userHeld) work.push(store.settleAttempt(attempt.userKey, attempt.id, { ...RELEASE, scope: attempt.userScope }));
     if (attempt.ipHeld) work.push(store.settleAttempt(attempt.ipKey, attempt.id, RELEASE));
     if (attempt.deviceHeld && attempt.deviceKey) work.push(store.settleAttempt(attempt.deviceKey, attempt.id, RELEASE));
-    if (attempt.ipMemberHeld) work.push(store.removeMember(attempt.ipUsersKey, attempt.userMember));
-    if (attempt.deviceMemberHeld && attempt.deviceUsersKey) work.push(store.removeMember(attempt.deviceUsersKey, attempt.userMember));
+    if (attempt.ipMemberHeld) work.push(store.removeMember(attempt.ipUsersKey, attempt.userMember, { keptSet: attempt.ipFailedUsersKey }));
+    if (attempt.deviceMemberHeld && attempt.deviceUsersKey && attempt.deviceFailedUsersKey) {
+      work.push(store.removeMember(attempt.deviceUsersKey, attempt.userMember, { keptSet: attempt.deviceFailedUsersKey }));
+    }
     attempt.userHeld = attempt.ipHeld = attempt.deviceHeld = attempt.ipMemberHeld = attempt.deviceMemberHeld = false;
     await all(work);
   }
@@ -258,9 +268,10 @@ export class LoginCounters {
   /**
    * A failure counts on every counter, held or not (in monitor mode a refused attempt still reaches the
    * application and its failure counts); a failed-username set full after it blocks its IP key or device. That set
-   * is not the one reservations add to: a username's membership there is freed when the attempt that added it ends
-   * without failing, even while another attempt with the same username failed, so a failure counted only there
-   * could be taken back (a paired attempt released after each guess kept the set empty and the block unwritten).
+   * is not the holds reservations take: a hold is released when its attempt ends without failing, even while another
+   * attempt with the same username failed, and frees itself after `holdMs`, so a failure counted only there could be
+   * taken back (a paired attempt released after each guess kept the set empty and the block unwritten). The failed
+   * set is the reservations' kept set: a failed username stays counted when admitting new ones until its window ends.
    */
   async fail(attempt: LoginAttempt, now: number): Promise<void> {
     const { store, limits } = this;
