@@ -7,6 +7,7 @@
  * Everything held counts against the shield's body limit.
  */
 import type { IncomingMessage } from 'node:http';
+import { MIMEType } from 'node:util';
 import type busboy from 'busboy';
 import { BodyError, mediaType } from '../core/body.js';
 import type { ShieldRequest } from '../core/request.js';
@@ -33,6 +34,26 @@ function loadBusboy(): Promise<Busboy> {
     },
   );
   return loadingBusboy;
+}
+
+/**
+ * The parts a multipart body holds: its delimiter lines (`--boundary` at the start or after CRLF) less the closing one.
+ * busboy skips a part whose Content-Disposition it cannot read (`form-data; name="q"; x`, another disposition type)
+ * without a word, while more lenient parsers (@fastify/busboy, behind @fastify/multipart) hand such a part to the
+ * app as a field: a body with more parts than busboy reported is refused, never passed with a field unread.
+ */
+function partsIn(bytes: Buffer, contentType: string | undefined): number | undefined {
+  let boundary: string | null = null;
+  try {
+    boundary = new MIMEType(contentType ?? '').params.get('boundary');
+  } catch {
+    return undefined;
+  }
+  if (!boundary) return undefined;
+  const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+  let count = bytes.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2)) ? 1 : 0;
+  for (let at = bytes.indexOf(delimiter); at !== -1; at = bytes.indexOf(delimiter, at + delimiter.length)) count++;
+  return Math.max(0, count - 1);
 }
 
 /** A body being held back from its stream while the shield inspects its fields. */
@@ -78,6 +99,8 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       let ended = false;
       let parsed = false;
       let failed = false;
+      let partsRead = 0;
+      const fed: Buffer[] = [];
       const values: FormFields = Object.create(null) as FormFields;
       const onGone = (): void => fail(new BodyError('payload_malformed', 'request closed before the body was complete'));
       const fail = (error: BodyError): void => {
@@ -99,14 +122,20 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       }
       const done = (): void => {
         if (!parsed || !ended || failed) return;
+        const parts = partsIn(Buffer.concat(fed), req.headers['content-type']);
+        if (parts === undefined || parts > partsRead) return fail(new BodyError('payload_malformed', 'multipart part the shield could not read'));
         req.off('close', onGone);
         resolve(values);
       };
       parser.on('field', (name, value, info) => {
+        partsRead++;
         if (info.valueTruncated || info.nameTruncated) return fail(new BodyError('payload_too_large', 'multipart field over the limit'));
         placeField(values, name, value); // nested as multer nests bracketed names (form-field-names.ts)
       });
-      parser.on('file', (_name, stream) => stream.resume()); // file contents stay the app's business
+      parser.on('file', (_name, stream) => {
+        partsRead++;
+        stream.resume(); // file contents stay the app's business
+      });
       parser.on('fieldsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart fields')));
       parser.on('partsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart parts')));
       parser.on('error', () => fail(new BodyError('payload_malformed', 'malformed multipart body')));
@@ -117,6 +146,7 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       const feed = (chunk: Buffer): void => {
         size += chunk.length;
         if (size > limitBytes) return fail(new BodyError('payload_too_large', `body exceeds ${limitBytes} bytes`));
+        fed.push(chunk);
         if (!failed) parser.write(chunk);
       };
       const finish = (): void => {

@@ -195,6 +195,18 @@ for (const [name, build] of APPS) {
       expect(withShield.status).toBe(403);
     });
 
+    it('a part whose Content-Disposition busboy cannot read is refused, not passed unread (lenient parsers read it)', async () => {
+      // @fastify/multipart's parser hands `name="q"; x` to the app as field q; busboy 1.x skips the part silently.
+      for (const disposition of ['form-data; name="q"; x', 'attachment; name="q"']) {
+        const body = Buffer.concat([
+          Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n\r\n1' UNION SELECT password FROM users--\r\n`),
+          Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nok\r\n--${BOUNDARY}--\r\n`),
+        ]);
+        const res = await send(shielded.url, '/upload', body);
+        expect([disposition, res.status, (res.json as { code?: string }).code]).toEqual([disposition, 400, 'payload_malformed']);
+      }
+    });
+
     it('a chunked multipart body over the shield\'s limit is refused while it is held', async () => {
       const big = multipart([['title', 'x']], [['photo', Buffer.alloc(1_200_000, 1)]]);
       const res = await send(shielded.url, '/upload', big, false);
