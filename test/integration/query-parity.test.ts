@@ -131,6 +131,20 @@ describe.each(FRAMEWORKS)('%s: the query the handler reads', (_name, framework) 
   });
 });
 
+describe.each(FRAMEWORKS)('%s: an exclusion on one query key', (_name, framework) => {
+  it('does not hide the same rule on a value only a flat parser keeps (`id=<attack>&id[x]=1`)', async () => {
+    // A flat parser (Node's querystring, as Express 5's default and Koa's) keeps `id` as the attack; a nesting one
+    // puts `id[x]` beside it. The shield reads every value the client sent, so the attack is refused either way.
+    const flat: Parse = (text) => Object.fromEntries(new URLSearchParams(text));
+    const app = await framework(flat, createShield({ payload: { exclusions: [{ categories: ['sqli'], targets: ['query.q'] }] } }));
+    running.push(app);
+    const attack = encodeURIComponent("1' OR '1'='1");
+    expect((await rawRequest(app.port, 'GET', `/api/users?q=${attack}`)).status).toBe(200); // excluded where configured
+    expect((await rawRequest(app.port, 'GET', `/api/users?q=${attack}&id=${attack}`)).status).toBe(403);
+    expect((await rawRequest(app.port, 'GET', `/api/users?q=${attack}&id=${attack}&id[x]=1`)).status).toBe(403);
+  });
+});
+
 describe('Express 5: a sub-application with a query parser of its own', () => {
   /** The parent app (shielded) mounts a sub-app at /api; `parentParser` is set on the parent when given. */
   async function subApp(shielded: boolean, parentParser: Parse | undefined): Promise<number> {

@@ -68,6 +68,18 @@ function newContainer(nextSegment: string, limits: QueryParseLimits): Container 
   return Object.create(null) as Record<string, unknown>;
 }
 
+/**
+ * The container for the segments below `prior`, a value a name already held (`id=x&id[k]=1`): an object keeping it
+ * under `''` (as the form-field reader does), so no value a client sent drops out of the shield's reading while a
+ * framework's flat parser still hands it to the handler.
+ */
+function containerBelow(prior: unknown, nextSegment: string, limits: QueryParseLimits): Container {
+  if (prior === undefined) return newContainer(nextSegment, limits);
+  const kept = Object.create(null) as Record<string, unknown>;
+  kept[''] = prior;
+  return kept;
+}
+
 function toObject(array: unknown[]): Record<string, unknown> {
   const obj = Object.create(null) as Record<string, unknown>;
   for (let i = 0; i < array.length; i++) if (i in array) obj[String(i)] = array[i];
@@ -121,7 +133,7 @@ function assign(
       }
       let child = parent[index];
       if (child === null || typeof child !== 'object') {
-        child = newContainer(segments[depth + 1]!, limits);
+        child = containerBelow(child, segments[depth + 1]!, limits);
         parent[index] = child;
       }
       chain.push({ holder: parent, key: segment });
@@ -138,7 +150,7 @@ function assign(
     }
     let child = parent[key];
     if (child === null || typeof child !== 'object') {
-      child = newContainer(segments[depth + 1]!, limits);
+      child = containerBelow(child, segments[depth + 1]!, limits);
       parent[key] = child;
     }
     chain.push({ holder: parent, key });

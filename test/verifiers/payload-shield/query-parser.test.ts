@@ -6,6 +6,11 @@ describe('bracket-aware query parser', () => {
     const { value } = parseQueryString('a[b][c]=1&list[]=x&list[]=y&n=%20z+w');
     expect(JSON.parse(JSON.stringify(value))).toEqual({ a: { b: { c: '1' } }, list: ['x', 'y'], n: ' z w' });
   });
+  it('keeps a value a later bracketed name would have replaced (under the empty key)', () => {
+    expect(JSON.parse(JSON.stringify(parseQueryString('id=a&id[x]=1').value))).toEqual({ id: { '': 'a', x: '1' } });
+    expect(JSON.parse(JSON.stringify(parseQueryString('l[0]=a&l[0][y]=2').value))).toEqual({ l: [{ '': 'a', y: '2' }] });
+  });
+
   it('turns repeated plain keys into arrays and reports the repeat count', () => {
     const parsed = parseQueryString('id=1&id=2&id=3');
     expect(parsed.value.id).toEqual(['1', '2', '3']);
