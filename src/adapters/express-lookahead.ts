@@ -103,6 +103,8 @@ function walk(router: ExpressRouter, shield: Shield, method: string, path: strin
     }
     const nested = routerOf(layer.handle);
     if (nested) {
+      // A mount path with parameters (`app.use('/users/:id', router)`) runs this router's param callbacks first.
+      if (state !== 'before' && hasParamCallbacks(router)) return 'doubt';
       const prefix = typeof matched === 'object' ? matched.path : layer.path;
       if (typeof prefix !== 'string') return 'doubt';
       const rest = path.slice(prefix.length) || '/';

@@ -10,6 +10,18 @@ interface KoaRouterLayer {
 interface KoaRouterLike {
   match(path: string, method: string): { pathAndMethod: KoaRouterLayer[]; route: boolean };
   opts?: { exclusive?: unknown };
+  /** @koa/router 15+: `router.on('not-found', handler)` handlers, run instead of `next()` when no route matches. */
+  _events?: { _handlers?: unknown };
+}
+
+/** True when a router may answer a path it has no route for itself (its `not-found` handlers, or events it cannot read). */
+function answersUnmatched(router: KoaRouterLike): boolean {
+  const events = router._events;
+  if (events === undefined) return false;
+  const handlers = events._handlers;
+  if (!(handlers instanceof Map)) return true;
+  const notFound: unknown = handlers.get('not-found');
+  return Array.isArray(notFound) ? notFound.length > 0 : notFound !== undefined;
 }
 
 /** Middleware after the router that only post-processes 404/405 answers (`router.allowedMethods()`), by its code. */
@@ -43,13 +55,13 @@ export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield,
   let after = false;
   let found = false;
   for (const fn of middleware) {
-    if (!after) {
-      // Middleware before the global middleware asking have run (a global mounted where this cannot see it: false).
-      after = isGlobalCheckOf(fn, shield);
-      continue;
-    }
     const router = (fn as { router?: KoaRouterLike } | null)?.router;
     if (!router || typeof router.match !== 'function') {
+      // Middleware before the global middleware asking have run (a global mounted where this cannot see it: false).
+      if (!after) {
+        after = isGlobalCheckOf(fn, shield);
+        continue;
+      }
       // Plain app middleware: before the route it could answer (unless known to pass on); after it, it could receive
       // what the route passes on.
       if (found ? !(typeof fn === 'function' && isAllowedMethods(fn)) : !passesThrough(fn, shield, isBodyStageOf)) return false;
@@ -61,8 +73,20 @@ export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield,
     } catch {
       return false;
     }
-    if (!matched.route) continue;
+    if (!matched.route) {
+      // A router without the route passes the request on, unless its not-found handlers answer it instead.
+      if (after && answersUnmatched(router)) return false;
+      continue;
+    }
     for (const layer of matched.pathAndMethod) {
+      if (!after) {
+        // A global middleware mounted with `router.use()`: what its layer runs after it must pass requests on.
+        const at = layer.methods.length === 0 ? layer.stack.findIndex((handler) => isGlobalCheckOf(handler, shield)) : -1;
+        if (at === -1) continue;
+        after = true;
+        if (!layer.stack.slice(at + 1).every((handler) => passesThrough(handler, shield, isBodyStageOf))) return false;
+        continue;
+      }
       if (layer.methods.length === 0) {
         if (found) return false; // router.use() middleware after the route
         // router.use() middleware before it: only middleware known to pass every request on.

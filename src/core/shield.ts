@@ -375,18 +375,29 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
 /**
  * Tells the shield how a login ended when the response status does not say it (e.g. an API that answers failed
  * logins with 200 and an error body). Pass the framework's request (`req` in Express and Fastify, `ctx` in Koa) or
- * the Decision itself. The first report of a request wins; the automatic one from the status is then ignored.
+ * the Decision itself. Every shield that checked the request hears it (each keeps its decision on the request beside
+ * `shield`, the latest). The first report of a request wins; the automatic one from the status is then ignored.
  */
 export function reportLoginOutcome(
   target: Decision | { shield?: Decision } | { state?: { shield?: Decision } },
   outcome: 'success' | 'failure',
 ): Promise<void> {
-  const candidates = [target, (target as { shield?: unknown }).shield, (target as { state?: { shield?: unknown } }).state?.shield];
-  for (const candidate of candidates) {
-    const session = ShieldDecision.sessionOf(candidate);
-    if (session) return session.shield.reportOutcome(candidate as Decision, outcome);
+  const decisions = new Set<Decision>();
+  for (const holder of [target, (target as { state?: unknown }).state]) {
+    if (typeof holder !== 'object' || holder === null) continue;
+    if (ShieldDecision.sessionOf(holder)) decisions.add(holder as Decision);
+    const values = [(holder as { shield?: unknown }).shield, ...Object.getOwnPropertySymbols(holder).map((s) => (holder as Record<symbol, unknown>)[s])];
+    for (const value of values) if (ShieldDecision.sessionOf(value)) decisions.add(value as Decision);
   }
-  return Promise.resolve();
+  const sessions = new Set<unknown>();
+  const reports: Promise<void>[] = [];
+  for (const decision of decisions) {
+    const session = ShieldDecision.sessionOf(decision)!;
+    if (sessions.has(session)) continue;
+    sessions.add(session);
+    reports.push(session.shield.reportOutcome(decision, outcome));
+  }
+  return Promise.all(reports).then(() => undefined);
 }
 
 const NO_RESULTS: readonly VerifierResult[] = Object.freeze([]);

@@ -95,6 +95,24 @@ for (const [name, factory] of [
       expect(seen).toEqual([]);
     });
 
+    it("a param callback of a router's mount path never runs on a refused request", async () => {
+      const shield = newShield();
+      const app = factory();
+      const seen: string[] = [];
+      app.use(expressShield(shield));
+      app.param('id', (_req, _res, next, id) => {
+        seen.push(String(id));
+        next();
+      });
+      const users = factory.Router();
+      users.get('/profile', expressShield(shield, { token: { binding: false } }), (_req, res) => void res.send('route'));
+      app.use('/users/:id', users);
+      const port = await start(http.createServer(app));
+      const res = await rawRequest(port, 'GET', "/users/1'%20UNION%20SELECT%20password%20FROM%20users--/profile", {});
+      expect(res.status).toBe(401);
+      expect(seen).toEqual([]);
+    });
+
     it('with only the shield and a body parser in between, the route-level relaxation applies', async () => {
       const shield = newShield();
       const app = factory();
@@ -131,6 +149,38 @@ for (const [name, Koa] of [
       const res = await rawRequest(port, 'GET', '/files/report.txt', {});
       expect(res.status).toBe(401);
       expect(res.body).not.toContain('SECRET REPORT');
+    });
+
+    it("an earlier router's not-found handler is in between too", async () => {
+      const shield = newShield();
+      const app = new Koa();
+      const legacy = new Router();
+      legacy.get('/legacy/status', (ctx) => void (ctx.body = 'status'));
+      (legacy as unknown as { on(event: string, handler: (ctx: Koa3.Context) => void): void }).on('not-found', (ctx) => {
+        ctx.body = 'LEGACY CONTENT';
+      });
+      const api = new Router();
+      api.get('/files/:name', koaShield(shield, { token: { binding: false } }) as unknown as RouterMiddleware, (ctx) => void (ctx.body = 'route'));
+      app.use(koaShield(shield) as unknown as Koa3.Middleware);
+      app.use(legacy.routes());
+      app.use(api.routes());
+      const port = await start(http.createServer(app.callback()));
+      const res = await rawRequest(port, 'GET', '/files/report.txt', {});
+      expect(res.status).toBe(401);
+      expect(res.body).not.toContain('LEGACY CONTENT');
+    });
+
+    it('a global check mounted with router.use() still hands over to a route-level relaxation', async () => {
+      const shield = newShield();
+      const app = new Koa();
+      const api = new Router({ prefix: '/api' });
+      api.use(koaShield(shield) as unknown as RouterMiddleware);
+      api.get('/signup', koaShield(shield, { token: false }) as unknown as RouterMiddleware, (ctx) => void (ctx.body = 'signed up'));
+      api.get('/me', (ctx) => void (ctx.body = 'me'));
+      app.use(api.routes());
+      const port = await start(http.createServer(app.callback()));
+      expect((await rawRequest(port, 'GET', '/api/signup', {})).status).toBe(200);
+      expect((await rawRequest(port, 'GET', '/api/me', {})).status).toBe(401);
     });
 
     it('router.use() middleware that could answer counts as in between too', async () => {

@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expressShield, expressShieldBody } from '../../src/adapters/express.js';
 import { koaShield, koaShieldBody } from '../../src/adapters/koa.js';
 import { fastifyShield } from '../../src/adapters/fastify.js';
+import { reportLoginOutcome } from '../../src/index.js';
 import { createShield, type Shield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
 import { listen, type RunningApp } from '../helpers/adapters.js';
@@ -118,3 +119,50 @@ for (const [name, build] of APPS) {
     });
   });
 }
+
+describe('reportLoginOutcome with two shields on the request', () => {
+  const loginShields = () => ({
+    main: createShield({
+      credentials: { consecutiveFailures: { limit: 3, lockSeconds: 60 } },
+      routes: { 'POST /login': { token: false, credentials: { login: { username: 'body.email', password: 'body.password' } } } },
+    }),
+    other: createShield({ payload: {} }),
+  });
+  const wrongLogins = async (p: number): Promise<number[]> => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await rawRequest(p, 'POST', '/login', { 'content-type': 'application/json' }, '{"email":"alice@example.com","password":"x"}')).status);
+    }
+    return statuses;
+  };
+
+  it('express: the failure reaches the shield that counts logins, whichever decided last', async () => {
+    const { main, other } = loginShields();
+    const app = express5();
+    app.use(expressShield(main));
+    app.use(expressShield(other));
+    app.use(express5.json());
+    app.use(expressShieldBody(main));
+    app.use(expressShieldBody(other));
+    app.post('/login', (req, res) => {
+      void reportLoginOutcome(req, 'failure');
+      res.json({ ok: false });
+    });
+    expect(await wrongLogins(await port(await listen(http.createServer(app))))).toEqual([200, 200, 200, 429, 429, 429]);
+  });
+
+  it('koa: the failure reaches the shield that counts logins, whichever decided last', async () => {
+    const { main, other } = loginShields();
+    const app = new Koa3();
+    app.use(koaShield(main) as unknown as Koa3.Middleware);
+    app.use(koaShield(other) as unknown as Koa3.Middleware);
+    app.use(bodyParser() as unknown as Koa3.Middleware);
+    app.use(koaShieldBody(main) as unknown as Koa3.Middleware);
+    app.use(koaShieldBody(other) as unknown as Koa3.Middleware);
+    app.use((ctx) => {
+      void reportLoginOutcome(ctx, 'failure');
+      ctx.body = { ok: false };
+    });
+    expect(await wrongLogins(await port(await listen(http.createServer(app.callback()))))).toEqual([200, 200, 200, 429, 429, 429]);
+  });
+});
