@@ -217,6 +217,35 @@ const BARE_URL = new RegExp(`^(${BARE_URL_SCHEME}):(?:\\/?(?!\\/)|\\\\{1,2})([^\
 const BARE_URL_HINT = new RegExp(`^\\s*(?:${BARE_URL_SCHEME}):`);
 const BARE_URL_STARTS = [...new Set(BARE_URL_SCHEMES.map((scheme) => scheme.slice(0, 2)))];
 
+// eslint-disable-next-line no-control-regex
+const PARSER_FOLDED = /[\x00-\x1f\x7f\\]|[^\x00-\x7f]/;
+/** An authority that starts with a digit but is not a plain dotted quad (`017700000001`, `0x7f.1`, `2130706433`). */
+const NUMERIC_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?!\d{1,3}(?:\.\d{1,3}){3}(?:[:/?#]|$))\d[0-9a-fx.]*(?:[:/?#]|$)/;
+
+/**
+ * The reading of Node's own URL parser (what `fetch` and `new URL` connect to), for the spellings the reading above
+ * cannot follow: it drops tabs and newlines anywhere and controls around the value, ignores soft hyphens and
+ * zero-width characters in hosts, reads `http:/\\host`, and octal, hex and dotless numbers. Asked only for values
+ * with such characters or numbers, and counts only when it finds another host than the reading above.
+ */
+function parserReading(s: string): RuleHit | undefined {
+  if (!PARSER_FOLDED.test(s) && !NUMERIC_AUTHORITY.test(s)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return undefined;
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (!FETCHED_SCHEMES.has(scheme)) return undefined;
+  const host = url.hostname;
+  // The reading above saw this scheme and host already (and answered, with its exemptions).
+  const sep = s.indexOf('://');
+  if (sep > 0 && s.slice(0, sep) === scheme && s.slice(sep + 3, hostEnd(s, sep + 3)) === host) return undefined;
+  const rule = classifyHost(host);
+  return rule ? hit(rule) : undefined;
+}
+
 /** A critical ssrf hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'ssrf', severity: SEVERITY.critical };
@@ -231,66 +260,73 @@ export function createSsrfDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       if (value.role === 'key' || value.kind === 'path') return undefined;
       if ((value.mask & (CH.colon | CH.slash)) === 0 && !isUrlParamName(value.name)) return undefined;
-      const s = value.lower.trim();
-      if (s.length < 3 || s.length > 4096) return undefined;
-      const sep = s.indexOf('://');
-      const scheme = sep > 0 && sep < 16 ? s.slice(0, sep) : '';
-      if (scheme !== '' && SCHEME.test(scheme)) {
-        const start = sep + 3;
-        // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
-        const authorityEnd = hostEnd(s, start);
-        const first = s.slice(start, authorityEnd);
-        // Without `@` or `\\` right after the host, both readings of the authority agree: parse it once.
-        const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
-        const second = tricky ? authorityHost(s, start) : first;
-        // classifyHost is a function of its input: the second reading is only classified when it differs.
-        const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? (second === first ? undefined : classifyHost(second))) : undefined;
-        const obfuscated = rule !== undefined && isObfuscated(first, second, s, start);
-        // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
-        // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL
-        // describes a resource, it is not a parameter the API fetches. A loopback `redirect_uri` is how native apps
-        // receive OAuth redirects (RFC 8252), and the browser, not the server, follows it.
-        if (rule === SSRF_RULES.internalHost && !obfuscated && (scheme === 'http' || scheme === 'https')) {
-          if (value.kind === 'body' && value.depth >= 2) return undefined;
-          // `Origin` and `Referer` say where the client came from (a dev server on localhost, a LAN host); nothing fetches them.
-          if (value.kind === 'header' && (value.name === 'origin' || value.name === 'referer')) return undefined;
-          if (value.name === 'redirect_uri' && /^(?:localhost|127\.0\.0\.1|\[::1\])$/.test(first)) return undefined;
-        }
-        // A value that is a URL to an internal host is what an SSRF payload looks like, whatever the parameter is
-        // called; identifier keywords of JSON-Schema and JSON-LD (`$id`, `$ref`, `@id`, `id`) name documents,
-        // they are never fetched by an API (`http://localhost:1234/schema.json` as a `$id`). Metadata addresses,
-        // obfuscated spellings, `@`/`\` authority tricks and internal-only schemes count there too.
-        if (
-          rule &&
-          (rule === SSRF_RULES.metadata ||
-            !IDENTIFIER_KEY.test(value.name) ||
-            isUrlParamName(value.name) ||
-            obfuscated)
-        ) {
-          return hit(rule);
-        }
-        if (DANGEROUS_SCHEMES.has(scheme) && scheme !== 'ftp' && scheme !== 'file') return hit(SSRF_RULES.dangerousScheme);
-        return undefined;
-      }
-      // `http:127.0.0.1`, `http:/127.0.0.1`, `http:\\127.0.0.1`: WHATWG parsers read a special scheme's host even
-      // without (or with a wrong number of) slashes.
-      const bare = BARE_URL.exec(s);
-      if (bare) {
-        const rule = classifyHost(authorityHost(bare[2]!, 0));
-        if (rule) return hit(rule);
-      }
-      if (s.startsWith('//')) {
-        const rule = classifyHost(s.slice(2, hostEnd(s, 2)));
-        return rule ? hit(rule) : undefined;
-      }
-      // A bare host or host:port in a parameter that names a URL/host. (Not in headers: `Host: localhost:3000`
-      // and `X-Forwarded-Host: 10.0.0.5` name the server itself.)
-      if (value.kind !== 'header' && isUrlParamName(value.name)) {
-        const host = s.slice(0, hostEnd(s, 0));
-        const rule = isCount(host) ? undefined : classifyHost(host);
-        if (rule) return hit(rule);
-      }
-      return undefined;
+      let s = value.lower.trim();
+      if (s.length < 3) return undefined;
+      // The host is at the start: a URL padded past 4 KB (a long fragment `fetch` drops) is read by its first 4 KB.
+      if (s.length > 4096) s = s.slice(0, 4096);
+      return readUrl(value, s) ?? parserReading(s);
     },
   };
+}
+
+/** The reading of a value as a URL (or a bare host under a URL-like name), by its characters. */
+function readUrl(value: InspectedValue, s: string): RuleHit | undefined {
+  const sep = s.indexOf('://');
+  const scheme = sep > 0 && sep < 16 ? s.slice(0, sep) : '';
+  if (scheme !== '' && SCHEME.test(scheme)) {
+    const start = sep + 3;
+    // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
+    const authorityEnd = hostEnd(s, start);
+    const first = s.slice(start, authorityEnd);
+    // Without `@` or `\\` right after the host, both readings of the authority agree: parse it once.
+    const tricky = s.charCodeAt(authorityEnd) === 64 || s.charCodeAt(authorityEnd) === 92 || s.indexOf('@') !== -1;
+    const second = tricky ? authorityHost(s, start) : first;
+    // classifyHost is a function of its input: the second reading is only classified when it differs.
+    const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? (second === first ? undefined : classifyHost(second))) : undefined;
+    const obfuscated = rule !== undefined && isObfuscated(first, second, s, start);
+    // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
+    // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL
+    // describes a resource, it is not a parameter the API fetches. A loopback `redirect_uri` is how native apps
+    // receive OAuth redirects (RFC 8252), and the browser, not the server, follows it.
+    if (rule === SSRF_RULES.internalHost && !obfuscated && (scheme === 'http' || scheme === 'https')) {
+      if (value.kind === 'body' && value.depth >= 2) return undefined;
+      // `Origin` and `Referer` say where the client came from (a dev server on localhost, a LAN host); nothing fetches them.
+      if (value.kind === 'header' && (value.name === 'origin' || value.name === 'referer')) return undefined;
+      if (value.name === 'redirect_uri' && /^(?:localhost|127\.0\.0\.1|\[::1\])$/.test(first)) return undefined;
+    }
+    // A value that is a URL to an internal host is what an SSRF payload looks like, whatever the parameter is
+    // called; identifier keywords of JSON-Schema and JSON-LD (`$id`, `$ref`, `@id`, `id`) name documents,
+    // they are never fetched by an API (`http://localhost:1234/schema.json` as a `$id`). Metadata addresses,
+    // obfuscated spellings, `@`/`\` authority tricks and internal-only schemes count there too.
+    if (
+      rule &&
+      (rule === SSRF_RULES.metadata ||
+        !IDENTIFIER_KEY.test(value.name) ||
+        isUrlParamName(value.name) ||
+        obfuscated)
+    ) {
+      return hit(rule);
+    }
+    if (DANGEROUS_SCHEMES.has(scheme) && scheme !== 'ftp' && scheme !== 'file') return hit(SSRF_RULES.dangerousScheme);
+    return undefined;
+  }
+  // `http:127.0.0.1`, `http:/127.0.0.1`, `http:\\127.0.0.1`: WHATWG parsers read a special scheme's host even
+  // without (or with a wrong number of) slashes.
+  const bare = BARE_URL.exec(s);
+  if (bare) {
+    const rule = classifyHost(authorityHost(bare[2]!, 0));
+    if (rule) return hit(rule);
+  }
+  if (s.startsWith('//')) {
+    const rule = classifyHost(s.slice(2, hostEnd(s, 2)));
+    return rule ? hit(rule) : undefined;
+  }
+  // A bare host or host:port in a parameter that names a URL/host. (Not in headers: `Host: localhost:3000`
+  // and `X-Forwarded-Host: 10.0.0.5` name the server itself.)
+  if (value.kind !== 'header' && isUrlParamName(value.name)) {
+    const host = s.slice(0, hostEnd(s, 0));
+    const rule = isCount(host) ? undefined : classifyHost(host);
+    if (rule) return hit(rule);
+  }
+  return undefined;
 }
