@@ -94,6 +94,20 @@ describe.each(FRAMEWORKS)('%s: the cookies the handler reads', (_name, framework
     expect([plain.status, JSON.parse(plain.body)]).toEqual([200, { session: 'abc123' }]);
   });
 
+  it('a quoted value: the handler reads it unquoted, the shield refuses what that reading is', async () => {
+    const bare = await start(framework, false);
+    const shielded = await start(framework, true);
+    for (const value of ['http://169.254.169.254/latest/meta-data/', 'gopher://127.0.0.1:6379/_INFO']) {
+      const cookie = `session="${value}"`;
+      const read = (JSON.parse((await rawRequest(bare, 'GET', '/me', { cookie })).body) as { session: string }).session;
+      const answer = await rawRequest(shielded, 'GET', '/me', { cookie });
+      // Fastify's cookie parser keeps the quotes, the others strip them; the shield refuses either way.
+      expect([cookie, read === value || read === `"${value}"`, answer.status]).toEqual([cookie, true, 403]);
+    }
+    const benign = await rawRequest(shielded, 'GET', '/me', { cookie: 'session="abc123"' });
+    expect(benign.status).toBe(200);
+  });
+
   it.runIf(jsonCookies)('a j: JSON cookie: the bare handler reads an operator object, the shield refuses it', async () => {
     const bare = await start(framework, false);
     const shielded = await start(framework, true);

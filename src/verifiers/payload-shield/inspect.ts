@@ -172,7 +172,11 @@ function inspectValues(
       const name = names[i]!;
       const lower = name.toLowerCase();
       inspection.at('cookie', name).inspectString(name, 'cookie', 'key', lower);
-      if (!inspection.done) inspection.inspectString(values[i]!, 'cookie', 'value', lower);
+      const value = values[i]!;
+      if (!inspection.done) inspection.inspectString(value, 'cookie', 'value', lower);
+      // A quoted value reaches the handler unquoted: the `cookie` package strips a pair of quotes, Koa's `cookies` the
+      // first and last characters of any value that starts with one. Rules about the whole value need that reading.
+      if (!inspection.done && value.length > 1 && value.charCodeAt(0) === 0x22) inspection.inspectString(value.slice(1, -1), 'cookie', 'value', lower);
       // A `j:` JSON cookie reaches the handler as an object (cookie-parser): its keys are inspected as keys.
       const json = inspection.done ? undefined : jsonCookieValue(values[i]!);
       if (json !== undefined) inspection.at('cookie', name).walk(json, 'cookie', lower, 1);
