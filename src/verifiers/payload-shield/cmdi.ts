@@ -144,11 +144,17 @@ function commandAt(s: string, start: number): boolean {
   // redirections or another separator make the word a command.
   const sep = s.charCodeAt(start - 1);
   if (sep === 10 || sep === 13) {
+    // `8.8.8.8\nid`, `example.com\nsleep 5`: an address alone on the first line, then a command, is how a value
+    // breaks out of `ping <value>` (a shell runs each line); prose does not start with an address.
+    if (start <= 600 && ADDRESS_LINE.test(s.slice(0, start - 1))) return true;
     if (end >= s.trimEnd().length) return false;
     return /^[ \t]+(?:-{1,2}[a-z]|\/|\$|[<>|;&])/.test(s.slice(end, end + 4));
   }
   return shellArgsFollow(s, end);
 }
+
+/** A first line that is only an address: an IP (v4 or v6), a number or a dotted host name, then the line break. */
+const ADDRESS_LINE = /^[ \t]*(?:(?=[0-9a-f.:]*[0-9])[0-9a-f.:]{1,64}|[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})\r?$/;
 
 const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
 
