@@ -27,8 +27,9 @@ const PLAIN_SEGMENT = /^(?::[A-Za-z_$][\w$]*|[^:*?(){}+]*)$/;
  * stand for a wildcard parameter (see below).
  */
 export function unroutedParams(request: PayloadRequest, named: boolean): Record<string, string> | undefined {
-  // The common request: no names asked for and nothing encoded, so no parameter to read (no split per request).
-  if (!named && request.path.indexOf('%') === -1) return undefined;
+  // The common request: no names asked for and nothing encoded or spelled out, so no parameter to read (no split).
+  const spelledOut = SPELLED_OUT.test(request.path);
+  if (!named && !spelledOut && request.path.indexOf('%') === -1) return undefined;
   const segments = request.path.split('/');
   let params: Record<string, string> | undefined;
   const parts = named ? patternParts(request.findRoute?.(), segments) : undefined;
@@ -39,7 +40,9 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
   let lastEncoded = 0;
   for (let i = 1; i < segments.length; i++) {
     const segment = segments[i]!;
-    if (segment.indexOf('%') === -1) continue;
+    // An empty segment inside the path (`//`) starts an absolute path or a URL's authority in the rest.
+    if (spelledOut && segment === '' && i < segments.length - 1) lastEncoded = i;
+    if (segment.indexOf('%') === -1 && !(spelledOut && SPELLED_OUT_SEGMENT.test(segment))) continue;
     lastEncoded = i;
     if (parts?.[i]?.startsWith(':') === true) continue;
     (params ??= Object.create(null) as Record<string, string>)[String(i - 1)] = decodeParam(segment);
@@ -50,7 +53,8 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
   // on; bounded, wildcards start early). A known pattern of literal and `:name` segments has no wildcard.
   // Only when an encoded delimiter (`/`, `:`, `\`) was sent: it is what splits an attack over segments, and a benign
   // rest joins the route's own words (`café/windows/3` reads like a system path).
-  const rests = parts === undefined && ENCODED_DELIMITER.test(request.path);
+  // A delimiter spelled out in the path (`/w/http://169.254.169.254/...`, `/w//etc/passwd`, `C:\\...`) counts the same.
+  const rests = parts === undefined && (spelledOut || ENCODED_DELIMITER.test(request.path));
   for (let j = 1; rests && j <= lastEncoded && j < segments.length - 1 && j <= MAX_WILDCARD_START; j++) {
     (params ??= Object.create(null) as Record<string, string>)[`${j - 1}*`] = decodeParam(segments.slice(j).join('/'));
   }
@@ -59,6 +63,13 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
 
 /** A percent-encoded `/`, `:` or `\`. */
 const ENCODED_DELIMITER = /%(?:2f|3a|5c)/i;
+
+/**
+ * A delimiter of a URL or a system path spelled out in the path: a `:` (`http:`, `C:`), a `\` or an empty segment
+ * (`//`). Routers hand such segments to the handler as they are; they are read as parameters like encoded ones.
+ */
+const SPELLED_OUT = /[:\\]|\/\//;
+const SPELLED_OUT_SEGMENT = /[:\\]/;
 
 /** The last path position a wildcard parameter is looked for at (the joined rest of the path from there). */
 const MAX_WILDCARD_START = 8;

@@ -20,7 +20,17 @@ describe('unroutedParams', () => {
       '1': 'http:',
       '0*': 'splat/http://169.254.169.254/latest',
       '1*': 'http://169.254.169.254/latest',
+      // The `//` spelled out starts a rest of its own (an absolute path after an empty segment).
+      '2*': '/169.254.169.254/latest',
     });
+    // Spelled out, nothing encoded: a `:` segment is read, and the rests up to the last such segment or `//`.
+    expect(at('/w/http://169.254.169.254/latest', undefined, false)).toEqual({
+      '1': 'http:',
+      '0*': 'w/http://169.254.169.254/latest',
+      '1*': 'http://169.254.169.254/latest',
+      '2*': '/169.254.169.254/latest',
+    });
+    expect(at('/w//etc/passwd', undefined, false)).toEqual({ '0*': 'w//etc/passwd', '1*': '/etc/passwd' });
     expect(at('/splat/x/%2Fetc/passwd', undefined, false)).toEqual({
       '2': '/etc',
       '0*': 'splat/x//etc/passwd',
