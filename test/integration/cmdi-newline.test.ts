@@ -23,7 +23,21 @@ describe.each(ADAPTERS.map((a) => [a.name, a] as const))('%s', (_name, harness) 
       const res = await rawRequest(port, 'GET', `/ping?ip=${encodeURIComponent(value)}`);
       expect([value, res.status]).toEqual([value, 403]);
     }
-    for (const value of ['Thanks for the help\nid like to know more', 'see you soon\ndate to be confirmed', 'Order 12345\nfind it below']) {
+    for (const value of [
+      'Thanks for the help\nid like to know more',
+      'see you soon\ndate to be confirmed',
+      'Order 12345\nfind it below',
+      // A number, time, version or file name, then a line of prose starting with a command word (diff review).
+      '10:30\nCall the dentist about the filling',
+      '1.\nFind a venue for the party',
+      'v2.4.1\nUsers can now export their data',
+      '10.0.0.5\nHost is unreachable since this morning',
+      '1600\nW Main Street',
+      'example.com\nMore details in the attachment',
+      '19.99\nLess 10% discount',
+      'report.pdf\nHead office copy',
+      '3\nSet of towels, blue',
+    ]) {
       const res = await rawRequest(port, 'GET', `/ping?note=${encodeURIComponent(value)}`);
       expect([value, res.status]).toEqual([value, 200]);
     }

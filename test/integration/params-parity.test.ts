@@ -92,6 +92,8 @@ describe('a wildcard parameter joins segments: an attack split over them is read
     '/splat/gopher://127.0.0.1:6379/_INFO',
     '/splat//etc/passwd',
     '/splat/x//etc/passwd',
+    // A wildcard deeper than the eighth position (diff review).
+    '/splat/a/b/c/d/e/f/g/h/http://169.254.169.254/latest/meta-data',
   ];
   async function start(kind: 'express4' | 'express5' | 'koa3', shield: Shield | undefined): Promise<RunningApp> {
     if (kind === 'koa3') {

@@ -4,6 +4,7 @@
  * `powershell`, `nc -e`), and shell-only syntax (`${IFS}`, `$(...)` with a command). `Tom & Jerry` passes:
  * a separator alone is not enough, the next word must be a command used as one.
  */
+import ipaddr from 'ipaddr.js';
 import { CH } from './char-classes.js';
 import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
@@ -144,17 +145,27 @@ function commandAt(s: string, start: number): boolean {
   // redirections or another separator make the word a command.
   const sep = s.charCodeAt(start - 1);
   if (sep === 10 || sep === 13) {
-    // `8.8.8.8\nid`, `example.com\nsleep 5`: an address alone on the first line, then a command, is how a value
-    // breaks out of `ping <value>` (a shell runs each line); prose does not start with an address.
-    if (start <= 600 && ADDRESS_LINE.test(s.slice(0, start - 1))) return true;
+    // `8.8.8.8\nid`, `example.com\nsleep 5`: an address alone on the first line, then a command ending the text or
+    // taking shell arguments, is how a value breaks out of `ping <value>` (a shell runs each line); a line of prose
+    // after a number or a file name (`10:30\nCall the dentist`) is neither.
+    if (start <= 260 && isAddressLine(s.slice(0, start - 1)) && shellArgsFollow(s, end)) return true;
     if (end >= s.trimEnd().length) return false;
     return /^[ \t]+(?:-{1,2}[a-z]|\/|\$|[<>|;&])/.test(s.slice(end, end + 4));
   }
   return shellArgsFollow(s, end);
 }
 
-/** A first line that is only an address: an IP (v4 or v6), a number or a dotted host name, then the line break. */
-const ADDRESS_LINE = /^[ \t]*(?:(?=[0-9a-f.:]*[0-9])[0-9a-f.:]{1,64}|[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})\r?$/;
+/** A host name with a letter-only top-level label (`example.com`), one label at a time: no backtracking. */
+const HOST_NAME = /^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24}$/;
+
+/** True for a first line that is only an address a command takes: a dotted-quad IPv4, an IPv6 address, a host name. */
+function isAddressLine(line: string): boolean {
+  const text = line.trim();
+  if (text.length === 0 || text.length > 253) return false;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return true;
+  if (text.indexOf(':') !== -1) return ipaddr.IPv6.isValid(text);
+  return HOST_NAME.test(text);
+}
 
 const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
 

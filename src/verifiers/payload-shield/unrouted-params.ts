@@ -38,11 +38,16 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
     for (let i = 1; i < parts.length; i++) if (parts[i]!.startsWith(':')) params[parts[i]!.slice(1)] = decodeParam(segments[i]!);
   }
   let lastEncoded = 0;
+  // Past the first positions, a rest starts only where a delimiter was sent (bounded by their number).
+  let deepStarts: number[] | undefined;
   for (let i = 1; i < segments.length; i++) {
     const segment = segments[i]!;
     // An empty segment inside the path (`//`) starts an absolute path or a URL's authority in the rest.
-    if (spelledOut && segment === '' && i < segments.length - 1) lastEncoded = i;
-    if (segment.indexOf('%') === -1 && !(spelledOut && SPELLED_OUT_SEGMENT.test(segment))) continue;
+    const empty = spelledOut && segment === '' && i < segments.length - 1;
+    if (empty) lastEncoded = i;
+    const read = segment.indexOf('%') !== -1 || (spelledOut && SPELLED_OUT_SEGMENT.test(segment));
+    if ((empty || read) && i > MAX_WILDCARD_START && i < segments.length - 1 && (deepStarts ??= []).length < MAX_WILDCARD_START) deepStarts.push(i);
+    if (!read) continue;
     lastEncoded = i;
     if (parts?.[i]?.startsWith(':') === true) continue;
     (params ??= Object.create(null) as Record<string, string>)[String(i - 1)] = decodeParam(segment);
@@ -56,6 +61,9 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
   // A delimiter spelled out in the path (`/w/http://169.254.169.254/...`, `/w//etc/passwd`, `C:\\...`) counts the same.
   const rests = parts === undefined && (spelledOut || ENCODED_DELIMITER.test(request.path));
   for (let j = 1; rests && j <= lastEncoded && j < segments.length - 1 && j <= MAX_WILDCARD_START; j++) {
+    (params ??= Object.create(null) as Record<string, string>)[`${j - 1}*`] = decodeParam(segments.slice(j).join('/'));
+  }
+  for (const j of rests ? (deepStarts ?? []) : []) {
     (params ??= Object.create(null) as Record<string, string>)[`${j - 1}*`] = decodeParam(segments.slice(j).join('/'));
   }
   return params;

@@ -31,6 +31,10 @@ describe('unroutedParams', () => {
       '2*': '/169.254.169.254/latest',
     });
     expect(at('/w//etc/passwd', undefined, false)).toEqual({ '0*': 'w//etc/passwd', '1*': '/etc/passwd' });
+    // Past the eighth position, a rest starts at each delimiter sent (diff review: a deep wildcard).
+    const deepRest = at('/a/b/c/d/e/f/g/h/i/http://169.254.169.254/latest', undefined, false)!;
+    expect(deepRest['9*']).toBe('http://169.254.169.254/latest');
+    expect(deepRest['10*']).toBe('/169.254.169.254/latest');
     expect(at('/splat/x/%2Fetc/passwd', undefined, false)).toEqual({
       '2': '/etc',
       '0*': 'splat/x//etc/passwd',
