@@ -19,7 +19,7 @@ describe.each(ADAPTERS.map((a) => [a.name, a] as const))('%s', (_name, harness) 
 
   it('refuses an address, a line break and a command; passes prose over two lines', async () => {
     const port = Number(new URL(app.url).port);
-    for (const value of ['8.8.8.8\nid', '8.8.8.8\nsleep 5', '8.8.8.8\r\nreboot', 'example.com\nid', '::1\nwhoami']) {
+    for (const value of ['8.8.8.8\nid', '8.8.8.8\nsleep 5', '8.8.8.8\r\nreboot', '10.0.0.5\nuname', '::1\nwhoami']) {
       const res = await rawRequest(port, 'GET', `/ping?ip=${encodeURIComponent(value)}`);
       expect([value, res.status]).toEqual([value, 403]);
     }
@@ -37,6 +37,18 @@ describe.each(ADAPTERS.map((a) => [a.name, a] as const))('%s', (_name, harness) 
       '19.99\nLess 10% discount',
       'report.pdf\nHead office copy',
       '3\nSet of towels, blue',
+      // An address or a host or file name, then prose starting with a command word (second diff review).
+      'status.example.com\nAt 09:12 UTC we saw elevated 5xx; resolved at 09:40.',
+      'example.com\nCall 555-0100 if it happens again',
+      'api.example.com\nTimeout 30 seconds on /v1/orders',
+      '8.8.8.8\nAt 10:30',
+      '10.0.0.1\nping 3 ms\n',
+      '2001:db8::1\nCall 555',
+      'fe80::1\nType "A"',
+      'example.com\nstart',
+      'Order.pdf\nType "invoice" in subject',
+      'index.js\nnode 18 prints "hello"',
+      'www.mybank.co.uk\nCat 5e cable needed',
     ]) {
       const res = await rawRequest(port, 'GET', `/ping?note=${encodeURIComponent(value)}`);
       expect([value, res.status]).toEqual([value, 200]);

@@ -145,26 +145,28 @@ function commandAt(s: string, start: number): boolean {
   // redirections or another separator make the word a command.
   const sep = s.charCodeAt(start - 1);
   if (sep === 10 || sep === 13) {
-    // `8.8.8.8\nid`, `example.com\nsleep 5`: an address alone on the first line, then a command ending the text or
-    // taking shell arguments, is how a value breaks out of `ping <value>` (a shell runs each line); a line of prose
-    // after a number or a file name (`10:30\nCall the dentist`) is neither.
-    if (start <= 260 && isAddressLine(s.slice(0, start - 1)) && shellArgsFollow(s, end)) return true;
+    // `8.8.8.8\nid`, `8.8.8.8\nsleep 5`: an IP address alone on the first line, then a command alone on the last
+    // (a delay with its number), is how a value breaks out of `ping <value>` (a shell runs each line). Prose is
+    // neither: a second line of words (`8.8.8.8\nAt 10:30`), a host or file name first (`readme.md\nType "A"`).
+    if (start <= 64 && isAddressLine(s.slice(0, start - 1)) && COMMAND_ALONE.test(s.slice(end))) {
+      if (s.slice(end).trim() === '' || DELAYS.has(name)) return true;
+    }
     if (end >= s.trimEnd().length) return false;
     return /^[ \t]+(?:-{1,2}[a-z]|\/|\$|[<>|;&])/.test(s.slice(end, end + 4));
   }
   return shellArgsFollow(s, end);
 }
 
-/** A host name with a letter-only top-level label (`example.com`), one label at a time: no backtracking. */
-const HOST_NAME = /^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24}$/;
+/** The rest of a value after a command word that stands alone on the last line: at most a number, then the end. */
+const COMMAND_ALONE = /^(?:[ \t]+\d{1,6})?[ \t]*\r?\n?$/;
+/** Commands whose number argument is the whole point of a blind probe. */
+const DELAYS = new Set(['sleep', 'ping', 'timeout']);
 
-/** True for a first line that is only an address a command takes: a dotted-quad IPv4, an IPv6 address, a host name. */
+/** True for a first line that is only an IP address (dotted-quad IPv4 or IPv6), as `ping <value>` takes. */
 function isAddressLine(line: string): boolean {
   const text = line.trim();
-  if (text.length === 0 || text.length > 253) return false;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return true;
-  if (text.indexOf(':') !== -1) return ipaddr.IPv6.isValid(text);
-  return HOST_NAME.test(text);
+  if (text.length === 0 || text.length > 45) return false;
+  return ipaddr.IPv4.isValidFourPartDecimal(text) || (text.indexOf(':') !== -1 && ipaddr.IPv6.isValid(text));
 }
 
 const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
