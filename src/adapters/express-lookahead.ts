@@ -1,4 +1,3 @@
-import { isBodyStageOf } from './body-stage.js';
 import { isGlobalCheckOf, passesThrough, routeLevelOf } from './route-level.js';
 import type { Shield } from '../core/shield.js';
 
@@ -117,7 +116,7 @@ function walk(router: ExpressRouter, shield: Shield, method: string, path: strin
     // could receive a request the route passes on, unchecked. Error handlers (four parameters) only run for errors.
     if (state === 'before') continue;
     const errorHandler = (layer.handle as { length?: number } | undefined)?.length === 4;
-    if (state === 'none' && !errorHandler && !passesThrough(layer.handle, shield, isBodyStageOf)) return 'doubt';
+    if (state === 'none' && !errorHandler && !passesThrough(layer.handle, shield)) return 'doubt';
     if (state === 'route-level' && !errorHandler) return 'doubt';
   }
   return state;

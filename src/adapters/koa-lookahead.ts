@@ -1,5 +1,4 @@
 import type { Shield } from '../core/shield.js';
-import { isBodyStageOf } from './body-stage.js';
 import { isGlobalCheckOf, passesThrough, routeLevelOf } from './route-level.js';
 
 interface KoaRouterLayer {
@@ -64,7 +63,7 @@ export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield,
       }
       // Plain app middleware: before the route it could answer (unless known to pass on); after it, it could receive
       // what the route passes on.
-      if (found ? !(typeof fn === 'function' && isAllowedMethods(fn)) : !passesThrough(fn, shield, isBodyStageOf)) return false;
+      if (found ? !(typeof fn === 'function' && isAllowedMethods(fn)) : !passesThrough(fn, shield)) return false;
       continue;
     }
     let matched: ReturnType<KoaRouterLike['match']>;
@@ -84,13 +83,13 @@ export function routeHandsCheckToRouteLevel(middleware: unknown, shield: Shield,
         const at = layer.methods.length === 0 ? layer.stack.findIndex((handler) => isGlobalCheckOf(handler, shield)) : -1;
         if (at === -1) continue;
         after = true;
-        if (!layer.stack.slice(at + 1).every((handler) => passesThrough(handler, shield, isBodyStageOf))) return false;
+        if (!layer.stack.slice(at + 1).every((handler) => passesThrough(handler, shield))) return false;
         continue;
       }
       if (layer.methods.length === 0) {
         if (found) return false; // router.use() middleware after the route
         // router.use() middleware before it: only middleware known to pass every request on.
-        if (!layer.stack.every((handler) => passesThrough(handler, shield, isBodyStageOf))) return false;
+        if (!layer.stack.every((handler) => passesThrough(handler, shield))) return false;
         continue;
       }
       if (routeLevelOf(layer.stack[0], shield) === undefined) return false;

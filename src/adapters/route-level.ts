@@ -1,5 +1,6 @@
 import type { RouteOptions } from '../core/route-options.js';
 import type { Shield } from '../core/shield.js';
+import { isBodyStageOf } from './body-stage.js';
 
 /** Marks a route-level shield middleware with the options it adds, so a global middleware can find it ahead. */
 export const ROUTE_LEVEL = Symbol.for('mobile-api-shield.route-level');
@@ -53,7 +54,7 @@ export function isGlobalCheckOf(handler: unknown, shield: Shield): boolean {
 const PASS_THROUGH_NAMES = new Set(['jsonParser', 'urlencodedParser', 'textParser', 'rawParser', 'cookieParser', 'bodyParser']);
 
 /** True when `handler` is one of the layers of {@link PASS_THROUGH_NAMES} or of this shield. */
-export function passesThrough(handler: unknown, shield: Shield, isBodyStage: (handler: unknown, shield: Shield) => boolean): boolean {
+export function passesThrough(handler: unknown, shield: Shield): boolean {
   if (typeof handler !== 'function') return false;
-  return isGlobalCheckOf(handler, shield) || isBodyStage(handler, shield) || PASS_THROUGH_NAMES.has(handler.name);
+  return isGlobalCheckOf(handler, shield) || isBodyStageOf(handler, shield) || PASS_THROUGH_NAMES.has(handler.name);
 }
