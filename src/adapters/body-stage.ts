@@ -7,7 +7,7 @@
  * body stage was forgotten.
  */
 import type { Shield } from '../core/shield.js';
-import { ignoreHookResult } from '../core/hooks.js';
+import { callHook } from '../core/hooks.js';
 
 /** Marks a body-stage middleware with the shield it finishes checks for. */
 export const BODY_STAGE = Symbol.for('mobile-api-shield.body-stage');
@@ -75,9 +75,5 @@ export class BodyStageMissingWarning extends Error {
 export function warnNoBodyStage(shield: Shield, mount: string): void {
   if (!shield.hasBodyStage || warnedNoBodyStage.has(shield)) return;
   warnedNoBodyStage.add(shield);
-  try {
-    ignoreHookResult(shield.config.onError?.(new BodyStageMissingWarning(mount), { verifier: 'adapter', reference: '' }));
-  } catch {
-    // A failing hook must not fail the request.
-  }
+  callHook(shield.config.onError, new BodyStageMissingWarning(mount), { verifier: 'adapter', reference: '' });
 }

@@ -15,7 +15,7 @@ import { spkiPin } from './compute-pins.js';
 import { pinSetHostSchema, type PinSetHost } from './pinset-payload.js';
 import { knownPinValue, pinFailureReportSchema, validationResultName, type PinFailureReport } from './report-schema.js';
 import { ENGLISH } from '../core/zod-locale.js';
-import { ignoreHookResult } from '../core/hooks.js';
+import { callHook } from '../core/hooks.js';
 
 /** One pin-validation failure an app reported. Never holds a secret: certificates and pins are public. */
 export interface PinFailureEvent {
@@ -162,11 +162,7 @@ export function createPinReportEndpoint(options: PinReportOptions): PinReportEnd
     try {
       await options.onPinFailure(event);
     } catch (error) {
-      try {
-        ignoreHookResult(o.onError?.(error));
-      } catch {
-        // A failing error hook must not change the answer.
-      }
+      callHook(o.onError, error);
     }
     return NO_CONTENT;
   }

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultProblemType } from './codes.js';
 import { isJsonType, mediaType } from './body.js';
 import type { ProblemBody } from './problem.js';
-import { ignoreHookResult } from './hooks.js';
+import { callHook } from './hooks.js';
 
 /** The HTTP methods an endpoint may be served on. */
 export type EndpointMethod = 'GET' | 'POST';
@@ -199,11 +199,7 @@ export async function serveEndpoint(
       ...(decoded.raw ? { rawBody: decoded.raw } : {}),
     });
   } catch (error) {
-    try {
-      ignoreHookResult(onError?.(error));
-    } catch {
-      // A failing error hook must not turn the 503 into a 500.
-    }
+    callHook(onError, error);
     return endpointProblem(503, 'shield_unavailable', 'Request could not be verified');
   }
 }

@@ -16,6 +16,21 @@ export function ignoreHookResult(result: unknown): void {
 }
 
 /**
+ * Calls an application hook when it is set, with one or two arguments: a throw, or a rejection of the promise it
+ * returns, is swallowed (hooks are never waited for, and a failing one must not fail the request or the answer).
+ */
+export function callHook<A>(hook: ((a: A) => unknown) | undefined, a: A): void;
+export function callHook<A, B>(hook: ((a: A, b: B) => unknown) | undefined, a: A, b: B): void;
+export function callHook(hook: ((...args: unknown[]) => unknown) | undefined, a: unknown, b?: unknown): void {
+  if (hook === undefined) return;
+  try {
+    ignoreHookResult(arguments.length > 2 ? hook(a, b) : hook(a));
+  } catch {
+    // see above
+  }
+}
+
+/**
  * What `onDeny` returned, when it is a response the adapters can write: an object (not a promise) with an integer
  * error `status` (400-599) and string header values. Anything else answers with the default problem response, so a
  * hook returning the wrong thing never turns a denial into a 500.

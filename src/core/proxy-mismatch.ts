@@ -6,7 +6,7 @@
  * `onError`, and carries on with its own resolution.
  */
 import type { ShieldRequest } from './request.js';
-import { ignoreHookResult } from './hooks.js';
+import { callHook } from './hooks.js';
 
 /** The error handed to `onError` (once per shield) when the two trust settings disagree. */
 export class ProxyTrustMismatchWarning extends Error {
@@ -38,10 +38,6 @@ export function createProxyMismatchWarning(
     const header = headers['x-forwarded-for'] !== undefined ? 'x-forwarded-for' : headers.forwarded !== undefined ? 'forwarded' : undefined;
     if (header === undefined) return;
     warned = true;
-    try {
-      ignoreHookResult(onError?.(new ProxyTrustMismatchWarning(header), { verifier: 'client-ip', reference }));
-    } catch {
-      // A failing hook must not fail the request.
-    }
+    callHook(onError, new ProxyTrustMismatchWarning(header), { verifier: 'client-ip', reference });
   };
 }

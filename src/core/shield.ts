@@ -7,7 +7,7 @@ import { checkRouteOptionsWith, composeSchemas, parseRouteOptions, parseShieldCo
 import { DeadlineWatch } from './deadline.js';
 import type { Decision, VerifierResult } from './decision.js';
 import { denyCodeOf, errorDetail, ShieldConfigError } from './errors.js';
-import { ignoreHookResult, usableDenyResponse } from './hooks.js';
+import { callHook, ignoreHookResult, usableDenyResponse } from './hooks.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
@@ -95,11 +95,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   }
 
   function onError(error: unknown, verifier: Verifier, reference: string): void {
-    try {
-      ignoreHookResult(resolved.onError?.(error, { verifier: verifier.name, reference }));
-    } catch {
-      // A failing error hook must not turn into a failing request.
-    }
+    callHook(resolved.onError, error, { verifier: verifier.name, reference });
   }
 
   /** The reference is read (so created) only here, when there is an error to report: allowed requests skip it. */
@@ -157,11 +153,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
 
   function unavailable(error: unknown, request: ShieldRequest, options: CheckOptions | undefined): Decision {
     const reference = options?.previous?.reference ?? randomUUID();
-    try {
-      ignoreHookResult(resolved.onError?.(error, { verifier: 'core', reference }));
-    } catch {
-      // see onError
-    }
+    callHook(resolved.onError, error, { verifier: 'core', reference });
     const ip = typeof request?.ip === 'string' ? request.ip : '';
     const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error), timed ? 0 : undefined, undefined)];
     const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);

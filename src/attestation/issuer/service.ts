@@ -25,7 +25,7 @@ import {
   parseRequest,
 } from './requests.js';
 import { ENGLISH } from '../../core/zod-locale.js';
-import { ignoreHookResult } from '../../core/hooks.js';
+import { callHook } from '../../core/hooks.js';
 
 /** The attestation service: an {@link Endpoints} set to mount with `expressEndpoints` / `koaEndpoints` / `fastifyEndpoints`. */
 export interface AttestationService extends Endpoints {
@@ -130,11 +130,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
   ];
 
   function emit(event: Parameters<NonNullable<typeof o.onEvent>>[0]): void {
-    try {
-      ignoreHookResult(o.onEvent?.(event));
-    } catch {
-      // A failing logger must not change the answer.
-    }
+    callHook(o.onEvent, event);
   }
 
   async function issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string, pinSetVersion?: number): Promise<IssuedToken> {
