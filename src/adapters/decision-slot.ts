@@ -4,7 +4,10 @@
  * partner API with its own under a prefix, say), each finishes and reuses only its own checks: a decision of the
  * other shield is not this one's earlier stage.
  */
+import type { ServerResponse } from 'node:http';
 import type { Decision } from '../core/decision.js';
+import type { Shield } from '../core/shield.js';
+import { onResponseStatus } from './node-http.js';
 
 /**
  * A shield's slots: its latest decision, a denial its global middleware left to a route-level check, and the mark
@@ -44,4 +47,12 @@ export function ownDecision(holder: DecisionHolder, slots: DecisionSlots): Decis
 export function keepDecision(holder: DecisionHolder, slots: DecisionSlots, decision: Decision): void {
   holder[slots.decision] = decision;
   holder.shield = decision;
+}
+
+/**
+ * Reports the status the client is sent (see `onResponseStatus`) as the outcome of the request to this shield's
+ * verifiers waiting for it; its latest decision on the request holds them all (a later stage's, when one ran).
+ */
+export function reportStatusWhenSent(shield: Shield, response: ServerResponse, holder: DecisionHolder, slots: DecisionSlots, decision: Decision): void {
+  onResponseStatus(response, (status) => void shield.reportOutcome(ownDecision(holder, slots) ?? decision, status));
 }

@@ -9,9 +9,9 @@ import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express-request.js';
 import { createBodyStageFinder, markBodyStage } from './body-stage.js';
-import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
+import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, type DecisionSlots, reportStatusWhenSent } from './decision-slot.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { bodyConsumed, onResponseStatus, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { bodyConsumed, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
@@ -143,7 +143,7 @@ export function settleExpressDecision(
     writeProblem(res, shield.respond(decision, request));
     return;
   }
-  if (shield.wantsOutcome(decision)) onResponseStatus(res, (status) => void shield.reportOutcome(ownDecision(req, slots) ?? decision, status));
+  if (shield.wantsOutcome(decision)) reportStatusWhenSent(shield, res, req, slots, decision);
   next();
 }
 

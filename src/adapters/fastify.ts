@@ -4,8 +4,8 @@ import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
-import { onResponseStatus, socketAddress, splitFastifyUrl } from './node-http.js';
-import { decisionSlots, keepDecision, ownDecision, type DecisionHolder } from './decision-slot.js';
+import { socketAddress, splitFastifyUrl } from './node-http.js';
+import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
 
 /** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
 const HEAD = Symbol('mobile-api-shield.head');
@@ -164,7 +164,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       deny(reply, decision, request); // a callback hook that replies does not call done
       return;
     }
-    if (outcomeListeners && !listening && shield.wantsOutcome(decision)) reportOnFinish(req, reply.raw, decision);
+    if (outcomeListeners && !listening && shield.wantsOutcome(decision)) {
+      reportStatusWhenSent(shield, reply.raw, req as FastifyLikeRequest & DecisionHolder, slots, decision);
+    }
     done();
   }
 
@@ -228,11 +230,6 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     if (decision.allowed) held?.release();
     else held?.discard();
     afterHeaders(req, reply, request, decision, done, listening);
-  }
-
-  /** Reports the response's status to the verifiers waiting for it (the latest stage's decision holds them all). */
-  function reportOnFinish(req: FastifyLikeRequest, response: import('node:http').ServerResponse, decision: Decision): void {
-    onResponseStatus(response, (status) => void shield.reportOutcome(ownDecision(req as FastifyLikeRequest & DecisionHolder, slots) ?? decision, status));
   }
 
   done();

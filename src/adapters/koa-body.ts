@@ -9,9 +9,9 @@ import type { Decision } from '../core/decision.js';
 import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import { createBodyStageFinder, markBodyStage } from './body-stage.js';
-import { decisionSlots, keepDecision, ownDecision } from './decision-slot.js';
+import { decisionSlots, keepDecision, ownDecision, reportStatusWhenSent } from './decision-slot.js';
 import { adapterState } from './koa-context.js';
-import { bodyConsumed, onResponseStatus, socketAddress, splitUrl } from './node-http.js';
+import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hasRouteLevel } from './route-level.js';
@@ -139,7 +139,7 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
       return;
     }
     // The status the client is sent (see koa.ts), not what the handler threw or set.
-    if (shield.wantsOutcome(decision)) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ownDecision(state, slots) ?? decision, status));
+    if (shield.wantsOutcome(decision)) reportStatusWhenSent(shield, ctx.res, state, slots, decision);
     await next();
   };
   return markBodyStage(middleware, shield) as unknown as KoaBodyMiddleware;

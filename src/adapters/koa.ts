@@ -6,11 +6,10 @@ import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { warnNoBodyStage } from './body-stage.js';
-import { decisionSlots, keepDecision, ownDecision } from './decision-slot.js';
+import { decisionSlots, keepDecision, ownDecision, reportStatusWhenSent } from './decision-slot.js';
 import { hasRouteLevel, markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
-import { onResponseStatus } from './node-http.js';
 
 export type { KoaLikeContext, KoaShieldState } from './koa-context.js';
 
@@ -120,7 +119,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     }
     // The outcome is the status the client is sent, read from the response: a thrown error becomes whatever an error
     // middleware earlier in the chain (or Koa's own handler) makes of it, and a middleware may change the status after us.
-    if (wantsOutcome) onResponseStatus(ctx.res, (status) => void shield.reportOutcome(ownDecision(adapterState(ctx), slots) ?? decision, status));
+    if (wantsOutcome) reportStatusWhenSent(shield, ctx.res, adapterState(ctx), slots, decision);
     try {
       await next();
     } finally {
