@@ -374,22 +374,19 @@ export function reportLoginOutcome(
   target: Decision | { shield?: Decision } | { state?: { shield?: Decision } },
   outcome: 'success' | 'failure',
 ): Promise<void> {
-  const decisions = new Set<Decision>();
+  // One decision per shield's check (the first found: `shield` holds the latest, the slots each shield's latest).
+  const bySession = new Map<Session, Decision>();
+  const take = (value: unknown): void => {
+    const session = ShieldDecision.sessionOf(value);
+    if (session !== undefined && !bySession.has(session)) bySession.set(session, value as Decision);
+  };
   for (const holder of [target, (target as { state?: unknown }).state]) {
     if (typeof holder !== 'object' || holder === null) continue;
-    if (ShieldDecision.sessionOf(holder)) decisions.add(holder as Decision);
-    const values = [(holder as { shield?: unknown }).shield, ...Object.getOwnPropertySymbols(holder).map((s) => (holder as Record<symbol, unknown>)[s])];
-    for (const value of values) if (ShieldDecision.sessionOf(value)) decisions.add(value as Decision);
+    take(holder);
+    take((holder as { shield?: unknown }).shield);
+    for (const slot of Object.getOwnPropertySymbols(holder)) take((holder as Record<symbol, unknown>)[slot]);
   }
-  const sessions = new Set<unknown>();
-  const reports: Promise<void>[] = [];
-  for (const decision of decisions) {
-    const session = ShieldDecision.sessionOf(decision)!;
-    if (sessions.has(session)) continue;
-    sessions.add(session);
-    reports.push(session.shield.reportOutcome(decision, outcome));
-  }
-  return Promise.all(reports).then(() => undefined);
+  return Promise.all([...bySession].map(([session, decision]) => session.shield.reportOutcome(decision, outcome))).then(() => undefined);
 }
 
 const NO_RESULTS: readonly VerifierResult[] = Object.freeze([]);
