@@ -48,8 +48,11 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
 
   const middleware: ExpressShieldMiddleware = function mobileApiShield(expressReq, res, next) {
     const req = expressReq as PendingRequest;
-    // This shield's own earlier check (another shield's decision on `req.shield` is not one).
-    const pending = req[slots.pending] as Decision | undefined;
+    // This shield's own earlier check (another shield's decision on `req.shield` is not one). A pending denial exists
+    // only where route-level middlewares do (see `settle`): not looked for otherwise, since a missing property of an
+    // Express request costs a full lookup (see `expressRequestView`).
+    const routeLevel = hasRouteLevel(shield);
+    const pending = routeLevel ? (req[slots.pending] as Decision | undefined) : undefined;
     const previous = ownDecision(req, slots) ?? pending;
     if (previous !== undefined && global) {
       next();
@@ -63,12 +66,12 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     // A shield without body-stage verifiers never reads a body: no search of the app for a body stage then (a
     // search that finds none is not remembered, since one can be mounted later, so it ran on every request).
     const toRouteLevel =
-      global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
+      global && request.bodyUnparsed === true && routeLevel && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && shield.hasBodyStage && expressBodyStageMounted(req.app, shield));
     if (toRouteLevel) req[slots.left] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'expressShieldBody(shield)');
     // A global check whose result a route-level check may still refine is not reported until the response ends.
-    const deferReport = global && hasRouteLevel(shield);
+    const deferReport = global && routeLevel;
     const reportedByGlobal = !global && previous !== undefined;
     // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
     const held = global ? undefined : holdUnparsedMultipart(req, request, shield.bodyLimitBytes);

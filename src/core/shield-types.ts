@@ -61,6 +61,11 @@ export interface Shield<Route extends object = RouteOptions, D extends Decision 
   reportOutcome(decision: D, outcome: RequestOutcome): Promise<void>;
   /** True when some verifier that applied wants the outcome (adapters only listen for the response then). */
   wantsOutcome(decision: D): boolean;
+  /**
+   * The shield whose check made `value`, or undefined for anything else (a decision of another copy of the package,
+   * an application's value): adapters keep each shield's decisions on a request apart by it.
+   */
+  ownerOf(value: unknown): Shield | undefined;
   /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
   notify(decision: D, request: ShieldRequest): void;
   /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */

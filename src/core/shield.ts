@@ -327,6 +327,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     check,
     checkNow,
     notify: notifyDecision,
+    ownerOf: (value) => ShieldDecision.sessionOf(value)?.shield,
     parseRouteOptions: (route, where) => routes.parse(route, where),
     respond(decision, request) {
       // The adapter answers the denial now: no handler runs, so no status will tell a waiting verifier how it ended.
