@@ -11,7 +11,7 @@ import type { ExpressShieldMiddleware } from './express-request.js';
 import { createBodyStageFinder, markBodyStage } from './body-stage.js';
 import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, type DecisionSlots, reportStatusWhenSent } from './decision-slot.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { bodyConsumed, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { bodyConsumed, requestHeaders, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
@@ -103,7 +103,7 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
   const req = expressReq as ExpressBodyRequest;
   const app = req.app;
   const method = req.method ?? 'GET';
-  const headers = req.headers;
+  const headers = requestHeaders(req) as ShieldRequest['headers'];
   const { path, query } = splitUrl(req.originalUrl ?? req.url ?? '/');
   const consumed = bodyConsumed(req as never);
   const trust = app?.get?.('trust proxy');

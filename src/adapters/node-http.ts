@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { ProblemResponse } from '../core/problem.js';
 
 /**
@@ -75,9 +76,40 @@ export function rightmostOf(ips: unknown): string | undefined {
   return typeof last === 'string' && last.length > 0 ? last : undefined;
 }
 
+/**
+ * Reads the accessor `name` of `base` (a Node class's prototype) on a request: called directly when nothing between
+ * the request's prototype and `base` redefines it (checked once per prototype), else looked up as usual. A lookup
+ * through the prototypes is what V8 does not cache on an Express request (each request gets its app's prototype,
+ * `Object.setPrototypeOf`): about 0.4 µs each there, measured (docs/performance.md).
+ */
+function inheritedAccessor<T>(base: object, name: string): (target: object) => T {
+  const get = Object.getOwnPropertyDescriptor(base, name)?.get;
+  const keeps = new WeakMap<object, boolean>();
+  const keptBy = (proto: object | null): boolean => {
+    if (proto === null || get === undefined) return false;
+    let known = keeps.get(proto);
+    if (known === undefined) {
+      let p: object | null = proto;
+      while (p !== null && p !== base && !Object.hasOwn(p, name)) p = Object.getPrototypeOf(p);
+      known = p === base;
+      keeps.set(proto, known);
+    }
+    return known;
+  };
+  // An own property of the request itself (defined over the accessor) is what its readers get: read as usual then.
+  return (target) =>
+    keptBy(Object.getPrototypeOf(target)) && !Object.hasOwn(target, name) ? (get!.call(target) as T) : ((target as Record<string, unknown>)[name] as T);
+}
+
+const readableEnded = inheritedAccessor<boolean>(Readable.prototype, 'readableEnded');
+const readable = inheritedAccessor<boolean>(Readable.prototype, 'readable');
+
+/** `req.headers` (an accessor of `IncomingMessage.prototype`, see `inheritedAccessor`). */
+export const requestHeaders = inheritedAccessor<IncomingMessage['headers']>(IncomingMessage.prototype, 'headers');
+
 /** True once something (a body parser) has read the request stream to its end. */
 export function bodyConsumed(req: IncomingMessage): boolean {
-  return req.readableEnded || (req.complete && !req.readable);
+  return readableEnded(req) || (req.complete && !readable(req));
 }
 
 /** Writes a problem response on a raw Node response (Express 4/5 and Koa's `ctx.res` alike). */
