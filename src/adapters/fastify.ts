@@ -7,8 +7,17 @@ import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './
 import { socketAddress, splitFastifyUrl } from './node-http.js';
 import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
 
-/** The request line and headers as `onRequest` built them, for `preParsing` to ask about. */
+/** The request line and headers as `onRequest` built them, for `preParsing` to ask about and the body stage to reuse. */
 const HEAD = Symbol('mobile-api-shield.head');
+
+/** What `onRequest` keeps for the later hooks of a request: its ShieldRequest, the route's config and the URL read. */
+class Head {
+  constructor(
+    readonly request: ShieldRequest,
+    readonly config: FastifyRouteConfig | undefined,
+    readonly url: string,
+  ) {}
+}
 
 const HEADERS_STAGE = { stage: 'headers' } as const;
 
@@ -98,24 +107,26 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   const client = fastifyClient(shield);
   const slots = decisionSlots(shield);
   const outcomeListeners = shield.hasOutcomeListeners;
+  const keepsHead = shield.mayNeedRawBody || shield.hasBodyStage;
   function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
     return config?.shield;
   }
 
-  // Every field is assigned in one literal, in one order: one object shape for the core's property reads.
-  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
-    const { path, query } = splitFastifyUrl(req.url);
-    const ip = socketAddress(req.raw);
+  // Every field is assigned in one literal, in one order: one object shape for the core's property reads. The body
+  // stage takes the request line and client parts from the header stage's request (`head`), read from the same URL.
+  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean, head?: ShieldRequest): ShieldRequest {
+    const target = head ?? splitFastifyUrl(req.url);
+    const ip = head === undefined ? socketAddress(req.raw) : head.ip;
     return {
       method: req.method,
-      path,
+      path: target.path,
       // The routes table is looked up by the route Fastify matched, never by the URL's spelling.
       route: config?.url,
       headers: req.headers,
       ip,
-      frameworkIp: client.frameworkIp(req),
-      frameworkTrustsProxy: client.frameworkTrustsProxy(req, ip),
-      query,
+      frameworkIp: head === undefined ? client.frameworkIp(req) : head.frameworkIp,
+      frameworkTrustsProxy: head === undefined ? client.frameworkTrustsProxy(req, ip) : head.frameworkTrustsProxy,
+      query: target.query,
       // The query Fastify parsed (its `querystringParser`; Fastify 4 also ends the query at `;`).
       parsedQueryFrom: req,
       body: withBody ? req.body : undefined,
@@ -136,7 +147,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   app.addHook('onRequest', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
     const config = routeConfigOf(req);
     const request = toRequest(req, config, false);
-    if (shield.mayNeedRawBody) (req as { [HEAD]?: ShieldRequest })[HEAD] = request; // reused by preParsing
+    if (keepsHead) (req as { [HEAD]?: Head })[HEAD] = new Head(request, config, req.url); // for preParsing, preValidation
     const decision = shield.checkNow(request, routeOf(config), HEADERS_STAGE);
     // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
     // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
@@ -174,8 +185,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   // of the stream, taken only for the requests it asks for.
   if (shield.mayNeedRawBody) {
     app.addHook('preParsing', ((req: FastifyLikeRequest, _reply: unknown, payload: Readable, done: (error: Error | null, stream?: Readable) => void) => {
-      const head = (req as { [HEAD]?: ShieldRequest })[HEAD];
-      if (head === undefined || !shield.needsRawBody(head)) {
+      const head = (req as { [HEAD]?: Head })[HEAD];
+      if (head === undefined || !shield.needsRawBody(head.request)) {
         done(null, payload);
         return;
       }
@@ -206,8 +217,12 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       done();
       return;
     }
-    const config = routeConfigOf(req);
-    const request = toRequest(req, config, true);
+    // The route's config and the request line as the header stage read them (Fastify 5 builds `routeOptions` anew on
+    // every read), unless the URL changed since (a hook rewrote it): then read again.
+    const head = (req as { [HEAD]?: Head })[HEAD];
+    const same = head !== undefined && head.url === req.url;
+    const config = same ? head.config : routeConfigOf(req);
+    const request = toRequest(req, config, true, same ? head.request : undefined);
     // Asked before the body stage runs, so it answers for the header stage alone, as `afterHeaders` did.
     const listening = outcomeListeners && shield.wantsOutcome(previous);
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
