@@ -23,8 +23,13 @@ export interface DecisionSlots {
 
 const slotsByShield = new WeakMap<object, DecisionSlots>();
 
-/** Shields with slots in this copy of the package: with one, no other shield's decision can be on `shield`. */
-let shieldsWithSlots = 0;
+/**
+ * How many shields have slots, counted across every copy of the package in the process (an ESM and a CommonJS one,
+ * two versions in `node_modules`): their decisions share `shield` on a request, and a copy cannot tell another's.
+ */
+const SHARED: { shields: number } = ((globalThis as Record<symbol, unknown>)[Symbol.for('mobile-api-shield.decision-slots')] ??= {
+  shields: 0,
+}) as { shields: number };
 
 /** The slots of `shield` (one set per shield, made when its first middleware is created). */
 export function decisionSlots(shield: Shield): DecisionSlots {
@@ -37,7 +42,7 @@ export function decisionSlots(shield: Shield): DecisionSlots {
       left: Symbol('mobile-api-shield.left-to-route-level'),
     };
     slotsByShield.set(shield, slots);
-    shieldsWithSlots += 1;
+    SHARED.shields += 1;
   }
   return slots;
 }
@@ -46,38 +51,33 @@ export function decisionSlots(shield: Shield): DecisionSlots {
 export type DecisionHolder = { shield?: Decision } & { [slot: symbol]: unknown };
 
 /**
- * True when a later middleware of the shield reads its decision back to finish the check (a body stage, a
- * route-level check): the decision then also goes in the shield's own slot, which the application cannot overwrite,
- * so that nothing it does to `shield` makes that middleware skip its part. Without one, `shield` alone holds it: one
- * property fewer to add per request, which on an Express request costs about 2 µs (docs/performance.md).
+ * True when the decision also goes in the shield's own slot, which the application cannot overwrite: when a later
+ * middleware of the shield reads it back to finish the check (a body stage, a route-level check), so that nothing an
+ * application does to `shield` makes that middleware skip its part, and when another shield (of any copy of the
+ * package) may write `shield` too. Otherwise `shield` alone holds it: one property fewer to add per request, which on
+ * an Express request costs about 2 µs (docs/performance.md). (A second shield whose first middleware is created while
+ * requests are in flight finds those requests' decisions of the first on `shield` only.)
  */
 function slotNeeded(slots: DecisionSlots): boolean {
-  return slots.shield.hasBodyStage || hasRouteLevel(slots.shield);
+  return SHARED.shields > 1 || slots.shield.hasBodyStage || hasRouteLevel(slots.shield);
 }
 
 /** This shield's latest decision on the request. */
 export function ownDecision(holder: DecisionHolder, slots: DecisionSlots): Decision | undefined {
-  if (slotNeeded(slots)) return holder[slots.decision] as Decision | undefined;
+  if (slotNeeded(slots)) {
+    const kept = holder[slots.decision] as Decision | undefined;
+    if (kept !== undefined) return kept;
+  }
+  // Kept on `shield` alone, or before a slot was needed (a route-level middleware created after the request's global
+  // check): a decision of this shield there is its latest, since any later one of it would be in the slot too.
   const current = holder.shield;
-  if (current !== undefined && slots.shield.ownerOf(current) === slots.shield) return current;
-  // Another shield's decision replaced it on `shield` (keepDecision moved it to its slot then).
-  return shieldsWithSlots > 1 ? (holder[slots.decision] as Decision | undefined) : undefined;
+  return current !== undefined && slots.shield.ownerOf(current) === slots.shield ? current : undefined;
 }
 
 /** Keeps a decision as this shield's latest and as the application's `shield`. */
 export function keepDecision(holder: DecisionHolder, slots: DecisionSlots, decision: Decision): void {
-  if (shieldsWithSlots > 1) keepAnotherShieldsDecision(holder, slots);
   if (slotNeeded(slots)) holder[slots.decision] = decision;
   holder.shield = decision;
-}
-
-/** Moves another shield's decision, about to be replaced on `shield`, to that shield's slot (see `ownDecision`). */
-function keepAnotherShieldsDecision(holder: DecisionHolder, slots: DecisionSlots): void {
-  const current = holder.shield;
-  const owner = current === undefined ? undefined : slots.shield.ownerOf(current);
-  if (owner === undefined || owner === slots.shield) return;
-  const theirs = slotsByShield.get(owner);
-  if (theirs !== undefined) holder[theirs.decision] = current;
 }
 
 /**
