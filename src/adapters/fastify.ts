@@ -7,9 +7,6 @@ import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './
 import { socketAddress, splitFastifyUrl } from './node-http.js';
 import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
 
-/** The request line and headers as `onRequest` built them, for `preParsing` to ask about and the body stage to reuse. */
-const HEAD = Symbol('mobile-api-shield.head');
-
 /** What `onRequest` keeps for the later hooks of a request: its ShieldRequest, the route's config and the URL read. */
 class Head {
   constructor(
@@ -108,6 +105,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   const slots = decisionSlots(shield);
   const outcomeListeners = shield.hasOutcomeListeners;
   const keepsHead = shield.mayNeedRawBody || shield.hasBodyStage;
+  /** This plugin's `Head` of a request (one symbol per registration: another shield's request is built for it). */
+  const HEAD = Symbol('mobile-api-shield.head');
   function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
     return config?.shield;
   }

@@ -1,10 +1,10 @@
 /**
- * Where a shield keeps its decision on a request. A shield with no later middleware of its own that reads the
- * decision back (no body stage, no route-level check) keeps it on `shield` alone (one property fewer to add to an
- * Express request, whose every property write costs microseconds); one with a body stage also keeps it in a slot of
- * its own, which the application cannot overwrite. These tests hold both halves: a shield mounted twice still checks
- * once, with another shield's decision written over its own in between; a body stage still runs when the
- * application replaced `shield` before it.
+ * Where a shield keeps its decision on a request. The only shield of a process with no later middleware of its own
+ * that reads the decision back (no body stage, no route-level check) keeps it on `shield` alone (one property fewer
+ * to add to an Express request, whose every property write costs microseconds: decision-keeping-one-shield.test.ts);
+ * otherwise a slot of its own holds it too, which neither the application nor another shield writes. This file
+ * creates several shields: a shield mounted twice still checks once, with another shield's decision written over
+ * its own in between; a body stage still runs when the application replaced `shield` before it.
  */
 import http from 'node:http';
 import express5 from 'express';
