@@ -75,7 +75,8 @@ export interface VerifierContext {
   bodyNow?(): unknown;
   /**
    * The body's bytes (Content-Encoding removed), in the body stage, when the adapter captured them
-   * (`request.rawBody`). Undefined when nothing captured them.
+   * (`request.rawBody`). Undefined when nothing captured them. Adapters hand them over only to shields with a
+   * verifier that declares `wantsRawBody` (Express's `captureRawBody()` bytes too): declare it to read them.
    */
   rawBody?(): Buffer | undefined;
 }
