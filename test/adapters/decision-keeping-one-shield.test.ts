@@ -14,7 +14,7 @@ import { expressShield } from '../../src/adapters/express.js';
 import { koaShield } from '../../src/adapters/koa.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
-import { listen, type RunningApp } from '../helpers/adapters.js';
+import { servePort, type RunningApp } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const attester = createTestAttester();
@@ -28,11 +28,7 @@ const running: RunningApp[] = [];
 afterAll(async () => {
   for (const app of running) await app.close();
 });
-async function serve(handler: http.RequestListener): Promise<number> {
-  const app = await listen(http.createServer(handler));
-  running.push(app);
-  return Number(new URL(app.url).port);
-}
+const serve = (handler: http.RequestListener): Promise<number> => servePort(running, handler);
 
 /** Whether a decision slot of the shield was added to the request (symbols named `mobile-api-shield.decision`). */
 const hasDecisionSlot = (req: object): boolean => Object.getOwnPropertySymbols(req).some((s) => s.description === 'mobile-api-shield.decision');

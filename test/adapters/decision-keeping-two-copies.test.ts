@@ -13,7 +13,7 @@ import { expressShield } from '../../src/adapters/express.js';
 import { koaShield } from '../../src/adapters/koa.js';
 import { createShield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
-import { listen, type RunningApp } from '../helpers/adapters.js';
+import { servePort, type RunningApp } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const attester = createTestAttester();
@@ -36,11 +36,7 @@ const running: RunningApp[] = [];
 afterAll(async () => {
   for (const app of running) await app.close();
 });
-async function serve(handler: http.RequestListener): Promise<number> {
-  const app = await listen(http.createServer(handler));
-  running.push(app);
-  return Number(new URL(app.url).port);
-}
+const serve = (handler: http.RequestListener): Promise<number> => servePort(running, handler);
 const headers = async (): Promise<Record<string, string>> => ({
   [header]: await attester.mint({ claims: { jti: `two-copies-${(jti += 1)}` } }),
   [partnerHeader]: await partner.mint(),

@@ -21,7 +21,7 @@ import { koaShield, koaShieldBody } from '../../src/adapters/koa.js';
 import { fastifyShield } from '../../src/adapters/fastify.js';
 import { createShield, type Shield } from '../../src/shield.js';
 import { createTestAttester } from '../../src/testing/index.js';
-import { listen } from '../helpers/adapters.js';
+import { servePort } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const attester = createTestAttester();
@@ -33,11 +33,7 @@ const running: { close(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const app of running) await app.close();
 });
-async function serve(handler: http.RequestListener): Promise<number> {
-  const app = await listen(http.createServer(handler));
-  running.push(app);
-  return Number(new URL(app.url).port);
-}
+const serve = (handler: http.RequestListener): Promise<number> => servePort(running, handler);
 
 /** A token-only shield (no body stage) that counts the checks it reports. */
 function countingShield(): { shield: Shield; checks: () => number } {

@@ -82,6 +82,13 @@ export async function listen(server: http.Server): Promise<RunningApp> {
   };
 }
 
+/** Serves `handler` on a free loopback port (see `listen`), adds the app to `running` (the caller closes those), returns the port. */
+export async function servePort(running: { close(): Promise<void> }[], handler: http.RequestListener): Promise<number> {
+  const app = await listen(http.createServer(handler));
+  running.push(app);
+  return Number(new URL(app.url).port);
+}
+
 type ExpressFactory = typeof express5;
 
 function expressHarness(name: string, factory: ExpressFactory): AdapterHarness {
