@@ -55,8 +55,9 @@ export type DecisionHolder = { shield?: Decision } & { [slot: symbol]: unknown }
  * middleware of the shield reads it back to finish the check (a body stage, a route-level check), so that nothing an
  * application does to `shield` makes that middleware skip its part, and when another shield (of any copy of the
  * package) may write `shield` too. Otherwise `shield` alone holds it: one property fewer to add per request, which on
- * an Express request costs about 2 µs (docs/performance.md). (A second shield whose first middleware is created while
- * requests are in flight finds those requests' decisions of the first on `shield` only.)
+ * an Express request costs about 2 µs (docs/performance.md). A second shield whose first middleware is created while
+ * requests are in flight moves the first's decision to the first's slot before writing over it (`keepDecision`); one
+ * of another copy of the package, loaded while requests are in flight, cannot tell it is a decision and does not.
  */
 function slotNeeded(slots: DecisionSlots): boolean {
   return SHARED.shields > 1 || slots.shield.hasBodyStage || hasRouteLevel(slots.shield);
@@ -76,8 +77,23 @@ export function ownDecision(holder: DecisionHolder, slots: DecisionSlots): Decis
 
 /** Keeps a decision as this shield's latest and as the application's `shield`. */
 export function keepDecision(holder: DecisionHolder, slots: DecisionSlots, decision: Decision): void {
-  if (slotNeeded(slots)) holder[slots.decision] = decision;
+  if (slotNeeded(slots)) {
+    holder[slots.decision] = decision;
+    if (SHARED.shields > 1) keepAnotherShieldsDecision(holder, slots);
+  }
   holder.shield = decision;
+}
+
+/**
+ * Moves another shield's decision, about to be written over on `shield`, to that shield's slot: it may be there
+ * alone (kept while it was the only shield). A decision of another shield on `shield` is always its latest.
+ */
+function keepAnotherShieldsDecision(holder: DecisionHolder, slots: DecisionSlots): void {
+  const current = holder.shield;
+  const owner = current === undefined ? undefined : slots.shield.ownerOf(current);
+  if (owner === undefined || owner === slots.shield) return;
+  const theirs = slotsByShield.get(owner);
+  if (theirs !== undefined) holder[theirs.decision] = current;
 }
 
 /**
