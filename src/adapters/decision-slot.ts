@@ -85,15 +85,15 @@ export function keepDecision(holder: DecisionHolder, slots: DecisionSlots, decis
 }
 
 /**
- * Moves another shield's decision, about to be written over on `shield`, to that shield's slot: it may be there
- * alone (kept while it was the only shield). A decision of another shield on `shield` is always its latest.
+ * Moves another shield's decision, about to be written over on `shield`, to that shield's empty slot: it is there
+ * alone when it was kept while that shield was the only one. A slot already kept is that shield's latest and stays.
  */
 function keepAnotherShieldsDecision(holder: DecisionHolder, slots: DecisionSlots): void {
   const current = holder.shield;
   const owner = current === undefined ? undefined : slots.shield.ownerOf(current);
   if (owner === undefined || owner === slots.shield) return;
   const theirs = slotsByShield.get(owner);
-  if (theirs !== undefined) holder[theirs.decision] = current;
+  if (theirs !== undefined && holder[theirs.decision] === undefined) holder[theirs.decision] = current;
 }
 
 /**
