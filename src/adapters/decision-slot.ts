@@ -8,7 +8,6 @@ import type { ServerResponse } from 'node:http';
 import type { Decision } from '../core/decision.js';
 import type { Shield } from '../core/shield.js';
 import { onResponseStatus } from './node-http.js';
-import { hasRouteLevel } from './route-level.js';
 
 /**
  * A shield's slots: its latest decision, a denial its global middleware left to a route-level check, and the mark
@@ -16,6 +15,8 @@ import { hasRouteLevel } from './route-level.js';
  */
 export interface DecisionSlots {
   readonly shield: Shield;
+  /** Set once a route-level middleware of the shield exists (`markRouteLevel`), and never unset. */
+  routeLevel: boolean;
   readonly decision: symbol;
   readonly pending: symbol;
   readonly left: symbol;
@@ -37,6 +38,7 @@ export function decisionSlots(shield: Shield): DecisionSlots {
   if (slots === undefined) {
     slots = {
       shield,
+      routeLevel: false,
       decision: Symbol('mobile-api-shield.decision'),
       pending: Symbol('mobile-api-shield.pending'),
       left: Symbol('mobile-api-shield.left-to-route-level'),
@@ -60,7 +62,7 @@ export type DecisionHolder = { shield?: Decision } & { [slot: symbol]: unknown }
  * of another copy of the package, loaded while requests are in flight, cannot tell it is a decision and does not.
  */
 function slotNeeded(slots: DecisionSlots): boolean {
-  return SHARED.shields > 1 || slots.shield.hasBodyStage || hasRouteLevel(slots.shield);
+  return SHARED.shields > 1 || slots.shield.hasBodyStage || slots.routeLevel;
 }
 
 /** This shield's latest decision on the request. */

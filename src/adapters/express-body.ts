@@ -12,7 +12,6 @@ import { createBodyStageFinder, markBodyStage } from './body-stage.js';
 import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, type DecisionSlots, reportStatusWhenSent } from './decision-slot.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { bodyConsumed, requestHeaders, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
-import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
 
@@ -171,7 +170,7 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const previous = ownDecision(req, slots);
     // The body is left to a route-level check only where route-level middlewares exist (a missing property of an
     // Express request costs a full lookup: not read otherwise).
-    const routeLevel = hasRouteLevel(shield);
+    const routeLevel = slots.routeLevel;
     if (previous === undefined || previous.complete || (routeLevel && req[slots.left] === true)) {
       next();
       return;

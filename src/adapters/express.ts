@@ -9,7 +9,7 @@ import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
 import { warnNoBodyStage } from './body-stage.js';
 import { decisionSlots, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
-import { hasRouteLevel, markGlobalCheck, markRouteLevel } from './route-level.js';
+import { markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 
 export type { ExpressLikeRequest } from './express-request.js';
@@ -51,7 +51,7 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     // This shield's own earlier check (another shield's decision on `req.shield` is not one). A pending denial exists
     // only where route-level middlewares do (see `settle`): not looked for otherwise, since a missing property of an
     // Express request costs a full lookup (see `expressRequestView`).
-    const routeLevel = hasRouteLevel(shield);
+    const routeLevel = slots.routeLevel;
     const pending = routeLevel ? (req[slots.pending] as Decision | undefined) : undefined;
     const previous = ownDecision(req, slots) ?? pending;
     if (previous !== undefined && global) {

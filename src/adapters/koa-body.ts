@@ -14,7 +14,6 @@ import { adapterState } from './koa-context.js';
 import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
-import { hasRouteLevel } from './route-level.js';
 import { routePatternFinder } from './koa-lookahead.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
@@ -127,7 +126,7 @@ export function koaShieldBody(shield: Shield): KoaBodyMiddleware {
     const request = koaRequestView(ctx, shield);
     // A multipart body the app parses later: its fields are read while its bytes are held back from the stream.
     const held = holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
-    const deferReport = hasRouteLevel(shield);
+    const deferReport = slots.routeLevel;
     const checked = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !deferReport });
     const decision = checked instanceof Promise ? await checked : checked;
     if (decision.allowed) held?.release();

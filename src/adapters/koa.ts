@@ -7,7 +7,7 @@ import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-bo
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { warnNoBodyStage } from './body-stage.js';
 import { decisionSlots, keepDecision, ownDecision, reportStatusWhenSent } from './decision-slot.js';
-import { hasRouteLevel, markGlobalCheck, markRouteLevel } from './route-level.js';
+import { markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
 
@@ -58,12 +58,12 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     // A shield without body-stage verifiers never reads a body: no search of the app for a body stage then (a
     // search that finds none is not remembered, since one can be mounted later, so it ran on every request).
     const toRouteLevel =
-      global && request.bodyUnparsed === true && hasRouteLevel(shield) && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
+      global && request.bodyUnparsed === true && slots.routeLevel && routeHandsCheckToRouteLevel(ctx.app.middleware, shield, request.method, path);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && shield.hasBodyStage && koaBodyStageMounted(ctx, shield));
     if (toRouteLevel) state[slots.left] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'koaShieldBody(shield)');
     if (bodyLater) koaCaptureRawBody(ctx, shield, request);
-    const deferReport = global && hasRouteLevel(shield);
+    const deferReport = global && slots.routeLevel;
     const reportedByGlobal = !global && previous !== undefined;
     // A route-level check judges the body now: a multipart form its route parser reads later is held meanwhile.
     const held = global ? undefined : holdUnparsedMultipart(ctx.req, request, shield.bodyLimitBytes);
