@@ -9,20 +9,11 @@ import express from 'express';
 import { afterAll, expect, it } from 'vitest';
 import { expressShield } from '../../src/adapters/express.js';
 import { createShield, reportLoginOutcome } from '../../src/index.js';
-import type { RequestOutcome } from '../../src/core/verifier.js';
-import { createTestAttester } from '../../src/testing/index.js';
+import { firstShield } from './lazy-shield-fixture.js';
 import { servePort, type RunningApp } from '../helpers/adapters.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
-const attester = createTestAttester();
-const header = 'x-attestation-token';
-let checks = 0;
-const heard: RequestOutcome[] = [];
-const first = createShield({
-  token: { secret: attester.secret as string, header, replay: true },
-  verifiers: [{ name: 'outcome-recorder', stage: 'headers', verify: () => ({ outcome: 'pass' }), onResponse: (_ctx, outcome) => void heard.push(outcome) }],
-  onDecision: () => void (checks += 1),
-});
+const { shield: first, attester, header, checks, heard } = firstShield();
 const running: RunningApp[] = [];
 afterAll(async () => {
   for (const app of running) await app.close();
@@ -43,5 +34,5 @@ it('express: the first shield, mounted again after the second, checks once and h
   const port = await servePort(running, app);
   const answer = await rawRequest(port, 'POST', '/login', { [header]: await attester.mint({ claims: { jti: 'lazy-express' } }) });
   await new Promise((resolve) => setTimeout(resolve, 50));
-  expect([answer.status, checks, heard]).toEqual([200, 1, ['failure']]);
+  expect([answer.status, checks(), heard]).toEqual([200, 1, ['failure']]);
 });
