@@ -37,6 +37,8 @@ const KEYWORD_CLASSES: Readonly<Record<SqlTokenType, string>> = {
     'signed unsigned dual if exists any some on using',
 };
 const KEYWORDS = Object.entries(KEYWORD_CLASSES).flatMap(([type, words]) => words.split(' ').map((word) => [word, type.charCodeAt(0)] as const));
+/** Every keyword of every class (for the tests that generate SQL from them). */
+export const SQL_KEYWORDS: readonly string[] = KEYWORDS.map(([word]) => word);
 
 /** Length of the longest keyword: a longer word is no keyword, without looking it up. */
 const MAX_KEYWORD_LENGTH = Math.max(...KEYWORDS.map(([word]) => word.length));
@@ -110,6 +112,21 @@ function isWordChar(c: number): boolean {
 /** An ASCII digit (`\d` without the `u` flag). */
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** The end of the number starting at `i` (a digit, or `.` before one). */
+function numberEnd(s: string, i: number): number {
+  const n = s.length;
+  const c = s.charCodeAt(i);
+  let j = i + 1;
+  if (c === 48 && (s.charCodeAt(j) === 120 || s.charCodeAt(j) === 98)) j++; // 0x / 0b
+  while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) {
+    const d = s.charCodeAt(j);
+    // 1e5, 0x1f, 1.5 stay one number; `1union` splits at the first letter that is not hex/exponent.
+    if (!isDigit(d) && d !== 46 && !(d >= 97 && d <= 102) && d !== 120) break;
+    j++;
+  }
+  return j;
 }
 
 /** Set by `skipString`: whether the string it skipped had a closing quote (single-threaded, read right after). */
@@ -255,14 +272,7 @@ export class SqlTokenizer implements SqlFingerprint {
         continue;
       }
       if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
-        let j = i + 1;
-        if (c === 48 && (s.charCodeAt(j) === 120 || s.charCodeAt(j) === 98)) j++; // 0x / 0b
-        while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) {
-          const d = s.charCodeAt(j);
-          // 1e5, 0x1f, 1.5 stay one number; `1union` splits at the first letter that is not hex/exponent.
-          if (!isDigit(d) && d !== 46 && !(d >= 97 && d <= 102) && d !== 120) break;
-          j++;
-        }
+        const j = numberEnd(s, i);
         this.push(T_NUMBER, undefined, i, j);
         i = j;
         continue;
@@ -387,6 +397,39 @@ export class SqlTokenizer implements SqlFingerprint {
     if (keyword === -1) this.push(T_NAME, undefined, i, j, hash);
     else this.push(KEYWORD_TABLE.value(keyword), KEYWORD_TABLE.word(keyword));
     return j;
+  }
+
+  /**
+   * True when no context `read` can give `s` (lower-cased) a token other than a name, a number, a string, `.`, `,`, a
+   * `:` or a `-` between two word characters, and none of its names is in `names` (so no rule of the SQL injection
+   * detector can fire). Every context's text starts at the value's start or right after a quote, so `s` is read here
+   * with each quote ending a token: any word any context reads is read here, the same way (`readWord`'s lexing). A
+   * `-` between word characters is never the first token after a quote, the only place an operator alone matters.
+   */
+  onlyPlainWords(s: string, names: readonly WordTable<unknown>[]): boolean {
+    const n = s.length;
+    let i = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (isSpace(c) || c === 39 || c === 34 || c === 44 || c === 58 || (c === 46 && !isDigit(s.charCodeAt(i + 1)))) {
+        i++;
+      } else if (isDigit(c) || c === 46) {
+        i = numberEnd(s, i);
+      } else if (isWordStart(c)) {
+        let hash = 0;
+        let j = i;
+        for (; j < n && isWordChar(s.charCodeAt(j)); j++) hash = extendWordHash(hash, s.charCodeAt(j));
+        if (j - i <= MAX_KEYWORD_LENGTH && KEYWORD_TABLE.find(s, i, j, hash) !== -1) return false;
+        if (DOTTED_PACKAGES.find(s, i, j, hash) !== -1) return false;
+        for (const table of names) if (table.find(s, i, j, hash) !== -1) return false;
+        i = j;
+      } else if (c === 45 && i > 0 && isWordChar(s.charCodeAt(i - 1)) && isWordChar(s.charCodeAt(i + 1))) {
+        i++;
+      } else {
+        return false;
+      }
+    }
+    return true;
   }
 
   private finish(openEnd: boolean, leadingQuote: boolean, trailingQuote: boolean, tailHasSpace: boolean): this {

@@ -4,6 +4,7 @@
  * stacked queries, sub-selects, time/file/error functions. Words alone never fire (`SELECT your plan` is prose).
  */
 import { DANGEROUS_SQL_FUNCTIONS, isDigit, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
+import { firstDigitQuote, foldInchMarks, LEADING_INCH_MARK } from './inch-marks.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 import { wordSet } from './word-table.js';
@@ -68,6 +69,11 @@ const EXTENDED_PROCEDURES = wordSet([
   'sp_oamethod', 'sp_makewebtask', 'sp_addlogin', 'sp_addsrvrolemember', 'sp_configure', 'sp_password',
 ]);
 
+/** The names the rules look up (`nameIn`), which `SqlTokenizer.onlyPlainWords` must find in none of the words. */
+export const NAME_TABLES = [SCHEMA_OBJECTS, EXTENDED_PROCEDURES];
+/** The classes `onlyPlainWords` may accept (quotes, `:`, `..`, letters beyond ASCII): any other class fails it. */
+const PLAIN_WORD_CLASSES = CH.quote | CH.colon | CH.dotDot | CH.nonAscii;
+
 // `1 or true` and `1 order by 5`: unquoted probes with no SQL punctuation at all.
 const BOOLEAN_PROBE = /^\s*\d{1,10}\s+(?:(?:or|and|xor)\s+(?:true|false)|(?:order|group)\s+by\s+\d{1,3})\s*$/;
 const UNICODE_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e\u200b]/;
@@ -79,48 +85,6 @@ function foldUnicodePunctuation(s: string): string {
     .replace(/[\u2018\u2019\u201a\u201b\u2032\uff07]/g, "'")
     .replace(/[\u201c\u201d\u2033]/g, '"')
     .replace(/[\u2013\u2014]/g, '--');
-}
-
-// An inch or foot mark: a quote right after a number that follows a space, `(`, `x`, `-` or another mark
-// (`pipe 16" or 18"`, `5'10"`, `3/4"-10`, `6' x 9'`), followed by a space, the end, a digit, `x` or a single `-`.
-// SQL keeps its quotes: `'1'='1` (quoted number), `1'='1`, `1')`, `1'--` (SQL follows), `pass123'` (part of a
-// word), and a number that starts the value (`1' or '1'='1`).
-export const INCH_MARK = /(?<=[\s(x-]|\d['"])(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=$|[\sx\d]|-(?!-))/g;
-const LEADING_INCH_MARK = /^(\d{1,6}(?:[.\/]\d{1,4})?)['"](?=\s)/;
-/** The longest number INCH_MARK folds: 6 digits, a `.` or `/`, 4 digits. */
-const INCH_NUMBER_MAX = 11;
-
-/**
- * `s.replace(INCH_MARK, '$1 ')`, searching from the first digit followed by a quote (at `digitQuote`): every match
- * ends with such a pair and starts at most INCH_NUMBER_MAX characters before its quote, so no match starts before
- * `digitQuote + 1 - INCH_NUMBER_MAX`, and the lookbehind still sees the characters before that. Two to three times
- * faster than `replace` on short values (its fixed cost, not the scan, dominated).
- */
-export function foldInchMarks(s: string, digitQuote: number): string {
-  INCH_MARK.lastIndex = Math.max(0, digitQuote + 1 - INCH_NUMBER_MAX);
-  let out = '';
-  let last = 0;
-  // `exec` resets lastIndex to 0 when it finds no more matches.
-  for (let m = INCH_MARK.exec(s); m !== null; m = INCH_MARK.exec(s)) {
-    out += `${s.slice(last, m.index)}${m[1]!} `;
-    last = INCH_MARK.lastIndex;
-  }
-  return last === 0 ? s : out + s.slice(last);
-}
-
-/**
- * `s.search(/\d['"]/)`: the index of the first digit followed by a quote, or -1. Found from the quotes (a value
- * has few) with `indexOf`, cheaper than a regex call on the short values most quotes are in.
- */
-export function firstDigitQuote(s: string): number {
-  const first = Math.min(digitBefore(s, "'"), digitBefore(s, '"'));
-  return first === Infinity ? -1 : first;
-}
-
-/** The first index `i` with a digit at `i` and `quote` at `i + 1`, or Infinity. */
-function digitBefore(s: string, quote: string): number {
-  for (let q = s.indexOf(quote, 1); q !== -1; q = s.indexOf(quote, q + 1)) if (isDigit(s.charCodeAt(q - 1))) return q - 1;
-  return Infinity;
 }
 
 // A plain e-mail address: `select@example.com` is a mailbox, not `SELECT @variable`.
@@ -400,6 +364,24 @@ function quotedRule(tokens: SqlTokenizer, s: string, quote: 34 | 39): string | u
   return quoteContextRule(quoted) ?? anyContextRule(quoted);
 }
 
+/**
+ * The rule `s` (lower-cased, folded) fires read bare, after `'` or after `"`, if any: the detector's work once its
+ * gates let `s` through. Exported for the test that proves the plain-words gate (`onlyPlainWords`) sound.
+ */
+export function sqlRuleOf(tokens: SqlTokenizer, s: string): string | undefined {
+  const bare = tokens.read(s, 0);
+  try {
+    const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
+    if (bareRule) return bareRule;
+    // After `'`, then after `"` (no array per value).
+    const single = s.indexOf("'") === -1 ? undefined : quotedRule(tokens, s, 39);
+    if (single) return single;
+    return s.indexOf('"') === -1 ? undefined : quotedRule(tokens, s, 34);
+  } finally {
+    tokens.clear(); // the reused tokenizer keeps no part of a request past its value
+  }
+}
+
 /** Creates the SQL injection detector (rules at paranoia 1; all critical). */
 export function createSqliDetector(): Detector {
   // Detection is synchronous and each context's tokens are read to the end before the next `read`.
@@ -432,18 +414,10 @@ export function createSqliDetector(): Detector {
       if ((value.mask & SQL_CHARS) === 0 && s === value.lower && s.indexOf('union') === -1 && s.indexOf('select') === -1 && !BOOLEAN_PROBE.test(s)) {
         return undefined;
       }
-      const bare = tokens.read(s, 0);
-      try {
-        const bareRule = anyContextRule(bare) ?? commentTruncationRule(bare);
-        if (bareRule) return hit(bareRule);
-        // After `'`, then after `"` (no array per value).
-        const single = s.indexOf("'") === -1 ? undefined : quotedRule(tokens, s, 39);
-        if (single) return hit(single);
-        const double = s.indexOf('"') === -1 ? undefined : quotedRule(tokens, s, 34);
-        return double ? hit(double) : undefined;
-      } finally {
-        tokens.clear(); // the reused tokenizer keeps no part of a request past its value
-      }
+      // Names, numbers and quotes alone (`o'neill`, `levi's 501 jeans w32"`): no reading of them holds SQL.
+      if ((value.mask & ~PLAIN_WORD_CLASSES) === 0 && tokens.onlyPlainWords(s, NAME_TABLES)) return undefined;
+      const rule = sqlRuleOf(tokens, s);
+      return rule ? hit(rule) : undefined;
     },
   };
 }

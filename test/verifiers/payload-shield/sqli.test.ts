@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSqliDetector, firstDigitQuote, foldInchMarks, INCH_MARK, SCHEMA_OBJECT_NAMES, SQLI_RULES } from '../../../src/verifiers/payload-shield/sqli.js';
+import { createSqliDetector, SCHEMA_OBJECT_NAMES, SQLI_RULES } from '../../../src/verifiers/payload-shield/sqli.js';
+import { firstDigitQuote, foldInchMarks, INCH_MARK } from '../../../src/verifiers/payload-shield/inch-marks.js';
 import { SqlTokenizer } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
 import { WordTable } from '../../../src/verifiers/payload-shield/word-table.js';
 import { ruleOf } from './helpers.js';
