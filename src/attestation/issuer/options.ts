@@ -98,7 +98,8 @@ export interface AttestationServiceOptions {
   /**
    * The current signed pin-set version. When set, a token request may say which pin-set version the app holds
    * (`pinSetVersion`, inside the signed client data) and the token carries it as `psv`, the claim the shield's
-   * `channel` verifier compares with `minPinSetVersion`; a version above the current one is refused as invalid.
+   * `channel` verifier compares with `minPinSetVersion`; a version above the current one is refused as invalid. A
+   * function is read on every token request; one that gives anything but a non-negative integer fails closed (503).
    */
   pinSetVersion?: number | (() => number);
   /** Play Integrity verification (local keys or a decoder) for `POST {prefix}/android`. */

@@ -154,7 +154,12 @@ export function createAttestationService(options: AttestationServiceOptions): At
   /** The current pin-set version, when the service takes part in pinning. */
   function currentPinSet(): number | undefined {
     const v = o.pinSetVersion;
-    return typeof v === 'function' ? v() : v;
+    if (typeof v !== 'function') return v;
+    const current = v();
+    // A getter giving no version (NaN from an unset variable) would refuse no version as too new and stamp any the
+    // app claims: throw, so the request is answered 503 (fail closed), as the shield's `channel.minPinSetVersion` does.
+    if (!Number.isSafeInteger(current) || current < 0) throw new TypeError('pinSetVersion did not give a non-negative integer');
+    return current;
   }
 
   /** An app cannot hold a pin set newer than the one published. */

@@ -382,6 +382,14 @@ describe('the pin-set version claim (channel integrity)', () => {
     expect((await request(url).get('/api/me').set('x-attestation-token', fresh.body.token)).status).toBe(403);
   });
 
+  it('answers 503 and issues nothing when the pin-set version getter gives no usable version (fails closed)', async () => {
+    for (const broken of [Number.NaN, -1, 1.5, '3' as unknown as number, undefined as unknown as number]) {
+      const url = await serve(testService(new MemoryStore(), { pinSetVersion: () => broken }));
+      const res = await androidToken(url, { pinSetVersion: Number.MAX_SAFE_INTEGER });
+      expect({ status: res.status, code: res.body.code, token: res.body.token }, String(broken)).toEqual({ status: 503, code: 'shield_unavailable', token: undefined });
+    }
+  });
+
   it('stamps nothing when the service is not configured with a pin-set version', async () => {
     const url = await serve(testService(new MemoryStore()));
     const res = await androidToken(url, { pinSetVersion: 7 });
