@@ -152,9 +152,13 @@ export class LoginCounters {
     const device = await captured(deviceP, errors);
     const ipMember = await captured(ipMemberP, errors);
     const deviceMember = await captured(deviceMemberP, errors);
-    attempt.userHeld = user?.granted === true;
-    attempt.ipHeld = ip?.granted === true;
-    attempt.deviceHeld = device?.granted === true;
+    // A reservation that failed may still land: a store that timed out runs the command once it answers again. It is
+    // released like a granted one (a release by attempt id is a no-op where none landed), or a login refused 503
+    // would hold its slot for `holdMs` and lock the username out unearned. Username holds are not: their removal is
+    // not by attempt, and could drop a twin attempt's hold.
+    attempt.userHeld = user?.granted === true || (userP !== undefined && user === undefined);
+    attempt.ipHeld = ip?.granted === true || (ipP !== undefined && ip === undefined);
+    attempt.deviceHeld = device?.granted === true || (deviceP !== undefined && device === undefined);
     // Every granted reservation holds the username (not only the one that added it): a twin attempt with the same
     // username ending first releases its own hold, not the username another attempt still has in flight.
     attempt.ipMemberHeld = ipMember?.granted === true;
