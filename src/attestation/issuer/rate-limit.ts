@@ -44,6 +44,14 @@ export function createServiceRateLimiter(
         // and lockouts from a bounded MemoryStore, growing Redis).
         const ipCount = Number(await store.get(ipKey));
         if (ipCount >= limits.ip.limit) return over(ipKey, limits.ip);
+        // That read is not atomic: requests in flight together all pass it. The devices an IP key names in a window
+        // are also held to its budget (each admitted device costs the IP key a request) in one atomic step, so a
+        // burst naming a new device per request writes at most `ip.limit` device counters (stores without
+        // `reserveMember`, which both built-in ones have, keep the read alone).
+        if (store.reserveMember) {
+          const named = await store.reserveMember(`${prefix}rl:devs:${route}:${ip}`, deviceHint, limits.ip.limit, limits.ip.windowMs);
+          if (!named.granted) return over(ipKey, limits.ip);
+        }
         // Then the device: a request its own limit refuses takes nothing from the IP key's budget, so one device
         // behind a NAT shared by many (carrier-grade NAT) cannot use up theirs by repeating itself.
         const byDevice = await over(`${prefix}rl:dev:${route}:${deviceHint}:${ip}`, limits.device);
