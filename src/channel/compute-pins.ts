@@ -44,6 +44,7 @@ export class PinInputError extends Error {
   }
 }
 
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
 
@@ -59,20 +60,20 @@ export function spkiPinOfDer(spkiDer: Buffer): string {
 }
 
 /**
- * Parses PEM text (one or more `CERTIFICATE` blocks) or DER bytes (one certificate) into certificates, in the
- * order given. Throws `PinInputError` on anything else.
+ * Parses PEM text (one or more `CERTIFICATE` blocks, text around them ignored) or DER bytes (one certificate) into
+ * certificates, in the order given. Bytes holding a `CERTIFICATE` block anywhere are PEM. Throws `PinInputError` on
+ * anything else, and when some certificate cannot be read (a block cut short, bytes after a DER certificate): a
+ * chain silently missing a certificate would yield a pin configuration missing its pin.
  */
 export function parseCertificates(input: string | Buffer | Uint8Array): X509Certificate[] {
-  const text = typeof input === 'string' ? input : looksLikePem(input) ? Buffer.from(input).toString('latin1') : undefined;
-  if (text === undefined) {
-    try {
-      return [new X509Certificate(Buffer.from(input as Uint8Array))];
-    } catch (error) {
-      throw new PinInputError('neither a PEM nor a DER certificate', { cause: error });
-    }
-  }
+  // latin1 maps every byte to one character: the ASCII markers and base64 are found whatever the text's encoding.
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  if (typeof input !== 'string' && !text.includes(PEM_BEGIN)) return [parseDer(Buffer.from(input))];
   const blocks = text.match(PEM_BLOCK);
   if (!blocks || blocks.length === 0) throw new PinInputError('no PEM CERTIFICATE block found');
+  // A block without its END line matches nothing (or swallows the next block): count the BEGIN lines too.
+  const begins = text.split(PEM_BEGIN).length - 1;
+  if (begins !== blocks.length) throw new PinInputError(`${begins - blocks.length} PEM CERTIFICATE block(s) cut short (no END line)`);
   return blocks.map((block, i) => {
     try {
       return new X509Certificate(block);
@@ -82,8 +83,18 @@ export function parseCertificates(input: string | Buffer | Uint8Array): X509Cert
   });
 }
 
-function looksLikePem(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.subarray(0, 64)).toString('latin1').includes('-----BEGIN');
+function parseDer(bytes: Buffer): X509Certificate {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(bytes);
+  } catch (error) {
+    throw new PinInputError('neither a PEM nor a DER certificate', { cause: error });
+  }
+  // X509Certificate reads the first certificate and ignores what follows (a second DER certificate, say).
+  if (certificate.raw.length !== bytes.length) {
+    throw new PinInputError(`${bytes.length - certificate.raw.length} byte(s) after the DER certificate: give a chain as PEM`);
+  }
+  return certificate;
 }
 
 /**

@@ -3,7 +3,7 @@
  * Network Security Config, TrustKit, and react-native-ssl-public-key-pinning. Every form but `raw` is a pin
  * configuration a client enforces, so it is validated first and refused when unsafe.
  */
-import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding, type ValidatePinsOptions } from './validate-pins.js';
+import { PinValidationError, toPinDate, validatePinConfig, type HostPinConfig, type PinFinding, type ValidatePinsOptions } from './validate-pins.js';
 
 /** The output formats of `formatPins`. */
 export const PIN_FORMATS = ['raw', 'okhttp', 'nsc', 'trustkit', 'rn'] as const;
@@ -24,7 +24,7 @@ export interface FormattedPins {
 
 /**
  * Renders the pins of one or more hosts in `format`. Throws `PinValidationError` for a configuration with errors
- * (e.g. an enforcing host with one pin), except for `raw`, which only lists pins.
+ * (e.g. an enforcing host with one pin; for `trustkit`, any host with one pin), except for `raw`, which only lists pins.
  */
 export function formatPins(
   format: PinFormat,
@@ -35,7 +35,9 @@ export function formatPins(
     const pins = new Set(Object.values(hosts).flatMap((h) => [...h.pins, ...(h.backupPins ?? [])]));
     return { text: `${[...pins].join('\n')}\n`, warnings: [] };
   }
-  const warnings = assertPinConfig(hosts, options);
+  const { errors, warnings } = validatePinConfig(hosts, options);
+  const refused = format === 'trustkit' ? [...errors, ...trustkitTooFewPins(hosts)] : errors;
+  if (refused.length > 0) throw new PinValidationError(refused);
   const entries = Object.entries(hosts).map(([host, h]) => ({
     host,
     pins: [...new Set([...h.pins, ...(h.backupPins ?? [])])],
@@ -104,7 +106,11 @@ function nsc(entries: readonly Entry[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** TrustKit's configuration dictionary (Info.plist `TSKConfiguration` or `TrustKit.initSharedInstance`) as JSON. */
+/**
+ * TrustKit's configuration dictionary (Info.plist `TSKConfiguration` or `TrustKit.initSharedInstance`) as JSON.
+ * Every domain has at least two pins, report-only ones included (`trustkitTooFewPins` refuses fewer): TrustKit, on
+ * iOS and Android, throws at initialisation for a domain with fewer than two hashes, whatever kTSKEnforcePinning says.
+ */
 function trustkit(entries: readonly Entry[], reportUris: readonly string[] | undefined): Record<string, unknown> {
   const domains: Record<string, unknown> = {};
   for (const e of entries) {
@@ -117,6 +123,19 @@ function trustkit(entries: readonly Entry[], reportUris: readonly string[] | und
     };
   }
   return { kTSKSwizzleNetworkDelegates: false, kTSKPinnedDomains: domains };
+}
+
+/**
+ * `too_few_pins` for each report-only host with fewer than two distinct pins (an enforcing one is already refused by
+ * `validatePinConfig`): TrustKit refuses such a domain at start-up, so the app would crash instead of reporting.
+ */
+function trustkitTooFewPins(hosts: Readonly<Record<string, HostPinConfig>>): PinFinding[] {
+  return Object.entries(hosts).flatMap(([host, h]) => {
+    const count = new Set([...(Array.isArray(h?.pins) ? h.pins : []), ...(Array.isArray(h?.backupPins) ? h.backupPins : [])]).size;
+    return h?.enforce === false && count < 2
+      ? [{ host, code: 'too_few_pins' as const, message: `TrustKit needs at least two pins even report-only (enforce: false), has ${count}` }]
+      : [];
+  });
 }
 
 /** The options object of react-native-ssl-public-key-pinning's `initializeSslPinning` (it has no report-only mode). */

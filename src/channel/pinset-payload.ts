@@ -62,5 +62,11 @@ export const pinSetPayloadSchema = z
     hosts: z.record(z.string().check(z.regex(HOST_PATTERN, 'must be a lower-case host name')), pinSetHostSchema),
   }).check(z.refine((p) => p.softExpiry <= p.hardExpiry && p.issuedAt <= p.softExpiry, 'must have issuedAt ≤ softExpiry ≤ hardExpiry'));
 
+/**
+ * The longest compact JWS of a pin set, in characters: clients refuse a longer one unread (bounding what a fetched
+ * body costs them), so signers refuse to make one. 80 hosts of 64 pins each is already over it.
+ */
+export const MAX_PINSET_JWS_LENGTH = 256 * 1024;
+
 /** The JWS `typ` of a signed pin set, so a pin set can never pass as an attestation token or vice versa. */
 export const PINSET_JWS_TYPE = 'pinset+jws';

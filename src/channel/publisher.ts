@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
 import { HOST_PATTERN, type PinSetHost, type PinSetPayload } from './pinset-payload.js';
-import { importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
+import { assertPinSetSize, importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
 import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
 import { ENGLISH } from '../core/zod-locale.js';
 
@@ -169,23 +169,29 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   let hosts = checkHosts(o.hosts, now);
   let warnings = hosts.warnings;
   let version = o.version;
+  checkSize(payloadOf(version, hosts.payload), signer.kid);
   let minClientVersion = o.minClientVersion;
   let signed: SignedPinSet | undefined;
   /** The signing in flight and the version it signs (one for an older version is never handed out for a newer one). */
   let signing: { version: number; result: Promise<SignedPinSet> } | undefined;
 
-  async function sign(): Promise<SignedPinSet> {
+  /** The payload of `forVersion` signed now. */
+  function payloadOf(forVersion: number, forHosts: Readonly<Record<string, PinSetHost>>): PinSetPayload {
     // issuedAt is the start of the current re-signing window, not the moment of signing: every instance serving
     // the same configuration then signs the same payload, and the ETag (of the payload) matches across instances.
     const window = Math.floor(o.softExpirySeconds / 2);
     const issuedAt = Math.floor(now() / 1000 / window) * window;
-    const payload: PinSetPayload = {
-      version,
+    return {
+      version: forVersion,
       issuedAt,
       softExpiry: issuedAt + o.softExpirySeconds,
       hardExpiry: issuedAt + o.hardExpirySeconds,
-      hosts: hosts.payload,
+      hosts: forHosts,
     };
+  }
+
+  async function sign(): Promise<SignedPinSet> {
+    const payload = payloadOf(version, hosts.payload);
     const jws = await signPinSet(payload, signer);
     // Of the payload, not the JWS: ES256 signatures differ on every signing.
     const etag = `"v${version}-${createHash('sha256').update(JSON.stringify(payload)).digest('base64url').slice(0, 16)}"`;
@@ -228,6 +234,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     const hostsParsed = pinSetHostsSchema.safeParse(update.hosts, ENGLISH);
     if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
+    checkSize(payloadOf(next, checked.payload), signer.kid);
     // No await from here to `current()`: a request served in between would see the new version half applied.
     hosts = checked;
     warnings = checked.warnings;
@@ -289,6 +296,15 @@ function checkHosts(hosts: Readonly<Record<string, HostPinConfig>>, now: () => n
     throw new ShieldConfigError(errors.map((e) => ({ path: `pinset.hosts.${e.host}`, message: e.message })));
   }
   return { payload: toPinSetHosts(hosts), warnings };
+}
+
+/** A set too large for its clients is a configuration error, refused before it is served (signing would refuse it). */
+function checkSize(payload: PinSetPayload, kid: string): void {
+  try {
+    assertPinSetSize(payload, kid);
+  } catch (error) {
+    throw new ShieldConfigError([{ path: 'pinset.hosts', message: (error as Error).message }]);
+  }
 }
 
 /** RFC 9110 If-None-Match: `*`, or a list of (possibly weak) entity tags compared weakly. */

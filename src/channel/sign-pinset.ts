@@ -4,7 +4,7 @@
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, type JWK } from 'jose';
-import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
+import { MAX_PINSET_JWS_LENGTH, PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
 import { privateKeyFrom } from '../core/private-key.js';
 import { ENGLISH } from '../core/zod-locale.js';
 
@@ -22,6 +22,14 @@ export interface ImportedSigningKey {
   readonly publicJwk: JWK;
 }
 
+/**
+ * The rule for a signing key's `kid`: a string of 1 to 128 characters. Tools that treat "" as "no kid" would sign
+ * under another one than the public JWK apps embed, which every app then refuses (`unknown_key`).
+ */
+export function isValidKid(kid: unknown): kid is string {
+  return typeof kid === 'string' && kid.length > 0 && kid.length <= 128;
+}
+
 /** Imports a P-256 private key for ES256 pin-set signing. Throws a plain Error that says what is wrong. */
 export async function importSigningKey(input: PinSetSigningKey): Promise<ImportedSigningKey> {
   if (typeof input !== 'object' || input === null) throw new Error('a signing key must be { kid?, privateKey }');
@@ -36,15 +44,40 @@ export async function importSigningKey(input: PinSetSigningKey): Promise<Importe
   }
   const publicJwk = await exportJWK(createPublicKey(key));
   const kid = input.kid ?? (await calculateJwkThumbprint(publicJwk));
-  if (typeof kid !== 'string' || kid.length === 0 || kid.length > 128) throw new Error('kid must be a non-empty string');
+  if (!isValidKid(kid)) throw new Error('kid must be a string of 1 to 128 characters');
   return { kid, key, publicJwk: { ...publicJwk, kid, alg: 'ES256', use: 'sig' } };
 }
 
-/** Signs a pin-set payload (validated first: a signer never emits a set its clients would refuse). */
+/** The protected header of a pin set signed under `kid`. */
+const headerFor = (kid: string) => ({ alg: 'ES256', kid, typ: PINSET_JWS_TYPE });
+/** Unpadded base64url length of `bytes` bytes. */
+const base64urlLength = (bytes: number) => Math.ceil((bytes * 4) / 3);
+
+/**
+ * Throws a RangeError when the compact JWS of `payload` signed under `kid` would be longer than
+ * `MAX_PINSET_JWS_LENGTH` (clients refuse it). Computed from the encoded parts, without signing, so a publisher
+ * can refuse a configuration before it serves anything.
+ */
+export function assertPinSetSize(payload: PinSetPayload, kid: string): void {
+  const encoder = new TextEncoder();
+  const header = base64urlLength(encoder.encode(JSON.stringify(headerFor(kid))).length);
+  const body = base64urlLength(encoder.encode(JSON.stringify(payload)).length);
+  // header.payload.signature; an ES256 signature is 64 bytes.
+  const length = header + 1 + body + 1 + base64urlLength(64);
+  if (length > MAX_PINSET_JWS_LENGTH) {
+    throw new RangeError(`pin set too large: signed it would be ${length} characters and clients refuse over ${MAX_PINSET_JWS_LENGTH}; pin fewer hosts or keys`);
+  }
+}
+
+/**
+ * Signs a pin-set payload (validated first: a signer never emits a set its clients would refuse). Throws an Error
+ * for an invalid payload, a RangeError (`assertPinSetSize`) for one too large.
+ */
 export async function signPinSet(payload: PinSetPayload, signer: ImportedSigningKey): Promise<string> {
   const checked = pinSetPayloadSchema.safeParse(payload, ENGLISH);
   if (!checked.success) throw new Error(`pin set payload invalid: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  assertPinSetSize(payload, signer.kid);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: PINSET_JWS_TYPE })
+    .setProtectedHeader(headerFor(signer.kid))
     .sign(signer.key);
 }

@@ -65,12 +65,15 @@ export class PinValidationError extends Error {
 
 const DAY_MS = 86_400_000;
 
-/** `yyyy-MM-dd` of a Date or date string (UTC), or undefined when it is not a valid date. */
+/**
+ * `yyyy-MM-dd` of a Date (its UTC day) or of a `yyyy-MM-dd` string naming a real calendar day; undefined otherwise.
+ * Other strings are refused, not parsed: `new Date('2027-6-1')` is local midnight, a day earlier in UTC east of it.
+ */
 export function toPinDate(value: string | Date | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string' && DATE_PATTERN.test(value)) return value;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().slice(0, 10);
+  const day = value instanceof Date ? (Number.isNaN(value.getTime()) ? undefined : value.toISOString().slice(0, 10)) : value;
+  if (typeof day !== 'string' || !DATE_PATTERN.test(day)) return undefined;
+  // The pattern lets 2027-02-30 through; Date rolls it over to March 2, so a day that does not exist differs.
+  return new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day ? day : undefined;
 }
 
 /**
@@ -120,7 +123,7 @@ export function validatePinConfig(hosts: Readonly<Record<string, HostPinConfig>>
     }
     if (config?.expiresAt !== undefined) {
       const date = toPinDate(config.expiresAt);
-      if (date === undefined) errors.push({ host, code: 'expiry_invalid', message: 'expiresAt is not a date' });
+      if (date === undefined) errors.push({ host, code: 'expiry_invalid', message: 'expiresAt is not a yyyy-MM-dd calendar date' });
       else {
         const left = Date.parse(`${date}T00:00:00Z`) - now.getTime();
         if (left <= 0) warnings.push({ host, code: 'expiry_past', message: `pins expired on ${date}: clients no longer enforce them` });

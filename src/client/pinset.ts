@@ -4,7 +4,7 @@
  * enforce, under the never-brick rules: when in doubt, the app keeps working and reports instead of blocking.
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors, type JWK } from 'jose';
-import { PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetHost, type PinSetPayload } from '../channel/pinset-payload.js';
+import { MAX_PINSET_JWS_LENGTH, PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetHost, type PinSetPayload } from '../channel/pinset-payload.js';
 import { ENGLISH } from '../core/zod-locale.js';
 
 export type { PinSetHost, PinSetPayload } from '../channel/pinset-payload.js';
@@ -47,7 +47,6 @@ export interface VerifiedPinSet {
   readonly refreshDue: boolean;
 }
 
-const MAX_JWS_LENGTH = 256 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function epochSeconds(now: Date | number | undefined): number {
@@ -66,7 +65,7 @@ export async function verifyPinSet(
   trustedKeys: readonly JWK[],
   options: VerifyPinSetOptions = {},
 ): Promise<VerifiedPinSet> {
-  if (typeof jws !== 'string' || jws.length > MAX_JWS_LENGTH || !COMPACT_JWS.test(jws.trim())) {
+  if (typeof jws !== 'string' || jws.length > MAX_PINSET_JWS_LENGTH || !COMPACT_JWS.test(jws.trim())) {
     throw new PinSetError('malformed', 'not a compact JWS');
   }
   if (!Array.isArray(trustedKeys) || trustedKeys.length === 0) throw new PinSetError('unknown_key', 'no trusted signing keys');

@@ -1,5 +1,6 @@
 /** `mobile-api-shield keys generate|public`: signing keys for pin sets and test tokens. */
 import { createPublicKey, randomBytes } from 'node:crypto';
+import { isValidKid } from '../../channel/sign-pinset.js';
 import { privateKeyFrom } from '../../core/private-key.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { writeFileSync } from 'node:fs';
@@ -24,11 +25,13 @@ async function generate(args: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new CliError(`unexpected argument ${positionals[0]}\n\n${GENERATE_USAGE}`, EXIT.usage);
   const alg = (values.alg ?? 'ES256').toUpperCase();
   if (alg === 'HS256') {
-    if (values['public-out'] || values.kid) throw new CliError('--kid and --public-out apply to ES256 keys only', EXIT.usage);
+    if (values['public-out'] !== undefined || values.kid !== undefined) throw new CliError('--kid and --public-out apply to ES256 keys only', EXIT.usage);
     io.out(`${randomBytes(32).toString('base64')}\n`);
     return EXIT.ok;
   }
   if (alg !== 'ES256') throw new CliError(`--alg must be ES256 or HS256, got ${JSON.stringify(values.alg)}`, EXIT.usage);
+  // Checked as pin-set signing checks it: a key pair written with a kid it refuses (or drops, for "") is useless.
+  if (values.kid !== undefined && !isValidKid(values.kid)) throw new CliError('--kid must be 1 to 128 characters', EXIT.usage);
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = values.kid ?? (await calculateJwkThumbprint(publicJwk));
@@ -54,6 +57,7 @@ async function publicOf(args: string[], io: CliIo): Promise<number> {
   for (const [name, value] of Object.entries(meta)) {
     if (value !== undefined && typeof value !== 'string') throw new CliError(`the key's "${name}" must be a string`);
   }
+  if (meta.kid !== undefined && !isValidKid(meta.kid)) throw new CliError(`the key's "kid" must be 1 to 128 characters`);
   const kid = meta.kid ?? (await calculateJwkThumbprint(jwk));
   io.out(`${JSON.stringify({ ...jwk, ...meta, kid }, null, 2)}\n`);
   return EXIT.ok;

@@ -2,7 +2,7 @@
 import { computePins, parseHostPort, PinInputError, type CertificatePin, type ChainRole } from '../../channel/compute-pins.js';
 import { formatPins, PIN_FORMATS, type PinFormat } from '../../channel/formats.js';
 import { PIN_PATTERN } from '../../channel/pinset-payload.js';
-import { PinValidationError } from '../../channel/validate-pins.js';
+import { PinValidationError, toPinDate } from '../../channel/validate-pins.js';
 import { CliError, EXIT, intOption, parse, readBytes, type CliCommand } from '../cli-support.js';
 
 const USAGE = `Usage: mobile-api-shield pins <cert.pem | cert.der | host:port> [options]
@@ -18,7 +18,7 @@ Options:
   --include-subdomains    pin the host's subdomains too
   --expires <yyyy-MM-dd>  when clients stop enforcing these pins
   --report-uri <url>      TrustKit kTSKReportUris entry; repeatable
-  --report-only           enforce=false (TrustKit reports without blocking)
+  --report-only           enforce=false (TrustKit reports without blocking, but still needs two pins)
   --servername <name>     SNI name for host:port (default: the host)
   --timeout <ms>          TLS handshake timeout (default 10000)
   -h, --help              show this help
@@ -57,6 +57,9 @@ export const pinsCommand: CliCommand = {
     for (const role of select) if (!ROLES.includes(role as ChainRole)) throw new CliError(`--select: unknown role ${JSON.stringify(role)}`, EXIT.usage);
     for (const pin of values.backup ?? []) if (!PIN_PATTERN.test(pin)) throw new CliError(`--backup ${JSON.stringify(pin)} is not a base64 SHA-256 pin`, EXIT.usage);
     const timeoutMs = intOption(values.timeout, 'timeout');
+    if (values.expires !== undefined && toPinDate(values.expires) === undefined) {
+      throw new CliError(`--expires must be a yyyy-MM-dd calendar date, got ${JSON.stringify(values.expires)}`, EXIT.usage);
+    }
 
     const target = positionals[0] as string;
     const live = parseHostPort(target);
@@ -83,7 +86,7 @@ export const pinsCommand: CliCommand = {
         backupPins: values.backup ?? [],
         includeSubdomains: values['include-subdomains'] === true,
         enforce: values['report-only'] !== true,
-        ...(values.expires ? { expiresAt: values.expires } : {}),
+        ...(values.expires !== undefined ? { expiresAt: values.expires } : {}),
       },
     };
     try {

@@ -3,6 +3,7 @@ import { decodeJwt, type JWK } from 'jose';
 import { diffPinSets, formatPinSetDiff } from '../../channel/diff-pinsets.js';
 import { pinSetPayloadSchema, type PinSetPayload } from '../../channel/pinset-payload.js';
 import { createPinSetPublisher, pinSetHostsSchema, toPinSetHosts } from '../../channel/publisher.js';
+import { isValidKid } from '../../channel/sign-pinset.js';
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
 import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
@@ -32,15 +33,20 @@ async function sign(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, { key: { type: 'string' }, kid: { type: 'string' } }, SIGN_USAGE);
   if (values.help) return io.out(`${SIGN_USAGE}\n`), EXIT.ok;
   if (positionals.length !== 1 || !values.key) throw new CliError(`expected <config.json> and --key\n\n${SIGN_USAGE}`, EXIT.usage);
+  if (values.kid !== undefined && !isValidKid(values.kid)) throw new CliError('--kid must be 1 to 128 characters', EXIT.usage);
   const config = await readJson(positionals[0] as string, io, 'config');
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new CliError('config must be a JSON object');
   const { version, hosts, softExpirySeconds, hardExpirySeconds, ...rest } = config as Record<string, unknown>;
   if (Object.keys(rest).length > 0) throw new CliError(`config: unknown field(s) ${Object.keys(rest).join(', ')}`);
   const key = await readKey(values.key, io);
-  const kid = values.kid ?? (typeof key === 'object' && typeof key.kid === 'string' ? key.kid : undefined);
+  // A kid is used as given or refused, never dropped: signing under another kid than the public JWK apps embed
+  // (written by `keys generate` with the same kid) makes every app refuse the set.
+  const keyKid = typeof key === 'object' ? key.kid : undefined;
+  if (values.kid === undefined && keyKid !== undefined && !isValidKid(keyKid)) throw new CliError(`the key's "kid" must be a string of 1 to 128 characters`);
+  const kid = values.kid ?? (isValidKid(keyKid) ? keyKid : undefined);
   try {
     const publisher = await createPinSetPublisher({
-      signingKeys: [{ ...(kid ? { kid } : {}), privateKey: key as JWK }],
+      signingKeys: [{ ...(kid !== undefined ? { kid } : {}), privateKey: key as JWK }],
       hosts: hosts as never,
       version: version as number,
       ...(softExpirySeconds !== undefined ? { softExpirySeconds: softExpirySeconds as number } : {}),

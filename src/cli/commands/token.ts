@@ -108,8 +108,9 @@ async function mint(args: string[], io: CliIo): Promise<number> {
   if (values.bind !== undefined) claims.pay = createHash('sha256').update(values.bind, 'utf8').digest('base64');
   if (values['single-use']) claims.jti = randomUUID();
   const ttl = intOption(values.ttl, 'ttl') ?? 300;
+  if (values.kid !== undefined && values.kid.length === 0) throw new CliError('--kid must not be empty', EXIT.usage);
   const kid = values.kid ?? signer.kid;
-  let jwt = new SignJWT(claims as JWTPayload).setProtectedHeader({ alg, typ: 'JWT', ...(kid ? { kid } : {}) }).setIssuedAt().setExpirationTime(`${ttl}s`);
+  let jwt = new SignJWT(claims as JWTPayload).setProtectedHeader({ alg, typ: 'JWT', ...(kid !== undefined && kid.length > 0 ? { kid } : {}) }).setIssuedAt().setExpirationTime(`${ttl}s`);
   if (values.iss) jwt = jwt.setIssuer(values.iss);
   if (values.aud) jwt = jwt.setAudience(values.aud);
   if (values.sub) jwt = jwt.setSubject(values.sub);
