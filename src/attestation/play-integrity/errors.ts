@@ -1,6 +1,7 @@
 /** Machine-readable reasons a Play Integrity token fails. Stable: callers and logs key on them. */
 export type PlayIntegrityFailureReason =
   | 'malformed_token'
+  | 'decode_failed'
   | 'decrypt_failed'
   | 'bad_signature'
   | 'malformed_payload'

@@ -13,7 +13,12 @@ import type { DeviceLevel, PlayIntegrityPayload } from './payload.js';
 /**
  * Decodes a token through Google's `decodeIntegrityToken` endpoint (standard requests with Google-managed keys) and
  * resolves its `tokenPayloadExternal`. Injected so the library never owns Google credentials and tests never reach
- * the network. Rejecting means "cannot decide" (the shield fails closed).
+ * the network. Only tokens of the compact JWE shape reach it (others are `malformed_token` before any call).
+ * Rejecting says one of two things:
+ * - "this token is invalid": a {@link PlayIntegrityError}, or an error whose `status` or `code` is an HTTP 4xx
+ *   (Google answers 400 for a token it cannot decode; its client libraries set `status`/`code`), except 408 and 429.
+ *   The proof fails `decode_failed` (the request is judged without it; never passed by `failOpen`).
+ * - "cannot decide": anything else (transport error, 5xx, 408, 429). The shield fails closed, or passes with `failOpen`.
  */
 export type PlayIntegrityDecoder = (token: string) => Promise<unknown>;
 
@@ -25,7 +30,7 @@ export interface PlayIntegrityOptions {
   decryptionKey?: string;
   /** Base64 DER (SubjectPublicKeyInfo) EC P-256 response-verification key from the Play Console. */
   verificationKey?: string;
-  /** Used instead of local decryption when no keys are configured. */
+  /** Used instead of local decryption when no keys are configured; see {@link PlayIntegrityDecoder} for its rejections. */
   decoder?: PlayIntegrityDecoder;
   /** Allowed signing-certificate SHA-256 digests (base64url as Google reports them, or hex). */
   certificateDigests?: readonly string[];
@@ -114,8 +119,11 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
    * made in the same millisecond are byte for byte the same, and the second device is no replay.
    */
   async function open(token: string): Promise<{ payload: unknown; via: 'local' | 'decoder'; identity: Uint8Array }> {
-    if (keys === undefined) return { payload: await options.decoder!(token), via: 'decoder', identity: decodedSegments(token) };
-    if (token.length > maxTokenLength || !COMPACT_TOKEN.test(token)) throw new PlayIntegrityError('malformed_token');
+    // Before the decoder too: a client's garbage must be refused here, not become the decoder's "cannot decide".
+    if (token.length > maxTokenLength || !COMPACT_TOKEN.test(token) || token.split('.').length !== 5) {
+      throw new PlayIntegrityError('malformed_token');
+    }
+    if (keys === undefined) return { payload: await decode(options.decoder!, token), via: 'decoder', identity: decodedSegments(token) };
     const { aes, ec } = await keys;
     let jws: Uint8Array;
     try {
@@ -175,6 +183,24 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
       return { payload: verdict, levels, issuedAt, via };
     },
   };
+}
+
+/** Runs the decoder; a rejection that says "invalid token" (see {@link PlayIntegrityDecoder}) is a verdict. */
+async function decode(decoder: PlayIntegrityDecoder, token: string): Promise<unknown> {
+  try {
+    return await decoder(token);
+  } catch (error) {
+    if (error instanceof PlayIntegrityError) throw error;
+    const { status, code } = (typeof error === 'object' && error !== null ? error : {}) as { status?: unknown; code?: unknown };
+    if (isTokenRejection(status) || isTokenRejection(code)) throw new PlayIntegrityError('decode_failed');
+    throw error;
+  }
+}
+
+/** An HTTP 4xx about the request itself; 408 and 429 say "try later", not "this token". */
+function isTokenRejection(status: unknown): boolean {
+  const n = typeof status === 'string' && /^\d{3}$/.test(status) ? Number(status) : status;
+  return typeof n === 'number' && n >= 400 && n <= 499 && n !== 408 && n !== 429;
 }
 
 /**

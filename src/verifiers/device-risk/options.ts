@@ -85,6 +85,7 @@ export const deviceRiskOptionsSchema = z.strictObject({
         packageName: z.string().check(z.minLength(1), z.maxLength(256)),
         decryptionKey: z.optional(z.string().check(z.minLength(1))),
         verificationKey: z.optional(z.string().check(z.minLength(1))),
+        /** Google's decodeIntegrityToken; a 4xx rejection (not 408/429) fails the proof, others are "cannot decide". */
         decoder: z.optional(fn<PlayIntegrityDecoder>('playIntegrity.decoder')),
         certificateDigests: z.optional(z.array(z.string().check(z.minLength(1)))),
         maxAgeMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(86_400_000))),

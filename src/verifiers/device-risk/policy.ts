@@ -27,7 +27,9 @@ export interface PolicyOverride {
   /**
    * Required level by Android API level, keyed by the lowest `sdkVersion` an entry applies to (`{ 33: ... }` for
    * Android 13+, where Google's labels mean more since May 2025). Used for Android verdicts that carry
-   * `deviceAttributes.sdkVersion`; the highest key not above it wins; `requiredLevel` applies otherwise.
+   * `deviceAttributes.sdkVersion`; the highest key not above it wins; `requiredLevel` applies otherwise. A layer
+   * that sets `requiredLevel` replaces the levels of the layers below, their tables included (only its own
+   * `requiredLevelBySdk`, if any, applies); a layer setting only `requiredLevelBySdk` merges into the inherited table.
    */
   requiredLevelBySdk?: Readonly<Record<number, DeviceLevel | 'none'>>;
   minAppVersion?: MinAppVersion;
@@ -39,7 +41,11 @@ export interface PolicyOptions extends PolicyOverride {
   markets?: Readonly<Record<string, PolicyOverride>>;
   /** Named route sensitivities (`payments`, `browsing`) that routes refer to. */
   sensitivities?: Readonly<Record<string, PolicyOverride>>;
-  /** Device ids: `allow` (QA devices, attested ids only) skips the policy; `deny` always denies. */
+  /**
+   * Device ids: `allow` (QA devices, attested ids only) skips the policy; `deny` always denies. An id that decodes
+   * from base64 or base64url to exactly 32 bytes (an App Attest key id) matches by its bytes, whichever spelling the
+   * list or the request uses; other ids (Android installation ids, ...) match exactly.
+   */
   devices?: { allow?: readonly string[]; deny?: readonly string[] };
 }
 
@@ -191,7 +197,12 @@ export function compilePolicy(
     for (const [k, v] of Object.entries(layer.weights ?? {})) if (v !== undefined) weights.set(k, v);
     stepUp = layer.thresholds?.stepUp ?? stepUp;
     deny = layer.thresholds?.deny ?? deny;
-    requiredLevel = layer.requiredLevel ?? requiredLevel;
+    // A layer's `requiredLevel` replaces the levels below it, by-SDK ones included: else a base table would lower a
+    // stricter sensitivity or route level on every device reporting its sdkVersion.
+    if (layer.requiredLevel !== undefined) {
+      requiredLevel = layer.requiredLevel;
+      bySdk = {};
+    }
     if (layer.requiredLevelBySdk) bySdk = { ...bySdk, ...layer.requiredLevelBySdk };
     if (layer.minAppVersion) minAppVersion = { ...minAppVersion, ...layer.minAppVersion };
   }
@@ -205,8 +216,8 @@ export function compilePolicy(
       .map(([sdk, level]) => [Number(sdk), level] as const)
       .sort((a, b) => b[0] - a[0]),
     minAppVersion,
-    allowDevices: new Set(policy.devices?.allow ?? []),
-    denyDevices: new Set(policy.devices?.deny ?? []),
+    allowDevices: new Set((policy.devices?.allow ?? []).map(canonicalDeviceId)),
+    denyDevices: new Set((policy.devices?.deny ?? []).map(canonicalDeviceId)),
   };
 }
 
@@ -215,7 +226,9 @@ export function compilePolicy(
  * the strictest of the individual actions and the score's threshold action.
  */
 export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): PolicyDecision {
-  const id = verdict.device.id;
+  // Ids are only compared with the device lists: put in their compared form only when there is a list.
+  const lists = policy.allowDevices.size > 0 || policy.denyDevices.size > 0;
+  const id = lists && verdict.device.id !== undefined ? canonicalDeviceId(verdict.device.id) : undefined;
   if (id !== undefined && verdict.trust === 'attested' && verdict.failedProofs.length === 0 && policy.allowDevices.has(id)) {
     return { action: 'allow', score: 0, reasons: [{ condition: 'deviceAllowed', action: 'allow', weight: 0 }] };
   }
@@ -231,10 +244,10 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
     reasons.push({ condition, action: ACTIONS[action]!, weight });
   };
 
+  const reportedId = verdict.device.reportedId;
   if (
     policy.denyDevices.size > 0 &&
-    ((id !== undefined && policy.denyDevices.has(id)) ||
-      (verdict.device.reportedId !== undefined && policy.denyDevices.has(verdict.device.reportedId)))
+    ((id !== undefined && policy.denyDevices.has(id)) || (reportedId !== undefined && policy.denyDevices.has(canonicalDeviceId(reportedId))))
   ) {
     hit('deviceDenied');
   }
@@ -262,6 +275,18 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
   if (score >= policy.deny) rank = ACTION_RANK.deny;
   else if (score >= policy.stepUp && rank < ACTION_RANK['step-up']) rank = ACTION_RANK['step-up'];
   return { action: ACTIONS[rank]!, score, reasons };
+}
+
+/** An App Attest key id (32 bytes) as base64 (43 characters) or base64url, padded or not. */
+const KEY_ID_SPELLING = /^(?:[A-Za-z0-9+/]{43}|[A-Za-z0-9_-]{43})=?$/;
+
+/**
+ * The form device lists compare: an App Attest key id is standard padded base64 on the assertion path but base64url
+ * in the attestation service's tokens, so a 32-byte id compares by its bytes; other ids stay as they are.
+ */
+function canonicalDeviceId(id: string): string {
+  // Node's base64 decoder reads both alphabets; re-encoding also drops unused trailing bits, another spelling.
+  return KEY_ID_SPELLING.test(id) ? Buffer.from(id, 'base64').toString('base64') : id;
 }
 
 /** Distribution categories of a store build. */

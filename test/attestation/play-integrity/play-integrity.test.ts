@@ -315,19 +315,23 @@ describe('Play Integrity: configuration and the injected decoder', () => {
     expect(() => verifier({ verificationKey: undefined })).toThrow(/both/);
   });
 
+  // Only tokens of the compact JWE shape reach a decoder.
+  const GOOD = 'good.a.b.c.d';
+  const BAD = 'bad.a.b.c.d';
+
   it('a decoded verdict goes through the same checks, without any key', async () => {
     const seen: string[] = [];
     const v = createPlayIntegrityVerifier({
       packageName: PACKAGE,
       decoder: async (token) => {
         seen.push(token);
-        return token === 'good' ? genuinePayload(NOW, { requestHash: 'h1' }) : mutate((p) => (p.appIntegrity!.appRecognitionVerdict = 'UNRECOGNIZED_VERSION'));
+        return token === GOOD ? genuinePayload(NOW, { requestHash: 'h1' }) : mutate((p) => (p.appIntegrity!.appRecognitionVerdict = 'UNRECOGNIZED_VERSION'));
       },
     });
-    await expect(v.verify('good', { requestHash: 'h1', now: NOW })).resolves.toMatchObject({ via: 'decoder' });
-    expect(await reasonOf(v.verify('good', { requestHash: 'h2', now: NOW }))).toBe('request_hash_mismatch');
-    expect(await reasonOf(v.verify('bad', { nonce: NONCE, now: NOW }))).toBe('app_unrecognized');
-    expect(seen).toEqual(['good', 'good', 'bad']);
+    await expect(v.verify(GOOD, { requestHash: 'h1', now: NOW })).resolves.toMatchObject({ via: 'decoder' });
+    expect(await reasonOf(v.verify(GOOD, { requestHash: 'h2', now: NOW }))).toBe('request_hash_mismatch');
+    expect(await reasonOf(v.verify(BAD, { nonce: NONCE, now: NOW }))).toBe('app_unrecognized');
+    expect(seen).toEqual([GOOD, GOOD, BAD]);
   });
 
   it('a failing decoder rejects with its own error (the shield fails closed), not a verdict', async () => {
@@ -337,8 +341,8 @@ describe('Play Integrity: configuration and the injected decoder', () => {
         throw new Error('Google unreachable');
       },
     });
-    await expect(v.verify('t', { nonce: NONCE, now: NOW })).rejects.toThrow('Google unreachable');
-    await expect(v.verify('t', { nonce: NONCE, now: NOW })).rejects.not.toBeInstanceOf(PlayIntegrityError);
+    await expect(v.verify(BAD, { nonce: NONCE, now: NOW })).rejects.toThrow('Google unreachable');
+    await expect(v.verify(BAD, { nonce: NONCE, now: NOW })).rejects.not.toBeInstanceOf(PlayIntegrityError);
   });
 
   it('error messages never contain the token', async () => {
