@@ -75,9 +75,17 @@ export function declaresBody(headers: ShieldRequest['headers']): boolean {
   return length !== undefined && length !== '0';
 }
 
-/** Returns a header's value as one string (repeated headers joined with `, `), or undefined. */
+/**
+ * Returns a header's value as one string (repeated headers joined with `, `), or undefined. Adapters give strings or
+ * arrays of strings; a request built by hand for `check()` may hold anything, and anything else reads as absent
+ * (a verifier then judges the request without that header, never crashes on it: failOpen must not pass it).
+ */
 export function headerValue(request: ShieldRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.join(', ');
+  const value: unknown = request.headers[name];
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) && value.every(isString) ? value.join(', ') : undefined;
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }

@@ -1,4 +1,5 @@
 import { parseContentDigest, type ParsedContentDigest } from '../../core/content-digest.js';
+import type { ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { VerifierContext } from '../../core/verifier.js';
 import type { TokenBindingOptions, TokenRouteOptions } from './options.js';
@@ -13,6 +14,18 @@ export interface CompiledBinding {
   readonly allowMissingClaim: boolean;
   /** The binding covers `Content-Digest`: the body stage then checks that header against the body. */
   readonly bindsContentDigest: boolean;
+}
+
+/**
+ * A header's value for the binding checks: as `headerValue` gives it (repeated headers joined with `, `), undefined
+ * when absent, or null when it is neither a string nor strings. `shield.check()` takes hand-built requests: joining
+ * anything else throws (and a failure to check must never let a bound token through) or, through an object's
+ * `toString`, yields whatever value the caller chose.
+ */
+export function bindingHeaderValue(request: ShieldRequest, name: string): string | undefined | null {
+  const value: unknown = request.headers[name];
+  if (typeof value === 'string' || value === undefined) return value;
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(', ') : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { contentDigestMatches } from '../../core/content-digest.js';
-import { declaresBody, headerValue } from '../../core/request.js';
+import { declaresBody } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
-import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
+import { bindingExempt, bindingHeaderValue, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { generic } from './generic-errors.js';
 import { TOKEN_VERIFIER } from './token-verifier.js';
@@ -33,12 +33,14 @@ export function createTokenBodyDigestVerifier(options: ResolvedTokenOptions): Ve
     // A token the header stage exempted from the binding (no claim, `allowMissingClaim`) binds no body either.
     const binding = bindingFor(ctx.route);
     if (binding !== undefined && ctx.attestation !== undefined && bindingExempt(binding, ctx.attestation.claims)) return PASS;
-    const value = headerValue(ctx.request, CONTENT_DIGEST_HEADER);
+    // Not `headerValue`: a hand-built request's non-string value must refuse, not throw (failOpen would pass that).
+    const value = bindingHeaderValue(ctx.request, CONTENT_DIGEST_HEADER);
     if (value === undefined || value === '') return mismatch('Content-Digest absent');
+    if (value === null) return mismatch('Content-Digest malformed');
     const parsed = contentDigestOf(ctx, value);
     if (!parsed.ok) return { outcome: 'deny', code: 'content_digest_invalid', detail: parsed.reason };
-    const encoding = headerValue(ctx.request, 'content-encoding');
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    const encoding = bindingHeaderValue(ctx.request, 'content-encoding');
+    if (encoding === null || (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')) {
       return mismatch('Content-Digest over an encoded body cannot be recomputed');
     }
     let raw = ctx.rawBody?.();

@@ -55,10 +55,21 @@ export const tokenOptionsSchema = z.strictObject({
     header: z._default(headerName, 'x-attestation-token'),
     scheme: z.optional(z.string().check(z.minLength(1), z.regex(/^[A-Za-z][A-Za-z0-9._~+/-]*$/, 'must be an auth scheme token like "Bearer"'))),
     secret: z.optional(z.union([z.string().check(z.minLength(1)), z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be a Uint8Array')])),
+    /**
+     * PEM, JWK or KeyObject. A JWK is used only as it declares: `use` other than `sig`, or `key_ops` without
+     * `verify`, is a configuration error, and a declared `alg` is the only algorithm it verifies.
+     */
     publicKey: z.optional(z.union([z.string().check(z.minLength(1)), jwkSchema, z.custom<KeyObject>((v) => v instanceof KeyObject, 'must be a KeyObject')])),
     jwks: z.optional(z.object({ keys: z.array(jwkSchema).check(z.minLength(1)) })),
     jwksUrl: z.optional(z.union([z.url({ protocol: /^https?$/ }), z.instanceof(URL)])),
     jwksTimeoutMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(60_000)), 2_000),
+    /**
+     * After a successful JWKS fetch, how long before a token naming an unknown `kid` prompts another (jose's
+     * cooldown); after a failed fetch, how long no fetch is made at all. When a fetch failed or is held back, the last
+     * fetched set decides: a kid it lacks is `token_invalid` (even with `failOpen`), a matching key verifies while
+     * the set is within `jwksCacheMaxAgeMs`; without a usable set the verifier cannot decide (`shield_unavailable`,
+     * or a pass with `failOpen`). Default 30000.
+     */
     jwksCooldownMs: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(3_600_000)), 30_000),
     jwksCacheMaxAgeMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(86_400_000)), 600_000),
     algorithms: z.optional(z.array(z.enum([...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS])).check(z.minLength(1))),

@@ -1,6 +1,8 @@
 import { createPublicKey, createSecretKey, webcrypto, type KeyObject } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, jwksCache, type ExportedJWKSCache, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import type { ResolvedTokenOptions, TokenAlgorithm } from './config.js';
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { PublicJwk, ResolvedTokenOptions, TokenAlgorithm } from './config.js';
+import { declaredJwkAlgorithms } from './public-jwk.js';
+import { createRemoteKeySet } from './remote-key-set.js';
 
 /**
  * The imported verification key(s) of a token verifier. Keys are imported once, at construction: jose caches the
@@ -22,8 +24,6 @@ export interface KeySource {
 
 const ASYMMETRIC_DEFAULTS: readonly TokenAlgorithm[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const STATIC_GENERATION = Symbol('static-keys');
-/** The generation of a remote key set due for a fetch: never one a cached verification holds. */
-const STALE_REMOTE_KEYS = Symbol('stale-remote-keys');
 
 /** Imports the configured key source. Throws a descriptive Error for key material that cannot be imported. */
 export function importKeySource(options: ResolvedTokenOptions): KeySource {
@@ -42,9 +42,10 @@ export function importKeySource(options: ResolvedTokenOptions): KeySource {
   if (options.publicKey !== undefined) {
     const key = importPublicKey(options.publicKey);
     if (key.type !== 'public') throw new Error('publicKey: must be a public key');
+    const declared = isJwk(options.publicKey) ? declaredJwkAlgorithms(options.publicKey, key, options.algorithms) : undefined;
     return {
       key,
-      algorithms: options.algorithms ?? algorithmsForKey(key),
+      algorithms: declared ?? options.algorithms ?? algorithmsForKey(key),
       remote: false,
       generation: () => STATIC_GENERATION,
     };
@@ -61,21 +62,16 @@ export function importKeySource(options: ResolvedTokenOptions): KeySource {
     };
   }
   if (options.jwksUrl !== undefined) {
-    // jose writes each fetched key set into this object: its `jwks` is a new object per fetch and the same between
-    // fetches, where `remote.jwks()` answers a fresh copy on every call (a generation that never matched).
-    const fetched: Partial<ExportedJWKSCache> = {};
-    const remote = createRemoteJWKSet(new URL(String(options.jwksUrl)), {
-      timeoutDuration: options.jwksTimeoutMs,
-      cooldownDuration: options.jwksCooldownMs,
-      cacheMaxAge: options.jwksCacheMaxAgeMs,
-      [jwksCache]: fetched as ExportedJWKSCache,
+    const remote = createRemoteKeySet(new URL(String(options.jwksUrl)), {
+      timeoutMs: options.jwksTimeoutMs,
+      cooldownMs: options.jwksCooldownMs,
+      cacheMaxAgeMs: options.jwksCacheMaxAgeMs,
     });
     return {
-      key: remote,
+      key: remote.key,
       algorithms: options.algorithms ?? ASYMMETRIC_DEFAULTS,
       remote: true,
-      // Past `jwksCacheMaxAgeMs` the set is due for a fetch, which only a verification makes: no cached one counts.
-      generation: () => (remote.fresh ? fetched.jwks : STALE_REMOTE_KEYS),
+      generation: remote.generation,
     };
   }
   throw new Error('no key source');
@@ -106,10 +102,14 @@ function decodeBase64Secret(secret: string): Uint8Array {
   return Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
 }
 
+function isJwk(input: NonNullable<ResolvedTokenOptions['publicKey']>): input is PublicJwk {
+  return typeof input !== 'string' && 'kty' in input;
+}
+
 function importPublicKey(input: NonNullable<ResolvedTokenOptions['publicKey']>): KeyObject {
   try {
     if (typeof input === 'string') return createPublicKey(input);
-    if ('kty' in input) {
+    if (isJwk(input)) {
       if ('d' in input || input.kty === 'oct') throw new Error('must be a public JWK');
       return createPublicKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' });
     }

@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { errors as joseErrors, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { deepFreeze } from '../../core/deep-freeze.js';
@@ -9,8 +9,9 @@ import { MemoryStore } from '../../stores/memory.js';
 import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { importKeySource, type KeySource } from './key-source.js';
+import { jwtVerifyWithCandidates } from './candidate-keys.js';
 import type { TokenRouteOptions } from './options.js';
-import { bindingExempt, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
+import { bindingExempt, bindingHeaderValue, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import { generic } from './generic-errors.js';
 import { rememberMaterial, sameMaterial, type RememberedMaterial } from './remembered-material.js';
 import { ignoreHookResult } from '../../core/hooks.js';
@@ -139,10 +140,7 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     const generationBefore = keys.generation();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys.key as Parameters<typeof jwtVerify>[1], {
-        ...verifyOptions,
-        currentDate: new Date(now),
-      }));
+      ({ payload } = await jwtVerifyWithCandidates(token, keys.key, { ...verifyOptions, currentDate: new Date(now) }));
     } catch (error) {
       return classifyJoseError(error, keys.remote);
     }
@@ -309,20 +307,22 @@ const BINDING_SEPARATOR = '\n';
 /**
  * The material a binding hashes. One header (Approov's `pay`): its value as sent, exactly as Approov defines it.
  * Several headers: every one must be present and non-empty, and the values are joined with a line feed, so
- * `("Bearer alice", "sess-42")` and `("Bearer alicesess-42", none)` can never hash alike. A value holding a line
- * feed or carriage return (impossible over HTTP, possible from a hand-built request) never matches.
+ * `("Bearer alice", "sess-42")` and `("Bearer alicesess-42", none)` can never hash alike. A value that is not a
+ * string (or strings), or with several headers holds a line feed or carriage return (impossible over HTTP, possible
+ * from a hand-built request), never matches.
  */
 function bindingInput(request: ShieldRequest, headers: readonly string[]): string | VerifierOutcome {
   if (headers.length === 1) {
-    const value = headerValue(request, headers[0] as string);
+    const value = bindingHeaderValue(request, headers[0] as string);
+    if (value === null) return deny('token_binding_mismatch', 'binding header malformed');
     return value === undefined || value.length === 0 ? deny('token_binding_mismatch', 'binding header absent') : value;
   }
   let input = '';
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i] as string;
-    const value = headerValue(request, name);
-    if (value === undefined || value.length === 0) return deny('token_binding_mismatch', `binding header "${name}" absent`);
-    if (value.includes('\n') || value.includes('\r')) return deny('token_binding_mismatch', `binding header "${name}" malformed`);
+    const value = bindingHeaderValue(request, name);
+    if (value === undefined || value === '') return deny('token_binding_mismatch', `binding header "${name}" absent`);
+    if (value === null || value.includes('\n') || value.includes('\r')) return deny('token_binding_mismatch', `binding header "${name}" malformed`);
     input = i === 0 ? value : input + BINDING_SEPARATOR + value;
   }
   return input;
