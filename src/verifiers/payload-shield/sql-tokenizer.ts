@@ -41,7 +41,7 @@ const KEYWORDS = Object.entries(KEYWORD_CLASSES).flatMap(([type, words]) => word
 export const SQL_KEYWORDS: readonly string[] = KEYWORDS.map(([word]) => word);
 
 /** Length of the longest keyword: a longer word is no keyword, without looking it up. */
-const MAX_KEYWORD_LENGTH = Math.max(...KEYWORDS.map(([word]) => word.length));
+export const MAX_KEYWORD_LENGTH = Math.max(...KEYWORDS.map(([word]) => word.length));
 
 /**
  * Function names: a bareword directly followed by `(` counts as a function call only when it is one of these,
@@ -97,15 +97,15 @@ export interface SqlFingerprint {
   readonly tailHasSpace: boolean;
 }
 
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0 || c === 160 || c === 0x2028 || c === 0x2029;
 }
 
-function isWordStart(c: number): boolean {
+export function isWordStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 127;
 }
 
-function isWordChar(c: number): boolean {
+export function isWordChar(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57);
 }
 
@@ -115,7 +115,7 @@ export function isDigit(c: number): boolean {
 }
 
 /** The end of the number starting at `i` (a digit, or `.` before one). */
-function numberEnd(s: string, i: number): number {
+export function numberEnd(s: string, i: number): number {
   const n = s.length;
   const c = s.charCodeAt(i);
   let j = i + 1;
@@ -156,12 +156,12 @@ function skipString(s: string, from: number, quote: number): number {
 }
 
 /** Keywords by word, with their token class as a character code (the fingerprint is built from codes). */
-const KEYWORD_TABLE = new WordTable<number>(KEYWORDS);
+export const KEYWORD_TABLE = new WordTable<number>(KEYWORDS);
 /**
  * Schemas whose members read as one word: packages called as `pkg.fn(...)`, and the system schemas whose tables
  * an attacker names (`sys.tables`, `mysql.user`).
  */
-const DOTTED_PACKAGES = wordSet(['utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_xmlgen', 'ctxsys', 'sys', 'mysql']);
+export const DOTTED_PACKAGES = wordSet(['utl_inaddr', 'utl_http', 'dbms_pipe', 'dbms_xmlgen', 'ctxsys', 'sys', 'mysql']);
 
 /** Two-character operators by their two character codes (`first << 16 | second`), as the operator's own string. */
 const TWO_CHAR_OPERATORS: ReadonlyMap<number, string> = new Map(
@@ -170,15 +170,16 @@ const TWO_CHAR_OPERATORS: ReadonlyMap<number, string> = new Map(
 
 // Token classes as character codes.
 const T_STRING = 115; // s
-const T_NUMBER = 49; // 1
+export const T_NUMBER = 49; // 1
 const T_NAME = 110; // n
 const T_FUNCTION = 102; // f
-const T_VARIABLE = 118; // v
-const T_OPERATOR = 111; // o
+export const T_VARIABLE = 118; // v
+export const T_OPERATOR = 111; // o
 const T_LOGIC = 38; // &
 const T_COMMENT = 99; // c
 const T_EXECUTABLE_COMMENT = 88; // X
 const T_OTHER = 120; // x
+export const T_KEYWORD = 107; // k (other keywords)
 
 /**
  * Tokenizes values as SQL (`read`), keeping the result until the next `read`: one instance per detector, reused for
@@ -397,39 +398,6 @@ export class SqlTokenizer implements SqlFingerprint {
     if (keyword === -1) this.push(T_NAME, undefined, i, j, hash);
     else this.push(KEYWORD_TABLE.value(keyword), KEYWORD_TABLE.word(keyword));
     return j;
-  }
-
-  /**
-   * True when no context `read` can give `s` (lower-cased) a token other than a name, a number, a string, `.`, `,`, a
-   * `:` or a `-` between two word characters, and none of its names is in `names` (so no rule of the SQL injection
-   * detector can fire). Every context's text starts at the value's start or right after a quote, so `s` is read here
-   * with each quote ending a token: any word any context reads is read here, the same way (`readWord`'s lexing). A
-   * `-` between word characters is never the first token after a quote, the only place an operator alone matters.
-   */
-  onlyPlainWords(s: string, names: readonly WordTable<unknown>[]): boolean {
-    const n = s.length;
-    let i = 0;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (isSpace(c) || c === 39 || c === 34 || c === 44 || c === 58 || (c === 46 && !isDigit(s.charCodeAt(i + 1)))) {
-        i++;
-      } else if (isDigit(c) || c === 46) {
-        i = numberEnd(s, i);
-      } else if (isWordStart(c)) {
-        let hash = 0;
-        let j = i;
-        for (; j < n && isWordChar(s.charCodeAt(j)); j++) hash = extendWordHash(hash, s.charCodeAt(j));
-        if (j - i <= MAX_KEYWORD_LENGTH && KEYWORD_TABLE.find(s, i, j, hash) !== -1) return false;
-        if (DOTTED_PACKAGES.find(s, i, j, hash) !== -1) return false;
-        for (const table of names) if (table.find(s, i, j, hash) !== -1) return false;
-        i = j;
-      } else if (c === 45 && i > 0 && isWordChar(s.charCodeAt(i - 1)) && isWordChar(s.charCodeAt(i + 1))) {
-        i++;
-      } else {
-        return false;
-      }
-    }
-    return true;
   }
 
   private finish(openEnd: boolean, leadingQuote: boolean, trailingQuote: boolean, tailHasSpace: boolean): this {

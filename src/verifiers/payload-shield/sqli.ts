@@ -5,6 +5,7 @@
  */
 import { DANGEROUS_SQL_FUNCTIONS, isDigit, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { firstDigitQuote, foldInchMarks, LEADING_INCH_MARK } from './inch-marks.js';
+import { onlyPlainWords } from './sql-plain-words.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 import { wordSet } from './word-table.js';
@@ -69,7 +70,7 @@ const EXTENDED_PROCEDURES = wordSet([
   'sp_oamethod', 'sp_makewebtask', 'sp_addlogin', 'sp_addsrvrolemember', 'sp_configure', 'sp_password',
 ]);
 
-/** The names the rules look up (`nameIn`), which `SqlTokenizer.onlyPlainWords` must find in none of the words. */
+/** The names the rules look up (`nameIn`), which `onlyPlainWords` must find in none of the words. */
 export const NAME_TABLES = [SCHEMA_OBJECTS, EXTENDED_PROCEDURES];
 /** The classes `onlyPlainWords` may accept (quotes, `:`, `..`, letters beyond ASCII): any other class fails it. */
 const PLAIN_WORD_CLASSES = CH.quote | CH.colon | CH.dotDot | CH.nonAscii;
@@ -415,7 +416,7 @@ export function createSqliDetector(): Detector {
         return undefined;
       }
       // Names, numbers and quotes alone (`o'neill`, `levi's 501 jeans w32"`): no reading of them holds SQL.
-      if ((value.mask & ~PLAIN_WORD_CLASSES) === 0 && tokens.onlyPlainWords(s, NAME_TABLES)) return undefined;
+      if ((value.mask & ~PLAIN_WORD_CLASSES) === 0 && onlyPlainWords(s, NAME_TABLES)) return undefined;
       const rule = sqlRuleOf(tokens, s);
       return rule ? hit(rule) : undefined;
     },
