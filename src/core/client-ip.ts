@@ -63,7 +63,7 @@ const MAX_HOPS = 64;
 
 function isTrustEntry(entry: string): boolean {
   if (Object.hasOwn(NAMED_RANGES, entry)) return true;
-  return ipaddr.isValidCIDR(entry) || isStrictAddress(entry);
+  return isStrictCidr(entry) || isStrictAddress(entry);
 }
 
 /** Zod schema for the client-IP keys of the shield config. */
@@ -91,6 +91,15 @@ export const clientIpOptionsSchema = z.object({
 function isStrictAddress(text: string): boolean {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return true;
   return text.includes(':') && ipaddr.IPv6.isValid(text);
+}
+
+/**
+ * A CIDR whose address is strict (above) and whose prefix is decimal: ipaddr.js reads `010.0.0.0/8` as 8.0.0.0/8
+ * (leading zeros are octal) and `10.1/16` as 10.0.0.0/16, so such an entry would trust another range than it shows.
+ */
+function isStrictCidr(text: string): boolean {
+  const slash = text.lastIndexOf('/');
+  return slash > 0 && /^\d{1,3}$/.test(text.slice(slash + 1)) && isStrictAddress(text.slice(0, slash)) && ipaddr.isValidCIDR(text);
 }
 
 /** Unwraps IPv4-mapped (::ffff:0:0/96) and NAT64 (64:ff9b::/96) addresses to the IPv4 client behind them. */
@@ -205,7 +214,7 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
       const cidrs = Object.hasOwn(NAMED_RANGES, entry) ? (NAMED_RANGES[entry] as readonly string[]) : [entry];
       for (const cidr of cidrs) {
         let range: [IPAddress, number];
-        if (ipaddr.isValidCIDR(cidr)) range = ipaddr.parseCIDR(cidr);
+        if (isStrictCidr(cidr)) range = ipaddr.parseCIDR(cidr);
         else if (isStrictAddress(cidr)) {
           const single = ipaddr.parse(cidr);
           range = [single, single.kind() === 'ipv4' ? 32 : 128];

@@ -103,6 +103,16 @@ function parseDottedQuad(ip: string): number[] | undefined {
   return part === 4 ? out : undefined;
 }
 
+/** True when `text` is a CIDR or a bare address the list reads (see `parseCidr`). */
+export function isCidrOrAddress(text: string): boolean {
+  try {
+    parseCidr(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Parses a CIDR or a bare address; IPv4-mapped IPv6 prefixes are stored as their IPv4 range. */
 function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   const trimmed = text.trim();
@@ -111,7 +121,15 @@ function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
     if (address === undefined) throw new TypeError('not an IP address');
     return [address, address.kind() === 'ipv4' ? 32 : 128];
   }
-  const [address, prefix] = ipaddr.parseCIDR(trimmed);
+  // The address read as bare ones are (ipaddr.parseCIDR reads `010.0.0.0/8` as 8.0.0.0/8: leading zeros are octal),
+  // the prefix in decimal.
+  const slash = trimmed.lastIndexOf('/');
+  const written = trimmed.slice(0, slash);
+  const quad = written.includes(':') ? undefined : parseDottedQuad(written);
+  const address = quad !== undefined ? new ipaddr.IPv4(quad) : ipaddr.IPv6.isValid(written) ? ipaddr.IPv6.parse(written) : undefined;
+  const prefixText = trimmed.slice(slash + 1);
+  const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+  if (address === undefined || !(prefix <= (address.kind() === 'ipv4' ? 32 : 128))) throw new TypeError('not a CIDR');
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
     return [(address as ipaddr.IPv6).toIPv4Address(), prefix - 96];
   }

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
+import { isCidrOrAddress } from './cidr-trie.js';
 import * as z from 'zod/mini';
 import { headerNameSchema } from '../../core/schemas.js';
 import { DEVICE_LEVELS } from '../../attestation/play-integrity/payload.js';
@@ -22,7 +22,7 @@ const conditionKey = z.string().check(z.refine(isCondition, {
 }));
 const versionSchema = z.union([z.number().check(z.int(), z.nonnegative()), z.string().check(z.regex(/^v?\d{1,9}(?:\.\d{1,9}){0,5}$/))]);
 const headerName = headerNameSchema;
-const cidr = z.string().check(z.refine((s) => ipaddr.isValidCIDR(s) || ipaddr.isValid(s), 'must be a CIDR or an IP address'));
+const cidr = z.string().check(z.refine(isCidrOrAddress, 'must be a CIDR or an IP address (IPv4 in four-part decimal)'));
 
 const overrideShape = {
   /** Action per condition. */
