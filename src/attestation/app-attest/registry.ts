@@ -170,6 +170,9 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
       // A corrupt record is our problem, not the client's: fail closed as "cannot decide".
       throw new Error('App Attest key record is corrupt');
     }
+    // Registries of both environments may share a store (and the default prefix): a key attested against the
+    // development aaguid must not pass as a production device (the App ID, and so the rpIdHash, is the same).
+    if (record.environment !== environment) throw new AppAttestError('environment_mismatch', `the key was attested in ${String(record.environment)}`);
     const entry = { record, publicKey: toPublicKey(record.spki) };
     cache.set(keyId, entry);
     return entry;
@@ -232,6 +235,10 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
     async refreshRisk(keyIdInput, refresh) {
       const keyId = normaliseKeyId(keyIdInput);
       const { record, publicKey } = await loadKey(keyId);
+      // A revoked (or forgotten) key is refused here too: no exchange with Apple, no receipt stored as current.
+      const counter = await store.get(counterKey(keyId));
+      if (counter === undefined) throw new AppAttestError('unknown_key', 'the key\'s counter is no longer stored: re-attest');
+      if (Number(counter) >= REVOKED_COUNTER) throw new AppAttestError('key_revoked');
       const current = await storedReceipt(keyId);
       if (current === undefined) throw new AppAttestError('receipt_invalid', 'no receipt stored for this key');
       const result = await refreshAppAttestRisk({
