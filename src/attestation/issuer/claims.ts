@@ -52,7 +52,7 @@ export function verdictClaims(verdict: IssuedDeviceVerdict, binding: string | un
 
 /**
  * The device-risk verifier's `tokenClaims` mapping for tokens this service issues:
- * `deviceRisk: { tokenClaims: ATTESTATION_SERVICE_CLAIMS }` makes the shield's device policy read the verdict the
+ * `device: { tokenClaims: ATTESTATION_SERVICE_CLAIMS }` makes the shield's device policy read the verdict the
  * service attested (platform, app id and version, device levels and signals, App Attest key id).
  */
 export const ATTESTATION_SERVICE_CLAIMS: TokenClaimMapping = Object.freeze({
