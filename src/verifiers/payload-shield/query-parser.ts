@@ -128,7 +128,11 @@ function assign(
       }
       const index = Number(segment);
       if (last) {
-        parent[index] = parent[index] === undefined ? value : [parent[index], value].flat();
+        // Pushed, not copied: a copy per repeat made `a[0]=&` repeated n times cost n² (maxParamRepeats is judged after).
+        const current = parent[index];
+        if (current === undefined) parent[index] = value;
+        else if (Array.isArray(current)) current.push(value);
+        else parent[index] = [current, value];
         return;
       }
       let child = parent[index];
