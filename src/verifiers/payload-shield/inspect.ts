@@ -186,10 +186,10 @@ function inspectValues(
   if (typeof body === 'string') inspection.at('body').inspectString(body, 'body', 'value', '');
   else if (body !== undefined && !Buffer.isBuffer(body)) inspection.at('body').walk(body, 'body', '', 0);
 
-  // A structural limit always denies; an exhausted inspection budget denies unless configured to let it pass.
-  const violation = inspection.violation;
-  const budget = violation !== undefined && (violation.limit === 'maxInspectBytes' || violation.limit === 'maxInspectMillis');
-  if (violation && (!budget || options.budgetExhausted === 'deny')) return limitDeny(violation);
+  // A structural limit always denies, and so does an exhausted inspection budget unless configured to let it pass
+  // (`budgetSpent`: the walk then went on checking the structural limits only).
+  if (inspection.violation) return limitDeny(inspection.violation);
+  const spent = inspection.budgetSpent;
 
   // Virtual patches with a target read exactly that value.
   if (!inspection.stopped && options.targetedPatches.length > 0 && options.modes.custom !== 'off') {
@@ -234,7 +234,7 @@ function inspectValues(
       hits,
     };
   }
-  return violation ? { action: 'allow', score: inspection.score, hits, incomplete: violation } : { action: 'allow', score: inspection.score, hits };
+  return spent ? { action: 'allow', score: inspection.score, hits, incomplete: spent } : { action: 'allow', score: inspection.score, hits };
 }
 
 /** A one-line, value-free description of the matches in a verdict (for monitor-mode pass details). */

@@ -96,6 +96,11 @@ export class Inspection {
   score = 0;
   hits: LocatedHit[] | undefined;
   violation: LimitViolation | undefined;
+  /**
+   * The inspection budget that ran out with `budgetExhausted: 'allow'`: the detectors stop, the walk goes on for the
+   * structural limits (depth, keys, array and string length), which always deny.
+   */
+  budgetSpent: LimitViolation | undefined;
   stopped = false;
   /** While a second reading of the same values is walked: the rules the first reading found, not counted again. */
   private foundBefore: ReadonlySet<string> | undefined;
@@ -178,9 +183,15 @@ export class Inspection {
    * recorded) when it must not be inspected.
    */
   private admit(raw: string): boolean {
+    // A structural limit first: it denies whatever the budget says.
+    if (raw.length > this.limits.maxStringLength) {
+      this.violate('maxStringLength');
+      return false;
+    }
+    if (this.budgetSpent !== undefined) return false;
     this.bytes += raw.length;
     if (this.bytes > this.limits.maxInspectBytes) {
-      this.violate('maxInspectBytes');
+      this.spend('maxInspectBytes');
       return false;
     }
     // The time budget is checked between values (every 16th, and before any long one) once the request is past
@@ -188,14 +199,16 @@ export class Inspection {
     // must never be denied because a GC pause or a busy CPU stretched its microseconds. One value costs at most
     // what `maxStringLength` characters cost, so the overrun past the deadline is bounded too.
     if (this.bytes > CLOCK_FLOOR && (++this.sinceClock >= 16 || raw.length > CLOCK_EVERY_CHARS) && this.clockExpired()) {
-      this.violate('maxInspectMillis');
-      return false;
-    }
-    if (raw.length > this.limits.maxStringLength) {
-      this.violate('maxStringLength');
+      this.spend('maxInspectMillis');
       return false;
     }
     return true;
+  }
+
+  /** The budget ran out: a denial (`budgetExhausted: 'deny'`), or the rest of the walk checks structure only. */
+  private spend(limit: 'maxInspectBytes' | 'maxInspectMillis'): void {
+    if (this.options.budgetExhausted === 'deny') this.violate(limit);
+    else this.budgetSpent ??= { limit, code: 'payload_too_large', location: this.location() };
   }
 
   /** A body key in `quietBodyKeys`: only the budget, the limits and the custom rules apply (see there). */

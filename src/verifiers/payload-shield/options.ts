@@ -84,7 +84,9 @@ export interface PayloadShieldOptions {
   /**
    * What happens when the inspection budget (`limits.maxInspectBytes`, `limits.maxInspectMillis`) runs out before the
    * whole request was inspected: `deny` (default, fail closed: 413 `payload_too_large`) or `allow` (the request
-   * passes unless what was inspected already scored a deny; the pass detail says the inspection was incomplete).
+   * passes unless what was inspected already scored a deny; the pass detail says the inspection was incomplete). With
+   * `'allow'` the rest of the request is still walked for the structural limits (depth, keys, array and string
+   * length), which deny whatever the budget.
    */
   budgetExhausted?: 'deny' | 'allow';
   /** Rounds of URL/entity/escape decoding. Default 3. */
