@@ -6,7 +6,7 @@
 import { mediaType } from '../../core/body.js';
 import { declaresBody } from '../../core/request.js';
 import type { CompiledPayloadOptions } from './compile.js';
-import { checkHeaderLimits } from './limits.js';
+import { checkHeaderLimits, nestedBeyond } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
 import { parseQueryString } from './query-parser.js';
@@ -117,6 +117,8 @@ export function inspectPayloadAwaitingSchemas(
   // synchronous failure returns before any detector runs; an asynchronous answer is awaited after them. The query
   // schema checks the query the handler reads.
   const { schemas } = options;
+  // The depth limit before the schemas: a recursive one would follow any depth a client sends (a stack overflow).
+  if (schemas.body && nestedBeyond(body, limits.maxDepth)) return limitDeny({ limit: 'maxDepth', code: 'payload_too_large', location: 'body' });
   const schemaVerdict =
     schemas.body || schemas.query || schemas.params
       ? checkSchemas(schemas, { body, query: handlerQuery ?? query ?? {}, params: params ?? {} })

@@ -86,3 +86,20 @@ export function checkHeaderLimits(
   if (bytes > limits.maxHeaderBytes) return { limit: 'maxHeaderBytes', code: 'payload_too_large', location: 'header' };
   return undefined;
 }
+
+/**
+ * True when `value` holds an object or array at depth `maxDepth` or deeper (the root at 0), the rule the walk applies
+ * (`maxDepth`). Run before a route's schemas, which see the body before the walk: a recursive schema (`z.json()`,
+ * `z.lazy`) would otherwise recurse through any depth a client sends and overflow the stack. Iterative.
+ */
+export function nestedBeyond(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== 'object' || Buffer.isBuffer(node) || ArrayBuffer.isView(node)) continue;
+    if (depth >= maxDepth) return true;
+    const children: readonly unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
