@@ -29,7 +29,11 @@ export interface PayloadLimits {
   maxInspectMillis: number;
   /** Length of the path plus query string. Over → 413. Default 8192. */
   maxUrlLength: number;
-  /** Number of request headers. Over → 413. Default 100. */
+  /**
+   * Number of request headers as the framework hands them over. Over → 413. Default 100. Node joins repeated lines of
+   * most headers into one value (`a, b`), which counts once here and in full toward `maxHeaderBytes` (and Node's own
+   * `maxHeadersCount` and header-size limits bound the lines themselves).
+   */
   maxHeaderCount: number;
   /** Total bytes of header names and values. Over → 413. Default 16384. */
   maxHeaderBytes: number;
