@@ -16,11 +16,10 @@ import { resolveTarget } from './virtual-patches.js';
 import { firstCookieValues, jsonCookieValue, parseCookies, type CookiePairs } from './cookies.js';
 import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
 
+import { contentTypeAllowed, headerString } from './content-types.js';
 import {
-  contentTypeAllowed,
   describeHits,
   HEADER_ONLY_DETECTORS,
-  headerString,
   Inspection,
   limitDeny,
   NO_HITS,

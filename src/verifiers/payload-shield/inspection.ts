@@ -58,7 +58,6 @@ const CLOCK_FLOOR = 16 * 1024;
 export const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
 const NO_RULE_HITS: readonly RuleHit[] = Object.freeze([]);
-
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
 export function limitDeny(v: LimitViolation): PayloadVerdict {
@@ -77,29 +76,12 @@ export function describeHits(hits: readonly LocatedHit[]): string {
   return parts.join(',');
 }
 
-export function contentTypeAllowed(type: string, allowed: readonly string[]): boolean {
-  for (const pattern of allowed) {
-    if (pattern === type || pattern === '*/*') return true;
-    const star = pattern.indexOf('*');
-    if (star !== -1 && type.startsWith(pattern.slice(0, star)) && type.endsWith(pattern.slice(star + 1))) return true;
-  }
-  return false;
-}
-
-export function headerString(value: string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.join(', ');
-}
-
 /** One pass over a request: every value through normalisation and the detectors, within the budget. */
 export class Inspection {
   score = 0;
   hits: LocatedHit[] | undefined;
   violation: LimitViolation | undefined;
-  /**
-   * The inspection budget that ran out with `budgetExhausted: 'allow'`: the detectors stop, the walk goes on for the
-   * structural limits (depth, keys, array and string length), which always deny.
-   */
+  /** The budget that ran out with `budgetExhausted: 'allow'`: detectors stop, structural limits still deny. */
   budgetSpent: LimitViolation | undefined;
   stopped = false;
   /** While a second reading of the same values is walked: the rules the first reading found, not counted again. */
@@ -107,6 +89,8 @@ export class Inspection {
   /** Walking a first reading a second will follow: the rules exclusions dropped (see `walkSecondReading`). */
   excludedInto: Set<string> | undefined;
   private bytes = 0;
+  /** Characters of the body's keys and strings admitted so far (a lower bound of its size in bytes). */
+  private bodyChars = 0;
   /** Strings inspected since the clock was last read: reading it for every string would cost more than it saves. */
   private sinceClock = 0;
   private readonly deadline: number;
@@ -183,9 +167,14 @@ export class Inspection {
    * recorded) when it must not be inspected.
    */
   private admit(raw: string): boolean {
-    // A structural limit first: it denies whatever the budget says.
+    // Structural limits first: they deny whatever the budget says.
     if (raw.length > this.limits.maxStringLength) {
       this.violate('maxStringLength');
+      return false;
+    }
+    // A parsed body has no more key and string characters than bytes: past `maxBodyBytes` it outgrew its framing.
+    if (this.root === 'body' && (this.bodyChars += raw.length) > this.limits.maxBodyBytes) {
+      this.violate('maxBodyBytes');
       return false;
     }
     if (this.budgetSpent !== undefined) return false;

@@ -5,7 +5,10 @@
 
 /** Size and shape limits of one request. */
 export interface PayloadLimits {
-  /** Body bytes (Content-Length or bytes read). Over → 413 `payload_too_large`. Default 1 MiB. */
+  /**
+   * Body bytes (Content-Length, bytes read, or, for a parsed body, the characters of its keys and strings, which never
+   * exceed its bytes: chunked and decompressed bodies too). Over → 413 `payload_too_large`. Default 1 MiB.
+   */
   maxBodyBytes: number;
   /** Nesting depth of JSON / form objects and arrays. Over → 413. Default 32. */
   maxDepth: number;

@@ -1,0 +1,17 @@
+/** Request parts the payload shield reads before its walk: the body's media type against the allowed ones, a header. */
+
+/** True when the media type `type` matches one of `allowed` (exact, `*\/*`, or one `*` wildcard: `application/*+json`). */
+export function contentTypeAllowed(type: string, allowed: readonly string[]): boolean {
+  for (const pattern of allowed) {
+    if (pattern === type || pattern === '*/*') return true;
+    const star = pattern.indexOf('*');
+    if (star !== -1 && type.startsWith(pattern.slice(0, star)) && type.endsWith(pattern.slice(star + 1))) return true;
+  }
+  return false;
+}
+
+/** A header's value as one string (repeated ones joined with `, `), or undefined. */
+export function headerString(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.join(', ');
+}
