@@ -10,8 +10,11 @@ export function contentTypeAllowed(type: string, allowed: readonly string[]): bo
   return false;
 }
 
-/** A header's value as one string (repeated ones joined with `, `), or undefined. */
-export function headerString(value: string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.join(', ');
+/**
+ * A header's value as one string (repeated ones joined with `, `), or undefined. A request built by hand for `check()`
+ * may hold anything: a value that is neither a string nor strings reads as absent, as `headerValue` reads it.
+ */
+export function headerString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(', ') : undefined;
 }

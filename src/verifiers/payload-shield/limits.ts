@@ -77,17 +77,17 @@ export function checkHeaderLimits(
   let count = 0;
   let bytes = 0;
   for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
+    const value: unknown = headers[name];
     if (typeof value === 'string') {
       count++;
       bytes += name.length + value.length;
-    } else {
+    } else if (Array.isArray(value)) {
       for (const v of value) {
         count++;
-        bytes += name.length + v.length;
+        bytes += name.length + (typeof v === 'string' ? v.length : 0);
       }
     }
+    // Anything else (a hand-built request's number or object) is no header a framework gives: read as absent.
   }
   if (count > limits.maxHeaderCount) return { limit: 'maxHeaderCount', code: 'payload_too_large', location: 'header' };
   if (bytes > limits.maxHeaderBytes) return { limit: 'maxHeaderBytes', code: 'payload_too_large', location: 'header' };
