@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { defaultProblemType } from './codes.js';
 import { isJsonType, mediaType } from './body.js';
+import { headerText } from './request.js';
 import type { ProblemBody } from './problem.js';
 import { callHook } from './hooks.js';
 
@@ -121,18 +122,13 @@ export function isEndpointPath(endpoints: Endpoints, path: string): boolean {
   return false;
 }
 
-function headerString(headers: IncomingEndpointRequest['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : undefined;
-}
-
 /**
  * True when a string body is the value a JSON parser produced, not a text parser's copy of the body: a declared,
  * unencoded length longer than the string's bytes. Without a length (chunked) or with an encoding it cannot tell,
  * and the string is taken as the body's text.
  */
 function isJsonStringValue(value: string, headers: IncomingEndpointRequest['headers']): boolean {
-  const length = headerString(headers, 'content-length');
+  const length = headerText(headers['content-length']);
   if (length === undefined || headers['content-encoding'] !== undefined || !/^\d{1,16}$/.test(length)) return false;
   return Number(length) > Buffer.byteLength(value);
 }
@@ -156,7 +152,7 @@ function decodeBody(request: IncomingEndpointRequest, limit: number): { value: u
   const bytes = body.bytes;
   if (bytes.length > limit) return endpointProblem(413, 'payload_too_large', 'Payload too large');
   if (bytes.length === 0) return { value: undefined, raw: bytes };
-  if (!isJsonType(mediaType(headerString(request.headers, 'content-type')))) {
+  if (!isJsonType(mediaType(headerText(request.headers['content-type'])))) {
     return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
   }
   try {

@@ -75,13 +75,17 @@ export function declaresBody(headers: ShieldRequest['headers']): boolean {
   return length !== undefined && length !== '0';
 }
 
-/**
- * Returns a header's value as one string (repeated headers joined with `, `), or undefined. Adapters give strings or
- * arrays of strings; a request built by hand for `check()` may hold anything, and anything else reads as absent
- * (a verifier then judges the request without that header, never crashes on it: failOpen must not pass it).
- */
+/** Returns a header's value as one string (repeated headers joined with `, `), or undefined (see `headerText`). */
 export function headerValue(request: ShieldRequest, name: string): string | undefined {
-  const value: unknown = request.headers[name];
+  return headerText(request.headers[name]);
+}
+
+/**
+ * A header value as one string: a string as is, an array of strings joined with `, `; anything else undefined.
+ * Adapters give strings or arrays of strings; a request built by hand for `check()` may hold anything, which reads
+ * as absent (a verifier then judges the request without that header, never crashes on it: failOpen must not pass it).
+ */
+export function headerText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   return Array.isArray(value) && value.every(isString) ? value.join(', ') : undefined;
 }

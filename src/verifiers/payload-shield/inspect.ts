@@ -4,7 +4,7 @@
  * call `inspectPayload`; nothing here knows about a web framework.
  */
 import { mediaType } from '../../core/body.js';
-import { declaresBody } from '../../core/request.js';
+import { declaresBody, headerText } from '../../core/request.js';
 import type { CompiledPayloadOptions } from './compile.js';
 import { checkHeaderLimits, nestedBeyond } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
@@ -16,7 +16,7 @@ import { resolveTarget } from './virtual-patches.js';
 import { firstCookieValues, jsonCookieValue, parseCookies, type CookiePairs } from './cookies.js';
 import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
 
-import { contentTypeAllowed, headerString } from './content-types.js';
+import { contentTypeAllowed } from './content-types.js';
 import {
   describeHits,
   HEADER_ONLY_DETECTORS,
@@ -38,13 +38,13 @@ export function inspectRequestHead(request: PayloadRequest, options: CompiledPay
   }
   const headerViolation = checkHeaderLimits(request.headers, limits);
   if (headerViolation) return limitDeny(headerViolation);
-  const declared = headerString(request.headers['content-length']);
+  const declared = headerText(request.headers['content-length']);
   const length = declared !== undefined && /^\d{1,16}$/.test(declared.trim()) ? Number(declared) : undefined;
   if (length !== undefined && length > limits.maxBodyBytes) {
     return limitDeny({ limit: 'maxBodyBytes', code: 'payload_too_large', location: 'body' });
   }
   if (options.contentTypes && declaresBody(request.headers)) {
-    const type = mediaType(headerString(request.headers['content-type']));
+    const type = mediaType(headerText(request.headers['content-type']));
     if (!contentTypeAllowed(type, options.contentTypes)) {
       return { action: 'deny', code: 'unsupported_media_type', detail: 'content type not allowed on this route', score: 0, hits: NO_HITS };
     }
@@ -154,7 +154,7 @@ function inspectValues(
   let cookies: CookiePairs | undefined;
   for (const name in request.headers) {
     if (inspection.done) break;
-    const value = headerString(request.headers[name]);
+    const value = headerText(request.headers[name]);
     if (value === undefined) continue;
     if (name === 'cookie') {
       if (options.cookies) cookies = parseCookies(value);

@@ -1,5 +1,5 @@
 import { parseContentDigest, type ParsedContentDigest } from '../../core/content-digest.js';
-import type { ShieldRequest } from '../../core/request.js';
+import { headerText, type ShieldRequest } from '../../core/request.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { VerifierContext } from '../../core/verifier.js';
 import type { TokenBindingOptions, TokenRouteOptions } from './options.js';
@@ -24,8 +24,7 @@ export interface CompiledBinding {
  */
 export function bindingHeaderValue(request: ShieldRequest, name: string): string | undefined | null {
   const value: unknown = request.headers[name];
-  if (typeof value === 'string' || value === undefined) return value;
-  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(', ') : null;
+  return value === undefined ? undefined : (headerText(value) ?? null);
 }
 
 /**
