@@ -86,8 +86,8 @@ type WebCryptoKey = webcrypto.CryptoKey;
 
 const DECRYPT_OPTIONS = { keyManagementAlgorithms: ['A256KW'], contentEncryptionAlgorithms: ['A256GCM'] };
 const VERIFY_OPTIONS = { algorithms: ['ES256'] };
-/** Compact serialisation alphabet (base64url and dots); anything else is rejected before any crypto. */
-const COMPACT_TOKEN = /^[A-Za-z0-9_.-]+$/;
+/** A compact JWE: five base64url segments (dots between); anything else is rejected before any crypto or decoder. */
+const COMPACT_TOKEN = /^[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){4}$/;
 
 /**
  * Creates a Play Integrity verifier. Keys are validated synchronously (a wrong key length or curve throws here) and
@@ -120,7 +120,7 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
    */
   async function open(token: string): Promise<{ payload: unknown; via: 'local' | 'decoder'; identity: Uint8Array }> {
     // Before the decoder too: a client's garbage must be refused here, not become the decoder's "cannot decide".
-    if (token.length > maxTokenLength || !COMPACT_TOKEN.test(token) || token.split('.').length !== 5) {
+    if (token.length > maxTokenLength || !COMPACT_TOKEN.test(token)) {
       throw new PlayIntegrityError('malformed_token');
     }
     if (keys === undefined) return { payload: await decode(options.decoder!, token), via: 'decoder', identity: decodedSegments(token) };
