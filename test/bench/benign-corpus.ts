@@ -196,6 +196,16 @@ function openApi(g: Gen): unknown {
 
 const schemaDoc: Family = (g) => ({ method: 'POST', path: g.pick(['/v1/schemas', '/v1/integrations/openapi']), body: g.chance(0.6) ? jsonSchema(g) : openApi(g) });
 
+/**
+ * The routes table of the deployment the benign corpus stands for: its two schema-upload routes accept JSON Schema
+ * documents, whose properties may be named `__proto__` or `constructor`, and opt in to the schema exemption as a
+ * user would (the default denies such keys).
+ */
+export const BENIGN_ROUTES = {
+  'POST /v1/schemas': { payload: { prototypePollution: 'except-schema-property-names' } },
+  'POST /v1/integrations/openapi': { payload: { prototypePollution: 'except-schema-property-names' } },
+} as const;
+
 const webhook: Family = (g) => {
   const host = g.pick(['localhost:3000', 'git.internal.example', 'gitea.local', '127.0.0.1:3000', 'github.com', '192.168.1.20']);
   const repo = `${g.pick(['acme', 'me', 'shop-team'])}/${g.pick(['mobile-app', 'api', 'infra'])}`;

@@ -10,13 +10,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createShield } from '../../src/shield.js';
-import {
-  compilePayloadOptions,
-  createPayloadShieldVerifier,
-  inspectPayload,
-  type PayloadShieldOptions,
-} from '../../src/verifiers/payload-shield/index.js';
-import { BENIGN_SEED, generateBenignCorpus, splitHalf, type Half } from './benign-corpus.js';
+import { compilePayloadOptions, inspectPayload, mergePayloadOptions, type PayloadShieldOptions } from '../../src/verifiers/payload-shield/index.js';
+import { BENIGN_ROUTES, BENIGN_SEED, generateBenignCorpus, splitHalf, type Half } from './benign-corpus.js';
 import { corpusAvailable, CORPUS_PATH, loadCorpus, splitKey, tally, toShieldRequest } from './detection-corpus.js';
 import { MOBILE_HEADERS, MOBILE_ORDER_1KB } from './servers/mobile-order.js';
 
@@ -39,13 +34,7 @@ const records = [...loadCorpus(), ...(args.includes('--dev-only') ? [] : generat
 type Check = (i: number) => Promise<{ blocked: boolean; detail: string }>;
 
 function viaShield(): Check {
-  // Prefer the core's own `payload` config key once it exists; until then register the verifier explicitly.
-  let shield: ReturnType<typeof createShield>;
-  try {
-    shield = createShield({ payload: options } as Parameters<typeof createShield>[0]);
-  } catch {
-    shield = createShield({ verifiers: [createPayloadShieldVerifier(options)] });
-  }
+  const shield = createShield({ payload: options, routes: BENIGN_ROUTES });
   return async (i) => {
     const decision = await shield.check(toShieldRequest(records[i]!));
     const detail = decision.results.map((r) => ('detail' in r && r.detail ? r.detail : '')).join(' ');
@@ -55,12 +44,14 @@ function viaShield(): Check {
 
 function viaInspect(): Check {
   const compiled = compilePayloadOptions(options);
+  // The routes table's payload options, compiled once per route as the shield does.
+  const byRoute = new Map(Object.entries(BENIGN_ROUTES).map(([route, o]) => [route, compilePayloadOptions(mergePayloadOptions(options, o.payload))]));
   return async (i) => {
     const record = records[i]!;
     const request = toShieldRequest(record);
     if (request.bodyUnparsed === true) return { blocked: true, detail: 'malformed body' };
     const body = request.body;
-    const verdict = inspectPayload(request, body, compiled);
+    const verdict = inspectPayload(request, body, byRoute.get(`${request.method} ${request.path}`) ?? compiled);
     return { blocked: verdict.action === 'deny', detail: verdict.action === 'deny' ? verdict.detail : '' };
   };
 }

@@ -79,6 +79,8 @@ export interface CompiledPayloadOptions {
   /** Fail closed (`deny`) or open (`allow`) when the inspection budget runs out. */
   readonly budgetExhausted: 'deny' | 'allow';
   readonly prototypePollution: boolean;
+  /** Allow a pollution key that names a JSON Schema property (`prototypePollution: 'except-schema-property-names'`). */
+  readonly schemaPropertyNames: boolean;
   /** The route schemas' Standard Schema interfaces (`schema['~standard']`), read once here rather than per request. */
   readonly schemas: { readonly body?: StandardSchemaProps; readonly query?: StandardSchemaProps; readonly params?: StandardSchemaProps };
   /**
@@ -163,7 +165,8 @@ export function compilePayloadOptions(options: PayloadShieldOptions): CompiledPa
     contentTypes: options.contentTypes?.map((t) => t.toLowerCase()),
     decodeRounds: options.decodeRounds ?? DEFAULT_DECODE_ROUNDS,
     budgetExhausted: options.budgetExhausted ?? 'deny',
-    prototypePollution: options.prototypePollution ?? true,
+    prototypePollution: options.prototypePollution !== false,
+    schemaPropertyNames: options.prototypePollution === 'except-schema-property-names',
     schemas,
     headerVerdicts: new LRUCache<string, readonly RuleHit[]>({ max: 1000 }),
     lastHeaderVerdicts: new Map(),

@@ -213,10 +213,10 @@ export class Inspection {
     if (this.done || !this.admit(raw)) return;
     let polluting = false;
     if (role === 'key' && this.options.prototypePollution) {
-      // The schema exemption is only looked up for the rare key that is a pollution vector.
+      // The opt-in schema exemption is only looked up for the rare key that is a pollution vector.
       const pollution = detectPollutionKey(raw);
       if (pollution) polluting = true;
-      if (pollution && !this.isSchemaPropertyName()) {
+      if (pollution && !(this.options.schemaPropertyNames && this.isSchemaPropertyName())) {
         this.record(pollution);
         if (this.done) return;
       }

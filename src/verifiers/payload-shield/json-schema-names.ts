@@ -1,8 +1,10 @@
 /**
  * JSON Schema documents name properties with arbitrary keys, `__proto__` and `constructor` included (the official
  * test suite has them). A key below `properties` (or another keyword that maps names to schemas) whose value is a
- * schema made only of schema keywords is a property name, not a prototype-pollution payload: even a merge that
- * walked into it could set nothing but schema keywords.
+ * schema made only of schema keywords is a property name. The exemption is opt-in per route
+ * (`prototypePollution: 'except-schema-property-names'`): a naive deep merge that walked into such a key would still
+ * set schema keywords (`type`, `default`...) on `Object.prototype`, so it suits only handlers that store or validate
+ * schemas without merging them.
  */
 
 /** JSON Schema keywords whose value maps property names to schemas. */

@@ -91,8 +91,14 @@ export interface PayloadShieldOptions {
   budgetExhausted?: 'deny' | 'allow';
   /** Rounds of URL/entity/escape decoding. Default 3. */
   decodeRounds?: number;
-  /** Deny `__proto__` / `constructor` / `prototype` keys anywhere. Default true. */
-  prototypePollution?: boolean;
+  /**
+   * Deny `__proto__` / `constructor` / `prototype` keys anywhere (default `true`). `'except-schema-property-names'`
+   * is for routes that accept JSON Schema documents: it allows such a key where it names a property (below
+   * `properties`, `$defs`... with a value made only of schema keywords or a boolean). Only for handlers that do not
+   * deep-merge the body: a naive merge of `{"properties": {"__proto__": {"default": 1}}}` into an object that has
+   * `properties` sets `Object.prototype.default`.
+   */
+  prototypePollution?: boolean | 'except-schema-property-names';
   /**
    * Schema for the parsed body: any Standard Schema v1 validator (zod >= 4 classic or mini, valibot, arktype...);
    * failure → 422 `payload_invalid` with issue paths only. Usually set per route.
@@ -182,7 +188,7 @@ export const payloadShieldOptionsSchema = z.strictObject({
     contentTypes: z.optional(z.array(z.string().check(z.minLength(3), z.includes('/')))),
     budgetExhausted: z.optional(z.enum(['deny', 'allow'])),
     decodeRounds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(5))),
-    prototypePollution: z.optional(z.boolean()),
+    prototypePollution: z.optional(z.union([z.boolean(), z.literal('except-schema-property-names')])),
     body: z.optional(standardSchema),
     query: z.optional(standardSchema),
     params: z.optional(standardSchema),

@@ -1,10 +1,10 @@
 /**
  * Where the shield looks (issue 13): every request header except the never-inspected ones (credentials, attestation
  * tokens, framing) and `ignoreHeaders`, cookie names and values, query parameter names, and the path; JSON Schema
- * documents may name a property `__proto__`.
+ * documents may name a property `__proto__` on routes that opt in.
  */
 import { describe, expect, it } from 'vitest';
-import { compilePayloadOptions, inspectPayload, NEVER_INSPECTED_HEADERS, type PayloadShieldOptions } from '../../../src/verifiers/payload-shield/index.js';
+import { compilePayloadOptions, inspectPayload, NEVER_INSPECTED_HEADERS, payloadShieldOptionsSchema, type PayloadShieldOptions } from '../../../src/verifiers/payload-shield/index.js';
 import { request } from './helpers.js';
 
 function inspect(options: PayloadShieldOptions, overrides: Parameters<typeof request>[0], body?: unknown) {
@@ -69,11 +69,21 @@ describe('where the payload shield looks', () => {
     expect(inspect({}, { headers: {} }, { where: { name: { startsWith: 'a' } }, password: 'c0rrect horse' })).toMatchObject({ action: 'allow' });
   });
 
-  it('allows a JSON Schema property named __proto__ but not a polluting object', () => {
+  it('denies a JSON Schema property named __proto__ unless the route opts in, and never a polluting object', () => {
     const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string","description":"x"},"name":{"type":"string"}}}');
-    expect(inspect({}, { headers: {} }, schema)).toMatchObject({ action: 'allow' });
+    // By default: a naive deep merge of this body would set Object.prototype.type and .description.
+    expect(inspect({}, { headers: {} }, schema)).toMatchObject({ action: 'deny', detail: expect.stringContaining('proto-pollution-key') });
+    expect(inspect({ prototypePollution: true }, { headers: {} }, schema)).toMatchObject({ action: 'deny' });
+    const optIn = { prototypePollution: 'except-schema-property-names' } as const;
+    expect(inspect(optIn, { headers: {} }, schema)).toMatchObject({ action: 'allow' });
     const polluting = JSON.parse('{"properties":{"__proto__":{"isAdmin":true}}}');
-    expect(inspect({}, { headers: {} }, polluting)).toMatchObject({ action: 'deny', detail: expect.stringContaining('proto-pollution-key') });
-    expect(inspect({}, { headers: {} }, JSON.parse('{"__proto__":{"type":"string"}}'))).toMatchObject({ action: 'deny' });
+    expect(inspect(optIn, { headers: {} }, polluting)).toMatchObject({ action: 'deny', detail: expect.stringContaining('proto-pollution-key') });
+    expect(inspect(optIn, { headers: {} }, JSON.parse('{"__proto__":{"type":"string"}}'))).toMatchObject({ action: 'deny' });
+    expect(inspect({ prototypePollution: false }, { headers: {} }, JSON.parse('{"__proto__":{"isAdmin":true}}'))).toMatchObject({ action: 'allow' });
+  });
+
+  it('validates prototypePollution as a boolean or the one opt-in value', () => {
+    for (const ok of [true, false, 'except-schema-property-names']) expect(payloadShieldOptionsSchema.safeParse({ prototypePollution: ok }).success).toBe(true);
+    for (const bad of ['true', 'except', 1, null]) expect(payloadShieldOptionsSchema.safeParse({ prototypePollution: bad }).success).toBe(false);
   });
 });
