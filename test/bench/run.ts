@@ -859,8 +859,9 @@ async function main(): Promise<number> {
         sameTokens.set(s.client.authorization, await attester.mint({ bindTo: s.client.authorization, ttlSeconds: 3_600 }));
       }
     }
-    // Start every server up front, in parallel (they idle between their windows; start-up is over before warm-up).
-    running.push(...(await Promise.all(scenarios.map((s) => startScenario(s, env, attester, sameTokens.get(s.client.authorization)!, options)))));
+    // Start every server up front (they idle between their windows; start-up is over before warm-up), one after
+    // another: they share one pinned CPU, and sixteen compiling at once on a busy host overran the ready timeout.
+    for (const s of scenarios) running.push(await startScenario(s, env, attester, sameTokens.get(s.client.authorization)!, options));
     for (const r of running) await sanityCheck(r);
     const warmRates: number[] = [];
     if (options.warmupSec > 0) {
