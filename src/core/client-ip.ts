@@ -1,9 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
 import * as z from 'zod/mini';
+import { parseStrictAddress, parseStrictCidr, type IpAddress as IPAddress } from './ip-address.js';
 import type { ShieldRequest } from './request.js';
-
-type IPAddress = ipaddr.IPv4 | ipaddr.IPv6;
 
 /**
  * Which forwarding header the trusted proxies write. Only one is read: when a proxy appends to `X-Forwarded-For`, a
@@ -63,7 +62,7 @@ const MAX_HOPS = 64;
 
 function isTrustEntry(entry: string): boolean {
   if (Object.hasOwn(NAMED_RANGES, entry)) return true;
-  return isStrictCidr(entry) || isStrictAddress(entry);
+  return parseStrictCidr(entry) !== undefined || parseStrictAddress(entry) !== undefined;
 }
 
 /** Zod schema for the client-IP keys of the shield config. */
@@ -83,24 +82,6 @@ export const clientIpOptionsSchema = z.object({
   ipv6Prefix: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(128))),
   proxyHeader: z.optional(z.enum(['x-forwarded-for', 'forwarded'])),
 });
-
-/**
- * IPv4 only in four-part decimal: ipaddr.js also accepts `127.1`, `0x7f.0.0.1` and `2130706433`, which no proxy
- * writes and which would let odd spellings slip past string comparisons elsewhere.
- */
-function isStrictAddress(text: string): boolean {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return true;
-  return text.includes(':') && ipaddr.IPv6.isValid(text);
-}
-
-/**
- * A CIDR whose address is strict (above) and whose prefix is decimal: ipaddr.js reads `010.0.0.0/8` as 8.0.0.0/8
- * (leading zeros are octal) and `10.1/16` as 10.0.0.0/16, so such an entry would trust another range than it shows.
- */
-function isStrictCidr(text: string): boolean {
-  const slash = text.lastIndexOf('/');
-  return slash > 0 && /^\d{1,3}$/.test(text.slice(slash + 1)) && isStrictAddress(text.slice(0, slash)) && ipaddr.isValidCIDR(text);
-}
 
 /** Unwraps IPv4-mapped (::ffff:0:0/96) and NAT64 (64:ff9b::/96) addresses to the IPv4 client behind them. */
 function unwrap(address: IPAddress): IPAddress {
@@ -213,14 +194,9 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
     for (const entry of trustProxy as readonly string[]) {
       const cidrs = Object.hasOwn(NAMED_RANGES, entry) ? (NAMED_RANGES[entry] as readonly string[]) : [entry];
       for (const cidr of cidrs) {
-        let range: [IPAddress, number];
-        if (isStrictCidr(cidr)) range = ipaddr.parseCIDR(cidr);
-        else if (isStrictAddress(cidr)) {
-          const single = ipaddr.parse(cidr);
-          range = [single, single.kind() === 'ipv4' ? 32 : 128];
-        } else {
-          throw new TypeError(`trustProxy entry ${JSON.stringify(entry)} is not a CIDR, an address or a known name`);
-        }
+        const single = parseStrictAddress(cidr);
+        const range = parseStrictCidr(cidr) ?? (single && [single, single.kind() === 'ipv4' ? 32 : 128]);
+        if (range === undefined) throw new TypeError(`trustProxy entry ${JSON.stringify(entry)} is not a CIDR, an address or a known name`);
         // A trusted ::ffff:10.0.0.0/104 means the IPv4 range: addresses are unwrapped before matching.
         const [addr, bits] = range;
         const unwrapped = unwrap(addr);
@@ -256,9 +232,9 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
     if (cached !== undefined) return cached === false ? undefined : cached;
     let result: ParsedAddress | false = false;
     const text = bareAddress(raw);
-    // 45 chars is the longest textual IPv6 (with embedded IPv4); anything longer is garbage, not worth parsing.
-    if (text.length > 0 && text.length <= 64 && isStrictAddress(text)) {
-      const address = unwrap(ipaddr.parse(text));
+    const strict = parseStrictAddress(text);
+    if (strict !== undefined) {
+      const address = unwrap(strict);
       const normal =
         address.kind() === 'ipv4' ? address.toString() : (address as ipaddr.IPv6).toRFC5952String().split('%')[0]!;
       result = { address, text: normal };

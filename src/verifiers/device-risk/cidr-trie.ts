@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { parseDottedQuad, parseStrictAddress, parseStrictCidr } from '../../core/ip-address.js';
 
 /**
  * A binary trie over address bits, one per family: inserting a /n prefix walks n bits, and a lookup walks at most
@@ -62,45 +63,10 @@ class TrieNode<T> {
   values: T[] | undefined;
 }
 
-/**
- * Strict address parsing: ipaddr.js also accepts classful IPv4 forms (`1.2.3`, `0x7f.1`), which no client IP should
- * ever be, so IPv4 must be four decimal parts (parsed by hand: this is the per-request path). IPv6 goes through
- * ipaddr.js, IPv4-mapped IPv6 is unwrapped.
- */
+/** Strict address parsing (see core `parseStrictAddress`), IPv4-mapped IPv6 unwrapped. */
 function parseAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (ip.length > 64) return undefined;
-  if (!ip.includes(':')) {
-    const octets = parseDottedQuad(ip);
-    return octets === undefined ? undefined : new ipaddr.IPv4(octets);
-  }
-  try {
-    return ipaddr.process(ip);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `a.b.c.d` with decimal parts 0-255 (no signs, no hex, at most three digits each), or undefined. */
-function parseDottedQuad(ip: string): number[] | undefined {
-  const out = [0, 0, 0, 0];
-  let part = 0;
-  let digits = 0;
-  let value = 0;
-  for (let i = 0; i <= ip.length; i++) {
-    const c = i === ip.length ? 46 /* . */ : ip.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (++digits > 3) return undefined;
-      value = value * 10 + (c - 48);
-    } else if (c === 46) {
-      if (digits === 0 || value > 255 || part > 3) return undefined;
-      out[part++] = value;
-      digits = 0;
-      value = 0;
-    } else {
-      return undefined;
-    }
-  }
-  return part === 4 ? out : undefined;
+  const address = parseStrictAddress(ip);
+  return address?.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
 }
 
 /** True when `text` is a CIDR or a bare address the list reads (see `parseCidr`). */
@@ -113,7 +79,10 @@ export function isCidrOrAddress(text: string): boolean {
   }
 }
 
-/** Parses a CIDR or a bare address; IPv4-mapped IPv6 prefixes are stored as their IPv4 range. */
+/**
+ * Parses a CIDR or a bare address as the client-IP resolver does (one reading of every spelling: `010.0.0.0/8` is
+ * refused, not read as 8.0.0.0/8); IPv4-mapped IPv6 prefixes are stored as their IPv4 range.
+ */
 function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   const trimmed = text.trim();
   if (!trimmed.includes('/')) {
@@ -121,15 +90,9 @@ function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
     if (address === undefined) throw new TypeError('not an IP address');
     return [address, address.kind() === 'ipv4' ? 32 : 128];
   }
-  // The address read as bare ones are (ipaddr.parseCIDR reads `010.0.0.0/8` as 8.0.0.0/8: leading zeros are octal),
-  // the prefix in decimal.
-  const slash = trimmed.lastIndexOf('/');
-  const written = trimmed.slice(0, slash);
-  const quad = written.includes(':') ? undefined : parseDottedQuad(written);
-  const address = quad !== undefined ? new ipaddr.IPv4(quad) : ipaddr.IPv6.isValid(written) ? ipaddr.IPv6.parse(written) : undefined;
-  const prefixText = trimmed.slice(slash + 1);
-  const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
-  if (address === undefined || !(prefix <= (address.kind() === 'ipv4' ? 32 : 128))) throw new TypeError('not a CIDR');
+  const range = parseStrictCidr(trimmed);
+  if (range === undefined) throw new TypeError('not a CIDR');
+  const [address, prefix] = range;
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
     return [(address as ipaddr.IPv6).toIPv4Address(), prefix - 96];
   }
