@@ -160,9 +160,19 @@ export function parseRouteOptions(route: unknown, where: string, schemas: Compos
   return route as RouteOptions;
 }
 
-/** Throws `ShieldConfigError` for route options a verifier's `checkRouteOptions` refuses; returns them otherwise. */
+/**
+ * Throws `ShieldConfigError` for route options naming a verifier the shield does not run (`verifiers: { tokn: ... }`)
+ * or that a verifier's `checkRouteOptions` refuses; returns them otherwise.
+ */
 export function checkRouteOptionsWith<R extends RouteOptions | false>(verifiers: readonly Verifier[], route: R, where: string): R {
   if (route === false) return route;
+  // A misspelt name (`tokn`, `device` for `device-risk`) would leave the route under the mode it meant to change.
+  for (const name of Object.keys(route.verifiers ?? {})) {
+    if (!verifiers.some((v) => v.name === name || v.modeFollows === name)) {
+      const names = [...new Set(verifiers.map((v) => v.name))].join(', ') || 'none';
+      throw new ShieldConfigError([{ path: `${where}.verifiers.${name}`, message: `no verifier of this shield is named ${JSON.stringify(name)} (it runs: ${names})` }]);
+    }
+  }
   for (const verifier of verifiers) {
     const problem = verifier.checkRouteOptions?.(route);
     if (problem !== undefined) throw new ShieldConfigError([{ path: where, message: problem }]);

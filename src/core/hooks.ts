@@ -30,18 +30,33 @@ export function callHook(hook: ((...args: unknown[]) => unknown) | undefined, a:
   }
 }
 
+/** An RFC 9110 field name (a token), as Node's `validateHeaderName` requires. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A field value Node's `validateHeaderValue` writes: no CR, LF, NUL or other control character but tab. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /**
  * What `onDeny` returned, when it is a response the adapters can write: an object (not a promise) with an integer
- * error `status` (400-599) and string header values. Anything else answers with the default problem response, so a
- * hook returning the wrong thing never turns a denial into a 500.
+ * error `status` (400-599), header names and string values Node can write, and a body `JSON.stringify` turns into a
+ * string. Anything else answers with the default problem response, so a hook returning the wrong thing never turns a
+ * denial into a 500 or a framework's own error page (nor, without a body, into Koa's 204).
  */
 export function usableDenyResponse(value: unknown, fallback: ProblemResponse): ProblemResponse {
   if (value === undefined || value === null) return fallback;
   ignoreHookResult(value);
   if (typeof value !== 'object' || typeof (value as PromiseLike<unknown>).then === 'function') return fallback;
-  const { status, headers } = value as Partial<ProblemResponse>;
+  const { status, headers, body } = value as Partial<ProblemResponse>;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) return fallback;
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return fallback;
-  for (const name of Object.keys(headers)) if (typeof headers[name] !== 'string') return fallback;
+  for (const name of Object.keys(headers)) {
+    const field = headers[name];
+    if (typeof field !== 'string' || !HEADER_NAME.test(name) || !HEADER_VALUE.test(field)) return fallback;
+  }
+  try {
+    // The adapters serialise the body as they write it: a BigInt, a cycle or a throwing getter would throw there.
+    if (typeof JSON.stringify(body) !== 'string') return fallback;
+  } catch {
+    return fallback;
+  }
   return value as ProblemResponse;
 }

@@ -81,6 +81,16 @@ describe('docs/problems: one page per emitted code', () => {
     expect(withoutCode, 'docs/problems pages for no code').toEqual([]);
   });
 
+  it('docs/errors.md has a row with the status of every code a shield can deny with', () => {
+    const table = readFileSync(path.join(ROOT, 'docs/errors.md'), 'utf8');
+    const rows = new Map([...table.matchAll(/^\| \[`([a-z_]+)`\]\(problems\/\1\.md\) \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
+    const codes: Record<string, { status: number }> = { ...SHIELD_CODES };
+    for (const module of BUILT_IN_MODULES) Object.assign(codes, module.codes ?? {});
+    const missing = Object.entries(codes).filter(([code, { status }]) => rows.get(code) !== status).map(([code, { status }]) => `${code} (${status})`);
+    expect(rows.size).toBeGreaterThan(10);
+    expect(missing, 'codes without a row in docs/errors.md, or with another status there').toEqual([]);
+  });
+
   it('each page names its code, status and title as the code table does', () => {
     const tables: Record<string, { status: number; title: string }> = { ...ATTESTATION_SERVICE_CODES, ...SHIELD_CODES };
     for (const [code, { status, title }] of Object.entries(tables)) {
