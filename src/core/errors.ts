@@ -32,11 +32,16 @@ export function denyCodeOf(error: unknown): ShieldCode | undefined {
   return error instanceof ShieldDenyError ? error.code : undefined;
 }
 
-/** A short, secret-free description of an error for the Decision (class and code, never the message body). */
+/**
+ * A short, secret-free description of an error for the Decision: its class and code, never the message, which may
+ * quote a URL with its password, a header or a token (fetch's errors quote the URL whole). `onError` receives the
+ * error itself.
+ */
 export function errorDetail(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${error.name} ${code}` : `${error.name}: ${error.message.slice(0, 120)}`;
+    const name = typeof error.name === 'string' ? error.name.slice(0, 64) : 'Error';
+    return typeof code === 'string' ? `${name} ${code.slice(0, 64)}` : name;
   }
   return 'non-error thrown';
 }

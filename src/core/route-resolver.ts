@@ -6,18 +6,23 @@ import { AMBIGUOUS, RouteTable, type PathMatch, type RouteEntry } from './route-
 export const DISABLED = false as const;
 const EMPTY_ROUTE: ResolvedRouteOptions = Object.freeze({});
 
-/** Merges route options one level deep: a route's `token: { binding: false }` changes only that token option. */
+/**
+ * Merges route options one level deep: a route's `token: { binding: false }` changes only that token option. Any
+ * object merges, whatever its prototype: options built with `Object.create(null)` or as a class instance replaced
+ * the table entry's section instead, dropping its body schema with it.
+ */
 function mergeRoute(base: ResolvedRouteOptions, over: RouteOptions): ResolvedRouteOptions {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const prior = merged[key];
-    merged[key] = isPlainObject(prior) && isPlainObject(value) ? { ...prior, ...value } : value;
+    merged[key] = isSection(prior) && isSection(value) ? { ...prior, ...value } : value;
   }
   return Object.freeze(merged) as ResolvedRouteOptions;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+/** An options section (`token: {...}`): an object, not an array (`false` and lists replace). */
+function isSection(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { Mode } from '../../core/route-options.js';
 import type { ShieldRequest } from '../../core/request.js';
+import { httpUrlStringSchema } from '../../core/schemas.js';
 import { fieldSourceProblem, type FieldSource } from './field-source.js';
 
 /** A counter threshold: reaching `limit` within `windowSeconds` blocks. `false` turns the counter off. */
@@ -170,7 +171,7 @@ export const credentialAbuseOptionsSchema = z.strictObject({
       z.union([
         z.boolean(),
         z.strictObject({
-            baseUrl: z.optional(z.url({ protocol: /^https?$/ })),
+            baseUrl: z.optional(httpUrlStringSchema),
             timeoutMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(30_000))),
             failOpen: z.optional(z.boolean()),
             minCount: z.optional(z.number().check(z.int(), z.positive())),

@@ -1,6 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import * as z from 'zod/mini';
-import { headerNameSchema, storeSchema } from '../../core/schemas.js';
+import { headerNameSchema, httpUrlSchema, storeSchema } from '../../core/schemas.js';
 import type { TokenBindingOptions } from './options.js';
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
@@ -61,7 +61,7 @@ export const tokenOptionsSchema = z.strictObject({
      */
     publicKey: z.optional(z.union([z.string().check(z.minLength(1)), jwkSchema, z.custom<KeyObject>((v) => v instanceof KeyObject, 'must be a KeyObject')])),
     jwks: z.optional(z.object({ keys: z.array(jwkSchema).check(z.minLength(1)) })),
-    jwksUrl: z.optional(z.union([z.url({ protocol: /^https?$/ }), z.instanceof(URL)])),
+    jwksUrl: z.optional(httpUrlSchema),
     jwksTimeoutMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(60_000)), 2_000),
     /**
      * After a successful JWKS fetch, how long before a token naming an unknown `kid` prompts another (jose's
