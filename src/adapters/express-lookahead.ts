@@ -9,6 +9,8 @@ interface ExpressLayer {
   path?: string;
   route?: {
     stack: ExpressLayer[];
+    /** The methods the route has handlers for (`head: true` once `.head()` is added; `_all` for `.all()`). */
+    methods?: Record<string, unknown>;
     _handles_method?(method: string): boolean;
     _handlesMethod?(method: string): boolean;
   };
@@ -73,6 +75,19 @@ function hasParamCallbacks(router: ExpressRouter): boolean {
   return typeof params === 'object' && params !== null && Object.keys(params).length > 0;
 }
 
+/**
+ * The method whose layers a route's `Route.dispatch` runs (Express 4 and router 2 alike): HEAD runs the `get` layers
+ * only when the route has no `.head()` handler; with one, only the `head` layers (and method-less ones) run.
+ * Undefined when the route's methods cannot be read.
+ */
+function dispatchedMethod(route: NonNullable<ExpressLayer['route']>, method: string): string | undefined {
+  const lower = method.toLowerCase();
+  if (lower !== 'head') return lower;
+  const methods = route.methods;
+  if (typeof methods !== 'object' || methods === null) return undefined;
+  return methods.head ? 'head' : 'get';
+}
+
 function walk(router: ExpressRouter, shield: Shield, method: string, path: string, state: Walk, depth: number): Walk {
   if (depth > MAX_DEPTH) return 'doubt';
   for (const layer of router.stack ?? []) {
@@ -94,8 +109,10 @@ function walk(router: ExpressRouter, shield: Shield, method: string, path: strin
       if (state === 'before') continue; // it ran, and passed the request on
       // Param callbacks run before the route's first handler: doubt.
       if (hasParamCallbacks(router)) return 'doubt';
-      const lower = method.toLowerCase();
-      const first = route.stack.find((l) => l.method === undefined || l.method === lower || (lower === 'head' && l.method === 'get'));
+      const runs = dispatchedMethod(route, method);
+      if (runs === undefined) return 'doubt';
+      // The layers Route.dispatch runs: method-less ones (`.all()`) and those of the dispatched method.
+      const first = route.stack.find((l) => !l.method || l.method === runs);
       if (!first || !routeLevelOf(first.handle, shield)) return 'doubt';
       state = 'route-level';
       continue;

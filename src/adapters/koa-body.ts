@@ -14,7 +14,7 @@ import { adapterState } from './koa-context.js';
 import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
-import { routePatternFinder } from './koa-lookahead.js';
+import { hostLimitedRouters, routePatternFinder } from './koa-lookahead.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
 import { koaFrameworkIp, type KoaShieldState } from './koa-context.js';
@@ -36,6 +36,8 @@ interface KoaBodyContext {
   request: { body?: unknown };
   /** The parsed query (a getter); read by the payload shield only. */
   readonly query?: unknown;
+  /** Koa's host (a getter); read only for apps with a host-limited router (see `hostLimitedRouters`). */
+  readonly host?: unknown;
   params?: Record<string, string>;
   set(field: Record<string, string>): void;
 }
@@ -52,6 +54,15 @@ const findBodyStage = createBodyStageFinder((node) => {
 });
 
 /** True when a body-stage middleware of this shield is mounted in the app or one of its @koa/router routers. */
+/** Koa's `ctx.host`, as @koa/router's dispatch reads it; undefined when the getter throws or is not a string. */
+function koaHost(ctx: KoaBodyContext): string | undefined {
+  try {
+    return typeof ctx.host === 'string' ? ctx.host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function koaBodyStageMounted(ctx: object, shield: Shield): boolean {
   return findBodyStage((ctx as KoaBodyContext).app.middleware, shield);
 }
@@ -78,7 +89,7 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     // parameters, named by the route `findRoute` finds when a schema asks for names.
     params: ctx.params,
     rawBody: undefined,
-    findRoute: routePatternFinder(ctx.app.middleware, ctx.method, path),
+    findRoute: routePatternFinder(ctx.app.middleware, ctx.method, path, hostLimitedRouters(ctx.app.middleware) ? koaHost(ctx) : undefined),
   };
   if (consumed && shield.mayNeedRawBody) {
     const raw = tappedRawBody(ctx.req);
