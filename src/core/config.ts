@@ -26,13 +26,48 @@ const problemTypeBaseSchema = z.string().check(z.superRefine((base, ctx) => {
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 }));
 
-const verifierSchema = z.custom<Verifier>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Verifier).name === 'string' &&
-    typeof (v as Verifier).verify === 'function',
-  'must be a verifier object { name, verify(ctx) }',
+/** The largest `verifierTimeoutMs`: a shield's default deadline for a pending verify. */
+const MAX_VERIFIER_TIMEOUT_MS = 60_000;
+
+/**
+ * The largest `timeoutMs` a verifier may declare. Above the shield default's maximum because a verifier's deadline
+ * may wrap an inner one of the same range plus slack (the token verifier: `jwksTimeoutMs` + 1 s).
+ */
+const MAX_OWN_TIMEOUT_MS = 2 * MAX_VERIFIER_TIMEOUT_MS;
+
+/** The Verifier members that are functions when present (`verify` is required, checked apart). */
+const OPTIONAL_METHODS = ['wantsRawBody', 'appliesTo', 'checkRouteOptions', 'sensitiveHeaders', 'onResponse'] as const;
+
+/**
+ * Why `value` is not a {@link Verifier}, or undefined when it is one. Checked once at `createShield` for every
+ * verifier, plain or built by a module: the loop trusts these fields per request, and a wrong one fails silently
+ * there (`mode: 'block'` reads as monitor, so fails open; `timeoutMs: Infinity` or `'100'` never times out).
+ */
+export function verifierProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'must be a verifier object { name, verify(ctx) }';
+  const v = value as Record<string, unknown>;
+  if (typeof v.name !== 'string') return 'must be a verifier object { name, verify(ctx) }';
+  const named = `verifier ${JSON.stringify(v.name.slice(0, 64))}`;
+  if (typeof v.verify !== 'function') return `${named}: verify must be a function`;
+  for (const method of OPTIONAL_METHODS) {
+    if (v[method] !== undefined && typeof v[method] !== 'function') return `${named}: ${method} must be a function`;
+  }
+  if (v.mode !== undefined && v.mode !== 'enforce' && v.mode !== 'monitor') return `${named}: mode must be 'enforce' or 'monitor'`;
+  if (v.stage !== undefined && v.stage !== 'headers' && v.stage !== 'body') return `${named}: stage must be 'headers' or 'body'`;
+  if (v.failOpen !== undefined && typeof v.failOpen !== 'boolean') return `${named}: failOpen must be a boolean`;
+  if (v.modeFollows !== undefined && typeof v.modeFollows !== 'string') return `${named}: modeFollows must be a verifier name`;
+  const t = v.timeoutMs;
+  if (t !== undefined && !(typeof t === 'number' && Number.isInteger(t) && t > 0 && t <= MAX_OWN_TIMEOUT_MS)) {
+    return `${named}: timeoutMs must be an integer of milliseconds from 1 to ${MAX_OWN_TIMEOUT_MS}`;
+  }
+  return undefined;
+}
+
+const verifierSchema = z.custom<Verifier>().check(
+  z.superRefine((value, ctx) => {
+    const problem = verifierProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 );
 
 const moduleSchema = z.custom<VerifierModule>(
@@ -58,7 +93,7 @@ const baseShape = {
   /** Plain verifier objects, run after every module in the given order (route options cannot reach them). */
   verifiers: z._default(z.array(verifierSchema), []),
   /** A verifier still pending after this many ms counts as an error (fail closed unless it fails open). */
-  verifierTimeoutMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(60_000)), 3_000),
+  verifierTimeoutMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(MAX_VERIFIER_TIMEOUT_MS)), 3_000),
   /**
    * Called once per request with the final decision (allowed or not), for logging and metrics. It never sees a
    * token or secret: the request view has no body or query, and credential and proof headers are masked.

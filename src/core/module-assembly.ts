@@ -1,7 +1,8 @@
 import { SHIELD_CODES, type CodeTable } from './codes.js';
-import { isZodSchema, type ShieldConfig } from './config.js';
+import { isZodSchema, verifierProblem, type ShieldConfig } from './config.js';
 import { ShieldConfigError } from './errors.js';
 import type { ModuleDeps, ModuleInstance, VerifierModule } from './module.js';
+import { ShieldDecision } from './request-state.js';
 import type { Verifier } from './verifier.js';
 
 /** What the engine builds from its modules and the validated config. */
@@ -56,8 +57,15 @@ export function assembleModules(
   const ordered = modules.map((module, index) => ({ module, index })).sort(
     (a, b) => (a.module.order ?? 1000) - (b.module.order ?? 1000) || a.index - b.index,
   );
+  const fieldOwners = new Map<string, string>();
   for (const { module } of ordered) {
     for (const [code, info] of Object.entries(module.codes ?? {})) codes[code] ??= info;
+    // Checked for every registered module, configured or not: the name is the module's, not its config's.
+    if (module.decisionField !== undefined) {
+      const problem = decisionFieldProblem(module.decisionField, fieldOwners);
+      if (problem !== undefined) throw new ShieldConfigError([{ path: `modules.${module.key}.decisionField`, message: problem }]);
+      fieldOwners.set(module.decisionField.field, module.key);
+    }
     const section = sections[module.key];
     if (section === undefined) continue;
     try {
@@ -65,6 +73,9 @@ export function assembleModules(
       const built = isInstance(created) ? created.verifiers : created;
       if (isInstance(created)) apis.set(module.key, created.api);
       for (const verifier of Array.isArray(built) ? (built as readonly Verifier[]) : [built as Verifier]) {
+        // Module-built verifiers skip the config schema that checks plain ones; the loop trusts the same fields.
+        const problem = verifierProblem(verifier);
+        if (problem !== undefined) throw new ShieldConfigError([{ path: module.key, message: problem }]);
         verifiers.push(verifier);
         routeKeys.push(module.key);
       }
@@ -81,6 +92,18 @@ export function assembleModules(
     routeKeys.push(undefined);
   }
   return { verifiers, routeKeys, codes: Object.freeze(codes), decisionFields, sensitiveHeaders, problemDetails: Object.freeze(problemDetails), apis };
+}
+
+/**
+ * Why a module's `decisionField` cannot be used, or undefined: the field is written onto every Decision after the
+ * Decision's own, so it must not name one of them (see `ShieldDecision.isMember`) nor another module's field.
+ */
+function decisionFieldProblem(value: unknown, owners: ReadonlyMap<string, string>): string | undefined {
+  const { field, memoKey } = (typeof value === 'object' && value !== null ? value : {}) as { field?: unknown; memoKey?: unknown };
+  if (typeof field !== 'string' || field === '' || typeof memoKey !== 'string') return 'must be { field, memoKey }: strings, field not empty';
+  if (ShieldDecision.isMember(field)) return `${JSON.stringify(field)} is a field of every Decision`;
+  const owner = owners.get(field);
+  return owner === undefined ? undefined : `${JSON.stringify(field)} is already the decision field of module ${JSON.stringify(owner)}`;
 }
 
 /** A `{ verifiers, api }` answer of `create` (a Verifier has `verify`, an array is a list of them). */

@@ -33,7 +33,8 @@ export function problemResponse(
   details: Readonly<Record<string, string>> = NO_DETAILS,
 ): ProblemResponse {
   const code = decision.code ?? 'shield_unavailable';
-  const known = codes[code] ?? SHIELD_CODES.shield_unavailable;
+  // Own entries only: an inherited name ('constructor', 'toString') is no code, and its lookup no status or detail.
+  const known = Object.hasOwn(codes, code) ? codes[code]! : SHIELD_CODES.shield_unavailable;
   const status = decision.status ?? known.status;
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',
@@ -42,7 +43,7 @@ export function problemResponse(
   if (decision.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfter)));
   if (decision.rateLimit !== undefined) addRateLimitHeaders(headers, decision.rateLimit);
   const body: ProblemBody = { type: typeOf(code), title: known.title, status, code, reference: decision.reference };
-  const detail = details[code];
+  const detail = Object.hasOwn(details, code) ? details[code] : undefined;
   if (detail !== undefined) body.detail = detail;
   return { status, headers, body };
 }

@@ -1,6 +1,7 @@
 /**
  * The per-request state of one check: the context verifiers see, the session kept between the stages and re-checks
- * of one request, and the Decision handed out (with the session hidden inside it).
+ * of one request, the Decision handed out (with the session hidden inside it), and `reportLoginOutcome`, which finds
+ * the sessions behind what the application hands it.
  */
 import { randomUUID } from 'node:crypto';
 import { BodyError } from './body.js';
@@ -87,7 +88,8 @@ export class ShieldDecision implements Decision {
     codes: CodeTable,
     fields: readonly { readonly field: string; readonly memoKey: string }[],
   ) {
-    this.status = denial ? (codes[denial.code] ?? SHIELD_CODES.shield_unavailable).status : undefined;
+    // Own codes only: an inherited name ('constructor', '__proto__') is no code and has no status.
+    this.status = denial ? (Object.hasOwn(codes, denial.code) ? codes[denial.code]! : SHIELD_CODES.shield_unavailable).status : undefined;
     this.code = denial?.code;
     this.retryAfter = denial?.retryAfter;
     this.rateLimit = denial?.rateLimit;
@@ -112,11 +114,23 @@ export class ShieldDecision implements Decision {
     return { ...(this as object), reference: this.reference };
   }
 
+  /**
+   * True when `name` is taken on every Decision: an own field, an accessor or method (`reference`, `toJSON`), or an
+   * `Object.prototype` member (`constructor`, `__proto__`). A module's `decisionField` written over one would change
+   * what the decision says (`allowed`), how it answers (`status`) or what it is (`__proto__`).
+   */
+  static isMember(name: string): boolean {
+    return name in MEMBER_PROBE;
+  }
+
   /** The session behind a decision made by a shield, or undefined for anything else. */
   static sessionOf(value: unknown): Session | undefined {
     return typeof value === 'object' && value !== null && #session in value ? (value as ShieldDecision).#session : undefined;
   }
 }
+
+/** A decision with every field assigned: what {@link ShieldDecision.isMember} asks, so the list follows the class. */
+const MEMBER_PROBE = new ShieldDecision(false, undefined, '', 'enforce', '', [], true, undefined, SHIELD_CODES, []);
 
 export class Context implements VerifierContext {
   attestation: Attestation | undefined = undefined;
@@ -159,4 +173,29 @@ export class Context implements VerifierContext {
   rawBody(): Buffer | undefined {
     return this.request.rawBody;
   }
+}
+
+/**
+ * Tells the shield how a login ended when the response status does not say it (e.g. an API that answers failed
+ * logins with 200 and an error body). Pass the framework's request (`req` in Express and Fastify, `ctx` in Koa) or
+ * the Decision itself. Every shield that checked the request hears it (each keeps its decision on the request beside
+ * `shield`, the latest). The first report of a request wins; the automatic one from the status is then ignored.
+ */
+export function reportLoginOutcome(
+  target: Decision | { shield?: Decision } | { state?: { shield?: Decision } },
+  outcome: 'success' | 'failure',
+): Promise<void> {
+  // One decision per shield's check (the first found: `shield` holds the latest, the slots each shield's latest).
+  const bySession = new Map<Session, Decision>();
+  const take = (value: unknown): void => {
+    const session = ShieldDecision.sessionOf(value);
+    if (session !== undefined && !bySession.has(session)) bySession.set(session, value as Decision);
+  };
+  for (const holder of [target, (target as { state?: unknown }).state]) {
+    if (typeof holder !== 'object' || holder === null) continue;
+    take(holder);
+    take((holder as { shield?: unknown }).shield);
+    for (const slot of Object.getOwnPropertySymbols(holder)) take((holder as Record<symbol, unknown>)[slot]);
+  }
+  return Promise.all([...bySession].map(([session, decision]) => session.shield.reportOutcome(decision, outcome))).then(() => undefined);
 }

@@ -11,7 +11,7 @@ import { callHook, ignoreHookResult, usableDenyResponse } from './hooks.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
-import { checkOutcome } from './outcome.js';
+import { checkOutcome, InvalidVerifierOutcomeError } from './outcome.js';
 import { createRedactor } from './redact.js';
 import { Context, Session, ShieldDecision, type Deny, type Failure } from './request-state.js';
 import type { ShieldRequest } from './request.js';
@@ -20,10 +20,11 @@ import { DISABLED, RouteResolver } from './route-resolver.js';
 import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
 import type { Shield, CheckOptions, CheckStage } from './shield-types.js';
 import type { Store } from './store.js';
-import type { CacheLookup, Verifier, VerifierOutcome } from './verifier.js';
+import type { CacheLookup, RequestOutcome, Verifier, VerifierOutcome } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
 export type { CheckOptions, CheckStage, Shield } from './shield-types.js';
+export { reportLoginOutcome } from './request-state.js';
 
 const DEFAULT_BODY_LIMIT = 1_048_576;
 
@@ -100,8 +101,10 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
 
   /** The reference is read (so created) only here, when there is an error to report: allowed requests skip it. */
   function failure(error: unknown, verifier: Verifier, session: Session): VerifierOutcome | Failure {
-    const denyCode = denyCodeOf(error);
-    if (denyCode) return { outcome: 'deny', code: denyCode, detail: (error as Error).message };
+    const code: unknown = denyCodeOf(error);
+    // A thrown code is checked like a returned one: an unknown or inherited ('constructor') code is the verifier's error.
+    if (typeof code === 'string' && Object.hasOwn(codeTable, code)) return { outcome: 'deny', code, detail: (error as Error).message };
+    if (code !== undefined) error = new InvalidVerifierOutcomeError(verifier.name, `thrown ShieldDenyError with unknown deny code ${JSON.stringify(String(code).slice(0, 48))}`);
     onError(error, verifier, session.reference);
     return { outcome: 'error', error };
   }
@@ -151,13 +154,25 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     return decision instanceof Promise ? decision.catch((error: unknown) => unavailable(error, request, options)) : decision;
   }
 
+  /** The fail-closed fallback: the request that broke the check may break it again (a throwing getter, a Proxy, frozen). */
   function unavailable(error: unknown, request: ShieldRequest, options: CheckOptions | undefined): Decision {
     const reference = options?.previous?.reference ?? randomUUID();
     callHook(resolved.onError, error, { verifier: 'core', reference });
-    const ip = typeof request?.ip === 'string' ? request.ip : '';
+    let ip = '';
+    try {
+      if (typeof request?.ip === 'string') ip = request.ip;
+    } catch {
+      // no readable ip: the decision says ''
+    }
     const results = [result('core', 'error', resolved.mode, 'shield_unavailable', errorDetail(error), timed ? 0 : undefined, undefined)];
     const decision = decide(false, { code: 'shield_unavailable' }, reference, resolved.mode, ip, results, true, undefined);
-    return finish(request, decision, options?.notify);
+    try {
+      return finish(request, decision, options?.notify);
+    } catch {
+      // `finish` throws before notifying, only while releasing the query of a request that cannot be written.
+      if (options?.notify !== false) notifyDecision(decision, request);
+      return decision;
+    }
   }
 
   function runCheck(request: ShieldRequest, route?: RouteOptions | false, options?: CheckOptions): Decision | Promise<Decision> {
@@ -303,6 +318,22 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     }
   }
 
+  /** Gives one listener the outcome; settles once it has heard it, failed or timed out (reported to `onError`). */
+  function tell(verifier: Verifier, session: Session, outcome: RequestOutcome, decision: Decision): Promise<void> {
+    let heard: unknown;
+    try {
+      heard = verifier.onResponse?.(session.ctx, outcome);
+    } catch (error) {
+      onError(error, verifier, decision.reference);
+      return DONE;
+    }
+    if (typeof (heard as PromiseLike<void> | undefined)?.then !== 'function') return DONE;
+    const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
+    return deadlines
+      .race(Promise.resolve(heard as PromiseLike<void>), timeoutMs, () => new Error(`verifier "${verifier.name}" onResponse timed out after ${timeoutMs} ms`))
+      .then(undefined, (error: unknown) => onError(error, verifier, decision.reference));
+  }
+
   /** True when the verifier at `i` ran for this request and wants to hear how it ended. */
   const listensAt = (session: Session, i: number): boolean => verifiers[i]!.onResponse !== undefined && session.outcomes[i] !== undefined;
 
@@ -344,13 +375,9 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       const session = ShieldDecision.sessionOf(decision);
       if (!session || session.outcomeTaken) return;
       session.outcomeTaken = true;
-      for (const verifier of listeners(session)) {
-        try {
-          await verifier.onResponse?.(session.ctx, outcome);
-        } catch (error) {
-          onError(error, verifier, decision.reference);
-        }
-      }
+      // Side by side, each within its verifier's deadline: one listener that never settles must neither hang the caller
+      // (`await reportLoginOutcome`) nor keep the outcome from the others (the credential verifier's counters).
+      await Promise.all(listeners(session).map((verifier) => tell(verifier, session, outcome, decision)));
     },
     wantsOutcome(decision) {
       if (!hasOutcomeListeners) return false;
@@ -365,32 +392,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   return self;
 }
 
-/**
- * Tells the shield how a login ended when the response status does not say it (e.g. an API that answers failed
- * logins with 200 and an error body). Pass the framework's request (`req` in Express and Fastify, `ctx` in Koa) or
- * the Decision itself. Every shield that checked the request hears it (each keeps its decision on the request beside
- * `shield`, the latest). The first report of a request wins; the automatic one from the status is then ignored.
- */
-export function reportLoginOutcome(
-  target: Decision | { shield?: Decision } | { state?: { shield?: Decision } },
-  outcome: 'success' | 'failure',
-): Promise<void> {
-  // One decision per shield's check (the first found: `shield` holds the latest, the slots each shield's latest).
-  const bySession = new Map<Session, Decision>();
-  const take = (value: unknown): void => {
-    const session = ShieldDecision.sessionOf(value);
-    if (session !== undefined && !bySession.has(session)) bySession.set(session, value as Decision);
-  };
-  for (const holder of [target, (target as { state?: unknown }).state]) {
-    if (typeof holder !== 'object' || holder === null) continue;
-    take(holder);
-    take((holder as { shield?: unknown }).shield);
-    for (const slot of Object.getOwnPropertySymbols(holder)) take((holder as Record<symbol, unknown>)[slot]);
-  }
-  return Promise.all([...bySession].map(([session, decision]) => session.shield.reportOutcome(decision, outcome))).then(() => undefined);
-}
-
 const NO_RESULTS: readonly VerifierResult[] = Object.freeze([]);
+const DONE: Promise<void> = Promise.resolve();
 
 /** One check in progress: where the verifier loop stands and what it found, kept across an asynchronous verifier. */
 class Pass {
