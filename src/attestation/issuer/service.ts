@@ -82,7 +82,8 @@ function deviceKeyOf(keyId: string | undefined): string | undefined {
  *
  * Routes (with the default prefix): `POST /attest/challenge`, `POST /attest/android`, `POST /attest/ios/register`,
  * `POST /attest/ios/token`, `GET /.well-known/jwks.json`. Every route is rate-limited per IP and, where the request
- * names a device, per device, in the Store. Throws {@link ShieldConfigError} for invalid options.
+ * names a device, per device, in the Store; a Store that cannot answer gets 503, except on the JWKS route (public
+ * keys every verifier needs), which then answers unlimited. Throws {@link ShieldConfigError} for invalid options.
  */
 export function createAttestationService(options: AttestationServiceOptions): AttestationService {
   const parsed = attestationServiceOptionsSchema.safeParse(options, ENGLISH);
