@@ -131,8 +131,9 @@ function commandAt(s: string, start: number): boolean {
   if (!COMMANDS.has(name)) return false;
   const fromPath = nameStart > i;
   if (fromPath) return true; // /usr/bin/id after a separator
-  // Markdown inline code (`` `id` ``, `` `type` ``): one ambiguous word between backticks is prose about code.
-  if (s.charCodeAt(start - 1) === 96 && s.charCodeAt(end) === 96 && AMBIGUOUS_COMMANDS.has(name)) return false;
+  // Markdown inline code (`` `id` ``, `` `type` ``): one ambiguous word between backticks is prose about code;
+  // not glued to a separator or a word (`x;` + `` `id` ``, `` a`id`b ``), nor the whole value.
+  if (s.charCodeAt(start - 1) === 96 && s.charCodeAt(end) === 96 && AMBIGUOUS_COMMANDS.has(name) && isInlineCode(s, start - 1, end)) return false;
   if (UNAMBIGUOUS.has(name)) return true;
   // `A&W`, `AT&T`, `B&Q`: a single `&` between letters is a name, not a background job.
   if (s.charCodeAt(start - 1) === 38 && isWordChar(s.charCodeAt(start - 2)) && s.charCodeAt(start - 3) !== 38) return false;
@@ -154,7 +155,36 @@ function commandAt(s: string, start: number): boolean {
     if (end >= s.trimEnd().length) return false;
     return /^[ \t]+(?:-{1,2}[a-z]|\/|\$|[<>|;&])/.test(s.slice(end, end + 4));
   }
-  return shellArgsFollow(s, end);
+  return shellArgsFollow(s, end) || closesSubstitution(s, start, end);
+}
+
+/** A method call (`.val(`): after `$(id)` it is jQuery, `$(id).val()` a syntax error to a shell. */
+const METHOD_CALL = /\.[a-z_$][\w$]{0,40}\(/y;
+
+/** `$(id)`, `$( pwd )`: the command word alone inside `$(...)`, with nothing to follow it but the `)`. */
+function closesSubstitution(s: string, start: number, end: number): boolean {
+  let j = end;
+  while (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++;
+  if (s.charCodeAt(j) !== 41) return false;
+  let k = start - 1;
+  while (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9) k--;
+  if (s.charCodeAt(k) !== 40 || s.charCodeAt(k - 1) !== 36) return false;
+  METHOD_CALL.lastIndex = j + 1;
+  return !METHOD_CALL.test(s);
+}
+
+/**
+ * True when the backticks at `open` and `close` read as Markdown inline code in prose: neither the whole value nor
+ * glued to what comes before (a shell separator `;|&` or a letter or digit: `x;` + `` `id` ``, `` foo`hostname`.x ``).
+ */
+function isInlineCode(s: string, open: number, close: number): boolean {
+  if (open === 0) return close !== s.trimEnd().length - 1;
+  return !gluedBefore(s.charCodeAt(open - 1));
+}
+
+/** A character that makes a backtick right after it shell syntax, not Markdown: `;`, `|`, `&`, a letter or a digit. */
+function gluedBefore(c: number): boolean {
+  return c === 59 || c === 124 || c === 38 || isWordChar(c);
 }
 
 /** The rest of a value after a command word that stands alone on the last line: at most a number, then the end. */
@@ -172,6 +202,9 @@ function isAddressLine(line: string): boolean {
 const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
 
 const PROSE_WORD = /[a-z]{2,}/g;
+/** The first word after `$(` or a backtick; `${IFS}` and the Windows shell variables. */
+const SUBSTITUTED_WORD = /(?:\$\(|`)\s*([\w\/.-]{1,40})/;
+const SHELL_VARIABLE = /\$\{?ifs\}?|%(?:comspec|systemroot|windir)%/;
 
 /**
  * Markdown prose with code in it (`I ran \`ls -la ~/Library\` and...`, a \`\`\`bash fence in a support chat): the
@@ -194,7 +227,8 @@ function proseWithoutCode(s: string): string | undefined {
     while (s.charCodeAt(open + ticks) === 96) ticks++;
     const close = s.indexOf('`'.repeat(ticks), open + ticks);
     if (close === -1) return undefined; // an unclosed backtick is not Markdown
-    out += ' ';
+    // A span glued to a separator or a word (`x;` + `` `id` ``, `` foo`hostname`.example ``) is shell, not Markdown.
+    out += ticks === 1 && open > 0 && gluedBefore(s.charCodeAt(open - 1)) ? s.slice(open, close + 1) : ' ';
     i = close + ticks;
   }
   PROSE_WORD.lastIndex = 0;
@@ -229,9 +263,9 @@ export function createCmdiDetector(): Detector {
       if (paranoia < 2 && (value.mask & CH.backtick) !== 0) s = proseWithoutCode(s) ?? s;
       if ((value.mask & (CH.dollar | CH.backtick | CH.percent)) !== 0 && (s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
         // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``).
-        const m = /(?:\$\(|`)\s*([\w\/.-]{1,40})/.exec(s);
+        const m = SUBSTITUTED_WORD.exec(s);
         if (m === null || commandAt(s, m.index + m[0].length - m[1]!.length)) return hit(CMDI_RULES.substitution);
-        if (/\$\{?ifs\}?|%(?:comspec|systemroot|windir)%/.test(s)) return hit(CMDI_RULES.shellSyntax);
+        if (SHELL_VARIABLE.test(s)) return hit(CMDI_RULES.shellSyntax);
       }
       // Every separator `isSepAt` finds (`;|&`, a backtick, a line break, a `\n` escape) has its class in the mask.
       if ((value.mask & SEPARATOR_CLASSES) !== 0) {

@@ -11,7 +11,7 @@ import { CH } from './char-classes.js';
 import { isPlainValue } from './plain-values.js';
 import { scannedWords, scanValue } from './value-scan.js';
 import { ValueUnderInspection } from './value-under-inspection.js';
-import { detectPollutionKey } from './prototype-pollution.js';
+import { detectPollutionKey, detectPollutionPath } from './prototype-pollution.js';
 import { createJndiDetector } from './jndi.js';
 import { createCrlfDetector } from './crlf.js';
 import { SEVERITY, type Detector, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
@@ -212,11 +212,11 @@ export class Inspection {
   inspectString(raw: string, kind: LocationKind, role: ValueRole, name: string, detectors = this.options.detectors, nameClaims?: boolean): void {
     if (this.done || !this.admit(raw)) return;
     let polluting = false;
-    if (role === 'key' && this.options.prototypePollution) {
-      // The opt-in schema exemption is only looked up for the rare key that is a pollution vector.
-      const pollution = detectPollutionKey(raw);
+    if (this.options.prototypePollution) {
+      // The opt-in schema exemption is only looked up for the rare key that is a pollution vector; a value, if a path.
+      const pollution = role === 'key' ? detectPollutionKey(raw) : detectPollutionPath(raw, name);
       if (pollution) polluting = true;
-      if (pollution && !(this.options.schemaPropertyNames && this.isSchemaPropertyName())) {
+      if (pollution && !(role === 'key' && this.options.schemaPropertyNames && this.isSchemaPropertyName())) {
         this.record(pollution);
         if (this.done) return;
       }

@@ -176,17 +176,36 @@ export function decodeHtmlEntities(input: string): string {
   return input;
 }
 
-const JS_ESCAPE_PATTERN = /\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([0-3][0-7]{2}))/g;
+/** One escape where the sticky search is set: `\u{X}`, `\uXXXX`, `\xXX` or three octal digits (`\145`). */
+const JS_ESCAPE_AT = /\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([0-3][0-7]{2}))/y;
 
-function decodeJsEscape(_w: string, brace: string | undefined, u4: string | undefined, x2: string | undefined, octal: string | undefined): string {
-  if (octal !== undefined) return String.fromCharCode(parseInt(octal, 8));
-  return codePointToString(parseInt(brace ?? u4 ?? x2 ?? '0', 16));
-}
-
-/** Decodes JavaScript/JSON-style `\uXXXX`, `\u{X}`, `\xXX` and three-digit octal (`\145`) escapes left in a string. */
+/**
+ * Decodes JavaScript/JSON-style `\uXXXX`, `\u{X}`, `\xXX` and three-digit octal (`\145`) escapes left in a string.
+ * Only the last backslash of a run can start an escape. After an even run (each backslash escaped by the one before
+ * it) digits are text, not an octal escape: the host of `http:\\127.0.0.1\` (two backslashes) and a UNC path's
+ * `\\server\2019` keep their digits. `\u`/`\x` after an even run still decode (a double-escaped `\\u003c` reads as a
+ * backslash and `<`). One `indexOf` per run and one match per escape: linear.
+ */
 export function decodeJsEscapes(input: string): string {
-  if (input.indexOf('\\') === -1) return input;
-  return input.replace(JS_ESCAPE_PATTERN, decodeJsEscape);
+  let at = input.indexOf('\\');
+  if (at === -1) return input;
+  let out = '';
+  let copied = 0;
+  while (at !== -1) {
+    let last = at;
+    while (input.charCodeAt(last + 1) === 92) last++;
+    JS_ESCAPE_AT.lastIndex = last;
+    const m = JS_ESCAPE_AT.exec(input);
+    if (m !== null && (m[4] === undefined || (last - at) % 2 === 0)) {
+      out += input.slice(copied, last);
+      out += m[4] !== undefined ? String.fromCharCode(parseInt(m[4], 8)) : codePointToString(parseInt(m[1] ?? m[2] ?? m[3]!, 16));
+      copied = JS_ESCAPE_AT.lastIndex;
+      at = input.indexOf('\\', copied);
+    } else {
+      at = input.indexOf('\\', last + 1);
+    }
+  }
+  return copied === 0 ? input : out + input.slice(copied);
 }
 
 /**

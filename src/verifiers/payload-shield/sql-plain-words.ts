@@ -37,7 +37,8 @@ function plainKeyword(type: number, word: string, afterQuote: boolean): boolean 
  * `v` classes but `case`; an `o` word operator not right after a quote), and none of its names is in `names`: so no
  * rule of the SQL injection detector can fire. Every context's text starts at the value's start or right after a
  * quote, so `s` is read here with each quote ending a token: any word any context reads is read here, the same way
- * (`readWord`'s lexing). The first token after a quote is the only place an operator alone matters.
+ * (`readWord`'s lexing). The first token after a quote is the only place an operator alone matters. A `::` fails
+ * the gate: the tokenizer drops the cast `::type`, which can move an operator next to a quote.
  */
 export function onlyPlainWords(s: string, names: readonly WordTable<unknown>[]): boolean {
   const n = s.length;
@@ -50,6 +51,9 @@ export function onlyPlainWords(s: string, names: readonly WordTable<unknown>[]):
       i++;
     } else if (isSpace(c)) {
       i++;
+    } else if (c === 58 && s.charCodeAt(i + 1) === 58) {
+      // `::type` is a cast the tokenizer drops: the token after it may then follow a quote.
+      return false;
     } else if (c === 44 || c === 58 || (c === 46 && !isDigit(s.charCodeAt(i + 1)))) {
       afterQuote = false;
       i++;

@@ -4,14 +4,19 @@
  * fingerprint (one character per token) that the SQL injection detector matches against known injection shapes.
  * Single pass, bounded token count: linear time.
  */
+import { isDigit, isSpace, isWordChar, isWordStart, numberEnd } from './sql-chars.js';
+import { castEnd, postgresOperator } from './sql-postgres.js';
 import { extendWordHash, WordTable, wordSet } from './word-table.js';
+
+export { isDigit, isSpace, isWordChar, isWordStart, numberEnd } from './sql-chars.js';
 
 /**
  * Token classes (one character each, so fingerprints are short strings):
  * s string, 1 number/literal, n bareword, v @variable, f known function (followed by `(`), o operator, & logical
  * operator (AND/OR/XOR/&&/||), c comment to end, U union/intersect/except, S select, E other statement keyword
  * (insert, drop, exec...), F from, W where/having, B order/group (… by), I into, k other keyword, ( ) , ; .,
- * X MySQL executable comment, x anything else.
+ * X MySQL executable comment, x anything else. PostgreSQL casts (`::text`) make no token; its jsonb operators are
+ * `o` (sql-postgres.ts).
  */
 export type SqlTokenType = string;
 
@@ -65,7 +70,7 @@ const FUNCTION_TABLE = wordSet([
   'sum', 'sys_context', 'sysdate', 'system_user', 'tan', 'to_base64', 'to_char', 'trim', 'ucase', 'unhex',
   'unicode', 'updatexml', 'upper', 'user', 'user_name', 'utl_http', 'utl_inaddr', 'uuid', 'version', 'xmltype',
   'xp_cmdshell', 'xp_dirtree', 'sp_executesql', 'dblink', 'lo_import', 'query_to_xml', 'exists', 'values',
-  'in', 'count_big', 'checksum', 'dbms_xmlgen', 'ctxsys', 'json_object', 'randomblob', 'typeof', 'sqlite_version',
+  'count_big', 'checksum', 'dbms_xmlgen', 'ctxsys', 'json_object', 'randomblob', 'typeof', 'sqlite_version',
 ]);
 
 /** Functions whose only use in user input is an attack (time delays, file access, error-based extraction). */
@@ -95,38 +100,6 @@ export interface SqlFingerprint {
   readonly trailingQuote: boolean;
   /** True when the final open string contains a space (prose, not an operand). */
   readonly tailHasSpace: boolean;
-}
-
-export function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0 || c === 160 || c === 0x2028 || c === 0x2029;
-}
-
-export function isWordStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 127;
-}
-
-export function isWordChar(c: number): boolean {
-  return isWordStart(c) || (c >= 48 && c <= 57);
-}
-
-/** An ASCII digit (`\d` without the `u` flag). */
-export function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** The end of the number starting at `i` (a digit, or `.` before one). */
-export function numberEnd(s: string, i: number): number {
-  const n = s.length;
-  const c = s.charCodeAt(i);
-  let j = i + 1;
-  if (c === 48 && (s.charCodeAt(j) === 120 || s.charCodeAt(j) === 98)) j++; // 0x / 0b
-  while (j < n && (isWordChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) {
-    const d = s.charCodeAt(j);
-    // 1e5, 0x1f, 1.5 stay one number; `1union` splits at the first letter that is not hex/exponent.
-    if (!isDigit(d) && d !== 46 && !(d >= 97 && d <= 102) && d !== 120) break;
-    j++;
-  }
-  return j;
 }
 
 /** Set by `skipString`: whether the string it skipped had a closing quote (single-threaded, read right after). */
@@ -282,6 +255,15 @@ export class SqlTokenizer implements SqlFingerprint {
         i = this.readWord(s, i);
         continue;
       }
+      // PostgreSQL's jsonb operators (`@>`, `<@`, `?`, `?|`, `?&`, `#>`, `#>>`) where they join operands.
+      if (c === 64 || c === 60 || c === 63 || c === 35) {
+        const op = postgresOperator(s, i, c === 63 && this.afterOperand());
+        if (op !== undefined) {
+          this.push(T_OPERATOR, op);
+          i += op.length;
+          continue;
+        }
+      }
       if (c === 64 /* @ */) {
         let j = i + 1;
         if (s.charCodeAt(j) === 64) j++;
@@ -332,6 +314,13 @@ export class SqlTokenizer implements SqlFingerprint {
         i++;
         continue;
       }
+      if (c === 58 && s.charCodeAt(i + 1) === 58) {
+        const end = castEnd(s, i);
+        if (end !== -1) {
+          i = end; // `'a'::text`: a PostgreSQL cast changes no operand's role, no token
+          continue;
+        }
+      }
       // Two-character operators start with one of `|&<>!:=-`.
       if (c === 124 || c === 38 || c === 60 || c === 62 || c === 33 || c === 58 || c === 61 || c === 45) {
         const two = TWO_CHAR_OPERATORS.get((c << 16) | s.charCodeAt(i + 1));
@@ -340,8 +329,8 @@ export class SqlTokenizer implements SqlFingerprint {
           i += 2;
           continue;
         }
-        if (two === '<=' && s.charCodeAt(i + 2) === 62) {
-          this.push(T_OPERATOR, '<=>');
+        if ((two === '<=' || two === '->') && s.charCodeAt(i + 2) === 62) {
+          this.push(T_OPERATOR, two === '<=' ? '<=>' : '->>');
           i += 3;
           continue;
         }
@@ -358,6 +347,12 @@ export class SqlTokenizer implements SqlFingerprint {
     const open = openEnd && this.count > 0 && this.types[this.count - 1] === T_STRING;
     const c = s.charCodeAt(n - 1);
     return this.finish(open, quote !== 0 && s.charCodeAt(0) === quote, c === 39 || c === 34, open && s.slice(lastStringStart).trim().indexOf(' ') !== -1);
+  }
+
+  /** True when the last token is an operand: a string, number, name, variable or `)`. */
+  private afterOperand(): boolean {
+    const type = this.count === 0 ? 0 : this.types[this.count - 1]!;
+    return type === T_STRING || type === T_NUMBER || type === T_NAME || type === T_VARIABLE || type === 41;
   }
 
   /** Reads the word starting at `i` (a keyword, a function called, or a name); returns the index after it. */

@@ -6,6 +6,7 @@
 import { DANGEROUS_SQL_FUNCTIONS, isDigit, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { firstDigitQuote, foldInchMarks, LEADING_INCH_MARK } from './inch-marks.js';
 import { onlyPlainWords } from './sql-plain-words.js';
+import { DDL_OBJECTS, DDL_VERBS, inListCondition, sqlShapedCall, stackedStatement, WORD_FUNCTIONS } from './sql-statements.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 import { wordSet } from './word-table.js';
@@ -28,14 +29,14 @@ export const SQLI_RULES = {
   caseExpression: 'sqli-case-expression',
 } as const;
 
-const DDL_OBJECTS = new Set(['table', 'database', 'procedure', 'function', 'view', 'index', 'user', 'trigger', 'schema', 'login']);
 const UNARY = new Set(['-', '+', '!', '~', 'not', 'binary']);
-const COMPARISON = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', 'like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'glob', '!<', '!>']);
+/** Comparisons, with PostgreSQL's jsonb ones (`@>` contains, `?` has key: sql-postgres.ts). */
+const COMPARISON = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', 'like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'glob', '!<', '!>', '@>', '<@', '?', '?|', '?&']);
 
 /** Operators written as symbols; word operators (`"LIKE" STAMP`) are too common in prose to break a quote. */
 const SYMBOL_LOGIC = new Set(['&&', '||']);
 const WORD_OPERATORS = new Set(['like', 'rlike', 'regexp', 'div', 'mod', 'sounds', 'glob', 'is', 'between', 'in', 'xor']);
-const SYMBOL_OPERATORS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', '+', '-', '%', '|', '^', '&', '~', '!', '<<', '>>', ':=', '/']);
+const SYMBOL_OPERATORS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', '+', '-', '%', '|', '^', '&', '~', '!', '<<', '>>', ':=', '/', '@>', '<@', '?', '?|', '?&']);
 
 /** Functions that are not also English words: calling one next to SQL syntax is not prose. */
 const STRONG_FUNCTIONS = new Set([
@@ -128,6 +129,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         return SQLI_RULES.executableComment;
       case 'f':
         if (DANGEROUS_SQL_FUNCTIONS.has(t.word(i)!)) return SQLI_RULES.dangerousFunction;
+        // `if (count > 0)`, `len(name) - 1`: a word that is also a function counts only called with SQL arguments.
+        if (WORD_FUNCTIONS.has(t.word(i)!) && !sqlShapedCall(t, i, STRONG_FUNCTIONS)) break;
         if (STRONG_FUNCTIONS.has(t.word(i)!) && next === '(' && fp[i + 2] === 'f') return SQLI_RULES.functionChain;
         if (STRONG_FUNCTIONS.has(t.word(i)!) && i > 0 && (fp[i - 1] === 'o' || fp[i - 1] === '&') && fp[i - 2] !== undefined) {
           return SQLI_RULES.functionChain; // 1 - ord('a')
@@ -143,7 +146,7 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         }
         // DDL on a named object: `create table t (`, `drop table users;`
         if (next === 'k' && DDL_OBJECTS.has(t.word(i + 1)!) && fp[i + 2] === 'n' && (i + 3 >= fp.length || /^[(;c.]/.test(fp[i + 3]!))) {
-          if (t.word(i) !== 'call' && t.word(i) !== 'load') return SQLI_RULES.stacked;
+          if (DDL_VERBS.has(t.word(i)!)) return SQLI_RULES.stacked;
         }
         if (t.word(i) === 'exec' || t.word(i) === 'execute') {
           if (next === 'n' && /^(xp_|sp_|master\.)/.test(t.word(i + 1) ?? '')) return SQLI_RULES.dangerousFunction;
@@ -176,15 +179,12 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
           return SQLI_RULES.clauseInjection;
         }
         break;
-      case ';': {
-        if (next === 'S' || next === 'E') return SQLI_RULES.stacked;
-        // `; if exists (`, `; if (1=1) waitfor`, `; begin`
-        // (`; if not, skip` is prose: `not` counts only as `not exists`.)
-        if (next === 'k' && t.word(i + 1) === 'if' && (fp[i + 2] === '(' || t.word(i + 2) === 'exists' || (t.word(i + 2) === 'not' && t.word(i + 3) === 'exists'))) {
-          return SQLI_RULES.stacked;
-        }
+      case ';':
+        // A statement of SQL's shape: `; drop table users`, `; update users set`, `; if exists (` (not `; call me`);
+        // any statement word after a value that is only `;` or a number before it (`1;select`, `;drop`).
+        if (stackedStatement(t, i + 1)) return SQLI_RULES.stacked;
+        if ((next === 'S' || next === 'E') && (i === 0 || (i === 1 && fp[0] === '1'))) return SQLI_RULES.stacked;
         break;
-      }
       case ')':
         // `1) from users where`, `1) order by 1`, `1) union`
         if (next === 'F' && fp[i + 2] === 'n' && /^(?:[WBc;U]|k)/.test(fp[i + 3] ?? '')) return SQLI_RULES.clauseInjection;
@@ -235,7 +235,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
             const m = t.word(k + 1) === 'not' ? k + 2 : k + 1;
             if (fp[m] === '1' && (t.word(m) === 'null' || t.word(m) === 'true' || t.word(m) === 'false')) return SQLI_RULES.tautology;
           }
-          if (fp[k] === 'o' && COMPARISON.has(t.word(k)!)) {
+          // `or 'x' in ('x')`: an IN list of literals (`8 or 10 in (US)` is prose).
+          if (fp[k] === 'o' && COMPARISON.has(t.word(k)!) && (t.word(k) !== 'in' || inListCondition(fp, k + 1))) {
             const b = fp[k + 1];
             // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology;
             // and a word operator before a bare name is prose (`16 or 18 like new`).

@@ -264,17 +264,34 @@ export function createSsrfDetector(): Detector {
       if (s.length < 3) return undefined;
       // The host is at the start: a URL padded past 4 KB (a long fragment `fetch` drops) is read by its first 4 KB.
       if (s.length > 4096) s = s.slice(0, 4096);
-      return readUrl(value, s) ?? parserReading(s);
+      return readUrl(value, s) ?? parserReading(s) ?? rawReading(value);
     },
   };
 }
+
+/**
+ * The value as sent, when decoding changed a value with a backslash: `fetch` gets the value undecoded, and an octal
+ * escape the normaliser undid may have been a host's digits (`http:/\127.0.0.1/` is not `http:/W.0.0.1/`).
+ */
+function rawReading(value: InspectedValue): RuleHit | undefined {
+  if (value.raw === value.decoded || value.raw.indexOf('\\') === -1) return undefined;
+  let s = value.raw.trim();
+  if (s.length > 4096) s = s.slice(0, 4096);
+  s = s.toLowerCase();
+  return readUrl(value, s) ?? parserReading(s);
+}
+
+/** The special schemes (but `file`) whose authority a WHATWG parser reads after any run of `/` and `\`. */
+const SLASH_RUN_SCHEMES = new Set(['http', 'https', 'ftp', 'ws', 'wss']);
 
 /** The reading of a value as a URL (or a bare host under a URL-like name), by its characters. */
 function readUrl(value: InspectedValue, s: string): RuleHit | undefined {
   const sep = s.indexOf('://');
   const scheme = sep > 0 && sep < 16 ? s.slice(0, sep) : '';
   if (scheme !== '' && SCHEME.test(scheme)) {
-    const start = sep + 3;
+    let start = sep + 3;
+    // `http:///169.254.169.254/`, `http:////10.0.0.5/`: WHATWG parsers (`fetch`, `new URL`) skip the extra slashes.
+    if (SLASH_RUN_SCHEMES.has(scheme)) while (s.charCodeAt(start) === 47 || s.charCodeAt(start) === 92) start++;
     // Both readings of an ambiguous authority: up to the first `\\` or `@`-less host, and after the last `@`.
     const authorityEnd = hostEnd(s, start);
     const first = s.slice(start, authorityEnd);
@@ -283,7 +300,7 @@ function readUrl(value: InspectedValue, s: string): RuleHit | undefined {
     const second = tricky ? authorityHost(s, start) : first;
     // classifyHost is a function of its input: the second reading is only classified when it differs.
     const rule = FETCHED_SCHEMES.has(scheme) ? (classifyHost(first) ?? (second === first ? undefined : classifyHost(second))) : undefined;
-    const obfuscated = rule !== undefined && isObfuscated(first, second, s, start);
+    const obfuscated = rule !== undefined && (start > sep + 3 || isObfuscated(first, second, s, start));
     // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
     // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL
     // describes a resource, it is not a parameter the API fetches. A loopback `redirect_uri` is how native apps
