@@ -1,4 +1,4 @@
-/** Shared helpers for the review-*.test.ts files: check() through createShield, and real HTTP through Express 5. */
+/** Shared helpers for the review-*.test.ts and sqli-review-*.test.ts files: check() through createShield, and real HTTP through Express 5. */
 import { createShield } from '../../../src/shield.js';
 import type { PayloadShieldOptions } from '../../../src/verifiers/payload-shield/index.js';
 import { ADAPTERS, type RunningApp } from '../../helpers/adapters.js';

@@ -4,18 +4,14 @@
  * variable, a sub-select, a non-word SQL function, empty parentheses or three arguments (`if(1=1,1,0)`).
  */
 import { describe, expect, it } from 'vitest';
-import { createShield } from '../../../src/shield.js';
 import { createSqliDetector, SQLI_RULES } from '../../../src/verifiers/payload-shield/sqli.js';
 import { ruleOf } from './helpers.js';
+import { checkBody } from './review-helpers.js';
 
 const sqli = createSqliDetector();
-const shield = createShield({ payload: {} });
 const decision = async (body: unknown): Promise<[boolean, string]> => {
-  const d = await shield.check({
-    method: 'POST', path: '/api/v1/items', ip: '127.0.0.1', query: '', body,
-    headers: { 'user-agent': 'okhttp/4.12.0', 'content-type': 'application/json' },
-  });
-  return [d.allowed, String(d.results.find((r) => r.outcome === 'deny')?.detail ?? '')];
+  const d = await checkBody(body);
+  return [d.allowed, d.detail];
 };
 
 const TEXTS = [

@@ -4,19 +4,12 @@
  * `1 in (10) chance` stay prose.
  */
 import { describe, expect, it } from 'vitest';
-import { createShield } from '../../../src/shield.js';
 import { createSqliDetector, SQLI_RULES } from '../../../src/verifiers/payload-shield/sqli.js';
 import { ruleOf } from './helpers.js';
+import { checkBody } from './review-helpers.js';
 
 const sqli = createSqliDetector();
-const shield = createShield({ payload: {} });
-const allowed = async (body: unknown): Promise<boolean> =>
-  (
-    await shield.check({
-      method: 'POST', path: '/api/v1/items', ip: '127.0.0.1', query: '', body,
-      headers: { 'user-agent': 'okhttp/4.12.0', 'content-type': 'application/json' },
-    })
-  ).allowed;
+const allowed = async (body: unknown): Promise<boolean> => (await checkBody(body)).allowed;
 
 const PAYLOADS = [
   "' or 'x' in ('x') -- ",

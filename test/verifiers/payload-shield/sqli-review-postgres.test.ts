@@ -4,18 +4,14 @@
  * the operators as comparisons; `::` and `?` elsewhere (C++ scopes, IPv6, questions) stay prose.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createShield } from '../../../src/shield.js';
 import { createSqliDetector } from '../../../src/verifiers/payload-shield/sqli.js';
 import { SqlTokenizer } from '../../../src/verifiers/payload-shield/sql-tokenizer.js';
-import { ADAPTERS, type RunningApp } from '../../helpers/adapters.js';
-import { rawRequest } from '../../helpers/raw-http.js';
+import type { RunningApp } from '../../helpers/adapters.js';
 import { ruleOf } from './helpers.js';
+import { checkBody, getQuery, postJson, startExpress } from './review-helpers.js';
 
 const sqli = createSqliDetector();
-const shield = createShield({ payload: {} });
-const headers = { 'user-agent': 'okhttp/4.12.0', 'content-type': 'application/json' };
-const allowed = async (body: unknown): Promise<boolean> =>
-  (await shield.check({ method: 'POST', path: '/api/v1/items', headers, ip: '127.0.0.1', query: '', body })).allowed;
+const allowed = async (body: unknown): Promise<boolean> => (await checkBody(body)).allowed;
 
 const PAYLOADS = [
   "1' OR 'a'::text='a'--",
@@ -62,20 +58,11 @@ describe('SQL injection through PostgreSQL casts and jsonb operators', () => {
   describe('over HTTP (express5)', () => {
     let app: RunningApp;
     let port: number;
-    beforeAll(async () => {
-      const harness = ADAPTERS.find((a) => a.name === 'express5')!;
-      app = await harness.start(createShield({ payload: {} }), [
-        { method: 'POST', path: '/api/v1/items' },
-        { method: 'GET', path: '/api/v1/items' },
-      ]);
-      port = Number(new URL(app.url).port);
-    });
+    beforeAll(async () => ({ app, port } = await startExpress()));
     afterAll(() => app.close());
     it('refuses them in a JSON body and in the query', async () => {
       for (const p of PAYLOADS.slice(0, 10)) {
-        const post = await rawRequest(port, 'POST', '/api/v1/items', headers, JSON.stringify({ search: p }));
-        const get = await rawRequest(port, 'GET', `/api/v1/items?id=${encodeURIComponent(p)}`, { 'user-agent': headers['user-agent'] });
-        expect([p, post.status, get.status]).toEqual([p, 403, 403]);
+        expect([p, await postJson(port, { search: p }), await getQuery(port, `id=${encodeURIComponent(p)}`)]).toEqual([p, 403, 403]);
       }
     });
   });

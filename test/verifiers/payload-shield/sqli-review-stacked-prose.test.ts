@@ -4,18 +4,15 @@
  * t`, `; exec xp_…`, `; call p('x')`); a value that is only a number (or nothing) before the `;` keeps the old reading.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createShield } from '../../../src/shield.js';
 import { createSqliDetector, SQLI_RULES } from '../../../src/verifiers/payload-shield/sqli.js';
-import { ADAPTERS, type RunningApp } from '../../helpers/adapters.js';
-import { rawRequest } from '../../helpers/raw-http.js';
+import type { RunningApp } from '../../helpers/adapters.js';
 import { ruleOf } from './helpers.js';
+import { checkBody, postJson, startExpress } from './review-helpers.js';
 
 const sqli = createSqliDetector();
-const shield = createShield({ payload: {} });
-const headers = { 'user-agent': 'okhttp/4.12.0', 'content-type': 'application/json' };
 const decision = async (body: unknown): Promise<[boolean, string]> => {
-  const d = await shield.check({ method: 'POST', path: '/api/v1/items', headers, ip: '127.0.0.1', query: '', body });
-  return [d.allowed, String(d.results.find((r) => r.outcome === 'deny')?.detail ?? '')];
+  const d = await checkBody(body);
+  return [d.allowed, d.detail];
 };
 
 const MESSAGES = [
@@ -77,14 +74,10 @@ describe('SQL injection: stacked queries need a statement', () => {
   describe('over HTTP (express5)', () => {
     let app: RunningApp;
     let port: number;
-    beforeAll(async () => {
-      app = await ADAPTERS.find((a) => a.name === 'express5')!.start(createShield({ payload: {} }), [{ method: 'POST', path: '/api/v1/items' }]);
-      port = Number(new URL(app.url).port);
-    });
+    beforeAll(async () => ({ app, port } = await startExpress()));
     afterAll(() => app.close());
     it('answers 200 to a chat message and 403 to a stacked statement', async () => {
-      const post = async (text: string): Promise<number> =>
-        (await rawRequest(port, 'POST', '/api/v1/items', headers, JSON.stringify({ conversationId: 'c-19', text }))).status;
+      const post = (text: string): Promise<number> => postJson(port, { conversationId: 'c-19', text });
       for (const m of MESSAGES.slice(0, 11)) expect([m, await post(m)]).toEqual([m, 200]);
       for (const s of STATEMENTS.slice(0, 3)) expect([s, await post(s)]).toEqual([s, 403]);
     });
