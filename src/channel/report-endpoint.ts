@@ -136,6 +136,16 @@ export function createPinReportEndpoint(options: PinReportOptions): PinReportEnd
   }
 
   async function handle(request: EndpointRequest): Promise<EndpointResponse> {
+    try {
+      return await answer(request);
+    } catch (error) {
+      // A store that cannot answer: the mount answers 503 (rethrown); this endpoint's own `onError` hears it too.
+      callHook(o.onError, error);
+      throw error;
+    }
+  }
+
+  async function answer(request: EndpointRequest): Promise<EndpointResponse> {
     metrics.received++;
     const client = ips.resolve(request.ip, request.headers, request.frameworkIp);
     const ipKey = ips.aggregationKey(client.ip);

@@ -43,11 +43,21 @@ export function createShieldInstruments(meter: Meter): ShieldInstruments {
       }
     },
     recordError(error, verifier) {
-      const type = error instanceof Error ? error.name : 'non-error';
-      verifierErrors.add(1, { [ATTRIBUTES.verifier]: verifier, [ATTRIBUTES.errorType]: type });
+      verifierErrors.add(1, { [ATTRIBUTES.verifier]: verifier, [ATTRIBUTES.errorType]: errorType(error) });
     },
     recordStoreOperation(operation, durationMs, failed) {
       storeDuration.record(durationMs / 1000, { [ATTRIBUTES.storeOperation]: operation, [ATTRIBUTES.storeOutcome]: failed ? 'error' : 'ok' });
     },
   };
+}
+
+/**
+ * The `error.type` of an error: its class name (OpenTelemetry's convention), so `class BackendDown extends Error {}`
+ * counts apart from a plain `Error` even when it leaves `name` as `'Error'`; capped, as attribute values must stay few.
+ */
+function errorType(error: unknown): string {
+  if (!(error instanceof Error)) return 'non-error';
+  const name = typeof error.name === 'string' ? error.name : 'Error';
+  const ctor: unknown = (error as { constructor?: { name?: unknown } }).constructor?.name;
+  return (name === 'Error' && typeof ctor === 'string' && ctor !== '' ? ctor : name).slice(0, 64);
 }

@@ -11,6 +11,7 @@ import type { AppAttestExtensions } from './extensions.js';
 import { readMacAccessControl, type MacAccessControl } from './mac-access-control.js';
 import { verifyAppAttestReceipt, type VerifiedAppAttestReceipt } from './receipt.js';
 import { decodeCbor } from './cbor.js';
+import { judgementTime } from '../time.js';
 
 /** Input of {@link verifyAppAttestation}. Binary fields accept bytes or base64 text. */
 export interface AppAttestationInput {
@@ -31,7 +32,7 @@ export interface AppAttestationInput {
   bundleId: string;
   /** Which App Attest environment the build uses. */
   environment: AppAttestEnvironment;
-  /** When to check certificate validity (epoch ms or Date); default now. */
+  /** When to check certificate validity (epoch ms or Date); default now. A non-finite time throws a TypeError. */
   now?: number | Date;
   /** Trust anchor overriding Apple's App Attestation Root CA (PEM or parsed). */
   trustAnchor?: X509Certificate | string;
@@ -90,10 +91,11 @@ interface AttestationObject {
  * SHA-256(authData || clientDataHash), the key id equal to SHA-256 of the leaf's public key and to the credential id,
  * rpIdHash equal to SHA-256(`teamId.bundleId`), counter 0 and the environment's aaguid.
  *
- * Throws {@link AppAttestError} with a precise `reason` on the first failed check.
+ * Throws {@link AppAttestError} with a precise `reason` on the first failed check, and a TypeError for a `now` that is
+ * not a finite time (it would switch the validity checks off).
  */
 export function verifyAppAttestation(input: AppAttestationInput): VerifiedAppAttestation {
-  const now = input.now === undefined ? Date.now() : typeof input.now === 'number' ? input.now : input.now.getTime();
+  const now = judgementTime(input.now, 'verifyAppAttestation');
   const anchor =
     input.trustAnchor === undefined
       ? appleRoot()

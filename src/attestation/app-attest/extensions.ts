@@ -23,6 +23,18 @@ export interface AppAttestExtensions {
   readonly bundleVersion?: string;
 }
 
+/** The channels a shipped app comes through. */
+const STORE_CATEGORIES: ReadonlySet<string> = new Set(['app-store', 'testflight']);
+
+/**
+ * True when a build came through a channel a shipped app does not: neither the App Store nor TestFlight, nor a
+ * development build on a development key. The one rule behind the device policy's `unexpectedDistribution` and the
+ * attestation service's refusal of the same evidence. An unreported category (before iOS 27) is not unexpected.
+ */
+export function isUnexpectedDistribution(category: string | undefined, environment: string): boolean {
+  return category !== undefined && !STORE_CATEGORIES.has(category) && !(category === 'development' && environment === 'development');
+}
+
 const CATEGORIES: Readonly<Record<number, AppAttestValidationCategory>> = {
   0: 'invalid',
   1: 'operating-system',

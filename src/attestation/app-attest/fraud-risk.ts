@@ -3,6 +3,7 @@ import { privateKeyFrom } from '../../core/private-key.js';
 import { SignJWT } from 'jose';
 import type { AppAttestEnvironment } from './environment.js';
 import { verifyAppAttestReceipt, type VerifiedAppAttestReceipt } from './receipt.js';
+import { judgementTime } from '../time.js';
 
 /** Apple's receipt exchange endpoints ("Assessing fraud risk"). */
 export const APP_ATTEST_RISK_URLS: Readonly<Record<AppAttestEnvironment, string>> = {
@@ -35,7 +36,7 @@ export interface AppAttestRiskRefreshOptions {
   url?: string;
   /** Abort the exchange after this long. Default 5 000 ms. */
   timeoutMs?: number;
-  /** Epoch ms to judge the new receipt against; default now. */
+  /** Epoch ms to judge the new receipt against; default now. A non-finite time throws a TypeError before Apple is asked. */
   now?: number;
   /** Trust anchor overriding Apple Root CA - G3 (tests, private CAs). */
   trustAnchor?: X509Certificate | string;
@@ -65,6 +66,8 @@ export class AppAttestRiskError extends Error {
  * allowed after its `notBefore`.
  */
 export async function refreshAppAttestRisk(options: AppAttestRiskRefreshOptions): Promise<AppAttestRiskRefresh> {
+  // Checked before the exchange: a receipt Apple hands over cannot be judged with it, and it would be spent.
+  const now = judgementTime(options.now, 'refreshAppAttestRisk');
   const fetchFn = options.fetch ?? globalThis.fetch;
   const receipt = typeof options.receipt === 'string' ? options.receipt : Buffer.from(options.receipt).toString('base64');
   const key = privateKeyFrom(options.credentials.privateKey);
@@ -91,7 +94,7 @@ export async function refreshAppAttestRisk(options: AppAttestRiskRefreshOptions)
     appId: options.appId,
     publicKey: options.publicKey,
     type: 'RECEIPT',
-    ...(options.now !== undefined ? { now: options.now } : {}),
+    now,
     ...(options.trustAnchor !== undefined ? { trustAnchor: options.trustAnchor } : {}),
   });
   return { status: 'refreshed', receipt: verified };

@@ -5,6 +5,7 @@ import { sha256 } from './bytes.js';
 import { verifyCertificateChain } from './certificate-chain.js';
 import { bytesEqual, DerError } from './der-reader.js';
 import { AppAttestError } from './errors.js';
+import { judgementTime } from '../time.js';
 
 /** The two receipt types: the one inside an attestation object, and the ones Apple's server returns. */
 export type AppAttestReceiptType = 'ATTEST' | 'RECEIPT';
@@ -21,7 +22,7 @@ export interface AppAttestReceiptInput {
   clientDataHash?: Uint8Array;
   /** The receipt type expected. */
   type?: AppAttestReceiptType;
-  /** When to judge certificate validity and expiry (epoch ms). Default now. */
+  /** When to judge certificate validity and expiry (epoch ms). Default now. A non-finite time throws a TypeError. */
   now?: number;
   /** Refuse a receipt created longer ago than this (Apple suggests 5 minutes for attestation receipts). */
   maxAgeMs?: number;
@@ -70,10 +71,11 @@ let g3: X509Certificate | undefined;
  * then the payload: App ID (field 2), the attested key (field 3), the client data hash (field 4, for `ATTEST`
  * receipts when given), the type (6), and creation (12) and expiry (21) times. Apple encodes receipts in BER
  * (indefinite lengths, chunked OCTET STRINGs); the bounded BER reader handles that, node:crypto does the signatures.
- * Throws {@link AppAttestError} (`receipt_invalid`, `receipt_mismatch`, `receipt_expired`, `certificate_expired`).
+ * Throws {@link AppAttestError} (`receipt_invalid`, `receipt_mismatch`, `receipt_expired`, `certificate_expired`), and a
+ * TypeError for a `now` that is not a finite time.
  */
 export function verifyAppAttestReceipt(input: AppAttestReceiptInput): VerifiedAppAttestReceipt {
-  const now = input.now ?? Date.now();
+  const now = judgementTime(input.now, 'verifyAppAttestReceipt');
   const bytes = typeof input.receipt === 'string' ? Buffer.from(input.receipt, 'base64') : Buffer.from(input.receipt);
   if (bytes.length === 0 || bytes.length > MAX_RECEIPT_BYTES) throw new AppAttestError('receipt_invalid', 'receipt size');
   const anchor =
@@ -277,7 +279,14 @@ function unwrapString(value: Buffer): string {
 /** The risk metric: ASCII digits, or a DER INTEGER. */
 function readMetric(value: Buffer): number {
   if (value[0] === 0x02 && value.length >= 3 && value[1] === value.length - 2 && value.length <= 9) {
-    return smallInteger(value, { tagByte: 2, tagNumber: 2, constructed: false, start: 0, contentStart: 2, contentEnd: value.length, end: value.length, definite: true, children: [] });
+    // An INTEGER the reader refuses (negative) is a bad receipt, as in readFields: a raw DerError would reach callers
+    // as "cannot decide" (the service's 503) instead of the AppAttestError this function promises.
+    try {
+      return smallInteger(value, { tagByte: 2, tagNumber: 2, constructed: false, start: 0, contentStart: 2, contentEnd: value.length, end: value.length, definite: true, children: [] });
+    } catch (error) {
+      if (error instanceof DerError) throw new AppAttestError('receipt_invalid', `risk metric: ${error.message}`);
+      throw error;
+    }
   }
   const text = unwrapString(value);
   if (!/^\d{1,10}$/.test(text)) throw new AppAttestError('receipt_invalid', 'risk metric is not a number');

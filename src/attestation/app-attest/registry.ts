@@ -9,6 +9,7 @@ import { AppAttestError } from './errors.js';
 import type { AppAttestExtensions } from './extensions.js';
 import { refreshAppAttestRisk, type AppAttestRiskRefresh, type DeviceCheckCredentials } from './fraud-risk.js';
 import type { MacAccessControl } from './mac-access-control.js';
+import { judgementTime } from '../time.js';
 
 /** Options of {@link createAppAttestRegistry}. */
 export interface AppAttestRegistryOptions {
@@ -67,6 +68,7 @@ export interface AppAttestRegistrationInput {
   challenge?: Uint8Array | string;
   clientDataHash?: Uint8Array | string;
   keyId: Uint8Array | string;
+  /** When to judge the attestation and stamp the record (epoch ms or Date); default now. A non-finite time throws a TypeError. */
   now?: number | Date;
 }
 
@@ -180,8 +182,11 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
 
   return {
     async register(input) {
+      // One time for the checks and the record; a non-finite one throws (TypeError) before anything is stored.
+      const now = judgementTime(input.now, 'register');
       const verified = verifyAppAttestation({
         ...input,
+        now,
         teamId,
         bundleId,
         environment,
@@ -195,7 +200,7 @@ export function createAppAttestRegistry(options: AppAttestRegistryOptions): AppA
         spki: verified.publicKeySpki,
         appId: verified.appId,
         environment,
-        registeredAt: input.now === undefined ? Date.now() : new Date(input.now).getTime(),
+        registeredAt: now,
         ...(verified.macAccessControl ? { macAccessControl: verified.macAccessControl } : {}),
       };
       const stored = await store.setIfAbsent(recordKey(verified.keyId), JSON.stringify(record), keyTtlMs);

@@ -1,5 +1,7 @@
 import { DEVICE_SIGNALS, type DeviceSignal } from '../../verifiers/device-risk/signals.js';
 import type { TokenClaimMapping } from '../../verifiers/device-risk/sources/token-claims.js';
+import type { AppAttestValidationCategory } from '../app-attest/extensions.js';
+import type { MacAccessControl } from '../app-attest/mac-access-control.js';
 import type { DeviceLevel } from '../play-integrity/payload.js';
 
 /** The normalised device verdict the service puts in a token (the `plat`, `app` and `dev` claims). */
@@ -8,8 +10,11 @@ export interface IssuedDeviceVerdict {
   app: {
     /** Package name (Android) or `TEAMID.bundleId` (iOS), as the platform attested it. */
     id: string;
-    /** Attested app version (Play `versionCode`); absent on iOS, where App Attest does not attest one. */
-    version?: number;
+    /**
+     * Attested app version: Play's `versionCode` (a number) on Android; on iOS the bundle version (text) that iOS 27+
+     * attests in each assertion, absent on earlier iOS versions, which attest none. The token's `app.ver`.
+     */
+    version?: number | string;
   };
   device: {
     /** Attested device identity: the App Attest key id (base64url). Absent on Android (Play attests none). */
@@ -21,12 +26,18 @@ export interface IssuedDeviceVerdict {
   };
   /** App Attest environment (iOS). */
   environment?: 'development' | 'production';
+  /**
+   * What Apple reported beyond the key (iOS), when it did: how the binary was distributed (iOS 27+ assertions) and a
+   * macOS key's access-control policy. For the service's `policy` only: the token does not carry them, and evidence
+   * the device verifier would deny for them is refused before the policy runs unless `ios.allow` names the condition.
+   */
+  apple?: { validationCategory?: AppAttestValidationCategory; macAccessControl?: MacAccessControl };
 }
 
 /** The claims of a token the service issues, besides the registered ones (`iss`, `aud`, `sub`, `iat`, `exp`, `jti`). */
 export interface IssuedTokenClaims {
   plat: 'android' | 'ios';
-  app: { id: string; ver?: number };
+  app: { id: string; ver?: number | string };
   dev: { id?: string; levels: DeviceLevel[] } & Partial<Record<DeviceSignal, true>>;
   env?: 'development' | 'production';
   /** Base64 SHA-256 of the value the client bound the token to (its Authorization header), when it asked. */

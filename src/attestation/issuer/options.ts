@@ -63,6 +63,8 @@ export const attestationServiceOptionsSchema = z.strictObject({
         /** Device levels a verified App Attest key vouches for. Default MEETS_DEVICE_INTEGRITY. */
         level: z._default(z.enum(['MEETS_STRONG_INTEGRITY', 'MEETS_DEVICE_INTEGRITY', 'MEETS_BASIC_INTEGRITY']), 'MEETS_DEVICE_INTEGRITY'),
         keyTtlMs: z.optional(z.number().check(z.int(), z.positive())),
+        /** Device-verifier conditions to issue tokens for anyway. Default none: such evidence is refused. */
+        allow: z.optional(z.array(z.enum(['unexpectedDistribution', 'macAccessControlWeak']))),
       })),
     store: storeSchema,
     policy: z.optional(fn<AttestationPolicy>('policy')),
@@ -113,6 +115,14 @@ export interface AttestationServiceOptions {
     trustAnchor?: string | X509Certificate;
     level?: Exclude<DeviceLevel, 'MEETS_VIRTUAL_INTEGRITY'>;
     keyTtlMs?: number;
+    /**
+     * Evidence the device verifier denies by default, to issue tokens for anyway (the service's `policy` still
+     * sees `verdict.apple`). By default the token route refuses it with 403 `device_untrusted`: an iOS 27+ assertion
+     * from a build outside the App Store and TestFlight (`unexpectedDistribution`; a development build on a
+     * `development` service is expected), and a macOS key without Apple's full-security access-control policy
+     * (`macAccessControlWeak`). A token cannot carry these facts, so a shield reading it could not deny them itself.
+     */
+    allow?: readonly ('unexpectedDistribution' | 'macAccessControlWeak')[];
   };
   /** Shared state: challenges, registered keys, assertion counters, rate limits. `RedisStore` for a fleet. */
   store: Store;

@@ -9,7 +9,7 @@ import { AppAttestError } from '../app-attest/errors.js';
 import { createPlayIntegrityVerifier } from '../play-integrity/verifier.js';
 import { PlayIntegrityError } from '../play-integrity/errors.js';
 import { verdictClaims, type IssuedDeviceVerdict } from './claims.js';
-import { androidVerdict, iosVerdict } from './verdicts.js';
+import { androidVerdict, appleRefusal, iosVerdict } from './verdicts.js';
 import { createKeyRing, type PublishedJwk } from './key-ring.js';
 import { attestationServiceOptionsSchema, type AttestationServiceOptions } from './options.js';
 import { createServiceRateLimiter } from './rate-limit.js';
@@ -207,8 +207,12 @@ export function createAttestationService(options: AttestationServiceOptions): At
       return problem('attestation_invalid');
     }
     emit({ route, outcome: 'error', platform, ip });
+    if (typeof error === 'object' && error !== null) reported.add(error);
     throw error;
   }
+
+  /** Errors `rejected` already told `onEvent` about (with their platform), so `handle` does not tell it twice. */
+  const reported = new WeakSet<object>();
 
   async function consume(route: string, ip: string, challenge: string, platform: 'android' | 'ios'): Promise<EndpointResponse | undefined> {
     if (await challenges.consume(challenge)) return undefined;
@@ -218,6 +222,16 @@ export function createAttestationService(options: AttestationServiceOptions): At
 
   async function handle(request: EndpointRequest): Promise<EndpointResponse> {
     const ip = clientIp.resolve(request.ip, request.headers, request.frameworkIp).ip;
+    try {
+      return await answer(request, ip);
+    } catch (error) {
+      // A store that cannot answer, a throwing `policy`: the mount answers 503 (rethrown), and `onEvent` hears it.
+      if (!(typeof error === 'object' && error !== null && reported.has(error))) emit({ route: request.path, outcome: 'error', ip });
+      throw error;
+    }
+  }
+
+  async function answer(request: EndpointRequest, ip: string): Promise<EndpointResponse> {
     const ipKey = clientIp.aggregationKey(ip);
     const route = request.path;
     const limited = (retryAfter: number | undefined): EndpointResponse | undefined => {
@@ -299,15 +313,25 @@ export function createAttestationService(options: AttestationServiceOptions): At
       const refused = await consume(route, ip, inner.value.challenge, 'ios');
       if (refused) return refused;
       let verdict: IssuedDeviceVerdict;
+      let refusal: string | undefined;
       try {
         const checked = await registry.verifyAssertion({ keyId, assertion, clientData });
-        verdict = iosVerdict(checked.keyId, checked.key.appId, ios.environment, ios.level);
+        verdict = iosVerdict(checked.keyId, checked.key.appId, ios.environment, ios.level, {
+          ...(checked.extensions ? { extensions: checked.extensions } : {}),
+          ...(checked.key.macAccessControl ? { macAccessControl: checked.key.macAccessControl } : {}),
+        });
+        refusal = appleRefusal(checked, ios.allow);
       } catch (error) {
         return rejected(route, ip, 'ios', error);
       }
       // The key signed this request: its device's budget counts on every IP key (a device hopping IP keys).
       const provenTooMany = limited(await limiter.hitProvenDevice('ios-token', deviceKeyOf(keyId)!));
       if (provenTooMany) return provenTooMany;
+      // What the device verifier denies by default is refused here: the token could not tell a shield about it.
+      if (refusal !== undefined) {
+        emit({ route, outcome: 'refused', reason: refusal, platform: 'ios', ip });
+        return problem('device_untrusted');
+      }
       return grant(route, ip, verdict, `ios:${verdict.device.id!}`, inner.value.binding, stampedPinSet(inner.value.pinSetVersion));
     }
 

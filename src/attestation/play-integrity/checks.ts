@@ -1,5 +1,6 @@
 import { PlayIntegrityError } from './errors.js';
 import { impliedLevels, meetsLevel, type DeviceLevel, type PlayIntegrityPayload } from './payload.js';
+import { judgementTime } from '../time.js';
 
 /** What the verdict must show beyond its binding to the request. Each check is off unless stated. */
 export interface PlayIntegrityRequirements {
@@ -30,6 +31,7 @@ export interface BindingExpectation {
   nonce?: string | readonly string[] | undefined;
   /** The request hash a standard request must carry (any one of several). */
   requestHash?: string | readonly string[] | undefined;
+  /** Epoch ms to judge freshness against; a non-finite time throws a TypeError. */
   now: number;
   maxAgeMs: number;
   clockSkewMs: number;
@@ -37,6 +39,8 @@ export interface BindingExpectation {
 
 /** Checks `requestDetails`: package, nonce or request hash, and a fresh timestamp. Returns the timestamp. */
 export function checkRequestDetails(payload: PlayIntegrityPayload, expect: BindingExpectation): number {
+  // Compared with NaN both freshness checks are false: a stale verdict would pass (see judgementTime).
+  const now = judgementTime(expect.now, 'checkRequestDetails');
   const details = payload.requestDetails;
   if (typeof details !== 'object' || details === null) throw new PlayIntegrityError('malformed_payload');
   if (details.requestPackageName !== expect.packageName) throw new PlayIntegrityError('package_mismatch');
@@ -53,8 +57,8 @@ export function checkRequestDetails(payload: PlayIntegrityPayload, expect: Bindi
 
   const timestamp = toInteger(details.timestampMillis);
   if (timestamp === undefined) throw new PlayIntegrityError('malformed_payload', 'timestampMillis missing');
-  if (expect.now - timestamp > expect.maxAgeMs) throw new PlayIntegrityError('stale_timestamp');
-  if (timestamp - expect.now > expect.clockSkewMs) throw new PlayIntegrityError('future_timestamp');
+  if (now - timestamp > expect.maxAgeMs) throw new PlayIntegrityError('stale_timestamp');
+  if (timestamp - now > expect.clockSkewMs) throw new PlayIntegrityError('future_timestamp');
   return timestamp;
 }
 

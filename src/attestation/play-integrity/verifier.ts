@@ -9,6 +9,7 @@ import {
 } from './checks.js';
 import { PlayIntegrityError } from './errors.js';
 import type { DeviceLevel, PlayIntegrityPayload } from './payload.js';
+import { judgementTime } from '../time.js';
 
 /**
  * Decodes a token through Google's `decodeIntegrityToken` endpoint (standard requests with Google-managed keys) and
@@ -59,7 +60,7 @@ export interface PlayIntegrityBinding {
   nonce?: string | readonly string[];
   /** Expected `requestDetails.requestHash` (standard requests), or several acceptable ones. */
   requestHash?: string | readonly string[];
-  /** Epoch ms to judge freshness against; default now. */
+  /** Epoch ms to judge freshness against; default now. A non-finite time throws a TypeError (cannot decide). */
   now?: number;
 }
 
@@ -78,7 +79,10 @@ export interface VerifiedPlayIntegrity {
 export interface PlayIntegrityVerifier {
   /** Resolves once the keys are imported (verify awaits it too; call it to surface bad keys at startup). */
   ready(): Promise<void>;
-  /** Verifies `token`; rejects with {@link PlayIntegrityError} for a bad verdict, another error when undecidable. */
+  /**
+   * Verifies `token`; rejects with {@link PlayIntegrityError} for a bad verdict, another error when undecidable (a
+   * TypeError for a `binding.now` that is not a finite time).
+   */
   verify(token: string, binding: PlayIntegrityBinding): Promise<VerifiedPlayIntegrity>;
 }
 
@@ -149,13 +153,16 @@ export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): Play
       await keys;
     },
     async verify(token, binding) {
+      // Refused before any decoding (or decoder call): a given time that cannot judge freshness decides nothing. The
+      // clock itself is read after decoding, so a slow decoder does not make the verdict look younger.
+      const givenNow = binding.now === undefined ? undefined : judgementTime(binding.now, 'Play Integrity verify');
       if (typeof token !== 'string' || token.length === 0) throw new PlayIntegrityError('malformed_token');
       const { payload, via, identity } = await open(token);
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw new PlayIntegrityError('malformed_payload');
       }
       const verdict = payload as PlayIntegrityPayload;
-      const now = binding.now ?? Date.now();
+      const now = givenNow ?? Date.now();
       const issuedAt = checkRequestDetails(verdict, {
         packageName: options.packageName,
         nonce: binding.nonce,

@@ -1,3 +1,4 @@
+import { isUnexpectedDistribution } from '../../attestation/app-attest/extensions.js';
 import { meetsLevel, type DeviceLevel } from '../../attestation/play-integrity/payload.js';
 import { compareAppVersions } from './app-version.js';
 import { ACTION_RANK, ACTIONS, type Condition, type PolicyAction } from './signals.js';
@@ -262,9 +263,7 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
   const apple = verdict.device.apple;
   if (apple !== undefined) {
     const category = apple.validationCategory;
-    if (category !== undefined && !STORE_CATEGORIES.has(category) && !(category === 'development' && apple.environment === 'development')) {
-      hit('unexpectedDistribution');
-    }
+    if (isUnexpectedDistribution(category, apple.environment)) hit('unexpectedDistribution');
     if (apple.macAccessControl === 'other') hit('macAccessControlWeak');
   }
   if (!meetsLevel(verdict.device.levels, requiredLevelFor(policy, verdict))) hit('integrityBelowRequired');
@@ -288,9 +287,6 @@ function canonicalDeviceId(id: string): string {
   // Node's base64 decoder reads both alphabets; re-encoding also drops unused trailing bits, another spelling.
   return KEY_ID_SPELLING.test(id) ? Buffer.from(id, 'base64').toString('base64') : id;
 }
-
-/** Distribution categories of a store build. */
-const STORE_CATEGORIES: ReadonlySet<string> = new Set(['app-store', 'testflight']);
 
 /** The required level for this verdict: by Android API level when the verdict states one, else the flat one. */
 function requiredLevelFor(policy: CompiledPolicy, verdict: DeviceVerdict): DeviceLevel | 'none' {
