@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Decision } from '../core/decision.js';
+import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
 import { onResponseStatus } from './node-http.js';
 
@@ -104,4 +105,26 @@ function keepAnotherShieldsDecision(holder: DecisionHolder, slots: DecisionSlots
  */
 export function reportStatusWhenSent(shield: Shield, response: ServerResponse, holder: DecisionHolder, slots: DecisionSlots, decision: Decision): void {
   onResponseStatus(response, (status) => void shield.reportOutcome(ownDecision(holder, slots) ?? decision, status));
+}
+
+/**
+ * Reports a check the header stage left waiting for the body stage (`complete: false`) if the request ends without
+ * it: when the response closes (after it finished, or on a hang-up) and this shield's latest decision on the request
+ * still waits, the body stage never ran (the app's parser refused the body, the client hung up mid-body) and never
+ * will, so `notify` reports that decision as the request's final one (the core reports a request once). One listener,
+ * added only for such checks and only when there is an `onDecision` to tell; a complete decision costs one read.
+ */
+export function notifyIfBodyStageNeverRuns(
+  shield: Shield,
+  response: ServerResponse,
+  holder: DecisionHolder,
+  slots: DecisionSlots,
+  decision: Decision,
+  request: ShieldRequest,
+): void {
+  if (decision.complete || shield.config.onDecision === undefined) return;
+  response.once('close', () => {
+    const latest = ownDecision(holder, slots) ?? decision;
+    if (!latest.complete) shield.notify(latest, request);
+  });
 }

@@ -8,7 +8,7 @@ import { expressBodyStageMounted, expressRequestView, settleExpressDecision } fr
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { writeProblem } from './node-http.js';
 import { warnNoBodyStage } from './body-stage.js';
-import { decisionSlots, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
+import { decisionSlots, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
 import { markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 
@@ -114,8 +114,11 @@ function settle(
       next();
       return;
     }
+    // (The report on 'close' also covers a check whose body stage never ran: `notify` takes it as final.)
     if (decision.allowed) res.once('close', () => shield.notify(ownDecision(req, slots) ?? decision, request));
     else shield.notify(decision, request);
+  } else {
+    notifyIfBodyStageNeverRuns(shield, res, req, slots, decision, request);
   }
   settleExpressDecision(shield, slots, req, res, next, request, held, decision);
 }

@@ -1,11 +1,11 @@
-import type { ShieldRequest } from '../core/request.js';
+import { declaresBody, type ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { socketAddress, splitFastifyUrl } from './node-http.js';
-import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
+import { decisionSlots, keepDecision, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
 
 /** What `onRequest` keeps for the later hooks of a request: its ShieldRequest, the route's config and the URL read. */
 class Head {
@@ -173,6 +173,11 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     if (!decision.allowed) {
       deny(reply, decision, request); // a callback hook that replies does not call done
       return;
+    }
+    // A body the parser may refuse, or a client may not finish sending, can keep the body stage from running. Fastify
+    // runs that stage for bodiless requests too (a GET): those get no listener, nothing reads a body before it.
+    if (!decision.complete && declaresBody(request.headers)) {
+      notifyIfBodyStageNeverRuns(shield, reply.raw, req as FastifyLikeRequest & DecisionHolder, slots, decision, request);
     }
     if (outcomeListeners && !listening && shield.wantsOutcome(decision)) {
       reportStatusWhenSent(shield, reply.raw, req as FastifyLikeRequest & DecisionHolder, slots, decision);

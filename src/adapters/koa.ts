@@ -6,7 +6,7 @@ import { routeHandsCheckToRouteLevel } from './koa-lookahead.js';
 import { koaBodyStageMounted, koaCaptureRawBody, koaRequestView } from './koa-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { warnNoBodyStage } from './body-stage.js';
-import { decisionSlots, keepDecision, ownDecision, reportStatusWhenSent } from './decision-slot.js';
+import { decisionSlots, keepDecision, notifyIfBodyStageNeverRuns, ownDecision, reportStatusWhenSent } from './decision-slot.js';
 import { markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
@@ -74,6 +74,7 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
     });
     if (!(checked instanceof Promise) && checked.allowed && held === undefined && !deferReport && !shield.wantsOutcome(checked)) {
       keepDecision(state, slots, checked);
+      notifyIfBodyStageNeverRuns(shield, ctx.res, state, slots, checked, request);
       return next() as Promise<void>;
     }
     return settle(ctx, next, checked, request, held, deferReport);
@@ -112,6 +113,8 @@ export function koaShield<Extra extends object = object>(shield: Shield<Extra>, 
       return;
     }
     keepDecision(adapterState(ctx), slots, decision);
+    // A deferred report (below) also covers a check whose body stage never ran (`notify` takes it as final).
+    if (!deferReport) notifyIfBodyStageNeverRuns(shield, ctx.res, adapterState(ctx), slots, decision, request);
     const wantsOutcome = shield.wantsOutcome(decision);
     if (!wantsOutcome && !deferReport) {
       await next();

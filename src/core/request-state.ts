@@ -9,7 +9,7 @@ import { SHIELD_CODES, type CodeTable, type DenyCode } from './codes.js';
 import type { Decision, VerifierResult } from './decision.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
-import type { Shield } from './shield-types.js';
+import type { CheckStage, Shield } from './shield-types.js';
 import type { Attestation, VerifierContext, VerifierOutcome } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
@@ -26,6 +26,13 @@ export class Session {
   readonly routeValues: unknown[];
   readonly attestations: (Attestation | undefined)[];
   outcomeTaken = false;
+  /** True once `onDecision` heard a decision of this request. */
+  reported = false;
+  /**
+   * True once the request ended with its check still waiting for the body stage, that decision reported as final: a
+   * body stage that still runs after (a parser that goes on once the client is gone) is not reported again.
+   */
+  ended = false;
   /**
    * What the last route resolution of this request was made from (the adapter's route options, method, path and
    * matched pattern): a later stage with the same inputs reuses `ctx.route` instead of resolving again.
@@ -198,4 +205,23 @@ export function reportLoginOutcome(
     for (const slot of Object.getOwnPropertySymbols(holder)) take((holder as Record<symbol, unknown>)[slot]);
   }
   return Promise.all([...bySession].map(([session, decision]) => session.shield.reportOutcome(decision, outcome))).then(() => undefined);
+}
+
+/** One check in progress (the engine's): where the verifier loop stands and what it found, kept across an asynchronous verifier. */
+export class Pass {
+  readonly results: VerifierResult[] = [];
+  denied: Deny | undefined = undefined;
+  monitored: Deny | undefined = undefined;
+  /** A body-stage verifier was left for the body stage. */
+  pending = false;
+  /** When the last timed verifier ended (`performance.now()`), or -1 before the first. */
+  clock = -1;
+
+  constructor(
+    readonly session: Session,
+    readonly stage: CheckStage,
+    readonly notify: boolean | undefined,
+    /** The earlier stage's decision, whose timings carry over for verifiers not run again. */
+    readonly previous: Decision | undefined,
+  ) {}
 }

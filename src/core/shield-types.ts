@@ -66,7 +66,11 @@ export interface Shield<Route extends object = RouteOptions, D extends Decision 
    * an application's value): adapters keep each shield's decisions on a request apart by it.
    */
   ownerOf(value: unknown): Shield | undefined;
-  /** Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final. */
+  /**
+   * Calls `onDecision` for a decision an adapter checked with `notify: false` and then kept as final, or, once the
+   * request ended, for one still waiting for a body stage that never ran (`complete: false`): that one is reported as
+   * complete, once, unless a decision of the request was reported already, and a body stage that runs after is not.
+   */
   notify(decision: D, request: ShieldRequest): void;
   /** True when some verifier may need raw body bytes (Fastify then adds a capturing `preParsing` hook). */
   readonly mayNeedRawBody: boolean;

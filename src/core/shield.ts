@@ -13,12 +13,12 @@ import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
 import { checkOutcome, InvalidVerifierOutcomeError } from './outcome.js';
 import { createRedactor } from './redact.js';
-import { Context, Session, ShieldDecision, type Deny, type Failure } from './request-state.js';
+import { Context, Pass, Session, ShieldDecision, type Failure } from './request-state.js';
 import type { ShieldRequest } from './request.js';
 import type { Mode, ResolvedRouteOptions, RouteOptions } from './route-options.js';
 import { DISABLED, RouteResolver } from './route-resolver.js';
 import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
-import type { Shield, CheckOptions, CheckStage } from './shield-types.js';
+import type { Shield, CheckOptions } from './shield-types.js';
 import type { Store } from './store.js';
 import type { CacheLookup, RequestOutcome, Verifier, VerifierOutcome } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
@@ -311,11 +311,35 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
 
   function notifyDecision(decision: Decision, request: ShieldRequest): void {
     if (!decision.complete || !resolved.onDecision) return;
+    const session = ShieldDecision.sessionOf(decision);
+    if (session !== undefined) {
+      // Reported when the request ended without its body stage (`notifyFinal`): a body stage run after is no news.
+      if (session.ended) return;
+      session.reported = true;
+    }
     try {
-      ignoreHookResult(resolved.onDecision(decision, redactor.redact(request, ShieldDecision.sessionOf(decision)?.ctx.route)));
+      ignoreHookResult(resolved.onDecision(decision, redactor.redact(request, session?.ctx.route)));
     } catch {
       // Logging must never break a request.
     }
+  }
+
+  /**
+   * `notify`: the decision an adapter keeps as final once the request ended. One still waiting for its body stage
+   * (`complete: false`) will never have it (the app's parser refused the body, the client hung up mid-body): its header
+   * stage's decision is then the request's final one, reported as complete, once, and only if nothing of the request
+   * was reported before (`onDecision` hears a request once, and `complete: false` ones never).
+   */
+  function notifyFinal(decision: Decision, request: ShieldRequest): void {
+    const session = decision.complete ? undefined : ShieldDecision.sessionOf(decision);
+    if (session === undefined) return notifyDecision(decision, request);
+    if (session.ended || !resolved.onDecision) return;
+    if (!session.reported) {
+      const { code } = decision;
+      const denial = code === undefined ? undefined : { code, retryAfter: decision.retryAfter, rateLimit: decision.rateLimit };
+      notifyDecision(decide(decision.allowed, denial, undefined, decision.mode, decision.ip, decision.results, true, session), request);
+    }
+    session.ended = true;
   }
 
   /** Gives one listener the outcome; settles once it has heard it, failed or timed out (reported to `onError`). */
@@ -357,7 +381,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     hasOutcomeListeners,
     check,
     checkNow,
-    notify: notifyDecision,
+    notify: notifyFinal,
     ownerOf: (value) => ShieldDecision.sessionOf(value)?.shield,
     parseRouteOptions: (route, where) => routes.parse(route, where),
     respond(decision, request) {
@@ -394,25 +418,6 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
 
 const NO_RESULTS: readonly VerifierResult[] = Object.freeze([]);
 const DONE: Promise<void> = Promise.resolve();
-
-/** One check in progress: where the verifier loop stands and what it found, kept across an asynchronous verifier. */
-class Pass {
-  readonly results: VerifierResult[] = [];
-  denied: Deny | undefined = undefined;
-  monitored: Deny | undefined = undefined;
-  /** A body-stage verifier was left for the body stage. */
-  pending = false;
-  /** When the last timed verifier ended (`performance.now()`), or -1 before the first. */
-  clock = -1;
-
-  constructor(
-    readonly session: Session,
-    readonly stage: CheckStage,
-    readonly notify: boolean | undefined,
-    /** The earlier stage's decision, whose timings carry over for verifiers not run again. */
-    readonly previous: Decision | undefined,
-  ) {}
-}
 
 /** Ends a verifier's timing: its duration since `started`, and the pass's clock moved to now. */
 function lap(pass: Pass, started: number): number {
