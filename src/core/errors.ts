@@ -45,3 +45,14 @@ export function errorDetail(error: unknown): string {
   }
   return 'non-error thrown';
 }
+
+/**
+ * A verifier (or its `onResponse`) still pending at its deadline: its own class, so `onError` and the
+ * `error.type` of the OpenTelemetry error counter tell a timeout from the verifier's own failures.
+ */
+export class VerifierTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerifierTimeoutError';
+  }
+}

@@ -6,7 +6,7 @@ import { problemTypeOf, type DenyCode } from './codes.js';
 import { checkRouteOptionsWith, composeSchemas, parseRouteOptions, parseShieldConfig, type ComposedSchemas, type ShieldConfig } from './config.js';
 import { DeadlineWatch } from './deadline.js';
 import type { Decision, VerifierResult } from './decision.js';
-import { denyCodeOf, errorDetail, ShieldConfigError } from './errors.js';
+import { denyCodeOf, errorDetail, ShieldConfigError, VerifierTimeoutError } from './errors.js';
 import { callHook, ignoreHookResult, usableDenyResponse } from './hooks.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
@@ -121,7 +121,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     if (!(result instanceof Promise)) return validated(result, verifier, session);
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
-      .race(result, timeoutMs, () => new Error(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
+      .race(result, timeoutMs, () => new VerifierTimeoutError(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
       .then(
         (value) => validated(value, verifier, session),
         (error: unknown) => failure(error, verifier, session),
@@ -354,7 +354,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     if (typeof (heard as PromiseLike<void> | undefined)?.then !== 'function') return DONE;
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
-      .race(Promise.resolve(heard as PromiseLike<void>), timeoutMs, () => new Error(`verifier "${verifier.name}" onResponse timed out after ${timeoutMs} ms`))
+      .race(Promise.resolve(heard as PromiseLike<void>), timeoutMs, () => new VerifierTimeoutError(`verifier "${verifier.name}" onResponse timed out after ${timeoutMs} ms`))
       .then(undefined, (error: unknown) => onError(error, verifier, decision.reference));
   }
 
