@@ -38,6 +38,7 @@ interface ExpressBodyRequest {
   url?: string;
   originalUrl?: string;
   headers: ShieldRequest['headers'];
+  rawHeaders?: string[];
   socket: { remoteAddress?: string } | null;
   readableEnded: boolean;
   complete: boolean;
@@ -110,6 +111,7 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     method,
     path,
     headers,
+    rawHeaders: req.rawHeaders,
     ip: socketAddress(req as never),
     // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
     frameworkIp: shield.config.trustProxy === 'framework' ? expressFrameworkIp(req, trust) : undefined,

@@ -122,6 +122,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       // The routes table is looked up by the route Fastify matched, never by the URL's spelling.
       route: config?.url,
       headers: req.headers,
+      rawHeaders: req.raw.rawHeaders,
       ip,
       frameworkIp: head === undefined ? client.frameworkIp(req) : head.frameworkIp,
       frameworkTrustsProxy: head === undefined ? client.frameworkTrustsProxy(req, ip) : head.frameworkTrustsProxy,

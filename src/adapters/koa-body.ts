@@ -76,6 +76,7 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     method: ctx.method,
     path,
     headers: ctx.req.headers,
+    rawHeaders: ctx.req.rawHeaders,
     ip: socketAddress(ctx.req),
     // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
     frameworkIp: shield.config.trustProxy === 'framework' ? koaFrameworkIp(ctx) : undefined,

@@ -1,5 +1,5 @@
 import { SHIELD_CODES, type CodeTable } from './codes.js';
-import type { VerifierOutcome } from './verifier.js';
+import type { RequestOutcome, VerifierOutcome } from './verifier.js';
 import { rateLimitProblem } from './rate-limit-headers.js';
 
 /**
@@ -46,4 +46,9 @@ export function outcomeProblem(value: unknown, codes: CodeTable = SHIELD_CODES):
 export function checkOutcome(value: unknown, verifier: string, codes: CodeTable = SHIELD_CODES): VerifierOutcome | InvalidVerifierOutcomeError {
   const problem = outcomeProblem(value, codes);
   return problem === undefined ? (value as VerifierOutcome) : new InvalidVerifierOutcomeError(verifier, problem);
+}
+
+/** True for what a request can end with (`RequestOutcome`): an HTTP status, `success`, `failure` or `refused`. */
+export function isRequestOutcome(value: unknown): value is RequestOutcome {
+  return value === 'success' || value === 'failure' || value === 'refused' || (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599);
 }

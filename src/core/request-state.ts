@@ -187,11 +187,16 @@ export class Context implements VerifierContext {
  * logins with 200 and an error body). Pass the framework's request (`req` in Express and Fastify, `ctx` in Koa) or
  * the Decision itself. Every shield that checked the request hears it (each keeps its decision on the request beside
  * `shield`, the latest). The first report of a request wins; the automatic one from the status is then ignored.
+ * Throws a TypeError for any other outcome than `'success'` or `'failure'` (`'failed'` from JavaScript would otherwise
+ * take the request's outcome and stop the status from counting a failed login).
  */
 export function reportLoginOutcome(
   target: Decision | { shield?: Decision } | { state?: { shield?: Decision } },
   outcome: 'success' | 'failure',
 ): Promise<void> {
+  if (outcome !== 'success' && outcome !== 'failure') {
+    throw new TypeError(`reportLoginOutcome: outcome must be 'success' or 'failure', got ${typeof (outcome as unknown) === 'string' ? JSON.stringify((outcome as string).slice(0, 32)) : typeof outcome}`);
+  }
   // One decision per shield's check (the first found: `shield` holds the latest, the slots each shield's latest).
   const bySession = new Map<Session, Decision>();
   const take = (value: unknown): void => {

@@ -8,6 +8,12 @@ export interface ShieldRequest {
   path: string;
   /** Request headers with lower-case names, as Node's `IncomingMessage.headers` holds them. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * The header lines as received (`IncomingMessage.rawHeaders`: name, value, name, value...), when the adapter has
+   * them. Node joins a repeated custom header into one comma-separated string; only these tell `X-User: a` sent
+   * twice from one `X-User: a, a`, for the readers that must refuse a repeated field (credential headers).
+   */
+  rawHeaders?: readonly string[];
   /** The TCP peer's address; the core applies its own `trustProxy` to it (or uses `frameworkIp`, see below). */
   ip: string;
   /**

@@ -11,7 +11,7 @@ import { callHook, ignoreHookResult, usableDenyResponse } from './hooks.js';
 import { assembleModules, collectModules } from './module-assembly.js';
 import type { VerifierModule } from './module.js';
 import { problemResponse } from './problem.js';
-import { checkOutcome, InvalidVerifierOutcomeError } from './outcome.js';
+import { checkOutcome, InvalidVerifierOutcomeError, isRequestOutcome } from './outcome.js';
 import { createRedactor } from './redact.js';
 import { Context, Pass, Session, ShieldDecision, type Failure } from './request-state.js';
 import type { ShieldRequest } from './request.js';
@@ -398,6 +398,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     async reportOutcome(decision, outcome) {
       const session = ShieldDecision.sessionOf(decision);
       if (!session || session.outcomeTaken) return;
+      // Anything else must not take the request's outcome (its status would then never count).
+      if (!isRequestOutcome(outcome)) throw new TypeError('reportOutcome: outcome must be an HTTP status, success, failure or refused');
       session.outcomeTaken = true;
       // Side by side, each within its verifier's deadline: one listener that never settles must neither hang the caller
       // (`await reportLoginOutcome`) nor keep the outcome from the others (the credential verifier's counters).

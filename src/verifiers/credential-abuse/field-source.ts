@@ -45,8 +45,9 @@ export function compileFieldSource(source: FieldSource): FieldReader {
         const value: unknown = source(request, body);
         return value === undefined || typeof value === 'string' ? value : null;
       } catch {
-        // A throwing user function reads as "no value": the login is then judged without that field.
-        return undefined;
+        // A throwing user function (`body.email.trim()` on `["victim"]`) cannot say which account is tried: the
+        // login is refused as malformed, never counted under the shared "no username" key instead of the account's.
+        return null;
       }
     };
   }
@@ -57,8 +58,10 @@ export function compileFieldSource(source: FieldSource): FieldReader {
   if (source.startsWith('header.')) {
     return (request) => {
       const value = request.headers[rest];
-      if (typeof value === 'string' || value === undefined) return value;
-      return null; // sent twice: which one the application reads is its business, so neither is trusted
+      // Sent twice: which one the application reads is its business, so neither is trusted. Node joins a repeated
+      // custom header into one string (`a, a`), which only the raw header lines tell apart from one value.
+      if (value === undefined) return value;
+      return typeof value === 'string' && !sentTwice(request.rawHeaders, rest) ? value : null;
     };
   }
   const path = rest.split('.');
@@ -74,4 +77,15 @@ export function compileFieldSource(source: FieldSource): FieldReader {
     }
     return current === undefined || typeof current === 'string' ? current : null;
   };
+}
+
+/** True when the raw header lines hold `name` (lower case) more than once. */
+function sentTwice(rawHeaders: readonly string[] | undefined, name: string): boolean {
+  if (rawHeaders === undefined) return false;
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const line = rawHeaders[i]!;
+    if (line.length === name.length && line.toLowerCase() === name && ++seen > 1) return true;
+  }
+  return false;
 }
