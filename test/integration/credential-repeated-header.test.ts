@@ -19,6 +19,7 @@ import { fastifyShield } from '../../src/adapters/fastify.js';
 import { createShield } from '../../src/shield.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { createTestAttester } from '../../src/testing/index.js';
+import { listen } from '../helpers/adapters.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 const makeShield = () =>
@@ -37,13 +38,11 @@ const closers: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const close of closers) await close();
 });
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  }));
-  return (server.address() as AddressInfo).port;
+/** A loopback port for `server` (closed after the file's tests). */
+async function serve(server: http.Server): Promise<number> {
+  const running = await listen(server);
+  closers.push(running.close);
+  return Number(new URL(running.url).port);
 }
 
 async function login(port: number, users: string[]): Promise<{ status: number; body: string }> {
@@ -78,7 +77,7 @@ const apps: Record<string, () => Promise<number>> = {
     app.use(express.json());
     app.use(expressShieldBody(s));
     app.post('/login', (req, res) => void res.status(verdict(firstUser(req), req.body?.password)).json({}));
-    return listen(http.createServer(app));
+    return serve(http.createServer(app));
   },
   koa3: async () => {
     const s = makeShield();
@@ -96,7 +95,7 @@ const apps: Record<string, () => Promise<number>> = {
       ctx.status = verdict(firstUser(ctx.req), (ctx.request as { body?: { password?: string } }).body?.password);
       ctx.body = {};
     });
-    return listen(http.createServer(app.callback()));
+    return serve(http.createServer(app.callback()));
   },
   fastify5: async () => {
     const app = fastify();

@@ -6,7 +6,6 @@
  * password then never locks the account: fail open on bad input, silently.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
@@ -15,6 +14,7 @@ import { createShield } from '../../src/shield.js';
 import { reportLoginOutcome } from '../../src/index.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { createTestAttester } from '../../src/testing/index.js';
+import { listen } from '../helpers/adapters.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 
@@ -44,13 +44,9 @@ async function start(outcome: unknown): Promise<{ port: number; errors: unknown[
     }
     res.status(401).json({ ok: false });
   });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  }));
-  return { port: (server.address() as AddressInfo).port, errors };
+  const running = await listen(http.createServer(app));
+  closers.push(running.close);
+  return { port: Number(new URL(running.url).port), errors };
 }
 
 async function guess(port: number): Promise<number> {

@@ -7,7 +7,6 @@
  * victim's username + IP lock, and the handler (`String(req.body.email)`) tries victim's password.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { approov } from '../../src/attestation/approov.js';
@@ -15,6 +14,7 @@ import { expressShield, expressShieldBody } from '../../src/adapters/express.js'
 import { createShield } from '../../src/shield.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { createTestAttester } from '../../src/testing/index.js';
+import { listen } from '../helpers/adapters.js';
 
 const attester = createTestAttester({ header: 'approov-token' });
 const closers: (() => Promise<unknown>)[] = [];
@@ -43,13 +43,9 @@ async function start(): Promise<{ port: number; tried: string[] }> {
     tried.push(String(req.body.email).trim());
     res.status(401).json({ ok: false });
   });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  }));
-  return { port: (server.address() as AddressInfo).port, tried };
+  const running = await listen(http.createServer(app));
+  closers.push(running.close);
+  return { port: Number(new URL(running.url).port), tried };
 }
 
 async function guess(port: number, email: unknown): Promise<{ status: number; code?: string }> {
