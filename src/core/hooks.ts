@@ -5,6 +5,7 @@
  * Node process by default.
  */
 import type { ProblemResponse } from './problem.js';
+import { HEADER_NAME_PATTERN } from './schemas.js';
 
 const ignore = (): void => undefined;
 
@@ -30,8 +31,6 @@ export function callHook(hook: ((...args: unknown[]) => unknown) | undefined, a:
   }
 }
 
-/** An RFC 9110 field name (a token), as Node's `validateHeaderName` requires. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A field value Node's `validateHeaderValue` writes: no CR, LF, NUL or other control character but tab. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -50,7 +49,7 @@ export function usableDenyResponse(value: unknown, fallback: ProblemResponse): P
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return fallback;
   for (const name of Object.keys(headers)) {
     const field = headers[name];
-    if (typeof field !== 'string' || !HEADER_NAME.test(name) || !HEADER_VALUE.test(field)) return fallback;
+    if (typeof field !== 'string' || !HEADER_NAME_PATTERN.test(name.toLowerCase()) || !HEADER_VALUE.test(field)) return fallback;
   }
   try {
     // The adapters serialise the body as they write it: a BigInt, a cycle or a throwing getter would throw there.

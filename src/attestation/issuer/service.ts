@@ -194,7 +194,10 @@ export function createAttestationService(options: AttestationServiceOptions): At
     return { status: 200, headers: NO_STORE, body: { token: issued.token, expiresAt: issued.expiresAt, tokenType: 'attestation' } };
   }
 
-  /** Evidence that failed verification is the client's problem (401); anything else is ours (rethrown: 503). */
+  /**
+   * Evidence that failed verification is the client's problem (401); anything else is ours (rethrown: 503, reported
+   * as an `error` event by `handle`).
+   */
   function rejected(route: string, ip: string, platform: 'android' | 'ios', error: unknown): EndpointResponse {
     if (error instanceof AppAttestError) {
       emit({ route, outcome: 'refused', reason: error.reason, platform, ip });
@@ -206,13 +209,13 @@ export function createAttestationService(options: AttestationServiceOptions): At
       emit({ route, outcome: 'refused', reason: error.reason, platform, ip });
       return problem('attestation_invalid');
     }
-    emit({ route, outcome: 'error', platform, ip });
-    if (typeof error === 'object' && error !== null) reported.add(error);
     throw error;
   }
 
-  /** Errors `rejected` already told `onEvent` about (with their platform), so `handle` does not tell it twice. */
-  const reported = new WeakSet<object>();
+  /** The platform a route serves, for its events. */
+  function platformOf(route: string): 'android' | 'ios' | undefined {
+    return route === paths.android ? 'android' : route === paths.iosRegister || route === paths.iosToken ? 'ios' : undefined;
+  }
 
   async function consume(route: string, ip: string, challenge: string, platform: 'android' | 'ios'): Promise<EndpointResponse | undefined> {
     if (await challenges.consume(challenge)) return undefined;
@@ -226,7 +229,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
       return await answer(request, ip);
     } catch (error) {
       // A store that cannot answer, a throwing `policy`: the mount answers 503 (rethrown), and `onEvent` hears it.
-      if (!(typeof error === 'object' && error !== null && reported.has(error))) emit({ route: request.path, outcome: 'error', ip });
+      emit({ route: request.path, outcome: 'error', platform: platformOf(request.path), ip });
       throw error;
     }
   }
