@@ -4,10 +4,8 @@
  * with an untyped error (the service's "cannot decide" 503 path) instead of `receipt_invalid`. Real signatures under
  * a synthetic CA (the receipt must chain to the trust anchor to reach field parsing).
  */
-import { sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppAttestError, verifyAppAttestReceipt } from '../../src/attestation/app-attest/index.js';
-import { explicit, integer, octets, oid, seq, set, tlv, utf8 } from '../../src/testing/der-writer.js';
 import { FakeAppleCa } from './app-attest/fake-apple.js';
 import { FakeReceiptSigner } from './app-attest/fake-receipt.js';
 
@@ -15,40 +13,17 @@ const NOW = Date.parse('2026-05-01T12:00:00Z');
 const APP_ID = 'ABCDE12345.com.example.bank';
 const ca = new FakeAppleCa();
 const signer = new FakeReceiptSigner(ca);
-const indefinite = (tag: number, ...items: Uint8Array[]): Buffer => Buffer.concat([Buffer.from([tag, 0x80]), ...items, Buffer.from([0, 0])]);
-const name = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
 
 /** A RECEIPT signed by the fake receipt signer, its field 17 holding `metric` as given (bytes). */
-function receiptWithMetric(metric: Uint8Array): Buffer {
-  const field = (type: number, value: Uint8Array | string) => seq(integer(type), integer(1), octets(typeof value === 'string' ? Buffer.from(value) : value));
-  const payload = set(
-    field(2, APP_ID),
-    field(3, signer.certificate.raw),
-    field(4, Buffer.alloc(32)),
-    field(6, 'RECEIPT'),
-    field(12, new Date(NOW).toISOString()),
-    field(17, metric),
-    field(21, new Date(NOW + 86_400_000).toISOString()),
-  );
-  const signature = sign('sha256', payload, signer.keys.privateKey);
-  const serial = BigInt(`0x${signer.certificate.serialNumber}`);
-  const signerInfo = seq(
-    integer(1),
-    seq(name('Test App Attestation CA 1'), integer(Number(serial))),
-    seq(oid('2.16.840.1.101.3.4.2.1'), tlv(0x05, Buffer.alloc(0))),
-    seq(oid('1.2.840.10045.4.3.2')),
-    octets(signature),
-  );
-  const signedData = indefinite(
-    0x30,
-    integer(1),
-    set(seq(oid('2.16.840.1.101.3.4.2.1'), tlv(0x05, Buffer.alloc(0)))),
-    indefinite(0x30, oid('1.2.840.113549.1.7.1'), indefinite(0xa0, octets(payload))),
-    explicit(0, signer.certificate.raw, ca.intermediate.raw),
-    set(signerInfo),
-  );
-  return indefinite(0x30, oid('1.2.840.113549.1.7.2'), indefinite(0xa0, signedData));
-}
+const receiptWithMetric = (metric: Uint8Array): Buffer =>
+  signer.receipt({
+    appId: APP_ID,
+    attestedCertificate: signer.certificate.raw,
+    type: 'RECEIPT',
+    createdAt: new Date(NOW),
+    expiresAt: new Date(NOW + 86_400_000),
+    riskMetric: metric,
+  });
 
 const check = (receipt: Uint8Array) =>
   verifyAppAttestReceipt({ receipt, appId: APP_ID, publicKey: signer.keys.publicKey, type: 'RECEIPT', now: NOW, trustAnchor: ca.root });

@@ -16,7 +16,8 @@ export interface FakeReceiptFields {
   createdAt: Date;
   expiresAt: Date;
   notBefore?: Date;
-  riskMetric?: number;
+  /** Field 17: a number is written as its text (Apple's layout); bytes are written as given (malformed metrics). */
+  riskMetric?: number | Uint8Array;
   environment?: string;
 }
 
@@ -58,7 +59,7 @@ export class FakeReceiptSigner {
       field(12, fields.createdAt.toISOString()),
       field(21, fields.expiresAt.toISOString()),
     ];
-    if (fields.riskMetric !== undefined) entries.push(field(17, String(fields.riskMetric)));
+    if (fields.riskMetric !== undefined) entries.push(field(17, typeof fields.riskMetric === 'number' ? String(fields.riskMetric) : fields.riskMetric));
     if (fields.notBefore !== undefined) entries.push(field(19, fields.notBefore.toISOString()));
     const payload = set(...entries);
     const signature = sign('sha256', payload, this.keys.privateKey);
