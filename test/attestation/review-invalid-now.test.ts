@@ -18,7 +18,7 @@ import {
 } from '../../src/attestation/app-attest/index.js';
 import { checkRequestDetails, createPlayIntegrityVerifier, PlayIntegrityError, verifyPlayIntegrityToken } from '../../src/attestation/play-integrity/index.js';
 import { MemoryStore } from '../../src/stores/memory.js';
-import { attestationChallenge, loadVectors, VECTORS_PRESENT, type AppAttestVector } from './app-attest/vectors.js';
+import { attestationInput, loadVectors, VECTORS_PRESENT, type AppAttestVector } from './app-attest/vectors.js';
 import { genuinePayload, PACKAGE, playKeys, playToken } from './play-integrity/token-factory.js';
 
 /** `passed`, the typed error's reason, or `TypeError` (the caller's bad input: cannot decide, fails closed). */
@@ -53,14 +53,7 @@ const INVALID = [
 describe.skipIf(!VECTORS_PRESENT)('App Attest: an invalid now (review)', () => {
   const v = loadVectors().vectors[0] as AppAttestVector;
   if (v === undefined) return;
-  const base = {
-    attestationObject: v.attestation.object,
-    challenge: attestationChallenge(v),
-    keyId: v.keyId,
-    teamId: v.teamId,
-    bundleId: v.bundleId,
-    environment: v.environment,
-  };
+  const base = attestationInput(v);
   const expired = Date.parse(v.leafValidity.notAfter) + 86_400_000;
 
   it('control: after the leaf expired the attestation is refused', () => {

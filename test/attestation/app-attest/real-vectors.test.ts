@@ -12,7 +12,7 @@ import {
 } from '../../../src/attestation/app-attest/index.js';
 import { TestMemoryStore } from '../memory-store.js';
 import { FakeAppleCa } from './fake-apple.js';
-import { attestationChallenge, loadVectors, VECTORS_PATH, VECTORS_PRESENT, type AppAttestVector } from './vectors.js';
+import { attestationChallenge, attestationInput, loadVectors, VECTORS_PATH, VECTORS_PRESENT, type AppAttestVector } from './vectors.js';
 import { reasonOf } from './reasons.js';
 
 const PINNED = '1C:B9:82:3B:A2:8B:A6:AD:2D:33:A0:06:94:1D:E2:AE:4F:51:3E:F1:D4:E8:31:B9:F7:E0:FA:7B:62:42:C9:32';
@@ -46,15 +46,7 @@ describe.skipIf(!VECTORS_PRESENT)(`real Apple vectors (${VECTORS_PATH})`, () => 
     expect(vectors.length).toBeGreaterThan(0);
   });
 
-  const base = (v: AppAttestVector): AppAttestationInput => ({
-    attestationObject: v.attestation.object,
-    challenge: attestationChallenge(v),
-    keyId: v.keyId,
-    teamId: v.teamId,
-    bundleId: v.bundleId,
-    environment: v.environment,
-    now: Date.parse(v.verifyAt),
-  });
+  const base = attestationInput;
 
   describe.each(vectors.map((v, i) => [`${v.id} #${i}`, v] as const))('%s', (_label, v) => {
     it('attestation verifies at verifyAt, yielding the vector key', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AppAttestationInput } from '../../../src/attestation/app-attest/index.js';
 
 /** One real Apple App Attest vector, as `../shared/testdata/app-attest/vectors.json` holds it. */
 export interface AppAttestVector {
@@ -34,4 +35,17 @@ export function attestationChallenge(v: AppAttestVector): Buffer {
   const b64 = v.attestation.clientDataBase64 ?? v.attestation.challengeBase64;
   if (b64 === undefined) throw new Error(`vector ${v.id} has no challenge`);
   return Buffer.from(b64, 'base64');
+}
+
+/** The verification input of a vector's attestation, judged at its `verifyAt`. */
+export function attestationInput(v: AppAttestVector): AppAttestationInput {
+  return {
+    attestationObject: v.attestation.object,
+    challenge: attestationChallenge(v),
+    keyId: v.keyId,
+    teamId: v.teamId,
+    bundleId: v.bundleId,
+    environment: v.environment,
+    now: Date.parse(v.verifyAt),
+  };
 }
