@@ -2,10 +2,9 @@
  * docs/attestation-service.md: "`onEvent` reports each issue, registration, refusal (...) and error". A store that
  * cannot answer (the rate limiter's `increment`) made the route answer 503 `shield_unavailable` with no event at all,
  * so an operator watching onEvent never saw the service failing every token request (found by review). One event
- * per failure: an error inside evidence verification, already reported with its platform, is not reported twice.
+ * per failure, with the platform of the route.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,15 +12,20 @@ import { expressEndpoints } from '../../../src/adapters/express.js';
 import type { AttestationServiceEvent } from '../../../src/attestation/issuer/index.js';
 import { MemoryStore } from '../../../src/stores/memory.js';
 import type { Store } from '../../../src/stores/store.js';
+import { listen, type RunningApp } from '../../helpers/adapters.js';
 import { androidTokenBody, play, testService } from './fixtures.js';
 
-const servers: http.Server[] = [];
-afterAll(async () => {
-  for (const s of servers) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
+const running: RunningApp[] = [];
+afterAll(() => Promise.all(running.map((app) => app.close())));
+
+/** Serves the service's endpoints with Express on a loopback port; returns its URL. */
+async function serve(service: Parameters<typeof expressEndpoints>[0]): Promise<string> {
+  const app = express();
+  app.use(expressEndpoints(service) as unknown as express.RequestHandler);
+  const started = await listen(http.createServer(app));
+  running.push(started);
+  return started.url;
+}
 
 /** A MemoryStore whose `increment` fails (Redis timing out on the rate-limit counter). */
 function failingIncrement(): Store {
@@ -33,12 +37,7 @@ function failingIncrement(): Store {
 describe('attestation service onEvent', () => {
   it('reports a 503 on a token route as an error event', async () => {
     const events: AttestationServiceEvent[] = [];
-    const app = express();
-    app.use(expressEndpoints(testService(failingIncrement(), { onEvent: (e) => void events.push(e) })) as unknown as express.RequestHandler);
-    const server = http.createServer(app);
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await serve(testService(failingIncrement(), { onEvent: (e) => void events.push(e) }));
 
     const res = await request(url).post('/attest/android').send(await androidTokenBody({ challenge: 'A'.repeat(43) }));
     expect(res.status).toBe(503);
@@ -47,14 +46,6 @@ describe('attestation service onEvent', () => {
 
   it('reports a throwing policy once, and an error inside evidence verification once, with its platform', async () => {
     const events: AttestationServiceEvent[] = [];
-    const serve = async (service: Parameters<typeof expressEndpoints>[0]) => {
-      const app = express();
-      app.use(expressEndpoints(service) as unknown as express.RequestHandler);
-      const server = http.createServer(app);
-      servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    };
     const store = new MemoryStore();
     const throwing = testService(store, { onEvent: (e) => void events.push(e), policy: () => { throw new Error('policy backend down'); } });
     let url = await serve(throwing);
