@@ -34,9 +34,11 @@ export class CidrTrie<T> {
    * array must not be modified.
    */
   lookup(ip: string): T[] {
-    // Dotted quads skip ipaddr.js entirely: this runs on every request.
-    let bytes: number[] | undefined = ip.includes(':') ? undefined : parseDottedQuad(ip);
-    let v4 = bytes !== undefined;
+    // Dotted quads skip ipaddr.js entirely: this runs on every request. Anything else without a `:` is no address.
+    const v6 = ip.includes(':');
+    let bytes: number[] | undefined = v6 ? undefined : parseDottedQuad(ip);
+    if (bytes === undefined && !v6) return EMPTY;
+    let v4 = !v6;
     if (bytes === undefined) {
       const address = parseAddress(ip);
       if (address === undefined) return EMPTY;
