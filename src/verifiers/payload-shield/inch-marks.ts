@@ -2,7 +2,7 @@
  * Inch and foot marks (`Levi's 501 W32" L34"`, `pipe 16" or 18"`, `5'10"`): a quote right after a number in a
  * measure, which the SQL injection detector reads as a space, not as a quote opening a string.
  */
-import { isDigit } from './sql-tokenizer.js';
+import { isDigit } from './sql-chars.js';
 
 // An inch or foot mark: a quote right after a number that follows a space, `(`, `x`, `-` or another mark
 // (`pipe 16" or 18"`, `5'10"`, `3/4"-10`, `6' x 9'`), followed by a space, the end, a digit, `x` or a single `-`.

@@ -12,6 +12,12 @@ export function isWordChar(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57);
 }
 
+/** The index of the first character at or after `i` that is not white space (`s.length` when there is none). */
+export function skipSpaces(s: string, i: number): number {
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** An ASCII digit (`\d` without the `u` flag). */
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;

@@ -3,15 +3,11 @@
  * detector skips its three readings (bare, after `'`, after `"`) of names, addresses and product names with quotes.
  * It lexes words and numbers exactly as `SqlTokenizer` does (the functions and tables below are the tokenizer's).
  */
+import { isDigit, isSpace, isWordChar, isWordStart, numberEnd } from './sql-chars.js';
 import {
   DOTTED_PACKAGES,
-  isDigit,
-  isSpace,
-  isWordChar,
-  isWordStart,
   KEYWORD_TABLE,
   MAX_KEYWORD_LENGTH,
-  numberEnd,
   T_KEYWORD,
   T_NUMBER,
   T_OPERATOR,

@@ -3,13 +3,7 @@
  * `'a'='a'` to every rule), and the jsonb operators, which compare operands as `=` does (`data @> '{}'`,
  * `data ? 'role'`). Read as unknown characters they would hide quote breaks and tautologies from the rules.
  */
-import { isDigit, isSpace, isWordChar, isWordStart } from './sql-chars.js';
-
-/** The index of the first character at or after `i` that is not white space. */
-function skipSpaces(s: string, i: number): number {
-  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
-  return i;
-}
+import { isDigit, isWordChar, isWordStart, skipSpaces } from './sql-chars.js';
 
 /** The second words of PostgreSQL's type names of more than one word. */
 const TYPE_TAILS = ['varying', 'precision', 'with time zone', 'without time zone'];

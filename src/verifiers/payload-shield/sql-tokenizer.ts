@@ -4,11 +4,10 @@
  * fingerprint (one character per token) that the SQL injection detector matches against known injection shapes.
  * Single pass, bounded token count: linear time.
  */
-import { isDigit, isSpace, isWordChar, isWordStart, numberEnd } from './sql-chars.js';
+import { isDigit, isSpace, isWordChar, isWordStart, numberEnd, skipSpaces } from './sql-chars.js';
 import { castEnd, postgresOperator } from './sql-postgres.js';
 import { extendWordHash, WordTable, wordSet } from './word-table.js';
 
-export { isDigit, isSpace, isWordChar, isWordStart, numberEnd } from './sql-chars.js';
 
 /**
  * Token classes (one character each, so fingerprints are short strings):
@@ -380,8 +379,7 @@ export class SqlTokenizer implements SqlFingerprint {
       hash = extendWordHash(hash, d);
       j++;
     }
-    let k = j;
-    while (k < n && isSpace(s.charCodeAt(k))) k++;
+    const k = skipSpaces(s, j);
     if (s.charCodeAt(k) === 40 /* ( */) {
       const slot = baseEnd === -1 ? FUNCTION_TABLE.find(s, i, j, hash) : FUNCTION_TABLE.find(s, i, baseEnd, baseHash);
       if (slot !== -1) {

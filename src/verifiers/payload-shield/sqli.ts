@@ -3,7 +3,8 @@
  * the token fingerprint against injection shapes: quote breaks followed by SQL, tautologies, UNION SELECT,
  * stacked queries, sub-selects, time/file/error functions. Words alone never fire (`SELECT your plan` is prose).
  */
-import { DANGEROUS_SQL_FUNCTIONS, isDigit, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
+import { isDigit } from './sql-chars.js';
+import { DANGEROUS_SQL_FUNCTIONS, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { firstDigitQuote, foldInchMarks, LEADING_INCH_MARK } from './inch-marks.js';
 import { onlyPlainWords } from './sql-plain-words.js';
 import { DDL_OBJECTS, DDL_VERBS, inListCondition, sqlShapedCall, stackedStatement, WORD_FUNCTIONS } from './sql-statements.js';
