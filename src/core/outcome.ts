@@ -48,7 +48,7 @@ export function checkOutcome(value: unknown, verifier: string, codes: CodeTable 
   return problem === undefined ? (value as VerifierOutcome) : new InvalidVerifierOutcomeError(verifier, problem);
 }
 
-/** True for what a request can end with (`RequestOutcome`): an HTTP status, `success`, `failure` or `refused`. */
+/** True for what a request can end with (`RequestOutcome`): a status Node can send (100-999), `success`, `failure` or `refused`. */
 export function isRequestOutcome(value: unknown): value is RequestOutcome {
-  return value === 'success' || value === 'failure' || value === 'refused' || (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599);
+  return value === 'success' || value === 'failure' || value === 'refused' || (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 999);
 }

@@ -56,7 +56,7 @@ export interface Shield<Route extends object = RouteOptions, D extends Decision 
   /**
    * Tells the verifiers that applied to a request how it ended: an HTTP status (adapters report it when the
    * response finishes), an explicit login outcome, or `'refused'` (see `respond`). Each request's outcome is taken
-   * once; later reports are ignored.
+   * once; later reports are ignored, and so is anything that is not one of those (it never takes the status's place).
    */
   reportOutcome(decision: D, outcome: RequestOutcome): Promise<void>;
   /** True when some verifier that applied wants the outcome (adapters only listen for the response then). */

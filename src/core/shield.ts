@@ -398,8 +398,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     async reportOutcome(decision, outcome) {
       const session = ShieldDecision.sessionOf(decision);
       if (!session || session.outcomeTaken) return;
-      // Anything else must not take the request's outcome (its status would then never count).
-      if (!isRequestOutcome(outcome)) throw new TypeError('reportOutcome: outcome must be an HTTP status, success, failure or refused');
+      // Anything else is ignored (not thrown: adapters do not await this), so it cannot take the status's place.
+      if (!isRequestOutcome(outcome)) return;
       session.outcomeTaken = true;
       // Side by side, each within its verifier's deadline: one listener that never settles must neither hang the caller
       // (`await reportLoginOutcome`) nor keep the outcome from the others (the credential verifier's counters).
