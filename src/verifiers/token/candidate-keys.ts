@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
+import { errors, jwtVerify, type CryptoKey, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 
 /** Most keys of a set tried for one token: a token that several more keys match is refused, not tried on each. */
 const MAX_CANDIDATES = 8;
@@ -19,21 +19,38 @@ export async function jwtVerifyWithCandidates(
     return await jwtVerify(token, key, options);
   } catch (error) {
     if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
-    const candidates = [];
-    for await (const candidate of error) {
-      if (candidates.length === MAX_CANDIDATES) throw error;
-      candidates.push(candidate);
-    }
-    let failure: unknown = error;
-    for (const candidate of candidates) {
-      try {
-        return await jwtVerify(token, candidate, options);
-      } catch (attempt) {
-        // Only a signature another key may verify moves on: a claim failure comes after a good signature.
-        if (!(attempt instanceof errors.JWSSignatureVerificationFailed)) throw attempt;
-        failure = attempt;
-      }
-    }
-    throw failure;
+    return jwtVerifyWithEach(token, await candidateKeys(error), options);
   }
+}
+
+/** The keys jose found matching a token, at most {@link MAX_CANDIDATES}: with more, `error` itself is thrown. */
+export async function candidateKeys(error: errors.JWKSMultipleMatchingKeys): Promise<CryptoKey[]> {
+  const candidates: CryptoKey[] = [];
+  for await (const candidate of error) {
+    if (candidates.length === MAX_CANDIDATES) throw error;
+    candidates.push(candidate);
+  }
+  return candidates;
+}
+
+/**
+ * `jwtVerify` with each key in turn: the first whose signature verifies decides, claims included; a token none
+ * verifies fails as a bad signature.
+ */
+export async function jwtVerifyWithEach(
+  token: string,
+  candidates: readonly CryptoKey[],
+  options: JWTVerifyOptions,
+): Promise<JWTVerifyResult> {
+  let failure: unknown = new errors.JWSSignatureVerificationFailed();
+  for (const candidate of candidates) {
+    try {
+      return await jwtVerify(token, candidate, options);
+    } catch (attempt) {
+      // Only a signature another key may verify moves on: a claim failure comes after a good signature.
+      if (!(attempt instanceof errors.JWSSignatureVerificationFailed)) throw attempt;
+      failure = attempt;
+    }
+  }
+  throw failure;
 }

@@ -2,7 +2,6 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   errors,
-  flattenedVerify,
   jwksCache,
   type CompactJWSHeaderParameters,
   type CryptoKey,
@@ -10,6 +9,7 @@ import {
   type FlattenedJWSInput,
   type JWTVerifyGetKey,
 } from 'jose';
+import { candidateKeys } from './candidate-keys.js';
 
 /** A remote JWK set: the key function for `jwtVerify` and the identity of the set in use. */
 export interface RemoteKeySet {
@@ -35,15 +35,31 @@ const STALE_REMOTE_KEYS = Symbol('stale-remote-keys');
 const LOOKUP_CODES = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED']);
 
 /**
+ * Thrown by a remote set's key function when the endpoint is failing and only the last fetched set, past its max
+ * age, has keys for the token (each may have been withdrawn since). The verifier still verifies the token with
+ * `candidates`: what refuses it (no candidate verifying its signature, its claims) refuses it whatever the current
+ * set holds; a token that passes is undecided, and `undecided` (the fetch error) is the verifier's answer.
+ */
+export class StaleKeys extends Error {
+  constructor(
+    readonly candidates: readonly CryptoKey[],
+    readonly undecided: unknown,
+  ) {
+    super('only a JWK set past its max age has keys for this token', { cause: undecided });
+    this.name = 'StaleKeys';
+  }
+}
+
+/**
  * jose's remote JWK set, with fetches also rate-limited after a failure. jose's cooldown runs from the last
  * successful fetch only: with the endpoint down, every token naming an unknown kid (or every token, once the set
  * is past its max age) would fetch again, and each failure would be "cannot decide", which `failOpen` passes.
  *
  * Here, for `cooldownMs` after a failed fetch no fetch is made, and a failed fetch (or one skipped) leaves the
  * decision to the last fetched set: a kid/alg it has no key for is refused (`JWKSNoMatchingKey`); a matching key is
- * used while that set is fresh (within `cacheMaxAgeMs`). Only when no set was ever fetched, or the matching key is
- * in a set past its max age, is the key set unavailable (the fetch error, or an Error saying so); a token whose
- * signature that stale key does not verify is still refused (a forgery naming a known kid).
+ * used while that set is fresh (within `cacheMaxAgeMs`). When no set was ever fetched the key set is unavailable
+ * (the fetch error, or an Error saying so); when the matching keys are in a set past its max age, {@link StaleKeys}
+ * hands them to the verifier, which refuses what they refuse and leaves the rest undecided.
  */
 export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): RemoteKeySet {
   // jose writes each fetched key set into this object: its `jwks` is a new object per fetch and the same between
@@ -60,21 +76,23 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
   let last: { readonly jwks: unknown; readonly lookup: ReturnType<typeof createLocalJWKSet> } | undefined;
 
   async function fromLastSet(header: CompactJWSHeaderParameters, token: FlattenedJWSInput, cause: unknown): Promise<CryptoKey> {
+    const unavailable = () =>
+      cause ?? new Error('JWKS unavailable: its last fetch failed less than jwksCooldownMs ago and no fresh key set matches');
     const jwks = fetched.jwks;
-    if (jwks !== undefined) {
-      if (last?.jwks !== jwks) last = { jwks, lookup: createLocalJWKSet(jwks) };
-      try {
-        const key = await last.lookup(header, token);
-        if (remote.fresh) return key;
-        // Past its max age the key may have been withdrawn: it cannot admit a token (below: cannot decide), but a
-        // signature it does not verify is a forgery whatever the current set holds, refused even with `failOpen`.
-        await flattenedVerify(token, key);
-      } catch (error) {
-        // No key for this kid/alg in the last known set: refused. Several candidates: tried while the set is fresh.
-        if (!(error instanceof errors.JWKSMultipleMatchingKeys) || remote.fresh) throw error;
-      }
+    if (jwks === undefined) throw unavailable();
+    if (last?.jwks !== jwks) last = { jwks, lookup: createLocalJWKSet(jwks) };
+    // No key for this kid/alg in the last known set: refused (thrown). Several: tried by the verifier while fresh.
+    if (remote.fresh) return last.lookup(header, token);
+    let candidates: CryptoKey[];
+    try {
+      candidates = [await last.lookup(header, token)];
+    } catch (error) {
+      // A token without kid (or a shared one) against several stale keys: each is tried, or a forgery signed by any
+      // other key would be left undecided (which `failOpen` passes). More than the verifier tries: refused as there.
+      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+      candidates = await candidateKeys(error);
     }
-    throw cause ?? new Error('JWKS unavailable: its last fetch failed less than jwksCooldownMs ago and no fresh key set matches');
+    throw new StaleKeys(candidates, unavailable());
   }
 
   const key: JWTVerifyGetKey = async (header, token) => {

@@ -9,7 +9,8 @@ import { MemoryStore } from '../../stores/memory.js';
 import type { Store } from '../../stores/store.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { importKeySource, type KeySource } from './key-source.js';
-import { jwtVerifyWithCandidates } from './candidate-keys.js';
+import { jwtVerifyWithCandidates, jwtVerifyWithEach } from './candidate-keys.js';
+import { StaleKeys } from './remote-key-set.js';
 import type { TokenRouteOptions } from './options.js';
 import { bindingExempt, bindingHeaderValue, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import { generic } from './generic-errors.js';
@@ -40,6 +41,13 @@ interface VerifiedToken {
    */
   readonly cachedUntil: number;
   readonly generation: unknown;
+}
+
+/** A token that passed every check but its key's standing: only a stale remote set verified it (see `StaleKeys`). */
+interface Undecided {
+  readonly verified: VerifiedToken;
+  /** The answer once binding and replay pass too: the key set's unavailability. */
+  readonly undecided: unknown;
 }
 
 /** Longest a verification is reused from the cache; a token without an expiry is verified again after a minute. */
@@ -134,15 +142,26 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return raw.slice(space + 1).trim();
   }
 
-  async function verifySignatureAndClaims(token: string, now: number): Promise<VerifiedToken | VerifierOutcome> {
+  async function verifySignatureAndClaims(token: string, now: number): Promise<VerifiedToken | Undecided | VerifierOutcome> {
     // A remote set refetched while this verification ran (a rotation landing) may have withdrawn the key it used:
     // the result is then not cached under the new set's identity (see `cache.set` below).
     const generationBefore = keys.generation();
+    const verifyAt = { ...verifyOptions, currentDate: new Date(now) };
     let payload: JWTPayload;
+    let undecided: StaleKeys | undefined;
     try {
-      ({ payload } = await jwtVerifyWithCandidates(token, keys.key, { ...verifyOptions, currentDate: new Date(now) }));
+      ({ payload } = await jwtVerifyWithCandidates(token, keys.key, verifyAt));
     } catch (error) {
-      return classifyJoseError(error, keys.remote);
+      if (!(error instanceof StaleKeys)) return classifyJoseError(error, keys.remote);
+      // Only keys of a set past its max age match, and the endpoint is failing: whether they were withdrawn cannot be
+      // decided, but a token they do not verify, or whose claims fail, is refused whatever the current set holds
+      // (`failOpen` must not pass it, and an expired token must read token_expired, which the client refreshes).
+      try {
+        ({ payload } = await jwtVerifyWithEach(token, error.candidates, verifyAt));
+      } catch (refused) {
+        return classifyJoseError(refused, true);
+      }
+      undecided = error;
     }
     if (options.claimsCheck) {
       let verdict: unknown;
@@ -178,6 +197,8 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
       cachedUntil: Number.isFinite(usableUntil) ? Math.min(usableUntil, now + MAX_CACHED_MS) : now + NO_EXPIRY_CACHED_MS,
       generation: keys.generation(), // read after jwtVerify: a remote set may just have been (re)fetched
     };
+    // Never cached (nor remembered for a re-check): a hit would pass a token whose key may be withdrawn.
+    if (undecided !== undefined) return { verified, undecided: undecided.undecided };
     if (cache && verified.cachedUntil > now && verified.generation === generationBefore) cache.set(cacheKey(token), verified);
     return verified;
   }
@@ -215,13 +236,16 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     return undefined;
   }
 
-  async function checkReplay(ctx: VerifierContext, verified: VerifiedToken, cache: CacheLookup): Promise<VerifierOutcome> {
+  /** `record: false` only reads the `jti` record: a token answered "retry" must not be spent by it. */
+  async function checkReplay(ctx: VerifierContext, verified: VerifiedToken, cache: CacheLookup, record = true): Promise<VerifierOutcome> {
     if (!verified.jti) return deny('token_invalid', 'single-use token without jti', cache);
     // Its jti is remembered until the token expires: a token that never does could be used again once it is forgotten.
     if (!Number.isFinite(verified.usableUntil)) return deny('token_invalid', 'single-use token without exp', cache);
     if (ctx.memo.get(MEMO_CONSUMED_JTI) === verified.jti) return pass(cache); // this request already consumed it
+    const key = `jti:${provider}:${verified.jti}`;
+    if (!record) return (await replayStore.get(key)) === undefined ? pass(cache) : deny('token_replayed', 'jti already used', cache);
     const ttl = Math.max(1_000, verified.usableUntil - ctx.now);
-    const fresh = await replayStore.setIfAbsent(`jti:${provider}:${verified.jti}`, '1', ttl);
+    const fresh = await replayStore.setIfAbsent(key, '1', ttl);
     if (!fresh) return deny('token_replayed', 'jti already used', cache);
     ctx.memo.set(MEMO_CONSUMED_JTI, verified.jti);
     return pass(cache);
@@ -260,6 +284,25 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     });
   }
 
+  /**
+   * A token everything but its key's standing accepts (`Undecided`): binding and replay still refuse it, as they would
+   * whatever the key set holds; otherwise "cannot decide" (503, or a pass with `failOpen`, its claims not reaching
+   * the request). With `failOpen` the token is used, so it is consumed as a pass would; without, the 503 asks the
+   * client to retry with it, so the `jti` record is only read (and a `consume` hook, which cannot just read, not called).
+   */
+  async function undecidedAfterChecks(ctx: VerifierContext, verified: VerifiedToken, token: string, undecided: unknown): Promise<VerifierOutcome> {
+    const bindingDenied = checkBinding(ctx, verified, 'miss');
+    if (bindingDenied) return bindingDenied;
+    const routeToken = ctx.route.token as TokenRouteOptions | undefined;
+    if (routeToken?.replay ?? options.replay !== false) {
+      let replay: VerifierOutcome | undefined;
+      if (options.failOpen) replay = await (options.consume ? consumeOnce(ctx, token, verified, 'miss') : checkReplay(ctx, verified, 'miss'));
+      else if (!options.consume) replay = await checkReplay(ctx, verified, 'miss', false);
+      if (replay?.outcome === 'deny') return replay;
+    }
+    throw undecided instanceof Error ? undecided : new Error('key source failed');
+  }
+
   function verify(ctx: VerifierContext): VerifierOutcome | Promise<VerifierOutcome> {
     // A re-check of the request (a route-level check with other token options) starts over: an attestation an
     // earlier run left must not speak for a token this run refuses.
@@ -278,7 +321,10 @@ export function createTokenVerifier(options: ResolvedTokenOptions, deps: TokenVe
     if (token.length > options.maxTokenBytes) return deny('token_invalid', 'token too large', 'miss');
     if (!COMPACT_JWS.test(token)) return deny('token_invalid', 'not a compact JWS', 'miss');
     return verifySignatureAndClaims(token, ctx.now).then((result) => {
-      if (!('attestation' in result)) return result.outcome === 'deny' ? { ...result, cache: 'miss' } : result;
+      if (!('attestation' in result)) {
+        if ('undecided' in result) return undecidedAfterChecks(ctx, result.verified, token, result.undecided);
+        return result.outcome === 'deny' ? { ...result, cache: 'miss' } : result;
+      }
       ctx.memo.set(MEMO_VERIFIED, result);
       return afterVerification(ctx, result, token, 'miss');
     });
