@@ -23,9 +23,12 @@ export interface CertificatePin {
 
 /** Options of `computePins` for a live host. */
 export interface ComputePinsOptions {
-  /** Milliseconds to wait for the TLS handshake of a live host. Default 10 000. */
+  /**
+   * Milliseconds to wait for the TLS handshake of a live host: a finite number above 0, at most 300 000 (five
+   * minutes). Default 10 000. Anything else is refused (`PinInputError`) before connecting.
+   */
   timeoutMs?: number;
-  /** SNI server name to send; default the host itself (none for an IP address). */
+  /** SNI server name to send (a string of at most 255 characters); default the host itself (none for an IP address). */
   servername?: string;
   /** Extra CA certificates to accept when `requireTrusted` is on. */
   ca?: string | Buffer | readonly (string | Buffer)[];
@@ -35,6 +38,9 @@ export interface ComputePinsOptions {
    */
   requireTrusted?: boolean;
 }
+
+/** Upper bound of `timeoutMs`: a handshake that has not ended in five minutes will not end; a typo must not hang. */
+const MAX_TIMEOUT_MS = 300_000;
 
 /** Raised for any input `computePins` cannot turn into pins; the message says what was wrong. */
 export class PinInputError extends Error {
@@ -144,6 +150,7 @@ export async function computePins(
   input: string | Buffer | Uint8Array | { host: string; port: number },
   options: ComputePinsOptions = {},
 ): Promise<CertificatePin[]> {
+  if (input === null || input === undefined) throw new PinInputError('expected PEM text, DER bytes, "host:port" or { host, port }');
   if (typeof input === 'object' && !(input instanceof Uint8Array)) return pinsOfChain(await fetchServedChain(input.host, input.port, options));
   if (typeof input === 'string' && !input.includes('-----BEGIN')) {
     const target = parseHostPort(input);
@@ -168,38 +175,94 @@ export function orderChain(certificates: readonly X509Certificate[]): X509Certif
   return ordered.length === certificates.length ? ordered : [...certificates];
 }
 
-/** The chain a TLS server serves, leaf first, as X509Certificate objects (the handshake's own copies). */
+/**
+ * The chain a TLS server serves, leaf first, as X509Certificate objects (the handshake's own copies). Rejects with
+ * `PinInputError` for a bad host, port or option (checked before any connection is opened) and for a failed handshake.
+ */
 export function fetchServedChain(host: string, port: number, options: ComputePinsOptions = {}): Promise<X509Certificate[]> {
   if (typeof host !== 'string' || host.length === 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
     return Promise.reject(new PinInputError('host must be a name and port an integer 1-65535'));
   }
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  let checked: CheckedOptions;
+  try {
+    checked = checkOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { timeoutMs } = checked;
   const isIp = /^[0-9.]+$/.test(host) || host.includes(':');
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      servername: options.servername ?? (isIp ? undefined : host),
-      rejectUnauthorized: options.requireTrusted === true,
-      ca: options.ca as string | Buffer | (string | Buffer)[] | undefined,
-    });
+    let socket: tls.TLSSocket | undefined;
     const fail = (error: Error) => {
-      socket.destroy();
+      socket?.destroy();
       reject(new PinInputError(`TLS connection to ${host}:${port} failed: ${error.message}`, { cause: error }));
     };
-    socket.setTimeout(timeoutMs, () => fail(new Error(`no handshake within ${timeoutMs} ms`)));
-    socket.once('error', fail);
-    socket.once('secureConnect', () => {
-      try {
-        resolve(servedChain(socket.getPeerCertificate(true)));
-      } catch (error) {
-        reject(error instanceof PinInputError ? error : new PinInputError('could not read the served chain', { cause: error }));
-      } finally {
-        socket.end();
-        socket.destroy();
-      }
-    });
+    try {
+      socket = tls.connect({
+        host,
+        port,
+        servername: checked.servername ?? (isIp ? undefined : host),
+        rejectUnauthorized: checked.requireTrusted,
+        ca: checked.ca,
+      });
+      // First, before anything else can throw: a socket without an 'error' listener turns a refused connection
+      // into an uncaught exception. `on`, not `once`: a second error after the first must not escape either.
+      socket.on('error', fail);
+      const connected = socket;
+      socket.setTimeout(timeoutMs, () => fail(new Error(`no handshake within ${timeoutMs} ms`)));
+      socket.once('secureConnect', () => {
+        try {
+          resolve(servedChain(connected.getPeerCertificate(true)));
+        } catch (error) {
+          reject(error instanceof PinInputError ? error : new PinInputError('could not read the served chain', { cause: error }));
+        } finally {
+          connected.end();
+          connected.destroy();
+        }
+      });
+    } catch (error) {
+      // Whatever threw between opening and listening, the socket must not outlive the rejected promise.
+      fail(error instanceof Error ? error : new Error(String(error)));
+    }
   });
+}
+
+interface CheckedOptions {
+  timeoutMs: number;
+  servername: string | undefined;
+  requireTrusted: boolean;
+  ca: string | Buffer | (string | Buffer)[] | undefined;
+}
+
+/**
+ * The options `fetchServedChain` reads, checked before connecting: they often come from the environment or a CLI
+ * flag, and a bad one (a string timeout, a negative one) would otherwise throw from inside the socket's set-up,
+ * after the socket is open, as an error that is not a `PinInputError`.
+ */
+function checkOptions(options: ComputePinsOptions): CheckedOptions {
+  if (typeof options !== 'object' || options === null) throw new PinInputError('options must be an object');
+  const { timeoutMs = 10_000, servername, requireTrusted, ca } = options;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw new PinInputError(`timeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}, got ${describeValue(timeoutMs)}`);
+  }
+  if (servername !== undefined && (typeof servername !== 'string' || servername.length > 255)) {
+    throw new PinInputError(`servername must be a host name string (at most 255 characters), got ${describeValue(servername)}`);
+  }
+  if (requireTrusted !== undefined && typeof requireTrusted !== 'boolean') {
+    throw new PinInputError(`requireTrusted must be a boolean, got ${describeValue(requireTrusted)}`);
+  }
+  const isCa = (v: unknown) => typeof v === 'string' || v instanceof Uint8Array;
+  if (ca !== undefined && !isCa(ca) && !(Array.isArray(ca) && ca.every(isCa))) {
+    throw new PinInputError('ca must be PEM text, bytes, or an array of them');
+  }
+  return { timeoutMs, servername, requireTrusted: requireTrusted === true, ca: ca as CheckedOptions['ca'] };
+}
+
+/** A value for an error message: its type, and the value itself when short and printable. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return value.length <= 40 ? `the string ${JSON.stringify(value)}` : 'a long string';
+  return value === null ? 'null' : typeof value;
 }
 
 /** Walks the detailed peer certificate's issuer links; Node makes the root point to itself. */

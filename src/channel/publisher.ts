@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
+import type { Store } from '../core/store.js';
+import { isPublishedStateStore, joinPublishedState, PublishedStateStore, StateRefresher, type StoredState } from './published-state.js';
 import { HOST_PATTERN, type PinSetHost, type PinSetPayload } from './pinset-payload.js';
 import { assertPinSetSize, importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
 import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
@@ -29,8 +31,26 @@ export interface PinSetPublisherOptions {
   /**
    * The lowest pin-set version apps may hold, for `channel.minPinSetVersion`: raised by `publish({ revoke: true })`
    * after a key compromise. Default 0 (no minimum); at most `version` (refused above it: no app could recover).
+   * Without `store`, a runtime revoke lives in this process only: carry the new `version` and `minClientVersion`
+   * into every instance's options, or a restart serves the revoked set again with no minimum.
    */
   minClientVersion?: number;
+  /**
+   * Where the published state (version, minimum, hosts) is shared, e.g. a `RedisStore`: a `publish` (a revoke above
+   * all) then survives restarts and reaches every instance built from the same options within `refreshSeconds`.
+   * At creation a stored version above `version` is adopted, a lower one is replaced by these options (a deploy of a
+   * newer configuration; the stored minimum is kept); a store that cannot answer then rejects creation (the
+   * publisher cannot know whether a revocation happened). Keys live 400 days after the last publish. Without a
+   * store, `publish` changes this process only.
+   */
+  store?: Store;
+  /** Key prefix of the state in `store` (`<storeKey>:version`, `<storeKey>:state:<version>`). Default `pinset`. Only with `store`. */
+  storeKey?: string;
+  /**
+   * Seconds a publish on another instance may go unseen here: the store is read at most this often (on a served
+   * `GET`, `minPinSetVersion()`, `version`). Integer 1-3600, default 5. Only with `store`.
+   */
+  refreshSeconds?: number;
   /** The path served. Default `/.well-known/pinset`. */
   path?: string;
   /** Clock in epoch ms, for tests. Default `Date.now`. */
@@ -67,9 +87,13 @@ export interface PinSetResponse {
 export interface PinSetPublisher extends Endpoints {
   /** The path it serves. */
   readonly path: string;
-  /** The current version. */
+  /** The current version (with `store`, the latest this instance has seen; reading it may start a refresh). */
   readonly version: number;
-  /** The lowest version apps may hold: pass `() => publisher.minPinSetVersion()` to `channel.minPinSetVersion`. */
+  /**
+   * The lowest version apps may hold: pass `() => publisher.minPinSetVersion()` to `channel.minPinSetVersion`.
+   * Synchronous and cheap: with `store` it answers the last value seen and, at most once per `refreshSeconds`,
+   * starts a read of the store in the background.
+   */
   minPinSetVersion(): number;
   /** The public JWKs of the signing keys, for the app build (never the private parts). */
   readonly publicKeys: readonly import('jose').JWK[];
@@ -77,7 +101,12 @@ export interface PinSetPublisher extends Endpoints {
   readonly warnings: readonly PinFinding[];
   /** The current signed set, re-signed when half its soft lifetime has passed. */
   current(): Promise<SignedPinSet>;
-  /** Validates, versions and signs a new configuration; refuses a version not above the current one. */
+  /**
+   * Validates, versions and signs a new configuration; refuses a version not above the current one. With `store` it
+   * builds on the latest stored version and stores the new state before serving it (rejecting when the store
+   * fails, and with `RangeError` when another instance published that version first). Without `store` it changes
+   * this process only: other instances and a restart serve the options' set (see `minClientVersion`).
+   */
   publish(update: PinSetUpdate): Promise<SignedPinSet>;
   /** Answers `GET`/`HEAD` with the signed set (304 on a matching `If-None-Match`). */
   respond(request: { method: string; headers: Readonly<Record<string, string | string[] | undefined>> }): Promise<PinSetResponse>;
@@ -118,10 +147,15 @@ const optionsSchema = z.strictObject({
     minClientVersion: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)), 0),
     path: z._default(z.string().check(z.regex(/^\/[A-Za-z0-9._~\/-]*$/)), '/.well-known/pinset'),
     now: z.optional(z.custom<() => number>((v) => typeof v === 'function')),
+    store: z.optional(z.custom<Store>(isPublishedStateStore, 'must be a Store (get, setIfAbsent, setIfGreater)')),
+    storeKey: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    refreshSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3600))),
   }).check(
     z.refine((o) => o.softExpirySeconds <= o.hardExpirySeconds, { message: 'softExpirySeconds must not exceed hardExpirySeconds', path: ['softExpirySeconds'] }),
     // Above the set served, every app would be refused (`channel_stale_pins`) with no set it could fetch to recover.
     z.refine((o) => o.minClientVersion <= o.version, { message: 'minClientVersion must not exceed version (no app could hold a set that new)', path: ['minClientVersion'] }),
+    // Without a store they would do nothing, and whoever set them would believe the state shared.
+    z.refine((o) => o.store !== undefined || (o.storeKey === undefined && o.refreshSeconds === undefined), { message: 'storeKey and refreshSeconds need a store', path: ['store'] }),
   );
 
 /** Turns a validated host configuration into its payload form (dates as `yyyy-MM-dd`, defaults explicit). */
@@ -174,6 +208,9 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   let signed: SignedPinSet | undefined;
   /** The signing in flight and the version it signs (one for an older version is never handed out for a newer one). */
   let signing: { version: number; result: Promise<SignedPinSet> } | undefined;
+  /** With `store`: the published state shared between instances (and restarts). */
+  const shared = o.store ? new PublishedStateStore(o.store, o.storeKey ?? 'pinset') : undefined;
+  const refreshMs = (o.refreshSeconds ?? 5) * 1000;
 
   /** The payload of `forVersion` signed now. */
   function payloadOf(forVersion: number, forHosts: Readonly<Record<string, PinSetHost>>): PinSetPayload {
@@ -198,7 +235,42 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     return { jws, etag, payload };
   }
 
+  /** A stored state checked as a publish checks its update; `ShieldConfigError` when it would not pass. */
+  function validStored(state: StoredState): Adoptable {
+    const parsedHosts = pinSetHostsSchema.safeParse(state.hosts, ENGLISH);
+    if (!parsedHosts.success) {
+      throw new ShieldConfigError(parsedHosts.error.issues.map((i) => ({ path: `pinset.store.hosts.${i.path.join('.')}`, message: i.message })));
+    }
+    const checked = checkHosts(parsedHosts.data, now);
+    checkSize(payloadOf(state.version, checked.payload), signer.kid);
+    return { version: state.version, minClientVersion: state.minClientVersion, checked };
+  }
+
+  /** Serves `next` when it is newer; raises the minimum whatever (a revoke is never taken back). Synchronous. */
+  function adopt(next: Adoptable): void {
+    if (next.version > version) {
+      hosts = next.checked;
+      warnings = next.checked.warnings;
+      version = next.version;
+      signed = undefined;
+    }
+    if (next.minClientVersion > minClientVersion) minClientVersion = next.minClientVersion;
+  }
+
+  /** With `store`: reads the latest version at most once per `refreshSeconds` and adopts a newer one. */
+  const refresher = shared
+    ? new StateRefresher(now, refreshMs, async () => {
+        const latest = await shared.latestVersion();
+        if (latest !== undefined && latest > version) adopt(validStored(await shared.read(latest)));
+      })
+    : undefined;
+
   function current(): Promise<SignedPinSet> {
+    const refresh = refresher?.due();
+    return refresh ? refresh.then(signedCurrent) : signedCurrent();
+  }
+
+  function signedCurrent(): Promise<SignedPinSet> {
     const nowSec = now() / 1000;
     if (signed && nowSec < signed.payload.issuedAt + Math.floor(o.softExpirySeconds / 2) && signed.payload.version === version) {
       return Promise.resolve(signed);
@@ -227,6 +299,11 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   let publishing: Promise<unknown> = Promise.resolve();
 
   async function apply(update: Parameters<PinSetPublisher['publish']>[0]): Promise<SignedPinSet> {
+    if (shared) {
+      // Build on the cluster's latest, not this instance's: the default version and the "must increase" check.
+      const latest = await shared.latestVersion();
+      if (latest !== undefined && latest > version) adopt(validStored(await shared.read(latest)));
+    }
     const next = update.version ?? version + 1;
     if (!Number.isSafeInteger(next) || next <= version) {
       throw new RangeError(`pin set version must increase: current ${version}, got ${String(update.version)}`);
@@ -235,13 +312,25 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
     checkSize(payloadOf(next, checked.payload), signer.kid);
-    // No await from here to `current()`: a request served in between would see the new version half applied.
-    hosts = checked;
-    warnings = checked.warnings;
-    version = next;
-    if (update.revoke === true) minClientVersion = next;
-    signed = undefined;
-    return current();
+    const state: Adoptable = { version: next, minClientVersion: update.revoke === true ? next : minClientVersion, checked };
+    if (shared) {
+      try {
+        // Stored before served: once an app holds this version, every instance (and a restart) must serve it too.
+        await shared.write({ version: next, minClientVersion: state.minClientVersion, hosts: checked.payload });
+      } catch (error) {
+        refresher?.soon(); // another instance may have published: look for its state on the next call
+        throw error;
+      }
+    }
+    // No await from here to `signedCurrent()`: a request served in between would see the new version half applied.
+    adopt(state);
+    return signedCurrent();
+  }
+
+  if (shared) {
+    const joined = await joinPublishedState(shared, { version, minClientVersion, hosts: hosts.payload });
+    if (joined.adopt) adopt(validStored(joined.adopt));
+    minClientVersion = Math.max(minClientVersion, joined.minClientVersion);
   }
 
   const publisher: PinSetPublisher = {
@@ -253,9 +342,13 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     },
     path: o.path,
     get version() {
+      void refresher?.due();
       return version;
     },
-    minPinSetVersion: () => minClientVersion,
+    minPinSetVersion: () => {
+      void refresher?.due();
+      return minClientVersion;
+    },
     publicKeys: signers.map((s) => s.publicJwk),
     get warnings() {
       return warnings;
@@ -284,6 +377,13 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     },
   };
   return publisher;
+}
+
+/** A state ready to serve: its version, minimum and checked hosts. */
+interface Adoptable {
+  version: number;
+  minClientVersion: number;
+  checked: ReturnType<typeof checkHosts>;
 }
 
 function checkHosts(hosts: Readonly<Record<string, HostPinConfig>>, now: () => number) {

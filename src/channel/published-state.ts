@@ -1,0 +1,219 @@
+/**
+ * The published pin-set state (version, minimum client version, hosts) kept in a {@link Store}, so that a
+ * `publish({ revoke: true })` on one publisher instance survives its restart and reaches every other instance:
+ * without it a restarted or sibling instance would serve the pre-revocation set (pinning the compromised key).
+ *
+ * Layout, under a key prefix (default `pinset`):
+ * - `<prefix>:state:<version>`: the state of that version as JSON, written once (`setIfAbsent`): two instances can
+ *   never both publish one version with different contents.
+ * - `<prefix>:version`: the latest version, only ever raised (`setIfGreater`), written after its state so a reader
+ *   that finds a version always finds its state.
+ */
+import * as z from 'zod/mini';
+import type { Store } from '../core/store.js';
+import { ShieldConfigError } from '../core/errors.js';
+import type { PinSetHost } from './pinset-payload.js';
+
+/**
+ * How long the stored keys live after the publish that wrote them: 400 days. The Store interface needs a TTL; this
+ * one outlives any sensible gap between two publishes or deploys. Once it has passed without a publish, the store
+ * forgets and instances start from their options again (keep `version` and `minClientVersion` there current).
+ */
+export const PUBLISHED_STATE_TTL_MS = 400 * 86_400_000;
+/** A day shorter: the version key goes before the state it names, so a version found always has its state. */
+const VERSION_TTL_MS = PUBLISHED_STATE_TTL_MS - 86_400_000;
+
+/** One published state as stored (and as shared between instances). */
+export interface PublishedState {
+  readonly version: number;
+  /** The lowest version apps may hold (raised by a revoke); never above `version`. */
+  readonly minClientVersion: number;
+  /** The hosts in their payload form (the validated configuration, dates as `yyyy-MM-dd`). */
+  readonly hosts: Readonly<Record<string, PinSetHost>>;
+}
+
+/** A state read back from the store: its hosts not yet validated (the publisher runs them through its own checks). */
+export interface StoredState {
+  readonly version: number;
+  readonly minClientVersion: number;
+  readonly hosts: unknown;
+}
+
+const storedSchema = z.strictObject({
+  version: z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  minClientVersion: z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  hosts: z.record(z.string(), z.unknown()),
+});
+
+/** True when `value` has the store operations the published state uses. */
+export function isPublishedStateStore(value: unknown): value is Store {
+  const v = value as Partial<Store> | null | undefined;
+  return typeof v === 'object' && v !== null && typeof v.get === 'function' && typeof v.setIfAbsent === 'function' && typeof v.setIfGreater === 'function';
+}
+
+/** A stored state that cannot be used: a configuration problem of the store's contents, named by key. */
+function malformed(key: string, message: string): ShieldConfigError {
+  return new ShieldConfigError([{ path: 'pinset.store', message: `${JSON.stringify(key)} ${message}` }]);
+}
+
+/** Reads and writes the published state of one publisher configuration (one key prefix) in a store. */
+export class PublishedStateStore {
+  constructor(
+    private readonly store: Store,
+    private readonly prefix: string,
+  ) {}
+
+  private get versionKey(): string {
+    return `${this.prefix}:version`;
+  }
+
+  private stateKey(version: number): string {
+    return `${this.prefix}:state:${version}`;
+  }
+
+  /** The latest published version, or undefined when none is stored. `ShieldConfigError` when it is not a version. */
+  async latestVersion(): Promise<number | undefined> {
+    const raw = await this.store.get(this.versionKey);
+    if (raw === undefined) return undefined;
+    const version = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(version) || version < 1) throw malformed(this.versionKey, 'does not hold a pin-set version');
+    return version;
+  }
+
+  /** The stored state of `version`. `ShieldConfigError` when it is missing or malformed (its hosts are not checked here). */
+  async read(version: number): Promise<StoredState> {
+    const key = this.stateKey(version);
+    const raw = await this.store.get(key);
+    if (raw === undefined) throw malformed(key, `is missing, though ${JSON.stringify(this.versionKey)} names version ${version}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw malformed(key, 'is not JSON');
+    }
+    const parsed = storedSchema.safeParse(json);
+    if (!parsed.success) throw malformed(key, `is not a published state: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const state = parsed.data;
+    if (state.version !== version) throw malformed(key, `holds version ${state.version}`);
+    if (state.minClientVersion > state.version) throw malformed(key, 'has a minClientVersion above its version');
+    return state;
+  }
+
+  /**
+   * The latest stored state (undefined when none): what a publish builds on and what a refresh adopts. Store failures
+   * reject as they are; a malformed state rejects with `ShieldConfigError`.
+   */
+  async latest(): Promise<StoredState | undefined> {
+    const version = await this.latestVersion();
+    return version === undefined ? undefined : this.read(version);
+  }
+
+  /**
+   * Publishes `state` to every instance: its state key first (once per version), then the version key raised to it.
+   * Writing the very same state again passes (a retried publish, instances of one deploy starting together). Throws
+   * `RangeError` when another instance published this version with other contents, or a higher version meanwhile:
+   * nothing of this state is then served, and the caller should publish again on the latest version.
+   */
+  async write(state: PublishedState): Promise<void> {
+    const key = this.stateKey(state.version);
+    const json = JSON.stringify({ version: state.version, minClientVersion: state.minClientVersion, hosts: state.hosts });
+    if (!(await this.store.setIfAbsent(key, json, PUBLISHED_STATE_TTL_MS)) && (await this.store.get(key)) !== json) {
+      throw new RangeError(`pin set version ${state.version} was already published by another instance with other contents: publish again (the default version is then the latest + 1)`);
+    }
+    if (!(await this.store.setIfGreater(this.versionKey, state.version, VERSION_TTL_MS))) {
+      const latest = await this.latestVersion();
+      if (latest !== state.version) {
+        throw new RangeError(`pin set version ${String(latest)} was published by another instance meanwhile, above ${state.version}: publish again`);
+      }
+    }
+  }
+}
+
+/** What a publisher starts from, given the store: a stored state to adopt, and the minimum to keep. */
+export interface JoinedState {
+  /** A stored state newer than the options: serve it (after checking its hosts). */
+  readonly adopt?: StoredState;
+  /** The minimum client version, never below the stored one (a restart must not take a revoke back). */
+  readonly minClientVersion: number;
+}
+
+/** A store failure at creation: the publisher refuses to start rather than guess whether a revocation happened. */
+function unavailable(error: unknown): Error {
+  if (error instanceof ShieldConfigError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(`pinset.store: the published state could not be read or written (${reason}); a publisher cannot start without knowing whether a revocation happened`, { cause: error });
+}
+
+/**
+ * At creation: a stored version above the options' (`local`) is adopted; the options' above the stored one (a deploy
+ * of a newer configuration, or the first start) is published, keeping the stored minimum; an equal one serves the
+ * options, also keeping the stored minimum. Rejects when the store fails, `ShieldConfigError` when its state is
+ * malformed or another instance stored this version with other contents.
+ */
+export async function joinPublishedState(store: PublishedStateStore, local: PublishedState): Promise<JoinedState> {
+  let stored: StoredState | undefined;
+  try {
+    stored = await store.latest();
+  } catch (error) {
+    throw unavailable(error);
+  }
+  if (stored !== undefined && stored.version > local.version) return { adopt: stored, minClientVersion: stored.minClientVersion };
+  const minClientVersion = Math.max(local.minClientVersion, stored?.minClientVersion ?? 0);
+  if (stored === undefined || stored.version < local.version) {
+    try {
+      await store.write({ ...local, minClientVersion });
+    } catch (error) {
+      if (error instanceof RangeError) throw new ShieldConfigError([{ path: 'pinset.version', message: error.message }]);
+      throw unavailable(error);
+    }
+  }
+  return { minClientVersion };
+}
+
+/** The longest a caller of {@link StateRefresher.due} waits for the store before going on with the last known state. */
+export const REFRESH_WAIT_MS = 2_000;
+
+/**
+ * Runs `refresh` at most once per `intervalMs`, one at a time. The check on the common path is one clock comparison:
+ * `minPinSetVersion()` calls it on every request. A refresh that fails is swallowed (the last known state stays
+ * served: it is signed and safe) and one that hangs is waited for at most {@link REFRESH_WAIT_MS}.
+ */
+export class StateRefresher {
+  private nextAt: number;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly intervalMs: number,
+    private readonly refresh: () => Promise<void>,
+  ) {
+    this.nextAt = now() + intervalMs;
+  }
+
+  /** Starts a refresh when one is due; resolves (never rejects) when the one in flight ends. Undefined when none runs. */
+  due(): Promise<void> | undefined {
+    if (this.inFlight !== undefined || this.now() < this.nextAt) return this.inFlight;
+    this.nextAt = this.now() + this.intervalMs;
+    const work = this.refresh().catch(() => undefined);
+    const done: Promise<void> = settleWithin(work, REFRESH_WAIT_MS).then(() => {
+      if (this.inFlight === done) this.inFlight = undefined;
+    });
+    this.inFlight = done;
+    return done;
+  }
+
+  /** Makes the next call refresh, whatever the interval (after a publish lost to another instance's). */
+  soon(): void {
+    this.nextAt = 0;
+  }
+}
+
+/** `work`, or nothing after `ms`, whichever comes first (the timer does not hold the process open). */
+function settleWithin(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref?.();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
