@@ -2,7 +2,7 @@ import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { declaresBody, headerValue, type ShieldRequest } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
 import type { DeviceRiskOptions } from './options.js';
-import { DEVICE_HEADERS } from './verifier.js';
+import { deviceHeaderNames } from './verifier.js';
 
 const PASS: VerifierOutcome = Object.freeze({ outcome: 'pass' });
 const untrusted = (detail: string): VerifierOutcome => ({ outcome: 'deny', code: 'device_untrusted', detail });
@@ -22,7 +22,7 @@ const untrusted = (detail: string): VerifierOutcome => ({ outcome: 'deny', code:
  * It applies only to requests that carry a per-request proof, so other traffic pays nothing for it.
  */
 export function createDeviceBodyBindingVerifier(options: DeviceRiskOptions): Verifier {
-  const headers = { ...DEVICE_HEADERS, ...options.headers };
+  const headers = deviceHeaderNames(options.headers);
   const proofHeaders = [
     ...(options.playIntegrity ? [headers.playIntegrity] : []),
     ...(options.appAttest ? [headers.appAttestAssertion] : []),

@@ -1,7 +1,12 @@
 import { headerValue, type ShieldRequest } from '../../core/request.js';
 
-/** Resolves a country from the client IP (e.g. a local GeoIP database lookup). */
-export type CountryResolver = (ip: string) => string | undefined;
+/**
+ * Resolves a country from the client IP (e.g. a local GeoIP database lookup), synchronously. A two-letter code (any
+ * case) is the country; `undefined`, `null` (what GeoIP libraries answer for an unknown address), `XX` or any other
+ * value (a promise included) is "no country", and the base policy judges the device. A resolver that throws is the
+ * verifier's error (503, or a pass with `failOpen`), as for any other failure to decide.
+ */
+export type CountryResolver = (ip: string) => string | undefined | null;
 
 /** Where the request's country comes from. */
 export interface CountryOptions {
@@ -34,8 +39,9 @@ export function createCountryLookup(
   };
 }
 
-function normalise(value: string | undefined): string | undefined {
-  if (value === undefined || value.length !== 2) return undefined;
+/** A country code, or undefined for anything else: the resolver is user code, so its answer is checked, not trusted. */
+function normalise(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length !== 2) return undefined;
   const upper = value.toUpperCase();
   return upper !== 'XX' && COUNTRY.test(upper) ? upper : undefined;
 }

@@ -2,7 +2,7 @@ import { defineVerifierModule } from '../../core/module.js';
 import { createDeviceBodyBindingVerifier } from './body-binding.js';
 import { deviceRiskOptionsSchema, deviceRouteOptionsSchema, type DeviceRiskOptions, type ResolvedDeviceRiskOptions } from './options.js';
 import type { DeviceRouteOptions } from './policy.js';
-import { createDeviceRiskVerifier, DEVICE_HEADERS, DEVICE_RISK_MEMO_KEY, type DeviceRiskMemo } from './verifier.js';
+import { createDeviceRiskVerifier, DEVICE_RISK_MEMO_KEY, deviceHeaderNames, type DeviceRiskMemo } from './verifier.js';
 
 /** Device integrity: signed verdicts judged by the device policy, plus the body-stage check of what proofs cover. */
 export const deviceModule = defineVerifierModule<ResolvedDeviceRiskOptions>({
@@ -11,8 +11,7 @@ export const deviceModule = defineVerifierModule<ResolvedDeviceRiskOptions>({
   configSchema: deviceRiskOptionsSchema,
   routeSchema: deviceRouteOptionsSchema,
   decisionField: { field: 'device', memoKey: DEVICE_RISK_MEMO_KEY },
-  sensitiveHeaders: (config) =>
-    Object.values({ ...DEVICE_HEADERS, ...config.headers }).filter((h): h is string => typeof h === 'string'),
+  sensitiveHeaders: (config) => Object.values(deviceHeaderNames(config.headers)),
   create: (config, { store }) => [
     createDeviceRiskVerifier(config, { store }),
     // Its body-stage half: the body hash a device proof covers must be the hash of the body that arrived. Only

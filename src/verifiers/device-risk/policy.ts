@@ -16,7 +16,10 @@ export interface MinAppVersion {
   ios?: string | number;
 }
 
-/** Settings a market, a sensitivity or a route can override. Omitted keys keep the layer below. */
+/**
+ * Settings a market, a sensitivity or a route can override. Omitted keys keep the layer below, key by key inside the
+ * nested objects; a key set to `undefined` counts as omitted.
+ */
 export interface PolicyOverride {
   /** Action per condition. */
   actions?: Partial<Record<Condition, PolicyAction>>;
@@ -43,9 +46,11 @@ export interface PolicyOptions extends PolicyOverride {
   /** Named route sensitivities (`payments`, `browsing`) that routes refer to. */
   sensitivities?: Readonly<Record<string, PolicyOverride>>;
   /**
-   * Device ids: `allow` (QA devices, attested ids only) skips the policy; `deny` always denies. An id that decodes
-   * from base64 or base64url to exactly 32 bytes (an App Attest key id) matches by its bytes, whichever spelling the
-   * list or the request uses; other ids (Android installation ids, ...) match exactly.
+   * Device ids: `allow` (QA devices, attested ids only) skips the policy; `deny` always denies, `allow` included.
+   * With several attested ids (a token's claim and an App Attest key id), any one denylisted denies and all must be
+   * allowlisted. An id that decodes from base64 or base64url to exactly 32 bytes (an App Attest key id) matches by
+   * its bytes, whichever spelling the list or the request uses; other ids (Android installation ids, ...) match
+   * exactly.
    */
   devices?: { allow?: readonly string[]; deny?: readonly string[] };
 }
@@ -161,9 +166,11 @@ export interface ListDefaults {
   readonly weights: ReadonlyMap<string, number>;
 }
 
+const PLATFORMS = ['android', 'ios'] as const;
+
 /**
- * Merges base → market → sensitivity → route. Throws for an unknown sensitivity name (a configuration error, which
- * the verifier reports as "cannot decide": fail closed).
+ * Merges base → market → sensitivity → route; within a layer, keys left undefined keep the layer below. Throws for
+ * an unknown sensitivity name (a configuration error, which the verifier reports as "cannot decide": fail closed).
  */
 export function compilePolicy(
   policy: PolicyOptions,
@@ -191,8 +198,8 @@ export function compilePolicy(
   let stepUp = DEFAULT_THRESHOLDS.stepUp;
   let deny = DEFAULT_THRESHOLDS.deny;
   let requiredLevel: DeviceLevel | 'none' = 'none';
-  let minAppVersion: MinAppVersion = {};
-  let bySdk: Record<number, DeviceLevel | 'none'> = {};
+  const minAppVersion: { android?: string | number; ios?: string | number } = {};
+  let bySdk = new Map<number, DeviceLevel | 'none'>();
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer.actions ?? {})) if (v !== undefined) actions.set(k, ACTION_RANK[v]);
     for (const [k, v] of Object.entries(layer.weights ?? {})) if (v !== undefined) weights.set(k, v);
@@ -202,10 +209,15 @@ export function compilePolicy(
     // stricter sensitivity or route level on every device reporting its sdkVersion.
     if (layer.requiredLevel !== undefined) {
       requiredLevel = layer.requiredLevel;
-      bySdk = {};
+      bySdk = new Map();
     }
-    if (layer.requiredLevelBySdk) bySdk = { ...bySdk, ...layer.requiredLevelBySdk };
-    if (layer.minAppVersion) minAppVersion = { ...minAppVersion, ...layer.minAppVersion };
+    // Key by key, an undefined value (`android: process.env.MIN_ANDROID` unset) keeping the layer below: a spread
+    // would copy it over and erase a stricter inherited minimum.
+    for (const [sdk, level] of Object.entries(layer.requiredLevelBySdk ?? {})) if (level !== undefined) bySdk.set(Number(sdk), level);
+    for (const platform of PLATFORMS) {
+      const min = layer.minAppVersion?.[platform];
+      if (min !== undefined) minAppVersion[platform] = min;
+    }
   }
   return {
     actions,
@@ -213,24 +225,25 @@ export function compilePolicy(
     stepUp,
     deny,
     requiredLevel,
-    requiredLevelBySdk: Object.entries(bySdk)
-      .map(([sdk, level]) => [Number(sdk), level] as const)
-      .sort((a, b) => b[0] - a[0]),
+    requiredLevelBySdk: [...bySdk].sort((a, b) => b[0] - a[0]),
     minAppVersion,
     allowDevices: new Set((policy.devices?.allow ?? []).map(canonicalDeviceId)),
     denyDevices: new Set((policy.devices?.deny ?? []).map(canonicalDeviceId)),
   };
 }
 
+/** Bits of {@link deviceListing}. */
+const ALLOWED = 1;
+const DENIED = 2;
+
 /**
  * Judges a verdict: every present condition contributes its action and (unless allowed) its weight; the result is
  * the strictest of the individual actions and the score's threshold action.
  */
 export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): PolicyDecision {
-  // Ids are only compared with the device lists: put in their compared form only when there is a list.
-  const lists = policy.allowDevices.size > 0 || policy.denyDevices.size > 0;
-  const id = lists && verdict.device.id !== undefined ? canonicalDeviceId(verdict.device.id) : undefined;
-  if (id !== undefined && verdict.trust === 'attested' && verdict.failedProofs.length === 0 && policy.allowDevices.has(id)) {
+  const listed = policy.allowDevices.size > 0 || policy.denyDevices.size > 0 ? deviceListing(policy, verdict.device) : 0;
+  // `deny` always denies: an id on both lists is not let through by `allow`.
+  if (listed === ALLOWED && verdict.trust === 'attested' && verdict.failedProofs.length === 0) {
     return { action: 'allow', score: 0, reasons: [{ condition: 'deviceAllowed', action: 'allow', weight: 0 }] };
   }
   const reasons: PolicyReason[] = [];
@@ -247,8 +260,8 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
 
   const reportedId = verdict.device.reportedId;
   if (
-    policy.denyDevices.size > 0 &&
-    ((id !== undefined && policy.denyDevices.has(id)) || (reportedId !== undefined && policy.denyDevices.has(canonicalDeviceId(reportedId))))
+    (listed & DENIED) !== 0 ||
+    (reportedId !== undefined && policy.denyDevices.size > 0 && policy.denyDevices.has(canonicalDeviceId(reportedId)))
   ) {
     hit('deviceDenied');
   }
@@ -274,6 +287,39 @@ export function evaluatePolicy(policy: CompiledPolicy, verdict: DeviceVerdict): 
   if (score >= policy.deny) rank = ACTION_RANK.deny;
   else if (score >= policy.stepUp && rank < ACTION_RANK['step-up']) rank = ACTION_RANK['step-up'];
   return { action: ACTIONS[rank]!, score, reasons };
+}
+
+/**
+ * How the attested ids stand on the device lists: {@link DENIED} when any is denylisted, {@link ALLOWED} when there
+ * is one and all are allowlisted (a device pairing an allowlisted id with an unlisted one is not the listed device).
+ * Ids are put in their compared form only here, when there is a list; one id allocates nothing.
+ */
+function deviceListing(policy: CompiledPolicy, device: DeviceVerdict['device']): number {
+  const ids = device.ids;
+  // No id at all is on no list (an empty `ids` must not pass the AND below as "all allowlisted").
+  if (device.id === undefined && (ids === undefined || ids.length === 0)) return 0;
+  // Allowed: AND over the ids; denied: OR. No closure or array, so the usual single id allocates nothing.
+  let all = ALLOWED | DENIED;
+  let any = 0;
+  if (device.id !== undefined) {
+    const bits = idListing(policy, device.id);
+    all &= bits;
+    any |= bits;
+  }
+  // `ids` repeats `id` when built by addAttested; checked whole in case a caller filled the verdict otherwise.
+  if (ids !== undefined) {
+    for (const raw of ids) {
+      const bits = idListing(policy, raw);
+      all &= bits;
+      any |= bits;
+    }
+  }
+  return (all & ALLOWED) | (any & DENIED);
+}
+
+function idListing(policy: CompiledPolicy, raw: string): number {
+  const id = canonicalDeviceId(raw);
+  return (policy.allowDevices.has(id) ? ALLOWED : 0) | (policy.denyDevices.has(id) ? DENIED : 0);
 }
 
 /** An App Attest key id (32 bytes) as base64 (43 characters) or base64url, padded or not. */

@@ -34,8 +34,18 @@ export interface DeviceVerdict {
     recognized?: boolean;
   };
   device: {
-    /** Attested device id (App Attest key id, or a mapped token claim). Only attested ids can be allowlisted. */
+    /**
+     * Attested device id (App Attest key id, or a mapped token claim): the first one a source named. Only attested
+     * ids can be allowlisted.
+     */
     id?: string;
+    /**
+     * Every attested device id, in source order (`ids[0]` is `id`), present only when the sources named more than
+     * one distinct id (a token's device claim and an App Attest key id, say); with one id it is absent and `id` is
+     * it, so read `ids ?? (id === undefined ? [] : [id])`. The policy denies if any is denylisted and skips itself
+     * for an allowlisted device only when all are allowlisted.
+     */
+    ids?: string[];
     /** Self-reported device id; may only be matched against the denylist. */
     reportedId?: string;
     /** Device levels, lower ones implied by higher ones. */
@@ -112,7 +122,7 @@ export interface AttestedContribution {
 
 /**
  * Folds an attested source into the verdict. Signals are OR-ed; levels are united (each attested source vouches for
- * what it saw); `recognized` is AND-ed, so one source saying "not genuine" wins.
+ * what it saw); `recognized` is AND-ed, so one source saying "not genuine" wins. Every device id is kept (`device.ids`).
  */
 export function addAttested(verdict: DeviceVerdict, c: AttestedContribution): void {
   verdict.sources.push({ provider: c.provider, trust: 'attested' });
@@ -124,12 +134,23 @@ export function addAttested(verdict: DeviceVerdict, c: AttestedContribution): vo
   if (c.appId !== undefined) verdict.app.id ??= c.appId;
   if (c.appVersion !== undefined) verdict.app.version ??= c.appVersion;
   if (c.recognized !== undefined) verdict.app.recognized = (verdict.app.recognized ?? true) && c.recognized;
-  if (c.deviceId !== undefined) verdict.device.id ??= c.deviceId;
+  if (c.deviceId !== undefined) addDeviceId(verdict.device, c.deviceId);
   if (c.levels) for (const level of c.levels) if (!verdict.device.levels.includes(level)) verdict.device.levels.push(level);
   if (c.signals) for (const s of c.signals) verdict.device.signals[s] = true;
   if (c.android !== undefined) verdict.device.android ??= c.android;
   if (c.appleFacts !== undefined) verdict.device.apple ??= c.appleFacts;
   if (c.issuedAt !== undefined) verdict.issuedAt = Math.max(verdict.issuedAt ?? 0, c.issuedAt);
+}
+
+/**
+ * Keeps every attested id, not just the first: each was signed for this request, so a denylisted one must still be
+ * seen when another source named the device first. The list is only built for a second id (one id: no allocation).
+ */
+function addDeviceId(device: DeviceVerdict['device'], id: string): void {
+  if (device.id === undefined) device.id = id;
+  else if (device.ids !== undefined) {
+    if (!device.ids.includes(id)) device.ids.push(id);
+  } else if (device.id !== id) device.ids = [device.id, id];
 }
 
 /** A self-reported (unsigned) contribution: it can only add signals and an older-looking version. */

@@ -52,6 +52,20 @@ export const DEVICE_HEADERS = {
   deviceId: 'x-device-id',
 } as const;
 
+/**
+ * The header names in effect: the defaults with `headers` over them, key by key. A name left undefined (an unset
+ * environment variable) keeps its default: a spread would make it "no header", so the header stage, the body stage
+ * and header masking could each read a different name.
+ */
+export function deviceHeaderNames(overrides: Partial<Record<keyof typeof DEVICE_HEADERS, string>> | undefined): Record<keyof typeof DEVICE_HEADERS, string> {
+  const headers: Record<keyof typeof DEVICE_HEADERS, string> = { ...DEVICE_HEADERS };
+  for (const key of Object.keys(DEVICE_HEADERS) as (keyof typeof DEVICE_HEADERS)[]) {
+    const name = overrides?.[key];
+    if (name !== undefined) headers[key] = name;
+  }
+  return headers;
+}
+
 /** An App Attest assertion is ~150 bytes of CBOR; base64 and headroom give this bound. */
 const MAX_ASSERTION_HEADER = 2048;
 const MAX_KEY_ID_HEADER = 64;
@@ -70,7 +84,7 @@ interface VerifiedProofs {
  */
 export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { store: Store }): Verifier {
   const o = deviceRiskOptionsSchema.parse(options, ENGLISH);
-  const headers = { ...DEVICE_HEADERS, ...o.headers };
+  const headers = deviceHeaderNames(o.headers);
 
   const play: PlayIntegrityVerifier | undefined = o.playIntegrity
     ? createPlayIntegrityVerifier({
