@@ -85,7 +85,7 @@ export const attestationServiceOptionsSchema = z.strictObject({
     onEvent: z.optional(fn<(event: AttestationServiceEvent) => void>('onEvent')),
   }).check(z.refine((o) => o.android !== undefined || o.ios !== undefined, { message: 'configure android, ios or both', path: [] }));
 
-/** Options of `createAttestationService`. */
+/** Options of `createAttestationService`. Defaults and ranges are those of {@link attestationServiceOptionsSchema}. */
 export interface AttestationServiceOptions {
   /** Signing keys (EC P-256) with their rotation schedule; see docs/attestation-service.md, key rotation. */
   signingKeys: readonly SigningKeyInput[];
@@ -93,9 +93,12 @@ export interface AttestationServiceOptions {
   issuer: string;
   /** `aud` of issued tokens. */
   audience: string | readonly string[];
-  /** Token lifetime in seconds. Default 300. */
+  /** Token lifetime in seconds (10 to 86 400). Default 300. */
   tokenTtl?: number;
-  /** Clock skew allowed to verifiers, in seconds (retired keys stay published this much longer). Default 60. */
+  /**
+   * Clock skew allowed to verifiers, in seconds (0 to 3 600): retired keys stay published this much longer.
+   * Default 60.
+   */
   clockSkew?: number;
   /**
    * The current signed pin-set version. When set, a token request may say which pin-set version the app holds
@@ -104,16 +107,38 @@ export interface AttestationServiceOptions {
    * function is read on every token request; one that gives anything but a non-negative integer fails closed (503).
    */
   pinSetVersion?: number | (() => number);
-  /** Play Integrity verification (local keys or a decoder) for `POST {prefix}/android`. */
+  /**
+   * Play Integrity verification (local keys or a decoder) for `POST {prefix}/android`. Its `requirements` apply
+   * before the `policy` is asked, with defaults `deviceLevel: 'MEETS_DEVICE_INTEGRITY'` and `appRecognized: true`:
+   * a verdict below the level, or not `PLAY_RECOGNIZED`, is refused 401 `attestation_invalid` (`onEvent` reason
+   * `device_integrity_insufficient` / `app_unrecognized`) and never reaches the policy. For a policy that decides
+   * such verdicts itself, set `requirements: { deviceLevel: 'none', appRecognized: false }`.
+   */
   android?: PlayIntegrityOptions;
   /** App Attest registration and assertions for `POST {prefix}/ios/register` and `/ios/token`. */
   ios?: {
+    /** Apple Developer Team ID: 10 characters of `A-Z0-9`. With `bundleId` it forms the app id `TEAMID.bundleId`. */
     teamId: string;
+    /** The app's bundle id (1 to 256 characters). */
     bundleId: string;
+    /**
+     * The App Attest environment of the app's entitlement (`com.apple.developer.devicecheck.appattest-environment`):
+     * a key attested in the other environment is refused at registration (401 `attestation_invalid`).
+     */
     environment: 'development' | 'production';
     /** Overrides Apple's App Attestation Root CA (tests: `createAppAttestSimulator().trustAnchor`). */
     trustAnchor?: string | X509Certificate;
+    /**
+     * Device level a verified App Attest key vouches for: the token's `dev.levels` (lower levels implied), which the
+     * `policy` and the shield's device policy read. App Attest cannot detect a jailbreak, so this is a statement you
+     * choose, not one Apple makes. Default `MEETS_DEVICE_INTEGRITY`.
+     */
     level?: Exclude<DeviceLevel, 'MEETS_VIRTUAL_INTEGRITY'>;
+    /**
+     * How long a registered key (its record, assertion counter and receipt) is kept in the store, in ms (a positive
+     * integer). Default 400 days. Once it lapses, `/ios/token` answers 401 `attestation_key_unknown` and the client
+     * registers a new key.
+     */
     keyTtlMs?: number;
     /**
      * Evidence the device verifier denies by default, to issue tokens for anyway (the service's `policy` still
@@ -126,16 +151,43 @@ export interface AttestationServiceOptions {
   };
   /** Shared state: challenges, registered keys, assertion counters, rate limits. `RedisStore` for a fleet. */
   store: Store;
-  /** Last say before a token is issued (e.g. refuse a level, an app id, a signal). */
+  /**
+   * Last say before a token is issued (e.g. refuse a level, an app id, a signal): see {@link AttestationPolicy}; a
+   * refusal is 403 `device_untrusted`. It sees only verdicts that passed verification, `android.requirements`
+   * included. Default: none (every verified verdict gets a token).
+   */
   policy?: AttestationPolicy;
+  /**
+   * Path prefix of the attestation routes (`{prefix}/challenge`, `/android`, `/ios/register`, `/ios/token`): slash-
+   * separated segments of `A-Za-z0-9._~-`, no trailing slash; `''` serves them at the root. Default `/attest`.
+   */
   prefix?: string;
+  /**
+   * Path of the JWKS route (`GET`), not under `prefix`: one or more segments, no trailing slash. Default
+   * `/.well-known/jwks.json`.
+   */
   jwksPath?: string;
+  /** `max-age` of the JWKS response, in seconds (0 to 86 400). Default 300. */
   jwksMaxAge?: number;
+  /** How long a challenge may be redeemed, in ms (1 000 to 3 600 000). Default 120 000. */
   challengeTtlMs?: number;
+  /**
+   * Prefix of every key the service writes to `store` (challenges `{keyPrefix}chal:`, App Attest keys
+   * `{keyPrefix}appattest:`, rate limits `{keyPrefix}rl:`), 1 to 64 characters; give each service sharing a store
+   * its own. Default `mas:attest:`.
+   */
   keyPrefix?: string;
+  /**
+   * Requests per route per window (`windowMs` in ms): `ip` per client IP key, `device` per device a request names
+   * (App Attest key id or installation id). Default `ip` 60 and `device` 20 per 60 000 ms; a limit given needs both
+   * fields (positive integers).
+   */
   rateLimits?: { ip?: { limit: number; windowMs: number }; device?: { limit: number; windowMs: number } };
+  /** Largest request body, in bytes (1 024 to 1 048 576). Default 65 536 (an App Attest attestation is a few KiB). */
   maxBodyBytes?: number;
+  /** How the client IP is resolved behind proxies (the shield's `trustProxy` options). Default: the socket address. */
   clientIp?: ClientIpOptions;
+  /** Hears each token issued, key registered, refusal (with a stable `reason`) and error; never evidence or tokens. */
   onEvent?: (event: AttestationServiceEvent) => void;
 }
 
