@@ -151,6 +151,12 @@ describe('device-risk verifier: an App Attest key id beside a token device id', 
     expect(verdict.device.ids).toEqual(['approov-install-42', d.keyId]);
   });
 
+  it('a denylisted App Attest key still denies beside a token naming another device id', async () => {
+    const d = await device((keyId) => ({ requiredLevel: 'MEETS_DEVICE_INTEGRITY', devices: { deny: [keyId] } }));
+    expect(await d.verifier.verify(ctx(d.assertion()))).toMatchObject({ outcome: 'deny', code: 'device_untrusted' });
+    expect(await d.verifier.verify(ctx(d.assertion(), token))).toMatchObject({ outcome: 'deny', code: 'device_untrusted', detail: expect.stringContaining('deviceDenied') });
+  });
+
   it('a denylisted token id still denies beside a clean App Attest key', async () => {
     const d = await device(() => ({ devices: { deny: ['approov-install-42'] } }));
     expect(await d.verifier.verify(ctx(d.assertion(), token))).toMatchObject({ outcome: 'deny', detail: expect.stringContaining('deviceDenied') });

@@ -5,46 +5,25 @@
  * has no key for is refused `token_invalid` (so `failOpen` never passes a forged token naming a random kid), a known
  * kid verifies while the set is fresh, and only without a usable set is the answer "cannot decide" (503).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ShieldRequest } from '../../../src/core/request.js';
 import { createShield, type Shield } from '../../../src/shield.js';
 import type { TokenOptions } from '../../../src/verifiers/token/config.js';
+import { OutageJwks } from './outage-jwks.js';
 
 const genuine = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const rotated = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-/** A local JWKS endpoint that counts its fetches and answers 500 while `failing`. */
-let keys: object[] = [];
-let failing = false;
-let fetches = 0;
-let server: http.Server;
-let jwksUrl: string;
-beforeAll(async () => {
-  server = http.createServer((_req, res) => {
-    fetches++;
-    if (failing) {
-      res.statusCode = 500;
-      res.end('down');
-      return;
-    }
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+/** A local JWKS endpoint that counts its jwks.fetches and answers 500 while `failing`. */
+const jwks = new OutageJwks();
+beforeAll(() => jwks.start());
+afterAll(() => jwks.close());
 beforeEach(async () => {
-  failing = false;
-  keys = [{ ...(await exportJWK(genuine.publicKey)), kid: 'a', alg: 'RS256', use: 'sig' }];
+  jwks.failing = false;
+  jwks.keys = [{ ...(await exportJWK(genuine.publicKey)), kid: 'a', alg: 'RS256', use: 'sig' }];
   vi.useFakeTimers({ toFake: ['Date'] });
 });
 afterEach(() => {
@@ -59,47 +38,47 @@ const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
 /** A shield that fetched the set once (a genuine token verified), then `after` ms later finds the endpoint down. */
 async function outage(options: Partial<TokenOptions>, after: number): Promise<Shield> {
-  const shield = createShield({ token: { jwksUrl, ...options } });
+  const shield = createShield({ token: { jwksUrl: jwks.url, ...options } });
   expect((await shield.check(request(await mint(genuine, 'a')))).allowed).toBe(true);
   advance(after);
-  failing = true;
+  jwks.failing = true;
   return shield;
 }
 
 describe('a failed JWKS fetch starts a cooldown of its own', () => {
   it('20 requests naming random kids against a failing endpoint make at most one fetch (defaults)', async () => {
     const shield = await outage({}, 31_000); // past jose's 30 s cooldown, well within the 10 min max age
-    const before = fetches;
+    const before = jwks.fetches;
     for (let i = 0; i < 20; i++) {
       const d = await shield.check(request(await mint(attacker, `random-${i}`)));
       expect(d.code).toBe('token_invalid');
     }
-    expect(fetches - before).toBe(1);
+    expect(jwks.fetches - before).toBe(1);
   });
 
   it('after the cooldown a fetch is attempted again, and a set fetched then is used (a rotation lands)', async () => {
     const shield = await outage({ jwksCooldownMs: 5_000 }, 6_000);
-    const before = fetches;
+    const before = jwks.fetches;
     await shield.check(request(await mint(attacker, 'x')));
     advance(4_000);
     await shield.check(request(await mint(attacker, 'y')));
-    expect(fetches - before).toBe(1);
+    expect(jwks.fetches - before).toBe(1);
     advance(1_001);
-    failing = false;
-    keys = [{ ...(await exportJWK(rotated.publicKey)), kid: 'b', alg: 'RS256' }];
+    jwks.failing = false;
+    jwks.keys = [{ ...(await exportJWK(rotated.publicKey)), kid: 'b', alg: 'RS256' }];
     expect((await shield.check(request(await mint(rotated, 'b')))).allowed).toBe(true);
-    expect(fetches - before).toBe(2);
+    expect(jwks.fetches - before).toBe(2);
   });
 
   it('past the max age every request would fetch: one fetch per cooldown, a known kid is 503, an unknown one 401', async () => {
     const shield = await outage({ jwksCacheMaxAgeMs: 60_000 }, 61_000);
-    const before = fetches;
+    const before = jwks.fetches;
     for (let i = 0; i < 10; i++) {
       // The matching key is in a set past its max age: cannot decide (fail closed), never verified with it.
       expect(await shield.check(request(await mint(genuine, 'a')))).toMatchObject({ allowed: false, status: 503, code: 'shield_unavailable' });
       expect((await shield.check(request(await mint(attacker, `random-${i}`)))).code).toBe('token_invalid');
     }
-    expect(fetches - before).toBe(1);
+    expect(jwks.fetches - before).toBe(1);
   });
 
   it('past the max age, with failOpen, a forged token naming the known kid is refused; a genuine one is "cannot decide"', async () => {
@@ -112,39 +91,39 @@ describe('a failed JWKS fetch starts a cooldown of its own', () => {
     }
   });
 
-  it('with no set ever fetched, every request is "cannot decide" and fetches stay one per cooldown', async () => {
-    failing = true;
-    const shield = createShield({ token: { jwksUrl } });
-    const before = fetches;
+  it('with no set ever fetched, every request is "cannot decide" and jwks.fetches stay one per cooldown', async () => {
+    jwks.failing = true;
+    const shield = createShield({ token: { jwksUrl: jwks.url } });
+    const before = jwks.fetches;
     for (let i = 0; i < 10; i++) {
       expect((await shield.check(request(await mint(genuine, 'a')))).code).toBe('shield_unavailable');
     }
-    expect(fetches - before).toBe(1);
+    expect(jwks.fetches - before).toBe(1);
   });
 });
 
 describe('failOpen during a JWKS outage', () => {
   it('a forged token naming a random kid is refused, including on the request whose refetch failed', async () => {
     const shield = await outage({ failOpen: true }, 31_000);
-    const before = fetches;
+    const before = jwks.fetches;
     const first = await shield.check(request(await mint(attacker, 'zzz')));
-    expect(fetches - before).toBe(1); // this request's refetch failed...
+    expect(jwks.fetches - before).toBe(1); // this request's refetch failed...
     expect(first).toMatchObject({ allowed: false, status: 401, code: 'token_invalid' }); // ...and the last set refused it
     expect(first.results[0]).toMatchObject({ verifier: 'token', outcome: 'deny' });
     for (const kid of ['zzz', 'other', 'a-']) {
       expect((await shield.check(request(await mint(attacker, kid)))).code).toBe('token_invalid');
     }
     expect((await shield.check(request(await mint(attacker, 'a')))).code).toBe('token_invalid'); // a known kid: bad signature
-    expect(fetches - before).toBe(1);
+    expect(jwks.fetches - before).toBe(1);
   });
 
   it('a genuine token with a known kid still verifies while the last set is fresh, without a fetch', async () => {
     const shield = await outage({ failOpen: true }, 31_000);
     await shield.check(request(await mint(attacker, 'zzz'))); // the failed refetch
-    const before = fetches;
+    const before = jwks.fetches;
     const d = await shield.check(request(await mint(genuine, 'a')));
     expect(d.allowed).toBe(true);
     expect(d.results[0]).toMatchObject({ verifier: 'token', outcome: 'pass' });
-    expect(fetches).toBe(before);
+    expect(jwks.fetches).toBe(before);
   });
 });

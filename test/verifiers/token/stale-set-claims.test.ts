@@ -5,40 +5,23 @@
  * refreshes on 401 token_expired). Now only the key's withdrawal is undecided: the claims, `claimsCheck`, binding and
  * replay still refuse with their usual codes, and a token they all accept is neither cached nor consumed by a 503.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { exportJWK, SignJWT, type JWTHeaderParameters } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ShieldRequest } from '../../../src/core/request.js';
 import { createShield, type Shield } from '../../../src/shield.js';
 import type { TokenOptions } from '../../../src/verifiers/token/config.js';
+import { OutageJwks } from './outage-jwks.js';
 
 const genuine = generateKeyPairSync('rsa', { modulusLength: 2048 });
-let failing = false;
-let server: http.Server;
-let jwksUrl: string;
-let keys: object[] = [];
+const jwks = new OutageJwks();
 beforeAll(async () => {
-  keys = [{ ...(await exportJWK(genuine.publicKey)), kid: 'a', alg: 'RS256', use: 'sig' }];
-  server = http.createServer((_req, res) => {
-    if (failing) {
-      res.statusCode = 500;
-      res.end('down');
-      return;
-    }
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+  jwks.keys = [{ ...(await exportJWK(genuine.publicKey)), kid: 'a', alg: 'RS256', use: 'sig' }];
+  await jwks.start();
 });
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => jwks.close());
 beforeEach(() => {
-  failing = false;
+  jwks.failing = false;
   vi.useFakeTimers({ toFake: ['Date'] });
 });
 afterEach(() => vi.useRealTimers());
@@ -62,12 +45,12 @@ type First = { token: string; headers?: Record<string, string> };
 async function staleOutages(optionSets: Partial<TokenOptions>[], first?: First): Promise<Shield[]> {
   const shields = [];
   for (const options of optionSets) {
-    const shield = createShield({ token: { jwksUrl, issuer: 'https://issuer.test', audience: 'my-api', jwksCacheMaxAgeMs: 60_000, ...options } });
+    const shield = createShield({ token: { jwksUrl: jwks.url, issuer: 'https://issuer.test', audience: 'my-api', jwksCacheMaxAgeMs: 60_000, ...options } });
     expect((await shield.check(request(first?.token ?? (await mint({})), first?.headers))).allowed).toBe(true);
     shields.push(shield);
   }
   vi.setSystemTime(Date.now() + 61_000);
-  failing = true;
+  jwks.failing = true;
   return shields;
 }
 const staleOutage = async (options: Partial<TokenOptions>, first?: First): Promise<Shield> => (await staleOutages([options], first))[0] as Shield;
@@ -157,7 +140,7 @@ describe('stale JWKS during an outage: binding and replay still refuse', () => {
     expect((await shield.check(request(fresh))).code).toBe('shield_unavailable');
     expect((await shield.check(request(fresh))).code).toBe('shield_unavailable'); // the retry: still not replayed
     vi.setSystemTime(Date.now() + 31_000); // past the failed fetch's cooldown
-    failing = false;
+    jwks.failing = false;
     expect((await shield.check(request(fresh))).allowed).toBe(true); // the endpoint is back: the key still stands
     expect((await shield.check(request(fresh))).code).toBe('token_replayed');
   });

@@ -5,43 +5,26 @@
  * is left undecided (the key may have been withdrawn). Before the fix such a forgery was "cannot decide", which
  * failOpen passed: no genuine token or key needed.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ShieldRequest } from '../../../src/core/request.js';
 import { createShield } from '../../../src/shield.js';
+import { OutageJwks } from './outage-jwks.js';
 
 const k1 = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const k2 = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ecKeys = Array.from({ length: 9 }, () => generateKeyPairSync('ec', { namedCurve: 'P-256' }));
-let failing = false;
-let server: http.Server;
-let jwksUrl: string;
-let keys: object[] = [];
+const jwks = new OutageJwks();
 beforeAll(async () => {
-  server = http.createServer((_req, res) => {
-    if (failing) {
-      res.statusCode = 500;
-      res.end('down');
-      return;
-    }
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+  await jwks.start();
 });
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => jwks.close());
 beforeEach(async () => {
-  failing = false;
+  jwks.failing = false;
   // Two signing keys, as Google's App Check JWKS (several RSA keys) or a set mid-rotation publishes.
-  keys = [
+  jwks.keys = [
     { ...(await exportJWK(k1.publicKey)), kid: 'a', alg: 'RS256', use: 'sig' },
     { ...(await exportJWK(k2.publicKey)), kid: 'b', alg: 'RS256', use: 'sig' },
   ];
@@ -58,10 +41,10 @@ const mint = (key: Pair, kid: string | undefined, alg = 'RS256') =>
 
 describe('stale JWKS + failOpen: a forgery without kid', () => {
   it('is refused like a forgery naming a known kid', async () => {
-    const shield = createShield({ token: { jwksUrl, jwksCacheMaxAgeMs: 60_000, failOpen: true } });
+    const shield = createShield({ token: { jwksUrl: jwks.url, jwksCacheMaxAgeMs: 60_000, failOpen: true } });
     expect((await shield.check(request(await mint(k1, 'a')))).allowed).toBe(true); // set fetched
     vi.setSystemTime(Date.now() + 61_000); // past the max age
-    failing = true; // and the endpoint is down
+    jwks.failing = true; // and the endpoint is down
 
     const namingKnownKid = await shield.check(request(await mint(attacker, 'a')));
     expect(namingKnownKid.code).toBe('token_invalid');
@@ -73,20 +56,20 @@ describe('stale JWKS + failOpen: a forgery without kid', () => {
   });
 
   it('without failOpen the same forgery is 401 token_invalid, not 503', async () => {
-    const shield = createShield({ token: { jwksUrl, jwksCacheMaxAgeMs: 60_000 } });
+    const shield = createShield({ token: { jwksUrl: jwks.url, jwksCacheMaxAgeMs: 60_000 } });
     expect((await shield.check(request(await mint(k1, 'a')))).allowed).toBe(true);
     vi.setSystemTime(Date.now() + 61_000);
-    failing = true;
+    jwks.failing = true;
     expect((await shield.check(request(await mint(attacker, undefined)))).code).toBe('token_invalid');
   });
 
   it('a genuine token without kid, signed by the second stale key, is still undecided (503, or a pass with failOpen)', async () => {
-    const closed = createShield({ token: { jwksUrl, jwksCacheMaxAgeMs: 60_000 } });
-    const open = createShield({ token: { jwksUrl, jwksCacheMaxAgeMs: 60_000, failOpen: true } });
+    const closed = createShield({ token: { jwksUrl: jwks.url, jwksCacheMaxAgeMs: 60_000 } });
+    const open = createShield({ token: { jwksUrl: jwks.url, jwksCacheMaxAgeMs: 60_000, failOpen: true } });
     expect((await closed.check(request(await mint(k1, 'a')))).allowed).toBe(true);
     expect((await open.check(request(await mint(k1, 'a')))).allowed).toBe(true);
     vi.setSystemTime(Date.now() + 61_000);
-    failing = true;
+    jwks.failing = true;
     expect(await closed.check(request(await mint(k2, undefined)))).toMatchObject({ allowed: false, status: 503, code: 'shield_unavailable' });
     const passed = await open.check(request(await mint(k2, undefined)));
     expect(passed.allowed).toBe(true);
@@ -94,12 +77,12 @@ describe('stale JWKS + failOpen: a forgery without kid', () => {
   });
 
   it('a token that more than 8 stale keys match is refused, as on the fresh path, even with failOpen', async () => {
-    keys = await Promise.all(ecKeys.map(async (p) => ({ ...(await exportJWK(p.publicKey)), alg: 'ES256' })));
-    const shield = createShield({ token: { jwksUrl, jwksCacheMaxAgeMs: 60_000, failOpen: true } });
+    jwks.keys = await Promise.all(ecKeys.map(async (p) => ({ ...(await exportJWK(p.publicKey)), alg: 'ES256' })));
+    const shield = createShield({ token: { jwksUrl: jwks.url, jwksCacheMaxAgeMs: 60_000, failOpen: true } });
     // While the set is fresh a kid-less token that 9 keys match is refused without trying them...
     expect((await shield.check(request(await mint(ecKeys[0] as Pair, undefined, 'ES256')))).code).toBe('token_invalid');
     vi.setSystemTime(Date.now() + 61_000);
-    failing = true;
+    jwks.failing = true;
     // ...and past its max age too (before the fix: "cannot decide", which failOpen passed, forged or not).
     const genuine = await shield.check(request(await mint(ecKeys[0] as Pair, undefined, 'ES256')));
     expect(genuine).toMatchObject({ allowed: false, code: 'token_invalid' });
