@@ -19,7 +19,8 @@ export interface PlayIntegrityAttester {
 
 /** Where the App Attest key id is kept between launches (Keychain / secure storage). */
 export interface AppAttestKeyStorage {
-  get(): Promise<string | undefined> | string | undefined;
+  /** The stored key id; `undefined`, `null` or `''` when none is stored (as Expo SecureStore and AsyncStorage answer). */
+  get(): Promise<string | null | undefined> | string | null | undefined;
   /** Stores a registered key id, or forgets it (`undefined`) when the service no longer knows it. */
   set(keyId: string | undefined): Promise<void> | void;
 }

@@ -38,7 +38,10 @@ export interface AttestationClientOptions {
    * before the service is called; an exception thrown by the function is passed on as it is.
    */
   pinSetVersion?: number | (() => number | undefined | Promise<number | undefined>);
-  /** Fetch a new token this many seconds before the cached one expires. Default 30. */
+  /**
+   * Fetch a new token this many seconds before the cached one expires. Default 30. The expiry is counted on the
+   * device's clock from the `expiresIn` the service answers (from its `expiresAt` with a service that sends none).
+   */
   refreshMarginSeconds?: number;
   /** The fetch to use. Default `globalThis.fetch`. */
   fetch?: typeof fetch;
@@ -49,7 +52,7 @@ export interface AttestationClientOptions {
 /** A token obtained from the service. */
 export interface ClientToken {
   token: string;
-  /** Epoch seconds. */
+  /** Epoch seconds, on the service's clock (the token's `exp`). */
   expiresAt: number;
 }
 
@@ -65,14 +68,18 @@ export interface AttestationClient {
    * 401 `token_expired`, the client drops the token, gets a new one and retries once (bodies that can be re-sent).
    */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
-  /** Drops every cached token. */
+  /**
+   * Drops every cached token, those still being requested too (e.g. on logout): a request in flight still answers
+   * its own caller, but its token is not cached, and later callers get a new one.
+   */
   clear(): void;
 }
 
 /**
- * A failure talking to the attestation service: `status` and problem `code` of its answer; `status` 0 when there is
- * no answer (`network`) or the request was not sent (`bad_pin_set_version`: the `pinSetVersion` option gave an
- * unusable value).
+ * A failure talking to the attestation service: `status` and problem `code` of its answer. The client's own codes:
+ * `network` (`status` 0: no answer, or the answer broke off while being read), `bad_response` (a success `status`
+ * whose body is not the JSON object expected, or has a field of the wrong type: e.g. a captive portal's page) and
+ * `bad_pin_set_version` (`status` 0: not sent, the `pinSetVersion` option gave an unusable value).
  */
 export class AttestationClientError extends Error {
   override readonly name = 'AttestationClientError';
@@ -86,6 +93,12 @@ export class AttestationClientError extends Error {
 }
 
 const MAX_CACHED = 16;
+
+/** A cached token and the device-clock instant (epoch ms) it stops being handed out. */
+interface CachedToken {
+  token: ClientToken;
+  freshUntil: number;
+}
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Standard padded base64; hand-written because `btoa`/`Buffer` are not everywhere React Native runs. */
@@ -133,6 +146,11 @@ async function readPinSetVersion(option: AttestationClientOptions['pinSetVersion
   return value;
 }
 
+/** A non-empty string: storages answer `null` (Expo SecureStore, AsyncStorage) or `''` for a missing item. */
+function isKeyId(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
 function isReplayableBody(body: RequestInit['body']): boolean {
   return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer || body instanceof URLSearchParams;
 }
@@ -148,11 +166,20 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
   const bindHeader = options.bindTo === false ? undefined : (options.bindTo ?? 'authorization').toLowerCase();
   const marginMs = (options.refreshMarginSeconds ?? 30) * 1000;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, ClientToken>();
+  const cache = new Map<string, CachedToken>();
   const pending = new Map<string, Promise<ClientToken>>();
+  // Bumped by clear(): a token request started before it answers its caller but is not cached.
+  let generation = 0;
   let iosKeyId: string | undefined;
+  // The one App Attest key lookup or registration in flight, shared by every caller (each registration costs an
+  // App Attest key, Apple's throttle and the service's register budget); dropped once it settles.
+  let keyInFlight: Promise<string> | undefined;
 
-  async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
+  /**
+   * POSTs `body` and answers the fields `read` picks from the JSON object the service answered, or rejects with
+   * `AttestationClientError`: `read` answers undefined when a field is missing or of the wrong type.
+   */
+  async function post<T>(path: string, body: unknown, read: (answer: Record<string, unknown>) => T | undefined): Promise<T> {
     let response: Response;
     try {
       response = await doFetch(base + path, {
@@ -164,37 +191,85 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
       throw new AttestationClientError(0, 'network', `attestation service unreachable: ${(error as Error).message}`);
     }
     if (!response.ok) throw new AttestationClientError(response.status, await problemCode(response));
-    return (await response.json()) as Record<string, unknown>;
-  }
-
-  async function challenge(hint: Record<string, string>): Promise<string> {
-    const { challenge: value } = await post('/challenge', hint);
-    if (typeof value !== 'string') throw new AttestationClientError(200, 'bad_response', 'challenge missing from response');
+    // Read as text, then parse: a broken connection and a body that is not JSON (a captive portal's page) are
+    // told apart without relying on the error types each runtime's fetch throws.
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new AttestationClientError(0, 'network', `attestation service answer broke off: ${(error as Error).message}`);
+    }
+    let answer: unknown;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new AttestationClientError(response.status, 'bad_response', `attestation service answer to ${path} is not JSON`);
+    }
+    const value = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? read(answer as Record<string, unknown>) : undefined;
+    if (value === undefined) throw new AttestationClientError(response.status, 'bad_response', `unexpected attestation service answer to ${path}`);
     return value;
   }
 
-  function tokenOf(body: Record<string, unknown>): ClientToken {
-    if (typeof body.token !== 'string' || typeof body.expiresAt !== 'number') {
-      throw new AttestationClientError(200, 'bad_response', 'token missing from response');
-    }
-    return { token: body.token, expiresAt: body.expiresAt };
+  function challenge(hint: Record<string, string>): Promise<string> {
+    return post('/challenge', hint, (answer) => (typeof answer.challenge === 'string' && answer.challenge !== '' ? answer.challenge : undefined));
   }
 
-  async function registeredKey(attester: AppAttestAttester): Promise<string> {
-    const stored = iosKeyId ?? (await attester.keyStorage?.get());
-    if (stored !== undefined) return stored;
+  /** POSTs a token request; the token is fresh until `refreshMarginSeconds` before it expires on the device's clock. */
+  async function requestToken(path: string, body: unknown): Promise<CachedToken> {
+    // Taken before sending: the service issued the token after this instant, so its lifetime counted from here
+    // ends no later than the service's `exp`.
+    const sentAt = now();
+    const { token, expiresAt, expiresIn } = await post(path, body, (answer) => {
+      const { token: t, expiresAt: at, expiresIn: ttl } = answer;
+      if (typeof t !== 'string' || t === '' || typeof at !== 'number' || !Number.isFinite(at)) return undefined;
+      // Absent from an older service; present, it must be a usable duration.
+      if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0)) return undefined;
+      return { token: t, expiresAt: at, expiresIn: ttl };
+    });
+    // `expiresIn` makes the cache independent of the device clock (often minutes off the service's, which would
+    // make a clock ahead attest on every call); `expiresAt` is the service's clock, for services without it.
+    const expiresAtMs = expiresIn !== undefined ? sentAt + expiresIn * 1000 : expiresAt * 1000;
+    return { token: { token, expiresAt }, freshUntil: expiresAtMs - marginMs };
+  }
+
+  // The registration's answer carries nothing the client uses, but it must still be a JSON object (not a portal page).
+  const anyAnswer = (): true => true;
+
+  /** Registers a new App Attest key with the service and keeps it. */
+  async function register(attester: AppAttestAttester): Promise<string> {
     const keyId = await attester.generateKey();
     const value = await challenge({ keyId });
     const attestation = await attester.attestKey(keyId, await sha256(value));
-    await post('/ios/register', { keyId, attestation, challenge: value });
+    await post('/ios/register', { keyId, attestation, challenge: value }, anyAnswer);
     iosKeyId = keyId;
     await attester.keyStorage?.set(keyId);
     return keyId;
   }
 
-  async function forgetKey(attester: AppAttestAttester): Promise<void> {
-    iosKeyId = undefined;
-    await attester.keyStorage?.set(undefined);
+  /**
+   * The App Attest key to use: the one held, the stored one, or a newly registered one. With `lost` (a key id the
+   * service answered `attestation_key_unknown` for), that key is forgotten and a new one registered, unless another
+   * caller already replaced it. Concurrent callers share one lookup or registration.
+   */
+  function registeredKey(attester: AppAttestAttester, lost?: string): Promise<string> {
+    if (keyInFlight !== undefined) return keyInFlight;
+    if (iosKeyId !== undefined && iosKeyId !== lost) return Promise.resolve(iosKeyId);
+    const run = (async () => {
+      if (lost !== undefined) {
+        iosKeyId = undefined;
+        await attester.keyStorage?.set(undefined);
+      } else {
+        const stored: unknown = await attester.keyStorage?.get();
+        // Anything but a key id (null, '') means no key: sent as is, the service would refuse it (422) forever.
+        if (isKeyId(stored)) return (iosKeyId = stored);
+      }
+      return register(attester);
+    })();
+    keyInFlight = run;
+    // Not kept once settled: a failed registration is tried again by the next call.
+    const settle = () => void (keyInFlight = undefined);
+    run.then(settle, settle);
+    return run;
   }
 
   /** The optional fields of the client data the platform signs (through its hash). */
@@ -206,25 +281,24 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
     attester: AppAttestAttester,
     binding: string | undefined,
     pinSetVersion: number | undefined,
-    retried = false,
-  ): Promise<ClientToken> {
-    const keyId = await registeredKey(attester);
+    lost?: string,
+  ): Promise<CachedToken> {
+    const keyId = await registeredKey(attester, lost);
     const value = await challenge({ keyId });
     const clientData = JSON.stringify({ challenge: value, ...signedFields(binding, pinSetVersion) });
     const assertion = await attester.generateAssertion(keyId, await sha256(clientData));
     try {
-      return tokenOf(await post('/ios/token', { keyId, assertion, clientData }));
+      return await requestToken('/ios/token', { keyId, assertion, clientData });
     } catch (error) {
       // The service lost the key (revoked, expired): attest a new one, once.
-      if (!retried && error instanceof AttestationClientError && error.code === 'attestation_key_unknown') {
-        await forgetKey(attester);
-        return iosToken(attester, binding, pinSetVersion, true);
+      if (lost === undefined && error instanceof AttestationClientError && error.code === 'attestation_key_unknown') {
+        return iosToken(attester, binding, pinSetVersion, keyId);
       }
       throw error;
     }
   }
 
-  async function obtain(binding: string | undefined, pinSetVersion: number | undefined): Promise<ClientToken> {
+  async function obtain(binding: string | undefined, pinSetVersion: number | undefined): Promise<CachedToken> {
     const { attester } = options;
     if (attester.platform === 'android') {
       const hint: Record<string, string> = attester.installationId ? { installationId: attester.installationId } : {};
@@ -232,7 +306,7 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
       // Play signs the hash of the client data: the service trusts the fields inside it, and no others.
       const clientData = JSON.stringify({ challenge: value, ...hint, ...signedFields(binding, pinSetVersion) });
       const integrityToken = await attester.requestIntegrityToken(base64url(await sha256(clientData)));
-      return tokenOf(await post('/android', { integrityToken, clientData }));
+      return requestToken('/android', { integrityToken, clientData });
     }
     return iosToken(attester, binding, pinSetVersion);
   }
@@ -251,18 +325,23 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
 
   async function cachedOrNew(key: string, binding: string | undefined, pinSetVersion: number | undefined): Promise<ClientToken> {
     const cached = cache.get(key);
-    if (cached !== undefined && cached.expiresAt * 1000 - marginMs > now()) return cached;
+    if (cached !== undefined && cached.freshUntil > now()) return cached.token;
     const inFlight = pending.get(key);
     if (inFlight !== undefined) return inFlight;
-    const promise = obtain(binding, pinSetVersion).then(
-      (token) => {
-        pending.delete(key);
-        if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-        cache.set(key, token);
-        return token;
+    const started = generation;
+    // Only this request's own entry is removed: after clear(), `key` may already name a newer request.
+    const settle = () => void (pending.get(key) === promise && pending.delete(key));
+    const promise: Promise<ClientToken> = obtain(binding, pinSetVersion).then(
+      (fresh) => {
+        settle();
+        if (started === generation) {
+          if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+          cache.set(key, fresh);
+        }
+        return fresh.token;
       },
       (error: unknown) => {
-        pending.delete(key);
+        settle();
         throw error;
       },
     );
@@ -284,7 +363,11 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
 
   return {
     getToken,
-    clear: () => cache.clear(),
+    clear() {
+      generation += 1;
+      cache.clear();
+      pending.clear();
+    },
     async fetch(input, init = {}) {
       const bindValue = bindHeader === undefined ? undefined : (new Headers(init.headers).get(bindHeader) ?? undefined);
       const { response, key } = await attachAndSend(input, init, bindValue);

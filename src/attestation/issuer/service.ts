@@ -191,7 +191,9 @@ export function createAttestationService(options: AttestationServiceOptions): At
     }
     const issued = await issueToken(verdict, subject, binding, pinSetVersion);
     emit({ route, outcome: 'issued', platform: verdict.platform, ip });
-    return { status: 200, headers: NO_STORE, body: { token: issued.token, expiresAt: issued.expiresAt, tokenType: 'attestation' } };
+    // `expiresIn` (exp - iat, seconds) lets a client time its cache on its own clock, however far off ours it is.
+    const body = { token: issued.token, expiresAt: issued.expiresAt, expiresIn: o.tokenTtl, tokenType: 'attestation' };
+    return { status: 200, headers: NO_STORE, body };
   }
 
   /**
