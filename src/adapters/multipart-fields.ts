@@ -3,8 +3,8 @@
  * reaches the body stage unread (the app's multipart parser, e.g. multer on the route, runs later), the field values
  * are read with busboy from the bytes as Node's HTTP parser pushes them, while those bytes are held back from the
  * request stream; once the shield has decided, they are handed to the stream unchanged, so the app's parser reads
- * the whole body, files included, as if the shield were not there. File contents are skipped, not inspected.
- * Everything held counts against the shield's body limit.
+ * the whole body, files included, as if the shield were not there. File contents are skipped, not inspected; a file
+ * part's name and file name are (see `placeFile`). Everything held counts against the shield's body limit.
  */
 import type { IncomingMessage } from 'node:http';
 import { MIMEType } from 'node:util';
@@ -54,6 +54,31 @@ function partsIn(bytes: Buffer, contentType: string | undefined): number | undef
   let count = bytes.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2)) ? 1 : 0;
   for (let at = bytes.indexOf(delimiter); at !== -1; at = bytes.indexOf(delimiter, at + delimiter.length)) count++;
   return Math.max(0, count - 1);
+}
+
+/**
+ * Puts a file part where the walk reads it: `{ filename }` under the part's name, as multer names the part
+ * (`fieldname`, flat: `body.avatar.filename`; a repeated name makes an array). So the part's name is inspected as a
+ * key, and the file name (multer's `originalname`) as a value under a file-name key: every detector reads it, the
+ * file-name rules too (`shell.php`). A name sent with a path (`../x/shell.php`) is read whole and as the base name
+ * busboy and multer keep (`shell.php`), both: the file-name rules read a name without `/` only.
+ */
+function placeFile(values: FormFields, name: string | undefined, filename: string | undefined): void {
+  const file = Object.create(null) as FormFields;
+  const sent = filename ?? '';
+  const base = baseName(sent);
+  file.filename = base === sent ? sent : [sent, base];
+  const key = name ?? '';
+  const prior = Object.hasOwn(values, key) ? values[key] : undefined;
+  if (prior === undefined) values[key] = file;
+  else if (Array.isArray(prior)) prior.push(file);
+  else values[key] = [prior, file];
+}
+
+/** The file name after its last `/` or `\` (busboy's reading without `preservePath`, which multer gets). */
+function baseName(filename: string): string {
+  const base = filename.slice(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
+  return base === '..' || base === '.' ? '' : base;
 }
 
 /** A body being held back from its stream while the shield inspects its fields. */
@@ -114,6 +139,8 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
         parser = busboy({
           headers: req.headers as busboy.BusboyConfig['headers'],
           defParamCharset: 'utf8',
+          // The file name as sent: multer hands the handler its base name, other parsers may keep the path.
+          preservePath: true,
           limits: { fieldSize: limitBytes, fields: MAX_FIELDS, parts: MAX_FIELDS, fieldNameSize: 200 },
         });
       } catch {
@@ -132,9 +159,10 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
         if (info.valueTruncated || info.nameTruncated) return fail(new BodyError('payload_too_large', 'multipart field over the limit'));
         placeField(values, name, value); // nested as multer nests bracketed names (form-field-names.ts)
       });
-      parser.on('file', (_name, stream) => {
+      parser.on('file', (name, stream, info) => {
         partsRead++;
         stream.resume(); // file contents stay the app's business
+        placeFile(values, name, info.filename);
       });
       parser.on('fieldsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart fields')));
       parser.on('partsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart parts')));

@@ -17,17 +17,11 @@ import { firstCookieValues, jsonCookieValue, parseCookies, type CookiePairs } fr
 import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
 
 import { contentTypeAllowed } from './content-types.js';
-import {
-  describeHits,
-  HEADER_ONLY_DETECTORS,
-  Inspection,
-  limitDeny,
-  NO_HITS,
-  type PayloadRequest,
-  type PayloadVerdict,
-} from './inspection.js';
+import { Inspection, type PayloadRequest } from './inspection.js';
+import { describeHits, HEADER_ONLY_DETECTORS, limitDeny, NO_HITS, type PayloadVerdict } from './verdict.js';
 
-export type { PayloadRequest, PayloadVerdict } from './inspection.js';
+export type { PayloadRequest } from './inspection.js';
+export type { PayloadVerdict } from './verdict.js';
 
 /** Checks that need no body: URL length, header limits, declared body size, content type. */
 export function inspectRequestHead(request: PayloadRequest, options: CompiledPayloadOptions): PayloadVerdict | undefined {

@@ -1,8 +1,7 @@
 /**
  * One inspection pass over a request's values (the `Inspection` walk behind `inspectPayload`): normalisation,
- * detectors with anomaly scoring, exclusions, virtual patches and the per-request budget; and the verdict types.
+ * detectors with anomaly scoring, exclusions, virtual patches and the per-request budget (the verdict types are in verdict.ts).
  */
-import type { ShieldCode } from '../../core/codes.js';
 import { HEADER_CACHE_MAX_VALUE, QUIET_KEY_MAX_LENGTH, QUIET_KEYS_MAX, type CompiledPayloadOptions } from './compile.js';
 import type { LimitViolation, PayloadLimits } from './limits.js';
 import { formatLocation, type PathSegment } from './location.js';
@@ -11,9 +10,7 @@ import { CH } from './char-classes.js';
 import { isPlainValue } from './plain-values.js';
 import { scannedWords, scanValue } from './value-scan.js';
 import { ValueUnderInspection } from './value-under-inspection.js';
-import { detectPollutionKey, detectPollutionPath } from './prototype-pollution.js';
-import { createJndiDetector } from './jndi.js';
-import { createCrlfDetector } from './crlf.js';
+import { detectPollutionKey, detectPollutionValue } from './prototype-pollution.js';
 import { SEVERITY, type Detector, type LocatedHit, type LocationKind, type RuleHit, type ValueRole } from './types.js';
 import { isSecretOperator, ORM_RULES } from './orm.js';
 import { isSchemaPropertyName } from './json-schema-names.js';
@@ -32,49 +29,14 @@ export interface PayloadRequest {
   findRoute?(): string | undefined;
 }
 
-/** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */
-export type PayloadVerdict =
-  | {
-      readonly action: 'allow';
-      readonly score: number;
-      readonly hits: readonly LocatedHit[];
-      /** Set when the budget ran out with `budgetExhausted: 'allow'`: which limit, and where inspection stopped. */
-      readonly incomplete?: LimitViolation;
-    }
-  | {
-      readonly action: 'deny';
-      readonly code: ShieldCode;
-      readonly detail: string;
-      readonly score: number;
-      readonly hits: readonly LocatedHit[];
-    };
-
-export const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), createCrlfDetector()];
-export const MAX_DETAIL_HITS = 10;
 /** Values longer than this read the clock before they are inspected. */
 const CLOCK_EVERY_CHARS = 2048;
 /** Characters inspected before the time budget applies. */
 const CLOCK_FLOOR = 16 * 1024;
-export const NO_HITS: readonly LocatedHit[] = Object.freeze([]);
 const NO_DETECTORS: readonly Detector[] = Object.freeze([]);
 const NO_RULE_HITS: readonly RuleHit[] = Object.freeze([]);
 // `%`, `&` and `\` start every encoding `normalise` undoes.
 const ENCODING_CHARS = CH.percent | CH.amp | CH.backslash;
-export function limitDeny(v: LimitViolation): PayloadVerdict {
-  return { action: 'deny', code: v.code, detail: `limit ${v.limit} exceeded at ${v.location}`, score: 0, hits: NO_HITS };
-}
-
-export function describeHits(hits: readonly LocatedHit[]): string {
-  const parts: string[] = [];
-  for (const h of hits) {
-    if (parts.length === MAX_DETAIL_HITS) {
-      parts.push(`+${hits.length - MAX_DETAIL_HITS} more`);
-      break;
-    }
-    parts.push(`${h.ruleId}@${h.location}${h.monitored ? '(monitor)' : ''}`);
-  }
-  return parts.join(',');
-}
 
 /** One pass over a request: every value through normalisation and the detectors, within the budget. */
 export class Inspection {
@@ -95,6 +57,11 @@ export class Inspection {
   private sinceClock = 0;
   private readonly deadline: number;
   private readonly segments: PathSegment[] = [];
+  /**
+   * The object keys among `segments` (array indices left out): the depth detectors read. An array around a value
+   * (`{"url": ["http://..."]}`, a batch `[{...}]`) nests it no deeper for the resource-document rule (ssrf.ts).
+   */
+  private keyDepth = 0;
   private root = '';
   private readonly limits: PayloadLimits;
 
@@ -213,8 +180,9 @@ export class Inspection {
     if (this.done || !this.admit(raw)) return;
     let polluting = false;
     if (this.options.prototypePollution) {
-      // The opt-in schema exemption is only looked up for the rare key that is a pollution vector; a value, if a path.
-      const pollution = role === 'key' ? detectPollutionKey(raw) : detectPollutionPath(raw, name);
+      // The opt-in schema exemption is only looked up for the rare key that is a pollution vector (a value's is in
+      // detectPollutionValue); a value is read if a property path or a JSON document (a first character decides).
+      const pollution = role === 'key' ? detectPollutionKey(raw) : detectPollutionValue(raw, name, this.options.schemaPropertyNames);
       if (pollution) polluting = true;
       if (pollution && !(role === 'key' && this.options.schemaPropertyNames && this.isSchemaPropertyName())) {
         this.record(pollution);
@@ -244,7 +212,8 @@ export class Inspection {
       const memoable = active === this.options.detectors && raw.length >= MEMO_MIN_LENGTH && typeof this.segmentAt(depth - 1) === 'string';
       const memo = memoable ? (this.memo ??= new ValueMemo()) : undefined;
       const lastPath = pathVerdict?.last;
-      const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, memoDepth(depth));
+      const keyDepth = this.keyDepth;
+      const remembered = lastPath !== undefined && lastPath.raw === raw ? lastPath.hits : memo?.recall(raw, kind, role, name, memoDepth(keyDepth));
       if (remembered !== undefined) {
         fired = remembered.length > 0;
         for (const hit of remembered) {
@@ -252,7 +221,7 @@ export class Inspection {
           if (this.done) return;
         }
       } else {
-        const value = this.value.fill(raw, decoded, kind, role, name, mask, depth);
+        const value = this.value.fill(raw, decoded, kind, role, name, mask, keyDepth);
         const paranoia = this.options.paranoia;
         let found: RuleHit[] | undefined;
         for (const detector of active) {
@@ -264,7 +233,7 @@ export class Inspection {
             if (this.done) return;
           }
         }
-        memo?.remember(raw, kind, role, name, memoDepth(depth), found ?? NO_RULE_HITS);
+        memo?.remember(raw, kind, role, name, memoDepth(keyDepth), found ?? NO_RULE_HITS);
         if (pathVerdict) pathVerdict.last = { raw, hits: found ?? NO_RULE_HITS };
       }
     }
@@ -396,6 +365,7 @@ export class Inspection {
       if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
       if (++keys > this.limits.maxKeys) return this.violate('maxKeys');
       this.segments.push(key);
+      this.keyDepth++;
       this.keyValue = record[key];
       // Lower-cased once: it names the key's own inspection and the value below it.
       const quiet = kind === 'body' ? this.options.quietBodyKeys.get(key) : undefined;
@@ -415,6 +385,7 @@ export class Inspection {
         else if (typeof child === 'object' && child !== null) this.walk(child, kind, lowerKey, depth + 1);
       }
       this.segments.pop();
+      this.keyDepth--;
       if (this.done) return;
     }
   }
@@ -443,6 +414,7 @@ export class Inspection {
     while (this.segments.length > 0) this.segments.pop();
     // One segment at most (a header or cookie name), passed alone: no array per header per request.
     if (segment !== undefined) this.segments.push(segment);
+    this.keyDepth = typeof segment === 'string' ? 1 : 0;
     return this;
   }
 }

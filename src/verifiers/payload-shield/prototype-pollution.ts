@@ -2,8 +2,10 @@
  * Prototype pollution: keys that reach `Object.prototype` when a handler merges or assigns input
  * (`{"__proto__": {...}}`, `a[__proto__][x]=1`, `constructor[prototype][x]=1`, dotted `__proto__.x=1`), and path
  * values that do the same through a path setter: a JSON Patch `path` (`/__proto__/isAdmin`, fast-json-patch
- * CVE-2021-4279), `_.set(obj, body.path, body.value)` with `constructor.prototype.isAdmin`.
+ * CVE-2021-4279), `_.set(obj, body.path, body.value)` with `constructor.prototype.isAdmin`, and the keys of a JSON
+ * document sent as a string (a GraphQL multipart `operations` field, a `text/plain` body) that the handler parses.
  */
+import { isSchemaPropertyName } from './json-schema-names.js';
 import { isPollutionKey } from './query-parser.js';
 import { SEVERITY, type RuleHit } from './types.js';
 
@@ -55,4 +57,126 @@ function isSegmentStart(s: string, at: number): boolean {
 
 function isSegmentEnd(s: string, end: number): boolean {
   return end === s.length || isDelimiter(s.charCodeAt(end));
+}
+
+/**
+ * Returns the rule hit for a string value (not a key): a property path (`detectPollutionPath`), or a JSON document
+ * with a polluting key (`detectPollutionInDocument`). `schemaPropertyNames`: the route's opt-in exemption
+ * (`prototypePollution: 'except-schema-property-names'`).
+ */
+export function detectPollutionValue(value: string, name: string, schemaPropertyNames: boolean): RuleHit | undefined {
+  const path = detectPollutionPath(value, name);
+  if (path !== undefined || value.length < MIN_DOCUMENT_LENGTH) return path;
+  // Read for every value: one character decides for almost all of them (a document starts with `{` or `[`).
+  const c = value.charCodeAt(0);
+  return c === 123 || c === 91 || isJsonSpace(c) ? detectPollutionInDocument(value, schemaPropertyNames) : undefined;
+}
+
+/** `{"__proto__":` needs this much text. */
+const MIN_DOCUMENT_LENGTH = 13;
+/** A key that needs decoding is read only up to this length (`constructor` with every character `\uXXXX`). */
+const MAX_ESCAPED_KEY = 66;
+/** Levels of a parsed document the schema exemption follows (deeper: no exemption). */
+const MAX_EXEMPTION_DEPTH = 64;
+
+/** What `keyAt` reads a JSON string as. */
+const OTHER = 0;
+const PROTO = 1;
+const CONSTRUCTOR = 2;
+const PROTOTYPE = 3;
+type Key = typeof OTHER | typeof PROTO | typeof CONSTRUCTOR | typeof PROTOTYPE;
+
+/**
+ * Returns the rule hit when `s` is a JSON document (first non-space character `{` or `[`) with a `"__proto__"` key,
+ * or a `"prototype"` key after a `"constructor"` key: a handler that `JSON.parse`s the string and merges it pollutes
+ * as with the same JSON body, whose keys the walk reads. A NoSQL operator in a string is caught the same way
+ * (`nosqli-operator-in-string`). Linear: the strings of the document are found with `indexOf`, and only one of a
+ * key's lengths is compared (a key with an escape, `"\u005f_proto__"`, is decoded as `JSON.parse` would).
+ */
+export function detectPollutionInDocument(s: string, schemaPropertyNames = false): RuleHit | undefined {
+  let i = 0;
+  while (isJsonSpace(s.charCodeAt(i))) i++;
+  const first = s.charCodeAt(i);
+  if (first !== 123 && first !== 91) return undefined;
+  // Without the words or an escape that could spell them, no key can be one (most documents stop here).
+  if (s.indexOf('__proto__', i) === -1 && s.indexOf('prototype', i) === -1 && s.indexOf('\\u', i) === -1) return undefined;
+  let constructorSeen = false;
+  let backslash = s.indexOf('\\', i);
+  for (let open = s.indexOf('"', i); open !== -1; ) {
+    let close = s.indexOf('"', open + 1);
+    while (close !== -1 && isEscaped(s, close)) close = s.indexOf('"', close + 1);
+    if (close === -1) break;
+    if (backslash !== -1 && backslash <= open) backslash = s.indexOf('\\', open + 1);
+    const key = keyAt(s, open, close, backslash !== -1 && backslash < close);
+    if (key !== OTHER && isKey(s, close + 1)) {
+      if (key === CONSTRUCTOR) constructorSeen = true;
+      else if (key === PROTO || constructorSeen) return schemaPropertyNames && onlySchemaPropertyNames(s) ? undefined : HIT;
+    }
+    open = s.indexOf('"', close + 1);
+  }
+  return undefined;
+}
+
+/** JSON white space: space, tab, line feed, carriage return. */
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** True when the quote at `at` is escaped (an odd run of backslashes before it). */
+function isEscaped(s: string, at: number): boolean {
+  let run = 0;
+  while (s.charCodeAt(at - 1 - run) === 92) run++;
+  return run % 2 === 1;
+}
+
+/** True when the string ending before `from` is followed by `:` (after white space): an object key. */
+function isKey(s: string, from: number): boolean {
+  while (isJsonSpace(s.charCodeAt(from))) from++;
+  return s.charCodeAt(from) === 58;
+}
+
+/** Which of the polluting words the JSON string from quote `open` to quote `close` spells. */
+function keyAt(s: string, open: number, close: number, escaped: boolean): Key {
+  const length = close - open - 1;
+  if (!escaped) {
+    if (length === 9) return s.startsWith('__proto__', open + 1) ? PROTO : s.startsWith('prototype', open + 1) ? PROTOTYPE : OTHER;
+    return length === 11 && s.startsWith('constructor', open + 1) ? CONSTRUCTOR : OTHER;
+  }
+  if (length > MAX_ESCAPED_KEY) return OTHER;
+  let text: unknown;
+  try {
+    text = JSON.parse(s.slice(open, close + 1));
+  } catch {
+    return OTHER;
+  }
+  return text === '__proto__' ? PROTO : text === 'prototype' ? PROTOTYPE : text === 'constructor' ? CONSTRUCTOR : OTHER;
+}
+
+/**
+ * The schema exemption for a document in a string (rare: a key was found): true when the document parses and each
+ * `__proto__` key, and each `constructor` key over a `prototype` key, names a JSON Schema property, as the walk
+ * exempts them in a JSON body. A document that does not parse, or nests deeper than the walk follows, is not exempt.
+ */
+function onlySchemaPropertyNames(s: string): boolean {
+  let document: unknown;
+  try {
+    document = JSON.parse(s);
+  } catch {
+    return false;
+  }
+  return namedBySchema(document, undefined, 0);
+}
+
+function namedBySchema(node: unknown, parent: string | undefined, depth: number): boolean {
+  if (typeof node !== 'object' || node === null) return true;
+  if (depth > MAX_EXEMPTION_DEPTH) return false;
+  if (Array.isArray(node)) return node.every((item) => namedBySchema(item, undefined, depth + 1));
+  const record = node as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    const polluting = key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'));
+    if (polluting && !isSchemaPropertyName(parent, value)) return false;
+    if (!namedBySchema(value, key, depth + 1)) return false;
+  }
+  return true;
 }

@@ -3,7 +3,7 @@
  * may answer with a Promise (an async refinement): the answer is then a Promise too, which the verifier awaits under
  * the shield's verifier deadline (a validator that never settles ends as `shield_unavailable`, fail closed).
  */
-import { MAX_DETAIL_HITS, NO_HITS, type PayloadVerdict } from './inspection.js';
+import { MAX_DETAIL_HITS, NO_HITS, type PayloadVerdict } from './verdict.js';
 import { formatLocation } from './location.js';
 import type { StandardSchemaIssue, StandardSchemaProps, StandardSchemaResult } from './standard-schema.js';
 

@@ -303,8 +303,10 @@ function readUrl(value: InspectedValue, s: string): RuleHit | undefined {
     const obfuscated = rule !== undefined && (start > sep + 3 || isObfuscated(first, second, s, start));
     // Resource documents (webhook bodies, OpenAPI `servers`, API representations) carry URLs of the host that
     // sent them, often an internal one: below the top level of a body, a plainly spelled internal http(s) URL
-    // describes a resource, it is not a parameter the API fetches. A loopback `redirect_uri` is how native apps
-    // receive OAuth redirects (RFC 8252), and the browser, not the server, follows it.
+    // describes a resource, it is not a parameter the API fetches. Only object levels count (`depth`): an array
+    // is no document (`{"url": ["http://..."]}` and a batch `[{"url": ...}]` are fetched: `fetch([url])` reads
+    // the array as its one URL). A loopback `redirect_uri` is how native apps receive OAuth redirects (RFC 8252),
+    // and the browser, not the server, follows it.
     if (rule === SSRF_RULES.internalHost && !obfuscated && (scheme === 'http' || scheme === 'https')) {
       if (value.kind === 'body' && value.depth >= 2) return undefined;
       // `Origin` and `Referer` say where the client came from (a dev server on localhost, a LAN host); nothing fetches them.

@@ -55,7 +55,10 @@ export interface InspectedValue {
   readonly mask: number;
   /** Which gate words `lower` contains (`GATE` bits, see `gate-words.ts`): one pass instead of an `indexOf` each. */
   readonly gates: number;
-  /** Nesting below the location root: 1 for `body.url` or `query.url`, 3 for `body.servers[0].url`; 0 for roots. */
+  /**
+   * Object levels below the location root, array indices not counted: 1 for `body.url`, `query.url`, `body.url[0]`
+   * and `body[0].url`, 2 for `body.servers[0].url`; 0 for roots.
+   */
   readonly depth: number;
 }
 

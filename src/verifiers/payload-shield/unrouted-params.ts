@@ -28,8 +28,11 @@ const PLAIN_SEGMENT = /^(?::[A-Za-z_$][\w$]*|[^:*?(){}+]*)$/;
  */
 export function unroutedParams(request: PayloadRequest, named: boolean): Record<string, string> | undefined {
   // The common request: no names asked for and nothing encoded or spelled out, so no parameter to read (no split).
-  const spelledOut = SPELLED_OUT.test(request.path);
-  if (!named && !spelledOut && request.path.indexOf('%') === -1) return undefined;
+  // One scan finds a delimiter or a substitution; which of them only when the path has one.
+  const syntax = PATH_SYNTAX.test(request.path);
+  if (!named && !syntax && request.path.indexOf('%') === -1) return undefined;
+  const spelledOut = syntax && SPELLED_OUT.test(request.path);
+  const substituted = syntax && SUBSTITUTION.test(request.path);
   const segments = request.path.split('/');
   let params: Record<string, string> | undefined;
   const parts = named ? patternParts(request.findRoute?.(), segments) : undefined;
@@ -45,7 +48,7 @@ export function unroutedParams(request: PayloadRequest, named: boolean): Record<
     // An empty segment inside the path (`//`) starts an absolute path or a URL's authority in the rest.
     const empty = spelledOut && segment === '' && i < segments.length - 1;
     if (empty) lastEncoded = i;
-    const read = segment.indexOf('%') !== -1 || (spelledOut && SPELLED_OUT_SEGMENT.test(segment));
+    const read = segment.indexOf('%') !== -1 || (spelledOut && SPELLED_OUT_SEGMENT.test(segment)) || (substituted && SUBSTITUTION.test(segment));
     if ((empty || read) && i > MAX_WILDCARD_START && i < segments.length - 1 && (deepStarts ??= []).length < MAX_WILDCARD_START) deepStarts.push(i);
     if (!read) continue;
     lastEncoded = i;
@@ -78,6 +81,16 @@ const ENCODED_DELIMITER = /%(?:2f|3a|5c)/i;
  */
 const SPELLED_OUT = /[:\\]|\/\//;
 const SPELLED_OUT_SEGMENT = /[:\\]/;
+
+/**
+ * A shell substitution spelled out in the path (a backtick, `$(`): a segment with one is read as a parameter, as
+ * an encoded one is (`%60id%60`). Read only as part of the whole path, a last segment `` `id` `` passed (backticks
+ * after a `/` read there as Markdown inline code, cmdi.ts), while the handler gets it alone as its parameter.
+ * Unlike `:` and `\`, it starts no joined rest: it splits no URL or system path over segments.
+ */
+const SUBSTITUTION = /`|\$\(/;
+/** `SPELLED_OUT` or `SUBSTITUTION`. */
+const PATH_SYNTAX = /[:\\`]|\/\/|\$\(/;
 
 /** The last path position a wildcard parameter is looked for at (the joined rest of the path from there). */
 const MAX_WILDCARD_START = 8;

@@ -13,9 +13,10 @@ import type { LocationKind, RuleHit, ValueRole } from './types.js';
 export const MEMO_MIN_LENGTH = 24;
 
 /**
- * The depths the detectors tell apart: the top level (0), one level down (1), and below that (2: every deeper
- * level alike; the SSRF detector's resource-document rule asks `depth >= 2`, no detector asks more). A webhook's
- * `sender.url`, `repository.owner.url` and `pull_request.head.user.url` share one entry. Held by
+ * The depths (object levels, `InspectedValue.depth`) the detectors tell apart: the top level (0), one level down
+ * (1), and below that (2: every deeper level alike; the SSRF detector's resource-document rule asks `depth >= 2`,
+ * no detector asks more). A webhook's `sender.url`, `repository.owner.url` and `pull_request.head.user.url`
+ * share one entry. Held by
  * test/verifiers/payload-shield/value-memo.test.ts, which runs every detector on the corpus values at depths 2 to 5.
  */
 export function memoDepth(depth: number): number {
