@@ -4,6 +4,8 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
+import * as z from 'zod/mini';
+import { ENGLISH } from '../core/zod-locale.js';
 
 /** Where a certificate sits in its chain. */
 export type ChainRole = 'leaf' | 'intermediate' | 'root';
@@ -202,8 +204,8 @@ export function fetchServedChain(host: string, port: number, options: ComputePin
         host,
         port,
         servername: checked.servername ?? (isIp ? undefined : host),
-        rejectUnauthorized: checked.requireTrusted,
-        ca: checked.ca,
+        rejectUnauthorized: checked.requireTrusted === true,
+        ca: checked.ca as string | Buffer | (string | Buffer)[] | undefined,
       });
       // First, before anything else can throw: a socket without an 'error' listener turns a refused connection
       // into an uncaught exception. `on`, not `once`: a second error after the first must not escape either.
@@ -227,42 +229,26 @@ export function fetchServedChain(host: string, port: number, options: ComputePin
   });
 }
 
-interface CheckedOptions {
-  timeoutMs: number;
-  servername: string | undefined;
-  requireTrusted: boolean;
-  ca: string | Buffer | (string | Buffer)[] | undefined;
-}
+const caPart = z.union([z.string(), z.instanceof(Uint8Array)]);
 
 /**
  * The options `fetchServedChain` reads, checked before connecting: they often come from the environment or a CLI
  * flag, and a bad one (a string timeout, a negative one) would otherwise throw from inside the socket's set-up,
  * after the socket is open, as an error that is not a `PinInputError`.
  */
-function checkOptions(options: ComputePinsOptions): CheckedOptions {
-  if (typeof options !== 'object' || options === null) throw new PinInputError('options must be an object');
-  const { timeoutMs = 10_000, servername, requireTrusted, ca } = options;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw new PinInputError(`timeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}, got ${describeValue(timeoutMs)}`);
-  }
-  if (servername !== undefined && (typeof servername !== 'string' || servername.length > 255)) {
-    throw new PinInputError(`servername must be a host name string (at most 255 characters), got ${describeValue(servername)}`);
-  }
-  if (requireTrusted !== undefined && typeof requireTrusted !== 'boolean') {
-    throw new PinInputError(`requireTrusted must be a boolean, got ${describeValue(requireTrusted)}`);
-  }
-  const isCa = (v: unknown) => typeof v === 'string' || v instanceof Uint8Array;
-  if (ca !== undefined && !isCa(ca) && !(Array.isArray(ca) && ca.every(isCa))) {
-    throw new PinInputError('ca must be PEM text, bytes, or an array of them');
-  }
-  return { timeoutMs, servername, requireTrusted: requireTrusted === true, ca: ca as CheckedOptions['ca'] };
-}
+const optionsSchema = z.object({
+  timeoutMs: z._default(z.number().check(z.positive(), z.maximum(MAX_TIMEOUT_MS)), 10_000),
+  servername: z.optional(z.string().check(z.maxLength(255))),
+  requireTrusted: z.optional(z.boolean()),
+  ca: z.optional(z.union([caPart, z.array(caPart)])),
+});
 
-/** A value for an error message: its type, and the value itself when short and printable. */
-function describeValue(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return value.length <= 40 ? `the string ${JSON.stringify(value)}` : 'a long string';
-  return value === null ? 'null' : typeof value;
+type CheckedOptions = z.infer<typeof optionsSchema>;
+
+function checkOptions(options: ComputePinsOptions): CheckedOptions {
+  const parsed = optionsSchema.safeParse(options, ENGLISH);
+  if (parsed.success) return parsed.data;
+  throw new PinInputError(`options invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
 }
 
 /** Walks the detailed peer certificate's issuer links; Node makes the root point to itself. */
