@@ -55,9 +55,12 @@ function startsWindowsCommand(s: string, i: number): boolean {
   return a >= 0 && a < 26 && b >= 0 && b < 26 && WINDOWS_COMMAND_PREFIXES[a * 26 + b] === 1;
 }
 
-/** A whole value that is a Unix probe or tool invocation (`^...$`: a sentence containing the words passes). */
+/**
+ * A whole value that is a Unix probe or tool invocation (`^...$`: a sentence containing the words passes).
+ * `sleep 5` counts only before the end or a shell separator: "Sleep 8 hours" is a note in a health app.
+ */
 export const UNIX_COMMAND_LINE =
-  /^\s*(?:uname(?:\s{1,4}-[a-z]{1,6})?|whoami|ifconfig(?:\s{1,4}-a)?|systeminfo|which\s{1,4}(?:curl|wget|nc|ncat|netcat|python3?|perl|ruby|php|gcc|bash|sh|nmap|socat|telnet)|perl\s{1,4}-[a-z]{0,3}e\s|python[23]?\s{1,4}-c\s|ruby\s{1,4}-e\s|php\s{1,4}-r\s|node\s{1,4}-e\s|lua\s{1,4}-e\s|nc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}\S{1,100}\s{1,4}\d{1,5}|sleep\s{1,4}\d{1,4}|ping\s{1,4}-[nc]\s{1,4}\d{1,4}|id\s{1,4}-[a-z]|cat\s{1,4}\/[a-z]|ls\s{1,4}-[a-z]{1,5}|wget\s{1,4}https?:|curl\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}https?:[^\s]{1,300}\s*\|)[^\n]{0,400}$/;
+  /^\s*(?:uname(?:\s{1,4}-[a-z]{1,6})?|whoami|ifconfig(?:\s{1,4}-a)?|systeminfo|which\s{1,4}(?:curl|wget|nc|ncat|netcat|python3?|perl|ruby|php|gcc|bash|sh|nmap|socat|telnet)|perl\s{1,4}-[a-z]{0,3}e\s|python[23]?\s{1,4}-c\s|ruby\s{1,4}-e\s|php\s{1,4}-r\s|node\s{1,4}-e\s|lua\s{1,4}-e\s|nc(?:at)?\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}\S{1,100}\s{1,4}\d{1,5}|sleep\s{1,4}\d{1,4}(?:\.\d{1,3})?[smhd]?[ \t]{0,4}(?:[;|&#`)<>]|$)|ping\s{1,4}-[nc]\s{1,4}\d{1,4}|id\s{1,4}-[a-z]|cat\s{1,4}\/[a-z]|ls\s{1,4}-[a-z]{1,5}|wget\s{1,4}https?:|curl\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,4}https?:[^\s]{1,300}\s*\|)[^\n]{0,400}$/;
 
 /** GTFOBins-style invocations that spawn shells or open reverse connections, anywhere in a value. */
 export const GTFOBINS =

@@ -202,8 +202,8 @@ function isAddressLine(line: string): boolean {
 const SUBSTITUTION = /\$\(\s*[a-z\/.]|`\s*[a-z\/.][^`]{0,200}`|\$\{ifs\}|\$ifs\b|\$\{(?:path|home|shell|pwd|user):|%(?:comspec|systemroot|windir|programfiles)%|\$\{[a-z_]+:-?[^}]{0,30}\}/;
 
 const PROSE_WORD = /[a-z]{2,}/g;
-/** The first word after `$(` or a backtick; `${IFS}` and the Windows shell variables. */
-const SUBSTITUTED_WORD = /(?:\$\(|`)\s*([\w\/.-]{1,40})/;
+/** Each word right after `$(` or a backtick (global: every substitution is read, not only the first). */
+const SUBSTITUTED_WORD = /(?:\$\(|`)\s*([\w\/.-]{1,40})/g;
 const SHELL_VARIABLE = /\$\{?ifs\}?|%(?:comspec|systemroot|windir)%/;
 
 /**
@@ -237,6 +237,56 @@ function proseWithoutCode(s: string): string | undefined {
   return words >= 3 ? out : undefined;
 }
 
+/**
+ * True when a `$(`/backtick substitution of `s` runs a command: `$(id)`, `$(cat /etc/passwd)`, or a known command
+ * with a word argument before the closing `)`/backtick (`$(cat flag.txt)`, `` `dig evil.example` ``). A value whose
+ * substitution syntax has no word after it (`${IFS}`, `%comspec%`) counts too, as before.
+ */
+function anySubstitutedCommand(s: string): boolean {
+  SUBSTITUTED_WORD.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let seen = 0;
+  // Every one: harmless ones first (`$(x)` 40 times) must not hide a command after them. Each reads a bounded span
+  // (`commandAt`: its word; `commandWithArgument`: MAX_SUBSTITUTION_SPAN), so the loop stays linear.
+  for (; (m = SUBSTITUTED_WORD.exec(s)) !== null; seen++) {
+    const word = m[1]!;
+    const start = m.index + m[0].length - word.length;
+    if (commandAt(s, start) || commandWithArgument(s, m.index, start, word)) return true;
+  }
+  return seen === 0;
+}
+
+/** Longest `$(...)`/backtick span read for a command with an argument. */
+const MAX_SUBSTITUTION_SPAN = 256;
+
+/**
+ * `$(cat flag.txt)`, `` `python evil.py` ``: a COMMANDS word, whitespace, an argument, then the closing `)` or
+ * backtick. jQuery never writes `$(` + word + space + word (`$('#id')`, `$(this)`); an ambiguous word between
+ * backticks in prose (`` use `set x` here ``) is Markdown inline code, not a substitution.
+ */
+function commandWithArgument(s: string, open: number, start: number, word: string): boolean {
+  const end = start + word.length;
+  const ws = s.charCodeAt(end);
+  if (ws !== 32 && ws !== 9) return false;
+  const name = word.slice(word.lastIndexOf('/') + 1);
+  if (!COMMANDS.has(name)) return false;
+  let i = end + 1;
+  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  const tick = s.charCodeAt(open) === 96;
+  const closer = tick ? 96 : 41;
+  const c = s.charCodeAt(i);
+  if (i >= s.length || c === closer || c === 10 || c === 13) return false;
+  // The closing character within the span, looked for no further (an unbounded search per substitution would make
+  // a value of thousands of unclosed ones quadratic).
+  const limit = Math.min(s.length, open + MAX_SUBSTITUTION_SPAN + 1);
+  let close = i;
+  while (close < limit && s.charCodeAt(close) !== closer) close++;
+  if (close === limit) return false;
+  if (tick) return !(AMBIGUOUS_COMMANDS.has(name) && isInlineCode(s, open, close));
+  METHOD_CALL.lastIndex = close + 1;
+  return !METHOD_CALL.test(s);
+}
+
 /** A critical cmdi hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'cmdi', severity: SEVERITY.critical };
@@ -262,9 +312,9 @@ export function createCmdiDetector(): Detector {
       // At paranoia 1, code quoted in Markdown prose is text about commands, not commands.
       if (paranoia < 2 && (value.mask & CH.backtick) !== 0) s = proseWithoutCode(s) ?? s;
       if ((value.mask & (CH.dollar | CH.backtick | CH.percent)) !== 0 && (s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {
-        // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``).
-        const m = SUBSTITUTED_WORD.exec(s);
-        if (m === null || commandAt(s, m.index + m[0].length - m[1]!.length)) return hit(CMDI_RULES.substitution);
+        // Substitution needs a command inside to count (`$(id)`, `` `whoami` ``); a harmless one first
+        // (`$(echo hi)$(whoami)`) must not hide the next, so every one is read.
+        if (anySubstitutedCommand(s)) return hit(CMDI_RULES.substitution);
         if (SHELL_VARIABLE.test(s)) return hit(CMDI_RULES.shellSyntax);
       }
       // Every separator `isSepAt` finds (`;|&`, a backtick, a line break, a `\n` escape) has its class in the mask.

@@ -21,6 +21,10 @@ export const MONGO_OPERATORS: ReadonlySet<string> = new Set([
   '$jsonschema', '$text', '$search', '$lookup', '$match', '$group', '$project', '$set', '$unset', '$push',
   '$pull', '$inc', '$rename', '$merge', '$out', '$facet', '$graphlookup', '$unionwith', '$natural', '$slice',
   '$bitsallset', '$bitsanyset', '$geowithin', '$near', '$comment_',
+  // Update operators: a body handed to `updateOne(filter, req.body)` writes with any of them as `$push` does.
+  '$addtoset', '$max', '$min', '$mul', '$setoninsert', '$currentdate', '$pop', '$pullall', '$bit',
+  // Pipeline stages that rewrite or copy documents, as `$lookup`/`$merge`/`$out` above.
+  '$replaceroot', '$replacewith', '$addfields',
 ]);
 
 const OPERATOR_IN_STRING = /(?:^|[{,\s"'])\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|or|and|nor|not|elemmatch|function|accumulator)\b\s*["']?\s*:/;

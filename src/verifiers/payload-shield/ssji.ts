@@ -17,8 +17,9 @@ export const SSJI_RULES = {
 } as const;
 
 const CHILD_PROCESS = /\bchild_process\b|\brequire\s*\(\s*['"`]\s*(?:node:)?child_process/;
+// `process.exit(...)` only as a call (`process['exit']()` too): "process exit code 1" in a crash report is prose.
 const PROCESS_ACCESS =
-  /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:mainmodule|binding|_linkedbinding|dlopen|kill|reallyexit|_getactivehandles|openstdin|setuid|setgid|chdir)\b|\b(?:global|globalthis)\s*(?:\.\s*|\[\s*['"`])process\b|\bmodule\s*\.\s*(?:constructor\s*\.\s*_load|require\s*\(|children\b)|\b__proto__\s*\.\s*constructor\b/;
+  /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:(?:mainmodule|binding|_linkedbinding|dlopen|kill|reallyexit|_getactivehandles|openstdin|setuid|setgid|chdir)\b|exit\s*(?:['"`]\s*\]\s*)?\()|\b(?:global|globalthis)\s*(?:\.\s*|\[\s*['"`])process\b|\bmodule\s*\.\s*(?:constructor\s*\.\s*_load|require\s*\(|children\b)|\b__proto__\s*\.\s*constructor\b/;
 // The path from any object to `Function`: two `constructor` steps, or one then a call with a code string.
 const CONSTRUCTOR_CHAIN =
   /constructor\s*(?:\.|\[\s*['"`]|['"`]\s*\]\s*\[\s*['"`]|\]\s*\.)\s*constructor\b|\bconstructor\s*(?:['"`]\s*\])?\s*\(\s*['"`]\s*return\b|\bnew\s+function\s*\(\s*['"`][^'"`]{0,80}\b(?:process|require|global)\b|\bfunction\s*\(\s*['"`]\s*return\s+(?:process|this|global|require)\b/;

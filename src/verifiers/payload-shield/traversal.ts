@@ -99,6 +99,35 @@ export function foldSeparators(input: string): string {
   return s;
 }
 
+/** True for `/` and `\`. */
+function isSeparator(c: number): boolean {
+  return c === 47 || c === 92;
+}
+
+/**
+ * Drops `.` segments (`/./`, `\.\`, `/%2e/`) so `/./etc/passwd`, `/etc/./passwd` and `c:\.\windows` meet the
+ * system-path patterns as the OS resolves them. One pass, linear; the separator before a dropped segment is kept.
+ */
+export function dropDotSegments(s: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (!isSeparator(s.charCodeAt(i))) continue;
+    let j = i + 1;
+    // `.` or `%2e`, then a separator or the end: a segment naming the current directory.
+    for (;;) {
+      const dot = s.charCodeAt(j) === 46 ? 1 : s.startsWith('%2e', j) ? 3 : 0;
+      if (dot === 0 || !(j + dot >= s.length || isSeparator(s.charCodeAt(j + dot)))) break;
+      j += dot + 1;
+    }
+    if (j === i + 1) continue;
+    out += s.slice(from, i + 1);
+    from = Math.min(j, s.length);
+    i = from - 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
 /** Creates the traversal / LFI detector. */
 export function createTraversalDetector(): Detector {
   return {
@@ -124,6 +153,8 @@ export function createTraversalDetector(): Detector {
       const wrapper = s.indexOf('://') !== -1 && mayFollowWrapperScheme(s);
       if (wrapper && STREAM_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       if ((wrapper || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      // `.` segments change no path the OS opens; only values with one pay for the copy.
+      if (s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1 || s.indexOf('%2e') !== -1) s = dropDotSegments(s);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
       // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
       if (slash && isProbe(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);

@@ -75,14 +75,41 @@ function isTagNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 
-/** Scans one tag starting after `<`; returns a rule id when it executes script, else undefined. */
-function scanTag(s: string, start: number, end: number): string | undefined {
+/**
+ * Where the last scanTag call stopped: just past the tag's unquoted `>`, or at the `<` of a following tag. detect()
+ * resumes its `<` search there so every character is scanned once (module-level: no allocation per tag).
+ */
+let tagEnd = 0;
+/** Quote characters (bit per `"`, `'`, `` ` ``) known to have no closing occurrence left: later searches would rescan the tail. */
+let openQuotes = 0;
+/** markupDeclaration's cursors: the next `-->` at or after the last comment (-1: none left) and the text tested so far. */
+let commentClose = 0;
+let commentSeen = 0;
+
+function quoteBit(q: number): number {
+  return q === 34 ? 1 : q === 39 ? 2 : 4;
+}
+
+/** True when the `<` at `at` starts a tag, end tag or declaration: there an unquoted attribute list ends. */
+function startsMarkup(s: string, at: number): boolean {
+  const c = s.charCodeAt(at + 1);
+  return isTagNameStart(c) || c === 33 || c === 63 || (c === 47 && isTagNameStart(s.charCodeAt(at + 2)));
+}
+
+/**
+ * Scans one tag starting after `<`; returns a rule id when it executes script, else undefined, and sets tagEnd.
+ * The tag ends at an unquoted `>`; a quoted value may hold `<` (`alt="<3"`), so only an unquoted `<` that starts
+ * markup ends it early (that `<` is then scanned as its own tag). An unterminated quote ends at the next `<`.
+ */
+function scanTag(s: string, start: number): string | undefined {
+  const end = s.length;
   let i = start;
+  tagEnd = end;
   if (s.charCodeAt(i) === 47 /* / */) i++;
   const nameStart = i;
   while (i < end) {
     const c = s.charCodeAt(i);
-    if (isSpace(c) || c === 47 || c === 62 /* > */) break;
+    if (isSpace(c) || c === 47 || c === 62 /* > */ || c === 60 /* < */) break;
     i++;
   }
   const tag = s.slice(nameStart, i);
@@ -91,20 +118,31 @@ function scanTag(s: string, start: number, end: number): string | undefined {
   const prefix = colon === -1 ? '' : tag.slice(0, colon);
   if (local === 'script' || tag.startsWith('script')) return XSS_RULES.scriptTag;
   const closing = s.charCodeAt(start) === 47;
-  if (closing) return BREAKOUT_CLOSERS.has(local) || BREAKOUT_CLOSERS.has(prefix) ? XSS_RULES.dangerousTag : undefined;
+  if (closing) {
+    // An end tag carries no attributes worth reading; resume right after its name (no `>` search to rescan).
+    tagEnd = i;
+    return BREAKOUT_CLOSERS.has(local) || BREAKOUT_CLOSERS.has(prefix) ? XSS_RULES.dangerousTag : undefined;
+  }
   const dangerous = DANGEROUS_TAGS.has(local) || prefix === 'svg' || prefix === 'xsl' || prefix === 'xml' || prefix === 'math';
   // Attributes until `>` (or the end of the value: an unclosed tag still executes in many sinks).
   while (i < end) {
     let c = s.charCodeAt(i);
-    if (c === 62) break;
-    if (isSpace(c) || c === 47 || c === 34 || c === 39) {
+    if (c === 62) {
+      tagEnd = i + 1;
+      break;
+    }
+    if (c === 60 && startsMarkup(s, i)) {
+      tagEnd = i;
+      break;
+    }
+    if (isSpace(c) || c === 47 || c === 34 || c === 39 || c === 60) {
       i++;
       continue;
     }
     const attrStart = i;
     while (i < end) {
       c = s.charCodeAt(i);
-      if (isSpace(c) || c === 47 || c === 62 || c === 61 /* = */) break;
+      if (isSpace(c) || c === 47 || c === 62 || c === 61 /* = */ || c === 60) break;
       i++;
     }
     const attr = s.slice(attrStart, i);
@@ -115,13 +153,19 @@ function scanTag(s: string, start: number, end: number): string | undefined {
       while (i < end && isSpace(s.charCodeAt(i))) i++;
       const q = s.charCodeAt(i);
       if (q === 34 || q === 39 || q === 96) {
-        const close = s.indexOf(String.fromCharCode(q), i + 1);
-        const stop = close === -1 || close > end ? end : close;
+        const close = (openQuotes & quoteBit(q)) !== 0 ? -1 : s.indexOf(String.fromCharCode(q), i + 1);
+        let stop = close;
+        if (close === -1) {
+          // Unterminated: the value runs to the next `<` as before, so markup after it is still scanned.
+          openQuotes |= quoteBit(q);
+          const lt = s.indexOf('<', i + 1);
+          stop = lt === -1 ? end : lt;
+        }
         value = s.slice(i + 1, stop);
-        i = stop + 1;
+        i = close === -1 ? stop : stop + 1;
       } else {
         const vStart = i;
-        while (i < end && !isSpace(s.charCodeAt(i)) && s.charCodeAt(i) !== 62) i++;
+        while (i < end && !isSpace(s.charCodeAt(i)) && s.charCodeAt(i) !== 62 && s.charCodeAt(i) !== 60) i++;
         value = s.slice(vStart, i);
       }
     }
@@ -130,9 +174,9 @@ function scanTag(s: string, start: number, end: number): string | undefined {
     if (URL_ATTRIBUTES.has(attr) && hasScriptScheme(value)) return XSS_RULES.scriptUrl;
     if (attr === 'style' && /expression\s*\(|-moz-binding|behavior\s*:|javascript:/.test(value)) return XSS_RULES.cssExpression;
     if (attr === 'srcdoc' && value.indexOf('<') !== -1) return XSS_RULES.dangerousTag;
-    if (attr.length === 0) i++;
+    if (attr.length === 0 && i < end && s.charCodeAt(i) !== 60) i++;
   }
-  if (local === 'style' && /expression\s*\(|-moz-binding|javascript:|@import/.test(s.slice(i, Math.min(end + 200, s.length)))) {
+  if (local === 'style' && /expression\s*\(|-moz-binding|javascript:|@import/.test(s.slice(i, Math.min(i + 200, end)))) {
     return XSS_RULES.cssExpression;
   }
   return dangerous ? XSS_RULES.dangerousTag : undefined;
@@ -146,17 +190,24 @@ function scanTag(s: string, start: number, end: number): string | undefined {
 function markupDeclaration(s: string, lt: number, xmlBody: boolean): string | undefined {
   const head = s.slice(lt, lt + 24);
   if (head.startsWith('<!--')) {
-    const end = s.indexOf('-->', lt + 4);
-    const body = s.slice(lt + 4, end === -1 ? Math.min(s.length, lt + 512) : end);
-    return /^\s*\[if|`|\bimport\b|<\s*(?:script|svg|img|iframe)/.test(body) ? XSS_RULES.markupDeclaration : undefined;
+    const from = lt + 4;
+    // Cached `-->` position: `<!--` repeated without `-->` would otherwise rescan the tail once per comment.
+    if (commentClose !== -1 && commentClose < from) commentClose = s.indexOf('-->', from);
+    const body = s.slice(from, Math.min(commentClose === -1 ? s.length : commentClose, from + 512));
+    if (/^\s*\[if/.test(body)) return XSS_RULES.markupDeclaration;
+    // Overlapping comment bodies: test only text no earlier comment covered (32 chars back for a straddling match).
+    const fresh = Math.max(0, commentSeen - from - 32);
+    commentSeen = Math.max(commentSeen, from + body.length);
+    return /`|\bimport\b|<\s*(?:script|svg|img|iframe)/.test(fresh === 0 ? body : body.slice(fresh)) ? XSS_RULES.markupDeclaration : undefined;
   }
   if (/^<!(?:doctype|attlist|element)\b/.test(head)) return xmlBody && head.startsWith('<!doctype') ? undefined : XSS_RULES.markupDeclaration;
   if (/^<!\[cdata\[/.test(head)) return xmlBody ? undefined : XSS_RULES.markupDeclaration;
   // `<?xml-stylesheet href="feed.xsl"?>` in the prolog of an XML document is ordinary; one that points at script,
   // or one anywhere else, imports behaviour. `<?php` is PHP's business (php-open-tag), not markup a browser runs.
   if (head.startsWith('<?xml-stylesheet')) {
-    const end = s.indexOf('?>', lt);
-    const pi = s.slice(lt, end === -1 ? Math.min(s.length, lt + 256) : end);
+    const window = s.slice(lt, lt + 1024);
+    const end = window.indexOf('?>');
+    const pi = end === -1 ? window.slice(0, 256) : window.slice(0, end);
     return xmlBody && s.startsWith('<?xml') && !hasScriptScheme(pi.slice(pi.indexOf('href') + 5)) && !/(?:javascript|vbscript|data)\s*:/.test(pi)
       ? undefined
       : XSS_RULES.markupDeclaration;
@@ -174,7 +225,8 @@ const SINK_REFERENCE = /[(,=\[]\s*(?:alert|prompt|confirm|eval)\s*[),\]]/;
 const GLOBAL_LOOKUP = /\b(?:top|window|self|parent|frames|globalthis|document|this)\s*\[\s*['"`]/;
 
 // `" onmouseover=`, `'autofocus onfocus=`, `/onload=`: an event handler right after a quote or tag-like separator.
-const BREAKOUT_HANDLER = /(?:^|["'`\/\s;])on[a-z]{3,30}\s*=\s*["'`]?[^\s"'`]/;
+// The quoted value may start with white space (`onerror=" location=name"`); `(?:["'`]\s*)?` keeps it unambiguous.
+const BREAKOUT_HANDLER = /(?:^|["'`\/\s;])on[a-z]{3,30}\s*=\s*(?:["'`]\s*)?[^\s"'`]/;
 // JS execution sinks; calls need a paren or template literal right after the name (`Red alert (level 2)` is prose).
 const JS_SINK =
   /\b(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript|fromcharcode|atob|importscripts)(?:\(|`)|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*location|\.innerhtml\s*=|\bnew\s+function\s*\(|\bconstructor\s*\(\s*["'`]|\bsrcdoc\s*=|\bjavascript\s*:/;
@@ -193,21 +245,24 @@ export function createXssDetector(): Detector {
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if ((value.mask & (CH.lt | CH.gt | CH.colon | CH.equals | CH.paren | CH.backtick | CH.bracket)) === 0 && s.indexOf('+ad') === -1) return undefined;
+      // Every `<` is looked at, but the search resumes past the previous tag's end: linear in the value however
+      // many `<` it holds (a cap on the count would let 64 stray `<` hide the tag after them).
+      openQuotes = 0;
+      commentClose = 0;
+      commentSeen = 0;
       let lt = s.indexOf('<');
-      let scanned = 0;
-      while (lt !== -1 && scanned < 64) {
-        scanned++;
+      while (lt !== -1) {
+        let from = lt + 1;
         const next = s.charCodeAt(lt + 1);
         if (next === 33 /* ! */ || next === 63 /* ? */) {
           const rule = markupDeclaration(s, lt, value.kind === 'body');
           if (rule) return hitRule(rule);
         } else if (isTagNameStart(next) || (next === 47 && isTagNameStart(s.charCodeAt(lt + 2)))) {
-          const close = s.indexOf('<', lt + 1);
-          const end = close === -1 ? s.length : close;
-          const rule = scanTag(s, lt + 1, end);
+          const rule = scanTag(s, lt + 1);
           if (rule) return hitRule(rule);
+          if (tagEnd > from) from = tagEnd;
         }
-        lt = s.indexOf('<', lt + 1);
+        lt = s.indexOf('<', from);
       }
       if (s.indexOf(':') !== -1 && (s.indexOf('script') !== -1 || s.indexOf('data') !== -1 || s.indexOf('jar') !== -1 || s.indexOf('mocha') !== -1) && hasScriptScheme(s)) {
         return hitRule(XSS_RULES.scriptUrl);
