@@ -8,6 +8,12 @@
  *   never both publish one version with different contents.
  * - `<prefix>:version`: the latest version, only ever raised (`setIfGreater`), written after its state so a reader
  *   that finds a version always finds its state.
+ * - `<prefix>:after:<base>`: the version published on top of `<base>`, claimed once (`setIfAbsent`) before its state is
+ *   written: a publish built on a state another instance has meanwhile replaced (a revoke, say) is refused instead of
+ *   storing a newer state without it.
+ *
+ * Each state names the JWK thumbprints of the keys of the publisher that wrote it: a state sharing none with the
+ * reader's keys is another publisher configuration's (two services on one store under one `storeKey`), never served.
  */
 import * as z from 'zod/mini';
 import type { Store } from '../core/store.js';
@@ -42,6 +48,7 @@ export interface StoredState {
 const storedSchema = z.strictObject({
   version: z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
   minClientVersion: z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  keys: z.optional(z.array(z.string()).check(z.maxLength(8))),
   hosts: z.record(z.string(), z.unknown()),
 });
 
@@ -56,12 +63,21 @@ function malformed(key: string, message: string): ShieldConfigError {
   return new ShieldConfigError([{ path: 'pinset.store', message: `${JSON.stringify(key)} ${message}` }]);
 }
 
-/** Reads and writes the published state of one publisher configuration (one key prefix) in a store. */
+/**
+ * Reads and writes the published state of one publisher configuration (one key prefix) in a store. `keys`: the JWK
+ * thumbprints of the publisher's signing keys (RFC 7638), stored with each state; a state sharing none of them is
+ * refused (a rotation `[k1]` -> `[k1, k2]` -> `[k2]` shares one at each step).
+ */
 export class PublishedStateStore {
+  private readonly keys: readonly string[];
+
   constructor(
     private readonly store: Store,
     private readonly prefix: string,
-  ) {}
+    keys: readonly string[],
+  ) {
+    this.keys = [...keys].sort();
+  }
 
   private get versionKey(): string {
     return `${this.prefix}:version`;
@@ -96,6 +112,10 @@ export class PublishedStateStore {
     const state = parsed.data;
     if (state.version !== version) throw malformed(key, `holds version ${state.version}`);
     if (state.minClientVersion > state.version) throw malformed(key, 'has a minClientVersion above its version');
+    // Without thumbprints (or with none of ours): another publisher's state, whose hosts we must never sign.
+    if (!state.keys?.some((k) => this.keys.includes(k))) {
+      throw new ShieldConfigError([{ path: 'pinset.storeKey', message: `storeKey ${JSON.stringify(this.prefix)} holds another publisher's pin set (other signing keys): give each publisher its own storeKey` }]);
+    }
     return state;
   }
 
@@ -109,14 +129,21 @@ export class PublishedStateStore {
   }
 
   /**
-   * Publishes `state` to every instance: its state key first (once per version), then the version key raised to it.
-   * Writing the very same state again passes (a retried publish, instances of one deploy starting together). Throws
-   * `RangeError` when another instance published this version with other contents, or a higher version meanwhile:
-   * nothing of this state is then served, and the caller should publish again on the latest version.
+   * Publishes `state`, built on the stored version `base` (0 when none), to every instance: the successor of `base`
+   * claimed first, then its state key (once per version), then the version key raised to it. Writing the very same
+   * state on the same base again passes (a retried publish, instances of one deploy starting together). Throws
+   * `RangeError` when another instance published on `base` first, published this version with other contents, or a
+   * higher version meanwhile: nothing of this state is then served, and the caller should publish again.
    */
-  async write(state: PublishedState): Promise<void> {
+  async write(state: PublishedState, base: number): Promise<void> {
+    // Lives no longer than the version key raised past `base`: once the store forgets, a start from 0 is not refused.
+    const claim = `${this.prefix}:after:${base}`;
+    const next = String(state.version);
+    if (!(await this.store.setIfAbsent(claim, next, VERSION_TTL_MS)) && (await this.store.get(claim)) !== next) {
+      throw new RangeError(`another instance published since version ${base}: publish again`);
+    }
     const key = this.stateKey(state.version);
-    const json = JSON.stringify({ version: state.version, minClientVersion: state.minClientVersion, hosts: state.hosts });
+    const json = JSON.stringify({ version: state.version, minClientVersion: state.minClientVersion, keys: this.keys, hosts: state.hosts });
     if (!(await this.store.setIfAbsent(key, json, PUBLISHED_STATE_TTL_MS)) && (await this.store.get(key)) !== json) {
       throw new RangeError(`pin set version ${state.version} was already published by another instance with other contents: publish again (the default version is then the latest + 1)`);
     }
@@ -146,9 +173,10 @@ function unavailable(error: unknown): Error {
 
 /**
  * At creation: a stored version above the options' (`local`) is adopted; the options' above the stored one (a deploy
- * of a newer configuration, or the first start) is published, keeping the stored minimum; an equal one serves the
- * options, also keeping the stored minimum. Rejects when the store fails, `ShieldConfigError` when its state is
- * malformed or another instance stored this version with other contents.
+ * of a newer configuration, or the first start) is published on it, keeping the stored minimum; an equal one is
+ * served only when the stored state is the options' (with the stored minimum). Rejects when the store fails,
+ * `ShieldConfigError` when its state is malformed or another publisher's, or when another instance stored this
+ * version with other contents.
  */
 export async function joinPublishedState(store: PublishedStateStore, local: PublishedState): Promise<JoinedState> {
   let stored: StoredState | undefined;
@@ -159,9 +187,14 @@ export async function joinPublishedState(store: PublishedStateStore, local: Publ
   }
   if (stored !== undefined && stored.version > local.version) return { adopt: stored, minClientVersion: stored.minClientVersion };
   const minClientVersion = Math.max(local.minClientVersion, stored?.minClientVersion ?? 0);
-  if (stored === undefined || stored.version < local.version) {
+  if (stored?.version === local.version) {
+    // One version, two contents: apps holding the stored one (a revoke) would accept these options' hosts too.
+    if (stored.minClientVersion !== minClientVersion || JSON.stringify(stored.hosts) !== JSON.stringify(local.hosts)) {
+      throw new ShieldConfigError([{ path: 'pinset.version', message: `version ${local.version} is already published with other contents: raise \`version\` or use the stored state` }]);
+    }
+  } else if (stored === undefined || stored.version < local.version) {
     try {
-      await store.write({ ...local, minClientVersion });
+      await store.write({ ...local, minClientVersion }, stored?.version ?? 0);
     } catch (error) {
       if (error instanceof RangeError) throw new ShieldConfigError([{ path: 'pinset.version', message: error.message }]);
       throw unavailable(error);

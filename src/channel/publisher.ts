@@ -4,6 +4,7 @@
  * reaches every installed app at its next fetch.
  */
 import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint } from 'jose';
 import * as z from 'zod/mini';
 import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
@@ -39,12 +40,18 @@ export interface PinSetPublisherOptions {
    * Where the published state (version, minimum, hosts) is shared, e.g. a `RedisStore`: a `publish` (a revoke above
    * all) then survives restarts and reaches every instance built from the same options within `refreshSeconds`.
    * At creation a stored version above `version` is adopted, a lower one is replaced by these options (a deploy of a
-   * newer configuration; the stored minimum is kept); a store that cannot answer then rejects creation (the
+   * newer configuration; the stored minimum is kept), an equal one with other contents is refused
+   * (`ShieldConfigError`: raise `version`); a store that cannot answer then rejects creation (the
    * publisher cannot know whether a revocation happened). Keys live 400 days after the last publish. Without a
    * store, `publish` changes this process only.
    */
   store?: Store;
-  /** Key prefix of the state in `store` (`<storeKey>:version`, `<storeKey>:state:<version>`). Default `pinset`. Only with `store`. */
+  /**
+   * Key prefix of the state in `store` (`<storeKey>:version`, `<storeKey>:state:<version>`, `<storeKey>:after:<version>`).
+   * Default `pinset`. Only with `store`. Each publisher configuration needs its own `storeKey` on a shared store: a
+   * state written with signing keys sharing none with `signingKeys` is another publisher's (refused at creation and
+   * by `publish`, ignored by refreshes).
+   */
   storeKey?: string;
   /**
    * Seconds a publish on another instance may go unseen here: the store is read at most this often (on a served
@@ -104,7 +111,8 @@ export interface PinSetPublisher extends Endpoints {
   /**
    * Validates, versions and signs a new configuration; refuses a version not above the current one. With `store` it
    * builds on the latest stored version and stores the new state before serving it (rejecting when the store
-   * fails, and with `RangeError` when another instance published that version first). Without `store` it changes
+   * fails, and with `RangeError` when another instance published that version, or any version, since the one this
+   * publish built on: publish again). Without `store` it changes
    * this process only: other instances and a restart serve the options' set (see `minClientVersion`).
    */
   publish(update: PinSetUpdate): Promise<SignedPinSet>;
@@ -209,7 +217,8 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   /** The signing in flight and the version it signs (one for an older version is never handed out for a newer one). */
   let signing: { version: number; result: Promise<SignedPinSet> } | undefined;
   /** With `store`: the published state shared between instances (and restarts). */
-  const shared = o.store ? new PublishedStateStore(o.store, o.storeKey ?? 'pinset') : undefined;
+  const thumbprints = await Promise.all(signers.map((s) => calculateJwkThumbprint(s.publicJwk)));
+  const shared = o.store ? new PublishedStateStore(o.store, o.storeKey ?? 'pinset', thumbprints) : undefined;
   const refreshMs = (o.refreshSeconds ?? 5) * 1000;
 
   /** The payload of `forVersion` signed now. */
@@ -299,10 +308,15 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   let publishing: Promise<unknown> = Promise.resolve();
 
   async function apply(update: Parameters<PinSetPublisher['publish']>[0]): Promise<SignedPinSet> {
+    let base = 0; // the stored version this publish builds on (claimed by the write: a publish racing it loses)
     if (shared) {
       // Build on the cluster's latest, not this instance's: the default version and the "must increase" check.
-      const latest = await shared.latestVersion();
-      if (latest !== undefined && latest > version) adopt(validStored(await shared.read(latest)));
+      const latest = await shared.latest(); // ShieldConfigError over another publisher's state
+      if (latest !== undefined) {
+        base = latest.version;
+        if (latest.version > version) adopt(validStored(latest));
+        else minClientVersion = Math.max(minClientVersion, latest.minClientVersion);
+      }
     }
     const next = update.version ?? version + 1;
     if (!Number.isSafeInteger(next) || next <= version) {
@@ -316,7 +330,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     if (shared) {
       try {
         // Stored before served: once an app holds this version, every instance (and a restart) must serve it too.
-        await shared.write({ version: next, minClientVersion: state.minClientVersion, hosts: checked.payload });
+        await shared.write({ version: next, minClientVersion: state.minClientVersion, hosts: checked.payload }, base);
       } catch (error) {
         refresher?.soon(); // another instance may have published: look for its state on the next call
         throw error;

@@ -4,7 +4,7 @@
  * served the pre-revocation set again, pinning the compromised key, with `minPinSetVersion() === 0`.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { exportJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinSetPublisher, type PinSetPublisher, type PinSetPublisherOptions } from '../../src/channel/publisher.js';
 import { refreshPinSet, type PinSetState } from '../../src/client/pinset.js';
@@ -24,6 +24,8 @@ const T0 = Date.parse('2026-06-01T00:00:00Z');
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1' } as JWK;
 const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' } as JWK;
+/** The thumbprint every state this publisher writes names (a planted state needs it, or it is another publisher's). */
+const KEYS = [await calculateJwkThumbprint(publicJwk)];
 
 const BEFORE = { 'api.example.com': { pins: [A, COMPROMISED], backupPins: [NEXT] } };
 const AFTER = { 'api.example.com': { pins: [A], backupPins: [NEXT] } };
@@ -239,8 +241,8 @@ describe('createPinSetPublisher with a store (MemoryStore)', () => {
     ['a state of another version', async (s: Store) => { await s.setIfAbsent('pinset:state:9', JSON.stringify({ version: 8, minClientVersion: 0, hosts: {} }), 60_000); await s.setIfGreater('pinset:version', 9, 60_000); }, /holds version 8/],
     ['a state with a minimum above its version', async (s: Store) => { await s.setIfAbsent('pinset:state:9', JSON.stringify({ version: 9, minClientVersion: 10, hosts: {} }), 60_000); await s.setIfGreater('pinset:version', 9, 60_000); }, /minClientVersion above its version/],
     ['a missing state', (s: Store) => s.setIfGreater('pinset:version', 9, 60_000), /"pinset:state:9" is missing/],
-    ['hosts that would brick apps (one pin, no backup)', async (s: Store) => { await s.setIfAbsent('pinset:state:9', JSON.stringify({ version: 9, minClientVersion: 9, hosts: { 'api.example.com': { pins: [A] } } }), 60_000); await s.setIfGreater('pinset:version', 9, 60_000); }, /pinset\.hosts\.api\.example\.com/],
-    ['hosts that are not hosts', async (s: Store) => { await s.setIfAbsent('pinset:state:9', JSON.stringify({ version: 9, minClientVersion: 9, hosts: { 'API!': { pins: 1 } } }), 60_000); await s.setIfGreater('pinset:version', 9, 60_000); }, /pinset\.store\.hosts/],
+    ['hosts that would brick apps (one pin, no backup)', async (s: Store) => { await s.setIfAbsent('pinset:state:9', JSON.stringify({ version: 9, minClientVersion: 9, keys: KEYS, hosts: { 'api.example.com': { pins: [A] } } }), 60_000); await s.setIfGreater('pinset:version', 9, 60_000); }, /pinset\.hosts\.api\.example\.com/],
+    ['hosts that are not hosts', async (s: Store) => { await s.setIfAbsent('pinset:state:9', JSON.stringify({ version: 9, minClientVersion: 9, keys: KEYS, hosts: { 'API!': { pins: 1 } } }), 60_000); await s.setIfGreater('pinset:version', 9, 60_000); }, /pinset\.store\.hosts/],
   ])('a malformed stored state (%s): ShieldConfigError at creation', async (_name, plant, message) => {
     const store = new MemoryStore();
     await plant(store);

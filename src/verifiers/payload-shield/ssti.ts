@@ -29,8 +29,8 @@ const MAX_BODY = 200;
 let bodyEnd = -1;
 
 /**
- * The text of one expression: up to the `}` that closes it at brace depth 0 (`)` for Razor `@(`), so a dict
- * literal (`{{ {}|attr(...) }}`) does not end it early. Reads at most MAX_BODY characters: linear per expression.
+ * The text of one expression: up to the `}` that closes it at brace depth 0 (`)` for Razor `@(`), outside string
+ * literals, so a dict literal (`{{ {}|attr(...) }}`) or a quoted brace (`{{'}'~...}}`) does not end it early. Reads at most MAX_BODY characters: linear per expression.
  */
 function expressionBody(s: string, open: number, width: number): string {
   const start = open + width;
@@ -42,6 +42,15 @@ function expressionBody(s: string, open: number, width: number): string {
   bodyEnd = -1;
   for (let i = start; i < limit; i++) {
     const c = s.charCodeAt(i);
+    // A string literal's braces are text (`{{'}'~['id']|map('system')}}`): skip to its closing quote, escapes read.
+    if (c === 39 || c === 34) {
+      let j = i + 1;
+      while (j < limit && s.charCodeAt(j) !== c) j += s.charCodeAt(j) === 92 ? 2 : 1;
+      if (j < limit) {
+        i = j;
+        continue;
+      }
+    }
     if (c === up) depth++;
     else if (c === down) {
       if (depth === 0) {

@@ -86,6 +86,21 @@ let openQuotes = 0;
 let commentClose = 0;
 let commentSeen = 0;
 
+/**
+ * True when the backtick-quoted value starting at `at` holds a `>` before its closing backtick. Browsers do not quote
+ * with backticks (only old IE did): there the `>` ends the tag, and the markup after it is live
+ * (`` <b title=`x><iframe src=//evil.example>` ``), so the value is read unquoted. Scans at most up to the closing
+ * backtick, and the unquoted reading then stops at that `>`: each character is read a bounded number of times.
+ */
+function backtickHoldsTagEnd(s: string, at: number): boolean {
+  for (let i = at + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 96) return false;
+    if (c === 62) return true;
+  }
+  return false;
+}
+
 function quoteBit(q: number): number {
   return q === 34 ? 1 : q === 39 ? 2 : 4;
 }
@@ -152,7 +167,7 @@ function scanTag(s: string, start: number): string | undefined {
       i++;
       while (i < end && isSpace(s.charCodeAt(i))) i++;
       const q = s.charCodeAt(i);
-      if (q === 34 || q === 39 || q === 96) {
+      if ((q === 34 || q === 39 || q === 96) && !(q === 96 && backtickHoldsTagEnd(s, i))) {
         const close = (openQuotes & quoteBit(q)) !== 0 ? -1 : s.indexOf(String.fromCharCode(q), i + 1);
         let stop = close;
         if (close === -1) {
