@@ -1,17 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { exportJWK, type JWK } from 'jose';
 import { expect, it } from 'vitest';
 import { createPinSetPublisher } from '../../src/channel/publisher.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import { A, AFTER, BEFORE, COMPROMISED, NEXT, privateJwk, T0 } from './pinset-fixtures.js';
 
-const A = Buffer.alloc(32, 1).toString('base64');
-const COMPROMISED = Buffer.alloc(32, 2).toString('base64');
-const NEXT = Buffer.alloc(32, 3).toString('base64');
-const T0 = Date.parse('2026-06-01T00:00:00Z');
-const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1' } as JWK;
-const BEFORE = { 'api.example.com': { pins: [A, COMPROMISED], backupPins: [NEXT] } };
-const AFTER = { 'api.example.com': { pins: [A], backupPins: [NEXT] } };
 const EXTRA = { ...BEFORE, 'cdn.example.com': { pins: [A, COMPROMISED], backupPins: [NEXT] } };
 
 /** The shared store as instance B sees it: its state writes can be held (a slow network round trip). */

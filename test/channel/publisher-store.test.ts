@@ -3,8 +3,7 @@
  * reach every instance built from the same options. Without it, a restart (or a sibling behind the load balancer)
  * served the pre-revocation set again, pinning the compromised key, with `minPinSetVersion() === 0`.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinSetPublisher, type PinSetPublisher, type PinSetPublisherOptions } from '../../src/channel/publisher.js';
 import { refreshPinSet, type PinSetState } from '../../src/client/pinset.js';
@@ -14,21 +13,13 @@ import { MemoryStore } from '../../src/stores/memory.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { redisAnswers, REDIS_LABEL } from '../helpers/redis.js';
 import { redisForTestFile } from '../stores/redis-helpers.js';
+import { A, AFTER, BEFORE, COMPROMISED, NEXT, privateJwk, publicJwk, T0 } from './pinset-fixtures.js';
 
-const A = Buffer.alloc(32, 1).toString('base64');
-const COMPROMISED = Buffer.alloc(32, 2).toString('base64');
-const NEXT = Buffer.alloc(32, 3).toString('base64');
 const OTHER = Buffer.alloc(32, 4).toString('base64');
-const T0 = Date.parse('2026-06-01T00:00:00Z');
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1' } as JWK;
-const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' } as JWK;
 /** The thumbprint every state this publisher writes names (a planted state needs it, or it is another publisher's). */
 const KEYS = [await calculateJwkThumbprint(publicJwk)];
 
-const BEFORE = { 'api.example.com': { pins: [A, COMPROMISED], backupPins: [NEXT] } };
-const AFTER = { 'api.example.com': { pins: [A], backupPins: [NEXT] } };
 
 /** The options every instance of one deployment is built from (as docs/channel.md shows), on a shared store. */
 function optionsOn(store: Store | undefined, extra: Partial<PinSetPublisherOptions> = {}): PinSetPublisherOptions {

@@ -53,15 +53,9 @@ const file = (name: string, filename: string): string =>
 const form = (...parts: string[]): Buffer => Buffer.from(parts.join('') + `--${BOUNDARY}--\r\n`);
 
 describe('review payload: multipart file names', () => {
-  let app: RunningApp;
+  let app: Running;
   beforeAll(async () => {
-    const shield = createShield({ payload: {} });
-    const a = express();
-    a.use(expressShield(shield));
-    a.use(express.json());
-    a.use(expressShieldBody(shield));
-    a.post('/upload', (req, res, next) => void parse(req).then((p) => res.json(p), next));
-    app = await listen(http.createServer(a));
+    app = await BUILDERS[0]![1](); // Express 5 (the builders are below)
   });
   afterAll(() => app.close());
 
