@@ -18,10 +18,16 @@ import { checkSchemas, isPending, type MaybePending } from './schema-check.js';
 
 import { contentTypeAllowed } from './content-types.js';
 import { Inspection, type PayloadRequest } from './inspection.js';
-import { describeHits, HEADER_ONLY_DETECTORS, limitDeny, NO_HITS, type PayloadVerdict } from './verdict.js';
+import { describeHits, limitDeny, NO_HITS, type PayloadVerdict } from './verdict.js';
+import { createJndiDetector } from './jndi.js';
+import { createCrlfDetector } from './crlf.js';
+import type { Detector } from './types.js';
 
 export type { PayloadRequest } from './inspection.js';
 export type { PayloadVerdict } from './verdict.js';
+
+/** The detectors for headers outside the inspected set: Log4Shell lookups and CRLF only. */
+const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), createCrlfDetector()];
 
 /** Checks that need no body: URL length, header limits, declared body size, content type. */
 export function inspectRequestHead(request: PayloadRequest, options: CompiledPayloadOptions): PayloadVerdict | undefined {

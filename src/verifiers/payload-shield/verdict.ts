@@ -1,9 +1,7 @@
 /** The payload shield's verdict type and the helpers that build and describe one (value-free details). */
 import type { ShieldCode } from '../../core/codes.js';
-import { createCrlfDetector } from './crlf.js';
-import { createJndiDetector } from './jndi.js';
 import type { LimitViolation } from './limits.js';
-import type { Detector, LocatedHit } from './types.js';
+import type { LocatedHit } from './types.js';
 
 /** The outcome of an inspection. `hits` lists every recorded match (monitored ones too), never values. */
 export type PayloadVerdict =
@@ -22,8 +20,6 @@ export type PayloadVerdict =
       readonly hits: readonly LocatedHit[];
     };
 
-/** The detectors for headers outside the inspected set: Log4Shell lookups and CRLF only. */
-export const HEADER_ONLY_DETECTORS: readonly Detector[] = [createJndiDetector(), createCrlfDetector()];
 /** Hits named in a verdict's detail at most (the rest are counted). */
 export const MAX_DETAIL_HITS = 10;
 /** The empty hit list, shared. */
