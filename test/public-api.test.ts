@@ -23,6 +23,7 @@ const EXPORTED: readonly [string, string][] = [
   ['PIN_FORMATS', 'object'],
   ['PROBLEM_TYPE_BASE', 'string'],
   ['PinInputError', 'function'],
+  ['PinSetRefreshError', 'function'],
   ['PinValidationError', 'function'],
   ['PlayIntegrityError', 'function'],
   ['RULE_CATALOGUE', 'object'],

@@ -123,6 +123,18 @@ export function notifyIfBodyStageNeverRuns(
   request: ShieldRequest,
 ): void {
   if (decision.complete || shield.config.onDecision === undefined) return;
+  notifyFinalOnClose(shield, response, holder, slots, decision, request);
+}
+
+/** The listener of `notifyIfBodyStageNeverRuns`, apart from it: its closure would cost every call a context. */
+function notifyFinalOnClose(
+  shield: Shield,
+  response: ServerResponse,
+  holder: DecisionHolder,
+  slots: DecisionSlots,
+  decision: Decision,
+  request: ShieldRequest,
+): void {
   response.once('close', () => {
     const latest = ownDecision(holder, slots) ?? decision;
     if (!latest.complete) shield.notify(latest, request);

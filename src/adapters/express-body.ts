@@ -182,8 +182,25 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !routeLevel });
-    if (decision instanceof Promise) decision.then((settled) => settleExpressDecision(shield, slots, req, res, next, request, held, settled)).catch(next);
+    if (decision instanceof Promise) settleExpressDecisionLater(decision, shield, slots, req, res, next, request, held);
     else settleExpressDecision(shield, slots, req, res, next, request, held, decision);
   };
   return markBodyStage(middleware, shield);
+}
+
+/**
+ * `settleExpressDecision` once a pending decision settles. Its closure lives here, not in the middleware: a closure
+ * there would make V8 allocate a context for every request, synchronous ones included.
+ */
+function settleExpressDecisionLater(
+  decision: Promise<Decision>,
+  shield: Shield,
+  slots: DecisionSlots,
+  req: DecisionHolder,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+  request: ShieldRequest,
+  held: ReturnType<typeof holdUnparsedMultipart>,
+): void {
+  decision.then((settled) => settleExpressDecision(shield, slots, req, res, next, request, held, settled)).catch(next);
 }

@@ -83,7 +83,7 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     });
     // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
     // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
-    if (decision instanceof Promise) decision.then((settled) => settle(shield, slots, req, res, next, request, held, deferReport, settled)).catch(next);
+    if (decision instanceof Promise) settleLater(decision, shield, slots, req, res, next, request, held, deferReport);
     else settle(shield, slots, req, res, next, request, held, deferReport, decision);
   };
   return global ? markGlobalCheck(middleware, shield) : markRouteLevel(middleware, shield, routeOptions);
@@ -107,20 +107,46 @@ function settle(
   decision: Decision,
 ): void {
   if (deferReport) {
-    // (Only a global check defers its report, and only a route-level one holds a multipart body.)
-    if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
-      req[slots.pending] = decision;
-      res.once('close', () => settlePending(shield, slots, req, request, decision));
+    if (leftPendingOrReported(shield, slots, req, res, request, decision)) {
       next();
       return;
     }
-    // (The report on 'close' also covers a check whose body stage never ran: `notify` takes it as final.)
-    if (decision.allowed) res.once('close', () => shield.notify(ownDecision(req, slots) ?? decision, request));
-    else shield.notify(decision, request);
   } else {
     notifyIfBodyStageNeverRuns(shield, res, req, slots, decision, request);
   }
   settleExpressDecision(shield, slots, req, res, next, request, held, decision);
+}
+
+/**
+ * The deferred report of a global check (the closures live here, not in `settle`: there they would cost every
+ * request a context). True when a denial is left pending for the route-level check that takes the check over.
+ */
+function leftPendingOrReported(shield: Shield, slots: DecisionSlots, req: PendingRequest, res: ServerResponse, request: ShieldRequest, decision: Decision): boolean {
+  // (Only a global check defers its report, and only a route-level one holds a multipart body.)
+  if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
+    req[slots.pending] = decision;
+    res.once('close', () => settlePending(shield, slots, req, request, decision));
+    return true;
+  }
+  // (The report on 'close' also covers a check whose body stage never ran: `notify` takes it as final.)
+  if (decision.allowed) res.once('close', () => shield.notify(ownDecision(req, slots) ?? decision, request));
+  else shield.notify(decision, request);
+  return false;
+}
+
+/** `settle` once a pending decision settles (a closure of its own, for the same reason). */
+function settleLater(
+  decision: Promise<Decision>,
+  shield: Shield,
+  slots: DecisionSlots,
+  req: PendingRequest,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+  request: ShieldRequest,
+  held: ReturnType<typeof holdUnparsedMultipart>,
+  deferReport: boolean,
+): void {
+  decision.then((settled) => settle(shield, slots, req, res, next, request, held, deferReport, settled)).catch(next);
 }
 
 /**

@@ -151,9 +151,15 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const decision = shield.checkNow(request, routeOf(config), HEADERS_STAGE);
     // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
     // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
-    if (decision instanceof Promise) decision.then((settled) => afterHeaders(req, reply, request, settled, done)).catch(done);
+    if (decision instanceof Promise) afterHeadersSettle(decision, req, reply, request, done);
     else afterHeaders(req, reply, request, decision, done);
   }) as never);
+
+  // The pending paths' closures live in functions of their own: a closure in the hook would make V8 allocate a
+  // context for every request, synchronous ones included.
+  function afterHeadersSettle(decision: Promise<Decision>, req: FastifyLikeRequest, reply: FastifyLikeReply, request: ShieldRequest, done: (error?: Error) => void): void {
+    decision.then((settled) => afterHeaders(req, reply, request, settled, done)).catch(done);
+  }
 
   /**
    * Keeps the decision on the request; an allowed request goes on, a denied one is answered here. `listening`: an
@@ -233,9 +239,21 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
     const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
     const decision = shield.checkNow(request, routeOf(config), { stage: 'body', previous });
-    if (decision instanceof Promise) decision.then((settled) => afterBody(req, reply, request, held, settled, done, listening)).catch(done);
+    if (decision instanceof Promise) afterBodySettle(decision, req, reply, request, held, done, listening);
     else afterBody(req, reply, request, held, decision, done, listening);
   }) as never);
+
+  function afterBodySettle(
+    decision: Promise<Decision>,
+    req: FastifyLikeRequest,
+    reply: FastifyLikeReply,
+    request: ShieldRequest,
+    held: ReturnType<typeof holdUnparsedMultipart>,
+    done: (error?: Error) => void,
+    listening: boolean,
+  ): void {
+    decision.then((settled) => afterBody(req, reply, request, held, settled, done, listening)).catch(done);
+  }
 
   /** As `afterHeaders`, for the body stage: a held multipart stream is released or discarded with the decision. */
   function afterBody(

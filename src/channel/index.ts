@@ -13,6 +13,7 @@ export type { PinSetHost, PinSetPayload } from './pinset-payload.js';
 export { importSigningKey, signPinSet } from './sign-pinset.js';
 export type { PinSetSigningKey, ImportedSigningKey } from './sign-pinset.js';
 export { createPinSetPublisher } from './publisher.js';
+export { PinSetRefreshError } from './published-state.js';
 export type { PinSetPublisher, PinSetPublisherOptions, PinSetUpdate, SignedPinSet, PinSetResponse } from './publisher.js';
 export { diffPinSets, formatPinSetDiff } from './diff-pinsets.js';
 export type { PinSetDiff, HostPinDiff } from './diff-pinsets.js';

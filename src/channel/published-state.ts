@@ -17,7 +17,8 @@
  */
 import * as z from 'zod/mini';
 import type { Store } from '../core/store.js';
-import { ShieldConfigError } from '../core/errors.js';
+import { errorDetail, ShieldConfigError } from '../core/errors.js';
+import { callHook } from '../core/hooks.js';
 import type { PinSetHost } from './pinset-payload.js';
 
 /**
@@ -207,28 +208,77 @@ export async function joinPublishedState(store: PublishedStateStore, local: Publ
 export const REFRESH_WAIT_MS = 2_000;
 
 /**
+ * A refresh of the published state that failed, as the publisher's `onError` hears it. The message names the
+ * storeKey, what failed and what is still served; it never quotes the store's own error (a client's message may
+ * carry its connection URL with a password), only its class and code, and nothing of the signing keys.
+ */
+export class PinSetRefreshError extends Error {
+  /**
+   * What failed: `store` (a read rejected or threw), `timeout` (no answer within {@link REFRESH_WAIT_MS}), `state`
+   * (the stored state is malformed, another publisher's, or its hosts fail the checks a publish makes).
+   */
+  readonly stage: 'store' | 'timeout' | 'state';
+  /** Epoch ms of this instance's last successful read of the store (its creation or a refresh): how stale it may be. */
+  readonly lastRefreshAt: number;
+
+  constructor(stage: PinSetRefreshError['stage'], what: string, storeKey: string, serving: RefreshReporting['serving'], lastRefreshAt: number) {
+    const { version, minClientVersion } = serving();
+    super(`pinset.store: refreshing the pin set from storeKey ${JSON.stringify(storeKey)} failed: ${what}; still serving version ${version} (minimum ${minClientVersion}), last read from the store at ${new Date(lastRefreshAt).toISOString()}`);
+    this.name = 'PinSetRefreshError';
+    this.stage = stage;
+    this.lastRefreshAt = lastRefreshAt;
+  }
+}
+
+/** Who hears a failed refresh, and what the message says is served meanwhile. */
+export interface RefreshReporting {
+  readonly storeKey: string;
+  readonly serving: () => { readonly version: number; readonly minClientVersion: number };
+  readonly onError: ((error: PinSetRefreshError) => unknown) | undefined;
+}
+
+/**
  * Runs `refresh` at most once per `intervalMs`, one at a time. The check on the common path is one clock comparison:
- * `minPinSetVersion()` calls it on every request. A refresh that fails is swallowed (the last known state stays
- * served: it is signed and safe) and one that hangs is waited for at most {@link REFRESH_WAIT_MS}.
+ * `minPinSetVersion()` calls it on every request. A refresh that fails (or hangs past {@link REFRESH_WAIT_MS}) is
+ * reported once to `reporting.onError` (a throwing or rejecting hook is ignored) and never to the caller: the last
+ * known state stays served (it is signed, and apps refuse a lower version than one they hold), and the next call
+ * after `intervalMs` tries again.
  */
 export class StateRefresher {
   private nextAt: number;
   private inFlight: Promise<void> | undefined;
+  private lastOkAt: number;
 
   constructor(
     private readonly now: () => number,
     private readonly intervalMs: number,
     private readonly refresh: () => Promise<void>,
+    private readonly reporting?: RefreshReporting,
   ) {
     this.nextAt = now() + intervalMs;
+    this.lastOkAt = now(); // built right after the publisher's creation read the store
   }
 
   /** Starts a refresh when one is due; resolves (never rejects) when the one in flight ends. Undefined when none runs. */
   due(): Promise<void> | undefined {
     if (this.inFlight !== undefined || this.now() < this.nextAt) return this.inFlight;
     this.nextAt = this.now() + this.intervalMs;
-    const work = this.refresh().catch(() => undefined);
-    const done: Promise<void> = settleWithin(work, REFRESH_WAIT_MS).then(() => {
+    let reported = false;
+    const report = (error: unknown): void => {
+      if (reported || this.reporting?.onError === undefined) return;
+      reported = true; // a hung read reported as a timeout is not reported again when it rejects at last
+      const { storeKey, serving, onError } = this.reporting;
+      const what =
+        error === TIMED_OUT ? ['timeout', `the store did not answer within ${REFRESH_WAIT_MS} ms`] as const
+        : error instanceof ShieldConfigError ? ['state', error.issues.map((i) => `${i.path}: ${i.message}`).join('; ')] as const
+        : ['store', `the store failed (${errorDetail(error)})`] as const;
+      callHook(onError, new PinSetRefreshError(what[0], what[1], storeKey, serving, this.lastOkAt));
+    };
+    const work = this.refresh().then(() => {
+      this.lastOkAt = this.now();
+    }, report);
+    const done: Promise<void> = settleWithin(work, REFRESH_WAIT_MS).then((settled) => {
+      if (!settled) report(TIMED_OUT);
       if (this.inFlight === done) this.inFlight = undefined;
     });
     this.inFlight = done;
@@ -241,12 +291,15 @@ export class StateRefresher {
   }
 }
 
-/** `work`, or nothing after `ms`, whichever comes first (the timer does not hold the process open). */
-function settleWithin(work: Promise<void>, ms: number): Promise<void> {
+/** Marks a refresh still pending after {@link REFRESH_WAIT_MS}. */
+const TIMED_OUT = Symbol('timed out');
+
+/** True once `work` settles, false after `ms` if it has not (the timer does not hold the process open). */
+function settleWithin(work: Promise<void>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
     timer.unref?.();
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work.then(() => true), timeout]).finally(() => clearTimeout(timer));
 }

@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpoints.js';
 import { ShieldConfigError } from '../core/errors.js';
 import type { Store } from '../core/store.js';
-import { isPublishedStateStore, joinPublishedState, PublishedStateStore, StateRefresher, type StoredState } from './published-state.js';
+import { isPublishedStateStore, joinPublishedState, PublishedStateStore, StateRefresher, type PinSetRefreshError, type StoredState } from './published-state.js';
 import { HOST_PATTERN, type PinSetHost, type PinSetPayload } from './pinset-payload.js';
 import { assertPinSetSize, importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
 import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
@@ -58,6 +58,14 @@ export interface PinSetPublisherOptions {
    * `GET`, `minPinSetVersion()`, `version`). Integer 1-3600, default 5. Only with `store`.
    */
   refreshSeconds?: number;
+  /**
+   * Told of every refresh from `store` that fails: the store rejects or hangs past 2 s, or its state is malformed or
+   * another publisher's (`PinSetRefreshError`: `stage`, `lastRefreshAt`; no key material, nor the store's message).
+   * Meanwhile the last good state stays served, however old (never-brick: the set is signed, apps refuse a lower
+   * version than they hold, and refusing to serve would not unpin the set they cache); alert on `lastRefreshAt`.
+   * A throwing or rejecting hook is ignored. A failing `publish` rejects instead (told to its caller, not here).
+   */
+  onError?: (error: PinSetRefreshError) => void;
   /** The path served. Default `/.well-known/pinset`. */
   path?: string;
   /** Clock in epoch ms, for tests. Default `Date.now`. */
@@ -158,6 +166,7 @@ const optionsSchema = z.strictObject({
     store: z.optional(z.custom<Store>(isPublishedStateStore, 'must be a Store (get, setIfAbsent, setIfGreater)')),
     storeKey: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
     refreshSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3600))),
+    onError: z.optional(z.custom<(error: PinSetRefreshError) => void>((v) => typeof v === 'function', 'must be a function')),
   }).check(
     z.refine((o) => o.softExpirySeconds <= o.hardExpirySeconds, { message: 'softExpirySeconds must not exceed hardExpirySeconds', path: ['softExpirySeconds'] }),
     // Above the set served, every app would be refused (`channel_stale_pins`) with no set it could fetch to recover.
@@ -271,7 +280,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     ? new StateRefresher(now, refreshMs, async () => {
         const latest = await shared.latestVersion();
         if (latest !== undefined && latest > version) adopt(validStored(await shared.read(latest)));
-      })
+      }, { storeKey: o.storeKey ?? 'pinset', onError: o.onError, serving: () => ({ version, minClientVersion }) })
     : undefined;
 
   function current(): Promise<SignedPinSet> {

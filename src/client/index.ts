@@ -3,6 +3,7 @@
  * requests. Runtime-agnostic: it only uses `fetch` and WebCrypto (`crypto.subtle`), so it runs in React Native,
  * browsers, Deno and Node 20 alike.
  */
+import { decodeJwt } from 'jose';
 import type { AppAttestAttester, PlatformAttester } from './attesters.js';
 
 export type { AppAttestAttester, AppAttestKeyStorage, PlatformAttester, PlayIntegrityAttester } from './attesters.js';
@@ -40,7 +41,9 @@ export interface AttestationClientOptions {
   pinSetVersion?: number | (() => number | undefined | Promise<number | undefined>);
   /**
    * Fetch a new token this many seconds before the cached one expires. Default 30. The expiry is counted on the
-   * device's clock from the `expiresIn` the service answers (from its `expiresAt` with a service that sends none).
+   * device's clock from receipt, for the `expiresIn` the service answers; with a service that sends none, for the
+   * token's own `exp - iat` (read without verifying), and from the service's `expiresAt` only for a token without
+   * usable `iat`/`exp`. A token is never cached for more than a day (the service's longest `tokenTtl`).
    */
   refreshMarginSeconds?: number;
   /** The fetch to use. Default `globalThis.fetch`. */
@@ -93,6 +96,13 @@ export class AttestationClientError extends Error {
 }
 
 const MAX_CACHED = 16;
+/**
+ * The longest a token is cached, ms: one day, the service's longest `tokenTtl`. A longer `expiresIn`, `exp - iat` or
+ * `expiresAt` is a broken answer; capped (rather than refused, as the token itself may be fine) it cannot keep a token
+ * cached for ever. A fixed bound, not the one `expiresAt` gives: that is the service's clock, which the device's may
+ * be minutes ahead of, the very skew the lifetime is read to avoid.
+ */
+const MAX_LIFETIME_MS = 86_400_000;
 
 /** A cached token and the device-clock instant (epoch ms) it stops being handed out. */
 interface CachedToken {
@@ -144,6 +154,25 @@ async function readPinSetVersion(option: AttestationClientOptions['pinSetVersion
     throw new AttestationClientError(0, 'bad_pin_set_version', `pinSetVersion must be a non-negative safe integer (got ${shown})`);
   }
   return value;
+}
+
+/**
+ * The token's lifetime in seconds, `exp - iat`, or undefined when it is not a JWS whose payload carries both as
+ * numbers with `exp >= iat`. Decoded without verifying the signature: the client only needs the timing (the shield
+ * verifies), and a forged lifetime only changes when this client asks for a new token.
+ */
+function tokenLifetime(token: string): number | undefined {
+  let claims: { iat?: unknown; exp?: unknown };
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+  const { iat, exp } = claims;
+  if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+  const lifetime = exp - iat;
+  // Finite also rules out NaN and an overflow of two huge claims to Infinity.
+  return Number.isFinite(lifetime) && lifetime >= 0 ? lifetime : undefined;
 }
 
 /** A non-empty string: storages answer `null` (Expo SecureStore, AsyncStorage) or `''` for a missing item. */
@@ -226,9 +255,11 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
       if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0)) return undefined;
       return { token: t, expiresAt: at, expiresIn: ttl };
     });
-    // `expiresIn` makes the cache independent of the device clock (often minutes off the service's, which would
-    // make a clock ahead attest on every call); `expiresAt` is the service's clock, for services without it.
-    const expiresAtMs = expiresIn !== undefined ? sentAt + expiresIn * 1000 : expiresAt * 1000;
+    // A lifetime counted from `sentAt` makes the cache independent of the device clock (often minutes off the
+    // service's, which would make a clock ahead attest on every call): `expiresIn`, or from an older service that
+    // sends none, the token's `exp - iat`. `expiresAt` is the service's clock, the last resort.
+    const lifetime = expiresIn ?? tokenLifetime(token);
+    const expiresAtMs = Math.min(lifetime !== undefined ? sentAt + lifetime * 1000 : expiresAt * 1000, sentAt + MAX_LIFETIME_MS);
     return { token: { token, expiresAt }, freshUntil: expiresAtMs - marginMs };
   }
 
@@ -251,9 +282,15 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
    * service answered `attestation_key_unknown` for), that key is forgotten and a new one registered, unless another
    * caller already replaced it. Concurrent callers share one lookup or registration.
    */
-  function registeredKey(attester: AppAttestAttester, lost?: string): Promise<string> {
-    if (keyInFlight !== undefined) return keyInFlight;
-    if (iosKeyId !== undefined && iosKeyId !== lost) return Promise.resolve(iosKeyId);
+  async function registeredKey(attester: AppAttestAttester, lost?: string): Promise<string> {
+    // A plain lookup in flight may read the lost key back from storage (a storage whose forgetting write has not
+    // landed): the caller waits for it, and on that key goes on to replace it (or joins whoever started to meanwhile)
+    // rather than spending its one retry on it. Once `keyInFlight` settles it is cleared before this resumes.
+    while (keyInFlight !== undefined) {
+      const key = await keyInFlight;
+      if (key !== lost) return key;
+    }
+    if (iosKeyId !== undefined && iosKeyId !== lost) return iosKeyId;
     const run = (async () => {
       if (lost !== undefined) {
         iosKeyId = undefined;

@@ -35,9 +35,34 @@ export class Session {
   ended = false;
   /**
    * What the last route resolution of this request was made from (the adapter's route options, method, path and
-   * matched pattern): a later stage with the same inputs reuses `ctx.route` instead of resolving again.
+   * matched pattern): a later stage with the same inputs reuses `ctx.route` instead of resolving again. Fields, not an
+   * object, so that remembering them allocates nothing.
    */
-  resolvedFrom: { route: RouteOptions | false | undefined; method: string; path: string; pattern: string | undefined } | undefined = undefined;
+  #resolved = false;
+  #resolvedRoute: RouteOptions | false | undefined = undefined;
+  #resolvedMethod = '';
+  #resolvedPath = '';
+  #resolvedPattern: string | undefined = undefined;
+
+  /** True when `ctx.route` was resolved from these inputs (so a later stage can keep it). */
+  resolvedFrom(route: RouteOptions | false | undefined, request: ShieldRequest): boolean {
+    return (
+      this.#resolved &&
+      this.#resolvedRoute === route &&
+      this.#resolvedMethod === request.method &&
+      this.#resolvedPath === request.path &&
+      this.#resolvedPattern === request.route
+    );
+  }
+
+  /** Records the inputs `ctx.route` was just resolved from. */
+  rememberResolution(route: RouteOptions | false | undefined, request: ShieldRequest): void {
+    this.#resolved = true;
+    this.#resolvedRoute = route;
+    this.#resolvedMethod = request.method;
+    this.#resolvedPath = request.path;
+    this.#resolvedPattern = request.route;
+  }
 
   /** The reference once created (or handed in when it was needed before the session existed). */
   referenceIfAny: string | undefined = undefined;
@@ -214,7 +239,9 @@ export function reportLoginOutcome(
 
 /** One check in progress (the engine's): where the verifier loop stands and what it found, kept across an asynchronous verifier. */
 export class Pass {
-  readonly results: VerifierResult[] = [];
+  /** Sized for every verifier once (a grown array would be reallocated); `add` fills it, `finalResults` trims it. */
+  readonly #results: VerifierResult[];
+  #count = 0;
   denied: Deny | undefined = undefined;
   monitored: Deny | undefined = undefined;
   /** A body-stage verifier was left for the body stage. */
@@ -228,5 +255,19 @@ export class Pass {
     readonly notify: boolean | undefined,
     /** The earlier stage's decision, whose timings carry over for verifiers not run again. */
     readonly previous: Decision | undefined,
-  ) {}
+    verifierCount: number,
+  ) {
+    this.#results = new Array<VerifierResult>(verifierCount);
+  }
+
+  /** Lists one verifier's result (each verifier at most once per pass). */
+  add(result: VerifierResult): void {
+    this.#results[this.#count++] = result;
+  }
+
+  /** The results listed, in verifier order (the array a decision holds: read once the pass ends). */
+  finalResults(): VerifierResult[] {
+    if (this.#count < this.#results.length) this.#results.length = this.#count;
+    return this.#results;
+  }
 }

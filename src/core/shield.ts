@@ -20,8 +20,9 @@ import { DISABLED, RouteResolver } from './route-resolver.js';
 import { AMBIGUOUS, RouteTable, type RouteEntry } from './route-table.js';
 import type { Shield, CheckOptions } from './shield-types.js';
 import type { Store } from './store.js';
-import type { CacheLookup, RequestOutcome, Verifier, VerifierOutcome } from './verifier.js';
+import type { RequestOutcome, Verifier, VerifierOutcome } from './verifier.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
+import { verifierResult as result, VerifierResults } from './verifier-results.js';
 
 export type { CheckOptions, CheckStage, Shield } from './shield-types.js';
 export { reportLoginOutcome } from './request-state.js';
@@ -64,6 +65,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   );
   for (const [key, entry] of Object.entries(resolved.routes ?? {})) checkRouteOptionsWith(verifiers, entry, `routes.${key}`);
   const problemType = problemTypeOf(resolved.problemTypeBase);
+  const verifierResults = new VerifierResults(verifiers.map((v) => v.name));
   const rawBodyWanters = verifiers.filter((v) => v.wantsRawBody !== undefined);
   const needsRaw = (request: ShieldRequest): boolean => {
     for (const verifier of rawBodyWanters) if (verifier.wantsRawBody?.(request)) return true;
@@ -118,7 +120,11 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     } catch (error) {
       return failure(error, verifier, session);
     }
-    if (!(result instanceof Promise)) return validated(result, verifier, session);
+    return result instanceof Promise ? settled(result, verifier, session) : validated(result, verifier, session);
+  }
+
+  /** A pending answer within the verifier's deadline (apart from `runVerifier`, whose sync path then captures nothing). */
+  function settled(result: Promise<VerifierOutcome>, verifier: Verifier, session: Session): Promise<VerifierOutcome | Failure> {
     const timeoutMs = verifier.timeoutMs ?? resolved.verifierTimeoutMs;
     return deadlines
       .race(result, timeoutMs, () => new VerifierTimeoutError(`verifier "${verifier.name}" timed out after ${timeoutMs} ms`))
@@ -151,7 +157,12 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     } catch (error) {
       return unavailable(error, request, options);
     }
-    return decision instanceof Promise ? decision.catch((error: unknown) => unavailable(error, request, options)) : decision;
+    return decision instanceof Promise ? unavailableIfRejected(decision, request, options) : decision;
+  }
+
+  /** The pending check's fallback, apart from `checkNow` so that its synchronous path captures nothing (no context). */
+  function unavailableIfRejected(decision: Promise<Decision>, request: ShieldRequest, options: CheckOptions | undefined): Promise<Decision> {
+    return decision.catch((error: unknown) => unavailable(error, request, options));
   }
 
   /** The fail-closed fallback: the request that broke the check may break it again (a throwing getter, a Proxy, frozen). */
@@ -183,9 +194,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     // for an allowed request nobody logs), those without one create theirs when read.
     // A later stage of the same request (same route options, method, path and pattern) keeps the resolution of the
     // first: the route table is matched once per request.
-    const from = previous?.resolvedFrom;
-    const reused =
-      from !== undefined && from.route === route && from.method === request.method && from.path === request.path && from.pattern === request.route;
+    const reused = previous !== undefined && previous.resolvedFrom(route, request);
     const routeOptions = reused ? previous!.ctx.route : routes.resolve(request, route);
     if (routeOptions === AMBIGUOUS) {
       const ip = previous?.ctx.ip ?? ipResolver.resolve(request.ip, request.headers, request.frameworkIp).ip;
@@ -212,9 +221,9 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
     }
     const ctx = session.ctx;
     ctx.route = routeOptions;
-    if (!reused) session.resolvedFrom = { route, method: request.method, path: request.path, pattern: request.route };
+    if (!reused) session.rememberResolution(route, request);
     ctx.request = request;
-    return resume(new Pass(session, stage, options?.notify, previous === undefined ? undefined : options?.previous), 0);
+    return resume(new Pass(session, stage, options?.notify, previous === undefined ? undefined : options?.previous, verifiers.length), 0);
   }
 
   /**
@@ -233,7 +242,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       const routeKey = routeKeys[i];
       const routeValue = routeKey === undefined ? undefined : (routeOptions as Record<string, unknown>)[routeKey];
       if (mode === 'off' || routeValue === false || (verifier.appliesTo !== undefined && !verifier.appliesTo(routeOptions, request))) {
-        pass.results.push(result(verifier.name, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined, timed ? 0 : undefined, undefined));
+        pass.add(verifierResults.of(i, 'skip', mode === 'off' ? resolved.mode : mode, undefined, undefined, timed ? 0 : undefined, undefined));
         continue;
       }
       if (verifier.stage === 'body' && pass.stage === 'headers') {
@@ -247,14 +256,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
         // one's ended, so it also holds the core's bookkeeping in between. The duration lands in the result made anyway.
         const started = !timed ? 0 : pass.clock < 0 ? performance.now() : pass.clock;
         const run = runVerifier(verifier, ctx);
-        if (run instanceof Promise) {
-          return run.then((settled) => {
-            session.outcomes[i] = settled;
-            session.routeValues[i] = routeValue;
-            session.attestations[i] = ctx.attestation;
-            return record(pass, verifier, mode, settled, timed ? lap(pass, started) : undefined) ? conclude(pass) : resume(pass, i + 1);
-          });
-        }
+        if (run instanceof Promise) return resumeAfter(run, pass, i, mode, routeValue, started);
         outcome = run;
         if (timed) durationMs = lap(pass, started);
         session.outcomes[i] = outcome;
@@ -263,41 +265,42 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       } else if (timed) {
         durationMs = previousDuration(pass.previous, verifier.name);
       }
-      if (record(pass, verifier, mode, outcome, durationMs)) break;
+      if (record(pass, i, mode, outcome, durationMs)) break;
     }
     return conclude(pass);
   }
 
-  /** Adds one verifier's result to the pass; true when it denies in enforce mode (the loop stops there). */
-  function record(pass: Pass, verifier: Verifier, mode: Mode, outcome: VerifierOutcome | Failure, durationMs: number | undefined): boolean {
-    let effective: VerifierOutcome;
-    if (outcome.outcome === 'error') {
-      if (verifier.failOpen === true) {
-        pass.results.push(result(verifier.name, 'error', mode, undefined, errorDetail(outcome.error), durationMs, undefined));
-        return false;
-      }
-      pass.results.push(result(verifier.name, 'error', mode, 'shield_unavailable', errorDetail(outcome.error), durationMs, undefined));
-      effective = { outcome: 'deny', code: 'shield_unavailable' };
-    } else {
-      effective = outcome;
-      pass.results.push(
-        result(verifier.name, outcome.outcome, mode, outcome.outcome === 'deny' ? outcome.code : undefined, outcome.detail, durationMs, outcome.cache),
-      );
-    }
-    if (effective.outcome !== 'deny') return false;
-    if (mode === 'enforce') {
-      pass.denied = effective;
-      return true;
-    }
-    pass.monitored ??= effective;
-    return false;
+  /**
+   * Continues the loop once verifier `i`'s pending answer settles. A function of its own so that `resume` captures
+   * nothing: a closure inside its loop would make V8 allocate a context for every verifier of every request.
+   */
+  function resumeAfter(
+    run: Promise<VerifierOutcome | Failure>,
+    pass: Pass,
+    i: number,
+    mode: Mode,
+    routeValue: unknown,
+    started: number,
+  ): Promise<Decision> {
+    return run.then((settled) => {
+      const session = pass.session;
+      session.outcomes[i] = settled;
+      session.routeValues[i] = routeValue;
+      session.attestations[i] = session.ctx.attestation;
+      return record(pass, i, mode, settled, timed ? lap(pass, started) : undefined) ? conclude(pass) : resume(pass, i + 1);
+    });
+  }
+
+  /** Adds the result of verifier `i` to the pass; true when it denies in enforce mode (the loop stops there). */
+  function record(pass: Pass, i: number, mode: Mode, outcome: VerifierOutcome | Failure, durationMs: number | undefined): boolean {
+    return verifierResults.record(pass, i, verifiers[i]!.failOpen === true, mode, outcome, durationMs);
   }
 
   function conclude(pass: Pass): Decision {
     const { session, denied } = pass;
     const ctx = session.ctx;
     const complete = !pass.pending || denied !== undefined;
-    const decision = decide(denied === undefined, denied ?? pass.monitored, undefined, ctx.route.mode ?? resolved.mode, ctx.ip, pass.results, complete, session);
+    const decision = decide(denied === undefined, denied ?? pass.monitored, undefined, ctx.route.mode ?? resolved.mode, ctx.ip, pass.finalResults(), complete, session);
     return finish(ctx.request, decision, pass.notify);
   }
 
@@ -425,18 +428,6 @@ const DONE: Promise<void> = Promise.resolve();
 function lap(pass: Pass, started: number): number {
   pass.clock = performance.now();
   return pass.clock - started;
-}
-
-function result(
-  verifier: string,
-  outcome: VerifierResult['outcome'],
-  mode: Mode,
-  code: DenyCode | undefined,
-  detail: string | undefined,
-  durationMs: number | undefined,
-  cache: CacheLookup | undefined,
-): VerifierResult {
-  return { verifier, outcome, mode, code, detail, durationMs, cache };
 }
 
 /**

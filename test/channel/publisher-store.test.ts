@@ -198,9 +198,8 @@ describe('createPinSetPublisher with a store (MemoryStore)', () => {
     await expect(publisher.publish({ hosts: BEFORE })).rejects.toThrow(/store down/); // a publish is never local-only
     store.mode = 'hang';
     t += 10_000;
-    const started = Date.now();
+    // A hung store is waited for at most REFRESH_WAIT_MS (publisher-refresh-onerror.test.ts times that with fake timers).
     expect((await publisher.current()).etag).toBe(before.etag);
-    expect(Date.now() - started).toBeLessThan(4_000); // waited at most REFRESH_WAIT_MS for the store
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(unhandled).toEqual([]);
     expect(publisher.minPinSetVersion()).toBe(8);

@@ -12,8 +12,11 @@ import { androidApp, androidTokenBody, iosApp, testService } from '../attestatio
 
 const SERVICE = 'https://attest.example.com';
 
-/** A fetch that hands each request to `endpoints.handle` (no HTTP server), recording the answers. */
-function handleFetch(endpoints: Endpoints, answers: Array<{ path: string; body: Record<string, unknown> }> = []): typeof fetch {
+/**
+ * A fetch that hands each request to `endpoints.handle` (no HTTP server), recording the answers; with `older`, the
+ * answers lose `expiresIn`, as an older service's did.
+ */
+function handleFetch(endpoints: Endpoints, answers: Array<{ path: string; body: Record<string, unknown> }> = [], older = false): typeof fetch {
   return async (input, init) => {
     const url = new URL(String(input));
     const answer = await endpoints.handle({
@@ -24,8 +27,10 @@ function handleFetch(endpoints: Endpoints, answers: Array<{ path: string; body: 
       ip: '203.0.113.7',
       body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
     });
-    answers.push({ path: url.pathname, body: answer.body as Record<string, unknown> });
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: answer.headers });
+    const { expiresIn: _dropped, ...olderBody } = answer.body as Record<string, unknown>;
+    const body = older ? olderBody : (answer.body as Record<string, unknown>);
+    answers.push({ path: url.pathname, body });
+    return new Response(JSON.stringify(body), { status: answer.status, headers: answer.headers });
   };
 }
 
@@ -76,5 +81,27 @@ describe('expiresIn in token answers', () => {
     expect((await client.getToken()).token).toBe(first.token);
     expect((await client.getToken()).token).toBe(first.token);
     expect(events.filter((e) => e.outcome === 'issued')).toHaveLength(1);
+  });
+
+  it('against an older service (no expiresIn), a client 10 minutes ahead still reuses its 5-minute token (timed by exp - iat)', async () => {
+    const events: AttestationServiceEvent[] = [];
+    const answers: Array<{ path: string; body: Record<string, unknown> }> = [];
+    const service = testService(new MemoryStore(), { tokenTtl: 300, onEvent: (e) => void events.push(e) });
+    let clock = Date.now() + 10 * 60_000;
+    const client = createAttestationClient({
+      serviceUrl: SERVICE,
+      attester: androidApp({}, 'install-skewed-older'),
+      fetch: handleFetch(service, answers, true),
+      now: () => clock,
+    });
+    const first = await client.getToken();
+    expect(answers.find((a) => a.path === '/attest/android')!.body).not.toHaveProperty('expiresIn');
+    expect((await client.getToken()).token).toBe(first.token);
+    expect((await client.getToken()).token).toBe(first.token);
+    expect(events.filter((e) => e.outcome === 'issued')).toHaveLength(1);
+    // 280 s on the device's clock later, inside the 30 s refresh margin of the 300 s lifetime: a new token.
+    clock += 280_000;
+    expect((await client.getToken()).token).not.toBe(first.token);
+    expect(events.filter((e) => e.outcome === 'issued')).toHaveLength(2);
   });
 });

@@ -36,7 +36,7 @@ export function inspectRequestHead(request: PayloadRequest, options: CompiledPay
   if (request.path.length + queryLength > limits.maxUrlLength) {
     return limitDeny({ limit: 'maxUrlLength', code: 'payload_too_large', location: 'path' });
   }
-  const headerViolation = checkHeaderLimits(request.headers, limits);
+  const headerViolation = checkHeaderLimits(request.headers, limits, request.rawHeaders);
   if (headerViolation) return limitDeny(headerViolation);
   const declared = headerText(request.headers['content-length']);
   const length = declared !== undefined && /^\d{1,16}$/.test(declared.trim()) ? Number(declared) : undefined;
@@ -124,7 +124,11 @@ export function inspectPayloadAwaitingSchemas(
       : undefined;
   if (schemaVerdict !== undefined && !isPending(schemaVerdict)) return schemaVerdict;
   const verdict = inspectValues(request, body, query, handlerQuery, params, options, inspection, method);
-  if (schemaVerdict === undefined) return verdict;
+  return schemaVerdict === undefined ? verdict : schemaVerdictOr(schemaVerdict, verdict);
+}
+
+/** The schemas' pending answer, else the detectors' verdict (apart, so that the synchronous path allocates no context). */
+function schemaVerdictOr(schemaVerdict: Promise<PayloadVerdict | undefined>, verdict: PayloadVerdict): Promise<PayloadVerdict> {
   return schemaVerdict.then((deny) => deny ?? verdict);
 }
 
@@ -194,35 +198,7 @@ function inspectValues(
 
   // Virtual patches with a target read exactly that value.
   if (!inspection.stopped && options.targetedPatches.length > 0 && options.modes.custom !== 'off') {
-    const roots: Record<string, unknown> = {
-      body,
-      query,
-      params,
-      header: request.headers,
-      cookie: cookies ? firstCookieValues(cookies) : undefined,
-      path: request.path,
-    };
-    for (const patch of options.targetedPatches) {
-      if (inspection.stopped) break;
-      if (!patch.route(method, request.path)) continue;
-      const target = patch.target!;
-      let matchedAny = false;
-      const test = (value: unknown, path: readonly PathSegment[]): void => {
-        if (inspection.stopped) return;
-        let matched = patch.test(value);
-        if (!matched && typeof value === 'string') {
-          const decoded = normalise(value, options.decodeRounds);
-          matched = decoded !== value && patch.test(decoded);
-        }
-        if (matched) {
-          matchedAny = true;
-          inspection.record({ ruleId: patch.id, category: 'custom', severity: patch.severity }, formatLocation(target.root, path), patch.monitor);
-        }
-      };
-      resolveTarget(roots[target.root], target.segments, test);
-      // The query the handler reads, when it differs: read only when the shield's own reading did not match.
-      if (target.root === 'query' && handlerQuery !== undefined && !matchedAny) resolveTarget(handlerQuery, target.segments, test);
-    }
+    applyTargetedPatches(request, body, query, handlerQuery, params, cookies, options, inspection, method);
   }
 
   const hits = inspection.hits ?? NO_HITS;
@@ -243,3 +219,48 @@ export function describeVerdict(verdict: PayloadVerdict): string {
   return `score ${verdict.score}: ${describeHits(verdict.hits)}`;
 }
 
+/**
+ * Runs the virtual patches that target one value. A function of its own: its closure (`test`) inside `inspectValues`
+ * would make V8 allocate a context on every inspection, patches or not.
+ */
+function applyTargetedPatches(
+  request: PayloadRequest,
+  body: unknown,
+  query: Readonly<Record<string, unknown>> | undefined,
+  handlerQuery: unknown,
+  params: PayloadRequest['params'],
+  cookies: CookiePairs | undefined,
+  options: CompiledPayloadOptions,
+  inspection: Inspection,
+  method: string,
+): void {
+  const roots: Record<string, unknown> = {
+    body,
+    query,
+    params,
+    header: request.headers,
+    cookie: cookies ? firstCookieValues(cookies) : undefined,
+    path: request.path,
+  };
+  for (const patch of options.targetedPatches) {
+    if (inspection.stopped) break;
+    if (!patch.route(method, request.path)) continue;
+    const target = patch.target!;
+    let matchedAny = false;
+    const test = (value: unknown, path: readonly PathSegment[]): void => {
+      if (inspection.stopped) return;
+      let matched = patch.test(value);
+      if (!matched && typeof value === 'string') {
+        const decoded = normalise(value, options.decodeRounds);
+        matched = decoded !== value && patch.test(decoded);
+      }
+      if (matched) {
+        matchedAny = true;
+        inspection.record({ ruleId: patch.id, category: 'custom', severity: patch.severity }, formatLocation(target.root, path), patch.monitor);
+      }
+    };
+    resolveTarget(roots[target.root], target.segments, test);
+    // The query the handler reads, when it differs: read only when the shield's own reading did not match.
+    if (target.root === 'query' && handlerQuery !== undefined && !matchedAny) resolveTarget(handlerQuery, target.segments, test);
+  }
+}

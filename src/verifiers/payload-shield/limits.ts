@@ -33,12 +33,12 @@ export interface PayloadLimits {
   /** Length of the path plus query string. Over → 413. Default 8192. */
   maxUrlLength: number;
   /**
-   * Number of request headers as the framework hands them over. Over → 413. Default 100. Node joins repeated lines of
-   * most headers into one value (`a, b`), which counts once here and in full toward `maxHeaderBytes` (and Node's own
-   * `maxHeadersCount` and header-size limits bound the lines themselves).
+   * Number of header lines the client sent (`rawHeaders`), each repeat of a name counting: Node joins repeated lines
+   * into one value (`a, b`) or drops repeats (User-Agent, Host...), which would otherwise hide them. A hand-built
+   * request without `rawHeaders` counts its `headers` (an array value once per element). Over → 413. Default 100.
    */
   maxHeaderCount: number;
-  /** Total bytes of header names and values. Over → 413. Default 16384. */
+  /** Total bytes of header names and values, every line sent (as `maxHeaderCount` counts). Over → 413. Default 16384. */
   maxHeaderBytes: number;
   /** Query parameters parsed at most. Over → 413. Default 1000. */
   maxQueryParams: number;
@@ -69,11 +69,17 @@ export interface LimitViolation {
   readonly location: string;
 }
 
-/** Checks the header count and total size (names + values). */
+/**
+ * Checks the header count and total size (names + values). Counts the lines of `rawHeaders` (name, value, name,
+ * value...) when the adapter gave them, else the values of `headers`: the joined object hides repeated lines.
+ */
 export function checkHeaderLimits(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   limits: PayloadLimits,
+  rawHeaders?: readonly string[],
 ): LimitViolation | undefined {
+  // A JavaScript caller may hand over anything: only an array is read as the lines sent.
+  if (Array.isArray(rawHeaders)) return rawLineLimits(rawHeaders, limits);
   let count = 0;
   let bytes = 0;
   for (const name in headers) {
@@ -89,6 +95,24 @@ export function checkHeaderLimits(
     }
     // Anything else (a hand-built request's number or object) is no header a framework gives: read as absent.
   }
+  return violation(count, bytes, limits);
+}
+
+/** The limits over Node's flat `rawHeaders`: one line per name/value pair, no allocation. */
+function rawLineLimits(raw: readonly string[], limits: PayloadLimits): LimitViolation | undefined {
+  // An odd length (a hand-built array) rounds up: a name without its value is still a line.
+  const count = Math.ceil(raw.length / 2);
+  if (count > limits.maxHeaderCount) return violation(count, 0, limits);
+  let bytes = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const part: unknown = raw[i];
+    if (typeof part === 'string') bytes += part.length;
+  }
+  return violation(count, bytes, limits);
+}
+
+/** The first limit the totals exceed, or undefined. */
+function violation(count: number, bytes: number, limits: PayloadLimits): LimitViolation | undefined {
   if (count > limits.maxHeaderCount) return { limit: 'maxHeaderCount', code: 'payload_too_large', location: 'header' };
   if (bytes > limits.maxHeaderBytes) return { limit: 'maxHeaderBytes', code: 'payload_too_large', location: 'header' };
   return undefined;
