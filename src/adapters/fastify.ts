@@ -111,11 +111,10 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     return config?.shield;
   }
 
-  // Every field is assigned in one literal, in one order: one object shape for the core's property reads. The body
-  // stage takes the request line and client parts from the header stage's request (`head`), read from the same URL.
-  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean, head?: ShieldRequest): ShieldRequest {
-    const target = head ?? splitFastifyUrl(req.url);
-    const ip = head === undefined ? socketAddress(req.raw) : head.ip;
+  // Every field is assigned in one literal, in one order: one object shape for the core's property reads.
+  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
+    const target = splitFastifyUrl(req.url);
+    const ip = socketAddress(req.raw);
     return {
       method: req.method,
       path: target.path,
@@ -124,8 +123,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       headers: req.headers,
       rawHeaders: req.raw.rawHeaders,
       ip,
-      frameworkIp: head === undefined ? client.frameworkIp(req) : head.frameworkIp,
-      frameworkTrustsProxy: head === undefined ? client.frameworkTrustsProxy(req, ip) : head.frameworkTrustsProxy,
+      frameworkIp: client.frameworkIp(req),
+      frameworkTrustsProxy: client.frameworkTrustsProxy(req, ip),
       query: target.query,
       // The query Fastify parsed (its `querystringParser`; Fastify 4 also ends the query at `;`).
       parsedQueryFrom: req,
@@ -135,6 +134,18 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       rawBody: withBody ? fastifyRawBody(req, shield) : undefined,
       params: req.params as Record<string, string> | undefined,
     };
+  }
+
+  /**
+   * The body stage's ShieldRequest when the URL is the one the header stage read: that stage's own object with the
+   * body's fields filled in (everything else Fastify had before `onRequest`), rather than a second object per request.
+   */
+  function withBody(req: FastifyLikeRequest, request: ShieldRequest): ShieldRequest {
+    request.parsedQueryFrom = req; // released by the header stage's check; the body stage reads the query again
+    request.body = req.body;
+    request.bodyUnparsed = fastifyBodyUnparsed(req.raw);
+    request.rawBody = fastifyRawBody(req, shield);
+    return request;
   }
 
   function deny(reply: FastifyLikeReply, decision: Decision, request: ShieldRequest): FastifyLikeReply {
@@ -233,7 +244,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const head = (req as { [HEAD]?: Head })[HEAD];
     const same = head !== undefined && head.url === req.url;
     const config = same ? head.config : routeConfigOf(req);
-    const request = toRequest(req, config, true, same ? head.request : undefined);
+    const request = same ? withBody(req, head.request) : toRequest(req, config, true);
     // Asked before the body stage runs, so it answers for the header stage alone, as `afterHeaders` did.
     const listening = outcomeListeners && shield.wantsOutcome(previous);
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.

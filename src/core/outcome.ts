@@ -2,6 +2,9 @@ import { SHIELD_CODES, type CodeTable } from './codes.js';
 import type { RequestOutcome, VerifierOutcome } from './verifier.js';
 import { rateLimitProblem } from './rate-limit-headers.js';
 
+/** The plain pass (no detail, no cache answer): one frozen object every verifier can return, allocated once. */
+export const PASS: VerifierOutcome = Object.freeze({ outcome: 'pass' });
+
 /**
  * A verifier returned something that is not an outcome. The core treats it as the verifier failing to decide
  * (`shield_unavailable`, reported to `onError`), never as a pass: a custom verifier returning `false`, `'deny'` or

@@ -5,6 +5,7 @@
  * effect at once, not only at the app's next pin-set fetch.
  */
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import { PASS } from '../../core/outcome.js';
 import type { ResolvedChannelOptions } from './options.js';
 
 export { channelOptionsSchema, type ChannelOptions, type ResolvedChannelOptions } from './options.js';
@@ -12,7 +13,6 @@ export { channelOptionsSchema, type ChannelOptions, type ResolvedChannelOptions 
 /** Name of the channel verifier in Decision results and per-route `verifiers` modes. */
 export const CHANNEL_VERIFIER = 'channel';
 
-const PASS: VerifierOutcome = Object.freeze({ outcome: 'pass' });
 const NO_TOKEN: VerifierOutcome = Object.freeze({ outcome: 'skip', detail: 'no verified attestation token on this route' });
 
 /** Builds the channel verifier from validated options. */

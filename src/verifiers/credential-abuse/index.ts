@@ -2,6 +2,7 @@ import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import type { ClientIpResolver } from '../../core/client-ip.js';
 import type { ResolvedRouteOptions } from '../../core/route-options.js';
 import type { RequestOutcome, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import { PASS } from '../../core/outcome.js';
 import type { Store } from '../../stores/store.js';
 import { isAttemptStore } from '../../stores/store.js';
 import { LoginAttempt, LoginCounters, type Refusal } from './counters.js';
@@ -351,7 +352,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
         return { outcome: 'deny', code: 'password_breached', detail: 'password appears in known breaches' };
       }
     }
-    return { outcome: 'pass' };
+    return PASS;
   }
 
   function classify(outcome: RequestOutcome): 'success' | 'failure' | undefined {

@@ -1,10 +1,10 @@
 import { decodeDigest, digestMatches } from '../../core/binding-digest.js';
 import { declaresBody, headerValue, type ShieldRequest } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
+import { PASS } from '../../core/outcome.js';
 import type { DeviceRiskOptions } from './options.js';
 import { deviceHeaderNames } from './verifier.js';
 
-const PASS: VerifierOutcome = Object.freeze({ outcome: 'pass' });
 const untrusted = (detail: string): VerifierOutcome => ({ outcome: 'deny', code: 'device_untrusted', detail });
 
 /**

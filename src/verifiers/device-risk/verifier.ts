@@ -6,6 +6,7 @@ import { deepFreeze } from '../../core/deep-freeze.js';
 import { headerValue } from '../../core/request.js';
 import { ENGLISH } from '../../core/zod-locale.js';
 import type { Attestation, Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import { PASS } from '../../core/outcome.js';
 import type { Store } from '../../stores/store.js';
 import { createCountryLookup } from './country.js';
 import { compileIpReputation } from './ip-reputation.js';
@@ -336,7 +337,7 @@ function judgement(policy: CompiledPolicy, verdict: DeviceVerdict): Judged {
 }
 
 function toOutcome(decision: PolicyDecision, verdict: DeviceVerdict): VerifierOutcome {
-  if (decision.action === 'allow' && decision.reasons.length === 0) return { outcome: 'pass' };
+  if (decision.action === 'allow' && decision.reasons.length === 0) return PASS;
   let detail = describeDecision(decision);
   if (verdict.failedProofs.length > 0) detail += ` proofs=${verdict.failedProofs.join(',')}`;
   if (verdict.country !== undefined) detail += ` country=${verdict.country}`;

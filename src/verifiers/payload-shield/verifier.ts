@@ -4,6 +4,7 @@
  */
 import { BodyError } from '../../core/body.js';
 import type { Verifier, VerifierContext, VerifierOutcome } from '../../core/verifier.js';
+import { PASS } from '../../core/outcome.js';
 import { compilePayloadOptions, type CompiledPayloadOptions } from './compile.js';
 import { describeVerdict, inspectPayloadAwaitingSchemas, inspectRequestHead, type PayloadVerdict } from './inspect.js';
 import { isPending, type MaybePending } from './schema-check.js';
@@ -36,7 +37,7 @@ function toOutcome(verdict: PayloadVerdict): VerifierOutcome {
     return { outcome: 'pass', detail: `inspection incomplete: budget ${limit} exhausted at ${location}${monitored}` };
   }
   if (verdict.hits.length > 0) return { outcome: 'pass', detail: `monitored ${describeVerdict(verdict)}` };
-  return { outcome: 'pass' };
+  return PASS;
 }
 
 /** The outcome of a verdict, synchronously when no route schema answered with a promise. */

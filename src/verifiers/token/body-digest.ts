@@ -1,6 +1,7 @@
 import { contentDigestMatches } from '../../core/content-digest.js';
 import { declaresBody } from '../../core/request.js';
 import type { Verifier, VerifierOutcome } from '../../core/verifier.js';
+import { PASS } from '../../core/outcome.js';
 import { bindingExempt, bindingHeaderValue, CONTENT_DIGEST_HEADER, contentDigestOf, createBindingResolver } from './binding.js';
 import type { ResolvedTokenOptions } from './config.js';
 import { generic } from './generic-errors.js';
@@ -9,7 +10,6 @@ import { TOKEN_VERIFIER } from './token-verifier.js';
 /** Name of the body-stage half of token binding in Decision results and per-route `verifiers` modes. */
 export const TOKEN_BODY_DIGEST_VERIFIER = 'token-body-digest';
 
-const PASS: VerifierOutcome = Object.freeze({ outcome: 'pass' });
 const EMPTY = Buffer.alloc(0);
 const mismatch = (detail: string): VerifierOutcome => ({ outcome: 'deny', code: 'token_binding_mismatch', detail });
 
