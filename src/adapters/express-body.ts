@@ -14,6 +14,7 @@ import { holdUnparsedMultipart } from './multipart-fields.js';
 import { bodyConsumed, requestHeaders, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
+import { settleLater } from './settle-later.js';
 
 /** Where `captureRawBody()` keeps the bytes body-parser read (after it removed any Content-Encoding). */
 const RAW_BODY = Symbol.for('mobile-api-shield.express-raw-body');
@@ -182,25 +183,8 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const held = holdUnparsedMultipart(rawReq, request, shield.bodyLimitBytes);
     // A route-level middleware makes the global middleware report on 'close'; otherwise the decision is reported here.
     const decision = shield.checkNow(request, undefined, { stage: 'body', previous, notify: !routeLevel });
-    if (decision instanceof Promise) settleExpressDecisionLater(decision, shield, slots, req, res, next, request, held);
+    if (decision instanceof Promise) settleLater(decision, next, settleExpressDecision, shield, slots, req, res, next, request, held);
     else settleExpressDecision(shield, slots, req, res, next, request, held, decision);
   };
   return markBodyStage(middleware, shield);
-}
-
-/**
- * `settleExpressDecision` once a pending decision settles. Its closure lives here, not in the middleware: a closure
- * there would make V8 allocate a context for every request, synchronous ones included.
- */
-function settleExpressDecisionLater(
-  decision: Promise<Decision>,
-  shield: Shield,
-  slots: DecisionSlots,
-  req: DecisionHolder,
-  res: ServerResponse,
-  next: (error?: unknown) => void,
-  request: ShieldRequest,
-  held: ReturnType<typeof holdUnparsedMultipart>,
-): void {
-  decision.then((settled) => settleExpressDecision(shield, slots, req, res, next, request, held, settled)).catch(next);
 }

@@ -11,6 +11,7 @@ import { warnNoBodyStage } from './body-stage.js';
 import { decisionSlots, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
 import { markGlobalCheck, markRouteLevel } from './route-level.js';
 import { assertShield } from './misuse.js';
+import { settleLater } from './settle-later.js';
 
 export type { ExpressLikeRequest } from './express-request.js';
 
@@ -83,7 +84,7 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     });
     // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
     // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
-    if (decision instanceof Promise) settleLater(decision, shield, slots, req, res, next, request, held, deferReport);
+    if (decision instanceof Promise) settleLater(decision, next, settle, shield, slots, req, res, next, request, held, deferReport);
     else settle(shield, slots, req, res, next, request, held, deferReport, decision);
   };
   return global ? markGlobalCheck(middleware, shield) : markRouteLevel(middleware, shield, routeOptions);
@@ -132,21 +133,6 @@ function leftPendingOrReported(shield: Shield, slots: DecisionSlots, req: Pendin
   if (decision.allowed) res.once('close', () => shield.notify(ownDecision(req, slots) ?? decision, request));
   else shield.notify(decision, request);
   return false;
-}
-
-/** `settle` once a pending decision settles (a closure of its own, for the same reason). */
-function settleLater(
-  decision: Promise<Decision>,
-  shield: Shield,
-  slots: DecisionSlots,
-  req: PendingRequest,
-  res: ServerResponse,
-  next: (error?: unknown) => void,
-  request: ShieldRequest,
-  held: ReturnType<typeof holdUnparsedMultipart>,
-  deferReport: boolean,
-): void {
-  decision.then((settled) => settle(shield, slots, req, res, next, request, held, deferReport, settled)).catch(next);
 }
 
 /**

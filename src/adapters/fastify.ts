@@ -5,6 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { socketAddress, splitFastifyUrl } from './node-http.js';
+import { settleLater } from './settle-later.js';
 import { decisionSlots, keepDecision, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
 
 /** What `onRequest` keeps for the later hooks of a request: its ShieldRequest, the route's config and the URL read. */
@@ -161,16 +162,10 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     if (keepsHead) (req as { [HEAD]?: Head })[HEAD] = new Head(request, config, req.url); // for preParsing, preValidation
     const decision = shield.checkNow(request, routeOf(config), HEADERS_STAGE);
     // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
-    // gets that error, as on the synchronous path, instead of an unhandled rejection and a request left hanging.
-    if (decision instanceof Promise) afterHeadersSettle(decision, req, reply, request, done);
-    else afterHeaders(req, reply, request, decision, done);
+    // gets that error (`settleLater`), as on the synchronous path, instead of an unhandled rejection.
+    if (decision instanceof Promise) settleLater(decision, done, afterHeaders, req, reply, request, done, false);
+    else afterHeaders(req, reply, request, done, false, decision);
   }) as never);
-
-  // The pending paths' closures live in functions of their own: a closure in the hook would make V8 allocate a
-  // context for every request, synchronous ones included.
-  function afterHeadersSettle(decision: Promise<Decision>, req: FastifyLikeRequest, reply: FastifyLikeReply, request: ShieldRequest, done: (error?: Error) => void): void {
-    decision.then((settled) => afterHeaders(req, reply, request, settled, done)).catch(done);
-  }
 
   /**
    * Keeps the decision on the request; an allowed request goes on, a denied one is answered here. `listening`: an
@@ -180,9 +175,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     req: FastifyLikeRequest,
     reply: FastifyLikeReply,
     request: ShieldRequest,
-    decision: Decision,
     done: (error?: Error) => void,
-    listening = false,
+    listening: boolean,
+    decision: Decision,
   ): void {
     keepDecision(req as FastifyLikeRequest & DecisionHolder, slots, decision);
     // A denial is answered here and reported as refused (`respond`). The outcome of an allowed request (a login's
@@ -212,23 +207,28 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
         done(null, payload);
         return;
       }
-      const chunks: Buffer[] = [];
-      const tee: Transform & { receivedEncodedLength?: number } = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          chunks.push(chunk);
-          tee.receivedEncodedLength = (tee.receivedEncodedLength ?? 0) + chunk.length;
-          callback(null, chunk);
-        },
-        flush(callback) {
-          (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = Buffer.concat(chunks);
-          callback();
-        },
-      });
-      // Fastify compares the bytes received with Content-Length through this property of the stream it is handed.
-      tee.receivedEncodedLength = 0;
-      payload.on('error', (error) => tee.destroy(error));
-      done(null, payload.pipe(tee));
+      done(null, rawBodyTee(req, payload));
     }) as never);
+  }
+
+  /** A copy of the body stream kept on the request as it passes (its closures apart from the hook: see settle-later.ts). */
+  function rawBodyTee(req: FastifyLikeRequest, payload: Readable): Readable {
+    const chunks: Buffer[] = [];
+    const tee: Transform & { receivedEncodedLength?: number } = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        tee.receivedEncodedLength = (tee.receivedEncodedLength ?? 0) + chunk.length;
+        callback(null, chunk);
+      },
+      flush(callback) {
+        (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = Buffer.concat(chunks);
+        callback();
+      },
+    });
+    // Fastify compares the bytes received with Content-Length through this property of the stream it is handed.
+    tee.receivedEncodedLength = 0;
+    payload.on('error', (error) => tee.destroy(error));
+    return payload.pipe(tee);
   }
 
   // Each hook costs every request a hook run and a promise: add the body and response hooks only when needed.
@@ -250,21 +250,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.
     const held = holdUnparsedMultipart(req.raw, request, shield.bodyLimitBytes);
     const decision = shield.checkNow(request, routeOf(config), { stage: 'body', previous });
-    if (decision instanceof Promise) afterBodySettle(decision, req, reply, request, held, done, listening);
-    else afterBody(req, reply, request, held, decision, done, listening);
+    if (decision instanceof Promise) settleLater(decision, done, afterBody, req, reply, request, held, done, listening);
+    else afterBody(req, reply, request, held, done, listening, decision);
   }) as never);
-
-  function afterBodySettle(
-    decision: Promise<Decision>,
-    req: FastifyLikeRequest,
-    reply: FastifyLikeReply,
-    request: ShieldRequest,
-    held: ReturnType<typeof holdUnparsedMultipart>,
-    done: (error?: Error) => void,
-    listening: boolean,
-  ): void {
-    decision.then((settled) => afterBody(req, reply, request, held, settled, done, listening)).catch(done);
-  }
 
   /** As `afterHeaders`, for the body stage: a held multipart stream is released or discarded with the decision. */
   function afterBody(
@@ -272,13 +260,13 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     reply: FastifyLikeReply,
     request: ShieldRequest,
     held: ReturnType<typeof holdUnparsedMultipart>,
-    decision: Decision,
     done: (error?: Error) => void,
     listening: boolean,
+    decision: Decision,
   ): void {
     if (decision.allowed) held?.release();
     else held?.discard();
-    afterHeaders(req, reply, request, decision, done, listening);
+    afterHeaders(req, reply, request, done, listening, decision);
   }
 
   done();
