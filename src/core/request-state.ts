@@ -267,7 +267,8 @@ export class Pass {
 
   /** The results listed, in verifier order (the array a decision holds: read once the pass ends). */
   finalResults(): VerifierResult[] {
-    if (this.#count < this.#results.length) this.#results.length = this.#count;
+    // `pop`, not `length =`: setting the length goes through the runtime, popping the usual one or two holes does not.
+    while (this.#results.length > this.#count) this.#results.pop();
     return this.#results;
   }
 }
