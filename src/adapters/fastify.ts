@@ -138,10 +138,14 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
 
   /**
-   * The body stage's ShieldRequest when the URL is the one the header stage read: that stage's own object with the
-   * body's fields filled in (everything else Fastify had before `onRequest`), rather than a second object per request.
+   * The body stage's ShieldRequest when the URL is the one the header stage read: that stage's own object, rather
+   * than a second one per request, with what a hook in between may have replaced read again (`request.headers` has a
+   * setter, `request.params` can be assigned: the handler reads those) and the body's fields filled in.
    */
   function withBody(req: FastifyLikeRequest, request: ShieldRequest): ShieldRequest {
+    request.headers = req.headers;
+    request.rawHeaders = req.raw.rawHeaders;
+    request.params = req.params as Record<string, string> | undefined;
     request.parsedQueryFrom = req; // released by the header stage's check; the body stage reads the query again
     request.body = req.body;
     request.bodyUnparsed = fastifyBodyUnparsed(req.raw);

@@ -116,7 +116,12 @@ function sep0(s: string, start: number): number {
 /** Checks a command word starting at `start` (after a separator and optional spaces/path). */
 function commandAt(s: string, start: number): boolean {
   let i = start;
-  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9 || s.charCodeAt(i) === 123 /* { */ || s.charCodeAt(i) === 40)) i++;
+  let group = false;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 40) group = true; // `;(id)`: a subshell group
+    else if (c !== 32 && c !== 9 && c !== 123 /* { */) break;
+  }
   // /usr/bin/id, /bin/sh, c:\windows\system32\cmd.exe: keep the last path segment
   let nameStart = i;
   let j = i;
@@ -155,7 +160,21 @@ function commandAt(s: string, start: number): boolean {
     if (end >= s.trimEnd().length) return false;
     return /^[ \t]+(?:-{1,2}[a-z]|\/|\$|[<>|;&])/.test(s.slice(end, end + 4));
   }
-  return shellArgsFollow(s, end) || closesSubstitution(s, start, end);
+  return shellArgsFollow(s, end) || closesSubstitution(s, start, end) || (group && closesGroup(s, end));
+}
+
+/**
+ * `;(id)`, `| ((ls)) > x`: the `)` of a subshell group right after the command word ends the command as the end of
+ * the value does, when only more `)`, the end, a separator or a redirection follow (`; (at) home` is prose: a
+ * shell refuses a word after a group).
+ */
+function closesGroup(s: string, end: number): boolean {
+  let j = end;
+  while (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++;
+  if (s.charCodeAt(j) !== 41) return false;
+  while (s.charCodeAt(j) === 41 || s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++;
+  const c = s.charCodeAt(j);
+  return j >= s.length || isSep(c) || c === 62 /* > */ || c === 60 /* < */ || c === 35 /* # */;
 }
 
 /** A method call (`.val(`): after `$(id)` it is jQuery, `$(id).val()` a syntax error to a shell. */

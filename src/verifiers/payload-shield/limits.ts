@@ -98,17 +98,23 @@ export function checkHeaderLimits(
   return violation(count, bytes, limits);
 }
 
-/** The limits over Node's flat `rawHeaders`: one line per name/value pair, no allocation. */
+/**
+ * The limits over Node's flat `rawHeaders`: one line per name/value pair, no allocation. Repeated `cookie` lines count
+ * as one, as the joined `cookie` header they make: an HTTP/2 client may send each cookie as a field of its own (RFC
+ * 9113, 8.2.3), so a browser-sized jar must not read as a hundred headers; their bytes all count.
+ */
 function rawLineLimits(raw: readonly string[], limits: PayloadLimits): LimitViolation | undefined {
   // An odd length (a hand-built array) rounds up: a name without its value is still a line.
-  const count = Math.ceil(raw.length / 2);
-  if (count > limits.maxHeaderCount) return violation(count, 0, limits);
+  const lines = Math.ceil(raw.length / 2);
+  let cookieLines = 0;
   let bytes = 0;
   for (let i = 0; i < raw.length; i++) {
     const part: unknown = raw[i];
-    if (typeof part === 'string') bytes += part.length;
+    if (typeof part !== 'string') continue;
+    bytes += part.length;
+    if ((i & 1) === 0 && part.length === 6 && part.toLowerCase() === 'cookie') cookieLines++;
   }
-  return violation(count, bytes, limits);
+  return violation(cookieLines > 1 ? lines - cookieLines + 1 : lines, bytes, limits);
 }
 
 /** The first limit the totals exceed, or undefined. */

@@ -3,7 +3,8 @@
  * (`{"__proto__": {...}}`, `a[__proto__][x]=1`, `constructor[prototype][x]=1`, dotted `__proto__.x=1`), and path
  * values that do the same through a path setter: a JSON Patch `path` (`/__proto__/isAdmin`, fast-json-patch
  * CVE-2021-4279), `_.set(obj, body.path, body.value)` with `constructor.prototype.isAdmin`, and the keys of a JSON
- * document sent as a string (a GraphQL multipart `operations` field, a `text/plain` body) that the handler parses.
+ * document sent as a string (a GraphQL multipart `operations` field, a `text/plain` body) that the handler parses,
+ * and of the documents in that document's string values, a few levels down.
  */
 import { isSchemaPropertyName } from './json-schema-names.js';
 import { isPollutionKey } from './query-parser.js';
@@ -78,6 +79,15 @@ const MIN_DOCUMENT_LENGTH = 13;
 const MAX_ESCAPED_KEY = 66;
 /** Levels of a parsed document the schema exemption follows (deeper: no exemption). */
 const MAX_EXEMPTION_DEPTH = 64;
+/**
+ * Levels of documents in string values (`{"b":"{\"__proto__\":1}"}`) read below a value's own document: a handler
+ * parses a field, then that field's field; a fixed number, so no client can make the reading recurse deeper.
+ */
+export const MAX_NESTED_DOCUMENT_LEVELS = 3;
+/** Characters of nested documents decoded per value, all levels together (a bound besides the value's own length). */
+export const MAX_NESTED_DOCUMENT_CHARS = 256 * 1024;
+/** What is left of MAX_NESTED_DOCUMENT_CHARS for the value being read (single-threaded, reset per value). */
+let nestedBudget = 0;
 
 /** What `keyAt` reads a JSON string as. */
 const OTHER = 0;
@@ -91,9 +101,17 @@ type Key = typeof OTHER | typeof PROTO | typeof CONSTRUCTOR | typeof PROTOTYPE;
  * or a `"prototype"` key after a `"constructor"` key: a handler that `JSON.parse`s the string and merges it pollutes
  * as with the same JSON body, whose keys the walk reads. A NoSQL operator in a string is caught the same way
  * (`nosqli-operator-in-string`). Linear: the strings of the document are found with `indexOf`, and only one of a
- * key's lengths is compared (a key with an escape, `"\u005f_proto__"`, is decoded as `JSON.parse` would).
+ * key's lengths is compared (a key with an escape, `"\u005f_proto__"`, is decoded as `JSON.parse` would). A string
+ * value that is itself a document (encoded twice: `{"b":"{\"__proto__\":1}"}`) is read too, as a handler that parses
+ * the field's field would: MAX_NESTED_DOCUMENT_LEVELS deep and MAX_NESTED_DOCUMENT_CHARS long at most.
  */
 export function detectPollutionInDocument(s: string, schemaPropertyNames = false): RuleHit | undefined {
+  nestedBudget = MAX_NESTED_DOCUMENT_CHARS;
+  return documentHit(s, schemaPropertyNames, 0);
+}
+
+/** `detectPollutionInDocument` for a document `level` strings deep (0: the value itself). */
+function documentHit(s: string, schemaPropertyNames: boolean, level: number): RuleHit | undefined {
   let i = 0;
   while (isJsonSpace(s.charCodeAt(i))) i++;
   const first = s.charCodeAt(i);
@@ -107,14 +125,61 @@ export function detectPollutionInDocument(s: string, schemaPropertyNames = false
     while (close !== -1 && isEscaped(s, close)) close = s.indexOf('"', close + 1);
     if (close === -1) break;
     if (backslash !== -1 && backslash <= open) backslash = s.indexOf('\\', open + 1);
-    const key = keyAt(s, open, close, backslash !== -1 && backslash < close);
+    const escaped = backslash !== -1 && backslash < close;
+    const key = keyAt(s, open, close, escaped);
     if (key !== OTHER && isKey(s, close + 1)) {
       if (key === CONSTRUCTOR) constructorSeen = true;
       else if (key === PROTO || constructorSeen) return schemaPropertyNames && onlySchemaPropertyNames(s) ? undefined : HIT;
+    } else if (escaped && opensDocument(s, open + 1) && !isKey(s, close + 1)) {
+      // A string value that is a document: keys in it need escaped quotes, so only one with a backslash is read.
+      const nested = nestedDocumentHit(s, open, close, schemaPropertyNames, level);
+      if (nested !== undefined) return nested;
     }
     open = s.indexOf('"', close + 1);
   }
   return undefined;
+}
+
+/**
+ * Reads the string value from quote `open` to quote `close` of `s` as the document it holds, one level down. Past
+ * MAX_NESTED_DOCUMENT_LEVELS or MAX_NESTED_DOCUMENT_CHARS the check cannot decide: it denies when the undecoded
+ * text still has a polluting word or an escape that could spell one (the gate `documentHit` starts with).
+ */
+function nestedDocumentHit(s: string, open: number, close: number, schemaPropertyNames: boolean, level: number): RuleHit | undefined {
+  const length = close - open - 1;
+  if (level >= MAX_NESTED_DOCUMENT_LEVELS || length > nestedBudget) return mayPollute(s, open + 1, close) ? HIT : undefined;
+  nestedBudget -= length;
+  let text: unknown;
+  try {
+    text = JSON.parse(s.slice(open, close + 1));
+  } catch {
+    return undefined; // not a JSON string: the handler's parse of the document around it fails first
+  }
+  return typeof text === 'string' ? documentHit(text, schemaPropertyNames, level + 1) : undefined;
+}
+
+/**
+ * True when `s` from `from` to `to` has `__proto__`, `prototype` or a `\u` escape. Searched in that span only: the
+ * spans of sibling strings do not overlap, so reading every one of them stays linear.
+ */
+function mayPollute(s: string, from: number, to: number): boolean {
+  const span = s.slice(from, to);
+  return span.indexOf('__proto__') !== -1 || span.indexOf('prototype') !== -1 || span.indexOf('\\u') !== -1;
+}
+
+/**
+ * True when the JSON string text from `from` starts, after white space (raw or escaped: `\n`, `\t`, `\r`), with
+ * `{` or `[`: the start of a document a handler would parse.
+ */
+function opensDocument(s: string, from: number): boolean {
+  let i = from;
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 123 || c === 91) return true;
+    if (isJsonSpace(c)) i++;
+    else if (c === 92 && (s.charCodeAt(i + 1) === 110 || s.charCodeAt(i + 1) === 116 || s.charCodeAt(i + 1) === 114)) i += 2;
+    else return false;
+  }
 }
 
 /** JSON white space: space, tab, line feed, carriage return. */

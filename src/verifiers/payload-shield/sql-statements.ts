@@ -1,9 +1,9 @@
 /**
  * Shapes the SQL injection detector (sqli.ts) asks for before a word counts as SQL: a statement after `;` (`; update
  * users set`, not `; update my email`), a literal IN list, a call whose arguments are SQL (`if(1=1,1,0)`, not
- * `if (count > 0)`). Each is one forward scan of the fingerprint.
+ * `if (count > 0)`). Each is one forward scan of the fingerprint (`quotedIdSelector`: of a few characters).
  */
-import { isWordStart } from './sql-chars.js';
+import { isSpace, isWordChar, isWordStart, skipSpaces } from './sql-chars.js';
 import type { SqlFingerprint } from './sql-tokenizer.js';
 
 /** Schema objects a DDL statement names: `drop table users`. */
@@ -209,4 +209,29 @@ export function sqlShapedCall(t: SqlFingerprint, i: number, strong: ReadonlySet<
     else if (type === 'f' && strong.has(t.word(k)!) && !WORD_FUNCTIONS.has(t.word(k)!)) return true;
   }
   return commas >= 2;
+}
+
+/** Characters of a CSS selector after its `#` (`#menu li.active > a:hover`): no quote, no line break. */
+function isSelectorChar(c: number): boolean {
+  return isWordChar(c) || c === 45 || c === 46 || c === 32 || c === 62 || c === 58 || c === 43 || c === 126 || c === 42 || c === 44 || c === 35;
+}
+
+/**
+ * True when the first `quote` (34 `"`, 39 `'`) of `s` opens a call's argument that is a CSS id selector closed by the
+ * same quote, then the call's `)` or next argument: `$('#id').hide()`, `querySelector("#app")`. Read after that quote
+ * the `#` is a MySQL comment (a `sc` fingerprint), but a break closing a string that ends in `name(` is script: an
+ * attacker's `admin'#` closes a name, not a call. Reads only the selector's characters.
+ */
+export function quotedIdSelector(s: string, quote: 34 | 39): boolean {
+  const q = s.indexOf(quote === 39 ? "'" : '"');
+  if (q < 2 || s.charCodeAt(q + 1) !== 35 /* # */) return false;
+  let p = q - 1;
+  while (p > 0 && isSpace(s.charCodeAt(p))) p--;
+  // `$(`, `jquery(`, `queryselector(`: a name (`$` is a word character to SQL too) right before the `(`.
+  if (s.charCodeAt(p) !== 40 || !isWordChar(s.charCodeAt(p - 1))) return false;
+  let j = q + 2;
+  while (j < s.length && isSelectorChar(s.charCodeAt(j))) j++;
+  if (j === q + 2 || s.charCodeAt(j) !== quote) return false;
+  const after = s.charCodeAt(skipSpaces(s, j + 1));
+  return after === 41 /* ) */ || after === 44 /* , */;
 }

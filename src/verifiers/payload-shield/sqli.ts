@@ -7,7 +7,7 @@ import { isDigit } from './sql-chars.js';
 import { DANGEROUS_SQL_FUNCTIONS, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { firstDigitQuote, foldInchMarks, LEADING_INCH_MARK } from './inch-marks.js';
 import { onlyPlainWords } from './sql-plain-words.js';
-import { DDL_OBJECTS, DDL_VERBS, inListCondition, sqlShapedCall, stackedStatement, WORD_FUNCTIONS } from './sql-statements.js';
+import { DDL_OBJECTS, DDL_VERBS, inListCondition, quotedIdSelector, sqlShapedCall, stackedStatement, WORD_FUNCTIONS } from './sql-statements.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 import { wordSet } from './word-table.js';
@@ -364,6 +364,8 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
 /** The rule that fires on `s` read after an opening `quote`, if any. */
 function quotedRule(tokens: SqlTokenizer, s: string, quote: 34 | 39): string | undefined {
   const quoted = tokens.read(s, quote);
+  // Only a closed string and a `#` comment: `$('#id').hide()` is a quoted selector, not `admin'#`.
+  if (quoted.fp === 'sc' && quotedIdSelector(s, quote)) return undefined;
   return quoteContextRule(quoted) ?? anyContextRule(quoted);
 }
 

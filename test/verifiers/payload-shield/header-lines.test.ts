@@ -24,6 +24,13 @@ describe('header limits over rawHeaders', () => {
     expect(checkHeaderLimits(kept, limits, lines('User-Agent', 'a'.repeat(30), 3))).toMatchObject({ limit: 'maxHeaderBytes' });
   });
 
+  it('counts repeated cookie lines as one line (the joined cookie header), their bytes in full', () => {
+    const jar = { cookie: 'a=1; a=1; a=1; a=1; a=1; a=1' };
+    expect(checkHeaderLimits(jar, limits, [...lines('cookie', 'a=1', 6), ...lines('x', '1', 3)])).toBeUndefined();
+    expect(checkHeaderLimits(jar, limits, [...lines('Cookie', 'a=1', 6), ...lines('x', '1', 4)])).toMatchObject({ limit: 'maxHeaderCount' });
+    expect(checkHeaderLimits(jar, limits, lines('cookie', 'a'.repeat(20), 6))).toMatchObject({ limit: 'maxHeaderBytes' });
+  });
+
   it('reads rawHeaders that are no array as absent, and counts an odd trailing name as a line', () => {
     const five = { a: '1', b: '1', c: '1', d: '1', e: '1' };
     expect(checkHeaderLimits(five, limits, 'a,b' as unknown as string[])).toMatchObject({ limit: 'maxHeaderCount' });

@@ -19,6 +19,8 @@ const POLLUTING = [
   '{"constructo\\u0072":{"prototype":{"isAdmin":true}}}',
   // The string before the key holds escaped quotes and backslashes.
   '{"a":"x\\"y\\\\","__proto__":{"isAdmin":true}}',
+  // A document encoded twice (a JSON string inside the document): a handler that decodes the inner string gets the key.
+  '{"a":"{\\"__proto__\\":{}}"}',
   // GraphQL multipart `operations` with the key in `variables`.
   '{"query":"mutation($p: Upload!) { upload(file: $p) { id } }","variables":{"p":null,"__proto__":{"isAdmin":true}}}',
 ];
@@ -27,8 +29,6 @@ const BENIGN = [
   '{"note":"the __proto__ accessor is deprecated"}',
   '{"note":"__proto__"}',
   '["__proto__", "prototype", "constructor"]',
-  // A key in a JSON document that is itself a string value: the handler's parse gets a string, not the key.
-  '{"a":"{\\"__proto__\\":{}}"}',
   '{"a":"\\\\","b":"prototype"}',
   '{"constructor":"Foo"}',
   '{"prototype":{"methods":[]}}',
@@ -41,7 +41,7 @@ describe('detectPollutionInDocument', () => {
     expect(POLLUTING.map((s) => [s, detectPollutionInDocument(s)?.ruleId])).toEqual(POLLUTING.map((s) => [s, 'proto-pollution-key']));
   });
 
-  it('passes the words as values, inside nested JSON strings, as parts of longer keys, and outside documents', () => {
+  it('passes the words as values, as parts of longer keys, and outside documents', () => {
     expect(BENIGN.map((s) => [s, detectPollutionInDocument(s)?.ruleId])).toEqual(BENIGN.map((s) => [s, undefined]));
   });
 

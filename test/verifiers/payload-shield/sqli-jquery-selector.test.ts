@@ -1,0 +1,66 @@
+/**
+ * A jQuery (or `querySelector`) call with a quoted CSS id selector, `$('#id').hide()`, read after the quote is a
+ * string `$(` closed and a MySQL `#` comment: the quote-break rule denied it. A quote that opens a call's argument
+ * with an id selector closed by the same quote and the call's `)` is script; SQL breaks around it still fire.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliDetector } from '../../../src/verifiers/payload-shield/sqli.js';
+import type { RunningApp } from '../../helpers/adapters.js';
+import { ruleOf } from './helpers.js';
+import { startExpress } from './review-helpers.js';
+
+const sqli = createSqliDetector();
+
+const SCRIPTS = [
+  "$('#id').hide()",
+  '$("#menu").toggle()',
+  "$( '#sidebar' ).show();",
+  "jQuery('#main-nav').addClass('open')",
+  "document.querySelector('#app')",
+  "$('#a').show(); $('#b').hide();",
+  "$('#menu li.active').removeClass('active')",
+  "$('#id', ctx).hide()",
+];
+
+// Quote breaks that look most like the scripts above: each must still fire. (`$('#id')' or '1'='1` passes: MySQL
+// reads all of it after `'$('` as one comment, and the databases without `#` comments cannot parse it.)
+const BREAKS = [
+  "admin'#",
+  "admin')#",
+  "x'#id').hide()",
+  "$(' #id').hide()",
+  "$('#id' or 1=1)",
+  // MySQL's `#` comment ends at a line break: what follows is SQL again.
+  "$('#id')\n or 1=1 -- ",
+  "f('#x'); drop table users; --",
+  "admin\"#",
+  "1('#id') union select password from users--",
+];
+
+describe('sqli quote break: a quoted id selector as a call argument', () => {
+  it('passes jQuery and querySelector calls with a quoted #id selector', () => {
+    expect(SCRIPTS.map((s) => [s, ruleOf(sqli, s)])).toEqual(SCRIPTS.map((s) => [s, undefined]));
+  });
+
+  it('still denies quote breaks with a # comment that are not that shape', () => {
+    expect(BREAKS.map((s) => [s, ruleOf(sqli, s) !== undefined])).toEqual(BREAKS.map((s) => [s, true]));
+  });
+});
+
+describe('end to end: Express with createShield', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    ({ app } = await startExpress());
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('lets a jQuery snippet through in a JSON body and still refuses admin\'#', async () => {
+    const post = (snippet: string) => request(app.server).post('/api/v1/items').set('user-agent', 'okhttp/4.12.0').send({ snippet });
+    expect((await post("$('#id').hide()")).status).toBe(200);
+    expect((await post('$("#menu").toggle()')).status).toBe(200);
+    expect((await post("admin'#")).status).toBe(403);
+  });
+});
