@@ -4,12 +4,9 @@
  * A group that closes before the end, a separator or a redirection now counts as the bare command does; a group
  * followed by words (`; (at) home`) is prose, as `; at home` is.
  */
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCmdiDetector } from '../../../src/verifiers/payload-shield/cmdi.js';
-import type { RunningApp } from '../../helpers/adapters.js';
 import { ruleOf } from './helpers.js';
-import { startExpress } from './review-helpers.js';
 
 const cmdi = createCmdiDetector();
 
@@ -49,22 +46,5 @@ describe('cmdi: a command in a subshell group after a separator', () => {
 
   it('passes a parenthesised word followed by more words, and values that are no group after a separator', () => {
     expect(PROSE.map((s) => [s, ruleOf(cmdi, s)])).toEqual(PROSE.map((s) => [s, undefined]));
-  });
-});
-
-describe('end to end: Express with createShield', () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    ({ app } = await startExpress());
-  });
-  afterAll(async () => {
-    await app.close();
-  });
-
-  it('refuses ;(id) in a JSON body and in the query; passes the prose', async () => {
-    const post = (host: string) => request(app.server).post('/api/v1/items').set('user-agent', 'okhttp/4.12.0').send({ host });
-    expect((await post('8.8.8.8;(id)')).status).toBe(403);
-    expect((await request(app.server).get('/api/v1/items').query({ host: '8.8.8.8|(ls)' }).set('user-agent', 'okhttp/4.12.0')).status).toBe(403);
-    expect((await post('Meet me; (at) the station')).status).toBe(200);
   });
 });

@@ -3,12 +3,9 @@
  * string `$(` closed and a MySQL `#` comment: the quote-break rule denied it. A quote that opens a call's argument
  * with an id selector closed by the same quote and the call's `)` is script; SQL breaks around it still fire.
  */
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSqliDetector } from '../../../src/verifiers/payload-shield/sqli.js';
-import type { RunningApp } from '../../helpers/adapters.js';
 import { ruleOf } from './helpers.js';
-import { startExpress } from './review-helpers.js';
 
 const sqli = createSqliDetector();
 
@@ -45,22 +42,5 @@ describe('sqli quote break: a quoted id selector as a call argument', () => {
 
   it('still denies quote breaks with a # comment that are not that shape', () => {
     expect(BREAKS.map((s) => [s, ruleOf(sqli, s) !== undefined])).toEqual(BREAKS.map((s) => [s, true]));
-  });
-});
-
-describe('end to end: Express with createShield', () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    ({ app } = await startExpress());
-  });
-  afterAll(async () => {
-    await app.close();
-  });
-
-  it('lets a jQuery snippet through in a JSON body and still refuses admin\'#', async () => {
-    const post = (snippet: string) => request(app.server).post('/api/v1/items').set('user-agent', 'okhttp/4.12.0').send({ snippet });
-    expect((await post("$('#id').hide()")).status).toBe(200);
-    expect((await post('$("#menu").toggle()')).status).toBe(200);
-    expect((await post("admin'#")).status).toBe(403);
   });
 });
