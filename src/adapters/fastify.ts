@@ -113,7 +113,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   }
 
   // Every field is assigned in one literal, in one order: one object shape for the core's property reads.
-  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined, withBody: boolean): ShieldRequest {
+  // The body's fields are left empty here and filled in by `withBody` for the body stage.
+  function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined): ShieldRequest {
     const target = splitFastifyUrl(req.url);
     const ip = socketAddress(req.raw);
     return {
@@ -129,17 +130,16 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       query: target.query,
       // The query Fastify parsed (its `querystringParser`; Fastify 4 also ends the query at `;`).
       parsedQueryFrom: req,
-      body: withBody ? req.body : undefined,
-      // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
-      bodyUnparsed: withBody && fastifyBodyUnparsed(req.raw),
-      rawBody: withBody ? fastifyRawBody(req, shield) : undefined,
+      body: undefined,
+      bodyUnparsed: false,
+      rawBody: undefined,
       params: req.params as Record<string, string> | undefined,
     };
   }
 
   /**
-   * The body stage's ShieldRequest when the URL is the one the header stage read: that stage's own object, rather
-   * than a second one per request, with what a hook in between may have replaced read again (`request.headers` has a
+   * The body stage's ShieldRequest: the header stage's own object when the URL is the one it read (else a new one),
+   * rather than a second one per request, with what a hook in between may have replaced read again (`request.headers` has a
    * setter, `request.params` can be assigned: the handler reads those) and the body's fields filled in.
    */
   function withBody(req: FastifyLikeRequest, request: ShieldRequest): ShieldRequest {
@@ -148,6 +148,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     request.params = req.params as Record<string, string> | undefined;
     request.parsedQueryFrom = req; // released by the header stage's check; the body stage reads the query again
     request.body = req.body;
+    // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
     request.bodyUnparsed = fastifyBodyUnparsed(req.raw);
     request.rawBody = fastifyRawBody(req, shield);
     return request;
@@ -162,7 +163,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   // continues the request in the same tick, without a promise for Fastify to wait on.
   app.addHook('onRequest', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
     const config = routeConfigOf(req);
-    const request = toRequest(req, config, false);
+    const request = toRequest(req, config);
     if (keepsHead) (req as { [HEAD]?: Head })[HEAD] = new Head(request, config, req.url); // for preParsing, preValidation
     const decision = shield.checkNow(request, routeOf(config), HEADERS_STAGE);
     // `checkNow` never rejects; carrying a decision out can throw (an `onDeny` body JSON cannot encode): the framework
@@ -248,7 +249,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const head = (req as { [HEAD]?: Head })[HEAD];
     const same = head !== undefined && head.url === req.url;
     const config = same ? head.config : routeConfigOf(req);
-    const request = same ? withBody(req, head.request) : toRequest(req, config, true);
+    const request = withBody(req, same ? head.request : toRequest(req, config));
     // Asked before the body stage runs, so it answers for the header stage alone, as `afterHeaders` did.
     const listening = outcomeListeners && shield.wantsOutcome(previous);
     // A multipart form a plugin's parser left in the stream (@fastify/multipart does) is held while its fields are read.

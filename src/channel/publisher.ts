@@ -226,8 +226,10 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
   /** The signing in flight and the version it signs (one for an older version is never handed out for a newer one). */
   let signing: { version: number; result: Promise<SignedPinSet> } | undefined;
   /** With `store`: the published state shared between instances (and restarts). */
-  const thumbprints = await Promise.all(signers.map((s) => calculateJwkThumbprint(s.publicJwk)));
-  const shared = o.store ? new PublishedStateStore(o.store, o.storeKey ?? 'pinset', thumbprints) : undefined;
+  const storeKey = o.storeKey ?? 'pinset';
+  const shared = o.store
+    ? new PublishedStateStore(o.store, storeKey, await Promise.all(signers.map((s) => calculateJwkThumbprint(s.publicJwk))))
+    : undefined;
   const refreshMs = (o.refreshSeconds ?? 5) * 1000;
 
   /** The payload of `forVersion` signed now. */
@@ -280,7 +282,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     ? new StateRefresher(now, refreshMs, async () => {
         const latest = await shared.latestVersion();
         if (latest !== undefined && latest > version) adopt(validStored(await shared.read(latest)));
-      }, { storeKey: o.storeKey ?? 'pinset', onError: o.onError, serving: () => ({ version, minClientVersion }) })
+      }, { storeKey, onError: o.onError, serving: () => ({ version, minClientVersion }) })
     : undefined;
 
   function current(): Promise<SignedPinSet> {

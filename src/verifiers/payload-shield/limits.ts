@@ -112,9 +112,18 @@ function rawLineLimits(raw: readonly string[], limits: PayloadLimits): LimitViol
     const part: unknown = raw[i];
     if (typeof part !== 'string') continue;
     bytes += part.length;
-    if ((i & 1) === 0 && part.length === 6 && part.toLowerCase() === 'cookie') cookieLines++;
+    if ((i & 1) === 0 && isCookieName(part)) cookieLines++;
   }
   return violation(cookieLines > 1 ? lines - cookieLines + 1 : lines, bytes, limits);
+}
+
+const COOKIE = 'cookie';
+
+/** `cookie` in any case, without a lower-cased copy (names of six characters, `Accept` say, are common). */
+function isCookieName(name: string): boolean {
+  if (name.length !== 6) return false;
+  for (let i = 0; i < 6; i++) if ((name.charCodeAt(i) | 0x20) !== COOKIE.charCodeAt(i)) return false;
+  return true;
 }
 
 /** The first limit the totals exceed, or undefined. */
