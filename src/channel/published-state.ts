@@ -131,12 +131,14 @@ export class PublishedStateStore {
 
   /**
    * Publishes `state`, built on the stored version `base` (0 when none), to every instance: the successor of `base`
-   * claimed first, then its state key (once per version), then the version key raised to it. Writing the very same
-   * state on the same base again passes (a retried publish, instances of one deploy starting together). Throws
-   * `RangeError` when another instance published on `base` first, published this version with other contents, or a
-   * higher version meanwhile: nothing of this state is then served, and the caller should publish again.
+   * claimed first, then its state key (once per version), then the version key raised to it. Writing the same state
+   * on the same base again passes (a retried publish, instances of one deploy starting together), its hosts and pins
+   * in any order (they are sets: see `canonicalHosts`): the other instance's state is then returned, for the caller to
+   * serve in its order (one set of bytes, one ETag, behind a load balancer); undefined when this state's bytes are
+   * stored. Throws `RangeError` when another instance published on `base` first, published this version with other
+   * contents, or a higher version meanwhile: nothing of this state is then served, and the caller should publish again.
    */
-  async write(state: PublishedState, base: number): Promise<void> {
+  async write(state: PublishedState, base: number): Promise<StoredState | undefined> {
     // Lives no longer than the version key raised past `base`: once the store forgets, a start from 0 is not refused.
     const claim = `${this.prefix}:after:${base}`;
     const next = String(state.version);
@@ -144,9 +146,19 @@ export class PublishedStateStore {
       throw new RangeError(`another instance published since version ${base}: publish again`);
     }
     const key = this.stateKey(state.version);
-    const json = JSON.stringify({ version: state.version, minClientVersion: state.minClientVersion, keys: this.keys, hosts: state.hosts });
-    if (!(await this.store.setIfAbsent(key, json, PUBLISHED_STATE_TTL_MS)) && (await this.store.get(key)) !== json) {
-      throw new RangeError(`pin set version ${state.version} was already published by another instance with other contents: publish again (the default version is then the latest + 1)`);
+    const doc = { version: state.version, minClientVersion: state.minClientVersion, keys: this.keys, hosts: state.hosts };
+    const json = JSON.stringify(doc);
+    // Another instance's state of this version passes when it is the same set, whatever the order of its options.
+    let theirs: StoredState | undefined;
+    if (!(await this.store.setIfAbsent(key, json, PUBLISHED_STATE_TTL_MS))) {
+      const raw = await this.store.get(key);
+      if (raw !== json) {
+        const same = sameSetStored(raw, doc);
+        if (same === undefined) {
+          throw new RangeError(`pin set version ${state.version} was already published by another instance with other contents: publish again (the default version is then the latest + 1)`);
+        }
+        theirs = { version: state.version, minClientVersion: state.minClientVersion, hosts: same.hosts };
+      }
     }
     if (!(await this.store.setIfGreater(this.versionKey, state.version, VERSION_TTL_MS))) {
       const latest = await this.latestVersion();
@@ -154,12 +166,69 @@ export class PublishedStateStore {
         throw new RangeError(`pin set version ${String(latest)} was published by another instance meanwhile, above ${state.version}: publish again`);
       }
     }
+    return theirs;
   }
+}
+
+/** A plain JSON object (not an array). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `hosts` (a state's, possibly read from the store unvalidated) in a form whose JSON is equal for two host maps that
+ * pin the same: hosts and each host's fields in name order, its `pins` and `backupPins` deduplicated and sorted. Apps
+ * accept a chain matching any pin of a host, and the rules (`validatePinConfig`) and `diffPinSets` treat the lists
+ * as sets: their order (and that of the options' hosts) is not content. Which list a pin is in, and every other field,
+ * is. Anything not of that shape is kept as it is, so it compares unequal to a valid state.
+ */
+function canonicalHosts(hosts: unknown): unknown {
+  if (!isRecord(hosts)) return hosts;
+  // Rebuilt in sorted insertion order: JSON.stringify then writes the keys in that order (integer-like keys, which
+  // come first whatever the order, are ordered too).
+  return Object.fromEntries(Object.keys(hosts).sort().map((name) => [name, canonicalHost(hosts[name])]));
+}
+
+function canonicalHost(host: unknown): unknown {
+  if (!isRecord(host)) return host;
+  return Object.fromEntries(
+    Object.keys(host).sort().map((field) => {
+      const value = host[field];
+      return [field, (field === 'pins' || field === 'backupPins') && Array.isArray(value) ? [...new Set(value)].sort() : value];
+    }),
+  );
+}
+
+/** True when two states' hosts are the same pin set (see {@link canonicalHosts}). */
+function samePinSetHosts(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonicalHosts(a)) === JSON.stringify(canonicalHosts(b));
+}
+
+/**
+ * The stored state document `raw` (its JSON, or undefined when gone), parsed, when it is the document `doc` but for
+ * the order of its hosts and pins: its hosts the same pin set and every other field equal. Else undefined.
+ */
+function sameSetStored(raw: string | undefined, doc: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(stored)) return undefined;
+  const fields = Object.keys(doc);
+  // Another writer's extra field is other contents too: compared as a whole below, key for key.
+  if (Object.keys(stored).length !== fields.length) return undefined;
+  const same = fields.every((field) =>
+    field === 'hosts' ? samePinSetHosts(stored.hosts, doc.hosts) : Object.hasOwn(stored, field) && JSON.stringify(stored[field]) === JSON.stringify(doc[field]),
+  );
+  return same ? stored : undefined;
 }
 
 /** What a publisher starts from, given the store: a stored state to adopt, and the minimum to keep. */
 export interface JoinedState {
-  /** A stored state newer than the options: serve it (after checking its hosts). */
+  /** A stored state newer than the options, or theirs in another order: serve it (after checking its hosts). */
   readonly adopt?: StoredState;
   /** The minimum client version, never below the stored one (a restart must not take a revoke back). */
   readonly minClientVersion: number;
@@ -175,7 +244,8 @@ function unavailable(error: unknown): Error {
 /**
  * At creation: a stored version above the options' (`local`) is adopted; the options' above the stored one (a deploy
  * of a newer configuration, or the first start) is published on it, keeping the stored minimum; an equal one is
- * served only when the stored state is the options' (with the stored minimum). Rejects when the store fails,
+ * served only when the stored state is the options' (with the stored minimum; hosts and pins compared as sets, so
+ * options listing them in another order join). Rejects when the store fails,
  * `ShieldConfigError` when its state is malformed or another publisher's, or when another instance stored this
  * version with other contents.
  */
@@ -190,12 +260,15 @@ export async function joinPublishedState(store: PublishedStateStore, local: Publ
   const minClientVersion = Math.max(local.minClientVersion, stored?.minClientVersion ?? 0);
   if (stored?.version === local.version) {
     // One version, two contents: apps holding the stored one (a revoke) would accept these options' hosts too.
-    if (stored.minClientVersion !== minClientVersion || JSON.stringify(stored.hosts) !== JSON.stringify(local.hosts)) {
+    if (stored.minClientVersion !== minClientVersion || !samePinSetHosts(stored.hosts, local.hosts)) {
       throw new ShieldConfigError([{ path: 'pinset.version', message: `version ${local.version} is already published with other contents: raise \`version\` or use the stored state` }]);
     }
+    // The same set in another order: served as stored, so every instance signs the same bytes (one ETag).
+    if (JSON.stringify(stored.hosts) !== JSON.stringify(local.hosts)) return { adopt: stored, minClientVersion };
   } else if (stored === undefined || stored.version < local.version) {
     try {
-      await store.write({ ...local, minClientVersion }, stored?.version ?? 0);
+      const theirs = await store.write({ ...local, minClientVersion }, stored?.version ?? 0);
+      if (theirs !== undefined) return { adopt: theirs, minClientVersion };
     } catch (error) {
       if (error instanceof RangeError) throw new ShieldConfigError([{ path: 'pinset.version', message: error.message }]);
       throw unavailable(error);

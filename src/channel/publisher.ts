@@ -266,9 +266,12 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     return { version: state.version, minClientVersion: state.minClientVersion, checked };
   }
 
-  /** Serves `next` when it is newer; raises the minimum whatever (a revoke is never taken back). Synchronous. */
-  function adopt(next: Adoptable): void {
-    if (next.version > version) {
+  /**
+   * Serves `next` when it is newer (or, `sameVersionToo`, as new: at start, this version as another instance stored
+   * it); raises the minimum whatever (a revoke is never taken back). Synchronous.
+   */
+  function adopt(next: Adoptable, sameVersionToo = false): void {
+    if (next.version > version || (sameVersionToo && next.version === version)) {
       hosts = next.checked;
       warnings = next.checked.warnings;
       version = next.version;
@@ -354,7 +357,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
 
   if (shared) {
     const joined = await joinPublishedState(shared, { version, minClientVersion, hosts: hosts.payload });
-    if (joined.adopt) adopt(validStored(joined.adopt));
+    if (joined.adopt) adopt(validStored(joined.adopt), true);
     minClientVersion = Math.max(minClientVersion, joined.minClientVersion);
   }
 

@@ -21,8 +21,20 @@ export interface PlayIntegrityAttester {
 export interface AppAttestKeyStorage {
   /** The stored key id; `undefined`, `null` or `''` when none is stored (as Expo SecureStore and AsyncStorage answer). */
   get(): Promise<string | null | undefined> | string | null | undefined;
-  /** Stores a registered key id, or forgets it (`undefined`) when the service no longer knows it. */
+  /**
+   * Stores a registered key id. Without `remove`, also forgets it (`undefined`) when the service no longer knows it;
+   * a `set` that refuses undefined (throws or rejects, as some AsyncStorage and keychain wrappers do) is fine: see
+   * `remove`.
+   */
   set(keyId: string | undefined): Promise<void> | void;
+  /**
+   * Forgets the stored key id (`AsyncStorage.removeItem`, `SecureStore.deleteItemAsync`) when the service no longer
+   * knows it; when present, `set` is never handed undefined. Forgetting is best effort: when it fails (or `set`
+   * refuses undefined) the client goes on registering a new key, whose `set` replaces the lost one. Only if that
+   * registration fails too does a later lookup read the lost id back, which costs one refused token request before
+   * the next registration.
+   */
+  remove?(): Promise<void> | void;
 }
 
 /** iOS: App Attest (`DCAppAttestService`). Binary results are base64. */

@@ -4,7 +4,7 @@
  * browsers, Deno and Node 20 alike.
  */
 import { decodeJwt } from 'jose';
-import type { AppAttestAttester, PlatformAttester } from './attesters.js';
+import type { AppAttestAttester, AppAttestKeyStorage, PlatformAttester } from './attesters.js';
 
 export type { AppAttestAttester, AppAttestKeyStorage, PlatformAttester, PlayIntegrityAttester } from './attesters.js';
 export { verifyPinSet, refreshPinSet, pinPolicyFor, checkServedPins, PinSetError } from './pinset.js';
@@ -180,6 +180,18 @@ function isKeyId(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
 
+/**
+ * Forgets a lost key id in `storage`: `remove()` when it has one, else `set(undefined)`. A failure is ignored (a
+ * storage refusing undefined must not block the re-registration): the new key's `set` overwrites the lost one.
+ */
+async function forgetKey(storage: AppAttestKeyStorage | undefined): Promise<void> {
+  try {
+    await (storage?.remove ? storage.remove() : storage?.set(undefined));
+  } catch {
+    // Best effort, as documented on `AppAttestKeyStorage.remove`.
+  }
+}
+
 function isReplayableBody(body: RequestInit['body']): boolean {
   return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer || body instanceof URLSearchParams;
 }
@@ -294,7 +306,7 @@ export function createAttestationClient(options: AttestationClientOptions): Atte
     const run = (async () => {
       if (lost !== undefined) {
         iosKeyId = undefined;
-        await attester.keyStorage?.set(undefined);
+        await forgetKey(attester.keyStorage);
       } else {
         const stored: unknown = await attester.keyStorage?.get();
         // Anything but a key id (null, '') means no key: sent as is, the service would refuse it (422) forever.
