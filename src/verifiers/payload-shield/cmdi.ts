@@ -1,12 +1,13 @@
 /**
  * OS command injection: a shell separator or substitution (`;`, `|`, `&`, `&&`, `||`, newline, backticks, `$(`)
  * followed by a command an attacker runs to probe or take over a host (`id`, `cat /etc/passwd`, `ping -n 30`,
- * `powershell`, `nc -e`), and shell-only syntax (`${IFS}`, `$(...)` with a command). `Tom & Jerry` passes:
+ * `powershell`, `nc -e`), also spelled with backslashes (`w\ho\am\i`) or wildcards (`/???/??t`), and shell-only syntax
+ * (`${IFS}`, `$(...)` with a command), and ssh options that run a command (`-oProxyCommand=`). `Tom & Jerry` passes:
  * a separator alone is not enough, the next word must be a command used as one.
  */
 import ipaddr from 'ipaddr.js';
 import { CH } from './char-classes.js';
-import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GLOB_PATH, globCommandPath, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, SSH_COMMAND_OPTION, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -75,6 +76,13 @@ function isSep(c: number): boolean {
   return c === 59 || c === 124 || c === 38 || c === 96 || c === 10 || c === 13;
 }
 
+/** The index of the first character of `s` that is not a space or a tab. */
+function skipSpaces(s: string): number {
+  let i = 0;
+  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  return i;
+}
+
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
 }
@@ -125,15 +133,28 @@ function commandAt(s: string, start: number): boolean {
   // /usr/bin/id, /bin/sh, c:\windows\system32\cmd.exe: keep the last path segment
   let nameStart = i;
   let j = i;
+  let backslash = false;
   while (j < s.length && j - i < 80) {
     const c = s.charCodeAt(j);
-    if (c === 47 || c === 92) nameStart = j + 1;
-    else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 58)) break;
+    if (c === 47 || c === 92) {
+      nameStart = j + 1;
+      if (c === 92) backslash = true;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 58)) break;
     j++;
   }
-  const end = wordEnd(s, nameStart);
-  const name = s.slice(nameStart, end);
-  if (!COMMANDS.has(name)) return false;
+  let end = wordEnd(s, nameStart);
+  let name = s.slice(nameStart, end);
+  if (!COMMANDS.has(name)) {
+    // `/???/??t`: a command path spelled with wildcards, which the shell expands to /bin/cat.
+    if (s.charCodeAt(i) === 47 && (globCommandPath(s, i) & GLOB_PATH.wildcard) !== 0) return true;
+    // `w\ho\am\i`: the shell drops a backslash before an ordinary character, so the word runs `whoami`. Read as
+    // such only after a separator or in a substitution (here), never in a bare value (`C:\Users\ho\am`).
+    end = backslash ? escapedWordEnd(s, i) : -1;
+    if (end === -1) return false;
+    name = s.slice(i, end).replace(BACKSLASHES, '');
+    if (!COMMANDS.has(name)) return false;
+    nameStart = i;
+  }
   const fromPath = nameStart > i;
   if (fromPath) return true; // /usr/bin/id after a separator
   // Markdown inline code (`` `id` ``, `` `type` ``): one ambiguous word between backticks is prose about code;
@@ -161,6 +182,26 @@ function commandAt(s: string, start: number): boolean {
     return /^[ \t]+(?:-{1,2}[a-z]|\/|\$|[<>|;&])/.test(s.slice(end, end + 4));
   }
   return shellArgsFollow(s, end) || closesSubstitution(s, start, end) || (group && closesGroup(s, end));
+}
+
+const BACKSLASHES = /\\/g;
+
+/**
+ * The end of a word at `start` whose letters are escaped by backslashes inside it (`w\ho\am\i`, `c\at`), -1 when
+ * it has none inside (`\users`, a path segment, is read as one). At most 80 characters, like the path above.
+ */
+function escapedWordEnd(s: string, start: number): number {
+  let j = start;
+  let inside = false;
+  while (j < s.length && j - start < 80) {
+    const c = s.charCodeAt(j);
+    if (isWordChar(c) || c === 46 || c === 95 || c === 45) j++;
+    else if (c === 92 && isWordChar(s.charCodeAt(j + 1))) {
+      if (j > start) inside = true;
+      j += 2;
+    } else break;
+  }
+  return inside ? j : -1;
 }
 
 /**
@@ -324,6 +365,13 @@ export function createCmdiDetector(): Detector {
       if (s.length >= 6 && s.length <= 2048 && value.role === 'value' && startsWithCommandWord(s)) {
         if (UNIX_COMMAND_LINE.test(s)) return hit(CMDI_RULES.commandLine);
         if (WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
+      }
+      // `-oProxyCommand=id`: an ssh option that runs a command; it needs no separator, and `=` reaches no rule below.
+      if ((value.mask & CH.equals) !== 0 && s.indexOf('-o') !== -1 && SSH_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
+      // `/???/??t /???/p??s??`: a whole value starting with a glob-spelled command path (`?` in its first segment).
+      if ((value.mask & CH.slash) !== 0 && value.role === 'value') {
+        const first = skipSpaces(s);
+        if (s.charCodeAt(first) === 47 && (globCommandPath(s, first) & GLOB_PATH.firstSegmentQuestion) !== 0) return hit(CMDI_RULES.commandLine);
       }
       if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent | CH.backslash | CH.paren | CH.slash)) === 0) {
         return undefined;

@@ -1,7 +1,8 @@
 /**
  * Path traversal and local file inclusion: `../` and `..\` segments (after decoding, including overlong UTF-8 and
- * `....//` filter bypasses), absolute paths into system locations (`/etc/passwd`, `/proc/self/environ`,
- * `C:\Windows\win.ini`), and stream wrappers (`php://filter`, `file://`, `zip://`). `C:\Users\me\file.txt` passes.
+ * `....//` and `..././` filter bypasses), absolute paths into system locations (`/etc/passwd`, `/proc/self/environ`,
+ * `/run/secrets/`, `C:\Windows\win.ini`), UNC paths to another host (`\\host\share`), and stream wrappers
+ * (`php://filter`, `file://`, `zip://`). `C:\Users\me\file.txt` passes.
  */
 import { CH, lastCharacterTable } from './char-classes.js';
 import { GATE } from './gate-words.js';
@@ -16,20 +17,26 @@ export const TRAVERSAL_RULES = {
   wrapper: 'traversal-stream-wrapper',
 } as const;
 
-// `..` as a whole segment (or `..;/` for Tomcat, `..%`/`..\0` for double-decoding servers), and `....//`
-// (filters that strip `../` once leave `../`). `/compare/a...b` and `wait.../` are not dot-dot segments. A run of
-// dots is only entered at its first dot (`[^.]` before it), so 100 KB of dots is scanned once, not quadratically.
-const DOT_DOT = /(?:^|[\/\\=])\.\.(?:[\/\\;%\0]|$)|(?:^|[^.])\.{3,}[\/\\]{2}|(?:^|[^.])\.{4,}[\/\\]/;
-// Unix locations whose files an API never receives as input. The delimiter before the path is one character
-// (the class includes `/`), never a repeated group, so a run of slashes is scanned once.
+// `..` as a whole segment (or `..;/` for Tomcat, `..%`/`..\0` for double-decoding servers), and `....//` and
+// `..././` (filters that strip `../` once leave `../`). `/compare/a...b` and `wait.../` are not dot-dot segments. A
+// run of dots is only entered at its first dot (`[^.]` before it), so 100 KB of dots is scanned once, not quadratically.
+const DOT_DOT = /(?:^|[\/\\=])\.\.(?:[\/\\;%\0]|$)|(?:^|[^.])\.{3,}[\/\\]{2}|(?:^|[^.])\.{4,}[\/\\]|(?:^|[^.])\.{3}[\/\\]\.[\/\\]/;
+// Unix locations whose files an API never receives as input (`/run/secrets/`: Docker and Kubernetes secret mounts).
+// The delimiter before the path is one character (the class includes `/`), never a repeated group, so a run of
+// slashes is scanned once.
 const UNIX_SYSTEM_PATH =
-  /(?:^|[^a-z0-9_.-])\/(?:etc\/+[a-z]|proc\/+(?:self|\d+|version|cmdline|mounts|net|sched_debug|cpuinfo|meminfo)|sys\/+(?:class|kernel|devices|firmware)|var\/+(?:log|www|lib|mail|spool|run|db|adm|cache|backups|opt|tmp|apache|nginx)|root\/|home\/+[^\/\s]+\/+\.|usr\/+(?:local|etc|lib|pkg|php|share|bin|sbin|apache|src)|opt\/+(?:lampp|xampp|bitnami|apache|tomcat|nginx)|bin\/|sbin\/|dev\/+(?:null|tcp|udp|fd|zero|random|stdin|stdout|shm)|boot\/|private\/+(?:etc|var|tmp)|applications\/+(?:xampp|mamp)|srv\/+www|windows\/|winnt\/|library\/+(?:webserver|preferences|logs)|volumes\/+[^\/\s]+\/+(?:usr|etc|library|applications|private))/;
+  /(?:^|[^a-z0-9_.-])\/(?:etc\/+[a-z]|proc\/+(?:self|\d+|version|cmdline|mounts|net|sched_debug|cpuinfo|meminfo)|sys\/+(?:class|kernel|devices|firmware)|var\/+(?:log|www|lib|mail|spool|run|db|adm|cache|backups|opt|tmp|apache|nginx)|root\/|home\/+[^\/\s]+\/+\.|usr\/+(?:local|etc|lib|pkg|php|share|bin|sbin|apache|src)|opt\/+(?:lampp|xampp|bitnami|apache|tomcat|nginx)|bin\/|sbin\/|dev\/+(?:null|tcp|udp|fd|zero|random|stdin|stdout|shm)|boot\/|private\/+(?:etc|var|tmp)|applications\/+(?:xampp|mamp)|srv\/+www|run\/+secrets\/|windows\/|winnt\/|library\/+(?:webserver|preferences|logs)|volumes\/+[^\/\s]+\/+(?:usr|etc|library|applications|private))/;
 // Dotfiles holding credentials or configuration.
 const SENSITIVE_DOTFILE =
   /(?:^|[\/\\])\.(?:xauthority|profile|bashrc|bash_profile|bash_history|zsh_history|ssh\b|htpasswd|htaccess|env\b|git\/|gitconfig|aws\/|npmrc|netrc|pgpass|mysql_history|viminfo|docker\/|kube\/|cshrc|login|logout|rhosts|forward|lesshst)/;
 const WINDOWS_SYSTEM_PATH =
   /(?:^|[^a-z0-9_.-])(?:[a-z]:)?[\\\/](?:windows|winnt|boot\.ini|inetpub|xampp|wamp|program files[^\\\/]*[\\\/]+(?:apache|mysql|php|filezilla|xampp)|apache[\w.-]*[\\\/]|php\d?[\\\/]|mysql[\\\/]|system32|autoexec\.bat|config\.sys|documents and settings|appserv|filezilla|users[\\\/]+[^\\\/]+[\\\/]+ntuser\.dat|sysprep|unattend)/;
 const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my\.ini|my\.cnf|httpd\.conf|web\.config|\.htaccess|\.htpasswd|wp-config\.php|sam|ntuser\.dat|access[._]log|error[._]log)(?:$|[\0?#;])/;
+// A value that is a UNC path, `\\host\share` (or a `file:` URL of one): opening it makes a Windows host connect to
+// `host` over SMB and send its NTLM credentials, whatever the host is (`\\attacker.example\x`, `\\10.0.0.5\c$`).
+// Anchored at the start, bounded runs: one attempt per value. `\\?\` and `\\.\` (local device paths) start no host;
+// a UNC path after words ("map \\fileserver\public") is prose.
+const UNC_PATH = /^\s{0,8}(?:file:[\/\\]{0,4})?\\\\[a-z0-9_-][a-z0-9_.-]{0,252}(?:@[a-z0-9@]{1,32})?[\\\/][^\\\/\s]/;
 /** Stream wrappers that read files or run code (`zip://`, `phar://`, `expect://`); exported for the gate's test. */
 export const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
 /** PHP's own wrappers and `data:` base64 documents; exported for the gate's test. */
@@ -153,6 +160,8 @@ export function createTraversalDetector(): Detector {
       const wrapper = s.indexOf('://') !== -1 && mayFollowWrapperScheme(s);
       if (wrapper && STREAM_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       if ((wrapper || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
+      // Only values with a backslash can hold the `\\` of a UNC path.
+      if ((value.mask & CH.backslash) !== 0 && UNC_PATH.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       // `.` segments change no path the OS opens; only values with one pay for the copy.
       if (s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1 || s.indexOf('%2e') !== -1) s = dropDotSegments(s);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
