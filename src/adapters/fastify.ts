@@ -53,8 +53,8 @@ interface FastifyLikeReply {
 }
 
 interface FastifyLikeInstance {
-  decorateRequest(name: string, value: unknown): unknown;
-  hasRequestDecorator(name: string): boolean;
+  decorateRequest(name: string | symbol, value: unknown): unknown;
+  hasRequestDecorator(name: string | symbol): boolean;
   addHook(name: string, hook: (...args: never[]) => unknown): unknown;
 }
 
@@ -108,6 +108,10 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   const keepsHead = shield.mayNeedRawBody || shield.hasBodyStage;
   /** This plugin's `Head` of a request (one symbol per registration: another shield's request is built for it). */
   const HEAD = Symbol('mobile-api-shield.head');
+  // Declared on Fastify's request class, as `shield` is: a property added to each request after it is built changes
+  // its shape, which costs a transition and a property store to grow on every request, and makes Fastify's own
+  // reads of the request see two shapes.
+  for (const key of [HEAD, slots.decision]) if (!app.hasRequestDecorator(key)) app.decorateRequest(key, undefined);
   function routeOf(config: FastifyRouteConfig | undefined): RouteOptions | false | undefined {
     return config?.shield;
   }
