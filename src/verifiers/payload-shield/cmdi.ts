@@ -2,12 +2,13 @@
  * OS command injection: a shell separator or substitution (`;`, `|`, `&`, `&&`, `||`, newline, backticks, `$(`)
  * followed by a command an attacker runs to probe or take over a host (`id`, `cat /etc/passwd`, `ping -n 30`,
  * `powershell`, `nc -e`), also spelled with backslashes (`w\ho\am\i`) or wildcards (`/???/??t`), and shell-only syntax
- * (`${IFS}`, `$(...)` with a command), and ssh options that run a command (`-oProxyCommand=`). `Tom & Jerry` passes:
- * a separator alone is not enough, the next word must be a command used as one.
+ * (`${IFS}`, `$(...)` with a command), and ssh and git options that run a command (`-oProxyCommand=`,
+ * `--upload-pack=`). `Tom & Jerry` passes: a separator alone is not enough, the next word must be a command used as
+ * one.
  */
 import ipaddr from 'ipaddr.js';
 import { CH } from './char-classes.js';
-import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GLOB_PATH, globCommandPath, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, SSH_COMMAND_OPTION, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GIT_COMMAND_OPTION, GLOB_PATH, globCommandPath, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, SSH_COMMAND_OPTION, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids of the command injection detector. */
@@ -366,8 +367,12 @@ export function createCmdiDetector(): Detector {
         if (UNIX_COMMAND_LINE.test(s)) return hit(CMDI_RULES.commandLine);
         if (WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
       }
-      // `-oProxyCommand=id`: an ssh option that runs a command; it needs no separator, and `=` reaches no rule below.
-      if ((value.mask & CH.equals) !== 0 && s.indexOf('-o') !== -1 && SSH_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
+      // `-oProxyCommand=id`, `--upload-pack=id`, `-c core.sshCommand=id`: ssh and git options that run a command; they
+      // need no separator, and `=` reaches no rule below. Each pattern only runs on values holding its literal.
+      if ((value.mask & CH.equals) !== 0) {
+        if (s.indexOf('-o') !== -1 && SSH_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
+        if ((s.indexOf('-pack') !== -1 || s.indexOf('core.') !== -1) && GIT_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
+      }
       // `/???/??t /???/p??s??`: a whole value starting with a glob-spelled command path (`?` in its first segment).
       if ((value.mask & CH.slash) !== 0 && value.role === 'value') {
         const first = skipSpaces(s);

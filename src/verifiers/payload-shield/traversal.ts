@@ -1,8 +1,8 @@
 /**
  * Path traversal and local file inclusion: `../` and `..\` segments (after decoding, including overlong UTF-8 and
  * `....//` and `..././` filter bypasses), absolute paths into system locations (`/etc/passwd`, `/proc/self/environ`,
- * `/run/secrets/`, `C:\Windows\win.ini`), UNC paths to another host (`\\host\share`), and stream wrappers
- * (`php://filter`, `file://`, `zip://`). `C:\Users\me\file.txt` passes.
+ * `/run/secrets/`, `C:\Windows\win.ini`), UNC paths to another host (`\\host\share`, `\\?\UNC\host\share`,
+ * `file://host/share`), and stream wrappers (`php://filter`, `file://`, `zip://`). `C:\Users\me\file.txt` passes.
  */
 import { CH, lastCharacterTable } from './char-classes.js';
 import { GATE } from './gate-words.js';
@@ -34,9 +34,17 @@ const WINDOWS_SYSTEM_PATH =
 const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my\.ini|my\.cnf|httpd\.conf|web\.config|\.htaccess|\.htpasswd|wp-config\.php|sam|ntuser\.dat|access[._]log|error[._]log)(?:$|[\0?#;])/;
 // A value that is a UNC path, `\\host\share` (or a `file:` URL of one): opening it makes a Windows host connect to
 // `host` over SMB and send its NTLM credentials, whatever the host is (`\\attacker.example\x`, `\\10.0.0.5\c$`).
-// Anchored at the start, bounded runs: one attempt per value. `\\?\` and `\\.\` (local device paths) start no host;
-// a UNC path after words ("map \\fileserver\public") is prose.
-const UNC_PATH = /^\s{0,8}(?:file:[\/\\]{0,4})?\\\\[a-z0-9_-][a-z0-9_.-]{0,252}(?:@[a-z0-9@]{1,32})?[\\\/][^\\\/\s]/;
+// Anchored at the start, bounded runs: one attempt per value. `\\?\` and `\\.\` (local device paths) start no host,
+// except as `\\?\UNC\host\share` and `\\.\UNC\host\share`, the long-path spellings of a UNC path (the optional
+// group starts with `?` or `.`, which no host starts with: it is decided by one character). A UNC path after words
+// ("map \\fileserver\public") is prose.
+const UNC_PATH = /^\s{0,8}(?:file:[\/\\]{0,4})?\\\\(?:[?.]\\unc\\)?[a-z0-9_-][a-z0-9_.-]{0,252}(?:@[a-z0-9@]{1,32})?[\\\/][^\\\/\s]/;
+// A value that is a `file:` URL with a host, `file://evil.example/share/x` (or `file:////host/share`): Windows opens
+// it as the UNC path `\\evil.example\share\x`, with the same SMB connection and NTLM leak as UNC_PATH. `file:///x`
+// has no host (the third slash starts the path, and no host starts with `/`), `file://c:/x` is a drive (the host
+// must be followed by a separator), and `file://localhost/...` is the local machine (the SSRF detector reads it as
+// an internal host, as before). Anchored, bounded runs of classes that never overlap their neighbours.
+const FILE_URL_HOST = /^\s{0,8}file:[\/\\]{2}(?:[\/\\]{2})?(?!localhost[\/\\])[a-z0-9_-][a-z0-9_.-]{0,252}(?::\d{1,5})?[\\\/][^\\\/\s]/;
 /** Stream wrappers that read files or run code (`zip://`, `phar://`, `expect://`); exported for the gate's test. */
 export const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
 /** PHP's own wrappers and `data:` base64 documents; exported for the gate's test. */
@@ -162,6 +170,8 @@ export function createTraversalDetector(): Detector {
       if ((wrapper || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
       // Only values with a backslash can hold the `\\` of a UNC path.
       if ((value.mask & CH.backslash) !== 0 && UNC_PATH.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
+      // Only a value with `file:` near its start can be a file URL to a host.
+      if ((value.mask & CH.colon) !== 0 && s.lastIndexOf('file:', 8) !== -1 && FILE_URL_HOST.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       // `.` segments change no path the OS opens; only values with one pay for the copy.
       if (s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1 || s.indexOf('%2e') !== -1) s = dropDotSegments(s);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a

