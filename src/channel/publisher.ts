@@ -266,10 +266,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     return { version: state.version, minClientVersion: state.minClientVersion, checked };
   }
 
-  /**
-   * Serves `next` when it is newer (or, `sameVersionToo`, as new: at start, this version as another instance stored
-   * it); raises the minimum whatever (a revoke is never taken back). Synchronous.
-   */
+  /** Serves `next` if newer (or, `sameVersionToo`, if as new: as another instance stored it); raises the minimum. */
   function adopt(next: Adoptable, sameVersionToo = false): void {
     if (next.version > version || (sameVersionToo && next.version === version)) {
       hosts = next.checked;
@@ -340,11 +337,12 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
     checkSize(payloadOf(next, checked.payload), signer.kid);
-    const state: Adoptable = { version: next, minClientVersion: update.revoke === true ? next : minClientVersion, checked };
+    let state: Adoptable = { version: next, minClientVersion: update.revoke === true ? next : minClientVersion, checked };
     if (shared) {
       try {
         // Stored before served: once an app holds this version, every instance (and a restart) must serve it too.
-        await shared.write({ version: next, minClientVersion: state.minClientVersion, hosts: checked.payload }, base);
+        const theirs = await shared.write({ version: next, minClientVersion: state.minClientVersion, hosts: checked.payload }, base);
+        if (theirs !== undefined) state = validStored(theirs);
       } catch (error) {
         refresher?.soon(); // another instance may have published: look for its state on the next call
         throw error;

@@ -161,20 +161,23 @@ export function startsWithCommandWord(s: string): boolean {
 /**
  * `-oProxyCommand=...`, `-o LocalCommand=...`: ssh and scp options that run a local command. A value handed to
  * `ssh`/`scp`/`git` as an argument needs no shell separator to run it (argument injection). The option starts the
- * value or follows white space, a quote or `=`: `foo-oProxyCommand` is no option, "use the -o flag" names none.
+ * value or follows white space, a quote, `=` or `/` (the host of `ssh://-oProxyCommand=id/x`, CVE-2017-1000117 and
+ * its svn twin): `foo-oProxyCommand` is no option, "use the -o flag" names none. ssh also reads `-oKeyword value`
+ * without `=`: that spelling only as the whole value's start.
  */
-export const SSH_COMMAND_OPTION = /(?:^|[\s"'=])-o[ \t]{0,4}["']?(?:proxycommand|localcommand|knownhostscommand)[ \t]{0,4}=/;
+export const SSH_COMMAND_OPTION = /(?:^|[\s"'=\/])-o[ \t]{0,4}["']?(?:proxycommand|localcommand|knownhostscommand)[ \t]{0,4}=|^\s{0,8}-o["']?(?:proxycommand|localcommand|knownhostscommand)[ \t]+\S/;
 
 /**
  * `--upload-pack=touch /tmp/pwn`, `-c core.sshCommand=id`, `--config=core.sshCommand=id`: git options that run a
  * command. A value passed to `git clone <value>` or `git ls-remote <value>` is read as an option and git runs its
- * command (argument injection, no shell separator needed). Like SSH_COMMAND_OPTION, the option starts the value or
- * follows white space or a quote, and needs its `=`: "use --upload-pack to set the path" names an option, sets none.
+ * command (argument injection, no shell separator needed). git takes any unique prefix of a long option
+ * (`--upload=`, `--upload-pa=`) and `--exec=` for `--upload-pack=`. Like SSH_COMMAND_OPTION, the option starts the
+ * value or follows white space or a quote, and needs its `=`: "use --upload-pack to set the path" sets none.
  * `-u <cmd>` (short for `--upload-pack`) is left out: `-u id` is too common in prose. Each part is a literal or one
  * bounded run of a class the next part cannot start with, so a match is tried once per start and cannot backtrack.
  */
 export const GIT_COMMAND_OPTION =
-  /(?:^|[\s"'])(?:--(?:upload|receive)-pack[ \t]{0,4}=|(?:-c|--config)[ \t=]{0,5}["']?core\.(?:sshcommand|gitproxy|fsmonitor|hookspath|pager|editor|askpass)[ \t]{0,4}=)/;
+  /(?:^|[\s"'])(?:--(?:(?:upload|receive)(?:-(?:p(?:a(?:ck?)?)?)?)?|exec)[ \t]{0,4}=|(?:-c|--config)[ \t=]{0,5}["']?core\.(?:sshcommand|gitproxy|fsmonitor|hookspath|pager|editor|askpass)[ \t]{0,4}=)/;
 
 /** Characters of a glob-spelled path: letters, digits, `.`, `_`, `-`, the separator `/` and the wildcards `?*[]`. */
 function isGlobPathChar(c: number): boolean {
@@ -201,13 +204,16 @@ export const GLOB_PATH = {
  * A command path spelled with glob wildcards at `at` (a `/`), as filter evasions write `/bin/cat` without `cat`:
  * `/???/??t`, `/b??/c?t`, `/usr/bin/c*t`. The shell expands it to the one file it matches and runs that. Two to four
  * segments of at most 12 characters each (`isGlobPathChar`), ended by `endsCommandPath`; returns `GLOB_PATH` bits
- * (0: no such path, or one without a wildcard). Reads at most MAX_GLOB_PATH characters.
+ * (0: no such path, or one without a wildcard). A `[` counts only as a one-character class (`[c]`, `[a-c]`: not a
+ * Next.js route's `[id]`), and past the first segment two wildcards are needed (`/api/items?active` is a query).
+ * Reads at most MAX_GLOB_PATH characters.
  */
 export function globCommandPath(s: string, at: number): number {
   if (s.charCodeAt(at) !== 47) return 0;
   let bits = 0;
   let segments = 0;
   let segmentLength = 0;
+  let wildcards = 0;
   let i = at + 1;
   for (; i < s.length && i - at <= MAX_GLOB_PATH; i++) {
     const c = s.charCodeAt(i);
@@ -220,8 +226,11 @@ export function globCommandPath(s: string, at: number): number {
     }
     if (++segmentLength > 12) return 0;
     const last = endsCommandPath(s.charCodeAt(i + 1));
-    if ((c === 63 || c === 91) && !last) bits |= GLOB_PATH.wildcard | (segments === 0 && c === 63 ? GLOB_PATH.firstSegmentQuestion : 0);
-    else if (c === 42 && isAlnum(s.charCodeAt(i - 1)) && isAlnum(s.charCodeAt(i + 1))) bits |= GLOB_PATH.wildcard;
+    const oneCharClass = c === 91 && (s.charCodeAt(i + 2) === 93 || s.charCodeAt(i + 4) === 93);
+    if ((c === 63 || oneCharClass) && !last) {
+      if (segments === 0 && c === 63) bits |= GLOB_PATH.wildcard | GLOB_PATH.firstSegmentQuestion;
+      else if (++wildcards >= 2) bits |= GLOB_PATH.wildcard;
+    } else if (c === 42 && isAlnum(s.charCodeAt(i - 1)) && isAlnum(s.charCodeAt(i + 1))) bits |= GLOB_PATH.wildcard;
   }
   if (segmentLength === 0 || !endsCommandPath(s.charCodeAt(i))) return 0;
   segments++;

@@ -368,10 +368,11 @@ export function createCmdiDetector(): Detector {
         if (WINDOWS_COMMAND.test(s)) return hit(CMDI_RULES.windowsCommand);
       }
       // `-oProxyCommand=id`, `--upload-pack=id`, `-c core.sshCommand=id`: ssh and git options that run a command; they
-      // need no separator, and `=` reaches no rule below. Each pattern only runs on values holding its literal.
+      // need no separator, and `=` reaches no rule below (ssh's `-oKeyword value` has no `=`). Each pattern only runs
+      // on values holding its literal.
+      if (s.indexOf('-o') !== -1 && SSH_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
       if ((value.mask & CH.equals) !== 0) {
-        if (s.indexOf('-o') !== -1 && SSH_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
-        if ((s.indexOf('-pack') !== -1 || s.indexOf('core.') !== -1) && GIT_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
+        if ((s.indexOf('--') !== -1 || s.indexOf('core.') !== -1) && GIT_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
       }
       // `/???/??t /???/p??s??`: a whole value starting with a glob-spelled command path (`?` in its first segment).
       if ((value.mask & CH.slash) !== 0 && value.role === 'value') {

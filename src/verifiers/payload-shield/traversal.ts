@@ -38,13 +38,13 @@ const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my
 // except as `\\?\UNC\host\share` and `\\.\UNC\host\share`, the long-path spellings of a UNC path (the optional
 // group starts with `?` or `.`, which no host starts with: it is decided by one character). A UNC path after words
 // ("map \\fileserver\public") is prose.
-const UNC_PATH = /^\s{0,8}(?:file:[\/\\]{0,4})?\\\\(?:[?.]\\unc\\)?[a-z0-9_-][a-z0-9_.-]{0,252}(?:@[a-z0-9@]{1,32})?[\\\/][^\\\/\s]/;
+const UNC_PATH = /^\s*(?:file:[\/\\]{0,4})?\\\\(?:[?.]\\unc\\)?[a-z0-9_-][a-z0-9_.-]{0,252}(?:@[a-z0-9@]{1,32})?[\\\/][^\\\/\s]/;
 // A value that is a `file:` URL with a host, `file://evil.example/share/x` (or `file:////host/share`): Windows opens
 // it as the UNC path `\\evil.example\share\x`, with the same SMB connection and NTLM leak as UNC_PATH. `file:///x`
 // has no host (the third slash starts the path, and no host starts with `/`), `file://c:/x` is a drive (the host
 // must be followed by a separator), and `file://localhost/...` is the local machine (the SSRF detector reads it as
 // an internal host, as before). Anchored, bounded runs of classes that never overlap their neighbours.
-const FILE_URL_HOST = /^\s{0,8}file:[\/\\]{2}(?:[\/\\]{2})?(?!localhost[\/\\])[a-z0-9_-][a-z0-9_.-]{0,252}(?::\d{1,5})?[\\\/][^\\\/\s]/;
+const FILE_URL_HOST = /^\s*file:[\/\\]{2}(?:[\/\\]{2,3})?(?!localhost[\/\\])[a-z0-9_-][a-z0-9_.-]{0,252}(?::\d{1,5})?[\\\/][^\\\/\s]/;
 /** Stream wrappers that read files or run code (`zip://`, `phar://`, `expect://`); exported for the gate's test. */
 export const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
 /** PHP's own wrappers and `data:` base64 documents; exported for the gate's test. */
@@ -171,7 +171,7 @@ export function createTraversalDetector(): Detector {
       // Only values with a backslash can hold the `\\` of a UNC path.
       if ((value.mask & CH.backslash) !== 0 && UNC_PATH.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       // Only a value with `file:` near its start can be a file URL to a host.
-      if ((value.mask & CH.colon) !== 0 && s.lastIndexOf('file:', 8) !== -1 && FILE_URL_HOST.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
+      if ((value.mask & CH.colon) !== 0 && s.indexOf('file:') !== -1 && FILE_URL_HOST.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       // `.` segments change no path the OS opens; only values with one pay for the copy.
       if (s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1 || s.indexOf('%2e') !== -1) s = dropDotSegments(s);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
