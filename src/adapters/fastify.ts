@@ -1,4 +1,4 @@
-import { declaresBody, type ShieldRequest } from '../core/request.js';
+import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
@@ -196,11 +196,13 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
       deny(reply, decision, request); // a callback hook that replies does not call done
       return;
     }
-    // A body the parser may refuse, or a client may not finish sending, can keep the body stage from running. Fastify
-    // runs that stage for bodiless requests too (a GET): those get no listener, nothing reads a body before it.
-    if (!decision.complete && declaresBody(request.headers)) {
-      notifyIfBodyStageNeverRuns(shield, reply.raw, req as FastifyLikeRequest & DecisionHolder, slots, decision, request);
-    }
+    // The body stage (preValidation) may never run, bodiless requests (a GET) included: a hook after this one answers
+    // (an auth plugin's 401, a failing hook, `reply.hijack()`), Fastify's parser refuses the body (even an empty one:
+    // `Content-Length: 0` with a JSON type), the client hangs up. Only the response's close tells, so a check left
+    // waiting (`complete: false`) gets a listener there, only when there is an `onDecision` to tell (a complete decision
+    // costs one read): an `onResponse` hook would cost every request of the instance, and nothing read here tells
+    // those cases apart.
+    notifyIfBodyStageNeverRuns(shield, reply.raw, req as FastifyLikeRequest & DecisionHolder, slots, decision, request);
     if (outcomeListeners && !listening && shield.wantsOutcome(decision)) {
       reportStatusWhenSent(shield, reply.raw, req as FastifyLikeRequest & DecisionHolder, slots, decision);
     }
