@@ -34,6 +34,11 @@ export class Session {
    */
   ended = false;
   /**
+   * True once a later stage's check of this request started (one that reports): it reports the request when it
+   * concludes, so the earlier stage's report on a closed response (`notify`) stays out even while it still decides.
+   */
+  laterStage = false;
+  /**
    * What the last route resolution of this request was made from (the adapter's route options, method, path and
    * matched pattern): a later stage with the same inputs reuses `ctx.route` instead of resolving again. Fields, not an
    * object, so that remembering them allocates nothing.

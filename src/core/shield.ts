@@ -218,6 +218,8 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
       ctx.session = session;
     } else if (routeOptions === DISABLED) {
       return finish(request, decide(true, undefined, undefined, resolved.mode, session.ctx.ip, NO_RESULTS, true, session), options?.notify);
+    } else if (options?.notify !== false) {
+      session.laterStage = true;
     }
     const ctx = session.ctx;
     ctx.route = routeOptions;
@@ -336,7 +338,7 @@ export function createShieldEngine(config: ShieldConfig, defaults: EngineDefault
   function notifyFinal(decision: Decision, request: ShieldRequest): void {
     const session = decision.complete ? undefined : ShieldDecision.sessionOf(decision);
     if (session === undefined) return notifyDecision(decision, request);
-    if (session.ended || !resolved.onDecision) return;
+    if (session.ended || session.laterStage || !resolved.onDecision) return;
     if (!session.reported) {
       const { code } = decision;
       const denial = code === undefined ? undefined : { code, retryAfter: decision.retryAfter, rateLimit: decision.rateLimit };
