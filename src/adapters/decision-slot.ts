@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { Decision } from '../core/decision.js';
 import type { ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
-import { onResponseStatus } from './node-http.js';
+import { onResponseStatus, whenClosed } from './node-http.js';
 
 /**
  * A shield's slots: its latest decision, a denial its global middleware left to a route-level check, and the mark
@@ -135,7 +135,7 @@ function notifyFinalOnClose(
   decision: Decision,
   request: ShieldRequest,
 ): void {
-  response.once('close', () => {
+  whenClosed(response, () => {
     const latest = ownDecision(holder, slots) ?? decision;
     if (!latest.complete) shield.notify(latest, request);
   });

@@ -6,7 +6,7 @@ import type { ExpressLikeRequest, ExpressShieldMiddleware } from './express-requ
 import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView, settleExpressDecision } from './express-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { writeProblem } from './node-http.js';
+import { whenClosed, writeProblem } from './node-http.js';
 import { warnNoBodyStage } from './body-stage.js';
 import { decisionSlots, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
 import { markGlobalCheck, markRouteLevel } from './route-level.js';
@@ -126,11 +126,11 @@ function leftPendingOrReported(shield: Shield, slots: DecisionSlots, req: Pendin
   // (Only a global check defers its report, and only a route-level one holds a multipart body.)
   if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
     req[slots.pending] = decision;
-    res.once('close', () => settlePending(shield, slots, req, request, decision));
+    whenClosed(res, () => settlePending(shield, slots, req, request, decision));
     return true;
   }
   // (The report on 'close' also covers a check whose body stage never ran: `notify` takes it as final.)
-  if (decision.allowed) res.once('close', () => shield.notify(ownDecision(req, slots) ?? decision, request));
+  if (decision.allowed) whenClosed(res, () => shield.notify(ownDecision(req, slots) ?? decision, request));
   else shield.notify(decision, request);
   return false;
 }

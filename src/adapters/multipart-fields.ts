@@ -189,6 +189,8 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
         feed(buffered);
       }
       if (req.complete) finish();
+      // Gone before this read began (the client hung up while an earlier verifier ran): 'close' came already.
+      else if (req.destroyed) onGone();
       else {
         req.push = function heldPush(chunk: unknown): boolean {
           if (chunk === null) {

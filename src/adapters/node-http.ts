@@ -51,6 +51,16 @@ export function socketAddress(req: IncomingMessage): string {
 }
 
 /**
+ * Runs `listener` once the response has closed: on its 'close', or on the next turn when it has closed already (the
+ * client hung up while an asynchronous check was deciding: 'close' will not come again, and a listener added now
+ * would never run).
+ */
+export function whenClosed(res: ServerResponse, listener: () => void): void {
+  if (res.closed) setImmediate(listener);
+  else res.once('close', listener);
+}
+
+/**
  * Calls `report` once with the status the client was sent: when the response finishes, or when the connection
  * closes after the status line went out (a client that read a streamed 401 and hung up: it saw the outcome). Not at
  * all when the connection closed before anything was sent (the request was abandoned; a held login slot expires).
