@@ -8,6 +8,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { CH } from './char-classes.js';
+import { skipSpaces } from './sql-chars.js';
 import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GIT_COMMAND_OPTION, GLOB_PATH, globCommandPath, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, SSH_COMMAND_OPTION, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
@@ -75,13 +76,6 @@ function isSepAt(s: string, i: number): number {
 function isSep(c: number): boolean {
   // ; | & ` \n \r ( $(  and the start of the value
   return c === 59 || c === 124 || c === 38 || c === 96 || c === 10 || c === 13;
-}
-
-/** The index of the first character of `s` that is not a space or a tab. */
-function skipSpaces(s: string): number {
-  let i = 0;
-  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
-  return i;
 }
 
 function isWordChar(c: number): boolean {
@@ -376,7 +370,7 @@ export function createCmdiDetector(): Detector {
       }
       // `/???/??t /???/p??s??`: a whole value starting with a glob-spelled command path (`?` in its first segment).
       if ((value.mask & CH.slash) !== 0 && value.role === 'value') {
-        const first = skipSpaces(s);
+        const first = skipSpaces(s, 0);
         if (s.charCodeAt(first) === 47 && (globCommandPath(s, first) & GLOB_PATH.firstSegmentQuestion) !== 0) return hit(CMDI_RULES.commandLine);
       }
       if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent | CH.backslash | CH.paren | CH.slash)) === 0) {

@@ -1,6 +1,7 @@
 /**
- * Review (gaps) of 7b656a4..HEAD payload-shield rules, end to end through createShield().check(): verdicts only.
- * False positives of the glob-spelled command path after a separator, and bypasses of the ssh/git option and UNC rules.
+ * Variants of the evasions review-gaps.test.ts covers, found by a review of those rules, end to end through
+ * createShield().check() (verdicts only): developer text a glob-spelled command path must not match (Next.js route
+ * segments, URL queries after a separator), and spellings of the ssh/git option and UNC rules they must match.
  */
 import { describe, expect, it } from 'vitest';
 import { checkBody } from './review-helpers.js';
