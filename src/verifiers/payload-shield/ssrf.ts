@@ -316,13 +316,15 @@ function readUrl(value: InspectedValue, s: string): RuleHit | undefined {
     // A value that is a URL to an internal host is what an SSRF payload looks like, whatever the parameter is
     // called; identifier keywords of JSON-Schema and JSON-LD (`$id`, `$ref`, `@id`, `id`) name documents,
     // they are never fetched by an API (`http://localhost:1234/schema.json` as a `$id`). Metadata addresses,
-    // obfuscated spellings, `@`/`\` authority tricks and internal-only schemes count there too.
+    // obfuscated spellings, `@`/`\` authority tricks and internal-only schemes count there too, and so does a
+    // `file:` URL (`file://localhost:80/etc/passwd` is a file of this machine, and `$ref` resolvers read them).
     if (
       rule &&
       (rule === SSRF_RULES.metadata ||
         !IDENTIFIER_KEY.test(value.name) ||
         isUrlParamName(value.name) ||
-        obfuscated)
+        obfuscated ||
+        scheme === 'file')
     ) {
       return hit(rule);
     }

@@ -42,13 +42,73 @@ const UNC_PATH = /^\s*(?:file:[\/\\]{0,4})?\\\\(?:[?.]\\unc\\)?[a-z0-9_-][a-z0-9
 // A value that is a `file:` URL with a host, `file://evil.example/share/x` (or `file:////host/share`): Windows opens
 // it as the UNC path `\\evil.example\share\x`, with the same SMB connection and NTLM leak as UNC_PATH. `file:///x`
 // has no host (the third slash starts the path, and no host starts with `/`), `file://c:/x` is a drive (the host
-// must be followed by a separator), and `file://localhost/...` is the local machine (the SSRF detector reads it as
-// an internal host, as before). Anchored, bounded runs of classes that never overlap their neighbours.
-const FILE_URL_HOST = /^\s*file:[\/\\]{2}(?:[\/\\]{2,3})?(?!localhost[\/\\])[a-z0-9_-][a-z0-9_.-]{0,252}(?::\d{1,5})?[\\\/][^\\\/\s]/;
+// must be followed by a separator), and `file://localhost/...` and `file://127.0.0.1/...`, with or without a port
+// (`file://localhost:80/etc/passwd`), are the local machine (the SSRF detector reads them as an internal host).
+// Anchored, bounded runs of classes that never overlap their neighbours.
+const FILE_URL_HOST = /^\s*file:[\/\\]{2}(?:[\/\\]{2,3})?(?!(?:localhost|127\.0\.0\.1)(?::\d{1,5})?[\/\\])[a-z0-9_-][a-z0-9_.-]{0,252}(?::\d{1,5})?[\\\/][^\\\/\s]/;
 /** Stream wrappers that read files or run code (`zip://`, `phar://`, `expect://`); exported for the gate's test. */
 export const STREAM_WRAPPER = /(?:^|[\s"'=(])(?:php|zip|phar|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.\w+|jar|netdoc):\/\//;
 /** PHP's own wrappers and `data:` base64 documents; exported for the gate's test. */
 export const PHP_WRAPPER = /\bphp:\/\/(?:filter|input|fd|memory|temp|stdin)|^data:[^,]{0,60}base64,|\bexpect:\/\//;
+
+/** UNIX_SYSTEM_PATH searching from a `lastIndex` (`unixSystemPath` resumes after a URL's path). */
+const UNIX_SYSTEM_PATH_FROM = new RegExp(UNIX_SYSTEM_PATH.source, 'g');
+
+/**
+ * The first UNIX_SYSTEM_PATH match of `s` that is not a `//` in the path of a URL with a host
+ * (`https://example.com/docs//bin/readme` names a resource of example.com, no local root). Other matches in such a
+ * URL still count (`https://x.example//bin/a=/etc/passwd`). Each URL is walked once (a later `//` inside the URL
+ * found last is known to be in it), so the search stays linear.
+ */
+function unixSystemPath(s: string): RegExpExecArray | null {
+  let match = UNIX_SYSTEM_PATH.exec(s);
+  let urlEnd = -1;
+  // A match whose first character is `/` is a `//` run (or a value that starts with the path: no URL before it).
+  while (match !== null && s.charCodeAt(match.index) === 47) {
+    if (match.index >= urlEnd) {
+      urlEnd = urlPathEnd(s, match.index);
+      if (urlEnd === -1) break;
+    }
+    UNIX_SYSTEM_PATH_FROM.lastIndex = match.index + 1;
+    match = UNIX_SYSTEM_PATH_FROM.exec(s);
+  }
+  return match;
+}
+
+/** Characters of a URL up to its query (RFC 3986 path and authority characters but the shell's `;&$'()`). */
+function isUrlPathChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 47 || c === 46 || c === 45 || c === 95 || c === 126 || c === 37 || c === 58 || c === 64 || c === 43 || c === 44 || c === 61 || c === 33 || c === 42;
+}
+
+/** Characters of a URL scheme after its first letter (`+`, `-`, `.`, letters, digits). */
+function isSchemeChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+}
+
+/** How far back from a `//` `urlPathEnd` looks for its URL's `scheme://`; a longer URL reads as no URL (fail closed). */
+const MAX_URL_LOOKBACK = 2048;
+
+/**
+ * The end of the URL whose path holds the `/` at `at`, or -1 when there is none: a `scheme://host` (any scheme but
+ * `file`, whose URLs are local paths, and a host that is not empty: `http:///etc/passwd` has none) before `at` in
+ * one run of URL characters, and `at` past the host. A `?` or `#` ends the run: `?file=//etc/passwd` is a value the
+ * application may open, not the URL's path.
+ */
+function urlPathEnd(s: string, at: number): number {
+  let from = at;
+  while (from > 0 && at - from < MAX_URL_LOOKBACK && isUrlPathChar(s.charCodeAt(from - 1))) from--;
+  const sep = s.indexOf('://', from);
+  if (sep === -1 || sep >= at) return -1;
+  let scheme = sep;
+  while (scheme > from && isSchemeChar(s.charCodeAt(scheme - 1))) scheme--;
+  const first = s.charCodeAt(scheme);
+  if (scheme === sep || first < 97 || first > 122 || s.startsWith('file:', scheme)) return -1;
+  const hostEnd = s.indexOf('/', sep + 3);
+  if (hostEnd === sep + 3 || hostEnd > at) return -1;
+  let end = at + 1;
+  while (end < s.length && isUrlPathChar(s.charCodeAt(end))) end++;
+  return end;
+}
 
 /**
  * True when a system-path match is a probe rather than a path mentioned in a sentence. As the value, at its start,
@@ -176,7 +236,7 @@ export function createTraversalDetector(): Detector {
       if (s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1 || s.indexOf('%2e') !== -1) s = dropDotSegments(s);
       // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
       // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
-      if (slash && isProbe(UNIX_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.systemPath);
+      if (slash && isProbe(unixSystemPath(s), s)) return hit(TRAVERSAL_RULES.systemPath);
       // A dotfile starts the value or follows a separator.
       if ((s.charCodeAt(0) === 46 || s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1) && SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
       if (isProbe(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
