@@ -10,7 +10,7 @@ import type { Shield } from '../core/shield.js';
 import type { ExpressShieldMiddleware } from './express-request.js';
 import { createBodyStageFinder, markBodyStage } from './body-stage.js';
 import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, type DecisionSlots, reportStatusWhenSent } from './decision-slot.js';
-import { holdUnparsedMultipart } from './multipart-fields.js';
+import { holdUnparsedMultipart, isMultipartForm, withUploadedFiles } from './multipart-fields.js';
 import { bodyConsumed, requestHeaders, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
 import { routePatternFinder } from './express-lookahead.js';
 import { assertShield } from './misuse.js';
@@ -45,6 +45,9 @@ interface ExpressBodyRequest {
   complete: boolean;
   readable: boolean;
   body?: unknown;
+  /** multer's file (`upload.single`) and files (`upload.array`/`any`: an array; `upload.fields`: an object of arrays). */
+  file?: unknown;
+  files?: unknown;
   /** The parsed query (a getter in Express 5); read by the payload shield only. */
   readonly query?: unknown;
   params?: Record<string, string | string[]>;
@@ -121,7 +124,7 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     // The query the Express query parser built (`query parser` setting; Express 5 parses when it is read, so not
     // for an empty query string: the parser then has no client input to build from).
     parsedQueryFrom: query !== '' ? req : undefined,
-    body: consumed ? req.body : undefined,
+    body: consumed ? expressBody(req, headers) : undefined,
     bodyUnparsed: !consumed && declaresBody(headers),
     rawBody: shield.mayNeedRawBody ? req[RAW_BODY] : undefined,
     // Before routing (a middleware of the app) the router has not filled `req.params`: the payload shield then reads
@@ -129,6 +132,14 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     params: req.route !== undefined ? req.params : undefined,
     findRoute: routePatternFinder(app, method, path),
   };
+}
+
+/**
+ * `req.body`, with the names of the files a multipart parser (multer) kept beside it in `req.file` / `req.files`
+ * (see `withUploadedFiles`): read for multipart requests only, since each property read costs a full lookup here.
+ */
+function expressBody(req: ExpressBodyRequest, headers: ShieldRequest['headers']): unknown {
+  return isMultipartForm(headers['content-type']) ? withUploadedFiles(req.body, req.file, req.files) : req.body;
 }
 
 /**

@@ -12,7 +12,7 @@ import { createBodyStageFinder, markBodyStage } from './body-stage.js';
 import { decisionSlots, keepDecision, ownDecision, reportStatusWhenSent } from './decision-slot.js';
 import { adapterState } from './koa-context.js';
 import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
-import { holdUnparsedMultipart } from './multipart-fields.js';
+import { holdUnparsedMultipart, isMultipartForm, withUploadedFiles } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hostLimitedRouters, routePatternFinder } from './koa-lookahead.js';
 import { assertShield } from './misuse.js';
@@ -22,7 +22,7 @@ import type { Middleware as KoaMiddleware } from 'koa';
 
 /** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
 interface KoaBodyContext {
-  req: IncomingMessage;
+  req: IncomingMessage & UploadedFiles;
   res: ServerResponse;
   app: { middleware?: unknown; proxy?: unknown; maxIpsCount?: unknown };
   method: string;
@@ -33,13 +33,20 @@ interface KoaBodyContext {
   body: unknown;
   type: string;
   state: Record<string | symbol, unknown> & { shield?: Decision };
-  request: { body?: unknown };
+  /** @koa/multer moves multer's `file` / `files` here (and to `ctx.file(s)`) from `ctx.req`. */
+  request: { body?: unknown } & UploadedFiles;
   /** The parsed query (a getter); read by the payload shield only. */
   readonly query?: unknown;
   /** Koa's host (a getter); read only for apps with a host-limited router (see `hostLimitedRouters`). */
   readonly host?: unknown;
   params?: Record<string, string>;
   set(field: Record<string, string>): void;
+}
+
+/** Where multer leaves the files it read (`upload.single`: `file`; `array`/`any`: an array; `fields`: arrays by name). */
+interface UploadedFiles {
+  file?: unknown;
+  files?: unknown;
 }
 
 /** @koa/router's `router.routes()` middleware carries its router; the router and its layers keep `stack`s. */
@@ -84,7 +91,7 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     query,
     // The query Koa parses when it is read (`ctx.query`, or a replacement such as koa-qs); none from an empty string.
     parsedQueryFrom: query !== '' ? ctx : undefined,
-    body: consumed ? ctx.request.body : undefined,
+    body: consumed ? koaBody(ctx) : undefined,
     bodyUnparsed: !consumed && declaresBody(ctx.req.headers),
     // Unset before @koa/router matched a route: the payload shield then reads the encoded path segments as
     // parameters, named by the route `findRoute` finds when a schema asks for names.
@@ -103,6 +110,16 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
     }
   }
   return request;
+}
+
+/**
+ * `ctx.request.body`, with the names of the files a multipart parser kept beside it (see `withUploadedFiles`):
+ * @koa/multer's `ctx.request.file(s)`, or multer's own `ctx.req.file(s)` where a wrapper left them there.
+ */
+function koaBody(ctx: KoaBodyContext): unknown {
+  if (!isMultipartForm(ctx.req.headers['content-type'])) return ctx.request.body;
+  const { request, req } = ctx;
+  return withUploadedFiles(request.body, request.file ?? req.file, request.files ?? req.files);
 }
 
 /**

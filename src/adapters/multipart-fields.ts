@@ -81,6 +81,55 @@ function baseName(filename: string): string {
   return base === '..' || base === '.' ? '' : base;
 }
 
+/**
+ * The body as the walk reads it when a multipart parser ran before the body stage: multer keeps each file's
+ * client-sent names outside the body (`req.file`, `req.files`: an array, or an object of arrays for
+ * `upload.fields`), where the walk would never reach them. Each file is placed as `placeFile` places a file part
+ * the shield reads itself (`{ filename: originalname }` under `fieldname`), beside the body's own keys, so both
+ * mountings get the same verdict. `body` itself when there is no file; otherwise a new object: the body, its arrays
+ * and the file objects the handler reads are never changed. A file that is not an object is skipped (no names to
+ * read); a `fieldname` or `originalname` that is not a string reads as a part without one. A body that is not an
+ * object (another parser's string or array) goes under the key `''`, as `placeField` keeps a value it nests over.
+ */
+export function withUploadedFiles(body: unknown, file: unknown, files: unknown): unknown {
+  const uploads: { name: string | undefined; filename: string | undefined }[] = [];
+  const add = (entry: unknown, key?: string): void => {
+    if (!isRecord(entry)) return;
+    const { fieldname, originalname } = entry;
+    const name = typeof fieldname === 'string' ? fieldname : key;
+    uploads.push({ name, filename: typeof originalname === 'string' ? originalname : undefined });
+  };
+  add(file);
+  if (Array.isArray(files)) for (const entry of files) add(entry);
+  else if (isRecord(files)) {
+    for (const key of Object.keys(files)) {
+      const listed = files[key];
+      if (Array.isArray(listed)) for (const entry of listed) add(entry, key);
+      else add(listed, key);
+    }
+  }
+  if (uploads.length === 0) return body;
+  const view = Object.create(null) as FormFields;
+  const fields = isRecord(body) ? body : undefined;
+  if (fields !== undefined) for (const key of Object.keys(fields)) view[key] = fields[key];
+  else if (body !== undefined && body !== null) view[''] = body;
+  // `placeFile` appends to an array already there: the body's own array is copied first, never changed.
+  const placed = new Set<string>();
+  for (const { name, filename } of uploads) {
+    const key = name ?? '';
+    const prior = Object.hasOwn(view, key) ? view[key] : undefined;
+    if (!placed.has(key) && Array.isArray(prior)) view[key] = prior.slice();
+    placed.add(key);
+    placeFile(view, name, filename);
+  }
+  return view;
+}
+
+/** A plain object's own keys can be read: not null, an array, a Buffer or a typed array. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
 /** A body being held back from its stream while the shield inspects its fields. */
 export interface HeldMultipart {
   /** The field values (null-prototype objects; repeated names become arrays, bracketed names nest as multer nests them), read on first call. */
