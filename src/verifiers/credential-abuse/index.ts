@@ -17,6 +17,7 @@ import {
   type CredentialRouteOptions,
   type LoginBindingOptions,
   type WindowLimit,
+  withFirstLockKept,
 } from './options.js';
 import type { RateLimitInfo } from '../../core/rate-limit-headers.js';
 import { parseResetTarget, type CredentialCounterName, type CredentialsApi } from './reset.js';
@@ -47,6 +48,14 @@ export interface CredentialAbuseDeps {
 }
 
 const MEMO_KEY = 'credential-abuse:attempt';
+/**
+ * Left under MEMO_KEY by `onResponse` when the request ended before `verify` kept its attempt (a verify still pending
+ * at the core's deadline, answered 503 or failed open meanwhile): what it reserves later settles with this outcome at
+ * once, instead of holding its slots for `holdSeconds` (a few slow store answers locked a username out).
+ */
+class EndedFirst {
+  constructor(readonly outcome: RequestOutcome) {}
+}
 /** The username key part of a login without a username: not base64url, so no digest can equal it. */
 const ABSENT_USERNAME = '~absent';
 
@@ -104,7 +113,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
   const consecutive: Resolved<ConsecutiveFailureLimit> =
     options.consecutiveFailures === false
       ? undefined
-      : { ...CREDENTIAL_DEFAULTS.consecutiveFailures, ...stripUndefined(options.consecutiveFailures ?? {}) };
+      : withFirstLockKept({ ...CREDENTIAL_DEFAULTS.consecutiveFailures, ...stripUndefined(options.consecutiveFailures ?? {}) });
   const ipFailures = windowLimit(options.ipFailures, CREDENTIAL_DEFAULTS.ipFailures);
   const deviceFailures = windowLimit(options.deviceFailures, CREDENTIAL_DEFAULTS.deviceFailures);
   const ipDistinct = windowLimit(options.ipDistinctUsernames, CREDENTIAL_DEFAULTS.ipDistinctUsernames);
@@ -233,8 +242,15 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     }
     knownBlocks.remember(attempt, ipUntil, deviceUntil, now);
     // As on the ordinary path after its releases: monitor mode lets the attempt reach the app, and its failure counts.
-    ctx.memo.set(MEMO_KEY, attempt);
+    keep(ctx, attempt);
     return refusal;
+  }
+
+  /** Keeps the attempt for `onResponse`, or settles it now when the request has ended already (see EndedFirst). */
+  function keep(ctx: VerifierContext, attempt: LoginAttempt): void {
+    const ended = ctx.memo.get(MEMO_KEY);
+    if (ended instanceof EndedFirst) settle(attempt, ended.outcome, ctx.now).catch(() => undefined);
+    else ctx.memo.set(MEMO_KEY, attempt);
   }
 
   function untilOf(value: string | undefined): number {
@@ -278,8 +294,8 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     const attempt = new LoginAttempt(prefix, user, ipKey, device);
     // A re-check of the same request (a route-level check changing the login options) replaces the attempt it
     // reserved before: free those slots first, so one request never holds two.
-    const previous = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
-    if (previous !== undefined) {
+    const previous = ctx.memo.get(MEMO_KEY);
+    if (previous instanceof LoginAttempt) {
       ctx.memo.delete(MEMO_KEY);
       // Not awaited: issued before the new reservations, so the store runs it first (one connection, in order).
       counters.release(previous).catch(() => undefined);
@@ -306,7 +322,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
         // Blocked: the slots just taken are freed (not awaited: no second round trip on the request path).
         if (reserved.status === 'fulfilled') {
           counters.release(attempt).catch(() => undefined);
-          ctx.memo.set(MEMO_KEY, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
+          keep(ctx, attempt); // monitor mode: the attempt still reaches the app, and its failure counts
         }
         knownBlocks.remember(attempt, ipUntil, deviceUntil, ctx.now);
         return blocked;
@@ -323,7 +339,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
       if (!failOpen) throw error;
       return { outcome: 'pass', detail: 'store unavailable; failing open' };
     }
-    ctx.memo.set(MEMO_KEY, attempt);
+    keep(ctx, attempt);
     if (refusal) {
       const retryAfter = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
       return {
@@ -365,14 +381,22 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
   }
 
   async function onResponse(ctx: VerifierContext, outcome: RequestOutcome): Promise<void> {
-    const attempt = ctx.memo.get(MEMO_KEY) as LoginAttempt | undefined;
-    if (attempt === undefined) return;
+    const attempt = ctx.memo.get(MEMO_KEY);
+    if (!(attempt instanceof LoginAttempt)) {
+      // No attempt kept (yet): a verify still pending settles what it reserves with this outcome (see EndedFirst).
+      if (attempt === undefined) ctx.memo.set(MEMO_KEY, new EndedFirst(outcome));
+      return;
+    }
     // Taken once per request whatever calls us (status and an explicit report).
     ctx.memo.delete(MEMO_KEY);
+    await settle(attempt, outcome, ctx.now);
+  }
+
+  async function settle(attempt: LoginAttempt, outcome: RequestOutcome, now: number): Promise<void> {
     const result = classify(outcome);
     // Settle: a failure keeps its slot as a failure, a success resets the streak, anything else frees the slot.
     if (result === 'success') await counters.succeed(attempt);
-    else if (result === 'failure') await counters.fail(attempt, ctx.now);
+    else if (result === 'failure') await counters.fail(attempt, now);
     else await counters.release(attempt);
   }
 

@@ -23,6 +23,15 @@ export interface ConsecutiveFailureLimit {
 }
 
 /**
+ * The consecutive-failure limit with a longest lock never shorter than the first: `maxLockSeconds` caps the backoff,
+ * never the lock configured as `lockSeconds` (`lockSeconds: 7200` alone, under the default `maxLockSeconds: 3600`,
+ * locked for one hour instead of two). The config schema refuses both given the other way round.
+ */
+export function withFirstLockKept(limit: ConsecutiveFailureLimit): ConsecutiveFailureLimit {
+  return limit.maxLockSeconds >= limit.lockSeconds ? limit : { ...limit, maxLockSeconds: limit.lockSeconds };
+}
+
+/**
  * Token binding for logins, where no Authorization header exists yet: the attestation claim (default `pay`) must be
  * base64 SHA-256 of the UTF-8 value of these fields (default: the route's username source; several fields are joined
  * with a line feed), so a token minted for one account cannot be used to try another.
@@ -158,7 +167,13 @@ export const credentialAbuseOptionsSchema = z.strictObject({
             lockSeconds: z.optional(seconds),
             maxLockSeconds: z.optional(seconds),
             windowSeconds: z.optional(seconds),
-          }),
+          }).check(
+            // Both given and contradictory: neither can be honoured, so it is refused rather than one silently cut.
+            z.refine((c) => c.lockSeconds === undefined || c.maxLockSeconds === undefined || c.maxLockSeconds >= c.lockSeconds, {
+              message: 'must be at least lockSeconds (the first lock)',
+              path: ['maxLockSeconds'],
+            }),
+          ),
       ])),
     ipFailures: z.optional(windowLimitSchema),
     deviceFailures: z.optional(windowLimitSchema),
