@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createClientIpResolver } from '../../core/client-ip.js';
 import { endpointProblem, type EndpointRequest, type EndpointResponse, type Endpoints } from '../../core/endpoints.js';
@@ -76,6 +76,16 @@ function deviceKeyOf(keyId: string | undefined): string | undefined {
   return keyId === undefined ? undefined : `k:${Buffer.from(keyId, 'base64').toString('base64url')}`;
 }
 
+/** `ios.trustAnchor` as a certificate; a ShieldConfigError when it is not one. */
+function anchorCertificate(anchor: string | X509Certificate): X509Certificate {
+  if (anchor instanceof X509Certificate) return anchor;
+  try {
+    return new X509Certificate(anchor);
+  } catch {
+    throw new ShieldConfigError([{ path: 'ios.trustAnchor', message: 'must be a PEM certificate or an X509Certificate' }]);
+  }
+}
+
 /**
  * Creates the self-hosted attestation service: apps prove themselves with Play Integrity or App Attest and get a
  * short-lived ES256 token that a shield configured with the service's JWKS URL (or its keys) verifies.
@@ -102,8 +112,18 @@ export function createAttestationService(options: AttestationServiceOptions): At
   const challenges = createAttestationChallenges({ store, ttlMs: o.challengeTtlMs, keyPrefix: `${o.keyPrefix}chal:` });
   const limiter = createServiceRateLimiter(store, o.keyPrefix, { ip: o.rateLimits.ip, device: o.rateLimits.device });
   const clientIp = createClientIpResolver(o.clientIp ?? {});
-  const play = options.android ? createPlayIntegrityVerifier(options.android) : undefined;
+  let play: ReturnType<typeof createPlayIntegrityVerifier> | undefined;
+  try {
+    play = options.android ? createPlayIntegrityVerifier(options.android) : undefined;
+  } catch (error) {
+    // The schema checks only `packageName`; the verifier checks keys and ranges (a NaN `maxAgeMs` would switch
+    // freshness off): its refusal is a configuration error like any other, not a bare TypeError.
+    throw new ShieldConfigError([{ path: 'android', message: (error as Error).message }]);
+  }
   const ios = o.ios;
+  // Parsed once here: the registry would parse a string anchor on each registration, so one that is not a certificate
+  // started the service and then refused every genuine device 401 (`chain_invalid`, blamed on the client).
+  const trustAnchor = ios?.trustAnchor === undefined ? undefined : anchorCertificate(ios.trustAnchor);
   const registry = ios
     ? createAppAttestRegistry({
         store,
@@ -112,7 +132,7 @@ export function createAttestationService(options: AttestationServiceOptions): At
         environment: ios.environment,
         keyPrefix: `${o.keyPrefix}appattest:`,
         ...(ios.keyTtlMs ? { keyTtlMs: ios.keyTtlMs } : {}),
-        ...(ios.trustAnchor ? { trustAnchor: ios.trustAnchor } : {}),
+        ...(trustAnchor ? { trustAnchor } : {}),
       })
     : undefined;
 

@@ -22,7 +22,7 @@ export interface PlayIntegrityRequirements {
 }
 
 /** The levels `recentDeviceActivity` reports once evaluated, fewest requests first (they compare as strings). */
-const ACTIVITY_LEVELS: readonly string[] = ['LEVEL_1', 'LEVEL_2', 'LEVEL_3', 'LEVEL_4'];
+export const ACTIVITY_LEVELS: readonly string[] = ['LEVEL_1', 'LEVEL_2', 'LEVEL_3', 'LEVEL_4'];
 
 /** Expected request binding and freshness. */
 export interface BindingExpectation {

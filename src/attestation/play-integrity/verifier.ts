@@ -10,6 +10,7 @@ import {
 import { PlayIntegrityError } from './errors.js';
 import type { DeviceLevel, PlayIntegrityPayload } from './payload.js';
 import { judgementTime } from '../time.js';
+import { checkPlayIntegrityOptionRanges } from './option-ranges.js';
 
 /**
  * Decodes a token through Google's `decodeIntegrityToken` endpoint (standard requests with Google-managed keys) and
@@ -99,6 +100,8 @@ const COMPACT_TOKEN = /^[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){4}$/;
  * verified, and the payload checked: requestDetails first, then the verdicts.
  */
 export function createPlayIntegrityVerifier(options: PlayIntegrityOptions): PlayIntegrityVerifier {
+  // Before the defaults: a NaN or unknown value would switch its check off rather than fall back to the default.
+  checkPlayIntegrityOptionRanges(options);
   const maxAgeMs = options.maxAgeMs ?? 120_000;
   const clockSkewMs = options.clockSkewMs ?? 30_000;
   const maxTokenLength = options.maxTokenLength ?? 16_384;

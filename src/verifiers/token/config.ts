@@ -2,6 +2,7 @@ import { KeyObject } from 'node:crypto';
 import * as z from 'zod/mini';
 import { headerNameSchema, httpUrlSchema, storeSchema } from '../../core/schemas.js';
 import type { TokenBindingOptions } from './options.js';
+import { toSeconds } from './seconds.js';
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 const ASYMMETRIC_ALGORITHMS = [
@@ -46,6 +47,16 @@ export const tokenRouteOptionsSchema = z.strictObject({
 const secondsOrSpan = z.union([z.number().check(z.nonnegative()), z.string().check(z.regex(/^\d+(\.\d+)?\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days)$/i, 'must be a number of seconds or a span like "5m"'))]);
 
 /**
+ * Most clock skew `clockTolerance` may absorb, in seconds: the attestation service's own `clockSkew` maximum. Beyond
+ * that a tolerance no longer covers skew but lengthens every token's life (`'30d'` made five-minute tokens good for a
+ * month, replayable long after the issuer meant them to die).
+ */
+const MAX_CLOCK_TOLERANCE_SECONDS = 3_600;
+const clockToleranceSchema = secondsOrSpan.check(
+  z.refine((v) => toSeconds(v) <= MAX_CLOCK_TOLERANCE_SECONDS, `must be at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds ("1h")`),
+);
+
+/**
  * Options of the attestation-token verifier (`token: {...}` in the shield config). Exactly one key source:
  * `secret`, `publicKey`, `jwks` or `jwksUrl`.
  */
@@ -76,7 +87,7 @@ export const tokenOptionsSchema = z.strictObject({
     issuer: z.optional(z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1))])),
     audience: z.optional(z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1))])),
     subject: z.optional(z.string().check(z.minLength(1))),
-    clockTolerance: z._default(secondsOrSpan, 0),
+    clockTolerance: z._default(clockToleranceSchema, 0),
     maxTokenAge: z.optional(secondsOrSpan),
     requiredClaims: z._default(z.array(z.string().check(z.minLength(1))), ['exp']),
     /**

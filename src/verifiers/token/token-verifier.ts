@@ -16,6 +16,7 @@ import { bindingExempt, bindingHeaderValue, CONTENT_DIGEST_HEADER, contentDigest
 import { generic } from './generic-errors.js';
 import { rememberMaterial, sameMaterial, type RememberedMaterial } from './remembered-material.js';
 import { ignoreHookResult } from '../../core/hooks.js';
+import { toSeconds } from './seconds.js';
 
 /** Name of the token verifier in Decision results and per-route `verifiers` modes. */
 export const TOKEN_VERIFIER = 'token';
@@ -385,18 +386,6 @@ function classifyJoseError(error: unknown, remote: boolean): VerifierOutcome {
   // the core's error path); with local keys the token itself was malformed in a way jose reports differently.
   if (remote) throw error instanceof Error ? error : new Error('key source failed');
   return deny('token_invalid', typeof code === 'string' ? code : 'unverifiable token');
-}
-
-const SPAN_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** Converts the config's seconds-or-span (`300`, `'5m'`) to seconds. */
-export function toSeconds(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(value.trim());
-  if (!match) return Number.NaN;
-  // The schema admits s/sec/seconds, m/min/minutes, h/hr/hours and d/day/days: the first letter decides.
-  const factor = SPAN_UNITS[(match[2] as string)[0]?.toLowerCase() ?? ''] ?? Number.NaN;
-  return Number(match[1]) * factor;
 }
 
 /** Where single-use `jti` records go: the given store, a MemoryStore of their own when sized, else the shield's. */
