@@ -31,15 +31,24 @@ export interface IpReputation {
   readonly lists: ReadonlyMap<string, { action: PolicyAction; weight: number }>;
 }
 
-/** Builds the tries once; invalid CIDRs throw with the list name and line so a bad file fails at startup. */
+/**
+ * Builds the tries once; invalid CIDRs throw with the list name and line so a bad file fails at startup, as do a
+ * name used twice and a list without entries.
+ */
 export function compileIpReputation(options: IpReputationOptions = {}): IpReputation {
   const allow = new CidrTrie<true>();
   for (const cidr of options.allow ?? []) allow.insert(cidr, true);
   const trie = new CidrTrie<string>();
   const lists = new Map<string, { action: PolicyAction; weight: number }>();
   for (const list of options.lists ?? []) {
+    // One name, one list: a second list of that name would replace the first's action and weight for the addresses
+    // of both (a `deny` list silently judged by another's `allow`).
+    if (lists.has(list.name)) throw new TypeError(`IP list "${list.name}" is defined twice`);
     lists.set(list.name, { action: list.action ?? 'monitor', weight: list.weight ?? 25 });
     const entries = [...(list.cidrs ?? []), ...(list.file ? readListFile(list.file) : [])];
+    // A list without a single entry (a truncated download, an unset variable) matches nothing: refuse it rather than
+    // run as if every address were clean.
+    if (entries.length === 0) throw new TypeError(`IP list "${list.name}" has no entries`);
     entries.forEach((cidr, i) => {
       try {
         trie.insert(cidr, list.name);

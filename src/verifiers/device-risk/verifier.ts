@@ -19,6 +19,7 @@ import {
   type DeviceRouteOptions,
   type PolicyDecision,
   type PolicyOptions,
+  type PolicyOverride,
 } from './policy.js';
 import { requestBinding, UnbindableRequestError, type BindingFormat, type RequestBinding } from './request-binding.js';
 import type { PolicyAction } from './signals.js';
@@ -130,6 +131,24 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
     weights: new Map<string, number>([...reputation.lists].map(([n, l]) => [`ip:${n}`, l.weight])),
   };
   const policy: PolicyOptions = o.policy ?? {};
+  /**
+   * The problem with a layer's `ip:<name>` conditions that name no configured list, else undefined: such a key is
+   * never hit, so a typo (`ip:Tor` for the list `tor`) silently left the list under its own, milder, action.
+   */
+  function unknownIpList(layer: PolicyOverride | undefined, where: string): string | undefined {
+    for (const key of [...Object.keys(layer?.actions ?? {}), ...Object.keys(layer?.weights ?? {})]) {
+      if (key.startsWith('ip:') && !reputation.lists.has(key.slice(3))) {
+        return `${where} names the IP list "${key.slice(3)}", which device.ipReputation.lists does not define`;
+      }
+    }
+    return undefined;
+  }
+  const layerProblem = [
+    unknownIpList(policy, 'device.policy'),
+    ...Object.entries(policy.markets ?? {}).map(([k, layer]) => unknownIpList(layer, `device.policy.markets.${k}`)),
+    ...Object.entries(policy.sensitivities ?? {}).map(([k, layer]) => unknownIpList(layer, `device.policy.sensitivities.${k}`)),
+  ].find((problem) => problem !== undefined);
+  if (layerProblem !== undefined) throw new TypeError(layerProblem);
   // Validate the base policy (and every market) now, so a configuration error shows at startup.
   for (const market of [undefined, ...Object.keys(policy.markets ?? {})]) compilePolicy(policy, listDefaults, market, undefined);
   for (const name of Object.keys(policy.sensitivities ?? {})) compilePolicy(policy, listDefaults, undefined, { sensitivity: name });
@@ -300,7 +319,8 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
       return (route as { device?: unknown }).device !== false;
     },
     checkRouteOptions(route) {
-      return unknownSensitivity((route as { device?: DeviceRouteOptions | false }).device || undefined);
+      const device = (route as { device?: DeviceRouteOptions | false }).device || undefined;
+      return unknownSensitivity(device) ?? unknownIpList(device, 'device');
     },
     verify(ctx) {
       const routeOptions = (ctx.route as { device?: DeviceRouteOptions | false }).device;

@@ -3,7 +3,11 @@ import { impliedLevels, type DeviceLevel } from '../../../attestation/play-integ
 import { SIGNAL_SET, type DeviceSignal } from '../signals.js';
 import type { AttestedContribution, DevicePlatform } from '../verdict.js';
 
-/** How one claim maps onto a signal: the signal is set when the claim is `true` (or equals `equals`). */
+/**
+ * How one claim maps onto a signal: the signal is set unless the claim is absent or says "not observed" (`false`,
+ * `"false"`, `0`, `"0"`, `null`, `[]`); with `equals`, when the claim (or an element of it) has that value, scalars
+ * compared by their spelling, case-insensitively.
+ */
 export type ClaimSignalRule = DeviceSignal | { signal: DeviceSignal; equals: string | number | boolean };
 
 /**
@@ -38,9 +42,9 @@ export function compileClaimMapping(mapping: TokenClaimMapping = {}): (a: Attest
   for (const [claim, rule] of Object.entries(mapping.signals ?? {})) {
     const signal = typeof rule === 'string' ? rule : rule.signal;
     if (!SIGNAL_SET.has(signal)) throw new TypeError(`unknown device signal "${signal}" for claim "${claim}"`);
-    rules.push({ path: claim.split('.'), signal, ...(typeof rule === 'object' ? { equals: rule.equals } : {}) });
+    rules.push({ path: splitPath(claim), signal, ...(typeof rule === 'object' ? { equals: rule.equals } : {}) });
   }
-  const path = (p: string | undefined): Path | undefined => (p === undefined ? undefined : p.split('.'));
+  const path = (p: string | undefined): Path | undefined => (p === undefined ? undefined : splitPath(p));
   const deviceId = path(mapping.deviceId);
   const appVersion = path(mapping.appVersion);
   const appId = path(mapping.appId);
@@ -53,10 +57,7 @@ export function compileClaimMapping(mapping: TokenClaimMapping = {}): (a: Attest
     const signals: DeviceSignal[] = [];
     for (const rule of rules) {
       const value = read(claims, rule.path);
-      const hit =
-        rule.equals === undefined
-          ? value === true || value === 'true' || value === 1
-          : value === rule.equals || (Array.isArray(value) && value.includes(rule.equals));
+      const hit = rule.equals === undefined ? observed(value) : equalsClaim(value, rule.equals);
       if (hit) signals.push(rule.signal);
     }
     const levelValue = levels ? read(claims, levels) : undefined;
@@ -73,6 +74,45 @@ export function compileClaimMapping(mapping: TokenClaimMapping = {}): (a: Attest
       signals,
     };
   };
+}
+
+/** Spellings of "not observed"; anything else a signed claim holds is observed. */
+const CLEAN = new Set(['false', '0']);
+
+/**
+ * Fail closed: a signed claim of a type or spelling we did not expect (`"True"`, `"yes"`, `2`, `["magisk"]`, an
+ * object) counts as observed. Reading only `true`/`"true"`/`1` as observed turned every other value into "clean".
+ */
+function observed(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0) return false;
+  if (typeof value === 'string') return !CLEAN.has(value.trim().toLowerCase());
+  return !(Array.isArray(value) && value.length === 0);
+}
+
+/** A scalar's comparable spelling: `false` and `"FALSE"` alike, `"Frida"` and `"frida"` alike. */
+function spelling(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim().toLowerCase();
+  return typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) ? String(value) : undefined;
+}
+
+/**
+ * Whether the claim, or an element of it, has the rule's value. Compared by spelling so that a provider writing
+ * `"false"` or `"FRIDA"` does not slip past `equals: false` or `equals: 'frida'` (a miss there means "clean").
+ */
+function equalsClaim(value: unknown, equals: string | number | boolean): boolean {
+  const wanted = spelling(equals);
+  const same = (v: unknown): boolean => v === equals || (wanted !== undefined && spelling(v) === wanted);
+  return same(value) || (Array.isArray(value) && value.some(same));
+}
+
+/**
+ * A dotted claim path. An empty segment (`dev..rooted`, `.did`) can never be read from a token, so its mapping would
+ * silently never apply (a rooted device always "clean"): refused when the mapping is compiled, at startup.
+ */
+function splitPath(claim: string): Path {
+  const segments = claim.split('.');
+  if (segments.includes('')) throw new TypeError(`token claim path "${claim}" has an empty segment`);
+  return segments;
 }
 
 function read(claims: Readonly<Record<string, unknown>>, path: Path): unknown {
