@@ -52,13 +52,25 @@ export class PinInputError extends Error {
   }
 }
 
-const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+/**
+ * The PEM labels of a certificate that OpenSSL, and so `X509Certificate`, reads: `CERTIFICATE`, the older
+ * `X509 CERTIFICATE`, and `TRUSTED CERTIFICATE` (what `openssl x509 -trustout` writes). A chain file holding one of
+ * the last two was read as if that certificate were text around the blocks: a configuration missing its pin.
+ */
+const PEM_BEGIN = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/g;
+const PEM_BLOCK = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g;
 const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
 
 /** The SPKI pin of one certificate (base64 SHA-256 of the DER SubjectPublicKeyInfo). */
 export function spkiPin(certificate: X509Certificate): string {
-  const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  let spki: Buffer;
+  try {
+    spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  } catch (error) {
+    // A key algorithm Node cannot read: its pin cannot be had without parsing the certificate by hand, so say so as
+    // the input error it is (callers such as the CLI report PinInputError; any other error reads as a crash).
+    throw new PinInputError(`the public key of "${oneLine(certificate.subject)}" is of an algorithm Node cannot read: no pin`, { cause: error });
+  }
   return createHash('sha256').update(spki).digest('base64');
 }
 
@@ -76,11 +88,11 @@ export function spkiPinOfDer(spkiDer: Buffer): string {
 export function parseCertificates(input: string | Buffer | Uint8Array): X509Certificate[] {
   // latin1 maps every byte to one character: the ASCII markers and base64 are found whatever the text's encoding.
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  if (typeof input !== 'string' && !text.includes(PEM_BEGIN)) return [parseDer(Buffer.from(input))];
+  // A block without its END line matches nothing (or swallows the next block): count the BEGIN lines too.
+  const begins = text.match(PEM_BEGIN)?.length ?? 0;
+  if (typeof input !== 'string' && begins === 0) return [parseDer(Buffer.from(input))];
   const blocks = text.match(PEM_BLOCK);
   if (!blocks || blocks.length === 0) throw new PinInputError('no PEM CERTIFICATE block found');
-  // A block without its END line matches nothing (or swallows the next block): count the BEGIN lines too.
-  const begins = text.split(PEM_BEGIN).length - 1;
   if (begins !== blocks.length) throw new PinInputError(`${begins - blocks.length} PEM CERTIFICATE block(s) cut short (no END line)`);
   return blocks.map((block, i) => {
     try {
@@ -152,7 +164,10 @@ export async function computePins(
   input: string | Buffer | Uint8Array | { host: string; port: number },
   options: ComputePinsOptions = {},
 ): Promise<CertificatePin[]> {
-  if (input === null || input === undefined) throw new PinInputError('expected PEM text, DER bytes, "host:port" or { host, port }');
+  // Checked here, not left to Buffer.from: a number (from untyped JavaScript) would throw a TypeError, not this error.
+  if (input === null || (typeof input !== 'string' && typeof input !== 'object')) {
+    throw new PinInputError('expected PEM text, DER bytes, "host:port" or { host, port }');
+  }
   if (typeof input === 'object' && !(input instanceof Uint8Array)) return pinsOfChain(await fetchServedChain(input.host, input.port, options));
   if (typeof input === 'string' && !input.includes('-----BEGIN')) {
     const target = parseHostPort(input);

@@ -11,9 +11,12 @@
  * - `<prefix>:after:<base>`: the version published on top of `<base>`, claimed once (`setIfAbsent`) before its state is
  *   written: a publish built on a state another instance has meanwhile replaced (a revoke, say) is refused instead of
  *   storing a newer state without it.
+ * - `<prefix>:signer:<theirs>:<ours>`: that a publisher holding key `<ours>` accepted a state naming `<theirs>`
+ *   (see {@link PublishedStateStore.read}).
  *
  * Each state names the JWK thumbprints of the keys of the publisher that wrote it: a state sharing none with the
- * reader's keys is another publisher configuration's (two services on one store under one `storeKey`), never served.
+ * reader's keys is another publisher configuration's (two services on one store under one `storeKey`), never served,
+ * unless a `signer` link joins one of its keys to one of the reader's (a rotation done by deploys alone).
  */
 import * as z from 'zod/mini';
 import type { Store } from '../core/store.js';
@@ -66,8 +69,9 @@ function malformed(key: string, message: string): ShieldConfigError {
 
 /**
  * Reads and writes the published state of one publisher configuration (one key prefix) in a store. `keys`: the JWK
- * thumbprints of the publisher's signing keys (RFC 7638), stored with each state; a state sharing none of them is
- * refused (a rotation `[k1]` -> `[k1, k2]` -> `[k2]` shares one at each step).
+ * thumbprints of the publisher's signing keys (RFC 7638), stored with each state; a state sharing none of them, nor
+ * linked to one of them (`signer` keys), is refused (a rotation `[k1]` -> `[k1, k2]` -> `[k2]` shares one at each
+ * step, or, when no publish rewrote the state in between, is linked by the `[k1, k2]` instances).
  */
 export class PublishedStateStore {
   private readonly keys: readonly string[];
@@ -113,11 +117,36 @@ export class PublishedStateStore {
     const state = parsed.data;
     if (state.version !== version) throw malformed(key, `holds version ${state.version}`);
     if (state.minClientVersion > state.version) throw malformed(key, 'has a minClientVersion above its version');
-    // Without thumbprints (or with none of ours): another publisher's state, whose hosts we must never sign.
-    if (!state.keys?.some((k) => this.keys.includes(k))) {
+    // Without thumbprints (or with none of ours, nor one linked to ours): another publisher's state, whose hosts we
+    // must never sign.
+    const theirs = state.keys ?? [];
+    if (!theirs.some((k) => this.keys.includes(k)) && !(await this.linked(theirs))) {
       throw new ShieldConfigError([{ path: 'pinset.storeKey', message: `storeKey ${JSON.stringify(this.prefix)} holds another publisher's pin set (other signing keys): give each publisher its own storeKey` }]);
     }
+    await this.link(theirs);
     return state;
+  }
+
+  private signerKey(theirs: string, ours: string): string {
+    return `${this.prefix}:signer:${theirs}:${ours}`;
+  }
+
+  /**
+   * Records that this publisher, holding keys the state does not name, accepted a state naming `theirs` (sharing
+   * one of its keys, or linked to one). A deploy that only adds a key (`[k1]` -> `[k2, k1]`) joins the stored state without rewriting it,
+   * so the state keeps naming `k1` alone: without the link, the next deploy (`[k2]`) would find no key of its own
+   * and refuse to start. Raised to the time of each acceptance, so the link lives as long as the states that need it.
+   */
+  private async link(theirs: readonly string[]): Promise<void> {
+    const added = this.keys.filter((k) => !theirs.includes(k));
+    const at = Date.now();
+    for (const from of theirs) for (const ours of added) await this.store.setIfGreater(this.signerKey(from, ours), at, PUBLISHED_STATE_TTL_MS);
+  }
+
+  /** True when a publisher once held one of `theirs` next to one of this publisher's keys (see {@link link}). */
+  private async linked(theirs: readonly string[]): Promise<boolean> {
+    for (const from of theirs) for (const ours of this.keys) if ((await this.store.get(this.signerKey(from, ours))) !== undefined) return true;
+    return false;
   }
 
   /**

@@ -9,7 +9,13 @@ const PEM_CERT = /^\s*-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTI
 const KNOWN_PIN = /^pin-sha256="([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)"$/;
 const HOST = /^[A-Za-z0-9.-]{1,253}$/;
 
-const shortText = z.string().check(z.maxLength(256));
+/**
+ * No control character (C0, DEL, C1) in the free-text fields: they reach `onPinFailure`, and from there logs and
+ * alerts, where a CR/LF in an `app-bundle-id` forges a log line and an ESC rewrites a terminal. No pinning library
+ * sends one in these fields.
+ */
+const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const shortText = z.string().check(z.maxLength(256), z.regex(NO_CONTROL, 'must not hold control characters'));
 const pemChain = z.array(z.string().check(z.maxLength(16_384), z.regex(PEM_CERT, 'must be a PEM certificate'))).check(z.maxLength(10));
 
 /** TrustKit's `TSKTrustEvaluationResult`, by its integer value. */

@@ -51,7 +51,9 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function epochSeconds(now: Date | number | undefined): number {
   const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime();
-  return ms / 1000;
+  // An Invalid Date or NaN (a server Date header that did not parse) compares false with everything: the expiry
+  // checks would pass a hard-expired set, and pinPolicyFor would enforce its stale pins. Take the device clock.
+  return (Number.isFinite(ms) ? ms : Date.now()) / 1000;
 }
 
 /**
@@ -150,7 +152,7 @@ export function pinPolicyFor(pinSet: VerifiedPinSet | undefined, hostname: strin
   if (!pinSet) return { enforce: false, pins: [], reason: 'no_pinset' };
   const nowSec = epochSeconds(now);
   if (nowSec > pinSet.payload.hardExpiry) return { enforce: false, pins: [], reason: 'hard_expired' };
-  const entry = hostEntry(pinSet.payload, hostname.toLowerCase().replace(/\.$/, ''));
+  const entry = hostEntry(pinSet.payload, asciiHost(hostname).toLowerCase().replace(/\.$/, ''));
   if (!entry) return { enforce: false, pins: [], reason: 'host_not_pinned' };
   const pins = [...entry.pins, ...entry.backupPins];
   if (pins.length === 0) return { enforce: false, pins, reason: 'no_pins' };
@@ -159,6 +161,21 @@ export function pinPolicyFor(pinSet: VerifiedPinSet | undefined, hostname: strin
   }
   if (!entry.enforce) return { enforce: false, pins, reason: 'enforce_off' };
   return { enforce: true, pins };
+}
+
+/**
+ * A name with non-ASCII characters as the URL parsers that route the app's requests spell it: an IDN in punycode,
+ * full-width or ideographic dots as dots (`api．example．com` is a request to `api.example.com`). Compared as
+ * given, such a name matched no entry and its pins were not enforced. Where URL cannot convert it (a runtime
+ * without IDNA), it stays as given.
+ */
+function asciiHost(hostname: string): string {
+  if (!/[^\x00-\x7f]/.test(hostname)) return hostname;
+  try {
+    return new URL(`http://${hostname}/`).hostname;
+  } catch {
+    return hostname;
+  }
 }
 
 // Not Object.hasOwn: older React Native engines lack it.
