@@ -95,6 +95,7 @@ const verifier = createDeviceRiskVerifier(
   {
     playIntegrity: { packageName: PACKAGE, decryptionKey: keys.decryptionKey, verificationKey: keys.verificationKey, replay: false, maxAgeMs: 3_600_000 },
     tokenClaims: { signals: { rooted: 'rooted' }, level: 'MEETS_DEVICE_INTEGRITY' },
+    country: { headers: ['cf-ipcountry'] },
     ipReputation: { lists: [{ name: 'hosting', cidrs: Array.from({ length: 5000 }, (_, i) => `${(i % 200) + 20}.${i % 256}.0.0/16`) }] },
     policy: { markets: { IN: { actions: { rooted: 'allow' } } }, sensitivities: { payments: { requiredLevel: 'MEETS_STRONG_INTEGRITY' } } },
   },

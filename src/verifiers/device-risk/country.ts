@@ -12,7 +12,9 @@ export type CountryResolver = (ip: string) => string | undefined | null;
 export interface CountryOptions {
   /**
    * Headers a CDN sets with the viewer's country, read in order, and only when the request came through a trusted
-   * proxy (anyone can send `cf-ipcountry` directly). Default `['cf-ipcountry', 'cloudfront-viewer-country']`.
+   * proxy (anyone can send `cf-ipcountry` directly). None by default: name the one your CDN sets and overwrites
+   * (`['cf-ipcountry']` behind Cloudflare, `['cloudfront-viewer-country']` behind CloudFront). A header the proxy in
+   * front passes through as the client sent it lets the client pick its market.
    */
   headers?: readonly string[];
   /** Used when no trusted header gives a country. */
@@ -26,7 +28,9 @@ const COUNTRY = /^[A-Z][A-Z0-9]$/;
 export function createCountryLookup(
   options: CountryOptions = {},
 ): (request: ShieldRequest, ip: string, fromTrustedProxy: boolean) => string | undefined {
-  const headers = (options.headers ?? ['cf-ipcountry', 'cloudfront-viewer-country']).map((h) => h.toLowerCase());
+  // No default: behind a proxy that does not set (and overwrite) a header, the client writes it. Both CDNs' headers
+  // by default let a client behind CloudFront send `cf-ipcountry`, and one behind Cloudflare `cloudfront-viewer-country`.
+  const headers = (options.headers ?? []).map((h) => h.toLowerCase());
   const resolver = options.resolver;
   return (request, ip, fromTrustedProxy) => {
     if (fromTrustedProxy) {

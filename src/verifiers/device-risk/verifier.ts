@@ -149,6 +149,12 @@ export function createDeviceRiskVerifier(options: DeviceRiskOptions, deps: { sto
     ...Object.entries(policy.sensitivities ?? {}).map(([k, layer]) => unknownIpList(layer, `device.policy.sensitivities.${k}`)),
   ].find((problem) => problem !== undefined);
   if (layerProblem !== undefined) throw new TypeError(layerProblem);
+  // Markets with no country source would never apply: every device judged by the base policy, silently.
+  if (Object.keys(policy.markets ?? {}).length > 0 && !(o.country?.headers?.length || o.country?.resolver)) {
+    throw new TypeError(
+      "device.policy.markets needs a country source: device.country.headers (the header your CDN sets, e.g. ['cf-ipcountry']) or device.country.resolver",
+    );
+  }
   // Validate the base policy (and every market) now, so a configuration error shows at startup.
   for (const market of [undefined, ...Object.keys(policy.markets ?? {})]) compilePolicy(policy, listDefaults, market, undefined);
   for (const name of Object.keys(policy.sensitivities ?? {})) compilePolicy(policy, listDefaults, undefined, { sensitivity: name });

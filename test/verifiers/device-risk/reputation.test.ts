@@ -114,7 +114,10 @@ describe('IP reputation lists', () => {
 
 describe('country lookup', () => {
   const req = (headers: Record<string, string>): ShieldRequest => ({ method: 'GET', path: '/', headers, ip: '1.2.3.4' });
-  const lookup = createCountryLookup({ resolver: (ip) => (ip === '1.2.3.4' ? 'fr' : undefined) });
+  const lookup = createCountryLookup({
+    headers: ['cf-ipcountry', 'cloudfront-viewer-country'],
+    resolver: (ip) => (ip === '1.2.3.4' ? 'fr' : undefined),
+  });
 
   it.each([
     ['trusted proxy header', { 'cf-ipcountry': 'in' }, true, 'IN'],
@@ -129,5 +132,13 @@ describe('country lookup', () => {
 
   it('no header and no resolver: unknown', () => {
     expect(createCountryLookup()(req({}), '1.2.3.4', true)).toBeUndefined();
+  });
+
+  it('reads no header unless told which: a CDN header the proxy passes through is written by the client', () => {
+    // Behind CloudFront (or nginx) a client sends `cf-ipcountry` itself; behind Cloudflare, `cloudfront-viewer-country`.
+    const headers = { 'cf-ipcountry': 'IN', 'cloudfront-viewer-country': 'IN' };
+    expect(createCountryLookup()(req(headers), '1.2.3.4', true)).toBeUndefined();
+    expect(createCountryLookup({ resolver: () => 'de' })(req(headers), '1.2.3.4', true)).toBe('DE');
+    expect(createCountryLookup({ headers: ['cloudfront-viewer-country'] })(req({ 'cf-ipcountry': 'IN' }), '1.2.3.4', true)).toBeUndefined();
   });
 });

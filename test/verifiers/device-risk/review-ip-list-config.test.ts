@@ -63,7 +63,11 @@ describe('device-risk IP list configuration', () => {
     // The list's own name is fine everywhere.
     expect(() =>
       createShield({
-        device: { ipReputation: { lists }, policy: { actions: { 'ip:tor': 'deny' }, markets: { DE: { weights: { 'ip:tor': 10 } } } } },
+        device: {
+          ipReputation: { lists },
+          country: { headers: ['cf-ipcountry'] },
+          policy: { actions: { 'ip:tor': 'deny' }, markets: { DE: { weights: { 'ip:tor': 10 } } } },
+        },
         routes: { 'POST /pay': { device: { actions: { 'ip:tor': 'step-up' } } } },
       }),
     ).not.toThrow();
@@ -76,5 +80,17 @@ describe('device-risk IP list configuration', () => {
     for (const list of [{ name: 'tor' }, { name: 'tor', cidrs: [] }, { name: 'tor', file: empty }]) {
       expect(() => createShield({ device: { ipReputation: { lists: [list] } } }), JSON.stringify(list)).toThrow(/no entries/);
     }
+  });
+});
+
+describe('device-risk markets need a country source', () => {
+  const markets = { IN: { actions: { rooted: 'allow' as const } } };
+
+  it('refuses markets with neither country.headers nor country.resolver (they would never apply)', () => {
+    expect(() => createShield({ device: { policy: { markets } } })).toThrow(/markets needs a country source/);
+    expect(() => createShield({ device: { country: { headers: [] }, policy: { markets } } })).toThrow(ShieldConfigError);
+    expect(() => createShield({ device: { country: { headers: ['cf-ipcountry'] }, policy: { markets } } })).not.toThrow();
+    expect(() => createShield({ device: { country: { resolver: () => undefined }, policy: { markets } } })).not.toThrow();
+    expect(() => createShield({ device: { policy: { markets: {} } } })).not.toThrow();
   });
 });

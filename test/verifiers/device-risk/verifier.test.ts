@@ -58,6 +58,7 @@ function setup(extra: Partial<DeviceRiskOptions> = {}) {
       appAttest: { teamId: TEAM, bundleId: BUNDLE, environment: 'production', trustAnchor: ca.root },
       tokenClaims: { signals: { rooted: 'rooted' }, platform: 'os', appVersion: 'ver', level: 'MEETS_DEVICE_INTEGRITY' },
       ipReputation: { lists: [{ name: 'tor', cidrs: ['185.220.100.0/22'], action: 'deny', weight: 50 }] },
+      country: { headers: ['cf-ipcountry'] },
       policy: {
         minAppVersion: { android: 420, ios: '5.2.0' },
         markets: { DE: { actions: { rooted: 'deny' } }, IN: { actions: { rooted: 'allow' } } },
