@@ -169,8 +169,10 @@ describe('RedisStore against a private redis-server that hangs, dies and comes b
         expect(result.status).toBe('rejected');
         expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreTimeoutError);
       }
+      // The timeout decided (StoreTimeoutError, not before it); the upper bound only rules out waiting for the hung
+      // server, with room for a loaded host's late timers.
       expect(elapsed).toBeGreaterThanOrEqual(290);
-      expect(elapsed).toBeLessThan(600);
+      expect(elapsed).toBeLessThan(3_000);
     } finally {
       server!.kill('SIGCONT');
     }
@@ -185,7 +187,10 @@ describe('RedisStore against a private redis-server that hangs, dies and comes b
     for (let i = 0; i < 3; i++) {
       const started = Date.now();
       await expect(store.increment('life', 60_000)).rejects.toBeInstanceOf(Error);
-      expect(Date.now() - started).toBeLessThan(600);
+      // A bound on the wait, not a speed check: a store without its command timeout waits for the reconnection
+      // (unbounded while Redis stays down). Ten times the timeout, so a loaded host's late timers do not fail it
+      // (600 ms failed once in CI while other test runs shared the two cores).
+      expect(Date.now() - started).toBeLessThan(3_000);
     }
     server = await startRedisServer(port);
     // ioredis reconnects on its own (retryStrategy 50 ms); the store needs nothing from the application. The new
