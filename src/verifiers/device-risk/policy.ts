@@ -343,15 +343,18 @@ function requiredLevelFor(policy: CompiledPolicy, verdict: DeviceVerdict): Devic
 
 function checkVersion(policy: CompiledPolicy, verdict: DeviceVerdict, hit: (c: Condition) => void): void {
   const platform = verdict.platform;
-  // A platform no source states (no claim mapped, or a value that is neither) cannot be held to its minimum, and is
-  // no way around one: with any minimum set, its version is unknown.
+  // A platform no source states (no claim mapped, or a value that is neither), or one signed sources disagree on,
+  // cannot be held to its minimum, and is no way around one: with any minimum set, its version is unknown.
   if (platform === 'unknown') {
     if (policy.minAppVersion.android !== undefined || policy.minAppVersion.ios !== undefined) hit('unknownAppVersion');
     return;
   }
   const min = policy.minAppVersion[platform];
   if (min === undefined) return;
-  const known = [verdict.app.version, verdict.app.reportedVersion].filter((v) => v !== undefined);
+  // Every signed version is judged (`versions` when sources stated several), so the lowest decides.
+  const signed = verdict.app.versions ?? (verdict.app.version === undefined ? [] : [verdict.app.version]);
+  const reported = verdict.app.reportedVersion;
+  const known = reported === undefined ? signed : [...signed, reported];
   if (known.length === 0) return hit('unknownAppVersion');
   // Any source saying "older than the minimum" wins, whatever the others say (one that cannot be read included): a
   // self-reported version can only make the app look older.
@@ -362,7 +365,7 @@ function checkVersion(policy: CompiledPolicy, verdict: DeviceVerdict, hit: (c: C
     else if (cmp < 0) return hit('outdatedApp');
   }
   // ...and never newer: alone (no signed version), it cannot show the app is recent enough.
-  if (unreadable || verdict.app.version === undefined) hit('unknownAppVersion');
+  if (unreadable || signed.length === 0) hit('unknownAppVersion');
 }
 
 /** Names the decision for logs (`deny score=70 rooted:monitor/30 hooked:deny/40`); never holds a raw value. */

@@ -31,7 +31,8 @@ export type DeviceSignal = (typeof DEVICE_SIGNALS)[number];
 /**
  * Conditions the policy derives from the whole verdict rather than from one signal:
  * - `noAttestation`: no signed source (token claims, Play Integrity, App Attest) vouched for this request.
- * - `invalidProof`: a Play Integrity token or App Attest assertion was sent and failed verification.
+ * - `invalidProof`: a Play Integrity token or App Attest assertion was sent and failed verification, or signed
+ *   sources disagree on the platform (`sources:platform_mismatch`).
  * - `integrityBelowRequired`: the attested device levels miss the level the route/market requires.
  * - `outdatedApp`: the app version is below the minimum for its platform.
  * - `unknownAppVersion`: a minimum version applies but no version is known.

@@ -1,4 +1,5 @@
 import type { DeviceLevel } from '../../attestation/play-integrity/payload.js';
+import { compareAppVersions } from './app-version.js';
 import type { DeviceSignal } from './signals.js';
 
 /** The platform a verdict describes. */
@@ -21,13 +22,30 @@ export interface VerdictSource {
 export interface DeviceVerdict {
   /** The main provider (the first attested source), or `self-reported` / `none`. */
   provider: string;
+  /**
+   * The platform the signed sources state; `unknown` when none does, or when they disagree (see `platforms`): no
+   * platform's minimum app version or Android API level table is then applied.
+   */
   platform: DevicePlatform;
+  /**
+   * Present only when signed sources disagree on the platform: each one stated, in source order. Such a verdict also
+   * carries {@link PLATFORM_MISMATCH} in `failedProofs` (an invalid proof).
+   */
+  platforms?: Array<Exclude<DevicePlatform, 'unknown'>>;
   trust: VerdictTrust;
   app: {
     /** Package name / App ID. */
     id?: string;
-    /** Attested app version (Play `versionCode`, or a mapped token claim). */
+    /**
+     * Attested app version (Play `versionCode`, an App Attest bundle version, or a mapped token claim): with several
+     * signed versions the lowest readable one (else the first).
+     */
     version?: string | number;
+    /**
+     * Every distinct signed app version, in source order, present only when sources stated more than one (an
+     * unreadable one included); the policy judges each, so the lowest decides `outdatedApp`.
+     */
+    versions?: Array<string | number>;
     /** App version the app reported about itself; may only make the app look older, never newer. */
     reportedVersion?: string;
     /** Whether a signed source recognised the app as genuine. */
@@ -120,9 +138,15 @@ export interface AttestedContribution {
   appleFacts?: AppleFacts;
 }
 
+/** The `failedProofs` entry of signed sources that disagree on the platform. */
+export const PLATFORM_MISMATCH = 'sources:platform_mismatch';
+
 /**
  * Folds an attested source into the verdict. Signals are OR-ed; levels are united (each attested source vouches for
  * what it saw); `recognized` is AND-ed, so one source saying "not genuine" wins. Every device id is kept (`device.ids`).
+ * Every signed app version is kept too (`app.versions`) and the lowest is `app.version`: the oldest build any signed
+ * source saw is the one `minAppVersion` must judge. Sources that disagree on the platform are never settled by order
+ * (proofs are verified in parallel): the platform becomes `unknown` and the verdict carries {@link PLATFORM_MISMATCH}.
  */
 export function addAttested(verdict: DeviceVerdict, c: AttestedContribution): void {
   verdict.sources.push({ provider: c.provider, trust: 'attested' });
@@ -130,9 +154,9 @@ export function addAttested(verdict: DeviceVerdict, c: AttestedContribution): vo
     verdict.trust = 'attested';
     verdict.provider = c.provider;
   }
-  if (c.platform !== undefined && c.platform !== 'unknown') verdict.platform = c.platform;
+  if (c.platform !== undefined && c.platform !== 'unknown') addPlatform(verdict, c.platform);
   if (c.appId !== undefined) verdict.app.id ??= c.appId;
-  if (c.appVersion !== undefined) verdict.app.version ??= c.appVersion;
+  if (c.appVersion !== undefined) addAppVersion(verdict.app, c.appVersion);
   if (c.recognized !== undefined) verdict.app.recognized = (verdict.app.recognized ?? true) && c.recognized;
   if (c.deviceId !== undefined) addDeviceId(verdict.device, c.deviceId);
   if (c.levels) for (const level of c.levels) if (!verdict.device.levels.includes(level)) verdict.device.levels.push(level);
@@ -151,6 +175,46 @@ function addDeviceId(device: DeviceVerdict['device'], id: string): void {
   else if (device.ids !== undefined) {
     if (!device.ids.includes(id)) device.ids.push(id);
   } else if (device.id !== id) device.ids = [device.id, id];
+}
+
+/**
+ * Two signed sources naming different platforms cannot both describe this device: proofs from two devices were put
+ * together, or a claim mapping reads the wrong claim. Picking either would judge the versions and levels against a
+ * platform a signed source contradicts, so no platform is picked (`unknown`: with any minimum set the version is
+ * `unknownAppVersion`) and the inconsistency is reported as an invalid proof (`invalidProof`, denied by default).
+ */
+function addPlatform(verdict: DeviceVerdict, platform: Exclude<DevicePlatform, 'unknown'>): void {
+  if (verdict.platforms !== undefined) {
+    if (!verdict.platforms.includes(platform)) verdict.platforms.push(platform);
+  } else if (verdict.platform === 'unknown') {
+    verdict.platform = platform;
+  } else if (verdict.platform !== platform) {
+    verdict.platforms = [verdict.platform, platform];
+    verdict.platform = 'unknown';
+    verdict.failedProofs.push(PLATFORM_MISMATCH);
+  }
+}
+
+/**
+ * Fail closed for `minAppVersion`: the lowest signed version wins, whichever source came first. A version that cannot
+ * be read is kept in `versions` (the policy then reports `unknownAppVersion`) but never hides a readable one.
+ */
+function addAppVersion(app: DeviceVerdict['app'], version: string | number): void {
+  const current = app.version;
+  if (current === undefined) {
+    app.version = version;
+    return;
+  }
+  const all = app.versions ?? [current];
+  if (all.some((v) => v === version || compareAppVersions(v, version) === 0)) return;
+  all.push(version);
+  app.versions = all;
+  const cmp = compareAppVersions(version, current);
+  if (cmp === undefined ? readable(version) && !readable(current) : cmp < 0) app.version = version;
+}
+
+function readable(version: string | number): boolean {
+  return compareAppVersions(version, 0) !== undefined;
 }
 
 /** A self-reported (unsigned) contribution: it can only add signals and an older-looking version. */

@@ -32,7 +32,7 @@ describe('token claims mapping', () => {
   });
 
   it('ignores absent, false, wrongly typed and prototype claims', () => {
-    const c = map({ provider: 'p', claims: { dev: { rooted: false }, emu: 'no', risks: 'frida-like', did: 42, os: 'symbian', constructor: 'x' } });
+    const c = map({ provider: 'p', claims: { dev: { rooted: false }, emu: 'no', risks: 'frida-like', did: 4.2, os: 'symbian', constructor: 'x' } });
     expect([...(c.signals ?? [])]).toEqual([]);
     expect(c.deviceId).toBeUndefined();
     expect(c.platform).toBe('unknown');

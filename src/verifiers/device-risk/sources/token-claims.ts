@@ -17,7 +17,11 @@ export type ClaimSignalRule = DeviceSignal | { signal: DeviceSignal; equals: str
 export interface TokenClaimMapping {
   /** Claim → signal. */
   signals?: Readonly<Record<string, ClaimSignalRule>>;
-  /** Claim holding a stable device id (allowlists/denylists). */
+  /**
+   * Claim holding a stable device id (allowlists/denylists): a string, or a safe integer read as its decimal string
+   * (`42` is `"42"`). Other numbers are not read: a fraction is no id, and an integer beyond 2^53 was already rounded
+   * when the token was parsed, so two devices could share its spelling.
+   */
   deviceId?: string;
   /** Claim holding the app version. */
   appVersion?: string;
@@ -69,7 +73,7 @@ export function compileClaimMapping(mapping: TokenClaimMapping = {}): (a: Attest
       platform: platform ? toPlatform(read(claims, platform)) : 'unknown',
       appId: appId ? toText(read(claims, appId)) : undefined,
       appVersion: appVersion ? toVersion(read(claims, appVersion)) : undefined,
-      deviceId: deviceId ? toText(read(claims, deviceId)) : undefined,
+      deviceId: deviceId ? toDeviceId(read(claims, deviceId)) : undefined,
       levels: [...grantedLevels, ...claimedLevels],
       signals,
     };
@@ -132,6 +136,15 @@ function toPlatform(value: unknown): DevicePlatform {
 
 function toText(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
+}
+
+/**
+ * Fail closed: a provider that signs its device id as a JSON number (`did: 42`) names the device as surely as one that
+ * signs `"42"`; ignoring it let a denylisted device through and left per-device checks without an id. Only exact
+ * integers are read (see `TokenClaimMapping.deviceId`).
+ */
+function toDeviceId(value: unknown): string | undefined {
+  return typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : undefined) : toText(value);
 }
 
 function toVersion(value: unknown): string | number | undefined {
