@@ -15,7 +15,8 @@ export interface ExpressEndpointsOptions {
  * Serves an {@link Endpoints} set (the attestation service, the pin set) from Express 4 or 5:
  * `app.use(expressEndpoints(service))`. Requests on other paths pass through to `next()`. Mount it before
  * `expressShield` when the endpoints must be reachable without a shield token (the attestation service must), and
- * before body parsers (it reads its own body within the endpoints' limit; a body already parsed is used as is).
+ * before body parsers (it reads its own body within the endpoints' limit; a body already parsed is used, still held
+ * to that limit and to a JSON content type).
  */
 export function expressEndpoints(
   endpoints: Endpoints,

@@ -12,7 +12,8 @@ export interface KoaEndpointsOptions {
 /**
  * Serves an {@link Endpoints} set from Koa 2 or 3: `app.use(koaEndpoints(service))`. Requests on other paths go on
  * to `next()`. Mount it before `koaShield` when the endpoints must be reachable without a shield token, and before a
- * body parser (it reads its own body within the endpoints' limit; a body already parsed is used as is).
+ * body parser (it reads its own body within the endpoints' limit; a body already parsed is used, still held to that
+ * limit and to a JSON content type).
  */
 export function koaEndpoints(
   endpoints: Endpoints,
@@ -24,7 +25,7 @@ export function koaEndpoints(
       await next();
       return;
     }
-    const body = await endpointBodyOf(ctx.req, endpoints, () => ctx.request.body ?? ctx.request.rawBody);
+    const body = await endpointBodyOf(ctx.req, endpoints, () => ctx.request.body ?? ctx.request.rawBody, () => ctx.request.rawBody);
     const response = isEndpointResponse(body)
       ? body
       : await serveEndpoint(

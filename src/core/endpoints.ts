@@ -61,7 +61,13 @@ export interface EndpointResponse {
 export interface Endpoints {
   /** The routes, each answered by {@link Endpoints.handle}. */
   readonly routes: readonly EndpointRoute[];
-  /** Largest request body accepted, in bytes; larger bodies get 413 before they are buffered. Default 16 KiB. */
+  /**
+   * Largest request body accepted, in bytes; larger bodies get 413 (before they are buffered when the endpoint reads
+   * them). Default 16 KiB. It holds whatever read the body: for a body a framework parser already parsed, the size
+   * is the parser's kept text when there is one, else the `Content-Length` of an unencoded body, else (chunked or
+   * content-coded) the larger of the `Content-Length` and the parsed value re-serialised as JSON, a bound on what
+   * the handler is given.
+   */
   readonly maxBodyBytes?: number;
   /**
    * Answers one request on one of `routes`. Should not throw for bad input (answer a problem instead); a rejection
@@ -73,10 +79,14 @@ export interface Endpoints {
 /** Default {@link Endpoints.maxBodyBytes}. */
 export const DEFAULT_ENDPOINT_BODY_LIMIT = 16 * 1024;
 
-/** The body as the adapter has it: not read yet, already parsed by the framework, or the raw bytes. */
+/**
+ * The body as the adapter has it: not read yet, already parsed by the framework, or the raw bytes. A parsed body may
+ * carry `rawText`, the body's text as the framework kept it (Koa body parsers' `ctx.request.rawBody`), which
+ * measures its size.
+ */
 export type EndpointBody =
   | { readonly kind: 'none' }
-  | { readonly kind: 'parsed'; readonly value: unknown }
+  | { readonly kind: 'parsed'; readonly value: unknown; readonly rawText?: string }
   | { readonly kind: 'raw'; readonly bytes: Buffer };
 
 /** What an adapter hands {@link serveEndpoint}. */
@@ -133,6 +143,46 @@ function isJsonStringValue(value: string, headers: IncomingEndpointRequest['head
   return Number(length) > Buffer.byteLength(value);
 }
 
+/**
+ * The size of a body a framework parser already parsed (see {@link Endpoints.maxBodyBytes}): exact when the parser
+ * kept the text or an unencoded body declared its length; otherwise (chunked, or content-coded so the length is the
+ * compressed one) at least the re-serialised value, which is what the handler gets. Unmeasurable is too large.
+ */
+function parsedBodySize(
+  body: { readonly value: unknown; readonly rawText?: string },
+  headers: IncomingEndpointRequest['headers'],
+): number {
+  if (typeof body.rawText === 'string') return Buffer.byteLength(body.rawText);
+  const length = headerText(headers['content-length']);
+  const declared = length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : undefined;
+  const coding = headerText(headers['content-encoding'])?.trim().toLowerCase();
+  if (declared !== undefined && (coding === undefined || coding === '' || coding === 'identity')) return declared;
+  try {
+    const text = JSON.stringify(body.value) as string | undefined;
+    return Math.max(declared ?? 0, text === undefined ? 0 : Buffer.byteLength(text));
+  } catch {
+    return Number.POSITIVE_INFINITY; // a cycle or a BigInt: no JSON parser made it
+  }
+}
+
+/**
+ * True when the bytes as read are the UTF-8 JSON the client meant: no content coding other than `identity` and no
+ * charset other than UTF-8. The endpoint neither inflates nor transcodes, so anything else would be parsed as
+ * something the client did not send (RFC 8259 JSON is UTF-8; RFC 7694 answers an unsupported coding 415).
+ */
+function isPlainUtf8(headers: IncomingEndpointRequest['headers']): boolean {
+  const coding = headerText(headers['content-encoding'])?.trim().toLowerCase();
+  if (coding !== undefined && coding !== '' && coding !== 'identity') return false;
+  const params = (headerText(headers['content-type']) ?? '').split(';').slice(1);
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    if (eq === -1 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const charset = param.slice(eq + 1).trim().replaceAll('"', '').toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') return false;
+  }
+  return true;
+}
+
 /** Parses the body; a problem response when it is not JSON (415) or not well-formed (400). */
 function decodeBody(request: IncomingEndpointRequest, limit: number): { value: unknown; raw?: Buffer } | EndpointResponse {
   const { body } = request;
@@ -147,16 +197,26 @@ function decodeBody(request: IncomingEndpointRequest, limit: number): { value: u
     if (typeof body.value === 'string' && !isJsonStringValue(body.value, request.headers)) {
       return decodeBody({ ...request, body: { kind: 'raw', bytes: Buffer.from(body.value) } }, limit);
     }
+    if (body.value === undefined) return { value: undefined };
+    // The parser ran under the application's limit (express.json(): 100 kB), not ours, and may be a form parser:
+    // the endpoint's own size and JSON-only checks still apply, so the answer does not depend on what read the body.
+    if (parsedBodySize(body, request.headers) > limit) return endpointProblem(413, 'payload_too_large', 'Payload too large');
+    if (!isJsonType(mediaType(headerText(request.headers['content-type'])))) {
+      return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
+    }
     return { value: body.value };
   }
   const bytes = body.bytes;
   if (bytes.length > limit) return endpointProblem(413, 'payload_too_large', 'Payload too large');
   if (bytes.length === 0) return { value: undefined, raw: bytes };
-  if (!isJsonType(mediaType(headerText(request.headers['content-type'])))) {
+  if (!isJsonType(mediaType(headerText(request.headers['content-type']))) || !isPlainUtf8(request.headers)) {
     return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
   }
   try {
-    return { value: JSON.parse(bytes.toString('utf8')) as unknown, raw: bytes };
+    // One leading UTF-8 BOM is ignored (RFC 8259 allows it), as express.json(), the Koa body parsers and Fastify's
+    // JSON parser do: the same request gets the same answer whether a framework parser ran first or not.
+    const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    return { value: JSON.parse(bytes.toString('utf8', start)) as unknown, raw: bytes };
   } catch {
     return endpointProblem(400, 'payload_malformed', 'Malformed request');
   }
