@@ -272,20 +272,6 @@ describe('properties', () => {
   });
 });
 
-describe('hot path', () => {
-  it('resolves a two-hop chain in a few microseconds', () => {
-    const resolver = createClientIpResolver({ trustProxy: ['loopback', '10.0.0.0/8'] });
-    const headers = { 'x-forwarded-for': '198.51.100.7, 10.0.0.2' };
-    for (let i = 0; i < 20_000; i++) resolver.resolve('127.0.0.1', headers);
-    const n = 200_000;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) resolver.resolve('127.0.0.1', headers);
-    const perCallNs = Number(process.hrtime.bigint() - start) / n;
-    console.log(`client-ip resolve: ${(perCallNs / 1000).toFixed(3)} µs per call`);
-    expect(perCallNs).toBeLessThan(5_000);
-  });
-});
-
 describe("trustProxy: 'framework'", () => {
   const resolver = createClientIpResolver({ trustProxy: 'framework' });
   it('takes the address the framework computed, normalised, and marks it as from a proxy when it is not the peer', () => {

@@ -116,14 +116,4 @@ describe('MemoryStore specifics', () => {
     expect(lateGrowthMb).toBeLessThan(4);
   });
 
-  it('hot path: an increment costs well under a few microseconds', async () => {
-    const store = new MemoryStore();
-    for (let i = 0; i < 10_000; i++) await store.increment(`k${i % 1000}`, 60_000);
-    const n = 200_000;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await store.increment(`k${i % 1000}`, 60_000);
-    const perOpUs = Number(process.hrtime.bigint() - start) / n / 1000;
-    console.log(`MemoryStore increment: ${perOpUs.toFixed(3)} µs per op (including await)`);
-    expect(perOpUs).toBeLessThan(5);
-  });
 });

@@ -571,8 +571,10 @@ describe('properties', () => {
   });
 });
 
-describe('hot path', () => {
-  it('a login attempt (reserve and settle) on MemoryStore costs microseconds', async () => {
+describe('repeated logins', () => {
+  // What a login costs is measured by the benchmarks (test/bench), never asserted here: this checks that thousands
+  // of successful reserve-and-settle rounds leave no slot held (a leak would lock the username out).
+  it('25,000 successful logins in a row on MemoryStore all pass', async () => {
     const { verifier } = harness();
     const ctx = () => makeContext({ now: 1, body: { email: 'user@example.com', password: 'x' } });
     const attempt = async () => {
@@ -581,13 +583,6 @@ describe('hot path', () => {
       await verifier.onResponse!(c, 200);
     };
     for (let i = 0; i < 5000; i++) await attempt();
-    const n = 20_000;
-    // Context construction is included: it is the core's per-request work too, and keeps the heap realistic.
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await attempt();
-    const us = Number(process.hrtime.bigint() - start) / n / 1000;
-    console.log(`credential-abuse verify + settle on MemoryStore: ${us.toFixed(2)} µs per login`);
-    // A loose bound against pathological regressions only; the figure itself belongs to the benchmarks.
-    expect(us).toBeLessThan(500);
+    for (let i = 0; i < 20_000; i++) await attempt();
   });
 });

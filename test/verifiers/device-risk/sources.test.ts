@@ -58,10 +58,11 @@ describe('self-reported signals', () => {
   });
 
   it('is bounded: a huge header is cut, not parsed whole', () => {
-    const start = performance.now();
-    const out = parseSelfReportedSignals('rooted,'.repeat(100_000));
-    expect(out).toEqual(['rooted']);
-    expect(performance.now() - start).toBeLessThan(50);
+    expect(parseSelfReportedSignals('rooted,'.repeat(100_000))).toEqual(['rooted']);
+    // A signal past the bounds is never read (the header is cut by length and by entries): no timing needed to show
+    // that the work stops there.
+    expect(parseSelfReportedSignals(','.repeat(100_000) + 'rooted')).toEqual([]);
+    expect(parseSelfReportedSignals('x,'.repeat(100_000) + 'emulator')).toEqual([]);
   });
 
   it('can only lower trust: it never clears an attested signal nor sets levels or ids', () => {
