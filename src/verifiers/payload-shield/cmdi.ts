@@ -13,9 +13,6 @@ import { AMBIGUOUS_COMMANDS, COMMANDS, UNAMBIGUOUS } from './cmdi-commands.js';
 import { COMMAND_WORD_STARTS, COMMAND_WORD_START, GIT_COMMAND_OPTION, GLOB_PATH, globCommandPath, GTFOBINS, mayMatchGtfobins, mayRunWindowsCommand, runsGitExtCommand, SSH_COMMAND_OPTION, starGlobCommandPath, startsWithCommandWord, UNIX_COMMAND_LINE, WINDOWS_COMMAND } from './cmdi-command-line.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
-/** Commands that are also everyday words (kept here for the weak-signals detector's import). */
-export { AMBIGUOUS_COMMANDS };
-
 /** Rule ids of the command injection detector. */
 export const CMDI_RULES = {
   chainedCommand: 'cmdi-chained-command',

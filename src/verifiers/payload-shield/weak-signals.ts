@@ -3,7 +3,7 @@
  * input, so each adds less than a critical match (several are needed to reach the default threshold).
  */
 import { isPlainMask } from './char-classes.js';
-import { AMBIGUOUS_COMMANDS } from './cmdi.js';
+import { AMBIGUOUS_COMMANDS } from './cmdi-commands.js';
 import { SEVERITY, type Category, type Detector, type InspectedValue, type RuleHit } from './types.js';
 
 /** Rule ids and the paranoia level each starts at. */
