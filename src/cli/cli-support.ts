@@ -2,7 +2,7 @@
  * What every CLI command shares: a usage error type with its exit code, argument parsing (Node's `parseArgs`,
  * strict), and reading keys, files and stdin.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Exit codes: 0 success, 1 the operation failed (bad input, verification failed), 2 the command line is wrong. */
@@ -33,13 +33,38 @@ export interface CliCommand {
   run(args: string[], io: CliIo): Promise<number>;
 }
 
-/** `parseArgs` with strict checking; a bad option becomes a usage error naming it. */
+/**
+ * An argument as a message may repeat it: quoted when it is a short plain word, otherwise described by its length
+ * only. A key, secret or token pasted where a command name, option or file was expected is never echoed.
+ */
+export function argumentLabel(arg: string): string {
+  return /^-{0,2}[A-Za-z0-9._]{1,24}$/.test(arg) ? JSON.stringify(arg) : `(an argument of ${arg.length} characters, not repeated here)`;
+}
+
+/**
+ * `parseArgs` with strict checking; a bad option becomes a usage error naming it. Node's message repeats an unknown
+ * "option" whole (twice): one that is not a plain option name (a PEM key starting with "-----") is not repeated. An
+ * option taking one value given twice is refused (Node keeps the last: `--key a --key b` signed with b).
+ */
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
+  let parsed;
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${usage}`, EXIT.usage);
+    const { code, message } = error as NodeJS.ErrnoException;
+    const plainOption = /^Unknown option '--?[A-Za-z0-9][A-Za-z0-9-]{0,40}'(\.|$)/.test(message);
+    const safe = code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || plainOption
+      ? message
+      : 'an argument starting with "-" is not an option of this command (not repeated here: pass keys and secrets as files)';
+    throw new CliError(`${safe}\n\n${usage}`, EXIT.usage);
   }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || options[token.name]?.type !== 'string' || options[token.name]?.multiple) continue;
+    if (seen.has(token.name)) throw new CliError(`--${token.name} given more than once\n\n${usage}`, EXIT.usage);
+    seen.add(token.name);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** The text of a file argument, or of stdin for `-`. */
@@ -81,7 +106,15 @@ export async function readJson(source: string, io: CliIo, what: string): Promise
 /** A key argument: a JWK (file or inline JSON) or a PEM file; returns the JWK object or the PEM text. */
 export async function readKey(source: string, io: CliIo): Promise<Record<string, unknown> | string> {
   if (source.trimStart().startsWith('{')) return (await readJson(source, io, 'key')) as Record<string, unknown>;
-  const text = readBytes(source).toString('utf8');
+  let text: string;
+  try {
+    text = readFileSync(source, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    // An argument naming no file may be the key itself (a PEM or a secret pasted in): never repeated.
+    if (!existsSync(source)) throw new CliError(`cannot read the key: no file at the path given (${code}); give a JWK or PEM file, or a JWK as inline JSON`);
+    throw new CliError(`cannot read key ${source}: ${code}`);
+  }
   if (text.includes('-----BEGIN')) return text;
   try {
     const jwk = JSON.parse(text) as unknown;

@@ -8,7 +8,7 @@ import { keysCommand } from './commands/keys.js';
 import { pinsCommand } from './commands/pins.js';
 import { pinsetCommand } from './commands/pinset.js';
 import { tokenCommand } from './commands/token.js';
-import { CliError, EXIT, type CliCommand, type CliIo } from './cli-support.js';
+import { argumentLabel, CliError, EXIT, type CliCommand, type CliIo } from './cli-support.js';
 
 const COMMANDS: Readonly<Record<string, CliCommand>> = { pins: pinsCommand, pinset: pinsetCommand, keys: keysCommand, token: tokenCommand };
 
@@ -35,7 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return name === undefined ? EXIT.usage : EXIT.ok;
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (!command) throw new CliError(`unknown command ${JSON.stringify(name)}\n\n${USAGE}`, EXIT.usage);
+    if (!command) throw new CliError(`unknown command ${argumentLabel(name)}\n\n${USAGE}`, EXIT.usage);
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof CliError) {
@@ -46,6 +46,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.failed;
   }
 }
+
+/**
+ * Set when stdout went away before the result was written (the reader of a pipe exited: `| head -1`). Without a
+ * listener the EPIPE was an unhandled 'error' event: Node's stack trace. One line on stderr and exit 1 instead.
+ */
+let outputLost = false;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (outputLost) return;
+  outputLost = true;
+  process.exitCode = EXIT.failed;
+  process.stderr.write(`mobile-api-shield: the output could not be written (${error.code ?? 'error'})\n`);
+});
+// Nowhere left to report a failing stderr: ignored rather than crash.
+process.stderr.on('error', () => undefined);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -58,5 +72,5 @@ const processIo: CliIo = {
 };
 
 runCli(process.argv.slice(2), processIo).then((code) => {
-  process.exitCode = code;
+  if (!outputLost) process.exitCode = code;
 });

@@ -143,6 +143,10 @@ export function createAttestationService(options: AttestationServiceOptions): At
     iosToken: `${o.prefix}/ios/token`,
     jwks: o.jwksPath,
   };
+  // The handler dispatches on the path alone: a JWKS path naming a POST route would answer that route with the JWKS.
+  if ([paths.challenge, paths.android, paths.iosRegister, paths.iosToken].includes(paths.jwks)) {
+    throw new ShieldConfigError([{ path: 'jwksPath', message: `must not be the path of another route of the service (${paths.jwks})` }]);
+  }
   const routes: Endpoints['routes'] = [
     { method: 'POST', path: paths.challenge },
     ...(play ? [{ method: 'POST' as const, path: paths.android }] : []),

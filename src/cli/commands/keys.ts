@@ -4,12 +4,13 @@ import { isValidKid } from '../../channel/sign-pinset.js';
 import { privateKeyFrom } from '../../core/private-key.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { writeFileSync } from 'node:fs';
-import { CliError, EXIT, parse, readKey, type CliCommand, type CliIo } from '../cli-support.js';
+import { argumentLabel, CliError, EXIT, parse, readKey, type CliCommand, type CliIo } from '../cli-support.js';
 
-const GENERATE_USAGE = `Usage: mobile-api-shield keys generate [--alg ES256|HS256] [--kid <id>] [--public-out <file>]
+const GENERATE_USAGE = `Usage: mobile-api-shield keys generate [--alg ES256|HS256] [--kid <id>] [--public-out <file> [--force]]
 
 ES256 (default): prints a new P-256 private key as a JWK (kid = its RFC 7638 thumbprint unless --kid), for
-pinset sign and token mint; --public-out also writes its public JWK (what the app embeds).
+pinset sign and token mint; --public-out also writes its public JWK (what the app embeds) to a new file
+(an existing one is refused unless --force).
 HS256: prints a new 256-bit secret, base64 (an Approov-style token secret).
 Keep private keys out of source control.`;
 
@@ -20,10 +21,15 @@ Prints the public JWK of a private key (kid, alg and use kept), what apps embed 
 const USAGE = `Usage: mobile-api-shield keys <generate | public> ...\n\n${GENERATE_USAGE}\n\n${PUBLIC_USAGE}`;
 
 async function generate(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { alg: { type: 'string' }, kid: { type: 'string' }, 'public-out': { type: 'string' } }, GENERATE_USAGE);
+  const { values, positionals } = parse(
+    args,
+    { alg: { type: 'string' }, kid: { type: 'string' }, 'public-out': { type: 'string' }, force: { type: 'boolean' } },
+    GENERATE_USAGE,
+  );
   if (values.help) return io.out(`${GENERATE_USAGE}\n`), EXIT.ok;
-  if (positionals.length > 0) throw new CliError(`unexpected argument ${positionals[0]}\n\n${GENERATE_USAGE}`, EXIT.usage);
+  if (positionals.length > 0) throw new CliError(`unexpected argument ${argumentLabel(positionals[0] as string)}\n\n${GENERATE_USAGE}`, EXIT.usage);
   const alg = (values.alg ?? 'ES256').toUpperCase();
+  if (values.force && values['public-out'] === undefined) throw new CliError('--force applies to --public-out only', EXIT.usage);
   if (alg === 'HS256') {
     if (values['public-out'] !== undefined || values.kid !== undefined) throw new CliError('--kid and --public-out apply to ES256 keys only', EXIT.usage);
     io.out(`${randomBytes(32).toString('base64')}\n`);
@@ -36,9 +42,20 @@ async function generate(args: string[], io: CliIo): Promise<number> {
   const publicJwk = await exportJWK(publicKey);
   const kid = values.kid ?? (await calculateJwkThumbprint(publicJwk));
   const meta = { kid, alg: 'ES256', use: 'sig' };
-  if (values['public-out']) writeFileSync(values['public-out'], `${JSON.stringify({ ...publicJwk, ...meta }, null, 2)}\n`);
+  if (values['public-out']) writePublic(values['public-out'], `${JSON.stringify({ ...publicJwk, ...meta }, null, 2)}\n`, values.force === true);
   io.out(`${JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }, null, 2)}\n`);
   return EXIT.ok;
+}
+
+/** Writes the public JWK to a new file (`wx`: never replacing one, however it appeared) or, with `force`, any. */
+function writePublic(file: string, text: string, force: boolean): void {
+  try {
+    writeFileSync(file, text, { flag: force ? 'w' : 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    if (code === 'EEXIST') throw new CliError(`--public-out ${file} already exists (give --force to replace it)`);
+    throw new CliError(`cannot write --public-out ${file}: ${code}`);
+  }
 }
 
 async function publicOf(args: string[], io: CliIo): Promise<number> {
@@ -73,6 +90,6 @@ export const keysCommand: CliCommand = {
       io.out(`${USAGE}\n`);
       return Promise.resolve(sub === undefined ? EXIT.usage : EXIT.ok);
     }
-    throw new CliError(`unknown keys command ${JSON.stringify(sub)}\n\n${USAGE}`, EXIT.usage);
+    throw new CliError(`unknown keys command ${argumentLabel(sub)}\n\n${USAGE}`, EXIT.usage);
   },
 };

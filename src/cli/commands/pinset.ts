@@ -6,7 +6,7 @@ import { createPinSetPublisher, pinSetHostsSchema, toPinSetHosts } from '../../c
 import { isValidKid } from '../../channel/sign-pinset.js';
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
-import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
+import { argumentLabel, CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
 import { ENGLISH } from '../../core/zod-locale.js';
 
 const SIGN_USAGE = `Usage: mobile-api-shield pinset sign <config.json> --key <private-jwk.json | key.pem> [--kid <id>]
@@ -145,6 +145,6 @@ export const pinsetCommand: CliCommand = {
       io.out(`${USAGE}\n`);
       return Promise.resolve(sub === undefined ? EXIT.usage : EXIT.ok);
     }
-    throw new CliError(`unknown pinset command ${JSON.stringify(sub)}\n\n${USAGE}`, EXIT.usage);
+    throw new CliError(`unknown pinset command ${argumentLabel(sub)}\n\n${USAGE}`, EXIT.usage);
   },
 };

@@ -2,7 +2,7 @@
 import { createHash, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { privateKeyFrom } from '../../core/private-key.js';
-import { CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
+import { argumentLabel, CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
 
 const MINT_USAGE = `Usage: mobile-api-shield token mint (--secret <base64> | --key <private-jwk.json | key.pem>) [options]
 
@@ -33,9 +33,20 @@ function secretKey(base64: string): KeyObject {
   return createSecretKey(bytes);
 }
 
-/** Sets a claim; `__proto__` is refused (an assignment would replace the claims object's prototype instead). */
+/** Whether a parsed JSON value holds Infinity anywhere (JSON.parse reads `1e400` so; the token would say null). */
+function holdsNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(holdsNonFinite);
+}
+
+/**
+ * Sets a claim; `__proto__` is refused (an assignment would replace the claims object's prototype instead), and so
+ * is a value holding a number JSON cannot carry (minted silently as null before).
+ */
 function setClaim(claims: Record<string, unknown>, name: string, value: unknown): void {
   if (name === '__proto__') throw new CliError('claim name __proto__ is not allowed', EXIT.usage);
+  if (holdsNonFinite(value)) throw new CliError(`claim ${JSON.stringify(name)} holds a number JSON cannot carry (Infinity)`, EXIT.usage);
   claims[name] = value;
 }
 
@@ -81,7 +92,7 @@ async function mint(args: string[], io: CliIo): Promise<number> {
     MINT_USAGE,
   );
   if (values.help) return io.out(`${MINT_USAGE}\n`), EXIT.ok;
-  if (positionals.length > 0) throw new CliError(`unexpected argument ${positionals[0]}\n\n${MINT_USAGE}`, EXIT.usage);
+  if (positionals.length > 0) throw new CliError(`unexpected argument ${argumentLabel(positionals[0] as string)}\n\n${MINT_USAGE}`, EXIT.usage);
   if ((values.secret === undefined) === (values.key === undefined)) throw new CliError(`give exactly one of --secret and --key\n\n${MINT_USAGE}`, EXIT.usage);
   const signer = values.secret !== undefined ? { key: secretKey(values.secret) } : await privateKeyOf(values.key as string, io);
   const alg = algorithmOf(signer.key);
@@ -170,6 +181,6 @@ export const tokenCommand: CliCommand = {
       io.out(`${USAGE}\n`);
       return Promise.resolve(sub === undefined ? EXIT.usage : EXIT.ok);
     }
-    throw new CliError(`unknown token command ${JSON.stringify(sub)}\n\n${USAGE}`, EXIT.usage);
+    throw new CliError(`unknown token command ${argumentLabel(sub)}\n\n${USAGE}`, EXIT.usage);
   },
 };
