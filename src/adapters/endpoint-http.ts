@@ -12,21 +12,22 @@ import { bodyConsumed } from './node-http.js';
 
 /**
  * The body of a Node request for an endpoint: the framework's parsed value when a body parser already consumed the
- * stream (with `rawText`, the parser's kept text, when given), nothing for GET, otherwise the raw bytes read here
- * within the endpoints' limit. A body that is too large or cut off becomes a problem response (413 / 400) instead of
- * an exception.
+ * stream (with what the parser kept of the body, when `kept` gives a string, Koa's `rawBody`, or a Buffer, the bytes
+ * Express's `captureRawBody()` kept), nothing for GET, otherwise the raw bytes read here within the endpoints'
+ * limit. A body that is too large or cut off becomes a problem response (413 / 400) instead of an exception.
  */
 export async function endpointBodyOf(
   req: IncomingMessage,
   endpoints: Endpoints,
   parsed: () => unknown,
-  rawText?: () => unknown,
+  kept?: () => unknown,
 ): Promise<EndpointBody | EndpointResponse> {
   if (bodyConsumed(req)) {
-    // The parser's kept text (Koa's `rawBody`) measures the body against the endpoints' limit in the core.
-    const text = rawText?.();
+    // What the parser kept measures the body against the endpoints' limit in the core, and tells an empty one.
+    const raw = kept?.();
     const value = parsed();
-    return typeof text === 'string' ? { kind: 'parsed', value, rawText: text } : { kind: 'parsed', value };
+    if (typeof raw === 'string') return { kind: 'parsed', value, rawText: raw };
+    return Buffer.isBuffer(raw) ? { kind: 'parsed', value, rawBytes: raw } : { kind: 'parsed', value };
   }
   if (req.method === 'GET' || req.method === 'HEAD') return { kind: 'none' };
   try {

@@ -14,6 +14,18 @@ const DECODERS: Readonly<Record<string, (input: Buffer, maxOutputLength: number)
   br: (input, maxOutputLength) => brotliDecompressSync(input, { maxOutputLength }),
 };
 
+/** The codings a Content-Encoding header lists, lower-case, in the order they were applied (`identity` dropped). */
+function codingsOf(contentEncoding: string | readonly string[]): string[] {
+  const header = typeof contentEncoding === 'string' ? contentEncoding : contentEncoding.join(',');
+  return header.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c.length > 0 && c !== 'identity');
+}
+
+/** True when {@link decodeContentEncoding} can undo every coding the header lists (or it lists none). */
+export function isDecodableContentEncoding(contentEncoding: string | readonly string[] | undefined): boolean {
+  if (contentEncoding === undefined) return true;
+  return codingsOf(contentEncoding).every((coding) => Object.hasOwn(DECODERS, coding));
+}
+
 /**
  * Decodes `bytes` as described by a Content-Encoding header (`gzip`, `deflate`, `br`, `identity`, or a list of
  * them applied in order). Throws `BodyError('payload_too_large')` when the decoded bytes would exceed `limitBytes`,
@@ -21,12 +33,11 @@ const DECODERS: Readonly<Record<string, (input: Buffer, maxOutputLength: number)
  */
 export function decodeContentEncoding(bytes: Buffer, contentEncoding: string | string[] | undefined, limitBytes: number): Buffer {
   if (contentEncoding === undefined) return checked(bytes, limitBytes);
-  const header = typeof contentEncoding === 'string' ? contentEncoding : contentEncoding.join(',');
   // Codings are listed in the order they were applied: undo them from the last.
-  const codings = header.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c.length > 0 && c !== 'identity');
+  const codings = codingsOf(contentEncoding);
   let out = bytes;
   for (let i = codings.length - 1; i >= 0; i--) {
-    const decode = DECODERS[codings[i] as string];
+    const decode = Object.hasOwn(DECODERS, codings[i] as string) ? DECODERS[codings[i] as string] : undefined;
     if (decode === undefined) throw new BodyError('unsupported_media_type', `unsupported content-encoding ${JSON.stringify(codings[i]).slice(0, 40)}`);
     try {
       out = decode(out, limitBytes + 1);

@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { defaultProblemType } from './codes.js';
-import { isJsonType, mediaType } from './body.js';
+import { BodyError, isJsonType, mediaType } from './body.js';
+import { decodeContentEncoding, isDecodableContentEncoding } from './body-decode.js';
 import { headerText } from './request.js';
 import type { ProblemBody } from './problem.js';
 import { callHook } from './hooks.js';
@@ -42,10 +43,15 @@ export interface EndpointRequest {
   readonly frameworkIp?: string;
   /**
    * The parsed JSON body: any JSON value (object, array, string, number, boolean or null), or `undefined` when the
-   * request had no body. Handlers must schema-check it: nothing about its shape is guaranteed.
+   * request had no body. An empty body is `undefined` whatever read it (express.json() and the Koa body parsers make
+   * it `{}`; the endpoint undoes that when it can tell, see {@link Endpoints.maxBodyBytes}). Handlers must
+   * schema-check it: nothing about its shape is guaranteed.
    */
   readonly body: unknown;
-  /** The body's bytes as received, when the adapter read them (absent when a framework parser consumed the stream). */
+  /**
+   * The bytes `body` was parsed from, any `Content-Encoding` removed: when the adapter read them, or when the app
+   * kept them for a framework parser (`express.json({ verify: captureRawBody() })`). Absent for an empty body.
+   */
   readonly rawBody?: Buffer;
 }
 
@@ -63,10 +69,15 @@ export interface Endpoints {
   readonly routes: readonly EndpointRoute[];
   /**
    * Largest request body accepted, in bytes; larger bodies get 413 (before they are buffered when the endpoint reads
-   * them). Default 16 KiB. It holds whatever read the body: for a body a framework parser already parsed, the size
-   * is the parser's kept text when there is one, else the `Content-Length` of an unencoded body, else (chunked or
-   * content-coded) the larger of the `Content-Length` and the parsed value re-serialised as JSON, a bound on what
-   * the handler is given.
+   * them). Default 16 KiB. A body with a `Content-Encoding` of gzip, x-gzip, deflate or br (a list of them too) is
+   * decoded, and the limit holds both the bytes received and the decoded bytes (a decompression bomb stops at the
+   * limit); any other coding is 415. It holds whatever read the body: for a body a framework parser already parsed,
+   * the size is the larger of the `Content-Length` and the parser's kept text or bytes (Koa's `rawBody`, Express's
+   * `captureRawBody()`) when there are some, else the `Content-Length` of an unencoded body, else (chunked or
+   * content-coded, nothing kept) the larger of the `Content-Length` and the parsed value re-serialised as JSON: a
+   * bound on what the handler is given, not on the bytes received (Express keeps nothing else to measure them by;
+   * mount the endpoints before the parser, or keep the bytes with `captureRawBody()`). The same kept bytes, or a
+   * `Content-Length: 0`, tell an empty body from `{}`.
    */
   readonly maxBodyBytes?: number;
   /**
@@ -80,13 +91,13 @@ export interface Endpoints {
 export const DEFAULT_ENDPOINT_BODY_LIMIT = 16 * 1024;
 
 /**
- * The body as the adapter has it: not read yet, already parsed by the framework, or the raw bytes. A parsed body may
- * carry `rawText`, the body's text as the framework kept it (Koa body parsers' `ctx.request.rawBody`), which
- * measures its size.
+ * The body as the adapter has it: not read yet, already parsed by the framework, or the raw bytes (as received, any
+ * content coding still on). A parsed body may carry what the framework kept of it, which measures its size: `rawText`
+ * (Koa body parsers' `ctx.request.rawBody`) or `rawBytes` (the decoded bytes body-parser handed `captureRawBody()`).
  */
 export type EndpointBody =
   | { readonly kind: 'none' }
-  | { readonly kind: 'parsed'; readonly value: unknown; readonly rawText?: string }
+  | { readonly kind: 'parsed'; readonly value: unknown; readonly rawText?: string; readonly rawBytes?: Buffer }
   | { readonly kind: 'raw'; readonly bytes: Buffer };
 
 /** What an adapter hands {@link serveEndpoint}. */
@@ -133,30 +144,58 @@ export function isEndpointPath(endpoints: Endpoints, path: string): boolean {
 }
 
 /**
- * True when a string body is the value a JSON parser produced, not a text parser's copy of the body: a declared,
- * unencoded length longer than the string's bytes. Without a length (chunked) or with an encoding it cannot tell,
- * and the string is taken as the body's text.
+ * True when a string body is the value a JSON parser produced, not a text parser's copy of the body: the body's
+ * decoded size (the parser's kept text or bytes, else a declared, unencoded length) is larger than the string's
+ * bytes. A content-coded body with nothing kept cannot be measured, and its string is taken as the value (the safe
+ * side: parsing it again could answer an object the client never sent). Chunked and unencoded, it cannot tell, and
+ * the string is taken as the body's text.
  */
-function isJsonStringValue(value: string, headers: IncomingEndpointRequest['headers']): boolean {
+function isJsonStringValue(
+  value: string,
+  body: { readonly rawText?: string; readonly rawBytes?: Buffer },
+  headers: IncomingEndpointRequest['headers'],
+): boolean {
+  const kept = keptSize(body);
+  if (kept !== undefined) return kept > Buffer.byteLength(value);
+  if (isCoded(headers)) return true;
+  const length = declaredLength(headers);
+  return length !== undefined && length > Buffer.byteLength(value);
+}
+
+/** The declared `Content-Length`, when it is a plain decimal number. */
+function declaredLength(headers: IncomingEndpointRequest['headers']): number | undefined {
   const length = headerText(headers['content-length']);
-  if (length === undefined || headers['content-encoding'] !== undefined || !/^\d{1,16}$/.test(length)) return false;
-  return Number(length) > Buffer.byteLength(value);
+  return length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : undefined;
+}
+
+/** True when the body declares a content coding other than `identity` (so its `Content-Length` is the coded size). */
+function isCoded(headers: IncomingEndpointRequest['headers']): boolean {
+  const header = headers['content-encoding'];
+  if (header === undefined) return false;
+  const list = typeof header === 'string' ? header : header.join(',');
+  return list.split(',').some((c) => c.trim() !== '' && c.trim().toLowerCase() !== 'identity');
+}
+
+/** The size of what a framework parser kept of the body it parsed (decoded), when it kept something. */
+function keptSize(body: { readonly rawText?: string; readonly rawBytes?: Buffer }): number | undefined {
+  if (Buffer.isBuffer(body.rawBytes)) return body.rawBytes.length;
+  return typeof body.rawText === 'string' ? Buffer.byteLength(body.rawText) : undefined;
 }
 
 /**
  * The size of a body a framework parser already parsed (see {@link Endpoints.maxBodyBytes}): exact when the parser
- * kept the text or an unencoded body declared its length; otherwise (chunked, or content-coded so the length is the
- * compressed one) at least the re-serialised value, which is what the handler gets. Unmeasurable is too large.
+ * kept the text or bytes (with the received length of a coded body) or an unencoded body declared its length;
+ * otherwise (chunked, or content-coded so the length is the compressed one) at least the re-serialised value, which
+ * is what the handler gets. Unmeasurable is too large.
  */
 function parsedBodySize(
-  body: { readonly value: unknown; readonly rawText?: string },
+  body: { readonly value: unknown; readonly rawText?: string; readonly rawBytes?: Buffer },
   headers: IncomingEndpointRequest['headers'],
 ): number {
-  if (typeof body.rawText === 'string') return Buffer.byteLength(body.rawText);
-  const length = headerText(headers['content-length']);
-  const declared = length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : undefined;
-  const coding = headerText(headers['content-encoding'])?.trim().toLowerCase();
-  if (declared !== undefined && (coding === undefined || coding === '' || coding === 'identity')) return declared;
+  const declared = declaredLength(headers);
+  const kept = keptSize(body);
+  if (kept !== undefined) return Math.max(declared ?? 0, kept);
+  if (declared !== undefined && !isCoded(headers)) return declared;
   try {
     const text = JSON.stringify(body.value) as string | undefined;
     return Math.max(declared ?? 0, text === undefined ? 0 : Buffer.byteLength(text));
@@ -166,13 +205,13 @@ function parsedBodySize(
 }
 
 /**
- * True when the bytes as read are the UTF-8 JSON the client meant: no content coding other than `identity` and no
- * charset other than UTF-8. The endpoint neither inflates nor transcodes, so anything else would be parsed as
- * something the client did not send (RFC 8259 JSON is UTF-8; RFC 7694 answers an unsupported coding 415).
+ * True when the body is JSON the endpoint takes: a JSON media type, no charset other than UTF-8 (the endpoint does
+ * not transcode: RFC 8259 JSON is UTF-8) and only content codings it decodes (RFC 7694 answers another one 415).
+ * Checked whatever read the body, so a framework parser that transcodes or decodes more does not change the answer.
  */
-function isPlainUtf8(headers: IncomingEndpointRequest['headers']): boolean {
-  const coding = headerText(headers['content-encoding'])?.trim().toLowerCase();
-  if (coding !== undefined && coding !== '' && coding !== 'identity') return false;
+function isAcceptedJson(headers: IncomingEndpointRequest['headers']): boolean {
+  if (!isJsonType(mediaType(headerText(headers['content-type'])))) return false;
+  if (!isDecodableContentEncoding(headers['content-encoding'])) return false;
   const params = (headerText(headers['content-type']) ?? '').split(';').slice(1);
   for (const param of params) {
     const eq = param.indexOf('=');
@@ -183,35 +222,38 @@ function isPlainUtf8(headers: IncomingEndpointRequest['headers']): boolean {
   return true;
 }
 
-/** Parses the body; a problem response when it is not JSON (415) or not well-formed (400). */
-function decodeBody(request: IncomingEndpointRequest, limit: number): { value: unknown; raw?: Buffer } | EndpointResponse {
-  const { body } = request;
-  if (body.kind === 'none') return { value: undefined };
-  if (body.kind === 'parsed') {
-    // A framework parser produced it; a Buffer means a raw parser ran, so parse it as we would. A string is either
-    // a text parser's copy of the body (`express.text({ type: '*/*' })`), parsed as we would, or the JSON string
-    // value a JSON parser produced (`express.json({ strict: false })` turns `"{...}"` into the text inside the
-    // quotes), which is not parsed again: it would answer an object the client never sent. A text parser's copy has
-    // the body's length; a JSON string value is shorter than its body (the quotes, at least).
-    if (Buffer.isBuffer(body.value)) return decodeBody({ ...request, body: { kind: 'raw', bytes: body.value } }, limit);
-    if (typeof body.value === 'string' && !isJsonStringValue(body.value, request.headers)) {
-      return decodeBody({ ...request, body: { kind: 'raw', bytes: Buffer.from(body.value) } }, limit);
-    }
-    if (body.value === undefined) return { value: undefined };
-    // The parser ran under the application's limit (express.json(): 100 kB), not ours, and may be a form parser:
-    // the endpoint's own size and JSON-only checks still apply, so the answer does not depend on what read the body.
-    if (parsedBodySize(body, request.headers) > limit) return endpointProblem(413, 'payload_too_large', 'Payload too large');
-    if (!isJsonType(mediaType(headerText(request.headers['content-type'])))) {
-      return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
-    }
-    return { value: body.value };
+const UNSUPPORTED = (): EndpointResponse => endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
+const TOO_LARGE = (): EndpointResponse => endpointProblem(413, 'payload_too_large', 'Payload too large');
+
+/** The received bytes with their content coding removed, within `limit` decoded bytes; a problem when it fails. */
+function decoded(bytes: Buffer, headers: IncomingEndpointRequest['headers'], limit: number): Buffer | EndpointResponse {
+  try {
+    return decodeContentEncoding(bytes, headers['content-encoding'], limit);
+  } catch (error) {
+    if (error instanceof BodyError && error.code === 'payload_too_large') return TOO_LARGE();
+    if (error instanceof BodyError && error.code === 'unsupported_media_type') return UNSUPPORTED();
+    return endpointProblem(400, 'payload_malformed', 'Malformed request');
   }
-  const bytes = body.bytes;
-  if (bytes.length > limit) return endpointProblem(413, 'payload_too_large', 'Payload too large');
-  if (bytes.length === 0) return { value: undefined, raw: bytes };
-  if (!isJsonType(mediaType(headerText(request.headers['content-type']))) || !isPlainUtf8(request.headers)) {
-    return endpointProblem(415, 'unsupported_media_type', 'Unsupported media type');
-  }
+}
+
+/**
+ * Parses body bytes as JSON: the bytes as received (`coded`: any content coding still on, decoded here within the
+ * limit), or bytes a framework parser produced (coding already removed, as body-parser and the Koa parsers remove
+ * it). A problem response when they are too large (413), not JSON (415) or not well-formed (400).
+ */
+function parseBytes(
+  received: Buffer,
+  headers: IncomingEndpointRequest['headers'],
+  limit: number,
+  coded: boolean,
+): { value: unknown; raw?: Buffer } | EndpointResponse {
+  if (Math.max(received.length, coded ? 0 : (declaredLength(headers) ?? 0)) > limit) return TOO_LARGE();
+  if (received.length === 0) return { value: undefined };
+  if (!isAcceptedJson(headers)) return UNSUPPORTED();
+  // Decoded as express.json() and the Koa parsers decode it (mobile clients gzip report bodies), within the limit.
+  const bytes = coded ? decoded(received, headers, limit) : received;
+  if (!Buffer.isBuffer(bytes)) return bytes;
+  if (bytes.length === 0) return { value: undefined };
   try {
     // One leading UTF-8 BOM is ignored (RFC 8259 allows it), as express.json(), the Koa body parsers and Fastify's
     // JSON parser do: the same request gets the same answer whether a framework parser ran first or not.
@@ -220,6 +262,32 @@ function decodeBody(request: IncomingEndpointRequest, limit: number): { value: u
   } catch {
     return endpointProblem(400, 'payload_malformed', 'Malformed request');
   }
+}
+
+/** Parses the body; a problem response when it is not JSON (415) or not well-formed (400). */
+function decodeBody(request: IncomingEndpointRequest, limit: number): { value: unknown; raw?: Buffer } | EndpointResponse {
+  const { body, headers } = request;
+  if (body.kind === 'none') return { value: undefined };
+  if (body.kind === 'raw') return parseBytes(body.bytes, headers, limit, true);
+  // A framework parser produced it; a Buffer means a raw parser ran, so parse it as we would. A string is either
+  // a text parser's copy of the body (`express.text({ type: '*/*' })`), parsed as we would, or the JSON string
+  // value a JSON parser produced (`express.json({ strict: false })` turns `"{...}"` into the text inside the
+  // quotes), which is not parsed again: it would answer an object the client never sent. A text parser's copy has
+  // the body's length; a JSON string value is shorter than its body (the quotes, at least).
+  if (Buffer.isBuffer(body.value)) return parseBytes(body.value, headers, limit, false);
+  if (typeof body.value === 'string' && !isJsonStringValue(body.value, body, headers)) {
+    return parseBytes(Buffer.from(body.value), headers, limit, false);
+  }
+  if (body.value === undefined) return { value: undefined };
+  // The parser ran under the application's limit (express.json(): 100 kB), not ours, and may be a form parser:
+  // the endpoint's own size and JSON-only checks still apply, so the answer does not depend on what read the body.
+  if (parsedBodySize(body, headers) > limit) return TOO_LARGE();
+  // An empty body is an empty body: express.json() and the Koa parsers make it `{}`, the endpoint reading it has
+  // nothing. Known empty when it declared no bytes or the parser kept none; a chunked empty body with nothing kept
+  // cannot be told from `{}` (see Endpoints.maxBodyBytes).
+  if (declaredLength(headers) === 0 || keptSize(body) === 0) return { value: undefined };
+  if (!isAcceptedJson(headers)) return UNSUPPORTED();
+  return { value: body.value, ...(Buffer.isBuffer(body.rawBytes) ? { raw: body.rawBytes } : {}) };
 }
 
 function isResponse(value: unknown): value is EndpointResponse {
