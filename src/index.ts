@@ -35,7 +35,7 @@ export { createClientIpResolver } from './core/client-ip.js';
 
 // Device and app integrity.
 export { createDeviceRiskVerifier, deviceRiskOptionsSchema, DEVICE_HEADERS, requestBinding } from './verifiers/device-risk/index.js';
-export { ASSERTION_CHALLENGE_PREFIX } from './verifiers/device-risk/index.js';
+export { ASSERTION_CHALLENGE_PREFIX, PLATFORM_MISMATCH } from './verifiers/device-risk/index.js';
 export type {
   DeviceRiskOptions,
   DeviceRouteOptions,

@@ -21,6 +21,7 @@ const EXPORTED: readonly [string, string][] = [
   ['MemoryStore', 'function'],
   ['PINSET_JWS_TYPE', 'string'],
   ['PIN_FORMATS', 'object'],
+  ['PLATFORM_MISMATCH', 'string'],
   ['PROBLEM_TYPE_BASE', 'string'],
   ['PinInputError', 'function'],
   ['PinSetRefreshError', 'function'],

@@ -8,6 +8,8 @@ import { isAttemptStore } from '../../stores/store.js';
 import { LoginAttempt, LoginCounters, type Refusal } from './counters.js';
 import { KnownBlocks } from './known-blocks.js';
 import { digestKey } from './key-digest.js';
+import { deviceIdOf } from './device-id.js';
+import { normaliseUsername, type UsernameFolding } from './username.js';
 import { BreachedPasswordChecker } from './breached-password.js';
 import { compileFieldSource, type FieldReader, type FieldSource } from './field-source.js';
 import {
@@ -108,7 +110,10 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
   const failOpen = options.failOpen === true;
   const skip = options.skip;
   const rateLimitHeaders = options.rateLimitHeaders === true;
-  const caseSensitive = options.caseSensitiveUsernames === true;
+  const folding: UsernameFolding = {
+    caseSensitive: options.caseSensitiveUsernames === true,
+    accentSensitive: options.accentSensitiveUsernames === true,
+  };
   const deviceClaims = options.deviceClaims ?? CREDENTIAL_DEFAULTS.deviceClaims;
   const consecutive: Resolved<ConsecutiveFailureLimit> =
     options.consecutiveFailures === false
@@ -168,24 +173,8 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
     return result;
   }
 
-  function normaliseUsername(raw: string): string | undefined {
-    // Trimmed, then bounded before normalising: a megabyte "username" must not cost a megabyte of NFKC work, and
-    // padding must not move the cut (cut first, `'  …  alice'` counted under a prefix such as `'ali'`).
-    const trimmed = raw.trim();
-    let username = trimmed.length > 1024 ? trimmed.slice(0, 1024) : trimmed;
-    username = username.normalize('NFKC');
-    if (!caseSensitive) username = username.toLowerCase();
-    return username.length > 0 ? username : undefined;
-  }
-
-  function deviceIdOf(claims: Readonly<Record<string, unknown>>): string | undefined {
-    for (const claim of deviceClaims) {
-      const value = claims[claim];
-      if (typeof value === 'string' && value.length > 0 && value.length <= 1024) return value;
-      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    }
-    return undefined;
-  }
+  // Trimmed, cut, then folded (see normaliseUsername): a login and a reset key one username alike.
+  const normalise = (raw: string): string | undefined => normaliseUsername(raw, folding);
 
   function bindingHolds(binding: NonNullable<CompiledLogin['binding']>, ctx: VerifierContext, body: unknown): boolean {
     const claim = ctx.attestation?.claims[binding.claim];
@@ -285,9 +274,9 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
       const code = deps.genericTokenErrors === true ? 'token_invalid' : 'token_binding_mismatch';
       return { outcome: 'deny', code, detail: 'login token not bound to these credentials' };
     }
-    const username = rawUsername === undefined ? undefined : normaliseUsername(rawUsername);
+    const username = rawUsername === undefined ? undefined : normalise(rawUsername);
     const ipKey = ipResolver.aggregationKey(ctx.ip);
-    const deviceId = ctx.attestation === undefined ? undefined : deviceIdOf(ctx.attestation.claims);
+    const deviceId = ctx.attestation === undefined ? undefined : deviceIdOf(ctx.attestation.claims, deviceClaims);
     const device = deviceId === undefined ? undefined : digestKey(deviceId);
     // A login without a username counts too, under a key of its own, so leaving the field out is no way around it.
     const user = username === undefined ? ABSENT_USERNAME : digestKey(username);
@@ -419,7 +408,7 @@ export function buildCredentialAbuse(options: CredentialAbuseOptions, deps: Cred
 
   async function reset(target: unknown): Promise<{ cleared: CredentialCounterName[]; ipKey?: string }> {
     const parsed = parseResetTarget(target);
-    const username = parsed.username === undefined ? undefined : normaliseUsername(parsed.username);
+    const username = parsed.username === undefined ? undefined : normalise(parsed.username);
     if (parsed.username !== undefined && username === undefined) throw new TypeError('credentials.reset: username is empty once normalised');
     const ipKey = parsed.ip === undefined ? undefined : ipResolver.aggregationKey(parsed.ip);
     const cleared = await counters.reset(prefix, {

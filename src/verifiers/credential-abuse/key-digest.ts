@@ -6,7 +6,10 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
-/** Longer values are hashed every time: NFKC can grow a 1,024-character username eighteenfold (U+FDFA). */
+/**
+ * Longer values are hashed every time: normalising (NFKC, or NFKD for the accent fold) can grow a 1,024-character
+ * username eighteenfold (U+FDFA), see username.ts.
+ */
 const DIGEST_CACHED_LENGTH = 256;
 /** Only values of `DIGEST_CACHED_LENGTH` characters or fewer: the cache holds a few MB at most, whatever is sent. */
 const digestCache = new LRUCache<string, string>({ max: 10_000 });

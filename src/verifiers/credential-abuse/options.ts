@@ -75,10 +75,22 @@ export interface CredentialAbuseOptions {
    * next to `Retry-After`, naming the counter that refused. Default false: they tell a client which budget it spent.
    */
   rateLimitHeaders?: boolean;
-  /** Treat `Alice@x` and `alice@x` as different accounts. Default false (trimmed, NFKC, lower-cased). */
+  /**
+   * Treat `Alice@x` and `alice@x` as different accounts. Default false: usernames are trimmed, folded (see
+   * `accentSensitiveUsernames`) and lower-cased before counting.
+   */
   caseSensitiveUsernames?: boolean;
   /**
-   * Token claims naming the device, first present wins. Default `['did']`. Add `'sub'` only when your attestation
+   * Treat `álice@x` and `alice@x` as different accounts: set it only when your account store compares usernames
+   * accent-sensitively (a binary or `_as_` collation, or exact string equality). Default false: diacritics are folded
+   * (NFKD, combining marks dropped, `ø`/`ł`/`đ`/`ħ`/`ŧ` read as their base letter, NFKC), as an accent-insensitive
+   * collation compares (MySQL's default utf8mb4_0900_ai_ci, SQL Server's `_AI`), so guesses spread over `alice`,
+   * `álice`, `ålice`... count against one username. With `true`, NFKC alone.
+   */
+  accentSensitiveUsernames?: boolean;
+  /**
+   * Token claims naming the device, first present wins: a non-empty string of at most 1,024 characters, or a safe
+   * integer (read as its decimal string); any other value is read as missing. Default `['did']`. Add `'sub'` only when your attestation
    * service puts a per-device value there (Firebase App Check's `sub` is the app id, shared by every device).
    */
   deviceClaims?: readonly string[];
@@ -157,6 +169,7 @@ export const credentialAbuseOptionsSchema = z.strictObject({
     rateLimitHeaders: z.optional(z.boolean()),
     skip: z.optional(z.custom<(request: ShieldRequest) => boolean | Promise<boolean>>((v) => typeof v === 'function', 'must be a function')),
     caseSensitiveUsernames: z.optional(z.boolean()),
+    accentSensitiveUsernames: z.optional(z.boolean()),
     deviceClaims: z.optional(z.array(z.string().check(z.minLength(1)))),
     binding: z.optional(bindingSchema),
     consecutiveFailures: z.optional(

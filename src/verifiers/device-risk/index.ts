@@ -44,6 +44,7 @@ export {
   addAttested,
   addSelfReported,
   emptyVerdict,
+  PLATFORM_MISMATCH,
   type AndroidIntegrity,
   type AppleFacts,
   type AttestedContribution,

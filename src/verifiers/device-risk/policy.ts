@@ -2,7 +2,7 @@ import { isUnexpectedDistribution } from '../../attestation/app-attest/extension
 import { meetsLevel, type DeviceLevel } from '../../attestation/play-integrity/payload.js';
 import { compareAppVersions } from './app-version.js';
 import { ACTION_RANK, ACTIONS, type Condition, type PolicyAction } from './signals.js';
-import type { DeviceVerdict } from './verdict.js';
+import { PLATFORM_MISMATCH, type DeviceVerdict } from './verdict.js';
 
 /** Score thresholds: a total score at or above `stepUp` steps up, at or above `deny` denies. */
 export interface PolicyThresholds {
@@ -31,7 +31,9 @@ export interface PolicyOverride {
   /**
    * Required level by Android API level, keyed by the lowest `sdkVersion` an entry applies to (`{ 33: ... }` for
    * Android 13+, where Google's labels mean more since May 2025). Used for Android verdicts that carry
-   * `deviceAttributes.sdkVersion`; the highest key not above it wins; `requiredLevel` applies otherwise. A layer
+   * `deviceAttributes.sdkVersion`; the highest key not above it wins; `requiredLevel` applies otherwise. A verdict
+   * whose signed sources disagree on the platform (`sources:platform_mismatch`) is held to the strictest of
+   * `requiredLevel` and every entry, whatever its `sdkVersion`. A layer
    * that sets `requiredLevel` replaces the levels of the layers below, their tables included (only its own
    * `requiredLevelBySdk`, if any, applies); a layer setting only `requiredLevelBySdk` merges into the inherited table.
    */
@@ -334,11 +336,41 @@ function canonicalDeviceId(id: string): string {
   return KEY_ID_SPELLING.test(id) ? Buffer.from(id, 'base64').toString('base64') : id;
 }
 
-/** The required level for this verdict: by Android API level when the verdict states one, else the flat one. */
+/**
+ * The required level for this verdict: by Android API level when the verdict states one, else the flat one.
+ *
+ * Signed sources that disagree on the platform ({@link PLATFORM_MISMATCH}) leave it `unknown`, yet a Play Integrity
+ * verdict among them may still carry an `sdkVersion`: neither the flat level nor the table's entry for it can be
+ * trusted to be the one that applies (the flat level may be the laxer one, as in `requiredLevel:
+ * 'MEETS_BASIC_INTEGRITY', requiredLevelBySdk: { 33: 'MEETS_STRONG_INTEGRITY' }`, or a table entry may be, under a
+ * stricter flat level). Such
+ * an invalid proof is held to the strictest level this policy (this route and market, layers merged) demands of any
+ * device: the highest of `requiredLevel` and every `requiredLevelBySdk` entry. It fails closed whatever
+ * `invalidProof` is set to (`monitor` does not turn the integrity requirement off).
+ */
 function requiredLevelFor(policy: CompiledPolicy, verdict: DeviceVerdict): DeviceLevel | 'none' {
+  if (verdict.platforms !== undefined || (verdict.failedProofs.length > 0 && verdict.failedProofs.includes(PLATFORM_MISMATCH))) {
+    return strictestLevel(policy);
+  }
   const sdk = verdict.platform === 'android' ? verdict.device.android?.sdkVersion : undefined;
   if (sdk !== undefined) for (const [min, level] of policy.requiredLevelBySdk) if (sdk >= min) return level;
   return policy.requiredLevel;
+}
+
+/** How much a required level demands: each level's devices meet every level ranked below it. */
+const STRICTNESS: Readonly<Record<DeviceLevel | 'none', number>> = {
+  none: 0,
+  MEETS_VIRTUAL_INTEGRITY: 1,
+  MEETS_BASIC_INTEGRITY: 2,
+  MEETS_DEVICE_INTEGRITY: 3,
+  MEETS_STRONG_INTEGRITY: 4,
+};
+
+/** The strictest of the flat level and every by-SDK level (see {@link requiredLevelFor}). */
+function strictestLevel(policy: CompiledPolicy): DeviceLevel | 'none' {
+  let strictest = policy.requiredLevel;
+  for (const [, level] of policy.requiredLevelBySdk) if (STRICTNESS[level] > STRICTNESS[strictest]) strictest = level;
+  return strictest;
 }
 
 function checkVersion(policy: CompiledPolicy, verdict: DeviceVerdict, hit: (c: Condition) => void): void {

@@ -138,7 +138,10 @@ export interface AttestedContribution {
   appleFacts?: AppleFacts;
 }
 
-/** The `failedProofs` entry of signed sources that disagree on the platform. */
+/**
+ * The `failedProofs` entry (and the `proofs=` part of a decision's `detail`) of signed sources that disagree on the
+ * platform: an invalid proof (`invalidProof`), held to the strictest required level the policy sets.
+ */
 export const PLATFORM_MISMATCH = 'sources:platform_mismatch';
 
 /**
