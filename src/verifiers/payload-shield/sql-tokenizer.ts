@@ -210,9 +210,10 @@ export class SqlTokenizer implements SqlFingerprint {
 
   /**
    * Tokenizes `s` (already lower-cased) as SQL. With `quote` set (39 `'` or 34 `"`), the text is read as if it
-   * followed an opening quote in the query, so the first token is the string the input closes.
+   * followed an opening quote in the query, so the first token is the string the input closes. With `hashComments`
+   * false, `#` is read as the databases without MySQL's `#` comments read it, as a character (`x`), not a comment.
    */
-  read(s: string, quote: 0 | 34 | 39): this {
+  read(s: string, quote: 0 | 34 | 39, hashComments = true): this {
     this.source = s;
     this.count = 0;
     let i = 0;
@@ -273,7 +274,7 @@ export class SqlTokenizer implements SqlFingerprint {
         i = j;
         continue;
       }
-      if (c === 35 /* # */ || (c === 45 && s.charCodeAt(i + 1) === 45)) {
+      if ((c === 35 /* # */ && hashComments) || (c === 45 && s.charCodeAt(i + 1) === 45)) {
         // A line comment ends the statement unless a newline follows; then it is whitespace (`-1#\nunion`).
         const nl = s.indexOf('\n', i);
         if (nl === -1) {

@@ -7,7 +7,8 @@ import { isDigit } from './sql-chars.js';
 import { DANGEROUS_SQL_FUNCTIONS, SqlTokenizer, type SqlFingerprint } from './sql-tokenizer.js';
 import { firstDigitQuote, foldInchMarks, LEADING_INCH_MARK } from './inch-marks.js';
 import { onlyPlainWords } from './sql-plain-words.js';
-import { DDL_OBJECTS, DDL_VERBS, inListCondition, quotedIdSelector, sqlShapedCall, stackedStatement, WORD_FUNCTIONS } from './sql-statements.js';
+import { COMPARISON, tautologyAfterLogic, UNARY } from './sql-tautology.js';
+import { DDL_OBJECTS, DDL_VERBS, quotedIdSelector, sqlShapedCall, stackedStatement, WORD_FUNCTIONS } from './sql-statements.js';
 import { CH } from './char-classes.js';
 import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
 import { wordSet } from './word-table.js';
@@ -29,10 +30,6 @@ export const SQLI_RULES = {
   clauseInjection: 'sqli-clause-injection',
   caseExpression: 'sqli-case-expression',
 } as const;
-
-const UNARY = new Set(['-', '+', '!', '~', 'not', 'binary']);
-/** Comparisons, with PostgreSQL's jsonb ones (`@>` contains, `?` has key: sql-postgres.ts). */
-const COMPARISON = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', '==', 'like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'glob', '!<', '!>', '@>', '<@', '?', '?|', '?&']);
 
 /** Operators written as symbols; word operators (`"LIKE" STAMP`) are too common in prose to break a quote. */
 const SYMBOL_LOGIC = new Set(['&&', '||']);
@@ -129,7 +126,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
       case 'X':
         return SQLI_RULES.executableComment;
       case 'f':
-        if (DANGEROUS_SQL_FUNCTIONS.has(t.word(i)!)) return SQLI_RULES.dangerousFunction;
+        // (Two names side by side are no argument: `Sleep (a novel) by Smith` is a title.)
+        if (DANGEROUS_SQL_FUNCTIONS.has(t.word(i)!) && !(fp[i + 2] === 'n' && fp[i + 3] === 'n')) return SQLI_RULES.dangerousFunction;
         // `if (count > 0)`, `len(name) - 1`: a word that is also a function counts only called with SQL arguments.
         if (WORD_FUNCTIONS.has(t.word(i)!) && !sqlShapedCall(t, i, STRONG_FUNCTIONS)) break;
         if (STRONG_FUNCTIONS.has(t.word(i)!) && next === '(' && fp[i + 2] === 'f') return SQLI_RULES.functionChain;
@@ -146,7 +144,8 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
           return SQLI_RULES.dangerousFunction;
         }
         // DDL on a named object: `create table t (`, `drop table users;`
-        if (next === 'k' && DDL_OBJECTS.has(t.word(i + 1)!) && fp[i + 2] === 'n' && (i + 3 >= fp.length || /^[(;c.]/.test(fp[i + 3]!))) {
+        // (Only `create` takes a `(` there: `drop table lamp (oak)` is furniture.)
+        if (next === 'k' && DDL_OBJECTS.has(t.word(i + 1)!) && fp[i + 2] === 'n' && (i + 3 >= fp.length || /^[;c.]/.test(fp[i + 3]!) || (fp[i + 3] === '(' && t.word(i) === 'create'))) {
           if (DDL_VERBS.has(t.word(i)!)) return SQLI_RULES.stacked;
         }
         if (t.word(i) === 'exec' || t.word(i) === 'execute') {
@@ -157,7 +156,12 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         let j = i + 1;
         if (fp[j] === 'k' && (t.word(j) === 'all' || t.word(j) === 'distinct')) j++;
         while (fp[j] === '(') j++;
-        if (fp[j] === 'S') return SQLI_RULES.union;
+        // A select list starts with an operand, a unary operator or `*` (`<customer>Union Select</customer>` is
+        // markup); nothing at all counts after a value or break (`1 union select`), not as the whole value.
+        const list = fp[j + 1];
+        if (fp[j] === 'S' && (list === undefined ? i > 0 : list !== ')' && list !== ',' && (list !== 'o' || UNARY.has(t.word(j + 1)!) || t.word(j + 1) === '*'))) {
+          return SQLI_RULES.union;
+        }
         // `-1 union`, `1)union(`: a union right after a value, with SQL (or nothing) after it.
         const prev = i === 0 ? '' : fp[i - 1]!;
         if (t.word(i) === 'union' && (prev === '1' || prev === ')' || prev === 's') && (j >= fp.length || /^[c(1vkS]/.test(fp[j] ?? ''))) {
@@ -210,46 +214,19 @@ function anyContextRule(t: SqlFingerprint): string | undefined {
         if (prev === '(' && /^[1vfso(]/.test(after)) return SQLI_RULES.subquery;
         if (prev === '(' && /^(?:n[^;]{0,20}F|n\(|k[1n])/.test(after)) return SQLI_RULES.subquery;
         // After a break (`;`, union, logic, operator, comma, quote): select <anything> from
-        if (prev !== '' && prev !== 'n' && /^[1vfso(nk][^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
+        // (`order select items from`: an ORDER or GROUP without its BY is no break.)
+        if (prev !== '' && prev !== 'n' && prev !== 'B' && /^[1vfso(nk][^;]{0,20}F/.test(after)) return SQLI_RULES.subquery;
         // A statement on its own: `select session_user;`, `select current_setting('port');`, `select @@version`
-        if (i === 0 && /^(?:[vf]|n\([^;]*\);|1;)/.test(after)) return SQLI_RULES.selectFrom;
+        // (`select@o'reilly.example`, a variable and then a string left open, is an address).
+        if (i === 0 && /^(?:[vf]|n\([^;]*\);|1;)/.test(after) && !(after === 'vs' && t.openEnd)) return SQLI_RULES.selectFrom;
         // select <expression list> from
         if (/^[1vfso(][^;]{0,20}F/.test(after) || /^n[,.][^;]{0,20}F/.test(after)) return SQLI_RULES.selectFrom;
         if (/^nFn(?:$|[W;cBkU).])/.test(after)) return SQLI_RULES.selectFrom;
         break;
       }
-      case '&': {
-        // Tautology: `or 1=1`, `and 'a'='a'`, `or x like '%'`, `and (-8)=(-3)`, `and 1+2=3+4`, `or x is not null`.
-        let j = i + 1;
-        while (fp[j] === '(' || (fp[j] === 'o' && UNARY.has(t.word(j)!))) j++;
-        const a = fp[j];
-        if (a === '1' || a === 's' || a === 'v' || a === 'n') {
-          let k = j + 1;
-          while (fp[k] === ')') k++;
-          // arithmetic before the comparison: 1+2=3
-          while (fp[k] === 'o' && !COMPARISON.has(t.word(k)!) && '1sv('.includes(fp[k + 1] ?? 'x')) {
-            k += 2;
-            while (fp[k] === ')') k++;
-          }
-          if (fp[k] === 'o' && (t.word(k) === 'sounds' || t.word(k) === 'not')) k++;
-          if (a === 'n' && fp[k] === 'o' && t.word(k) === 'is') {
-            const m = t.word(k + 1) === 'not' ? k + 2 : k + 1;
-            if (fp[m] === '1' && (t.word(m) === 'null' || t.word(m) === 'true' || t.word(m) === 'false')) return SQLI_RULES.tautology;
-          }
-          // `or 'x' in ('x')`: an IN list of literals (`8 or 10 in (US)` is prose).
-          if (fp[k] === 'o' && COMPARISON.has(t.word(k)!) && (t.word(k) !== 'in' || inListCondition(fp, k + 1))) {
-            const b = fp[k + 1];
-            // A bare name only counts when compared with itself (`or x=x`): `||page=2` is a URL, not a tautology;
-            // and a word operator before a bare name is prose (`16 or 18 like new`).
-            const wordOperator = /^[a-z]/.test(t.word(k)!);
-            if (b !== undefined && '1svnf(o'.includes(b) && (a !== 'n' || (b === 'n' && t.word(j) === t.word(k + 1))) && !(wordOperator && b === 'n' && a !== 'n')) {
-              return SQLI_RULES.tautology;
-            }
-          }
-          if (a !== 'n' && (fp[k] === 'c' || fp[k] === ';')) return SQLI_RULES.tautology;
-        }
+      case '&':
+        if (tautologyAfterLogic(t, i)) return SQLI_RULES.tautology;
         break;
-      }
       default:
         break;
     }
@@ -292,14 +269,15 @@ function caseExpression(t: SqlFingerprint, from: number): boolean {
 const QUOTE_EXPRESSION = /^o*(?:[1svn]|f\([^;]*?\)|\(+[1svn])\)*(?:o+(?:[1svn]|f\([^;]*?\)|\(+[1svn])\)*)*(?:c|;c?|&.*)?$/;
 
 /**
- * `-shoes -sandles --infant`, `"++" to fix it`: only `+`/`-` between words, or a prose tail, is search syntax or
- * writing, not arithmetic on SQL values (which needs a number, variable or function, or a short operand string).
+ * `-shoes -sandles --infant`, `"++" to fix it`, `href="/teams/">page`: only `+`/`-`/`/` between words, or a prose
+ * tail, is search syntax, a path or writing, not arithmetic on SQL values (which needs a number, variable or
+ * function, or a short operand string).
  */
 function looksLikeSearchSyntax(t: SqlFingerprint, from: number): boolean {
   let hasName = false;
   for (let k = from; k < t.fp.length; k++) {
     const type = t.fp[k]!;
-    if (type === 'o' && t.word(k) !== '+' && t.word(k) !== '-') return false;
+    if (type === 'o' && t.word(k) !== '+' && t.word(k) !== '-' && t.word(k) !== '/') return false;
     if (type === '1' || type === 'v' || type === 'f' || type === '&') return false;
     if (type === 'n') hasName = true;
   }
@@ -364,8 +342,10 @@ function quoteContextRule(t: SqlFingerprint): string | undefined {
 /** The rule that fires on `s` read after an opening `quote`, if any. */
 function quotedRule(tokens: SqlTokenizer, s: string, quote: 34 | 39): string | undefined {
   const quoted = tokens.read(s, quote);
-  // Only a closed string and a `#` comment: `$('#id').hide()` is a quoted selector, not `admin'#`.
-  if (quoted.fp === 'sc' && quotedIdSelector(s, quote)) return undefined;
+  // Only a closed string and a `#` comment: `$('#id').hide()` is a quoted selector, not `admin'#`. But only MySQL
+  // comments out the rest at the `#`: the other databases read on past the selector, where its closing quote opens a
+  // string and the next quote breaks out again (`$('#id')' union select password from users --`).
+  if (quoted.fp === 'sc' && quotedIdSelector(s, quote)) return anyContextRule(tokens.read(s, quote, false));
   return quoteContextRule(quoted) ?? anyContextRule(quoted);
 }
 

@@ -20,8 +20,8 @@ const SCRIPTS = [
   "$('#id', ctx).hide()",
 ];
 
-// Quote breaks that look most like the scripts above: each must still fire. (`$('#id')' or '1'='1` passes: MySQL
-// reads all of it after `'$('` as one comment, and the databases without `#` comments cannot parse it.)
+// Quote breaks that look most like the scripts above: each must still fire. (`$('#id')' or '1'='1` and a quote break
+// behind a selector are covered in sqli-selector-break.test.ts: read again as databases without `#` comments read them.)
 const BREAKS = [
   "admin'#",
   "admin')#",
