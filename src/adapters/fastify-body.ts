@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { decodeContentEncoding } from '../core/body-decode.js';
+import { isMultipartForm } from './multipart-fields.js';
 import { bodyConsumed } from './node-http.js';
 import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
@@ -59,4 +60,13 @@ export function fastifyRawBody(req: object, shield: Shield): Buffer | undefined 
 /** True when the request has a body that no content-type parser read (it is still in the stream). */
 export function fastifyBodyUnparsed(raw: IncomingMessage): boolean {
   return declaresBody(raw.headers) && !bodyConsumed(raw);
+}
+
+/**
+ * True for a `multipart/form-data` body still in the stream: the form a multipart plugin registered before the
+ * shield (@fastify/multipart with `attachFieldsToBody`) would read in its own `preValidation` hook, before the body
+ * stage, so the plugin judges it in `preParsing` instead (see `fastifyShield`).
+ */
+export function fastifyMultipartUnread(raw: IncomingMessage): boolean {
+  return isMultipartForm(raw.headers['content-type']) && fastifyBodyUnparsed(raw);
 }

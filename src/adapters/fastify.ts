@@ -3,7 +3,7 @@ import type { ShieldRequest } from '../core/request.js';
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { fastifyBodyUnparsed, fastifyClient, fastifyRawBody, RAW_BODY } from './fastify-body.js';
+import { fastifyBodyUnparsed, fastifyClient, fastifyMultipartUnread, fastifyRawBody, RAW_BODY } from './fastify-body.js';
 import { socketAddress, splitFastifyUrl } from './node-http.js';
 import { settleLater } from './settle-later.js';
 import { decisionSlots, keepDecision, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
@@ -56,6 +56,7 @@ interface FastifyLikeInstance {
   decorateRequest(name: string | symbol, value: unknown): unknown;
   hasRequestDecorator(name: string | symbol): boolean;
   addHook(name: string, hook: (...args: never[]) => unknown): unknown;
+  hasContentTypeParser?(contentType: string): boolean;
 }
 
 import type {} from 'fastify';
@@ -76,7 +77,10 @@ declare module 'fastify' {
  * fastify-plugin conventions (not encapsulated), so it protects every route of the instance. Per-route options go in
  * the route's `config: { shield: {...} }`; `config: { shield: false }` turns the shield off for that route. The
  * token and other header checks run in `onRequest`, before Fastify reads the body; body checks run in
- * `preValidation`, once the body is parsed. The decision is on `request.shield`.
+ * `preValidation`, once the body is parsed. The decision is on `request.shield`. A multipart form no parser has read
+ * is judged by reading its fields and file names from the held stream; when a multipart parser (@fastify/multipart)
+ * is registered before this plugin, that is done in `preParsing`, before the parser's own `preValidation` hook
+ * (`attachFieldsToBody` reads the whole form and calls the app's `onFile` there) can see a part.
  */
 export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOptions, done: (error?: Error) => void): void {
   // `app.register(fastifyShield)` passes `{}` (or nothing): say what to pass rather than failing on first use.
@@ -211,14 +215,21 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
 
   // Fastify parses the body itself; a verifier that needs the bytes as received (device body binding) gets a copy
   // of the stream, taken only for the requests it asks for.
-  if (shield.mayNeedRawBody) {
-    app.addHook('preParsing', ((req: FastifyLikeRequest, _reply: unknown, payload: Readable, done: (error: Error | null, stream?: Readable) => void) => {
+  // A multipart parser already on the instance was registered before this plugin: @fastify/multipart's
+  // `attachFieldsToBody` hook would then read the form (and run the app's `onFile`) before this plugin's
+  // `preValidation`, so an unread multipart form is judged here, just before parsing. Registered after this plugin,
+  // its hook runs after the body stage anyway, and no request pays for this hook.
+  const multipartFirst = shield.hasBodyStage && app.hasContentTypeParser?.('multipart/form-data') === true;
+  if (shield.mayNeedRawBody || multipartFirst) {
+    app.addHook('preParsing', ((req: FastifyLikeRequest, reply: FastifyLikeReply, payload: Readable, done: (error: Error | null, stream?: Readable) => void) => {
       const head = (req as { [HEAD]?: Head })[HEAD];
-      if (head === undefined || !shield.needsRawBody(head.request)) {
-        done(null, payload);
+      if (head !== undefined && shield.mayNeedRawBody && shield.needsRawBody(head.request)) {
+        done(null, rawBodyTee(req, payload)); // judged in preValidation, with the bytes
         return;
       }
-      done(null, rawBodyTee(req, payload));
+      const previous = multipartFirst && fastifyMultipartUnread(req.raw) ? ownDecision(req as FastifyLikeRequest & DecisionHolder, slots) : undefined;
+      if (previous === undefined || previous.complete) done(null, payload);
+      else bodyStage(req, reply, previous, (error) => done(error ?? null, payload));
     }) as never);
   }
 
@@ -244,12 +255,18 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
 
   // Each hook costs every request a hook run and a promise: add the body and response hooks only when needed.
   if (shield.hasBodyStage) app.addHook('preValidation', ((req: FastifyLikeRequest, reply: FastifyLikeReply, done: (error?: Error) => void) => {
-    // This shield's own header-stage decision (another shield's on `req.shield` is not one).
+    // This shield's own header-stage decision (another shield's on `req.shield` is not one); complete once the body
+    // stage ran (in `preParsing`, for a multipart form).
     const previous = ownDecision(req as FastifyLikeRequest & DecisionHolder, slots);
     if (previous === undefined || previous.complete) {
       done();
       return;
     }
+    bodyStage(req, reply, previous, done);
+  }) as never);
+
+  /** The body stage, on the header stage's incomplete decision: `done` continues an allowed request. */
+  function bodyStage(req: FastifyLikeRequest, reply: FastifyLikeReply, previous: Decision, done: (error?: Error) => void): void {
     // The route's config and the request line as the header stage read them (Fastify 5 builds `routeOptions` anew on
     // every read), unless the URL changed since (a hook rewrote it): then read again.
     const head = (req as { [HEAD]?: Head })[HEAD];
@@ -263,7 +280,7 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     const decision = shield.checkNow(request, routeOf(config), { stage: 'body', previous });
     if (decision instanceof Promise) settleLater(decision, done, afterBody, req, reply, request, held, done, listening);
     else afterBody(req, reply, request, held, done, listening, decision);
-  }) as never);
+  }
 
   /** As `afterHeaders`, for the body stage: a held multipart stream is released or discarded with the decision. */
   function afterBody(
