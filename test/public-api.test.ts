@@ -18,6 +18,7 @@ const EXPORTED: readonly [string, string][] = [
   ['DEFAULT_LIMITS', 'object'],
   ['DEVICE_HEADERS', 'object'],
   ['FIREBASE_APP_CHECK_JWKS_URL', 'string'],
+  ['MAX_PINSET_LIFETIME_SECONDS', 'number'],
   ['MemoryStore', 'function'],
   ['PINSET_JWS_TYPE', 'string'],
   ['PIN_FORMATS', 'object'],

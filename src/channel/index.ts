@@ -8,7 +8,7 @@ export { formatPins, PIN_FORMATS } from './formats.js';
 export type { FormatPinsOptions, FormattedPins, PinFormat } from './formats.js';
 export { validatePinConfig, assertPinConfig, PinValidationError } from './validate-pins.js';
 export type { HostPinConfig, PinFinding, PinValidation, ValidatePinsOptions } from './validate-pins.js';
-export { PINSET_JWS_TYPE, pinSetPayloadSchema } from './pinset-payload.js';
+export { MAX_PINSET_LIFETIME_SECONDS, PINSET_JWS_TYPE, pinSetPayloadSchema } from './pinset-payload.js';
 export type { PinSetHost, PinSetPayload } from './pinset-payload.js';
 export { importSigningKey, signPinSet } from './sign-pinset.js';
 export type { PinSetSigningKey, ImportedSigningKey } from './sign-pinset.js';

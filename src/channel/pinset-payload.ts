@@ -68,5 +68,15 @@ export const pinSetPayloadSchema = z
  */
 export const MAX_PINSET_JWS_LENGTH = 256 * 1024;
 
+/**
+ * The longest a pin set may live, in seconds from its signing time (`hardExpiry - issuedAt`): 31 536 000, 365 days,
+ * the highest `hardExpirySeconds` the publisher accepts (its default is 30 days). Signers refuse to sign a longer
+ * set, and `verifyPinSet` refuses it, and refuses a set signed more than its clock tolerance in the future: a set an
+ * app accepts is enforced at most this long (plus that tolerance) after the app's own clock saw it, whoever signed
+ * it. That bounds what a stolen signing key (say a retired one old builds still embed) can do with one forged set;
+ * it does not stop that key from signing new ones while apps trust it.
+ */
+export const MAX_PINSET_LIFETIME_SECONDS = 31_536_000;
+
 /** The JWS `typ` of a signed pin set, so a pin set can never pass as an attestation token or vice versa. */
 export const PINSET_JWS_TYPE = 'pinset+jws';

@@ -10,22 +10,32 @@ import type { EndpointRequest, EndpointResponse, Endpoints } from '../core/endpo
 import { ShieldConfigError } from '../core/errors.js';
 import type { Store } from '../core/store.js';
 import { isPublishedStateStore, joinPublishedState, PublishedStateStore, StateRefresher, type PinSetRefreshError, type StoredState } from './published-state.js';
-import { HOST_PATTERN, type PinSetHost, type PinSetPayload } from './pinset-payload.js';
+import { MAX_PINSET_LIFETIME_SECONDS, type PinSetHost, type PinSetPayload } from './pinset-payload.js';
+import { pinSetHostsSchema, publishedHostsSchema, toPinSetHosts } from './pinset-hosts.js';
 import { assertPinSetSize, importSigningKey, signPinSet, type ImportedSigningKey, type PinSetSigningKey } from './sign-pinset.js';
-import { assertPinConfig, toPinDate, type HostPinConfig, type PinFinding } from './validate-pins.js';
+import { assertPinConfig, type HostPinConfig, type PinFinding } from './validate-pins.js';
 import { ENGLISH } from '../core/zod-locale.js';
+
+export { pinSetHostsSchema, toPinSetHosts } from './pinset-hosts.js';
 
 /** Options of `createPinSetPublisher`. */
 export interface PinSetPublisherOptions {
   /** Signing keys (ES256, P-256). The first signs; list the next one after it while apps learn its public key. */
   signingKeys: readonly PinSetSigningKey[];
-  /** Host name → its pins. Validated: an enforcing host needs two pins, one a backup. */
+  /**
+   * Host name → its pins. Validated: at least one host (an empty set would unpin every host in every app; the
+   * emergency switch is `enforce: false`); an enforcing host needs two pins, one a backup.
+   */
   hosts: Readonly<Record<string, HostPinConfig>>;
   /** The version of this configuration; every later `publish` must raise it (apps refuse a lower one). */
   version: number;
   /** Seconds after signing when apps should refetch. Default 86 400 (one day). */
   softExpirySeconds?: number;
-  /** Seconds after signing when apps refuse the set and stop enforcing it (never-brick). Default 2 592 000 (30 days). */
+  /**
+   * Seconds after signing when apps refuse the set and stop enforcing it (never-brick). Default 2 592 000 (30 days),
+   * at most `MAX_PINSET_LIFETIME_SECONDS` (31 536 000, 365 days), the longest lifetime `verifyPinSet` accepts; more
+   * is a `ShieldConfigError` at `pinset.hardExpirySeconds`.
+   */
   hardExpirySeconds?: number;
   /** `Cache-Control: max-age` of the served set, in seconds. Default 300. */
   maxAgeSeconds?: number;
@@ -81,6 +91,7 @@ export interface SignedPinSet {
 
 /** What `publish` takes: the next configuration. */
 export interface PinSetUpdate {
+  /** As the option `hosts`; an invalid or empty one is refused (`TypeError`) before anything changes. */
   hosts: Readonly<Record<string, HostPinConfig>>;
   /** Default: the current version + 1. Must be higher than the current one. */
   version?: number;
@@ -128,37 +139,14 @@ export interface PinSetPublisher extends Endpoints {
   respond(request: { method: string; headers: Readonly<Record<string, string | string[] | undefined>> }): Promise<PinSetResponse>;
 }
 
-const hostConfigSchema = z.strictObject({
-    pins: z.array(z.string()).check(z.maxLength(32)),
-    backupPins: z.optional(z.array(z.string()).check(z.maxLength(32))),
-    includeSubdomains: z.optional(z.boolean()),
-    enforce: z.optional(z.boolean()),
-    expiresAt: z.optional(z.union([z.string(), z.date()])),
-  });
-
-/**
- * The `hosts` of a pin-set configuration (host name → pins and options), as the publisher and the CLI read it. Names
- * are checked on the input, before the record is read: zod's record skips a `__proto__` key, so a host so named would
- * vanish from the set without an error (and the pin rules, which read the output, would never see it).
- */
-export const pinSetHostsSchema = z.pipe(
-  z.unknown().check(
-    z.superRefine((v, ctx) => {
-      if (typeof v !== 'object' || v === null) return;
-      for (const host of Object.keys(v)) {
-        if (!HOST_PATTERN.test(host)) ctx.addIssue({ code: 'custom', message: `host ${JSON.stringify(host)} is not a lower-case DNS host name`, input: v });
-      }
-    }),
-  ),
-  z.record(z.string(), hostConfigSchema),
-);
+const LIFETIME_MESSAGE = `must be at most ${MAX_PINSET_LIFETIME_SECONDS} (365 days, MAX_PINSET_LIFETIME_SECONDS): apps refuse a set living longer`;
 
 const optionsSchema = z.strictObject({
     signingKeys: z.array(z.strictObject({ kid: z.optional(z.string().check(z.minLength(1), z.maxLength(128))), privateKey: z.unknown() })).check(z.minLength(1), z.maxLength(8)),
-    hosts: pinSetHostsSchema,
+    hosts: publishedHostsSchema,
     version: z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
     softExpirySeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(31_536_000)), 86_400),
-    hardExpirySeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(315_360_000)), 2_592_000),
+    hardExpirySeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(MAX_PINSET_LIFETIME_SECONDS, LIFETIME_MESSAGE)), 2_592_000),
     maxAgeSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(86_400)), 300),
     minClientVersion: z._default(z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)), 0),
     path: z._default(z.string().check(z.regex(/^\/[A-Za-z0-9._~\/-]*$/)), '/.well-known/pinset'),
@@ -174,22 +162,6 @@ const optionsSchema = z.strictObject({
     // Without a store they would do nothing, and whoever set them would believe the state shared.
     z.refine((o) => o.store !== undefined || (o.storeKey === undefined && o.refreshSeconds === undefined), { message: 'storeKey and refreshSeconds need a store', path: ['store'] }),
   );
-
-/** Turns a validated host configuration into its payload form (dates as `yyyy-MM-dd`, defaults explicit). */
-export function toPinSetHosts(hosts: Readonly<Record<string, HostPinConfig>>): Record<string, PinSetHost> {
-  const out: Record<string, PinSetHost> = {};
-  for (const [host, h] of Object.entries(hosts)) {
-    const expiresAt = toPinDate(h.expiresAt);
-    out[host] = {
-      pins: [...h.pins],
-      backupPins: [...(h.backupPins ?? [])],
-      includeSubdomains: h.includeSubdomains === true,
-      enforce: h.enforce !== false,
-      ...(expiresAt ? { expiresAt } : {}),
-    };
-  }
-  return out;
-}
 
 /**
  * Builds a pin-set publisher. Throws `ShieldConfigError` for bad options, including a host configuration that
@@ -257,6 +229,7 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
 
   /** A stored state checked as a publish checks its update; `ShieldConfigError` when it would not pass. */
   function validStored(state: StoredState): Adoptable {
+    // Not publishedHostsSchema: an empty state stored by an older release is served as it was, not made fatal here.
     const parsedHosts = pinSetHostsSchema.safeParse(state.hosts, ENGLISH);
     if (!parsedHosts.success) {
       throw new ShieldConfigError(parsedHosts.error.issues.map((i) => ({ path: `pinset.store.hosts.${i.path.join('.')}`, message: i.message })));
@@ -333,8 +306,8 @@ export async function createPinSetPublisher(options: PinSetPublisherOptions): Pr
     if (!Number.isSafeInteger(next) || next <= version) {
       throw new RangeError(`pin set version must increase: current ${version}, got ${String(update.version)}`);
     }
-    const hostsParsed = pinSetHostsSchema.safeParse(update.hosts, ENGLISH);
-    if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const hostsParsed = publishedHostsSchema.safeParse(update.hosts, ENGLISH);
+    if (!hostsParsed.success) throw new TypeError(`hosts invalid: ${hostsParsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}`);
     const checked = checkHosts(hostsParsed.data, now); // throws before anything changes
     checkSize(payloadOf(next, checked.payload), signer.kid);
     let state: Adoptable = { version: next, minClientVersion: update.revoke === true ? next : minClientVersion, checked };

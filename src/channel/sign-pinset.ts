@@ -4,7 +4,7 @@
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, type JWK } from 'jose';
-import { MAX_PINSET_JWS_LENGTH, PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
+import { MAX_PINSET_JWS_LENGTH, MAX_PINSET_LIFETIME_SECONDS, PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetPayload } from './pinset-payload.js';
 import { privateKeyFrom } from '../core/private-key.js';
 import { ENGLISH } from '../core/zod-locale.js';
 
@@ -71,11 +71,15 @@ export function assertPinSetSize(payload: PinSetPayload, kid: string): void {
 
 /**
  * Signs a pin-set payload (validated first: a signer never emits a set its clients would refuse). Throws an Error
- * for an invalid payload, a RangeError (`assertPinSetSize`) for one too large.
+ * for an invalid payload or one living longer than `MAX_PINSET_LIFETIME_SECONDS`, a RangeError
+ * (`assertPinSetSize`) for one too large.
  */
 export async function signPinSet(payload: PinSetPayload, signer: ImportedSigningKey): Promise<string> {
   const checked = pinSetPayloadSchema.safeParse(payload, ENGLISH);
   if (!checked.success) throw new Error(`pin set payload invalid: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (checked.data.hardExpiry - checked.data.issuedAt > MAX_PINSET_LIFETIME_SECONDS) {
+    throw new Error(`pin set payload invalid: hardExpiry is more than ${MAX_PINSET_LIFETIME_SECONDS} s (365 days, MAX_PINSET_LIFETIME_SECONDS) after issuedAt`);
+  }
   assertPinSetSize(payload, signer.kid);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader(headerFor(signer.kid))

@@ -7,7 +7,7 @@ import { decodeJwt } from 'jose';
 import type { AppAttestAttester, AppAttestKeyStorage, PlatformAttester } from './attesters.js';
 
 export type { AppAttestAttester, AppAttestKeyStorage, PlatformAttester, PlayIntegrityAttester } from './attesters.js';
-export { verifyPinSet, refreshPinSet, pinPolicyFor, checkServedPins, PinSetError } from './pinset.js';
+export { verifyPinSet, refreshPinSet, pinPolicyFor, checkServedPins, PinSetError, MAX_PINSET_LIFETIME_SECONDS } from './pinset.js';
 export type { PinSetErrorCode, VerifyPinSetOptions, VerifiedPinSet, PinSetState, HostPinPolicy, PinCheck, PinSetHost, PinSetPayload } from './pinset.js';
 
 /** Options of {@link createAttestationClient}. */

@@ -4,13 +4,22 @@
  * enforce, under the never-brick rules: when in doubt, the app keeps working and reports instead of blocking.
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors, type JWK } from 'jose';
-import { MAX_PINSET_JWS_LENGTH, PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetHost, type PinSetPayload } from '../channel/pinset-payload.js';
+import { MAX_PINSET_JWS_LENGTH, MAX_PINSET_LIFETIME_SECONDS, PINSET_JWS_TYPE, pinSetPayloadSchema, type PinSetHost, type PinSetPayload } from '../channel/pinset-payload.js';
 import { ENGLISH } from '../core/zod-locale.js';
 
 export type { PinSetHost, PinSetPayload } from '../channel/pinset-payload.js';
+export { MAX_PINSET_LIFETIME_SECONDS } from '../channel/pinset-payload.js';
 
 /** Why a pin set was refused. */
-export type PinSetErrorCode = 'malformed' | 'signature_invalid' | 'unknown_key' | 'rollback' | 'hard_expired' | 'not_yet_valid';
+export type PinSetErrorCode =
+  | 'malformed'
+  | 'signature_invalid'
+  | 'unknown_key'
+  | 'rollback'
+  | 'hard_expired'
+  | 'not_yet_valid'
+  /** `hardExpiry` is further after `issuedAt` than `maxLifetimeSeconds` (at most `MAX_PINSET_LIFETIME_SECONDS`). */
+  | 'lifetime_exceeded';
 
 /** Raised by `verifyPinSet` for a pin set the app must not use; `code` says why. */
 export class PinSetError extends Error {
@@ -31,10 +40,26 @@ export interface VerifyPinSetOptions {
    * older signing of that version (which hard-expires sooner) replayed, and is refused as a rollback.
    */
   lastIssuedAt?: number;
+  /**
+   * The `hardExpiry` of the last set the app accepted. Once the clock is past it (that set is no longer enforced), a
+   * version lower than `lastVersion` is accepted when issued after `lastIssuedAt`: a set with a forged, huge
+   * version cannot lock the genuine sets out beyond its own expiry. A set issued at or before `lastIssuedAt` (an
+   * older set replayed) stays a rollback. Needs `lastIssuedAt`; `refreshPinSet` passes both.
+   */
+  lastHardExpiry?: number;
   /** Default: now. */
   now?: Date | number;
-  /** Seconds of clock skew tolerated on `issuedAt` and the expiries. Default 300. */
+  /**
+   * Seconds of clock skew tolerated on `issuedAt` and the expiries. Default 300 (also taken for a value that is not
+   * a finite number ≥ 0, which would otherwise disable those checks).
+   */
   clockToleranceSeconds?: number;
+  /**
+   * The longest lifetime accepted (`hardExpiry - issuedAt`, seconds): longer is refused (`lifetime_exceeded`).
+   * Default and ceiling `MAX_PINSET_LIFETIME_SECONDS` (365 days); set your publisher's `hardExpirySeconds` (e.g.
+   * 2 592 000) to bound a forged set to that. A value that is not a number > 0 is the default.
+   */
+  maxLifetimeSeconds?: number;
 }
 
 /** A pin set that verified. */
@@ -58,9 +83,12 @@ function epochSeconds(now: Date | number | undefined): number {
 
 /**
  * Verifies a signed pin set against the signing public keys embedded in the app (public JWKs; picked by `kid`,
- * ES256 only). Refuses a bad signature, an unknown key, a version older than `lastVersion` (rollback), a
- * hard-expired set and one issued in the future, and, with `lastIssuedAt`, an earlier signing of the same version.
- * Throws `PinSetError`.
+ * ES256 only). Refuses a bad signature, an unknown key, a version older than `lastVersion` (rollback; once past
+ * `lastHardExpiry`, only one issued at or before `lastIssuedAt`), a hard-expired set, one issued in the future
+ * (beyond the clock tolerance), one living longer than `maxLifetimeSeconds` and, with `lastIssuedAt`, an earlier
+ * signing of the same version. A set accepted is thus
+ * enforced at most that lifetime plus the tolerance after this device's clock saw it, even when signed by a key
+ * that should no longer sign (a retired key old builds embed, stolen). Throws `PinSetError`.
  */
 export async function verifyPinSet(
   jws: string,
@@ -95,8 +123,9 @@ export async function verifyPinSet(
   if (!parsed.success) throw new PinSetError('malformed', `payload invalid: ${parsed.error.issues[0]?.message ?? 'schema'}`);
   const payload = parsed.data as PinSetPayload;
   const now = epochSeconds(options.now);
-  const tolerance = options.clockToleranceSeconds ?? 300;
-  if (options.lastVersion !== undefined && payload.version < options.lastVersion) {
+  const tolerance = nonNegative(options.clockToleranceSeconds) ?? 300;
+  const maxLifetime = Math.min(positive(options.maxLifetimeSeconds) ?? MAX_PINSET_LIFETIME_SECONDS, MAX_PINSET_LIFETIME_SECONDS);
+  if (options.lastVersion !== undefined && payload.version < options.lastVersion && !issuedAfterLastExpired(payload, options, now)) {
     throw new PinSetError('rollback', `version ${payload.version} is older than ${options.lastVersion}`);
   }
   if (options.lastVersion === payload.version && options.lastIssuedAt !== undefined && payload.issuedAt < options.lastIssuedAt) {
@@ -104,8 +133,24 @@ export async function verifyPinSet(
   }
   if (now > payload.hardExpiry + tolerance) throw new PinSetError('hard_expired', 'pin set is past its hard expiry');
   if (payload.issuedAt > now + tolerance) throw new PinSetError('not_yet_valid', 'pin set issued in the future');
+  // With issuedAt at most now + tolerance, this keeps the set's hard expiry within maxLifetime + tolerance of now.
+  if (payload.hardExpiry - payload.issuedAt > maxLifetime) {
+    throw new PinSetError('lifetime_exceeded', `pin set hard-expires more than ${maxLifetime} s after it was issued`);
+  }
   return { jws: jws.trim(), payload, kid: verified.protectedHeader.kid, refreshDue: now >= payload.softExpiry };
 }
+
+/**
+ * True when the last set accepted is past its hard expiry (no longer enforced, as `pinPolicyFor` decides) and
+ * `payload` was issued after it: a lower version then replaces it rather than being refused as a rollback.
+ */
+function issuedAfterLastExpired(payload: PinSetPayload, options: VerifyPinSetOptions, now: number): boolean {
+  const { lastHardExpiry, lastIssuedAt } = options;
+  return typeof lastHardExpiry === 'number' && typeof lastIssuedAt === 'number' && now > lastHardExpiry && payload.issuedAt > lastIssuedAt;
+}
+
+const nonNegative = (n: number | undefined): number | undefined => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined);
+const positive = (n: number | undefined): number | undefined => (nonNegative(n) !== undefined && (n as number) > 0 ? n : undefined);
 
 /** Where the app stands: the last good set (persist `jws` and re-verify it at start-up). */
 export interface PinSetState {
@@ -116,18 +161,20 @@ export interface PinSetState {
 
 /**
  * One refresh under the never-brick rules: fetch and verify; on any failure (network, signature, rollback,
- * expiry) keep the last good set. Never throws.
+ * expiry) keep the last good set. Never throws. A lower version than the set held is a rollback, unless the held
+ * set is past its hard expiry and the fetched one was issued after it (`lastHardExpiry`).
  */
 export async function refreshPinSet(
   state: PinSetState,
   fetchJws: () => Promise<string>,
   trustedKeys: readonly JWK[],
-  options: Omit<VerifyPinSetOptions, 'lastVersion' | 'lastIssuedAt'> = {},
+  options: Omit<VerifyPinSetOptions, 'lastVersion' | 'lastIssuedAt' | 'lastHardExpiry'> = {},
 ): Promise<PinSetState> {
   try {
     const jws = await fetchJws();
     const held = state.current?.payload;
-    const next = await verifyPinSet(jws, trustedKeys, { ...options, lastVersion: held?.version, lastIssuedAt: held?.issuedAt });
+    const last = { lastVersion: held?.version, lastIssuedAt: held?.issuedAt, lastHardExpiry: held?.hardExpiry };
+    const next = await verifyPinSet(jws, trustedKeys, { ...options, ...last });
     return { current: next };
   } catch (error) {
     return { current: state.current, lastError: error instanceof Error ? error : new Error(String(error)) };
