@@ -2,7 +2,7 @@
  * What every CLI command shares: a usage error type with its exit code, argument parsing (Node's `parseArgs`,
  * strict), and reading keys, files and stdin.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Exit codes: 0 success, 1 the operation failed (bad input, verification failed), 2 the command line is wrong. */
@@ -67,17 +67,54 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   return { values: parsed.values, positionals: parsed.positionals };
 }
 
-/** The text of a file argument, or of stdin for `-`. */
-export async function readInput(path: string, io: CliIo): Promise<string> {
-  if (path === '-') return io.stdin();
-  return readFileSync(path, 'utf8');
+/**
+ * The most the CLI reads from one file or from stdin: 1 MiB (a pin set, key or token is a few KiB). A larger input
+ * (`/dev/zero`, a wrong file) is refused once this much is read, never read to its end.
+ */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/** The error for an input larger than {@link MAX_INPUT_BYTES}; `name` is the path, or `stdin`. */
+export function inputTooLarge(name: string): CliError {
+  return new CliError(`${name} is larger than 1 MiB (the most the CLI reads)`);
 }
 
-/** Reads a file as bytes, with a clear error. */
+/**
+ * A file's bytes, read up to {@link MAX_INPUT_BYTES}: a larger file (or a device or pipe that never ends) is a
+ * CliError once one byte more has been read. Errors opening or reading the file are thrown as they are.
+ */
+function readBoundedFile(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_INPUT_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) return buffer.subarray(0, length);
+      length += read;
+    }
+    throw inputTooLarge(path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The text of a file argument, or of stdin for `-`; either at most {@link MAX_INPUT_BYTES}. */
+export async function readInput(path: string, io: CliIo): Promise<string> {
+  if (path === '-') {
+    const text = await io.stdin();
+    // Each UTF-16 unit comes from at least one byte: more units than the limit is more bytes than the limit.
+    if (text.length > MAX_INPUT_BYTES) throw inputTooLarge('stdin');
+    return text;
+  }
+  return readBoundedFile(path).toString('utf8');
+}
+
+/** Reads a file as bytes (at most {@link MAX_INPUT_BYTES}), with a clear error. */
 export function readBytes(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readBoundedFile(path);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
@@ -94,6 +131,7 @@ export async function readJson(source: string, io: CliIo, what: string): Promise
   try {
     text = inline ? source : await readInput(source, io);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(`cannot read ${what} ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
@@ -108,8 +146,9 @@ export async function readKey(source: string, io: CliIo): Promise<Record<string,
   if (source.trimStart().startsWith('{')) return (await readJson(source, io, 'key')) as Record<string, unknown>;
   let text: string;
   try {
-    text = readFileSync(source, 'utf8');
+    text = readBoundedFile(source).toString('utf8');
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     // An argument naming no file may be the key itself (a PEM or a secret pasted in): never repeated.
     if (!existsSync(source)) throw new CliError(`cannot read the key: no file at the path given (${code}); give a JWK or PEM file, or a JWK as inline JSON`);
@@ -125,9 +164,31 @@ export async function readKey(source: string, io: CliIo): Promise<Record<string,
   throw new CliError(`key ${source} is neither a JWK (JSON) nor a PEM key`);
 }
 
-/** A positive integer option, or a usage error. */
-export function intOption(value: string | undefined, name: string): number | undefined {
+/**
+ * A non-negative integer option, or a usage error; with `range`, an integer from `range.min` to `range.max` (the
+ * message then names both).
+ */
+export function intOption(value: string | undefined, name: string, range?: { min: number; max: number }): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw new CliError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`, EXIT.usage);
-  return Number(value);
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  if (range !== undefined && (n === undefined || n < range.min || n > range.max)) {
+    throw new CliError(`--${name} must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`, EXIT.usage);
+  }
+  if (n === undefined) throw new CliError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`, EXIT.usage);
+  return n;
+}
+
+/** JWK members that hold private key material (EC/OKP `d`, RSA primes and exponents, a secret's `k`). */
+const PRIVATE_JWK_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']);
+
+/**
+ * The public part of a JWK given where a public key is expected (`--key` of a command that only verifies): a private
+ * JWK loses its private members, with a warning on stderr that never repeats them; a secret (`oct`) key is refused.
+ * A public JWK is returned as it is.
+ */
+export function publicPartOf(jwk: Record<string, unknown>, label: string, io: CliIo): Record<string, unknown> {
+  if (jwk.kty === 'oct' || 'k' in jwk) throw new CliError(`--key ${label} is a secret key; give the public key (a JWK without "d")`);
+  if (!Object.keys(jwk).some((name) => PRIVATE_JWK_MEMBERS.has(name))) return jwk;
+  io.err(`warning: --key ${label} is a private key: only its public part is used (keep private keys off machines that only verify)\n`);
+  return Object.fromEntries(Object.entries(jwk).filter(([name]) => !PRIVATE_JWK_MEMBERS.has(name)));
 }

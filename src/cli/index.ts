@@ -8,7 +8,7 @@ import { keysCommand } from './commands/keys.js';
 import { pinsCommand } from './commands/pins.js';
 import { pinsetCommand } from './commands/pinset.js';
 import { tokenCommand } from './commands/token.js';
-import { argumentLabel, CliError, EXIT, type CliCommand, type CliIo } from './cli-support.js';
+import { argumentLabel, CliError, EXIT, inputTooLarge, MAX_INPUT_BYTES, type CliCommand, type CliIo } from './cli-support.js';
 
 const COMMANDS: Readonly<Record<string, CliCommand>> = { pins: pinsCommand, pinset: pinsetCommand, keys: keysCommand, token: tokenCommand };
 
@@ -64,9 +64,16 @@ process.stderr.on('error', () => undefined);
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  /** Reads stdin to its end, or refuses it once more than MAX_INPUT_BYTES came (`< /dev/zero` never ends). */
   async stdin() {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      // Leaving the loop destroys the stream: nothing more is read.
+      if (size > MAX_INPUT_BYTES) throw inputTooLarge('stdin');
+    }
     return Buffer.concat(chunks).toString('utf8');
   },
 };

@@ -78,13 +78,11 @@ export function createKeyRing(keys: readonly SigningKeyInput[], tokenTtlMs: numb
     seen.add(input.kid);
     const privateKey = importPrivateKey(input.privateKey, `${where}.privateKey`);
     const { kty, crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' });
-    return {
-      kid: input.kid,
-      privateKey,
-      jwk: { kty: kty!, crv, x, y, kid: input.kid, alg: 'ES256', use: 'sig' },
-      activeFrom: toMs(input.activeFrom, Number.NEGATIVE_INFINITY, `${where}.activeFrom`),
-      retiredAt: toMs(input.retiredAt, Number.POSITIVE_INFINITY, `${where}.retiredAt`),
-    };
+    const activeFrom = toMs(input.activeFrom, Number.NEGATIVE_INFINITY, `${where}.activeFrom`);
+    const retiredAt = toMs(input.retiredAt, Number.POSITIVE_INFINITY, `${where}.retiredAt`);
+    // A key retired at or before it activates never signs: alone, the service would start and answer 503 forever.
+    if (retiredAt <= activeFrom) throw new TypeError(`${where}.retiredAt: must be after activeFrom (the key would never sign)`);
+    return { kid: input.kid, privateKey, jwk: { kty: kty!, crv, x, y, kid: input.kid, alg: 'ES256', use: 'sig' }, activeFrom, retiredAt };
   });
   if (!ring.some((k) => k.retiredAt === Number.POSITIVE_INFINITY || k.retiredAt > Date.now())) {
     throw new TypeError('signingKeys: every key is retired; add a key that can sign');

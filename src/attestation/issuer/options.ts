@@ -6,6 +6,7 @@ import type { Store } from '../../stores/store.js';
 import type { PlayIntegrityOptions } from '../play-integrity/verifier.js';
 import type { DeviceLevel } from '../play-integrity/payload.js';
 import type { IssuedDeviceVerdict } from './claims.js';
+import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS } from './deadlines.js';
 import type { SigningKeyInput } from './key-ring.js';
 
 /**
@@ -68,6 +69,8 @@ export const attestationServiceOptionsSchema = z.strictObject({
       })),
     store: storeSchema,
     policy: z.optional(fn<AttestationPolicy>('policy')),
+    /** Deadline of each `policy` and Store call, in ms. Default 3 000. */
+    callTimeoutMs: z._default(z.number().check(z.int(), z.positive(), z.maximum(MAX_CALL_TIMEOUT_MS)), DEFAULT_CALL_TIMEOUT_MS),
     /** Path prefix of the attestation routes. Default `/attest`. */
     prefix: z._default(z.string().check(z.regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /attest (no trailing slash)')), '/attest'),
     jwksPath: z._default(z.string().check(z.regex(/^(\/[A-Za-z0-9._~-]+)+$/)), '/.well-known/jwks.json'),
@@ -157,6 +160,12 @@ export interface AttestationServiceOptions {
    * included. Default: none (every verified verdict gets a token).
    */
   policy?: AttestationPolicy;
+  /**
+   * Deadline of each call to `policy` and to the `store`, in ms (1 to 60 000): a call still pending then fails the
+   * request with 503 `shield_unavailable` (`onEvent`: outcome `error`, reason `policy_timeout` or `store_timeout`),
+   * never a hang. On the JWKS route a store that times out only skips the rate limit. Default 3 000.
+   */
+  callTimeoutMs?: number;
   /**
    * Path prefix of the attestation routes (`{prefix}/challenge`, `/android`, `/ios/register`, `/ios/token`): slash-
    * separated segments of `A-Za-z0-9._~-`, no trailing slash; `''` serves them at the root. Default `/attest`.

@@ -13,6 +13,8 @@ import { androidVerdict, appleRefusal, iosVerdict } from './verdicts.js';
 import { createKeyRing, type PublishedJwk } from './key-ring.js';
 import { attestationServiceOptionsSchema, type AttestationServiceOptions } from './options.js';
 import { createServiceRateLimiter } from './rate-limit.js';
+import { AttestationCallTimeoutError, createCallDeadlines } from './deadlines.js';
+import { checkIssueArguments } from './issue-input.js';
 import {
   androidClientData,
   androidTokenRequest,
@@ -31,7 +33,12 @@ import { callHook } from '../../core/hooks.js';
 export interface AttestationService extends Endpoints {
   /** The public keys currently published (what `GET /.well-known/jwks.json` answers). */
   jwks(now?: number): { keys: PublishedJwk[] };
-  /** Issues a token for an already verified verdict (used by the routes; exposed for custom evidence flows). */
+  /**
+   * Issues a token for an already verified verdict (used by the routes; exposed for custom evidence flows). Rejects
+   * with a TypeError naming the argument for a verdict of the wrong shape, a `subject` that is not 1 to 256
+   * characters, a `binding` that is not a base64 SHA-256 digest (it is signed as canonical padded base64) or a
+   * `pinSetVersion` that is not a non-negative integer.
+   */
   issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string, pinSetVersion?: number): Promise<IssuedToken>;
 }
 
@@ -108,7 +115,9 @@ export function createAttestationService(options: AttestationServiceOptions): At
   } catch (error) {
     throw new ShieldConfigError([{ path: 'signingKeys', message: (error as Error).message }]);
   }
-  const store = o.store;
+  // Every call into the policy and the Store is bounded: one that never settles fails the request (503), never hangs it.
+  const deadlines = createCallDeadlines(o.callTimeoutMs);
+  const store = deadlines.store(o.store);
   const challenges = createAttestationChallenges({ store, ttlMs: o.challengeTtlMs, keyPrefix: `${o.keyPrefix}chal:` });
   const limiter = createServiceRateLimiter(store, o.keyPrefix, { ip: o.rateLimits.ip, device: o.rateLimits.device });
   const clientIp = createClientIpResolver(o.clientIp ?? {});
@@ -159,12 +168,13 @@ export function createAttestationService(options: AttestationServiceOptions): At
   }
 
   async function issueToken(verdict: IssuedDeviceVerdict, subject: string, binding?: string, pinSetVersion?: number): Promise<IssuedToken> {
+    const pay = checkIssueArguments(verdict, subject, binding, pinSetVersion);
     const now = Date.now();
     const signer = ring.signer(now);
     if (signer === undefined) throw new Error('no signing key is active now');
     const iat = Math.floor(now / 1000);
     const exp = iat + o.tokenTtl;
-    const token = await new SignJWT({ ...verdictClaims(verdict, binding, pinSetVersion) })
+    const token = await new SignJWT({ ...verdictClaims(verdict, pay, pinSetVersion) })
       .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'JWT' })
       .setIssuer(o.issuer)
       .setAudience(o.audience as string | string[])
@@ -207,7 +217,8 @@ export function createAttestationService(options: AttestationServiceOptions): At
     binding?: string,
     pinSetVersion?: number,
   ): Promise<EndpointResponse> {
-    const ruling = o.policy ? await o.policy(verdict, { ip }) : true;
+    const policy = o.policy;
+    const ruling = policy ? await deadlines.policy(() => policy(verdict, { ip })) : true;
     // Only `true` and undefined approve: a value of another type from JavaScript code refuses (fails closed).
     if (ruling !== true && ruling !== undefined) {
       emit({ route, outcome: 'refused', reason: typeof ruling === 'string' ? ruling : 'policy', platform: verdict.platform, ip });
@@ -255,7 +266,8 @@ export function createAttestationService(options: AttestationServiceOptions): At
       return await answer(request, ip);
     } catch (error) {
       // A store that cannot answer, a throwing `policy`: the mount answers 503 (rethrown), and `onEvent` hears it.
-      emit({ route: request.path, outcome: 'error', platform: platformOf(request.path), ip });
+      const reason = error instanceof AttestationCallTimeoutError ? { reason: error.reason } : {};
+      emit({ route: request.path, outcome: 'error', ...reason, platform: platformOf(request.path), ip });
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 /** `mobile-api-shield keys generate|public`: signing keys for pin sets and test tokens. */
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { isValidKid } from '../../channel/sign-pinset.js';
 import { privateKeyFrom } from '../../core/private-key.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
@@ -16,7 +16,9 @@ Keep private keys out of source control.`;
 
 const PUBLIC_USAGE = `Usage: mobile-api-shield keys public <private-jwk.json | key.pem>
 
-Prints the public JWK of a private key (kid, alg and use kept), what apps embed to verify pin sets.`;
+Prints the public JWK of a private key (kid kept), what apps embed to verify pin sets. The key's alg and use are
+kept when they fit it (alg of its type, e.g. ES256 for P-256; use "sig"), and refused (exit 1) when they do not:
+an app cannot import a public JWK whose alg names another key type.`;
 
 const USAGE = `Usage: mobile-api-shield keys <generate | public> ...\n\n${GENERATE_USAGE}\n\n${PUBLIC_USAGE}`;
 
@@ -58,14 +60,31 @@ function writePublic(file: string, text: string, force: boolean): void {
   }
 }
 
+/** The JWS algorithms a key can sign with: what a JWK's `alg` may say (RFC 7518, RFC 8037). */
+function algorithmsFor(key: KeyObject): readonly string[] {
+  const type = key.asymmetricKeyType;
+  if (type === 'rsa') return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+  if (type === 'rsa-pss') return ['PS256', 'PS384', 'PS512'];
+  if (type === 'ed25519') return ['EdDSA', 'Ed25519'];
+  if (type === 'ed448') return ['EdDSA'];
+  if (type === 'ec') {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : curve === 'secp256k1' ? 'ES256K' : undefined;
+    return alg ? [alg] : [];
+  }
+  return [];
+}
+
 async function publicOf(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {}, PUBLIC_USAGE);
   if (values.help) return io.out(`${PUBLIC_USAGE}\n`), EXIT.ok;
   if (positionals.length !== 1) throw new CliError(`expected one key\n\n${PUBLIC_USAGE}`, EXIT.usage);
   const key = await readKey(positionals[0] as string, io);
   let jwk: Record<string, unknown>;
+  let algorithms: readonly string[];
   try {
     const priv = privateKeyFrom(key as string | import('node:crypto').JsonWebKey);
+    algorithms = algorithmsFor(priv);
     jwk = (await exportJWK(createPublicKey(priv))) as Record<string, unknown>;
   } catch (error) {
     throw new CliError(`not a private key: ${(error as Error).message}`);
@@ -75,6 +94,13 @@ async function publicOf(args: string[], io: CliIo): Promise<number> {
     if (value !== undefined && typeof value !== 'string') throw new CliError(`the key's "${name}" must be a string`);
   }
   if (meta.kid !== undefined && !isValidKid(meta.kid)) throw new CliError(`the key's "kid" must be 1 to 128 characters`);
+  // Copied unchecked, `"alg": "HS256"` on an EC key gave a public JWK apps cannot import (WebCrypto, jose refuse it).
+  const { alg, use } = meta as { alg?: string; use?: string };
+  if (alg !== undefined && !algorithms.includes(alg)) {
+    const expected = algorithms.length > 0 ? `one of ${algorithms.join(', ')}` : 'none known for this key type';
+    throw new CliError(`the key's "alg" ${argumentLabel(alg)} does not fit the key (expected ${expected}); fix or remove it`);
+  }
+  if (use !== undefined && use !== 'sig') throw new CliError(`the key's "use" must be "sig" (a signing key), got ${argumentLabel(use)}`);
   const kid = meta.kid ?? (await calculateJwkThumbprint(jwk));
   io.out(`${JSON.stringify({ ...jwk, ...meta, kid }, null, 2)}\n`);
   return EXIT.ok;

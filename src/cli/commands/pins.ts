@@ -20,7 +20,7 @@ Options:
   --report-uri <url>      TrustKit kTSKReportUris entry; repeatable
   --report-only           enforce=false (TrustKit reports without blocking, but still needs two pins)
   --servername <name>     SNI name for host:port (default: the host)
-  --timeout <ms>          TLS handshake timeout (default 10000)
+  --timeout <ms>          TLS handshake timeout, 1 to 300000 (default 10000)
   -h, --help              show this help
 
 Every format but table and raw is a configuration a client enforces: it is refused (exit 1) unless it has at least
@@ -56,7 +56,8 @@ export const pinsCommand: CliCommand = {
     const select = (values.select ?? ROLES.join(',')).split(',').map((r) => r.trim());
     for (const role of select) if (!ROLES.includes(role as ChainRole)) throw new CliError(`--select: unknown role ${JSON.stringify(role)}`, EXIT.usage);
     for (const pin of values.backup ?? []) if (!PIN_PATTERN.test(pin)) throw new CliError(`--backup ${JSON.stringify(pin)} is not a base64 SHA-256 pin`, EXIT.usage);
-    const timeoutMs = intOption(values.timeout, 'timeout');
+    // 0 once meant the default silently; the range is the one computePins accepts.
+    const timeoutMs = intOption(values.timeout, 'timeout', { min: 1, max: 300_000 });
     if (values.expires !== undefined && toPinDate(values.expires) === undefined) {
       throw new CliError(`--expires must be a yyyy-MM-dd calendar date, got ${JSON.stringify(values.expires)}`, EXIT.usage);
     }
@@ -66,7 +67,7 @@ export const pinsCommand: CliCommand = {
     let chain: CertificatePin[];
     try {
       chain = live
-        ? await computePins(live, { servername: values.servername, ...(timeoutMs ? { timeoutMs } : {}) })
+        ? await computePins(live, { servername: values.servername, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
         : await computePins(readBytes(target));
     } catch (error) {
       if (error instanceof PinInputError) throw new CliError(`${target}: ${error.message}`);

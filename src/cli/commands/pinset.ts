@@ -6,7 +6,7 @@ import { createPinSetPublisher, pinSetHostsSchema, toPinSetHosts } from '../../c
 import { isValidKid } from '../../channel/sign-pinset.js';
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
-import { argumentLabel, CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
+import { argumentLabel, CliError, EXIT, intOption, parse, publicPartOf, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
 import { ENGLISH } from '../../core/zod-locale.js';
 
 const SIGN_USAGE = `Usage: mobile-api-shield pinset sign <config.json> --key <private-jwk.json | key.pem> [--kid <id>]
@@ -69,7 +69,8 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   for (const source of values.key) {
     const key = await readKey(source, io);
     if (typeof key === 'string') throw new CliError(`--key ${sourceLabel(source)}: give the public key as a JWK`);
-    keys.push(key as JWK);
+    // A private JWK verifies as its public part, with a warning (its private members are never printed).
+    keys.push(publicPartOf(key, sourceLabel(source), io) as JWK);
   }
   const jws = (await readFile(positionals[0] as string, io)).trim();
   const lastVersion = intOption(values['last-version'], 'last-version');
@@ -88,6 +89,7 @@ async function readFile(path: string, io: CliIo): Promise<string> {
   try {
     return await readInput(path, io);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }

@@ -11,10 +11,10 @@ Options:
   --secret <base64>        HS256 secret (as keys generate --alg HS256 prints)
   --key <file>             private key (JWK or PEM): ES256 for P-256, RS256 for RSA, EdDSA for Ed25519
   --kid <id>               kid header (default: the JWK's kid)
-  --ttl <seconds>          lifetime (default 300)
+  --ttl <seconds>          lifetime, 0 to 86400 (default 300; the attestation service's largest tokenTtl)
   --iss, --aud, --sub <v>  registered claims
   --claim <name=value>     extra claim; the value is parsed as JSON when it can be (repeatable)
-  --claims <json>          extra claims as a JSON object (file or inline)
+  --claims <json>          extra claims as a JSON object (file or inline, at most 1 MiB); a private JWK is refused
   --pinset-version <n>     the app's pin-set version, claim psv (for channel.minPinSetVersion)
   --bind <value>           bind to a header value: pay = base64 SHA-256 of it (e.g. the Authorization header)
   --single-use             add a random jti`;
@@ -38,6 +38,31 @@ function holdsNonFinite(value: unknown): boolean {
   if (typeof value === 'number') return !Number.isFinite(value);
   if (typeof value !== 'object' || value === null) return false;
   return Object.values(value).some(holdsNonFinite);
+}
+
+/** Largest `--ttl`, seconds: the attestation service's largest `tokenTtl` (a day). */
+const MAX_TTL_SECONDS = 86_400;
+
+/**
+ * Whether a parsed JSON value holds a private JWK anywhere: an object with a string `kty` and a `d` (EC, OKP, RSA),
+ * or a secret (`kty: "oct"` with `k`). Walked without recursion (a deeply nested file must not overflow the stack).
+ */
+function holdsPrivateJwk(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== 'object' || next === null) continue;
+    const jwk = next as Record<string, unknown>;
+    if (!Array.isArray(next) && typeof jwk.kty === 'string' && ('d' in jwk || (jwk.kty === 'oct' && 'k' in jwk))) return true;
+    for (const member of Object.values(next)) pending.push(member);
+  }
+  return false;
+}
+
+/** Refuses claims that would sign private key material into a token anyone can read (its contents never printed). */
+function refusePrivateJwk(value: unknown, what: string): void {
+  if (!holdsPrivateJwk(value)) return;
+  throw new CliError(`${what} holds a private JWK (an object with "kty" and "d"): a token is readable by anyone; give the public key (keys public)`);
 }
 
 /**
@@ -100,6 +125,7 @@ async function mint(args: string[], io: CliIo): Promise<number> {
   if (values.claims !== undefined) {
     const extra = await readJson(values.claims, io, '--claims');
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new CliError('--claims must be a JSON object');
+    refusePrivateJwk(extra, '--claims');
     for (const [name, value] of Object.entries(extra)) setClaim(claims, name, value);
   }
   for (const entry of values.claim ?? []) {
@@ -112,13 +138,14 @@ async function mint(args: string[], io: CliIo): Promise<number> {
     } catch {
       // a plain string
     }
+    refusePrivateJwk(value, `--claim ${JSON.stringify(entry.slice(0, eq))}`);
     setClaim(claims, entry.slice(0, eq), value);
   }
   const psv = intOption(values['pinset-version'], 'pinset-version');
   if (psv !== undefined) claims.psv = psv;
   if (values.bind !== undefined) claims.pay = createHash('sha256').update(values.bind, 'utf8').digest('base64');
   if (values['single-use']) claims.jti = randomUUID();
-  const ttl = intOption(values.ttl, 'ttl') ?? 300;
+  const ttl = intOption(values.ttl, 'ttl', { min: 0, max: MAX_TTL_SECONDS }) ?? 300;
   if (values.kid !== undefined && values.kid.length === 0) throw new CliError('--kid must not be empty', EXIT.usage);
   const kid = values.kid ?? signer.kid;
   let jwt = new SignJWT(claims as JWTPayload).setProtectedHeader({ alg, typ: 'JWT', ...(kid !== undefined && kid.length > 0 ? { kid } : {}) }).setIssuedAt().setExpirationTime(`${ttl}s`);
