@@ -126,7 +126,7 @@ describe('publicPartOf: a private JWK given where a public key is expected', () 
 describe('pinset verify --key <private JWK>', () => {
   it('verifies with the public part, warning on stderr without repeating the private member', async () => {
     const { pinsetCommand } = await import('../../src/cli/commands/pinset.js');
-    const jwk = { ...ecJwk(), kid: 'k1' };
+    const jwk: Jwk = { ...ecJwk(), kid: 'k1' };
     const keyFile = file('verify-private.jwk', jwk);
     const pin = (seed: string): string => createHash('sha256').update(seed).digest('base64');
     const config = file('verify-config.json', { version: 3, hosts: { 'api.example.com': { pins: [pin('a')], backupPins: [pin('b')] } } });
