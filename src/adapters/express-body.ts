@@ -4,6 +4,7 @@
  * started, on `req.body` exactly as the parser produced it. It never reads or replaces the body.
  */
 import type { ServerResponse } from 'node:http';
+import { bodyAsRead } from '../core/body.js';
 import type { Decision } from '../core/decision.js';
 import { declaresBody, type ShieldRequest } from '../core/request.js';
 import type { Shield } from '../core/shield.js';
@@ -137,9 +138,12 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
 /**
  * `req.body`, with the names of the files a multipart parser (multer) kept beside it in `req.file` / `req.files`
  * (see `withUploadedFiles`): read for multipart requests only, since each property read costs a full lookup here.
+ * Bytes a parser left as they came (`express.raw()`) under a JSON, form or text type are read as the handler reads
+ * them (`bodyAsRead`).
  */
 function expressBody(req: ExpressBodyRequest, headers: ShieldRequest['headers']): unknown {
-  return isMultipartForm(headers['content-type']) ? withUploadedFiles(req.body, req.file, req.files) : req.body;
+  const contentType = headers['content-type'];
+  return isMultipartForm(contentType) ? withUploadedFiles(req.body, req.file, req.files) : bodyAsRead(req.body, contentType);
 }
 
 /**

@@ -4,6 +4,7 @@
  * `ctx.request.body` exactly as the parser produced it. It never reads or replaces the body.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bodyAsRead } from '../core/body.js';
 import { decodeContentEncoding } from '../core/body-decode.js';
 import type { Decision } from '../core/decision.js';
 import { declaresBody, type ShieldRequest } from '../core/request.js';
@@ -47,6 +48,8 @@ interface KoaBodyContext {
 interface UploadedFiles {
   file?: unknown;
   files?: unknown;
+  /** Where a parser written for Express (bridged into Koa) leaves the body: see `handlerBody`. */
+  body?: unknown;
 }
 
 /** @koa/router's `router.routes()` middleware carries its router; the router and its layers keep `stack`s. */
@@ -114,12 +117,25 @@ export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
 
 /**
  * `ctx.request.body`, with the names of the files a multipart parser kept beside it (see `withUploadedFiles`):
- * @koa/multer's `ctx.request.file(s)`, or multer's own `ctx.req.file(s)` where a wrapper left them there.
+ * @koa/multer's `ctx.request.file(s)`, or multer's own `ctx.req.file(s)` where a wrapper left them there. Bytes a
+ * route left as they came (raw-body) under a JSON, form or text type are read as the handler reads them (`bodyAsRead`).
  */
 function koaBody(ctx: KoaBodyContext): unknown {
-  if (!isMultipartForm(ctx.req.headers['content-type'])) return ctx.request.body;
   const { request, req } = ctx;
-  return withUploadedFiles(request.body, request.file ?? req.file, request.files ?? req.files);
+  const body = handlerBody(request.body, req.body);
+  const contentType = req.headers['content-type'];
+  if (!isMultipartForm(contentType)) return bodyAsRead(body, contentType);
+  return withUploadedFiles(body, request.file ?? req.file, request.files ?? req.files);
+}
+
+/**
+ * The body a handler may read: Koa's `ctx.request.body`, or `ctx.req.body` where a parser written for Express and
+ * bridged into Koa (koa-connect, a wrapper calling `parser(ctx.req, ctx.res, next)`: express.json(), multer) left it;
+ * both, as a two-element array, when both are set and differ.
+ */
+function handlerBody(fromKoa: unknown, fromNode: unknown): unknown {
+  if (fromNode === undefined || fromNode === fromKoa) return fromKoa;
+  return fromKoa === undefined ? fromNode : [fromKoa, fromNode];
 }
 
 /**

@@ -7,11 +7,11 @@
  * part's name and file name are (see `placeFile`). Everything held counts against the shield's body limit.
  */
 import type { IncomingMessage } from 'node:http';
-import { MIMEType } from 'node:util';
 import type busboy from 'busboy';
 import { BodyError, mediaType } from '../core/body.js';
 import type { ShieldRequest } from '../core/request.js';
 import { placeField, type FormFields } from './form-field-names.js';
+import { partSpellings, type PartSpellings } from './multipart-spellings.js';
 
 /** Most fields and parts read from one body (busboy stops and the body is refused beyond them). */
 const MAX_FIELDS = 1000;
@@ -37,42 +37,44 @@ function loadBusboy(): Promise<Busboy> {
 }
 
 /**
- * The parts a multipart body holds: its delimiter lines (`--boundary` at the start or after CRLF) less the closing one.
- * busboy skips a part whose Content-Disposition it cannot read (`form-data; name="q"; x`, another disposition type)
- * without a word, while more lenient parsers (@fastify/busboy, behind @fastify/multipart) hand such a part to the
- * app as a field: a body with more parts than busboy reported is refused, never passed with a field unread.
- */
-function partsIn(bytes: Buffer, contentType: string | undefined): number | undefined {
-  let boundary: string | null = null;
-  try {
-    boundary = new MIMEType(contentType ?? '').params.get('boundary');
-  } catch {
-    return undefined;
-  }
-  if (!boundary) return undefined;
-  const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
-  let count = bytes.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2)) ? 1 : 0;
-  for (let at = bytes.indexOf(delimiter); at !== -1; at = bytes.indexOf(delimiter, at + delimiter.length)) count++;
-  return Math.max(0, count - 1);
-}
-
-/**
  * Puts a file part where the walk reads it: `{ filename }` under the part's name, as multer names the part
  * (`fieldname`, flat: `body.avatar.filename`; a repeated name makes an array). So the part's name is inspected as a
  * key, and the file name (multer's `originalname`) as a value under a file-name key: every detector reads it, the
  * file-name rules too (`shell.php`). A name sent with a path (`../x/shell.php`) is read whole and as the base name
- * busboy and multer keep (`shell.php`), both: the file-name rules read a name without `/` only.
+ * busboy and multer keep (`shell.php`), both: the file-name rules read a name without `/` only. A part that names its
+ * file more than once (`filename` and `filename*`) has every name read, in that order.
  */
-function placeFile(values: FormFields, name: string | undefined, filename: string | undefined): void {
+function placeFile(values: FormFields, name: string | undefined, filenames: readonly (string | undefined)[]): void {
   const file = Object.create(null) as FormFields;
-  const sent = filename ?? '';
-  const base = baseName(sent);
-  file.filename = base === sent ? sent : [sent, base];
+  const read: string[] = [];
+  for (const sent of filenames.length === 0 ? [''] : filenames) {
+    for (const spelling of [sent ?? '', baseName(sent ?? '')]) if (!read.includes(spelling)) read.push(spelling);
+  }
+  file.filename = read.length === 1 ? read[0] : read;
   const key = name ?? '';
   const prior = Object.hasOwn(values, key) ? values[key] : undefined;
   if (prior === undefined) values[key] = file;
   else if (Array.isArray(prior)) prior.push(file);
   else values[key] = [prior, file];
+}
+
+/** A part busboy read: a field's value, or a file's name (its contents are the app's). */
+type ReadPart = { name: string | undefined; value: string } | { name: string | undefined; filename: string | undefined };
+
+/**
+ * Places the parts busboy read, each under every name its header gives (`spelled`, in part order; busboy's own name
+ * first), a file with every file name it gives: what any parser may hand the app is inspected.
+ */
+function placeParts(values: FormFields, parts: readonly ReadPart[], spelled: readonly PartSpellings[]): void {
+  parts.forEach((part, i) => {
+    const names = part.name === undefined ? [] : [part.name];
+    for (const other of spelled[i]?.names ?? []) if (!names.includes(other)) names.push(other);
+    if (names.length === 0) names.push('');
+    for (const name of names) {
+      if ('value' in part) placeField(values, name, part.value); // nested as multer nests bracketed names (form-field-names.ts)
+      else placeFile(values, name, [part.filename, ...(spelled[i]?.filenames ?? []).filter((f) => f !== part.filename)]);
+    }
+  });
 }
 
 /** The file name after its last `/` or `\` (busboy's reading without `preservePath`, which multer gets). */
@@ -84,20 +86,26 @@ function baseName(filename: string): string {
 /**
  * The body as the walk reads it when a multipart parser ran before the body stage: multer keeps each file's
  * client-sent names outside the body (`req.file`, `req.files`: an array, or an object of arrays for
- * `upload.fields`), where the walk would never reach them. Each file is placed as `placeFile` places a file part
- * the shield reads itself (`{ filename: originalname }` under `fieldname`), beside the body's own keys, so both
- * mountings get the same verdict. `body` itself when there is no file; otherwise a new object: the body, its arrays
- * and the file objects the handler reads are never changed. A file that is not an object is skipped (no names to
- * read); a `fieldname` or `originalname` that is not a string reads as a part without one. A body that is not an
+ * `upload.fields`; formidable and express-fileupload an object of files or arrays by field name), where the walk
+ * would never reach them. Each file is placed as `placeFile` places a file part the shield reads itself
+ * (`{ filename: originalname }` under `fieldname` or its key; every name in `CLIENT_FILE_NAMES`), beside the body's
+ * own keys, so both mountings get the same verdict. `body` itself when there is no file; otherwise a new object: the
+ * body, its arrays and the file objects the handler reads are never changed. A file that is not an object is skipped
+ * (no names to read); a `fieldname` or file name that is not a string reads as a part without one. A body that is not an
  * object (another parser's string or array) goes under the key `''`, as `placeField` keeps a value it nests over.
  */
 export function withUploadedFiles(body: unknown, file: unknown, files: unknown): unknown {
-  const uploads: { name: string | undefined; filename: string | undefined }[] = [];
+  const uploads: { name: string | undefined; filenames: string[] }[] = [];
   const add = (entry: unknown, key?: string): void => {
     if (!isRecord(entry)) return;
-    const { fieldname, originalname } = entry;
+    const { fieldname } = entry;
     const name = typeof fieldname === 'string' ? fieldname : key;
-    uploads.push({ name, filename: typeof originalname === 'string' ? originalname : undefined });
+    const filenames: string[] = [];
+    for (const property of CLIENT_FILE_NAMES) {
+      const value = entry[property];
+      if (typeof value === 'string' && !filenames.includes(value)) filenames.push(value);
+    }
+    uploads.push({ name, filenames });
   };
   add(file);
   if (Array.isArray(files)) for (const entry of files) add(entry);
@@ -115,15 +123,21 @@ export function withUploadedFiles(body: unknown, file: unknown, files: unknown):
   else if (body !== undefined && body !== null) view[''] = body;
   // `placeFile` appends to an array already there: the body's own array is copied first, never changed.
   const placed = new Set<string>();
-  for (const { name, filename } of uploads) {
+  for (const { name, filenames } of uploads) {
     const key = name ?? '';
     const prior = Object.hasOwn(view, key) ? view[key] : undefined;
     if (!placed.has(key) && Array.isArray(prior)) view[key] = prior.slice();
     placed.add(key);
-    placeFile(view, name, filename);
+    placeFile(view, name, filenames);
   }
   return view;
 }
+
+/**
+ * Where parsers keep the file name the client sent: multer and @koa/multer `originalname`, formidable 2 and 3 (behind
+ * koa-body) `originalFilename`, express-fileupload and formidable 1 `name`.
+ */
+const CLIENT_FILE_NAMES = ['originalname', 'originalFilename', 'name'] as const;
 
 /** A plain object's own keys can be read: not null, an array, a Buffer or a typed array. */
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -173,7 +187,7 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       let ended = false;
       let parsed = false;
       let failed = false;
-      let partsRead = 0;
+      const partsRead: ReadPart[] = [];
       const fed: Buffer[] = [];
       const values: FormFields = Object.create(null) as FormFields;
       const onGone = (): void => fail(new BodyError('payload_malformed', 'request closed before the body was complete'));
@@ -198,20 +212,22 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
       }
       const done = (): void => {
         if (!parsed || !ended || failed) return;
-        const parts = partsIn(Buffer.concat(fed), req.headers['content-type']);
-        if (parts === undefined || parts > partsRead) return fail(new BodyError('payload_malformed', 'multipart part the shield could not read'));
+        const spelled = partSpellings(Buffer.concat(fed), req.headers['content-type']);
+        if (spelled === undefined || spelled.length > partsRead.length) return fail(new BodyError('payload_malformed', 'multipart part the shield could not read'));
+        placeParts(values, partsRead, spelled);
         req.off('close', onGone);
         resolve(values);
       };
       parser.on('field', (name, value, info) => {
-        partsRead++;
         if (info.valueTruncated || info.nameTruncated) return fail(new BodyError('payload_too_large', 'multipart field over the limit'));
-        placeField(values, name, value); // nested as multer nests bracketed names (form-field-names.ts)
+        // A charset busboy has no decoder for (`utf-16be`, `shift_jis`...): it hands no value, while other parsers
+        // (@fastify/busboy) hand the app the bytes as UTF-8. Nothing to inspect is not a pass.
+        if (typeof value !== 'string') return fail(new BodyError('unsupported_media_type', 'multipart field in a charset the shield cannot read'));
+        partsRead.push({ name, value });
       });
       parser.on('file', (name, stream, info) => {
-        partsRead++;
         stream.resume(); // file contents stay the app's business
-        placeFile(values, name, info.filename);
+        partsRead.push({ name, filename: info.filename });
       });
       parser.on('fieldsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart fields')));
       parser.on('partsLimit', () => fail(new BodyError('payload_too_large', 'too many multipart parts')));

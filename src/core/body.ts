@@ -160,3 +160,52 @@ export function parseBody(raw: Buffer, contentType: string | undefined, parseFor
   if (isTextualType(type)) return raw.toString('utf8');
   return raw;
 }
+
+/** The `charset` parameter of a Content-Type header, lower case and unquoted; undefined without one. */
+function charsetOf(contentType: string): string | undefined {
+  for (const param of contentType.split(';').slice(1)) {
+    const eq = param.indexOf('=');
+    if (eq !== -1 && param.slice(0, eq).trim().toLowerCase() === 'charset') return param.slice(eq + 1).trim().replace(/^"|"$/g, '').toLowerCase();
+  }
+  return undefined;
+}
+
+/** `bytes` in the charset `label` (WHATWG labels: utf-16le, latin1...), one leading BOM dropped; undefined for an unknown label. */
+function decodeAs(bytes: Uint8Array, label: string): string | undefined {
+  try {
+    return new TextDecoder(label).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A text as the handler reads it under `type`: JSON parsed (the text itself when it does not parse), a form's fields, else the text. */
+function textAsRead(text: string, type: string): unknown {
+  if (isJsonType(type)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return type === 'application/x-www-form-urlencoded' ? flatForm(text) : text;
+}
+
+/**
+ * The body a check inspects when the app's parser left it as bytes (`express.raw()`, raw-body in a Koa route): under a
+ * media type the shield reads ({@link isInspectableType}: JSON, a form, text), the handler reads those bytes as that
+ * type, so the check reads them so too: JSON parsed (the text when it does not parse), a form's fields (flat keys,
+ * null prototypes), text as one value. The bytes are read as UTF-8 (as `buffer.toString()` and `JSON.parse(buffer)`
+ * read them) and, when another charset is declared and reads them differently, in that charset too: then both
+ * readings, as a two-element array. Any other body, bytes under another media type included, is returned as it is
+ * (bytes are checked for their size only). A view for the check: the handler's body is never changed.
+ */
+export function bodyAsRead(body: unknown, contentType: string | string[] | undefined): unknown {
+  if (!(body instanceof Uint8Array) || typeof contentType !== 'string' || !isInspectableType(contentType)) return body;
+  const type = mediaType(contentType);
+  const utf8 = decodeAs(body, 'utf-8') as string;
+  const charset = charsetOf(contentType);
+  const declared = charset === undefined || charset === 'utf-8' || charset === 'utf8' ? undefined : decodeAs(body, charset);
+  const read = textAsRead(utf8, type);
+  return declared === undefined || declared === utf8 ? read : [read, textAsRead(declared, type)];
+}
