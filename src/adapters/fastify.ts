@@ -1,4 +1,5 @@
 import type { ShieldRequest } from '../core/request.js';
+import { bodyAsRead } from '../core/body.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
@@ -155,7 +156,9 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
     request.rawHeaders = req.raw.rawHeaders;
     request.params = req.params as Record<string, string> | undefined;
     request.parsedQueryFrom = req; // released by the header stage's check; the body stage reads the query again
-    request.body = req.body;
+    // Bytes a `parseAs: 'buffer'` parser kept (signed webhooks) are read as the handler will read them (bodyAsRead).
+    const body = req.body;
+    request.body = body instanceof Uint8Array ? bodyAsRead(body, req.headers['content-type']) : body;
     // A body Fastify's content-type parser left in the stream (a multipart plugin's, say) was never inspected.
     request.bodyUnparsed = fastifyBodyUnparsed(req.raw);
     request.rawBody = fastifyRawBody(req, shield);
