@@ -1,4 +1,5 @@
 import { isGlobalCheckOf, passesThrough, routeLevelOf } from './route-level.js';
+import { reparsedTarget, splitUrl } from './node-http.js';
 import type { Shield } from '../core/shield.js';
 
 interface ExpressLayer {
@@ -49,9 +50,47 @@ type Walk = 'before' | 'none' | 'route-level' | 'doubt';
  * `next('route')`, router fall-through) that was not checked under its own options. Any doubt answers false, and the
  * global decision stands.
  */
-export function routeHandsCheckToRouteLevel(app: unknown, shield: Shield, method: string, path: string): boolean {
+export function routeHandsCheckToRouteLevel(app: unknown, shield: Shield, method: string, target: string, baseUrl = ''): boolean {
   const router = routerOf(app);
-  return router !== undefined && walk(router, shield, method, path, 'before', 0) === 'route-level';
+  if (router === undefined) return false;
+  const asking: Asking = { baseUrl: undefined };
+  // `target` is the request target as received (`req.originalUrl`), which the app's router reads when the app is the
+  // one the request entered. Inside a sub-application (`app.use('/users', users)`, `router.use('/api', legacyApp)`)
+  // the request's `req.app` is the sub-application, whose router saw the target without the mount: the walk would
+  // match other routes than run (a `/:id/:size` exemption found for `/users/42` while `/:id` ran unchecked). The mount
+  // path the walk crossed to reach the middleware asking must be the request's `req.baseUrl`, else the app's router
+  // saw another target: no hand-over.
+  return walk(router, shield, method, target, 'before', 0, '', asking) === 'route-level' && asking.baseUrl === baseUrl;
+}
+
+/** Where the walk found the global middleware asking: the mount path it crossed (as `req.baseUrl` spells it). */
+interface Asking {
+  baseUrl: string | undefined;
+}
+
+/** The part of `req.baseUrl` a layer mounted at `prefix` adds (Express drops a trailing `/`). */
+function mountedAt(prefix: string): string {
+  return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+}
+
+/**
+ * The target a router mounted at `prefix` (the text its layer matched) is handed, as Express 4's router and router 2
+ * make it: the prefix's length is cut from the target as received, after the `http://host` of an absolute-form
+ * target, and a `/` is added when none is left. The router reads its path from that target again (`splitUrl`), which
+ * is not always the rest of the parsed path (see `reparsedTarget`).
+ */
+function nestedTarget(target: string, prefix: string): string {
+  const protohost = protohostOf(target);
+  const rest = protohost + target.slice(protohost.length + prefix.length);
+  return protohost === '' && rest.charCodeAt(0) !== 0x2f ? `/${rest}` : rest;
+}
+
+/** Express's `getProtohost`: an absolute-form target's scheme and host, up to the next `/` (`''` without one). */
+function protohostOf(target: string): string {
+  if (target.length === 0 || target.charCodeAt(0) === 0x2f) return '';
+  const q = target.indexOf('?');
+  const scheme = (q === -1 ? target : target.slice(0, q)).indexOf('://');
+  return scheme === -1 ? '' : target.substring(0, target.indexOf('/', 3 + scheme));
 }
 
 function routerOf(handle: unknown): ExpressRouter | undefined {
@@ -88,13 +127,11 @@ function dispatchedMethod(route: NonNullable<ExpressLayer['route']>, method: str
   return methods.head ? 'head' : 'get';
 }
 
-function walk(router: ExpressRouter, shield: Shield, method: string, path: string, state: Walk, depth: number): Walk {
+function walk(router: ExpressRouter, shield: Shield, method: string, target: string, state: Walk, depth: number, base: string, asking: Asking): Walk {
   if (depth > MAX_DEPTH) return 'doubt';
+  // The path this router matches its layers against: the parseurl pathname of the target it is handed.
+  const path = splitUrl(target).path;
   for (const layer of router.stack ?? []) {
-    if (state === 'before' && isGlobalCheckOf(layer.handle, shield)) {
-      state = 'none'; // the middleware asking: the layers before it have run
-      continue;
-    }
     let matched: ReturnType<ExpressLayer['match']>;
     try {
       matched = layer.match(path);
@@ -102,6 +139,14 @@ function walk(router: ExpressRouter, shield: Shield, method: string, path: strin
       return 'doubt';
     }
     if (matched === false) continue;
+    if (state === 'before' && isGlobalCheckOf(layer.handle, shield)) {
+      // The middleware asking (a global one mounted at a path this request does not take did not run): the layers
+      // before it have run.
+      const prefix = typeof matched === 'object' ? matched.path : layer.path;
+      asking.baseUrl = `${base}${mountedAt(typeof prefix === 'string' ? prefix : '')}`;
+      state = 'none';
+      continue;
+    }
     const route = layer.route;
     if (route) {
       const handles = route._handles_method?.(method) ?? route._handlesMethod?.(method) ?? false;
@@ -123,8 +168,7 @@ function walk(router: ExpressRouter, shield: Shield, method: string, path: strin
       if (state !== 'before' && hasParamCallbacks(router)) return 'doubt';
       const prefix = typeof matched === 'object' ? matched.path : layer.path;
       if (typeof prefix !== 'string') return 'doubt';
-      const rest = path.slice(prefix.length) || '/';
-      state = walk(nested, shield, method, rest.startsWith('/') ? rest : `/${rest}`, state, depth + 1);
+      state = walk(nested, shield, method, nestedTarget(target, prefix), state, depth + 1, `${base}${mountedAt(prefix)}`, asking);
       if (state === 'doubt') return state;
       continue;
     }
@@ -141,15 +185,33 @@ function walk(router: ExpressRouter, shield: Shield, method: string, path: strin
 
 /**
  * The full pattern (mount prefixes as matched, then the route's path) of the first route that handles this method
- * and path, by each layer's own `match`; undefined when there is none or the router's shape is unknown.
+ * and request target (or its path), by each layer's own `match` on the path each router reads; undefined when there
+ * is none or the router's shape is unknown.
  */
-export function findRoutePattern(app: unknown, method: string, path: string): string | undefined {
+export function findRoutePattern(app: unknown, method: string, target: string): string | undefined {
+  // A sub-application mounted below the root sees the path without its mount: its patterns are not the full path's.
+  if (mountedBelowRoot(app)) return undefined;
   const stack = stackOf(app);
-  return stack === undefined ? undefined : firstRoute(stack, method, path, '', 0);
+  return stack === undefined ? undefined : firstRoute(stack, method, target, '', 0);
 }
 
-function firstRoute(stack: ExpressLayer[], method: string, path: string, prefix: string, depth: number): string | undefined {
+/**
+ * True when `app` is a sub-application mounted with `app.use(path, app)` at a path other than `/` (Express records
+ * `parent` and `mountpath` then), or below one.
+ */
+function mountedBelowRoot(app: unknown): boolean {
+  let node = app as { parent?: unknown; mountpath?: unknown } | undefined;
+  for (let depth = 0; depth <= MAX_DEPTH; depth++) {
+    if (node?.parent === undefined) return false;
+    if (node.mountpath !== '/') return true;
+    node = node.parent as typeof node;
+  }
+  return true;
+}
+
+function firstRoute(stack: ExpressLayer[], method: string, target: string, prefix: string, depth: number): string | undefined {
   if (depth > MAX_DEPTH) return undefined;
+  const path = splitUrl(target).path;
   for (const layer of stack) {
     let matched: ReturnType<ExpressLayer['match']>;
     try {
@@ -168,8 +230,7 @@ function firstRoute(stack: ExpressLayer[], method: string, path: string, prefix:
     if (!nested) continue;
     const mount = typeof matched === 'object' ? matched.path : layer.path;
     if (typeof mount !== 'string') return undefined;
-    const rest = path.slice(mount.length) || '/';
-    const found = firstRoute(nested, method, rest.startsWith('/') ? rest : `/${rest}`, `${prefix}${mount.replace(/\/$/, '')}`, depth + 1);
+    const found = firstRoute(nested, method, nestedTarget(target, mount), `${prefix}${mount.replace(/\/$/, '')}`, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -181,7 +242,10 @@ function firstRoute(stack: ExpressLayer[], method: string, path: string, prefix:
  * captures `req`/`res` would keep the whole request graph reachable from the ShieldRequest.
  */
 export function routePatternFinder(app: unknown, method: string, path: string): () => string | undefined {
+  // The target as received when `url.parse` read it (built right after `splitUrl` gave `path`): routers mounted at a
+  // path read the rest of that target, not of the path (see `reparsedTarget`).
+  const target = reparsedTarget(path) ?? path;
   // Looked up once per request: the routes table and the payload shield's parameters may both ask.
   let found: string | undefined | null = null;
-  return () => (found === null ? (found = findRoutePattern(app, method, path)) : found);
+  return () => (found === null ? (found = findRoutePattern(app, method, target)) : found);
 }

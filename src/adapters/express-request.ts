@@ -5,6 +5,8 @@ import type { Decision } from '../shield.js';
 /** The parts of an Express request the adapter reads and writes. */
 export interface ExpressLikeRequest extends IncomingMessage {
   originalUrl?: string;
+  /** The mount path of the router (or sub-application) the request is in, as matched (`/api`); `''` at the root. */
+  baseUrl?: string;
   body?: unknown;
   /** Express 5 gives a `*splat` parameter as an array of segments. */
   params?: Record<string, string | string[]>;

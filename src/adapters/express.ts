@@ -62,12 +62,11 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     // Taken over: the pending denial is this check's to settle now (see settlePending).
     if (previous !== undefined && previous === pending) req[slots.pending] = undefined;
     const request: ShieldRequest = expressRequestView(req, shield);
-    const path = request.path;
     // Before the app's parser: leave the body to the body stage when one is mounted (or to the route-level check).
     // A shield without body-stage verifiers never reads a body: no search of the app for a body stage then (a
     // search that finds none is not remembered, since one can be mounted later, so it ran on every request).
     const toRouteLevel =
-      global && request.bodyUnparsed === true && routeLevel && routeHandsCheckToRouteLevel(req.app, shield, request.method, path);
+      global && request.bodyUnparsed === true && routeLevel && routeHandsCheckToRouteLevel(req.app, shield, request.method, targetOf(req), req.baseUrl);
     const bodyLater = toRouteLevel || (global && request.bodyUnparsed === true && shield.hasBodyStage && expressBodyStageMounted(req.app, shield));
     if (toRouteLevel) req[slots.left] = true;
     else if (global && request.bodyUnparsed === true && !bodyLater) warnNoBodyStage(shield, 'expressShieldBody(shield)');
@@ -124,7 +123,7 @@ function settle(
  */
 function leftPendingOrReported(shield: Shield, slots: DecisionSlots, req: PendingRequest, res: ServerResponse, request: ShieldRequest, decision: Decision): boolean {
   // (Only a global check defers its report, and only a route-level one holds a multipart body.)
-  if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, request.path)) {
+  if (!decision.allowed && routeHandsCheckToRouteLevel(req.app, shield, request.method, targetOf(req), req.baseUrl)) {
     req[slots.pending] = decision;
     whenClosed(res, () => settlePending(shield, slots, req, request, decision));
     return true;
@@ -133,6 +132,11 @@ function leftPendingOrReported(shield: Shield, slots: DecisionSlots, req: Pendin
   if (decision.allowed) whenClosed(res, () => shield.notify(ownDecision(req, slots) ?? decision, request));
   else shield.notify(decision, request);
   return false;
+}
+
+/** The request target as received, which the app's router reads (read only for a lookahead: each read is a lookup). */
+function targetOf(req: PendingRequest): string {
+  return req.originalUrl ?? req.url ?? '/';
 }
 
 /**

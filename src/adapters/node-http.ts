@@ -1,14 +1,49 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+// The legacy parser `parseurl` hands such targets to, so that the shield reads the path the router routes on.
+import { parse as parseLegacyUrl } from 'node:url';
 import type { ProblemResponse } from '../core/problem.js';
 
 /**
  * Splits a request target into the path and the raw query string (without `?`) as routers read it (the pathname
  * semantics of `parseurl`, which Express and Koa route on): the path ends at `?` or `#`, the query at `#`, and the
- * absolute form (`http://host/path`) is reduced to its path. Nothing is decoded.
+ * absolute form (`http://host/path`) is reduced to its path. Nothing is decoded. `parseurl` splits a plain target
+ * itself, but hands the absolute form and any target with a `#` or a white space to Node's `url.parse`, which turns
+ * `\` into `/` before the query, reads `//user@host/path` as a host and a path and escapes `'{}|^` and the like: the
+ * path of such a target is that parser's, the one the router matches (`/files\1#` routes as `/files/1`).
  */
 export function splitUrl(url: string): { path: string; query: string } {
-  return split(url, true);
+  lastReparsed = undefined;
+  const parts = split(url, true);
+  if (!ROUTER_REPARSES.test(url)) return parts;
+  let pathname: string | null | undefined;
+  try {
+    pathname = parseLegacyUrl(url).pathname;
+  } catch {
+    // The router's parse throws too: it routes nothing then (Express answers 404), whatever the shield checks.
+  }
+  if (typeof pathname !== 'string') return parts;
+  lastReparsed = { url, path: pathname };
+  return { path: pathname, query: parts.query };
+}
+
+/** The targets `parseurl` does not split itself (its `fastparse`): not starting with `/`, or with one of these. */
+const ROUTER_REPARSES = /^[^/]|[\t\n\f\r #\u00a0\ufeff]/;
+
+/** The target the last `splitUrl` call read through `url.parse`, with the path it gave (see `reparsedTarget`). */
+let lastReparsed: { url: string; path: string } | undefined;
+
+/**
+ * The request target the last `splitUrl` call read through `url.parse`, when that call gave `path`; else undefined.
+ * Express's routers mounted at a path cut their mount from the target as received, not from its parsed path, and
+ * read the rest again: `http://h/api\u1\items\i1` is `/api/u1/items/i1` to the app and `/u1/items/i1` to a router at
+ * `/api`, but with no `/` left after the host that router cuts its `/:user/items` mount from the scheme on, and the
+ * router there sees `/u1\items\i1`. A lookahead that follows them needs the target. For an adapter that builds the
+ * path with `splitUrl` and asks right after, in the same tick.
+ */
+export function reparsedTarget(path: string): string | undefined {
+  const last = lastReparsed;
+  return last !== undefined && last.path === path ? last.url : undefined;
 }
 
 /**

@@ -68,8 +68,9 @@ export class RouteResolver {
       if (entry !== false && !contested) return entry;
       const found = request.findRoute?.();
       // The router cannot say (a plain middleware answers, a router it cannot read, a pattern with optional parts the
-      // table cannot read): a contested exemption is refused, anything else keeps the path's entry.
-      if (typeof found !== 'string' || !this.table.readsRoutePattern(found)) return entry === false && contested ? AMBIGUOUS : entry;
+      // table cannot read): a contested entry is refused, an exemption or relaxation no other pattern contests stands.
+      // (A relaxed entry kept here gave `{ token: false }` on `/files/public` to the `/files{/:id}` handler that ran.)
+      if (typeof found !== 'string' || !this.table.readsRoutePattern(found)) return contested ? AMBIGUOUS : entry;
       const routed = this.table.matchRoute(request.method, found);
       if (routed === entry || routed === false) return entry;
       return entry === false ? routed : AMBIGUOUS;
