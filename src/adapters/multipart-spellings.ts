@@ -15,8 +15,11 @@ export interface PartSpellings {
   readonly filenames: readonly string[];
 }
 
-/** A parameter: `;`, a name, an optional `*`, `=`, then a quoted string or a token (up to the next `;`). */
-const PARAM = /;[ \t]*([^ \t=;*]+)[ \t]*(\*?)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"?|([^;]*))/g;
+/**
+ * A parameter: `;`, a name, an optional `*`, `=`, then a quoted string or a token (up to the next `;`). Linear: no two
+ * white-space runs can share the same spaces (`[ \t]*(\*?)[ \t]*` took quadratic time on a long run without `=`).
+ */
+const PARAM = /;[ \t]*([^ \t=;*]+)[ \t]*(?:(\*)[ \t]*)?=[ \t]*(?:"((?:[^"\\]|\\.)*)"?|([^;]*))/g;
 
 /** Header text (bytes as latin1) as UTF-8, as both parsers read parameters without a charset. */
 const utf8 = (latin1: string): string => Buffer.from(latin1, 'latin1').toString('utf8');
@@ -49,7 +52,7 @@ function spellingsOf(head: string): PartSpellings {
     for (const [, key, star, quoted, token] of line.slice(line.indexOf(':') + 1).matchAll(PARAM)) {
       const lower = (key as string).toLowerCase();
       const into = lower === 'name' ? names : lower === 'filename' ? filenames : undefined;
-      if (into !== undefined) for (const reading of readings(quoted, token, star === '*')) if (!into.includes(reading)) into.push(reading);
+      if (into !== undefined) for (const reading of readings(quoted, token, star !== undefined)) if (!into.includes(reading)) into.push(reading);
     }
   }
   return { names, filenames };
