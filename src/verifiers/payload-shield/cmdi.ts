@@ -310,6 +310,38 @@ function commandWithArgument(s: string, open: number, start: number, word: strin
   return !METHOD_CALL.test(s);
 }
 
+/** An escaped backtick, as `escapedSubstitution` looks for it. */
+const ESCAPED_TICK = '\\`';
+
+/**
+ * `` \`whoami\` ``, `` \`uname -a\` ``: a substitution spelled with escaped backticks, which one more layer of
+ * unescaping runs (`sh -c "...\`whoami\`"`, an `eval`). Markdown escapes backticks too (`` \`ls\` `` is literal
+ * text), so only a command nobody names in prose (UNAMBIGUOUS) counts, right after an escaped backtick (an odd run of
+ * backslashes before it) and closed by another within MAX_SUBSTITUTION_SPAN. Each search stops at the next escaped
+ * backtick and each run of backslashes is counted at most twice: linear.
+ */
+function escapedSubstitution(s: string): boolean {
+  let open = s.indexOf(ESCAPED_TICK);
+  while (open !== -1) {
+    const close = s.indexOf(ESCAPED_TICK, open + 2);
+    if (close === -1) return false;
+    let run = open;
+    while (run > 0 && s.charCodeAt(run - 1) === 92) run--;
+    if (close - open <= MAX_SUBSTITUTION_SPAN && (open + 1 - run) % 2 === 1) {
+      let i = open + 2;
+      while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+      const end = wordEnd(s, i);
+      const c = s.charCodeAt(end);
+      // The word ends at the closing backslashes (`\\\``: more layers of escaping), a space or a tab.
+      let closing = close;
+      while (closing > end && s.charCodeAt(closing - 1) === 92) closing--;
+      if ((closing === end || c === 32 || c === 9) && UNAMBIGUOUS.has(s.slice(i, end))) return true;
+    }
+    open = close;
+  }
+  return false;
+}
+
 /** A critical cmdi hit (module-level: no closure allocated per value). */
 function hit(ruleId: string): RuleHit {
   return { ruleId, category: 'cmdi', severity: SEVERITY.critical };
@@ -348,6 +380,8 @@ export function createCmdiDetector(): Detector {
       if (s.length < 2 || (value.mask & (CH.semicolon | CH.pipe | CH.amp | CH.backtick | CH.newline | CH.dollar | CH.percent | CH.backslash | CH.paren | CH.slash)) === 0) {
         return undefined;
       }
+      // Escaped backticks: read before Markdown prose is set aside (to Markdown they are literal backticks, no code span).
+      if ((value.mask & CH.backtick) !== 0 && (value.mask & CH.backslash) !== 0 && escapedSubstitution(s)) return hit(CMDI_RULES.substitution);
       // At paranoia 1, code quoted in Markdown prose is text about commands, not commands.
       if (paranoia < 2 && (value.mask & CH.backtick) !== 0) s = proseWithoutCode(s) ?? s;
       if ((value.mask & (CH.dollar | CH.backtick | CH.percent)) !== 0 && (s.indexOf('$') !== -1 || s.indexOf('`') !== -1 || s.indexOf('%') !== -1) && SUBSTITUTION.test(s)) {

@@ -13,7 +13,7 @@ const WORDS = [
   // Node.js server-side JavaScript
   '__proto__', 'child_process', 'constructor', 'function', 'module', 'require',
   // PHP
-  '.inc', '.p', '.s', '://', 'include',
+  '.inc', '.p', '.s', '://', 'include', 'convert.',
   // NoSQL server-side JavaScript
   'date', 'db', 'return', 'sleep', 'this',
   // Traversal: separators spelled in hex

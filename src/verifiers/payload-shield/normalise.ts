@@ -30,8 +30,11 @@ export function decodeLenientUtf8(bytes: readonly number[]): string {
       out += String.fromCharCode(b);
     } else if ((b === 0xc0 || b === 0xc1) && bytes[i + 1] !== undefined) {
       // C0/C1 only ever start overlong forms; old decoders took the low bits of the next byte even when it was
-      // not a continuation byte (`%c0%2e` → `.`, `%c1%9c` → `\`).
-      out += String.fromCharCode(((b & 0x01) << 6) | (bytes[i + 1]! & 0x3f));
+      // not a continuation byte (`%c0%2e` → `.`, `%c1%9c` → `\`). C0 before an ASCII byte from `@` on, whose low
+      // bits would make a control character, is read as decoders that drop the invalid lead byte read it: the ASCII
+      // byte (`%c0%5c` → `\`, the backslash of LFI lists' `%c0%2e%c0%2e%c0%5c`).
+      const next = bytes[i + 1]!;
+      out += String.fromCharCode(b === 0xc0 && next >= 0x40 && next < 0x80 ? next : ((b & 0x01) << 6) | (next & 0x3f));
       i += 1;
     } else if (b >= 0xc2 && b <= 0xdf && isContinuation(bytes[i + 1])) {
       out += String.fromCharCode(((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f));

@@ -2,7 +2,8 @@
  * PHP code injection: calls of functions that run code or commands or read files (`system('id')`, `eval($_POST[x])`,
  * `assert ("...")` with the name split from `(` by whitespace, comments or newlines), variable functions
  * (`$_GET['f']($_GET['a'])`, `$x($y)` after `;`), serialised PHP objects (`O:8:"stdClass":1:{...}`, the input of
- * `unserialize` gadget chains), `php://` / `phar://` / `data://` / `expect://` wrappers, and PHP script names where a
+ * `unserialize` gadget chains), `php://` / `phar://` / `data://` / `expect://` wrappers, `php://filter` chain filter
+ * names (`convert.iconv.UTF8.CSISO2022KR`, `convert.base64-decode`), and PHP script names where a
  * file name is expected (`shell.php`, `x.phtml`, `a.php.jpg`, `a.php%00.png`). `The system (iOS) crashed` passes: a
  * call needs PHP argument syntax (a variable, a quoted string, or `()` for functions that take no argument).
  */
@@ -18,6 +19,7 @@ export const PHP_RULES = {
   objectInjection: 'php-object-injection',
   wrapper: 'php-stream-wrapper',
   scriptUpload: 'php-script-file-name',
+  filterChain: 'php-filter-chain',
 } as const;
 
 // Functions that execute code or commands, or read/write arbitrary files, then the gap PHP allows between a name and
@@ -61,6 +63,13 @@ const VARIABLE_FUNCTION =
 const SERIALIZED_OBJECT = /(?:^|[;{])\s*[oc]\s*:\s*\+?\d{1,4}\s*:\s*"[a-z_\\][\w\\]{0,100}"\s*:\s*\d{1,4}\s*:\s*\{/;
 /** PHP stream wrappers as include targets; exported for the gate's test (wrapper-schemes.ts). */
 export const WRAPPER = /(?:^|[\s"'=(])(?:php:\/\/(?:filter|input|fd|memory|temp|stdin|output)|phar:\/\/|expect:\/\/|data:\/\/[a-z]+\/[a-z+.-]+[;,]|zip:\/\/|glob:\/\/)/;
+// The conversion filters `php://filter` chains (`convert.iconv.UTF8.CSISO2022KR|convert.base64-decode|...`): the
+// building blocks of filter-chain generators, which turn an include of `php://temp` into code execution, and of
+// `php://filter` file reads. Each is a filter name only PHP reads (`convert.iconv.<from>.<to>` or `<from>/<to>`), at
+// the start of the value or after a chain's `|`, `/` or `=`. Runs of classes that cannot match the `.` or `/` after
+// them: linear.
+/** A `php://filter` chain's filter name (exported for the linear-pattern test). */
+export const FILTER_CHAIN = /(?:^|[\s|\/=:"'(])convert\.(?:iconv\.[\w-]{1,40}[.\/][\w-]{1,40}|base64-(?:de|en)code|quoted-printable-(?:de|en)code)/;
 // A file name ending in a PHP extension (also before a second extension or a NUL/`%00`/`;` cut).
 const PHP_FILE_NAME = /^[^\/\\]{0,200}\.(?:php[0-9s]?|phtml|pht|phar|pgif|shtml|inc)(?:$|[\0 ;:]|\.[a-z0-9]{1,5}$)/;
 const FILE_NAME_KEY = /(?:^|[_-])(?:file_?name|filename|file|upload|attachment|avatar|image|photo|document|name)$/;
@@ -75,7 +84,8 @@ export function createPhpDetector(): Detector {
     category: 'php',
     // `shell.php` under a file-name key or in a header.
     // `include`, wrappers and serialised objects need `$`, `://` or braces; a script file name needs none.
-    readsPlainValues: { words: ['.p', '.s', '.inc'] },
+    // A filter name of a chain (`convert.iconv.L1.UTF7`) needs no syntax character either.
+    readsPlainValues: { words: ['.p', '.s', '.inc', 'convert.'] },
     detect(value: InspectedValue): RuleHit | undefined {
       const s = value.lower;
       if (s.length < 5) return undefined;
@@ -88,6 +98,7 @@ export function createPhpDetector(): Detector {
       if ((mask & CH.dollar) !== 0 && VARIABLE_FUNCTION.test(s)) return hit(PHP_RULES.variableFunction);
       if ((mask & (CH.colon | CH.brace)) === (CH.colon | CH.brace) && SERIALIZED_OBJECT.test(s)) return hit(PHP_RULES.objectInjection);
       if ((gates & GATE['://']) !== 0 && mayFollowWrapperScheme(s) && WRAPPER.test(s)) return hit(PHP_RULES.wrapper);
+      if ((gates & GATE['convert.']) !== 0 && FILTER_CHAIN.test(s)) return hit(PHP_RULES.filterChain);
       if ((gates & (GATE['.p'] | GATE['.s'] | GATE['.inc'])) !== 0) {
         if ((FILE_NAME_KEY.test(value.name) || value.kind === 'header') && PHP_FILE_NAME.test(s)) return hit(PHP_RULES.scriptUpload);
       }

@@ -2,12 +2,15 @@
  * Path traversal and local file inclusion: `../` and `..\` segments (after decoding, including overlong UTF-8 and
  * `....//` and `..././` filter bypasses), absolute paths into system locations (`/etc/passwd`, `/proc/self/environ`,
  * `/run/secrets/`, `C:\Windows\win.ini`), UNC paths to another host (`\\host\share`, `\\?\UNC\host\share`,
- * `file://host/share`), and stream wrappers (`php://filter`, `file://`, `zip://`). `C:\Users\me\file.txt` passes.
+ * `file://host/share`), stream wrappers (`php://filter`, `file://`, `zip://`), `etc/passwd` relative to a working
+ * directory of `/`, absolute paths cut by a NUL (`/var/x.log%00`), and any of these sent base64-encoded
+ * (`Li4vLi4vZXRjL3Bhc3N3ZA==`, see base64-path.ts). `C:\Users\me\file.txt` passes.
  */
+import { base64Path, BASE64_PATH_WORDS } from './base64-path.js';
 import { CH, lastCharacterTable } from './char-classes.js';
 import { GATE } from './gate-words.js';
 import { mayFollowWrapperScheme } from './wrapper-schemes.js';
-import { SEVERITY, type Detector, type InspectedValue, type RuleHit } from './types.js';
+import { SEVERITY, type Detector, type InspectedValue, type LocationKind, type RuleHit } from './types.js';
 
 /** Rule ids of the traversal / LFI detector. */
 export const TRAVERSAL_RULES = {
@@ -15,6 +18,8 @@ export const TRAVERSAL_RULES = {
   systemPath: 'traversal-system-path',
   windowsPath: 'traversal-windows-system-path',
   wrapper: 'traversal-stream-wrapper',
+  nulTruncatedPath: 'traversal-nul-truncated-path',
+  base64Path: 'traversal-base64-path',
 } as const;
 
 // `..` as a whole segment (or `..;/` for Tomcat, `..%`/`..\0` for double-decoding servers), and `....//` and
@@ -28,7 +33,17 @@ const UNIX_SYSTEM_PATH =
   /(?:^|[^a-z0-9_.-])\/(?:etc\/+[a-z]|proc\/+(?:self|\d+|version|cmdline|mounts|net|sched_debug|cpuinfo|meminfo)|sys\/+(?:class|kernel|devices|firmware)|var\/+(?:log|www|lib|mail|spool|run|db|adm|cache|backups|opt|tmp|apache|nginx)|root\/|home\/+[^\/\s]+\/+\.|usr\/+(?:local|etc|lib|pkg|php|share|bin|sbin|apache|src)|opt\/+(?:lampp|xampp|bitnami|apache|tomcat|nginx)|bin\/|sbin\/|dev\/+(?:null|tcp|udp|fd|zero|random|stdin|stdout|shm)|boot\/|private\/+(?:etc|var|tmp)|applications\/+(?:xampp|mamp)|srv\/+www|run\/+secrets\/|windows\/|winnt\/|library\/+(?:webserver|preferences|logs)|volumes\/+[^\/\s]+\/+(?:usr|etc|library|applications|private))/;
 // Dotfiles holding credentials or configuration.
 const SENSITIVE_DOTFILE =
-  /(?:^|[\/\\])\.(?:xauthority|profile|bashrc|bash_profile|bash_history|zsh_history|ssh\b|htpasswd|htaccess|env\b|git\/|gitconfig|aws\/|npmrc|netrc|pgpass|mysql_history|viminfo|docker\/|kube\/|cshrc|login|logout|rhosts|forward|lesshst)/;
+  /(?:^|[\/\\])\.(?:xauthority|profile|bashrc|bash_profile|bash_history|zsh_history|k?sh_history|ssh\b|htpasswd|htaccess|env\b|git\/|gitconfig|aws\/|npmrc|netrc|pgpass|mysql_history|viminfo|docker\/|kube\/|cshrc|login|logout|rhosts|forward|lesshst)/;
+// `etc/passwd` with nothing before it but dots and separators (`etc/passwd`, `./etc/passwd`, `.\\./.\\./etc/shadow`,
+// `etc%c0%afpasswd`): read from a working directory of `/`, as in most containers, it is `/etc/passwd`. Only the
+// account and host files LFI lists probe, and only as the whole value. Anchored; the prefix class cannot match `e`.
+/** `etc/passwd` after only dots and separators (exported for the linear-pattern test). */
+export const RELATIVE_ETC = /^[.\/\\]*etc[\/\\]+(?:passwd|shadow|group|gshadow|hosts|hostname|issue|motd|master\.passwd|sudoers|crontab|fstab|resolv\.conf)(?:$|\0)/;
+// An absolute path cut by a NUL (`/var/mysql.log%00`, `/usr/ports/net/pure-ftpd/%00`, `c:\x.ini%00`): the NUL ends the
+// string the C library opens, dropping what the application appends (`.php`, `.png`). No client sends one in a
+// path. Anchored; one bounded run of path characters.
+/** An absolute path cut by a NUL (exported for the linear-pattern test). */
+export const NUL_TRUNCATED_PATH = /^(?:[a-z]:)?[\/\\][a-z0-9_.~ \/\\-]{1,255}\0/;
 const WINDOWS_SYSTEM_PATH =
   /(?:^|[^a-z0-9_.-])(?:[a-z]:)?[\\\/](?:windows|winnt|boot\.ini|inetpub|xampp|wamp|program files[^\\\/]*[\\\/]+(?:apache|mysql|php|filezilla|xampp)|apache[\w.-]*[\\\/]|php\d?[\\\/]|mysql[\\\/]|system32|autoexec\.bat|config\.sys|documents and settings|appserv|filezilla|users[\\\/]+[^\\\/]+[\\\/]+ntuser\.dat|sysprep|unattend)/;
 const WINDOWS_FILES = /(?:^|[\\\/])(?:win\.ini|system\.ini|boot\.ini|php\.ini|my\.ini|my\.cnf|httpd\.conf|web\.config|\.htaccess|\.htpasswd|wp-config\.php|sam|ntuser\.dat|access[._]log|error[._]log)(?:$|[\0?#;])/;
@@ -203,44 +218,68 @@ export function dropDotSegments(s: string): string {
   return from === 0 ? s : out + s.slice(from);
 }
 
+/** Every class bit and gate bit: what `pathRule` is given for a decoded text it has no scan of (its gates then pass). */
+const ALL_BITS = -1;
+
+/**
+ * The traversal rule `s` (a lower-cased value, `mask` and `gates` its classes and gate words, or ALL_BITS) fires, or
+ * undefined.
+ */
+function pathRule(input: string, mask: number, gates: number, kind: LocationKind): string | undefined {
+  let s = input;
+  if (s.length < 3) return undefined;
+  // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`). HOMOGLYPH_OR_HEX
+  // needs a non-ASCII character, `0x` or `..`: most values skip its search, and it runs at most once.
+  const spelled = ((mask & (CH.nonAscii | CH.dotDot)) !== 0 || (gates & GATE['0x']) !== 0) && HOMOGLYPH_OR_HEX.test(s);
+  // Without a separator, plain or spelled, there is no path to traverse.
+  if ((mask & (CH.slash | CH.backslash | CH.dotDot)) === 0 && !spelled) return undefined;
+  if (spelled) s = foldSeparators(s);
+  const slash = s.indexOf('/') !== -1;
+  if (s.indexOf('..') !== -1 && DOT_DOT.test(s)) {
+    // In the URL path, `..` is normalised by the router; a dot-dot that survived decoding is still an attack.
+    return TRAVERSAL_RULES.dotDot;
+  }
+  if (kind === 'path') return undefined; // the URL path itself is made of slashes
+  // Both wrapper patterns need `://` after a wrapper scheme, or (PHP_WRAPPER's `data:`) a value starting `data:`.
+  const wrapper = s.indexOf('://') !== -1 && mayFollowWrapperScheme(s);
+  if (wrapper && STREAM_WRAPPER.test(s)) return TRAVERSAL_RULES.wrapper;
+  if ((wrapper || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return TRAVERSAL_RULES.wrapper;
+  // Only values with a backslash can hold the `\\` of a UNC path.
+  if ((mask & CH.backslash) !== 0 && UNC_PATH.test(s)) return TRAVERSAL_RULES.windowsPath;
+  // Only a value with `file:` near its start can be a file URL to a host.
+  if ((mask & CH.colon) !== 0 && s.indexOf('file:') !== -1 && FILE_URL_HOST.test(s)) return TRAVERSAL_RULES.windowsPath;
+  // `.` segments change no path the OS opens; only values with one pay for the copy.
+  if (s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1 || s.indexOf('%2e') !== -1) s = dropDotSegments(s);
+  // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
+  // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
+  if (slash && isProbe(unixSystemPath(s), s)) return TRAVERSAL_RULES.systemPath;
+  // A dotfile starts the value or follows a separator.
+  if ((s.charCodeAt(0) === 46 || s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1) && SENSITIVE_DOTFILE.test(s)) return TRAVERSAL_RULES.systemPath;
+  if (isProbe(WINDOWS_SYSTEM_PATH.exec(s), s)) return TRAVERSAL_RULES.windowsPath;
+  if (mayEndInWindowsFile(s, mask) && WINDOWS_FILES.test(s)) return TRAVERSAL_RULES.windowsPath;
+  // `etc/passwd` after nothing but dots and separators: one attempt, at the start.
+  const first = s.charCodeAt(0);
+  if ((first === 46 || first === 47 || first === 92 || first === 101) && RELATIVE_ETC.test(s)) return TRAVERSAL_RULES.systemPath;
+  // A NUL after an absolute path: only values with a NUL.
+  if ((mask & CH.nul) !== 0 && NUL_TRUNCATED_PATH.test(s)) return TRAVERSAL_RULES.nulTruncatedPath;
+  return undefined;
+}
+
 /** Creates the traversal / LFI detector. */
 export function createTraversalDetector(): Detector {
   return {
     category: 'traversal',
-    // Separators spelled as Unicode look-alikes or hex (`0x2e0x2e0x2f`) leave no syntax character.
-    readsPlainValues: { words: ['0x'] },
+    // Separators spelled as Unicode look-alikes or hex (`0x2e0x2e0x2f`) leave no syntax character; nor does a
+    // base64-encoded path without `/` or `=` (`Li4vLi4vZXRjL3Bhc3N3ZA`).
+    readsPlainValues: { words: ['0x', ...BASE64_PATH_WORDS] },
     detect(value: InspectedValue): RuleHit | undefined {
-      let s = value.lower;
-      if (s.length < 3) return undefined;
-      // Separators may be spelled as Unicode look-alikes or hex (`%uff0e%uff0e%u2215`, `0x2e0x2e0x2f`). HOMOGLYPH_OR_HEX
-      // needs a non-ASCII character, `0x` or `..`: most values skip its search, and it runs at most once.
-      const spelled = ((value.mask & (CH.nonAscii | CH.dotDot)) !== 0 || (value.gates & GATE['0x']) !== 0) && HOMOGLYPH_OR_HEX.test(s);
-      // Without a separator, plain or spelled, there is no path to traverse.
-      if ((value.mask & (CH.slash | CH.backslash | CH.dotDot)) === 0 && !spelled) return undefined;
-      if (spelled) s = foldSeparators(s);
-      const slash = s.indexOf('/') !== -1;
-      if (s.indexOf('..') !== -1 && DOT_DOT.test(s)) {
-        // In the URL path, `..` is normalised by the router; a dot-dot that survived decoding is still an attack.
-        return hit(TRAVERSAL_RULES.dotDot);
+      const rule = pathRule(value.lower, value.mask, value.gates, value.kind);
+      if (rule !== undefined) return hit(rule);
+      // A path sent base64-encoded (`L2V0Yy9wYXNzd2Q=`): its text, read by the same rules (without a scan of it).
+      if (value.role === 'value' && value.decoded.charCodeAt(0) === 76 /* L */) {
+        const text = base64Path(value.decoded);
+        if (text !== undefined && pathRule(text, ALL_BITS, ALL_BITS, value.kind) !== undefined) return hit(TRAVERSAL_RULES.base64Path);
       }
-      if (value.kind === 'path') return undefined; // the URL path itself is made of slashes
-      // Both wrapper patterns need `://` after a wrapper scheme, or (PHP_WRAPPER's `data:`) a value starting `data:`.
-      const wrapper = s.indexOf('://') !== -1 && mayFollowWrapperScheme(s);
-      if (wrapper && STREAM_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
-      if ((wrapper || s.startsWith('data:')) && PHP_WRAPPER.test(s)) return hit(TRAVERSAL_RULES.wrapper);
-      // Only values with a backslash can hold the `\\` of a UNC path.
-      if ((value.mask & CH.backslash) !== 0 && UNC_PATH.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
-      // Only a value with `file:` near its start can be a file URL to a host.
-      if ((value.mask & CH.colon) !== 0 && s.indexOf('file:') !== -1 && FILE_URL_HOST.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
-      // `.` segments change no path the OS opens; only values with one pay for the copy.
-      if (s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1 || s.indexOf('%2e') !== -1) s = dropDotSegments(s);
-      // A system path is an LFI probe when it is the value (`/etc/passwd`, `file=/etc/passwd%00`), not when it is a
-      // word in a sentence ("the binary lives in /usr/local/bin"): prose before the path clears it.
-      if (slash && isProbe(unixSystemPath(s), s)) return hit(TRAVERSAL_RULES.systemPath);
-      // A dotfile starts the value or follows a separator.
-      if ((s.charCodeAt(0) === 46 || s.indexOf('/.') !== -1 || s.indexOf('\\.') !== -1) && SENSITIVE_DOTFILE.test(s)) return hit(TRAVERSAL_RULES.systemPath);
-      if (isProbe(WINDOWS_SYSTEM_PATH.exec(s), s)) return hit(TRAVERSAL_RULES.windowsPath);
-      if (mayEndInWindowsFile(s, value.mask) && WINDOWS_FILES.test(s)) return hit(TRAVERSAL_RULES.windowsPath);
       return undefined;
     },
   };
