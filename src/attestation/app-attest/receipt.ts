@@ -3,7 +3,7 @@ import { APPLE_ROOT_CA_G3_PEM } from './apple-root-ca-g3.js';
 import { derBytes, octetString, parseBer, smallInteger, type BerNode } from './ber-reader.js';
 import { sha256 } from './bytes.js';
 import { verifyCertificateChain } from './certificate-chain.js';
-import { bytesEqual, DerError } from './der-reader.js';
+import { bytesEqual, DerError, findExtension } from './der-reader.js';
 import { AppAttestError } from './errors.js';
 import { judgementTime } from '../time.js';
 
@@ -26,7 +26,10 @@ export interface AppAttestReceiptInput {
   now?: number;
   /** Refuse a receipt created longer ago than this (Apple suggests 5 minutes for attestation receipts). */
   maxAgeMs?: number;
-  /** Trust anchor overriding Apple Root CA - G3 (tests, private CAs). */
+  /**
+   * Trust anchor overriding Apple Root CA - G3 (tests, private CAs). The chain under it must still carry Apple's
+   * receipt-signer markers (1.2.840.113635.100.12.15 on the signer, 1.2.840.113635.100.6.2.3 on its issuer).
+   */
   trustAnchor?: X509Certificate | string;
 }
 
@@ -62,15 +65,29 @@ const SIGNATURE_ALGORITHMS = new Map([
 ]);
 /** Receipts are a few KiB; far larger input is hostile. */
 const MAX_RECEIPT_BYTES = 64 * 1024;
+/**
+ * 1.2.840.113635.100.12.15: the marker on Apple's "Application Attestation Fraud Receipt Signing" certificates (every
+ * real receipt signer, 2020 to 2026, carries it; the leaf itself rotates yearly, so neither serial nor key is pinned).
+ */
+const OID_RECEIPT_SIGNER_MARKER = Buffer.from('2a864886f763640c0f', 'hex');
+/**
+ * 1.2.840.113635.100.6.2.3: Apple's "Apple Application Integration" intermediate marker (Security framework's
+ * kSecOIDAPPLE_EXTENSION_AAI_INTERMEDIATE), carried by "Apple Application Integration CA 5 - G1", the receipt
+ * signer's issuer. Apple Root CA - G3's other intermediates (WWDR, Apple Pay's Application Integration CA - G3) carry
+ * other markers.
+ */
+const OID_AAI_INTERMEDIATE_MARKER = Buffer.from('2a864886f76364060203', 'hex');
 
 let g3: X509Certificate | undefined;
 
 /**
  * Verifies an App Attest receipt as Apple's "Assessing fraud risk" describes it: the PKCS#7 (CMS SignedData)
- * signature over the payload by a certificate chaining to Apple Root CA - G3 (every certificate valid at `now`),
- * then the payload: App ID (field 2), the attested key (field 3), the client data hash (field 4, for `ATTEST`
- * receipts when given), the type (6), and creation (12) and expiry (21) times. Apple encodes receipts in BER
- * (indefinite lengths, chunked OCTET STRINGs); the bounded BER reader handles that, node:crypto does the signatures.
+ * signature over the payload by a certificate chaining to Apple Root CA - G3 (every certificate valid at `now`), the
+ * signer being Apple's receipt signer (marker 1.2.840.113635.100.12.15, issued by an Apple Application Integration CA,
+ * marker 1.2.840.113635.100.6.2.3), then the payload: App ID (field 2), the attested key (field 3), the client data
+ * hash (field 4, for `ATTEST` receipts when given), the type (6), and creation (12) and expiry (21) times. Apple
+ * encodes receipts in BER (indefinite lengths, chunked OCTET STRINGs); the bounded BER reader handles that, node:crypto
+ * does the signatures.
  * Throws {@link AppAttestError} (`receipt_invalid`, `receipt_mismatch`, `receipt_expired`, `certificate_expired`), and a
  * TypeError for a `now` that is not a finite time.
  */
@@ -107,6 +124,7 @@ export function verifyAppAttestReceipt(input: AppAttestReceiptInput): VerifiedAp
     if (error instanceof AppAttestError && error.reason === 'chain_invalid') throw new AppAttestError('receipt_invalid', error.message);
     throw error;
   }
+  checkReceiptSigner(chain);
   const verifies = (data: Buffer): boolean => {
     try {
       return verifySignature(signed.digest, data, signer.publicKey, signed.signature);
@@ -225,6 +243,25 @@ function readSignedData(buf: Buffer): SignedReceipt {
     signedAttributes[0] = 0x31;
   }
   return { payload, certificates, signerSerial, digest, signedAttributes, signature };
+}
+
+/**
+ * Apple Root CA - G3 also issues developer (WWDR) and Apple Pay intermediates whose leaf keys developers hold, so a
+ * chain to G3 alone does not make a certificate Apple's receipt signer. Like Apple's own trust policies, require the
+ * leaf marker on the signer and the Application Integration marker on its issuer. A test or private trust anchor is
+ * held to the same rule: its chain must carry both markers.
+ */
+function checkReceiptSigner(chain: readonly X509Certificate[]): void {
+  const has = (cert: X509Certificate | undefined, oid: Buffer): boolean => {
+    if (cert === undefined) return false;
+    try {
+      return findExtension(cert.raw, oid) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  if (!has(chain[0], OID_RECEIPT_SIGNER_MARKER)) throw new AppAttestError('receipt_invalid', 'signer is not an App Attest receipt signing certificate');
+  if (!has(chain[1], OID_AAI_INTERMEDIATE_MARKER)) throw new AppAttestError('receipt_invalid', "signer's issuer is not an Apple Application Integration CA");
 }
 
 function parseReceiptCertificate(der: Buffer): X509Certificate {
