@@ -4,6 +4,7 @@
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_JSON_NESTING, parseStrictJson, type JsonTextProblem } from '../core/strict-json.js';
 
 /** Exit codes: 0 success, 1 the operation failed (bad input, verification failed), 2 the command line is wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -134,11 +135,25 @@ export async function readJson(source: string, io: CliIo, what: string): Promise
     if (error instanceof CliError) throw error;
     throw new CliError(`cannot read ${what} ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new CliError(`${what} ${sourceLabel(source)} is not valid JSON`);
-  }
+  return jsonOf(text, `${what} ${sourceLabel(source)}`);
+}
+
+/**
+ * A JSON text parsed strictly (see `parseStrictJson`): not JSON, objects and arrays nested deeper than
+ * {@link MAX_JSON_NESTING} levels (a recursive walk of 100,000 nested arrays overflowed the stack) or a key twice in
+ * one object (which one counts depends on the reader) is a CliError (exit 1) naming `what`, never its contents.
+ */
+function jsonOf(text: string, what: string): unknown {
+  const parsed = parseStrictJson(text);
+  if (parsed.ok) return parsed.value;
+  throw new CliError(jsonProblemMessage(parsed.problem, what));
+}
+
+/** The message for a JSON input refused by `parseStrictJson`. */
+export function jsonProblemMessage(problem: JsonTextProblem, what: string): string {
+  if (problem === 'too_deep') return `${what} nests objects and arrays more than ${MAX_JSON_NESTING} levels deep (the most the CLI reads)`;
+  if (problem === 'duplicate_key') return `${what} has the same key twice in one object (which one counts would depend on the reader)`;
+  return `${what} is not valid JSON`;
 }
 
 /** A key argument: a JWK (file or inline JSON) or a PEM file; returns the JWK object or the PEM text. */
@@ -155,12 +170,10 @@ export async function readKey(source: string, io: CliIo): Promise<Record<string,
     throw new CliError(`cannot read key ${source}: ${code}`);
   }
   if (text.includes('-----BEGIN')) return text;
-  try {
-    const jwk = JSON.parse(text) as unknown;
-    if (typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk)) return jwk as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok && parsed.problem !== 'malformed') throw new CliError(jsonProblemMessage(parsed.problem, `key ${source}`));
+  const jwk = parsed.ok ? parsed.value : undefined;
+  if (typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk)) return jwk as Record<string, unknown>;
   throw new CliError(`key ${source} is neither a JWK (JSON) nor a PEM key`);
 }
 

@@ -50,7 +50,8 @@ export interface EndpointRequest {
   readonly body: unknown;
   /**
    * The bytes `body` was parsed from, any `Content-Encoding` removed: when the adapter read them, or when the app
-   * kept them for a framework parser (`express.json({ verify: captureRawBody() })`). Absent for an empty body.
+   * kept them for a framework parser (`express.json({ verify: captureRawBody() })`, the text Koa's body parsers keep
+   * as `ctx.request.rawBody`). Absent for an empty body.
    */
   readonly rawBody?: Buffer;
 }
@@ -287,7 +288,9 @@ function decodeBody(request: IncomingEndpointRequest, limit: number): { value: u
   // cannot be told from `{}` (see Endpoints.maxBodyBytes).
   if (declaredLength(headers) === 0 || keptSize(body) === 0) return { value: undefined };
   if (!isAcceptedJson(headers)) return UNSUPPORTED();
-  return { value: body.value, ...(Buffer.isBuffer(body.rawBytes) ? { raw: body.rawBytes } : {}) };
+  // The kept text as bytes too (Koa's parsers keep text): a handler reading the body strictly needs them.
+  const raw = Buffer.isBuffer(body.rawBytes) ? body.rawBytes : typeof body.rawText === 'string' ? Buffer.from(body.rawText) : undefined;
+  return { value: body.value, ...(raw ? { raw } : {}) };
 }
 
 function isResponse(value: unknown): value is EndpointResponse {

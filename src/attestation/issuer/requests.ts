@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { decodeDigest } from '../../core/binding-digest.js';
 import { ENGLISH } from '../../core/zod-locale.js';
+import { jsonTextProblem, jsonValueTooDeep, parseStrictJson } from '../../core/strict-json.js';
 
 /** A challenge as the service issues it: 32 random bytes, base64url. */
 const challenge = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'must be a challenge the service issued'));
@@ -68,12 +69,10 @@ export function parseClientData<T extends z.ZodMiniType>(
   schema: T,
   text: string,
 ): { ok: true; value: z.output<T> } | { ok: false; fields: string[] } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, fields: ['clientData'] };
-  }
+  // Read strictly, as the body is: a key twice (which `challenge` counts?) or deep nesting is not client data.
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) return { ok: false, fields: ['clientData'] };
+  const data = parsed.value;
   // `{}` stands for a missing body in parseRequest; here `null` or a scalar is not client data at all.
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, fields: ['clientData'] };
   const inner = parseRequest(schema, data);
@@ -88,4 +87,17 @@ export function parseRequest<T extends z.ZodMiniType>(
   const result = schema.safeParse(body ?? {}, ENGLISH);
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, fields: result.error.issues.map((i) => i.path.join('.') || '(body)') };
+}
+
+/**
+ * Why a request body is refused before its schema is read, or undefined: objects and arrays nested deeper than
+ * `MAX_JSON_NESTING` (64), or an object with the same key twice at any depth (`{"nonce":"a","nonce":"b"}`: a proxy
+ * or WAF in front may read the first, `JSON.parse` keeps the last). Read from the bytes the body was parsed from;
+ * a body a framework parser produced without keeping them (express.json() without `captureRawBody()`) is checked
+ * for depth only, as its duplicate keys are already gone.
+ */
+export function bodyStructureProblem(request: { readonly body: unknown; readonly rawBody?: Buffer }): 'too_deep' | 'duplicate_key' | undefined {
+  if (typeof request.body !== 'object' || request.body === null) return undefined; // a scalar has no keys or depth
+  if (request.rawBody !== undefined) return jsonTextProblem(request.rawBody.toString('utf8'));
+  return jsonValueTooDeep(request.body) ? 'too_deep' : undefined;
 }

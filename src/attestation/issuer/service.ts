@@ -17,6 +17,7 @@ import { AttestationCallTimeoutError, createCallDeadlines } from './deadlines.js
 import { checkIssueArguments } from './issue-input.js';
 import {
   androidClientData,
+  bodyStructureProblem,
   androidTokenRequest,
   challengeRequest,
   clientDataHash,
@@ -292,6 +293,9 @@ export function createAttestationService(options: AttestationServiceOptions): At
         body: { keys: ring.published(Date.now()) },
       };
     }
+
+    // Before any schema reads it: a body whose reading depends on the reader (a key twice) or nests without bound.
+    if (bodyStructureProblem(request) !== undefined) return endpointProblem(400, 'payload_malformed', 'Malformed request');
 
     if (route === paths.challenge) {
       const body = parseRequest(challengeRequest, request.body);

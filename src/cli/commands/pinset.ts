@@ -6,8 +6,9 @@ import { createPinSetPublisher, pinSetHostsSchema, toPinSetHosts } from '../../c
 import { isValidKid } from '../../channel/sign-pinset.js';
 import { ShieldConfigError } from '../../core/errors.js';
 import { PinSetError, verifyPinSet } from '../../client/pinset.js';
-import { argumentLabel, CliError, EXIT, intOption, parse, publicPartOf, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
+import { argumentLabel, CliError, EXIT, intOption, jsonProblemMessage, parse, publicPartOf, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
 import { ENGLISH } from '../../core/zod-locale.js';
+import { parseStrictJson } from '../../core/strict-json.js';
 
 const SIGN_USAGE = `Usage: mobile-api-shield pinset sign <config.json> --key <private-jwk.json | key.pem> [--kid <id>]
 
@@ -99,17 +100,18 @@ async function loadPinSet(path: string, io: CliIo): Promise<PinSetPayload | Reco
   const text = (await readFile(path, io)).trim();
   let value: unknown;
   if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) {
+    // Its payload read strictly first (nesting, a key twice), as a JSON file is.
+    const strict = parseStrictJson(Buffer.from(text.split('.')[1] as string, 'base64url').toString('utf8'));
+    if (!strict.ok && strict.problem !== 'malformed') throw new CliError(jsonProblemMessage(strict.problem, `${path}: the JWS payload`));
     try {
       value = decodeJwt(text);
     } catch {
       throw new CliError(`${path}: not a readable JWS`);
     }
   } else {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new CliError(`${path}: neither a JWS nor JSON`);
-    }
+    const parsed = parseStrictJson(text);
+    if (!parsed.ok) throw new CliError(parsed.problem === 'malformed' ? `${path}: neither a JWS nor JSON` : jsonProblemMessage(parsed.problem, path));
+    value = parsed.value;
   }
   const payload = pinSetPayloadSchema.safeParse(value, ENGLISH);
   if (payload.success) return payload.data as PinSetPayload;

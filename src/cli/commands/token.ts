@@ -1,8 +1,9 @@
 /** `mobile-api-shield token mint|inspect`: attestation tokens for testing an API behind the shield. */
-import { createHash, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { privateKeyFrom } from '../../core/private-key.js';
-import { argumentLabel, CliError, EXIT, intOption, parse, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
+import { parseStrictJson } from '../../core/strict-json.js';
+import { argumentLabel, CliError, EXIT, intOption, jsonProblemMessage, parse, publicPartOf, readInput, readJson, readKey, sourceLabel, type CliCommand, type CliIo } from '../cli-support.js';
 
 const MINT_USAGE = `Usage: mobile-api-shield token mint (--secret <base64> | --key <private-jwk.json | key.pem>) [options]
 
@@ -85,6 +86,15 @@ async function privateKeyOf(source: string, io: CliIo): Promise<{ key: KeyObject
   }
 }
 
+/** A private key PEM as its JWK (for {@link publicPartOf}); undefined for anything else, a public key included. */
+function privatePemAsJwk(pem: string): Record<string, unknown> | undefined {
+  try {
+    return createPrivateKey(pem).export({ format: 'jwk' }) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
 function algorithmOf(key: KeyObject): string {
   if (key.type === 'secret') return 'HS256';
   if (key.asymmetricKeyType === 'rsa') return 'RS256';
@@ -132,12 +142,10 @@ async function mint(args: string[], io: CliIo): Promise<number> {
     const eq = entry.indexOf('=');
     if (eq < 1) throw new CliError(`--claim ${JSON.stringify(entry)} must be name=value`, EXIT.usage);
     const raw = entry.slice(eq + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // a plain string
-    }
+    // Parsed as JSON when it is JSON (strictly: too deep or a key twice is refused), else a plain string.
+    const parsed = parseStrictJson(raw);
+    if (!parsed.ok && parsed.problem !== 'malformed') throw new CliError(jsonProblemMessage(parsed.problem, `--claim ${JSON.stringify(entry.slice(0, eq))}`));
+    const value: unknown = parsed.ok ? parsed.value : raw;
     refusePrivateJwk(value, `--claim ${JSON.stringify(entry.slice(0, eq))}`);
     setClaim(claims, entry.slice(0, eq), value);
   }
@@ -163,6 +171,14 @@ async function inspect(args: string[], io: CliIo): Promise<number> {
   if (values.secret !== undefined && values.key !== undefined) throw new CliError('give at most one of --secret and --key', EXIT.usage);
   const arg = positionals[0] as string;
   const token = (arg === '-' ? await readInput('-', io) : arg).trim();
+  // Header and payload read strictly before they are printed: too deep to print (JSON.stringify overflowed the
+  // stack) is refused; a key twice is shown as the shield's JSON.parse reads it (the last), with a warning.
+  for (const [index, what] of [[0, 'the token header'], [1, 'the token payload']] as const) {
+    const parsed = parseStrictJson(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8'));
+    if (parsed.ok || parsed.problem === 'malformed') continue;
+    if (parsed.problem === 'too_deep') throw new CliError(jsonProblemMessage(parsed.problem, what));
+    io.err(`warning: ${what} has the same key twice in one object: shown (and verified) with the last one, as a JSON parser reads it\n`);
+  }
   let header: unknown;
   let payload: JWTPayload;
   try {
@@ -181,15 +197,22 @@ async function inspect(args: string[], io: CliIo): Promise<number> {
   let key: KeyObject;
   if (values.secret !== undefined) key = secretKey(values.secret);
   else {
-    const material = await readKey(values.key as string, io);
+    const source = values.key as string;
+    const material = await readKey(source, io);
+    // A private key verifies as its public part, with a warning, and a secret JWK is refused: as `pinset verify`
+    // does (publicPartOf). A private PEM is read as its JWK for that (a public PEM is not a private key).
+    const jwk = typeof material === 'string' ? privatePemAsJwk(material) : material;
     try {
-      key = typeof material === 'string' ? createPublicKey(material) : createPublicKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
+      key = jwk === undefined
+        ? createPublicKey(material as string)
+        : createPublicKey({ key: publicPartOf(jwk, sourceLabel(source), io) as import('node:crypto').JsonWebKey, format: 'jwk' });
     } catch (error) {
+      if (error instanceof CliError) throw error;
       throw new CliError(`--key: not a key (${(error as Error).message})`);
     }
   }
   try {
-    await jwtVerify(token, key, { algorithms: [algorithmOf(key.type === 'private' ? createPublicKey(key) : key)] });
+    await jwtVerify(token, key, { algorithms: [algorithmOf(key)] });
   } catch (error) {
     const reason = error instanceof joseErrors.JWTExpired ? 'expired' : error instanceof joseErrors.JOSEError ? error.code : (error as Error).message;
     throw new CliError(`token refused: ${reason}`);
