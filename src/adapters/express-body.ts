@@ -12,8 +12,10 @@ import type { ExpressShieldMiddleware } from './express-request.js';
 import { createBodyStageFinder, markBodyStage } from './body-stage.js';
 import { decisionSlots, keepDecision, ownDecision, type DecisionHolder, type DecisionSlots, reportStatusWhenSent } from './decision-slot.js';
 import { holdUnparsedMultipart, isMultipartForm, withUploadedFiles } from './multipart-fields.js';
-import { bodyConsumed, requestHeaders, rightmostOf, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { bodyConsumed, requestHeaders, rightmostOf, sentTrailers, socketAddress, splitUrl, writeProblem } from './node-http.js';
+import { formidableAwaitsEnd, formidableMayParse, formidableParsed, whenStreamEnds, withParsedFields, type ParsedFieldsRequest } from './express-fields.js';
 import { routePatternFinder } from './express-lookahead.js';
+import { rewrittenFrom, routedTarget } from './express-request.js';
 import { assertShield } from './misuse.js';
 import { settleLater } from './settle-later.js';
 
@@ -34,8 +36,8 @@ export function expressFrameworkIp(
   return trust === true ? (rightmostOf(req.ips) ?? req.ip) : req.ip;
 }
 
-/** The parts of an Express request the body stage reads. */
-interface ExpressBodyRequest {
+/** The parts of an Express request the body stage reads (express-formidable's `fields` and `files` too). */
+interface ExpressBodyRequest extends ParsedFieldsRequest {
   method?: string;
   url?: string;
   originalUrl?: string;
@@ -109,14 +111,27 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
   const app = req.app;
   const method = req.method ?? 'GET';
   const headers = requestHeaders(req) as ShieldRequest['headers'];
-  const { path, query } = splitUrl(req.originalUrl ?? req.url ?? '/');
-  const consumed = bodyConsumed(req as never);
+  // The target the routers match from here on (a URL rewrite before the shield included), not a re-parse of the
+  // received one: route options must be those of the handler that runs.
+  const target = routedTarget(req);
+  const sent = rewrittenFrom();
+  // (Split before the routed target: `routePatternFinder` reads the last `splitUrl` call's target.)
+  const sentPath = sent === undefined ? undefined : splitUrl(sent).path;
+  const { path, query } = splitUrl(target);
+  // express-formidable's multipart form is parsed (`req.fields`) before Node marks its stream complete: asked only for
+  // a declared multipart body the stream still holds, otherwise refused or read by the shield (not the common path).
+  const declared = declaresBody(headers);
+  const consumed = bodyConsumed(req as never) || (declared && formidableParsed(req, headers['content-type']));
   const trust = app?.get?.('trust proxy');
+  const body = consumed ? expressBody(req, headers) : undefined;
   return {
     method,
     path,
+    sentPath,
     headers,
     rawHeaders: req.rawHeaders,
+    // Present only once a parser read a chunked body to its end (a body still unread is judged unparsed).
+    rawTrailers: sentTrailers(req as never, headers),
     ip: socketAddress(req as never),
     // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
     frameworkIp: shield.config.trustProxy === 'framework' ? expressFrameworkIp(req, trust) : undefined,
@@ -125,8 +140,10 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
     // The query the Express query parser built (`query parser` setting; Express 5 parses when it is read, so not
     // for an empty query string: the parser then has no client input to build from).
     parsedQueryFrom: query !== '' ? req : undefined,
-    body: consumed ? expressBody(req, headers) : undefined,
-    bodyUnparsed: !consumed && declaresBody(headers),
+    body,
+    // A body a parser read to its end but kept nowhere the shield reads (`req.body` unset, no `req.fields`): the
+    // handler may read it from there, so it counts as unread (refused 415 where a body-stage verifier applies).
+    bodyUnparsed: declared && (!consumed || body === undefined),
     rawBody: shield.mayNeedRawBody ? req[RAW_BODY] : undefined,
     // Before routing (a middleware of the app) the router has not filled `req.params`: the payload shield then reads
     // the encoded path segments as parameters, named by the route `findRoute` finds when a schema asks for names.
@@ -139,10 +156,17 @@ export function expressRequestView(expressReq: object, shield: Shield): ShieldRe
  * `req.body`, with the names of the files a multipart parser (multer) kept beside it in `req.file` / `req.files`
  * (see `withUploadedFiles`): read for multipart requests only, since each property read costs a full lookup here.
  * Bytes a parser left as they came (`express.raw()`) under a JSON, form or text type are read as the handler reads
- * them (`bodyAsRead`).
+ * them (`bodyAsRead`). A parser that keeps the body in `req.fields` (express-formidable, by any media type it
+ * matches) has it read there, beside `req.body` when that holds something else (see `withParsedFields`): one more
+ * property read, for bodies a parser read under a type formidable parses only (`formidableMayParse`).
  */
 function expressBody(req: ExpressBodyRequest, headers: ShieldRequest['headers']): unknown {
   const contentType = headers['content-type'];
+  if (formidableMayParse(contentType)) {
+    const fields = req.fields;
+    const parsed = fields !== undefined ? withParsedFields(req, fields, contentType) : undefined;
+    if (parsed !== undefined) return parsed;
+  }
   return isMultipartForm(contentType) ? withUploadedFiles(req.body, req.file, req.files) : bodyAsRead(req.body, contentType);
 }
 
@@ -191,6 +215,11 @@ export function expressShieldBody(shield: Shield): ExpressBodyMiddleware {
     const routeLevel = slots.routeLevel;
     if (previous === undefined || previous.complete || (routeLevel && req[slots.left] === true)) {
       next();
+      return;
+    }
+    // express-formidable parsed a chunked form before its end, where trailer fields come: judged once they are in.
+    if (formidableAwaitsEnd(rawReq as never, requestHeaders(rawReq as never))) {
+      whenStreamEnds(rawReq as never, () => middleware(rawReq, res, next));
       return;
     }
     const request = expressRequestView(req, shield);

@@ -54,12 +54,12 @@ export function routeHandsCheckToRouteLevel(app: unknown, shield: Shield, method
   const router = routerOf(app);
   if (router === undefined) return false;
   const asking: Asking = { baseUrl: undefined };
-  // `target` is the request target as received (`req.originalUrl`), which the app's router reads when the app is the
-  // one the request entered. Inside a sub-application (`app.use('/users', users)`, `router.use('/api', legacyApp)`)
-  // the request's `req.app` is the sub-application, whose router saw the target without the mount: the walk would
-  // match other routes than run (a `/:id/:size` exemption found for `/users/42` while `/:id` ran unchecked). The mount
-  // path the walk crossed to reach the middleware asking must be the request's `req.baseUrl`, else the app's router
-  // saw another target: no hand-over.
+  // `target` is the request target the app's router reads when the app is the one the request entered: as received
+  // (`req.originalUrl`), or as a URL rewrite before the shield left it (`routedTarget`). Inside a sub-application
+  // (`app.use('/users', users)`, `router.use('/api', legacyApp)`) the request's `req.app` is the sub-application,
+  // whose router saw the target without the mount: the walk would match other routes than run (a `/:id/:size`
+  // exemption found for `/users/42` while `/:id` ran unchecked). The mount path the walk crossed to reach the
+  // middleware asking must be the request's `req.baseUrl`, else the app's router saw another target: no hand-over.
   return walk(router, shield, method, target, 'before', 0, '', asking) === 'route-level' && asking.baseUrl === baseUrl;
 }
 
@@ -86,7 +86,7 @@ function nestedTarget(target: string, prefix: string): string {
 }
 
 /** Express's `getProtohost`: an absolute-form target's scheme and host, up to the next `/` (`''` without one). */
-function protohostOf(target: string): string {
+export function protohostOf(target: string): string {
   if (target.length === 0 || target.charCodeAt(0) === 0x2f) return '';
   const q = target.indexOf('?');
   const scheme = (q === -1 ? target : target.slice(0, q)).indexOf('://');

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ShieldRequest } from '../core/request.js';
 // Types only (erased at build): the composition root's route options and decision, typed with the built-in modules.
 import type { Decision, RouteOptions, Shield } from '../shield.js';
-import type { ExpressLikeRequest, ExpressShieldMiddleware } from './express-request.js';
+import { routedTarget, type ExpressLikeRequest, type ExpressShieldMiddleware } from './express-request.js';
 import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView, settleExpressDecision } from './express-body.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
@@ -134,9 +134,12 @@ function leftPendingOrReported(shield: Shield, slots: DecisionSlots, req: Pendin
   return false;
 }
 
-/** The request target as received, which the app's router reads (read only for a lookahead: each read is a lookup). */
+/**
+ * The request target the app's router routes from here on, a rewrite before the shield included (`routedTarget`;
+ * read only for a lookahead: each read is a lookup).
+ */
 function targetOf(req: PendingRequest): string {
-  return req.originalUrl ?? req.url ?? '/';
+  return routedTarget(req);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { Transform, type Readable } from 'node:stream';
 import { holdUnparsedMultipart } from './multipart-fields.js';
 import { fastifyBodyUnparsed, fastifyClient, fastifyMultipartUnread, fastifyRawBody, RAW_BODY } from './fastify-body.js';
-import { socketAddress, splitFastifyUrl } from './node-http.js';
+import { sentTrailers, socketAddress, splitFastifyUrl } from './node-http.js';
 import { settleLater } from './settle-later.js';
 import { decisionSlots, keepDecision, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, reportStatusWhenSent } from './decision-slot.js';
 
@@ -126,13 +126,18 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   function toRequest(req: FastifyLikeRequest, config: FastifyRouteConfig | undefined): ShieldRequest {
     const target = splitFastifyUrl(req.url);
     const ip = socketAddress(req.raw);
+    // Fastify's `rewriteUrl` keeps the target the client sent in `raw.originalUrl` (set only on a rewrite).
+    const sent = (req.raw as { originalUrl?: unknown }).originalUrl;
     return {
       method: req.method,
       path: target.path,
+      // A device proof binds the path the client sent, not the rewritten one (see `ShieldRequest.sentPath`).
+      sentPath: typeof sent === 'string' && sent !== req.url ? splitFastifyUrl(sent).path : undefined,
       // The routes table is looked up by the route Fastify matched, never by the URL's spelling.
       route: config?.url,
       headers: req.headers,
       rawHeaders: req.raw.rawHeaders,
+      rawTrailers: undefined,
       ip,
       frameworkIp: client.frameworkIp(req),
       frameworkTrustsProxy: client.frameworkTrustsProxy(req, ip),
@@ -154,6 +159,8 @@ export function fastifyShield(app: FastifyLikeInstance, options: FastifyShieldOp
   function withBody(req: FastifyLikeRequest, request: ShieldRequest): ShieldRequest {
     request.headers = req.headers;
     request.rawHeaders = req.raw.rawHeaders;
+    // Fastify's parser has read the body to its end here: any trailer fields after it are in (see `sentTrailers`).
+    request.rawTrailers = sentTrailers(req.raw, req.raw.headers);
     request.params = req.params as Record<string, string> | undefined;
     request.parsedQueryFrom = req; // released by the header stage's check; the body stage reads the query again
     // Bytes a `parseAs: 'buffer'` parser kept (signed webhooks) are read as the handler will read them (bodyAsRead).

@@ -12,13 +12,13 @@ import type { Shield } from '../core/shield.js';
 import { createBodyStageFinder, markBodyStage } from './body-stage.js';
 import { decisionSlots, keepDecision, ownDecision, reportStatusWhenSent } from './decision-slot.js';
 import { adapterState } from './koa-context.js';
-import { bodyConsumed, socketAddress, splitUrl } from './node-http.js';
+import { bodyConsumed, sentTrailers, socketAddress, splitUrl } from './node-http.js';
 import { holdUnparsedMultipart, isMultipartForm, withUploadedFiles } from './multipart-fields.js';
 import { tappedRawBody, tapRawBody } from './raw-tap.js';
 import { hostLimitedRouters, routePatternFinder } from './koa-lookahead.js';
 import { assertShield } from './misuse.js';
 import { writeKoaProblem } from './koa-response.js';
-import { koaFrameworkIp, type KoaShieldState } from './koa-context.js';
+import { koaFrameworkIp, koaRewrittenFrom, koaRoutedTarget, type KoaShieldState } from './koa-context.js';
 import type { Middleware as KoaMiddleware } from 'koa';
 
 /** The parts of a Koa context the body stage reads and writes (Koa 2 and 3). */
@@ -80,13 +80,20 @@ export function koaBodyStageMounted(ctx: object, shield: Shield): boolean {
 /** The ShieldRequest a Koa middleware builds: request line, client, and the body as the parser left it. */
 export function koaRequestView(koaCtx: object, shield: Shield): ShieldRequest {
   const ctx = koaCtx as KoaBodyContext;
-  const { path, query } = splitUrl(ctx.originalUrl ?? ctx.url);
+  // The target the routers match from here on (a URL rewrite before the shield included), not a re-parse of the
+  // received one: route options must be those of the handler that runs.
+  const target = koaRoutedTarget(ctx);
+  const sent = koaRewrittenFrom();
+  const { path, query } = splitUrl(target);
   const consumed = bodyConsumed(ctx.req);
   const request: ShieldRequest = {
     method: ctx.method,
     path,
+    sentPath: sent === undefined ? undefined : splitUrl(sent).path,
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
+    // Present only once a parser read a chunked body to its end (a body still unread is judged unparsed).
+    rawTrailers: sentTrailers(ctx.req, ctx.req.headers),
     ip: socketAddress(ctx.req),
     // Every field in one literal, absent ones as undefined: one object shape for the core's reads, no spread copies.
     frameworkIp: shield.config.trustProxy === 'framework' ? koaFrameworkIp(ctx) : undefined,

@@ -48,3 +48,47 @@ export function koaFrameworkIp(ctx: { ip?: unknown; ips?: unknown; app: { proxy?
   if (ctx.app.proxy !== true || (typeof count === 'number' && count > 0)) return ctx.ip;
   return rightmostOf(ctx.ips) ?? ctx.ip;
 }
+
+/**
+ * The request target Koa's routers match from the shield's position on (@koa/router reads `ctx.path`, the path of
+ * `ctx.url`): the target as received (`ctx.originalUrl`) unless a middleware before the shield rewrote it
+ * (`ctx.url = …`, `ctx.path = …`, koa-rewrite), in which case the routers dispatch the rewritten target and so must
+ * the shield's route options (a re-parse of the received target checked `/v2/admin/users` under the options of
+ * `/v2/*`, or none, while the `/admin/users` route ran). Inside koa-mount (which cuts its prefix from `ctx.path` and
+ * records it as `ctx.mountPath`) the received target is kept when it ends with that prefix followed by the path
+ * left, as before: `routes` keys are full paths. A rewrite *after* the shield is not seen (docs/how-it-works.md).
+ */
+export function koaRoutedTarget(ctx: { url: string; originalUrl?: string; mountPath?: unknown }): string {
+  lastRewrite = undefined;
+  const url = ctx.url;
+  const original = ctx.originalUrl;
+  // The common case: nothing rewritten or mounted (two reads, one comparison).
+  if (original === undefined || original === url) return url;
+  const mount = ctx.mountPath;
+  if (typeof mount === 'string' && mount !== '' && mountedOnly(original, url, mount)) return original;
+  lastRewrite = original;
+  return url;
+}
+
+/** The received target the last `koaRoutedTarget` call found rewritten (see `koaRewrittenFrom`). */
+let lastRewrite: string | undefined;
+
+/**
+ * The target as received when the last `koaRoutedTarget` call found it rewritten before the shield, else undefined:
+ * what the client sent (and a device proof signed). For an adapter that asks right after, in the same tick.
+ */
+export function koaRewrittenFrom(): string | undefined {
+  return lastRewrite;
+}
+
+/** True when `url` is what koa-mount leaves of `original` (path and query) after cutting `mount` from its path. */
+function mountedOnly(original: string, url: string, mount: string): boolean {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const search = q === -1 ? '' : url.slice(q);
+  if (!original.endsWith(search)) return false;
+  const sent = original.slice(0, original.length - search.length);
+  const trimmed = mount.endsWith('/') ? mount.slice(0, -1) : mount;
+  // koa-mount leaves `/` for the mount path itself (`/api` and `/api/` under `/api`).
+  return sent.endsWith(`${trimmed}${path}`) || (path === '/' && (sent.endsWith(trimmed) || sent.endsWith(`${trimmed}/`)));
+}

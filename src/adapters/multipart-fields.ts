@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type busboy from 'busboy';
 import { BodyError, mediaType } from '../core/body.js';
 import type { ShieldRequest } from '../core/request.js';
+import { bodyConsumed, sentTrailers } from './node-http.js';
 import { placeField, type FormFields } from './form-field-names.js';
 import { partSpellings, type PartSpellings } from './multipart-spellings.js';
 
@@ -299,11 +300,21 @@ export function holdMultipart(req: IncomingMessage, limitBytes: number): HeldMul
 
 /**
  * For a check that judges the body now: when the body is an unread multipart form, starts holding it and lets the
- * core read its fields on demand (`request.unparsedBody`). The caller releases or discards it once decided.
+ * core read its fields on demand (`request.unparsedBody`). The caller releases or discards it once decided. A stream
+ * a parser already read to its end (a parser that kept the form where the shield does not look) has no bytes left to
+ * hold: left unparsed, so it is refused 415 like any body the shield cannot read.
  */
 export function holdUnparsedMultipart(req: IncomingMessage, request: ShieldRequest, limitBytes: number): HeldMultipart | undefined {
-  if (request.bodyUnparsed !== true || !isMultipartForm(req.headers['content-type'])) return undefined;
+  if (request.bodyUnparsed !== true || !isMultipartForm(req.headers['content-type']) || bodyConsumed(req)) return undefined;
   const held = holdMultipart(req, limitBytes);
-  request.unparsedBody = held.fields;
+  // The fields are read to the end of the body, where any trailer fields arrive: they join the view for the payload
+  // shield, which inspects them once the body is read (the view was built before they existed).
+  request.unparsedBody = () => held.fields().then((fields) => withTrailers(request, req, fields));
   return held;
+}
+
+/** Puts the trailer lines `req` ended with on `request` (see `ShieldRequest.rawTrailers`), then hands `fields` on. */
+function withTrailers(request: ShieldRequest, req: IncomingMessage, fields: unknown): unknown {
+  request.rawTrailers = sentTrailers(req, req.headers);
+  return fields;
 }

@@ -152,6 +152,18 @@ const readable = inheritedAccessor<boolean>(Readable.prototype, 'readable');
 /** `req.headers` (an accessor of `IncomingMessage.prototype`, see `inheritedAccessor`). */
 export const requestHeaders = inheritedAccessor<IncomingMessage['headers']>(IncomingMessage.prototype, 'headers');
 
+/**
+ * The trailer lines of a request whose body was read to its end (Node fills `rawTrailers` as the message completes,
+ * before the stream ends), or undefined when there are none. Only a chunked HTTP/1.1 body or an HTTP/2 stream (whose
+ * `headers` carry `:method`) can end in trailer fields: any other request costs two lookups in its own headers and no
+ * read of the request (a full lookup on an Express request).
+ */
+export function sentTrailers(req: IncomingMessage, headers: Readonly<Record<string, unknown>>): readonly string[] | undefined {
+  if (headers['transfer-encoding'] === undefined && headers[':method'] === undefined) return undefined;
+  const raw: unknown = req.rawTrailers;
+  return Array.isArray(raw) && raw.length > 0 ? (raw as string[]) : undefined;
+}
+
 /** True once something (a body parser) has read the request stream to its end. */
 export function bodyConsumed(req: IncomingMessage): boolean {
   return readableEnded(req) || (req.complete && !readable(req));

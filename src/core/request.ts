@@ -4,8 +4,18 @@
 export interface ShieldRequest {
   /** Upper-case HTTP method. */
   method: string;
-  /** The URL path without the query string, still percent-encoded as received. */
+  /**
+   * The URL path without the query string, still percent-encoded: the path the framework routes from the shield's
+   * position (Express and Koa: after a URL rewrite mounted before the shield; Fastify: after `rewriteUrl`), which
+   * the route options are resolved for.
+   */
   path: string;
+  /**
+   * The path as the client sent it, when a URL rewrite before the shield made `path` another one (Express, Koa,
+   * Fastify's `rewriteUrl`); undefined otherwise. A device proof binds the request the client made, so it covers
+   * this path.
+   */
+  sentPath?: string;
   /** Request headers with lower-case names, as Node's `IncomingMessage.headers` holds them. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /**
@@ -14,6 +24,14 @@ export interface ShieldRequest {
    * twice from one `X-User: a, a`, for the readers that must refuse a repeated field (credential headers).
    */
   rawHeaders?: readonly string[];
+  /**
+   * The trailer lines that followed a chunked HTTP/1.1 body (or an HTTP/2 stream) after its last chunk
+   * (`IncomingMessage.rawTrailers`: name, value, name, value...), once the body was read to its end; undefined when
+   * there were none (the usual case) or the body is still unread. Node keeps them out of `headers` (a handler reads
+   * them in `req.trailers`), so nothing that reads headers (credentials, attestation tokens) ever sees them; the
+   * payload shield inspects them as header lines and counts them against the header limits.
+   */
+  rawTrailers?: readonly string[];
   /** The TCP peer's address; the core applies its own `trustProxy` to it (or uses `frameworkIp`, see below). */
   ip: string;
   /**

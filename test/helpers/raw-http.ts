@@ -43,8 +43,16 @@ export function rawRequest(
     });
     const lines = [`${method} ${target} HTTP/1.1`, 'Host: api.example', 'Connection: close'];
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-    if (body || method === 'POST') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    // With a Transfer-Encoding the body is sent as given (already chunked, trailer fields and all): no Content-Length.
+    const framed = Object.keys(headers).some((name) => name.toLowerCase() === 'transfer-encoding');
+    if ((body || method === 'POST') && !framed) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
     // write, not end: a half-closed socket makes Node's server abort a request still being answered.
     socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
   });
+}
+
+/** `text` as one chunk of a chunked body, then the last chunk followed by these trailer fields. */
+export function chunkedWithTrailers(text: string, trailers: readonly (readonly [string, string])[]): string {
+  const size = Buffer.byteLength(text).toString(16);
+  return `${size}\r\n${text}\r\n0\r\n${trailers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
 }

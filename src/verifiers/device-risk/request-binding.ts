@@ -58,11 +58,13 @@ export function requestBinding(
 ): RequestBinding {
   const bodyHash = headerValue(request, bodyHashHeader) ?? '';
   const method = request.method.toUpperCase();
+  // The path the client sent and signed, also when a URL rewrite before the shield routes another one.
+  const path = request.sentPath ?? request.path;
   let clientData: string;
   if (format.version === 'v1') {
-    clientData = `${method}\n${request.path}\n${bodyHash}`;
+    clientData = `${method}\n${path}\n${bodyHash}`;
   } else {
-    clientData = `v2\n${method}\n${request.path}\n${rawQuery(request)}\n`;
+    clientData = `v2\n${method}\n${path}\n${rawQuery(request)}\n`;
     for (const name of format.headers ?? []) clientData += `${name}:${headerValue(request, name) ?? ''}\n`;
     clientData += bodyHash;
   }

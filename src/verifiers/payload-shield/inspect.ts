@@ -6,7 +6,8 @@
 import { mediaType } from '../../core/body.js';
 import { declaresBody, headerText } from '../../core/request.js';
 import type { CompiledPayloadOptions } from './compile.js';
-import { checkHeaderLimits, nestedBeyond } from './limits.js';
+import { checkHeaderLimits, checkTrailerLimits, nestedBeyond } from './limits.js';
+import { inspectTrailers, joinedTrailers } from './trailers.js';
 import { formatLocation, type PathSegment } from './location.js';
 import { normalise } from './normalise.js';
 import { parseQueryString } from './query-parser.js';
@@ -85,6 +86,12 @@ export function inspectPayloadAwaitingSchemas(
     if (head) return head;
   }
   const limits = options.limits;
+  // Trailer lines arrive after the body, so after the head checks: counted with the headers (`checkTrailerLimits`).
+  const trailers = request.rawTrailers;
+  if (trailers !== undefined) {
+    const over = checkTrailerLimits(request.headers, limits, request.rawHeaders, trailers);
+    if (over) return limitDeny(over);
+  }
   const method = request.method.toUpperCase();
   const inspection = new Inspection(options, method, request.path);
 
@@ -170,6 +177,8 @@ function inspectValues(
       inspection.at('header', name).inspectString(value, 'header', 'value', name, HEADER_ONLY_DETECTORS);
     }
   }
+  // Trailer lines (after a chunked body): the handler reads them in `req.trailers`, so they are inspected as headers.
+  if (request.rawTrailers !== undefined && !inspection.done) inspectTrailers(request.rawTrailers, options, inspection, HEADER_ONLY_DETECTORS);
   if (cookies) {
     // Every pair, a repeated name too: the handler reads the first, the shield cannot know which one an attack is in.
     const { names, values } = cookies;
@@ -239,6 +248,7 @@ function applyTargetedPatches(
     query,
     params,
     header: request.headers,
+    trailer: request.rawTrailers !== undefined ? joinedTrailers(request.rawTrailers) : undefined,
     cookie: cookies ? firstCookieValues(cookies) : undefined,
     path: request.path,
   };

@@ -23,6 +23,8 @@ export interface PayloadRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The header lines as received, when the adapter has them (see `ShieldRequest.rawHeaders`): what the header limits count. */
   readonly rawHeaders?: readonly string[];
+  /** The trailer lines after a chunked body, when it had any (see `ShieldRequest.rawTrailers`): inspected as headers. */
+  readonly rawTrailers?: readonly string[];
   readonly query?: string | Readonly<Record<string, unknown>>;
   /** Holds the query the framework parsed for the handler (see `ShieldRequest.parsedQueryFrom`). */
   readonly parsedQueryFrom?: { readonly query?: unknown };

@@ -117,6 +117,31 @@ function rawLineLimits(raw: readonly string[], limits: PayloadLimits): LimitViol
   return violation(cookieLines > 1 ? lines - cookieLines + 1 : lines, bytes, limits);
 }
 
+/**
+ * The header limits over the headers and the trailer lines (`rawTrailers`) together: a client must not get past
+ * `maxHeaderCount` / `maxHeaderBytes` by moving fields after the body. Every trailer line counts (cookie lines too).
+ * Run only for a request that has trailers; the headers alone were checked before the body was read, so a violation
+ * here is reported at `trailer`.
+ */
+export function checkTrailerLimits(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  limits: PayloadLimits,
+  rawHeaders: readonly string[] | undefined,
+  rawTrailers: readonly string[],
+): LimitViolation | undefined {
+  if (!Array.isArray(rawTrailers)) return undefined;
+  let bytes = 0;
+  for (const part of rawTrailers as readonly unknown[]) if (typeof part === 'string') bytes += part.length;
+  // What the trailers leave of each limit, for the headers: one object, for the rare request with trailers only.
+  const left: PayloadLimits = {
+    ...limits,
+    maxHeaderCount: limits.maxHeaderCount - Math.ceil(rawTrailers.length / 2),
+    maxHeaderBytes: limits.maxHeaderBytes - bytes,
+  };
+  const over = checkHeaderLimits(headers, left, rawHeaders);
+  return over === undefined ? undefined : { ...over, location: 'trailer' };
+}
+
 const COOKIE = 'cookie';
 
 /** `cookie` in any case, without a lower-cased copy (names of six characters, `Accept` say, are common). */

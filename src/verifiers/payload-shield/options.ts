@@ -17,7 +17,7 @@ export interface PayloadExclusion {
   rules?: readonly string[];
   /** Categories to turn off. With neither `rules` nor `categories`, every detection rule is off there. */
   categories?: readonly Category[];
-  /** Locations (`body.html`, `body.items[*].note`, `query.q`, `header.referer`); omitted = everywhere. */
+  /** Locations (`body.html`, `body.items[*].note`, `query.q`, `header.referer`, `trailer.x-note`); omitted = everywhere. */
   targets?: readonly string[];
   /** Only for this method (upper case). */
   method?: string;
@@ -39,7 +39,10 @@ export interface VirtualPatch {
   method?: string;
   /** Only for this path: exact, or a prefix ending in `*`. */
   path?: string;
-  /** Where the value is: `body.user.role`, `query.id`, `header.x-foo`, `params.id`, `cookie.session`, `path`. `[*]`/`*` wildcards. */
+  /**
+   * Where the value is: `body.user.role`, `query.id`, `header.x-foo`, `trailer.x-foo` (a trailer field after a chunked
+   * body), `params.id`, `cookie.session`, `path`. `[*]`/`*` wildcards.
+   */
   target?: string;
   /**
    * A string matches case-insensitively as a substring of the (decoded) value; a RegExp must pass the safe-regex
@@ -117,7 +120,7 @@ const categoryModeSchema = z.enum(['enforce', 'monitor', 'off']);
 const categorySchema = z.enum(CATEGORIES);
 const routePathSchema = z.string().check(z.minLength(1), z.startsWith('/'));
 const methodSchema = z.string().check(z.regex(/^[A-Z]+$/, 'upper-case HTTP method'));
-const targetSchema = z.string().check(z.regex(/^(?:body|query|header|cookie|params|path)(?:$|[.[])/, 'starts with body, query, header, cookie, params or path'));
+const targetSchema = z.string().check(z.regex(/^(?:body|query|header|trailer|cookie|params|path)(?:$|[.[])/, 'starts with body, query, header, trailer, cookie, params or path'));
 
 const standardSchema = z.custom<StandardSchemaV1>().check(
   z.superRefine((value, ctx) => {
