@@ -23,8 +23,15 @@ const PREFIXES: readonly string[] = [
   'Li4v', 'Li5c', 'Li4l', 'L2V0', 'L3By', 'L3Zh', 'L3Jv', 'L2hv', 'L3Vz', 'L2Jp', 'L3N5', 'L2Rl', 'L29w', 'L2Jv', 'L3J1', 'L3Ny', 'L3dp', 'L1dp', 'L2xp',
 ];
 
-/** PREFIXES in lower case: the words that claim a plain value for the traversal detector (see `PlainValueReading.words`). */
-export const BASE64_PATH_WORDS: readonly string[] = PREFIXES.map((prefix) => prefix.toLowerCase());
+/**
+ * The plain values the traversal detector claims for base64Path (see `PlainValueReading.hint`): those beginning with
+ * one of PREFIXES. An anchored hint run on values beginning `li`, `l1`, `l2` or `l3` only, where words would be looked
+ * for in every character of every value.
+ */
+export const BASE64_PATH_HINT = new RegExp(`^l(?:${PREFIXES.map((prefix) => prefix.slice(1).toLowerCase()).join('|')})`);
+
+/** How BASE64_PATH_HINT's matches begin (see `PlainValueReading.hintStarts`). */
+export const BASE64_PATH_HINT_STARTS: readonly string[] = [...new Set(PREFIXES.map((prefix) => prefix.slice(0, 2).toLowerCase()))];
 
 /** PREFIXES' second to fourth characters as `c1 << 16 | c2 << 8 | c3` (all begin with `L`). */
 const PREFIX_TAILS: ReadonlySet<number> = new Set(PREFIXES.map((p) => (p.charCodeAt(1) << 16) | (p.charCodeAt(2) << 8) | p.charCodeAt(3)));

@@ -6,7 +6,7 @@
  * directory of `/`, absolute paths cut by a NUL (`/var/x.log%00`), and any of these sent base64-encoded
  * (`Li4vLi4vZXRjL3Bhc3N3ZA==`, see base64-path.ts). `C:\Users\me\file.txt` passes.
  */
-import { base64Path, BASE64_PATH_WORDS } from './base64-path.js';
+import { base64Path, BASE64_PATH_HINT, BASE64_PATH_HINT_STARTS } from './base64-path.js';
 import { CH, lastCharacterTable } from './char-classes.js';
 import { GATE } from './gate-words.js';
 import { mayFollowWrapperScheme } from './wrapper-schemes.js';
@@ -271,7 +271,7 @@ export function createTraversalDetector(): Detector {
     category: 'traversal',
     // Separators spelled as Unicode look-alikes or hex (`0x2e0x2e0x2f`) leave no syntax character; nor does a
     // base64-encoded path without `/` or `=` (`Li4vLi4vZXRjL3Bhc3N3ZA`).
-    readsPlainValues: { words: ['0x', ...BASE64_PATH_WORDS] },
+    readsPlainValues: { words: ['0x'], hint: BASE64_PATH_HINT, hintStarts: BASE64_PATH_HINT_STARTS },
     detect(value: InspectedValue): RuleHit | undefined {
       const rule = pathRule(value.lower, value.mask, value.gates, value.kind);
       if (rule !== undefined) return hit(rule);

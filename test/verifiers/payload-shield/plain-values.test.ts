@@ -186,7 +186,7 @@ describe('plain values', () => {
 
   it("an anchored hint's `hintStarts` holds how every one of its matches begins (generated values, 30,000 runs)", () => {
     const gated = BUILTIN_DETECTORS.filter((d) => d.readsPlainValues?.hint && d.readsPlainValues.hintStarts !== undefined);
-    expect(gated.map((d) => d.category).sort()).toEqual(['cmdi', 'sqli', 'ssrf']);
+    expect(gated.map((d) => d.category).sort()).toEqual(['cmdi', 'sqli', 'ssrf', 'traversal']);
     // The words each hint spells (its letter runs, the command words), digits, white space and separators, in both cases.
     const hintWords = gated.flatMap((d) => d.readsPlainValues!.hint!.source.match(/[a-z]{2,}/g) ?? []);
     const words = [...COMMAND_LINE_WORDS, ...hintWords];
@@ -210,8 +210,8 @@ describe('plain values', () => {
   it('runs the anchored hints only on values that start as one of them can, white space skipped', () => {
     const plain = new PlainValues(BUILTIN_DETECTORS);
     const claim = (value: string): boolean => plain.claims(value, scanValue(value), scannedWords(), 'q', 'body', 'value');
-    for (const value of ['whoami', '  WHOAMI', '\tid', 'Id', '12 or 1 ', ' 1 OR 1 ', 'gopher:x', '\vHTTP:x', 'Ftp:']) expect(claim(value), value).toBe(true);
-    for (const value of ['xwhoami', 'a 12 or 1 ', 'sgopher:x', 'ordinary', '', 'w', 'i', 'curly', 'gold']) expect(claim(value), value).toBe(false);
+    for (const value of ['whoami', '  WHOAMI', '\tid', 'Id', '12 or 1 ', ' 1 OR 1 ', 'gopher:x', '\vHTTP:x', 'Ftp:', 'Li4vLi4vZXRjL3Bhc3N3ZA', 'L2V0Yy9wYXNzd2Q']) expect(claim(value), value).toBe(true);
+    for (const value of ['xwhoami', 'a 12 or 1 ', 'sgopher:x', 'ordinary', '', 'w', 'i', 'curly', 'gold', 'Lorem', 'L2', 'xLi4vLi4v']) expect(claim(value), value).toBe(false);
     for (const hintStarts of [['x\u00e9'], ['xyz'], ['']]) {
       const bad: Detector = { category: 'sqli', readsPlainValues: { hint: /^x/, hintStarts }, detect: () => undefined };
       expect(() => new PlainValues([bad]), JSON.stringify(hintStarts)).toThrow(/hintStarts/);
