@@ -5,8 +5,9 @@ import type { Decision, RouteOptions, Shield } from '../shield.js';
 import { routedTarget, type ExpressLikeRequest, type ExpressShieldMiddleware } from './express-request.js';
 import { routeHandsCheckToRouteLevel } from './express-lookahead.js';
 import { expressBodyStageMounted, expressRequestView, settleExpressDecision } from './express-body.js';
+import { formidableAwaitsEnd, whenStreamEnds } from './express-fields.js';
 import { holdUnparsedMultipart } from './multipart-fields.js';
-import { whenClosed, writeProblem } from './node-http.js';
+import { requestHeaders, whenClosed, writeProblem } from './node-http.js';
 import { warnNoBodyStage } from './body-stage.js';
 import { decisionSlots, notifyIfBodyStageNeverRuns, ownDecision, type DecisionHolder, type DecisionSlots } from './decision-slot.js';
 import { markGlobalCheck, markRouteLevel } from './route-level.js';
@@ -57,6 +58,12 @@ export function expressShield<Extra extends object = object>(shield: Shield<Extr
     const previous = ownDecision(req, slots) ?? pending;
     if (previous !== undefined && global) {
       next();
+      return;
+    }
+    // express-formidable mounted before this check (on the route, or before the global one) parsed a chunked form
+    // before its end, where trailer fields come: judged once they are in, as the body stage does.
+    if (formidableAwaitsEnd(req as never, requestHeaders(req))) {
+      whenStreamEnds(req, () => middleware(expressReq, res, next));
       return;
     }
     // Taken over: the pending denial is this check's to settle now (see settlePending).

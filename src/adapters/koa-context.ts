@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { protohostOf } from './express-lookahead.js';
 import { rightmostOf } from './node-http.js';
 // Types only (erased at build): the composition root's decision, typed with the built-in modules.
 import type { Decision } from '../shield.js';
@@ -65,9 +66,19 @@ export function koaRoutedTarget(ctx: { url: string; originalUrl?: string; mountP
   // The common case: nothing rewritten or mounted (two reads, one comparison).
   if (original === undefined || original === url) return url;
   const mount = ctx.mountPath;
-  if (typeof mount === 'string' && mount !== '' && mountedOnly(original, url, mount)) return original;
+  if (typeof mount !== 'string' || mount === '') {
+    lastRewrite = original;
+    return url;
+  }
+  // koa-mount keeps an absolute-form target's `http://host` in `ctx.url` (`http://h/admin` inside `/api`).
+  const protohost = protohostOf(url);
+  const rest = url.slice(protohost.length);
+  if (original.startsWith(protohost) && mountedOnly(original.slice(protohost.length), rest, mount)) return original;
   lastRewrite = original;
-  return url;
+  // Inside koa-mount `ctx.url` is the rest after the mount, while `routes` keys are full paths: the bare rest
+  // (`/admin/users` for `/api/admin/users`) was looked up under another area's options. The mount goes back in front.
+  // (Only the innermost mount is recorded: a rewrite under nested mounts still reads without the outer ones.)
+  return `${protohost}${mount.endsWith('/') ? mount.slice(0, -1) : mount}${rest}`;
 }
 
 /** The received target the last `koaRoutedTarget` call found rewritten (see `koaRewrittenFrom`). */
